@@ -1,0 +1,1 @@
+"""The local authorization server: token endpoint, JWKS, discovery, Management API."""

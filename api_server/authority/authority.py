@@ -1,0 +1,42 @@
+"""The authorization server's state: its tenant, its address and its signing keys."""
+
+from __future__ import annotations
+
+from m2m_tui.config import ServerSettings
+
+from .keys import CURRENT, REVOKED, SigningKey
+from .management.scopes import management_audience
+from .seed import prepare_tenant
+from .store import Tenant
+from .throttle import Throttle
+
+
+class Authority:
+    def __init__(self, tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
+        self.tenant = tenant
+        self.settings = settings
+        self.issuer = issuer
+        self.token_endpoint = issuer + "oauth/token"
+        self.management_audience = management_audience(issuer)
+        self.throttle = Throttle(settings.throttle.max_failures, settings.throttle.window_seconds)
+        prepare_tenant(tenant, settings, issuer)
+        self.reload_keys()
+
+    def reload_keys(self) -> None:
+        """Keys are few and read on every token: keep them parsed in memory."""
+        self.keys: list[SigningKey] = self.tenant.signing_keys()
+        self.current_key = next(k for k in self.keys if k.status == CURRENT)
+        self.jwks = {"keys": [k.jwk() for k in self.keys if k.status != REVOKED]}
+        self.verification_keys = {
+            k.kid: k.private_key.public_key() for k in self.keys if k.status != REVOKED
+        }
+
+    def rotate_key(self) -> SigningKey:
+        key = self.tenant.rotate_signing_key(subject=self.issuer)
+        self.reload_keys()
+        return key
+
+    def revoke_key(self, kid: str) -> SigningKey:
+        key = self.tenant.revoke_signing_key(kid)
+        self.reload_keys()
+        return key

@@ -1,0 +1,86 @@
+"""`/api/v2/client-grants`: which client may get tokens for which API, with which scopes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..authority import Authority
+from ..models import ClientGrant
+from .endpoint import endpoint, field, json_body, only, paginate, string_list
+from .errors import ManagementError, bad_request, not_found
+
+
+def _find(authority: Authority, request: Request) -> ClientGrant:
+    grant = authority.tenant.client_grant(request.path_params["id"])
+    if grant is None:
+        raise not_found("client grant", "inexistent_client_grant")
+    return grant
+
+
+def _check_scopes(authority: Authority, audience: str, scope: list[str]) -> None:
+    api = authority.tenant.resource_server(audience)
+    unknown = [s for s in scope if s not in (api.scope_values if api else [])]
+    if unknown:
+        raise bad_request(f"scopes not defined on {audience}: {', '.join(unknown)}")
+
+
+@endpoint("read:client_grants")
+async def list_client_grants(request: Request, authority: Authority) -> Response:
+    grants = authority.tenant.client_grants(
+        client_id=request.query_params.get("client_id"),
+        audience=request.query_params.get("audience"),
+    )
+    return JSONResponse(paginate(request, [g.to_api() for g in grants], "client_grants"))
+
+
+@endpoint("read:client_grants")
+async def get_client_grant(request: Request, authority: Authority) -> Response:
+    return JSONResponse(_find(authority, request).to_api())
+
+
+@endpoint("create:client_grants")
+async def create_client_grant(request: Request, authority: Authority) -> Response:
+    data = await json_body(request)
+    only(data, {"client_id", "audience", "scope"})
+    client_id = field(data, "client_id", str, required=True)
+    audience = field(data, "audience", str, required=True)
+    scope = string_list(data, "scope", required=True)
+    if authority.tenant.client(client_id) is None:
+        raise not_found("client", "inexistent_client")
+    api = authority.tenant.resource_server(audience)
+    if api is None or api.identifier != audience:
+        raise ManagementError(
+            404, "No resource server found by the specified audience", "inexistent_resource_server"
+        )
+    _check_scopes(authority, audience, scope)
+    try:
+        grant = authority.tenant.create_client_grant(client_id, audience, list(dict.fromkeys(scope)))
+    except sqlite3.IntegrityError:
+        raise ManagementError(
+            409, f"A client grant for {client_id} on {audience} already exists", "conflict"
+        ) from None
+    return JSONResponse(grant.to_api(), status_code=201)
+
+
+@endpoint("update:client_grants")
+async def update_client_grant(request: Request, authority: Authority) -> Response:
+    grant = _find(authority, request)
+    data = await json_body(request)
+    only(data, {"scope"})
+    scope = string_list(data, "scope")
+    if scope is not None:
+        _check_scopes(authority, grant.audience, scope)
+        grant = authority.tenant.update_client_grant_scope(grant.id, list(dict.fromkeys(scope)))
+        if grant is None:  # deleted between the read and the write
+            raise not_found("client grant", "inexistent_client_grant")
+    return JSONResponse(grant.to_api())
+
+
+@endpoint("delete:client_grants")
+async def delete_client_grant(request: Request, authority: Authority) -> Response:
+    grant = _find(authority, request)
+    authority.tenant.delete_client_grant(grant.id)
+    return Response(status_code=204)

@@ -1,0 +1,24 @@
+"""The Management API's scopes, with Auth0's names and descriptions."""
+
+MANAGEMENT_SCOPES: dict[str, str] = {
+    "read:client_grants": "Read Client Grants",
+    "create:client_grants": "Create Client Grants",
+    "update:client_grants": "Update Client Grants",
+    "delete:client_grants": "Delete Client Grants",
+    "read:resource_servers": "Read Resource Servers",
+    "create:resource_servers": "Create Resource Servers",
+    "update:resource_servers": "Update Resource Servers",
+    "read:clients": "Read Clients",
+    "create:clients": "Create Clients",
+    "update:clients": "Update Clients",
+    "delete:clients": "Delete Clients",
+    "read:signing_keys": "Read Signing Keys",
+    "create:signing_keys": "Create Signing Keys",
+    "update:signing_keys": "Update Signing Keys",
+}
+
+MANAGEMENT_API_NAME = "Auth0 Management API"
+
+
+def management_audience(issuer: str) -> str:
+    return issuer + "api/v2/"

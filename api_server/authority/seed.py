@@ -1,0 +1,66 @@
+"""Seeding the tenant from `[server]` on first start, and keeping its system API current."""
+
+from __future__ import annotations
+
+from m2m_tui.config import ServerSettings
+
+from .management.scopes import MANAGEMENT_API_NAME, MANAGEMENT_SCOPES, management_audience
+from .models import Client, Credential, ResourceServer, Scope
+from .store import Tenant, hash_secret, new_id
+
+
+def prepare_tenant(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
+    """Seed once; on every start make sure keys exist and the Management API matches `issuer`."""
+    audience = management_audience(issuer)
+    previous = tenant.get_meta("management_audience")
+    if previous is not None and previous != audience:
+        tenant.rename_audience(previous, audience)
+    system = ResourceServer(
+        id=new_id("", 24).lower(),
+        name=MANAGEMENT_API_NAME,
+        identifier=audience,
+        scopes=[Scope(v, d) for v, d in MANAGEMENT_SCOPES.items()],
+        token_lifetime=86400,
+        is_system=True,
+    )
+    existing = tenant.resource_server(audience)
+    if existing is None:
+        tenant.save_resource_server(system)
+    tenant.set_meta("management_audience", audience)
+    if tenant.get_meta("seeded") is None:
+        _seed(tenant, settings, issuer)
+        tenant.set_meta("seeded", "1")
+    tenant.ensure_signing_keys(subject=issuer)
+
+
+def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
+    for rs in settings.resource_servers:
+        if tenant.resource_server(rs.identifier) is None:
+            tenant.save_resource_server(
+                ResourceServer(
+                    id=new_id("", 24).lower(),
+                    name=rs.name,
+                    identifier=rs.identifier,
+                    scopes=[Scope(s.value, s.description) for s in rs.scopes],
+                    token_lifetime=rs.token_lifetime,
+                    token_dialect=rs.token_dialect,
+                )
+            )
+    for c in settings.clients:
+        tenant.save_client(
+            Client(
+                client_id=c.client_id,
+                name=c.name,
+                secret_hash=hash_secret(c.client_secret) if c.client_secret else None,
+                token_endpoint_auth_method=c.token_endpoint_auth_method,
+                credentials=[
+                    Credential(id=new_id("cred_"), pem=pem) for pem in c.public_key_pems
+                ],
+            )
+        )
+    for g in settings.client_grants:
+        audience = g.audience.replace("{issuer}", issuer)
+        rs = tenant.resource_server(audience)
+        scope = rs.scope_values if (g.all_scopes and rs) else list(g.scope)
+        if tenant.grant_for(g.client_id, audience) is None:
+            tenant.create_client_grant(g.client_id, audience, scope)

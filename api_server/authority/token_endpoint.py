@@ -1,0 +1,151 @@
+"""`POST /oauth/token` for the client_credentials grant (RFC 6749 §4.4), Auth0-style."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .authority import Authority
+from .client_auth import authenticate, read_credentials
+from .errors import NO_STORE, OAuthError, invalid_request
+
+MAX_BODY = 64 * 1024
+
+
+async def read_params(request: Request) -> dict[str, str]:
+    """The request's parameters from a form or JSON body, each at most once (RFC 6749 §3.2)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        raise OAuthError(413, "invalid_request", "Request body is larger than 64 KiB")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise OAuthError(413, "invalid_request", "Request body is larger than 64 KiB")
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_request("Request body is not valid UTF-8") from None
+    if media == "application/x-www-form-urlencoded":
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
+        except ValueError:
+            raise invalid_request("Malformed form body") from None
+        params: dict[str, str] = {}
+        for key, value in pairs:
+            if key in params:
+                raise invalid_request(f"Parameter {key} is included more than once")
+            params[key] = value
+        return params
+    if media == "application/json":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise invalid_request("Malformed JSON body") from None
+        if not isinstance(data, dict):
+            raise invalid_request("The JSON body must be an object")
+        for key, value in data.items():
+            if not isinstance(value, str):
+                raise invalid_request(f"Parameter {key} must be a string")
+        return data
+    raise invalid_request(
+        "Content-Type must be application/x-www-form-urlencoded or application/json"
+    )
+
+
+async def token(request: Request) -> Response:
+    authority: Authority = request.app.state.authority
+    try:
+        return _issue(authority, await read_params(request), request)
+    except OAuthError as exc:
+        return exc.response()
+
+
+def _issue(authority: Authority, params: dict[str, str], request: Request) -> Response:
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        raise invalid_request("Missing required parameter: grant_type")
+    if grant_type != "client_credentials":
+        raise OAuthError(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
+
+    creds = read_credentials(params, request.headers.get("authorization"))
+    address = request.client.host if request.client else "unknown"
+    keys = (f"client:{creds.client_id}", f"addr:{address}")
+    wait = authority.throttle.retry_after(*keys)
+    if wait is not None:
+        raise OAuthError(
+            429, "too_many_attempts",
+            f"Too many failed authentication attempts; retry after {wait} s",
+            {"Retry-After": str(wait)},
+        )
+    try:
+        client = authenticate(authority, creds)
+    except OAuthError:
+        authority.throttle.failed(*keys)
+        raise
+    authority.throttle.succeeded(keys[0])
+
+    # RFC 8707 `resource` is accepted as a synonym of Auth0's `audience`.
+    audience = params.get("audience")
+    resource = params.get("resource")
+    if audience and resource and audience != resource:
+        raise invalid_request("audience and resource name different APIs")
+    audience = audience or resource
+    if not audience:
+        raise invalid_request("Missing required parameter: audience")
+    api = authority.tenant.resource_server(audience)
+    if api is None or api.identifier != audience:
+        raise OAuthError(403, "access_denied", f"Service not enabled within domain: {audience}")
+    grant = authority.tenant.grant_for(client.client_id, audience)
+    if grant is None:
+        raise OAuthError(
+            403, "access_denied",
+            f'Client is not authorized to access "{audience}". You need to create a '
+            '"client-grant" associated to this API.',
+        )
+
+    scope = grant.scope
+    if "scope" in params:
+        requested = params["scope"].split()
+        beyond = [s for s in requested if s not in grant.scope]
+        if beyond:
+            raise OAuthError(
+                400, "invalid_scope", "Client has not been granted scopes: " + ", ".join(beyond)
+            )
+        scope = [s for s in grant.scope if s in requested]
+
+    now = int(time.time())
+    claims = {
+        "iss": authority.issuer,
+        "sub": f"{client.client_id}@clients",
+        "aud": audience,
+        "iat": now,
+        "exp": now + api.token_lifetime,
+        "jti": secrets.token_urlsafe(16),
+        "gty": "client-credentials",
+    }
+    if scope:
+        claims["scope"] = " ".join(scope)
+    headers = {"kid": authority.current_key.kid}
+    if api.token_dialect == "rfc9068_profile":
+        headers["typ"] = "at+jwt"  # RFC 9068 §2.1
+        claims["client_id"] = client.client_id
+    else:
+        headers["typ"] = "JWT"
+        claims["azp"] = client.client_id
+    access_token = authority.current_key.sign(claims, headers)
+    return JSONResponse(
+        {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": api.token_lifetime,
+            "scope": " ".join(scope),
+        },
+        headers=NO_STORE,
+    )

@@ -1,0 +1,228 @@
+"""The World Mappers API as a Starlette application."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import ssl
+from collections.abc import Awaitable, Callable
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from m2m_tui.config import ApiSettings
+
+from .bearer import BearerError, bearer_token
+from .directions import directions
+from .documents import openapi_document, protected_resource_metadata
+from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, Endpoint
+from .gazetteer import Gazetteer, gazetteer
+from .jwks_cache import JwksCache
+from .validator import InvalidToken, Principal, TokenValidator
+
+log = logging.getLogger("m2m_tui.api")
+METADATA_PATH = "/.well-known/oauth-protected-resource"
+
+
+class BadParameter(Exception):
+    def __init__(self, status: int, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.parameter = parameter
+        self.message = message
+
+    def response(self) -> JSONResponse:
+        error = "invalid_request" if self.status == 400 else "not_found"
+        return JSONResponse(
+            {"error": error, "parameter": self.parameter, "message": self.message},
+            status_code=self.status,
+        )
+
+
+class WorldMappers:
+    """What the routes share: the validator, the places, and where the API lives."""
+
+    def __init__(self, settings: ApiSettings, issuer: str, base_url: str, jwks: JwksCache) -> None:
+        self.settings = settings
+        self.issuer = issuer
+        self.base_url = base_url.rstrip("/")
+        self.jwks = jwks
+        self.validator = TokenValidator(settings, issuer, jwks)
+        self.metadata_url = self.base_url + METADATA_PATH
+
+    @property
+    def places(self) -> Gazetteer:
+        return gazetteer()
+
+    async def authorize(self, request: Request, scope: str) -> Principal:
+        token = bearer_token(request)
+        try:
+            principal = await self.validator.validate(token)
+        except InvalidToken as exc:
+            raise BearerError(401, "invalid_token", str(exc)) from None
+        if scope not in principal.scopes:
+            raise BearerError(
+                403, "insufficient_scope", f"the token lacks the scope {scope}", scope=scope
+            )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes)))
+        return principal
+
+
+Handler = Callable[[Request, WorldMappers], Awaitable[Response]]
+
+
+def protected(endpoint: Endpoint, handler: Handler) -> Route:
+    """A route guarded by the scope its row in ENDPOINTS names."""
+
+    async def route(request: Request) -> Response:
+        api: WorldMappers = request.app.state.api
+        try:
+            await api.authorize(request, endpoint.scope)
+            return await handler(request, api)
+        except BearerError as exc:
+            return exc.response(api.metadata_url)
+        except BadParameter as exc:
+            return exc.response()
+
+    return Route(endpoint.path, route, methods=[endpoint.method])
+
+
+def _text(request: Request, name: str, default: str | None = None) -> str:
+    value = request.query_params.get(name, default)
+    if value is None or not value.strip():
+        raise BadParameter(400, name, f"the query parameter {name} is required")
+    if len(value) > 200:
+        raise BadParameter(400, name, f"the query parameter {name} is longer than 200 characters")
+    return value.strip()
+
+
+def _coordinate(request: Request, name: str, limit: float) -> float:
+    raw = _text(request, name)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParameter(400, name, f"{name} must be a number") from None
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        raise BadParameter(400, name, f"{name} must be between -{limit:g} and {limit:g}")
+    return value
+
+
+def _place(api: WorldMappers, request: Request, name: str, default: str | None = None):
+    query = _text(request, name, default)
+    place = api.places.find(query)
+    if place is None:
+        raise BadParameter(404, name, f"no known place matches {name} {query!r}")
+    return place
+
+
+async def geocode(request: Request, api: WorldMappers) -> Response:
+    place = _place(api, request, "address")
+    return JSONResponse(
+        {**place.to_json(), "country_name": api.places.country_name(place.country),
+         "query": request.query_params["address"]}
+    )
+
+
+async def reverse_geocode(request: Request, api: WorldMappers) -> Response:
+    lat = _coordinate(request, "lat", 90)
+    lng = _coordinate(request, "lng", 180)
+    place, distance = api.places.nearest(lat, lng)
+    body = {
+        "city": place.name,
+        "state": place.state,
+        "country": place.country,
+        "country_name": api.places.country_name(place.country),
+        "distance_m": round(distance),
+        "lat": place.lat,
+        "lng": place.lng,
+    }
+    if place.street and distance < 250:
+        body = {"street": place.street, **body}
+    if place.kind == "landmark":
+        body["landmark"] = place.name
+        body["city"] = {"Auth0 Office": "Bellevue"}.get(place.name, "Seattle")
+    return JSONResponse(body)
+
+
+async def directions_route(request: Request, api: WorldMappers) -> Response:
+    destination = _place(api, request, "destination")
+    origin = _place(api, request, "origin", DEFAULT_ORIGIN)
+    return JSONResponse(directions(api.places, origin, destination))
+
+
+HANDLERS: dict[str, Handler] = {
+    "geocode": geocode,
+    "reverse_geocode": reverse_geocode,
+    "directions": directions_route,
+}
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def openapi(request: Request) -> Response:
+    api: WorldMappers = request.app.state.api
+    return JSONResponse(
+        openapi_document(api.base_url, api.issuer + "oauth/token", api.settings.audience)
+    )
+
+
+async def metadata(request: Request) -> Response:
+    api: WorldMappers = request.app.state.api
+    return JSONResponse(
+        protected_resource_metadata(api.base_url, api.issuer, api.settings.audience)
+    )
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    return JSONResponse(
+        {"error": "not_found" if exc.status_code == 404 else "invalid_request",
+         "message": exc.detail},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def create_api_app(
+    settings: ApiSettings,
+    issuer: str,
+    base_url: str,
+    verify: ssl.SSLContext | bool = True,
+) -> Starlette:
+    """The API; `issuer` is reached over HTTP for discovery and keys, as a real API would."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        # Build the gazetteer before the first request, not during it.
+        gazetteer()
+        client = httpx.AsyncClient(
+            timeout=settings.fetch_timeout, verify=verify, follow_redirects=False
+        )
+        app.state.api.jwks.client = client
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    jwks = JwksCache(
+        issuer,
+        client=None,  # set in lifespan, on the server's own event loop
+        ttl=settings.jwks_cache_seconds,
+        cooldown=settings.jwks_cooldown_seconds,
+        timeout=settings.fetch_timeout,
+    )
+    routes = [
+        *(protected(e, HANDLERS[e.operation_id]) for e in ENDPOINTS),
+        Route("/health", health),
+        Route("/openapi.json", openapi),
+        Route(METADATA_PATH, metadata),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
+    app.state.api = WorldMappers(settings, issuer, base_url, jwks)
+    return app

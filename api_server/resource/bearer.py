@@ -1,0 +1,60 @@
+"""Bearer tokens in requests and refusals in responses (RFC 6750 §2 and §3, RFC 9728 §5.1)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+REALM = "worldmappers"
+
+
+class BearerError(Exception):
+    """A refusal: status, RFC 6750 error code (None when no credentials were sent at all)."""
+
+    def __init__(
+        self, status: int, error: str | None, description: str, scope: str | None = None
+    ) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+        self.scope = scope
+
+    def response(self, resource_metadata: str) -> JSONResponse:
+        params = [f'realm="{REALM}"']
+        if self.error:
+            params.append(f'error="{self.error}"')
+            params.append(f'error_description="{self.description}"')
+        if self.scope:
+            params.append(f'scope="{self.scope}"')
+        if self.status == 401:
+            params.append(f'resource_metadata="{resource_metadata}"')
+        body = {"message": self.description}
+        if self.error:
+            body = {"error": self.error, "error_description": self.description, **body}
+        if self.scope:
+            body["scope"] = self.scope
+        return JSONResponse(
+            body,
+            status_code=self.status,
+            headers={"WWW-Authenticate": "Bearer " + ", ".join(params)},
+        )
+
+
+def bearer_token(request: Request) -> str:
+    """The one token in the request: the header (§2.1) or the query (§2.3), never both.
+
+    The routes are all GET, so a form body (§2.2) cannot carry one."""
+    found = []
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, credentials = header.strip().partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            found.append(credentials.strip())
+    if "access_token" in request.query_params:
+        found.append(request.query_params["access_token"])
+    if len(found) > 1:
+        raise BearerError(400, "invalid_request", "the token was sent by more than one method")
+    if not found:
+        raise BearerError(401, None, "No authorization token was found")
+    return found[0]

@@ -1,0 +1,97 @@
+"""The API's self-description: OpenAPI 3.1 and RFC 9728 metadata, both from ENDPOINTS."""
+
+from __future__ import annotations
+
+from .endpoints import ENDPOINTS, SCOPES
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "error_description": {"type": "string"},
+        "message": {"type": "string"},
+    },
+    "required": ["message"],
+}
+
+
+def protected_resource_metadata(base_url: str, issuer: str, audience: str) -> dict:
+    """RFC 9728 §2. `audience` is an extension: the value to request tokens for."""
+    return {
+        "resource": base_url,
+        "authorization_servers": [issuer],
+        "scopes_supported": list(SCOPES),
+        "bearer_methods_supported": ["header", "query"],
+        "resource_name": "World Mappers API",
+        "resource_documentation": base_url + "/openapi.json",
+        "audience": audience,
+    }
+
+
+def openapi_document(base_url: str, token_url: str, audience: str) -> dict:
+    paths: dict = {}
+    for e in ENDPOINTS:
+        responses = {
+            "200": {
+                "description": "Success",
+                "content": {"application/json": {"schema": {"type": e.returns}}},
+            },
+            "400": {"description": "A missing or invalid parameter, named in the body",
+                    "content": {"application/json": {"schema": ERROR}}},
+            "401": {"description": "No token, or an invalid one (see WWW-Authenticate)",
+                    "content": {"application/json": {"schema": ERROR}}},
+            "403": {"description": f"The token lacks the {e.scope} scope",
+                    "content": {"application/json": {"schema": ERROR}}},
+        }
+        if e.operation_id != "reverse_geocode":
+            responses["404"] = {"description": "Unknown place",
+                                "content": {"application/json": {"schema": ERROR}}}
+        paths[e.path] = {
+            e.method.lower(): {
+                "operationId": e.operation_id,
+                "summary": e.summary,
+                "description": f"Requires the `{e.scope}` scope.",
+                "x-required-scope": e.scope,
+                "security": [{"oauth2": [e.scope]}, {"bearerAuth": [e.scope]}],
+                "parameters": [
+                    {
+                        "name": p.name,
+                        "in": "query",
+                        "required": p.required,
+                        "description": p.description,
+                        "schema": {"type": p.kind},
+                        **({"example": p.example} if p.example is not None else {}),
+                    }
+                    for p in e.params
+                ],
+                "responses": responses,
+            }
+        }
+    health = {"get": {"operationId": "health", "summary": "Liveness (no token needed)",
+                      "security": [], "responses": {"200": {"description": "OK"}}}}
+    paths["/health"] = health
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "World Mappers API",
+            "version": "1.0.0",
+            "description": f"Tokens: client_credentials for audience `{audience}`.",
+        },
+        "servers": [{"url": base_url}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "oauth2": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": token_url,
+                            "scopes": {e.scope: e.summary for e in ENDPOINTS},
+                        }
+                    },
+                },
+            }
+        },
+        "x-audience": audience,
+    }

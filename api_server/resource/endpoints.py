@@ -1,0 +1,82 @@
+"""The one table that says what each World Mappers endpoint is and which scope it needs.
+
+The route handlers, the OpenAPI document, the RFC 9728 metadata and the TUI (through
+`/openapi.json`) all read it; change a scope here and every one of them follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_ORIGIN = "Seattle"  # where deliveries start when `origin` is not given
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    description: str
+    required: bool = False
+    kind: str = "string"  # JSON Schema type
+    example: str | float | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    operation_id: str
+    method: str
+    path: str
+    scope: str
+    summary: str
+    params: tuple[Param, ...]
+    returns: str
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        operation_id="geocode",
+        method="GET",
+        path="/api/location/geocode",
+        scope="geocode:location",
+        summary="Geocode a location: a place name or a landmark to coordinates",
+        params=(
+            Param(
+                "address",
+                "A landmark (\"Auth0 Office\"), a street address of a landmark, or a city, "
+                "optionally followed by a state or country (\"Paris, France\")",
+                required=True,
+                example="Auth0 Office",
+            ),
+        ),
+        returns="object",
+    ),
+    Endpoint(
+        operation_id="reverse_geocode",
+        method="GET",
+        path="/api/location/reverse-geocode",
+        scope="reverse-geocode:location",
+        summary="Reverse geocode a location: coordinates to the nearest known place",
+        params=(
+            Param("lat", "Latitude in degrees, -90 to 90", True, "number", 47.6178819),
+            Param("lng", "Longitude in degrees, -180 to 180", True, "number", -122.194041),
+        ),
+        returns="object",
+    ),
+    Endpoint(
+        operation_id="directions",
+        method="GET",
+        path="/api/directions",
+        scope="directions",
+        summary="Get directions for a route: steps along the geodesic between two places",
+        params=(
+            Param(
+                "origin",
+                f"Where the route starts (a landmark or a city); default {DEFAULT_ORIGIN!r}",
+                example="Seattle",
+            ),
+            Param("destination", "Where the route ends", required=True, example="Auth0 Office"),
+        ),
+        returns="array",
+    ),
+)
+
+SCOPES: tuple[str, ...] = tuple(sorted({e.scope for e in ENDPOINTS}))

@@ -1,0 +1,152 @@
+"""The issuer's signing keys, found by discovery and cached as a careful API caches them.
+
+- `jwks_uri` comes from RFC 8414 / OpenID discovery at the issuer, never from a token.
+- Keys are trusted for `ttl` seconds; after that they are refreshed in the background
+  while the old ones keep serving, so no request waits on a routine refresh.
+- An unknown `kid` triggers at most one refetch per `cooldown` (a flood of made-up
+  kids costs the issuer one request, not thousands).
+- Every fetch has a timeout; when the issuer is down or answers garbage, the last
+  good keys stay in use.
+- Concurrent callers share one fetch in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import httpx
+import jwt
+
+log = logging.getLogger("m2m_tui.api.jwks")
+MAX_DOCUMENT = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Jwk:
+    """A parsed key, and the `alg` its JWK declares (None when it declares none)."""
+
+    key: jwt.PyJWK
+    alg: str | None
+
+
+class JwksUnavailable(Exception):
+    """Keys could not be fetched and none are cached."""
+
+
+class JwksCache:
+    def __init__(
+        self,
+        issuer: str,
+        client: httpx.AsyncClient,
+        ttl: float = 600.0,
+        cooldown: float = 30.0,
+        timeout: float = 5.0,
+    ) -> None:
+        self.issuer = issuer
+        self.client = client
+        self.ttl = ttl
+        self.cooldown = cooldown
+        self.timeout = timeout
+        self.keys: dict[str, Jwk] = {}
+        self.jwks_uri: str | None = None
+        self.fetched_at = -float("inf")
+        self.attempted_at = -float("inf")
+        self.fetches = 0
+        self.last_error: str | None = None
+        self._inflight: asyncio.Task | None = None
+
+    async def key(self, kid: str) -> Jwk | None:
+        now = time.monotonic()
+        if not self.keys:
+            if now - self.attempted_at >= self.cooldown or self.attempted_at < 0:
+                await self._refresh()
+        elif kid not in self.keys:
+            if now - self.attempted_at >= self.cooldown:
+                await self._refresh()
+        elif now - self.fetched_at >= self.ttl and now - self.attempted_at >= self.cooldown:
+            self._start_refresh()  # stale: refresh behind the request, serve what we have
+        if not self.keys and self.last_error:
+            raise JwksUnavailable(self.last_error)
+        return self.keys.get(kid)
+
+    def _start_refresh(self) -> asyncio.Task:
+        if self._inflight is None or self._inflight.done():
+            self._inflight = asyncio.ensure_future(self._fetch())
+        return self._inflight
+
+    async def _refresh(self) -> None:
+        # shield: a cancelled request must not cancel the fetch others are waiting on.
+        await asyncio.shield(self._start_refresh())
+
+    async def _fetch(self) -> None:
+        self.attempted_at = time.monotonic()
+        try:
+            async with asyncio.timeout(self.timeout):
+                if self.jwks_uri is None:
+                    self.jwks_uri = await self._discover()
+                self.fetches += 1
+                document = await self._get_json(self.jwks_uri)
+            keys = parse_jwks(document)
+            if not keys:
+                raise ValueError("the JWKS holds no usable signing key")
+        except Exception as exc:  # any failure keeps the last good keys
+            self.last_error = f"cannot fetch the issuer's JWKS: {_describe(exc)}"
+            log.warning(self.last_error)
+            return
+        self.keys = keys
+        self.fetched_at = time.monotonic()
+        self.last_error = None
+
+    async def _discover(self) -> str:
+        base = self.issuer.rstrip("/")
+        for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
+            try:
+                document = await self._get_json(base + path)
+            except (httpx.HTTPStatusError, ValueError):
+                continue
+            uri = document.get("jwks_uri")
+            if isinstance(uri, str) and uri.startswith(("https://", "http://")):
+                return uri
+        raise ValueError(f"no jwks_uri in the discovery documents of {self.issuer}")
+
+    async def _get_json(self, url: str) -> dict:
+        response = await self.client.get(url, headers={"Accept": "application/json"})
+        response.raise_for_status()
+        if len(response.content) > MAX_DOCUMENT:
+            raise ValueError(f"{url} answered more than {MAX_DOCUMENT} bytes")
+        document = response.json()
+        if not isinstance(document, dict):
+            raise ValueError(f"{url} did not answer a JSON object")
+        return document
+
+
+def parse_jwks(document: dict) -> dict[str, Jwk]:
+    """Signing keys by kid; keys without a kid, for encryption, or unusable are skipped."""
+    keys: dict[str, Jwk] = {}
+    entries = document.get("keys")
+    if not isinstance(entries, list):
+        raise ValueError("the JWKS has no keys array")
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
+            continue
+        if entry.get("use", "sig") != "sig":
+            continue
+        try:
+            alg = entry.get("alg")
+            keys[entry["kid"]] = Jwk(jwt.PyJWK(entry), alg if isinstance(alg, str) else None)
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+            continue
+    return keys
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code} from {exc.request.url}"
+    if isinstance(exc, httpx.HTTPError):
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return str(exc) or type(exc).__name__

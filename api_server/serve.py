@@ -1,0 +1,174 @@
+"""Running the bundled servers: the authority on :7000 and the API on :7001, in one process
+or one part per process (`--only`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import signal
+import socket
+import ssl
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from m2m_tui.config import ServerSettings
+from m2m_tui.paths import ensure_private_dir
+
+from .tls import TlsFiles, ensure_tls_files
+
+log = logging.getLogger("m2m_tui.serve")
+
+
+class ServeError(Exception):
+    """A reason the servers cannot start, worded for the operator."""
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    state_dir: Path
+    settings: ServerSettings
+    host: str
+    authority_port: int
+    api_port: int
+    only: str | None = None  # "authority", "api" or None for both
+    tls: bool = False
+    issuer: str | None = None  # the API's issuer, when not the bundled authority
+    audience: str | None = None
+    debug: bool = False
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = "the address is already in use" if exc.errno == 98 else exc.strerror
+        raise ServeError(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    # Signals are handled once for every server in the process, in run().
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+def _uvicorn(app, sock: socket.socket, tls: TlsFiles | None) -> _Server:
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        ssl_certfile=str(tls.cert) if tls else None,
+        ssl_keyfile=str(tls.key) if tls else None,
+        timeout_graceful_shutdown=3,
+    )
+    config.host, config.port = sock.getsockname()[:2]
+    server = _Server(config)
+    server.sock = sock
+    return server
+
+
+def configure_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%H:%M:%S"))
+    root = logging.getLogger("m2m_tui")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    root.propagate = False
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+
+
+def prepare(options: ServeOptions) -> tuple[list[_Server], list[str]]:
+    """Open the tenant, bind the sockets and build the apps; nothing is served yet."""
+    from .access_log import AccessLog
+
+    state = ensure_private_dir(options.state_dir)
+    tls = ensure_tls_files(state) if options.tls else None
+    scheme = "https" if tls else "http"
+    servers: list[_Server] = []
+    lines: list[str] = []
+    if not is_loopback(options.host):
+        lines.append(
+            f"WARNING: binding {options.host}, beyond loopback: anyone who can reach this "
+            "machine can get tokens from the demo clients."
+        )
+    if tls:
+        lines.append(f"TLS: trust the local CA at {tls.ca}")
+    issuer = options.issuer
+    if options.only in (None, "authority"):
+        from .authority.app import create_authority_app
+        from .authority.authority import Authority
+        from .authority.store import Tenant
+
+        sock = bind(options.host, options.authority_port)
+        port = sock.getsockname()[1]
+        issuer = f"{scheme}://{_url_host(options.host)}:{port}/"
+        authority = Authority(Tenant(state / "tenant.db"), options.settings, issuer)
+        app = AccessLog(create_authority_app(authority), "m2m_tui.authority")
+        servers.append(_uvicorn(app, sock, tls))
+        lines.append(f"Authorization server: {issuer}  (issuer; token endpoint {issuer}oauth/token)")
+    if options.only in (None, "api"):
+        from dataclasses import replace
+
+        from .resource.app import create_api_app
+
+        if issuer is None:
+            issuer = options.settings.api.issuer or (
+                f"{scheme}://{_url_host(options.host)}:{options.settings.authority_port}/"
+            )
+        settings = options.settings.api
+        if options.audience:
+            settings = replace(settings, audience=options.audience)
+        sock = bind(options.host, options.api_port)
+        base = f"{scheme}://{_url_host(options.host)}:{sock.getsockname()[1]}"
+        verify: ssl.SSLContext | bool = True
+        if tls:
+            verify = ssl.create_default_context(cafile=str(tls.ca))
+        app = AccessLog(create_api_app(settings, issuer, base, verify), "m2m_tui.api")
+        servers.append(_uvicorn(app, sock, tls))
+        lines.append(
+            f"World Mappers API:    {base}/  (audience {settings.audience}; issuer {issuer})"
+        )
+    return servers, lines
+
+
+async def run(servers: list[_Server]) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            if server.should_exit:
+                server.force_exit = True
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+    await asyncio.gather(*(server.serve(sockets=[server.sock]) for server in servers))

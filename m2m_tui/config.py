@@ -1,0 +1,293 @@
+"""Loading `config.toml`: the profiles the TUI and CLI use, and the `[server]` seed.
+
+Every problem becomes a `ConfigError` that names the file and, where TOML knows it,
+the line, so a user never sees a traceback for a typo.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_ENV = "M2M_TUI_CONFIG"
+REPO_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who wrote the file."""
+
+
+def resolve_config_path(flag: str | None = None) -> Path:
+    """`--config PATH`, else `$M2M_TUI_CONFIG`, else `config.toml` at the repository root."""
+    if flag:
+        return Path(flag).expanduser()
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser()
+    return REPO_CONFIG
+
+
+@dataclass(frozen=True)
+class ScopeSeed:
+    value: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceServerSeed:
+    name: str
+    identifier: str
+    scopes: tuple[ScopeSeed, ...] = ()
+    token_lifetime: int = 86400
+    token_dialect: str = "access_token"
+
+
+@dataclass(frozen=True)
+class ClientSeed:
+    client_id: str
+    name: str
+    client_secret: str | None = None
+    token_endpoint_auth_method: str = "client_secret_post"
+    public_key_pems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GrantSeed:
+    client_id: str
+    audience: str  # may contain "{issuer}", filled in when the tenant is seeded
+    scope: tuple[str, ...] = ()
+    all_scopes: bool = False
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    max_failures: int = 10
+    window_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """How the World Mappers API validates tokens (issue 3)."""
+
+    issuer: str | None = None  # None: the bundled authority
+    audience: str = "urn:worldmappers"
+    algorithms: tuple[str, ...] = ("RS256",)
+    leeway: float = 5.0
+    strict_rfc9068: bool = False
+    jwks_cache_seconds: float = 600.0
+    jwks_cooldown_seconds: float = 30.0
+    fetch_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    authority_port: int = 7000
+    api_port: int = 7001
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    resource_servers: tuple[ResourceServerSeed, ...] = ()
+    clients: tuple[ClientSeed, ...] = ()
+    client_grants: tuple[GrantSeed, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where to get a token and which API to call with it (issue 4 uses every field)."""
+
+    name: str
+    issuer: str
+    client_id: str
+    audience: str | None = None
+    token_endpoint: str | None = None
+    client_secret: str | None = None
+    client_secret_env: str | None = None
+    client_secret_prompt: bool = False
+    auth_method: str = "client_secret_post"
+    private_key_file: str | None = None
+    resource: str | None = None
+    scope: str | None = None
+    provider: str = "auth0"
+    api_base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    profiles: dict[str, Profile]
+    default_profile: str | None
+    server: ServerSettings
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (pass --config PATH)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message already reads "... (at line 12, column 3)".
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    reader = _Reader(path)
+    profiles = {
+        name: reader.profile(name, body)
+        for name, body in reader.table(data, "profiles", "profiles").items()
+    }
+    default = reader.opt(data, "default_profile", str, "default_profile")
+    if default is not None and default not in profiles:
+        raise ConfigError(f"{path}: default_profile {default!r} names no [profiles.{default}]")
+    server = reader.server(reader.table(data, "server", "server"))
+    return Config(path=path, profiles=profiles, default_profile=default, server=server)
+
+
+class _Reader:
+    """Typed access to the parsed TOML, with errors that name the key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: [{where}] {message}")
+
+    def table(self, data: dict, key: str, where: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(where, f"{key} must be a table")
+        return value
+
+    def opt(self, data: dict, key: str, kind: type | tuple, where: str, default: Any = None) -> Any:
+        if key not in data:
+            return default
+        value = data[key]
+        # bool is an int in Python; a port of `true` is still a mistake.
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(where, f"{key} must be a {names}, not {type(value).__name__}")
+        return value
+
+    def req(self, data: dict, key: str, kind: type, where: str) -> Any:
+        if key not in data:
+            raise self.fail(where, f"{key} is required")
+        return self.opt(data, key, kind, where)
+
+    def items(self, data: dict, key: str, where: str) -> list[dict]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(where, f"{key} must be an array of tables ([[{where}.{key}]])")
+        return value
+
+    def strings(self, data: dict, key: str, where: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(where, f"{key} must be an array of strings")
+        return tuple(value)
+
+    def profile(self, name: str, body: Any) -> Profile:
+        where = f"profiles.{name}"
+        if not isinstance(body, dict):
+            raise self.fail(where, "must be a table")
+        known = set(Profile.__dataclass_fields__) - {"name"}
+        unknown = sorted(set(body) - known)
+        if unknown:
+            raise self.fail(where, f"unknown key(s): {', '.join(unknown)}")
+        values: dict[str, Any] = {"name": name}
+        for key in known:
+            kind = bool if key == "client_secret_prompt" else str
+            values[key] = self.opt(body, key, kind, where, Profile.__dataclass_fields__[key].default)
+        if not values["issuer"]:
+            raise self.fail(where, "issuer is required")
+        if not values["client_id"]:
+            raise self.fail(where, "client_id is required")
+        methods = ("client_secret_post", "client_secret_basic", "private_key_jwt")
+        if values["auth_method"] not in methods:
+            raise self.fail(where, f"auth_method must be one of {', '.join(methods)}")
+        return Profile(**values)
+
+    def server(self, data: dict) -> ServerSettings:
+        w = "server"
+        throttle = self.table(data, "throttle", "server.throttle")
+        api = self.table(data, "api", "server.api")
+        number = (int, float)
+        settings = ServerSettings(
+            host=self.opt(data, "host", str, w, "127.0.0.1"),
+            authority_port=self.opt(data, "authority_port", int, w, 7000),
+            api_port=self.opt(data, "api_port", int, w, 7001),
+            throttle=ThrottleSettings(
+                max_failures=self.opt(throttle, "max_failures", int, "server.throttle", 10),
+                window_seconds=float(
+                    self.opt(throttle, "window_seconds", number, "server.throttle", 60.0)
+                ),
+            ),
+            api=ApiSettings(
+                issuer=self.opt(api, "issuer", str, "server.api"),
+                audience=self.opt(api, "audience", str, "server.api", "urn:worldmappers"),
+                algorithms=self.strings(api, "algorithms", "server.api") or ("RS256",),
+                leeway=float(self.opt(api, "leeway", number, "server.api", 5.0)),
+                strict_rfc9068=self.opt(api, "strict_rfc9068", bool, "server.api", False),
+                jwks_cache_seconds=float(
+                    self.opt(api, "jwks_cache_seconds", number, "server.api", 600.0)
+                ),
+                jwks_cooldown_seconds=float(
+                    self.opt(api, "jwks_cooldown_seconds", number, "server.api", 30.0)
+                ),
+                fetch_timeout=float(self.opt(api, "fetch_timeout", number, "server.api", 5.0)),
+            ),
+            resource_servers=tuple(
+                self.resource_server(rs) for rs in self.items(data, "resource_servers", w)
+            ),
+            clients=tuple(self.client(c) for c in self.items(data, "clients", w)),
+            client_grants=tuple(self.grant(g) for g in self.items(data, "client_grants", w)),
+        )
+        return settings
+
+    def resource_server(self, data: dict) -> ResourceServerSeed:
+        w = "server.resource_servers"
+        scopes = []
+        for scope in self.items(data, "scopes", w):
+            scopes.append(
+                ScopeSeed(
+                    value=self.req(scope, "value", str, w + ".scopes"),
+                    description=self.opt(scope, "description", str, w + ".scopes", ""),
+                )
+            )
+        dialect = self.opt(data, "token_dialect", str, w, "access_token")
+        if dialect not in ("access_token", "rfc9068_profile"):
+            raise self.fail(w, "token_dialect must be access_token or rfc9068_profile")
+        return ResourceServerSeed(
+            name=self.req(data, "name", str, w),
+            identifier=self.req(data, "identifier", str, w),
+            scopes=tuple(scopes),
+            token_lifetime=self.opt(data, "token_lifetime", int, w, 86400),
+            token_dialect=dialect,
+        )
+
+    def client(self, data: dict) -> ClientSeed:
+        w = "server.clients"
+        return ClientSeed(
+            client_id=self.req(data, "client_id", str, w),
+            name=self.req(data, "name", str, w),
+            client_secret=self.opt(data, "client_secret", str, w),
+            token_endpoint_auth_method=self.opt(
+                data, "token_endpoint_auth_method", str, w, "client_secret_post"
+            ),
+            public_key_pems=self.strings(data, "public_key_pems", w),
+        )
+
+    def grant(self, data: dict) -> GrantSeed:
+        w = "server.client_grants"
+        return GrantSeed(
+            client_id=self.req(data, "client_id", str, w),
+            audience=self.req(data, "audience", str, w),
+            scope=self.strings(data, "scope", w),
+            all_scopes=self.opt(data, "all_scopes", bool, w, False),
+        )
