@@ -11,6 +11,7 @@ import signal
 import socket
 import ssl
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,15 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def exposure_warning(host: str) -> str | None:
+    if is_loopback(host):
+        return None
+    return (
+        f"WARNING: binding {host}, beyond loopback: anyone who can reach this machine "
+        "can get tokens from the demo clients, whose secrets are published in config.toml."
+    )
 
 
 def _url_host(host: str) -> str:
@@ -105,7 +115,19 @@ def configure_logging(debug: bool) -> None:
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
 
-def prepare(options: ServeOptions) -> tuple[list[_Server], list[str]]:
+@dataclass
+class Prepared:
+    """Servers bound and built, not yet serving; and what to tell the operator."""
+
+    servers: list[_Server]
+    lines: list[str]
+    issuer: str | None = None
+    api_url: str | None = None
+    authority: object | None = None  # the Authority, when this process runs it
+    tls: TlsFiles | None = None
+
+
+def prepare(options: ServeOptions) -> Prepared:
     """Open the tenant, bind the sockets and build the apps; nothing is served yet."""
     from .access_log import AccessLog
 
@@ -114,11 +136,10 @@ def prepare(options: ServeOptions) -> tuple[list[_Server], list[str]]:
     scheme = "https" if tls else "http"
     servers: list[_Server] = []
     lines: list[str] = []
-    if not is_loopback(options.host):
-        lines.append(
-            f"WARNING: binding {options.host}, beyond loopback: anyone who can reach this "
-            "machine can get tokens from the demo clients."
-        )
+    result = Prepared(servers, lines, tls=tls)
+    warning = exposure_warning(options.host)
+    if warning:
+        lines.append(warning)
     if tls:
         lines.append(f"TLS: trust the local CA at {tls.ca}")
     issuer = options.issuer
@@ -133,7 +154,10 @@ def prepare(options: ServeOptions) -> tuple[list[_Server], list[str]]:
         authority = Authority(Tenant(state / "tenant.db"), options.settings, issuer)
         app = AccessLog(create_authority_app(authority), "m2m_tui.authority")
         servers.append(_uvicorn(app, sock, tls))
-        lines.append(f"Authorization server: {issuer}  (issuer; token endpoint {issuer}oauth/token)")
+        result.authority = authority
+        lines.append(
+            f"Authorization server: {issuer}  (issuer; token endpoint {issuer}oauth/token)"
+        )
     if options.only in (None, "api"):
         from dataclasses import replace
 
@@ -148,6 +172,7 @@ def prepare(options: ServeOptions) -> tuple[list[_Server], list[str]]:
             settings = replace(settings, audience=options.audience)
         sock = bind(options.host, options.api_port)
         base = f"{scheme}://{_url_host(options.host)}:{sock.getsockname()[1]}"
+        result.api_url = base
         verify: ssl.SSLContext | bool = True
         if tls:
             verify = ssl.create_default_context(cafile=str(tls.ca))
@@ -156,10 +181,12 @@ def prepare(options: ServeOptions) -> tuple[list[_Server], list[str]]:
         lines.append(
             f"World Mappers API:    {base}/  (audience {settings.audience}; issuer {issuer})"
         )
-    return servers, lines
+    result.issuer = issuer
+    return result
 
 
-async def run(servers: list[_Server]) -> None:
+async def run(servers: list[_Server], ready: Callable[[], None] = lambda: None) -> None:
+    """Serve until SIGINT or SIGTERM; call `ready` once every server accepts connections."""
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -171,4 +198,9 @@ async def run(servers: list[_Server]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop)
-    await asyncio.gather(*(server.serve(sockets=[server.sock]) for server in servers))
+    tasks = [asyncio.ensure_future(s.serve(sockets=[s.sock])) for s in servers]
+    while not all(s.started for s in servers) and not any(t.done() for t in tasks):
+        await asyncio.sleep(0.01)
+    if all(s.started for s in servers):
+        ready()
+    await asyncio.gather(*tasks)

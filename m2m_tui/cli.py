@@ -83,8 +83,9 @@ def cmd_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from m2m_tui.paths import resolve_state_dir
 
     if args.issuer and args.only != "api":
-        return fail("--issuer only applies with --only api (the bundled API trusts its own "
-                    "authority)", 2)
+        return fail(
+            "--issuer only applies with --only api (the bundled API trusts its own authority)", 2
+        )
     try:
         config = load_config(resolve_config_path(args.config))
     except ConfigError as exc:
@@ -103,7 +104,9 @@ def cmd_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         state_dir=resolve_state_dir(args.state_dir),
         settings=server,
         host=args.host or server.host,
-        authority_port=server.authority_port if args.authority_port is None else args.authority_port,
+        authority_port=server.authority_port
+        if args.authority_port is None
+        else args.authority_port,
         api_port=server.api_port if args.api_port is None else args.api_port,
         only=args.only,
         tls=args.tls,
@@ -113,16 +116,19 @@ def cmd_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     )
     configure_logging(args.debug)
     try:
-        servers, lines = prepare(options)
+        prepared = prepare(options)
     except (ServeError, StoreError, ValueError) as exc:
         return fail(str(exc))
     except PermissionError as exc:
         return fail(f"cannot use the state directory {options.state_dir}: {exc}")
-    for line in lines:
-        print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout, flush=True)
-    print(f"State: {options.state_dir}   (Ctrl-C stops)", flush=True)
+
+    def ready() -> None:
+        for line in prepared.lines:
+            print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout, flush=True)
+        print(f"State: {options.state_dir}   (Ctrl-C stops)", flush=True)
+
     try:
-        asyncio.run(run(servers))
+        asyncio.run(run(prepared.servers, ready))
     except KeyboardInterrupt:
         pass
     return 0

@@ -203,7 +203,9 @@ class _Reader:
         values: dict[str, Any] = {"name": name}
         for key in known:
             kind = bool if key == "client_secret_prompt" else str
-            values[key] = self.opt(body, key, kind, where, Profile.__dataclass_fields__[key].default)
+            values[key] = self.opt(
+                body, key, kind, where, Profile.__dataclass_fields__[key].default
+            )
         if not values["issuer"]:
             raise self.fail(where, "issuer is required")
         if not values["client_id"]:

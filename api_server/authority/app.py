@@ -52,8 +52,10 @@ async def health(request: Request) -> Response:
 
 async def http_error(request: Request, exc: HTTPException) -> Response:
     return JSONResponse(
-        {"error": "not_found" if exc.status_code == 404 else "invalid_request",
-         "error_description": exc.detail},
+        {
+            "error": "not_found" if exc.status_code == 404 else "invalid_request",
+            "error_description": exc.detail,
+        },
         status_code=exc.status_code,
         headers=exc.headers,
     )
@@ -85,9 +87,7 @@ def create_authority_app(authority: Authority) -> Starlette:
         Route(f"{v2}/client-grants", client_grants.create_client_grant, methods=["POST"]),
         Route(f"{v2}/client-grants/{{id}}", client_grants.get_client_grant),
         Route(f"{v2}/client-grants/{{id}}", client_grants.update_client_grant, methods=["PATCH"]),
-        Route(
-            f"{v2}/client-grants/{{id}}", client_grants.delete_client_grant, methods=["DELETE"]
-        ),
+        Route(f"{v2}/client-grants/{{id}}", client_grants.delete_client_grant, methods=["DELETE"]),
         Route(f"{v2}/keys/signing", signing_keys.list_signing_keys),
         Route(f"{v2}/keys/signing/rotate", signing_keys.rotate_signing_key, methods=["POST"]),
         Route(f"{v2}/keys/signing/{{kid}}", signing_keys.get_signing_key),

@@ -100,7 +100,9 @@ def authenticate(authority: Authority, creds: Credentials) -> Client:
     """The client, when its credentials are right; otherwise OAuthError 401 invalid_client."""
     headers = {"WWW-Authenticate": "Basic"} if creds.method == "client_secret_basic" else {}
     failed = OAuthError(
-        401, "invalid_client", "Client authentication failed: unknown client or wrong credentials",
+        401,
+        "invalid_client",
+        "Client authentication failed: unknown client or wrong credentials",
         headers,
     )
     client = authority.tenant.client(creds.client_id)
@@ -111,7 +113,8 @@ def authenticate(authority: Authority, creds: Credentials) -> Client:
         return client
     if client.token_endpoint_auth_method == "private_key_jwt":
         raise OAuthError(
-            401, "invalid_client",
+            401,
+            "invalid_client",
             "This client authenticates with private_key_jwt; send a client_assertion",
             headers,
         )

@@ -53,9 +53,7 @@ def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
                 name=c.name,
                 secret_hash=hash_secret(c.client_secret) if c.client_secret else None,
                 token_endpoint_auth_method=c.token_endpoint_auth_method,
-                credentials=[
-                    Credential(id=new_id("cred_"), pem=pem) for pem in c.public_key_pems
-                ],
+                credentials=[Credential(id=new_id("cred_"), pem=pem) for pem in c.public_key_pems],
             )
         )
     for g in settings.client_grants:

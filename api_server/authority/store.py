@@ -152,7 +152,9 @@ class Tenant:
     def rename_audience(self, old: str, new: str) -> None:
         """The tenant's address changed: move its system API and the grants on it."""
         with self.transaction() as db:
-            db.execute("UPDATE resource_servers SET identifier = ? WHERE identifier = ?", (new, old))
+            db.execute(
+                "UPDATE resource_servers SET identifier = ? WHERE identifier = ?", (new, old)
+            )
             db.execute("UPDATE client_grants SET audience = ? WHERE audience = ?", (new, old))
 
     # --- clients ------------------------------------------------------------
@@ -289,8 +291,16 @@ class Tenant:
             )
             db.execute(
                 "INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (fresh.kid, fresh.private_pem, fresh.cert_der, NEXT, fresh.created_at,
-                 None, None, None),
+                (
+                    fresh.kid,
+                    fresh.private_pem,
+                    fresh.cert_der,
+                    NEXT,
+                    fresh.created_at,
+                    None,
+                    None,
+                    None,
+                ),
             )
         return next(k for k in self.signing_keys() if k.status == CURRENT)
 

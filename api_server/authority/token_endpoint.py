@@ -80,7 +80,8 @@ def _issue(authority: Authority, params: dict[str, str], request: Request) -> Re
     wait = authority.throttle.retry_after(*keys)
     if wait is not None:
         raise OAuthError(
-            429, "too_many_attempts",
+            429,
+            "too_many_attempts",
             f"Too many failed authentication attempts; retry after {wait} s",
             {"Retry-After": str(wait)},
         )
@@ -105,7 +106,8 @@ def _issue(authority: Authority, params: dict[str, str], request: Request) -> Re
     grant = authority.tenant.grant_for(client.client_id, audience)
     if grant is None:
         raise OAuthError(
-            403, "access_denied",
+            403,
+            "access_denied",
             f'Client is not authorized to access "{audience}". You need to create a '
             '"client-grant" associated to this API.',
         )

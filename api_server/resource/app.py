@@ -70,7 +70,9 @@ class WorldMappers:
                 403, "insufficient_scope", f"the token lacks the scope {scope}", scope=scope
             )
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes)))
+            log.debug(
+                "caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes))
+            )
         return principal
 
 
@@ -124,8 +126,11 @@ def _place(api: WorldMappers, request: Request, name: str, default: str | None =
 async def geocode(request: Request, api: WorldMappers) -> Response:
     place = _place(api, request, "address")
     return JSONResponse(
-        {**place.to_json(), "country_name": api.places.country_name(place.country),
-         "query": request.query_params["address"]}
+        {
+            **place.to_json(),
+            "country_name": api.places.country_name(place.country),
+            "query": request.query_params["address"],
+        }
     )
 
 
@@ -183,8 +188,10 @@ async def metadata(request: Request) -> Response:
 
 async def http_error(request: Request, exc: HTTPException) -> Response:
     return JSONResponse(
-        {"error": "not_found" if exc.status_code == 404 else "invalid_request",
-         "message": exc.detail},
+        {
+            "error": "not_found" if exc.status_code == 404 else "invalid_request",
+            "message": exc.detail,
+        },
         status_code=exc.status_code,
         headers=exc.headers,
     )
@@ -197,6 +204,7 @@ def create_api_app(
     verify: ssl.SSLContext | bool = True,
 ) -> Starlette:
     """The API; `issuer` is reached over HTTP for discovery and keys, as a real API would."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         # Build the gazetteer before the first request, not during it.
@@ -223,6 +231,8 @@ def create_api_app(
         Route("/openapi.json", openapi),
         Route(METADATA_PATH, metadata),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
+    )
     app.state.api = WorldMappers(settings, issuer, base_url, jwks)
     return app

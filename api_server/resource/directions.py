@@ -25,20 +25,25 @@ def _km(metres: float) -> str:
 
 def directions(g: Gazetteer, origin: Place, destination: Place) -> list[dict]:
     line = Geodesic.WGS84.InverseLine(
-        origin.lat, origin.lng, destination.lat, destination.lng,
+        origin.lat,
+        origin.lng,
+        destination.lat,
+        destination.lng,
         Geodesic.STANDARD | Geodesic.DISTANCE_IN,
     )
     total = line.s13
     if total < 1:
-        return [{
-            "step": 1,
-            "action": f"You are already at {destination.name}",
-            "distance_m": 0,
-            "heading_deg": 0.0,
-            "heading": "north",
-            "lat": destination.lat,
-            "lng": destination.lng,
-        }]
+        return [
+            {
+                "step": 1,
+                "action": f"You are already at {destination.name}",
+                "distance_m": 0,
+                "heading_deg": 0.0,
+                "heading": "north",
+                "lat": destination.lat,
+                "lng": destination.lng,
+            }
+        ]
     legs = max(1, min(MAX_LEGS, int(total // MIN_LEG_METRES)))
     leg = total / legs
     steps = []
@@ -53,23 +58,28 @@ def directions(g: Gazetteer, origin: Place, destination: Place) -> list[dict]:
         else:
             near, _ = g.nearest(end["lat2"], end["lon2"])
             action = f"Continue {compass(heading)} for {_km(leg)}, passing near {near.name}"
-        steps.append({
-            "step": n + 1,
-            "action": action,
-            "distance_m": round(leg),
-            "heading_deg": round(heading, 1),
-            "heading": compass(heading),
-            "lat": round(end["lat2"], 6),
-            "lng": round(end["lon2"], 6),
-        })
+        steps.append(
+            {
+                "step": n + 1,
+                "action": action,
+                "distance_m": round(leg),
+                "heading_deg": round(heading, 1),
+                "heading": compass(heading),
+                "lat": round(end["lat2"], 6),
+                "lng": round(end["lon2"], 6),
+            }
+        )
     where = destination.street + ", " if destination.street else ""
-    steps.append({
-        "step": legs + 1,
-        "action": f"Arrive at {destination.name} ({where}{destination.state or destination.country})",
-        "distance_m": 0,
-        "heading_deg": round(line.Position(total)["azi2"] % 360, 1),
-        "heading": compass(line.Position(total)["azi2"]),
-        "lat": destination.lat,
-        "lng": destination.lng,
-    })
+    where += destination.state or destination.country
+    steps.append(
+        {
+            "step": legs + 1,
+            "action": f"Arrive at {destination.name} ({where})",
+            "distance_m": 0,
+            "heading_deg": round(line.Position(total)["azi2"] % 360, 1),
+            "heading": compass(line.Position(total)["azi2"]),
+            "lat": destination.lat,
+            "lng": destination.lng,
+        }
+    )
     return steps

@@ -36,16 +36,24 @@ def openapi_document(base_url: str, token_url: str, audience: str) -> dict:
                 "description": "Success",
                 "content": {"application/json": {"schema": {"type": e.returns}}},
             },
-            "400": {"description": "A missing or invalid parameter, named in the body",
-                    "content": {"application/json": {"schema": ERROR}}},
-            "401": {"description": "No token, or an invalid one (see WWW-Authenticate)",
-                    "content": {"application/json": {"schema": ERROR}}},
-            "403": {"description": f"The token lacks the {e.scope} scope",
-                    "content": {"application/json": {"schema": ERROR}}},
+            "400": {
+                "description": "A missing or invalid parameter, named in the body",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+            "401": {
+                "description": "No token, or an invalid one (see WWW-Authenticate)",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+            "403": {
+                "description": f"The token lacks the {e.scope} scope",
+                "content": {"application/json": {"schema": ERROR}},
+            },
         }
         if e.operation_id != "reverse_geocode":
-            responses["404"] = {"description": "Unknown place",
-                                "content": {"application/json": {"schema": ERROR}}}
+            responses["404"] = {
+                "description": "Unknown place",
+                "content": {"application/json": {"schema": ERROR}},
+            }
         paths[e.path] = {
             e.method.lower(): {
                 "operationId": e.operation_id,
@@ -67,8 +75,14 @@ def openapi_document(base_url: str, token_url: str, audience: str) -> dict:
                 "responses": responses,
             }
         }
-    health = {"get": {"operationId": "health", "summary": "Liveness (no token needed)",
-                      "security": [], "responses": {"200": {"description": "OK"}}}}
+    health = {
+        "get": {
+            "operationId": "health",
+            "summary": "Liveness (no token needed)",
+            "security": [],
+            "responses": {"200": {"description": "OK"}},
+        }
+    }
     paths["/health"] = health
     return {
         "openapi": "3.1.0",

@@ -41,8 +41,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         params=(
             Param(
                 "address",
-                "A landmark (\"Auth0 Office\"), a street address of a landmark, or a city, "
-                "optionally followed by a state or country (\"Paris, France\")",
+                'A landmark ("Auth0 Office"), a street address of a landmark, or a city, '
+                'optionally followed by a state or country ("Paris, France")',
                 required=True,
                 example="Auth0 Office",
             ),

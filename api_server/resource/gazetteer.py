@@ -47,14 +47,46 @@ class Place:
 
 
 LANDMARKS: tuple[Place, ...] = (
-    Place("Auth0 Office", 47.6178819, -122.194041, "US", "Washington", 0,
-          "10900 NE 8th Street", "landmark"),
-    Place("Space Needle", 47.6205063, -122.3492774, "US", "Washington", 0,
-          "400 Broad Street", "landmark"),
-    Place("Pike Place Market", 47.6097199, -122.3425164, "US", "Washington", 0,
-          "85 Pike Street", "landmark"),
-    Place("Seattle-Tacoma International Airport", 47.4502499, -122.3088165, "US", "Washington",
-          0, "17801 International Boulevard", "landmark"),
+    Place(
+        "Auth0 Office",
+        47.6178819,
+        -122.194041,
+        "US",
+        "Washington",
+        0,
+        "10900 NE 8th Street",
+        "landmark",
+    ),
+    Place(
+        "Space Needle",
+        47.6205063,
+        -122.3492774,
+        "US",
+        "Washington",
+        0,
+        "400 Broad Street",
+        "landmark",
+    ),
+    Place(
+        "Pike Place Market",
+        47.6097199,
+        -122.3425164,
+        "US",
+        "Washington",
+        0,
+        "85 Pike Street",
+        "landmark",
+    ),
+    Place(
+        "Seattle-Tacoma International Airport",
+        47.4502499,
+        -122.3088165,
+        "US",
+        "Washington",
+        0,
+        "17801 International Boulevard",
+        "landmark",
+    ),
 )
 
 
@@ -97,7 +129,9 @@ class Gazetteer:
             self.grid.setdefault(_cell(place.lat, place.lng), []).append(i)
         # Larger places first, so "Paris" is Paris, France, not Paris, Texas.
         for indices in self.by_name.values():
-            indices.sort(key=lambda i: (self.places[i].kind != "landmark", -self.places[i].population))
+            indices.sort(
+                key=lambda i: (self.places[i].kind != "landmark", -self.places[i].population)
+            )
         self.qualifiers = {normalise(n): c for c, n in self.countries.items()}
         self.qualifiers.update({normalise(c): c for c in self.countries})
         self.state_names = {normalise(n): n for n in us_states.values()}
@@ -119,10 +153,13 @@ class Gazetteer:
             return None
         candidates = [self.places[i] for i in self.by_name[parts[0]]]
         for qualifier in parts[1:]:
-            country = self.qualifiers.get(qualifier) or ("US" if qualifier in ("usa", "us") else None)
+            country = self.qualifiers.get(qualifier) or (
+                "US" if qualifier in ("usa", "us") else None
+            )
             state = self.state_names.get(qualifier)
             narrowed = [
-                p for p in candidates
+                p
+                for p in candidates
                 if (country and p.country == country) or (state and p.state == state)
             ]
             if not narrowed:

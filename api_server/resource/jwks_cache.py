@@ -102,7 +102,10 @@ class JwksCache:
 
     async def _discover(self) -> str:
         base = self.issuer.rstrip("/")
-        for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
+        for path in (
+            "/.well-known/openid-configuration",
+            "/.well-known/oauth-authorization-server",
+        ):
             try:
                 document = await self._get_json(base + path)
             except (httpx.HTTPStatusError, ValueError):

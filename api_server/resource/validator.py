@@ -23,8 +23,18 @@ from .jwks_cache import JwksCache, JwksUnavailable
 
 MAX_TOKEN = 8 * 1024
 B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
-ASYMMETRIC = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-              "EdDSA"}
+ASYMMETRIC = {
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+}
 KTY_FOR = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 RFC9068_CLAIMS = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
 
@@ -103,7 +113,10 @@ class TokenValidator:
         if "crit" in header:
             # RFC 7515 §4.1.11: we understand no extension, so any crit is a refusal.
             raise InvalidToken("the token header has crit parameters this API does not understand")
-        if self.strict and str(header.get("typ", "")).lower() not in ("at+jwt", "application/at+jwt"):
+        if self.strict and str(header.get("typ", "")).lower() not in (
+            "at+jwt",
+            "application/at+jwt",
+        ):
             raise InvalidToken("the token's typ must be at+jwt (RFC 9068)")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:

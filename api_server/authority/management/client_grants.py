@@ -57,7 +57,9 @@ async def create_client_grant(request: Request, authority: Authority) -> Respons
         )
     _check_scopes(authority, audience, scope)
     try:
-        grant = authority.tenant.create_client_grant(client_id, audience, list(dict.fromkeys(scope)))
+        grant = authority.tenant.create_client_grant(
+            client_id, audience, list(dict.fromkeys(scope))
+        )
     except sqlite3.IntegrityError:
         raise ManagementError(
             409, f"A client grant for {client_id} on {audience} already exists", "conflict"

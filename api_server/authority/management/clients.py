@@ -41,7 +41,9 @@ def _credentials(data: dict) -> list[Credential] | None:
             load_pem_public_key(pem.encode() if isinstance(pem, str) else b"")
         except ValueError:
             raise bad_request("pem must be a PEM-encoded public key") from None
-        creds.append(Credential(id=new_id("cred_"), pem=pem, alg=alg, name=str(item.get("name", ""))))
+        creds.append(
+            Credential(id=new_id("cred_"), pem=pem, alg=alg, name=str(item.get("name", "")))
+        )
     return creds
 
 
@@ -53,7 +55,9 @@ def _apply(client: Client, data: dict) -> None:
     method = field(data, "token_endpoint_auth_method", str)
     if method is not None:
         if method not in AUTH_METHODS:
-            raise bad_request(f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}")
+            raise bad_request(
+                f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}"
+            )
         client.token_endpoint_auth_method = method
     creds = _credentials(data)
     if creds is not None:
@@ -63,8 +67,14 @@ def _apply(client: Client, data: dict) -> None:
         raise bad_request("private_key_jwt needs client_authentication_methods credentials")
 
 
-FIELDS = {"name", "description", "token_endpoint_auth_method", "client_authentication_methods",
-          "app_type", "grant_types"}
+FIELDS = {
+    "name",
+    "description",
+    "token_endpoint_auth_method",
+    "client_authentication_methods",
+    "app_type",
+    "grant_types",
+}
 
 
 @endpoint("read:clients")
@@ -87,7 +97,9 @@ async def create_client(request: Request, authority: Authority) -> Response:
         raise bad_request("name must not be empty")
     client_id = field(data, "client_id", str) or new_id("", 32)
     if authority.tenant.client(client_id) is not None:
-        raise ManagementError(409, f"A client with client_id {client_id} already exists", "conflict")
+        raise ManagementError(
+            409, f"A client with client_id {client_id} already exists", "conflict"
+        )
     secret = new_secret()
     client = Client(client_id=client_id, name=name, secret_hash=hash_secret(secret))
     _apply(client, data)

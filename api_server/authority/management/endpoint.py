@@ -27,7 +27,9 @@ def _claims(request: Request, authority: Authority) -> dict:
         kid = jwt.get_unverified_header(token).get("kid")
         key = authority.verification_keys.get(kid) if isinstance(kid, str) else None
         if key is None:
-            raise ManagementError(401, "Invalid token: unknown or revoked signing key", "invalid_token")
+            raise ManagementError(
+                401, "Invalid token: unknown or revoked signing key", "invalid_token"
+            )
         return jwt.decode(
             token,
             key,

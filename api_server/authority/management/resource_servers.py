@@ -20,7 +20,11 @@ def _scopes(data: dict) -> list[Scope] | None:
         return None
     scopes, seen = [], set()
     for item in raw:
-        if not isinstance(item, dict) or not isinstance(item.get("value"), str) or not item["value"]:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("value"), str)
+            or not item["value"]
+        ):
             raise bad_request("each scope must be an object with a non-empty string value")
         if " " in item["value"]:
             raise bad_request(f"scope {item['value']!r} must not contain spaces")
@@ -98,7 +102,9 @@ async def update_resource_server(request: Request, authority: Authority) -> Resp
     data = await json_body(request)
     only(data, {"name", "scopes", "token_lifetime", "token_dialect"})
     if rs.is_system:
-        raise ManagementError(403, "The Management API cannot be changed", "operation_not_supported")
+        raise ManagementError(
+            403, "The Management API cannot be changed", "operation_not_supported"
+        )
     name = field(data, "name", str)
     if name is not None:
         rs.name = name

@@ -41,7 +41,8 @@ async def revoke_signing_key(request: Request, authority: Authority) -> Response
     # As at Auth0: only a previously used key can be revoked, never the current or next one.
     if key.status != PREVIOUS:
         raise ManagementError(
-            400, f"Only a previous signing key can be revoked; this one is {key.status}",
+            400,
+            f"Only a previous signing key can be revoked; this one is {key.status}",
             "invalid_body",
         )
     key = authority.revoke_key(key.kid)

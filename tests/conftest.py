@@ -1,0 +1,133 @@
+"""Shared fixtures: the bundled servers, started on free ports in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api_server.serve import Prepared, ServeOptions, prepare
+from m2m_tui.config import REPO_CONFIG, ServerSettings, ThrottleSettings, load_config
+
+GIFT = ("giftdeliveries", "giftdeliveries-local-secret")
+ADMIN = ("m2m-admin", "m2m-admin-local-secret")
+WORLDMAPPERS = "urn:worldmappers"
+
+
+def repo_settings(**changes) -> ServerSettings:
+    settings = load_config(REPO_CONFIG).server
+    return replace(settings, **changes)
+
+
+class ServerThread:
+    """Runs prepared uvicorn servers on their own event loop, and stops them."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        async def serve_all() -> None:
+            await asyncio.gather(*(s.serve(sockets=[s.sock]) for s in self.prepared.servers))
+
+        asyncio.run(serve_all())
+
+    def start(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not all(s.started for s in self.prepared.servers):
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test servers did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        for server in self.prepared.servers:
+            server.should_exit = True
+        self.thread.join(timeout=10)
+        authority = self.prepared.authority
+        if authority is not None:
+            authority.tenant.close()
+
+
+@dataclass
+class Stack:
+    """A running authority and/or API, with helpers that speak to them over HTTP."""
+
+    issuer: str
+    api_url: str | None
+    state_dir: Path
+    thread: ServerThread
+
+    @property
+    def authority(self):
+        return self.thread.prepared.authority
+
+    @property
+    def token_url(self) -> str:
+        return self.issuer + "oauth/token"
+
+    def token_response(self, client=GIFT, audience=WORLDMAPPERS, **extra) -> httpx.Response:
+        body = {
+            "grant_type": "client_credentials",
+            "client_id": client[0],
+            "client_secret": client[1],
+            "audience": audience,
+            **extra,
+        }
+        return httpx.post(self.token_url, json=body)
+
+    def token(self, client=GIFT, audience=WORLDMAPPERS, **extra) -> str:
+        response = self.token_response(client, audience, **extra)
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def admin(self) -> httpx.Client:
+        token = self.token(ADMIN, self.issuer + "api/v2/")
+        return httpx.Client(
+            base_url=self.issuer + "api/v2", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    def call(self, path: str, token: str | None = None, **params) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        return httpx.get(self.api_url + path, params=params, headers=headers)
+
+
+def start_stack(state_dir: Path, settings: ServerSettings | None = None, **options) -> Stack:
+    settings = settings or repo_settings(
+        throttle=ThrottleSettings(max_failures=5, window_seconds=1)
+    )
+    prepared = prepare(
+        ServeOptions(
+            state_dir=state_dir,
+            settings=settings,
+            host="127.0.0.1",
+            authority_port=0,
+            api_port=0,
+            **options,
+        )
+    )
+    thread = ServerThread(prepared).start()
+    return Stack(prepared.issuer, prepared.api_url, state_dir, thread)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """A fresh tenant: authority and API, seeded from the repository's config.toml."""
+    running = start_stack(tmp_path / "state")
+    yield running
+    running.thread.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_stack(tmp_path_factory) -> Iterator[Stack]:
+    """One tenant for tests that only read: faster than a fresh one each."""
+    running = start_stack(tmp_path_factory.mktemp("shared") / "state")
+    yield running
+    running.thread.stop()
