@@ -89,7 +89,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _uvicorn(app, sock: socket.socket, tls: TlsFiles | None) -> _Server:
+def uvicorn_server(app, sock: socket.socket, tls: TlsFiles | None) -> _Server:
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -153,7 +153,7 @@ def prepare(options: ServeOptions) -> Prepared:
         issuer = f"{scheme}://{_url_host(options.host)}:{port}/"
         authority = Authority(Tenant(state / "tenant.db"), options.settings, issuer)
         app = AccessLog(create_authority_app(authority), "m2m_tui.authority")
-        servers.append(_uvicorn(app, sock, tls))
+        servers.append(uvicorn_server(app, sock, tls))
         result.authority = authority
         lines.append(
             f"Authorization server: {issuer}  (issuer; token endpoint {issuer}oauth/token)"
@@ -177,7 +177,7 @@ def prepare(options: ServeOptions) -> Prepared:
         if tls:
             verify = ssl.create_default_context(cafile=str(tls.ca))
         app = AccessLog(create_api_app(settings, issuer, base, verify), "m2m_tui.api")
-        servers.append(_uvicorn(app, sock, tls))
+        servers.append(uvicorn_server(app, sock, tls))
         lines.append(
             f"World Mappers API:    {base}/  (audience {settings.audience}; issuer {issuer})"
         )

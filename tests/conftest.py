@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
-from api_server.serve import Prepared, ServeOptions, prepare
+from api_server.serve import Prepared, ServeOptions, bind, prepare, uvicorn_server
 from m2m_tui.config import REPO_CONFIG, ServerSettings, ThrottleSettings, load_config
 
 GIFT = ("giftdeliveries", "giftdeliveries-local-secret")
@@ -30,6 +31,7 @@ class ServerThread:
 
     def __init__(self, prepared: Prepared) -> None:
         self.prepared = prepared
+        self.stopped = False
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -48,6 +50,9 @@ class ServerThread:
         return self
 
     def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
         for server in self.prepared.servers:
             server.should_exit = True
         self.thread.join(timeout=10)
@@ -68,6 +73,11 @@ class Stack:
     @property
     def authority(self):
         return self.thread.prepared.authority
+
+    @property
+    def api_state(self):
+        """The running API's WorldMappers object (its validator and JWKS cache)."""
+        return self.thread.prepared.servers[-1].config.app.app.state.api
 
     @property
     def token_url(self) -> str:
@@ -131,3 +141,78 @@ def shared_stack(tmp_path_factory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("shared") / "state")
     yield running
     running.thread.stop()
+
+
+def serve_app(app) -> tuple[str, ServerThread]:
+    """Any ASGI app on a free loopback port; returns its base URL and its thread."""
+    sock = bind("127.0.0.1", 0)
+    thread = ServerThread(Prepared([uvicorn_server(app, sock, None)], [])).start()
+    return f"http://127.0.0.1:{sock.getsockname()[1]}/", thread
+
+
+class FakeIssuer:
+    """A second, independent issuer: discovery and a JWKS with an RSA and an EC key.
+
+    `mode` makes its JWKS misbehave on purpose: "ok", "garbage" (HTML) or "hang".
+    """
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from starlette.applications import Starlette
+        from starlette.responses import HTMLResponse, JSONResponse
+        from starlette.routing import Route
+
+        from api_server.jwks import public_jwk
+
+        self.rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.ec = ec.generate_private_key(ec.SECP256R1())
+        self.mode = "ok"
+        self.jwks_fetches = 0
+        self.jwks = {
+            "keys": [
+                public_jwk(self.rsa.public_key(), "fake-rsa", "RS256", None),
+                public_jwk(self.ec.public_key(), "fake-ec", "ES256", None),
+            ]
+        }
+
+        async def discovery(request):
+            return JSONResponse({"issuer": self.issuer, "jwks_uri": self.issuer + "jwks"})
+
+        async def jwks(request):
+            self.jwks_fetches += 1
+            if self.mode == "garbage":
+                return HTMLResponse("<html><body>502 Bad Gateway</body></html>")
+            if self.mode == "hang":
+                await asyncio.sleep(30)
+            return JSONResponse(self.jwks)
+
+        app = Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", discovery),
+                Route("/jwks", jwks),
+            ]
+        )
+        self.issuer, self.thread = serve_app(app)
+
+    def sign(self, claims: dict, kid: str = "fake-rsa", alg: str = "RS256", **headers) -> str:
+        key = self.ec if alg.startswith("ES") else self.rsa
+        return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid, **headers})
+
+    def claims(self, audience: str = WORLDMAPPERS, **extra) -> dict:
+        now = int(time.time())
+        return {
+            "iss": self.issuer,
+            "sub": "robot@clients",
+            "aud": audience,
+            "iat": now,
+            "exp": now + 600,
+            "scope": "directions",
+            **extra,
+        }
+
+
+@pytest.fixture
+def fake_issuer() -> Iterator[FakeIssuer]:
+    issuer = FakeIssuer()
+    yield issuer
+    issuer.thread.stop()

@@ -88,7 +88,10 @@ def test_seeded_tenant_matches_the_sample(shared_stack):
     grants = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()
     assert len(grants) == 1 and grants[0]["id"].startswith("cgr_")
     assert grants[0]["audience"] == WORLDMAPPERS and grants[0]["scope"] == ["directions"]
-    mgmt = admin.get("/client-grants", params={"client_id": "m2m-admin"}).json()[0]
+    mgmt = admin.get(
+        "/client-grants",
+        params={"client_id": "m2m-admin", "audience": shared_stack.issuer + "api/v2/"},
+    ).json()[0]
     assert len(mgmt["scope"]) == 14
 
 

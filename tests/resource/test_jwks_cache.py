@@ -1,0 +1,119 @@
+"""The API against a second, independent issuer: discovery, caching, outages, garbage."""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from tests.conftest import repo_settings, start_stack
+
+
+def api_for(tmp_path, issuer: str, **api_changes):
+    settings = repo_settings()
+    api = replace(settings.api, algorithms=("RS256", "ES256"), **api_changes)
+    return start_stack(tmp_path / "api", replace(settings, api=api), only="api", issuer=issuer)
+
+
+@pytest.fixture
+def api(tmp_path, fake_issuer):
+    running = api_for(
+        tmp_path,
+        fake_issuer.issuer,
+        jwks_cooldown_seconds=0.5,
+        fetch_timeout=1.0,
+        jwks_cache_seconds=0.5,
+    )
+    yield running
+    running.thread.stop()
+
+
+def call(api, token: str) -> httpx.Response:
+    return api.call("/api/directions", token, destination="Auth0 Office")
+
+
+def test_accepts_tokens_from_a_second_issuer_rsa_and_ec(api, fake_issuer):
+    assert call(api, fake_issuer.sign(fake_issuer.claims())).status_code == 200
+    ec_token = fake_issuer.sign(fake_issuer.claims(), kid="fake-ec", alg="ES256")
+    assert call(api, ec_token).status_code == 200
+
+
+def test_es256_signature_with_r_and_s_zero_is_rejected(api, fake_issuer):
+    header, payload, _ = fake_issuer.sign(fake_issuer.claims(), kid="fake-ec", alg="ES256").split(
+        "."
+    )
+    zero = base64.urlsafe_b64encode(bytes(64)).rstrip(b"=").decode()
+    response = call(api, f"{header}.{payload}.{zero}")
+    assert response.status_code == 401
+    assert "signature is invalid" in response.json()["error_description"]
+
+
+def test_alg_must_fit_the_key_the_kid_selects(api, fake_issuer):
+    # An RS256 header pointing at the EC key.
+    token = fake_issuer.sign(fake_issuer.claims(), kid="fake-ec", alg="ES256")
+    header, payload, sig = token.split(".")
+    forged = base64.urlsafe_b64encode(b'{"alg":"RS256","kid":"fake-ec"}').rstrip(b"=").decode()
+    response = call(api, f"{forged}.{payload}.{sig}")
+    assert response.status_code == 401 and "does not fit" in response.json()["error_description"]
+
+
+def test_issuer_down_cached_keys_keep_working(api, fake_issuer):
+    token = fake_issuer.sign(fake_issuer.claims())
+    assert call(api, token).status_code == 200
+    fake_issuer.thread.stop()
+    time.sleep(0.6)  # past the cache lifetime: a refresh is due and fails
+    for _ in range(5):
+        assert call(api, token).status_code == 200
+    # A new kid cannot be learned while the issuer is down: refused, quickly, not a 5xx.
+    start = time.monotonic()
+    response = call(api, fake_issuer.sign(fake_issuer.claims(), kid="rotated-in"))
+    assert response.status_code == 401
+    assert time.monotonic() - start < 2.5
+
+
+def test_garbage_jwks_keeps_the_last_good_keys(api, fake_issuer):
+    token = fake_issuer.sign(fake_issuer.claims())
+    assert call(api, token).status_code == 200
+    fake_issuer.mode = "garbage"
+    time.sleep(0.6)
+    for _ in range(3):
+        assert call(api, token).status_code == 200
+        time.sleep(0.3)
+    assert fake_issuer.jwks_fetches >= 2  # it did try again, and kept the good keys
+
+
+def test_hanging_jwks_does_not_stall_requests_past_the_timeout(api, fake_issuer):
+    token = fake_issuer.sign(fake_issuer.claims())
+    assert call(api, token).status_code == 200
+    fake_issuer.mode = "hang"
+    time.sleep(0.6)
+    start = time.monotonic()
+    assert call(api, token).status_code == 200  # stale keys serve; refresh runs behind
+    assert time.monotonic() - start < 0.5
+    unknown = fake_issuer.sign(fake_issuer.claims(), kid="not-there")
+    start = time.monotonic()
+    assert call(api, unknown).status_code == 401
+    assert time.monotonic() - start < 2.0  # bounded by the 1 s fetch timeout
+
+
+def test_no_keys_at_all_is_a_clear_401(tmp_path):
+    # An issuer nobody listens on: discovery fails, the API says so, no 5xx.
+    api = api_for(tmp_path, "http://127.0.0.1:9/", fetch_timeout=1.0)
+    try:
+        response = httpx.get(
+            api.api_url + "/api/directions",
+            params={"destination": "Seattle"},
+            headers={"Authorization": "Bearer " + _dummy_token()},
+        )
+        assert response.status_code == 401
+        assert "signing keys" in response.json()["error_description"]
+    finally:
+        api.thread.stop()
+
+
+def _dummy_token() -> str:
+    parts = (b'{"alg":"RS256","kid":"k"}', b"{}", b"sig")
+    return ".".join(base64.urlsafe_b64encode(p).rstrip(b"=").decode() for p in parts)

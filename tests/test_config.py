@@ -1,0 +1,59 @@
+"""config.toml: the shipped file, and the messages a mistake gets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from m2m_tui.config import REPO_CONFIG, ConfigError, load_config, parse_config, resolve_config_path
+
+
+def test_shipped_config_holds_the_demo_tenant():
+    config = load_config(REPO_CONFIG)
+    assert config.default_profile == "local"
+    assert config.profiles["local"].client_id == "giftdeliveries"
+    assert config.server.authority_port == 7000 and config.server.api_port == 7001
+    assert config.server.host == "127.0.0.1"
+    rs = config.server.resource_servers[0]
+    assert rs.identifier == "urn:worldmappers"
+    assert [s.value for s in rs.scopes] == [
+        "directions",
+        "geocode:location",
+        "reverse-geocode:location",
+    ]
+
+
+def test_config_path_precedence(monkeypatch, tmp_path):
+    monkeypatch.delenv("M2M_TUI_CONFIG", raising=False)
+    assert resolve_config_path(None) == REPO_CONFIG
+    monkeypatch.setenv("M2M_TUI_CONFIG", str(tmp_path / "env.toml"))
+    assert resolve_config_path(None) == tmp_path / "env.toml"
+    assert resolve_config_path(str(tmp_path / "flag.toml")) == tmp_path / "flag.toml"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[server\n", "line 1"),
+        ("default_profile = 'nope'\n", "names no [profiles.nope]"),
+        ("[profiles.x]\nclient_id = 'a'\n", "issuer is required"),
+        ("[profiles.x]\nissuer = 'i'\nclient_id = 'a'\ncolour = 'red'\n", "unknown key(s): colour"),
+        ("[profiles.x]\nissuer = 'i'\nclient_id = 'a'\nauth_method = 'magic'\n", "auth_method"),
+        ("[server]\napi_port = true\n", "api_port must be a int"),
+        ("[[server.resource_servers]]\nname = 'x'\n", "identifier is required"),
+        (
+            "[[server.resource_servers]]\nname='x'\nidentifier='y'\ntoken_dialect='z'\n",
+            "token_dialect",
+        ),
+    ],
+)
+def test_mistakes_are_named(text, message):
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, Path("my.toml"))
+    assert "my.toml" in str(info.value) and message in str(info.value)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "absent.toml")
