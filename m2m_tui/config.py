@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -203,9 +203,8 @@ class _Reader:
         values: dict[str, Any] = {"name": name}
         for key in known:
             kind = bool if key == "client_secret_prompt" else str
-            values[key] = self.opt(
-                body, key, kind, where, Profile.__dataclass_fields__[key].default
-            )
+            default = Profile.__dataclass_fields__[key].default
+            values[key] = self.opt(body, key, kind, where, None if default is MISSING else default)
         if not values["issuer"]:
             raise self.fail(where, "issuer is required")
         if not values["client_id"]:
