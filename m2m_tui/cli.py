@@ -9,6 +9,8 @@ from m2m_tui import __version__
 
 EXAMPLES = """\
 examples:
+  m2m-tui                            open the app on the default profile
+  m2m-tui --profile auth0            open it on another profile
   m2m-tui serve                      the authority on :7000 and the API on :7001
   m2m-tui serve --tls                the same over HTTPS, with a local CA
   m2m-tui serve --only api --issuer https://TENANT.auth0.com/
@@ -16,13 +18,19 @@ examples:
 """
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    # A subcommand's copy must not reset what was given before the subcommand.
+    default = None if top else argparse.SUPPRESS
     parser.add_argument(
-        "--config", metavar="PATH", help="config file (default: $M2M_TUI_CONFIG, else config.toml)"
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: $M2M_TUI_CONFIG, else config.toml)",
     )
     parser.add_argument(
         "--state-dir",
         metavar="DIR",
+        default=default,
         help="keys, tenant database, certificates (default: $M2M_TUI_STATE_DIR, else per-user)",
     )
 
@@ -35,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"m2m-tui {__version__}")
-    _common(parser)
+    _common(parser, top=True)
+    parser.add_argument(
+        "--profile", metavar="NAME", help="profile to open (default: default_profile)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser(
@@ -74,7 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args, parser)
-    parser.print_help()
+    return cmd_tui(args)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from m2m_tui.config import ConfigError, load_config, resolve_config_path
+    from m2m_tui.paths import resolve_state_dir
+    from m2m_tui.session import Session
+
+    try:
+        config = load_config(resolve_config_path(args.config))
+        session = Session.open(config, resolve_state_dir(args.state_dir), args.profile)
+    except ConfigError as exc:
+        return fail(str(exc), 2)
+    from m2m_tui.tui.app import M2MApp
+
+    M2MApp(session).run()
     return 0
 
 

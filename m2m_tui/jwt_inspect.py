@@ -1,0 +1,199 @@
+"""Reading a token: decoded parts, each claim explained, times made relative.
+
+No network and no heavy imports here: `decode` must start fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class NotAJwt(Exception):
+    """The text is not a JWS compact token; the message says why."""
+
+
+@dataclass
+class DecodedToken:
+    raw: str
+    header: dict
+    payload: dict
+    signature: bytes
+    signing_input: bytes = field(repr=False, default=b"")
+
+    @property
+    def scopes(self) -> list[str]:
+        scope = self.payload.get("scope")
+        return [s for s in scope.split(" ") if s] if isinstance(scope, str) else []
+
+
+def _part(text: str, what: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise NotAJwt(f"the {what} is not base64url") from None
+
+
+def _object(text: str, what: str) -> dict:
+    try:
+        value = json.loads(_part(text, what).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise NotAJwt(f"the {what} is not JSON") from None
+    if not isinstance(value, dict):
+        raise NotAJwt(f"the {what} is not a JSON object")
+    return value
+
+
+def clean(token: str) -> str:
+    """Accept what people paste: surrounding space, quotes, a `Bearer ` prefix."""
+    token = token.strip().strip('"').strip("'").strip()
+    if token[:7].lower() == "bearer ":
+        token = token[7:].strip()
+    return token
+
+
+def decode(token: str) -> DecodedToken:
+    token = clean(token)
+    if not token:
+        raise NotAJwt("no token was given")
+    parts = token.split(".")
+    if len(parts) == 5:
+        raise NotAJwt("this is an encrypted JWE (5 parts), which only its recipient can read")
+    if len(parts) != 3:
+        raise NotAJwt(
+            f"it has {len(parts)} dot-separated part(s), a JWT has 3: "
+            "this looks like an opaque token (a random reference, not a JWT)"
+        )
+    header = _object(parts[0], "header")
+    payload = _object(parts[1], "payload")
+    return DecodedToken(
+        token, header, payload, _part(parts[2], "signature"), f"{parts[0]}.{parts[1]}".encode()
+    )
+
+
+def is_jwt(token: str) -> bool:
+    try:
+        decode(token)
+    except NotAJwt:
+        return False
+    return True
+
+
+def relative(seconds: float) -> str:
+    """`23 h 59 m`, `3 m`, `42 s`: the two largest units."""
+    seconds = int(abs(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    units = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    shown = [f"{n} {u}" for n, u in units if n][:2]
+    return " ".join(shown) or "0 s"
+
+
+def describe_time(name: str, value: object, now: float | None = None) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"not a number ({value!r}): validators will refuse this token"
+    now = time.time() if now is None else now
+    local = datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    delta = value - now
+    if name == "exp":
+        when = f"expires in {relative(delta)}" if delta > 0 else f"expired {relative(delta)} ago"
+    elif name == "nbf":
+        when = (
+            f"valid from {relative(delta)} from now"
+            if delta > 0
+            else f"valid since {relative(delta)} ago"
+        )
+    else:
+        when = (
+            f"issued {relative(delta)} ago"
+            if delta <= 0
+            else f"issued {relative(delta)} in the future: clock skew"
+        )
+    return f"{local} ({when})"
+
+
+CLAIM_MEANINGS = {
+    "iss": "issuer: the authorization server that minted this token; APIs compare it exactly",
+    "aud": "audience: the API(s) this token is for; an API refuses tokens meant for others",
+    "azp": "authorized party: the client the token was issued to",
+    "client_id": "the client the token was issued to (RFC 9068)",
+    "gty": "grant type: client-credentials marks a machine-to-machine token",
+    "scope": "what the client may do at the API, space-separated",
+    "jti": "token id: unique per token, lets a server spot replays",
+    "iat": "issued at",
+    "nbf": "not before",
+    "exp": "expires",
+    "permissions": "RBAC permissions added by the provider",
+}
+
+HEADER_MEANINGS = {
+    "alg": "signature algorithm; APIs accept only an allow-list (never none)",
+    "typ": "token type: JWT, or at+jwt for RFC 9068 access tokens",
+    "kid": "key id: which key in the issuer's JWKS verifies the signature",
+}
+
+
+@dataclass
+class ClaimRow:
+    name: str
+    value: str
+    meaning: str
+
+
+def _sub_meaning(value: object) -> str:
+    if isinstance(value, str) and value.endswith("@clients"):
+        client = value[: -len("@clients")]
+        return (
+            f"client {client} — the @clients suffix marks a machine-to-machine token "
+            "(no user involved)"
+        )
+    return "subject: who the token is about"
+
+
+def explain(decoded: DecodedToken, now: float | None = None) -> list[ClaimRow]:
+    rows = []
+    for name, value in decoded.payload.items():
+        shown = value if isinstance(value, str) else json.dumps(value)
+        if name in ("iat", "nbf", "exp"):
+            meaning = f"{CLAIM_MEANINGS[name]}: {describe_time(name, value, now)}"
+        elif name == "sub":
+            meaning = _sub_meaning(value)
+        elif name == "gty" and value != "client-credentials":
+            meaning = f"grant type {value}: not a machine-to-machine token"
+        else:
+            meaning = CLAIM_MEANINGS.get(name, "a custom or provider-specific claim")
+        rows.append(ClaimRow(name, str(shown), meaning))
+    return rows
+
+
+def explain_header(decoded: DecodedToken) -> list[ClaimRow]:
+    return [
+        ClaimRow(k, str(v), HEADER_MEANINGS.get(k, "header parameter"))
+        for k, v in decoded.header.items()
+    ]
+
+
+def seconds_left(decoded: DecodedToken, now: float | None = None) -> float | None:
+    exp = decoded.payload.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        return None
+    return exp - (time.time() if now is None else now)
+
+
+@dataclass
+class ScopeRow:
+    scope: str
+    granted: bool
+    known: bool  # offered by the API
+
+
+def scopes_against(decoded: DecodedToken, offered: list[str]) -> list[ScopeRow]:
+    held = set(decoded.scopes)
+    rows = [ScopeRow(s, s in held, True) for s in offered]
+    rows += [ScopeRow(s, True, False) for s in decoded.scopes if s not in offered]
+    return rows

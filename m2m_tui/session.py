@@ -1,0 +1,170 @@
+"""One user's working session: the active profile, its token, the API, and the history.
+
+The TUI renders this and forwards intent to it; nothing here knows about Textual.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from m2m_tui.api_client import ApiCall, ApiEndpoint, ApiResult, load_endpoints, send
+from m2m_tui.config import Config, Profile
+from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
+from m2m_tui.profiles import resolve_secret, select_profile
+from m2m_tui.signature import SignatureCheck, check_signature, fetch_jwks
+from m2m_tui.token_cache import TokenCache
+from m2m_tui.token_client import OPAQUE_HINT, TokenOutcome, TokenRequest, request_token
+
+
+@dataclass
+class HistoryEntry:
+    at: float
+    kind: str  # "token" or "call"
+    summary: str
+    status: str
+    outcome: TokenOutcome | None = None
+    result: ApiResult | None = None
+
+
+@dataclass
+class Inspection:
+    raw: str
+    decoded: DecodedToken | None
+    problem: str | None = None  # why it could not be decoded
+    signature: SignatureCheck | None = None
+    signature_note: str = ""
+
+
+@dataclass
+class Session:
+    config: Config
+    state_dir: Path
+    profile: Profile
+    cache: TokenCache = field(init=False)
+    token: str | None = None
+    token_outcome: TokenOutcome | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+    endpoints: list[ApiEndpoint] = field(default_factory=list)
+    endpoints_source: str = ""
+    offered_scopes: list[str] = field(default_factory=list)
+    prompted_secret: str | None = None
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        self.cache = TokenCache(self.state_dir)
+
+    @classmethod
+    def open(cls, config: Config, state_dir: Path, profile_name: str | None = None) -> Session:
+        return cls(config, state_dir, select_profile(config, profile_name))
+
+    def switch(self, name: str) -> None:
+        self.profile = select_profile(self.config, name)
+        self.token = None
+        self.token_outcome = None
+        self.prompted_secret = None
+        self.endpoints = []
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+
+    def needs_prompt(self) -> bool:
+        return self.profile.client_secret_prompt and not self.prompted_secret
+
+    async def get_token(self, force: bool = False) -> TokenOutcome:
+        """A cached token when one is still good (unless `force`), else a new one."""
+        if not force:
+            cached = self.cache.get(self.profile)
+            if cached is not None:
+                outcome = TokenOutcome(
+                    None,
+                    access_token=cached.access_token,
+                    response=cached.response,
+                    from_cache=True,
+                    obtained_at=cached.obtained_at,
+                )
+                return self._keep(outcome)
+        try:
+            secret = resolve_secret(self.profile, self.prompted_secret)
+            request = TokenRequest.for_profile(self.profile, secret)
+        except Exception as exc:  # missing secret, unreadable key file: say so
+            return self._keep(
+                TokenOutcome(
+                    None,
+                    error="configuration",
+                    description=str(exc),
+                    hint="Fix the profile in the config file.",
+                )
+            )
+        async with self.client() as client:
+            outcome = await request_token(request, client, self.timeout)
+        if outcome.ok:
+            self.cache.put(self.profile, outcome.access_token, outcome.response or {})
+        return self._keep(outcome)
+
+    def _keep(self, outcome: TokenOutcome) -> TokenOutcome:
+        if outcome.ok:
+            self.token = outcome.access_token
+        self.token_outcome = outcome
+        status = (
+            ("cached" if outcome.from_cache else str(outcome.exchange.status))
+            if outcome.ok
+            else (outcome.error or "error")
+        )
+        where = self.profile.audience or self.profile.resource or self.profile.scope or ""
+        self.history.append(
+            HistoryEntry(
+                time.time(), "token", f"{self.profile.client_id} → {where}", status, outcome=outcome
+            )
+        )
+        return outcome
+
+    async def inspect(self, raw: str, verify: bool = True) -> Inspection:
+        try:
+            decoded = decode(raw)
+        except NotAJwt as exc:
+            problem = f"Not a JWT: {exc}."
+            if "opaque" in str(exc):
+                problem += " " + OPAQUE_HINT
+            return Inspection(raw, None, problem)
+        inspection = Inspection(raw, decoded)
+        issuer = decoded.payload.get("iss")
+        if not verify:
+            return inspection
+        if not isinstance(issuer, str) or not issuer.startswith(("http://", "https://")):
+            inspection.signature_note = "signature: no usable iss, so no JWKS to check against"
+            return inspection
+        async with self.client() as client:
+            try:
+                jwks = await fetch_jwks(issuer, client)
+            except ValueError as exc:
+                inspection.signature_note = f"signature: not checked ({exc})"
+                return inspection
+        inspection.signature = check_signature(decoded, jwks)
+        return inspection
+
+    async def load_api(self) -> None:
+        base = self.profile.api_base_url
+        if not base:
+            from m2m_tui.api_client import builtin_endpoints
+
+            self.endpoints, self.endpoints_source = builtin_endpoints(), "built-in table"
+        else:
+            async with self.client() as client:
+                self.endpoints, self.endpoints_source = await load_endpoints(base, client)
+        self.offered_scopes = sorted({e.scope for e in self.endpoints if e.scope})
+
+    async def call(self, endpoint: ApiEndpoint, params: dict[str, str]) -> ApiResult:
+        call = ApiCall(self.profile.api_base_url or "", endpoint, params)
+        async with self.client() as client:
+            result = await send(call, self.token, client, self.timeout)
+        status = str(result.status) if result.status is not None else "error"
+        self.history.append(
+            HistoryEntry(
+                time.time(), "call", f"{endpoint.method} {endpoint.path}", status, result=result
+            )
+        )
+        return result

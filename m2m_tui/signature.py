@@ -1,0 +1,84 @@
+"""Checking a token's signature against its issuer's JWKS, found by discovery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from m2m_tui.jwt_inspect import DecodedToken
+
+ALLOWED = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+
+
+@dataclass
+class SignatureCheck:
+    ok: bool
+    kid: str | None
+    alg: str | None
+    reason: str
+
+
+async def fetch_jwks(issuer: str, client: httpx.AsyncClient) -> dict:
+    """The issuer's JWKS via RFC 8414 / OpenID discovery. Raises ValueError with a reason."""
+    base = issuer.rstrip("/")
+    jwks_uri = None
+    for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
+        try:
+            response = await client.get(base + path)
+            if response.status_code == 200:
+                jwks_uri = response.json().get("jwks_uri")
+                if jwks_uri:
+                    break
+        except (httpx.HTTPError, ValueError, AttributeError):
+            continue
+    if not isinstance(jwks_uri, str):
+        raise ValueError(f"no discovery document with a jwks_uri at {issuer}")
+    try:
+        response = await client.get(jwks_uri)
+        document = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise ValueError(f"cannot read the JWKS at {jwks_uri}: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError(f"{jwks_uri} is not a JWKS")
+    return document
+
+
+def check_signature(decoded: DecodedToken, jwks: dict) -> SignatureCheck:
+    import jwt
+
+    alg = decoded.header.get("alg")
+    kid = decoded.header.get("kid")
+    if not isinstance(alg, str) or alg not in ALLOWED:
+        return SignatureCheck(
+            False,
+            kid,
+            alg,
+            f"algorithm {alg!r} is not allowed (asymmetric algorithms only; never none)",
+        )
+    if not isinstance(kid, str):
+        return SignatureCheck(False, None, alg, "the token has no kid, so no key can be chosen")
+    entry = next(
+        (k for k in jwks.get("keys", []) if isinstance(k, dict) and k.get("kid") == kid), None
+    )
+    if entry is None:
+        return SignatureCheck(
+            False,
+            kid,
+            alg,
+            "kid not in the issuer's JWKS: the key was rotated "
+            "out or revoked, or the token is from another "
+            "issuer or tenant",
+        )
+    try:
+        key = jwt.PyJWK(entry)
+        valid = jwt.get_algorithm_by_name(alg).verify(
+            decoded.signing_input, key.key, decoded.signature
+        )
+    except Exception as exc:  # an unusable key or a malformed signature is a failed check
+        return SignatureCheck(False, kid, alg, f"cannot verify: {exc}")
+    if not valid:
+        return SignatureCheck(
+            False, kid, alg, "bad signature: the token was altered or signed by another key"
+        )
+    return SignatureCheck(True, kid, alg, f"verified with key {kid} ({alg})")

@@ -1,0 +1,187 @@
+"""Requesting a client_credentials token (RFC 6749 §4.4), and explaining what went wrong."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from m2m_tui.config import Profile
+from m2m_tui.exchange import Exchange, describe_transport_error, mask_fields, mask_headers
+from m2m_tui.jwt_inspect import is_jwt
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+TIMEOUT = 10.0
+
+
+@dataclass
+class TokenRequest:
+    """Everything needed to ask for a token; exports itself to httpx and for display."""
+
+    url: str
+    form: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_profile(cls, profile: Profile, secret: str | None) -> TokenRequest:
+        url = profile.token_endpoint or profile.issuer + "oauth/token"
+        form = {"grant_type": "client_credentials"}
+        headers = {"Accept": "application/json"}
+        if profile.audience:
+            form["audience"] = profile.audience
+        if profile.resource:
+            form["resource"] = profile.resource  # RFC 8707
+        if profile.scope:
+            form["scope"] = profile.scope
+        if profile.auth_method == "client_secret_basic":
+            import base64
+            from urllib.parse import quote_plus
+
+            # RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
+            pair = f"{quote_plus(profile.client_id)}:{quote_plus(secret or '')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        elif profile.auth_method == "private_key_jwt":
+            form["client_id"] = profile.client_id
+            form["client_assertion_type"] = JWT_BEARER
+            form["client_assertion"] = client_assertion(profile, url)
+        else:
+            form["client_id"] = profile.client_id
+            form["client_secret"] = secret or ""
+        return cls(url=url, form=form, headers=headers)
+
+    def masked_exchange(self) -> Exchange:
+        return Exchange("POST", self.url, mask_headers(self.headers), mask_fields(self.form))
+
+
+def client_assertion(profile: Profile, token_url: str) -> str:
+    """RFC 7523 §2.2: a short-lived JWT signed with the client's private key."""
+    import jwt
+
+    if not profile.private_key_file:
+        raise ValueError(f"profile {profile.name} uses private_key_jwt but has no private_key_file")
+    pem = Path(profile.private_key_file).expanduser().read_bytes()
+    now = int(time.time())
+    claims = {
+        "iss": profile.client_id,
+        "sub": profile.client_id,
+        "aud": token_url,
+        "iat": now,
+        "exp": now + 120,
+        "jti": str(uuid.uuid4()),
+    }
+    alg = "ES256" if b"EC PRIVATE" in pem else "RS256"
+    return jwt.encode(claims, pem, algorithm=alg)
+
+
+@dataclass
+class TokenOutcome:
+    exchange: Exchange | None
+    access_token: str | None = None
+    response: dict | None = None
+    error: str | None = None
+    description: str | None = None
+    hint: str | None = None
+    from_cache: bool = False
+    obtained_at: float = field(default_factory=time.time)
+
+    @property
+    def ok(self) -> bool:
+        return self.access_token is not None
+
+
+def hint_for(error: str, description: str, status: int | None) -> str | None:
+    """A next step that fits the error; Auth0's own wording is matched where it has one."""
+    text = description.lower()
+    if error == "invalid_client":
+        return "Check the client secret (and the client id) of this profile."
+    if error == "access_denied" and "service not enabled" in text:
+        return "Check the API identifier (audience): no API with that identifier exists here."
+    if error == "access_denied" and ("client-grant" in text or "not authorized" in text):
+        return (
+            "Authorize this client for the API: create a client grant (Grants screen, key g; "
+            "or Auth0 dashboard → APIs → Machine to Machine Applications)."
+        )
+    if error == "invalid_scope":
+        return "Request only scopes the client's grant holds, or grant them first."
+    if error == "unsupported_grant_type" or error == "unauthorized_client":
+        return "Enable the Client Credentials grant for this application."
+    if error == "too_many_attempts" or status == 429:
+        return "Too many attempts: wait for the Retry-After time, then fix the credentials."
+    if error == "invalid_request":
+        return "The request is malformed: check the profile's audience, scope and auth method."
+    return None
+
+
+OPAQUE_HINT = (
+    "The access token is opaque, not a JWT. That usually means no audience was sent, so the "
+    "provider issued a token only for its own userinfo endpoint. Set `audience` in the profile."
+)
+
+
+async def request_token(
+    request: TokenRequest, client: httpx.AsyncClient | None = None, timeout: float = TIMEOUT
+) -> TokenOutcome:
+    """Never raises for network or server trouble: the outcome says what happened."""
+    exchange = request.masked_exchange()
+    own = client is None
+    client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+    started = time.perf_counter()
+    try:
+        response = await client.post(request.url, data=request.form, headers=request.headers)
+    except Exception as exc:  # transport failures of every kind become a message
+        kind, text = describe_transport_error(exc, request.url, timeout)
+        hint = {
+            "network": "Is the authorization server running? (`m2m-tui serve` for the local one)",
+            "timeout": "The server is slow or stuck; try again, or check its health.",
+            "tls": "Trust the server's CA (for `serve --tls`: <state-dir>/tls/ca.pem).",
+        }.get(kind)
+        return TokenOutcome(exchange, error=kind, description=text, hint=hint)
+    finally:
+        exchange.duration_ms = (time.perf_counter() - started) * 1000
+        if own:
+            await client.aclose()
+    exchange.status = response.status_code
+    exchange.response_headers = dict(response.headers)
+    exchange.response_text = response.text
+    body = exchange.json()
+    if not isinstance(body, dict):
+        kind = response.headers.get("content-type", "unknown content type").split(";")[0]
+        return TokenOutcome(
+            exchange,
+            error="not_json",
+            description=f"HTTP {response.status_code}: the server answered {kind}, not JSON",
+            hint="Is the token endpoint right? An HTML page usually means a wrong URL or a proxy.",
+        )
+    if response.status_code >= 500:
+        return TokenOutcome(
+            exchange,
+            response=body,
+            error="server_error",
+            description=f"HTTP {response.status_code} from the server",
+            hint="The authorization server failed; try again later.",
+        )
+    if response.status_code != 200 or "access_token" not in body:
+        error = str(body.get("error", f"http_{response.status_code}"))
+        description = str(body.get("error_description") or body.get("message") or "")
+        return TokenOutcome(
+            exchange,
+            response=body,
+            error=error,
+            description=description,
+            hint=hint_for(error, description, response.status_code),
+        )
+    token = body["access_token"]
+    if not isinstance(token, str) or not token:
+        return TokenOutcome(
+            exchange,
+            response=body,
+            error="bad_response",
+            description="access_token in the answer is not a string",
+        )
+    outcome = TokenOutcome(exchange, access_token=token, response=body)
+    if not is_jwt(token):
+        outcome.hint = OPAQUE_HINT
+    return outcome

@@ -1,0 +1,1 @@
+"""The Textual front end: it renders core objects and forwards what the user asks for."""

@@ -1,0 +1,446 @@
+"""The m2m-tui Textual app: token, inspector, API caller and history, keyboard first."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from rich.console import Group
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    LoadingIndicator,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from m2m_tui import render
+from m2m_tui.api_client import ApiCall, ApiEndpoint, predict
+from m2m_tui.jwt_inspect import decode, explain, explain_header, scopes_against
+from m2m_tui.local_server import (
+    LocalServer,
+    StartFailed,
+    listening,
+    points_at_bundled,
+    start_bundled,
+)
+from m2m_tui.profiles import overridden_by_env
+from m2m_tui.session import Inspection, Session
+from m2m_tui.token_client import TokenOutcome
+from m2m_tui.tui.screens import HelpScreen, ProfileScreen, SecretPrompt, TextScreen
+
+
+class M2MApp(App):
+    TITLE = "m2m-tui"
+    CSS = """
+    #token-status { height: auto; padding: 0 1; }
+    #token-spinner { height: 1; display: none; }
+    #token-spinner.busy { display: block; }
+    #paste { margin: 0 1; }
+    #endpoints { height: auto; max-height: 8; }
+    #params { height: auto; padding: 0 1; }
+    #params Input { width: 1fr; }
+    #params Label { padding: 1 1 0 0; }
+    #api-response, #token-view, #inspection, #history-detail { padding: 0 1; }
+    #history-table { height: 1fr; min-height: 5; }
+    #history-detail-scroll { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("t", "token", "Token"),
+        Binding("n", "new_token", "New token"),
+        Binding("c", "call", "Call"),
+        Binding("i", "show_tab('inspector')", "Inspect"),
+        Binding("a", "show_tab('api')", "API", show=False),
+        Binding("h", "show_tab('history')", "History"),
+        Binding("p", "profile", "Profile"),
+        Binding("y", "copy_token", "Copy token", show=False),
+        Binding("u", "copy_curl(False)", "Copy curl", show=False),
+        Binding("U", "copy_curl(True)", "Copy curl (token)", show=False),
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, session: Session, autostart: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.autostart = autostart
+        self.server: LocalServer | None = None
+        self.inspection: Inspection | None = None
+        self.selected: ApiEndpoint | None = None
+        self.param_values: dict[str, dict[str, str]] = {}
+        self._history_rows = 0
+
+    # --- layout ------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="token", id="tabs"):
+            with TabPane("Token", id="token"):
+                yield Static(id="token-status")
+                yield LoadingIndicator(id="token-spinner")
+                with VerticalScroll(id="token-scroll"):
+                    yield Static(id="token-view")
+            with TabPane("Inspector", id="inspector"):
+                yield Input(placeholder="Paste any token here and press Enter", id="paste")
+                with VerticalScroll(id="inspection-scroll"):
+                    yield Static(id="inspection")
+            with TabPane("API", id="api"):
+                yield DataTable(id="endpoints", cursor_type="row", zebra_stripes=True)
+                yield Horizontal(id="params")
+                with VerticalScroll():
+                    yield Static(id="api-response")
+            with TabPane("History", id="history"):
+                with Vertical():
+                    yield DataTable(id="history-table", cursor_type="row")
+                    with VerticalScroll(id="history-detail-scroll"):
+                        yield Static(id="history-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#endpoints", DataTable).add_columns("method", "path", "scope", "prediction")
+        self.query_one("#history-table", DataTable).add_columns("time", "kind", "what", "status")
+        self.show_profile()
+        self.query_one("#token-scroll").focus()
+        self.set_interval(1.0, self.tick)
+        self.start_up()
+
+    def show_profile(self, note: str = "") -> None:
+        p = self.session.profile
+        self.sub_title = f"{p.name} · {p.client_id} → {p.audience or p.resource or p.scope or ''}"
+        lines = [
+            Text.assemble(
+                ("Profile ", "dim"),
+                (p.name, "bold"),
+                ("  issuer ", "dim"),
+                p.issuer,
+                ("  client ", "dim"),
+                p.client_id,
+            )
+        ]
+        env = overridden_by_env()
+        if env:
+            lines.append(Text(f"overridden by the environment: {', '.join(env)}", style="yellow"))
+        if note:
+            lines.append(Text(note, style="cyan"))
+        lines.append(Text("Press t for a token, n for a new one, ? for help.", style="dim"))
+        self.query_one("#token-status", Static).update(Group(*lines))
+
+    @work(exclusive=True, group="startup", exit_on_error=False)
+    async def start_up(self) -> None:
+        """Start the bundled server when the profile needs it, then load the API's endpoints."""
+        session = self.session
+        if self.autostart and points_at_bundled(session.profile, session.config):
+            port = session.config.server.authority_port
+            if self.server is None and not listening("127.0.0.1", port):
+                self.show_profile("Starting the bundled server…")
+                try:
+                    self.server = await asyncio.to_thread(
+                        start_bundled, session.config, session.state_dir
+                    )
+                except StartFailed as exc:
+                    self.notify(str(exc), severity="error", timeout=15)
+                else:
+                    self.show_profile(
+                        f"Started the bundled server in the background (log: "
+                        f"{self.server.log_path}); it stops when you quit."
+                    )
+        await self.load_endpoints()
+
+    def on_unmount(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+    # --- token -------------------------------------------------------------
+    def action_token(self) -> None:
+        self.request_token(force=False)
+
+    def action_new_token(self) -> None:
+        self.request_token(force=True)
+
+    def request_token(self, force: bool) -> None:
+        if self.session.needs_prompt():
+
+            def got(secret: str | None) -> None:
+                if secret:
+                    self.session.prompted_secret = secret
+                    self.request_token(force)
+
+            self.push_screen(SecretPrompt(self.session.profile.name), got)
+            return
+        self.action_show_tab("token")
+        self.query_one("#token-spinner").add_class("busy")
+        self.token_worker(force)
+
+    @work(exclusive=True, group="token", exit_on_error=False)
+    async def token_worker(self, force: bool) -> None:
+        try:
+            outcome = await self.session.get_token(force=force)
+        finally:
+            self.query_one("#token-spinner").remove_class("busy")
+        self.show_token(outcome)
+
+    def action_cancel(self) -> None:
+        if isinstance(self.focused, Input):
+            self.action_show_tab(self.query_one("#tabs", TabbedContent).active)
+            return
+        if self.workers and any(w.group == "token" and w.is_running for w in self.workers):
+            self.workers.cancel_group(self, "token")
+            self.query_one("#token-spinner").remove_class("busy")
+            self.notify("Token request cancelled.")
+
+    def show_token(self, outcome: TokenOutcome) -> None:
+        parts = []
+        if outcome.ok:
+            source = (
+                "from the cache (press n for a new one)"
+                if outcome.from_cache
+                else f"new, in {outcome.exchange.duration_ms:.0f} ms"
+            )
+            parts.append(Text(f"✓ Token received — {source}", style="bold green"))
+            if outcome.hint:
+                parts.append(Text(outcome.hint, style="yellow"))
+        else:
+            parts.append(Text(f"✗ {outcome.error}: {outcome.description}", style="bold red"))
+            if outcome.hint:
+                parts.append(Text(f"→ {outcome.hint}", style="yellow"))
+        if outcome.exchange is not None:
+            parts.append(render.exchange_view(outcome.exchange, "Exchange"))
+        self.query_one("#token-view", Static).update(Group(*parts))
+        self.add_history_rows()
+        if outcome.ok:
+            self.inspect(outcome.access_token)
+            self.refresh_predictions()
+
+    # --- inspector -----------------------------------------------------------
+    @on(Input.Submitted, "#paste")
+    def pasted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.inspect(event.value)
+        else:
+            self.notify("Paste a token first.", severity="warning")
+
+    @work(exclusive=True, group="inspect", exit_on_error=False)
+    async def inspect(self, raw: str) -> None:
+        self.inspection = await self.session.inspect(raw)
+        self.render_inspection()
+
+    def render_inspection(self) -> None:
+        view = self.query_one("#inspection", Static)
+        ins = self.inspection
+        if ins is None:
+            view.update(Text("No token yet: press t, or paste one above.", style="dim"))
+            return
+        if ins.decoded is None:
+            view.update(Text(ins.problem or "not a token", style="bold red"))
+            return
+        d = ins.decoded
+        view.update(
+            Group(
+                render.expiry_line(d),
+                render.signature_line(ins.signature, ins.signature_note),
+                render.claims_table(explain(d), "Claims"),
+                render.scopes_table(scopes_against(d, self.session.offered_scopes)),
+                render.claims_table(explain_header(d), "Header"),
+                Text("Header", style="bold"),
+                render.json_block(d.header),
+                Text("Payload", style="bold"),
+                render.json_block(d.payload),
+            )
+        )
+
+    def tick(self) -> None:
+        """The live countdown: re-render relative times once a second while visible."""
+        if (
+            self.inspection
+            and self.inspection.decoded
+            and self.query_one("#tabs", TabbedContent).active == "inspector"
+        ):
+            self.render_inspection()
+
+    # --- API -----------------------------------------------------------------
+    async def load_endpoints(self) -> None:
+        await self.session.load_api()
+        # Highlighting a row (refresh moves the cursor) selects its endpoint, in the
+        # app's own message order, so parameter boxes are never built twice at once.
+        self.refresh_predictions()
+
+    def token_scopes(self) -> list[str]:
+        try:
+            return decode(self.session.token).scopes if self.session.token else []
+        except Exception:
+            return []
+
+    def refresh_predictions(self) -> None:
+        table = self.query_one("#endpoints", DataTable)
+        row = table.cursor_row
+        table.clear()
+        scopes = self.token_scopes()
+        for e in self.session.endpoints:
+            if self.session.token:
+                ok, text = predict(e, scopes)
+                mark = Text(text, style="green" if ok else "red")
+            else:
+                mark = Text("no token yet", style="dim")
+            table.add_row(e.method, e.path, e.scope or "—", mark)
+        if self.session.endpoints:
+            table.move_cursor(row=min(row, len(self.session.endpoints) - 1))
+
+    @on(DataTable.RowHighlighted, "#endpoints")
+    async def endpoint_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.session.endpoints):
+            await self.select_endpoint(self.session.endpoints[event.cursor_row])
+
+    async def select_endpoint(self, endpoint: ApiEndpoint) -> None:
+        if self.selected is endpoint:
+            return
+        self.save_params()
+        self.selected = endpoint
+        values = self.param_values.setdefault(
+            endpoint.path, {p.name: p.example for p in endpoint.params}
+        )
+        box = self.query_one("#params", Horizontal)
+        await box.remove_children()  # before mounting boxes that reuse the same ids
+        widgets = []
+        for p in endpoint.params:
+            widgets.append(Label(p.name + ("*" if p.required else "")))
+            widgets.append(
+                Input(
+                    values.get(p.name, ""),
+                    placeholder=p.description[:40],
+                    id=f"param-{p.name}",
+                    classes="param",
+                )
+            )
+        await box.mount_all(widgets)
+
+    def save_params(self) -> None:
+        if self.selected is None:
+            return
+        values = self.param_values.setdefault(self.selected.path, {})
+        for box in self.query(".param").results(Input):
+            values[box.id.removeprefix("param-")] = box.value
+
+    @on(Input.Submitted, ".param")
+    def param_submitted(self) -> None:
+        self.action_call()
+
+    def action_call(self) -> None:
+        if self.selected is None:
+            self.notify("No endpoints loaded (is the API running?).", severity="warning")
+            return
+        self.save_params()
+        if self.query_one("#tabs", TabbedContent).active != "api":
+            self.action_show_tab("api")
+        if not self.session.token:
+            self.notify("No token yet: calling without one (press t first to get one).")
+        self.call_worker(self.selected, dict(self.param_values[self.selected.path]))
+
+    @work(exclusive=True, group="call", exit_on_error=False)
+    async def call_worker(self, endpoint: ApiEndpoint, params: dict[str, str]) -> None:
+        result = await self.session.call(endpoint, params)
+        parts = []
+        if result.error:
+            parts.append(Text(f"✗ {result.error}", style="bold red"))
+        parts.append(render.exchange_view(result.exchange))
+        self.query_one("#api-response", Static).update(Group(*parts))
+        self.add_history_rows()
+
+    # --- history ---------------------------------------------------------------
+    def add_history_rows(self) -> None:
+        """Append only what is new: the table stays fast with thousands of rows."""
+        table = self.query_one("#history-table", DataTable)
+        for entry in self.session.history[self._history_rows :]:
+            when = datetime.fromtimestamp(entry.at).strftime("%H:%M:%S")
+            table.add_row(when, entry.kind, entry.summary, entry.status)
+        self._history_rows = len(self.session.history)
+
+    @on(DataTable.RowSelected, "#history-table")
+    @on(DataTable.RowHighlighted, "#history-table")
+    def history_selected(self, event) -> None:
+        if not 0 <= event.cursor_row < len(self.session.history):
+            return
+        entry = self.session.history[event.cursor_row]
+        exchange = entry.outcome.exchange if entry.outcome else entry.result.exchange
+        detail = Text(f"{entry.kind}: {entry.summary} ({entry.status})", style="bold")
+        if exchange is None:
+            body = Text("served from the token cache: no request was made", style="dim")
+        else:
+            body = render.exchange_view(exchange)
+        self.query_one("#history-detail", Static).update(Group(detail, body))
+
+    # --- profiles, copies, help -------------------------------------------------
+    FOCUS_IN = {
+        "token": "#token-scroll",
+        "inspector": "#inspection-scroll",
+        "api": "#endpoints",
+        "history": "#history-table",
+    }
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+        # Focus the tab's content, not a text box, so single-key commands keep working.
+        self.query_one(self.FOCUS_IN[tab]).focus()
+        if tab == "inspector" and self.inspection is None:
+            self.render_inspection()
+
+    def action_profile(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name and name != self.session.profile.name:
+                self.session.switch(name)
+                self.inspection = None
+                self.selected = None
+                self.query_one("#token-view", Static).update("")
+                self.render_inspection()
+                self.show_profile(f"Switched to profile {name}.")
+                self.start_up()
+
+        self.push_screen(
+            ProfileScreen(list(self.session.config.profiles), self.session.profile.name), chosen
+        )
+
+    def action_copy_token(self) -> None:
+        token = self.inspection.raw if self.inspection else self.session.token
+        if not token:
+            self.notify("No token to copy yet.", severity="warning")
+            return
+        self.copy_to_clipboard(token)
+        self.push_screen(TextScreen("Copied the token to the clipboard:", token))
+
+    def action_copy_curl(self, reveal: bool) -> None:
+        if self.selected is None:
+            self.notify("Select an endpoint in the API tab first.", severity="warning")
+            return
+        self.save_params()
+        call = ApiCall(
+            self.session.profile.api_base_url or "",
+            self.selected,
+            dict(self.param_values[self.selected.path]),
+        )
+        text = call.to_curl(self.session.token, reveal=reveal)
+        self.copy_to_clipboard(text)
+        note = "token revealed" if reveal else "token masked; U copies it with the token"
+        self.push_screen(TextScreen(f"Copied as curl ({note}):", text))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action in ("quit", "cancel"):
+                continue
+            yield SystemCommand(
+                binding.description,
+                f"key {binding.key}",
+                lambda a=binding.action: self.run_action(a),
+            )

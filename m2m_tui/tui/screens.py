@@ -1,0 +1,109 @@
+"""Modal screens: profile picker, secret prompt, help, and a text viewer for copies."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Markdown, OptionList, Static
+
+HELP = """\
+# m2m-tui keys
+
+| Key | Action |
+|---|---|
+| `t` | get a token (reuses a cached one while it is valid) |
+| `n` | get a **new** token, bypassing the cache |
+| `escape` | cancel the request in flight |
+| `i` | inspector: decoded header and claims, expiry, scopes, signature |
+| `c` | call the selected API endpoint with the token |
+| `a` | API tab |
+| `h` | history of this session's token requests and calls |
+| `p` | switch profile |
+| `y` | copy the token to the clipboard |
+| `u` / `U` | copy the selected call as curl (token masked / revealed) |
+| `F1`, `?` | this help |
+| `ctrl+p` | command palette: every action |
+| `q` | quit |
+
+In the inspector, paste any token into the box at the top and press Enter.
+In the API tab, move through endpoints with the arrow keys, edit the
+parameters, and press `c` (or Enter in a parameter box) to send.
+"""
+
+
+class ModalBase(ModalScreen):
+    BINDINGS = [Binding("escape", "dismiss_screen", "Close")]
+    DEFAULT_CSS = """
+    ModalBase { align: center middle; }
+    ModalBase > Vertical, ModalBase > VerticalScroll {
+        width: 80%; max-width: 100; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 1 2;
+    }
+    """
+
+    def action_dismiss_screen(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalBase):
+    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss_screen", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(HELP)
+
+
+class ProfileScreen(ModalBase):
+    def __init__(self, names: list[str], current: str) -> None:
+        super().__init__()
+        self.names = names
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Switch profile (Enter selects, Escape closes)")
+            options = OptionList(
+                *[f"{'● ' if n == self.current else '  '}{n}" for n in self.names], id="profiles"
+            )
+            yield options
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = self.names.index(self.current) if self.current in self.names else 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.names[event.option_index])
+
+
+class SecretPrompt(ModalBase):
+    def __init__(self, profile: str) -> None:
+        super().__init__()
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Client secret for profile {self.profile} (kept in memory only)")
+            yield Input(password=True, id="secret")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value or None)
+
+
+class TextScreen(ModalBase):
+    """Shows what was copied, since not every terminal passes the clipboard through."""
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label(self.title_text)
+            yield Static(self.text, id="copied", markup=False)

@@ -1,0 +1,230 @@
+"""Pilot tests: the app driven by its keys against the bundled server running in the test."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+from textual.widgets import DataTable, Input, TabbedContent
+
+from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
+from tests.tui.conftest import make_session, text_of
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_token_key_requests_a_token_and_shows_the_exchange_masked(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        shown = text_of(app.query_one("#token-view"))
+        assert "Token received" in shown and "new, in" in shown
+        assert "POST " + session.profile.issuer + "oauth/token" in shown
+        assert '"client_secret": "••••••"' in shown
+        assert "giftdeliveries-local-secret" not in shown
+        assert session.token and session.token not in shown
+        assert "← 200" in shown
+        # The inspector was filled from the new token.
+        inspector = text_of(app.query_one("#inspection"))
+        assert (
+            "client giftdeliveries — the @clients suffix marks a machine-to-machine token"
+            in inspector
+        )
+        assert "expires in 23 h 59 m" in inspector
+        assert "✓ signature verified with key" in inspector
+
+
+async def test_second_token_comes_from_the_cache_and_n_forces_a_new_one(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        first = session.token
+        await pilot.press("t")
+        await settle(pilot)
+        assert session.token == first
+        assert "from the cache" in text_of(app.query_one("#token-view"))
+        await pilot.press("n")
+        await settle(pilot)
+        assert session.token != first
+        assert "new, in" in text_of(app.query_one("#token-view"))
+        history = app.query_one("#history-table", DataTable)
+        assert history.row_count == 3
+        assert [e.status for e in session.history] == ["200", "cached", "200"]
+
+
+async def test_token_errors_show_error_description_and_a_hint(tmp_path, stack):
+    bad = make_session(
+        tmp_path,
+        stack.issuer,
+        stack.api_url,
+        wrong=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\nclient_secret = "nope"\n'
+            'audience = "urn:worldmappers"'
+        ),
+        noapi=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\n'
+            'client_secret = "giftdeliveries-local-secret"\naudience = "urn:unknown"'
+        ),
+        nogrant=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\n'
+            f'client_secret = "giftdeliveries-local-secret"\naudience = "{stack.issuer}api/v2/"'
+        ),
+    )
+    expectations = {
+        "wrong": ("invalid_client", "Check the client secret"),
+        "noapi": ("Service not enabled within domain: urn:unknown", "Check the API identifier"),
+        "nogrant": ("access_denied", "Authorize this client for the API"),
+    }
+    for profile, (error, hint) in expectations.items():
+        bad.switch(profile)
+        app = M2MApp(bad, autostart=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("t")
+            await settle(pilot)
+            shown = text_of(app.query_one("#token-view"))
+            assert error in shown and hint in shown, shown
+
+
+async def test_call_predicts_and_shows_the_refusal(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # endpoints from /openapi.json
+        await pilot.press("t")
+        await settle(pilot)
+        table = app.query_one("#endpoints", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][1] == "/api/location/geocode"
+        assert rows[0][3] == "✗ missing geocode:location"
+        assert rows[2][1] == "/api/directions" and rows[2][3] == "✓"
+        assert session.endpoints_source == "openapi.json"
+        await pilot.press("a", "c")
+        await settle(pilot)
+        shown = text_of(app.query_one("#api-response"))
+        assert "← 403" in shown and "insufficient_scope" in shown
+        assert 'www-authenticate: Bearer realm="worldmappers"' in shown
+        # Down to directions, edit the destination, send.
+        await pilot.press("down", "down")
+        await pilot.pause()
+        box = app.query_one("#param-destination", Input)
+        box.value = "Space Needle"
+        await pilot.press("c")
+        await settle(pilot)
+        shown = text_of(app.query_one("#api-response"))
+        assert "← 200" in shown and "Arrive at Space Needle" in shown
+        assert "Bearer ••••••" in shown and session.token not in shown
+
+
+async def test_paste_a_token_garbage_or_opaque(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        box = app.query_one("#paste", Input)
+        box.focus()
+        box.value = "this-is-not-a-token"
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = text_of(app.query_one("#inspection"))
+        assert "Not a JWT" in shown and "opaque" in shown and "audience" in shown
+        box.value = "eyJhbGciOiJIUzI1NiJ9.!!!.abc"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "payload is not" in text_of(app.query_one("#inspection"))
+
+
+async def test_pasted_token_from_another_key_fails_the_signature(session, stack):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(
+        {"iss": stack.issuer, "sub": "x@clients", "exp": 1},
+        key,
+        algorithm="RS256",
+        headers={"kid": stack.authority.current_key.kid},
+    )
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        box = app.query_one("#paste", Input)
+        box.focus()
+        box.value = "Bearer " + forged
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = text_of(app.query_one("#inspection"))
+        assert "✗ signature: bad signature" in shown
+        assert "expired" in shown
+
+
+async def test_profile_switch_help_and_copy(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("p")
+        assert isinstance(app.screen, ProfileScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert session.profile.name == "admin"
+        assert "admin" in app.sub_title
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("y")
+        assert isinstance(app.screen, TextScreen)
+        assert app.clipboard == session.token
+
+
+async def test_copy_curl_masks_the_token_unless_asked(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("a", "u")
+        assert "Bearer ••••••" in app.clipboard and session.token not in app.clipboard
+        assert app.clipboard.startswith("curl -i -H ")
+        await pilot.press("escape", "U")
+        assert session.token in app.clipboard
+
+
+async def test_authorization_server_down_is_a_clear_message(tmp_path):
+    dead = make_session(tmp_path, "http://127.0.0.1:9/", "http://127.0.0.1:9")
+    app = M2MApp(dead, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        shown = text_of(app.query_one("#token-view"))
+        assert "network: cannot connect to http://127.0.0.1:9/oauth/token" in shown
+        assert "Is the authorization server running?" in shown
+        # The API tab falls back to the built-in table.
+        assert dead.endpoints_source.startswith("built-in")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_usable_at_small_and_large_sizes(session, size):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        for tab in ("i", "a", "h"):
+            await pilot.press(tab)
+            await pilot.pause()
+        assert app.query_one("#tabs", TabbedContent).active == "history"
+        assert app.query_one("#history-table", DataTable).row_count == 1
+
+
+async def test_escape_leaves_a_text_box_so_keys_work_again(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one("#paste", Input).focus()
+        await pilot.press("escape", "h")
+        assert app.query_one("#tabs", TabbedContent).active == "history"
+
+
+async def test_command_palette_lists_every_action(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Token", "New token", "Call", "Inspect", "History", "Profile", "Help"} <= titles
