@@ -147,6 +147,14 @@ async def request_token(
     exchange.response_headers = dict(response.headers)
     exchange.response_text = response.text
     body = exchange.json()
+    if 300 <= response.status_code < 400:
+        target = response.headers.get("location", "nowhere")
+        return TokenOutcome(
+            exchange,
+            error="redirect",
+            description=f"HTTP {response.status_code}: the token endpoint redirects to {target}",
+            hint="Token endpoints answer directly; check the issuer or token_endpoint URL.",
+        )
     if not isinstance(body, dict):
         kind = response.headers.get("content-type", "unknown content type").split(";")[0]
         return TokenOutcome(

@@ -216,3 +216,39 @@ def fake_issuer() -> Iterator[FakeIssuer]:
     issuer = FakeIssuer()
     yield issuer
     issuer.thread.stop()
+
+
+class MisbehavingServer:
+    """A token endpoint that goes wrong on purpose, one way per path prefix."""
+
+    CASES = ("slow", "html", "500", "truncated", "xml", "loop")
+
+    def __init__(self, tls_dir: Path | None = None) -> None:
+        from starlette.applications import Starlette
+        from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+        from starlette.routing import Route
+
+        async def token(request):
+            case = request.path_params["case"]
+            if case == "slow":
+                await asyncio.sleep(5)
+                return JSONResponse({"access_token": "late"})
+            if case == "html":
+                return HTMLResponse("<html><h1>502 Bad Gateway</h1></html>", status_code=502)
+            if case == "500":
+                return JSONResponse({"message": "boom"}, status_code=500)
+            if case == "truncated":
+                return Response('{"access_token": "eyJ', media_type="application/json")
+            if case == "xml":
+                return Response("<token>abc</token>", media_type="application/xml")
+            return RedirectResponse(str(request.url), status_code=302)
+
+        app = Starlette(routes=[Route("/{case}/oauth/token", token, methods=["POST"])])
+        self.url, self.thread = serve_app(app)
+
+
+@pytest.fixture(scope="session")
+def misbehaving() -> Iterator[MisbehavingServer]:
+    server = MisbehavingServer()
+    yield server
+    server.thread.stop()

@@ -370,10 +370,14 @@ class M2MApp(App):
         if not 0 <= event.cursor_row < len(self.session.history):
             return
         entry = self.session.history[event.cursor_row]
-        exchange = entry.outcome.exchange if entry.outcome else entry.result.exchange
+        exchange = None
+        if entry.outcome is not None:
+            exchange = entry.outcome.exchange
+        elif entry.result is not None:
+            exchange = entry.result.exchange
         detail = Text(f"{entry.kind}: {entry.summary} ({entry.status})", style="bold")
         if exchange is None:
-            body = Text("served from the token cache: no request was made", style="dim")
+            body = Text("no request was made (served from the token cache)", style="dim")
         else:
             body = render.exchange_view(exchange)
         self.query_one("#history-detail", Static).update(Group(detail, body))

@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import DataTable, Input, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
-from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
+from m2m_tui.tui.screens import HelpScreen, ProfileScreen, SecretPrompt, TextScreen
 from tests.tui.conftest import make_session, text_of
 
 
@@ -228,3 +228,69 @@ async def test_command_palette_lists_every_action(session):
     async with app.run_test(size=(120, 40)):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Token", "New token", "Call", "Inspect", "History", "Profile", "Help"} <= titles
+
+
+@pytest.mark.parametrize("case", ["slow", "html", "500", "truncated", "loop"])
+async def test_misbehaving_authorization_server_gets_a_clear_message(tmp_path, misbehaving, case):
+    bad = make_session(tmp_path, f"{misbehaving.url}{case}/", None)
+    bad.timeout = 1.0
+    app = M2MApp(bad, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        shown = text_of(app.query_one("#token-view"))
+        assert shown.startswith("✗ ") and "→ " in shown  # an error line and a hint
+        assert "Traceback" not in shown
+
+
+async def test_escape_cancels_a_slow_token_request(tmp_path, misbehaving):
+    slow = make_session(tmp_path, f"{misbehaving.url}slow/", None)
+    app = M2MApp(slow, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")
+        await pilot.pause(0.3)
+        assert app.query_one("#token-spinner").has_class("busy")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query_one("#token-spinner").has_class("busy")
+        assert slow.token is None
+
+
+async def test_history_stays_fast_with_thousands_of_entries(session):
+    from m2m_tui.session import HistoryEntry
+
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        session.history.extend(
+            HistoryEntry(float(i), "call", f"GET /x/{i}", "200") for i in range(5000)
+        )
+        app.add_history_rows()
+        await pilot.press("h", "ctrl+end")
+        await pilot.pause()
+        table = app.query_one("#history-table", DataTable)
+        assert table.row_count == 5000 and table.cursor_row == 4999
+
+
+async def test_prompted_secret_is_asked_for_and_kept_in_memory(tmp_path, stack):
+    prompted = make_session(
+        tmp_path,
+        stack.issuer,
+        stack.api_url,
+        asks=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\n'
+            'client_secret_prompt = true\naudience = "urn:worldmappers"'
+        ),
+    )
+    prompted.switch("asks")
+    app = M2MApp(prompted, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")
+        assert isinstance(app.screen, SecretPrompt)
+        app.screen.query_one(Input).value = "giftdeliveries-local-secret"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert prompted.token is not None
+    config_text = (tmp_path / "config.toml").read_text()
+    assert "giftdeliveries-local-secret" not in config_text.split("[profiles.asks]")[1]
+    cache = (tmp_path / "client-state" / "token-cache.json").read_text()
+    assert "giftdeliveries-local-secret" not in cache

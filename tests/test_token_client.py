@@ -1,0 +1,81 @@
+"""Token requests against servers that misbehave: a clear outcome, never an exception."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from m2m_tui.config import Profile
+from m2m_tui.token_client import TokenRequest, request_token
+from tests.conftest import MisbehavingServer
+
+EXPECTED = {
+    "slow": ("timeout", "did not answer within 1 s"),
+    "html": ("not_json", "HTTP 502: the server answered text/html, not JSON"),
+    "500": ("server_error", "HTTP 500"),
+    "truncated": ("not_json", "not JSON"),
+    "xml": ("not_json", "application/xml, not JSON"),
+    "loop": ("redirect", "redirects to"),
+}
+
+
+def profile(issuer: str, **changes) -> Profile:
+    return Profile(
+        name="t",
+        issuer=issuer,
+        client_id="giftdeliveries",
+        client_secret="giftdeliveries-local-secret",
+        audience="urn:worldmappers",
+        **changes,
+    )
+
+
+@pytest.mark.parametrize("case", MisbehavingServer.CASES)
+async def test_misbehaving_token_endpoint(misbehaving, case):
+    request = TokenRequest.for_profile(
+        profile(f"{misbehaving.url}{case}/"), "giftdeliveries-local-secret"
+    )
+    start = time.monotonic()
+    outcome = await request_token(request, timeout=1.0)
+    assert time.monotonic() - start < 3
+    error, words = EXPECTED[case]
+    assert not outcome.ok and outcome.error == error
+    assert words in outcome.description and outcome.hint
+
+
+async def test_server_down():
+    outcome = await request_token(TokenRequest.for_profile(profile("http://127.0.0.1:9/"), "x"))
+    assert outcome.error == "network" and "cannot connect" in outcome.description
+    assert "Is the authorization server running?" in outcome.hint
+
+
+async def test_untrusted_tls_certificate(tmp_path):
+    from tests.conftest import start_stack
+
+    stack = start_stack(tmp_path / "tls", tls=True)
+    try:
+        outcome = await request_token(TokenRequest.for_profile(profile(stack.issuer), "x"))
+        assert outcome.error == "tls" and "TLS error" in outcome.description
+        assert "ca.pem" in outcome.hint
+    finally:
+        stack.thread.stop()
+
+
+async def test_success_and_the_secret_is_masked(shared_stack):
+    request = TokenRequest.for_profile(profile(shared_stack.issuer), "giftdeliveries-local-secret")
+    outcome = await request_token(request)
+    assert outcome.ok and outcome.exchange.status == 200
+    assert outcome.exchange.request_body["client_secret"] == "••••••"
+    assert request.form["client_secret"] == "giftdeliveries-local-secret"
+
+
+async def test_basic_auth_is_masked_in_the_exchange(shared_stack):
+    request = TokenRequest.for_profile(
+        profile(shared_stack.issuer, auth_method="client_secret_basic"),
+        "giftdeliveries-local-secret",
+    )
+    outcome = await request_token(request)
+    assert outcome.ok
+    assert outcome.exchange.request_headers["Authorization"] == "Basic ••••••"
+    assert "client_secret" not in outcome.exchange.request_body

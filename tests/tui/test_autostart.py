@@ -1,0 +1,64 @@
+"""The app starts the bundled server when the profile needs it, and stops only its own."""
+
+from __future__ import annotations
+
+import socket
+
+from m2m_tui.config import REPO_CONFIG, load_config
+from m2m_tui.local_server import listening
+from m2m_tui.session import Session
+from m2m_tui.tui.app import M2MApp
+from tests.tui.conftest import text_of
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def local_config(tmp_path):
+    authority, api = free_port(), free_port()
+    text = REPO_CONFIG.read_text().replace("7000", str(authority)).replace("7001", str(api))
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return load_config(path), authority, api
+
+
+async def test_bundled_server_is_started_and_stopped_with_the_app(tmp_path):
+    config, authority, api = local_config(tmp_path)
+    session = Session.open(config, tmp_path / "state")
+    app = M2MApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.1)
+            if app.server is not None and session.endpoints_source == "openapi.json":
+                break
+        assert app.server is not None, "the bundled server was not started"
+        assert "Started the bundled server in the background" in text_of(
+            app.query_one("#token-status")
+        )
+        assert listening("127.0.0.1", authority) and listening("127.0.0.1", api)
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        assert session.token is not None
+    # Quitting stopped the server this app started.
+    assert app.server.process.poll() is not None
+    assert not listening("127.0.0.1", authority)
+
+
+async def test_a_running_server_is_used_and_left_alone(tmp_path, stack):
+    config, _, _ = local_config(tmp_path)
+    from dataclasses import replace
+
+    port = int(stack.issuer.rsplit(":", 1)[1].strip("/"))
+    config = replace(config, server=replace(config.server, authority_port=port))
+    profile = replace(config.profiles["local"], issuer=stack.issuer, api_base_url=stack.api_url)
+    config = replace(config, profiles={"local": profile})
+    session = Session.open(config, tmp_path / "state")
+    app = M2MApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.server is None
+    assert listening("127.0.0.1", port)
