@@ -354,3 +354,12 @@ def test_strict_rfc9068_mode(tmp_path):
         assert call(strict, strict.token()).status_code == 200
     finally:
         strict.thread.stop()
+
+
+def test_debug_log_names_the_caller_never_the_token(shared_stack, caplog):
+    caplog.set_level(logging.DEBUG, logger="m2m_tui.api")
+    token = shared_stack.token()
+    assert call(shared_stack, token).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "m2m_tui.api"]
+    assert "caller sub=giftdeliveries@clients scope=directions" in lines
+    assert all(token not in line and token.split(".")[2] not in line for line in lines)
