@@ -13,6 +13,7 @@ import httpx
 
 from m2m_tui.api_client import ApiCall, ApiEndpoint, ApiResult, load_endpoints, send
 from m2m_tui.config import Config, Profile
+from m2m_tui.diagnosis import Diagnosis, Expectations, ServerAnswer, diagnose
 from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
 from m2m_tui.profiles import resolve_secret, select_profile
 from m2m_tui.signature import SignatureCheck, check_signature, fetch_jwks
@@ -168,3 +169,49 @@ class Session:
             )
         )
         return result
+
+    async def expectations(self, endpoint: ApiEndpoint | None) -> Expectations:
+        """What the API expects: its RFC 9728 metadata first, then the profile."""
+        issuer, audience, strict = self.profile.issuer, self.profile.audience, False
+        base = self.profile.api_base_url
+        if base:
+            async with self.client() as client:
+                try:
+                    response = await client.get(
+                        base.rstrip("/") + "/.well-known/oauth-protected-resource"
+                    )
+                    meta = response.json() if response.status_code == 200 else {}
+                except (httpx.HTTPError, ValueError):
+                    meta = {}
+            if isinstance(meta, dict):
+                servers = meta.get("authorization_servers")
+                if isinstance(servers, list) and servers and isinstance(servers[0], str):
+                    issuer = servers[0]
+                if isinstance(meta.get("audience"), str):
+                    audience = meta["audience"]
+                strict = meta.get("rfc9068_required") is True
+        return Expectations(
+            issuer=issuer,
+            audience=audience,
+            scope=endpoint.scope if endpoint else None,
+            require_at_jwt=strict,
+        )
+
+    async def diagnose(
+        self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]
+    ) -> tuple[Diagnosis, ApiResult]:
+        """Make the real call with `raw`, then explain the answer."""
+        expect = await self.expectations(endpoint)
+        call = ApiCall(self.profile.api_base_url or "", endpoint, params)
+        async with self.client() as client:
+            result = await send(call, raw.strip(), client, self.timeout)
+            jwks = None
+            if expect.issuer:
+                try:
+                    jwks = await fetch_jwks(expect.issuer, client)
+                except ValueError:
+                    jwks = None
+        server = None
+        if result.status is not None:
+            server = ServerAnswer.from_headers(result.status, result.exchange.response_headers)
+        return diagnose(raw, expect, jwks, server), result

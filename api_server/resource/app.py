@@ -182,7 +182,9 @@ async def openapi(request: Request) -> Response:
 async def metadata(request: Request) -> Response:
     api: WorldMappers = request.app.state.api
     return JSONResponse(
-        protected_resource_metadata(api.base_url, api.issuer, api.settings.audience)
+        protected_resource_metadata(
+            api.base_url, api.issuer, api.settings.audience, api.settings.strict_rfc9068
+        )
     )
 
 

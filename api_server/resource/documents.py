@@ -15,8 +15,11 @@ ERROR = {
 }
 
 
-def protected_resource_metadata(base_url: str, issuer: str, audience: str) -> dict:
-    """RFC 9728 §2. `audience` is an extension: the value to request tokens for."""
+def protected_resource_metadata(
+    base_url: str, issuer: str, audience: str, strict_rfc9068: bool = False
+) -> dict:
+    """RFC 9728 §2. Extensions: `audience`, the value to request tokens for, and
+    `rfc9068_required`, whether only `typ: at+jwt` tokens are accepted."""
     return {
         "resource": base_url,
         "authorization_servers": [issuer],
@@ -25,6 +28,7 @@ def protected_resource_metadata(base_url: str, issuer: str, audience: str) -> di
         "resource_name": "World Mappers API",
         "resource_documentation": base_url + "/openapi.json",
         "audience": audience,
+        "rfc9068_required": strict_rfc9068,
     }
 
 

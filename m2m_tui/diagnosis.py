@@ -1,0 +1,412 @@
+"""Why an API refused a token: ordered checks, each with what it found and how to fix it,
+set beside what the server itself answered. UI-free; the TUI and `diagnose` render it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from email.utils import parsedate_to_datetime
+
+from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode, relative
+from m2m_tui.signature import ALLOWED
+from m2m_tui.www_authenticate import parse_challenge
+
+CHECK_NAMES = (
+    "format",
+    "alg",
+    "kid",
+    "signature",
+    "iss",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "typ",
+    "scope",
+)
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool | None  # None: not checked, because an earlier check made it meaningless
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class Expectations:
+    """What the API expects; from the profile, or its RFC 9728 metadata and OpenAPI."""
+
+    issuer: str | None
+    audience: str | None
+    scope: str | None = None  # the endpoint's required scope
+    leeway: float = 5.0
+    require_at_jwt: bool = False
+    client_label: str | None = None  # e.g. "Gift Deliveries", for concrete fixes
+
+
+@dataclass
+class ServerAnswer:
+    status: int | None
+    www_authenticate: dict[str, str] = field(default_factory=dict)
+    date: float | None = None  # the server's clock, from its Date header
+
+    @classmethod
+    def from_headers(cls, status: int | None, headers: dict[str, str]) -> ServerAnswer:
+        lower = {k.lower(): v for k, v in headers.items()}
+        date = None
+        if "date" in lower:
+            try:
+                date = parsedate_to_datetime(lower["date"]).timestamp()
+            except (TypeError, ValueError):
+                date = None
+        return cls(status, parse_challenge(lower.get("www-authenticate")), date)
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
+class Diagnosis:
+    checks: list[Check]
+    server: ServerAnswer | None
+    agreement: str = ""
+
+    @property
+    def failed(self) -> list[str]:
+        return [c.name for c in self.checks if c.ok is False]
+
+    @property
+    def verdict(self) -> str:
+        if self.server is not None and self.server.status is not None:
+            return "accepted" if self.server.accepted else "rejected"
+        return "rejected" if self.failed else "accepted"
+
+    def to_json(self) -> dict:
+        server = None
+        if self.server is not None:
+            server = {
+                "status": self.server.status,
+                "www_authenticate": self.server.www_authenticate,
+            }
+        return {
+            "verdict": self.verdict,
+            "failed": self.failed,
+            "checks": [asdict(c) for c in self.checks],
+            "server": server,
+            "agreement": self.agreement,
+        }
+
+
+def _who_for(aud: object) -> str:
+    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    for a in auds:
+        if isinstance(a, str) and a.rstrip("/").endswith("/api/v2"):
+            return f"this is a Management API token (aud {a})"
+        if isinstance(a, str) and a.endswith("/userinfo"):
+            return f"this is a token for the OIDC userinfo endpoint ({a})"
+    return f"the token was for {', '.join(map(str, auds)) or 'no audience at all'}"
+
+
+def diagnose(
+    raw: str,
+    expect: Expectations,
+    jwks: dict | None,
+    server: ServerAnswer | None = None,
+    now: float | None = None,
+) -> Diagnosis:
+    local_now = time.time() if now is None else now
+    checks: list[Check] = []
+    try:
+        token = decode(raw)
+    except NotAJwt as exc:
+        opaque = "opaque" in str(exc)
+        checks.append(
+            Check(
+                "format",
+                False,
+                f"not a JWT: {exc}" + (" (an opaque token)" if opaque else ""),
+                "Request the token with the API's `audience` (Auth0 issues an opaque token when "
+                "none is sent), then try again."
+                if opaque
+                else "Send the whole access token, exactly as the token endpoint returned it.",
+            )
+        )
+        checks += [Check(n, None, "not checked: the token is not a JWT") for n in CHECK_NAMES[1:]]
+        return _with_agreement(Diagnosis(checks, server))
+    checks.append(Check("format", True, "three base64url parts holding JSON objects"))
+    checks.append(_alg(token))
+    kid_check, key = _kid(token, jwks)
+    checks.append(kid_check)
+    checks.append(_signature(token, key, kid_check))
+    checks.append(_iss(token, expect))
+    checks.append(_aud(token, expect))
+    server_now = server.date if server is not None and server.date else None
+    clock = server_now or local_now
+    skew = (server_now - local_now) if server_now else 0.0
+    checks.append(_exp(token, clock, skew, expect.leeway, server_now is not None))
+    checks.append(_nbf(token, clock, expect.leeway))
+    checks.append(_iat(token, clock, skew, expect.leeway))
+    checks.append(_typ(token, expect))
+    checks.append(_scope(token, expect))
+    return _with_agreement(Diagnosis(checks, server))
+
+
+def _alg(token: DecodedToken) -> Check:
+    alg = token.header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        return Check(
+            "alg",
+            False,
+            f"alg is {alg!r}: an unsigned token",
+            "Use the token exactly as issued; no API accepts alg none.",
+        )
+    if alg.startswith("HS"):
+        return Check(
+            "alg",
+            False,
+            f"alg {alg} is symmetric; the issuer signs with asymmetric "
+            "keys (this is the classic key-confusion trick)",
+            "Use the token the authorization server issued (RS256 for Auth0).",
+        )
+    if alg not in ALLOWED:
+        return Check(
+            "alg",
+            False,
+            f"alg {alg} is not an allowed algorithm",
+            "Configure the API to accept the issuer's algorithm, or the issuer to use RS256.",
+        )
+    return Check("alg", True, f"{alg} is allowed")
+
+
+def _kid(token: DecodedToken, jwks: dict | None) -> tuple[Check, dict | None]:
+    kid = token.header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        return Check(
+            "kid",
+            False,
+            "the header has no kid, so no key can be chosen",
+            "Use a token from an issuer that sets kid (Auth0 always does).",
+        ), None
+    if jwks is None:
+        return Check("kid", None, "not checked: the issuer's JWKS could not be fetched"), None
+    for entry in jwks.get("keys", []):
+        if isinstance(entry, dict) and entry.get("kid") == kid:
+            return Check("kid", True, f"{kid} is in the issuer's current JWKS"), entry
+    return Check(
+        "kid",
+        False,
+        "kid is not in the issuer's current JWKS: the key was rotated out or revoked, or the "
+        "token came from another tenant or issuer",
+        "Request a new token (it will be signed with a current key); if that fails too, check "
+        "that the API and the client use the same issuer/tenant.",
+    ), None
+
+
+def _signature(token: DecodedToken, key: dict | None, kid_check: Check) -> Check:
+    if key is None:
+        return Check("signature", None, "not checked: no key for this kid")
+    import jwt
+
+    alg = token.header.get("alg")
+    try:
+        valid = jwt.get_algorithm_by_name(alg).verify(
+            token.signing_input, jwt.PyJWK(key).key, token.signature
+        )
+    except Exception as exc:  # a key or signature that cannot even be used is a failure
+        return Check(
+            "signature", False, f"cannot verify: {exc}", "Use the token exactly as issued."
+        )
+    if not valid:
+        return Check(
+            "signature",
+            False,
+            "the signature does not match: the token was altered after issue, or "
+            "signed by another key under the same kid",
+            "Use the token exactly as issued; changing any claim breaks the signature.",
+        )
+    return Check("signature", True, f"verified with key {token.header.get('kid')} ({alg})")
+
+
+def _iss(token: DecodedToken, expect: Expectations) -> Check:
+    iss = token.payload.get("iss")
+    if expect.issuer is None:
+        return Check("iss", None, f"iss is {iss!r}; no expected issuer is known")
+    if iss == expect.issuer:
+        return Check("iss", True, f"{iss} matches exactly")
+    if isinstance(iss, str) and iss.rstrip("/") == expect.issuer.rstrip("/"):
+        return Check(
+            "iss",
+            False,
+            f"iss {iss!r} differs from {expect.issuer!r} only by the trailing slash; "
+            "issuers are compared exactly",
+            f"Configure the API's issuer as exactly {iss!r} (Auth0's ends with /).",
+        )
+    return Check(
+        "iss",
+        False,
+        f"iss is {iss!r}, the API expects {expect.issuer!r}",
+        "Get the token from the issuer the API trusts, or configure the API for this issuer.",
+    )
+
+
+def _aud(token: DecodedToken, expect: Expectations) -> Check:
+    aud = token.payload.get("aud")
+    if expect.audience is None:
+        return Check("aud", None, f"aud is {aud!r}; no expected audience is known")
+    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if expect.audience in auds:
+        return Check("aud", True, f"contains {expect.audience}")
+    return Check(
+        "aud",
+        False,
+        f"the API expects aud {expect.audience}; {_who_for(aud)}",
+        f"Request the token with audience={expect.audience}.",
+    )
+
+
+def _number(token: DecodedToken, name: str) -> float | None | str:
+    value = token.payload.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "bad"
+    return float(value)
+
+
+def _clock_note(skew: float) -> str:
+    if abs(skew) < 2:
+        return ""
+    direction = "ahead of" if skew > 0 else "behind"
+    return f" (the server's clock is {relative(round(skew))} {direction} yours)"
+
+
+def _exp(token: DecodedToken, clock: float, skew: float, leeway: float, by_server: bool) -> Check:
+    exp = _number(token, "exp")
+    if exp is None:
+        return Check("exp", False, "the token has no exp claim", "Use a token that expires.")
+    if exp == "bad":
+        return Check("exp", False, "exp is not a number", "Use the token exactly as issued.")
+    judge = "by the server's clock" if by_server else "by your clock"
+    if exp <= clock - leeway:
+        return Check(
+            "exp",
+            False,
+            f"expired {relative(clock - exp)} ago {judge}{_clock_note(skew)}, beyond "
+            f"the {leeway:g} s leeway",
+            "Request a new token (m2m-tui reuses tokens only until 60 s before exp).",
+        )
+    return Check("exp", True, f"expires in {relative(exp - clock)} {judge}{_clock_note(skew)}")
+
+
+def _nbf(token: DecodedToken, clock: float, leeway: float) -> Check:
+    nbf = _number(token, "nbf")
+    if nbf is None:
+        return Check("nbf", True, "no nbf claim (valid from issue)")
+    if nbf == "bad":
+        return Check("nbf", False, "nbf is not a number", "Use the token exactly as issued.")
+    if nbf > clock + leeway:
+        return Check(
+            "nbf",
+            False,
+            f"not valid for another {relative(nbf - clock)}",
+            "Wait, or fix the clock of the issuer or the API.",
+        )
+    return Check("nbf", True, f"valid since {relative(clock - nbf)} ago")
+
+
+def _iat(token: DecodedToken, clock: float, skew: float, leeway: float) -> Check:
+    iat = _number(token, "iat")
+    if iat is None:
+        return Check("iat", True, "no iat claim")
+    if iat == "bad":
+        return Check("iat", False, "iat is not a number", "Use the token exactly as issued.")
+    if iat > clock + leeway:
+        return Check(
+            "iat",
+            False,
+            f"issued {relative(iat - clock)} in the future: clock skew between the "
+            f"issuer and the API{_clock_note(skew)}",
+            "Synchronise the clocks (NTP) of the authorization server and the API.",
+        )
+    return Check("iat", True, f"issued {relative(clock - iat)} ago")
+
+
+def _typ(token: DecodedToken, expect: Expectations) -> Check:
+    typ = str(token.header.get("typ", ""))
+    if not expect.require_at_jwt:
+        return Check("typ", True, f"typ {typ or '(none)'}; the API does not require at+jwt")
+    if typ.lower() in ("at+jwt", "application/at+jwt"):
+        return Check("typ", True, "typ at+jwt, as RFC 9068 requires")
+    return Check(
+        "typ",
+        False,
+        f"typ is {typ or '(none)'}; the API requires at+jwt (RFC 9068)",
+        "Set the API's token_dialect to rfc9068_profile at the issuer, then request a new token.",
+    )
+
+
+def _scope(token: DecodedToken, expect: Expectations) -> Check:
+    held = token.scopes
+    if expect.scope is None:
+        return Check(
+            "scope", True, f"the endpoint needs no scope; the token has {' '.join(held) or 'none'}"
+        )
+    if not isinstance(token.payload.get("scope", ""), str):
+        return Check(
+            "scope",
+            False,
+            "the scope claim is not a string, so it grants nothing",
+            "Use a token whose scope is a space-separated string.",
+        )
+    if expect.scope in held:
+        return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
+    client = expect.client_label or _client_of(token)
+    aud = expect.audience or token.payload.get("aud")
+    return Check(
+        "scope",
+        False,
+        f"the endpoint needs {expect.scope}; the token has "
+        f"{' '.join(held) or 'no scopes'}; missing {expect.scope}",
+        f"Grant `{expect.scope}` to {client} on {aud}, then request a new token.",
+    )
+
+
+def _client_of(token: DecodedToken) -> str:
+    for claim in ("azp", "client_id"):
+        if isinstance(token.payload.get(claim), str):
+            return token.payload[claim]
+    sub = token.payload.get("sub")
+    return sub.removesuffix("@clients") if isinstance(sub, str) else "the client"
+
+
+def _with_agreement(diagnosis: Diagnosis) -> Diagnosis:
+    server = diagnosis.server
+    if server is None or server.status is None:
+        return diagnosis
+    local_ok = not diagnosis.failed
+    said = (
+        server.www_authenticate.get("error_description")
+        or server.www_authenticate.get("error")
+        or ""
+    )
+    if local_ok and not server.accepted:
+        diagnosis.agreement = (
+            f"The local checks pass, but the server refused ({server.status}"
+            f"{': ' + said if said else ''}). Likely reasons: the server's clock differs from "
+            "yours; the server holds a stale JWKS (a key it has not fetched yet, or one revoked "
+            "that it still caches); it expects a different audience or issuer than this profile "
+            "says; or it requires something more (typ at+jwt, another scope)."
+        )
+    elif not local_ok and server.accepted:
+        diagnosis.agreement = (
+            f"The server accepted the token although the local checks fail "
+            f"({', '.join(diagnosis.failed)}). Likely reasons: the server caches a JWKS that "
+            "still holds a revoked key, uses a larger clock leeway, or checks a different "
+            "audience or issuer than this profile says."
+        )
+    else:
+        diagnosis.agreement = "The server's answer agrees with the local checks."
+    return diagnosis

@@ -1,0 +1,66 @@
+"""The tamper lab: variants of a real token, each broken in one well-known way."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass
+
+from m2m_tui.jwt_inspect import decode
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    what: str
+    token: str
+
+
+def _b64(value: dict | bytes) -> str:
+    data = value if isinstance(value, bytes) else json.dumps(value, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def variants(raw: str, extra_scope: str = "geocode:location") -> list[Variant]:
+    token = decode(raw)
+    header, payload = dict(token.header), dict(token.payload)
+    head, body, sig = token.raw.split(".")
+    signature = _b64(token.signature)
+
+    def with_payload(**changes) -> str:
+        changed = {**payload, **changes}
+        return f"{head}.{_b64(changed)}.{signature}"
+
+    scopes = token.scopes
+    fewer = " ".join(scopes[1:]) if scopes else ""
+    more = " ".join([*scopes, extra_scope] if extra_scope not in scopes else [*scopes, "admin"])
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    throwaway = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    resigned = jwt.encode(
+        payload,
+        throwaway,
+        algorithm="RS256",
+        headers={k: v for k, v in header.items() if k != "alg"},
+    )
+    return [
+        Variant(
+            "expired",
+            "exp moved an hour into the past (the signature no longer matches)",
+            with_payload(exp=int(time.time()) - 3600),
+        ),
+        Variant("other aud", "aud changed to urn:another-api", with_payload(aud="urn:another-api")),
+        Variant("scope removed", f"scope reduced to {fewer!r}", with_payload(scope=fewer)),
+        Variant("scope added", f"scope raised to {more!r}", with_payload(scope=more)),
+        Variant(
+            "alg none",
+            "header alg set to none and the signature dropped",
+            f"{_b64({**header, 'alg': 'none'})}.{body}.",
+        ),
+        Variant(
+            "re-signed", "the same claims signed by a throwaway key under the same kid", resigned
+        ),
+        Variant("no signature", "the signature stripped", f"{head}.{body}."),
+    ]

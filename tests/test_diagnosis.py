@@ -1,0 +1,254 @@
+"""Diagnoses of real tokens against the real bundled API: the server's own answer must
+agree with the checks, and the failing check must be the one that explains it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import replace
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from m2m_tui.diagnosis import CHECK_NAMES, Expectations, ServerAnswer, diagnose
+from m2m_tui.www_authenticate import parse_challenge
+from tests.conftest import ADMIN, WORLDMAPPERS, repo_settings, start_stack
+from tests.tui.conftest import make_session
+
+AGREE = "The server's answer agrees with the local checks."
+
+
+def b64(value) -> str:
+    data = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def session(tmp_path, stack):
+    s = make_session(tmp_path, stack.issuer, stack.api_url)
+    return s
+
+
+async def run(session, raw: str, path: str = "/api/directions", **params):
+    await session.load_api()
+    endpoint = next(e for e in session.endpoints if e.path == path)
+    defaults = {p.name: p.example for p in endpoint.params}
+    diagnosis, _ = await session.diagnose(raw, endpoint, {**defaults, **params})
+    return diagnosis
+
+
+def claims(stack, **extra) -> dict:
+    now = int(time.time())
+    base = {
+        "iss": stack.issuer,
+        "sub": "giftdeliveries@clients",
+        "aud": WORLDMAPPERS,
+        "iat": now,
+        "exp": now + 600,
+        "scope": "directions",
+        "azp": "giftdeliveries",
+    }
+    base.update(extra)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def signed(stack, payload, **headers) -> str:
+    key = stack.authority.current_key
+    return key.sign(payload, {"kid": key.kid, **headers})
+
+
+def only_failure(diagnosis, name: str, status: int, error: str | None = "invalid_token"):
+    assert diagnosis.failed == [name], [(c.name, c.detail) for c in diagnosis.checks]
+    assert diagnosis.server.status == status
+    if error:
+        assert diagnosis.server.www_authenticate["error"] == error
+    assert diagnosis.verdict == "rejected" and diagnosis.agreement == AGREE
+    check = next(c for c in diagnosis.checks if c.name == name)
+    assert check.fix
+    return check
+
+
+async def test_a_good_token_is_accepted_and_every_check_passes(session, stack):
+    diagnosis = await run(session, stack.token())
+    assert [c.name for c in diagnosis.checks] == list(CHECK_NAMES)
+    assert diagnosis.failed == [] and diagnosis.verdict == "accepted"
+    assert diagnosis.server.status == 200 and diagnosis.agreement == AGREE
+
+
+async def test_missing_scope_names_the_grant_to_make(session, stack):
+    diagnosis = await run(session, stack.token(), "/api/location/geocode")
+    check = only_failure(diagnosis, "scope", 403, "insufficient_scope")
+    assert "needs geocode:location" in check.detail and "has directions" in check.detail
+    assert check.fix == (
+        "Grant `geocode:location` to giftdeliveries on urn:worldmappers, then request a new token."
+    )
+    assert diagnosis.server.www_authenticate["scope"] == "geocode:location"
+
+
+async def test_a_genuinely_signed_token_that_expired(session, stack):
+    admin = stack.admin()
+    rs = admin.get("/resource-servers/urn:worldmappers").json()
+    admin.patch(f"/resource-servers/{rs['id']}", json={"token_lifetime": 1}).raise_for_status()
+    token = stack.token()
+    time.sleep(7)  # 1 s lifetime + the API's 5 s leeway
+    check = only_failure(await run(session, token), "exp", 401)
+    assert "expired" in check.detail and "by the server's clock" in check.detail
+
+
+@pytest.mark.parametrize("alg", ["none", "HS256"])
+async def test_forbidden_algorithms(session, stack, alg):
+    body = b64(claims(stack))
+    token = f"{b64({'alg': alg, 'kid': stack.authority.current_key.kid})}.{body}.{b64(b'x')}"
+    diagnosis = await run(session, token)
+    assert diagnosis.failed[0] == "alg" and diagnosis.server.status == 401
+    assert diagnosis.agreement == AGREE
+
+
+async def test_unknown_kid(session, stack):
+    check = only_failure(
+        await run(session, signed(stack, claims(stack), kid="gone-key")), "kid", 401
+    )
+    assert "rotated out or revoked" in check.detail and "another tenant" in check.detail
+
+
+async def test_missing_kid(session, stack):
+    token = jwt.encode(claims(stack), stack.authority.current_key.private_key, algorithm="RS256")
+    assert "no kid" in only_failure(await run(session, token), "kid", 401).detail
+
+
+async def test_signature_from_another_key(session, stack):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = jwt.encode(
+        claims(stack), other, algorithm="RS256", headers={"kid": stack.authority.current_key.kid}
+    )
+    only_failure(await run(session, token), "signature", 401)
+
+
+async def test_issuer_without_trailing_slash(session, stack):
+    token = signed(stack, claims(stack, iss=stack.issuer.rstrip("/")))
+    assert "trailing slash" in only_failure(await run(session, token), "iss", 401).detail
+
+
+async def test_management_api_token_names_who_it_was_for(session, stack):
+    token = stack.token(ADMIN, stack.issuer + "api/v2/")
+    diagnosis = await run(session, token)
+    assert diagnosis.failed[0] == "aud" and diagnosis.server.status == 401
+    check = next(c for c in diagnosis.checks if c.name == "aud")
+    assert "this is a Management API token" in check.detail
+    assert check.fix == "Request the token with audience=urn:worldmappers."
+
+
+async def test_nbf_in_the_future(session, stack):
+    token = signed(stack, claims(stack, nbf=int(time.time()) + 3600))
+    only_failure(await run(session, token), "nbf", 401)
+
+
+async def test_iat_in_the_future_is_clock_skew(session, stack):
+    token = signed(stack, claims(stack, iat=int(time.time()) + 3600))
+    assert "clock skew" in only_failure(await run(session, token), "iat", 401).detail
+
+
+async def test_typ_when_the_api_requires_at_jwt(tmp_path):
+    settings = repo_settings()
+    strict = start_stack(
+        tmp_path / "strict", replace(settings, api=replace(settings.api, strict_rfc9068=True))
+    )
+    try:
+        session = make_session(tmp_path, strict.issuer, strict.api_url)
+        check = only_failure(await run(session, strict.token()), "typ", 401)
+        assert "requires at+jwt" in check.detail and "rfc9068_profile" in check.fix
+    finally:
+        strict.thread.stop()
+
+
+async def test_a_token_from_a_second_issuer(session, fake_issuer):
+    token = fake_issuer.sign(fake_issuer.claims())
+    diagnosis = await run(session, token)
+    assert {"kid", "iss"} <= set(diagnosis.failed)
+    assert diagnosis.server.status == 401 and diagnosis.agreement == AGREE
+
+
+async def test_an_opaque_token(session):
+    diagnosis = await run(session, "8f2a1c0e-opaque-reference")
+    assert diagnosis.failed == ["format"]
+    check = diagnosis.checks[0]
+    assert "opaque" in check.detail and "audience" in check.fix
+    assert diagnosis.server.status == 401 and diagnosis.agreement == AGREE
+
+
+async def test_tampered_scope_breaks_the_signature(session, stack):
+    header, _, sig = stack.token().split(".")
+    more = b64(claims(stack, scope="directions geocode:location"))
+    only_failure(await run(session, f"{header}.{more}.{sig}"), "signature", 401)
+
+
+async def test_revoked_key_still_cached_by_the_server_is_a_disagreement(session, stack):
+    old = stack.token()
+    assert (await run(session, old)).verdict == "accepted"  # the API caches this key now
+    admin = stack.admin()
+    admin.post("/keys/signing/rotate").raise_for_status()
+    admin = stack.admin()
+    admin.put(f"/keys/signing/{jwt.get_unverified_header(old)['kid']}/revoke").raise_for_status()
+    diagnosis = await run(session, old)
+    assert diagnosis.failed == ["kid"] and diagnosis.server.status == 200
+    assert diagnosis.agreement.startswith("The server accepted the token although")
+    assert "revoked key" in diagnosis.agreement
+
+
+def test_a_skewed_server_clock_judges_expiry():
+    """A fake server answer: Date one hour ahead, so a token valid for 30 min has expired."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    from api_server.jwks import public_jwk
+
+    jwks = {"keys": [public_jwk(key.public_key(), "k1", "RS256", None)]}
+    now = float(int(time.time()))  # HTTP dates have whole seconds
+    token = jwt.encode(
+        {
+            "iss": "https://i/",
+            "aud": "urn:a",
+            "exp": int(now) + 1800,
+            "iat": int(now),
+            "scope": "s",
+        },
+        key,
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
+    expect = Expectations("https://i/", "urn:a", "s")
+    skewed = ServerAnswer.from_headers(
+        401,
+        {
+            "Date": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now + 3600)),
+            "WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"',
+        },
+    )
+    diagnosis = diagnose(token, expect, jwks, skewed, now=now)
+    exp = next(c for c in diagnosis.checks if c.name == "exp")
+    assert diagnosis.failed == ["exp"] and "by the server's clock" in exp.detail
+    assert "1 h ahead of yours" in exp.detail
+    # The same answer without the skew: the local checks pass, the server refused.
+    plain = ServerAnswer.from_headers(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    disagreement = diagnose(token, expect, jwks, plain, now=now)
+    assert disagreement.failed == []
+    assert disagreement.agreement.startswith("The local checks pass, but the server refused")
+    assert "clock" in disagreement.agreement and "stale JWKS" in disagreement.agreement
+
+
+def test_www_authenticate_parsing():
+    header = (
+        'Bearer realm="worldmappers", error="insufficient_scope", '
+        'error_description="the token lacks the scope x", scope="x", '
+        'resource_metadata="http://h/.well-known/oauth-protected-resource"'
+    )
+    parsed = parse_challenge(header)
+    assert parsed == {
+        "scheme": "Bearer",
+        "realm": "worldmappers",
+        "error": "insufficient_scope",
+        "error_description": "the token lacks the scope x",
+        "scope": "x",
+        "resource_metadata": "http://h/.well-known/oauth-protected-resource",
+    }
+    assert parse_challenge(None) == {}
