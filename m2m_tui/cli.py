@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--issuer", metavar="URL", help="the API's token issuer (with --only api)")
     serve.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
     serve.add_argument("--debug", action="store_true", help="log callers' sub and scope")
+
+    from m2m_tui.commands import diagnose
+
+    diagnose.add_parser(commands)
     return parser
 
 
@@ -85,19 +89,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args, parser)
+    if args.command == "diagnose":
+        from m2m_tui.commands import diagnose
+
+        session = open_session(args)
+        return session if isinstance(session, int) else diagnose.run(args, session)
     return cmd_tui(args)
 
 
-def cmd_tui(args: argparse.Namespace) -> int:
+def open_session(args: argparse.Namespace):
+    """The session for the chosen profile, or an exit code after saying what is wrong."""
     from m2m_tui.config import ConfigError, load_config, resolve_config_path
     from m2m_tui.paths import resolve_state_dir
     from m2m_tui.session import Session
 
     try:
         config = load_config(resolve_config_path(args.config))
-        session = Session.open(config, resolve_state_dir(args.state_dir), args.profile)
+        return Session.open(config, resolve_state_dir(args.state_dir), args.profile)
     except ConfigError as exc:
         return fail(str(exc), 2)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    session = open_session(args)
+    if isinstance(session, int):
+        return session
     from m2m_tui.tui.app import M2MApp
 
     M2MApp(session).run()

@@ -127,7 +127,7 @@ def diagnose(
             Check(
                 "format",
                 False,
-                f"not a JWT: {exc}" + (" (an opaque token)" if opaque else ""),
+                f"not a JWT: {exc}",
                 "Request the token with the API's `audience` (Auth0 issues an opaque token when "
                 "none is sent), then try again."
                 if opaque

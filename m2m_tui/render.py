@@ -117,3 +117,72 @@ def signature_line(check: SignatureCheck | None, note: str = "") -> Text:
     if check.ok:
         return Text(f"✓ signature {check.reason}", style="bold green")
     return Text(f"✗ signature: {check.reason}", style="bold red")
+
+
+def diagnosis_view(diagnosis, target: str = "") -> RenderableType:
+    """The checklist: failing checks stand out with their fix; passing ones stay quiet."""
+    parts: list[RenderableType] = []
+    verdict = diagnosis.verdict
+    style = "bold green" if verdict == "accepted" else "bold red"
+    parts.append(Text.assemble((f"{verdict.upper()}", style), ("  " + target, "dim")))
+    server = diagnosis.server
+    if server is not None and server.status is not None:
+        challenge = server.www_authenticate
+        said = ", ".join(
+            f"{k}={v}"
+            for k, v in challenge.items()
+            if k in ("error", "error_description", "scope", "resource_metadata")
+        )
+        parts.append(
+            Text.assemble(
+                ("server: ", "bold"),
+                (str(server.status), status_style(server.status)),
+                ("  " + said if said else "", "magenta"),
+            )
+        )
+    for check in diagnosis.checks:
+        if check.ok is True:
+            parts.append(Text(f"  ✓ {check.name:<9} {check.detail}", style="dim"))
+        elif check.ok is None:
+            parts.append(Text(f"  · {check.name:<9} {check.detail}", style="dim italic"))
+        else:
+            parts.append(Text(f"  ✗ {check.name:<9} {check.detail}", style="bold red"))
+            if check.fix:
+                parts.append(Text(f"    fix: {check.fix}", style="yellow"))
+    if diagnosis.agreement:
+        parts.append(Text(diagnosis.agreement, style="cyan"))
+    return Group(*parts)
+
+
+def lab_table(rows) -> Table:
+    """The tamper lab: each variant, what the server answered, what the checks say."""
+    table = Table(
+        title="Tamper lab: the current token, broken one way at a time",
+        title_justify="left",
+        expand=True,
+        show_lines=True,
+    )
+    table.add_column("variant", style="bold", no_wrap=True)
+    table.add_column("what changed", ratio=2)
+    table.add_column("server", ratio=2)
+    table.add_column("local checks", ratio=2)
+    for variant, diagnosis, result in rows:
+        server = diagnosis.server
+        if server is None or server.status is None:
+            said = Text(result.error or "no answer", style="red")
+        else:
+            text = server.www_authenticate.get("error_description") or ""
+            said = Text.assemble(
+                (str(server.status), status_style(server.status)),
+                (f" {text}" if text else "", "magenta"),
+            )
+        failed = diagnosis.failed
+        local = (
+            Text("✗ " + ", ".join(failed), style="red")
+            if failed
+            else Text("✓ all pass", style="green")
+        )
+        if diagnosis.agreement and not diagnosis.agreement.startswith("The server's answer"):
+            local.append("  (disagrees with the server)", style="yellow")
+        table.add_row(variant.name, variant.what, said, local)
+    return table

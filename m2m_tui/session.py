@@ -201,12 +201,17 @@ class Session:
         self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]
     ) -> tuple[Diagnosis, ApiResult]:
         """Make the real call with `raw`, then explain the answer."""
-        expect = await self.expectations(endpoint)
         call = ApiCall(self.profile.api_base_url or "", endpoint, params)
         async with self.client() as client:
             result = await send(call, raw.strip(), client, self.timeout)
-            jwks = None
-            if expect.issuer:
+        return await self.explain(raw, endpoint, result), result
+
+    async def explain(self, raw: str, endpoint: ApiEndpoint, result: ApiResult) -> Diagnosis:
+        """Explain an answer already received: the checks beside what the server said."""
+        expect = await self.expectations(endpoint)
+        jwks = None
+        if expect.issuer:
+            async with self.client() as client:
                 try:
                     jwks = await fetch_jwks(expect.issuer, client)
                 except ValueError:
@@ -214,4 +219,4 @@ class Session:
         server = None
         if result.status is not None:
             server = ServerAnswer.from_headers(result.status, result.exchange.response_headers)
-        return diagnose(raw, expect, jwks, server), result
+        return diagnose(raw, expect, jwks, server)

@@ -62,6 +62,8 @@ class M2MApp(App):
         Binding("i", "show_tab('inspector')", "Inspect"),
         Binding("a", "show_tab('api')", "API", show=False),
         Binding("h", "show_tab('history')", "History"),
+        Binding("d", "diagnose", "Why?"),
+        Binding("l", "tamper_lab", "Tamper lab", show=False),
         Binding("p", "profile", "Profile"),
         Binding("y", "copy_token", "Copy token", show=False),
         Binding("u", "copy_curl(False)", "Copy curl", show=False),
@@ -99,6 +101,12 @@ class M2MApp(App):
                 yield Horizontal(id="params")
                 with VerticalScroll():
                     yield Static(id="api-response")
+            with TabPane("Why?", id="why"):
+                with VerticalScroll(id="why-scroll"):
+                    yield Static(id="why-view")
+            with TabPane("Lab", id="lab"):
+                with VerticalScroll(id="lab-scroll"):
+                    yield Static(id="lab-view")
             with TabPane("History", id="history"):
                 with Vertical():
                     yield DataTable(id="history-table", cursor_type="row")
@@ -354,6 +362,65 @@ class M2MApp(App):
         parts.append(render.exchange_view(result.exchange))
         self.query_one("#api-response", Static).update(Group(*parts))
         self.add_history_rows()
+        if result.status in (401, 403) and self.session.token:
+            # A refusal opens the "Why?" panel with the checklist for this very answer.
+            diagnosis = await self.session.explain(self.session.token, endpoint, result)
+            self.show_diagnosis(diagnosis, f"{endpoint.method} {result.exchange.url}")
+
+    # --- why? and the tamper lab -----------------------------------------------
+    def diagnosis_target(self) -> tuple[str | None, ApiEndpoint | None, dict[str, str]]:
+        """The pasted/inspected token (else the current one) and the selected endpoint."""
+        self.save_params()
+        raw = self.inspection.raw if self.inspection else self.session.token
+        params = dict(self.param_values.get(self.selected.path, {})) if self.selected else {}
+        return raw, self.selected, params
+
+    def action_diagnose(self) -> None:
+        raw, endpoint, params = self.diagnosis_target()
+        if not raw or endpoint is None:
+            self.notify(
+                "Get or paste a token, and pick an endpoint in the API tab.", severity="warning"
+            )
+            return
+        self.diagnose_worker(raw, endpoint, params)
+
+    @work(exclusive=True, group="diagnose", exit_on_error=False)
+    async def diagnose_worker(self, raw: str, endpoint: ApiEndpoint, params: dict) -> None:
+        diagnosis, result = await self.session.diagnose(raw, endpoint, params)
+        if result.status is None:
+            self.notify(result.error or "the call failed", severity="error")
+        self.show_diagnosis(diagnosis, f"{endpoint.method} {result.exchange.url}")
+
+    def show_diagnosis(self, diagnosis, target: str) -> None:
+        self.query_one("#why-view", Static).update(render.diagnosis_view(diagnosis, target))
+        self.action_show_tab("why")
+
+    def action_tamper_lab(self) -> None:
+        raw, endpoint, params = self.diagnosis_target()
+        if not raw or endpoint is None:
+            self.notify(
+                "Get a token first (t), and pick an endpoint in the API tab.", severity="warning"
+            )
+            return
+        self.query_one("#lab-view", Static).update(Text("Sending the variants…", style="dim"))
+        self.action_show_tab("lab")
+        self.lab_worker(raw, endpoint, params)
+
+    @work(exclusive=True, group="lab", exit_on_error=False)
+    async def lab_worker(self, raw: str, endpoint: ApiEndpoint, params: dict) -> None:
+        from m2m_tui.jwt_inspect import NotAJwt
+        from m2m_tui.tamper import variants
+
+        try:
+            found = variants(raw, extra_scope=endpoint.scope or "admin")
+        except NotAJwt as exc:
+            self.query_one("#lab-view", Static).update(Text(f"Not a JWT: {exc}", style="red"))
+            return
+        rows = []
+        for variant in found:
+            diagnosis, result = await self.session.diagnose(variant.token, endpoint, params)
+            rows.append((variant, diagnosis, result))
+        self.query_one("#lab-view", Static).update(render.lab_table(rows))
 
     # --- history ---------------------------------------------------------------
     def add_history_rows(self) -> None:
@@ -387,6 +454,8 @@ class M2MApp(App):
         "token": "#token-scroll",
         "inspector": "#inspection-scroll",
         "api": "#endpoints",
+        "why": "#why-scroll",
+        "lab": "#lab-scroll",
         "history": "#history-table",
     }
 

@@ -107,8 +107,14 @@ async def test_call_predicts_and_shows_the_refusal(session):
         shown = text_of(app.query_one("#api-response"))
         assert "← 403" in shown and "insufficient_scope" in shown
         assert 'www-authenticate: Bearer realm="worldmappers"' in shown
-        # Down to directions, edit the destination, send.
-        await pilot.press("down", "down")
+        # The refusal opened the "Why?" panel with the checklist.
+        assert app.query_one("#tabs", TabbedContent).active == "why"
+        why = text_of(app.query_one("#why-view"))
+        assert "✗ scope" in why and "missing geocode:location" in why
+        assert "fix: Grant `geocode:location` to giftdeliveries on urn:worldmappers" in why
+        assert "The server's answer agrees with the local checks." in why
+        # Back to the API tab, down to directions, edit the destination, send.
+        await pilot.press("a", "down", "down")
         await pilot.pause()
         box = app.query_one("#param-destination", Input)
         box.value = "Space Needle"
@@ -294,3 +300,37 @@ async def test_prompted_secret_is_asked_for_and_kept_in_memory(tmp_path, stack):
     assert "giftdeliveries-local-secret" not in config_text.split("[profiles.asks]")[1]
     cache = (tmp_path / "client-state" / "token-cache.json").read_text()
     assert "giftdeliveries-local-secret" not in cache
+
+
+async def test_d_diagnoses_a_pasted_token_and_l_runs_the_tamper_lab(session, stack):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        mgmt = stack.token(("m2m-admin", "m2m-admin-local-secret"), stack.issuer + "api/v2/")
+        box = app.query_one("#paste", Input)
+        box.focus()
+        box.value = mgmt
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape", "d")
+        await settle(pilot)
+        why = text_of(app.query_one("#why-view"))
+        assert "REJECTED" in why and "this is a Management API token" in why
+        # The lab breaks the current (good) token one way at a time.
+        app.inspection = None
+        await pilot.press("a", "down", "down", "l")
+        await settle(pilot)
+        lab = text_of(app.query_one("#lab-view"))
+        for name in (
+            "expired",
+            "other aud",
+            "scope removed",
+            "scope added",
+            "alg none",
+            "re-signed",
+            "no signature",
+        ):
+            assert name in lab
+        assert "401" in lab and "disagrees" not in lab

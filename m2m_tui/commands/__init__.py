@@ -1,0 +1,1 @@
+"""The CLI's subcommands, one module each; they share the core with the TUI."""

@@ -1,0 +1,97 @@
+"""`m2m-tui diagnose`: make the real call, then explain the server's answer."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from urllib.parse import parse_qsl, urlsplit
+
+from m2m_tui.api_client import ApiEndpoint
+from m2m_tui.diagnosis import Diagnosis
+from m2m_tui.session import Session
+
+EXIT_ACCEPTED, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "diagnose",
+        help="explain why an API accepts or refuses a token",
+        description=(
+            "Call ENDPOINT of the profile's API with a token, then check the token the way "
+            "the API does (format, alg, kid, signature, iss, aud, exp, nbf, iat, typ, scope) "
+            "and set the checks beside the server's answer."
+        ),
+        epilog=(
+            "examples:\n"
+            "  m2m-tui diagnose /api/location/geocode?address=Paris\n"
+            "  m2m-tui diagnose --token - /api/directions < token.txt\n"
+            "  m2m-tui diagnose --json /api/directions?destination=Seattle\n\n"
+            "exit status: 0 accepted, 1 rejected, 2 usage or network error"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "endpoint", metavar="ENDPOINT", help="path (with its query) at the profile's api_base_url"
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="the token to diagnose, or - to read it from stdin "
+        "(default: the profile's token, cached or new)",
+    )
+    parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    parser.add_argument("--method", default="GET", type=str.upper)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace, session: Session) -> int:
+    if not session.profile.api_base_url:
+        print(
+            f"m2m-tui: error: profile {session.profile.name} has no api_base_url", file=sys.stderr
+        )
+        return EXIT_ERROR
+    raw = args.token
+    if raw == "-":
+        raw = sys.stdin.read().strip()
+    return asyncio.run(_diagnose(args, session, raw))
+
+
+async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None) -> int:
+    if raw is None:
+        outcome = await session.get_token()
+        if not outcome.ok:
+            print(
+                f"m2m-tui: error: no token: {outcome.error}: {outcome.description}", file=sys.stderr
+            )
+            if outcome.hint:
+                print(f"hint: {outcome.hint}", file=sys.stderr)
+            return EXIT_ERROR
+        raw = outcome.access_token
+    target = urlsplit(args.endpoint)
+    path = target.path if target.path.startswith("/") else "/" + target.path
+    params = dict(parse_qsl(target.query, keep_blank_values=True))
+    await session.load_api()
+    endpoint = next(
+        (e for e in session.endpoints if e.path == path and e.method == args.method),
+        ApiEndpoint(args.method, path, None, ""),
+    )
+    diagnosis, result = await session.diagnose(raw, endpoint, params)
+    if result.status is None:
+        print(f"m2m-tui: error: {result.error}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(diagnosis.to_json(), indent=2))
+    else:
+        print_checklist(diagnosis, f"{endpoint.method} {result.exchange.url}")
+    return EXIT_ACCEPTED if diagnosis.verdict == "accepted" else EXIT_REJECTED
+
+
+def print_checklist(diagnosis: Diagnosis, target: str) -> None:
+    from rich.console import Console
+
+    from m2m_tui.render import diagnosis_view
+
+    Console().print(diagnosis_view(diagnosis, target))
