@@ -219,4 +219,50 @@ class Session:
         server = None
         if result.status is not None:
             server = ServerAnswer.from_headers(result.status, result.exchange.response_headers)
-        return diagnose(raw, expect, jwks, server)
+        diagnosis = diagnose(raw, expect, jwks, server)
+        if "scope" in diagnosis.failed:
+            # Name the client as its dashboard does ("Gift Deliveries") when we can ask.
+            async with self.client() as client:
+                mgmt = await self.management(client)
+                client_id = self.profile.client_id
+                name = await mgmt.client_name(client_id) if mgmt else None
+            if name:
+                expect.client_label = name
+                diagnosis = diagnose(raw, expect, jwks, server)
+        return diagnosis
+
+    async def management(self, client: httpx.AsyncClient):
+        """A Management API client for this profile's issuer, when a profile can get one."""
+        from m2m_tui.management import ManagementClient, management_profile
+
+        admin = management_profile(self.config, self.profile.issuer)
+        if admin is None:
+            return None
+        request = TokenRequest.for_profile(admin, resolve_secret(admin))
+        outcome = await request_token(request, client, self.timeout)
+        if not outcome.ok:
+            return None
+        return ManagementClient(admin.issuer, outcome.access_token, client)
+
+    async def grant_scope(self, scope: str) -> str:
+        """The Why? panel's fix: grant `scope` to this profile's client, then a new token.
+        Returns what was done, for the user."""
+        from m2m_tui.management import ManagementError
+
+        audience = self.profile.audience or ""
+        async with self.client() as client:
+            mgmt = await self.management(client)
+            if mgmt is None:
+                return (
+                    "No management profile for this issuer (one whose audience is "
+                    f"{self.profile.issuer}api/v2/); grant the scope in the dashboard."
+                )
+            try:
+                grant = await mgmt.add_scopes(self.profile.client_id, audience, [scope])
+            except ManagementError as exc:
+                return f"The Management API refused: {exc}"
+        outcome = await self.get_token(force=True)
+        now = " ".join(grant.get("scope", []))
+        if not outcome.ok:
+            return f"Granted; the grant is now {now}, but the new token failed: {outcome.error}"
+        return f"Granted {scope}: the grant is now [{now}], and a new token was requested."

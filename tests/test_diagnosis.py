@@ -82,7 +82,7 @@ async def test_missing_scope_names_the_grant_to_make(session, stack):
     check = only_failure(diagnosis, "scope", 403, "insufficient_scope")
     assert "needs geocode:location" in check.detail and "has directions" in check.detail
     assert check.fix == (
-        "Grant `geocode:location` to giftdeliveries on urn:worldmappers, then request a new token."
+        "Grant `geocode:location` to Gift Deliveries on urn:worldmappers, then request a new token."
     )
     assert diagnosis.server.www_authenticate["scope"] == "geocode:location"
 

@@ -64,6 +64,7 @@ class M2MApp(App):
         Binding("h", "show_tab('history')", "History"),
         Binding("d", "diagnose", "Why?"),
         Binding("l", "tamper_lab", "Tamper lab", show=False),
+        Binding("f", "apply_fix", "Apply fix", show=False),
         Binding("p", "profile", "Profile"),
         Binding("y", "copy_token", "Copy token", show=False),
         Binding("u", "copy_curl(False)", "Copy curl", show=False),
@@ -82,6 +83,7 @@ class M2MApp(App):
         self.selected: ApiEndpoint | None = None
         self.param_values: dict[str, dict[str, str]] = {}
         self._history_rows = 0
+        self.fixable_scope: str | None = None
 
     # --- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -392,8 +394,36 @@ class M2MApp(App):
         self.show_diagnosis(diagnosis, f"{endpoint.method} {result.exchange.url}")
 
     def show_diagnosis(self, diagnosis, target: str) -> None:
-        self.query_one("#why-view", Static).update(render.diagnosis_view(diagnosis, target))
+        self.fixable_scope = None
+        parts = [render.diagnosis_view(diagnosis, target)]
+        scope = next((c for c in diagnosis.checks if c.name == "scope" and c.ok is False), None)
+        required = self.selected.scope if self.selected else None
+        if scope is not None and required and self.session.token:
+            self.fixable_scope = required
+            parts.append(
+                Text(
+                    f"Press f to apply the fix: grant {required} through the "
+                    "Management API, then get a new token.",
+                    style="bold cyan",
+                )
+            )
+        self.query_one("#why-view", Static).update(Group(*parts))
         self.action_show_tab("why")
+
+    def action_apply_fix(self) -> None:
+        if not getattr(self, "fixable_scope", None):
+            self.notify("No fix to apply: the Why? panel shows no missing scope.")
+            return
+        self.fix_worker(self.fixable_scope)
+
+    @work(exclusive=True, group="fix", exit_on_error=False)
+    async def fix_worker(self, scope: str) -> None:
+        message = await self.session.grant_scope(scope)
+        self.fixable_scope = None
+        self.notify(message, timeout=10)
+        if self.session.token_outcome is not None:
+            self.show_token(self.session.token_outcome)
+        self.action_show_tab("api")
 
     def action_tamper_lab(self) -> None:
         raw, endpoint, params = self.diagnosis_target()

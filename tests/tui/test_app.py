@@ -111,7 +111,7 @@ async def test_call_predicts_and_shows_the_refusal(session):
         assert app.query_one("#tabs", TabbedContent).active == "why"
         why = text_of(app.query_one("#why-view"))
         assert "✗ scope" in why and "missing geocode:location" in why
-        assert "fix: Grant `geocode:location` to giftdeliveries on urn:worldmappers" in why
+        assert "fix: Grant `geocode:location` to Gift Deliveries on urn:worldmappers" in why
         assert "The server's answer agrees with the local checks." in why
         # Back to the API tab, down to directions, edit the destination, send.
         await pilot.press("a", "down", "down")
@@ -334,3 +334,26 @@ async def test_d_diagnoses_a_pasted_token_and_l_runs_the_tamper_lab(session, sta
         ):
             assert name in lab
         assert "401" in lab and "disagrees" not in lab
+
+
+async def test_the_why_panel_applies_the_scope_fix_and_the_next_token_changes(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("a", "c")  # geocode, with directions only: 403
+        await settle(pilot)
+        why = text_of(app.query_one("#why-view"))
+        # The client is named as the dashboard names it, through the Management API.
+        assert "Grant `geocode:location` to Gift Deliveries on urn:worldmappers" in why
+        assert "Press f to apply the fix" in why
+        await pilot.press("f")
+        await settle(pilot)
+        assert (
+            "geocode:location"
+            in jwt.decode(session.token, options={"verify_signature": False})["scope"]
+        )
+        await pilot.press("c")
+        await settle(pilot)
+        assert "← 200" in text_of(app.query_one("#api-response"))
