@@ -73,9 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
     serve.add_argument("--debug", action="store_true", help="log callers' sub and scope")
 
-    from m2m_tui.commands import diagnose
+    from m2m_tui.commands import diagnose, grants
 
     diagnose.add_parser(commands)
+    grants.add_parsers(commands)
     return parser
 
 
@@ -94,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
 
         session = open_session(args)
         return session if isinstance(session, int) else diagnose.run(args, session)
+    if args.command in ("grants", "keys"):
+        from m2m_tui.commands import grants
+
+        session = open_session(args)
+        return session if isinstance(session, int) else grants.run(args, session)
     return cmd_tui(args)
 
 

@@ -1,16 +1,38 @@
-"""A small client for Auth0's Management API v2 (the bundled tenant speaks the same subset)."""
+"""A client for Auth0's Management API v2: the subset the bundled tenant also speaks.
+
+Edits are PATCHes that name only what changes. A 429 (a real tenant's rate limit) is
+waited out, honouring Retry-After, a bounded number of times.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import httpx
 
 from m2m_tui.config import Config, Profile
 
+MAX_RETRIES = 3
+
 
 class ManagementError(Exception):
     """A Management API refusal, with Auth0's own message."""
+
+    def __init__(self, status: int, message: str, code: str = "") -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+class ManagementUnavailable(Exception):
+    """No Management API token could be had; `network` when the server was unreachable."""
+
+    def __init__(self, message: str, network: bool = False) -> None:
+        super().__init__(message)
+        self.network = network
 
 
 def management_profile(config: Config, issuer: str) -> Profile | None:
@@ -18,8 +40,9 @@ def management_profile(config: Config, issuer: str) -> Profile | None:
     from m2m_tui.profiles import apply_sample_env
 
     for profile in config.profiles.values():
-        if profile.issuer == issuer and profile.audience == issuer + "api/v2/":
-            return apply_sample_env(profile, {})
+        normalised = apply_sample_env(profile, {})
+        if normalised.issuer == issuer and normalised.audience == issuer + "api/v2/":
+            return normalised
     return None
 
 
@@ -28,43 +51,96 @@ class ManagementClient:
     issuer: str
     token: str
     client: httpx.AsyncClient
+    on_wait: Callable[[float], None] = field(default=lambda seconds: None)
 
-    async def _request(self, method: str, path: str, **kwargs) -> object:
-        response = await self.client.request(
-            method,
-            self.issuer + "api/v2" + path,
-            headers={"Authorization": f"Bearer {self.token}"},
-            **kwargs,
-        )
+    async def request(self, method: str, path: str, **kwargs) -> object:
+        for attempt in range(MAX_RETRIES + 1):
+            response = await self.client.request(
+                method,
+                self.issuer + "api/v2" + path,
+                headers={"Authorization": f"Bearer {self.token}"},
+                **kwargs,
+            )
+            if response.status_code != 429 or attempt == MAX_RETRIES:
+                break
+            try:
+                wait = min(float(response.headers.get("retry-after", "1")), 30.0)
+            except ValueError:
+                wait = 1.0
+            self.on_wait(wait)  # let the user see that we are backing off
+            await asyncio.sleep(wait)
         if response.status_code >= 400:
             try:
-                message = response.json().get("message", response.text)
-            except ValueError:
-                message = response.text[:200]
-            raise ManagementError(f"{response.status_code}: {message}")
+                body = response.json()
+                message, code = body.get("message", response.text), body.get("errorCode", "")
+            except (ValueError, AttributeError):
+                message, code = response.text[:200], ""
+            raise ManagementError(response.status_code, message, code)
         return response.json() if response.content else None
+
+    # --- reads ----------------------------------------------------------------
+    async def resource_servers(self) -> list[dict]:
+        return await self.request("GET", "/resource-servers")
+
+    async def clients(self) -> list[dict]:
+        return await self.request("GET", "/clients")
 
     async def client_name(self, client_id: str) -> str | None:
         try:
-            body = await self._request("GET", f"/clients/{client_id}")
+            body = await self.request("GET", f"/clients/{client_id}")
         except ManagementError:
             return None
         return body.get("name") if isinstance(body, dict) else None
 
+    async def grants(self, client_id: str | None = None, audience: str | None = None) -> list:
+        params = {k: v for k, v in (("client_id", client_id), ("audience", audience)) if v}
+        return await self.request("GET", "/client-grants", params=params)
+
     async def grant(self, client_id: str, audience: str) -> dict | None:
-        found = await self._request(
-            "GET", "/client-grants", params={"client_id": client_id, "audience": audience}
+        found = await self.grants(client_id, audience)
+        return found[0] if found else None
+
+    async def signing_keys(self) -> list[dict]:
+        return await self.request("GET", "/keys/signing")
+
+    # --- edits ------------------------------------------------------------------
+    async def create_grant(self, client_id: str, audience: str, scope: list[str]) -> dict:
+        return await self.request(
+            "POST",
+            "/client-grants",
+            json={"client_id": client_id, "audience": audience, "scope": scope},
         )
-        return found[0] if isinstance(found, list) and found else None
+
+    async def set_grant_scope(self, grant_id: str, scope: list[str]) -> dict:
+        return await self.request("PATCH", f"/client-grants/{grant_id}", json={"scope": scope})
+
+    async def delete_grant(self, grant_id: str) -> None:
+        await self.request("DELETE", f"/client-grants/{grant_id}")
 
     async def add_scopes(self, client_id: str, audience: str, scopes: list[str]) -> dict:
-        """Add scopes to the client's grant, creating the grant when there is none."""
+        """Add scopes to the client's grant, creating the grant when there is none.
+        The grant is read right before the write, so concurrent edits are not lost."""
         grant = await self.grant(client_id, audience)
         if grant is None:
-            return await self._request(
-                "POST",
-                "/client-grants",
-                json={"client_id": client_id, "audience": audience, "scope": scopes},
-            )
+            return await self.create_grant(client_id, audience, scopes)
         merged = list(dict.fromkeys([*grant["scope"], *scopes]))
-        return await self._request("PATCH", f"/client-grants/{grant['id']}", json={"scope": merged})
+        return await self.set_grant_scope(grant["id"], merged)
+
+    async def remove_scopes(self, client_id: str, audience: str, scopes: list[str]) -> dict:
+        grant = await self.grant(client_id, audience)
+        if grant is None:
+            raise ManagementError(404, f"{client_id} has no grant on {audience}")
+        kept = [s for s in grant["scope"] if s not in scopes]
+        return await self.set_grant_scope(grant["id"], kept)
+
+    async def set_api_scopes(self, rs_id: str, scopes: list[dict]) -> dict:
+        return await self.request("PATCH", f"/resource-servers/{rs_id}", json={"scopes": scopes})
+
+    async def create_client(self, name: str) -> dict:
+        return await self.request("POST", "/clients", json={"name": name})
+
+    async def rotate_key(self) -> dict:
+        return await self.request("POST", "/keys/signing/rotate")
+
+    async def revoke_key(self, kid: str) -> dict:
+        return await self.request("PUT", f"/keys/signing/{kid}/revoke")

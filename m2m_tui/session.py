@@ -222,26 +222,41 @@ class Session:
         diagnosis = diagnose(raw, expect, jwks, server)
         if "scope" in diagnosis.failed:
             # Name the client as its dashboard does ("Gift Deliveries") when we can ask.
+            from m2m_tui.management import ManagementUnavailable
+
             async with self.client() as client:
-                mgmt = await self.management(client)
-                client_id = self.profile.client_id
-                name = await mgmt.client_name(client_id) if mgmt else None
+                try:
+                    mgmt = await self.management(client)
+                    name = await mgmt.client_name(self.profile.client_id)
+                except (ManagementUnavailable, httpx.HTTPError):
+                    name = None
             if name:
                 expect.client_label = name
                 diagnosis = diagnose(raw, expect, jwks, server)
         return diagnosis
 
     async def management(self, client: httpx.AsyncClient):
-        """A Management API client for this profile's issuer, when a profile can get one."""
-        from m2m_tui.management import ManagementClient, management_profile
+        """A Management API client for this profile's issuer. Raises ManagementUnavailable."""
+        from m2m_tui.management import ManagementClient, ManagementUnavailable, management_profile
 
         admin = management_profile(self.config, self.profile.issuer)
         if admin is None:
-            return None
-        request = TokenRequest.for_profile(admin, resolve_secret(admin))
-        outcome = await request_token(request, client, self.timeout)
+            raise ManagementUnavailable(
+                f"no management profile for {self.profile.issuer} (a profile whose audience "
+                f"is {self.profile.issuer}api/v2/)"
+            )
+        try:
+            secret = resolve_secret(admin)
+        except Exception as exc:
+            raise ManagementUnavailable(str(exc)) from None
+        outcome = await request_token(TokenRequest.for_profile(admin, secret), client, self.timeout)
         if not outcome.ok:
-            return None
+            network = outcome.error in ("network", "timeout", "tls")
+            raise ManagementUnavailable(
+                f"profile {admin.name} could not get a Management API token: "
+                f"{outcome.error}: {outcome.description}",
+                network=network,
+            )
         return ManagementClient(admin.issuer, outcome.access_token, client)
 
     async def grant_scope(self, scope: str) -> str:
@@ -260,7 +275,7 @@ class Session:
             try:
                 grant = await mgmt.add_scopes(self.profile.client_id, audience, [scope])
             except ManagementError as exc:
-                return f"The Management API refused: {exc}"
+                return f"The Management API refused: {exc.message}"
         outcome = await self.get_token(force=True)
         now = " ".join(grant.get("scope", []))
         if not outcome.ok:

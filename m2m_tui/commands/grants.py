@@ -1,0 +1,168 @@
+"""`m2m-tui grants …` and `m2m-tui keys …`: client grants and signing keys from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from m2m_tui.management import ManagementClient, ManagementError, ManagementUnavailable
+from m2m_tui.session import Session
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+
+
+def add_parsers(commands) -> None:
+    grants = commands.add_parser(
+        "grants",
+        help="list and edit client grants (which client may call which API)",
+        description="Client grants through the Management API, with the issuer's management "
+        "profile (for the bundled tenant: local-admin).",
+        epilog="examples:\n"
+        "  m2m-tui grants list --client giftdeliveries\n"
+        "  m2m-tui grants add giftdeliveries urn:worldmappers geocode:location\n"
+        "  m2m-tui grants set giftdeliveries urn:worldmappers directions\n"
+        "  m2m-tui grants revoke giftdeliveries urn:worldmappers",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    grants.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    actions = grants.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="list grants")
+    listing.add_argument("--audience")
+    listing.add_argument("--client")
+    listing.add_argument("--json", action="store_true")
+    for name, text in (
+        ("set", "replace the scopes (creates the grant if missing)"),
+        ("add", "add scopes (creates the grant if missing)"),
+        ("remove", "remove scopes"),
+    ):
+        edit = actions.add_parser(name, help=text)
+        edit.add_argument("client")
+        edit.add_argument("audience")
+        edit.add_argument("scopes", nargs="+" if name != "set" else "*", metavar="SCOPE")
+    revoke = actions.add_parser("revoke", help="delete the grant")
+    revoke.add_argument("client")
+    revoke.add_argument("audience")
+
+    keys = commands.add_parser(
+        "keys",
+        help="list, rotate and revoke signing keys",
+        epilog="examples:\n  m2m-tui keys list\n  m2m-tui keys rotate\n  m2m-tui keys revoke KID",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    keys.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    key_actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
+    key_list = key_actions.add_parser("list", help="current, next and previous keys")
+    key_list.add_argument("--json", action="store_true")
+    key_actions.add_parser("rotate", help="next becomes current; current becomes previous")
+    key_revoke = key_actions.add_parser("revoke", help="revoke a previous key")
+    key_revoke.add_argument("kid")
+
+
+def run(args: argparse.Namespace, session: Session) -> int:
+    try:
+        return asyncio.run(_run(args, session))
+    except ManagementError as exc:
+        print(f"m2m-tui: error: the Management API refused: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+async def _run(args: argparse.Namespace, session: Session) -> int:
+    import httpx
+
+    async with session.client() as client:
+        try:
+            mgmt = await session.management(client)
+        except ManagementUnavailable as exc:
+            return _fail(str(exc), EXIT_NETWORK if exc.network else EXIT_FAILED)
+        mgmt.on_wait = lambda s: print(f"rate limited: waiting {s:g} s", file=sys.stderr)
+        try:
+            if args.command == "keys":
+                return await _keys(args, mgmt)
+            return await _grants(args, mgmt)
+        except httpx.HTTPError as exc:
+            return _fail(f"cannot reach the Management API: {exc}", EXIT_NETWORK)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"m2m-tui: error: {message}", file=sys.stderr)
+    return code
+
+
+async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
+    if args.action == "list":
+        grants = await mgmt.grants(args.client, args.audience)
+        if args.json:
+            print(json.dumps(grants, indent=2))
+        else:
+            for g in grants:
+                print(f"{g['id']}  {g['client_id']}  {g['audience']}  {' '.join(g['scope'])}")
+            if not grants:
+                print("no grants match", file=sys.stderr)
+        return EXIT_OK
+    clients = {c["client_id"] for c in await mgmt.clients()}
+    if args.client not in clients:
+        return _fail(
+            f"unknown client {args.client!r} (known: {', '.join(sorted(clients))})", EXIT_FAILED
+        )
+    apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
+    if args.audience not in apis:
+        return _fail(f"unknown audience {args.audience!r} (known: {', '.join(apis)})", EXIT_FAILED)
+    if args.action in ("set", "add", "remove"):
+        offered = {s["value"] for s in apis[args.audience]["scopes"]}
+        unknown = [s for s in args.scopes if s not in offered]
+        if unknown:
+            return _fail(
+                f"unknown scope(s) on {args.audience}: {', '.join(unknown)} "
+                f"(offered: {', '.join(sorted(offered))})",
+                EXIT_FAILED,
+            )
+    grant = await mgmt.grant(args.client, args.audience)
+    if args.action == "revoke":
+        if grant is None:
+            return _fail(f"{args.client} has no grant on {args.audience}", EXIT_FAILED)
+        await mgmt.delete_grant(grant["id"])
+        print(f"revoked {grant['id']}: {args.client} may no longer get tokens for {args.audience}")
+        return EXIT_OK
+    if args.action == "set":
+        scopes = list(dict.fromkeys(args.scopes))
+        result = (
+            await mgmt.create_grant(args.client, args.audience, scopes)
+            if grant is None
+            else await mgmt.set_grant_scope(grant["id"], scopes)
+        )
+    elif args.action == "add":
+        result = await mgmt.add_scopes(args.client, args.audience, args.scopes)
+    else:
+        result = await mgmt.remove_scopes(args.client, args.audience, args.scopes)
+    print(f"{result['id']}  {args.client}  {args.audience}  {' '.join(result['scope'])}")
+    return EXIT_OK
+
+
+async def _keys(args: argparse.Namespace, mgmt: ManagementClient) -> int:
+    if args.action == "list":
+        keys = await mgmt.signing_keys()
+        if args.json:
+            print(
+                json.dumps(
+                    [{k: v for k, v in key.items() if k != "cert"} for key in keys], indent=2
+                )
+            )
+            return EXIT_OK
+        for key in keys:
+            state = next((s for s in ("current", "next", "previous", "revoked") if key.get(s)), "")
+            print(f"{key['kid']}  {state}")
+        return EXIT_OK
+    if args.action == "rotate":
+        result = await mgmt.rotate_key()
+        print(f"rotated: {result['kid']} now signs; the old key stays valid until revoked")
+        return EXIT_OK
+    keys = {k["kid"] for k in await mgmt.signing_keys()}
+    if args.kid not in keys:
+        return _fail(f"unknown signing key {args.kid!r}", EXIT_FAILED)
+    await mgmt.revoke_key(args.kid)
+    print(
+        f"revoked {args.kid}: tokens it signed are no longer accepted once APIs refresh their JWKS"
+    )
+    return EXIT_OK

@@ -1,0 +1,80 @@
+"""The Management API client against responses shaped as Auth0's documentation shows them,
+including a 429 rate limit that must be waited out."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from m2m_tui.management import ManagementClient, ManagementError
+from tests.conftest import serve_app
+
+# From Auth0's Management API v2 reference (GET /api/v2/client-grants, PATCH responses).
+AUTH0_GRANT = {
+    "id": "cgr_4pI9a42haOLLWnwq",
+    "client_id": "W4kZm2XHaPK0ZAKBOr3CvpGVhDbyn7OB",
+    "audience": "urn:worldmappers",
+    "scope": ["directions"],
+    "organization_usage": "deny",
+    "allow_any_organization": False,
+    "is_system": False,
+}
+AUTH0_403 = {"statusCode": 403, "error": "Forbidden",
+             "message": "Insufficient scope, expected any of: update:client_grants",
+             "errorCode": "insufficient_scope"}
+
+
+@pytest.fixture(scope="module")
+def fake_tenant():
+    state = {"hits": 0, "patched": None}
+
+    async def grants(request: Request):
+        state["hits"] += 1
+        if state["hits"] == 1:  # Auth0's rate limit, once
+            return JSONResponse({"statusCode": 429, "error": "Too Many Requests",
+                                 "message": "Global limit has been reached",
+                                 "errorCode": "too_many_requests"},
+                                status_code=429, headers={"Retry-After": "1"})
+        return JSONResponse([AUTH0_GRANT])
+
+    async def patch(request: Request):
+        body = await request.json()
+        if body["scope"] == ["forbidden"]:
+            return JSONResponse(AUTH0_403, status_code=403)
+        state["patched"] = body
+        return JSONResponse({**AUTH0_GRANT, "scope": body["scope"]})
+
+    app = Starlette(routes=[Route("/api/v2/client-grants", grants),
+                            Route("/api/v2/client-grants/{id}", patch, methods=["PATCH"])])
+    url, thread = serve_app(app)
+    yield url, state
+    thread.stop()
+
+
+async def test_rate_limit_is_waited_out_and_shown(fake_tenant):
+    url, state = fake_tenant
+    waits = []
+    async with httpx.AsyncClient() as client:
+        mgmt = ManagementClient(url, "token", client, on_wait=waits.append)
+        grant = await mgmt.grant(AUTH0_GRANT["client_id"], "urn:worldmappers")
+        assert grant["id"] == "cgr_4pI9a42haOLLWnwq"
+        assert waits == [1.0]
+        # PATCH semantics: only `scope` is sent, merged with what the grant held.
+        updated = await mgmt.add_scopes(AUTH0_GRANT["client_id"], "urn:worldmappers",
+                                        ["geocode:location"])
+        assert state["patched"] == {"scope": ["directions", "geocode:location"]}
+        assert updated["scope"] == ["directions", "geocode:location"]
+
+
+async def test_auth0_error_message_is_kept(fake_tenant):
+    url, _ = fake_tenant
+    async with httpx.AsyncClient() as client:
+        mgmt = ManagementClient(url, "token", client)
+        with pytest.raises(ManagementError) as info:
+            await mgmt.set_grant_scope("cgr_4pI9a42haOLLWnwq", ["forbidden"])
+    assert info.value.status == 403 and info.value.code == "insufficient_scope"
+    assert info.value.message == "Insufficient scope, expected any of: update:client_grants"
