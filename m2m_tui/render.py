@@ -186,3 +186,30 @@ def lab_table(rows) -> Table:
             local.append("  (disagrees with the server)", style="yellow")
         table.add_row(variant.name, variant.what, said, local)
     return table
+
+
+def scope_diff_line(added: list[str], removed: list[str], kept: list[str]) -> Text:
+    text = Text("scopes: ", style="bold")
+    for scope in kept:
+        text.append(f"{scope} ", style="dim")
+    for scope in added:
+        text.append(f"+{scope} ", style="bold green")
+    for scope in removed:
+        text.append(f"-{scope} ", style="bold red strike")
+    if not added and not removed:
+        text.append("(unchanged)", style="dim")
+    return text
+
+
+def token_diff_view(diff) -> RenderableType:
+    parts: list[RenderableType] = [
+        scope_diff_line(diff.added_scopes, diff.removed_scopes, diff.kept_scopes)]
+    table = Table(expand=True, title="Claims that differ", title_justify="left")
+    table.add_column("claim", style="bold cyan", no_wrap=True)
+    table.add_column("before", overflow="fold")
+    table.add_column("after", overflow="fold")
+    for change in diff.claims:
+        style = "dim" if change.volatile else "yellow"
+        table.add_row(Text(change.claim, style=style), str(change.before), str(change.after))
+    parts.append(table)
+    return Group(*parts)

@@ -87,12 +87,12 @@ class Session:
                     from_cache=True,
                     obtained_at=cached.obtained_at,
                 )
-                return self._keep(outcome)
+                return self.record(outcome)
         try:
             secret = resolve_secret(self.profile, self.prompted_secret)
             request = TokenRequest.for_profile(self.profile, secret)
         except Exception as exc:  # missing secret, unreadable key file: say so
-            return self._keep(
+            return self.record(
                 TokenOutcome(
                     None,
                     error="configuration",
@@ -104,9 +104,9 @@ class Session:
             outcome = await request_token(request, client, self.timeout)
         if outcome.ok:
             self.cache.put(self.profile, outcome.access_token, outcome.response or {})
-        return self._keep(outcome)
+        return self.record(outcome)
 
-    def _keep(self, outcome: TokenOutcome) -> TokenOutcome:
+    def record(self, outcome: TokenOutcome) -> TokenOutcome:
         if outcome.ok:
             self.token = outcome.access_token
         self.token_outcome = outcome

@@ -15,6 +15,8 @@ from .client_auth import ASSERTION_ALGS
 from .management import client_grants, clients, resource_servers, signing_keys
 from .token_endpoint import token
 
+JWKS_MAX_AGE = 5
+
 
 def discovery_document(authority: Authority) -> dict:
     """RFC 8414 §2 metadata; the same document serves OpenID discovery."""
@@ -39,7 +41,11 @@ def discovery_document(authority: Authority) -> dict:
 
 async def jwks(request: Request) -> Response:
     authority: Authority = request.app.state.authority
-    return JSONResponse(authority.jwks, headers={"Cache-Control": "public, max-age=600"})
+    # A short max-age: APIs that honour it (the bundled one does) notice a revoked key
+    # within seconds, which is what a demo of revocation needs.
+    return JSONResponse(
+        authority.jwks, headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"}
+    )
 
 
 async def discovery(request: Request) -> Response:

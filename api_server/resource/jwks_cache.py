@@ -53,6 +53,7 @@ class JwksCache:
         self.keys: dict[str, Jwk] = {}
         self.jwks_uri: str | None = None
         self.fetched_at = -float("inf")
+        self.fresh_for = ttl  # the ttl, shortened by the JWKS response's max-age
         self.attempted_at = -float("inf")
         self.fetches = 0
         self.last_error: str | None = None
@@ -66,7 +67,7 @@ class JwksCache:
         elif kid not in self.keys:
             if now - self.attempted_at >= self.cooldown:
                 await self._refresh()
-        elif now - self.fetched_at >= self.ttl and now - self.attempted_at >= self.cooldown:
+        elif now - self.fetched_at >= self.fresh_for and now - self.attempted_at >= self.fresh_for:
             self._start_refresh()  # stale: refresh behind the request, serve what we have
         if not self.keys and self.last_error:
             raise JwksUnavailable(self.last_error)
@@ -88,7 +89,7 @@ class JwksCache:
                 if self.jwks_uri is None:
                     self.jwks_uri = await self._discover()
                 self.fetches += 1
-                document = await self._get_json(self.jwks_uri)
+                document, max_age = await self._get_jwks(self.jwks_uri)
             keys = parse_jwks(document)
             if not keys:
                 raise ValueError("the JWKS holds no usable signing key")
@@ -98,6 +99,8 @@ class JwksCache:
             return
         self.keys = keys
         self.fetched_at = time.monotonic()
+        # The issuer may ask for a shorter cache (Cache-Control: max-age), never longer.
+        self.fresh_for = min(self.ttl, max(max_age, 1.0)) if max_age is not None else self.ttl
         self.last_error = None
 
     async def _discover(self) -> str:
@@ -115,9 +118,18 @@ class JwksCache:
                 return uri
         raise ValueError(f"no jwks_uri in the discovery documents of {self.issuer}")
 
+    async def _get_jwks(self, url: str) -> tuple[dict, float | None]:
+        response = await self.client.get(url, headers={"Accept": "application/json"})
+        response.raise_for_status()
+        return self._json_of(response, url), _max_age(response.headers.get("cache-control"))
+
     async def _get_json(self, url: str) -> dict:
         response = await self.client.get(url, headers={"Accept": "application/json"})
         response.raise_for_status()
+        return self._json_of(response, url)
+
+    @staticmethod
+    def _json_of(response: httpx.Response, url: str) -> dict:
         if len(response.content) > MAX_DOCUMENT:
             raise ValueError(f"{url} answered more than {MAX_DOCUMENT} bytes")
         document = response.json()
@@ -153,3 +165,11 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, httpx.HTTPError):
         return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return str(exc) or type(exc).__name__
+
+
+def _max_age(cache_control: str | None) -> float | None:
+    for directive in (cache_control or "").split(","):
+        name, _, value = directive.strip().partition("=")
+        if name.lower() == "max-age" and value.strip().isdigit():
+            return float(value)
+    return None

@@ -115,3 +115,23 @@ def test_state_files_are_private(stack):
     if wal.exists():
         assert (wal.stat().st_mode & 0o777) == 0o600
         assert b"giftdeliveries-local-secret" not in wal.read_bytes()
+
+
+def test_the_api_refuses_a_revoked_key_once_its_short_jwks_cache_lapses(stack):
+    import time
+
+    old = stack.token()
+    assert stack.call("/api/directions", old, destination="Seattle").status_code == 200
+    admin = stack.admin()
+    admin.post("/keys/signing/rotate").raise_for_status()
+    admin = stack.admin()
+    admin.put(f"/keys/signing/{jwt.get_unverified_header(old)['kid']}/revoke").raise_for_status()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        response = stack.call("/api/directions", old, destination="Seattle")
+        if response.status_code == 401:
+            break
+        time.sleep(0.5)
+    assert response.status_code == 401
+    assert "kid" in response.json()["error_description"]
+    assert stack.call("/api/directions", stack.token(), destination="Seattle").status_code == 200

@@ -1,0 +1,191 @@
+"""What the Grants screen shows and changes, without the screen: APIs, clients, their
+grants and the tenant's signing keys, through the Management API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from m2m_tui.management import ManagementClient, ManagementError
+from m2m_tui.profiles import resolve_secret
+from m2m_tui.session import Session
+from m2m_tui.token_client import TokenOutcome, TokenRequest, request_token
+from m2m_tui.token_diff import scope_diff
+
+
+class ChangedUnderneath(Exception):
+    """The grant changed since it was loaded; nothing was written."""
+
+    def __init__(self, before: list[str] | None, now: list[str] | None) -> None:
+        super().__init__("the grant changed underneath")
+        self.before = before
+        self.now = now
+
+
+@dataclass
+class TestResult:
+    outcome: TokenOutcome
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    previous: str | None = None
+
+
+class GrantsModel:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.http: httpx.AsyncClient | None = None
+        self.mgmt: ManagementClient | None = None
+        self.apis: list[dict] = []
+        self.clients: list[dict] = []
+        self.grants: list[dict] = []
+        self.keys: list[dict] = []
+        self.secrets: dict[str, str] = {}  # clients created in this session: id → secret
+        self.last_tokens: dict[tuple[str, str], str] = {}  # (client, audience) → token
+
+    async def connect(self, on_wait=None) -> None:
+        """Raises ManagementUnavailable with a sentence for the user."""
+        if self.mgmt is None:
+            self.http = self.session.client()
+            try:
+                self.mgmt = await self.session.management(self.http)
+            except BaseException:
+                await self.http.aclose()
+                self.http = None
+                raise
+            if on_wait is not None:
+                self.mgmt.on_wait = on_wait
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+        self.http = self.mgmt = None
+
+    async def load(self) -> None:
+        self.apis = [a for a in await self.mgmt.resource_servers() if not a.get("is_system")]
+        self.clients = await self.mgmt.clients()
+        self.grants = await self.mgmt.grants()
+
+    async def load_keys(self) -> None:
+        self.keys = await self.mgmt.signing_keys()
+
+    def grant_for(self, client_id: str, audience: str) -> dict | None:
+        return next((g for g in self.grants
+                     if g["client_id"] == client_id and g["audience"] == audience), None)
+
+    # --- edits -------------------------------------------------------------------
+    async def update(self, client_id: str, audience: str, scopes: list[str],
+                     loaded: list[str] | None) -> dict:
+        """Save `scopes`; first re-read the grant, and refuse if it changed since `loaded`."""
+        current = await self.mgmt.grant(client_id, audience)
+        now = current["scope"] if current else None
+        if sorted(now or []) != sorted(loaded or []) or (current is None) != (loaded is None):
+            await self.load()
+            raise ChangedUnderneath(loaded, now)
+        if current is None:
+            grant = await self.mgmt.create_grant(client_id, audience, scopes)
+        else:
+            grant = await self.mgmt.set_grant_scope(current["id"], scopes)
+        await self.load()
+        return grant
+
+    async def authorize(self, client_id: str, audience: str) -> dict:
+        grant = await self.mgmt.create_grant(client_id, audience, [])
+        await self.load()
+        return grant
+
+    async def deauthorize(self, client_id: str, audience: str) -> None:
+        grant = await self.mgmt.grant(client_id, audience)
+        if grant is not None:
+            await self.mgmt.delete_grant(grant["id"])
+        await self.load()
+
+    async def add_api_scope(self, api: dict, value: str, description: str) -> None:
+        fresh = await self.mgmt.request("GET", f"/resource-servers/{api['id']}")
+        if any(s["value"] == value for s in fresh["scopes"]):
+            raise ManagementError(409, f"{value} is already a scope of {api['identifier']}")
+        scopes = [*fresh["scopes"], {"value": value, "description": description}]
+        await self.mgmt.set_api_scopes(api["id"], scopes)
+        await self.load()
+
+    async def remove_api_scope(self, api: dict, value: str) -> None:
+        fresh = await self.mgmt.request("GET", f"/resource-servers/{api['id']}")
+        scopes = [s for s in fresh["scopes"] if s["value"] != value]
+        await self.mgmt.set_api_scopes(api["id"], scopes)
+        await self.load()
+
+    async def create_client(self, name: str) -> dict:
+        created = await self.mgmt.create_client(name)
+        self.secrets[created["client_id"]] = created["client_secret"]
+        await self.load()
+        return created
+
+    async def rotate_key(self) -> dict:
+        result = await self.mgmt.rotate_key()
+        await self.load_keys()
+        return result
+
+    async def revoke_key(self, kid: str) -> None:
+        await self.mgmt.revoke_key(kid)
+        await self.load_keys()
+
+    # --- test: a new token for the client, and what changed -------------------------
+    def credentials_for(self, client_id: str):
+        """A profile for this client and issuer, or a secret learnt when it was created."""
+        for profile in self.session.config.profiles.values():
+            from m2m_tui.profiles import apply_sample_env
+
+            p = apply_sample_env(profile, {})
+            if p.client_id == client_id and p.issuer == self.session.profile.issuer:
+                return p, None
+        if client_id in self.secrets:
+            return None, self.secrets[client_id]
+        return None, None
+
+    async def test(self, client_id: str, audience: str) -> TestResult:
+        from dataclasses import replace
+
+        profile, secret = self.credentials_for(client_id)
+        if profile is None and secret is None:
+            raise ManagementError(0, f"no profile or known secret for client {client_id}: "
+                                     "add a profile for it to test its tokens")
+        if profile is None:
+            profile = replace(self.session.profile, name=client_id, client_id=client_id,
+                              client_secret=secret, client_secret_env=None,
+                              client_secret_prompt=False, auth_method="client_secret_post")
+        else:
+            secret = resolve_secret(profile)
+        profile = replace(profile, audience=audience, resource=None, scope=None)
+        outcome = await request_token(TokenRequest.for_profile(profile, secret), self.http)
+        result = TestResult(outcome)
+        if outcome.ok:
+            from m2m_tui.jwt_inspect import decode
+
+            key = (client_id, audience)
+            result.previous = self.last_tokens.get(key) or self._previous_from_history(
+                client_id, audience)
+            before = decode(result.previous).scopes if result.previous else []
+            result.added, result.removed, result.kept = scope_diff(
+                before, decode(outcome.access_token).scopes)
+            self.last_tokens[key] = outcome.access_token
+            self.session.cache.put(profile, outcome.access_token, outcome.response or {})
+            active = self.session.profile
+            if active.client_id == client_id and active.audience == audience:
+                self.session._keep(outcome)  # the API tab's predictions follow
+        return result
+
+    def _previous_from_history(self, client_id: str, audience: str) -> str | None:
+        from m2m_tui.jwt_inspect import NotAJwt, decode
+
+        for entry in reversed(self.session.history):
+            token = entry.outcome.access_token if entry.outcome else None
+            if not token:
+                continue
+            try:
+                claims = decode(token).payload
+            except NotAJwt:
+                continue
+            if claims.get("aud") == audience and claims.get("sub") == f"{client_id}@clients":
+                return token
+        return None
