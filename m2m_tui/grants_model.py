@@ -71,12 +71,15 @@ class GrantsModel:
         self.keys = await self.mgmt.signing_keys()
 
     def grant_for(self, client_id: str, audience: str) -> dict | None:
-        return next((g for g in self.grants
-                     if g["client_id"] == client_id and g["audience"] == audience), None)
+        return next(
+            (g for g in self.grants if g["client_id"] == client_id and g["audience"] == audience),
+            None,
+        )
 
     # --- edits -------------------------------------------------------------------
-    async def update(self, client_id: str, audience: str, scopes: list[str],
-                     loaded: list[str] | None) -> dict:
+    async def update(
+        self, client_id: str, audience: str, scopes: list[str], loaded: list[str] | None
+    ) -> dict:
         """Save `scopes`; first re-read the grant, and refuse if it changed since `loaded`."""
         current = await self.mgmt.grant(client_id, audience)
         now = current["scope"] if current else None
@@ -148,12 +151,21 @@ class GrantsModel:
 
         profile, secret = self.credentials_for(client_id)
         if profile is None and secret is None:
-            raise ManagementError(0, f"no profile or known secret for client {client_id}: "
-                                     "add a profile for it to test its tokens")
+            raise ManagementError(
+                0,
+                f"no profile or known secret for client {client_id}: "
+                "add a profile for it to test its tokens",
+            )
         if profile is None:
-            profile = replace(self.session.profile, name=client_id, client_id=client_id,
-                              client_secret=secret, client_secret_env=None,
-                              client_secret_prompt=False, auth_method="client_secret_post")
+            profile = replace(
+                self.session.profile,
+                name=client_id,
+                client_id=client_id,
+                client_secret=secret,
+                client_secret_env=None,
+                client_secret_prompt=False,
+                auth_method="client_secret_post",
+            )
         else:
             secret = resolve_secret(profile)
         profile = replace(profile, audience=audience, resource=None, scope=None)
@@ -164,15 +176,17 @@ class GrantsModel:
 
             key = (client_id, audience)
             result.previous = self.last_tokens.get(key) or self._previous_from_history(
-                client_id, audience)
+                client_id, audience
+            )
             before = decode(result.previous).scopes if result.previous else []
             result.added, result.removed, result.kept = scope_diff(
-                before, decode(outcome.access_token).scopes)
+                before, decode(outcome.access_token).scopes
+            )
             self.last_tokens[key] = outcome.access_token
             self.session.cache.put(profile, outcome.access_token, outcome.response or {})
             active = self.session.profile
             if active.client_id == client_id and active.audience == audience:
-                self.session._keep(outcome)  # the API tab's predictions follow
+                self.session.record(outcome)  # the API tab's predictions follow
         return result
 
     def _previous_from_history(self, client_id: str, audience: str) -> str | None:

@@ -7,7 +7,7 @@ waited out, honouring Retry-After, a bounded number of times.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -52,8 +52,20 @@ class ManagementClient:
     token: str
     client: httpx.AsyncClient
     on_wait: Callable[[float], None] = field(default=lambda seconds: None)
+    # Gets a fresh Management API token; used once when the current one is refused (its
+    # signing key was just revoked, or it expired during a long session).
+    renew: Callable[[], Awaitable[str]] | None = None
 
     async def request(self, method: str, path: str, **kwargs) -> object:
+        try:
+            return await self._request(method, path, **kwargs)
+        except ManagementError as exc:
+            if exc.status != 401 or self.renew is None:
+                raise
+        self.token = await self.renew()
+        return await self._request(method, path, **kwargs)
+
+    async def _request(self, method: str, path: str, **kwargs) -> object:
         for attempt in range(MAX_RETRIES + 1):
             response = await self.client.request(
                 method,

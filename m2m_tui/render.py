@@ -203,7 +203,8 @@ def scope_diff_line(added: list[str], removed: list[str], kept: list[str]) -> Te
 
 def token_diff_view(diff) -> RenderableType:
     parts: list[RenderableType] = [
-        scope_diff_line(diff.added_scopes, diff.removed_scopes, diff.kept_scopes)]
+        scope_diff_line(diff.added_scopes, diff.removed_scopes, diff.kept_scopes)
+    ]
     table = Table(expand=True, title="Claims that differ", title_justify="left")
     table.add_column("claim", style="bold cyan", no_wrap=True)
     table.add_column("before", overflow="fold")

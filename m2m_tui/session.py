@@ -249,15 +249,21 @@ class Session:
             secret = resolve_secret(admin)
         except Exception as exc:
             raise ManagementUnavailable(str(exc)) from None
-        outcome = await request_token(TokenRequest.for_profile(admin, secret), client, self.timeout)
-        if not outcome.ok:
-            network = outcome.error in ("network", "timeout", "tls")
-            raise ManagementUnavailable(
-                f"profile {admin.name} could not get a Management API token: "
-                f"{outcome.error}: {outcome.description}",
-                network=network,
+
+        async def fetch() -> str:
+            outcome = await request_token(
+                TokenRequest.for_profile(admin, secret), client, self.timeout
             )
-        return ManagementClient(admin.issuer, outcome.access_token, client)
+            if not outcome.ok:
+                network = outcome.error in ("network", "timeout", "tls")
+                raise ManagementUnavailable(
+                    f"profile {admin.name} could not get a Management API token: "
+                    f"{outcome.error}: {outcome.description}",
+                    network=network,
+                )
+            return outcome.access_token
+
+        return ManagementClient(admin.issuer, await fetch(), client, renew=fetch)
 
     async def grant_scope(self, scope: str) -> str:
         """The Why? panel's fix: grant `scope` to this profile's client, then a new token.

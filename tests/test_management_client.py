@@ -23,9 +23,12 @@ AUTH0_GRANT = {
     "allow_any_organization": False,
     "is_system": False,
 }
-AUTH0_403 = {"statusCode": 403, "error": "Forbidden",
-             "message": "Insufficient scope, expected any of: update:client_grants",
-             "errorCode": "insufficient_scope"}
+AUTH0_403 = {
+    "statusCode": 403,
+    "error": "Forbidden",
+    "message": "Insufficient scope, expected any of: update:client_grants",
+    "errorCode": "insufficient_scope",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +38,16 @@ def fake_tenant():
     async def grants(request: Request):
         state["hits"] += 1
         if state["hits"] == 1:  # Auth0's rate limit, once
-            return JSONResponse({"statusCode": 429, "error": "Too Many Requests",
-                                 "message": "Global limit has been reached",
-                                 "errorCode": "too_many_requests"},
-                                status_code=429, headers={"Retry-After": "1"})
+            return JSONResponse(
+                {
+                    "statusCode": 429,
+                    "error": "Too Many Requests",
+                    "message": "Global limit has been reached",
+                    "errorCode": "too_many_requests",
+                },
+                status_code=429,
+                headers={"Retry-After": "1"},
+            )
         return JSONResponse([AUTH0_GRANT])
 
     async def patch(request: Request):
@@ -48,8 +57,12 @@ def fake_tenant():
         state["patched"] = body
         return JSONResponse({**AUTH0_GRANT, "scope": body["scope"]})
 
-    app = Starlette(routes=[Route("/api/v2/client-grants", grants),
-                            Route("/api/v2/client-grants/{id}", patch, methods=["PATCH"])])
+    app = Starlette(
+        routes=[
+            Route("/api/v2/client-grants", grants),
+            Route("/api/v2/client-grants/{id}", patch, methods=["PATCH"]),
+        ]
+    )
     url, thread = serve_app(app)
     yield url, state
     thread.stop()
@@ -64,8 +77,9 @@ async def test_rate_limit_is_waited_out_and_shown(fake_tenant):
         assert grant["id"] == "cgr_4pI9a42haOLLWnwq"
         assert waits == [1.0]
         # PATCH semantics: only `scope` is sent, merged with what the grant held.
-        updated = await mgmt.add_scopes(AUTH0_GRANT["client_id"], "urn:worldmappers",
-                                        ["geocode:location"])
+        updated = await mgmt.add_scopes(
+            AUTH0_GRANT["client_id"], "urn:worldmappers", ["geocode:location"]
+        )
         assert state["patched"] == {"scope": ["directions", "geocode:location"]}
         assert updated["scope"] == ["directions", "geocode:location"]
 

@@ -65,7 +65,10 @@ class M2MApp(App):
         Binding("d", "diagnose", "Why?"),
         Binding("l", "tamper_lab", "Tamper lab", show=False),
         Binding("f", "apply_fix", "Apply fix", show=False),
+        Binding("m", "mark", "Mark token", show=False),
+        Binding("x", "diff_marked", "Diff with marked", show=False),
         Binding("p", "profile", "Profile"),
+        Binding("g", "grants", "Grants"),
         Binding("y", "copy_token", "Copy token", show=False),
         Binding("u", "copy_curl(False)", "Copy curl", show=False),
         Binding("U", "copy_curl(True)", "Copy curl (token)", show=False),
@@ -84,6 +87,7 @@ class M2MApp(App):
         self.param_values: dict[str, dict[str, str]] = {}
         self._history_rows = 0
         self.fixable_scope: str | None = None
+        self.marked: int | None = None  # a history row marked for a token diff
 
     # --- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -479,6 +483,42 @@ class M2MApp(App):
             body = render.exchange_view(exchange)
         self.query_one("#history-detail", Static).update(Group(detail, body))
 
+    def history_token(self) -> tuple[int, str] | None:
+        table = self.query_one("#history-table", DataTable)
+        row = table.cursor_row
+        if 0 <= row < len(self.session.history):
+            outcome = self.session.history[row].outcome
+            if outcome is not None and outcome.access_token:
+                return row, outcome.access_token
+        return None
+
+    def action_mark(self) -> None:
+        found = self.history_token()
+        if found is None:
+            self.notify("Highlight a token request in History to mark it.", severity="warning")
+            return
+        self.marked = found[0]
+        self.notify(f"Marked row {found[0] + 1}: highlight another token and press x to diff.")
+
+    def action_diff_marked(self) -> None:
+        from m2m_tui.jwt_inspect import NotAJwt
+        from m2m_tui.token_diff import diff_tokens
+
+        found = self.history_token()
+        if self.marked is None or found is None:
+            self.notify(
+                "Mark a token with m, then highlight another and press x.", severity="warning"
+            )
+            return
+        before = self.session.history[self.marked].outcome.access_token
+        try:
+            diff = diff_tokens(before, found[1])
+        except NotAJwt as exc:
+            self.notify(f"Cannot diff: {exc}", severity="error")
+            return
+        title = Text(f"Token diff: row {self.marked + 1} → row {found[0] + 1}", style="bold")
+        self.query_one("#history-detail", Static).update(Group(title, render.token_diff_view(diff)))
+
     # --- profiles, copies, help -------------------------------------------------
     FOCUS_IN = {
         "token": "#token-scroll",
@@ -533,6 +573,20 @@ class M2MApp(App):
         self.copy_to_clipboard(text)
         note = "token revealed" if reveal else "token masked; U copies it with the token"
         self.push_screen(TextScreen(f"Copied as curl ({note}):", text))
+
+    def action_grants(self) -> None:
+        from m2m_tui.grants_model import GrantsModel
+        from m2m_tui.tui.grants import GrantsScreen
+
+        self.push_screen(GrantsScreen(GrantsModel(self.session)), self.after_grants)
+
+    def after_grants(self, _: object = None) -> None:
+        if self.session.token_outcome is not None:
+            self.show_token(self.session.token_outcome)
+        self.refresh_predictions()
+
+    def on_token_tested(self, message) -> None:
+        self.refresh_predictions()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -21,6 +21,11 @@ HELP = """\
 | `a` | API tab |
 | `h` | history of this session's token requests and calls |
 | `p` | switch profile |
+| `g` | Grants: authorize clients, pick scopes, Update, Test (scope diff), signing keys |
+| `d` | Why?: diagnose the token against the selected endpoint |
+| `l` | tamper lab: broken variants of the token, sent and diagnosed |
+| `f` | in Why?, apply the missing-scope fix |
+| `m`, `x` | in History: mark a token, then diff another against it |
 | `y` | copy the token to the clipboard |
 | `u` / `U` | copy the selected call as curl (token masked / revealed) |
 | `F1`, `?` | this help |

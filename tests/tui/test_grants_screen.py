@@ -1,0 +1,182 @@
+"""Pilot tests of the Grants screen against the bundled tenant running in the test."""
+
+from __future__ import annotations
+
+import jwt
+from textual.widgets import DataTable, Input, SelectionList, TabbedContent
+
+from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.grants import GrantsScreen
+from tests.tui.conftest import text_of
+
+
+async def open_grants(app, pilot) -> GrantsScreen:
+    await pilot.press("g")
+    screen = app.screen
+    assert isinstance(screen, GrantsScreen)
+    await screen.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+async def settle(screen, pilot) -> None:
+    await screen.workers.wait_for_complete()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_update_then_test_shows_the_scope_diff_and_predictions_follow(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        screen = await open_grants(app, pilot)
+        clients = screen.query_one("#clients", DataTable)
+        assert [str(c) for c in clients.get_row_at(0)] == [
+            "Gift Deliveries",
+            "giftdeliveries",
+            "✓ authorized",
+        ]
+        scopes = screen.query_one("#scopes", SelectionList)
+        assert scopes.selected == ["directions"] and scopes.option_count == 3
+        scopes.select("geocode:location")
+        await pilot.press("ctrl+u")
+        await settle(screen, pilot)
+        assert "Saved" in text_of(screen.query_one("#grants-status"))
+        await pilot.press("ctrl+t")
+        await settle(screen, pilot)
+        diff = text_of(screen.query_one("#diff"))
+        assert "+geocode:location" in diff, (
+            text_of(screen.query_one("#grants-status")) and "directions" in diff
+        )
+        assert "jti" in diff  # the claims that differ, volatile ones included
+        claims = jwt.decode(session.token, options={"verify_signature": False})
+        assert claims["scope"] == "directions geocode:location"
+        await pilot.press("escape")
+        await pilot.pause()
+        table = app.query_one("#endpoints", DataTable)
+        assert str(table.get_row_at(0)[3]) == "✓"  # geocode is predicted to pass now
+
+
+async def test_a_grant_changed_underneath_is_reported_not_overwritten(session, stack):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_grants(app, pilot)
+        admin = stack.admin()
+        grant = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()[0]
+        admin.patch(
+            f"/client-grants/{grant['id']}",
+            json={"scope": ["directions", "reverse-geocode:location"]},
+        )
+        screen.query_one("#scopes", SelectionList).select("geocode:location")
+        await pilot.press("ctrl+u")
+        await settle(screen, pilot)
+        status = text_of(screen.query_one("#grants-status"))
+        assert "changed underneath" in status and "reverse-geocode:location" in status
+        # The other editor's change survived; ours was not written.
+        assert admin.get(f"/client-grants/{grant['id']}").json()["scope"] == [
+            "directions",
+            "reverse-geocode:location",
+        ]
+        # The screen reloaded: it now shows what is really granted.
+        assert sorted(screen.query_one("#scopes", SelectionList).selected) == [
+            "directions",
+            "reverse-geocode:location",
+        ]
+
+
+async def test_authorize_and_revoke_a_client(session, stack):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_grants(app, pilot)
+        clients = screen.query_one("#clients", DataTable)
+        clients.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen.client_id == "m2m-admin"
+        await pilot.press("ctrl+g")
+        await settle(screen, pilot)
+        admin = stack.admin()
+        grants = admin.get(
+            "/client-grants", params={"client_id": "m2m-admin", "audience": "urn:worldmappers"}
+        ).json()
+        assert len(grants) == 1 and grants[0]["scope"] == []
+        await pilot.press("ctrl+g")
+        await settle(screen, pilot)
+        assert (
+            admin.get(
+                "/client-grants", params={"client_id": "m2m-admin", "audience": "urn:worldmappers"}
+            ).json()
+            == []
+        )
+
+
+async def test_add_a_scope_to_the_api_and_create_a_client(session, stack):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_grants(app, pilot)
+        box = screen.query_one("#new-scope", Input)
+        box.focus()
+        box.value = "traffic:read Read live traffic"
+        await pilot.press("enter")
+        await settle(screen, pilot)
+        rs = stack.admin().get("/resource-servers/urn:worldmappers").json()
+        assert {"value": "traffic:read", "description": "Read live traffic"} in rs["scopes"]
+        assert screen.query_one("#scopes", SelectionList).option_count == 4
+        box = screen.query_one("#new-client", Input)
+        box.focus()
+        box.value = "Route Planner"
+        await pilot.press("enter")
+        await settle(screen, pilot)
+        created = text_of(screen.query_one("#created"))
+        secret = screen.created["client_secret"]
+        assert "Route Planner" in created and secret not in created and "••••" in created
+        await pilot.press("escape", "ctrl+r")
+        assert secret in text_of(screen.query_one("#created"))
+
+
+async def test_rotate_and_revoke_with_the_apis_answer_before_and_after(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        old_kid = jwt.get_unverified_header(session.token)["kid"]
+        screen = await open_grants(app, pilot)
+        screen.query_one("#grants-tabs", TabbedContent).active = "keys-pane"
+        await pilot.pause()
+        await pilot.click("#rotate")
+        await settle(screen, pilot)
+        await pilot.click("#check-old")
+        await settle(screen, pilot)
+        assert "accepts the old-key token (200)" in text_of(screen.query_one("#keys-status"))
+        keys = screen.query_one("#keys", DataTable)
+        row = next(i for i, k in enumerate(screen.model.keys) if k["kid"] == old_kid)
+        keys.move_cursor(row=row)
+        await pilot.click("#revoke")
+        await settle(screen, pilot)
+        assert screen.model.keys[row]["revoked"] is True, text_of(screen.query_one("#keys-status"))
+        await pilot.click("#check-old")
+        await settle(screen, pilot)
+        status = text_of(screen.query_one("#keys-status"))
+        assert "refuses the old-key token (401)" in status
+        assert "✗ kid" in status
+
+
+async def test_any_two_history_tokens_can_be_diffed(session, stack):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        admin = stack.admin()
+        grant = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()[0]
+        admin.patch(f"/client-grants/{grant['id']}", json={"scope": ["geocode:location"]})
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.press("h", "up", "m", "down", "x")
+        await pilot.pause()
+        shown = text_of(app.query_one("#history-detail"))
+        assert "Token diff: row 1 → row 2" in shown
+        assert "+geocode:location" in shown and "-directions" in shown
