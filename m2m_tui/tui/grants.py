@@ -45,6 +45,7 @@ class GrantsScreen(Screen):
         Binding("ctrl+n", "select_none", "None"),
         Binding("ctrl+g", "toggle_authorized", "Authorize"),
         Binding("ctrl+r", "reveal", "Reveal secret", show=False),
+        Binding("ctrl+d", "remove_scope", "Remove scope from API", show=False),
     ]
     DEFAULT_CSS = """
     #grants-status { height: auto; padding: 0 1; color: $text-muted; }
@@ -321,6 +322,27 @@ class GrantsScreen(Screen):
             self.status(f"✗ {exc.message}", "bold red")
             return
         self.status(f"✓ {self.api['identifier']} now offers {value}.", "green")
+        self.show_apis()
+
+    def action_remove_scope(self) -> None:
+        """Remove the highlighted scope from the API itself (not just from this grant)."""
+        scopes = self.query_one("#scopes", SelectionList)
+        if self.api is None or scopes.highlighted is None:
+            self.status(
+                "Highlight a scope in the list first (ctrl+d removes it from the API).", "yellow"
+            )
+            return
+        value = scopes.get_option_at_index(scopes.highlighted).value
+        self.remove_scope_worker(value)
+
+    @work(exclusive=True, group="grants", exit_on_error=False)
+    async def remove_scope_worker(self, value: str) -> None:
+        try:
+            await self.model.remove_api_scope(self.api, value)
+        except ManagementError as exc:
+            self.status(f"✗ {exc.message}", "bold red")
+            return
+        self.status(f"✓ {self.api['identifier']} no longer offers {value}.", "green")
         self.show_apis()
 
     @on(Input.Submitted, "#new-client")

@@ -123,7 +123,18 @@ async def test_add_a_scope_to_the_api_and_create_a_client(session, stack):
         await settle(screen, pilot)
         rs = stack.admin().get("/resource-servers/urn:worldmappers").json()
         assert {"value": "traffic:read", "description": "Read live traffic"} in rs["scopes"]
-        assert screen.query_one("#scopes", SelectionList).option_count == 4
+        scopes = screen.query_one("#scopes", SelectionList)
+        assert scopes.option_count == 4
+        scopes.focus()
+        scopes.highlighted = 3
+        await pilot.press("ctrl+d")
+        await settle(screen, pilot)
+        rs = stack.admin().get("/resource-servers/urn:worldmappers").json()
+        assert [s["value"] for s in rs["scopes"]] == [
+            "directions",
+            "geocode:location",
+            "reverse-geocode:location",
+        ]
         box = screen.query_one("#new-client", Input)
         box.focus()
         box.value = "Route Planner"
