@@ -1,4 +1,5 @@
-"""The `m2m-tui` command. Heavy modules are imported only by the subcommand that needs them."""
+"""The `m2m-tui` command. Building the parser imports nothing heavy: each subcommand
+loads what it needs when it runs, so `decode`, `--help` and `--version` start fast."""
 
 from __future__ import annotations
 
@@ -6,15 +7,21 @@ import argparse
 import sys
 
 from m2m_tui import __version__
+from m2m_tui.commands import call, decode, diagnose, grants, profiles, serve, token
 
 EXAMPLES = """\
 examples:
   m2m-tui                            open the app on the default profile
   m2m-tui --profile auth0            open it on another profile
-  m2m-tui serve                      the authority on :7000 and the API on :7001
-  m2m-tui serve --tls                the same over HTTPS, with a local CA
-  m2m-tui serve --only api --issuer https://TENANT.auth0.com/
-                                     the API alone, trusting a real Auth0 tenant
+  m2m-tui serve                      run the bundled authority (:7000) and API (:7001)
+  m2m-tui token                      print the token (cached while valid)
+  m2m-tui token | m2m-tui decode     read what it says
+  m2m-tui call /api/directions --param destination='Auth0 Office'
+  m2m-tui diagnose '/api/location/geocode?address=Paris'
+  m2m-tui grants add giftdeliveries urn:worldmappers geocode:location
+
+exit status: 0 success, 1 rejected or failed, 2 usage, 3 network or server error
+(diagnose: 0 accepted, 1 rejected, 2 usage or network error)
 """
 
 
@@ -31,7 +38,7 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
         "--state-dir",
         metavar="DIR",
         default=default,
-        help="keys, tenant database, certificates (default: $M2M_TUI_STATE_DIR, else per-user)",
+        help="keys, tenant database, token cache (default: $M2M_TUI_STATE_DIR, else per-user)",
     )
 
 
@@ -45,78 +52,57 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"m2m-tui {__version__}")
     _common(parser, top=True)
     parser.add_argument(
-        "--profile", metavar="NAME", help="profile to open (default: default_profile)"
+        "--profile", metavar="NAME", help="profile to use (default: default_profile)"
     )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only results")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    serve = commands.add_parser(
-        "serve",
-        help="run the bundled authorization server and World Mappers API",
-        description=(
-            "Run the local Auth0-compatible authorization server (issuer "
-            "http://127.0.0.1:7000/) and the World Mappers API (http://127.0.0.1:7001)."
-        ),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _common(serve)
-    serve.add_argument("--host", help="address to bind (default 127.0.0.1; others warn)")
-    serve.add_argument("--authority-port", type=int, metavar="PORT", help="default 7000")
-    serve.add_argument("--api-port", type=int, metavar="PORT", help="default 7001")
-    serve.add_argument(
-        "--only", choices=("authority", "api"), help="run one part as its own process"
-    )
-    serve.add_argument(
-        "--tls", action="store_true", help="serve HTTPS with a local CA (<state-dir>/tls/ca.pem)"
-    )
-    serve.add_argument("--issuer", metavar="URL", help="the API's token issuer (with --only api)")
-    serve.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
-    serve.add_argument("--debug", action="store_true", help="log callers' sub and scope")
-
-    from m2m_tui.commands import diagnose, grants
-
-    diagnose.add_parser(commands)
-    grants.add_parsers(commands)
+    for module in (token, decode, call, diagnose, grants, profiles, serve):
+        adder = getattr(module, "add_parsers", None) or module.add_parser
+        adder(commands)
+    for sub in commands.choices.values():
+        _common(sub)
     return parser
 
 
-def fail(message: str, code: int = 1) -> int:
-    print(f"m2m-tui: error: {message}", file=sys.stderr)
-    return code
+RUNNERS = {
+    "serve": serve.run,
+    "token": token.run,
+    "decode": decode.run_decode,
+    "verify": decode.run_verify,
+    "call": call.run,
+    "profiles": profiles.run_profiles,
+    "config": profiles.run_config,
+    "import-sample": profiles.run_import_sample,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        return cmd_serve(args, parser)
-    if args.command == "diagnose":
-        from m2m_tui.commands import diagnose
-
-        session = open_session(args)
-        return session if isinstance(session, int) else diagnose.run(args, session)
-    if args.command in ("grants", "keys"):
-        from m2m_tui.commands import grants
-
-        session = open_session(args)
-        return session if isinstance(session, int) else grants.run(args, session)
-    return cmd_tui(args)
-
-
-def open_session(args: argparse.Namespace):
-    """The session for the chosen profile, or an exit code after saying what is wrong."""
-    from m2m_tui.config import ConfigError, load_config, resolve_config_path
-    from m2m_tui.paths import resolve_state_dir
-    from m2m_tui.session import Session
-
     try:
-        config = load_config(resolve_config_path(args.config))
-        return Session.open(config, resolve_state_dir(args.state_dir), args.profile)
-    except ConfigError as exc:
-        return fail(str(exc), 2)
+        if args.command in RUNNERS:
+            return RUNNERS[args.command](args)
+        if args.command == "diagnose":
+            return _with_session(args, diagnose.run)
+        if args.command in ("grants", "keys"):
+            return _with_session(args, grants.run)
+        return cmd_tui(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `m2m-tui token | head -c 10`
+        return 0
+
+
+def _with_session(args: argparse.Namespace, runner) -> int:
+    from m2m_tui.commands.common import open_session
+
+    session = open_session(args)
+    return session if isinstance(session, int) else runner(args, session)
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
+    from m2m_tui.commands.common import open_session
+
     session = open_session(args)
     if isinstance(session, int):
         return session
@@ -126,57 +112,6 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from m2m_tui.config import ConfigError, load_config, resolve_config_path
-    from m2m_tui.paths import resolve_state_dir
-
-    if args.issuer and args.only != "api":
-        return fail(
-            "--issuer only applies with --only api (the bundled API trusts its own authority)", 2
-        )
-    try:
-        config = load_config(resolve_config_path(args.config))
-    except ConfigError as exc:
-        return fail(str(exc), 2)
-    issuer = args.issuer
-    if issuer and not issuer.startswith(("https://", "http://")):
-        issuer = f"https://{issuer}/"  # an Auth0 domain is enough
-    server = config.server
-
-    import asyncio
-
-    from api_server.authority.store import StoreError
-    from api_server.serve import ServeError, ServeOptions, configure_logging, prepare, run
-
-    options = ServeOptions(
-        state_dir=resolve_state_dir(args.state_dir),
-        settings=server,
-        host=args.host or server.host,
-        authority_port=server.authority_port
-        if args.authority_port is None
-        else args.authority_port,
-        api_port=server.api_port if args.api_port is None else args.api_port,
-        only=args.only,
-        tls=args.tls,
-        issuer=issuer,
-        audience=args.audience,
-        debug=args.debug,
-    )
-    configure_logging(args.debug)
-    try:
-        prepared = prepare(options)
-    except (ServeError, StoreError, ValueError) as exc:
-        return fail(str(exc))
-    except PermissionError as exc:
-        return fail(f"cannot use the state directory {options.state_dir}: {exc}")
-
-    def ready() -> None:
-        for line in prepared.lines:
-            print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout, flush=True)
-        print(f"State: {options.state_dir}   (Ctrl-C stops)", flush=True)
-
-    try:
-        asyncio.run(run(prepared.servers, ready))
-    except KeyboardInterrupt:
-        pass
-    return 0
+def fail(message: str, code: int = 1) -> int:
+    print(f"m2m-tui: error: {message}", file=sys.stderr)
+    return code

@@ -209,6 +209,9 @@ class _Reader:
             raise self.fail(where, "issuer is required")
         if not values["client_id"]:
             raise self.fail(where, "client_id is required")
+        providers = ("auth0", "generic", "okta", "keycloak", "entra")
+        if values["provider"] not in providers:
+            raise self.fail(where, f"provider must be one of {', '.join(providers)}")
         methods = ("client_secret_post", "client_secret_basic", "private_key_jwt")
         if values["auth_method"] not in methods:
             raise self.fail(where, f"auth_method must be one of {', '.join(methods)}")

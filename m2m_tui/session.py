@@ -18,7 +18,13 @@ from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
 from m2m_tui.profiles import resolve_secret, select_profile
 from m2m_tui.signature import SignatureCheck, check_signature, fetch_jwks
 from m2m_tui.token_cache import TokenCache
-from m2m_tui.token_client import OPAQUE_HINT, TokenOutcome, TokenRequest, request_token
+from m2m_tui.token_client import (
+    OPAQUE_HINT,
+    TokenOutcome,
+    TokenRequest,
+    request_token,
+    resolve_token_endpoint,
+)
 
 
 @dataclass
@@ -88,19 +94,20 @@ class Session:
                     obtained_at=cached.obtained_at,
                 )
                 return self.record(outcome)
-        try:
-            secret = resolve_secret(self.profile, self.prompted_secret)
-            request = TokenRequest.for_profile(self.profile, secret)
-        except Exception as exc:  # missing secret, unreadable key file: say so
-            return self.record(
-                TokenOutcome(
-                    None,
-                    error="configuration",
-                    description=str(exc),
-                    hint="Fix the profile in the config file.",
-                )
-            )
         async with self.client() as client:
+            try:
+                secret = resolve_secret(self.profile, self.prompted_secret)
+                endpoint = await resolve_token_endpoint(self.profile, client)
+                request = TokenRequest.for_profile(self.profile, secret, endpoint)
+            except Exception as exc:  # missing secret, unreadable key, no discovery: say so
+                return self.record(
+                    TokenOutcome(
+                        None,
+                        error="configuration",
+                        description=str(exc),
+                        hint="Fix the profile in the config file.",
+                    )
+                )
             outcome = await request_token(request, client, self.timeout)
         if outcome.ok:
             self.cache.put(self.profile, outcome.access_token, outcome.response or {})

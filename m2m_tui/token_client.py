@@ -26,16 +26,12 @@ class TokenRequest:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def for_profile(cls, profile: Profile, secret: str | None) -> TokenRequest:
-        url = profile.token_endpoint or profile.issuer + "oauth/token"
-        form = {"grant_type": "client_credentials"}
+    def for_profile(
+        cls, profile: Profile, secret: str | None, token_endpoint: str | None = None
+    ) -> TokenRequest:
+        url = token_endpoint or profile.token_endpoint or profile.issuer + "oauth/token"
+        form = {"grant_type": "client_credentials", **provider_params(profile)}
         headers = {"Accept": "application/json"}
-        if profile.audience:
-            form["audience"] = profile.audience
-        if profile.resource:
-            form["resource"] = profile.resource  # RFC 8707
-        if profile.scope:
-            form["scope"] = profile.scope
         if profile.auth_method == "client_secret_basic":
             import base64
             from urllib.parse import quote_plus
@@ -54,6 +50,60 @@ class TokenRequest:
 
     def masked_exchange(self) -> Exchange:
         return Exchange("POST", self.url, mask_headers(self.headers), mask_fields(self.form))
+
+
+PROVIDERS = ("auth0", "generic", "okta", "keycloak", "entra")
+
+
+def provider_params(profile: Profile) -> dict[str, str]:
+    """How each kind of provider is told which API the token is for."""
+    params: dict[str, str] = {}
+    provider = profile.provider
+    if provider == "auth0" and profile.audience:
+        params["audience"] = profile.audience  # Auth0's own parameter
+    if provider == "entra":
+        # Entra ID: the API is named by a scope, <resource>/.default.
+        resource = profile.resource or profile.audience
+        scope = profile.scope or (f"{resource.rstrip('/')}/.default" if resource else None)
+        if not scope:
+            raise ValueError(f"profile {profile.name}: Entra ID needs `resource` or `scope`")
+        params["scope"] = scope
+        return params
+    if provider == "okta" and not profile.scope:
+        raise ValueError(
+            f"profile {profile.name}: Okta custom authorization servers require "
+            "`scope` (client_credentials tokens need at least one custom scope)"
+        )
+    if profile.resource:
+        params["resource"] = profile.resource  # RFC 8707
+    if profile.scope:
+        params["scope"] = profile.scope
+    if provider in ("generic", "keycloak") and profile.audience and not profile.resource:
+        params["audience"] = profile.audience  # harmless where ignored; some servers use it
+    return params
+
+
+async def resolve_token_endpoint(profile: Profile, client: httpx.AsyncClient) -> str:
+    """The profile's override; Auth0's fixed path; else RFC 8414 / OIDC discovery."""
+    if profile.token_endpoint:
+        return profile.token_endpoint
+    if profile.provider == "auth0":
+        return profile.issuer + "oauth/token"
+    base = profile.issuer.rstrip("/")
+    for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
+        try:
+            response = await client.get(base + path)
+            endpoint = (
+                response.json().get("token_endpoint") if response.status_code == 200 else None
+            )
+        except (httpx.HTTPError, ValueError, AttributeError):
+            continue
+        if isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")):
+            return endpoint
+    raise ValueError(
+        f"no token_endpoint found by discovery at {profile.issuer}; "
+        "set token_endpoint in the profile"
+    )
 
 
 def client_assertion(profile: Profile, token_url: str) -> str:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from m2m_tui.api_client import ApiEndpoint
-from m2m_tui.diagnosis import Diagnosis
-from m2m_tui.session import Session
+if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
+    from m2m_tui.diagnosis import Diagnosis
+    from m2m_tui.session import Session
 
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
 
@@ -48,6 +48,8 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace, session: Session) -> int:
+    import asyncio
+
     if not session.profile.api_base_url:
         print(
             f"m2m-tui: error: profile {session.profile.name} has no api_base_url", file=sys.stderr
@@ -73,6 +75,8 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
     target = urlsplit(args.endpoint)
     path = target.path if target.path.startswith("/") else "/" + target.path
     params = dict(parse_qsl(target.query, keep_blank_values=True))
+    from m2m_tui.api_client import ApiEndpoint
+
     await session.load_api()
     endpoint = next(
         (e for e in session.endpoints if e.path == path and e.method == args.method),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from m2m_tui.management import ManagementClient, ManagementError, ManagementUnavailable
-from m2m_tui.session import Session
+if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
+    from m2m_tui.management import ManagementClient
+    from m2m_tui.session import Session
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
 
@@ -61,6 +62,10 @@ def add_parsers(commands) -> None:
 
 
 def run(args: argparse.Namespace, session: Session) -> int:
+    import asyncio
+
+    from m2m_tui.management import ManagementError
+
     try:
         return asyncio.run(_run(args, session))
     except ManagementError as exc:
@@ -70,6 +75,8 @@ def run(args: argparse.Namespace, session: Session) -> int:
 
 async def _run(args: argparse.Namespace, session: Session) -> int:
     import httpx
+
+    from m2m_tui.management import ManagementUnavailable
 
     async with session.client() as client:
         try:

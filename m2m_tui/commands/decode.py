@@ -1,0 +1,159 @@
+"""`m2m-tui decode` (no network) and `m2m-tui verify` (the issuer's JWKS and the claims)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from m2m_tui.commands.common import (
+    EXIT_FAILED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+    fail,
+    is_terminal,
+    print_json,
+    read_token,
+)
+
+
+def add_parsers(commands) -> None:
+    decode = commands.add_parser(
+        "decode",
+        help="show a token's header and claims, each explained (no network)",
+        epilog="examples:\n  m2m-tui decode eyJhbGciOi...\n  m2m-tui token | m2m-tui decode\n"
+        "  m2m-tui decode - --json < token.txt",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    decode.add_argument("token", nargs="?", metavar="TOKEN", help="the token, or - for stdin")
+    decode.add_argument("--json", action="store_true")
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a token's signature (discovery + JWKS) and claims; exit 0 or 1",
+        epilog="examples:\n  m2m-tui verify --audience urn:worldmappers TOKEN\n"
+        "  m2m-tui token | m2m-tui verify --issuer http://127.0.0.1:7000/ --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("token", nargs="?", metavar="TOKEN", help="the token, or - for stdin")
+    verify.add_argument(
+        "--issuer",
+        metavar="URL",
+        help="the issuer to trust (default: the token's own iss, said so)",
+    )
+    verify.add_argument("--audience", metavar="A", help="required audience (default: not checked)")
+    verify.add_argument(
+        "--leeway",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="clock tolerance in seconds (default 5; never hidden)",
+    )
+    verify.add_argument("--json", action="store_true")
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    raw = read_token(args.token)
+    if not raw:
+        fail("no token: pass TOKEN, or - to read it from stdin", EXIT_USAGE)
+        return None
+    return raw
+
+
+def run_decode(args: argparse.Namespace) -> int:
+    from m2m_tui.jwt_inspect import NotAJwt, decode, explain, explain_header, seconds_left
+
+    raw = _token(args)
+    if raw is None:
+        return EXIT_USAGE
+    try:
+        token = decode(raw)
+    except NotAJwt as exc:
+        return fail(f"not a JWT: {exc}")
+    rows, header_rows = explain(token), explain_header(token)
+    if args.json:
+        print_json(
+            {
+                "header": token.header,
+                "payload": token.payload,
+                "explained": {r.name: r.meaning for r in rows},
+                "header_explained": {r.name: r.meaning for r in header_rows},
+                "expires_in": seconds_left(token),
+            }
+        )
+        return EXIT_OK
+    if is_terminal():
+        from rich.console import Console
+
+        from m2m_tui.render import claims_table, expiry_line
+
+        out = Console()
+        out.print(expiry_line(token))
+        out.print(claims_table(header_rows, "Header"))
+        out.print(claims_table(rows, "Claims"))
+        return EXIT_OK
+    for title, table in (("header", header_rows), ("claims", rows)):
+        print(f"# {title}")
+        for row in table:
+            print(f"{row.name}\t{row.value}\t{row.meaning}")
+    return EXIT_OK
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    import asyncio
+
+    raw = _token(args)
+    if raw is None:
+        return EXIT_USAGE
+    return asyncio.run(_verify(args, raw))
+
+
+async def _verify(args: argparse.Namespace, raw: str) -> int:
+    import httpx
+
+    from m2m_tui.diagnosis import Expectations, diagnose
+    from m2m_tui.jwt_inspect import NotAJwt, decode
+    from m2m_tui.signature import fetch_jwks
+
+    try:
+        claimed = decode(raw).payload.get("iss")
+    except NotAJwt as exc:
+        return fail(f"not a JWT: {exc}")
+    issuer = args.issuer or (claimed if isinstance(claimed, str) else None)
+    if not issuer:
+        return fail("the token has no iss; pass --issuer", EXIT_USAGE)
+    if not args.issuer:
+        print(
+            f"note: trusting the token's own issuer {issuer} (pass --issuer to pin it)",
+            file=sys.stderr,
+        )
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as client:
+        try:
+            jwks = await fetch_jwks(issuer, client)
+        except ValueError as exc:
+            return fail(str(exc), EXIT_NETWORK)
+    expect = Expectations(issuer=issuer, audience=args.audience, leeway=args.leeway)
+    diagnosis = diagnose(raw, expect, jwks)
+    checks = [c for c in diagnosis.checks if c.name not in ("typ", "scope")]
+    ok = all(c.ok is not False for c in checks) and any(
+        c.name == "signature" and c.ok for c in checks
+    )
+    if args.json:
+        print_json(
+            {
+                "valid": ok,
+                "issuer": issuer,
+                "failed": [c.name for c in checks if c.ok is False],
+                "checks": [
+                    {"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in checks
+                ],
+            }
+        )
+    else:
+        for c in checks:
+            mark = {True: "✓", False: "✗", None: "·"}[c.ok]
+            print(f"{mark} {c.name:<9} {c.detail}")
+            if c.ok is False and c.fix:
+                print(f"  fix: {c.fix}")
+        print("valid" if ok else "INVALID")
+    return EXIT_OK if ok else EXIT_FAILED

@@ -1,0 +1,196 @@
+"""`m2m-tui profiles`, `config init` and `import-sample`: the profiles in config.toml."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, print_json
+
+TEMPLATES = {
+    "auth0": '''# Auth0: the API is named by `audience` (its identifier).
+issuer = "YOUR_TENANT.us.auth0.com"          # an Auth0 domain is enough
+client_id = "YOUR_CLIENT_ID"
+client_secret_env = "AUTH0_CLIENT_SECRET"    # the secret stays in your environment
+audience = "urn:worldmappers"
+api_base_url = "http://127.0.0.1:7001"
+provider = "auth0"''',
+    "okta": '''# Okta custom authorization server: client_credentials needs a custom `scope`.
+issuer = "https://YOUR_ORG.okta.com/oauth2/default"
+client_id = "YOUR_CLIENT_ID"
+client_secret_env = "OKTA_CLIENT_SECRET"
+scope = "worldmappers.read"
+api_base_url = "http://127.0.0.1:7001"
+provider = "okta"''',
+    "keycloak": '''# Keycloak: the token endpoint is found by discovery at the realm.
+issuer = "https://keycloak.example.com/realms/YOUR_REALM"
+client_id = "YOUR_CLIENT_ID"
+client_secret_env = "KEYCLOAK_CLIENT_SECRET"
+# scope = "profile"
+api_base_url = "http://127.0.0.1:7001"
+provider = "keycloak"''',
+    "entra": '''# Microsoft Entra ID: the API is named by scope "<application ID URI>/.default".
+issuer = "https://login.microsoftonline.com/YOUR_TENANT_ID/v2.0"
+token_endpoint = "https://login.microsoftonline.com/YOUR_TENANT_ID/oauth2/v2.0/token"
+client_id = "YOUR_APPLICATION_ID"
+client_secret_env = "AZURE_CLIENT_SECRET"
+resource = "api://YOUR_API_APPLICATION_ID"   # sent as scope=<resource>/.default
+api_base_url = "http://127.0.0.1:7001"
+provider = "entra"''',
+    "generic": '''# Any RFC 8414 / OpenID provider: token endpoint by discovery, API by scope
+# (or RFC 8707 `resource`).
+issuer = "https://auth.example.com/"
+client_id = "YOUR_CLIENT_ID"
+client_secret_env = "CLIENT_SECRET"
+scope = "worldmappers"
+# resource = "https://api.example.com/"
+api_base_url = "http://127.0.0.1:7001"
+provider = "generic"''',
+}
+
+
+def add_parsers(commands) -> None:
+    profiles = commands.add_parser("profiles", help="list or show profiles (secrets masked)")
+    actions = profiles.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list")
+    listing.add_argument("--json", action="store_true")
+    show = actions.add_parser("show")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+
+    config = commands.add_parser("config", help="write a commented profile for a provider")
+    config_actions = config.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = config_actions.add_parser(
+        "init",
+        help="add a commented profile for a provider to the config file",
+        epilog="examples:\n  m2m-tui config init --provider okta --name okta\n"
+        "  m2m-tui config init --provider entra --output -",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    init.add_argument("--provider", choices=sorted(TEMPLATES), default="auth0")
+    init.add_argument("--name", help="profile name (default: the provider's)")
+    init.add_argument(
+        "--output", metavar="PATH", help="file to add it to (default: the config file; - prints it)"
+    )
+
+    sample = commands.add_parser(
+        "import-sample",
+        help="turn the original sample's config.json into a profile",
+        epilog="example:\n  m2m-tui import-sample ../machine-to-machine/config.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sample.add_argument("path", metavar="PATH/config.json")
+    sample.add_argument("--name", default="sample")
+    sample.add_argument("--output", metavar="PATH", help="default: the config file")
+
+
+def _load(args):
+    from m2m_tui.config import ConfigError, load_config, resolve_config_path
+
+    try:
+        return load_config(resolve_config_path(args.config))
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+        return None
+
+
+def masked(profile) -> dict:
+    from dataclasses import asdict
+
+    body = {k: v for k, v in asdict(profile).items() if v not in (None, False, "")}
+    if "client_secret" in body:
+        body["client_secret"] = "••••••"
+    return body
+
+
+def run_profiles(args: argparse.Namespace) -> int:
+    config = _load(args)
+    if config is None:
+        return EXIT_USAGE
+    if args.action == "list":
+        rows = [masked(p) for p in config.profiles.values()]
+        if args.json:
+            print_json(rows)
+            return EXIT_OK
+        for p in config.profiles.values():
+            mark = "*" if p.name == (config.default_profile or next(iter(config.profiles))) else " "
+            print(
+                f"{mark} {p.name:<14} {p.client_id:<20} {p.issuer}  "
+                f"{p.audience or p.resource or p.scope or ''}"
+            )
+        return EXIT_OK
+    if args.name not in config.profiles:
+        return fail(f"no profile named {args.name!r} (known: {', '.join(config.profiles)})")
+    body = masked(config.profiles[args.name])
+    if args.json:
+        print_json(body)
+    else:
+        for key, value in body.items():
+            print(f"{key:<22} {value}")
+    return EXIT_OK
+
+
+def _append(args, text: str, name: str) -> int:
+    from m2m_tui.config import ConfigError, parse_config, resolve_config_path
+
+    block = f"\n[profiles.{name}]\n{text}\n"
+    if args.output == "-":
+        sys.stdout.write(block)
+        return EXIT_OK
+    path = Path(args.output) if args.output else resolve_config_path(args.config)
+    before = path.read_text() if path.exists() else ""
+    try:
+        parse_config(before + block, path)
+    except ConfigError as exc:
+        if f"[profiles.{name}]" in before or "Cannot declare" in str(exc):
+            return fail(f"{path} already has a profile named {name}; pass --name")
+        return fail(str(exc))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(block)
+    print(
+        f"added [profiles.{name}] to {path}; edit the placeholders, then "
+        f"`m2m-tui --profile {name}`",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def run_config(args: argparse.Namespace) -> int:
+    return _append(args, TEMPLATES[args.provider], args.name or args.provider)
+
+
+def run_import_sample(args: argparse.Namespace) -> int:
+    try:
+        data = json.loads(Path(args.path).read_text())
+    except FileNotFoundError:
+        return fail(f"{args.path}: no such file")
+    except (OSError, ValueError) as exc:
+        return fail(f"{args.path}: not a readable JSON file ({exc})")
+    if not isinstance(data, dict):
+        return fail(f"{args.path}: expected a JSON object")
+    missing = [
+        k
+        for k in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "RESOURCE_SERVER")
+        if not isinstance(data.get(k), str) or not data.get(k)
+    ]
+    if missing:
+        return fail(f"{args.path}: missing {', '.join(missing)}")
+    text = (
+        f"# Imported from {args.path}. The secret is read from $AUTH0_CLIENT_SECRET;\n"
+        "# it is not copied here.\n"
+        f"issuer = {json.dumps(data['AUTH0_DOMAIN'])}\n"
+        f"client_id = {json.dumps(data['AUTH0_CLIENT_ID'])}\n"
+        'client_secret_env = "AUTH0_CLIENT_SECRET"\n'
+        f"audience = {json.dumps(data['RESOURCE_SERVER'])}\n"
+        'api_base_url = "http://localhost:7001"\n'
+        'provider = "auth0"'
+    )
+    code = _append(args, text, args.name)
+    if code == EXIT_OK and data.get("AUTH0_CLIENT_SECRET"):
+        print(
+            "The sample's secret was not copied: export AUTH0_CLIENT_SECRET before use.",
+            file=sys.stderr,
+        )
+    return code if code == EXIT_OK else EXIT_FAILED

@@ -1,0 +1,98 @@
+"""`m2m-tui serve`: the bundled authorization server and World Mappers API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+
+EXAMPLES = """\
+examples:
+  m2m-tui serve                      the authority on :7000 and the API on :7001
+  m2m-tui serve --tls                the same over HTTPS, with a local CA
+  m2m-tui serve --only api --issuer https://TENANT.auth0.com/
+                                     the API alone, trusting a real Auth0 tenant
+"""
+
+
+def add_parser(commands) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the bundled authorization server and World Mappers API",
+        description=(
+            "Run the local Auth0-compatible authorization server (issuer "
+            "http://127.0.0.1:7000/) and the World Mappers API (http://127.0.0.1:7001)."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1; others warn)")
+    serve.add_argument("--authority-port", type=int, metavar="PORT", help="default 7000")
+    serve.add_argument("--api-port", type=int, metavar="PORT", help="default 7001")
+    serve.add_argument(
+        "--only", choices=("authority", "api"), help="run one part as its own process"
+    )
+    serve.add_argument(
+        "--tls", action="store_true", help="serve HTTPS with a local CA (<state-dir>/tls/ca.pem)"
+    )
+    serve.add_argument("--issuer", metavar="URL", help="the API's token issuer (with --only api)")
+    serve.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
+    serve.add_argument("--debug", action="store_true", help="log callers' sub and scope")
+
+
+def run(args: argparse.Namespace) -> int:
+    from m2m_tui.config import ConfigError, load_config, resolve_config_path
+    from m2m_tui.paths import resolve_state_dir
+
+    if args.issuer and args.only != "api":
+        return fail(
+            "--issuer only applies with --only api (the bundled API trusts its own authority)",
+            EXIT_USAGE,
+        )
+    try:
+        config = load_config(resolve_config_path(args.config))
+    except ConfigError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    issuer = args.issuer
+    if issuer and not issuer.startswith(("https://", "http://")):
+        issuer = f"https://{issuer}/"  # an Auth0 domain is enough
+    server = config.server
+
+    import asyncio
+
+    from api_server.authority.store import StoreError
+    from api_server.serve import ServeError, ServeOptions, configure_logging, prepare, run
+
+    options = ServeOptions(
+        state_dir=resolve_state_dir(args.state_dir),
+        settings=server,
+        host=args.host or server.host,
+        authority_port=server.authority_port
+        if args.authority_port is None
+        else args.authority_port,
+        api_port=server.api_port if args.api_port is None else args.api_port,
+        only=args.only,
+        tls=args.tls,
+        issuer=issuer,
+        audience=args.audience,
+        debug=args.debug,
+    )
+    configure_logging(args.debug)
+    try:
+        prepared = prepare(options)
+    except (ServeError, StoreError, ValueError) as exc:
+        return fail(str(exc), EXIT_FAILED)
+    except PermissionError as exc:
+        return fail(f"cannot use the state directory {options.state_dir}: {exc}", EXIT_FAILED)
+
+    def ready() -> None:
+        for line in prepared.lines:
+            print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout, flush=True)
+        print(f"State: {options.state_dir}   (Ctrl-C stops)", flush=True)
+
+    try:
+        asyncio.run(run(prepared.servers, ready))
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK

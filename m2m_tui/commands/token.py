@@ -1,0 +1,106 @@
+"""`m2m-tui token`: the profile's access token, reused from the cache while it is valid."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from m2m_tui.commands.common import (
+    EXIT_FAILED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    NETWORK_ERRORS,
+    fail,
+    is_terminal,
+    load_profile,
+    note,
+    print_json,
+    profile_flag,
+    quiet_flag,
+)
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser(
+        "token",
+        help="print the profile's access token (cached until 60 s before exp)",
+        description="Print the access token for the profile. Piped, only the token and a "
+        "newline are printed, so $(m2m-tui token) works in a header.",
+        epilog='examples:\n  curl -H "Authorization: Bearer $(m2m-tui token)" '
+        "http://127.0.0.1:7001/api/directions?destination=Seattle\n"
+        "  m2m-tui token --json | jq .expires_in\n"
+        "  m2m-tui token --profile auth0 --no-cache",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    profile_flag(parser)
+    quiet_flag(parser)
+    parser.add_argument("--no-cache", action="store_true", help="always request a new token")
+    parser.add_argument(
+        "--forget", action="store_true", help="drop the cached token of this profile and exit"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="the full token response (plus from_cache and expires_at)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load_profile(args)
+    if isinstance(loaded, int):
+        return loaded
+    config, profile, state_dir = loaded
+    from m2m_tui.token_cache import TokenCache
+
+    cache = TokenCache(state_dir)
+    if args.forget:
+        forgot = cache.forget(profile)
+        note(args, f"{'forgot' if forgot else 'no'} cached token for {profile.name}")
+        return EXIT_OK
+    cached = None if args.no_cache else cache.get(profile)
+    if cached is not None:
+        # The warm path: no HTTP client, no JWT library, just the file.
+        return _print(
+            args,
+            cached.access_token,
+            {**cached.response, "from_cache": True, "expires_at": int(cached.expires_at)},
+        )
+    import asyncio
+
+    from m2m_tui.session import Session
+
+    session = Session(config, state_dir, profile)
+    outcome = asyncio.run(session.get_token(force=True))
+    if not outcome.ok:
+        code = EXIT_NETWORK if outcome.error in NETWORK_ERRORS else EXIT_FAILED
+        fail(f"{outcome.error}: {outcome.description}", code)
+        if outcome.hint:
+            print(f"hint: {outcome.hint}", file=sys.stderr)
+        return code
+    cached = session.cache.get(session.profile, now=0)
+    expires_at = int(cached.expires_at) if cached else None
+    return _print(
+        args,
+        outcome.access_token,
+        {**(outcome.response or {}), "from_cache": False, "expires_at": expires_at},
+    )
+
+
+def _print(args: argparse.Namespace, token: str, response: dict) -> int:
+    if args.json:
+        print_json(
+            {"access_token": token, **{k: v for k, v in response.items() if k != "access_token"}}
+        )
+        return EXIT_OK
+    print(token)
+    if is_terminal():
+        import time
+
+        source = "from the cache" if response.get("from_cache") else "new"
+        left = (response.get("expires_at") or 0) - time.time()
+        from m2m_tui.jwt_inspect import relative
+
+        note(
+            args, f"({source}; expires in {relative(left)}; scope: {response.get('scope') or '-'})"
+        )
+    return EXIT_OK

@@ -1,0 +1,207 @@
+"""token, decode, verify, call, profiles, config init, import-sample: as scripts use them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.tui.conftest import write_config
+
+
+def cli(tmp_path: Path, *args: str, stdin: str | None = None, env: dict | None = None):
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "m2m_tui",
+            "--config",
+            str(tmp_path / "config.toml"),
+            "--state-dir",
+            str(tmp_path / "state"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )
+
+
+@pytest.fixture
+def configured(tmp_path, stack):
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    return tmp_path
+
+
+def test_token_piped_prints_only_the_token_and_reuses_it(configured, stack):
+    first = cli(configured, "token")
+    assert first.returncode == 0 and first.stdout.count("\n") == 1
+    token = first.stdout.strip()
+    assert token.count(".") == 2 and first.stderr == ""
+    assert cli(configured, "token").stdout.strip() == token  # from the cache
+    cache = configured / "state" / "token-cache.json"
+    assert oct(cache.stat().st_mode & 0o777) == "0o600"
+    fresh = cli(configured, "token", "--no-cache").stdout.strip()
+    assert fresh != token
+    body = json.loads(cli(configured, "token", "--json").stdout)
+    assert body["from_cache"] is True and body["access_token"] == fresh
+    assert body["token_type"] == "Bearer" and body["expires_at"] > 0
+    assert cli(configured, "token", "--forget").returncode == 0
+    assert json.loads(cli(configured, "token", "--json").stdout)["from_cache"] is False
+
+
+def test_token_errors_and_exit_codes(configured, tmp_path):
+    missing = cli(configured, "--profile", "nope", "token")
+    assert missing.returncode == 2 and "no profile named 'nope'" in missing.stderr
+    write_config(tmp_path / "config.toml", "http://127.0.0.1:9/", None)
+    down = cli(tmp_path, "token")
+    assert down.returncode == 3 and "cannot connect" in down.stderr
+    assert "hint:" in down.stderr and down.stdout == ""
+    (tmp_path / "config.toml").write_text("[profiles.x\n")
+    broken = cli(tmp_path, "token")
+    assert broken.returncode == 2 and "line 1" in broken.stderr
+
+
+def test_token_refused_exits_1(tmp_path, stack):
+    write_config(
+        tmp_path / "config.toml",
+        stack.issuer,
+        stack.api_url,
+        bad=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\nclient_secret = "no"\n'
+            'audience = "urn:worldmappers"'
+        ),
+    )
+    result = cli(tmp_path, "--profile", "bad", "token")
+    assert result.returncode == 1 and "invalid_client" in result.stderr
+    assert "Check the client secret" in result.stderr
+
+
+def test_decode_plain_json_and_garbage(configured):
+    token = cli(configured, "token").stdout.strip()
+    plain = cli(configured, "decode", token)
+    assert plain.returncode == 0
+    assert (
+        "sub\tgiftdeliveries@clients\tclient giftdeliveries — the @clients suffix" in plain.stdout
+    )
+    piped = cli(configured, "decode", "--json", stdin=token)
+    body = json.loads(piped.stdout)
+    assert body["payload"]["aud"] == "urn:worldmappers" and body["expires_in"] > 86000
+    assert "expires in 23 h" in body["explained"]["exp"]
+    garbage = cli(configured, "decode", "not-a-token")
+    assert garbage.returncode == 1 and "opaque" in garbage.stderr
+    assert "Traceback" not in garbage.stderr
+    empty = cli(configured, "decode", stdin="")
+    assert empty.returncode == 2
+
+
+def test_decode_imports_none_of_the_heavy_modules(configured):
+    token = cli(configured, "token").stdout.strip()
+    code = (
+        "import sys; from m2m_tui.cli import main; main(['decode', sys.argv[1]]); "
+        "heavy = [m for m in ('textual', 'httpx', 'starlette', 'uvicorn', 'cryptography', "
+        "'jwt') if m in sys.modules]; print('HEAVY', heavy, file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, token], capture_output=True, text=True)
+    assert "HEAVY []" in result.stderr
+    for flag in ("--help", "--version"):
+        code = (
+            f"import sys\ntry:\n from m2m_tui.cli import main; main(['{flag}'])\n"
+            "except SystemExit: pass\nprint('HEAVY', [m for m in ('textual', 'httpx', "
+            "'starlette', 'uvicorn', 'cryptography') if m in sys.modules], file=sys.stderr)"
+        )
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert "HEAVY []" in result.stderr
+
+
+def test_warm_token_does_not_import_textual(configured):
+    cli(configured, "token")
+    code = (
+        f"import sys; from m2m_tui.cli import main; main(['--config', "
+        f"'{configured / 'config.toml'}', '--state-dir', '{configured / 'state'}', "
+        "'token']); print('HEAVY', [m for m in ('textual', 'httpx', 'starlette') "
+        "if m in sys.modules], file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "HEAVY []" in result.stderr
+
+
+def test_verify(configured, stack):
+    token = cli(configured, "token").stdout.strip()
+    ok = cli(configured, "verify", "--audience", "urn:worldmappers", "--json", token)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["valid"] is True
+    wrong = cli(configured, "verify", "--audience", "urn:other", "--issuer", stack.issuer, token)
+    assert wrong.returncode == 1 and "✗ aud" in wrong.stdout and "INVALID" in wrong.stdout
+    assert cli(configured, "verify", "garbage").returncode == 1
+    down = cli(configured, "verify", "--issuer", "http://127.0.0.1:9/", token)
+    assert down.returncode == 3
+
+
+def test_call(configured, stack):
+    ok = cli(configured, "call", "/api/directions", "--param", "destination=Auth0 Office")
+    assert ok.returncode == 0 and json.loads(ok.stdout)[-1]["action"].startswith("Arrive")
+    assert ok.stderr.startswith("200 GET")
+    refused = cli(configured, "call", "/api/location/geocode", "--param", "address=Paris", "--json")
+    body = json.loads(refused.stdout)
+    assert refused.returncode == 1 and body["status"] == 403
+    assert "insufficient_scope" in body["headers"]["www-authenticate"]
+    printed = cli(
+        configured, "call", "/api/directions", "--param", "destination=Seattle", "--print", "curl"
+    )
+    assert printed.stdout.startswith("curl -i -H 'Authorization: Bearer ••••••'")
+    token = cli(configured, "token").stdout.strip()
+    revealed = cli(configured, "call", "/api/directions", "--print", "httpie", "--show-secrets")
+    assert token in revealed.stdout and revealed.stdout.startswith("http GET")
+    assert cli(configured, "call", "/x", "--param", "novalue").returncode == 2
+
+
+def test_profiles_list_and_show_mask_secrets(configured):
+    listed = cli(configured, "profiles", "list", "--json")
+    assert "giftdeliveries-local-secret" not in listed.stdout
+    shown = json.loads(cli(configured, "profiles", "show", "gift", "--json").stdout)
+    assert shown["client_secret"] == "••••••" and shown["client_id"] == "giftdeliveries"
+    assert cli(configured, "profiles", "show", "nope").returncode == 1
+
+
+def test_config_init_writes_a_profile_that_loads(configured):
+    for provider in ("okta", "keycloak", "entra", "generic", "auth0"):
+        result = cli(
+            configured, "config", "init", "--provider", provider, "--name", f"p-{provider}"
+        )
+        assert result.returncode == 0, result.stderr
+    text = (configured / "config.toml").read_text()
+    assert "[profiles.p-okta]" in text and "Okta custom authorization server" in text
+    shown = json.loads(cli(configured, "profiles", "show", "p-entra", "--json").stdout)
+    assert shown["provider"] == "entra"
+    again = cli(configured, "config", "init", "--provider", "okta", "--name", "p-okta")
+    assert again.returncode == 1 and "already has a profile named p-okta" in again.stderr
+
+
+def test_import_sample_keeps_the_secret_out(configured):
+    sample = configured / "sample-config.json"
+    sample.write_text(
+        json.dumps(
+            {
+                "AUTH0_DOMAIN": "acme.auth0.com",
+                "AUTH0_CLIENT_ID": "abc",
+                "AUTH0_CLIENT_SECRET": "top-secret-value",
+                "RESOURCE_SERVER": "urn:worldmappers",
+            }
+        )
+    )
+    result = cli(configured, "import-sample", str(sample))
+    assert result.returncode == 0
+    text = (configured / "config.toml").read_text()
+    assert "top-secret-value" not in text and "top-secret-value" not in result.stderr
+    shown = json.loads(cli(configured, "profiles", "show", "sample", "--json").stdout)
+    assert shown["issuer"] == "acme.auth0.com"  # as written; used as https://acme.auth0.com/
+    assert shown["client_secret_env"] == "AUTH0_CLIENT_SECRET"
+    bad = configured / "bad.json"
+    bad.write_text("{nope")
+    assert cli(configured, "import-sample", str(bad)).returncode == 1

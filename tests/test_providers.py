@@ -1,0 +1,92 @@
+"""Each provider's request shape, sent to a local fake of its token endpoint."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from m2m_tui.config import Profile
+from m2m_tui.session import Session
+from tests.conftest import serve_app
+from tests.tui.conftest import make_session
+
+
+@pytest.fixture(scope="module")
+def fake_provider():
+    seen: list[dict] = []
+
+    async def discovery(request: Request):
+        base = str(request.base_url)
+        return JSONResponse({"issuer": base, "token_endpoint": base + "protocol/token"})
+
+    async def token(request: Request):
+        seen.append({"path": request.url.path, **dict(parse_qsl((await request.body()).decode()))})
+        return JSONResponse(
+            {"access_token": "opaque-but-fine", "token_type": "Bearer", "expires_in": 300}
+        )
+
+    app = Starlette(
+        routes=[
+            Route("/.well-known/openid-configuration", discovery),
+            Route("/protocol/token", token, methods=["POST"]),
+            Route("/oauth/token", token, methods=["POST"]),
+        ]
+    )
+    url, thread = serve_app(app)
+    yield url, seen
+    thread.stop()
+
+
+CASES = {
+    "auth0": (
+        {"audience": "urn:worldmappers"},
+        {"path": "/oauth/token", "audience": "urn:worldmappers"},
+    ),
+    "generic": ({"scope": "worldmappers"}, {"path": "/protocol/token", "scope": "worldmappers"}),
+    "okta": (
+        {"scope": "worldmappers.read"},
+        {"path": "/protocol/token", "scope": "worldmappers.read"},
+    ),
+    "keycloak": ({}, {"path": "/protocol/token"}),
+    "entra": ({"resource": "api://wm"}, {"path": "/protocol/token", "scope": "api://wm/.default"}),
+    "resource": (
+        {"resource": "https://api.example/"},
+        {"path": "/protocol/token", "resource": "https://api.example/"},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", CASES)
+async def test_request_shape(tmp_path, fake_provider, kind):
+    url, seen = fake_provider
+    fields, expected = CASES[kind]
+    provider = "generic" if kind == "resource" else kind
+    session: Session = make_session(tmp_path, url, None)
+    session.profile = Profile(
+        name=kind, issuer=url, client_id="robot", client_secret="s", provider=provider, **fields
+    )
+    outcome = await session.get_token(force=True)
+    assert outcome.ok, outcome.description
+    sent = seen[-1]
+    assert sent["grant_type"] == "client_credentials" and sent["client_id"] == "robot"
+    for key, value in expected.items():
+        assert sent[key] == value
+    if kind in ("generic", "okta", "keycloak", "entra", "resource"):
+        assert "audience" not in sent or kind in ("generic", "keycloak")
+    if kind == "entra":
+        assert "resource" not in sent
+
+
+async def test_okta_without_scope_is_a_configuration_message(tmp_path, fake_provider):
+    url, _ = fake_provider
+    session = make_session(tmp_path, url, None)
+    session.profile = Profile(
+        name="o", issuer=url, client_id="r", client_secret="s", provider="okta"
+    )
+    outcome = await session.get_token(force=True)
+    assert outcome.error == "configuration" and "require `scope`" in outcome.description
