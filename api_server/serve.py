@@ -89,12 +89,15 @@ class _Server(uvicorn.Server):
         yield
 
 
-def uvicorn_server(app, sock: socket.socket, tls: TlsFiles | None) -> _Server:
+def uvicorn_server(
+    app, sock: socket.socket, tls: TlsFiles | None, date_header: bool = True
+) -> _Server:
     config = uvicorn.Config(
         app,
         log_config=None,
         access_log=False,
         server_header=False,
+        date_header=date_header,
         ssl_certfile=str(tls.cert) if tls else None,
         ssl_keyfile=str(tls.key) if tls else None,
         timeout_graceful_shutdown=3,

@@ -143,10 +143,11 @@ def shared_stack(tmp_path_factory) -> Iterator[Stack]:
     running.thread.stop()
 
 
-def serve_app(app) -> tuple[str, ServerThread]:
+def serve_app(app, date_header: bool = True) -> tuple[str, ServerThread]:
     """Any ASGI app on a free loopback port; returns its base URL and its thread."""
     sock = bind("127.0.0.1", 0)
-    thread = ServerThread(Prepared([uvicorn_server(app, sock, None)], [])).start()
+    server = uvicorn_server(app, sock, None, date_header=date_header)
+    thread = ServerThread(Prepared([server], [])).start()
     return f"http://127.0.0.1:{sock.getsockname()[1]}/", thread
 
 

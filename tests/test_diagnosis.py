@@ -252,3 +252,49 @@ def test_www_authenticate_parsing():
         "resource_metadata": "http://h/.well-known/oauth-protected-resource",
     }
     assert parse_challenge(None) == {}
+
+
+async def test_a_fake_api_whose_clock_runs_an_hour_ahead(tmp_path, fake_issuer):
+    """A real call to a fake API that answers with a skewed Date: the diagnosis judges
+    expiry by the server's clock, names the skew, and agrees with the refusal."""
+    from email.utils import formatdate
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from m2m_tui.config import Profile
+    from tests.conftest import serve_app
+
+    async def directions(request):
+        return JSONResponse(
+            {"message": "expired"},
+            status_code=401,
+            headers={
+                "Date": formatdate(time.time() + 3600, usegmt=True),
+                "WWW-Authenticate": 'Bearer realm="x", error="invalid_token", '
+                'error_description="the token has expired"',
+            },
+        )
+
+    api_url, thread = serve_app(
+        Starlette(routes=[Route("/api/directions", directions)]), date_header=False
+    )
+    try:
+        session = make_session(tmp_path, fake_issuer.issuer, api_url.rstrip("/"))
+        session.profile = Profile(
+            name="skew",
+            issuer=fake_issuer.issuer,
+            client_id="robot",
+            audience=WORLDMAPPERS,
+            api_base_url=api_url.rstrip("/"),
+        )
+        token = fake_issuer.sign(fake_issuer.claims(exp=int(time.time()) + 1800))
+        diagnosis = await run(session, token, destination="Seattle")
+        exp = next(c for c in diagnosis.checks if c.name == "exp")
+        assert diagnosis.failed == ["exp"], diagnosis.failed
+        assert "by the server's clock" in exp.detail and "ahead of yours" in exp.detail
+        assert diagnosis.server.www_authenticate["error_description"] == "the token has expired"
+        assert diagnosis.agreement == AGREE
+    finally:
+        thread.stop()
