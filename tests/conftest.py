@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -253,3 +255,57 @@ def misbehaving() -> Iterator[MisbehavingServer]:
     server = MisbehavingServer()
     yield server
     server.thread.stop()
+
+
+def b64(data: bytes | dict) -> str:
+    """base64url without padding, of bytes or of a dict as JSON (for forging tokens)."""
+    if isinstance(data, dict):
+        data = json.dumps(data).encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def claims(stack: Stack, **extra) -> dict:
+    """Gift Deliveries' usual claims at `stack`; `None` drops a claim."""
+    now = int(time.time())
+    base = {
+        "iss": stack.issuer,
+        "sub": "giftdeliveries@clients",
+        "aud": WORLDMAPPERS,
+        "iat": now,
+        "exp": now + 600,
+        "scope": "directions",
+        "azp": "giftdeliveries",
+    }
+    base.update(extra)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def signed(stack: Stack, payload: dict, **headers) -> str:
+    """Signed by the authority's real current key: only the chosen flaw is wrong."""
+    key = stack.authority.current_key
+    return key.sign(payload, {"kid": key.kid, **headers})
+
+
+def run_cli(tmp_path: Path, *args: str, stdin: str | None = None, env: dict | None = None):
+    """`m2m-tui --config <tmp>/config.toml --state-dir <tmp>/state ARGS` in a subprocess."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "m2m_tui",
+            "--config",
+            str(tmp_path / "config.toml"),
+            "--state-dir",
+            str(tmp_path / "state"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )

@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_cli as cli
 from tests.tui.conftest import write_config
-
-
-def cli(tmp_path: Path, *args: str, stdin: str | None = None, env: dict | None = None):
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "m2m_tui",
-            "--config",
-            str(tmp_path / "config.toml"),
-            "--state-dir",
-            str(tmp_path / "state"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        input=stdin,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
-    )
 
 
 @pytest.fixture

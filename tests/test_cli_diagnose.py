@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
+from tests.conftest import run_cli
 from tests.tui.conftest import write_config
 
 
-def run(tmp_path, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "m2m_tui",
-            "--config",
-            str(tmp_path / "config.toml"),
-            "--state-dir",
-            str(tmp_path / "state"),
-            "diagnose",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        input=stdin,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+def run(tmp_path, *args, stdin: str | None = None):
+    return run_cli(tmp_path, "diagnose", *args, stdin=stdin)
 
 
 def test_accepted_exits_0_with_stable_json(tmp_path, shared_stack):

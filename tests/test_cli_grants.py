@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import jwt
 
+from tests.conftest import run_cli as cli
 from tests.tui.conftest import write_config
-
-
-def cli(tmp_path, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "m2m_tui",
-            "--config",
-            str(tmp_path / "config.toml"),
-            "--state-dir",
-            str(tmp_path / "state"),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def scopes_of_next_token(stack) -> list[str]:

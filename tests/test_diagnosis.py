@@ -3,8 +3,6 @@ agree with the checks, and the failing check must be the one that explains it.""
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from dataclasses import replace
 
@@ -14,15 +12,18 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from m2m_tui.diagnosis import CHECK_NAMES, Expectations, ServerAnswer, diagnose
 from m2m_tui.www_authenticate import parse_challenge
-from tests.conftest import ADMIN, WORLDMAPPERS, repo_settings, start_stack
+from tests.conftest import (
+    ADMIN,
+    WORLDMAPPERS,
+    b64,
+    claims,
+    repo_settings,
+    signed,
+    start_stack,
+)
 from tests.tui.conftest import make_session
 
 AGREE = "The server's answer agrees with the local checks."
-
-
-def b64(value) -> str:
-    data = value if isinstance(value, bytes) else json.dumps(value).encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @pytest.fixture
@@ -37,26 +38,6 @@ async def run(session, raw: str, path: str = "/api/directions", **params):
     defaults = {p.name: p.example for p in endpoint.params}
     diagnosis, _ = await session.diagnose(raw, endpoint, {**defaults, **params})
     return diagnosis
-
-
-def claims(stack, **extra) -> dict:
-    now = int(time.time())
-    base = {
-        "iss": stack.issuer,
-        "sub": "giftdeliveries@clients",
-        "aud": WORLDMAPPERS,
-        "iat": now,
-        "exp": now + 600,
-        "scope": "directions",
-        "azp": "giftdeliveries",
-    }
-    base.update(extra)
-    return {k: v for k, v in base.items() if v is not None}
-
-
-def signed(stack, payload, **headers) -> str:
-    key = stack.authority.current_key
-    return key.sign(payload, {"kid": key.kid, **headers})
 
 
 def only_failure(diagnosis, name: str, status: int, error: str | None = "invalid_token"):

@@ -6,10 +6,8 @@ or forged by hand the way an attacker would.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 import threading
@@ -23,36 +21,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api_server.jwks import public_jwk
-from tests.conftest import ADMIN, WORLDMAPPERS
+from tests.conftest import ADMIN, WORLDMAPPERS, b64, claims, signed
 
 DIRECTIONS = "/api/directions"
-
-
-def b64(data: bytes | dict) -> str:
-    if isinstance(data, dict):
-        data = json.dumps(data).encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def claims(stack, **extra) -> dict:
-    now = int(time.time())
-    base = {
-        "iss": stack.issuer,
-        "sub": "giftdeliveries@clients",
-        "aud": WORLDMAPPERS,
-        "iat": now,
-        "exp": now + 600,
-        "scope": "directions",
-        "azp": "giftdeliveries",
-    }
-    base.update(extra)
-    return {k: v for k, v in base.items() if v is not None}
-
-
-def signed(stack, payload: dict, **headers) -> str:
-    """Signed by the authority's real current key: only the chosen flaw is wrong."""
-    key = stack.authority.current_key
-    return key.sign(payload, {"kid": key.kid, **headers})
 
 
 def refused(response: httpx.Response, status: int = 401, error: str = "invalid_token") -> str:
