@@ -4,7 +4,6 @@ loads what it needs when it runs, so `decode`, `--help` and `--version` start fa
 from __future__ import annotations
 
 import argparse
-import sys
 
 from m2m_tui import __version__
 from m2m_tui.commands import call, decode, diagnose, grants, profiles, serve, token
@@ -110,8 +109,3 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     M2MApp(session).run()
     return 0
-
-
-def fail(message: str, code: int = 1) -> int:
-    print(f"m2m-tui: error: {message}", file=sys.stderr)
-    return code

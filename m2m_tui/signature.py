@@ -21,17 +21,9 @@ class SignatureCheck:
 
 async def fetch_jwks(issuer: str, client: httpx.AsyncClient) -> dict:
     """The issuer's JWKS via RFC 8414 / OpenID discovery. Raises ValueError with a reason."""
-    base = issuer.rstrip("/")
-    jwks_uri = None
-    for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
-        try:
-            response = await client.get(base + path)
-            if response.status_code == 200:
-                jwks_uri = response.json().get("jwks_uri")
-                if jwks_uri:
-                    break
-        except (httpx.HTTPError, ValueError, AttributeError):
-            continue
+    from m2m_tui.discovery import discover
+
+    jwks_uri = await discover(issuer, client, "jwks_uri")
     if not isinstance(jwks_uri, str):
         raise ValueError(f"no discovery document with a jwks_uri at {issuer}")
     try:

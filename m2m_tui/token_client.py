@@ -89,17 +89,11 @@ async def resolve_token_endpoint(profile: Profile, client: httpx.AsyncClient) ->
         return profile.token_endpoint
     if profile.provider == "auth0":
         return profile.issuer + "oauth/token"
-    base = profile.issuer.rstrip("/")
-    for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
-        try:
-            response = await client.get(base + path)
-            endpoint = (
-                response.json().get("token_endpoint") if response.status_code == 200 else None
-            )
-        except (httpx.HTTPError, ValueError, AttributeError):
-            continue
-        if isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")):
-            return endpoint
+    from m2m_tui.discovery import discover
+
+    endpoint = await discover(profile.issuer, client, "token_endpoint")
+    if endpoint:
+        return endpoint
     raise ValueError(
         f"no token_endpoint found by discovery at {profile.issuer}; "
         "set token_endpoint in the profile"

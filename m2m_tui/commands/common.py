@@ -45,8 +45,11 @@ def load_profile(args: argparse.Namespace):
 
     try:
         config = load_config(resolve_config_path(args.config))
-        return config, select_profile(config, getattr(args, "profile", None)), \
-            resolve_state_dir(args.state_dir)
+        return (
+            config,
+            select_profile(config, getattr(args, "profile", None)),
+            resolve_state_dir(args.state_dir),
+        )
     except ConfigError as exc:
         return fail(str(exc), EXIT_USAGE)
 
