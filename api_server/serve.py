@@ -11,6 +11,7 @@ import signal
 import socket
 import ssl
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,9 @@ def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this on Linux; without it, Nagle's algorithm and
+    # delayed ACKs hold a response's second write for ~40 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
@@ -108,8 +112,26 @@ def uvicorn_server(
     return server
 
 
+class _CoalescingHandler(logging.StreamHandler):
+    """Writes each line at once but flushes at most every 0.2 s when not on a terminal:
+    one flush per request was a quarter of the API's time under load."""
+
+    interval = 0.2
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.last_flush = 0.0
+        self.immediate = stream.isatty()
+
+    def flush(self) -> None:
+        now = time.monotonic()
+        if self.immediate or now - self.last_flush >= self.interval:
+            self.last_flush = now
+            super().flush()
+
+
 def configure_logging(debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _CoalescingHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%H:%M:%S"))
     root = logging.getLogger("m2m_tui")
     root.handlers[:] = [handler]
@@ -207,3 +229,5 @@ async def run(servers: list[_Server], ready: Callable[[], None] = lambda: None) 
     if all(s.started for s in servers):
         ready()
     await asyncio.gather(*tasks)
+    for handler in logging.getLogger("m2m_tui").handlers:
+        logging.StreamHandler.flush(handler)  # the coalesced tail

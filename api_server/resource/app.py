@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import logging
 import math
 import ssl
@@ -21,7 +23,7 @@ from .bearer import BearerError, bearer_token
 from .directions import directions
 from .documents import openapi_document, protected_resource_metadata
 from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, Endpoint
-from .gazetteer import Gazetteer, gazetteer
+from .gazetteer import Gazetteer, Place, gazetteer
 from .jwks_cache import JwksCache
 from .validator import InvalidToken, Principal, TokenValidator
 
@@ -158,7 +160,13 @@ async def reverse_geocode(request: Request, api: WorldMappers) -> Response:
 async def directions_route(request: Request, api: WorldMappers) -> Response:
     destination = _place(api, request, "destination")
     origin = _place(api, request, "origin", DEFAULT_ORIGIN)
-    return JSONResponse(directions(api.places, origin, destination))
+    return Response(_route_json(origin, destination), media_type="application/json")
+
+
+@functools.lru_cache(maxsize=1024)
+def _route_json(origin: Place, destination: Place) -> bytes:
+    # Routes between two places never change: compute and serialise each one once.
+    return json.dumps(directions(gazetteer(), origin, destination), separators=(",", ":")).encode()
 
 
 HANDLERS: dict[str, Handler] = {

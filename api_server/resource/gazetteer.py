@@ -6,6 +6,7 @@ through a one-degree grid, so neither scans 30,000 cities per request.
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -142,6 +143,10 @@ class Gazetteer:
 
     def find(self, query: str) -> Place | None:
         """A landmark, a landmark's street address, or "City[, State or Country]"."""
+        return self._find(query)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 (one gazetteer per process, kept for life)
+    def _find(self, query: str) -> Place | None:
         text = normalise(query)
         if not text:
             return None

@@ -60,6 +60,11 @@ class JwksCache:
         self._inflight: asyncio.Task | None = None
 
     async def key(self, kid: str) -> Jwk | None:
+        if kid not in self.keys and self._inflight is not None and not self._inflight.done():
+            # A fetch is already under way (the first one, or a refetch): share its result
+            # rather than start another, so no request waits for more than one fetch.
+            await asyncio.shield(self._inflight)
+            return self._found(kid)
         now = time.monotonic()
         if not self.keys:
             if now - self.attempted_at >= self.cooldown or self.attempted_at < 0:
@@ -69,6 +74,9 @@ class JwksCache:
                 await self._refresh()
         elif now - self.fetched_at >= self.fresh_for and now - self.attempted_at >= self.fresh_for:
             self._start_refresh()  # stale: refresh behind the request, serve what we have
+        return self._found(kid)
+
+    def _found(self, kid: str) -> Jwk | None:
         if not self.keys and self.last_error:
             raise JwksUnavailable(self.last_error)
         return self.keys.get(kid)

@@ -13,6 +13,7 @@ import binascii
 import json
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import jwt
@@ -37,10 +38,16 @@ ASYMMETRIC = {
 }
 KTY_FOR = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 RFC9068_CLAIMS = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
+VERIFIED_CACHE_SIZE = 10_000
 
 
 class InvalidToken(Exception):
-    """RFC 6750 `invalid_token`: the description says what is wrong."""
+    """RFC 6750 `invalid_token`: the description says what is wrong. `transient` marks
+    refusals that a later JWKS could reverse (an unknown kid, unreachable keys)."""
+
+    def __init__(self, description: str, transient: bool = False) -> None:
+        super().__init__(description)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class Principal:
     subject: str
     scopes: frozenset[str]
     claims: dict = field(repr=False)
+    kid: str = ""
 
 
 def _b64decode(part: str) -> bytes:
@@ -95,8 +103,38 @@ class TokenValidator:
         self.leeway = settings.leeway
         self.strict = settings.strict_rfc9068
         self.jwks = jwks
+        # token → (principal, kid, exp): a token verified once is not verified again while
+        # its exp holds and its key is still in the issuer's JWKS. Bounded, LRU.
+        self._verified: OrderedDict[str, tuple[Principal, str, float]] = OrderedDict()
+        self._refused: OrderedDict[str, str] = OrderedDict()  # token → why, for repeats
 
     async def validate(self, token: str) -> Principal:
+        hit = self._verified.get(token)
+        if hit is not None:
+            principal, kid, exp = hit
+            # The key lookup also keeps the JWKS fresh, so a revoked key ends the entry.
+            if exp > time.time() - self.leeway and await self.jwks.key(kid) is not None:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        refused = self._refused.get(token)
+        if refused is not None:
+            raise InvalidToken(refused)
+        try:
+            principal = await self._validate(token)
+        except InvalidToken as exc:
+            # A bad signature or a bad claim stays bad; an unknown key may appear later.
+            if not getattr(exc, "transient", False):
+                self._refused[token] = str(exc)
+                if len(self._refused) > VERIFIED_CACHE_SIZE:
+                    self._refused.popitem(last=False)
+            raise
+        self._verified[token] = (principal, principal.kid, float(principal.claims["exp"]))
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _validate(self, token: str) -> Principal:
         if len(token) > MAX_TOKEN:
             raise InvalidToken("the token is larger than 8 KiB")
         parts = token.split(".")
@@ -124,9 +162,13 @@ class TokenValidator:
         try:
             key = await self.jwks.key(kid)
         except JwksUnavailable as exc:
-            raise InvalidToken(f"the API could not get the issuer's signing keys ({exc})") from None
+            raise InvalidToken(
+                f"the API could not get the issuer's signing keys ({exc})", transient=True
+            ) from None
         if key is None:
-            raise InvalidToken("no key in the issuer's JWKS matches the token's kid")
+            raise InvalidToken(
+                "no key in the issuer's JWKS matches the token's kid", transient=True
+            )
         if key.key.key_type != KTY_FOR.get(alg[:2]) or (key.alg and key.alg != alg):
             raise InvalidToken("the token's alg does not fit the key its kid selects")
         try:
@@ -148,6 +190,7 @@ class TokenValidator:
             subject=subject if isinstance(subject, str) else "",
             scopes=scopes_of(claims),
             claims=claims,
+            kid=kid,
         )
 
     def _check_claims(self, claims: dict) -> None:
@@ -169,10 +212,12 @@ class TokenValidator:
             raise InvalidToken("the token has expired (exp is in the past)")
         nbf = _number(claims, "nbf", required=False)
         if nbf is not None and nbf > now + self.leeway:
-            raise InvalidToken("the token is not valid yet (nbf is in the future)")
+            raise InvalidToken("the token is not valid yet (nbf is in the future)", transient=True)
         iat = _number(claims, "iat", required=self.strict)
         if iat is not None and iat > now + self.leeway:
-            raise InvalidToken("the token was issued in the future (iat); check the clocks")
+            raise InvalidToken(
+                "the token was issued in the future (iat); check the clocks", transient=True
+            )
         if self.strict:
             missing = [c for c in RFC9068_CLAIMS if c not in claims]
             if missing:

@@ -1,0 +1,48 @@
+"""The API's verified-token and refused-token caches never outlive what they remember."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from tests.conftest import claims, repo_settings, signed, start_stack
+
+
+@pytest.fixture
+def strict_clock(tmp_path):
+    """A stack whose API allows no clock leeway, so expiry can be watched in seconds."""
+    settings = repo_settings()
+    running = start_stack(tmp_path / "s", replace(settings, api=replace(settings.api, leeway=0)))
+    yield running
+    running.thread.stop()
+
+
+def call(stack, token: str) -> int:
+    return stack.call("/api/directions", token, destination="Seattle").status_code
+
+
+def test_a_cached_token_stops_being_accepted_at_its_exp(strict_clock):
+    token = signed(strict_clock, claims(strict_clock, exp=int(time.time()) + 2))
+    assert call(strict_clock, token) == 200
+    assert call(strict_clock, token) == 200  # from the verified-token cache
+    time.sleep(2.5)
+    assert call(strict_clock, token) == 401
+
+
+def test_a_not_yet_valid_token_is_not_remembered_as_refused(strict_clock):
+    token = signed(strict_clock, claims(strict_clock, nbf=int(time.time()) + 2))
+    assert call(strict_clock, token) == 401
+    time.sleep(2.5)
+    assert call(strict_clock, token) == 200
+
+
+def test_a_refused_token_stays_refused_with_the_same_reason(strict_clock):
+    header, payload, signature = strict_clock.token().split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}AAAA"
+    first = strict_clock.call("/api/directions", forged, destination="Seattle")
+    again = strict_clock.call("/api/directions", forged, destination="Seattle")
+    assert first.status_code == again.status_code == 401
+    assert first.json()["error_description"] == again.json()["error_description"]
+    assert "signature" in again.json()["error_description"]
