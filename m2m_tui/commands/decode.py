@@ -149,6 +149,14 @@ async def _verify(args: argparse.Namespace, raw: str) -> int:
                 ],
             }
         )
+    elif is_terminal():
+        from rich.console import Console
+
+        from m2m_tui.render import diagnosis_view
+
+        diagnosis.checks = checks
+        Console().print(diagnosis_view(diagnosis, f"issuer {issuer}"))
+        Console().print("valid" if ok else "INVALID", style="bold green" if ok else "bold red")
     else:
         for c in checks:
             mark = {True: "✓", False: "✗", None: "·"}[c.ok]

@@ -52,7 +52,12 @@ provider = "generic"''',
 
 
 def add_parsers(commands) -> None:
-    profiles = commands.add_parser("profiles", help="list or show profiles (secrets masked)")
+    profiles = commands.add_parser(
+        "profiles",
+        help="list or show profiles (secrets masked)",
+        epilog="examples:\n  m2m-tui profiles list\n  m2m-tui profiles show local --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = profiles.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list")
     listing.add_argument("--json", action="store_true")
