@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 
 from rich.console import Group
@@ -87,7 +88,8 @@ class M2MApp(App):
         self.param_values: dict[str, dict[str, str]] = {}
         self._history_rows = 0
         self.fixable_scope: str | None = None
-        self.marked: int | None = None  # a history row marked for a token diff
+        self.marked: int | None = None
+        self.inspection_rendered_at = 0.0  # a history row marked for a token diff
 
     # --- layout ------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -101,6 +103,7 @@ class M2MApp(App):
             with TabPane("Inspector", id="inspector"):
                 yield Input(placeholder="Paste any token here and press Enter", id="paste")
                 with VerticalScroll(id="inspection-scroll"):
+                    yield Static(id="expiry")
                     yield Static(id="inspection")
             with TabPane("API", id="api"):
                 yield DataTable(id="endpoints", cursor_type="row", zebra_stripes=True)
@@ -250,6 +253,8 @@ class M2MApp(App):
 
     def render_inspection(self) -> None:
         view = self.query_one("#inspection", Static)
+        self.inspection_rendered_at = time.monotonic()
+        self.render_expiry()
         ins = self.inspection
         if ins is None:
             view.update(Text("No token yet: press t, or paste one above.", style="dim"))
@@ -260,7 +265,6 @@ class M2MApp(App):
         d = ins.decoded
         view.update(
             Group(
-                render.expiry_line(d),
                 render.signature_line(ins.signature, ins.signature_note),
                 render.claims_table(explain(d), "Claims"),
                 render.scopes_table(scopes_against(d, self.session.offered_scopes)),
@@ -272,14 +276,22 @@ class M2MApp(App):
             )
         )
 
+    def render_expiry(self) -> None:
+        ins = self.inspection
+        line = render.expiry_line(ins.decoded) if ins and ins.decoded else ""
+        self.query_one("#expiry", Static).update(line)
+
     def tick(self) -> None:
-        """The live countdown: re-render relative times once a second while visible."""
-        if (
-            self.inspection
-            and self.inspection.decoded
-            and self.query_one("#tabs", TabbedContent).active == "inspector"
-        ):
+        """The live countdown: the expiry line every second; the whole inspector (whose
+        claims table also says "expires in …") once a minute, as it is costly to draw."""
+        if not (self.inspection and self.inspection.decoded):
+            return
+        if self.query_one("#tabs", TabbedContent).active != "inspector":
+            return
+        if time.monotonic() - self.inspection_rendered_at >= 60:
             self.render_inspection()
+        else:
+            self.render_expiry()
 
     # --- API -----------------------------------------------------------------
     async def load_endpoints(self) -> None:
