@@ -14,6 +14,7 @@ from m2m_tui.jwt_inspect import ClaimRow, DecodedToken, ScopeRow, relative, seco
 from m2m_tui.signature import SignatureCheck
 
 THEME = "ansi_dark"
+LONG_VALUE = 240  # characters of a claim shown in the claims table
 
 
 def json_block(value: object) -> Syntax:
@@ -83,22 +84,33 @@ def claims_table(rows: list[ClaimRow], title: str) -> Table:
     table.add_column("value", overflow="fold", ratio=2)
     table.add_column("meaning", style="dim", ratio=3)
     for row in rows:
-        table.add_row(row.name, row.value, row.meaning)
+        value = row.value
+        if len(value) > LONG_VALUE:  # the full text is in the JSON below
+            value = value[:LONG_VALUE] + f"… ({len(row.value):,} characters)"
+        table.add_row(row.name, value, row.meaning)
     return table
 
 
-def scopes_table(rows: list[ScopeRow]) -> Table:
-    table = Table(title="Scopes against the API", title_justify="left", expand=True)
-    table.add_column("scope", no_wrap=True)
-    table.add_column("in this token")
+def scopes_table(rows: list[ScopeRow]) -> RenderableType:
+    """Scopes as wrapped words rather than a table: a token may carry hundreds."""
+    text = Text()
     for row in rows:
-        mark = (
-            Text("✓ granted", style="green") if row.granted else Text("✗ not granted", style="red")
-        )
         if not row.known:
-            mark = Text("✓ granted (the API does not list it)", style="yellow")
-        table.add_row(row.scope, mark)
-    return table
+            text.append(f"✓ {row.scope}", style="yellow")
+        elif row.granted:
+            text.append(f"✓ {row.scope}", style="green")
+        else:
+            text.append(f"✗ {row.scope}", style="red")
+        text.append("   ")
+    granted = sum(r.granted for r in rows)
+    legend = Text.assemble(
+        ("Scopes against the API", "bold"),
+        (f"  {granted} granted · {sum(not r.granted for r in rows)} not granted", "dim"),
+        ("  (yellow: granted, but the API does not list it)", "dim")
+        if any(not r.known for r in rows)
+        else "",
+    )
+    return Group(legend, text)
 
 
 def expiry_line(decoded: DecodedToken) -> Text:

@@ -36,6 +36,9 @@ async def test_token_key_requests_a_token_and_shows_the_exchange_masked(session)
         )
         assert "expires in 23 h 59 m" in inspector
         assert "✓ signature verified with key" in inspector
+        # Scopes against what the API offers (its OpenAPI document).
+        assert "✓ directions" in inspector and "✗ geocode:location" in inspector
+        assert "1 granted · 2 not granted" in inspector
 
 
 async def test_second_token_comes_from_the_cache_and_n_forces_a_new_one(session):
