@@ -49,31 +49,49 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "M2M_TUI_STATE_DIR": tmp}
         ours = subprocess.Popen(
-            [sys.executable, "-m", "m2m_tui", "serve", "--authority-port", str(authority),
-             "--api-port", str(api)], stdout=subprocess.DEVNULL, env=env)
+            [
+                sys.executable,
+                "-m",
+                "m2m_tui",
+                "serve",
+                "--authority-port",
+                str(authority),
+                "--api-port",
+                str(api),
+            ],
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
         procs.append(ours)
         issuer = f"http://127.0.0.1:{authority}/"
         peer = subprocess.Popen(
             ["node", str(Path(args.peers) / "worldmappers-express.js")],
-            env={**os.environ, "ISSUER": issuer, "JWKS_URI": issuer + ".well-known/jwks.json",
-                 "PORT": str(express)}, stdout=subprocess.DEVNULL)
+            env={
+                **os.environ,
+                "ISSUER": issuer,
+                "JWKS_URI": issuer + ".well-known/jwks.json",
+                "PORT": str(express),
+            },
+            stdout=subprocess.DEVNULL,
+        )
         procs.append(peer)
         try:
             time.sleep(3)
-            body = ("grant_type=client_credentials&client_id=giftdeliveries&client_secret="
-                    "giftdeliveries-local-secret&audience=urn:worldmappers").encode()
-            token = json.load(urllib.request.urlopen(issuer + "oauth/token", body))[
-                "access_token"]
+            body = (
+                b"grant_type=client_credentials&client_id=giftdeliveries&client_secret="
+                b"giftdeliveries-local-secret&audience=urn:worldmappers"
+            )
+            token = json.load(urllib.request.urlopen(issuer + "oauth/token", body))["access_token"]
             head, payload, _ = token.split(".")
             bad = f"{head}.{payload}.{'A' * 342}"
             path = "/api/directions?destination=Auth0%20Office"
             results = {
                 "ours, valid token": wrk(f"http://127.0.0.1:{api}{path}", token, args.seconds),
-                "Express peer, valid token": wrk(f"http://127.0.0.1:{express}{path}", token,
-                                                 args.seconds),
+                "Express peer, valid token": wrk(
+                    f"http://127.0.0.1:{express}{path}", token, args.seconds
+                ),
                 "ours, /health": wrk(f"http://127.0.0.1:{api}/health", None, args.seconds),
-                "ours, bad signature": wrk(f"http://127.0.0.1:{api}{path}&/bad", bad,
-                                           args.seconds),
+                "ours, bad signature": wrk(f"http://127.0.0.1:{api}{path}&/bad", bad, args.seconds),
             }
         finally:
             for proc in procs:
@@ -84,11 +102,14 @@ def main() -> None:
     for name, rps in results.items():
         print(f"| {name} | {rps:,.0f} |")
     ours = results["ours, valid token"]
-    print(f"\n1. ours ÷ Express, valid token: {ours / results['Express peer, valid token']:.2f}×"
-          " (target ≥ 2.0×)")
+    print(
+        f"\n1. ours ÷ Express, valid token: {ours / results['Express peer, valid token']:.2f}×"
+        " (target ≥ 2.0×)"
+    )
     print(f"2. protected ÷ /health: {ours / results['ours, /health']:.2f}× (target ≥ 0.8×)")
-    print(f"3. rejection ÷ acceptance: {results['ours, bad signature'] / ours:.2f}× "
-          "(target ≥ 0.8×)")
+    print(
+        f"3. rejection ÷ acceptance: {results['ours, bad signature'] / ours:.2f}× (target ≥ 0.8×)"
+    )
 
 
 if __name__ == "__main__":

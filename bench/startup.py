@@ -26,8 +26,9 @@ def median_ms(cmd: list[str], runs: int, env: dict) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                       check=False)
+        subprocess.run(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False
+        )
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -41,7 +42,10 @@ def main() -> None:
         env = {**os.environ, "M2M_TUI_STATE_DIR": tmp}
         server = subprocess.Popen(
             [py, "-m", "m2m_tui", "serve", "--only", "authority", "--authority-port", "0"],
-            stdout=subprocess.PIPE, text=True, env=env)
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         issuer = None
         for line in server.stdout:
             if m := re.match(r"Authorization server: (\S+)", line):
@@ -51,10 +55,12 @@ def main() -> None:
         config = Path(tmp) / "config.toml"
         config.write_text(
             f'[profiles.local]\nissuer = "{issuer}"\nclient_id = "giftdeliveries"\n'
-            'client_secret = "giftdeliveries-local-secret"\naudience = "urn:worldmappers"\n')
+            'client_secret = "giftdeliveries-local-secret"\naudience = "urn:worldmappers"\n'
+        )
         env["M2M_TUI_CONFIG"] = str(config)
-        token = subprocess.run([py, "-m", "m2m_tui", "token"], capture_output=True, text=True,
-                               env=env).stdout.strip()
+        token = subprocess.run(
+            [py, "-m", "m2m_tui", "token"], capture_output=True, text=True, env=env
+        ).stdout.strip()
         cases = {
             "python -c pass": [py, "-c", "pass"],
             "m2m-tui --version": [py, "-m", "m2m_tui", "--version"],

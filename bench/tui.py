@@ -53,12 +53,21 @@ async def main() -> None:
             bare.append(await first_frame(Bare))
             ours.append(await first_frame(lambda: M2MApp(session(tmp), autostart=False)))
         b, o = statistics.median(bare), statistics.median(ours)
-        print(f"7. first frame: ours {o:.0f} ms, bare Textual {b:.0f} ms: {o / b:.2f}× "
-              "(target ≤ 1.5×)")
+        print(
+            f"7. first frame: ours {o:.0f} ms, bare Textual {b:.0f} ms: {o / b:.2f}× "
+            "(target ≤ 1.5×)"
+        )
 
         scopes = " ".join(f"scope:{i:03d}" for i in range(500))
-        claims = {"iss": "https://i/", "sub": "c@clients", "aud": "urn:a", "exp": 2**31,
-                  "iat": 1, "scope": scopes, "blob": "x" * 8192}
+        claims = {
+            "iss": "https://i/",
+            "sub": "c@clients",
+            "aud": "urn:a",
+            "exp": 2**31,
+            "iat": 1,
+            "scope": scopes,
+            "blob": "x" * 8192,
+        }
         token = jwt.encode(claims, "k" * 32, algorithm="HS256", headers={"kid": "k"})
         app = M2MApp(session(tmp), autostart=False)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -74,8 +83,10 @@ async def main() -> None:
                 app.render_inspection()
                 await pilot.pause()
                 times.append((time.perf_counter() - start) * 1000)
-            print(f"8. inspector, 500 scopes + 8 KiB claims: median {statistics.median(times):.1f}"
-                  " ms per full render and paint (target < 50 ms)")
+            print(
+                f"8. inspector, 500 scopes + 8 KiB claims: median {statistics.median(times):.1f}"
+                " ms per full render and paint (target < 50 ms)"
+            )
             ticks = []
             for _ in range(10):
                 start = time.perf_counter()
@@ -84,8 +95,9 @@ async def main() -> None:
                 ticks.append((time.perf_counter() - start) * 1000)
             print(f"   the once-a-second countdown tick: median {statistics.median(ticks):.1f} ms")
 
-            app.session.history.extend(HistoryEntry(float(i), "call", f"GET /x/{i}", "200")
-                                       for i in range(10_000))
+            app.session.history.extend(
+                HistoryEntry(float(i), "call", f"GET /x/{i}", "200") for i in range(10_000)
+            )
             start = time.perf_counter()
             app.add_history_rows()
             await pilot.press("h")
@@ -98,11 +110,15 @@ async def main() -> None:
                 await pilot.press("pagedown")
                 await pilot.pause()
                 worst = max(worst, (time.perf_counter() - start) * 1000)
-            print(f"9. history, 10,000 entries: shown in {load:.0f} ms; slowest page-down "
-                  f"{worst:.1f} ms over 60 (cursor at row {table.cursor_row})")
+            print(
+                f"9. history, 10,000 entries: shown in {load:.0f} ms; slowest page-down "
+                f"{worst:.1f} ms over 60 (cursor at row {table.cursor_row})"
+            )
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"13. peak RSS of this process with 10,000 history entries: {rss:.0f} MB "
-                  "(target ≤ 150 MB)")
+            print(
+                f"13. peak RSS of this process with 10,000 history entries: {rss:.0f} MB "
+                "(target ≤ 150 MB)"
+            )
 
 
 if __name__ == "__main__":
