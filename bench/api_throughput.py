@@ -10,23 +10,16 @@ very same token, issued by the bundled authority. Everything runs on 127.0.0.1.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from common import free_port, gift_token
 
 
 def wrk(url: str, token: str | None, seconds: int) -> float:
@@ -77,11 +70,7 @@ def main() -> None:
         procs.append(peer)
         try:
             time.sleep(3)
-            body = (
-                b"grant_type=client_credentials&client_id=giftdeliveries&client_secret="
-                b"giftdeliveries-local-secret&audience=urn:worldmappers"
-            )
-            token = json.load(urllib.request.urlopen(issuer + "oauth/token", body))["access_token"]
+            token = gift_token(issuer)
             head, payload, _ = token.split(".")
             bad = f"{head}.{payload}.{'A' * 342}"
             path = "/api/directions?destination=Auth0%20Office"

@@ -19,18 +19,12 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from common import free_port, gift_token
 
 
 def rss_mb(pid: int) -> float:
@@ -105,11 +99,7 @@ def main() -> None:
         )
         try:
             time.sleep(3)
-            body = (
-                b"grant_type=client_credentials&client_id=giftdeliveries&client_secret="
-                b"giftdeliveries-local-secret&audience=urn:worldmappers"
-            )
-            token = json.load(urllib.request.urlopen(issuer + "oauth/token", body))["access_token"]
+            token = gift_token(issuer)
             url = f"http://127.0.0.1:{api_port}/api/directions?destination=Auth0%20Office"
             print(f"API RSS at start: {rss_mb(api.pid):.1f} MB")
             done = 0
