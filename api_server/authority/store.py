@@ -65,6 +65,7 @@ class Tenant:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._reads: dict[tuple, object] = {}
         try:
             touch_private_file(path)
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -98,7 +99,22 @@ class Tenant:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        finally:
+            self._reads.clear()  # every change invalidates what the token endpoint remembers
         self.db.execute("COMMIT")
+
+    def _remembered(self, key: tuple, load):
+        """The token endpoint's look-ups, kept in memory until the next change. This
+        process is the tenant's only writer, so nothing can change behind it."""
+        if key in self._reads:
+            return self._reads[key]
+        value = load()
+        # Only what exists is remembered: made-up client ids must not grow this.
+        if value is not None and value != []:
+            if len(self._reads) >= 10_000:
+                self._reads.clear()
+            self._reads[key] = value
+        return value
 
     # --- meta -------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -127,6 +143,11 @@ class Tenant:
         return [self._rs(r) for r in rows]
 
     def resource_server(self, id_or_identifier: str) -> ResourceServer | None:
+        return self._remembered(
+            ("rs", id_or_identifier), lambda: self._load_resource_server(id_or_identifier)
+        )
+
+    def _load_resource_server(self, id_or_identifier: str) -> ResourceServer | None:
         row = self.db.execute(
             "SELECT * FROM resource_servers WHERE id = ? OR identifier = ?",
             (id_or_identifier, id_or_identifier),
@@ -172,6 +193,9 @@ class Tenant:
         return [self._client(r) for r in self.db.execute("SELECT * FROM clients ORDER BY rowid")]
 
     def client(self, client_id: str) -> Client | None:
+        return self._remembered(("client", client_id), lambda: self._load_client(client_id))
+
+    def _load_client(self, client_id: str) -> Client | None:
         row = self.db.execute("SELECT * FROM clients WHERE client_id = ?", (client_id,)).fetchone()
         return self._client(row) if row else None
 
@@ -221,7 +245,9 @@ class Tenant:
         return self._grant(row) if row else None
 
     def grant_for(self, client_id: str, audience: str) -> ClientGrant | None:
-        found = self.client_grants(client_id, audience)
+        found = self._remembered(
+            ("grant", client_id, audience), lambda: self.client_grants(client_id, audience)
+        )
         return found[0] if found else None
 
     def create_client_grant(self, client_id: str, audience: str, scope: list[str]) -> ClientGrant:

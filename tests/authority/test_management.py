@@ -211,3 +211,20 @@ def test_unknown_route_is_json_404(shared_stack):
 
 def test_gift_deliveries_cannot_use_the_management_api(shared_stack):
     assert shared_stack.token_response(GIFT, shared_stack.issuer + "api/v2/").status_code == 403
+
+
+def test_a_refused_edit_leaves_the_next_token_untouched(stack):
+    """The token endpoint keeps look-ups in memory; a PATCH that fails half-way must not
+    leak its half into them."""
+    admin = stack.admin()
+    rs = admin.get("/resource-servers/urn:worldmappers").json()
+    refused = admin.patch(
+        f"/resource-servers/{rs['id']}", json={"token_lifetime": 60, "token_dialect": "nonsense"}
+    )
+    auth0_error(refused, 400)
+    claims = jwt.decode(stack.token(), options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 86400
+    # A successful edit is seen by the very next token.
+    admin.patch(f"/resource-servers/{rs['id']}", json={"token_lifetime": 120})
+    claims = jwt.decode(stack.token(), options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 120

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,7 +22,7 @@ def _find(authority: Authority, request: Request) -> Client:
     client = authority.tenant.client(request.path_params["id"])
     if client is None:
         raise not_found("client", "inexistent_client")
-    return client
+    return copy.deepcopy(client)  # edited in place before saving; the tenant's copy stays intact
 
 
 def _credentials(data: dict) -> list[Credential] | None:

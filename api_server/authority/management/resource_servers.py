@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -58,7 +60,7 @@ def _find(authority: Authority, request: Request) -> ResourceServer:
     rs = authority.tenant.resource_server(request.path_params["id"])
     if rs is None:
         raise not_found("resource server", "inexistent_resource_server")
-    return rs
+    return copy.deepcopy(rs)  # edited in place before saving; the tenant's copy stays intact
 
 
 @endpoint("read:resource_servers")
