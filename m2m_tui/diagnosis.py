@@ -363,7 +363,7 @@ def _scope(token: DecodedToken, expect: Expectations) -> Check:
         )
     if expect.scope in held:
         return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
-    client = expect.client_label or _client_of(token)
+    client = expect.client_label or client_of(token)
     aud = expect.audience or token.payload.get("aud")
     return Check(
         "scope",
@@ -374,7 +374,7 @@ def _scope(token: DecodedToken, expect: Expectations) -> Check:
     )
 
 
-def _client_of(token: DecodedToken) -> str:
+def client_of(token: DecodedToken) -> str:
     for claim in ("azp", "client_id"):
         if isinstance(token.payload.get(claim), str):
             return token.payload[claim]

@@ -136,12 +136,11 @@ class GrantsModel:
     # --- test: a new token for the client, and what changed -------------------------
     def credentials_for(self, client_id: str):
         """A profile for this client and issuer, or a secret learnt when it was created."""
-        for profile in self.session.config.profiles.values():
-            from m2m_tui.profiles import apply_sample_env
+        from m2m_tui.profiles import profiles_at
 
-            p = apply_sample_env(profile, {})
-            if p.client_id == client_id and p.issuer == self.session.profile.issuer:
-                return p, None
+        for profile in profiles_at(self.session.config, self.session.profile.issuer):
+            if profile.client_id == client_id:
+                return profile, None
         if client_id in self.secrets:
             return None, self.secrets[client_id]
         return None, None

@@ -37,13 +37,10 @@ class ManagementUnavailable(Exception):
 
 def management_profile(config: Config, issuer: str) -> Profile | None:
     """A profile whose token is for this issuer's Management API (`<issuer>api/v2/`)."""
-    from m2m_tui.profiles import apply_sample_env
+    from m2m_tui.profiles import profiles_at
 
-    for profile in config.profiles.values():
-        normalised = apply_sample_env(profile, {})
-        if normalised.issuer == issuer and normalised.audience == issuer + "api/v2/":
-            return normalised
-    return None
+    audience = issuer + "api/v2/"
+    return next((p for p in profiles_at(config, issuer) if p.audience == audience), None)
 
 
 @dataclass

@@ -53,6 +53,17 @@ def apply_sample_env(profile: Profile, env: dict[str, str] | None = None) -> Pro
     return replace(profile, issuer=normalise_issuer(profile.issuer))
 
 
+def profiles_at(config: Config, issuer: str) -> list[Profile]:
+    """The config's profiles for this issuer, issuers normalised (environment not applied:
+    these are other clients than the active one)."""
+    found = []
+    for profile in config.profiles.values():
+        normalised = replace(profile, issuer=normalise_issuer(profile.issuer))
+        if normalised.issuer == issuer:
+            found.append(normalised)
+    return found
+
+
 def overridden_by_env(env: dict[str, str] | None = None) -> list[str]:
     env = os.environ if env is None else env
     return [name for name in SAMPLE_ENV if env.get(name)]

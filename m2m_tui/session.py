@@ -13,7 +13,7 @@ import httpx
 
 from m2m_tui.api_client import ApiCall, ApiEndpoint, ApiResult, load_endpoints, send
 from m2m_tui.config import Config, Profile
-from m2m_tui.diagnosis import Diagnosis, Expectations, ServerAnswer, diagnose
+from m2m_tui.diagnosis import Diagnosis, Expectations, ServerAnswer, client_of, diagnose
 from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
 from m2m_tui.profiles import resolve_secret, select_profile
 from m2m_tui.signature import SignatureCheck, check_signature, fetch_jwks
@@ -59,6 +59,7 @@ class Session:
     endpoints_source: str = ""
     offered_scopes: list[str] = field(default_factory=list)
     prompted_secret: str | None = None
+    client_names: dict[str, str | None] = field(default_factory=dict)
     timeout: float = 10.0
 
     def __post_init__(self) -> None:
@@ -74,6 +75,7 @@ class Session:
         self.token_outcome = None
         self.prompted_secret = None
         self.endpoints = []
+        self.client_names = {}  # another profile may be another tenant
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
@@ -228,19 +230,25 @@ class Session:
             server = ServerAnswer.from_headers(result.status, result.exchange.response_headers)
         diagnosis = diagnose(raw, expect, jwks, server)
         if "scope" in diagnosis.failed:
-            # Name the client as its dashboard does ("Gift Deliveries") when we can ask.
-            from m2m_tui.management import ManagementUnavailable
-
-            async with self.client() as client:
-                try:
-                    mgmt = await self.management(client)
-                    name = await mgmt.client_name(self.profile.client_id)
-                except (ManagementUnavailable, httpx.HTTPError):
-                    name = None
+            # Name the token's client as its dashboard does ("Gift Deliveries").
+            name = await self.client_name(client_of(decode(raw)))
             if name:
                 expect.client_label = name
                 diagnosis = diagnose(raw, expect, jwks, server)
         return diagnosis
+
+    async def client_name(self, client_id: str) -> str | None:
+        """A client's display name through the Management API, asked once per client."""
+        from m2m_tui.management import ManagementUnavailable
+
+        if client_id not in self.client_names:
+            async with self.client() as client:
+                try:
+                    mgmt = await self.management(client)
+                    self.client_names[client_id] = await mgmt.client_name(client_id)
+                except (ManagementUnavailable, httpx.HTTPError):
+                    return None  # not remembered: the tenant may be reachable next time
+        return self.client_names[client_id]
 
     async def management(self, client: httpx.AsyncClient):
         """A Management API client for this profile's issuer. Raises ManagementUnavailable."""

@@ -92,11 +92,12 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
         return fail(result.error or "the call failed", EXIT_NETWORK)
     exchange = result.exchange
     if args.json:
+        body = exchange.json()
         print_json(
             {
                 "status": exchange.status,
                 "headers": exchange.response_headers,
-                "body": exchange.json() if exchange.json() is not None else exchange.response_text,
+                "body": body if body is not None else exchange.response_text,
                 "duration_ms": round(exchange.duration_ms, 1),
             }
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
@@ -22,36 +21,41 @@ def note(args: argparse.Namespace, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def open_session(args: argparse.Namespace):
-    """The session for the chosen profile, or an exit code after saying what is wrong."""
+def load_config_arg(args: argparse.Namespace):
+    """The config named by --config (or its defaults), or an exit code after saying why."""
     from m2m_tui.config import ConfigError, load_config, resolve_config_path
-    from m2m_tui.paths import resolve_state_dir
-    from m2m_tui.session import Session
 
     try:
-        config = load_config(resolve_config_path(args.config))
-        return Session.open(
-            config, resolve_state_dir(args.state_dir), getattr(args, "profile", None)
-        )
+        return load_config(resolve_config_path(args.config))
     except ConfigError as exc:
         return fail(str(exc), EXIT_USAGE)
 
 
 def load_profile(args: argparse.Namespace):
     """(config, profile, state_dir) without the HTTP stack, or an exit code."""
-    from m2m_tui.config import ConfigError, load_config, resolve_config_path
+    from m2m_tui.config import ConfigError
     from m2m_tui.paths import resolve_state_dir
     from m2m_tui.profiles import select_profile
 
+    config = load_config_arg(args)
+    if isinstance(config, int):
+        return config
     try:
-        config = load_config(resolve_config_path(args.config))
-        return (
-            config,
-            select_profile(config, getattr(args, "profile", None)),
-            resolve_state_dir(args.state_dir),
-        )
+        profile = select_profile(config, getattr(args, "profile", None))
     except ConfigError as exc:
         return fail(str(exc), EXIT_USAGE)
+    return config, profile, resolve_state_dir(args.state_dir)
+
+
+def open_session(args: argparse.Namespace):
+    """The session for the chosen profile, or an exit code after saying what is wrong."""
+    loaded = load_profile(args)
+    if isinstance(loaded, int):
+        return loaded
+    from m2m_tui.session import Session
+
+    config, profile, state_dir = loaded
+    return Session(config, state_dir, profile)
 
 
 def read_token(value: str | None) -> str | None:
@@ -63,13 +67,6 @@ def read_token(value: str | None) -> str | None:
 
 def is_terminal() -> bool:
     return sys.stdout.isatty()
-
-
-def console():
-    """A rich console for people; rich itself honours NO_COLOR."""
-    from rich.console import Console
-
-    return Console()
 
 
 def print_json(value: object) -> None:
@@ -93,7 +90,3 @@ def quiet_flag(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="print nothing but the result",
     )
-
-
-def no_color() -> bool:
-    return bool(os.environ.get("NO_COLOR"))

@@ -8,6 +8,8 @@ import sys
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
+from m2m_tui.commands.common import fail
+
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
     from m2m_tui.diagnosis import Diagnosis
     from m2m_tui.session import Session
@@ -51,10 +53,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
     import asyncio
 
     if not session.profile.api_base_url:
-        print(
-            f"m2m-tui: error: profile {session.profile.name} has no api_base_url", file=sys.stderr
-        )
-        return EXIT_ERROR
+        return fail(f"profile {session.profile.name} has no api_base_url", EXIT_ERROR)
     raw = args.token
     if raw == "-":
         raw = sys.stdin.read().strip()
@@ -65,9 +64,7 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
     if raw is None:
         outcome = await session.get_token()
         if not outcome.ok:
-            print(
-                f"m2m-tui: error: no token: {outcome.error}: {outcome.description}", file=sys.stderr
-            )
+            fail(f"no token: {outcome.error}: {outcome.description}", EXIT_ERROR)
             if outcome.hint:
                 print(f"hint: {outcome.hint}", file=sys.stderr)
             return EXIT_ERROR
@@ -84,8 +81,7 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
     )
     diagnosis, result = await session.diagnose(raw, endpoint, params)
     if result.status is None:
-        print(f"m2m-tui: error: {result.error}", file=sys.stderr)
-        return EXIT_ERROR
+        return fail(result.error or "the call failed", EXIT_ERROR)
     if args.json:
         print(json.dumps(diagnosis.to_json(), indent=2))
     else:

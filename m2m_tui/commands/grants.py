@@ -7,11 +7,11 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_NETWORK, EXIT_OK, fail
+
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
     from m2m_tui.management import ManagementClient
     from m2m_tui.session import Session
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
 
 
 def add_parsers(commands) -> None:
@@ -69,8 +69,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
     try:
         return asyncio.run(_run(args, session))
     except ManagementError as exc:
-        print(f"m2m-tui: error: the Management API refused: {exc.message}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(f"the Management API refused: {exc.message}", EXIT_FAILED)
 
 
 async def _run(args: argparse.Namespace, session: Session) -> int:
@@ -82,19 +81,14 @@ async def _run(args: argparse.Namespace, session: Session) -> int:
         try:
             mgmt = await session.management(client)
         except ManagementUnavailable as exc:
-            return _fail(str(exc), EXIT_NETWORK if exc.network else EXIT_FAILED)
+            return fail(str(exc), EXIT_NETWORK if exc.network else EXIT_FAILED)
         mgmt.on_wait = lambda s: print(f"rate limited: waiting {s:g} s", file=sys.stderr)
         try:
             if args.command == "keys":
                 return await _keys(args, mgmt)
             return await _grants(args, mgmt)
         except httpx.HTTPError as exc:
-            return _fail(f"cannot reach the Management API: {exc}", EXIT_NETWORK)
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"m2m-tui: error: {message}", file=sys.stderr)
-    return code
+            return fail(f"cannot reach the Management API: {exc}", EXIT_NETWORK)
 
 
 async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
@@ -110,17 +104,17 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
         return EXIT_OK
     clients = {c["client_id"] for c in await mgmt.clients()}
     if args.client not in clients:
-        return _fail(
+        return fail(
             f"unknown client {args.client!r} (known: {', '.join(sorted(clients))})", EXIT_FAILED
         )
     apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
     if args.audience not in apis:
-        return _fail(f"unknown audience {args.audience!r} (known: {', '.join(apis)})", EXIT_FAILED)
+        return fail(f"unknown audience {args.audience!r} (known: {', '.join(apis)})", EXIT_FAILED)
     if args.action in ("set", "add", "remove"):
         offered = {s["value"] for s in apis[args.audience]["scopes"]}
         unknown = [s for s in args.scopes if s not in offered]
         if unknown:
-            return _fail(
+            return fail(
                 f"unknown scope(s) on {args.audience}: {', '.join(unknown)} "
                 f"(offered: {', '.join(sorted(offered))})",
                 EXIT_FAILED,
@@ -128,7 +122,7 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
     grant = await mgmt.grant(args.client, args.audience)
     if args.action == "revoke":
         if grant is None:
-            return _fail(f"{args.client} has no grant on {args.audience}", EXIT_FAILED)
+            return fail(f"{args.client} has no grant on {args.audience}", EXIT_FAILED)
         await mgmt.delete_grant(grant["id"])
         print(f"revoked {grant['id']}: {args.client} may no longer get tokens for {args.audience}")
         return EXIT_OK
@@ -167,7 +161,7 @@ async def _keys(args: argparse.Namespace, mgmt: ManagementClient) -> int:
         return EXIT_OK
     keys = {k["kid"] for k in await mgmt.signing_keys()}
     if args.kid not in keys:
-        return _fail(f"unknown signing key {args.kid!r}", EXIT_FAILED)
+        return fail(f"unknown signing key {args.kid!r}", EXIT_FAILED)
     await mgmt.revoke_key(args.kid)
     print(
         f"revoked {args.kid}: tokens it signed are no longer accepted once APIs refresh their JWKS"

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, print_json
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, fail, load_config_arg, print_json
 
 TEMPLATES = {
     "auth0": '''# Auth0: the API is named by `audience` (its identifier).
@@ -91,16 +91,6 @@ def add_parsers(commands) -> None:
     sample.add_argument("--output", metavar="PATH", help="default: the config file")
 
 
-def _load(args):
-    from m2m_tui.config import ConfigError, load_config, resolve_config_path
-
-    try:
-        return load_config(resolve_config_path(args.config))
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
-        return None
-
-
 def masked(profile) -> dict:
     from dataclasses import asdict
 
@@ -111,9 +101,9 @@ def masked(profile) -> dict:
 
 
 def run_profiles(args: argparse.Namespace) -> int:
-    config = _load(args)
-    if config is None:
-        return EXIT_USAGE
+    config = load_config_arg(args)
+    if isinstance(config, int):
+        return config
     if args.action == "list":
         rows = [masked(p) for p in config.profiles.values()]
         if args.json:

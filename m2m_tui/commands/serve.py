@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, load_config_arg
 
 EXAMPLES = """\
 examples:
@@ -42,7 +42,6 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from m2m_tui.config import ConfigError, load_config, resolve_config_path
     from m2m_tui.paths import resolve_state_dir
 
     if args.issuer and args.only != "api":
@@ -50,10 +49,9 @@ def run(args: argparse.Namespace) -> int:
             "--issuer only applies with --only api (the bundled API trusts its own authority)",
             EXIT_USAGE,
         )
-    try:
-        config = load_config(resolve_config_path(args.config))
-    except ConfigError as exc:
-        return fail(str(exc), EXIT_USAGE)
+    config = load_config_arg(args)
+    if isinstance(config, int):
+        return config
     issuer = args.issuer
     if issuer and not issuer.startswith(("https://", "http://")):
         issuer = f"https://{issuer}/"  # an Auth0 domain is enough
