@@ -41,7 +41,6 @@ class ServeOptions:
     tls: bool = False
     issuer: str | None = None  # the API's issuer, when not the bundled authority
     audience: str | None = None
-    debug: bool = False
 
 
 def is_loopback(host: str) -> bool:

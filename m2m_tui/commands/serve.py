@@ -74,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
         tls=args.tls,
         issuer=issuer,
         audience=args.audience,
-        debug=args.debug,
     )
     configure_logging(args.debug)
     try:
