@@ -24,7 +24,7 @@ exit status: 0 success, 1 rejected or failed, 2 usage, 3 network or server error
 """
 
 
-def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
+def _common(parser: argparse.ArgumentParser, top: bool = False, network: bool = True) -> None:
     # A subcommand's copy must not reset what was given before the subcommand.
     default = None if top else argparse.SUPPRESS
     parser.add_argument(
@@ -39,6 +39,28 @@ def _common(parser: argparse.ArgumentParser, top: bool = False) -> None:
         default=default,
         help="keys, tenant database, token cache (default: $M2M_TUI_STATE_DIR, else per-user)",
     )
+    if not network:
+        return
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        default=default,
+        help="give up on any one request after this long (default: the profile's, else 10)",
+    )
+
+
+OFFLINE = {"serve", "decode", "profiles", "config", "import-sample"}  # no --timeout there
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in (0, 600]")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (token, decode, call, diagnose, grants, profiles, serve):
         adder = getattr(module, "add_parsers", None) or module.add_parser
         adder(commands)
-    for sub in commands.choices.values():
-        _common(sub)
+    for name, sub in commands.choices.items():
+        _common(sub, network=name not in OFFLINE)
     return parser
 
 

@@ -112,6 +112,7 @@ class Profile:
     scope: str | None = None
     provider: str = "auth0"
     api_base_url: str | None = None
+    timeout: float = 10.0  # seconds for any one request (token, discovery, JWKS, API)
 
 
 @dataclass(frozen=True)
@@ -201,12 +202,16 @@ class _Reader:
         if unknown:
             raise self.fail(where, f"unknown key(s): {', '.join(unknown)}")
         values: dict[str, Any] = {"name": name}
+        kinds: dict[str, Any] = {"client_secret_prompt": bool, "timeout": (int, float)}
         for key in known:
-            kind = bool if key == "client_secret_prompt" else str
+            kind = kinds.get(key, str)
             default = Profile.__dataclass_fields__[key].default
             values[key] = self.opt(body, key, kind, where, None if default is MISSING else default)
         if not values["issuer"]:
             raise self.fail(where, "issuer is required")
+        if not 0 < values["timeout"] <= 600:
+            raise self.fail(where, "timeout must be a number of seconds, above 0 and at most 600")
+        values["timeout"] = float(values["timeout"])
         if not values["client_id"]:
             raise self.fail(where, "client_id is required")
         providers = ("auth0", "generic", "okta", "keycloak", "entra")

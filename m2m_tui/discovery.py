@@ -7,15 +7,54 @@ import httpx
 PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 
 
-async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str | None:
-    """The URL in `field` (`token_endpoint`, `jwks_uri`) of the issuer's metadata, or None."""
+class DiscoveryFailed(ValueError):
+    """No metadata document named the field; the message says what each place answered."""
+
+
+async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
+    """The URL in `field` (`token_endpoint`, `jwks_uri`) of the issuer's metadata."""
+    from m2m_tui.exchange import describe_transport_error
+
     base = issuer.rstrip("/")
+    problems = []
     for path in PATHS:
+        url = base + path
         try:
-            response = await client.get(base + path)
-            value = response.json().get(field) if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, AttributeError):
+            response = await client.get(url)
+        except httpx.HTTPError as exc:
+            problems.append(describe_transport_error(exc, url, _timeout(client))[1])
+            if isinstance(exc, httpx.TimeoutException | httpx.ConnectError):
+                break  # the next path is on the same server: it would only fail again
             continue
+        value = _field(response, field)
         if isinstance(value, str) and value.startswith(("https://", "http://")):
             return value
-    return None
+        problems.append(f"{path}: {_why_not(response, field)}")
+    raise DiscoveryFailed(f"no {field} found by discovery at {issuer} ({'; '.join(problems)})")
+
+
+def _field(response: httpx.Response, field: str) -> object:
+    if response.status_code != 200:
+        return None
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    return document.get(field) if isinstance(document, dict) else None
+
+
+def _why_not(response: httpx.Response, field: str) -> str:
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    try:
+        document = response.json()
+    except ValueError:
+        return f"{kind}, not JSON"
+    if not isinstance(document, dict):
+        return "not a JSON object"
+    return f"no {field} in it"
+
+
+def _timeout(client: httpx.AsyncClient) -> float:
+    return client.timeout.read or 0.0

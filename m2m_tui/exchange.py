@@ -61,3 +61,31 @@ def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[
     if isinstance(exc, httpx.HTTPError):
         return "network", f"{type(exc).__name__} talking to {url}: {exc}"
     return "network", f"{type(exc).__name__}: {exc}"
+
+
+def describe_odd_answer(exchange: Exchange) -> str | None:
+    """A sentence when an answer is not what an API should send, else None.
+
+    Said next to the raw answer so a fault of the server is never mistaken
+    for a problem with the token.
+    """
+    status = exchange.status
+    if status is None:
+        return None
+    headers = {k.lower(): v for k, v in exchange.response_headers.items()}
+    if 300 <= status < 400:
+        target = headers.get("location", "?")
+        return (
+            f"the API redirects (HTTP {status}) to {target}; m2m-tui does not follow "
+            "redirects with a bearer token: set api_base_url to the final address"
+        )
+    if status >= 500:
+        return f"the API failed (HTTP {status}): a fault on the server, not in the token"
+    if not exchange.response_text.strip():
+        return None
+    kind = headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    if kind != "application/json" and not kind.endswith("+json"):
+        return f"the API answered {kind}, not JSON"
+    if exchange.json() is None:
+        return "the API's JSON is malformed or cut short"
+    return None

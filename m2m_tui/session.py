@@ -60,10 +60,18 @@ class Session:
     offered_scopes: list[str] = field(default_factory=list)
     prompted_secret: str | None = None
     client_names: dict[str, str | None] = field(default_factory=dict)
-    timeout: float = 10.0
+    timeout_override: float | None = None  # --timeout, else the profile's
 
     def __post_init__(self) -> None:
         self.cache = TokenCache(self.state_dir)
+
+    @property
+    def timeout(self) -> float:
+        return self.timeout_override or self.profile.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self.timeout_override = seconds
 
     @classmethod
     def open(cls, config: Config, state_dir: Path, profile_name: str | None = None) -> Session:

@@ -22,17 +22,23 @@ class SignatureCheck:
 async def fetch_jwks(issuer: str, client: httpx.AsyncClient) -> dict:
     """The issuer's JWKS via RFC 8414 / OpenID discovery. Raises ValueError with a reason."""
     from m2m_tui.discovery import discover
+    from m2m_tui.exchange import describe_transport_error
 
     jwks_uri = await discover(issuer, client, "jwks_uri")
-    if not isinstance(jwks_uri, str):
-        raise ValueError(f"no discovery document with a jwks_uri at {issuer}")
     try:
         response = await client.get(jwks_uri)
+    except httpx.HTTPError as exc:
+        reason = describe_transport_error(exc, jwks_uri, client.timeout.read or 0.0)[1]
+        raise ValueError(f"cannot read the JWKS: {reason}") from None
+    if response.status_code != 200:
+        raise ValueError(f"cannot read the JWKS at {jwks_uri}: HTTP {response.status_code}")
+    try:
         document = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise ValueError(f"cannot read the JWKS at {jwks_uri}: {exc}") from None
+    except ValueError:
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        raise ValueError(f"{jwks_uri} answered {kind} that is not JSON, not a JWKS") from None
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-        raise ValueError(f"{jwks_uri} is not a JWKS")
+        raise ValueError(f"{jwks_uri} is not a JWKS (no keys list)")
     return document
 
 

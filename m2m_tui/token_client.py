@@ -91,13 +91,10 @@ async def resolve_token_endpoint(profile: Profile, client: httpx.AsyncClient) ->
         return profile.issuer + "oauth/token"
     from m2m_tui.discovery import discover
 
-    endpoint = await discover(profile.issuer, client, "token_endpoint")
-    if endpoint:
-        return endpoint
-    raise ValueError(
-        f"no token_endpoint found by discovery at {profile.issuer}; "
-        "set token_endpoint in the profile"
-    )
+    try:
+        return await discover(profile.issuer, client, "token_endpoint")
+    except ValueError as exc:
+        raise ValueError(f"{exc}; set token_endpoint in the profile") from None
 
 
 def client_assertion(profile: Profile, token_url: str) -> str:
@@ -180,7 +177,8 @@ async def request_token(
         hint = {
             "network": "Is the authorization server running? (`m2m-tui serve` for the local one)",
             "timeout": "The server is slow or stuck; try again, or check its health.",
-            "tls": "Trust the server's CA (for `serve --tls`: <state-dir>/tls/ca.pem).",
+            "tls": "Trust the server's CA with SSL_CERT_FILE=/path/to/ca.pem "
+            "(for `serve --tls`: <state-dir>/tls/ca.pem).",
         }.get(kind)
         return TokenOutcome(exchange, error=kind, description=text, hint=hint)
     finally:

@@ -145,12 +145,13 @@ def shared_stack(tmp_path_factory) -> Iterator[Stack]:
     running.thread.stop()
 
 
-def serve_app(app, date_header: bool = True) -> tuple[str, ServerThread]:
+def serve_app(app, date_header: bool = True, tls=None) -> tuple[str, ServerThread]:
     """Any ASGI app on a free loopback port; returns its base URL and its thread."""
     sock = bind("127.0.0.1", 0)
-    server = uvicorn_server(app, sock, None, date_header=date_header)
+    server = uvicorn_server(app, sock, tls, date_header=date_header)
     thread = ServerThread(Prepared([server], [])).start()
-    return f"http://127.0.0.1:{sock.getsockname()[1]}/", thread
+    scheme = "https" if tls else "http"
+    return f"{scheme}://127.0.0.1:{sock.getsockname()[1]}/", thread
 
 
 class FakeIssuer:
@@ -222,17 +223,28 @@ def fake_issuer() -> Iterator[FakeIssuer]:
 
 
 class MisbehavingServer:
-    """A token endpoint that goes wrong on purpose, one way per path prefix."""
+    """A server that goes wrong on purpose, one way per path prefix, for any path.
+
+    `/ok/oauth/token` hands out an (opaque) token, so the API cases can be
+    reached with one; `tls_url` serves the same app behind a certificate no
+    client trusts.
+    """
 
     CASES = ("slow", "html", "500", "truncated", "xml", "loop")
 
-    def __init__(self, tls_dir: Path | None = None) -> None:
+    def __init__(self, tls_dir: Path) -> None:
         from starlette.applications import Starlette
         from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
         from starlette.routing import Route
 
-        async def token(request):
+        from api_server.tls import ensure_tls_files
+
+        async def answer(request):
             case = request.path_params["case"]
+            if case == "ok":
+                return JSONResponse(
+                    {"access_token": "opaque-test-token", "token_type": "Bearer", "expires_in": 60}
+                )
             if case == "slow":
                 await asyncio.sleep(5)
                 return JSONResponse({"access_token": "late"})
@@ -246,15 +258,22 @@ class MisbehavingServer:
                 return Response("<token>abc</token>", media_type="application/xml")
             return RedirectResponse(str(request.url), status_code=302)
 
-        app = Starlette(routes=[Route("/{case}/oauth/token", token, methods=["POST"])])
+        app = Starlette(
+            routes=[Route("/{case}/{rest:path}", answer, methods=["GET", "POST", "PUT", "DELETE"])]
+        )
         self.url, self.thread = serve_app(app)
+        self.tls_url, self.tls_thread = serve_app(app, tls=ensure_tls_files(tls_dir))
+
+    def stop(self) -> None:
+        self.thread.stop()
+        self.tls_thread.stop()
 
 
 @pytest.fixture(scope="session")
-def misbehaving() -> Iterator[MisbehavingServer]:
-    server = MisbehavingServer()
+def misbehaving(tmp_path_factory) -> Iterator[MisbehavingServer]:
+    server = MisbehavingServer(tmp_path_factory.mktemp("untrusted-tls"))
     yield server
-    server.thread.stop()
+    server.stop()
 
 
 def b64(data: bytes | dict) -> str:

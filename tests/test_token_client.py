@@ -50,14 +50,18 @@ async def test_server_down():
     assert "Is the authorization server running?" in outcome.hint
 
 
-async def test_untrusted_tls_certificate(tmp_path):
+async def test_untrusted_tls_certificate_then_trusted_as_the_hint_says(tmp_path, monkeypatch):
     from tests.conftest import start_stack
 
     stack = start_stack(tmp_path / "tls", tls=True)
+    secret = "giftdeliveries-local-secret"
     try:
-        outcome = await request_token(TokenRequest.for_profile(profile(stack.issuer), "x"))
+        outcome = await request_token(TokenRequest.for_profile(profile(stack.issuer), secret))
         assert outcome.error == "tls" and "TLS error" in outcome.description
-        assert "ca.pem" in outcome.hint
+        assert "SSL_CERT_FILE" in outcome.hint and "ca.pem" in outcome.hint
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "tls" / "tls" / "ca.pem"))
+        trusted = await request_token(TokenRequest.for_profile(profile(stack.issuer), secret))
+        assert trusted.ok, trusted.description
     finally:
         stack.thread.stop()
 

@@ -27,7 +27,8 @@ def add_parser(commands) -> None:
         epilog="examples:\n  m2m-tui call /api/directions --param destination='Auth0 Office'\n"
         "  m2m-tui call /api/location/geocode --param address=Paris --json\n"
         "  m2m-tui call /api/directions --param destination=Seattle --print curl\n\n"
-        "exit status: 0 for 2xx, 1 for a refusal (4xx), 3 for network or 5xx",
+        "exit status: 0 for 2xx, 1 for a refusal (4xx), 3 for a network error, a 5xx,\n"
+        "a redirect, or an answer that is not JSON",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     profile_flag(parser)
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> int:
     from m2m_tui.api_client import ApiCall, ApiEndpoint, send
+    from m2m_tui.exchange import describe_odd_answer
 
     path = args.path if args.path.startswith("/") else "/" + args.path
     call = ApiCall(session.profile.api_base_url, ApiEndpoint(args.method, path, None, ""), params)
@@ -112,6 +114,9 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
             if challenge:
                 print(f"WWW-Authenticate: {challenge}", file=sys.stderr)
         print(exchange.response_text)
+    if odd := describe_odd_answer(exchange):
+        print(f"m2m-tui: warning: {odd}", file=sys.stderr)
+        return EXIT_NETWORK  # a redirect, a 5xx or not JSON: the server's fault
     status = exchange.status
     return EXIT_OK if status < 400 else EXIT_FAILED if status < 500 else EXIT_NETWORK
 

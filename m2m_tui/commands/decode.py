@@ -127,7 +127,8 @@ async def _verify(args: argparse.Namespace, raw: str) -> int:
             f"note: trusting the token's own issuer {issuer} (pass --issuer to pin it)",
             file=sys.stderr,
         )
-    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as client:
+    timeout = getattr(args, "timeout", None) or 10.0
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
         try:
             jwks = await fetch_jwks(issuer, client)
         except ValueError as exc:

@@ -27,6 +27,7 @@ from textual.widgets import (
 
 from m2m_tui import render
 from m2m_tui.api_client import ApiCall, ApiEndpoint, predict
+from m2m_tui.exchange import describe_odd_answer
 from m2m_tui.jwt_inspect import decode, explain, explain_header, scopes_against
 from m2m_tui.local_server import (
     LocalServer,
@@ -377,6 +378,8 @@ class M2MApp(App):
         parts = []
         if result.error:
             parts.append(Text(f"✗ {result.error}", style="bold red"))
+        elif odd := describe_odd_answer(result.exchange):
+            parts.append(Text(f"⚠ {odd}", style="bold yellow"))
         parts.append(render.exchange_view(result.exchange))
         self.query_one("#api-response", Static).update(Group(*parts))
         self.add_history_rows()

@@ -1,0 +1,89 @@
+"""The app against a server that misbehaves on purpose: a clear line, never a traceback.
+
+Token requests, API calls and the inspector's signature check each meet every
+case of the misbehaving server, and a certificate nobody trusts.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from textual.widgets import Input
+
+from m2m_tui.tui.app import M2MApp
+from tests.conftest import MisbehavingServer, b64
+from tests.tui.conftest import make_session, text_of
+
+CASES = (*MisbehavingServer.CASES, "tls")
+
+CALL_SAYS = {
+    "slow": "✗ ",
+    "html": "⚠ the API failed (HTTP 502)",
+    "500": "⚠ the API failed (HTTP 500)",
+    "truncated": "⚠ the API's JSON is malformed or cut short",
+    "xml": "⚠ the API answered application/xml, not JSON",
+    "loop": "⚠ the API redirects (HTTP 302)",
+    "tls": "✗ TLS error",
+}
+
+
+def base(misbehaving, case: str) -> str:
+    return f"{misbehaving.tls_url}ok/" if case == "tls" else f"{misbehaving.url}{case}/"
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_token_request(tmp_path, misbehaving, case):
+    bad = make_session(tmp_path, base(misbehaving, case), None)
+    bad.timeout = 1.0
+    app = M2MApp(bad, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        started = time.monotonic()
+        await pilot.press("t")
+        await settle(pilot)
+        assert time.monotonic() - started < 4
+        shown = text_of(app.query_one("#token-view"))
+        assert shown.startswith("✗ ") and "→ " in shown  # an error line and a hint
+        assert "Traceback" not in shown
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_api_call(tmp_path, misbehaving, case):
+    session = make_session(tmp_path, f"{misbehaving.url}ok/", base(misbehaving, case))
+    session.timeout = 1.0
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # endpoints: openapi.json fails, the built-in table stands in
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        shown = text_of(app.query_one("#api-response"))
+        assert shown.startswith(CALL_SAYS[case]), shown
+        assert "Traceback" not in shown and "opaque-test-token" not in shown
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_inspector_signature_check(tmp_path, misbehaving, case):
+    issuer = base(misbehaving, case)
+    session = make_session(tmp_path, issuer, None)
+    session.timeout = 1.0
+    token = ".".join(
+        [b64({"alg": "RS256", "kid": "k"}), b64({"iss": issuer, "exp": 4102444800}), "c2ln"]
+    )
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        box = app.query_one("#paste", Input)
+        box.focus()
+        box.value = token
+        await pilot.press("enter")
+        await pilot.pause()  # the submission reaches the app, which starts the worker
+        await settle(pilot)
+        shown = text_of(app.query_one("#inspection"))
+        assert "signature: not checked (no jwks_uri found by discovery" in shown
+        assert "Traceback" not in shown
