@@ -46,6 +46,26 @@ class Exchange:
             return None
 
 
+def mask_token_in(text: str) -> str:
+    """A token response's body with the token cut to its first 12 characters (the
+    header, which says nothing secret): enough to tell tokens apart, useless to replay."""
+    import json
+
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(body, dict):
+        return text
+    found = False
+    for name in ("access_token", "refresh_token", "id_token"):
+        token = body.get(name)
+        if isinstance(token, str):
+            body[name] = token[:12] + "…" + MASK if len(token) > 12 else MASK
+            found = True
+    return json.dumps(body) if found else text
+
+
 def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[str, str]:
     """(error kind, a sentence for the user) for anything httpx raises."""
     if isinstance(exc, httpx.TimeoutException):

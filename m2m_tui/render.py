@@ -9,7 +9,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from m2m_tui.exchange import MASK, Exchange
+from m2m_tui.exchange import Exchange, mask_token_in
 from m2m_tui.jwt_inspect import ClaimRow, DecodedToken, ScopeRow, relative, seconds_left
 from m2m_tui.signature import SignatureCheck
 
@@ -63,19 +63,6 @@ def exchange_view(exchange: Exchange, title: str = "") -> RenderableType:
         parts.append(Text(f"  {name}: {value}", style=style))
     parts.append(body_block(mask_token_in(exchange.response_text)))
     return Group(*parts)
-
-
-def mask_token_in(text: str) -> str:
-    """A token response shown on screen carries the token masked; the inspector shows it."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(body, dict) and isinstance(body.get("access_token"), str):
-        token = body["access_token"]
-        body["access_token"] = token[:12] + "…" + MASK if len(token) > 12 else MASK
-        return json.dumps(body)
-    return text
 
 
 def claims_table(rows: list[ClaimRow], title: str) -> Table:

@@ -69,6 +69,7 @@ class M2MApp(App):
         Binding("f", "apply_fix", "Apply fix", show=False),
         Binding("m", "mark", "Mark token", show=False),
         Binding("x", "diff_marked", "Diff with marked", show=False),
+        Binding("e", "export_history", "Export history", show=False),
         Binding("p", "profile", "Profile"),
         Binding("g", "grants", "Grants"),
         Binding("y", "copy_token", "Copy token", show=False),
@@ -102,7 +103,12 @@ class M2MApp(App):
                 with VerticalScroll(id="token-scroll"):
                     yield Static(id="token-view")
             with TabPane("Inspector", id="inspector"):
-                yield Input(placeholder="Paste any token here and press Enter", id="paste")
+                # Shown as dots: a pasted token must not end up in a screenshot.
+                yield Input(
+                    placeholder="Paste any token here and press Enter (shown masked)",
+                    password=True,
+                    id="paste",
+                )
                 with VerticalScroll(id="inspection-scroll"):
                     yield Static(id="expiry")
                     yield Static(id="inspection")
@@ -533,6 +539,21 @@ class M2MApp(App):
             return
         title = Text(f"Token diff: row {self.marked + 1} → row {found[0] + 1}", style="bold")
         self.query_one("#history-detail", Static).update(Group(title, render.token_diff_view(diff)))
+
+    def action_export_history(self) -> None:
+        from m2m_tui.history_export import export_history
+
+        if not self.session.history:
+            self.notify("Nothing to export yet: history is empty.", severity="warning")
+            return
+        try:
+            path = export_history(self.session.history, self.session.state_dir)
+        except OSError as exc:
+            self.notify(f"Cannot export the history: {exc}", severity="error")
+            return
+        self.notify(
+            f"Exported {len(self.session.history)} entries to {path} (secrets and tokens masked)."
+        )
 
     # --- profiles, copies, help -------------------------------------------------
     FOCUS_IN = {

@@ -26,6 +26,7 @@ HELP = """\
 | `l` | tamper lab: broken variants of the token, sent and diagnosed |
 | `f` | in Why?, apply the missing-scope fix |
 | `m`, `x` | in History: mark a token, then diff another against it |
+| `e` | export the history to a JSON file, secrets and tokens masked |
 | `y` | copy the token to the clipboard |
 | `u` / `U` | copy the selected call as curl (token masked / revealed) |
 | `F1`, `?` | this help |
