@@ -66,30 +66,92 @@ class Tenant:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._reads: dict[tuple, object] = {}
+        self._lock = _take_writer_lock(path)
         try:
             touch_private_file(path)
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA busy_timeout = 2000")
+            self._configure()
             mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            self.db.execute("PRAGMA synchronous = NORMAL")
+            # FULL: an edit the Management API acknowledged survives even an OS crash.
+            # Edits are rare and the token endpoint only reads, so the fsync is cheap.
+            self.db.execute("PRAGMA synchronous = FULL")
             self.db.executescript(SCHEMA)
             check = self.db.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.DatabaseError as exc:
+            self._lock.close()
             raise StoreError(_describe(path, exc)) from None
         except OSError as exc:
+            self._lock.close()
             raise StoreError(f"cannot open the tenant database {path}: {exc}") from None
-        if check != "ok":
-            raise StoreError(f"the tenant database {path} is corrupt ({check})")
-        if mode != "wal":
+        if check != "ok" or mode != "wal":
+            self.close()
+            if check != "ok":
+                raise StoreError(f"the tenant database {path} is corrupt ({check})")
             raise StoreError(f"the tenant database {path} could not switch to WAL mode")
         for suffix in ("-wal", "-shm"):
             sidecar = path.with_name(path.name + suffix)
             if sidecar.exists():
                 sidecar.chmod(0o600)
 
+    def _configure(self) -> None:
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA busy_timeout = 2000")
+
+    @classmethod
+    def read_only(cls, path: Path) -> Tenant:
+        """A reader that needs no lock, so a backup can be taken while `serve` runs."""
+        if not path.exists():
+            raise StoreError(f"no tenant database at {path}: nothing to export")
+        tenant = cls.__new__(cls)
+        tenant.path = path
+        tenant._reads = {}
+        tenant._lock = None
+        try:
+            tenant.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            tenant._configure()
+            tenant.db.execute("SELECT count(*) FROM clients").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_describe(path, exc)) from None
+        return tenant
+
     def close(self) -> None:
         self.db.close()
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+
+    # --- backup and restore ---------------------------------------------------
+    TABLES = ("meta", "resource_servers", "clients", "client_grants", "signing_keys")
+
+    def dump(self) -> dict[str, list[dict]]:
+        """Every row of every kept table (not the short-lived assertion ids)."""
+        return {
+            table: [dict(r) for r in self.db.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+            for table in self.TABLES
+        }
+
+    def restore(self, rows: dict[str, list[dict]]) -> None:
+        """Replace the tables present in `rows`, all in one transaction: a restore that
+        fails half-way (a bad row, a full disk) leaves the tenant as it was."""
+        columns = {
+            table: {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            for table in self.TABLES
+        }
+        for table, records in rows.items():
+            for row in records:
+                # Column names go into the SQL text: only the schema's own may pass.
+                unknown = set(row) - columns.get(table, set())
+                if unknown:
+                    raise ValueError(f"{table}: unknown column(s) {', '.join(sorted(unknown))}")
+        with self.transaction() as db:
+            for table in self.TABLES:
+                if table not in rows:
+                    continue
+                db.execute(f"DELETE FROM {table}")
+                for row in rows[table]:
+                    names = ", ".join(row)
+                    marks = ", ".join("?" for _ in row)
+                    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+                    db.execute(sql, list(row.values()))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -349,6 +411,39 @@ class Tenant:
             except sqlite3.IntegrityError:
                 return False
         return True
+
+
+def _take_writer_lock(path: Path):
+    """An exclusive lock beside the database, held while this Tenant is open.
+
+    The token endpoint keeps look-ups in memory until its own next change, which
+    is only right while it is the tenant's one writer: a second `serve` on the same
+    state directory would make both serve stale grants, so it is refused instead.
+    """
+    import fcntl
+    import os
+
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the Tenant's lifetime
+        os.chmod(lock_path, 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot open {lock_path}: {exc}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreError(
+            f"the tenant database {path} is locked: {holder} is serving it. "
+            "Stop that server, or pass another --state-dir."
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"m2m-tui serve (pid {os.getpid()})")
+    handle.flush()
+    return handle
 
 
 def _describe(path: Path, exc: sqlite3.DatabaseError) -> str:

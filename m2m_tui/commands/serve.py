@@ -13,6 +13,10 @@ examples:
   m2m-tui serve --tls                the same over HTTPS, with a local CA
   m2m-tui serve --only api --issuer https://TENANT.auth0.com/
                                      the API alone, trusting a real Auth0 tenant
+  m2m-tui serve --export tenant.json back up APIs, clients and grants (no secrets)
+  PASS=... m2m-tui serve --export tenant.json --passphrase-env PASS
+                                     ... and the signing keys, encrypted with $PASS
+  m2m-tui serve --import tenant.json replace the local tenant with a backup
 """
 
 
@@ -39,10 +43,33 @@ def add_parser(commands) -> None:
     serve.add_argument("--issuer", metavar="URL", help="the API's token issuer (with --only api)")
     serve.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
     serve.add_argument("--debug", action="store_true", help="log callers' sub and scope")
+    backup = serve.add_mutually_exclusive_group()
+    backup.add_argument(
+        "--export",
+        metavar="FILE",
+        help="write the local tenant to FILE (0600) and exit; works while serving",
+    )
+    backup.add_argument(
+        "--import",
+        dest="import_from",
+        metavar="FILE",
+        help="replace the local tenant with FILE and exit (the old one is kept beside it)",
+    )
+    serve.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="with --export/--import: the environment variable holding the passphrase "
+        "that encrypts the signing keys (without it, keys are left out)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from m2m_tui.paths import resolve_state_dir
+
+    if args.export or args.import_from:
+        return backup(args, resolve_state_dir(args.state_dir))
+    if args.passphrase_env:
+        return fail("--passphrase-env goes with --export or --import", EXIT_USAGE)
 
     if args.issuer and args.only != "api":
         return fail(
@@ -93,3 +120,50 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return EXIT_OK
+
+
+def backup(args: argparse.Namespace, state_dir) -> int:
+    import os
+    from pathlib import Path
+
+    from api_server.authority.backup import BackupError, export_tenant, import_tenant
+    from api_server.authority.store import StoreError
+
+    passphrase = None
+    if args.passphrase_env:
+        value = os.environ.get(args.passphrase_env)
+        if not value:
+            return fail(f"--passphrase-env: ${args.passphrase_env} is not set", EXIT_USAGE)
+        passphrase = value.encode()
+    db = state_dir / "tenant.db"
+    try:
+        if args.export:
+            counts = export_tenant(db, Path(args.export), passphrase)
+            print(f"Exported {_counted(counts)} from {db} to {args.export}")
+            if passphrase is None:
+                print("Signing keys left out (no --passphrase-env); client secrets are hashes.")
+        else:
+            from m2m_tui.paths import ensure_private_dir
+
+            ensure_private_dir(state_dir)
+            counts, kept = import_tenant(db, Path(args.import_from), passphrase)
+            print(f"Imported {_counted(counts)} from {args.import_from} into {db}")
+            if kept:
+                print(f"The tenant it replaced is kept at {kept}")
+            if "signing_keys" not in counts:
+                print("The backup has no signing keys: this state keeps (or makes) its own.")
+    except (BackupError, StoreError) as exc:
+        return fail(str(exc), EXIT_FAILED)
+    except OSError as exc:
+        return fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_FAILED)
+    return EXIT_OK
+
+
+def _counted(counts: dict[str, int]) -> str:
+    names = {
+        "resource_servers": "APIs",
+        "clients": "clients",
+        "client_grants": "grants",
+        "signing_keys": "signing keys",
+    }
+    return ", ".join(f"{counts[t]} {n}" for t, n in names.items() if t in counts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -66,6 +67,13 @@ def endpoint(scope: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
                 return await handler(request, authority)
             except ManagementError as exc:
                 return exc.response()
+            except sqlite3.OperationalError as exc:
+                # Busy or out of disk: nothing was changed (the transaction rolled back).
+                response = ManagementError(
+                    503, f"The tenant database is unavailable ({exc}); retry", "database_busy"
+                ).response()
+                response.headers["Retry-After"] = "1"
+                return response
 
         route.__name__ = handler.__name__
         return route
