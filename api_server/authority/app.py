@@ -52,6 +52,12 @@ async def discovery(request: Request) -> Response:
     return JSONResponse(discovery_document(request.app.state.authority))
 
 
+async def openapi(request: Request) -> Response:
+    from .openapi import authority_openapi
+
+    return JSONResponse(authority_openapi(request.app.state.authority.issuer))
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -75,6 +81,7 @@ def create_authority_app(authority: Authority) -> Starlette:
         Route("/.well-known/openid-configuration", discovery),
         Route("/.well-known/oauth-authorization-server", discovery),
         Route("/health", health),
+        Route("/openapi.json", openapi),
         Route(f"{v2}/resource-servers", resource_servers.list_resource_servers),
         Route(f"{v2}/resource-servers", resource_servers.create_resource_server, methods=["POST"]),
         Route(f"{v2}/resource-servers/{{id}}", resource_servers.get_resource_server),

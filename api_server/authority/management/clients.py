@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from ..authority import Authority
 from ..models import Client, Credential
 from ..store import hash_secret, new_id, new_secret
-from .endpoint import endpoint, field, json_body, only, paginate
+from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found
 
 AUTH_METHODS = ("client_secret_post", "client_secret_basic", "private_key_jwt")
@@ -50,6 +50,10 @@ def _credentials(data: dict) -> list[Credential] | None:
 
 
 def _apply(client: Client, data: dict) -> None:
+    # Accepted so Auth0 payloads work as they are, but typed like Auth0 types them:
+    # every client here is a non-interactive client_credentials one regardless.
+    field(data, "app_type", str)
+    string_list(data, "grant_types")
     for name in ("name", "description"):
         value = field(data, name, str)
         if value is not None:

@@ -119,7 +119,10 @@ def only(data: dict, allowed: set[str]) -> None:
 
 
 def query_flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "false").lower() == "true"
+    value = request.query_params.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise bad_request(f"{name} must be true or false")
+    return value == "true"
 
 
 def paginate(request: Request, items: list[dict], key: str) -> Any:
