@@ -80,6 +80,7 @@ class ApiSettings:
     jwks_cache_seconds: float = 600.0
     jwks_cooldown_seconds: float = 30.0
     fetch_timeout: float = 5.0
+    jwks_uri: str | None = None  # None: found by discovery at the issuer
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ class _Reader:
                     self.opt(api, "jwks_cooldown_seconds", number, "server.api", 30.0)
                 ),
                 fetch_timeout=float(self.opt(api, "fetch_timeout", number, "server.api", 5.0)),
+                jwks_uri=self.opt(api, "jwks_uri", str, "server.api"),
             ),
             resource_servers=tuple(
                 self.resource_server(rs) for rs in self.items(data, "resource_servers", w)

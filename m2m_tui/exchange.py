@@ -76,6 +76,10 @@ def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[
         if isinstance(cause, ssl.SSLError) or "CERTIFICATE" in text.upper() or "SSL" in text:
             return "tls", f"TLS error talking to {url}: {text or 'certificate not trusted'}"
         return "network", f"cannot connect to {url}: {text or 'connection refused'}"
+    if isinstance(exc, httpx.RemoteProtocolError) and "disconnected" in str(exc).lower():
+        return "network", (
+            f"{url} closed the connection without answering (did the server crash or restart?)"
+        )
     if isinstance(exc, httpx.TooManyRedirects):
         return "redirects", f"{url} redirected too many times"
     if isinstance(exc, httpx.HTTPError):

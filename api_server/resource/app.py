@@ -234,6 +234,7 @@ def create_api_app(
         ttl=settings.jwks_cache_seconds,
         cooldown=settings.jwks_cooldown_seconds,
         timeout=settings.fetch_timeout,
+        jwks_uri=settings.jwks_uri,
     )
     routes = [
         *(protected(e, HANDLERS[e.operation_id]) for e in ENDPOINTS),

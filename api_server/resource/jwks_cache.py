@@ -1,6 +1,7 @@
 """The issuer's signing keys, found by discovery and cached as a careful API caches them.
 
-- `jwks_uri` comes from RFC 8414 / OpenID discovery at the issuer, never from a token.
+- `jwks_uri` comes from RFC 8414 / OpenID discovery at the issuer (or the operator's
+  configuration), never from a token.
 - Keys are trusted for `ttl` seconds; after that they are refreshed in the background
   while the old ones keep serving, so no request waits on a routine refresh.
 - An unknown `kid` triggers at most one refetch per `cooldown` (a flood of made-up
@@ -44,6 +45,7 @@ class JwksCache:
         ttl: float = 600.0,
         cooldown: float = 30.0,
         timeout: float = 5.0,
+        jwks_uri: str | None = None,
     ) -> None:
         self.issuer = issuer
         self.client = client
@@ -51,7 +53,7 @@ class JwksCache:
         self.cooldown = cooldown
         self.timeout = timeout
         self.keys: dict[str, Jwk] = {}
-        self.jwks_uri: str | None = None
+        self.jwks_uri = jwks_uri  # given: discovery is skipped
         self.fetched_at = -float("inf")
         self.fresh_for = ttl  # the ttl, shortened by the JWKS response's max-age
         self.attempted_at = -float("inf")
@@ -140,7 +142,11 @@ class JwksCache:
     def _json_of(response: httpx.Response, url: str) -> dict:
         if len(response.content) > MAX_DOCUMENT:
             raise ValueError(f"{url} answered more than {MAX_DOCUMENT} bytes")
-        document = response.json()
+        try:
+            document = response.json()
+        except ValueError:
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            raise ValueError(f"{url} answered {kind} that is not JSON") from None
         if not isinstance(document, dict):
             raise ValueError(f"{url} did not answer a JSON object")
         return document

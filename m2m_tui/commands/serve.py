@@ -42,6 +42,11 @@ def add_parser(commands) -> None:
     )
     serve.add_argument("--issuer", metavar="URL", help="the API's token issuer (with --only api)")
     serve.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
+    serve.add_argument(
+        "--jwks-uri",
+        metavar="URL",
+        help="with --only api: fetch the issuer's keys here instead of by discovery",
+    )
     serve.add_argument("--debug", action="store_true", help="log callers' sub and scope")
     backup = serve.add_mutually_exclusive_group()
     backup.add_argument(
@@ -71,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     if args.passphrase_env:
         return fail("--passphrase-env goes with --export or --import", EXIT_USAGE)
 
+    if args.jwks_uri and args.only != "api":
+        return fail("--jwks-uri only applies with --only api", EXIT_USAGE)
     if args.issuer and args.only != "api":
         return fail(
             "--issuer only applies with --only api (the bundled API trusts its own authority)",
@@ -83,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
     if issuer and not issuer.startswith(("https://", "http://")):
         issuer = f"https://{issuer}/"  # an Auth0 domain is enough
     server = config.server
+    if args.jwks_uri:
+        from dataclasses import replace
+
+        server = replace(server, api=replace(server.api, jwks_uri=args.jwks_uri))
 
     import asyncio
 
