@@ -121,6 +121,42 @@ class _CoalescingHandler(logging.StreamHandler):
         super().__init__(stream)
         self.last_flush = 0.0
         self.immediate = stream.isatty()
+        self._second = -1
+        self._stamp = ""
+        self._pending: list[str] = []
+
+    def write_line(self, name: str, message: str) -> None:
+        """The line `format()` would make ("%H:%M:%S name message"), made cheaply: the
+        time stamp is formatted once a second, and lines are written in batches."""
+        now = time.time()
+        if int(now) != self._second:
+            self._second = int(now)
+            self._stamp = time.strftime("%H:%M:%S", time.localtime(now))
+        with self.lock:
+            if not self._pending and not self.immediate:
+                # A quiet spell must not hold the last lines back: drain them soon.
+                with contextlib.suppress(RuntimeError):
+                    asyncio.get_running_loop().call_later(self.interval, self._timed_drain)
+            self._pending.append(f"{self._stamp} {name} {message}\n")
+            if self.immediate or time.monotonic() - self.last_flush >= self.interval:
+                self.drain()
+
+    def _timed_drain(self) -> None:
+        with self.lock:
+            self.drain()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.lock:
+            self.drain(flush=False)  # keep the order of lines
+        super().emit(record)
+
+    def drain(self, flush: bool = True) -> None:
+        if self._pending:
+            self.stream.write("".join(self._pending))
+            self._pending.clear()
+        if flush:
+            self.last_flush = time.monotonic()
+            logging.StreamHandler.flush(self)
 
     def flush(self) -> None:
         now = time.monotonic()
@@ -136,6 +172,9 @@ def configure_logging(debug: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     root.propagate = False
+    from . import access_log
+
+    access_log.line_writer = handler.write_line
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
 
@@ -229,4 +268,6 @@ async def run(servers: list[_Server], ready: Callable[[], None] = lambda: None) 
         ready()
     await asyncio.gather(*tasks)
     for handler in logging.getLogger("m2m_tui").handlers:
-        logging.StreamHandler.flush(handler)  # the coalesced tail
+        if isinstance(handler, _CoalescingHandler):
+            with handler.lock:
+                handler.drain()  # the coalesced tail

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from m2m_tui.config import ServerSettings
 
 from .keys import CURRENT, REVOKED, SigningKey
@@ -19,6 +21,8 @@ class Authority:
         self.token_endpoint = issuer + "oauth/token"
         self.management_audience = management_audience(issuer)
         self.throttle = Throttle(settings.throttle.max_failures, settings.throttle.window_seconds)
+        # Two: one per core of a small machine. Threads start on first use.
+        self.signer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="token-signer")
         prepare_tenant(tenant, settings, issuer)
         self.reload_keys()
 

@@ -19,8 +19,17 @@ class BearerError(Exception):
         self.error = error
         self.description = description
         self.scope = scope
+        self._response: tuple[str, JSONResponse] | None = None
 
     def response(self, resource_metadata: str) -> JSONResponse:
+        """The refusal, built once: a remembered refusal (a forged token sent again and
+        again) must cost no more than an acceptance. Responses hold no per-request
+        state, so one can answer many requests."""
+        if self._response is None or self._response[0] != resource_metadata:
+            self._response = (resource_metadata, self._build(resource_metadata))
+        return self._response[1]
+
+    def _build(self, resource_metadata: str) -> JSONResponse:
         params = [f'realm="{REALM}"']
         if self.error:
             params.append(f'error="{self.error}"')

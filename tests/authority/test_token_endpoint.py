@@ -195,3 +195,16 @@ def test_basic_credentials_are_form_decoded(stack):
         headers={"Authorization": f"Basic {basic}"},
     )
     assert response.status_code == 200, response.text
+
+
+def test_every_token_has_its_own_id(shared_stack):
+    ids = {
+        jwt.decode(shared_stack.token(), options={"verify_signature": False})["jti"]
+        for _ in range(300)  # more than one 4 KiB draw of randomness
+    }
+    assert len(ids) == 300 and all(len(i) == 22 for i in ids)
+
+
+def test_other_methods_on_the_token_endpoint_are_refused(shared_stack):
+    answer = httpx.get(shared_stack.token_url)
+    assert answer.status_code == 405 and answer.json()["error"] == "invalid_request"
