@@ -27,6 +27,28 @@ def json_block(value: object) -> Syntax:
     )
 
 
+LONG_STRING = 1000  # characters of a JSON string shown in the inspector
+
+
+def shortened(value: object, limit: int = LONG_STRING) -> tuple[object, int]:
+    """`value` with strings over `limit` characters cut, and how many were cut. Drawing
+    kilobytes of one claim costs a terminal frame and tells a reader nothing more."""
+    cut = 0
+
+    def walk(v: object) -> object:
+        nonlocal cut
+        if isinstance(v, str) and len(v) > limit:
+            cut += 1
+            return v[:limit] + f"… ({len(v):,} characters)"
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(value), cut
+
+
 def body_block(text: str) -> RenderableType:
     try:
         return json_block(json.loads(text))
@@ -78,17 +100,25 @@ def claims_table(rows: list[ClaimRow], title: str) -> Table:
     return table
 
 
-def scopes_table(rows: list[ScopeRow]) -> RenderableType:
-    """Scopes as wrapped words rather than a table: a token may carry hundreds."""
-    text = Text()
+def scopes_table(rows: list[ScopeRow], width: int = 100) -> RenderableType:
+    """Scopes in columns rather than a table: a token may carry hundreds. Laid out here,
+    line by line, because wrapping hundreds of styled words was most of the
+    inspector's drawing time."""
+    cells = []
     for row in rows:
         if not row.known:
-            text.append(f"✓ {row.scope}", style="yellow")
+            cells.append((f"✓ {row.scope}", "yellow"))
         elif row.granted:
-            text.append(f"✓ {row.scope}", style="green")
+            cells.append((f"✓ {row.scope}", "green"))
         else:
-            text.append(f"✗ {row.scope}", style="red")
-        text.append("   ")
+            cells.append((f"✗ {row.scope}", "red"))
+    cell = max((len(c) for c, _ in cells), default=0) + 3
+    per_line = max(1, width // cell) if cell else 1
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for i, (label, style) in enumerate(cells):
+        if i and i % per_line == 0:
+            text.append("\n")
+        text.append(label.ljust(cell) if (i + 1) % per_line else label, style=style)
     granted = sum(r.granted for r in rows)
     legend = Text.assemble(
         ("Scopes against the API", "bold"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
 
 from rich.console import Group
 from rich.text import Text
@@ -14,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
+    Collapsible,
     DataTable,
     Footer,
     Header,
@@ -39,6 +39,7 @@ from m2m_tui.local_server import (
 from m2m_tui.profiles import overridden_by_env
 from m2m_tui.session import Inspection, Session
 from m2m_tui.token_client import TokenOutcome
+from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, SecretPrompt, TextScreen
 
 
@@ -70,6 +71,7 @@ class M2MApp(App):
         Binding("m", "mark", "Mark token", show=False),
         Binding("x", "diff_marked", "Diff with marked", show=False),
         Binding("e", "export_history", "Export history", show=False),
+        Binding("J", "full_json", "Full JSON", show=False),
         Binding("p", "profile", "Profile"),
         Binding("g", "grants", "Grants"),
         Binding("y", "copy_token", "Copy token", show=False),
@@ -88,7 +90,6 @@ class M2MApp(App):
         self.inspection: Inspection | None = None
         self.selected: ApiEndpoint | None = None
         self.param_values: dict[str, dict[str, str]] = {}
-        self._history_rows = 0
         self.fixable_scope: str | None = None
         self.marked: int | None = None
         self.inspection_rendered_at = 0.0  # a history row marked for a token diff
@@ -112,6 +113,10 @@ class M2MApp(App):
                 with VerticalScroll(id="inspection-scroll"):
                     yield Static(id="expiry")
                     yield Static(id="inspection")
+                    # Folded: the tables above say the same, and a folded section costs
+                    # nothing to draw (a large token's JSON was a third of a frame).
+                    with Collapsible(title="Raw JSON: header and payload", id="raw-json"):
+                        yield Static(id="inspection-json")
             with TabPane("API", id="api"):
                 yield DataTable(id="endpoints", cursor_type="row", zebra_stripes=True)
                 yield Horizontal(id="params")
@@ -125,14 +130,13 @@ class M2MApp(App):
                     yield Static(id="lab-view")
             with TabPane("History", id="history"):
                 with Vertical():
-                    yield DataTable(id="history-table", cursor_type="row")
+                    yield HistoryList(self.session.history, id="history-table")
                     with VerticalScroll(id="history-detail-scroll"):
                         yield Static(id="history-detail")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#endpoints", DataTable).add_columns("method", "path", "scope", "prediction")
-        self.query_one("#history-table", DataTable).add_columns("time", "kind", "what", "status")
         self.show_profile()
         self.query_one("#token-scroll").focus()
         self.set_interval(1.0, self.tick)
@@ -263,6 +267,8 @@ class M2MApp(App):
         self.inspection_rendered_at = time.monotonic()
         self.render_expiry()
         ins = self.inspection
+        raw_json = self.query_one("#raw-json", Collapsible)
+        raw_json.display = bool(ins and ins.decoded)
         if ins is None:
             view.update(Text("No token yet: press t, or paste one above.", style="dim"))
             return
@@ -270,18 +276,36 @@ class M2MApp(App):
             view.update(Text(ins.problem or "not a token", style="bold red"))
             return
         d = ins.decoded
+        self.query_one("#inspection-json", Static).update(
+            Group(*self.json_parts("Header", d.header), *self.json_parts("Payload", d.payload))
+        )
         view.update(
             Group(
                 render.signature_line(ins.signature, ins.signature_note),
                 render.claims_table(explain(d), "Claims"),
-                render.scopes_table(scopes_against(d, self.session.offered_scopes)),
+                render.scopes_table(
+                    scopes_against(d, self.session.offered_scopes),
+                    max(20, self.size.width - 4),  # the view may not be laid out yet
+                ),
                 render.claims_table(explain_header(d), "Header"),
-                Text("Header", style="bold"),
-                render.json_block(d.header),
-                Text("Payload", style="bold"),
-                render.json_block(d.payload),
             )
         )
+
+    @staticmethod
+    def json_parts(title: str, value: dict) -> list:
+        shown, cut = render.shortened(value)
+        note = f"  {cut} long string(s) shortened; J shows it all" if cut else ""
+        return [Text.assemble((title, "bold"), (note, "dim")), render.json_block(shown)]
+
+    def action_full_json(self) -> None:
+        ins = self.inspection
+        if not (ins and ins.decoded):
+            self.notify("Inspect a token first.", severity="warning")
+            return
+        import json
+
+        text = json.dumps({"header": ins.decoded.header, "payload": ins.decoded.payload}, indent=2)
+        self.push_screen(TextScreen("The token's header and payload, in full:", text))
 
     def render_expiry(self) -> None:
         ins = self.inspection
@@ -479,19 +503,14 @@ class M2MApp(App):
 
     # --- history ---------------------------------------------------------------
     def add_history_rows(self) -> None:
-        """Append only what is new: the table stays fast with thousands of rows."""
-        table = self.query_one("#history-table", DataTable)
-        for entry in self.session.history[self._history_rows :]:
-            when = datetime.fromtimestamp(entry.at).strftime("%H:%M:%S")
-            table.add_row(when, entry.kind, entry.summary, entry.status)
-        self._history_rows = len(self.session.history)
+        """Show entries appended since the last call: the list reads the history itself."""
+        self.query_one("#history-table", HistoryList).sync()
 
-    @on(DataTable.RowSelected, "#history-table")
-    @on(DataTable.RowHighlighted, "#history-table")
-    def history_selected(self, event) -> None:
-        if not 0 <= event.cursor_row < len(self.session.history):
+    @on(HistoryList.Highlighted, "#history-table")
+    def history_selected(self, event: HistoryList.Highlighted) -> None:
+        if not 0 <= event.index < len(self.session.history):
             return
-        entry = self.session.history[event.cursor_row]
+        entry = self.session.history[event.index]
         exchange = None
         if entry.outcome is not None:
             exchange = entry.outcome.exchange
@@ -505,8 +524,7 @@ class M2MApp(App):
         self.query_one("#history-detail", Static).update(Group(detail, body))
 
     def history_token(self) -> tuple[int, str] | None:
-        table = self.query_one("#history-table", DataTable)
-        row = table.cursor_row
+        row = self.query_one("#history-table", HistoryList).cursor_row
         if 0 <= row < len(self.session.history):
             outcome = self.session.history[row].outcome
             if outcome is not None and outcome.access_token:

@@ -26,6 +26,7 @@ HELP = """\
 | `l` | tamper lab: broken variants of the token, sent and diagnosed |
 | `f` | in Why?, apply the missing-scope fix |
 | `m`, `x` | in History: mark a token, then diff another against it |
+| `J` | in the inspector: the header and payload in full (long strings are shortened there) |
 | `e` | export the history to a JSON file, secrets and tokens masked |
 | `y` | copy the token to the clipboard |
 | `u` / `U` | copy the selected call as curl (token masked / revealed) |
@@ -102,7 +103,8 @@ class SecretPrompt(ModalBase):
 
 
 class TextScreen(ModalBase):
-    """Shows what was copied, since not every terminal passes the clipboard through."""
+    """Shows a text in full: what was copied (not every terminal passes the clipboard
+    through), or a token's whole JSON."""
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()

@@ -7,6 +7,7 @@ import pytest
 from textual.widgets import DataTable, Input, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, SecretPrompt, TextScreen
 from tests.tui.conftest import make_session, text_of
 
@@ -55,7 +56,7 @@ async def test_second_token_comes_from_the_cache_and_n_forces_a_new_one(session)
         await settle(pilot)
         assert session.token != first
         assert "new, in" in text_of(app.query_one("#token-view"))
-        history = app.query_one("#history-table", DataTable)
+        history = app.query_one("#history-table", HistoryList)
         assert history.row_count == 3
         assert [e.status for e in session.history] == ["200", "cached", "200"]
 
@@ -221,7 +222,7 @@ async def test_usable_at_small_and_large_sizes(session, size):
             await pilot.press(tab)
             await pilot.pause()
         assert app.query_one("#tabs", TabbedContent).active == "history"
-        assert app.query_one("#history-table", DataTable).row_count == 1
+        assert app.query_one("#history-table", HistoryList).row_count == 1
 
 
 async def test_escape_leaves_a_text_box_so_keys_work_again(session):
@@ -263,8 +264,18 @@ async def test_history_stays_fast_with_thousands_of_entries(session):
         app.add_history_rows()
         await pilot.press("h", "ctrl+end")
         await pilot.pause()
-        table = app.query_one("#history-table", DataTable)
+        table = app.query_one("#history-table", HistoryList)
         assert table.row_count == 5000 and table.cursor_row == 4999
+        screen = app.export_screenshot().replace("&#160;", " ")
+        assert "GET /x/4999" in screen and "GET /x/10 " not in screen
+        assert "call: GET /x/4999 (200)" in text_of(app.query_one("#history-detail"))
+        await pilot.press("home", "pagedown", "down")
+        await pilot.pause()
+        rows = table.page_rows
+        assert table.cursor_row == rows + 1
+        assert f"call: GET /x/{rows + 1} (200)" in text_of(app.query_one("#history-detail"))
+        screen = app.export_screenshot().replace("&#160;", " ")
+        assert f"GET /x/{rows + 1} " in screen and "GET /x/0 " not in screen
 
 
 async def test_prompted_secret_is_asked_for_and_kept_in_memory(tmp_path, stack):
@@ -347,3 +358,34 @@ async def test_the_why_panel_applies_the_scope_fix_and_the_next_token_changes(se
         await pilot.press("c")
         await settle(pilot)
         assert "← 200" in text_of(app.query_one("#api-response"))
+
+
+async def test_a_huge_claim_is_shortened_in_the_inspector_and_whole_on_j(session):
+    token = jwt.encode(
+        {
+            "iss": "http://127.0.0.1:9/",
+            "sub": "c@clients",
+            "exp": 4102444800,
+            "blob": "x" * 8192,
+            "scope": " ".join(f"s:{i:03d}" for i in range(500)),
+        },
+        "k" * 32,
+        algorithm="HS256",
+    )
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        box = app.query_one("#paste", Input)
+        box.focus()
+        box.value = token
+        await pilot.press("enter")
+        await pilot.pause()
+        await settle(pilot)
+        shown = text_of(app.query_one("#inspection"))
+        assert "✓ s:000" in shown and "✓ s:499" in shown  # every scope, against the API
+        raw = text_of(app.query_one("#inspection-json"))
+        assert "(8,192 characters)" in raw and "x" * 1001 not in raw
+        assert "2 long string(s) shortened; J shows it all" in raw
+        await pilot.press("escape", "J")
+        await pilot.pause()
+        assert isinstance(app.screen, TextScreen)
+        assert "x" * 8192 in str(app.screen.query_one("#copied").content)
