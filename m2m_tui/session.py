@@ -6,7 +6,7 @@ The TUI renders this and forwards intent to it; nothing here knows about Textual
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -215,24 +215,32 @@ class Session:
         )
 
     async def diagnose(
-        self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]
+        self, raw: str, endpoint: ApiEndpoint, params: dict[str, str], memo: dict | None = None
     ) -> tuple[Diagnosis, ApiResult]:
-        """Make the real call with `raw`, then explain the answer."""
+        """Make the real call with `raw`, then explain the answer. Calls that share a
+        `memo` (the tamper lab's variants) fetch the API's metadata and the JWKS once."""
         call = ApiCall(self.profile.api_base_url or "", endpoint, params)
         async with self.client() as client:
             result = await send(call, raw.strip(), client, self.timeout)
-        return await self.explain(raw, endpoint, result), result
+        return await self.explain(raw, endpoint, result, memo), result
 
-    async def explain(self, raw: str, endpoint: ApiEndpoint, result: ApiResult) -> Diagnosis:
+    async def explain(
+        self, raw: str, endpoint: ApiEndpoint, result: ApiResult, memo: dict | None = None
+    ) -> Diagnosis:
         """Explain an answer already received: the checks beside what the server said."""
-        expect = await self.expectations(endpoint)
-        jwks = None
-        if expect.issuer:
-            async with self.client() as client:
-                try:
-                    jwks = await fetch_jwks(expect.issuer, client)
-                except ValueError:
-                    jwks = None
+        memo = {} if memo is None else memo
+        if "expect" not in memo:
+            memo["expect"] = await self.expectations(endpoint)
+        expect = replace(memo["expect"])  # a copy: client_label is set per token below
+        if "jwks" not in memo:
+            memo["jwks"] = None
+            if expect.issuer:
+                async with self.client() as client:
+                    try:
+                        memo["jwks"] = await fetch_jwks(expect.issuer, client)
+                    except ValueError:
+                        pass
+        jwks = memo["jwks"]
         server = None
         if result.status is not None:
             server = ServerAnswer.from_headers(result.status, result.exchange.response_headers)

@@ -496,8 +496,9 @@ class M2MApp(App):
             self.query_one("#lab-view", Static).update(Text(f"Not a JWT: {exc}", style="red"))
             return
         rows = []
+        memo: dict = {}  # one metadata and JWKS fetch for all variants
         for variant in found:
-            diagnosis, result = await self.session.diagnose(variant.token, endpoint, params)
+            diagnosis, result = await self.session.diagnose(variant.token, endpoint, params, memo)
             rows.append((variant, diagnosis, result))
         self.query_one("#lab-view", Static).update(render.lab_table(rows))
 

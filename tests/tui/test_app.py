@@ -303,7 +303,10 @@ async def test_prompted_secret_is_asked_for_and_kept_in_memory(tmp_path, stack):
     assert "giftdeliveries-local-secret" not in cache
 
 
-async def test_d_diagnoses_a_pasted_token_and_l_runs_the_tamper_lab(session, stack):
+async def test_d_diagnoses_a_pasted_token_and_l_runs_the_tamper_lab(session, stack, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="m2m_tui.api")
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot)
@@ -321,9 +324,12 @@ async def test_d_diagnoses_a_pasted_token_and_l_runs_the_tamper_lab(session, sta
         assert "REJECTED" in why and "this is a Management API token" in why
         # The lab breaks the current (good) token one way at a time.
         app.inspection = None
+        caplog.clear()
         await pilot.press("a", "down", "down", "l")
         await settle(pilot)
         lab = text_of(app.query_one("#lab-view"))
+        asked = [r for r in caplog.records if "oauth-protected-resource" in r.getMessage()]
+        assert len(asked) == 1  # the API's metadata, once for all seven variants
         for name in (
             "expired",
             "other aud",
