@@ -60,7 +60,7 @@ class ServerThread:
         self.thread.join(timeout=10)
         authority = self.prepared.authority
         if authority is not None:
-            authority.tenant.close()
+            authority.close()
 
 
 @dataclass

@@ -26,6 +26,10 @@ class Authority:
         prepare_tenant(tenant, settings, issuer)
         self.reload_keys()
 
+    def close(self) -> None:
+        self.signer.shutdown(wait=True)
+        self.tenant.close()
+
     def reload_keys(self) -> None:
         """Keys are few and read on every token: keep them parsed in memory."""
         self.keys: list[SigningKey] = self.tenant.signing_keys()
