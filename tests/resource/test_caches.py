@@ -46,3 +46,16 @@ def test_a_refused_token_stays_refused_with_the_same_reason(strict_clock):
     assert first.status_code == again.status_code == 401
     assert first.json()["error_description"] == again.json()["error_description"]
     assert "signature" in again.json()["error_description"]
+
+
+def test_remembered_queries_never_mix_up_requests(stack):
+    admin = stack.admin()
+    grant = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()[0]
+    admin.patch(f"/client-grants/{grant['id']}", json={"scope": ["geocode:location"]})
+    token = stack.token()
+    for _ in range(3):
+        for city in ("Paris", "Seattle", "Tokyo"):
+            answer = stack.call("/api/location/geocode", token, address=city)
+            assert answer.status_code == 200 and answer.json()["query"] == city
+    long = stack.call("/api/location/geocode", token, address="x" * 600)
+    assert long.status_code == 400 and "longer than 200" in long.json()["message"]
