@@ -13,7 +13,7 @@ class DiscoveryFailed(ValueError):
 
 async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
     """The URL in `field` (`token_endpoint`, `jwks_uri`) of the issuer's metadata."""
-    from m2m_tui.exchange import describe_transport_error
+    from m2m_tui.exchange import describe_transport_error, read_timeout
 
     base = issuer.rstrip("/")
     problems = []
@@ -22,7 +22,7 @@ async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
         try:
             response = await client.get(url)
         except httpx.HTTPError as exc:
-            problems.append(describe_transport_error(exc, url, _timeout(client))[1])
+            problems.append(describe_transport_error(exc, url, read_timeout(client))[1])
             if isinstance(exc, httpx.TimeoutException | httpx.ConnectError):
                 break  # the next path is on the same server: it would only fail again
             continue
@@ -54,7 +54,3 @@ def _why_not(response: httpx.Response, field: str) -> str:
     if not isinstance(document, dict):
         return "not a JSON object"
     return f"no {field} in it"
-
-
-def _timeout(client: httpx.AsyncClient) -> float:
-    return client.timeout.read or 0.0

@@ -66,6 +66,11 @@ def mask_token_in(text: str) -> str:
     return json.dumps(body) if found else text
 
 
+def read_timeout(client: httpx.AsyncClient) -> float:
+    """The client's read timeout, to say in a message how long was waited."""
+    return client.timeout.read or 0.0
+
+
 def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[str, str]:
     """(error kind, a sentence for the user) for anything httpx raises."""
     if isinstance(exc, httpx.TimeoutException):

@@ -22,13 +22,13 @@ class SignatureCheck:
 async def fetch_jwks(issuer: str, client: httpx.AsyncClient) -> dict:
     """The issuer's JWKS via RFC 8414 / OpenID discovery. Raises ValueError with a reason."""
     from m2m_tui.discovery import discover
-    from m2m_tui.exchange import describe_transport_error
+    from m2m_tui.exchange import describe_transport_error, read_timeout
 
     jwks_uri = await discover(issuer, client, "jwks_uri")
     try:
         response = await client.get(jwks_uri)
     except httpx.HTTPError as exc:
-        reason = describe_transport_error(exc, jwks_uri, client.timeout.read or 0.0)[1]
+        reason = describe_transport_error(exc, jwks_uri, read_timeout(client))[1]
         raise ValueError(f"cannot read the JWKS: {reason}") from None
     if response.status_code != 200:
         raise ValueError(f"cannot read the JWKS at {jwks_uri}: HTTP {response.status_code}")

@@ -86,29 +86,42 @@ class Stack:
         return self.issuer + "oauth/token"
 
     def token_response(self, client=GIFT, audience=WORLDMAPPERS, **extra) -> httpx.Response:
-        body = {
-            "grant_type": "client_credentials",
-            "client_id": client[0],
-            "client_secret": client[1],
-            "audience": audience,
-            **extra,
-        }
-        return httpx.post(self.token_url, json=body)
+        return token_response(self.issuer, client, audience, **extra)
 
     def token(self, client=GIFT, audience=WORLDMAPPERS, **extra) -> str:
-        response = self.token_response(client, audience, **extra)
-        assert response.status_code == 200, response.text
-        return response.json()["access_token"]
+        return mint(self.issuer, client, audience, **extra)
 
     def admin(self) -> httpx.Client:
-        token = self.token(ADMIN, self.issuer + "api/v2/")
-        return httpx.Client(
-            base_url=self.issuer + "api/v2", headers={"Authorization": f"Bearer {token}"}
-        )
+        return admin_client(self.issuer)
 
     def call(self, path: str, token: str | None = None, **params) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         return httpx.get(self.api_url + path, params=params, headers=headers)
+
+
+def token_response(issuer: str, client=GIFT, audience=WORLDMAPPERS, **extra) -> httpx.Response:
+    """A client_credentials request to the authority at `issuer`."""
+    body = {
+        "grant_type": "client_credentials",
+        "client_id": client[0],
+        "client_secret": client[1],
+        "audience": audience,
+        **extra,
+    }
+    return httpx.post(issuer + "oauth/token", json=body)
+
+
+def mint(issuer: str, client=GIFT, audience=WORLDMAPPERS, **extra) -> str:
+    """An access token from the authority at `issuer`; the test fails if none is given."""
+    response = token_response(issuer, client, audience, **extra)
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def admin_client(issuer: str) -> httpx.Client:
+    """An HTTP client for the Management API at `issuer`, with a token holding every scope."""
+    token = mint(issuer, ADMIN, issuer + "api/v2/")
+    return httpx.Client(base_url=issuer + "api/v2", headers={"Authorization": f"Bearer {token}"})
 
 
 def start_stack(state_dir: Path, settings: ServerSettings | None = None, **options) -> Stack:
@@ -263,6 +276,12 @@ class MisbehavingServer:
         )
         self.url, self.thread = serve_app(app)
         self.tls_url, self.tls_thread = serve_app(app, tls=ensure_tls_files(tls_dir))
+
+    ALL_CASES = (*CASES, "tls")
+
+    def base(self, case: str) -> str:
+        """Where `case` misbehaves; "tls" is a working server behind an untrusted certificate."""
+        return f"{self.tls_url}ok/" if case == "tls" else f"{self.url}{case}/"
 
     def stop(self) -> None:
         self.thread.stop()

@@ -14,7 +14,7 @@ from tests.conftest import MisbehavingServer
 from tests.conftest import run_cli as cli
 from tests.tui.conftest import write_config
 
-CASES = (*MisbehavingServer.CASES, "tls")
+CASES = MisbehavingServer.ALL_CASES
 
 TOKEN_SAYS = {
     "slow": "did not answer within 1 s",
@@ -41,10 +41,6 @@ A_JWT = (  # any JWT with an iss: verify must fail on the issuer, not on the tok
 )
 
 
-def base(misbehaving, case: str) -> str:
-    return f"{misbehaving.tls_url}ok/" if case == "tls" else f"{misbehaving.url}{case}/"
-
-
 def assert_clear(result, says: str, started: float) -> None:
     assert time.monotonic() - started < 15  # 1 s timeout, plus interpreter start
     assert result.returncode == 3, result.stderr
@@ -54,7 +50,7 @@ def assert_clear(result, says: str, started: float) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_token(tmp_path, misbehaving, case):
-    write_config(tmp_path / "config.toml", base(misbehaving, case), None)
+    write_config(tmp_path / "config.toml", misbehaving.base(case), None)
     started = time.monotonic()
     result = cli(tmp_path, "token", "--timeout", "1")
     assert_clear(result, TOKEN_SAYS[case], started)
@@ -63,7 +59,7 @@ def test_token(tmp_path, misbehaving, case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_call(tmp_path, misbehaving, case):
-    api = base(misbehaving, case)
+    api = misbehaving.base(case)
     issuer = f"{misbehaving.url}ok/"  # a token that works, so the call itself is tested
     write_config(tmp_path / "config.toml", issuer, api)
     started = time.monotonic()
@@ -75,7 +71,7 @@ def test_call(tmp_path, misbehaving, case):
 @pytest.mark.parametrize("case", CASES)
 def test_verify(tmp_path, misbehaving, case):
     write_config(tmp_path / "config.toml", "http://127.0.0.1:9/", None)
-    issuer = base(misbehaving, case)
+    issuer = misbehaving.base(case)
     started = time.monotonic()
     result = cli(tmp_path, "verify", "--issuer", issuer, "--timeout", "1", A_JWT)
     assert_clear(result, "discovery" if case != "slow" else "within 1 s", started)

@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import httpx
@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from m2m_tui.config import Profile
 from m2m_tui.token_client import TokenRequest, request_token
-from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, serve_app
+from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, mint, serve_app
 
 pytestmark = pytest.mark.load_faults
 
@@ -176,7 +176,7 @@ class Run:
         self.errors = Counter()  # (kind, class)
         self.api_5xx = 0
         self.refused_valid: list[tuple[str, int, bool]] = []
-        self.slowest_call = Counter()  # phase -> worst milliseconds (as a max, see note)
+        self.slowest_call: dict[str, float] = defaultdict(float)  # phase -> worst ms
         self.mint_failures: list[tuple[str, str, float]] = []
         self.acknowledged: dict[str, list[str]] = {}
         self.in_flight: dict[str, list[str]] = {}
@@ -185,28 +185,36 @@ class Run:
         self.slowest_call[self.phase] = max(self.slowest_call[self.phase], ms)
 
 
+async def call_api(
+    run: Run, http: httpx.AsyncClient, kind: str, token: str, destination: str
+) -> httpx.Response | None:
+    """One World Mappers call, counted and timed; None when it failed or answered 5xx."""
+    run.requests[f"{kind} calls"] += 1
+    started = time.perf_counter()
+    try:
+        answer = await http.get(
+            run.procs.api + "/api/directions",
+            params={"destination": destination},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    except httpx.HTTPError as exc:
+        run.errors[kind, type(exc).__name__] += 1
+        return None
+    run.note_latency((time.perf_counter() - started) * 1000)
+    if answer.status_code >= 500:
+        run.api_5xx += 1
+        return None
+    return answer
+
+
 async def caller(run: Run, http: httpx.AsyncClient, n: int) -> None:
     i = n
     while not run.stop:
         token = run.tokens[i % len(run.tokens)]
         old = token in run.before_rotation
         i += 7
-        started = time.perf_counter()
-        try:
-            answer = await http.get(
-                run.procs.api + "/api/directions",
-                params={"destination": "Space Needle"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-        except httpx.HTTPError as exc:
-            run.errors["api", type(exc).__name__] += 1
-            continue
-        finally:
-            run.requests["api calls"] += 1
-        run.note_latency((time.perf_counter() - started) * 1000)
-        if answer.status_code >= 500:
-            run.api_5xx += 1
-        elif answer.status_code != 200:
+        answer = await call_api(run, http, "api", token, "Space Needle")
+        if answer is not None and answer.status_code != 200:
             run.refused_valid.append((run.phase, answer.status_code, old))
 
 
@@ -277,38 +285,10 @@ async def forger(run: Run, http: httpx.AsyncClient, n: int) -> None:
         claims = {"iss": run.procs.issuer, "aud": WORLDMAPPERS, "exp": int(time.time()) + 60}
         forged = jwt.encode(claims, key, "RS256", headers={"kid": f"made-up-{n}-{i}"})
         i += 1
-        started = time.perf_counter()
-        try:
-            answer = await http.get(
-                run.procs.api + "/api/directions",
-                params={"destination": "Seattle"},
-                headers={"Authorization": f"Bearer {forged}"},
-            )
-        except httpx.HTTPError as exc:
-            run.errors["forged", type(exc).__name__] += 1
-            continue
-        finally:
-            run.requests["forged calls"] += 1
-        run.note_latency((time.perf_counter() - started) * 1000)
-        if answer.status_code >= 500:
-            run.api_5xx += 1
-        elif answer.status_code != 401:
+        answer = await call_api(run, http, "forged", forged, "Seattle")
+        if answer is not None and answer.status_code != 401:
             run.errors["forged", f"not refused: {answer.status_code}"] += 1
         await asyncio.sleep(0.02)
-
-
-def mint(issuer: str, client: tuple[str, str], audience: str) -> str:
-    answer = httpx.post(
-        issuer + "oauth/token",
-        json={
-            "grant_type": "client_credentials",
-            "client_id": client[0],
-            "client_secret": client[1],
-            "audience": audience,
-        },
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()["access_token"]
 
 
 def setup_editors(issuer: str, admin: dict) -> list[str]:

@@ -60,7 +60,6 @@ class HistoryList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.entries = entries
         self.row_count = 0
-        self._times: dict[float, str] = {}
 
     # --- content ---------------------------------------------------------------
     def sync(self) -> None:
@@ -88,22 +87,14 @@ class HistoryList(ScrollView, can_focus=True):
         if index >= self.row_count:
             return Strip.blank(width, self.rich_style)
         entry = self.entries[index]
-        text = self._cells((self._time(entry.at), entry.kind, entry.summary, entry.status), width)
+        when = datetime.fromtimestamp(entry.at).strftime("%H:%M:%S")
+        text = self._cells((when, entry.kind, entry.summary, entry.status), width)
         style = (
             self.get_component_rich_style("history-list--cursor")
             if index == self.cursor_row
             else self.rich_style
         )
         return Strip([Segment(text, style or Style())], width)
-
-    def _time(self, at: float) -> str:
-        # Entries come in bursts within the same second: format each second once.
-        second = float(int(at))
-        if second not in self._times:
-            if len(self._times) > 4096:
-                self._times.clear()
-            self._times[second] = datetime.fromtimestamp(second).strftime("%H:%M:%S")
-        return self._times[second]
 
     @staticmethod
     def _cells(values: tuple[str, str, str, str], width: int) -> str:

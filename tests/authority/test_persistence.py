@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, start_stack
+from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, admin_client, start_stack
 
 CLI = [sys.executable, "-m", "m2m_tui"]
 PASS_ENV = {"BACKUP_PASS": "correct horse battery staple"}
@@ -47,21 +47,6 @@ def start_authority(state: Path) -> tuple[subprocess.Popen, str]:
             return proc, issuer
     proc.kill()
     raise AssertionError(f"serve did not start: {proc.stdout.read()}")
-
-
-def admin_client(issuer: str) -> httpx.Client:
-    token = httpx.post(
-        issuer + "oauth/token",
-        json={
-            "grant_type": "client_credentials",
-            "client_id": ADMIN[0],
-            "client_secret": ADMIN[1],
-            "audience": issuer + "api/v2/",
-        },
-    ).json()["access_token"]
-    return httpx.Client(
-        base_url=issuer + "api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=5
-    )
 
 
 def gift_grant(admin: httpx.Client) -> dict:

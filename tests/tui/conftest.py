@@ -47,6 +47,24 @@ def session(tmp_path, stack) -> Session:
     return make_session(tmp_path, stack.issuer, stack.api_url)
 
 
+async def settle(pilot) -> None:
+    """Let queued messages start their workers, wait for the workers, then repaint."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def paste(pilot, text: str) -> None:
+    """Put `text` in the inspector's box and press Enter, as a user pasting a token."""
+    from textual.widgets import Input
+
+    box = pilot.app.query_one("#paste", Input)
+    box.focus()
+    box.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def text_of(widget) -> str:
     """What a Static shows, as plain text."""
     console = Console(width=200, record=True, color_system=None)

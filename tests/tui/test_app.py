@@ -9,12 +9,7 @@ from textual.widgets import DataTable, Input, TabbedContent
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, SecretPrompt, TextScreen
-from tests.tui.conftest import make_session, text_of
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.tui.conftest import make_session, paste, settle, text_of
 
 
 async def test_token_key_requests_a_token_and_shows_the_exchange_masked(session):
@@ -132,16 +127,10 @@ async def test_call_predicts_and_shows_the_refusal(session):
 async def test_paste_a_token_garbage_or_opaque(session):
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        box = app.query_one("#paste", Input)
-        box.focus()
-        box.value = "this-is-not-a-token"
-        await pilot.press("enter")
-        await settle(pilot)
+        await paste(pilot, "this-is-not-a-token")
         shown = text_of(app.query_one("#inspection"))
         assert "Not a JWT" in shown and "opaque" in shown and "audience" in shown
-        box.value = "eyJhbGciOiJIUzI1NiJ9.!!!.abc"
-        await pilot.press("enter")
-        await settle(pilot)
+        await paste(pilot, "eyJhbGciOiJIUzI1NiJ9.!!!.abc")
         assert "payload is not" in text_of(app.query_one("#inspection"))
 
 
@@ -157,11 +146,7 @@ async def test_pasted_token_from_another_key_fails_the_signature(session, stack)
     )
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        box = app.query_one("#paste", Input)
-        box.focus()
-        box.value = "Bearer " + forged
-        await pilot.press("enter")
-        await settle(pilot)
+        await paste(pilot, "Bearer " + forged)
         shown = text_of(app.query_one("#inspection"))
         assert "✗ signature: bad signature" in shown
         assert "expired" in shown
@@ -313,11 +298,7 @@ async def test_d_diagnoses_a_pasted_token_and_l_runs_the_tamper_lab(session, sta
         await pilot.press("t")
         await settle(pilot)
         mgmt = stack.token(("m2m-admin", "m2m-admin-local-secret"), stack.issuer + "api/v2/")
-        box = app.query_one("#paste", Input)
-        box.focus()
-        box.value = mgmt
-        await pilot.press("enter")
-        await settle(pilot)
+        await paste(pilot, mgmt)
         await pilot.press("escape", "d")
         await settle(pilot)
         why = text_of(app.query_one("#why-view"))
@@ -380,12 +361,7 @@ async def test_a_huge_claim_is_shortened_in_the_inspector_and_whole_on_j(session
     )
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        box = app.query_one("#paste", Input)
-        box.focus()
-        box.value = token
-        await pilot.press("enter")
-        await pilot.pause()
-        await settle(pilot)
+        await paste(pilot, token)
         shown = text_of(app.query_one("#inspection"))
         assert "✓ s:000" in shown and "✓ s:499" in shown  # every scope, against the API
         raw = text_of(app.query_one("#inspection-json"))

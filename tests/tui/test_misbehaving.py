@@ -9,13 +9,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.widgets import Input
 
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import MisbehavingServer, b64
-from tests.tui.conftest import make_session, text_of
+from tests.tui.conftest import make_session, paste, settle, text_of
 
-CASES = (*MisbehavingServer.CASES, "tls")
+CASES = MisbehavingServer.ALL_CASES
 
 CALL_SAYS = {
     "slow": "✗ ",
@@ -28,18 +27,9 @@ CALL_SAYS = {
 }
 
 
-def base(misbehaving, case: str) -> str:
-    return f"{misbehaving.tls_url}ok/" if case == "tls" else f"{misbehaving.url}{case}/"
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 @pytest.mark.parametrize("case", CASES)
 async def test_token_request(tmp_path, misbehaving, case):
-    bad = make_session(tmp_path, base(misbehaving, case), None)
+    bad = make_session(tmp_path, misbehaving.base(case), None)
     bad.timeout = 1.0
     app = M2MApp(bad, autostart=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -54,7 +44,7 @@ async def test_token_request(tmp_path, misbehaving, case):
 
 @pytest.mark.parametrize("case", CASES)
 async def test_api_call(tmp_path, misbehaving, case):
-    session = make_session(tmp_path, f"{misbehaving.url}ok/", base(misbehaving, case))
+    session = make_session(tmp_path, f"{misbehaving.url}ok/", misbehaving.base(case))
     session.timeout = 1.0
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -70,7 +60,7 @@ async def test_api_call(tmp_path, misbehaving, case):
 
 @pytest.mark.parametrize("case", CASES)
 async def test_inspector_signature_check(tmp_path, misbehaving, case):
-    issuer = base(misbehaving, case)
+    issuer = misbehaving.base(case)
     session = make_session(tmp_path, issuer, None)
     session.timeout = 1.0
     token = ".".join(
@@ -78,12 +68,7 @@ async def test_inspector_signature_check(tmp_path, misbehaving, case):
     )
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        box = app.query_one("#paste", Input)
-        box.focus()
-        box.value = token
-        await pilot.press("enter")
-        await pilot.pause()  # the submission reaches the app, which starts the worker
-        await settle(pilot)
+        await paste(pilot, token)
         shown = text_of(app.query_one("#inspection"))
         assert "signature: not checked (no jwks_uri found by discovery" in shown
         assert "Traceback" not in shown

@@ -5,18 +5,11 @@ from __future__ import annotations
 import json
 import stat
 
-from textual.widgets import Input
-
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import GIFT
+from tests.tui.conftest import paste, settle
 
 SECRET = GIFT[1]
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def fragments(token: str) -> list[str]:
@@ -50,11 +43,7 @@ async def test_no_screen_shows_the_token_or_the_secret(session):
         await pilot.press("l")  # the tamper lab sends seven altered tokens
         await settle(pilot)
         screens.append(app.export_screenshot())
-        box = app.query_one("#paste", Input)
-        box.focus()
-        box.value = token  # pasted in the inspector
-        await pilot.press("enter")
-        await settle(pilot)
+        await paste(pilot, token)  # in the inspector
         screens.append(app.export_screenshot())
         await pilot.press("escape", "h")
         await pilot.pause()
