@@ -570,9 +570,9 @@ class M2MApp(App):
         except OSError as exc:
             self.notify(f"Cannot export the history: {exc}", severity="error")
             return
-        self.notify(
-            f"Exported {len(self.session.history)} entries to {path} (secrets and tokens masked)."
-        )
+        n = len(self.session.history)
+        entries = "1 entry" if n == 1 else f"{n} entries"
+        self.notify(f"Exported {entries} to {path} (secrets and tokens masked).")
 
     # --- profiles, copies, help -------------------------------------------------
     FOCUS_IN = {
