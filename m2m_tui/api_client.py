@@ -18,6 +18,11 @@ class ApiParam:
     required: bool
     description: str = ""
     example: str = ""
+    default: str = ""  # what the API assumes when the parameter is absent
+
+    @property
+    def placeholder(self) -> str:
+        return f"default: {self.default}" if self.default else self.description[:40]
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ def endpoints_from_openapi(document: dict) -> list[ApiEndpoint]:
                     bool(p.get("required")),
                     p.get("description", ""),
                     str(p.get("example", "")),
+                    _text((p.get("schema") or {}).get("default")),
                 )
                 for p in op.get("parameters", [])
                 if p.get("in") == "query"
@@ -63,25 +69,15 @@ def endpoints_from_openapi(document: dict) -> list[ApiEndpoint]:
     return found
 
 
-def builtin_endpoints() -> list[ApiEndpoint]:
-    """World Mappers' own table, when the API cannot be asked."""
-    from api_server.resource.endpoints import ENDPOINTS
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
 
-    return [
-        ApiEndpoint(
-            e.method,
-            e.path,
-            e.scope,
-            e.summary,
-            tuple(
-                ApiParam(
-                    p.name, p.required, p.description, "" if p.example is None else str(p.example)
-                )
-                for p in e.params
-            ),
-        )
-        for e in ENDPOINTS
-    ]
+
+def builtin_endpoints() -> list[ApiEndpoint]:
+    """World Mappers' published contract, when the API cannot be asked."""
+    from m2m_tui.worldmappers import ENDPOINTS
+
+    return list(ENDPOINTS)
 
 
 async def load_endpoints(base_url: str, client: httpx.AsyncClient) -> tuple[list[ApiEndpoint], str]:

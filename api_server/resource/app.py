@@ -23,7 +23,7 @@ from m2m_tui.config import ApiSettings
 from .bearer import BearerError, bearer_token
 from .directions import directions
 from .documents import openapi_document, protected_resource_metadata
-from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, Endpoint
+from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, OFFICE, OFFICE_LAT, OFFICE_LNG, Endpoint
 from .gazetteer import Gazetteer, Place, gazetteer
 from .jwks_cache import JwksCache
 from .validator import InvalidToken, Principal, TokenValidator
@@ -111,9 +111,15 @@ def _parsed_query(raw: bytes) -> QueryParams:
 
 
 def _text(request: Request, name: str, default: str | None = None) -> str:
-    value = request.query_params.get(name, default)
-    if value is None or not value.strip():
-        raise BadParameter(400, name, f"the query parameter {name} is required")
+    """The parameter's value; its default only when it is absent. A parameter that is
+    present but empty is a mistake to name, never a reason to guess."""
+    value = request.query_params.get(name)
+    if value is None:
+        if default is None:
+            raise BadParameter(400, name, f"the query parameter {name} is required")
+        return default
+    if not value.strip():
+        raise BadParameter(400, name, f"the query parameter {name} is empty")
     if len(value) > 200:
         raise BadParameter(400, name, f"the query parameter {name} is longer than 200 characters")
     return value.strip()
@@ -124,38 +130,56 @@ def _coordinate(request: Request, name: str, limit: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise BadParameter(400, name, f"{name} must be a number") from None
+        raise BadParameter(400, name, f"{name} must be a number, not {raw[:40]!r}") from None
     if not math.isfinite(value) or not -limit <= value <= limit:
         raise BadParameter(400, name, f"{name} must be between -{limit:g} and {limit:g}")
     return value
 
 
-def _place(api: WorldMappers, request: Request, name: str, default: str | None = None):
+def _place(api: WorldMappers, request: Request, name: str, default: str) -> tuple[Place, str]:
     query = _text(request, name, default)
     place = api.places.find(query)
     if place is None:
         raise BadParameter(404, name, f"no known place matches {name} {query!r}")
-    return place
+    return place, query
+
+
+def _state(place: Place) -> dict:
+    """`state` is always a place name; where the data knows only the admin-1 code
+    (GeoNames has names for US states alone), the code goes under a key that says so."""
+    if place.state:
+        return {"state": place.state}
+    if place.admin1_code:
+        return {"admin1_code": place.admin1_code}
+    return {}
 
 
 async def geocode(request: Request, api: WorldMappers) -> Response:
-    place = _place(api, request, "address")
+    place, query = _place(api, request, "address", OFFICE)
     return JSONResponse(
         {
             **place.to_json(),
             "country_name": api.places.country_name(place.country),
-            "query": request.query_params["address"],
+            "query": query,
         }
     )
 
 
 async def reverse_geocode(request: Request, api: WorldMappers) -> Response:
-    lat = _coordinate(request, "lat", 90)
-    lng = _coordinate(request, "lng", 180)
+    given = [n for n in ("lat", "lng") if n in request.query_params]
+    if len(given) == 1:
+        missing = "lng" if given == ["lat"] else "lat"
+        raise BadParameter(
+            400, missing, f"the query parameter {missing} is required when {given[0]} is given"
+        )
+    if given:
+        lat, lng = _coordinate(request, "lat", 90), _coordinate(request, "lng", 180)
+    else:
+        lat, lng = OFFICE_LAT, OFFICE_LNG
     place, distance = api.places.nearest(lat, lng)
     body = {
         "city": place.name,
-        "state": place.state,
+        **_state(place),
         "country": place.country,
         "country_name": api.places.country_name(place.country),
         "distance_m": round(distance),
@@ -171,8 +195,8 @@ async def reverse_geocode(request: Request, api: WorldMappers) -> Response:
 
 
 async def directions_route(request: Request, api: WorldMappers) -> Response:
-    destination = _place(api, request, "destination")
-    origin = _place(api, request, "origin", DEFAULT_ORIGIN)
+    destination, _ = _place(api, request, "destination", OFFICE)
+    origin, _ = _place(api, request, "origin", DEFAULT_ORIGIN)
     return Response(_route_json(origin, destination), media_type="application/json")
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_ORIGIN = "Seattle"  # where deliveries start when `origin` is not given
+# The original sample's API ignored its query and always answered about the Auth0 Office;
+# a call without parameters still does, so clients written for it keep working.
+OFFICE = "Auth0 Office"
+OFFICE_LAT, OFFICE_LNG = 47.6178819, -122.194041
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,7 @@ class Param:
     required: bool = False
     kind: str = "string"  # JSON Schema type
     example: str | float | None = None
+    default: str | float | None = None  # what an absent parameter means
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "address",
                 'A landmark ("Auth0 Office"), a street address of a landmark, or a city, '
                 'optionally followed by a state or country ("Paris, France")',
-                required=True,
                 example="Auth0 Office",
+                default=OFFICE,
             ),
         ),
         returns="object",
@@ -56,8 +61,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         scope="reverse-geocode:location",
         summary="Reverse geocode a location: coordinates to the nearest known place",
         params=(
-            Param("lat", "Latitude in degrees, -90 to 90", True, "number", 47.6178819),
-            Param("lng", "Longitude in degrees, -180 to 180", True, "number", -122.194041),
+            Param(
+                "lat",
+                "Latitude in degrees, -90 to 90; give lat and lng together, or neither",
+                kind="number",
+                example=OFFICE_LAT,
+                default=OFFICE_LAT,
+            ),
+            Param(
+                "lng",
+                "Longitude in degrees, -180 to 180; give lat and lng together, or neither",
+                kind="number",
+                example=OFFICE_LNG,
+                default=OFFICE_LNG,
+            ),
         ),
         returns="object",
     ),
@@ -70,10 +87,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         params=(
             Param(
                 "origin",
-                f"Where the route starts (a landmark or a city); default {DEFAULT_ORIGIN!r}",
+                "Where the route starts (a landmark or a city)",
                 example="Seattle",
+                default=DEFAULT_ORIGIN,
             ),
-            Param("destination", "Where the route ends", required=True, example="Auth0 Office"),
+            Param(
+                "destination",
+                "Where the route ends (a landmark or a city)",
+                example="Auth0 Office",
+                default=OFFICE,
+            ),
         ),
         returns="array",
     ),

@@ -25,11 +25,12 @@ class Place:
     lat: float
     lng: float
     country: str  # ISO 3166 alpha-2
-    state: str | None  # admin-1 name where known (US states), else its code
+    state: str | None  # admin-1 name where known (GeoNames names only US states)
     population: int = 0
     street: str | None = None
     kind: str = "city"  # or "landmark"
     geonameid: int | None = None
+    admin1_code: str | None = None  # the GeoNames admin-1 code, where no name is known
 
     def to_json(self) -> dict:
         body = {
@@ -37,9 +38,12 @@ class Place:
             "lat": self.lat,
             "lng": self.lng,
             "country": self.country,
-            "state": self.state,
             "kind": self.kind,
         }
+        if self.state:
+            body["state"] = self.state
+        elif self.admin1_code:
+            body["admin1_code"] = self.admin1_code
         if self.street:
             body["street"] = self.street
         if self.population:
@@ -114,9 +118,10 @@ class Gazetteer:
                     lat=lat,
                     lng=lng,
                     country=country,
-                    state=us_states.get(admin1, admin1) if country == "US" else admin1 or None,
+                    state=us_states.get(admin1) if country == "US" else None,
                     population=population,
                     geonameid=geonameid,
+                    admin1_code=None if country == "US" and admin1 in us_states else admin1 or None,
                 )
             )
         self.by_name: dict[str, list[int]] = {}

@@ -363,7 +363,9 @@ class M2MApp(App):
         self.save_params()
         self.selected = endpoint
         values = self.param_values.setdefault(
-            endpoint.path, {p.name: p.example for p in endpoint.params}
+            # A parameter with a default starts empty, its default shown as the placeholder.
+            endpoint.path,
+            {p.name: "" if p.default else p.example for p in endpoint.params},
         )
         box = self.query_one("#params", Horizontal)
         await box.remove_children()  # before mounting boxes that reuse the same ids
@@ -373,7 +375,7 @@ class M2MApp(App):
             widgets.append(
                 Input(
                     values.get(p.name, ""),
-                    placeholder=p.description[:40],
+                    placeholder=p.placeholder,
                     id=f"param-{p.name}",
                     classes="param",
                 )

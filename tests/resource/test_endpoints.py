@@ -89,14 +89,18 @@ def test_directions_between_two_cities(shared_stack, all_scopes):
 @pytest.mark.parametrize(
     "path, params, parameter",
     [
-        ("/api/location/geocode", {}, "address"),
+        ("/api/location/geocode", {"address": ""}, "address"),
         ("/api/location/geocode", {"address": "  "}, "address"),
         ("/api/location/reverse-geocode", {"lng": "1"}, "lat"),
         ("/api/location/reverse-geocode", {"lat": "north", "lng": "1"}, "lat"),
         ("/api/location/reverse-geocode", {"lat": "91", "lng": "1"}, "lat"),
         ("/api/location/reverse-geocode", {"lat": "1", "lng": "nan"}, "lng"),
         ("/api/location/reverse-geocode", {"lat": "1", "lng": "-181"}, "lng"),
-        ("/api/directions", {}, "destination"),
+        ("/api/location/reverse-geocode", {"lat": "abc", "lng": "1"}, "lat"),
+        ("/api/location/reverse-geocode", {"lat": "200", "lng": "1"}, "lat"),
+        ("/api/location/reverse-geocode", {"lat": "47.6"}, "lng"),
+        ("/api/directions", {"destination": ""}, "destination"),
+        ("/api/directions", {"destination": "Seattle", "origin": ""}, "origin"),
         ("/api/directions", {"destination": "x" * 500}, "destination"),
     ],
 )
@@ -106,6 +110,70 @@ def test_bad_parameters_are_400_naming_the_parameter(
     response = shared_stack.call(path, all_scopes, **params)
     assert response.status_code == 400
     assert response.json()["parameter"] == parameter and parameter in response.json()["message"]
+
+
+# The original sample's API ignored its query: these exact answers are what clients
+# written for it read.
+def test_geocode_without_parameters_answers_the_office_as_the_original(shared_stack, all_scopes):
+    response = shared_stack.call("/api/location/geocode", all_scopes)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["lat"], body["lng"]) == (47.6178819, -122.194041)
+    assert body["name"] == "Auth0 Office"
+
+
+def test_reverse_geocode_without_parameters_answers_the_office_address(shared_stack, all_scopes):
+    response = shared_stack.call("/api/location/reverse-geocode", all_scopes)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["street"] == "10900 NE 8th Street"
+    assert body["city"] == "Bellevue" and body["state"] == "Washington"
+
+
+def test_directions_without_parameters_go_from_the_default_origin_to_the_office(
+    shared_stack, all_scopes
+):
+    response = shared_stack.call("/api/directions", all_scopes)
+    assert response.status_code == 200
+    steps = response.json()
+    assert all({"step", "action"} <= set(s) for s in steps)
+    assert "Seattle" in steps[0]["action"] and "Auth0 Office" in steps[-1]["action"]
+
+
+def test_openapi_states_each_default(shared_stack):
+    doc = httpx.get(shared_stack.api_url + "/openapi.json").json()
+    defaults = {
+        (path, p["name"]): p["schema"].get("default")
+        for path, item in doc["paths"].items()
+        for op in item.values()
+        for p in op.get("parameters", [])
+    }
+    assert defaults[("/api/location/geocode", "address")] == "Auth0 Office"
+    assert defaults[("/api/location/reverse-geocode", "lat")] == 47.6178819
+    assert defaults[("/api/location/reverse-geocode", "lng")] == -122.194041
+    assert defaults[("/api/directions", "destination")] == "Auth0 Office"
+    assert defaults[("/api/directions", "origin")] == "Seattle"
+
+
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/api/location/geocode", {"address": "Paris"}),
+        ("/api/location/reverse-geocode", {"lat": "48.8566", "lng": "2.3522"}),
+        ("/api/location/geocode", {"address": "Tokyo"}),
+        ("/api/location/reverse-geocode", {"lat": "-33.87", "lng": "151.21"}),
+    ],
+)
+def test_state_is_a_name_or_absent_never_a_code(shared_stack, all_scopes, path, params):
+    body = shared_stack.call(path, all_scopes, **params).json()
+    # GeoNames has admin-1 names for US states only: elsewhere the code is labelled as one.
+    assert "state" not in body
+    assert body["admin1_code"] and body["admin1_code"].isalnum()
+
+
+def test_us_places_keep_their_state_name(shared_stack, all_scopes):
+    body = shared_stack.call("/api/location/geocode", all_scopes, address="Portland, OR").json()
+    assert body["state"] == "Oregon" and "admin1_code" not in body
 
 
 @pytest.mark.parametrize(
