@@ -64,8 +64,12 @@ class GrantSeed:
 
 @dataclass(frozen=True)
 class ThrottleSettings:
-    max_failures: int = 10
+    max_failures: int = 10  # per (client id, address)
     window_seconds: float = 60.0
+    # A whole address is locked only by a guessing sweep: this many failures within the
+    # window, across at least this many distinct client ids.
+    address_max_failures: int = 100
+    address_min_clients: int = 10
 
 
 @dataclass(frozen=True)
@@ -236,6 +240,12 @@ class _Reader:
                 max_failures=self.opt(throttle, "max_failures", int, "server.throttle", 10),
                 window_seconds=float(
                     self.opt(throttle, "window_seconds", number, "server.throttle", 60.0)
+                ),
+                address_max_failures=self.opt(
+                    throttle, "address_max_failures", int, "server.throttle", 100
+                ),
+                address_min_clients=self.opt(
+                    throttle, "address_min_clients", int, "server.throttle", 10
                 ),
             ),
             api=ApiSettings(

@@ -24,6 +24,7 @@ class TokenRequest:
     url: str
     form: dict[str, str]
     headers: dict[str, str] = field(default_factory=dict)
+    client_id: str = ""  # for messages: with Basic auth it is not in the form
 
     @classmethod
     def for_profile(
@@ -46,7 +47,7 @@ class TokenRequest:
         else:
             form["client_id"] = profile.client_id
             form["client_secret"] = secret or ""
-        return cls(url=url, form=form, headers=headers)
+        return cls(url=url, form=form, headers=headers, client_id=profile.client_id)
 
     def masked_exchange(self) -> Exchange:
         return Exchange("POST", self.url, mask_headers(self.headers), mask_fields(self.form))
@@ -156,6 +157,17 @@ def hint_for(error: str, description: str, status: int | None) -> str | None:
     return None
 
 
+def throttled_hint(client_id: str, retry_after: str | None) -> str:
+    """RFC 6585 §4: Retry-After says how long; the client id says who (other clients of
+    the same server are not affected by this lockout)."""
+    who = f"client {client_id}" if client_id else "this client"
+    wait = f"for {retry_after} s" if retry_after and retry_after.isdigit() else "for a while"
+    return (
+        f"The server throttles {who} {wait} after repeated failed attempts: wait, then "
+        "check this profile's client secret before trying again."
+    )
+
+
 OPAQUE_HINT = (
     "The access token is opaque, not a JWT. That usually means no audience was sent, so the "
     "provider issued a token only for its own userinfo endpoint. Set `audience` in the profile."
@@ -216,12 +228,11 @@ async def request_token(
     if response.status_code != 200 or "access_token" not in body:
         error = str(body.get("error", f"http_{response.status_code}"))
         description = str(body.get("error_description") or body.get("message") or "")
+        hint = hint_for(error, description, response.status_code)
+        if response.status_code == 429:
+            hint = throttled_hint(request.client_id, response.headers.get("retry-after"))
         return TokenOutcome(
-            exchange,
-            response=body,
-            error=error,
-            description=description,
-            hint=hint_for(error, description, response.status_code),
+            exchange, response=body, error=error, description=description, hint=hint
         )
     token = body["access_token"]
     if not isinstance(token, str) or not token:

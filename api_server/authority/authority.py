@@ -20,7 +20,13 @@ class Authority:
         self.issuer = issuer
         self.token_endpoint = issuer + "oauth/token"
         self.management_audience = management_audience(issuer)
-        self.throttle = Throttle(settings.throttle.max_failures, settings.throttle.window_seconds)
+        limits = settings.throttle
+        self.throttle = Throttle(
+            limits.max_failures,
+            limits.window_seconds,
+            limits.address_max_failures,
+            limits.address_min_clients,
+        )
         # Two: one per core of a small machine. Threads start on first use.
         self.signer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="token-signer")
         prepare_tenant(tenant, settings, issuer)

@@ -1,8 +1,16 @@
 """Brute-force protection for client authentication.
 
-After `max_failures` failed attempts within `window` seconds for one client id or
-one address, further attempts are refused with 429 until the oldest failure in the
-window ages out. Bounded in memory: the oldest keys are dropped past `max_keys`.
+Failures are counted per (client id, address): after `max_failures` within `window`
+seconds that pair is refused with 429 until the oldest failure ages out. A typo loop
+for one client therefore never locks out another client on the same machine (on a
+laptop every caller is 127.0.0.1).
+
+An address is locked as a whole only for volume no person mistyping reaches: at least
+`address_max_failures` failures within the window spread over at least
+`address_min_clients` distinct client ids (a guessing sweep). Each pair is capped at
+`max_failures`, so a single mistyped client cannot get there alone.
+
+Bounded in memory: the oldest keys are dropped past `max_keys`.
 """
 
 from __future__ import annotations
@@ -10,43 +18,81 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Lockout:
+    retry_after: int  # whole seconds, at least 1
+    message: str
 
 
 class Throttle:
-    def __init__(self, max_failures: int, window: float, max_keys: int = 10_000) -> None:
+    def __init__(
+        self,
+        max_failures: int,
+        window: float,
+        address_max_failures: int = 100,
+        address_min_clients: int = 10,
+        max_keys: int = 10_000,
+    ) -> None:
         self.max_failures = max_failures
         self.window = window
+        self.address_max_failures = address_max_failures
+        self.address_min_clients = address_min_clients
         self.max_keys = max_keys
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._pairs: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+        self._addresses: OrderedDict[str, deque[tuple[float, str]]] = OrderedDict()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.get(key)
-        if failures is None:
+    def _recent(self, table: OrderedDict, key, now: float, stamp=lambda item: item) -> deque:
+        entries = table.get(key)
+        if entries is None:
             return deque()
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]
-        return failures
+        while entries and stamp(entries[0]) <= now - self.window:
+            entries.popleft()
+        if not entries:
+            del table[key]
+        return entries
 
-    def retry_after(self, *keys: str) -> int | None:
-        """Seconds to wait when any key is locked out, else None."""
+    def check(self, client_id: str, address: str) -> Lockout | None:
+        """A lockout when this client, from this address, must wait; else None."""
+        if self.max_failures <= 0:
+            return None
         now = time.monotonic()
-        waits = []
-        for key in keys:
-            failures = self._recent(key, now)
-            if self.max_failures > 0 and len(failures) >= self.max_failures:
-                waits.append(failures[0] + self.window - now)
-        return max(1, math.ceil(max(waits))) if waits else None
+        failures = self._recent(self._pairs, (client_id, address), now)
+        if len(failures) >= self.max_failures:
+            wait = _seconds(failures[0] + self.window - now)
+            return Lockout(
+                wait,
+                f"Too many failed authentication attempts for client {client_id[:80]}; "
+                f"retry after {wait} s",
+            )
+        sweep = self._recent(self._addresses, address, now, stamp=lambda item: item[0])
+        clients = {client for _, client in sweep}
+        if len(sweep) >= self.address_max_failures and len(clients) >= self.address_min_clients:
+            wait = _seconds(sweep[0][0] + self.window - now)
+            return Lockout(
+                wait,
+                f"Too many failed authentication attempts across {len(clients)} client ids "
+                f"from this address; retry after {wait} s",
+            )
+        return None
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, client_id: str, address: str) -> None:
         now = time.monotonic()
-        for key in keys:
-            failures = self._failures.setdefault(key, deque(maxlen=max(self.max_failures, 1)))
-            failures.append(now)
-            self._failures.move_to_end(key)
-        while len(self._failures) > self.max_keys:
-            self._failures.popitem(last=False)
+        pair = self._pairs.setdefault((client_id, address), deque(maxlen=max(self.max_failures, 1)))
+        pair.append(now)
+        self._pairs.move_to_end((client_id, address))
+        sweep = self._addresses.setdefault(address, deque(maxlen=self.address_max_failures))
+        sweep.append((now, client_id))
+        self._addresses.move_to_end(address)
+        for table in (self._pairs, self._addresses):
+            while len(table) > self.max_keys:
+                table.popitem(last=False)
 
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def succeeded(self, client_id: str, address: str) -> None:
+        self._pairs.pop((client_id, address), None)
+
+
+def _seconds(wait: float) -> int:
+    return max(1, math.ceil(wait))

@@ -108,21 +108,17 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
 
     creds = read_credentials(params, request.headers.get("authorization"))
     address = request.client.host if request.client else "unknown"
-    keys = (f"client:{creds.client_id}", f"addr:{address}")
-    wait = authority.throttle.retry_after(*keys)
-    if wait is not None:
+    lockout = authority.throttle.check(creds.client_id, address)
+    if lockout is not None:
         raise OAuthError(
-            429,
-            "too_many_attempts",
-            f"Too many failed authentication attempts; retry after {wait} s",
-            {"Retry-After": str(wait)},
+            429, "too_many_attempts", lockout.message, {"Retry-After": str(lockout.retry_after)}
         )
     try:
         client = authenticate(authority, creds)
     except OAuthError:
-        authority.throttle.failed(*keys)
+        authority.throttle.failed(creds.client_id, address)
         raise
-    authority.throttle.succeeded(keys[0])
+    authority.throttle.succeeded(creds.client_id, address)
 
     # RFC 8707 `resource` is accepted as a synonym of Auth0's `audience`.
     audience = params.get("audience")

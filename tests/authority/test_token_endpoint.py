@@ -9,7 +9,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.conftest import ADMIN, GIFT, WORLDMAPPERS
+from m2m_tui.config import ThrottleSettings
+from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, repo_settings, start_stack
 
 GRANT = {"grant_type": "client_credentials"}
 
@@ -177,8 +178,48 @@ def test_failed_authentication_is_throttled_then_recovers(stack):
     locked = stack.token_response()  # even the right secret waits
     oauth_error(locked, 429, "too_many_attempts")
     assert int(locked.headers["retry-after"]) >= 1
+    description = locked.json()["error_description"]
+    assert f"client {GIFT[0]}" in description and "127.0.0.1" not in description
     time.sleep(1.1)
     assert stack.token_response().status_code == 200
+
+
+def test_a_locked_client_does_not_lock_out_other_clients_on_the_same_address(stack):
+    for _ in range(5):
+        assert stack.token_response(client=(GIFT[0], "wrong")).status_code == 401
+    assert stack.token_response(client=GIFT).status_code == 429
+    assert stack.token_response(client=ADMIN, audience=stack.issuer + "api/v2/").status_code == 200
+
+
+def test_a_typo_loop_on_an_unknown_client_id_locks_only_that_id(stack):
+    for _ in range(30):  # a script retrying a misspelt client id
+        response = stack.token_response(client=("giftdelivereis", "whatever"))
+        assert response.status_code in (401, 429)
+    assert response.status_code == 429
+    assert "giftdelivereis" in response.json()["error_description"]
+    assert stack.token_response(client=GIFT).status_code == 200
+
+
+def test_only_a_sweep_across_many_client_ids_locks_the_whole_address(tmp_path):
+    settings = repo_settings(
+        throttle=ThrottleSettings(
+            max_failures=5, window_seconds=2, address_max_failures=20, address_min_clients=5
+        )
+    )
+    running = start_stack(tmp_path / "state", settings)
+    try:
+        for n in range(4):  # 4 ids x 5 failures: 20 failures, but only 4 ids
+            for _ in range(5):
+                running.token_response(client=(f"guess-{n}", "x"))
+        assert running.token_response(client=GIFT).status_code == 200
+        for _ in range(5):  # a fifth id: now a sweep
+            running.token_response(client=("guess-4", "x"))
+        locked = running.token_response(client=GIFT)
+        oauth_error(locked, 429, "too_many_attempts")
+        assert "across 5 client ids" in locked.json()["error_description"]
+        assert int(locked.headers["retry-after"]) >= 1
+    finally:
+        running.thread.stop()
 
 
 def test_basic_credentials_are_form_decoded(stack):
