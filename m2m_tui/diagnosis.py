@@ -46,14 +46,22 @@ class Expectations:
     client_label: str | None = None  # e.g. "Gift Deliveries", for concrete fixes
 
 
+# The `error` values of a challenge that are about the token, not the request
+# (RFC 6750 §3.1; RFC 9449 §7.1 for DPoP).
+TOKEN_ERRORS = frozenset({"invalid_token", "insufficient_scope", "invalid_dpop_proof"})
+
+
 @dataclass
 class ServerAnswer:
     status: int | None
     www_authenticate: dict[str, str] = field(default_factory=dict)
     date: float | None = None  # the server's clock, from its Date header
+    message: str = ""  # what the body said, for a request that failed for another reason
 
     @classmethod
-    def from_headers(cls, status: int | None, headers: dict[str, str]) -> ServerAnswer:
+    def from_headers(
+        cls, status: int | None, headers: dict[str, str], body: str | None = None
+    ) -> ServerAnswer:
         lower = {k.lower(): v for k, v in headers.items()}
         date = None
         if "date" in lower:
@@ -61,11 +69,47 @@ class ServerAnswer:
                 date = parsedate_to_datetime(lower["date"]).timestamp()
             except (TypeError, ValueError):
                 date = None
-        return cls(status, parse_challenge(lower.get("www-authenticate")), date)
+        return cls(
+            status, parse_challenge(lower.get("www-authenticate")), date, _body_message(body)
+        )
 
     @property
     def accepted(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def refused_token(self) -> bool:
+        """401 and 403 are refusals of the token (RFC 6750 §3.1), and so is a token error
+        in the challenge whatever the status; a 400 about a parameter, a 404 or a 5xx
+        says nothing against the token."""
+        if self.status is None:
+            return False
+        return self.status in (401, 403) or self.www_authenticate.get("error") in TOKEN_ERRORS
+
+    @property
+    def request_failed(self) -> bool:
+        return self.status is not None and not self.accepted and not self.refused_token
+
+    def failure(self) -> str:
+        """The request's own failure, as the server put it: "400: the query parameter …"."""
+        return f"{self.status}: {self.message}" if self.message else str(self.status)
+
+
+def _body_message(body: str | None) -> str:
+    if not body:
+        return ""
+    import json
+
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    error = data.get("error")
+    text = data.get("error_description") or data.get("message")
+    parts = [str(v) for v in (error, text) if isinstance(v, str) and v]
+    return ": ".join(parts)[:300]
 
 
 @dataclass
@@ -80,9 +124,22 @@ class Diagnosis:
 
     @property
     def verdict(self) -> str:
+        """About the token alone: a request that failed for another reason (a missing
+        parameter, an unknown path) does not make the token rejected."""
         if self.server is not None and self.server.status is not None:
-            return "accepted" if self.server.accepted else "rejected"
+            return "rejected" if self.server.refused_token else "accepted"
         return "rejected" if self.failed else "accepted"
+
+    @property
+    def outcome(self) -> str | None:
+        """What the server did: "succeeded", "token_refused" or "request_failed"
+        (the token was not refused, the request failed for its own reasons)."""
+        server = self.server
+        if server is None or server.status is None:
+            return None
+        if server.refused_token:
+            return "token_refused"
+        return "request_failed" if server.request_failed else "succeeded"
 
     def to_json(self) -> dict:
         server = None
@@ -90,9 +147,11 @@ class Diagnosis:
             server = {
                 "status": self.server.status,
                 "www_authenticate": self.server.www_authenticate,
+                "message": self.server.message,
             }
         return {
             "verdict": self.verdict,
+            "outcome": self.outcome,
             "failed": self.failed,
             "checks": [asdict(c) for c in self.checks],
             "server": server,
@@ -392,7 +451,15 @@ def _with_agreement(diagnosis: Diagnosis) -> Diagnosis:
         or server.www_authenticate.get("error")
         or ""
     )
-    if local_ok and not server.accepted:
+    if server.request_failed:
+        # Not a refusal of the token: say what failed, and no token theories.
+        note = (
+            f"The server did not refuse the token; the request itself failed ({server.failure()})."
+        )
+        if not local_ok:
+            note += f" The local checks fail ({', '.join(diagnosis.failed)}), though."
+        diagnosis.agreement = note
+    elif local_ok and server.refused_token:
         diagnosis.agreement = (
             f"The local checks pass, but the server refused ({server.status}"
             f"{': ' + said if said else ''}). Likely reasons: the server's clock differs from "
@@ -400,7 +467,7 @@ def _with_agreement(diagnosis: Diagnosis) -> Diagnosis:
             "that it still caches); it expects a different audience or issuer than this profile "
             "says; or it requires something more (typ at+jwt, another scope)."
         )
-    elif not local_ok and server.accepted:
+    elif not local_ok and not server.refused_token:
         diagnosis.agreement = (
             f"The server accepted the token although the local checks fail "
             f"({', '.join(diagnosis.failed)}). Likely reasons: the server caches a JWKS that "

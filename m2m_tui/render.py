@@ -169,6 +169,13 @@ def diagnosis_view(diagnosis, target: str = "") -> RenderableType:
                 ("  " + said if said else "", "magenta"),
             )
         )
+        if server.request_failed:
+            parts.append(
+                Text(
+                    f"The token was not refused; the request failed: {server.failure()}",
+                    style="bold yellow",
+                )
+            )
     for check in diagnosis.checks:
         if check.ok is True:
             parts.append(Text(f"  ✓ {check.name:<9} {check.detail}", style="dim"))

@@ -243,7 +243,10 @@ class Session:
         jwks = memo["jwks"]
         server = None
         if result.status is not None:
-            server = ServerAnswer.from_headers(result.status, result.exchange.response_headers)
+            exchange = result.exchange
+            server = ServerAnswer.from_headers(
+                result.status, exchange.response_headers, exchange.response_text
+            )
         diagnosis = diagnose(raw, expect, jwks, server)
         if "scope" in diagnosis.failed:
             # Name the token's client as its dashboard does ("Gift Deliveries").

@@ -54,3 +54,32 @@ def test_api_down_exits_2(tmp_path, shared_stack):
 def test_usage_error_exits_2(tmp_path):
     result = run(tmp_path)
     assert result.returncode == 2 and "ENDPOINT" in result.stderr
+
+
+def test_a_request_error_is_not_a_token_refusal(tmp_path, shared_stack):
+    # A valid token, a request the API refuses for its parameter, not for the token.
+    write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
+    result = run(tmp_path, "/api/directions?destination=" + "x" * 250)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "ACCEPTED" in result.stdout and "REJECTED" not in result.stdout
+    assert (
+        "the request failed: 400: invalid_request: the query parameter destination is longer"
+        in " ".join(result.stdout.split())
+    )
+    # No theories about clocks, JWKS or audiences when the token was not refused.
+    assert "Likely reasons" not in result.stdout and "stale JWKS" not in result.stdout
+
+
+def test_json_tells_a_refused_token_from_a_failed_request(tmp_path, shared_stack):
+    write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
+    failed = run(tmp_path, "--json", "/api/nowhere")
+    assert failed.returncode == 3
+    body = json.loads(failed.stdout)
+    assert body["verdict"] == "accepted" and body["outcome"] == "request_failed"
+    assert body["server"]["status"] == 404 and "not_found" in body["server"]["message"]
+    refused = run(tmp_path, "--json", "/api/location/geocode?address=Paris")
+    assert refused.returncode == 1
+    body = json.loads(refused.stdout)
+    assert body["verdict"] == "rejected" and body["outcome"] == "token_refused"
+    ok = run(tmp_path, "--json", "/api/directions")
+    assert json.loads(ok.stdout)["outcome"] == "succeeded" and ok.returncode == 0

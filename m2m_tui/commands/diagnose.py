@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in ru
     from m2m_tui.diagnosis import Diagnosis
     from m2m_tui.session import Session
 
-EXIT_ACCEPTED, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
+EXIT_ACCEPTED, EXIT_REJECTED, EXIT_ERROR, EXIT_REQUEST_FAILED = 0, 1, 2, 3
 
 
 def add_parser(commands) -> None:
@@ -31,7 +31,9 @@ def add_parser(commands) -> None:
             "  m2m-tui diagnose /api/location/geocode?address=Paris\n"
             "  m2m-tui diagnose --token - /api/directions < token.txt\n"
             "  m2m-tui diagnose --json /api/directions?destination=Seattle\n\n"
-            "exit status: 0 accepted, 1 rejected, 2 usage or network error"
+            "exit status: 0 accepted, 1 the token was refused, 2 usage or network error,\n"
+            "             3 the token was accepted but the request failed (a missing\n"
+            "               parameter, an unknown path, a server error)"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -86,7 +88,9 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
         print(json.dumps(diagnosis.to_json(), indent=2))
     else:
         print_checklist(diagnosis, f"{endpoint.method} {result.exchange.url}")
-    return EXIT_ACCEPTED if diagnosis.verdict == "accepted" else EXIT_REJECTED
+    if diagnosis.verdict == "rejected":
+        return EXIT_REJECTED
+    return EXIT_REQUEST_FAILED if diagnosis.outcome == "request_failed" else EXIT_ACCEPTED
 
 
 def print_checklist(diagnosis: Diagnosis, target: str) -> None:
