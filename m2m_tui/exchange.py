@@ -81,7 +81,11 @@ def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[
         if isinstance(cause, ssl.SSLError) or "CERTIFICATE" in text.upper() or "SSL" in text:
             return "tls", f"TLS error talking to {url}: {text or 'certificate not trusted'}"
         return "network", f"cannot connect to {url}: {text or 'connection refused'}"
-    if isinstance(exc, httpx.RemoteProtocolError) and "disconnected" in str(exc).lower():
+    # A server killed mid-request resets the connection (ReadError, WriteError, often
+    # with no message at all) or drops it (RemoteProtocolError): the same event for a user.
+    if isinstance(exc, httpx.ReadError | httpx.WriteError) or (
+        isinstance(exc, httpx.RemoteProtocolError) and "disconnected" in str(exc).lower()
+    ):
         return "network", (
             f"{url} closed the connection without answering (did the server crash or restart?)"
         )

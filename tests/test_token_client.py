@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 
 from m2m_tui.config import Profile
@@ -83,3 +84,20 @@ async def test_basic_auth_is_masked_in_the_exchange(shared_stack):
     assert outcome.ok
     assert outcome.exchange.request_headers["Authorization"] == "Basic ••••••"
     assert "client_secret" not in outcome.exchange.request_body
+
+
+def test_a_connection_reset_mid_request_is_said_plainly():
+    # A server killed while answering: httpx raises ReadError with no message at all.
+    from m2m_tui.exchange import describe_transport_error
+
+    for exc in (
+        httpx.ReadError(""),
+        httpx.WriteError(""),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+    ):
+        kind, text = describe_transport_error(exc, "http://127.0.0.1:1/oauth/token", 10)
+        assert kind == "network"
+        assert text == (
+            "http://127.0.0.1:1/oauth/token closed the connection without answering "
+            "(did the server crash or restart?)"
+        )
