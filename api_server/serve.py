@@ -38,7 +38,7 @@ class ServeOptions:
     authority_port: int
     api_port: int
     only: str | None = None  # "authority", "api" or None for both
-    tls: bool = False
+    tls: str | None = None  # "both", "authority" (HTTPS there, plain HTTP for the API) or None
     issuer: str | None = None  # the API's issuer, when not the bundled authority
     audience: str | None = None
 
@@ -67,10 +67,24 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def also_localhost(host: str, sock: socket.socket) -> list[socket.socket]:
+    """For 127.0.0.1, the same port on ::1 too: `localhost` resolves to ::1 first on many
+    machines, and clients without a fallback (the original sample's) must still connect.
+    Skipped silently where IPv6 loopback is unavailable or that port is taken there."""
+    if host not in ("127.0.0.1", "localhost"):
+        return []
+    try:
+        return [bind("::1", sock.getsockname()[1])]
+    except (ServeError, OSError):
+        return []
+
+
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     # Accepted connections inherit this on Linux; without it, Nagle's algorithm and
     # delayed ACKs hold a response's second write for ~40 ms.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -93,7 +107,11 @@ class _Server(uvicorn.Server):
 
 
 def uvicorn_server(
-    app, sock: socket.socket, tls: TlsFiles | None, date_header: bool = True
+    app,
+    sock: socket.socket,
+    tls: TlsFiles | None,
+    date_header: bool = True,
+    also: list[socket.socket] | None = None,
 ) -> _Server:
     config = uvicorn.Config(
         app,
@@ -108,6 +126,7 @@ def uvicorn_server(
     config.host, config.port = sock.getsockname()[:2]
     server = _Server(config)
     server.sock = sock
+    server.sockets = [sock, *(also or [])]  # what it serves on: sock, maybe also ::1
     return server
 
 
@@ -195,16 +214,21 @@ def prepare(options: ServeOptions) -> Prepared:
     from .access_log import AccessLog
 
     state = ensure_private_dir(options.state_dir)
-    tls = ensure_tls_files(state) if options.tls else None
+    files = ensure_tls_files(state) if options.tls else None
+    # `--tls authority` is the original sample's shape: HTTPS for the token endpoint,
+    # plain HTTP on :7001 for the API (which still trusts the local CA to fetch keys).
+    tls = files
+    api_tls = files if options.tls == "both" else None
     scheme = "https" if tls else "http"
     servers: list[_Server] = []
     lines: list[str] = []
-    result = Prepared(servers, lines, tls=tls)
+    result = Prepared(servers, lines, tls=files)
     warning = exposure_warning(options.host)
     if warning:
         lines.append(warning)
-    if tls:
-        lines.append(f"TLS: trust the local CA at {tls.ca}")
+    if files:
+        where = "both servers" if api_tls else "the authorization server (the API is plain HTTP)"
+        lines.append(f"TLS on {where}: trust the local CA at {files.ca}")
     issuer = options.issuer
     if options.only in (None, "authority"):
         from .authority.app import create_authority_app
@@ -216,7 +240,7 @@ def prepare(options: ServeOptions) -> Prepared:
         issuer = f"{scheme}://{_url_host(options.host)}:{port}/"
         authority = Authority(Tenant(state / "tenant.db"), options.settings, issuer)
         app = AccessLog(create_authority_app(authority), "m2m_tui.authority")
-        servers.append(uvicorn_server(app, sock, tls))
+        servers.append(uvicorn_server(app, sock, tls, also=also_localhost(options.host, sock)))
         result.authority = authority
         lines.append(
             f"Authorization server: {issuer}  (issuer; token endpoint {issuer}oauth/token)"
@@ -234,13 +258,14 @@ def prepare(options: ServeOptions) -> Prepared:
         if options.audience:
             settings = replace(settings, audience=options.audience)
         sock = bind(options.host, options.api_port)
-        base = f"{scheme}://{_url_host(options.host)}:{sock.getsockname()[1]}"
+        api_scheme = "https" if api_tls else "http"
+        base = f"{api_scheme}://{_url_host(options.host)}:{sock.getsockname()[1]}"
         result.api_url = base
         verify: ssl.SSLContext | bool = True
-        if tls:
-            verify = ssl.create_default_context(cafile=str(tls.ca))
+        if files:
+            verify = ssl.create_default_context(cafile=str(files.ca))
         app = AccessLog(create_api_app(settings, issuer, base, verify), "m2m_tui.api")
-        servers.append(uvicorn_server(app, sock, tls))
+        servers.append(uvicorn_server(app, sock, api_tls, also=also_localhost(options.host, sock)))
         lines.append(
             f"World Mappers API:    {base}/  (audience {settings.audience}; issuer {issuer})"
         )
@@ -261,7 +286,7 @@ async def run(servers: list[_Server], ready: Callable[[], None] = lambda: None) 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop)
-    tasks = [asyncio.ensure_future(s.serve(sockets=[s.sock])) for s in servers]
+    tasks = [asyncio.ensure_future(s.serve(sockets=s.sockets)) for s in servers]
     while not all(s.started for s in servers) and not any(t.done() for t in tasks):
         await asyncio.sleep(0.01)
     if all(s.started for s in servers):

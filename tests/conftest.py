@@ -38,7 +38,7 @@ class ServerThread:
 
     def _run(self) -> None:
         async def serve_all() -> None:
-            await asyncio.gather(*(s.serve(sockets=[s.sock]) for s in self.prepared.servers))
+            await asyncio.gather(*(s.serve(sockets=s.sockets) for s in self.prepared.servers))
 
         asyncio.run(serve_all())
 

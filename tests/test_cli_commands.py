@@ -184,3 +184,24 @@ def test_import_sample_keeps_the_secret_out(configured):
     bad = configured / "bad.json"
     bad.write_text("{nope")
     assert cli(configured, "import-sample", str(bad)).returncode == 1
+
+
+def test_call_with_a_cached_token_the_server_refuses_says_where_it_came_from(configured, stack):
+    # A tenant that was reset leaves the cache holding a token signed by a key that is
+    # gone; here the cached token is swapped for one signed by a key the issuer never had.
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    token = cli(configured, "token").stdout.strip()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(claims, stranger, "RS256", headers={"kid": "gone"})
+    cache = configured / "state" / "token-cache.json"
+    cache.write_text(cache.read_text().replace(token, forged))
+    refused = cli(configured, "call", "/api/directions")
+    assert refused.returncode == 1 and refused.stderr.startswith("401 GET")
+    assert "this token came from the cache" in refused.stderr
+    assert "m2m-tui token --forget --profile gift" in refused.stderr
+    assert cli(configured, "token", "--forget").returncode == 0
+    again = cli(configured, "call", "/api/directions")
+    assert again.returncode == 0 and "hint:" not in again.stderr

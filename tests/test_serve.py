@@ -47,8 +47,9 @@ def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, dict[str, str]]
             found["issuer"] = m.group(1)
         if m := re.match(r"World Mappers API:\s+(\S+)", line):
             found["api"] = m.group(1)
-        if m := re.match(r"TLS: trust the local CA at (\S+)", line):
+        if m := re.match(r"TLS on .*: trust the local CA at (\S+)", line):
             found["ca"] = m.group(1)
+            found["tls"] = line
         if line.startswith("State:"):
             return proc, found
     proc.kill()
@@ -131,6 +132,45 @@ def test_tls_mode_serves_https_trusted_through_the_local_ca(tmp_path):
         assert oct(key.stat().st_mode & 0o777) == "0o600"
     finally:
         stop(proc)
+
+
+def test_tls_authority_is_the_original_samples_topology(tmp_path):
+    # HTTPS for the token endpoint, plain HTTP for the API, in one command.
+    proc, found = start(tmp_path, "--tls", "authority")
+    try:
+        assert found["issuer"].startswith("https://127.0.0.1:")
+        assert found["api"].startswith("http://127.0.0.1:")
+        ca = ssl_context(Path(found["ca"]))
+        # The original client posts JSON to https://DOMAIN/oauth/token ...
+        token = httpx.post(
+            found["issuer"] + "oauth/token",
+            verify=ca,
+            json={
+                "grant_type": "client_credentials",
+                "client_id": "giftdeliveries",
+                "client_secret": "giftdeliveries-local-secret",
+                "audience": "urn:worldmappers",
+            },
+        ).json()["access_token"]
+        assert jwt_issuer(token) == found["issuer"]
+        # ... then calls http://localhost:PORT/api/directions?destination=Auth0%20Office;
+        # the API fetched the JWKS over HTTPS, trusting the local CA by itself.
+        port = found["api"].rsplit(":", 1)[1].strip("/")
+        for host in ("localhost", "127.0.0.1", "[::1]"):
+            answer = httpx.get(
+                f"http://{host}:{port}/api/directions?destination=Auth0%20Office",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert answer.status_code == 200, (host, answer.text)
+    finally:
+        stop(proc)
+    assert found["tls"].startswith("TLS on the authorization server (the API is plain HTTP)")
+
+
+def jwt_issuer(token: str) -> str:
+    import jwt
+
+    return jwt.decode(token, options={"verify_signature": False})["iss"]
 
 
 def test_only_authority_runs_the_authority_alone(tmp_path):

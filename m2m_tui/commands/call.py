@@ -74,6 +74,7 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
     path = args.path if args.path.startswith("/") else "/" + args.path
     call = ApiCall(session.profile.api_base_url, ApiEndpoint(args.method, path, None, ""), params)
     token = None
+    cached = False
     if args.print_as and not args.show_secrets:
         token = "placeholder"  # masked anyway: no need to mint a token just to print
     else:
@@ -82,6 +83,7 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
             code = EXIT_NETWORK if outcome.error in NETWORK_ERRORS else EXIT_FAILED
             return fail(f"no token: {outcome.error}: {outcome.description}", code)
         token = outcome.access_token
+        cached = outcome.from_cache
     if args.print_as == "curl":
         print(call.to_curl(token, reveal=args.show_secrets))
         return EXIT_OK
@@ -114,6 +116,15 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
             if challenge:
                 print(f"WWW-Authenticate: {challenge}", file=sys.stderr)
         print(exchange.response_text)
+    if exchange.status == 401 and cached and not getattr(args, "quiet", False):
+        # A tenant that was reset, or keys that were revoked, leave the cache holding a
+        # token no server accepts any more: say where this one came from.
+        print(
+            "hint: this token came from the cache; if the authorization server was reset or "
+            f"its keys revoked, drop it with `m2m-tui token --forget --profile "
+            f"{session.profile.name}` and call again",
+            file=sys.stderr,
+        )
     if odd := describe_odd_answer(exchange):
         print(f"m2m-tui: warning: {odd}", file=sys.stderr)
         return EXIT_NETWORK  # a redirect, a 5xx or not JSON: the server's fault

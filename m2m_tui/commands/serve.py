@@ -11,6 +11,8 @@ EXAMPLES = """\
 examples:
   m2m-tui serve                      the authority on :7000 and the API on :7001
   m2m-tui serve --tls                the same over HTTPS, with a local CA
+  m2m-tui serve --tls authority      HTTPS for the authority only, the API on plain
+                                     HTTP: the original sample's topology
   m2m-tui serve --only api --issuer https://TENANT.auth0.com/
                                      the API alone, trusting a real Auth0 tenant
   m2m-tui serve --export tenant.json back up APIs, clients and grants (no secrets)
@@ -38,7 +40,12 @@ def add_parser(commands) -> None:
         "--only", choices=("authority", "api"), help="run one part as its own process"
     )
     serve.add_argument(
-        "--tls", action="store_true", help="serve HTTPS with a local CA (<state-dir>/tls/ca.pem)"
+        "--tls",
+        nargs="?",
+        const="both",
+        choices=("both", "authority"),
+        help="serve HTTPS with a local CA (<state-dir>/tls/ca.pem): on both servers, or "
+        "with `--tls authority` on the authorization server only",
     )
     serve.add_argument("--issuer", metavar="URL", help="the API's token issuer (with --only api)")
     serve.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
