@@ -29,6 +29,68 @@ def listening(host: str, port: int, timeout: float = 0.3) -> bool:
         return False
 
 
+def who_answers(issuer: str, timeout: float = 2.0) -> str | None:
+    """None when `issuer` answers as an authorization server (discovery is JSON naming
+    an issuer); otherwise a sentence naming what does answer there: the program holding
+    the port where this machine says, else the status and content type it sent."""
+    import httpx
+
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    port = urlsplit(issuer).port
+    try:
+        response = httpx.get(url, timeout=timeout, follow_redirects=False)
+    except httpx.TimeoutException:
+        what = f"it did not answer an HTTP request within {timeout:g} s"
+    except httpx.HTTPError as exc:
+        what = f"it does not speak HTTP ({type(exc).__name__})"
+    else:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code == 200 and isinstance(body, dict) and "issuer" in body:
+            return None
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        what = f"it answered HTTP {response.status_code} {kind} to discovery"
+        if server := response.headers.get("server"):
+            what += f" (Server: {server[:60]})"
+    program = listener_of(port) if port else None
+    holder = f"{program} holds port {port}" if program else f"something else holds port {port}"
+    return (
+        f"The profile's issuer {issuer} is not the bundled server: {holder}, and {what}. "
+        f"Stop it, or move the bundled server with authority_port in [server]."
+    )
+
+
+def listener_of(port: int) -> str | None:
+    """The program listening on a local TCP port, as "name (pid N)", where /proc says
+    (Linux, and only for processes this user may see); else None."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            listening = len(fields) > 9 and fields[3] == "0A"  # TCP_LISTEN
+            if listening and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    if not inodes:
+        return None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                if str(fd.readlink()) in inodes:
+                    name = (proc / "comm").read_text().strip()
+                    return f"{name} (pid {proc.name})"
+        except OSError:
+            continue
+    return None
+
+
 @dataclass
 class LocalServer:
     process: subprocess.Popen

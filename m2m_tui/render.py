@@ -140,6 +140,23 @@ def expiry_line(decoded: DecodedToken) -> Text:
     return Text(f"⏱ expired {relative(left)} ago", style="bold red")
 
 
+def token_summary(decoded: DecodedToken) -> Text:
+    """One line for the Token tab: who, for what, holding which scopes, for how long."""
+    aud = decoded.payload.get("aud")
+    audience = " ".join(map(str, aud)) if isinstance(aud, list) else str(aud or "no audience")
+    sub = str(decoded.payload.get("sub") or "no subject")
+    text = Text.assemble(
+        (sub, "bold"),
+        (" → ", "dim"),
+        (audience, "bold"),
+        ("  scopes ", "dim"),
+        (" ".join(decoded.scopes) or "none", "cyan"),
+        "  ",
+    )
+    text.append_text(expiry_line(decoded))
+    return text
+
+
 def signature_line(check: SignatureCheck | None, note: str = "") -> Text:
     if check is None:
         return Text(note or "signature: not checked yet", style="dim")

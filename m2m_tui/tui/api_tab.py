@@ -1,0 +1,159 @@
+"""The API tab: the API's endpoints with a ✓/✗ prediction for the current token, their
+parameters, and each call's status, headers, body and time."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Label, Static
+
+from m2m_tui import render
+from m2m_tui.api_client import ApiCall, ApiEndpoint, predict
+from m2m_tui.exchange import describe_odd_answer
+from m2m_tui.jwt_inspect import NotAJwt, decode
+from m2m_tui.session import Session
+from m2m_tui.tui.messages import CallAnswered, ShowTab
+from m2m_tui.tui.screens import TextScreen
+
+
+class ApiTab(Vertical):
+    DEFAULT_CSS = """
+    ApiTab #endpoints { height: auto; max-height: 8; }
+    ApiTab #params { height: auto; padding: 0 1; }
+    ApiTab #params Input { width: 1fr; }
+    ApiTab #params Label { padding: 1 1 0 0; }
+    ApiTab #api-response { padding: 0 1; }
+    """
+
+    def __init__(self, session: Session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.selected: ApiEndpoint | None = None
+        self.param_values: dict[str, dict[str, str]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="endpoints", cursor_type="row", zebra_stripes=True)
+        yield Horizontal(id="params")
+        with VerticalScroll():
+            yield Static(id="api-response")
+
+    def on_mount(self) -> None:
+        self.query_one("#endpoints", DataTable).add_columns("method", "path", "scope", "prediction")
+
+    def focus_content(self) -> None:
+        self.query_one("#endpoints").focus()
+
+    def forget(self) -> None:
+        """A new profile: its API may have other endpoints."""
+        self.selected = None
+
+    async def load_endpoints(self) -> None:
+        await self.session.load_api()
+        # Highlighting a row (refresh moves the cursor) selects its endpoint, in the
+        # app's own message order, so parameter boxes are never built twice at once.
+        self.refresh_predictions()
+
+    def token_scopes(self) -> list[str]:
+        try:
+            return decode(self.session.token).scopes if self.session.token else []
+        except NotAJwt:
+            return []
+
+    def refresh_predictions(self) -> None:
+        table = self.query_one("#endpoints", DataTable)
+        row = table.cursor_row
+        table.clear()
+        scopes = self.token_scopes()
+        for e in self.session.endpoints:
+            if self.session.token:
+                ok, text = predict(e, scopes)
+                mark = Text(text, style="green" if ok else "red")
+            else:
+                mark = Text("no token yet", style="dim")
+            table.add_row(e.method, e.path, e.scope or "—", mark)
+        if self.session.endpoints:
+            table.move_cursor(row=min(row, len(self.session.endpoints) - 1))
+
+    @on(DataTable.RowHighlighted, "#endpoints")
+    async def endpoint_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.session.endpoints):
+            await self.select_endpoint(self.session.endpoints[event.cursor_row])
+
+    async def select_endpoint(self, endpoint: ApiEndpoint) -> None:
+        if self.selected is endpoint:
+            return
+        self.save_params()
+        self.selected = endpoint
+        values = self.param_values.setdefault(
+            # A parameter with a default starts empty, its default shown as the placeholder.
+            endpoint.path,
+            {p.name: "" if p.default else p.example for p in endpoint.params},
+        )
+        box = self.query_one("#params", Horizontal)
+        await box.remove_children()  # before mounting boxes that reuse the same ids
+        widgets = []
+        for p in endpoint.params:
+            widgets.append(Label(p.name + ("*" if p.required else "")))
+            widgets.append(
+                Input(
+                    values.get(p.name, ""),
+                    placeholder=p.placeholder,
+                    id=f"param-{p.name}",
+                    classes="param",
+                )
+            )
+        await box.mount_all(widgets)
+
+    def save_params(self) -> None:
+        if self.selected is None:
+            return
+        values = self.param_values.setdefault(self.selected.path, {})
+        for box in self.query(".param").results(Input):
+            values[box.id.removeprefix("param-")] = box.value
+
+    def target(self) -> tuple[ApiEndpoint | None, dict[str, str]]:
+        """The selected endpoint and its parameters as typed."""
+        self.save_params()
+        if self.selected is None:
+            return None, {}
+        return self.selected, dict(self.param_values.get(self.selected.path, {}))
+
+    @on(Input.Submitted, ".param")
+    def param_submitted(self) -> None:
+        self.call()
+
+    def call(self) -> None:
+        endpoint, params = self.target()
+        if endpoint is None:
+            self.notify("No endpoints loaded (is the API running?).", severity="warning")
+            return
+        self.post_message(ShowTab("api"))
+        if not self.session.token:
+            self.notify("No token yet: calling without one (press t first to get one).")
+        self.call_worker(endpoint, params)
+
+    @work(exclusive=True, group="call", exit_on_error=False)
+    async def call_worker(self, endpoint: ApiEndpoint, params: dict[str, str]) -> None:
+        result = await self.session.call(endpoint, params)
+        parts = []
+        if result.error:
+            parts.append(Text(f"✗ {result.error}", style="bold red"))
+        elif odd := describe_odd_answer(result.exchange):
+            parts.append(Text(f"⚠ {odd}", style="bold yellow"))
+        parts.append(render.exchange_view(result.exchange))
+        self.query_one("#api-response", Static).update(Group(*parts))
+        self.post_message(CallAnswered(endpoint, result))
+
+    def copy_curl(self, reveal: bool) -> None:
+        endpoint, params = self.target()
+        if endpoint is None:
+            self.notify("Select an endpoint in the API tab first.", severity="warning")
+            return
+        call = ApiCall(self.session.profile.api_base_url or "", endpoint, params)
+        text = call.to_curl(self.session.token, reveal=reveal)
+        self.app.copy_to_clipboard(text)
+        note = "token revealed" if reveal else "token masked; U copies it with the token"
+        self.app.push_screen(TextScreen(f"Copied as curl ({note}):", text))

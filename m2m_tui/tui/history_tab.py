@@ -1,0 +1,110 @@
+"""The History tab: every token request and call of this session, each one's exchange,
+token diffs between two marked rows, and the export."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from m2m_tui import render
+from m2m_tui.history_export import export_history
+from m2m_tui.jwt_inspect import NotAJwt
+from m2m_tui.session import Session
+from m2m_tui.token_diff import diff_tokens
+from m2m_tui.tui.history_list import HistoryList
+
+
+class HistoryTab(Vertical):
+    DEFAULT_CSS = """
+    HistoryTab #history-table { height: 1fr; min-height: 5; }
+    HistoryTab #history-detail-scroll { height: 1fr; }
+    HistoryTab #history-detail { padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("m", "mark", "Mark token", show=False),
+        Binding("x", "diff_marked", "Diff with marked", show=False),
+    ]
+
+    def __init__(self, session: Session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.marked: int | None = None  # a row marked for a token diff
+
+    def compose(self) -> ComposeResult:
+        yield HistoryList(self.session.history, id="history-table")
+        with VerticalScroll(id="history-detail-scroll"):
+            yield Static(id="history-detail")
+
+    def focus_content(self) -> None:
+        self.query_one("#history-table").focus()
+
+    def sync(self) -> None:
+        """Show entries appended since the last call: the list reads the history itself."""
+        self.query_one("#history-table", HistoryList).sync()
+
+    @on(HistoryList.Highlighted, "#history-table")
+    def history_selected(self, event: HistoryList.Highlighted) -> None:
+        if not 0 <= event.index < len(self.session.history):
+            return
+        entry = self.session.history[event.index]
+        exchange = None
+        if entry.outcome is not None:
+            exchange = entry.outcome.exchange
+        elif entry.result is not None:
+            exchange = entry.result.exchange
+        detail = Text(f"{entry.kind}: {entry.summary} ({entry.status})", style="bold")
+        if exchange is None:
+            body = Text("no request was made (served from the token cache)", style="dim")
+        else:
+            body = render.exchange_view(exchange)
+        self.query_one("#history-detail", Static).update(Group(detail, body))
+
+    def highlighted_token(self) -> tuple[int, str] | None:
+        row = self.query_one("#history-table", HistoryList).cursor_row
+        if 0 <= row < len(self.session.history):
+            outcome = self.session.history[row].outcome
+            if outcome is not None and outcome.access_token:
+                return row, outcome.access_token
+        return None
+
+    def action_mark(self) -> None:
+        found = self.highlighted_token()
+        if found is None:
+            self.notify("Highlight a token request in History to mark it.", severity="warning")
+            return
+        self.marked = found[0]
+        self.notify(f"Marked row {found[0] + 1}: highlight another token and press x to diff.")
+
+    def action_diff_marked(self) -> None:
+        found = self.highlighted_token()
+        if self.marked is None or found is None:
+            self.notify(
+                "Mark a token with m, then highlight another and press x.", severity="warning"
+            )
+            return
+        before = self.session.history[self.marked].outcome.access_token
+        try:
+            diff = diff_tokens(before, found[1])
+        except NotAJwt as exc:
+            self.notify(f"Cannot diff: {exc}", severity="error")
+            return
+        title = Text(f"Token diff: row {self.marked + 1} → row {found[0] + 1}", style="bold")
+        self.query_one("#history-detail", Static).update(Group(title, render.token_diff_view(diff)))
+
+    def export(self) -> None:
+        if not self.session.history:
+            self.notify("Nothing to export yet: history is empty.", severity="warning")
+            return
+        try:
+            path = export_history(self.session.history, self.session.state_dir)
+        except OSError as exc:
+            self.notify(f"Cannot export the history: {exc}", severity="error")
+            return
+        n = len(self.session.history)
+        entries = "1 entry" if n == 1 else f"{n} entries"
+        self.notify(f"Exported {entries} to {path} (secrets and tokens masked).")

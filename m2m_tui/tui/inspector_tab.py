@@ -1,0 +1,132 @@
+"""The Inspector tab: a token decoded, each claim explained, expiry counting down, scopes
+against what the API offers, and the signature checked against the issuer's JWKS."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from rich.console import Group
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Collapsible, Input, Static
+
+from m2m_tui import render
+from m2m_tui.jwt_inspect import explain, explain_header, scopes_against
+from m2m_tui.session import Inspection, Session
+from m2m_tui.tui.screens import TextScreen
+
+
+class InspectorTab(Vertical):
+    DEFAULT_CSS = """
+    InspectorTab #paste { margin: 0 1; }
+    InspectorTab #inspection, InspectorTab #inspection-json { padding: 0 1; }
+    """
+    BINDINGS = [Binding("J", "full_json", "Full JSON", show=False)]
+
+    def __init__(self, session: Session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.inspection: Inspection | None = None
+        self.rendered_at = 0.0
+
+    def compose(self) -> ComposeResult:
+        # Shown as dots: a pasted token must not end up in a screenshot.
+        yield Input(
+            placeholder="Paste any token here and press Enter (shown masked)",
+            password=True,
+            id="paste",
+        )
+        with VerticalScroll(id="inspection-scroll"):
+            yield Static(id="expiry")
+            yield Static(id="inspection")
+            # Folded: the tables above say the same, and a folded section costs nothing
+            # to draw (a large token's JSON was a third of a frame).
+            with Collapsible(title="Raw JSON: header and payload", id="raw-json"):
+                yield Static(id="inspection-json")
+
+    def focus_content(self) -> None:
+        self.query_one("#inspection-scroll").focus()
+        if self.inspection is None:
+            self.render_inspection()
+
+    @property
+    def raw(self) -> str | None:
+        """The inspected token (pasted or received), if any."""
+        return self.inspection.raw if self.inspection else None
+
+    def forget(self) -> None:
+        self.inspection = None
+        self.render_inspection()
+
+    @on(Input.Submitted, "#paste")
+    def pasted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.inspect(event.value)
+        else:
+            self.notify("Paste a token first.", severity="warning")
+
+    @work(exclusive=True, group="inspect", exit_on_error=False)
+    async def inspect(self, raw: str) -> None:
+        self.inspection = await self.session.inspect(raw)
+        self.render_inspection()
+
+    def render_inspection(self) -> None:
+        view = self.query_one("#inspection", Static)
+        self.rendered_at = time.monotonic()
+        self.render_expiry()
+        ins = self.inspection
+        self.query_one("#raw-json", Collapsible).display = bool(ins and ins.decoded)
+        if ins is None:
+            view.update(Text("No token yet: press t, or paste one above.", style="dim"))
+            return
+        if ins.decoded is None:
+            view.update(Text(ins.problem or "not a token", style="bold red"))
+            return
+        d = ins.decoded
+        self.query_one("#inspection-json", Static).update(
+            Group(*self.json_parts("Header", d.header), *self.json_parts("Payload", d.payload))
+        )
+        view.update(
+            Group(
+                render.signature_line(ins.signature, ins.signature_note),
+                render.claims_table(explain(d), "Claims"),
+                render.scopes_table(
+                    scopes_against(d, self.session.offered_scopes),
+                    max(20, self.app.size.width - 4),  # the view may not be laid out yet
+                ),
+                render.claims_table(explain_header(d), "Header"),
+            )
+        )
+
+    @staticmethod
+    def json_parts(title: str, value: dict) -> list:
+        shown, cut = render.shortened(value)
+        note = f"  {cut} long string(s) shortened; J shows it all" if cut else ""
+        return [Text.assemble((title, "bold"), (note, "dim")), render.json_block(shown)]
+
+    def action_full_json(self) -> None:
+        ins = self.inspection
+        if not (ins and ins.decoded):
+            self.notify("Inspect a token first.", severity="warning")
+            return
+        text = json.dumps({"header": ins.decoded.header, "payload": ins.decoded.payload}, indent=2)
+        self.app.push_screen(TextScreen("The token's header and payload, in full:", text))
+
+    def render_expiry(self) -> None:
+        ins = self.inspection
+        line = render.expiry_line(ins.decoded) if ins and ins.decoded else ""
+        self.query_one("#expiry", Static).update(line)
+
+    def tick(self) -> None:
+        """The live countdown: the expiry line every second; the whole inspector (whose
+        claims table also says "expires in …") once a minute, as it is costly to draw."""
+        if not (self.inspection and self.inspection.decoded):
+            return
+        if time.monotonic() - self.rendered_at >= 60:
+            self.render_inspection()
+        else:
+            self.render_expiry()

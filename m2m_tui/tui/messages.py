@@ -1,0 +1,46 @@
+"""What the tabs tell the app. Tabs never reach into each other: they post one of
+these, and the app (which composed them) routes it to the tabs that care."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from m2m_tui.api_client import ApiEndpoint, ApiResult
+from m2m_tui.token_client import TokenOutcome
+
+
+class TokenReceived(Message):
+    """A token request finished, with a token or with an error."""
+
+    def __init__(self, outcome: TokenOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class CallAnswered(Message):
+    """An API call finished (or failed to reach the API)."""
+
+    def __init__(self, endpoint: ApiEndpoint, result: ApiResult) -> None:
+        super().__init__()
+        self.endpoint = endpoint
+        self.result = result
+
+    @property
+    def refused(self) -> bool:
+        return self.result.status in (401, 403)
+
+
+class FixApplied(Message):
+    """The Why? panel granted a missing scope and got a new token."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__()
+        self.note = note
+
+
+class ShowTab(Message):
+    """A tab has something to show: bring it (or another tab) to the front."""
+
+    def __init__(self, tab: str) -> None:
+        super().__init__()
+        self.tab = tab

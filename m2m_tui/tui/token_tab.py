@@ -1,0 +1,138 @@
+"""The Token tab: the profile, the token request as sent and received, and a one-line
+summary of the token that counts down."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import LoadingIndicator, Static
+
+from m2m_tui import render
+from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
+from m2m_tui.profiles import overridden_by_env
+from m2m_tui.session import Session
+from m2m_tui.token_client import TokenOutcome
+from m2m_tui.tui.messages import TokenReceived
+from m2m_tui.tui.screens import SecretPrompt
+
+
+class TokenTab(Vertical):
+    DEFAULT_CSS = """
+    TokenTab #token-status { height: auto; padding: 0 1; }
+    TokenTab #token-summary { height: auto; padding: 0 1; }
+    TokenTab #token-spinner { height: 1; display: none; }
+    TokenTab #token-spinner.busy { display: block; }
+    TokenTab #token-view { padding: 0 1; }
+    """
+
+    def __init__(self, session: Session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.decoded: DecodedToken | None = None  # the token the summary describes
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="token-status")
+        yield Static(id="token-summary")
+        yield LoadingIndicator(id="token-spinner")
+        with VerticalScroll(id="token-scroll"):
+            yield Static(id="token-view")
+
+    def on_mount(self) -> None:
+        self.show_profile()
+        self.tick()
+
+    def focus_content(self) -> None:
+        self.query_one("#token-scroll").focus()
+
+    def show_profile(self, note: str = "", style: str = "cyan") -> None:
+        p = self.session.profile
+        lines = [
+            Text.assemble(
+                ("Profile ", "dim"),
+                (p.name, "bold"),
+                ("  issuer ", "dim"),
+                p.issuer,
+                ("  client ", "dim"),
+                p.client_id,
+            )
+        ]
+        env = overridden_by_env()
+        if env:
+            lines.append(Text(f"overridden by the environment: {', '.join(env)}", style="yellow"))
+        if note:
+            lines.append(Text(note, style=style))
+        lines.append(Text("Press t for a token, n for a new one, ? for help.", style="dim"))
+        self.query_one("#token-status", Static).update(Group(*lines))
+
+    def clear(self) -> None:
+        self.decoded = None
+        self.tick()
+        self.query_one("#token-view", Static).update("")
+
+    # --- requesting ----------------------------------------------------------------
+    def request(self, force: bool) -> None:
+        if self.session.needs_prompt():
+
+            def got(secret: str | None) -> None:
+                if secret:
+                    self.session.prompted_secret = secret
+                    self.request(force)
+
+            self.app.push_screen(SecretPrompt(self.session.profile.name), got)
+            return
+        self.query_one("#token-spinner").add_class("busy")
+        self.token_worker(force)
+
+    @work(exclusive=True, group="token", exit_on_error=False)
+    async def token_worker(self, force: bool) -> None:
+        try:
+            outcome = await self.session.get_token(force=force)
+        finally:
+            self.query_one("#token-spinner").remove_class("busy")
+        self.show(outcome)
+        self.post_message(TokenReceived(outcome))
+
+    def cancel(self) -> bool:
+        """Cancel a request in flight; False when there was none."""
+        if not any(w.group == "token" and w.is_running for w in self.workers):
+            return False
+        self.workers.cancel_group(self, "token")
+        self.query_one("#token-spinner").remove_class("busy")
+        return True
+
+    # --- showing ---------------------------------------------------------------------
+    def show(self, outcome: TokenOutcome) -> None:
+        parts = []
+        if outcome.ok:
+            source = (
+                "from the cache (press n for a new one)"
+                if outcome.from_cache
+                else f"new, in {outcome.exchange.duration_ms:.0f} ms"
+            )
+            parts.append(Text(f"✓ Token received — {source}", style="bold green"))
+            if outcome.hint:
+                parts.append(Text(outcome.hint, style="yellow"))
+        else:
+            parts.append(Text(f"✗ {outcome.error}: {outcome.description}", style="bold red"))
+            if outcome.hint:
+                parts.append(Text(f"→ {outcome.hint}", style="yellow"))
+        if outcome.exchange is not None:
+            parts.append(render.exchange_view(outcome.exchange, "Exchange"))
+        self.query_one("#token-view", Static).update(Group(*parts))
+        self.decoded = None
+        if outcome.ok:
+            try:
+                self.decoded = decode(outcome.access_token)
+            except NotAJwt:
+                pass  # opaque: the hint above says so
+        self.tick()
+
+    def tick(self) -> None:
+        """The summary's countdown; called every second while this tab shows."""
+        summary = self.query_one("#token-summary", Static)
+        summary.display = self.decoded is not None
+        if self.decoded is not None:
+            summary.update(render.token_summary(self.decoded))

@@ -1,0 +1,77 @@
+"""The Why? tab: the ordered checks for a token against an endpoint, set beside what the
+server answered, and the missing-scope fix applied with one key."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from m2m_tui import render
+from m2m_tui.api_client import ApiEndpoint, ApiResult
+from m2m_tui.diagnosis import Diagnosis
+from m2m_tui.session import Session
+from m2m_tui.tui.messages import FixApplied, ShowTab
+
+
+class WhyTab(Vertical):
+    DEFAULT_CSS = "WhyTab #why-view { padding: 0 1; }"
+    BINDINGS = [Binding("f", "apply_fix", "Apply fix", show=False)]
+
+    def __init__(self, session: Session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.fixable_scope: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="why-scroll"):
+            yield Static(id="why-view")
+
+    def focus_content(self) -> None:
+        self.query_one("#why-scroll").focus()
+
+    @work(exclusive=True, group="diagnose", exit_on_error=False)
+    async def diagnose(self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]) -> None:
+        """Make the call with `raw` (a pasted token, say), then explain the answer."""
+        diagnosis, result = await self.session.diagnose(raw, endpoint, params)
+        if result.status is None:
+            self.notify(result.error or "the call failed", severity="error")
+        self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}")
+
+    @work(exclusive=True, group="diagnose", exit_on_error=False)
+    async def explain(self, raw: str, endpoint: ApiEndpoint, result: ApiResult) -> None:
+        """Explain an answer already received (a refusal in the API tab)."""
+        diagnosis = await self.session.explain(raw, endpoint, result)
+        self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}")
+
+    def show(self, diagnosis: Diagnosis, endpoint: ApiEndpoint, target: str) -> None:
+        self.fixable_scope = None
+        parts = [render.diagnosis_view(diagnosis, target)]
+        missing = any(c.name == "scope" and c.ok is False for c in diagnosis.checks)
+        if missing and endpoint.scope and self.session.token:
+            self.fixable_scope = endpoint.scope
+            parts.append(
+                Text(
+                    f"Press f to apply the fix: grant {endpoint.scope} through the "
+                    "Management API, then get a new token.",
+                    style="bold cyan",
+                )
+            )
+        self.query_one("#why-view", Static).update(Group(*parts))
+        self.post_message(ShowTab("why"))
+
+    def action_apply_fix(self) -> None:
+        if not self.fixable_scope:
+            self.notify("No fix to apply: the Why? panel shows no missing scope.")
+            return
+        self.fix_worker(self.fixable_scope)
+
+    @work(exclusive=True, group="fix", exit_on_error=False)
+    async def fix_worker(self, scope: str) -> None:
+        note = await self.session.grant_scope(scope)
+        self.fixable_scope = None
+        self.post_message(FixApplied(note))

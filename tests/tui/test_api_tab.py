@@ -1,0 +1,74 @@
+"""The API tab: endpoints, predictions, calls, parameters and copies as curl."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, TabbedContent
+
+from m2m_tui.tui.app import M2MApp
+from tests.tui.conftest import settle, text_of
+
+
+async def test_call_predicts_and_shows_the_refusal(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # endpoints from /openapi.json
+        await pilot.press("t")
+        await settle(pilot)
+        table = app.query_one("#endpoints", DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][1] == "/api/location/geocode"
+        assert rows[0][3] == "✗ missing geocode:location"
+        assert rows[2][1] == "/api/directions" and rows[2][3] == "✓"
+        assert session.endpoints_source == "openapi.json"
+        await pilot.press("a", "c")
+        await settle(pilot)
+        shown = text_of(app.query_one("#api-response"))
+        assert "← 403" in shown and "insufficient_scope" in shown
+        assert 'www-authenticate: Bearer realm="worldmappers"' in shown
+        # The refusal opened the "Why?" panel with the checklist.
+        assert app.query_one("#tabs", TabbedContent).active == "why"
+        why = text_of(app.query_one("#why-view"))
+        assert "✗ scope" in why and "missing geocode:location" in why
+        assert "fix: Grant `geocode:location` to Gift Deliveries on urn:worldmappers" in why
+        assert "The server's answer agrees with the local checks." in why
+        # Back to the API tab, down to directions, edit the destination, send.
+        await pilot.press("a", "down", "down")
+        await pilot.pause()
+        box = app.query_one("#param-destination", Input)
+        box.value = "Space Needle"
+        await pilot.press("c")
+        await settle(pilot)
+        shown = text_of(app.query_one("#api-response"))
+        assert "← 200" in shown and "Arrive at Space Needle" in shown
+        assert "Bearer ••••••" in shown and session.token not in shown
+
+
+async def test_copy_curl_masks_the_token_unless_asked(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("a", "u")
+        assert "Bearer ••••••" in app.clipboard and session.token not in app.clipboard
+        assert app.clipboard.startswith("curl -i -H ")
+        await pilot.press("escape", "U")
+        assert session.token in app.clipboard
+
+
+async def test_parameter_boxes_show_the_apis_defaults_and_an_empty_call_uses_them(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("a", "down", "down")  # directions
+        await settle(pilot)
+        origin = app.query_one("#param-origin", Input)
+        destination = app.query_one("#param-destination", Input)
+        assert (origin.value, origin.placeholder) == ("", "default: Seattle")
+        assert (destination.value, destination.placeholder) == ("", "default: Auth0 Office")
+        await pilot.press("c")
+        await settle(pilot)
+        shown = text_of(app.query_one("#api-response"))
+        assert "← 200" in shown and "Arrive at Auth0 Office" in shown

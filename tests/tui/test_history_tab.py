@@ -1,0 +1,32 @@
+"""The History tab: a long history stays fast."""
+
+from __future__ import annotations
+
+from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.history_list import HistoryList
+from tests.tui.conftest import text_of
+
+
+async def test_history_stays_fast_with_thousands_of_entries(session):
+    from m2m_tui.session import HistoryEntry
+
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        session.history.extend(
+            HistoryEntry(float(i), "call", f"GET /x/{i}", "200") for i in range(5000)
+        )
+        app.history.sync()
+        await pilot.press("h", "ctrl+end")
+        await pilot.pause()
+        table = app.query_one("#history-table", HistoryList)
+        assert table.row_count == 5000 and table.cursor_row == 4999
+        screen = app.export_screenshot().replace("&#160;", " ")
+        assert "GET /x/4999" in screen and "GET /x/10 " not in screen
+        assert "call: GET /x/4999 (200)" in text_of(app.query_one("#history-detail"))
+        await pilot.press("home", "pagedown", "down")
+        await pilot.pause()
+        rows = table.page_rows
+        assert table.cursor_row == rows + 1
+        assert f"call: GET /x/{rows + 1} (200)" in text_of(app.query_one("#history-detail"))
+        screen = app.export_screenshot().replace("&#160;", " ")
+        assert f"GET /x/{rows + 1} " in screen and "GET /x/0 " not in screen

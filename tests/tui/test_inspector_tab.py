@@ -1,0 +1,63 @@
+"""The Inspector tab: pasted tokens, signatures, claims, the full JSON."""
+
+from __future__ import annotations
+
+import jwt
+
+from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.screens import TextScreen
+from tests.tui.conftest import paste, text_of
+
+
+async def test_paste_a_token_garbage_or_opaque(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await paste(pilot, "this-is-not-a-token")
+        shown = text_of(app.query_one("#inspection"))
+        assert "Not a JWT" in shown and "opaque" in shown and "audience" in shown
+        await paste(pilot, "eyJhbGciOiJIUzI1NiJ9.!!!.abc")
+        assert "payload is not" in text_of(app.query_one("#inspection"))
+
+
+async def test_pasted_token_from_another_key_fails_the_signature(session, stack):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(
+        {"iss": stack.issuer, "sub": "x@clients", "exp": 1},
+        key,
+        algorithm="RS256",
+        headers={"kid": stack.authority.current_key.kid},
+    )
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await paste(pilot, "Bearer " + forged)
+        shown = text_of(app.query_one("#inspection"))
+        assert "✗ signature: bad signature" in shown
+        assert "expired" in shown
+
+
+async def test_a_huge_claim_is_shortened_in_the_inspector_and_whole_on_j(session):
+    token = jwt.encode(
+        {
+            "iss": "http://127.0.0.1:9/",
+            "sub": "c@clients",
+            "exp": 4102444800,
+            "blob": "x" * 8192,
+            "scope": " ".join(f"s:{i:03d}" for i in range(500)),
+        },
+        "k" * 32,
+        algorithm="HS256",
+    )
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await paste(pilot, token)
+        shown = text_of(app.query_one("#inspection"))
+        assert "✓ s:000" in shown and "✓ s:499" in shown  # every scope, against the API
+        raw = text_of(app.query_one("#inspection-json"))
+        assert "(8,192 characters)" in raw and "x" * 1001 not in raw
+        assert "2 long string(s) shortened; J shows it all" in raw
+        await pilot.press("escape", "J")
+        await pilot.pause()
+        assert isinstance(app.screen, TextScreen)
+        assert "x" * 8192 in str(app.screen.query_one("#copied").content)

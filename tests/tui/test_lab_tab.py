@@ -1,0 +1,44 @@
+"""The Lab tab: the current token broken one way at a time, each variant sent."""
+
+from __future__ import annotations
+
+from m2m_tui.tui.app import M2MApp
+from tests.tui.conftest import settle, text_of
+
+
+async def test_l_runs_the_tamper_lab_on_the_current_token(session, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="m2m_tui.api")
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        caplog.clear()
+        await pilot.press("a", "down", "down", "l")
+        await settle(pilot)
+        lab = text_of(app.query_one("#lab-view"))
+        asked = [r for r in caplog.records if "oauth-protected-resource" in r.getMessage()]
+        assert len(asked) == 1  # the API's metadata, once for all seven variants
+        for name in (
+            "expired",
+            "other aud",
+            "scope removed",
+            "scope added",
+            "alg none",
+            "re-signed",
+            "no signature",
+        ):
+            assert name in lab
+        assert "401" in lab and "disagrees" not in lab
+
+
+async def test_l_without_a_token_says_what_to_do_first(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        assert "Get a token first (t)" in " ".join(str(n.message) for n in app._notifications)
+        assert app.query_one("#tabs").active == "token"

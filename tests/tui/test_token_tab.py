@@ -1,0 +1,206 @@
+"""The Token tab: requests, the cache, errors with hints, cancelling, prompted secrets."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from textual.widgets import Input
+
+from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.history_list import HistoryList
+from m2m_tui.tui.screens import SecretPrompt
+from m2m_tui.tui.token_tab import TokenTab
+from tests.tui.conftest import make_session, settle, text_of
+
+
+async def test_token_key_requests_a_token_and_shows_the_exchange_masked(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        shown = text_of(app.query_one("#token-view"))
+        assert "Token received" in shown and "new, in" in shown
+        assert "POST " + session.profile.issuer + "oauth/token" in shown
+        assert '"client_secret": "••••••"' in shown
+        assert "giftdeliveries-local-secret" not in shown
+        assert session.token and session.token not in shown
+        assert "← 200" in shown
+        # The inspector was filled from the new token.
+        inspector = text_of(app.query_one("#inspection"))
+        assert (
+            "client giftdeliveries — the @clients suffix marks a machine-to-machine token"
+            in inspector
+        )
+        assert "expires in 23 h 59 m" in inspector
+        assert "✓ signature verified with key" in inspector
+        # Scopes against what the API offers (its OpenAPI document).
+        assert "✓ directions" in inspector and "✗ geocode:location" in inspector
+        assert "1 granted · 2 not granted" in inspector
+
+
+async def test_second_token_comes_from_the_cache_and_n_forces_a_new_one(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        first = session.token
+        await pilot.press("t")
+        await settle(pilot)
+        assert session.token == first
+        assert "from the cache" in text_of(app.query_one("#token-view"))
+        await pilot.press("n")
+        await settle(pilot)
+        assert session.token != first
+        assert "new, in" in text_of(app.query_one("#token-view"))
+        history = app.query_one("#history-table", HistoryList)
+        assert history.row_count == 3
+        assert [e.status for e in session.history] == ["200", "cached", "200"]
+
+
+async def test_token_errors_show_error_description_and_a_hint(tmp_path, stack):
+    bad = make_session(
+        tmp_path,
+        stack.issuer,
+        stack.api_url,
+        wrong=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\nclient_secret = "nope"\n'
+            'audience = "urn:worldmappers"'
+        ),
+        noapi=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\n'
+            'client_secret = "giftdeliveries-local-secret"\naudience = "urn:unknown"'
+        ),
+        nogrant=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\n'
+            f'client_secret = "giftdeliveries-local-secret"\naudience = "{stack.issuer}api/v2/"'
+        ),
+    )
+    expectations = {
+        "wrong": ("invalid_client", "Check the client secret"),
+        "noapi": ("Service not enabled within domain: urn:unknown", "Check the API identifier"),
+        "nogrant": ("access_denied", "Authorize this client for the API"),
+    }
+    for profile, (error, hint) in expectations.items():
+        bad.switch(profile)
+        app = M2MApp(bad, autostart=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("t")
+            await settle(pilot)
+            shown = text_of(app.query_one("#token-view"))
+            assert error in shown and hint in shown, shown
+
+
+async def test_authorization_server_down_is_a_clear_message(tmp_path):
+    dead = make_session(tmp_path, "http://127.0.0.1:9/", "http://127.0.0.1:9")
+    app = M2MApp(dead, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        shown = text_of(app.query_one("#token-view"))
+        assert "network: cannot connect to http://127.0.0.1:9/oauth/token" in shown
+        assert "Is the authorization server running?" in shown
+        # The API tab falls back to the built-in table.
+        assert dead.endpoints_source.startswith("built-in")
+
+
+async def test_escape_cancels_a_slow_token_request(tmp_path, misbehaving):
+    slow = make_session(tmp_path, f"{misbehaving.url}slow/", None)
+    app = M2MApp(slow, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")
+        await pilot.pause(0.3)
+        assert app.query_one("#token-spinner").has_class("busy")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query_one("#token-spinner").has_class("busy")
+        assert slow.token is None
+
+
+async def test_prompted_secret_is_asked_for_and_kept_in_memory(tmp_path, stack):
+    prompted = make_session(
+        tmp_path,
+        stack.issuer,
+        stack.api_url,
+        asks=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\n'
+            'client_secret_prompt = true\naudience = "urn:worldmappers"'
+        ),
+    )
+    prompted.switch("asks")
+    app = M2MApp(prompted, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")
+        assert isinstance(app.screen, SecretPrompt)
+        app.screen.query_one(Input).value = "giftdeliveries-local-secret"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert prompted.token is not None
+    config_text = (tmp_path / "config.toml").read_text()
+    assert "giftdeliveries-local-secret" not in config_text.split("[profiles.asks]")[1]
+    cache = (tmp_path / "client-state" / "token-cache.json").read_text()
+    assert "giftdeliveries-local-secret" not in cache
+
+
+async def test_after_t_the_token_tab_summarises_the_token_and_counts_down(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        summary = text_of(app.query_one("#token-summary"))
+        assert "giftdeliveries@clients → urn:worldmappers" in summary
+        assert "scopes directions" in summary and "⏱ expires in 23 h 59 m" in summary
+        # Live: the line follows the clock while the Token tab shows.
+        token = app.query_one(TokenTab)
+        token.decoded.payload["exp"] = time.time() + 90
+        await pilot.pause(1.2)
+        assert "⏱ expires in 1 m" in text_of(app.query_one("#token-summary"))
+
+
+async def test_a_throttled_client_is_named_with_its_wait(tmp_path, stack):
+    wrong = make_session(
+        tmp_path,
+        stack.issuer,
+        stack.api_url,
+        wrong=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\nclient_secret = "nope"\n'
+            'audience = "urn:worldmappers"'
+        ),
+    )
+    wrong.switch("wrong")
+    app = M2MApp(wrong, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(6):  # the test tenant's throttle: 5 failures within 1 s
+            await pilot.press("n")
+            await settle(pilot)
+        shown = " ".join(text_of(app.query_one("#token-view")).split())
+        assert "too_many_attempts" in shown
+        assert "The server throttles client giftdeliveries for 1 s" in shown
+
+
+async def test_a_stranger_on_the_bundled_port_is_named(tmp_path):
+    import http.server
+    import threading
+    from dataclasses import replace
+
+    from m2m_tui.config import REPO_CONFIG, load_config
+    from m2m_tui.session import Session
+
+    stranger = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=stranger.serve_forever, daemon=True).start()
+    port = stranger.server_port
+    try:
+        config = load_config(REPO_CONFIG)
+        config = replace(config, server=replace(config.server, authority_port=port))
+        profile = replace(config.profiles["local"], issuer=f"http://127.0.0.1:{port}/")
+        config = replace(config, profiles={"local": profile})
+        app = M2MApp(Session.open(config, tmp_path / "state"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            shown = " ".join(text_of(app.query_one("#token-status")).split())
+            assert "is not the bundled server" in shown
+            assert "answered HTTP 404 text/html to discovery" in shown
+            assert f"python (pid {os.getpid()}) holds port {port}" in shown
+            assert app.server is None  # nothing was started over it
+    finally:
+        stranger.shutdown()
