@@ -91,6 +91,25 @@ def listener_of(port: int) -> str | None:
     return None
 
 
+def _answers(authority_port: int, api_port: int) -> bool:
+    """Both bundled servers answer as themselves: discovery JSON and the API's health."""
+    import httpx
+
+    try:
+        with httpx.Client(timeout=1.0) as client:
+            discovery = client.get(
+                f"http://127.0.0.1:{authority_port}/.well-known/openid-configuration"
+            )
+            health = client.get(f"http://127.0.0.1:{api_port}/health")
+            return (
+                discovery.status_code == 200
+                and "issuer" in discovery.json()
+                and health.json() == {"status": "ok"}
+            )
+    except (httpx.HTTPError, ValueError, TypeError):
+        return False
+
+
 @dataclass
 class LocalServer:
     process: subprocess.Popen
@@ -136,8 +155,14 @@ def start_bundled(config: Config, state_dir: Path, wait: float = 20.0) -> LocalS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             tail = log_path.read_text(errors="replace").strip().splitlines()[-1:]
-            raise StartFailed(f"the bundled server exited: {' '.join(tail)} (log: {log_path})")
-        if all(listening("127.0.0.1", p) for p in ports):
+            holders = [f"{who} holds port {p}" for p in ports if (who := listener_of(p))]
+            held = f" ({'; '.join(holders)})" if holders else ""
+            raise StartFailed(
+                f"the bundled server exited: {' '.join(tail)}{held} (log: {log_path})"
+            )
+        # Answering, not merely listening: a server that bound its first port and then
+        # fails on the second (taken by another program) listens for a moment.
+        if all(listening("127.0.0.1", p) for p in ports) and _answers(*ports):
             return server
         time.sleep(0.1)
     server.stop()

@@ -62,3 +62,23 @@ async def test_a_running_server_is_used_and_left_alone(tmp_path, stack):
         await pilot.pause()
         assert app.server is None
     assert listening("127.0.0.1", port)
+
+
+async def test_a_taken_api_port_names_its_holder(tmp_path):
+    import os
+
+    config, authority, api = local_config(tmp_path)
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", api))
+    squatter.listen()
+    try:
+        session = Session.open(config, tmp_path / "state")
+        app = M2MApp(session)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            said = " ".join(str(n.message) for n in app._notifications)
+            assert "the bundled server exited" in said and "already in use" in said
+            assert f"python (pid {os.getpid()}) holds port {api}" in said
+    finally:
+        squatter.close()
