@@ -18,9 +18,8 @@ from pathlib import Path
 
 import uvicorn
 
-from m2m_tui.config import ServerSettings
-from m2m_tui.paths import ensure_private_dir
-
+from .files import ensure_private_dir
+from .settings import ServerSettings
 from .tls import TlsFiles, ensure_tls_files
 
 log = logging.getLogger("m2m_tui.serve")

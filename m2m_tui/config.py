@@ -31,72 +31,15 @@ def resolve_config_path(flag: str | None = None) -> Path:
 
 
 @dataclass(frozen=True)
-class ScopeSeed:
-    value: str
-    description: str = ""
+class ServerTable:
+    """What the client needs of `[server]`: where the bundled servers listen (to start
+    them, or to know a profile points at them), and the table itself, which the serve
+    command hands to the servers untouched (they check the rest)."""
 
-
-@dataclass(frozen=True)
-class ResourceServerSeed:
-    name: str
-    identifier: str
-    scopes: tuple[ScopeSeed, ...] = ()
-    token_lifetime: int = 86400
-    token_dialect: str = "access_token"
-
-
-@dataclass(frozen=True)
-class ClientSeed:
-    client_id: str
-    name: str
-    client_secret: str | None = None
-    token_endpoint_auth_method: str = "client_secret_post"
-    public_key_pems: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class GrantSeed:
-    client_id: str
-    audience: str  # may contain "{issuer}", filled in when the tenant is seeded
-    scope: tuple[str, ...] = ()
-    all_scopes: bool = False
-
-
-@dataclass(frozen=True)
-class ThrottleSettings:
-    max_failures: int = 10  # per (client id, address)
-    window_seconds: float = 60.0
-    # A whole address is locked only by a guessing sweep: this many failures within the
-    # window, across at least this many distinct client ids.
-    address_max_failures: int = 100
-    address_min_clients: int = 10
-
-
-@dataclass(frozen=True)
-class ApiSettings:
-    """How the World Mappers API validates tokens (issue 3)."""
-
-    issuer: str | None = None  # None: the bundled authority
-    audience: str = "urn:worldmappers"
-    algorithms: tuple[str, ...] = ("RS256",)
-    leeway: float = 5.0
-    strict_rfc9068: bool = False
-    jwks_cache_seconds: float = 600.0
-    jwks_cooldown_seconds: float = 30.0
-    fetch_timeout: float = 5.0
-    jwks_uri: str | None = None  # None: found by discovery at the issuer
-
-
-@dataclass(frozen=True)
-class ServerSettings:
     host: str = "127.0.0.1"
     authority_port: int = 7000
     api_port: int = 7001
-    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
-    api: ApiSettings = field(default_factory=ApiSettings)
-    resource_servers: tuple[ResourceServerSeed, ...] = ()
-    clients: tuple[ClientSeed, ...] = ()
-    client_grants: tuple[GrantSeed, ...] = ()
+    table: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -125,7 +68,7 @@ class Config:
     path: Path
     profiles: dict[str, Profile]
     default_profile: str | None
-    server: ServerSettings
+    server: ServerTable
 
 
 def load_config(path: Path) -> Config:
@@ -227,88 +170,11 @@ class _Reader:
             raise self.fail(where, f"auth_method must be one of {', '.join(methods)}")
         return Profile(**values)
 
-    def server(self, data: dict) -> ServerSettings:
+    def server(self, data: dict) -> ServerTable:
         w = "server"
-        throttle = self.table(data, "throttle", "server.throttle")
-        api = self.table(data, "api", "server.api")
-        number = (int, float)
-        settings = ServerSettings(
+        return ServerTable(
             host=self.opt(data, "host", str, w, "127.0.0.1"),
             authority_port=self.opt(data, "authority_port", int, w, 7000),
             api_port=self.opt(data, "api_port", int, w, 7001),
-            throttle=ThrottleSettings(
-                max_failures=self.opt(throttle, "max_failures", int, "server.throttle", 10),
-                window_seconds=float(
-                    self.opt(throttle, "window_seconds", number, "server.throttle", 60.0)
-                ),
-                address_max_failures=self.opt(
-                    throttle, "address_max_failures", int, "server.throttle", 100
-                ),
-                address_min_clients=self.opt(
-                    throttle, "address_min_clients", int, "server.throttle", 10
-                ),
-            ),
-            api=ApiSettings(
-                issuer=self.opt(api, "issuer", str, "server.api"),
-                audience=self.opt(api, "audience", str, "server.api", "urn:worldmappers"),
-                algorithms=self.strings(api, "algorithms", "server.api") or ("RS256",),
-                leeway=float(self.opt(api, "leeway", number, "server.api", 5.0)),
-                strict_rfc9068=self.opt(api, "strict_rfc9068", bool, "server.api", False),
-                jwks_cache_seconds=float(
-                    self.opt(api, "jwks_cache_seconds", number, "server.api", 600.0)
-                ),
-                jwks_cooldown_seconds=float(
-                    self.opt(api, "jwks_cooldown_seconds", number, "server.api", 30.0)
-                ),
-                fetch_timeout=float(self.opt(api, "fetch_timeout", number, "server.api", 5.0)),
-                jwks_uri=self.opt(api, "jwks_uri", str, "server.api"),
-            ),
-            resource_servers=tuple(
-                self.resource_server(rs) for rs in self.items(data, "resource_servers", w)
-            ),
-            clients=tuple(self.client(c) for c in self.items(data, "clients", w)),
-            client_grants=tuple(self.grant(g) for g in self.items(data, "client_grants", w)),
-        )
-        return settings
-
-    def resource_server(self, data: dict) -> ResourceServerSeed:
-        w = "server.resource_servers"
-        scopes = []
-        for scope in self.items(data, "scopes", w):
-            scopes.append(
-                ScopeSeed(
-                    value=self.req(scope, "value", str, w + ".scopes"),
-                    description=self.opt(scope, "description", str, w + ".scopes", ""),
-                )
-            )
-        dialect = self.opt(data, "token_dialect", str, w, "access_token")
-        if dialect not in ("access_token", "rfc9068_profile"):
-            raise self.fail(w, "token_dialect must be access_token or rfc9068_profile")
-        return ResourceServerSeed(
-            name=self.req(data, "name", str, w),
-            identifier=self.req(data, "identifier", str, w),
-            scopes=tuple(scopes),
-            token_lifetime=self.opt(data, "token_lifetime", int, w, 86400),
-            token_dialect=dialect,
-        )
-
-    def client(self, data: dict) -> ClientSeed:
-        w = "server.clients"
-        return ClientSeed(
-            client_id=self.req(data, "client_id", str, w),
-            name=self.req(data, "name", str, w),
-            client_secret=self.opt(data, "client_secret", str, w),
-            token_endpoint_auth_method=self.opt(
-                data, "token_endpoint_auth_method", str, w, "client_secret_post"
-            ),
-            public_key_pems=self.strings(data, "public_key_pems", w),
-        )
-
-    def grant(self, data: dict) -> GrantSeed:
-        w = "server.client_grants"
-        return GrantSeed(
-            client_id=self.req(data, "client_id", str, w),
-            audience=self.req(data, "audience", str, w),
-            scope=self.strings(data, "scope", w),
-            all_scopes=self.opt(data, "all_scopes", bool, w, False),
+            table=data,
         )

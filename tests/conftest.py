@@ -16,7 +16,8 @@ import jwt
 import pytest
 
 from api_server.serve import Prepared, ServeOptions, bind, prepare, uvicorn_server
-from m2m_tui.config import REPO_CONFIG, ServerSettings, ThrottleSettings, load_config
+from api_server.settings import ServerSettings, ThrottleSettings, server_settings
+from m2m_tui.config import REPO_CONFIG, load_config
 
 GIFT = ("giftdeliveries", "giftdeliveries-local-secret")
 ADMIN = ("m2m-admin", "m2m-admin-local-secret")
@@ -24,7 +25,7 @@ WORLDMAPPERS = "urn:worldmappers"
 
 
 def repo_settings(**changes) -> ServerSettings:
-    settings = load_config(REPO_CONFIG).server
+    settings = server_settings(load_config(REPO_CONFIG).server.table)
     return replace(settings, **changes)
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from m2m_tui.config import ServerSettings
-
+from ..settings import ServerSettings
 from .keys import CURRENT, REVOKED, SigningKey
 from .management.scopes import management_audience
 from .seed import prepare_tenant

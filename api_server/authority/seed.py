@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from m2m_tui.config import ServerSettings
-
+from ..settings import ServerSettings
 from .management.scopes import MANAGEMENT_API_NAME, MANAGEMENT_SCOPES, management_audience
 from .models import Client, Credential, ResourceServer, Scope
 from .store import Tenant, hash_secret, new_id

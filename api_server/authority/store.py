@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from m2m_tui.paths import touch_private_file
-
+from ..files import touch_private_file
 from .keys import CURRENT, NEXT, PREVIOUS, REVOKED, SigningKey, generate_signing_key
 from .models import Client, ClientGrant, Credential, ResourceServer, Scope
 

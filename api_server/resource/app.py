@@ -18,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from m2m_tui.config import ApiSettings
-
+from ..settings import ApiSettings
 from .bearer import BearerError, bearer_token
 from .directions import directions
 from .documents import openapi_document, protected_resource_metadata

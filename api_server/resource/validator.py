@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 
 import jwt
 
-from m2m_tui.config import ApiSettings
-
+from ..settings import ApiSettings
 from .jwks_cache import JwksCache, JwksUnavailable
 
 MAX_TOKEN = 8 * 1024

@@ -9,7 +9,7 @@ import httpx
 import jwt
 import pytest
 
-from m2m_tui.config import ThrottleSettings
+from api_server.settings import ThrottleSettings
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, repo_settings, start_stack
 
 GRANT = {"grant_type": "client_credentials"}

@@ -1,0 +1,232 @@
+"""The servers' command line: `python -m api_server`, and `m2m-tui serve`, which hands it
+the [server] table of its config file and its state directory.
+
+Argument parsing stays light: the servers' modules load only in `run()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DESCRIPTION = (
+    "Run the local Auth0-compatible authorization server (issuer http://127.0.0.1:7000/) "
+    "and the World Mappers API (http://127.0.0.1:7001)."
+)
+
+EXAMPLES = """\
+examples:
+  m2m-tui serve                      the authority on :7000 and the API on :7001
+  m2m-tui serve --tls                the same over HTTPS, with a local CA
+  m2m-tui serve --tls authority      HTTPS for the authority only, the API on plain
+                                     HTTP: the original sample's topology
+  m2m-tui serve --only api --issuer https://TENANT.auth0.com/
+                                     the API alone, trusting a real Auth0 tenant
+  m2m-tui serve --export tenant.json back up APIs, clients and grants (no secrets)
+  PASS=... m2m-tui serve --export tenant.json --passphrase-env PASS
+                                     ... and the signing keys, encrypted with $PASS
+  m2m-tui serve --import tenant.json replace the local tenant with a backup
+"""
+
+
+PROG = ["m2m-tui"]  # what error messages start with; `python -m api_server` says its own
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"{PROG[0]}: error: {message}", file=sys.stderr)
+    return code
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1; others warn)")
+    parser.add_argument("--authority-port", type=int, metavar="PORT", help="default 7000")
+    parser.add_argument("--api-port", type=int, metavar="PORT", help="default 7001")
+    parser.add_argument(
+        "--only", choices=("authority", "api"), help="run one part as its own process"
+    )
+    parser.add_argument(
+        "--tls",
+        nargs="?",
+        const="both",
+        choices=("both", "authority"),
+        help="serve HTTPS with a local CA (<state-dir>/tls/ca.pem): on both servers, or "
+        "with `--tls authority` on the authorization server only",
+    )
+    parser.add_argument("--issuer", metavar="URL", help="the API's token issuer (with --only api)")
+    parser.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
+    parser.add_argument(
+        "--jwks-uri",
+        metavar="URL",
+        help="with --only api: fetch the issuer's keys here instead of by discovery",
+    )
+    parser.add_argument("--debug", action="store_true", help="log callers' sub and scope")
+    backup = parser.add_mutually_exclusive_group()
+    backup.add_argument(
+        "--export",
+        metavar="FILE",
+        help="write the local tenant to FILE (0600) and exit; works while serving",
+    )
+    backup.add_argument(
+        "--import",
+        dest="import_from",
+        metavar="FILE",
+        help="replace the local tenant with FILE and exit (the old one is kept beside it)",
+    )
+    parser.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="with --export/--import: the environment variable holding the passphrase "
+        "that encrypts the signing keys (without it, keys are left out)",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m api_server [--config FILE] [--state-dir DIR] …`: the servers alone."""
+    parser = argparse.ArgumentParser(
+        prog="python -m api_server",
+        description=DESCRIPTION,
+        epilog=EXAMPLES.replace("m2m-tui serve", "python -m api_server"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", default="config.toml", help="its [server] table is read"
+    )
+    parser.add_argument("--state-dir", metavar="DIR", help="keys, tenant, TLS files")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    PROG[0] = "api_server"
+    table = read_server_table(Path(args.config))
+    if isinstance(table, int):
+        return table
+    from .files import default_state_dir
+
+    state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
+    return run(args, table, state_dir, args.config)
+
+
+def read_server_table(path: Path) -> dict[str, Any] | int:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return fail(f"{path}: no such config file (pass --config FILE)", EXIT_USAGE)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return fail(f"{path}: {exc}", EXIT_USAGE)
+    return data.get("server", {})
+
+
+def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source: str) -> int:
+    """Serve (or back up) with the [server] `table`; `source` names it in messages."""
+    from .settings import SettingsError, server_settings
+
+    if args.export or args.import_from:
+        return backup(args, state_dir)
+    if args.passphrase_env:
+        return fail("--passphrase-env goes with --export or --import", EXIT_USAGE)
+    if args.jwks_uri and args.only != "api":
+        return fail("--jwks-uri only applies with --only api", EXIT_USAGE)
+    if args.issuer and args.only != "api":
+        return fail(
+            "--issuer only applies with --only api (the bundled API trusts its own authority)",
+            EXIT_USAGE,
+        )
+    try:
+        server = server_settings(table, source)
+    except SettingsError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    issuer = args.issuer
+    if issuer and not issuer.startswith(("https://", "http://")):
+        issuer = f"https://{issuer}/"  # an Auth0 domain is enough
+    if args.jwks_uri:
+        from dataclasses import replace
+
+        server = replace(server, api=replace(server.api, jwks_uri=args.jwks_uri))
+
+    import asyncio
+
+    from .authority.store import StoreError
+    from .serve import ServeError, ServeOptions, configure_logging, prepare
+    from .serve import run as serve
+
+    options = ServeOptions(
+        state_dir=state_dir,
+        settings=server,
+        host=args.host or server.host,
+        authority_port=server.authority_port
+        if args.authority_port is None
+        else args.authority_port,
+        api_port=server.api_port if args.api_port is None else args.api_port,
+        only=args.only,
+        tls=args.tls,
+        issuer=issuer,
+        audience=args.audience,
+    )
+    configure_logging(args.debug)
+    try:
+        prepared = prepare(options)
+    except (ServeError, StoreError, ValueError) as exc:
+        return fail(str(exc), EXIT_FAILED)
+    except PermissionError as exc:
+        return fail(f"cannot use the state directory {options.state_dir}: {exc}", EXIT_FAILED)
+
+    def ready() -> None:
+        for line in prepared.lines:
+            print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout, flush=True)
+        print(f"State: {options.state_dir}   (Ctrl-C stops)", flush=True)
+
+    try:
+        asyncio.run(serve(prepared.servers, ready))
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def backup(args: argparse.Namespace, state_dir) -> int:
+    import os
+    from pathlib import Path
+
+    from .authority.backup import BackupError, export_tenant, import_tenant
+    from .authority.store import StoreError
+
+    passphrase = None
+    if args.passphrase_env:
+        value = os.environ.get(args.passphrase_env)
+        if not value:
+            return fail(f"--passphrase-env: ${args.passphrase_env} is not set", EXIT_USAGE)
+        passphrase = value.encode()
+    db = state_dir / "tenant.db"
+    try:
+        if args.export:
+            counts = export_tenant(db, Path(args.export), passphrase)
+            print(f"Exported {_counted(counts)} from {db} to {args.export}")
+            if passphrase is None:
+                print("Signing keys left out (no --passphrase-env); client secrets are hashes.")
+        else:
+            from .files import ensure_private_dir
+
+            ensure_private_dir(state_dir)
+            counts, kept = import_tenant(db, Path(args.import_from), passphrase)
+            print(f"Imported {_counted(counts)} from {args.import_from} into {db}")
+            if kept:
+                print(f"The tenant it replaced is kept at {kept}")
+            if "signing_keys" not in counts:
+                print("The backup has no signing keys: this state keeps (or makes) its own.")
+    except (BackupError, StoreError) as exc:
+        return fail(str(exc), EXIT_FAILED)
+    except OSError as exc:
+        return fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_FAILED)
+    return EXIT_OK
+
+
+def _counted(counts: dict[str, int]) -> str:
+    names = {
+        "resource_servers": "APIs",
+        "clients": "clients",
+        "client_grants": "grants",
+        "signing_keys": "signing keys",
+    }
+    return ", ".join(f"{counts[t]} {n}" for t, n in names.items() if t in counts)
