@@ -94,7 +94,7 @@ async def test_authorize_and_revoke_a_client(session, stack):
         clients.focus()
         await pilot.press("down")
         await pilot.pause()
-        assert screen.client_id == "m2m-admin"
+        assert screen.editor.client_id == "m2m-admin"
         await pilot.press("ctrl+g")
         await settle(screen, pilot)
         admin = stack.admin()
@@ -141,7 +141,7 @@ async def test_add_a_scope_to_the_api_and_create_a_client(session, stack):
         await pilot.press("enter")
         await settle(screen, pilot)
         created = text_of(screen.query_one("#created"))
-        secret = screen.created["client_secret"]
+        secret = screen.editor.created["client_secret"]
         assert "Route Planner" in created and secret not in created and "••••" in created
         await pilot.press("escape", "ctrl+r")
         assert secret in text_of(screen.query_one("#created"))

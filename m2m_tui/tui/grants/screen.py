@@ -1,0 +1,107 @@
+"""The Grants screen: composes the catalog, the grant editor and the signing keys, routes
+the screen's keys to them, and carries their messages between them."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+
+from m2m_tui.grants_model import GrantsModel
+from m2m_tui.management import ManagementError, ManagementUnavailable
+from m2m_tui.tui.grants.catalog import Catalog
+from m2m_tui.tui.grants.editor import GrantEditor
+from m2m_tui.tui.grants.keys import SigningKeys
+from m2m_tui.tui.grants.messages import Picked, Status, TenantChanged
+
+
+class GrantsScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "leave", "Back"),
+        Binding("ctrl+u", "edit('update')", "Update"),
+        Binding("ctrl+t", "edit('test')", "Test"),
+        Binding("ctrl+a", "edit('select_all')", "All"),
+        Binding("ctrl+n", "edit('select_none')", "None"),
+        Binding("ctrl+g", "edit('toggle_authorized')", "Authorize"),
+        Binding("ctrl+r", "edit('reveal')", "Reveal secret", show=False),
+        Binding("ctrl+d", "edit('remove_scope')", "Remove scope from API", show=False),
+    ]
+    DEFAULT_CSS = """
+    #grants-status { height: auto; padding: 0 1; color: $text-muted; }
+    #grants-tabs { height: 1fr; }
+    """
+
+    def __init__(self, model: GrantsModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def compose(self) -> ComposeResult:
+        yield Static("Connecting to the Management API…", id="grants-status")
+        with TabbedContent(id="grants-tabs"):
+            with TabPane("Grants", id="grants-pane"), Horizontal():
+                yield Catalog(self.model, id="left")
+                yield GrantEditor(self.model, id="right")
+            with TabPane("Signing keys", id="keys-pane"):
+                yield SigningKeys(self.model, id="signing-keys")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.connect()
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.query_one(Catalog)
+
+    @property
+    def editor(self) -> GrantEditor:
+        return self.query_one(GrantEditor)
+
+    def status(self, message: str, style: str = "") -> None:
+        self.query_one("#grants-status", Static).update(Text(message, style=style))
+
+    @work(exclusive=True, group="grants", exit_on_error=False)
+    async def connect(self) -> None:
+        def waiting(seconds: float) -> None:
+            self.status(f"Rate limited by the tenant: waiting {seconds:g} s…", "yellow")
+
+        try:
+            await self.model.connect(on_wait=waiting)
+            await self.model.load()
+            await self.model.load_keys()
+        except ManagementUnavailable as exc:
+            self.status(f"✗ {exc}", "bold red")
+            return
+        except ManagementError as exc:
+            self.status(f"✗ The Management API refused: {exc.message}", "bold red")
+            return
+        self.status(f"Management API of {self.model.session.profile.issuer} · escape goes back")
+        self.catalog.show_apis()
+        self.query_one(SigningKeys).show_keys()
+
+    # --- the parts' messages ------------------------------------------------------------
+    @on(Picked)
+    def picked(self, message: Picked) -> None:
+        self.editor.show(message.api, message.client_id)
+
+    @on(Status)
+    def status_said(self, message: Status) -> None:
+        self.status(message.text, message.style)
+
+    @on(TenantChanged)
+    def tenant_changed(self) -> None:
+        self.catalog.show_apis()
+
+    # --- keys -----------------------------------------------------------------------------
+    def action_edit(self, action: str) -> None:
+        getattr(self.editor, action)()
+
+    async def action_leave(self) -> None:
+        if isinstance(self.focused, Input):
+            self.catalog.focus_clients()
+            return
+        await self.model.close()
+        self.dismiss(None)
