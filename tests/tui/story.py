@@ -35,8 +35,8 @@ async def tell(app: M2MApp) -> dict[str, str]:
 
 
 def main(out: Path) -> None:
-    from tests.conftest import ServerThread, repo_settings
     from api_server.serve import ServeOptions, prepare
+    from tests.conftest import ServerThread, repo_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state"
