@@ -86,13 +86,13 @@ async def main() -> None:
             from m2m_tui.jwt_inspect import decode
 
             app.session.offered_scopes = [f"scope:{i:03d}" for i in range(0, 600, 2)]
-            app.inspection = Inspection(token, decode(token))
+            app.inspector.inspection = Inspection(token, decode(token))
             app.action_show_tab("inspector")
             await pilot.pause()
             times = []
             for _ in range(10):
                 start = time.perf_counter()
-                app.render_inspection()
+                app.inspector.render_inspection()
                 await pilot.pause()
                 times.append((time.perf_counter() - start) * 1000)
             idle = []
@@ -120,7 +120,7 @@ async def main() -> None:
                     HistoryEntry(float(i), "call", f"GET /x/{i}", "200") for i in range(total)
                 ]
                 start = time.perf_counter()
-                app.add_history_rows()
+                app.history.sync()
                 await pilot.press("h", "home")
                 await pilot.pause()
                 load = (time.perf_counter() - start) * 1000
