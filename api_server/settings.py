@@ -69,6 +69,9 @@ class ApiSettings:
     jwks_cooldown_seconds: float = 30.0
     fetch_timeout: float = 5.0
     jwks_uri: str | None = None  # None: found by discovery at the issuer
+    # RFC 9449: "allowed" takes DPoP and Bearer tokens; "required" refuses Bearer ones.
+    dpop: str = "allowed"
+    dpop_nonce: bool = False  # demand a server nonce in every proof (§9)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class ServerSettings:
     api_port: int = 7001
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    dpop_nonce: bool = False  # the authority demands a nonce in token-request proofs (§8)
     resource_servers: tuple[ResourceServerSeed, ...] = ()
     clients: tuple[ClientSeed, ...] = ()
     client_grants: tuple[GrantSeed, ...] = ()
@@ -126,6 +130,12 @@ class _Reader:
             raise self.fail(where, f"{key} must be an array of tables ([[{where}.{key}]])")
         return value
 
+    def choice(self, data: dict, key: str, allowed: tuple, where: str, default: str) -> str:
+        value = self.opt(data, key, str, where, default)
+        if value not in allowed:
+            raise self.fail(where, f"{key} must be one of {', '.join(allowed)}")
+        return value
+
     def strings(self, data: dict, key: str, where: str) -> tuple[str, ...]:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -167,7 +177,10 @@ class _Reader:
                 ),
                 fetch_timeout=float(self.opt(api, "fetch_timeout", number, "server.api", 5.0)),
                 jwks_uri=self.opt(api, "jwks_uri", str, "server.api"),
+                dpop=self.choice(api, "dpop", ("allowed", "required"), "server.api", "allowed"),
+                dpop_nonce=self.opt(api, "dpop_nonce", bool, "server.api", False),
             ),
+            dpop_nonce=self.opt(data, "dpop_nonce", bool, w, False),
             resource_servers=tuple(
                 self.resource_server(rs) for rs in self.items(data, "resource_servers", w)
             ),

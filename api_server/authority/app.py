@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..dpop import ALGORITHMS as DPOP_ALGORITHMS
 from .authority import Authority
 from .client_auth import ASSERTION_ALGS
 from .management import client_grants, clients, resource_servers, signing_keys
@@ -33,6 +34,7 @@ def discovery_document(authority: Authority) -> dict:
             "private_key_jwt",
         ],
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
+        "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),  # RFC 9449 §5.1
         "id_token_signing_alg_values_supported": ["RS256"],
         "subject_types_supported": ["public"],
         "scopes_supported": [],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ..dpop import Nonces, ReplayMemory
 from ..settings import ServerSettings
 from .keys import CURRENT, REVOKED, SigningKey
 from .management.scopes import management_audience
@@ -26,6 +27,9 @@ class Authority:
             limits.address_max_failures,
             limits.address_min_clients,
         )
+        # RFC 9449: proofs seen at the token endpoint, and nonces when they are demanded.
+        self.dpop_replay = ReplayMemory()
+        self.dpop_nonces = Nonces() if settings.dpop_nonce else None
         # Two: one per core of a small machine. Threads start on first use.
         self.signer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="token-signer")
         prepare_tenant(tenant, settings, issuer)

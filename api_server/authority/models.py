@@ -24,6 +24,13 @@ class ResourceServer:
     signing_alg: str = "RS256"
     token_dialect: str = "access_token"
     is_system: bool = False
+    # Auth0's {"mechanism": "dpop", "required": bool}, or None (RFC 9449 not asked for).
+    proof_of_possession: dict | None = None
+
+    @property
+    def dpop_required(self) -> bool:
+        pop = self.proof_of_possession or {}
+        return pop.get("mechanism") == "dpop" and pop.get("required") is True
 
     @property
     def scope_values(self) -> list[str]:
@@ -39,6 +46,7 @@ class ResourceServer:
             "signing_alg": self.signing_alg,
             "token_dialect": self.token_dialect,
             "is_system": self.is_system,
+            "proof_of_possession": self.proof_of_possession,
             "allow_offline_access": False,
             "skip_consent_for_verifiable_first_party_clients": True,
         }

@@ -31,7 +31,7 @@ TOKEN = {
     "type": "object",
     "properties": {
         "access_token": {"type": "string"},
-        "token_type": {"const": "Bearer"},
+        "token_type": {"enum": ["Bearer", "DPoP"]},
         "expires_in": {"type": "integer"},
         "scope": {"type": "string"},
     },
@@ -73,6 +73,20 @@ RESOURCE_SERVER_FIELDS = {
     "scopes": {"type": "array", "items": SCOPE},
     "token_lifetime": {"type": "integer", "minimum": 1, "maximum": 2592000},
     "token_dialect": {"type": "string", "enum": list(DIALECTS)},
+    "proof_of_possession": {
+        "oneOf": [
+            {"type": "null"},
+            {
+                "type": "object",
+                "properties": {
+                    "mechanism": {"const": "dpop"},
+                    "required": {"type": "boolean"},
+                },
+                "required": ["mechanism"],
+                "additionalProperties": False,
+            },
+        ]
+    },
 }
 CREDENTIALS = {
     "type": "object",

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS resource_servers (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, identifier TEXT NOT NULL UNIQUE,
     scopes TEXT NOT NULL, token_lifetime INTEGER NOT NULL, signing_alg TEXT NOT NULL,
-    token_dialect TEXT NOT NULL, is_system INTEGER NOT NULL DEFAULT 0);
+    token_dialect TEXT NOT NULL, is_system INTEGER NOT NULL DEFAULT 0,
+    proof_of_possession TEXT);
 CREATE TABLE IF NOT EXISTS clients (
     client_id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
     secret_hash TEXT, token_endpoint_auth_method TEXT NOT NULL, credentials TEXT NOT NULL);
@@ -75,6 +76,7 @@ class Tenant:
             # Edits are rare and the token endpoint only reads, so the fsync is cheap.
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.executescript(SCHEMA)
+            self._migrate()
             check = self.db.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             self._lock.close()
@@ -91,6 +93,12 @@ class Tenant:
             sidecar = path.with_name(path.name + suffix)
             if sidecar.exists():
                 sidecar.chmod(0o600)
+
+    def _migrate(self) -> None:
+        """Columns added since a tenant was created (CREATE IF NOT EXISTS keeps old tables)."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(resource_servers)")}
+        if "proof_of_possession" not in have:
+            self.db.execute("ALTER TABLE resource_servers ADD COLUMN proof_of_possession TEXT")
 
     def _configure(self) -> None:
         self.db.row_factory = sqlite3.Row
@@ -197,6 +205,7 @@ class Tenant:
             signing_alg=row["signing_alg"],
             token_dialect=row["token_dialect"],
             is_system=bool(row["is_system"]),
+            proof_of_possession=json.loads(row["proof_of_possession"] or "null"),
         )
 
     def resource_servers(self) -> list[ResourceServer]:
@@ -218,7 +227,9 @@ class Tenant:
     def save_resource_server(self, rs: ResourceServer) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO resource_servers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO resource_servers (id, name, identifier, scopes, "
+                "token_lifetime, signing_alg, token_dialect, is_system, proof_of_possession) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     rs.id,
                     rs.name,
@@ -228,6 +239,7 @@ class Tenant:
                     rs.signing_alg,
                     rs.token_dialect,
                     int(rs.is_system),
+                    json.dumps(rs.proof_of_possession) if rs.proof_of_possession else None,
                 ),
             )
 

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..dpop import DpopError, check_proof
 from .authority import Authority
 from .client_auth import authenticate, read_credentials
 from .errors import NO_STORE, OAuthError, invalid_request
@@ -81,6 +82,9 @@ async def token(request: Request) -> Response:
         key, claims, headers, api, scope = _checked(authority, await read_params(request), request)
     except OAuthError as exc:
         return exc.response()
+    extra = {}
+    if authority.dpop_nonces is not None:  # RFC 9449 §8.2: a fresh nonce with each answer
+        extra["DPoP-Nonce"] = authority.dpop_nonces.current()
     # RSA signing is most of a token's cost, and `cryptography` releases the GIL while
     # it signs: on the signing threads it runs beside the event loop, which meanwhile
     # reads and checks the next requests.
@@ -90,11 +94,11 @@ async def token(request: Request) -> Response:
     return JSONResponse(
         {
             "access_token": access_token,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if "cnf" in claims else "Bearer",  # RFC 9449 §5
             "expires_in": api.token_lifetime,
             "scope": " ".join(scope),
         },
-        headers=NO_STORE,
+        headers={**NO_STORE, **extra},
     )
 
 
@@ -150,6 +154,7 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
             )
         scope = [s for s in grant.scope if s in requested]
 
+    jkt = _dpop_key(authority, request, api)
     now = int(time.time())
     claims = {
         "iss": authority.issuer,
@@ -162,6 +167,8 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
     }
     if scope:
         claims["scope"] = " ".join(scope)
+    if jkt is not None:
+        claims["cnf"] = {"jkt": jkt}  # RFC 9449 §6.1: the token is bound to the proof's key
     headers = {"kid": authority.current_key.kid}
     if api.token_dialect == "rfc9068_profile":
         headers["typ"] = "at+jwt"  # RFC 9068 §2.1
@@ -170,3 +177,32 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
         headers["typ"] = "JWT"
         claims["azp"] = client.client_id
     return authority.current_key, claims, headers, api, scope
+
+
+def _dpop_key(authority: Authority, request: Request, api) -> str | None:
+    """The thumbprint of a valid DPoP proof's key (RFC 9449 §5), None for a Bearer
+    request, or a refusal: a bad proof, a nonce to use, or an API that requires DPoP."""
+    proofs = request.headers.getlist("dpop")
+    if not proofs:
+        if api.dpop_required:
+            raise OAuthError(
+                400,
+                "invalid_dpop_proof",
+                f"The API {api.identifier} requires DPoP (proof_of_possession): send a DPoP "
+                "proof with the token request",
+            )
+        return None
+    try:
+        proof = check_proof(
+            proofs,
+            "POST",
+            str(request.url),
+            authority.dpop_replay,
+            authority.dpop_nonces,
+        )
+    except DpopError as exc:
+        headers = {}
+        if exc.error == "use_dpop_nonce":
+            headers["DPoP-Nonce"] = authority.dpop_nonces.current()
+        raise OAuthError(400, exc.error, exc.description, headers) from None
+    return proof.jkt

@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..dpop import DpopError, Nonces, ReplayMemory, check_proof
 from ..settings import ApiSettings
-from .bearer import BearerError, bearer_token
+from .bearer import BearerError, access_token
 from .directions import directions
 from .documents import openapi_document, protected_resource_metadata
 from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, OFFICE, OFFICE_LAT, OFFICE_LNG, Endpoint
@@ -56,26 +57,83 @@ class WorldMappers:
         self.jwks = jwks
         self.validator = TokenValidator(settings, issuer, jwks)
         self.metadata_url = self.base_url + METADATA_PATH
+        # RFC 9449 §7: the proofs seen (a replay is refused), and nonces when demanded.
+        self.dpop_required = settings.dpop == "required"
+        self.dpop_replay = ReplayMemory()
+        self.dpop_nonces = Nonces() if settings.dpop_nonce else None
 
     @property
     def places(self) -> Gazetteer:
         return gazetteer()
 
     async def authorize(self, request: Request, scope: str) -> Principal:
-        token = bearer_token(request)
+        scheme, token = access_token(request)
+        if scheme == "Bearer" and self.dpop_required:
+            raise BearerError(
+                401,
+                "invalid_token",
+                "this API requires DPoP: request a DPoP-bound token and send it as "
+                "Authorization: DPoP with a proof",
+                scheme="DPoP",
+            )
         try:
             principal = await self.validator.validate(token)
         except InvalidToken as exc:
-            raise BearerError(401, "invalid_token", str(exc)) from None
+            raise BearerError(401, "invalid_token", str(exc), scheme=scheme) from None
+        bound = (principal.claims.get("cnf") or {}).get("jkt")
+        if scheme == "DPoP":
+            self.check_dpop(request, token, bound)
+        elif bound is not None:  # RFC 9449 §7.2: a bound token is no bearer token
+            raise BearerError(
+                401,
+                "invalid_token",
+                "the token is DPoP-bound (cnf.jkt): send it as Authorization: DPoP with a "
+                "proof signed by its key, not as Bearer",
+                scheme="DPoP",
+            )
         if scope not in principal.scopes:
             raise BearerError(
-                403, "insufficient_scope", f"the token lacks the scope {scope}", scope=scope
+                403,
+                "insufficient_scope",
+                f"the token lacks the scope {scope}",
+                scope=scope,
+                scheme=scheme,
             )
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes))
             )
         return principal
+
+    def check_dpop(self, request: Request, token: str, bound: object) -> None:
+        """RFC 9449 §7.1: a valid proof for this request and token, by the bound key."""
+        if bound is None:
+            raise BearerError(
+                401,
+                "invalid_token",
+                "the token is not DPoP-bound (no cnf.jkt), so it cannot be sent as DPoP",
+                scheme="DPoP",
+            )
+        url = str(request.url)
+        try:
+            proof = check_proof(
+                request.headers.getlist("dpop"),
+                request.method,
+                url,
+                self.dpop_replay,
+                self.dpop_nonces,
+                access_token=token,
+            )
+        except DpopError as exc:
+            nonce = self.dpop_nonces.current() if exc.error == "use_dpop_nonce" else None
+            raise BearerError(401, exc.error, exc.description, scheme="DPoP", nonce=nonce) from None
+        if proof.jkt != bound:
+            raise BearerError(
+                401,
+                "invalid_dpop_proof",
+                "the proof is signed by another key than the one the token is bound to (cnf.jkt)",
+                scheme="DPoP",
+            )
 
 
 Handler = Callable[[Request, WorldMappers], Awaitable[Response]]
@@ -227,7 +285,11 @@ async def metadata(request: Request) -> Response:
     api: WorldMappers = request.app.state.api
     return JSONResponse(
         protected_resource_metadata(
-            api.base_url, api.issuer, api.settings.audience, api.settings.strict_rfc9068
+            api.base_url,
+            api.issuer,
+            api.settings.audience,
+            api.settings.strict_rfc9068,
+            api.dpop_required,
         )
     )
 

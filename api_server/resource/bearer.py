@@ -1,24 +1,37 @@
-"""Bearer tokens in requests and refusals in responses (RFC 6750 §2 and §3, RFC 9728 §5.1)."""
+"""Access tokens in requests and refusals in responses: Bearer (RFC 6750 §2 and §3,
+RFC 9728 §5.1) and DPoP (RFC 9449 §7)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ..dpop import ALGORITHMS
+
 REALM = "worldmappers"
 
 
 class BearerError(Exception):
-    """A refusal: status, RFC 6750 error code (None when no credentials were sent at all)."""
+    """A refusal: status, RFC 6750 error code (None when no credentials were sent at all),
+    and the scheme of the challenge: "Bearer", or "DPoP" (RFC 9449 §7.1) with the
+    algorithms proofs may use, and a nonce to use when one is demanded (§9)."""
 
     def __init__(
-        self, status: int, error: str | None, description: str, scope: str | None = None
+        self,
+        status: int,
+        error: str | None,
+        description: str,
+        scope: str | None = None,
+        scheme: str = "Bearer",
+        nonce: str | None = None,
     ) -> None:
         super().__init__(description)
         self.status = status
         self.error = error
         self.description = description
         self.scope = scope
+        self.scheme = scheme
+        self.nonce = nonce
         self._response: tuple[str, JSONResponse] | None = None
 
     def response(self, resource_metadata: str) -> JSONResponse:
@@ -31,6 +44,8 @@ class BearerError(Exception):
 
     def _build(self, resource_metadata: str) -> JSONResponse:
         params = [f'realm="{REALM}"']
+        if self.scheme == "DPoP":
+            params.append(f'algs="{" ".join(ALGORITHMS)}"')
         if self.error:
             params.append(f'error="{self.error}"')
             params.append(f'error_description="{self.description}"')
@@ -43,21 +58,27 @@ class BearerError(Exception):
             body = {"error": self.error, "error_description": self.description, **body}
         if self.scope:
             body["scope"] = self.scope
-        return JSONResponse(
-            body,
-            status_code=self.status,
-            headers={"WWW-Authenticate": "Bearer " + ", ".join(params)},
-        )
+        headers = {"WWW-Authenticate": f"{self.scheme} " + ", ".join(params)}
+        if self.nonce:
+            headers["DPoP-Nonce"] = self.nonce
+        return JSONResponse(body, status_code=self.status, headers=headers)
 
 
-def bearer_token(request: Request) -> str:
-    """The one token in the request: the header (§2.1) or the query (§2.3), never both.
+def access_token(request: Request) -> tuple[str, str]:
+    """("Bearer" or "DPoP", the one token in the request): the header (RFC 6750 §2.1,
+    RFC 9449 §7.1) or the query (§2.3, Bearer only), never both.
 
     The routes are all GET, so a form body (§2.2) cannot carry one."""
     found = []
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, credentials = header.strip().partition(" ")
+        if scheme.lower() == "dpop" and credentials.strip():
+            if "access_token" in request.query_params:
+                raise BearerError(
+                    400, "invalid_request", "the token was sent by more than one method"
+                )
+            return "DPoP", credentials.strip()
         if scheme.lower() == "bearer" and credentials.strip():
             found.append(credentials.strip())
     if "access_token" in request.query_params:
@@ -66,4 +87,4 @@ def bearer_token(request: Request) -> str:
         raise BearerError(400, "invalid_request", "the token was sent by more than one method")
     if not found:
         raise BearerError(401, None, "No authorization token was found")
-    return found[0]
+    return "Bearer", found[0]

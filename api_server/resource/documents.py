@@ -16,10 +16,16 @@ ERROR = {
 
 
 def protected_resource_metadata(
-    base_url: str, issuer: str, audience: str, strict_rfc9068: bool = False
+    base_url: str,
+    issuer: str,
+    audience: str,
+    strict_rfc9068: bool = False,
+    dpop_required: bool = False,
 ) -> dict:
     """RFC 9728 §2. Extensions: `audience`, the value to request tokens for, and
     `rfc9068_required`, whether only `typ: at+jwt` tokens are accepted."""
+    from ..dpop import ALGORITHMS
+
     return {
         "resource": base_url,
         "authorization_servers": [issuer],
@@ -29,6 +35,8 @@ def protected_resource_metadata(
         "resource_documentation": base_url + "/openapi.json",
         "audience": audience,
         "rfc9068_required": strict_rfc9068,
+        "dpop_signing_alg_values_supported": list(ALGORITHMS),
+        "dpop_bound_access_tokens_required": dpop_required,
     }
 
 

@@ -54,6 +54,22 @@ def _settings(data: dict, rs: ResourceServer) -> None:
     scopes = _scopes(data)
     if scopes is not None:
         rs.scopes = scopes
+    if "proof_of_possession" in data:
+        rs.proof_of_possession = _proof_of_possession(data["proof_of_possession"])
+
+
+def _proof_of_possession(value: object) -> dict | None:
+    """Auth0's `{"mechanism": "dpop", "required": bool}` (RFC 9449), or null to drop it."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"mechanism", "required"}:
+        raise bad_request('proof_of_possession must be {"mechanism": "dpop", "required": bool}')
+    if value.get("mechanism") != "dpop":
+        raise bad_request("proof_of_possession.mechanism must be dpop")
+    required = value.get("required", False)
+    if not isinstance(required, bool):
+        raise bad_request("proof_of_possession.required must be true or false")
+    return {"mechanism": "dpop", "required": required}
 
 
 def _find(authority: Authority, request: Request) -> ResourceServer:
@@ -77,7 +93,18 @@ async def get_resource_server(request: Request, authority: Authority) -> Respons
 @endpoint("create:resource_servers")
 async def create_resource_server(request: Request, authority: Authority) -> Response:
     data = await json_body(request)
-    only(data, {"name", "identifier", "scopes", "token_lifetime", "token_dialect", "signing_alg"})
+    only(
+        data,
+        {
+            "name",
+            "identifier",
+            "scopes",
+            "token_lifetime",
+            "token_dialect",
+            "signing_alg",
+            "proof_of_possession",
+        },
+    )
     identifier = field(data, "identifier", str, required=True)
     if not identifier.strip():
         raise bad_request("identifier must not be empty")
@@ -102,7 +129,7 @@ async def create_resource_server(request: Request, authority: Authority) -> Resp
 async def update_resource_server(request: Request, authority: Authority) -> Response:
     rs = _find(authority, request)
     data = await json_body(request)
-    only(data, {"name", "scopes", "token_lifetime", "token_dialect"})
+    only(data, {"name", "scopes", "token_lifetime", "token_dialect", "proof_of_possession"})
     if rs.is_system:
         raise ManagementError(
             403, "The Management API cannot be changed", "operation_not_supported"

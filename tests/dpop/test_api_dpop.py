@@ -1,0 +1,177 @@
+"""The World Mappers API with DPoP-bound tokens (RFC 9449 §7)."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.dpop.conftest import Holder, call, dpop_token
+
+PATH = "/api/directions"
+
+
+@pytest.fixture
+def bound(dpop_stack, holder) -> str:
+    return dpop_token(dpop_stack, holder).json()["access_token"]
+
+
+def url(stack) -> str:
+    return stack.api_url + PATH
+
+
+def test_a_dpop_call_with_a_fresh_proof_is_accepted(dpop_stack, holder, bound):
+    response = call(dpop_stack, PATH, bound, holder.proof("GET", url(dpop_stack), bound))
+    assert response.status_code == 200, response.text
+
+
+def test_the_proofs_htu_ignores_the_query(dpop_stack, holder, bound):
+    proof = holder.proof("GET", url(dpop_stack), bound)
+    response = call(dpop_stack, PATH + "?destination=Seattle", bound, proof)
+    assert response.status_code == 200, response.text
+
+
+def challenge(response) -> dict:
+    from m2m_tui.www_authenticate import parse_challenge
+
+    return parse_challenge(response.headers.get("www-authenticate"))
+
+
+def refused(response, error: str, words: str) -> None:
+    assert response.status_code == 401, response.text
+    found = challenge(response)
+    assert found["scheme"] == "DPoP" and "ES256" in found["algs"]
+    assert found["error"] == error, found
+    assert words in found["error_description"], found["error_description"]
+
+
+CASES = {
+    "no proof": (lambda h, s, t: None, "invalid_dpop_proof", "no DPoP proof was sent"),
+    "wrong method": (
+        lambda h, s, t: h.proof("POST", url(s), t),
+        "invalid_dpop_proof",
+        "htm is 'POST'",
+    ),
+    "wrong url": (
+        lambda h, s, t: h.proof("GET", s.api_url + "/api/location/geocode", t),
+        "invalid_dpop_proof",
+        "htu is",
+    ),
+    "stale": (
+        lambda h, s, t: h.proof("GET", url(s), t, iat=time.time() - 300),
+        "invalid_dpop_proof",
+        "stale",
+    ),
+    "future": (
+        lambda h, s, t: h.proof("GET", url(s), t, iat=time.time() + 300),
+        "invalid_dpop_proof",
+        "from the future",
+    ),
+    "no ath": (lambda h, s, t: h.proof("GET", url(s)), "invalid_dpop_proof", "no ath claim"),
+    "wrong ath": (
+        lambda h, s, t: h.proof("GET", url(s), t + "x"),
+        "invalid_dpop_proof",
+        "ath does not match",
+    ),
+    "wrong typ": (
+        lambda h, s, t: h.proof("GET", url(s), t, header={"typ": "JWT"}),
+        "invalid_dpop_proof",
+        "typ must be dpop+jwt",
+    ),
+    "signed by another key": (
+        lambda h, s, t: Holder().proof("GET", url(s), t),
+        "invalid_dpop_proof",
+        "another key than the one the token is bound to",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_proof_failure_is_refused_with_a_dpop_challenge(dpop_stack, holder, bound, case):
+    make, error, words = CASES[case]
+    refused(call(dpop_stack, PATH, bound, make(holder, dpop_stack, bound)), error, words)
+
+
+def test_a_replayed_proof_is_refused(dpop_stack, holder, bound):
+    proof = holder.proof("GET", url(dpop_stack), bound)
+    assert call(dpop_stack, PATH, bound, proof).status_code == 200
+    refused(call(dpop_stack, PATH, bound, proof), "invalid_dpop_proof", "used before")
+
+
+def test_two_proofs_are_refused(dpop_stack, holder, bound):
+    two = [holder.proof("GET", url(dpop_stack), bound), holder.proof("GET", url(dpop_stack), bound)]
+    refused(call(dpop_stack, PATH, bound, two), "invalid_dpop_proof", "more than one")
+
+
+def test_a_bound_token_sent_as_bearer_is_refused(dpop_stack, bound):
+    response = call(dpop_stack, PATH, bound, None, scheme="Bearer")
+    refused(response, "invalid_token", "DPoP-bound")
+
+
+def test_a_bearer_token_sent_as_dpop_is_refused(dpop_stack, holder):
+    token = dpop_stack.token()
+    response = call(dpop_stack, PATH, token, holder.proof("GET", url(dpop_stack), token))
+    refused(response, "invalid_token", "not DPoP-bound")
+
+
+def test_bearer_calls_keep_their_rfc6750_answers(dpop_stack):
+    token = dpop_stack.token()
+    assert call(dpop_stack, PATH, token, None, scheme="Bearer").status_code == 200
+    no_scope = call(dpop_stack, "/api/location/geocode", token, None, scheme="Bearer")
+    assert no_scope.status_code == 403 and challenge(no_scope)["scheme"] == "Bearer"
+
+
+def test_a_dpop_token_without_the_scope_gets_a_dpop_403(dpop_stack, holder, bound):
+    path = "/api/location/geocode"
+    response = call(dpop_stack, path, bound, holder.proof("GET", dpop_stack.api_url + path, bound))
+    assert response.status_code == 403
+    found = challenge(response)
+    assert found["scheme"] == "DPoP" and found["error"] == "insufficient_scope"
+
+
+def test_the_api_can_require_dpop_for_every_call(required_stack, holder):
+    bearer = required_stack.token()
+    refused(
+        call(required_stack, PATH, bearer, None, scheme="Bearer"), "invalid_token", "requires DPoP"
+    )
+    token = dpop_token(required_stack, holder).json()["access_token"]
+    ok = call(required_stack, PATH, token, holder.proof("GET", url(required_stack), token))
+    assert ok.status_code == 200
+    metadata = httpx.get(required_stack.api_url + "/.well-known/oauth-protected-resource").json()
+    assert metadata["dpop_bound_access_tokens_required"] is True
+
+
+def test_the_api_demands_a_nonce_when_set_to(nonce_stack, holder):
+    # The authority demands one too: get it first, as a client would.
+    first = dpop_token(nonce_stack, holder)
+    nonce = first.headers["dpop-nonce"]
+    token_url = nonce_stack.issuer + "oauth/token"
+    token = httpx.post(
+        token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "giftdeliveries",
+            "client_secret": "giftdeliveries-local-secret",
+            "audience": "urn:worldmappers",
+        },
+        headers={"DPoP": holder.proof("POST", token_url, nonce=nonce)},
+    ).json()["access_token"]
+    asked = call(nonce_stack, PATH, token, holder.proof("GET", url(nonce_stack), token))
+    refused(asked, "use_dpop_nonce", "nonce")
+    api_nonce = asked.headers["dpop-nonce"]
+    ok = call(
+        nonce_stack, PATH, token, holder.proof("GET", url(nonce_stack), token, nonce=api_nonce)
+    )
+    assert ok.status_code == 200, ok.text
+
+
+def test_replay_memory_stays_bounded_under_a_flood_of_unique_proofs():
+    from api_server.dpop import ReplayMemory
+
+    memory = ReplayMemory(window=65, max_entries=1000)
+    now = time.time()
+    for i in range(20_000):
+        assert memory.first_use(f"jti-{i}", now)
+    assert len(memory) <= 1000
+    assert not memory.first_use("jti-19999", now)  # the newest are still remembered
