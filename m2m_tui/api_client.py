@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from m2m_tui.dpop import DpopKey, NonceBook, decoded_proof
 from m2m_tui.exchange import MASK, Exchange, describe_transport_error
 
 
@@ -92,7 +93,32 @@ async def load_endpoints(base_url: str, client: httpx.AsyncClient) -> tuple[list
     return builtin_endpoints(), "built-in World Mappers table (openapi.json unavailable)"
 
 
-def predict(endpoint: ApiEndpoint, scopes: list[str]) -> tuple[bool, str]:
+async def load_metadata(base_url: str, client: httpx.AsyncClient) -> dict:
+    """The API's RFC 9728 metadata, or {} when it publishes none."""
+    try:
+        response = await client.get(base_url.rstrip("/") + "/.well-known/oauth-protected-resource")
+        data = response.json() if response.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def binding_problem(bound_jkt: str | None, own_jkt: str | None, dpop_required: bool) -> str | None:
+    """Why a call with this token would fail on its binding (RFC 9449), else None."""
+    if bound_jkt is None:
+        return "API requires DPoP; this token is Bearer" if dpop_required else None
+    if own_jkt is None:
+        return "DPoP-bound; this profile has no key to prove it"
+    if own_jkt != bound_jkt:
+        return "bound to another key"
+    return None
+
+
+def predict(
+    endpoint: ApiEndpoint, scopes: list[str], binding: str | None = None
+) -> tuple[bool, str]:
+    if binding:
+        return False, f"✗ {binding}"
     if endpoint.scope is None or endpoint.scope in scopes:
         return True, "✓"
     return False, f"✗ missing {endpoint.scope}"
@@ -109,20 +135,34 @@ class ApiCall:
         query = urlencode({k: v for k, v in self.params.items() if v != ""})
         return self.base_url.rstrip("/") + self.endpoint.path + (f"?{query}" if query else "")
 
-    def to_curl(self, token: str | None, reveal: bool = False) -> str:
+    def to_curl(self, token: str | None, reveal: bool = False, dpop: DpopKey | None = None) -> str:
+        """As curl; with a DPoP key, a freshly made proof for exactly this request."""
         parts = ["curl", "-i"]
         if self.endpoint.method != "GET":
             parts += ["-X", self.endpoint.method]
-        if token:
-            parts += ["-H", f"Authorization: Bearer {token if reveal else MASK}"]
+        for name, value in self.auth_headers(token, reveal, dpop).items():
+            parts += ["-H", f"{name}: {value}"]
         parts.append(self.url)
         return " ".join(shlex.quote(p) for p in parts)
+
+    def auth_headers(
+        self, token: str | None, reveal: bool, dpop: DpopKey | None = None
+    ) -> dict[str, str]:
+        if not token:
+            return {}
+        shown = token if reveal else MASK
+        if dpop is None:
+            return {"Authorization": f"Bearer {shown}"}
+        # The proof is single-use and lives about a minute (RFC 9449 §11.1).
+        proof = dpop.proof(self.endpoint.method, self.url, token)
+        return {"Authorization": f"DPoP {shown}", "DPoP": proof}
 
 
 @dataclass
 class ApiResult:
     exchange: Exchange
     error: str | None = None
+    proof: str | None = None  # the DPoP proof sent, as sent (for the diagnosis only)
 
     @property
     def status(self) -> int | None:
@@ -130,14 +170,55 @@ class ApiResult:
 
 
 async def send(
-    call: ApiCall, token: str | None, client: httpx.AsyncClient, timeout: float = 10.0
+    call: ApiCall,
+    token: str | None,
+    client: httpx.AsyncClient,
+    timeout: float = 10.0,
+    dpop: DpopKey | None = None,
+    nonces: NonceBook | None = None,
+) -> ApiResult:
+    """The call with `token`: as Bearer, or with a DPoP key as `DPoP` plus a fresh proof
+    (RFC 9449 §7), asked once more with the nonce when the API demands one (§9)."""
+    if dpop is None or not token:
+        return await _send(call, token, client, timeout)
+    nonces = nonces if nonces is not None else NonceBook()
+    result = await _send(call, token, client, timeout, dpop, nonces.get(call.url))
+    nonces.remember(call.url, result.exchange.response_headers)
+    if result.status == 401 and "use_dpop_nonce" in _challenge(result) and nonces.get(call.url):
+        result = await _send(call, token, client, timeout, dpop, nonces.get(call.url))
+        nonces.remember(call.url, result.exchange.response_headers)
+    return result
+
+
+def _challenge(result: ApiResult) -> str:
+    return {k.lower(): v for k, v in result.exchange.response_headers.items()}.get(
+        "www-authenticate", ""
+    )
+
+
+async def _send(
+    call: ApiCall,
+    token: str | None,
+    client: httpx.AsyncClient,
+    timeout: float,
+    dpop: DpopKey | None = None,
+    nonce: str | None = None,
 ) -> ApiResult:
     headers = {"Accept": "application/json"}
     shown = {"Accept": "application/json"}
-    if token:
+    proof = None
+    if token and dpop is not None:
+        proof = dpop.proof(call.endpoint.method, call.url, token, nonce)
+        headers["Authorization"] = f"DPoP {token}"
+        headers["DPoP"] = proof
+        shown["Authorization"] = f"DPoP {MASK}"
+        shown["DPoP"] = proof[:12] + "…"
+    elif token:
         headers["Authorization"] = f"Bearer {token}"
         shown["Authorization"] = f"Bearer {MASK}"
     exchange = Exchange(call.endpoint.method, call.url, shown)
+    if proof is not None:
+        exchange.proof = decoded_proof(proof)
     started = time.perf_counter()
     try:
         response = await client.request(
@@ -145,9 +226,9 @@ async def send(
         )
     except Exception as exc:  # every transport failure becomes a sentence
         exchange.duration_ms = (time.perf_counter() - started) * 1000
-        return ApiResult(exchange, describe_transport_error(exc, call.url, timeout)[1])
+        return ApiResult(exchange, describe_transport_error(exc, call.url, timeout)[1], proof)
     exchange.duration_ms = (time.perf_counter() - started) * 1000
     exchange.status = response.status_code
     exchange.response_headers = dict(response.headers)
     exchange.response_text = response.text
-    return ApiResult(exchange)
+    return ApiResult(exchange, proof=proof)

@@ -61,6 +61,11 @@ class Profile:
     provider: str = "auth0"
     api_base_url: str | None = None
     timeout: float = 10.0  # seconds for any one request (token, discovery, JWKS, API)
+    # RFC 9449: sender-constrained tokens. The key is dpop_key_file, else one generated
+    # once for this profile into the state directory.
+    dpop: bool = False
+    dpop_alg: str = "ES256"
+    dpop_key_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,11 @@ class _Reader:
         if unknown:
             raise self.fail(where, f"unknown key(s): {', '.join(unknown)}")
         values: dict[str, Any] = {"name": name}
-        kinds: dict[str, Any] = {"client_secret_prompt": bool, "timeout": (int, float)}
+        kinds: dict[str, Any] = {
+            "client_secret_prompt": bool,
+            "timeout": (int, float),
+            "dpop": bool,
+        }
         for key in known:
             kind = kinds.get(key, str)
             default = Profile.__dataclass_fields__[key].default
@@ -165,6 +174,8 @@ class _Reader:
         providers = ("auth0", "generic", "okta", "keycloak", "entra")
         if values["provider"] not in providers:
             raise self.fail(where, f"provider must be one of {', '.join(providers)}")
+        if values["dpop_alg"] not in ("ES256", "RS256", "EdDSA"):
+            raise self.fail(where, "dpop_alg must be one of ES256, RS256, EdDSA")
         methods = ("client_secret_post", "client_secret_basic", "private_key_jwt")
         if values["auth_method"] not in methods:
             raise self.fail(where, f"auth_method must be one of {', '.join(methods)}")

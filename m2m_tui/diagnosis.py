@@ -6,10 +6,14 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
-from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode, relative
+from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, bound_jkt, decode, relative
 from m2m_tui.signature import ALLOWED
 from m2m_tui.www_authenticate import parse_challenge
+
+if TYPE_CHECKING:
+    from m2m_tui.dpop_diagnosis import DpopFacts
 
 CHECK_NAMES = (
     "format",
@@ -48,7 +52,9 @@ class Expectations:
 
 # The `error` values of a challenge that are about the token, not the request
 # (RFC 6750 §3.1; RFC 9449 §7.1 for DPoP).
-TOKEN_ERRORS = frozenset({"invalid_token", "insufficient_scope", "invalid_dpop_proof"})
+TOKEN_ERRORS = frozenset(
+    {"invalid_token", "insufficient_scope", "invalid_dpop_proof", "use_dpop_nonce"}
+)
 
 
 @dataclass
@@ -175,7 +181,9 @@ def diagnose(
     jwks: dict | None,
     server: ServerAnswer | None = None,
     now: float | None = None,
+    dpop: DpopFacts | None = None,
 ) -> Diagnosis:
+    """The token's checks, then (when DPoP is involved) the proof's and the binding's."""
     local_now = time.time() if now is None else now
     checks: list[Check] = []
     try:
@@ -210,6 +218,11 @@ def diagnose(
     checks.append(_iat(token, clock, skew, expect.leeway))
     checks.append(_typ(token, expect))
     checks.append(_scope(token, expect))
+    challenge = server.www_authenticate if server is not None else {}
+    if dpop is not None and dpop.involved(bound_jkt(token), challenge):
+        from m2m_tui.dpop_diagnosis import dpop_checks
+
+        checks += dpop_checks(raw.strip(), bound_jkt(token), dpop, challenge, clock)
     return _with_agreement(Diagnosis(checks, server))
 
 

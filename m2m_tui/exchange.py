@@ -17,6 +17,10 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
         if name.lower() == "authorization":
             scheme = value.split(" ", 1)[0]
             masked[name] = f"{scheme} {MASK}"
+        elif name.lower() == "dpop":
+            # Single-use and short-lived, yet a credential while it lives: shown decoded
+            # (the exchange's `proof`), its compact form cut to its header.
+            masked[name] = value[:12] + "…"
         else:
             masked[name] = value
     return masked
@@ -36,6 +40,7 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     response_text: str = ""
     duration_ms: float = 0.0
+    proof: dict | None = None  # the DPoP proof sent, decoded (RFC 9449)
 
     def json(self) -> object | None:
         import json

@@ -121,6 +121,7 @@ CLAIM_MEANINGS = {
     "iss": "issuer: the authorization server that minted this token; APIs compare it exactly",
     "aud": "audience: the API(s) this token is for; an API refuses tokens meant for others",
     "azp": "authorized party: the client the token was issued to",
+    "cnf": "confirmation (RFC 7800): the key this token is bound to",
     "client_id": "the client the token was issued to (RFC 9068)",
     "gty": "grant type: client-credentials marks a machine-to-machine token",
     "scope": "what the client may do at the API, space-separated",
@@ -163,6 +164,12 @@ def explain(decoded: DecodedToken, now: float | None = None) -> list[ClaimRow]:
             meaning = f"{CLAIM_MEANINGS[name]}: {describe_time(name, value, now)}"
         elif name == "sub":
             meaning = _sub_meaning(value)
+        elif name == "cnf" and isinstance(value, dict) and "jkt" in value:
+            meaning = (
+                "bound to a DPoP key (RFC 9449 §6): jkt is the RFC 7638 thumbprint of the "
+                "client's key; a proof signed by that key is needed on every call, so a "
+                "stolen copy of the token alone is useless"
+            )
         elif name == "gty" and value != "client-credentials":
             meaning = f"grant type {value}: not a machine-to-machine token"
         else:
@@ -197,3 +204,10 @@ def scopes_against(decoded: DecodedToken, offered: list[str]) -> list[ScopeRow]:
     rows = [ScopeRow(s, s in held, True) for s in offered]
     rows += [ScopeRow(s, True, False) for s in decoded.scopes if s not in offered]
     return rows
+
+
+def bound_jkt(decoded: DecodedToken) -> str | None:
+    """The DPoP key thumbprint a token is bound to (cnf.jkt, RFC 9449 §6.1), if any."""
+    cnf = decoded.payload.get("cnf")
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+    return jkt if isinstance(jkt, str) else None

@@ -71,6 +71,8 @@ def exchange_view(exchange: Exchange, title: str = "") -> RenderableType:
         parts.append(Text(f"  {name}: {value}", style="dim"))
     if exchange.request_body:
         parts.append(json_block(exchange.request_body))
+    if exchange.proof is not None:
+        parts.append(proof_view(exchange.proof))
     if exchange.status is None:
         return Group(*parts)
     parts.append(
@@ -85,6 +87,35 @@ def exchange_view(exchange: Exchange, title: str = "") -> RenderableType:
         parts.append(Text(f"  {name}: {value}", style=style))
     parts.append(body_block(mask_token_in(exchange.response_text)))
     return Group(*parts)
+
+
+def proof_view(proof: dict) -> RenderableType:
+    """The DPoP proof sent with a request (RFC 9449 §4.2), decoded: one per request,
+    single-use, valid for about a minute."""
+    header = dict(proof["header"])
+    jwk = header.pop("jwk", {})
+    if isinstance(jwk, dict) and jwk.get("kty"):
+        from m2m_tui.dpop import thumbprint
+
+        curve = f" {jwk['crv']}" if "crv" in jwk else ""
+        try:
+            header["jwk"] = f"{jwk['kty']}{curve} public key, thumbprint {thumbprint(jwk)}"
+        except KeyError:
+            header["jwk"] = f"{jwk['kty']}{curve} public key"
+    table = Table(
+        title="DPoP proof (fresh for this request, single-use)",
+        title_justify="left",
+        expand=True,
+        show_header=False,
+    )
+    table.add_column("part", style="bold cyan", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for name, value in header.items():
+        table.add_row(f"header.{name}", str(value))
+    for name, value in proof["claims"].items():
+        table.add_row(name, str(value))
+    table.add_row("signature", proof["signature"])
+    return table
 
 
 def claims_table(rows: list[ClaimRow], title: str) -> Table:
@@ -154,6 +185,21 @@ def token_summary(decoded: DecodedToken) -> Text:
         "  ",
     )
     text.append_text(expiry_line(decoded))
+    return text
+
+
+def binding_line(jkt: str | None, own_jkt: str | None) -> Text | None:
+    """For a DPoP-bound token: that every call needs a proof, and whether this
+    profile's key is the one it is bound to. None for a bearer token."""
+    if jkt is None:
+        return None
+    text = Text("🔑 bound: a proof is needed on every call (cnf.jkt " + jkt + "); ", style="bold")
+    if own_jkt is None:
+        text.append("this profile has no DPoP key (dpop = true)", style="bold red")
+    elif own_jkt == jkt:
+        text.append("✓ matches this profile's key", style="bold green")
+    else:
+        text.append(f"✗ bound to another key (this profile's is {own_jkt})", style="bold red")
     return text
 
 

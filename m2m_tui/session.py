@@ -11,9 +11,18 @@ from pathlib import Path
 
 import httpx
 
-from m2m_tui.api_client import ApiCall, ApiEndpoint, ApiResult, load_endpoints, send
+from m2m_tui.api_client import (
+    ApiCall,
+    ApiEndpoint,
+    ApiResult,
+    load_endpoints,
+    load_metadata,
+    send,
+)
 from m2m_tui.config import Config, Profile
 from m2m_tui.diagnosis import Diagnosis, Expectations, ServerAnswer, client_of, diagnose
+from m2m_tui.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
+from m2m_tui.dpop_diagnosis import DpopFacts
 from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
 from m2m_tui.profiles import resolve_secret, select_profile
 from m2m_tui.signature import SignatureCheck, check_signature, fetch_jwks
@@ -61,9 +70,43 @@ class Session:
     prompted_secret: str | None = None
     client_names: dict[str, str | None] = field(default_factory=dict)
     timeout_override: float | None = None  # --timeout, else the profile's
+    api_metadata: dict = field(default_factory=dict)  # the API's RFC 9728 metadata
 
     def __post_init__(self) -> None:
         self.cache = TokenCache(self.state_dir)
+        self.nonces = NonceBook()  # DPoP nonces, per server (RFC 9449 §8.2)
+        self._dpop_key: DpopKey | None = None
+
+    def dpop_key(self) -> DpopKey | None:
+        """This profile's DPoP key when it uses DPoP (made on first use), else None."""
+        if not self.profile.dpop:
+            return None
+        if self._dpop_key is None:
+            p = self.profile
+            self._dpop_key = load_or_create_key(self.state_dir, p.name, p.dpop_alg, p.dpop_key_file)
+        return self._dpop_key
+
+    def own_jkt(self) -> str | None:
+        """The thumbprint of this profile's DPoP key, or None (no DPoP, or no usable key)."""
+        try:
+            key = self.dpop_key()
+        except DpopKeyError:
+            return None
+        return key.jkt if key else None
+
+    def bound_key(self, token: str | None) -> DpopKey | None:
+        """The key to send `token` with as DPoP: this profile's, when the token is bound
+        (cnf.jkt). A bound token without a key goes as Bearer, and the API says why."""
+        try:
+            bound = token and isinstance(decode(token).payload.get("cnf"), dict)
+        except NotAJwt:
+            bound = False
+        if not bound:
+            return None
+        try:
+            return self.dpop_key()
+        except DpopKeyError:
+            return None
 
     @property
     def timeout(self) -> float:
@@ -84,6 +127,7 @@ class Session:
         self.prompted_secret = None
         self.endpoints = []
         self.client_names = {}  # another profile may be another tenant
+        self._dpop_key = None
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
@@ -109,6 +153,7 @@ class Session:
                 secret = resolve_secret(self.profile, self.prompted_secret)
                 endpoint = await resolve_token_endpoint(self.profile, client)
                 request = TokenRequest.for_profile(self.profile, secret, endpoint)
+                key = self.dpop_key()
             except Exception as exc:  # missing secret, unreadable key, no discovery: say so
                 return self.record(
                     TokenOutcome(
@@ -118,7 +163,7 @@ class Session:
                         hint="Fix the profile in the config file.",
                     )
                 )
-            outcome = await request_token(request, client, self.timeout)
+            outcome = await request_token(request, client, self.timeout, key, self.nonces)
         if outcome.ok:
             self.cache.put(self.profile, outcome.access_token, outcome.response or {})
         return self.record(outcome)
@@ -173,12 +218,14 @@ class Session:
         else:
             async with self.client() as client:
                 self.endpoints, self.endpoints_source = await load_endpoints(base, client)
+                self.api_metadata = await load_metadata(base, client)
         self.offered_scopes = sorted({e.scope for e in self.endpoints if e.scope})
 
     async def call(self, endpoint: ApiEndpoint, params: dict[str, str]) -> ApiResult:
         call = ApiCall(self.profile.api_base_url or "", endpoint, params)
         async with self.client() as client:
-            result = await send(call, self.token, client, self.timeout)
+            key = self.bound_key(self.token)
+            result = await send(call, self.token, client, self.timeout, key, self.nonces)
         status = str(result.status) if result.status is not None else "error"
         self.history.append(
             HistoryEntry(
@@ -221,7 +268,9 @@ class Session:
         `memo` (the tamper lab's variants) fetch the API's metadata and the JWKS once."""
         call = ApiCall(self.profile.api_base_url or "", endpoint, params)
         async with self.client() as client:
-            result = await send(call, raw.strip(), client, self.timeout)
+            result = await send(
+                call, raw.strip(), client, self.timeout, self.bound_key(raw.strip()), self.nonces
+            )
         return await self.explain(raw, endpoint, result, memo), result
 
     async def explain(
@@ -247,13 +296,15 @@ class Session:
             server = ServerAnswer.from_headers(
                 result.status, exchange.response_headers, exchange.response_text
             )
-        diagnosis = diagnose(raw, expect, jwks, server)
+        required = self.api_metadata.get("dpop_bound_access_tokens_required") is True
+        facts = DpopFacts.of(result, self.own_jkt(), required)
+        diagnosis = diagnose(raw, expect, jwks, server, dpop=facts)
         if "scope" in diagnosis.failed:
             # Name the token's client as its dashboard does ("Gift Deliveries").
             name = await self.client_name(client_of(decode(raw)))
             if name:
                 expect.client_label = name
-                diagnosis = diagnose(raw, expect, jwks, server)
+                diagnosis = diagnose(raw, expect, jwks, server, dpop=facts)
         return diagnosis
 
     async def client_name(self, client_id: str) -> str | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
 
 from m2m_tui.config import Profile
+from m2m_tui.dpop import DpopKey, NonceBook, decoded_proof
 from m2m_tui.exchange import Exchange, describe_transport_error, mask_fields, mask_headers
 from m2m_tui.jwt_inspect import is_jwt
 
@@ -25,6 +26,11 @@ class TokenRequest:
     form: dict[str, str]
     headers: dict[str, str] = field(default_factory=dict)
     client_id: str = ""  # for messages: with Basic auth it is not in the form
+
+    def with_proof(self, key: DpopKey, nonce: str | None) -> TokenRequest:
+        """The same request with a fresh DPoP proof for it (RFC 9449 §5)."""
+        proof = key.proof("POST", self.url, nonce=nonce)
+        return replace(self, headers={**self.headers, "DPoP": proof})
 
     @classmethod
     def for_profile(
@@ -50,7 +56,10 @@ class TokenRequest:
         return cls(url=url, form=form, headers=headers, client_id=profile.client_id)
 
     def masked_exchange(self) -> Exchange:
-        return Exchange("POST", self.url, mask_headers(self.headers), mask_fields(self.form))
+        exchange = Exchange("POST", self.url, mask_headers(self.headers), mask_fields(self.form))
+        if "DPoP" in self.headers:
+            exchange.proof = decoded_proof(self.headers["DPoP"])
+        return exchange
 
 
 PROVIDERS = ("auth0", "generic", "okta", "keycloak", "entra")
@@ -137,6 +146,15 @@ class TokenOutcome:
 def hint_for(error: str, description: str, status: int | None) -> str | None:
     """A next step that fits the error; Auth0's own wording is matched where it has one."""
     text = description.lower()
+    if error == "invalid_dpop_proof" and "requires dpop" in text:
+        return (
+            "This API requires DPoP (proof_of_possession): set `dpop = true` in the profile, "
+            "or turn it off for the API (Grants screen, key g)."
+        )
+    if error == "invalid_dpop_proof":
+        return "The server refused the DPoP proof: its error_description says which check failed."
+    if error == "use_dpop_nonce":
+        return "The server demands a DPoP nonce and did not accept the one sent; try again."
     if error == "invalid_client":
         return "Check the client secret (and the client id) of this profile."
     if error == "access_denied" and "service not enabled" in text:
@@ -175,9 +193,44 @@ OPAQUE_HINT = (
 
 
 async def request_token(
+    request: TokenRequest,
+    client: httpx.AsyncClient | None = None,
+    timeout: float = TIMEOUT,
+    dpop: DpopKey | None = None,
+    nonces: NonceBook | None = None,
+) -> TokenOutcome:
+    """Never raises for network or server trouble: the outcome says what happened.
+
+    With a DPoP key, each attempt carries a fresh proof; a server that answers
+    `use_dpop_nonce` (RFC 9449 §8) is asked once more, with the nonce it gave."""
+    if dpop is None:
+        return await _request_token(request, client, timeout)
+    nonces = nonces if nonces is not None else NonceBook()
+    async with _client(client, timeout) as shared:
+        outcome = await _request_token(request.with_proof(dpop, nonces.get(request.url)), shared)
+        if outcome.exchange is not None:
+            nonces.remember(request.url, outcome.exchange.response_headers)
+        if outcome.error == "use_dpop_nonce" and nonces.get(request.url):
+            outcome = await _request_token(
+                request.with_proof(dpop, nonces.get(request.url)), shared
+            )
+            if outcome.exchange is not None:
+                nonces.remember(request.url, outcome.exchange.response_headers)
+    return outcome
+
+
+def _client(client: httpx.AsyncClient | None, timeout: float):
+    """The caller's client (left open), or one of our own for the duration."""
+    import contextlib
+
+    if client is not None:
+        return contextlib.nullcontext(client)
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
+
+async def _request_token(
     request: TokenRequest, client: httpx.AsyncClient | None = None, timeout: float = TIMEOUT
 ) -> TokenOutcome:
-    """Never raises for network or server trouble: the outcome says what happened."""
     exchange = request.masked_exchange()
     own = client is None
     client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)

@@ -13,6 +13,7 @@ from m2m_tui.commands.common import (
     EXIT_USAGE,
     NETWORK_ERRORS,
     fail,
+    note,
     open_session,
     print_json,
     profile_flag,
@@ -75,7 +76,7 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
     call = ApiCall(session.profile.api_base_url, ApiEndpoint(args.method, path, None, ""), params)
     token = None
     cached = False
-    if args.print_as and not args.show_secrets:
+    if args.print_as and not args.show_secrets and not session.profile.dpop:
         token = "placeholder"  # masked anyway: no need to mint a token just to print
     else:
         outcome = await session.get_token()
@@ -84,14 +85,22 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
             return fail(f"no token: {outcome.error}: {outcome.description}", code)
         token = outcome.access_token
         cached = outcome.from_cache
-    if args.print_as == "curl":
-        print(call.to_curl(token, reveal=args.show_secrets))
-        return EXIT_OK
-    if args.print_as == "httpie":
-        print(to_httpie(call, token, args.show_secrets))
+    key = session.bound_key(token)
+    if args.print_as:
+        # A DPoP proof must hash the real token (ath), so one was minted even to print.
+        if args.print_as == "curl":
+            print(call.to_curl(token, reveal=args.show_secrets, dpop=key))
+        else:
+            print(to_httpie(call, token, args.show_secrets, key))
+        if key is not None:
+            note(
+                args,
+                "note: the DPoP proof above is single-use and valid for about a minute "
+                "(RFC 9449): run the command now, and print a new one for the next call",
+            )
         return EXIT_OK
     async with session.client() as client:
-        result = await send(call, token, client, session.timeout)
+        result = await send(call, token, client, session.timeout, key, session.nonces)
     if result.status is None:
         return fail(result.error or "the call failed", EXIT_NETWORK)
     exchange = result.exchange
@@ -132,11 +141,9 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
     return EXIT_OK if status < 400 else EXIT_FAILED if status < 500 else EXIT_NETWORK
 
 
-def to_httpie(call, token: str | None, reveal: bool) -> str:
-    from m2m_tui.exchange import MASK
-
+def to_httpie(call, token: str | None, reveal: bool, dpop=None) -> str:
     parts = ["http", call.endpoint.method, call.base_url.rstrip("/") + call.endpoint.path]
-    if token:
-        parts.append(f"Authorization:Bearer {token if reveal else MASK}")
+    for name, value in call.auth_headers(token, reveal, dpop).items():
+        parts.append(f"{name}:{value}")
     parts += [f"{k}=={v}" for k, v in call.params.items()]
     return " ".join(shlex.quote(p) for p in parts)

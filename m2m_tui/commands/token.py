@@ -88,9 +88,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _print(args: argparse.Namespace, token: str, response: dict) -> int:
     if args.json:
-        print_json(
-            {"access_token": token, **{k: v for k, v in response.items() if k != "access_token"}}
-        )
+        body = {"access_token": token, **{k: v for k, v in response.items() if k != "access_token"}}
+        body.setdefault("token_type", "Bearer")
+        body["dpop_jkt"] = _bound_jkt(token)  # the key's RFC 7638 thumbprint, or null
+        print_json(body)
         return EXIT_OK
     print(token)
     if is_terminal():
@@ -104,3 +105,18 @@ def _print(args: argparse.Namespace, token: str, response: dict) -> int:
             args, f"({source}; expires in {relative(left)}; scope: {response.get('scope') or '-'})"
         )
     return EXIT_OK
+
+
+def _bound_jkt(token: str) -> str | None:
+    """cnf.jkt of a DPoP-bound token (RFC 9449 §6.1), read without the JWT library: the
+    warm path stays light."""
+    import base64
+    import json
+
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        jkt = claims.get("cnf", {}).get("jkt")
+    except (IndexError, ValueError, AttributeError):
+        return None
+    return jkt if isinstance(jkt, str) else None

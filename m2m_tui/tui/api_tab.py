@@ -11,9 +11,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
 from m2m_tui import render
-from m2m_tui.api_client import ApiCall, ApiEndpoint, predict
+from m2m_tui.api_client import ApiCall, ApiEndpoint, binding_problem, predict
 from m2m_tui.exchange import describe_odd_answer
-from m2m_tui.jwt_inspect import NotAJwt, decode
+from m2m_tui.jwt_inspect import NotAJwt, bound_jkt, decode
 from m2m_tui.session import Session
 from m2m_tui.tui.messages import CallAnswered, ShowTab
 from m2m_tui.tui.screens import TextScreen
@@ -56,20 +56,26 @@ class ApiTab(Vertical):
         # app's own message order, so parameter boxes are never built twice at once.
         self.refresh_predictions()
 
-    def token_scopes(self) -> list[str]:
+    def token_facts(self) -> tuple[list[str], str | None]:
+        """The current token's scopes, and what would fail on its DPoP binding."""
         try:
-            return decode(self.session.token).scopes if self.session.token else []
+            decoded = decode(self.session.token) if self.session.token else None
         except NotAJwt:
-            return []
+            decoded = None
+        if decoded is None:
+            return [], None
+        required = self.session.api_metadata.get("dpop_bound_access_tokens_required") is True
+        problem = binding_problem(bound_jkt(decoded), self.session.own_jkt(), required)
+        return decoded.scopes, problem
 
     def refresh_predictions(self) -> None:
         table = self.query_one("#endpoints", DataTable)
         row = table.cursor_row
         table.clear()
-        scopes = self.token_scopes()
+        scopes, binding = self.token_facts()
         for e in self.session.endpoints:
             if self.session.token:
-                ok, text = predict(e, scopes)
+                ok, text = predict(e, scopes, binding)
                 mark = Text(text, style="green" if ok else "red")
             else:
                 mark = Text("no token yet", style="dim")

@@ -15,7 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Collapsible, Input, Static
 
 from m2m_tui import render
-from m2m_tui.jwt_inspect import explain, explain_header, scopes_against
+from m2m_tui.jwt_inspect import bound_jkt, explain, explain_header, scopes_against
 from m2m_tui.session import Inspection, Session
 from m2m_tui.tui.screens import TextScreen
 
@@ -90,8 +90,10 @@ class InspectorTab(Vertical):
         self.query_one("#inspection-json", Static).update(
             Group(*self.json_parts("Header", d.header), *self.json_parts("Payload", d.payload))
         )
+        binding = render.binding_line(bound_jkt(d), self.session.own_jkt())
         view.update(
             Group(
+                *([binding] if binding else []),
                 render.signature_line(ins.signature, ins.signature_note),
                 render.claims_table(explain(d), "Claims"),
                 render.scopes_table(

@@ -1,0 +1,154 @@
+"""The client's side of DPoP (RFC 9449): a key per profile, a fresh proof for every
+request, and the nonces servers hand out (§8, §9), remembered per server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from m2m_tui.paths import ensure_private_dir, write_private_file
+
+ALGORITHMS = ("ES256", "RS256", "EdDSA")
+THUMBPRINT_MEMBERS = {
+    "EC": ("crv", "kty", "x", "y"),
+    "RSA": ("e", "kty", "n"),
+    "OKP": ("crv", "kty", "x"),
+}
+
+
+class DpopKeyError(Exception):
+    """A key file that cannot be used, worded for the profile's author."""
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def thumbprint(jwk: dict) -> str:
+    """RFC 7638: the key's identity, as a token's cnf.jkt names it."""
+    members = THUMBPRINT_MEMBERS[jwk["kty"]]
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    return b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+def access_token_hash(token: str) -> str:
+    return b64url(hashlib.sha256(token.encode()).digest())  # §4.2 `ath`
+
+
+def htu(url: str) -> str:
+    """§4.2: the request's URL without query and fragment."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass
+class DpopKey:
+    """A private key and its public JWK; it signs the proofs of one profile."""
+
+    alg: str
+    private_key: object = field(repr=False)
+    jwk: dict
+    path: Path | None = None
+
+    @property
+    def jkt(self) -> str:
+        return thumbprint(self.jwk)
+
+    def proof(
+        self, method: str, url: str, access_token: str | None = None, nonce: str | None = None
+    ) -> str:
+        """A fresh proof (§4.2): its own jti, now's iat, and ath when a token goes with it."""
+        import jwt
+
+        claims = {"jti": str(uuid.uuid4()), "htm": method, "htu": htu(url), "iat": int(time.time())}
+        if access_token is not None:
+            claims["ath"] = access_token_hash(access_token)
+        if nonce:
+            claims["nonce"] = nonce
+        headers = {"typ": "dpop+jwt", "jwk": self.jwk}
+        return jwt.encode(claims, self.private_key, algorithm=self.alg, headers=headers)
+
+
+def load_or_create_key(
+    state_dir: Path, profile_name: str, alg: str, key_file: str | None
+) -> DpopKey:
+    """The profile's `dpop_key_file`, else a key generated once into the state directory
+    (`dpop-keys/<profile>-<alg>.pem`, 0600) and reused from then on."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if alg not in ALGORITHMS:
+        raise DpopKeyError(f"dpop_alg must be one of {', '.join(ALGORITHMS)}, not {alg!r}")
+    if key_file:
+        path = Path(key_file).expanduser()
+        try:
+            private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except (OSError, ValueError, TypeError) as exc:
+            raise DpopKeyError(
+                f"dpop_key_file {path}: cannot read a PEM private key ({exc})"
+            ) from None
+    else:
+        folder = ensure_private_dir(state_dir / "dpop-keys")
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in profile_name)
+        path = folder / f"{safe}-{alg}.pem"
+        if path.exists():
+            private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        else:
+            if alg == "ES256":
+                private = ec.generate_private_key(ec.SECP256R1())
+            elif alg == "RS256":
+                private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            else:
+                private = ed25519.Ed25519PrivateKey.generate()
+            pem = private.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            write_private_file(path, pem)
+    kinds = {
+        "ES256": ec.EllipticCurvePrivateKey,
+        "RS256": rsa.RSAPrivateKey,
+        "EdDSA": ed25519.Ed25519PrivateKey,
+    }
+    if not isinstance(private, kinds[alg]):
+        raise DpopKeyError(f"{path}: this key cannot sign {alg}; set dpop_alg to match it")
+    jwk = json.loads(jwt.get_algorithm_by_name(alg).to_jwk(private.public_key()))
+    return DpopKey(alg, private, jwk, path)
+
+
+@dataclass
+class NonceBook:
+    """The last nonce each server (origin) handed out: §8.2 says to use it next time."""
+
+    nonces: dict[str, str] = field(default_factory=dict)
+
+    def get(self, url: str) -> str | None:
+        return self.nonces.get(origin(url))
+
+    def remember(self, url: str, headers: dict[str, str]) -> None:
+        nonce = {k.lower(): v for k, v in headers.items()}.get("dpop-nonce")
+        if nonce:
+            self.nonces[origin(url)] = nonce
+
+
+def decoded_proof(proof: str) -> dict:
+    """A proof as the exchange view shows it: header, claims, signature shortened."""
+    import jwt
+
+    header = jwt.get_unverified_header(proof)
+    claims = jwt.decode(proof, options={"verify_signature": False})
+    signature = proof.rsplit(".", 1)[1]
+    return {"header": header, "claims": claims, "signature": signature[:12] + "…"}
