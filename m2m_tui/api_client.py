@@ -196,6 +196,13 @@ def _challenge(result: ApiResult) -> str:
     )
 
 
+async def send_as(
+    call: ApiCall, token: str, scheme: str, proof: str | None, client, timeout: float
+) -> ApiResult:
+    """The call exactly as given: the tamper lab's broken proofs and schemes."""
+    return await _send(call, token, client, timeout, scheme=scheme, proof=proof)
+
+
 async def _send(
     call: ApiCall,
     token: str | None,
@@ -203,16 +210,20 @@ async def _send(
     timeout: float,
     dpop: DpopKey | None = None,
     nonce: str | None = None,
+    scheme: str | None = None,
+    proof: str | None = None,
 ) -> ApiResult:
     headers = {"Accept": "application/json"}
     shown = {"Accept": "application/json"}
-    proof = None
     if token and dpop is not None:
         proof = dpop.proof(call.endpoint.method, call.url, token, nonce)
+        scheme = "DPoP"
+    if token and scheme == "DPoP":
         headers["Authorization"] = f"DPoP {token}"
-        headers["DPoP"] = proof
         shown["Authorization"] = f"DPoP {MASK}"
-        shown["DPoP"] = proof[:12] + "…"
+        if proof is not None:
+            headers["DPoP"] = proof
+            shown["DPoP"] = proof[:12] + "…"
     elif token:
         headers["Authorization"] = f"Bearer {token}"
         shown["Authorization"] = f"Bearer {MASK}"

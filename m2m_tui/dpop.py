@@ -66,18 +66,35 @@ class DpopKey:
         return thumbprint(self.jwk)
 
     def proof(
-        self, method: str, url: str, access_token: str | None = None, nonce: str | None = None
+        self,
+        method: str,
+        url: str,
+        access_token: str | None = None,
+        nonce: str | None = None,
+        iat: float | None = None,
     ) -> str:
         """A fresh proof (§4.2): its own jti, now's iat, and ath when a token goes with it."""
         import jwt
 
-        claims = {"jti": str(uuid.uuid4()), "htm": method, "htu": htu(url), "iat": int(time.time())}
+        when = int(time.time() if iat is None else iat)
+        claims = {"jti": str(uuid.uuid4()), "htm": method, "htu": htu(url), "iat": when}
         if access_token is not None:
             claims["ath"] = access_token_hash(access_token)
         if nonce:
             claims["nonce"] = nonce
         headers = {"typ": "dpop+jwt", "jwk": self.jwk}
         return jwt.encode(claims, self.private_key, algorithm=self.alg, headers=headers)
+
+
+def generate_key(alg: str = "ES256") -> DpopKey:
+    """A throw-away key (the tamper lab's "another key")."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    return DpopKey(
+        alg, private, json.loads(jwt.get_algorithm_by_name(alg).to_jwk(private.public_key()))
+    )
 
 
 def load_or_create_key(

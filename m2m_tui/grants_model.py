@@ -118,6 +118,14 @@ class GrantsModel:
         await self.mgmt.set_api_scopes(api["id"], scopes)
         await self.load()
 
+    async def toggle_dpop(self, api: dict) -> str:
+        """Require DPoP for the API, or stop requiring it; returns the new mode."""
+        fresh = await self.mgmt.request("GET", f"/resource-servers/{api['id']}")
+        mode = "off" if dpop_mode(fresh) == "required" else "required"
+        await self.mgmt.set_proof_of_possession(api["id"], mode)
+        await self.load()
+        return mode
+
     async def create_client(self, name: str) -> dict:
         created = await self.mgmt.create_client(name)
         self.secrets[created["client_id"]] = created["client_secret"]
@@ -202,3 +210,11 @@ class GrantsModel:
             if claims.get("aud") == audience and claims.get("sub") == f"{client_id}@clients":
                 return token
         return None
+
+
+def dpop_mode(api: dict) -> str:
+    """ "required", "optional" or "off", from an API's proof_of_possession."""
+    pop = api.get("proof_of_possession") or {}
+    if pop.get("mechanism") != "dpop":
+        return "off"
+    return "required" if pop.get("required") else "optional"

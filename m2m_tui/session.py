@@ -18,6 +18,7 @@ from m2m_tui.api_client import (
     load_endpoints,
     load_metadata,
     send,
+    send_as,
 )
 from m2m_tui.config import Config, Profile
 from m2m_tui.diagnosis import Diagnosis, Expectations, ServerAnswer, client_of, diagnose
@@ -271,6 +272,19 @@ class Session:
             result = await send(
                 call, raw.strip(), client, self.timeout, self.bound_key(raw.strip()), self.nonces
             )
+        return await self.explain(raw, endpoint, result, memo), result
+
+    async def diagnose_proof_variant(
+        self, raw: str, endpoint: ApiEndpoint, params: dict[str, str], variant, memo: dict
+    ) -> tuple[Diagnosis, ApiResult]:
+        """A DPoP call broken as `variant` says (the tamper lab), and its diagnosis."""
+        call = ApiCall(self.profile.api_base_url or "", endpoint, params)
+        token = raw.strip()
+        proof = variant.make(endpoint.method, call.url, token, self.nonces.get(call.url))
+        async with self.client() as client:
+            if variant.twice:  # the first use is legitimate; the second is the replay
+                await send_as(call, token, variant.scheme, proof, client, self.timeout)
+            result = await send_as(call, token, variant.scheme, proof, client, self.timeout)
         return await self.explain(raw, endpoint, result, memo), result
 
     async def explain(

@@ -5,9 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from m2m_tui.jwt_inspect import decode
+
+if TYPE_CHECKING:
+    from m2m_tui.dpop import DpopKey
 
 
 @dataclass(frozen=True)
@@ -63,4 +68,72 @@ def variants(raw: str, extra_scope: str = "geocode:location") -> list[Variant]:
             "re-signed", "the same claims signed by a throwaway key under the same kid", resigned
         ),
         Variant("no signature", "the signature stripped", f"{head}.{body}."),
+    ]
+
+
+@dataclass(frozen=True)
+class ProofVariant:
+    """A DPoP call broken one way (RFC 9449 §4.3, §7): the token stays valid, the proof
+    or the scheme does not. `make` builds the proof for (method, url, token, the API's
+    nonce), or None."""
+
+    name: str
+    what: str
+    scheme: str
+    make: Callable[[str, str, str, str | None], str | None]
+    twice: bool = False  # sent once normally, then again: the second answer counts
+
+
+def proof_variants(key: DpopKey) -> list[ProofVariant]:
+    from m2m_tui.dpop import generate_key
+
+    stranger = generate_key()
+    now = time.time()
+    return [
+        ProofVariant(
+            "proof: wrong method",
+            "htm says POST for a GET",
+            "DPoP",
+            lambda m, u, t, n: key.proof("POST" if m != "POST" else "PUT", u, t, n),
+        ),
+        ProofVariant(
+            "proof: wrong URL",
+            "htu names another endpoint",
+            "DPoP",
+            lambda m, u, t, n: key.proof(m, u.rstrip("/") + "/elsewhere", t, n),
+        ),
+        ProofVariant(
+            "proof: stale",
+            "iat 10 minutes ago",
+            "DPoP",
+            lambda m, u, t, n: key.proof(m, u, t, n, now - 600),
+        ),
+        ProofVariant(
+            "proof: future",
+            "iat 10 minutes ahead",
+            "DPoP",
+            lambda m, u, t, n: key.proof(m, u, t, n, now + 600),
+        ),
+        ProofVariant(
+            "proof: replayed",
+            "the same proof sent twice",
+            "DPoP",
+            lambda m, u, t, n: key.proof(m, u, t, n),
+            twice=True,
+        ),
+        ProofVariant(
+            "proof: no ath", "no hash of the token", "DPoP", lambda m, u, t, n: key.proof(m, u)
+        ),
+        ProofVariant(
+            "proof: other key",
+            "signed by a key the token is not bound to",
+            "DPoP",
+            lambda m, u, t, n: stranger.proof(m, u, t, n),
+        ),
+        ProofVariant(
+            "bound token as Bearer",
+            "no proof, Authorization: Bearer",
+            "Bearer",
+            lambda m, u, t, n: None,
+        ),
     ]

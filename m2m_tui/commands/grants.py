@@ -24,7 +24,8 @@ def add_parsers(commands) -> None:
         "  m2m-tui grants list --client giftdeliveries\n"
         "  m2m-tui grants add giftdeliveries urn:worldmappers geocode:location\n"
         "  m2m-tui grants set giftdeliveries urn:worldmappers directions\n"
-        "  m2m-tui grants revoke giftdeliveries urn:worldmappers",
+        "  m2m-tui grants revoke giftdeliveries urn:worldmappers\n"
+        "  m2m-tui grants dpop urn:worldmappers required",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     grants.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
@@ -45,6 +46,12 @@ def add_parsers(commands) -> None:
     revoke = actions.add_parser("revoke", help="delete the grant")
     revoke.add_argument("client")
     revoke.add_argument("audience")
+    dpop = actions.add_parser(
+        "dpop",
+        help="show or set whether the API requires DPoP-bound tokens (proof_of_possession)",
+    )
+    dpop.add_argument("audience")
+    dpop.add_argument("mode", nargs="?", choices=("required", "optional", "off"))
 
     keys = commands.add_parser(
         "keys",
@@ -102,6 +109,8 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
             if not grants:
                 print("no grants match", file=sys.stderr)
         return EXIT_OK
+    if args.action == "dpop":
+        return await _dpop(args, mgmt)
     clients = {c["client_id"] for c in await mgmt.clients()}
     if args.client not in clients:
         return fail(
@@ -138,6 +147,25 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
     else:
         result = await mgmt.remove_scopes(args.client, args.audience, args.scopes)
     print(f"{result['id']}  {args.client}  {args.audience}  {' '.join(result['scope'])}")
+    return EXIT_OK
+
+
+async def _dpop(args: argparse.Namespace, mgmt: ManagementClient) -> int:
+    from m2m_tui.grants_model import dpop_mode
+
+    apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
+    if args.audience not in apis:
+        return fail(f"unknown audience {args.audience!r} (known: {', '.join(apis)})", EXIT_FAILED)
+    api = apis[args.audience]
+    if args.mode is not None:
+        api = await mgmt.set_proof_of_possession(api["id"], args.mode)
+    mode = dpop_mode(api)
+    meaning = {
+        "required": "token requests without a DPoP proof are refused",
+        "optional": "DPoP-bound tokens when the client sends a proof, else Bearer",
+        "off": "DPoP-bound tokens when the client sends a proof, else Bearer",
+    }[mode]
+    print(f"{args.audience}  DPoP {mode}: {meaning}")
     return EXIT_OK
 
 

@@ -16,21 +16,33 @@ client_id = "YOUR_CLIENT_ID"
 client_secret_env = "AUTH0_CLIENT_SECRET"    # the secret stays in your environment
 audience = "urn:worldmappers"
 api_base_url = "http://127.0.0.1:7001"
-provider = "auth0"''',
+provider = "auth0"
+# DPoP (RFC 9449): Auth0 turns it on per API (the API's proof_of_possession,
+# {mechanism "dpop", required true}, in the dashboard or the Management API). Whether a
+# tenant demands nonces, m2m-tui follows any DPoP-Nonce it is given. Then:
+# dpop = true                                # dpop_alg = "ES256"; dpop_key_file = "..."''',
     "okta": '''# Okta custom authorization server: client_credentials needs a custom `scope`.
 issuer = "https://YOUR_ORG.okta.com/oauth2/default"
 client_id = "YOUR_CLIENT_ID"
 client_secret_env = "OKTA_CLIENT_SECRET"
 scope = "worldmappers.read"
 api_base_url = "http://127.0.0.1:7001"
-provider = "okta"''',
+provider = "okta"
+# DPoP (RFC 9449): Okta turns it on per app ("Require Demonstrating Proof of Possession
+# (DPoP) header in token requests"), and always demands a nonce at its token endpoint:
+# m2m-tui retries once with the DPoP-Nonce Okta sends. Then:
+# dpop = true                                # dpop_alg = "ES256"; dpop_key_file = "..."''',
     "keycloak": '''# Keycloak: the token endpoint is found by discovery at the realm.
 issuer = "https://keycloak.example.com/realms/YOUR_REALM"
 client_id = "YOUR_CLIENT_ID"
 client_secret_env = "KEYCLOAK_CLIENT_SECRET"
 # scope = "profile"
 api_base_url = "http://127.0.0.1:7001"
-provider = "keycloak"''',
+provider = "keycloak"
+# DPoP (RFC 9449): Keycloak (23+) binds tokens when a proof is sent, and can require it
+# per client ("Require DPoP bound tokens" in its advanced settings); m2m-tui follows any
+# DPoP-Nonce it is given.
+# dpop = true                                # dpop_alg = "ES256"; dpop_key_file = "..."''',
     "entra": '''# Microsoft Entra ID: the API is named by scope "<application ID URI>/.default".
 issuer = "https://login.microsoftonline.com/YOUR_TENANT_ID/v2.0"
 token_endpoint = "https://login.microsoftonline.com/YOUR_TENANT_ID/oauth2/v2.0/token"

@@ -13,7 +13,7 @@ from m2m_tui import render
 from m2m_tui.api_client import ApiEndpoint
 from m2m_tui.jwt_inspect import NotAJwt
 from m2m_tui.session import Session
-from m2m_tui.tamper import variants
+from m2m_tui.tamper import proof_variants, variants
 
 
 class LabTab(Vertical):
@@ -47,4 +47,11 @@ class LabTab(Vertical):
         for variant in found:
             diagnosis, result = await self.session.diagnose(variant.token, endpoint, params, memo)
             rows.append((variant, diagnosis, result))
+        key = self.session.bound_key(raw)
+        if key is not None:  # a DPoP-bound token: break the proof too (RFC 9449 §4.3, §7)
+            for variant in proof_variants(key):
+                diagnosis, result = await self.session.diagnose_proof_variant(
+                    raw, endpoint, params, variant, memo
+                )
+                rows.append((variant, diagnosis, result))
         view.update(render.lab_table(rows))

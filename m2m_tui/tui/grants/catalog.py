@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-from m2m_tui.grants_model import GrantsModel
+from m2m_tui.grants_model import GrantsModel, dpop_mode
 from m2m_tui.tui.grants.messages import Picked
 
 
@@ -32,7 +32,7 @@ class Catalog(Vertical):
         yield DataTable(id="clients", cursor_type="row")
 
     def on_mount(self) -> None:
-        self.query_one("#apis", DataTable).add_columns("API", "identifier", "scopes")
+        self.query_one("#apis", DataTable).add_columns("API", "identifier", "scopes", "DPoP")
         self.query_one("#clients", DataTable).add_columns("client", "client_id", "authorized")
 
     def focus_clients(self) -> None:
@@ -43,7 +43,11 @@ class Catalog(Vertical):
         row = table.cursor_row
         table.clear()
         for api in self.model.apis:
-            table.add_row(api["name"], api["identifier"], str(len(api["scopes"])))
+            mode = dpop_mode(api)
+            style = {"required": "bold yellow", "optional": "cyan"}.get(mode, "dim")
+            table.add_row(
+                api["name"], api["identifier"], str(len(api["scopes"])), Text(mode, style=style)
+            )
         if self.model.apis:
             table.move_cursor(row=min(row, len(self.model.apis) - 1))
             self.api = self.model.apis[table.cursor_row]

@@ -169,6 +169,27 @@ class GrantEditor(VerticalScroll):
             self.status(f"✗ {exc.message}", "bold red")
         self.post_message(TenantChanged())
 
+    def toggle_dpop(self) -> None:
+        if self.api is not None:
+            self.dpop_worker(self.api)
+
+    @work(exclusive=True, group="grants", exit_on_error=False)
+    async def dpop_worker(self, api: dict) -> None:
+        try:
+            mode = await self.model.toggle_dpop(api)
+        except ManagementError as exc:
+            self.status(f"✗ {exc.message}", "bold red")
+            return
+        if mode == "required":
+            text = (
+                f"✓ {api['identifier']} now requires DPoP: token requests without a proof "
+                "are refused (profiles need dpop = true). ctrl+o turns it off."
+            )
+        else:
+            text = f"✓ {api['identifier']} no longer requires DPoP: Bearer tokens are issued again."
+        self.status(text, "green")
+        self.post_message(TenantChanged())
+
     def test(self) -> None:
         if self.api and self.client_id:
             self.test_worker(self.client_id, self.api["identifier"])

@@ -27,6 +27,7 @@ class GrantsScreen(Screen):
         Binding("ctrl+a", "edit('select_all')", "All"),
         Binding("ctrl+n", "edit('select_none')", "None"),
         Binding("ctrl+g", "edit('toggle_authorized')", "Authorize"),
+        Binding("ctrl+o", "edit('toggle_dpop')", "DPoP required"),
         Binding("ctrl+r", "edit('reveal')", "Reveal secret", show=False),
         Binding("ctrl+d", "edit('remove_scope')", "Remove scope from API", show=False),
     ]
