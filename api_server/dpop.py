@@ -8,6 +8,8 @@ the order of §4.3, each failure with its own `error_description`.
 from __future__ import annotations
 
 import base64
+import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -64,11 +66,13 @@ def thumbprint(jwk: dict) -> str:
     return b64url(hashlib.sha256(canonical.encode()).digest())
 
 
+@functools.lru_cache(maxsize=1024)  # a client sends one token with many proofs
 def access_token_hash(token: str) -> str:
     """The `ath` claim (§4.2): base64url SHA-256 of the access token's ASCII."""
     return b64url(hashlib.sha256(token.encode("ascii", "replace")).digest())
 
 
+@functools.lru_cache(maxsize=1024)  # the same few URLs, on every request
 def normalise_url(url: str) -> str:
     """§4.3 item 9: compare without query and fragment, scheme and host in lower case,
     default ports dropped (RFC 3986 §6.2.2, §6.2.3)."""
@@ -84,11 +88,14 @@ def normalise_url(url: str) -> str:
 
 class ReplayMemory:
     """The jti of every proof accepted within the window (§11.1), bounded: past
-    `max_entries` the oldest go first, so memory stays flat under a flood."""
+    `max_entries` the oldest go first, so memory stays flat under a flood. `horizon` is
+    when the newest of those dropped early was seen: proofs issued before it are refused
+    (check_claims), so no replay slips through what was forgotten."""
 
     def __init__(self, window: float = MAX_AGE + MAX_AHEAD, max_entries: int = 100_000) -> None:
         self.window = window
         self.max_entries = max_entries
+        self.horizon = 0.0
         self._seen: OrderedDict[str, float] = OrderedDict()
 
     def __len__(self) -> int:
@@ -97,9 +104,13 @@ class ReplayMemory:
     def first_use(self, jti: str, now: float) -> bool:
         while self._seen:
             oldest, seen_at = next(iter(self._seen.items()))
-            if seen_at > now - self.window and len(self._seen) < self.max_entries:
+            if seen_at <= now - self.window:
+                del self._seen[oldest]
+            elif len(self._seen) >= self.max_entries:
+                del self._seen[oldest]
+                self.horizon = max(self.horizon, seen_at)
+            else:
                 break
-            del self._seen[oldest]
         if jti in self._seen:
             return False
         self._seen[jti] = now
@@ -128,29 +139,33 @@ class Nonces:
         return any(hmac.compare_digest(nonce, self._for(s)) for s in (slot, slot - 1))
 
 
-def check_proof(
-    values: list[str],
-    method: str,
-    url: str,
-    replay: ReplayMemory,
-    nonces: Nonces | None = None,
-    access_token: str | None = None,
-    now: float | None = None,
-) -> Proof:
-    """The one valid proof among the request's `DPoP` header `values`, else DpopError."""
-    now = time.time() if now is None else now
-    if not values:
-        raise DpopError("no DPoP proof was sent (the DPoP header is missing)")
-    if len(values) > 1:  # §4.3 item 1
-        raise DpopError("more than one DPoP header was sent; send exactly one proof")
-    proof = values[0].strip()
-    if len(proof) > MAX_PROOF or proof.count(".") != 2:  # item 2
-        raise DpopError("the DPoP header is not a JWT (three base64url parts)")
+@dataclass(frozen=True)
+class _Signer:
+    """What a proof's header says once checked: the same client sends the same header
+    (typ, alg, jwk) on every proof, so it is parsed, checked and turned into a key once."""
+
+    alg: str
+    algorithm: object  # PyJWT's algorithm object: verify(message, key, signature)
+    key: object
+    jkt: str
+
+
+_signers: OrderedDict[str, _Signer] = OrderedDict()
+MAX_SIGNERS = 1024
+
+
+def _signer(segment: str) -> _Signer:
+    found = _signers.get(segment)
+    if found is not None:
+        _signers.move_to_end(segment)
+        return found
     try:
-        header = jwt.get_unverified_header(proof)
-    except jwt.PyJWTError:
+        header = json.loads(_b64decode(segment))
+    except ValueError:
         raise DpopError("the DPoP proof's header is not base64url JSON") from None
-    if header.get("typ") != "dpop+jwt":  # item 4
+    if not isinstance(header, dict):
+        raise DpopError("the DPoP proof's header is not a JSON object")
+    if header.get("typ") != "dpop+jwt":  # §4.3 item 4
         raise DpopError(f"the proof's typ must be dpop+jwt, not {_said(header.get('typ'))}")
     alg = header.get("alg")
     if alg not in ALGORITHMS:  # item 5
@@ -165,18 +180,100 @@ def check_proof(
     jkt = thumbprint(jwk)
     try:
         key = jwt.PyJWK(jwk, algorithm=alg).key
-        claims = jwt.decode(
-            proof,
-            key,
-            algorithms=[alg],
-            options={"verify_aud": False, "verify_exp": False, "verify_iat": False},
-        )
-    except jwt.InvalidSignatureError:  # item 7
-        raise DpopError("the proof's signature does not match its jwk") from None
-    except (jwt.PyJWTError, ValueError, TypeError):
-        raise DpopError("the proof's jwk or signature cannot be used with its alg") from None
-    for name, kind in (("jti", str), ("htm", str), ("htu", str)):
-        if not isinstance(claims.get(name), kind) or not claims[name]:
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        raise DpopError("the proof's jwk cannot be used with its alg") from None
+    signer = _Signer(alg, jwt.get_algorithm_by_name(alg), key, jkt)
+    _signers[segment] = signer
+    if len(_signers) > MAX_SIGNERS:
+        _signers.popitem(last=False)
+    return signer
+
+
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def _b64decode(part: str) -> bytes:
+    """base64url without padding; binascii directly, as base64's wrapper costs as much
+    again on every proof."""
+    if not part or len(part) % 4 == 1:
+        raise ValueError("not base64url")
+    data = part.encode("ascii", "replace").translate(_FROM_URLSAFE)
+    try:
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4), strict_mode=True)
+    except binascii.Error:
+        raise ValueError("not base64url") from None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A proof taken apart, its signature not yet verified."""
+
+    signer: _Signer
+    claims: dict
+    signing_input: bytes
+    signature: bytes
+
+    def verify(self) -> bool:
+        """§4.3 item 7. `cryptography` releases the GIL here, so a server may run it on
+        a thread beside its event loop."""
+        try:
+            return self.signer.algorithm.verify(self.signing_input, self.signer.key, self.signature)
+        except (ValueError, TypeError):
+            return False
+
+
+def parse_proof(values: list[str]) -> Parsed:
+    """§4.3 items 1 to 6: one proof, a JWT, typ, an allowed alg, a public jwk."""
+    if not values:
+        raise DpopError("no DPoP proof was sent (the DPoP header is missing)")
+    if len(values) > 1:  # §4.3 item 1
+        raise DpopError("more than one DPoP header was sent; send exactly one proof")
+    proof = values[0].strip()
+    if len(proof) > MAX_PROOF or proof.count(".") != 2:  # item 2
+        raise DpopError("the DPoP header is not a JWT (three base64url parts)")
+    head, body, signature = proof.split(".")
+    signer = _signer(head)  # items 3 to 6
+    try:
+        claims = json.loads(_b64decode(body))
+        raw_signature = _b64decode(signature)
+    except ValueError:
+        raise DpopError("the DPoP proof's claims are not base64url JSON") from None
+    if not isinstance(claims, dict):
+        raise DpopError("the DPoP proof's claims are not a JSON object")
+    return Parsed(signer, claims, f"{head}.{body}".encode(), raw_signature)
+
+
+def check_proof(
+    values: list[str],
+    method: str,
+    url: str,
+    replay: ReplayMemory,
+    nonces: Nonces | None = None,
+    access_token: str | None = None,
+    now: float | None = None,
+) -> Proof:
+    """The one valid proof among the request's `DPoP` header `values`, else DpopError."""
+    parsed = parse_proof(values)
+    return check_claims(parsed, parsed.verify(), method, url, replay, nonces, access_token, now)
+
+
+def check_claims(
+    parsed: Parsed,
+    verified: bool,
+    method: str,
+    url: str,
+    replay: ReplayMemory,
+    nonces: Nonces | None = None,
+    access_token: str | None = None,
+    now: float | None = None,
+) -> Proof:
+    """§4.3 items 7 to 12 (and §7's ath), given whether the signature verified."""
+    now = time.time() if now is None else now
+    claims = parsed.claims
+    if not verified:  # item 7
+        raise DpopError("the proof's signature does not match its jwk")
+    for name in ("jti", "htm", "htu"):
+        if not isinstance(claims.get(name), str) or not claims[name]:
             raise DpopError(f"the proof has no {name} claim")
     iat = claims.get("iat")
     if isinstance(iat, bool) or not isinstance(iat, int | float):
@@ -196,6 +293,10 @@ def check_proof(
         raise DpopError(f"the proof is stale: issued {now - iat:.0f} s ago (at most {MAX_AGE:g} s)")
     if iat > now + MAX_AHEAD:
         raise DpopError(f"the proof is from the future: iat is {iat - now:.0f} s ahead")
+    if iat <= replay.horizon + MAX_AHEAD:
+        # Under a flood the memory dropped proofs younger than MAX_AGE; one from before
+        # then could be a replay it no longer knows, so it is refused as too old.
+        raise DpopError("the proof is too old for the server's replay memory under this load")
     if access_token is not None:  # §7: the proof names the token it goes with
         ath = claims.get("ath")
         if ath is None:
@@ -204,7 +305,7 @@ def check_proof(
             raise DpopError("the proof's ath does not match the access token")
     if not replay.first_use(claims["jti"], now):  # item 12
         raise DpopError("the proof was used before (its jti was seen): make a new one per request")
-    return Proof(jkt, claims["jti"], float(iat), claims)
+    return Proof(parsed.signer.jkt, claims["jti"], float(iat), claims)
 
 
 def _said(value: object) -> str:

@@ -10,7 +10,14 @@ from rich.table import Table
 from rich.text import Text
 
 from m2m_tui.exchange import Exchange, mask_token_in
-from m2m_tui.jwt_inspect import ClaimRow, DecodedToken, ScopeRow, relative, seconds_left
+from m2m_tui.jwt_inspect import (
+    ClaimRow,
+    DecodedToken,
+    ScopeRow,
+    bound_jkt,
+    relative,
+    seconds_left,
+)
 from m2m_tui.signature import SignatureCheck
 
 THEME = "ansi_dark"
@@ -107,6 +114,8 @@ def proof_view(proof: dict) -> RenderableType:
         title_justify="left",
         expand=True,
         show_header=False,
+        box=None,
+        padding=(0, 1, 0, 2),
     )
     table.add_column("part", style="bold cyan", no_wrap=True)
     table.add_column("value", overflow="fold")
@@ -184,6 +193,8 @@ def token_summary(decoded: DecodedToken) -> Text:
         (" ".join(decoded.scopes) or "none", "cyan"),
         "  ",
     )
+    if bound_jkt(decoded):
+        text.append("DPoP-bound  ", style="bold yellow")
     text.append_text(expiry_line(decoded))
     return text
 
