@@ -5,6 +5,7 @@ The TUI renders this and forwards intent to it; nothing here knows about Textual
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -218,8 +219,10 @@ class Session:
             self.endpoints, self.endpoints_source = builtin_endpoints(), "built-in table"
         else:
             async with self.client() as client:
-                self.endpoints, self.endpoints_source = await load_endpoints(base, client)
-                self.api_metadata = await load_metadata(base, client)
+                # Side by side: an API that hangs costs one timeout, not two.
+                (self.endpoints, self.endpoints_source), self.api_metadata = await asyncio.gather(
+                    load_endpoints(base, client), load_metadata(base, client)
+                )
         self.offered_scopes = sorted({e.scope for e in self.endpoints if e.scope})
 
     async def call(self, endpoint: ApiEndpoint, params: dict[str, str]) -> ApiResult:

@@ -175,3 +175,21 @@ def test_replay_memory_stays_bounded_under_a_flood_of_unique_proofs():
         assert memory.first_use(f"jti-{i}", now)
     assert len(memory) <= 1000
     assert not memory.first_use("jti-19999", now)  # the newest are still remembered
+
+
+def test_what_a_flood_made_the_memory_forget_cannot_be_replayed():
+    from api_server.dpop import DpopError, ReplayMemory, check_proof
+
+    memory = ReplayMemory(window=65, max_entries=100)
+    holder = Holder()
+    url = "http://127.0.0.1:1/api/directions"
+    now = time.time()
+    early = holder.proof("GET", url, "tok", iat=now - 20)
+    check_proof([early], "GET", url, memory, access_token="tok", now=now - 20)
+    for i in range(150):  # a flood pushes the early proof out of the memory
+        assert memory.first_use(f"flood-{i}", now - 10)
+    assert memory.horizon >= now - 20
+    with pytest.raises(DpopError, match="too old for the server's replay memory"):
+        check_proof([early], "GET", url, memory, access_token="tok", now=now)
+    fresh = holder.proof("GET", url, "tok", iat=now)
+    assert check_proof([fresh], "GET", url, memory, access_token="tok", now=now).jti

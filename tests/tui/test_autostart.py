@@ -74,10 +74,12 @@ async def test_a_taken_api_port_names_its_holder(tmp_path):
     try:
         session = Session.open(config, tmp_path / "state")
         app = M2MApp(session)
+        notes: list[str] = []
+        app.notify = lambda message, **_: notes.append(str(message))
         async with app.run_test(size=(120, 40)) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
-            said = " ".join(str(n.message) for n in app._notifications)
+            said = " ".join(notes)
             assert "the bundled server exited" in said and "already in use" in said
             assert f"python (pid {os.getpid()}) holds port {api}" in said
     finally:

@@ -141,3 +141,24 @@ async def test_the_dpop_key_never_shows(tmp_path, stack):
     export = next((tmp_path / "client-state" / "exports").glob("history-*.json")).read_text()
     for text in (*screens, export):
         assert pem_body not in text and str(private_d) not in text
+
+
+async def test_the_whole_story_with_a_dpop_profile(tmp_path, stack):
+    session = dpop_session(tmp_path, stack)
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("a", "c")  # geocode: the bound token lacks the scope
+        await settle(pilot)
+        why = flat(app.query_one("#why-view"))
+        assert "REJECTED" in why and "✗ scope" in why and "✓ cnf.jkt" in why
+        assert "Press f to apply the fix" in why
+        await pilot.press("f")
+        await settle(pilot)
+        assert "DPoP-bound" in flat(app.query_one("#token-summary"))
+        await pilot.press("c")
+        await settle(pilot)
+        call = flat(app.query_one("#api-response"))
+        assert "← 200" in call and "Authorization: DPoP ••••••" in call
