@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from m2m_tui import __version__
-from m2m_tui.commands import call, decode, diagnose, grants, profiles, serve, token
+from m2m_tui.commands import call, decode, demo, diagnose, grants, profiles, serve, token
 
 EXAMPLES = """\
 examples:
@@ -50,7 +50,7 @@ def _common(parser: argparse.ArgumentParser, top: bool = False, network: bool = 
     )
 
 
-OFFLINE = {"serve", "decode", "profiles", "config", "import-sample"}  # no --timeout there
+OFFLINE = {"serve", "decode", "profiles", "config", "import-sample", "demo"}  # no --timeout there
 
 
 def _seconds(text: str) -> float:
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only results")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (token, decode, call, diagnose, grants, profiles, serve):
+    for module in (token, decode, call, diagnose, grants, profiles, serve, demo):
         adder = getattr(module, "add_parsers", None) or module.add_parser
         adder(commands)
     for name, sub in commands.choices.items():
@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             return _with_session(args, diagnose.run)
         if args.command in ("grants", "keys"):
             return _with_session(args, grants.run)
+        if args.command == "demo":
+            return cmd_demo(args)
         return cmd_tui(args)
     except KeyboardInterrupt:
         return 130
@@ -131,3 +133,39 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     M2MApp(session).run()
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The demo on a tenant of its own; `r` in it starts over on a fresh one."""
+    import asyncio
+    from pathlib import Path
+
+    from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+    from m2m_tui.demo_env import start_demo_tenant
+    from m2m_tui.demo_script import DemoScriptError, load_script
+    from m2m_tui.local_server import StartFailed
+
+    try:
+        script = load_script(Path(args.script) if args.script else None)
+    except DemoScriptError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    from m2m_tui.tui.demo import DemoApp, write_slides
+
+    while True:
+        try:
+            tenant = start_demo_tenant()
+        except StartFailed as exc:
+            return fail(f"the demo's servers did not start: {exc}", EXIT_FAILED)
+        try:
+            app = DemoApp(tenant.session(), script)
+            if args.slides:
+                failed = asyncio.run(write_slides(app, Path(args.slides)))
+                if failed:
+                    return fail(f"the demo stopped at {failed}", EXIT_FAILED)
+                print(f"wrote {len(script.steps)} slides to {args.slides}")
+                return EXIT_OK
+            result = app.run()
+        finally:
+            tenant.close()
+        if result != "restart":
+            return EXIT_OK

@@ -113,6 +113,19 @@ class ApiTab(Vertical):
             )
         await box.mount_all(widgets)
 
+    async def prepare(self, path: str, params: dict[str, str]) -> ApiEndpoint | None:
+        """Select the endpoint at `path` with these parameters, as a user would (the demo)."""
+        for row, endpoint in enumerate(self.session.endpoints):
+            if endpoint.path == path:
+                self.query_one("#endpoints", DataTable).move_cursor(row=row)
+                await self.select_endpoint(endpoint)
+                values = self.param_values[endpoint.path]
+                values.update({name: "" for name in values}, **params)
+                for box in self.query(".param").results(Input):
+                    box.value = values.get(box.id.removeprefix("param-"), "")
+                return endpoint
+        return None
+
     def save_params(self) -> None:
         if self.selected is None:
             return

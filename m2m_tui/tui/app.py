@@ -233,17 +233,20 @@ class M2MApp(App):
     def action_profile(self) -> None:
         def chosen(name: str | None) -> None:
             if name and name != self.session.profile.name:
-                self.session.switch(name)
-                self.inspector.forget()
-                self.api_tab.forget()
-                self.token_tab.clear()
-                self.show_subtitle()
-                self.token_tab.show_profile(f"Switched to profile {name}.")
-                self.start_up()
+                self.switch_profile(name)
 
         self.push_screen(
             ProfileScreen(list(self.session.config.profiles), self.session.profile.name), chosen
         )
+
+    def switch_profile(self, name: str) -> None:
+        self.session.switch(name)
+        self.inspector.forget()
+        self.api_tab.forget()
+        self.token_tab.clear()
+        self.show_subtitle()
+        self.token_tab.show_profile(f"Switched to profile {name}.")
+        self.start_up()
 
     def action_copy_token(self) -> None:
         token = self.inspector.raw or self.session.token

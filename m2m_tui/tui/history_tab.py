@@ -96,6 +96,17 @@ class HistoryTab(Vertical):
         title = Text(f"Token diff: row {self.marked + 1} → row {found[0] + 1}", style="bold")
         self.query_one("#history-detail", Static).update(Group(title, render.token_diff_view(diff)))
 
+    def diff_last_two_tokens(self) -> bool:
+        """Mark the token before the newest and diff the newest against it (the demo)."""
+        rows = [i for i, e in enumerate(self.session.history) if e.outcome and e.outcome.ok]
+        if len(rows) < 2:
+            return False
+        table = self.query_one("#history-table", HistoryList)
+        self.marked = rows[-2]
+        table.cursor_row = rows[-1]  # its Highlighted message shows the exchange first…
+        self.call_after_refresh(self.action_diff_marked)  # …then the diff replaces it
+        return True
+
     def export(self) -> None:
         if not self.session.history:
             self.notify("Nothing to export yet: history is empty.", severity="warning")

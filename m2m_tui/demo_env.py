@@ -1,0 +1,66 @@
+"""The demo's own tenant: a temporary state directory, the bundled servers on free
+loopback ports seeded with the shipped demo values, and profiles pointing at them.
+It never reads or changes the user's tenant, token cache or history."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from m2m_tui.config import REPO_CONFIG, Config, load_config
+from m2m_tui.local_server import LocalServer, start_bundled
+from m2m_tui.session import Session
+
+DPOP_PROFILE = "local-dpop"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class DemoTenant:
+    folder: Path
+    config: Config
+    server: LocalServer
+
+    def session(self) -> Session:
+        return Session.open(self.config, self.folder / "client-state", "local")
+
+    def close(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_demo_tenant() -> DemoTenant:
+    """A fresh tenant, its servers answering; raises StartFailed when they cannot start."""
+    folder = Path(tempfile.mkdtemp(prefix="m2m-tui-demo-"))
+    try:
+        authority, api = _free_port(), _free_port()
+        text = REPO_CONFIG.read_text(encoding="utf-8")
+        text = text.replace(":7000", f":{authority}").replace(":7001", f":{api}")
+        text = text.replace("authority_port = 7000", f"authority_port = {authority}")
+        text = text.replace("api_port = 7001", f"api_port = {api}")
+        text += (
+            f"\n[profiles.{DPOP_PROFILE}]\n"
+            "# Gift Deliveries with DPoP: its tokens are bound to a key it holds.\n"
+            f'issuer = "http://127.0.0.1:{authority}/"\n'
+            'client_id = "giftdeliveries"\n'
+            'client_secret = "giftdeliveries-local-secret"\n'
+            'audience = "urn:worldmappers"\n'
+            f'api_base_url = "http://127.0.0.1:{api}"\n'
+            "dpop = true\n"
+        )
+        path = folder / "config.toml"
+        path.write_text(text, encoding="utf-8")
+        config = load_config(path)
+        server = start_bundled(config, folder / "server-state")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return DemoTenant(folder, config, server)

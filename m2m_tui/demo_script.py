@@ -1,0 +1,108 @@
+"""Demo walkthroughs: a TOML list of steps, each a caption to read aloud and one action
+from a small vocabulary. The built-in story (`demo_story.toml`) is such a file."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+# action: (what it does, its fields: name → required?)
+ACTIONS: dict[str, tuple[str, dict[str, bool]]] = {
+    "token": ("request a token (the cache is bypassed)", {}),
+    "new_token": ("request a new token, and diff it with the previous one", {}),
+    "inspect": ("show the token in the inspector", {}),
+    "call": ("call an endpoint", {"endpoint": True, "params": False}),
+    "why": ("diagnose the token against an endpoint", {"endpoint": True, "params": False}),
+    "grant": ("grant a scope to the profile's client, on the Grants screen", {"scope": True}),
+    "remove": ("remove a scope from the client's grant", {"scope": True}),
+    "rotate": ("rotate the signing key, and check the previous token", {}),
+    "revoke": ("revoke the previous key, and check the old token until refused", {}),
+    "lab": ("run the tamper lab against an endpoint", {"endpoint": False}),
+    "require_dpop": ("make the API require DPoP, and show a Bearer token refused", {}),
+    "use_dpop": ("switch to the DPoP profile, get a bound token, call", {"endpoint": False}),
+    "pause": ("nothing: a caption alone", {}),
+}
+
+
+class DemoScriptError(Exception):
+    """A mistake in a walkthrough, naming the step and the field."""
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    caption: str
+    action: str
+    endpoint: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class Script:
+    title: str
+    steps: tuple[Step, ...]
+
+
+def builtin_story() -> str:
+    return resources.files("m2m_tui").joinpath("demo_story.toml").read_text(encoding="utf-8")
+
+
+def load_script(path: Path | None) -> Script:
+    if path is None:
+        return parse_script(builtin_story(), "the built-in story")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DemoScriptError(f"{path}: cannot read: {exc}") from None
+    return parse_script(text, str(path))
+
+
+def parse_script(text: str, source: str) -> Script:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DemoScriptError(f"{source}: invalid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"title", "step"})
+    if unknown:
+        raise DemoScriptError(f"{source}: unknown key(s) {', '.join(unknown)} (title, [[step]])")
+    raw = data.get("step")
+    if not isinstance(raw, list) or not raw or not all(isinstance(s, dict) for s in raw):
+        raise DemoScriptError(f"{source}: needs at least one [[step]] table")
+    title = data.get("title", "m2m-tui demo")
+    if not isinstance(title, str):
+        raise DemoScriptError(f"{source}: title must be a string")
+    return Script(title, tuple(_step(source, n, body) for n, body in enumerate(raw, 1)))
+
+
+def _step(source: str, number: int, body: dict) -> Step:
+    where = f"{source}: step {number}"
+    caption = body.get("caption")
+    if not isinstance(caption, str) or not caption.strip():
+        raise DemoScriptError(f"{where}: caption is required (the sentence to read aloud)")
+    action = body.get("action")
+    if action not in ACTIONS:
+        known = ", ".join(ACTIONS)
+        raise DemoScriptError(f"{where}: action must be one of {known}, not {action!r}")
+    fields = ACTIONS[action][1]
+    unknown = sorted(set(body) - {"caption", "action"} - set(fields))
+    if unknown:
+        allowed = ", ".join(fields) or "no other fields"
+        raise DemoScriptError(
+            f"{where}: unknown field(s) {', '.join(unknown)} for {action} ({allowed})"
+        )
+    for name, required in fields.items():
+        if required and name not in body:
+            raise DemoScriptError(f"{where}: {action} needs {name}")
+    endpoint = body.get("endpoint")
+    if endpoint is not None and (not isinstance(endpoint, str) or not endpoint.startswith("/")):
+        raise DemoScriptError(f"{where}: endpoint must be a path such as /api/directions")
+    params = body.get("params", {})
+    if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
+        raise DemoScriptError(f"{where}: params must be a table of strings")
+    scope = body.get("scope")
+    if scope is not None and (not isinstance(scope, str) or not scope or " " in scope):
+        raise DemoScriptError(f"{where}: scope must be one scope, such as geocode:location")
+    return Step(number, caption.strip(), action, endpoint, dict(params), scope)

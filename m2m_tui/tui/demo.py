@@ -1,0 +1,323 @@
+"""`m2m-tui demo`: the app itself, driven step by step through a walkthrough, each step
+captioned for the audience and performed in the real views (Token, Inspector, API, Why?,
+Lab, Grants), on a tenant of its own."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, LoadingIndicator, SelectionList, Static, TabbedContent
+
+from m2m_tui.demo_env import DPOP_PROFILE
+from m2m_tui.demo_script import Script, Step
+from m2m_tui.session import Session
+from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.grants import GrantsScreen
+from m2m_tui.tui.grants.keys import SigningKeys
+
+
+class StepFailed(Exception):
+    """A step's action did not do what the story needs; says what happened."""
+
+
+class CaptionBar(Horizontal):
+    """The step's caption, above the views on every screen the demo shows."""
+
+    DEFAULT_CSS = """
+    CaptionBar { height: auto; background: $boost; padding: 0 1; }
+    CaptionBar #demo-caption { width: 1fr; height: auto; }
+    CaptionBar #demo-spinner { width: 4; height: 1; display: none; }
+    CaptionBar #demo-spinner.busy { display: block; }
+    """
+
+    def __init__(self, text: Text, classes: str = "") -> None:
+        super().__init__(classes=classes)
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield LoadingIndicator(id="demo-spinner")
+        yield Static(self.text, id="demo-caption")
+
+    def show(self, text: Text, busy: bool) -> None:
+        self.query_one("#demo-caption", Static).update(text)
+        self.query_one("#demo-spinner").set_class(busy, "busy")
+
+
+class DemoApp(M2MApp):
+    # The tabs take what the caption leaves: the screen itself must not scroll.
+    CSS = "#tabs { height: 1fr; }"
+    BINDINGS = [
+        Binding("space,right", "next_step", "Next", priority=True),
+        Binding("left", "previous_step", "Back", priority=True),
+        Binding("r", "restart", "Restart"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, session: Session, script: Script) -> None:
+        super().__init__(session, autostart=False)
+        self.script = script
+        self.index = -1  # the step shown; -1 before the first
+        self.done = -1  # the last step performed
+        self.busy = False
+        self.failed: str | None = None
+        self.text = Text()
+
+    def compose(self) -> ComposeResult:
+        yield CaptionBar(self.text)
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.title = f"m2m-tui demo · {self.script.title}"
+        self.caption(
+            f"{self.script.title}: {len(self.script.steps)} steps on a fresh tenant of its own.",
+            "space or → starts; ← goes back a caption; r restarts; q quits.",
+        )
+
+    def caption(self, text: str, hint: str = "", style: str = "bold") -> None:
+        self.text = Text.assemble((text, style), ("\n" + hint if hint else "", "dim"))
+        self.refresh_captions()
+
+    def refresh_captions(self) -> None:
+        for screen in self.screen_stack:
+            for bar in screen.query(CaptionBar):
+                bar.show(self.text, self.busy)
+
+    def action_grants(self) -> None:
+        super().action_grants()
+        # The Grants screen is the app's own; the demo adds its caption on top.
+        self.screen.mount(CaptionBar(self.text), before=0)
+
+    def show_step(self, index: int, note: str = "") -> None:
+        step = self.script.steps[index]
+        total = len(self.script.steps)
+        self.caption(step.caption, f"Step {index + 1} of {total}{note} · space next · ← back")
+
+    # --- keys --------------------------------------------------------------------------
+    def action_next_step(self) -> None:
+        if self.busy:
+            return  # one step at a time: the action in flight finishes first
+        if self.index < self.done:  # walking forward again through captions already shown
+            self.index += 1
+            self.show_step(self.index, " (already done)")
+            return
+        if self.done + 1 >= len(self.script.steps):
+            self.caption(
+                "End of the demo.", "← goes back through the captions; r restarts; q quits."
+            )
+            return
+        self.run_step(self.done + 1)
+
+    def action_previous_step(self) -> None:
+        if self.busy or self.index <= 0:
+            return
+        self.index -= 1
+        self.show_step(self.index, " (shown again: its action is not undone)")
+
+    def action_restart(self) -> None:
+        self.exit("restart")
+
+    @work(exclusive=True, group="demo", exit_on_error=False)
+    async def run_step(self, index: int) -> None:
+        await self.perform_step(index)
+
+    async def perform_step(self, index: int) -> bool:
+        """Show the step's caption and do its action; False (and the caption says why)
+        when it failed."""
+        self.busy = True
+        self.index = self.done = index
+        self.show_step(index)
+        try:
+            await self.perform(self.script.steps[index])
+        except StepFailed as exc:
+            self.failed = f"step {index + 1} ({self.script.steps[index].action}): {exc}"
+            self.caption(
+                f"✗ Step {index + 1} failed: {exc}", "r restarts on a fresh tenant.", "bold red"
+            )
+            return False
+        finally:
+            self.busy = False
+            self.refresh_captions()
+        return True
+
+    # --- the actions -------------------------------------------------------------------
+    async def idle(self) -> None:
+        """Until every other worker has finished and the screen has caught up."""
+        me = asyncio.current_task()
+        quiet = 0
+        while quiet < 3:
+            await asyncio.sleep(0.05)
+            running = [w for w in self.workers if w.is_running and w._task is not me]
+            quiet = 0 if running else quiet + 1
+
+    async def leave_grants(self) -> None:
+        if isinstance(self.screen, GrantsScreen):
+            await self.screen.model.close()
+            self.screen.dismiss(None)
+            await self.idle()
+
+    async def grants_screen(self, pane: str = "grants-pane") -> GrantsScreen:
+        if not isinstance(self.screen, GrantsScreen):
+            self.action_grants()
+            await self.idle()
+        screen = self.screen
+        assert isinstance(screen, GrantsScreen)
+        screen.query_one("#grants-tabs", TabbedContent).active = pane
+        await self.idle()
+        return screen
+
+    async def perform(self, step: Step) -> None:
+        if step.action not in ("grant", "remove", "rotate", "revoke", "pause"):
+            await self.leave_grants()
+        action = getattr(self, "do_" + step.action)
+        await action(step)
+        await self.idle()
+
+    async def do_pause(self, step: Step) -> None:
+        pass
+
+    async def get_token(self) -> None:
+        self.action_new_token()
+        await self.idle()
+        outcome = self.session.token_outcome
+        if outcome is None or not outcome.ok:
+            said = f"{outcome.error}: {outcome.description}" if outcome else "no answer"
+            raise StepFailed(f"no token ({said})")
+
+    async def do_token(self, step: Step) -> None:
+        await self.get_token()
+
+    async def do_new_token(self, step: Step) -> None:
+        await self.get_token()
+        self.action_show_tab("history")
+        if self.history.diff_last_two_tokens():
+            await self.idle()
+
+    async def do_inspect(self, step: Step) -> None:
+        if not self.session.token:
+            raise StepFailed("no token to inspect: put a token step first")
+        self.action_show_tab("inspector")
+
+    async def select(self, step: Step, default: str = "/api/directions"):
+        if not self.session.endpoints:
+            await self.api_tab.load_endpoints()
+        path = step.endpoint or default
+        endpoint = await self.api_tab.prepare(path, step.params)
+        if endpoint is None:
+            known = ", ".join(e.path for e in self.session.endpoints)
+            raise StepFailed(f"the API has no endpoint {path} (it has {known})")
+        return endpoint
+
+    async def do_call(self, step: Step) -> None:
+        await self.select(step)
+        self.action_show_tab("api")
+        self.action_call()
+        await self.idle()
+        entry = self.session.history[-1] if self.session.history else None
+        if entry is None or entry.kind != "call" or entry.result is None or entry.result.error:
+            raise StepFailed(entry.result.error if entry and entry.result else "no call was made")
+
+    async def do_why(self, step: Step) -> None:
+        await self.select(step)
+        self.action_diagnose()
+
+    async def do_lab(self, step: Step) -> None:
+        await self.select(step)
+        self.action_tamper_lab()
+
+    async def edit_grant(self, scope: str, grant: bool) -> None:
+        screen = await self.grants_screen()
+        clients = screen.query_one("#clients", DataTable)
+        client_id = self.session.profile.client_id
+        rows = [c["client_id"] for c in screen.model.clients]
+        if client_id not in rows:
+            raise StepFailed(f"the tenant has no client {client_id}")
+        clients.focus()
+        clients.move_cursor(row=rows.index(client_id))
+        await self.idle()
+        scopes = screen.query_one("#scopes", SelectionList)
+        if grant:
+            scopes.select(scope)
+        else:
+            scopes.deselect(scope)
+        screen.editor.update()
+        await self.idle()
+        granted = screen.model.grant_for(client_id, self.session.profile.audience or "")
+        if granted is None or (scope in granted["scope"]) != grant:
+            raise StepFailed(f"the grant was not changed ({granted and granted['scope']})")
+
+    async def do_grant(self, step: Step) -> None:
+        await self.edit_grant(step.scope or "", True)
+
+    async def do_remove(self, step: Step) -> None:
+        await self.edit_grant(step.scope or "", False)
+
+    async def do_rotate(self, step: Step) -> None:
+        if not self.session.token:
+            await self.get_token()
+        screen = await self.grants_screen("keys-pane")
+        keys = screen.query_one(SigningKeys)
+        keys.rotate()
+        await self.idle()
+        keys.check_old()
+        await self.idle()
+
+    async def do_revoke(self, step: Step) -> None:
+        screen = await self.grants_screen("keys-pane")
+        keys = screen.query_one(SigningKeys)
+        previous = [i for i, k in enumerate(screen.model.keys) if k.get("previous")]
+        if not previous:
+            raise StepFailed("no previous key to revoke: rotate first")
+        keys.query_one("#keys", DataTable).move_cursor(row=previous[0])
+        keys.revoke()
+        await self.idle()
+        keys.check_old()  # asks again until the API's key cache lapses
+        await self.idle()
+
+    async def do_require_dpop(self, step: Step) -> None:
+        from m2m_tui.grants_model import dpop_mode
+
+        screen = await self.grants_screen()
+        api = screen.catalog.api
+        if api is None:
+            raise StepFailed("the tenant has no API")
+        if dpop_mode(api) != "required":
+            screen.editor.toggle_dpop()
+            await self.idle()
+        await asyncio.sleep(0.8)  # long enough to be seen
+        await self.leave_grants()
+        self.action_new_token()
+        await self.idle()
+        outcome = self.session.token_outcome
+        if outcome is None or outcome.ok:
+            raise StepFailed("the Bearer token request was not refused")
+
+    async def do_use_dpop(self, step: Step) -> None:
+        if DPOP_PROFILE in self.session.config.profiles:
+            self.switch_profile(DPOP_PROFILE)
+            await self.idle()
+        if not self.session.profile.dpop:
+            raise StepFailed(f"no DPoP profile ({DPOP_PROFILE}) in the demo's config")
+        await self.get_token()
+        await self.do_call(step)
+
+
+async def write_slides(app: DemoApp, folder: Path) -> str | None:
+    """Every step, each screen after it as step-NN.svg; the failed step, or None."""
+    folder.mkdir(parents=True, exist_ok=True)
+    async with app.run_test(size=(120, 38)) as pilot:
+        await app.idle()
+        for index in range(len(app.script.steps)):
+            ok = await app.perform_step(index)
+            await pilot.pause()
+            name = folder / f"step-{index + 1:02d}.svg"
+            name.write_text(app.export_screenshot(title=f"Step {index + 1}"), encoding="utf-8")
+            if not ok:
+                return app.failed
+    return None

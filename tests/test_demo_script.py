@@ -1,0 +1,67 @@
+"""Demo walkthroughs: the built-in story parses, and mistakes name the step and field."""
+
+from __future__ import annotations
+
+import pytest
+
+from m2m_tui.demo_script import ACTIONS, DemoScriptError, load_script, parse_script
+
+
+def test_the_built_in_story_is_the_original_samples():
+    script = load_script(None)
+    assert [s.action for s in script.steps] == [
+        "token",
+        "inspect",
+        "call",
+        "call",
+        "grant",
+        "new_token",
+        "call",
+        "rotate",
+        "revoke",
+        "lab",
+        "require_dpop",
+        "use_dpop",
+    ]
+    assert all(s.caption for s in script.steps)
+    assert script.steps[4].scope == "geocode:location"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[[step]]\naction = 'token'\n", "step 1: caption is required"),
+        ("[[step]]\ncaption = 'a'\naction = 'dance'\n", "step 1: action must be one of"),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'token'\n[[step]]\ncaption = 'b'\naction = 'call'\n",
+            "step 2: call needs endpoint",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'grant'\nscope = 'a b'\n",
+            "step 1: scope must be one scope",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'call'\nendpoint = 'api'\n",
+            "step 1: endpoint must be a path",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'token'\nscope = 'x'\n",
+            "step 1: unknown field(s) scope for token",
+        ),
+        ("title = 'x'\n", "needs at least one [[step]]"),
+        ("[[step]\n", "invalid TOML"),
+        ("colour = 1\n[[step]]\ncaption = 'a'\naction = 'pause'\n", "unknown key(s) colour"),
+    ],
+)
+def test_mistakes_name_the_step_and_the_field(text, message):
+    with pytest.raises(DemoScriptError) as info:
+        parse_script(text, "my-demo.toml")
+    assert str(info.value).startswith("my-demo.toml") and message in str(info.value)
+
+
+def test_the_vocabulary_is_documented_in_the_help(tmp_path):
+    from tests.conftest import run_cli
+
+    shown = run_cli(tmp_path, "demo", "--help").stdout
+    for action in ACTIONS:
+        assert action in shown

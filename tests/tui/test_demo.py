@@ -1,0 +1,121 @@
+"""`m2m-tui demo`: the built-in story end to end (twice, the same), slides, custom
+scripts, failures named by step, and the presenter's keys."""
+
+from __future__ import annotations
+
+import re
+
+from m2m_tui.demo_env import start_demo_tenant
+from m2m_tui.demo_script import load_script, parse_script
+from m2m_tui.tui.demo import DemoApp, write_slides
+from tests.conftest import run_cli
+
+
+def words(svg: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", "", svg).replace("&#160;", " ").split())
+
+
+async def run_story(folder):
+    script = load_script(None)
+    tenant = start_demo_tenant()
+    try:
+        session = tenant.session()
+        failed = await write_slides(DemoApp(session, script), folder)
+        statuses = [(e.kind, e.status) for e in session.history]
+    finally:
+        tenant.close()
+    return script, failed, statuses
+
+
+async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tmp_path):
+    first = await run_story(tmp_path / "one")
+    second = await run_story(tmp_path / "two")
+    script, failed, statuses = first
+    assert failed is None and second[1] is None
+    assert statuses == second[2]  # the same story, call by call
+    # The story's turning points: directions 200, geocode 403, geocode 200 after the grant.
+    calls = [s for kind, s in statuses if kind == "call"]
+    assert calls[:3] == ["200", "403", "200"]
+    slides = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert slides == [f"step-{n:02d}.svg" for n in range(1, len(script.steps) + 1)]
+    for step in script.steps:
+        shown = words((tmp_path / "one" / f"step-{step.number:02d}.svg").read_text())
+        assert step.caption.split(".")[0][:40] in shown, step.number
+    why = words((tmp_path / "one" / "step-04.svg").read_text())
+    assert "REJECTED" in why and "missing geocode:location" in why
+    revoked = words((tmp_path / "one" / "step-09.svg").read_text())
+    assert "The API refuses the old-key token (401)" in revoked
+    dpop = words((tmp_path / "one" / "step-11.svg").read_text())
+    assert "invalid_dpop_proof" in dpop
+    bound = words((tmp_path / "one" / "step-12.svg").read_text())
+    assert "Authorization: DPoP" in bound and "← 200" in bound
+
+
+def test_a_custom_script_from_the_command_line(tmp_path):
+    script = tmp_path / "mine.toml"
+    script.write_text(
+        'title = "Mine"\n'
+        '[[step]]\ncaption = "A token."\naction = "token"\n'
+        '[[step]]\ncaption = "Paris, please."\naction = "call"\n'
+        'endpoint = "/api/directions"\nparams = { destination = "Paris, France" }\n'
+        '[[step]]\ncaption = "That is all."\naction = "pause"\n'
+    )
+    result = run_cli(tmp_path, "demo", "--script", str(script), "--slides", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "step-01.svg",
+        "step-02.svg",
+        "step-03.svg",
+    ]
+    shown = words((tmp_path / "s" / "step-02.svg").read_text())
+    assert "destination=Paris%2C+France" in shown and "← 200" in shown
+
+
+def test_a_failing_step_exits_1_naming_it(tmp_path):
+    script = tmp_path / "broken.toml"
+    script.write_text(
+        '[[step]]\ncaption = "A token."\naction = "token"\n'
+        '[[step]]\ncaption = "Nowhere."\naction = "call"\nendpoint = "/api/nowhere"\n'
+    )
+    result = run_cli(tmp_path, "demo", "--script", str(script), "--slides", str(tmp_path / "s"))
+    assert result.returncode == 1
+    assert "step 2 (call): the API has no endpoint /api/nowhere" in result.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[step]]\ncaption = "x"\naction = "fly"\n')
+    refused = run_cli(tmp_path, "demo", "--script", str(bad))
+    assert refused.returncode == 2 and "step 1: action must be one of" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+async def test_the_presenters_keys():
+    script = parse_script(
+        '[[step]]\ncaption = "First."\naction = "token"\n'
+        '[[step]]\ncaption = "Second."\naction = "pause"\n',
+        "keys.toml",
+    )
+    tenant = start_demo_tenant()
+    try:
+        app = DemoApp(tenant.session(), script)
+        async with app.run_test(size=(120, 36)) as pilot:
+
+            def caption() -> str:
+                return str(app.text)
+
+            assert "2 steps on a fresh tenant" in caption()
+            await pilot.press("space")
+            await pilot.pause(0.2)
+            await app.workers.wait_for_complete()
+            assert caption().startswith("First.") and app.session.token
+            await pilot.press("right")
+            await app.workers.wait_for_complete()
+            assert caption().startswith("Second.")
+            await pilot.press("left")
+            assert "shown again: its action is not undone" in caption()
+            await pilot.press("right")
+            assert "Second." in caption() and "already done" in caption()
+            await pilot.press("space")
+            assert caption().startswith("End of the demo.")
+            await pilot.press("r")
+        assert app.return_value == "restart"
+    finally:
+        tenant.close()
