@@ -6,7 +6,17 @@ from __future__ import annotations
 import argparse
 
 from m2m_tui import __version__
-from m2m_tui.commands import call, decode, demo, diagnose, grants, profiles, serve, token
+from m2m_tui.commands import (
+    call,
+    decode,
+    demo,
+    diagnose,
+    grants,
+    profiles,
+    serve,
+    token,
+    web,
+)
 
 EXAMPLES = """\
 examples:
@@ -50,7 +60,15 @@ def _common(parser: argparse.ArgumentParser, top: bool = False, network: bool = 
     )
 
 
-OFFLINE = {"serve", "decode", "profiles", "config", "import-sample", "demo"}  # no --timeout there
+OFFLINE = {
+    "serve",
+    "decode",
+    "profiles",
+    "config",
+    "import-sample",
+    "demo",
+    "web",
+}  # no --timeout there
 
 
 def _seconds(text: str) -> float:
@@ -77,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only results")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (token, decode, call, diagnose, grants, profiles, serve, demo):
+    for module in (token, decode, call, diagnose, grants, profiles, serve, demo, web):
         adder = getattr(module, "add_parsers", None) or module.add_parser
         adder(commands)
     for name, sub in commands.choices.items():
@@ -94,6 +112,7 @@ RUNNERS = {
     "profiles": profiles.run_profiles,
     "config": profiles.run_config,
     "import-sample": profiles.run_import_sample,
+    "web": web.run,
 }
 
 
