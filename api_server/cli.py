@@ -23,6 +23,8 @@ examples:
   m2m-tui serve --tls                the same over HTTPS, with a local CA
   m2m-tui serve --tls authority      HTTPS for the authority only, the API on plain
                                      HTTP: the original sample's topology
+  m2m-tui serve --only api --workers 2 --issuer http://127.0.0.1:7000/
+                                     the API on two processes behind one port
   m2m-tui serve --only api --issuer https://TENANT.auth0.com/
                                      the API alone, trusting a real Auth0 tenant
   m2m-tui serve --export tenant.json back up APIs, clients and grants (no secrets)
@@ -61,6 +63,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--jwks-uri",
         metavar="URL",
         help="with --only api: fetch the issuer's keys here instead of by discovery",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --only api: N worker processes behind one port (uvicorn's workers)",
     )
     parser.add_argument("--debug", action="store_true", help="log callers' sub and scope")
     backup = parser.add_mutually_exclusive_group()
@@ -107,6 +116,34 @@ def main(argv: list[str] | None = None) -> int:
     return run(args, table, state_dir, args.config)
 
 
+def _serve_workers(args, table, source, server, issuer, state_dir: Path) -> int:
+    from .serve import ServeError
+    from .workers import serve_workers
+
+    issuer = issuer or server.api.issuer or f"http://127.0.0.1:{server.authority_port}/"
+    ca = None
+    if issuer.startswith("https://127.0.0.1") or issuer.startswith("https://localhost"):
+        local_ca = state_dir / "tls" / "ca.pem"  # the bundled authority's, with --tls
+        ca = str(local_ca) if local_ca.exists() else None
+    try:
+        serve_workers(
+            table,
+            source,
+            args.host or server.host,
+            server.api_port if args.api_port is None else args.api_port,
+            issuer,
+            args.workers,
+            audience=args.audience,
+            jwks_uri=args.jwks_uri,
+            ca=ca,
+            debug=args.debug,
+            announce=lambda line: print(line, flush=True),
+        )
+    except ServeError as exc:
+        return fail(str(exc), EXIT_FAILED)
+    return EXIT_OK
+
+
 def read_server_table(path: Path) -> dict[str, Any] | int:
     import tomllib
 
@@ -134,6 +171,13 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
             "--issuer only applies with --only api (the bundled API trusts its own authority)",
             EXIT_USAGE,
         )
+    if args.workers < 1:
+        return fail("--workers must be at least 1", EXIT_USAGE)
+    if args.workers > 1 and args.only != "api":
+        return fail(
+            "--workers applies with --only api (the authority keeps its tenant in one process)",
+            EXIT_USAGE,
+        )
     try:
         server = server_settings(table, source)
     except SettingsError as exc:
@@ -145,6 +189,9 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         from dataclasses import replace
 
         server = replace(server, api=replace(server.api, jwks_uri=args.jwks_uri))
+
+    if args.workers > 1:
+        return _serve_workers(args, table, source, server, issuer, state_dir)
 
     import asyncio
 

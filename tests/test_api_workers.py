@@ -1,0 +1,153 @@
+"""`serve --only api --workers N`: several uvicorn worker processes behind one port, each
+with its own JWKS cache, and every one of them follows a key rotation and a revocation
+within the JWKS max-age (the bundled authority serves max-age=5)."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+
+from tests.conftest import ADMIN, mint
+
+CLI = [sys.executable, "-m", "m2m_tui"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Process:
+    """A serve process whose output is read as it comes (the workers' access lines)."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while not any(text in line for line in self.lines):
+            assert self.proc.poll() is None, "".join(self.lines)
+            assert time.monotonic() < deadline, f"no {text!r} in {''.join(self.lines)}"
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=20)
+
+
+def calls(url: str, token: str, count: int = 30) -> list[int]:
+    # A new connection each time, so the kernel spreads them over the workers.
+    return [
+        httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code
+        for _ in range(count)
+    ]
+
+
+def pids_answering(process: Process, status: int, since: int) -> set[str]:
+    found = set()
+    for line in process.lines[since:]:
+        m = re.search(rf"m2m_tui\.api\[(\d+)\] GET /api/directions {status} ", line)
+        if m:
+            found.add(m.group(1))
+    return found
+
+
+def test_rotation_and_revocation_reach_every_worker_within_the_jwks_max_age(tmp_path):
+    authority_port, api_port = free_port(), free_port()
+    issuer = f"http://127.0.0.1:{authority_port}/"
+    state = str(tmp_path / "state")
+    authority = Process(
+        "serve",
+        "--only",
+        "authority",
+        "--authority-port",
+        str(authority_port),
+        "--state-dir",
+        state,
+    )
+    api = None
+    try:
+        authority.wait_for("State:")
+        api = Process(
+            "serve",
+            "--only",
+            "api",
+            "--workers",
+            "2",
+            "--api-port",
+            str(api_port),
+            "--issuer",
+            issuer,
+            "--state-dir",
+            state,
+        )
+        api.wait_for("2 worker processes")
+        url = f"http://127.0.0.1:{api_port}/api/directions"
+        deadline = time.monotonic() + 20
+        while True:  # the workers start after the port is bound
+            try:
+                httpx.get(f"http://127.0.0.1:{api_port}/health")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        old = mint(issuer)
+        start = len(api.lines)
+        assert set(calls(url, old)) == {200}
+        time.sleep(0.5)  # the access lines are flushed in batches
+        assert len(pids_answering(api, 200, start)) == 2  # both workers took part
+
+        admin = httpx.Client(
+            base_url=issuer + "api/v2",
+            headers={"Authorization": f"Bearer {mint(issuer, ADMIN, issuer + 'api/v2/')}"},
+        )
+        old_kid = admin.get("/keys/signing").json()
+        old_kid = next(k["kid"] for k in old_kid if k.get("current"))
+        admin.post("/keys/signing/rotate").raise_for_status()
+        new = mint(issuer)
+        time.sleep(6)  # past the max-age: every worker has refetched the JWKS
+        assert set(calls(url, new)) == {200}  # the new key, known to every worker
+        assert set(calls(url, old)) == {200}  # the old key is still published
+
+        admin.put(f"/keys/signing/{old_kid}/revoke").raise_for_status()
+        revoked_at = time.monotonic()
+        start = len(api.lines)
+        while set(calls(url, old, 10)) != {401}:
+            assert time.monotonic() - revoked_at < 5 + 3, "a worker kept the revoked key"
+            time.sleep(0.5)
+        start = len(api.lines)
+        assert set(calls(url, old)) == {401}
+        time.sleep(0.5)
+        assert len(pids_answering(api, 401, start)) == 2  # refused by both workers
+        assert set(calls(url, new)) == {200}
+    finally:
+        if api is not None:
+            assert api.stop() == 0
+        authority.stop()
+
+
+def test_workers_need_only_api(tmp_path):
+    from m2m_tui.config import REPO_CONFIG
+    from tests.conftest import run_cli
+
+    (tmp_path / "config.toml").write_text(REPO_CONFIG.read_text())
+    result = run_cli(tmp_path, "serve", "--workers", "2")
+    assert result.returncode == 2 and "--workers applies with --only api" in result.stderr
+    zero = run_cli(tmp_path, "serve", "--only", "api", "--workers", "0")
+    assert zero.returncode == 2 and "at least 1" in zero.stderr
