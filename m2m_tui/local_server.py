@@ -164,6 +164,6 @@ def start_bundled(config: Config, state_dir: Path, wait: float = 20.0) -> LocalS
         # fails on the second (taken by another program) listens for a moment.
         if all(listening("127.0.0.1", p) for p in ports) and _answers(*ports):
             return server
-        time.sleep(0.1)
+        time.sleep(0.02)  # the user waits on this loop: poll often
     server.stop()
     raise StartFailed(f"the bundled server did not start within {wait:g} s (log: {log_path})")

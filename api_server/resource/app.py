@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -61,6 +62,14 @@ class WorldMappers:
         self.dpop_required = settings.dpop == "required"
         self.dpop_replay = ReplayMemory()
         self.dpop_nonces = Nonces() if settings.dpop_nonce else None
+
+    loading: asyncio.Future | None = None  # the gazetteer, while it loads at start-up
+
+    async def places_loaded(self) -> None:
+        loading = self.loading
+        if loading is not None:
+            await loading
+            self.loading = None
 
     @property
     def places(self) -> Gazetteer:
@@ -162,6 +171,8 @@ def protected(endpoint: Endpoint, handler: Handler) -> Route:
             request._query_params = _parsed_query(raw_query)
         try:
             await api.authorize(request, endpoint.scope)
+            if api.loading is not None:
+                await api.places_loaded()
             return await handler(request, api)
         except BearerError as exc:
             return exc.response(api.metadata_url)
@@ -324,8 +335,10 @@ def create_api_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        # Build the gazetteer before the first request, not during it.
-        gazetteer()
+        # The gazetteer (~30,000 cities, a few hundred ms) loads on a thread while the
+        # server already answers: /health, discovery of the API and token refusals need
+        # no places, and a request that does waits for the load (WorldMappers.loaded).
+        app.state.api.loading = asyncio.get_running_loop().run_in_executor(None, gazetteer)
         client = httpx.AsyncClient(
             timeout=settings.fetch_timeout, verify=verify, follow_redirects=False
         )
