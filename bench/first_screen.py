@@ -102,15 +102,19 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
         rows["m2m-tui, bundled server already running"] = (median(running), median(with_token))
-        starting = []
-        for n in range(args.runs):
-            # A fresh state directory each time: the app starts `serve` itself.
-            state = shlex.quote(str(tmp_path / f"fresh-{n}"))
-            first, _ = time_to(
-                f"M2M_TUI_STATE_DIR={state} {py} -m m2m_tui {cfg}", "Started the bundled server"
-            )
-            starting.append(first)
-        rows["m2m-tui, starting the server itself"] = (median(starting), None)
+        for label, fresh in (("its tenant made before", False), ("a new tenant", True)):
+            starting = []
+            for n in range(args.runs):
+                # The app starts `serve` itself: on the tenant of an earlier launch (the
+                # usual case), or on a new one, whose signing keys are generated first.
+                name = f"fresh-{n}" if fresh else "kept"
+                state = shlex.quote(str(tmp_path / name))
+                first, _ = time_to(
+                    f"M2M_TUI_STATE_DIR={state} {py} -m m2m_tui {cfg}",
+                    "Started the bundled server",
+                )
+                starting.append(first)
+            rows[f"m2m-tui, starting the server itself ({label})"] = (median(starting), None)
         if Path(args.posting).exists():
             collection = tmp_path / "collection"
             collection.mkdir()
@@ -132,7 +136,7 @@ def main() -> None:
     if peers:
         fastest = min(peers)
         ours = rows["m2m-tui, bundled server already running"][0]
-        start = rows["m2m-tui, starting the server itself"][0]
+        start = rows["m2m-tui, starting the server itself (its tenant made before)"][0]
         print(f"\nserver running ÷ the faster peer: {ours / fastest:.2f}× (target ≤ 0.5×)")
         print(f"starting the server ÷ the faster peer: {start / fastest:.2f}× (target ≤ 0.8×)")
 

@@ -148,9 +148,23 @@ def cmd_tui(args: argparse.Namespace) -> int:
     session = open_session(args)
     if isinstance(session, int):
         return session
+    from m2m_tui.local_server import listening, points_at_bundled, spawn_bundled
+
+    # The bundled server starts now, while Textual loads: the two start-ups overlap.
+    # The app still says "Started" only once the server answers.
+    spawned = None
+    if points_at_bundled(session.profile, session.config) and not listening(
+        "127.0.0.1", session.config.server.authority_port
+    ):
+        spawned = spawn_bundled(session.config, session.state_dir)
     from m2m_tui.tui.app import M2MApp
 
-    M2MApp(session).run()
+    app = M2MApp(session, spawned=spawned)
+    try:
+        app.run()
+    finally:
+        if spawned is not None and app.server is None:
+            spawned.stop()  # the app failed before it took the server over
     return 0
 
 

@@ -3,9 +3,7 @@ from a small vocabulary. The built-in story (`demo_story.toml`) is such a file."
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 # action: (what it does, its fields: name → required?)
@@ -47,6 +45,8 @@ class Script:
 
 
 def builtin_story() -> str:
+    from importlib import resources  # here, not at import: `m2m-tui --help` stays quick
+
     return resources.files("m2m_tui").joinpath("demo_story.toml").read_text(encoding="utf-8")
 
 
@@ -61,6 +61,8 @@ def load_script(path: Path | None) -> Script:
 
 
 def parse_script(text: str, source: str) -> Script:
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

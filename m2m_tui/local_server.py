@@ -129,7 +129,13 @@ class StartFailed(Exception):
 
 
 def start_bundled(config: Config, state_dir: Path, wait: float = 20.0) -> LocalServer:
-    """Run `m2m-tui serve` as a child process and wait until both ports listen."""
+    """Run `m2m-tui serve` as a child process and wait until both servers answer."""
+    return wait_until_answering(spawn_bundled(config, state_dir), config, wait)
+
+
+def spawn_bundled(config: Config, state_dir: Path) -> LocalServer:
+    """Start `m2m-tui serve` as a child process, without waiting for it. The app calls
+    this before Textual even loads, so the server's start-up overlaps the app's."""
     ensure_private_dir(state_dir)
     log_path = state_dir / "serve.log"
     log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it)
@@ -149,7 +155,12 @@ def start_bundled(config: Config, state_dir: Path, wait: float = 20.0) -> LocalS
         stdin=subprocess.DEVNULL,
     )
     log.close()
-    server = LocalServer(process, log_path)
+    return LocalServer(process, log_path)
+
+
+def wait_until_answering(server: LocalServer, config: Config, wait: float = 20.0) -> LocalServer:
+    """`server` once both parts answer; StartFailed (naming any port's holder) else."""
+    process, log_path = server.process, server.log_path
     deadline = time.monotonic() + wait
     ports = (config.server.authority_port, config.server.api_port)
     while time.monotonic() < deadline:

@@ -17,6 +17,7 @@ from m2m_tui.local_server import (
     listening,
     points_at_bundled,
     start_bundled,
+    wait_until_answering,
     who_answers,
 )
 from m2m_tui.session import Session
@@ -61,11 +62,14 @@ class M2MApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, session: Session, autostart: bool = True) -> None:
+    def __init__(
+        self, session: Session, autostart: bool = True, spawned: LocalServer | None = None
+    ) -> None:
         super().__init__()
         self.session = session
         self.autostart = autostart
         self.server: LocalServer | None = None
+        self.spawned = spawned  # a bundled server started before the app, not yet ready
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -118,7 +122,19 @@ class M2MApp(App):
     async def start_up(self) -> None:
         """Start the bundled server when the profile needs it, then load the API's endpoints."""
         session = self.session
-        if self.autostart and points_at_bundled(session.profile, session.config):
+        if self.spawned is not None:
+            spawned, self.spawned = self.spawned, None
+            self.token_tab.show_profile("Starting the bundled server…")
+            try:
+                self.server = await asyncio.to_thread(wait_until_answering, spawned, session.config)
+            except StartFailed as exc:
+                self.notify(str(exc), severity="error", timeout=15)
+            else:
+                self.token_tab.show_profile(
+                    f"Started the bundled server in the background (log: "
+                    f"{self.server.log_path}); it stops when you quit."
+                )
+        elif self.autostart and points_at_bundled(session.profile, session.config):
             port = session.config.server.authority_port
             if self.server is None and not listening("127.0.0.1", port):
                 self.token_tab.show_profile("Starting the bundled server…")
@@ -143,8 +159,9 @@ class M2MApp(App):
         await self.api_tab.load_endpoints()
 
     def on_unmount(self) -> None:
-        if self.server is not None:
-            self.server.stop()
+        for server in (self.server, self.spawned):
+            if server is not None:
+                server.stop()
 
     # --- routing the tabs' messages ------------------------------------------------------
     @on(TokenReceived)

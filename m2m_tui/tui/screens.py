@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Markdown, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 HELP = """\
 # m2m-tui keys
@@ -58,6 +58,10 @@ class HelpScreen(ModalBase):
     BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss_screen", "Close")]
 
     def compose(self) -> ComposeResult:
+        # Imported when help is first opened: Markdown brings markdown-it, a tenth of the
+        # app's import time, which the first screen need not wait for.
+        from textual.widgets import Markdown
+
         with VerticalScroll():
             yield Markdown(HELP)
 
