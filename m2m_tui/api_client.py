@@ -7,10 +7,11 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-import httpx
-
 from m2m_tui.dpop import DpopKey, NonceBook, decoded_proof
 from m2m_tui.exchange import MASK, Exchange, describe_transport_error
+from m2m_tui.lazy import lazy_module
+
+httpx = lazy_module("httpx")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
+from m2m_tui.lazy import lazy_module
+
+httpx = lazy_module("httpx")
+
 
 PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass, field
 
-import httpx
+from m2m_tui.lazy import lazy_module
+
+httpx = lazy_module("httpx")
+
 
 MASK = "••••••"
 SENSITIVE_FIELDS = {"client_secret", "client_assertion", "access_token"}

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import httpx
-
+from m2m_tui.lazy import lazy_module
 from m2m_tui.management import ManagementClient, ManagementError
 from m2m_tui.profiles import resolve_secret
 from m2m_tui.session import Session
 from m2m_tui.token_client import TokenOutcome, TokenRequest, request_token
 from m2m_tui.token_diff import scope_diff
+
+httpx = lazy_module("httpx")
 
 
 class ChangedUnderneath(Exception):

@@ -10,9 +10,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import httpx
-
 from m2m_tui.config import Config, Profile
+from m2m_tui.lazy import lazy_module
+
+httpx = lazy_module("httpx")
 
 MAX_RETRIES = 3
 

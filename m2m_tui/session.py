@@ -10,8 +10,6 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import httpx
-
 from m2m_tui.api_client import (
     ApiCall,
     ApiEndpoint,
@@ -26,6 +24,7 @@ from m2m_tui.diagnosis import Diagnosis, Expectations, ServerAnswer, client_of, 
 from m2m_tui.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
 from m2m_tui.dpop_diagnosis import DpopFacts
 from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
+from m2m_tui.lazy import lazy_module
 from m2m_tui.profiles import resolve_secret, select_profile
 from m2m_tui.signature import SignatureCheck, check_signature, fetch_jwks
 from m2m_tui.token_cache import TokenCache
@@ -36,6 +35,8 @@ from m2m_tui.token_client import (
     request_token,
     resolve_token_endpoint,
 )
+
+httpx = lazy_module("httpx")
 
 
 @dataclass

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
-
 from m2m_tui.jwt_inspect import DecodedToken
+from m2m_tui.lazy import lazy_module
+
+httpx = lazy_module("httpx")
 
 ALLOWED = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 

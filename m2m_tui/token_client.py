@@ -7,12 +7,13 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import httpx
-
 from m2m_tui.config import Profile
 from m2m_tui.dpop import DpopKey, NonceBook, decoded_proof
 from m2m_tui.exchange import Exchange, describe_transport_error, mask_fields, mask_headers
 from m2m_tui.jwt_inspect import is_jwt
+from m2m_tui.lazy import lazy_module
+
+httpx = lazy_module("httpx")
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TIMEOUT = 10.0
