@@ -143,20 +143,26 @@ def _with_session(args: argparse.Namespace, runner) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from m2m_tui.commands.common import open_session
+    from m2m_tui.commands.common import load_profile, open_session
 
-    session = open_session(args)
-    if isinstance(session, int):
-        return session
+    # The bundled server starts first, before the session and Textual load, so the two
+    # start-ups overlap. The app still says "Started" only once the server answers.
+    spawned = None
+    loaded = load_profile(args)
+    if isinstance(loaded, int):
+        return loaded
+    config, profile, state_dir = loaded
     from m2m_tui.local_server import listening, points_at_bundled, spawn_bundled
 
-    # The bundled server starts now, while Textual loads: the two start-ups overlap.
-    # The app still says "Started" only once the server answers.
-    spawned = None
-    if points_at_bundled(session.profile, session.config) and not listening(
-        "127.0.0.1", session.config.server.authority_port
+    if points_at_bundled(profile, config) and not listening(
+        "127.0.0.1", config.server.authority_port
     ):
-        spawned = spawn_bundled(session.config, session.state_dir)
+        spawned = spawn_bundled(config, state_dir)
+    session = open_session(args)
+    if isinstance(session, int):
+        if spawned is not None:
+            spawned.stop()
+        return session
     from m2m_tui.tui.app import M2MApp
 
     app = M2MApp(session, spawned=spawned)

@@ -140,13 +140,14 @@ def spawn_bundled(config: Config, state_dir: Path) -> LocalServer:
     log_path = state_dir / "serve.log"
     log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it)
     process = subprocess.Popen(
+        # The servers' own entry point: what `m2m-tui serve` runs, without loading the
+        # client's command line first (the user is waiting on this start-up).
         [
             sys.executable,
             "-m",
-            "m2m_tui",
+            "api_server",
             "--config",
             str(config.path),
-            "serve",
             "--state-dir",
             str(state_dir),
         ],

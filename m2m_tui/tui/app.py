@@ -104,6 +104,15 @@ class M2MApp(App):
         self.show_subtitle()
         self.token_tab.focus_content()
         self.set_interval(1.0, self.tick)
+        self.call_after_refresh(self.after_first_paint)
+
+    def after_first_paint(self) -> None:
+        """httpx loads on first use (m2m_tui.lazy); load it here, on the event loop, once
+        the first screen is up, and only then start the workers, one of which looks at the
+        server's port from a thread: Python 3.11's LazyLoader must not race two threads."""
+        from m2m_tui.lazy import lazy_module
+
+        lazy_module("httpx").AsyncClient  # noqa: B018 (the attribute access loads it)
         self.start_up()
 
     def show_subtitle(self) -> None:

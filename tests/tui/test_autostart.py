@@ -77,8 +77,10 @@ async def test_a_taken_api_port_names_its_holder(tmp_path):
         notes: list[str] = []
         app.notify = lambda message, **_: notes.append(str(message))
         async with app.run_test(size=(120, 40)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            for _ in range(200):  # the start-up worker begins after the first paint
+                await pilot.pause(0.05)
+                if notes:
+                    break
             said = " ".join(notes)
             assert "the bundled server exited" in said and "already in use" in said
             assert f"python (pid {os.getpid()}) holds port {api}" in said
