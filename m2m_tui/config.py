@@ -129,23 +129,6 @@ class _Reader:
             raise self.fail(where, f"{key} must be a {names}, not {type(value).__name__}")
         return value
 
-    def req(self, data: dict, key: str, kind: type, where: str) -> Any:
-        if key not in data:
-            raise self.fail(where, f"{key} is required")
-        return self.opt(data, key, kind, where)
-
-    def items(self, data: dict, key: str, where: str) -> list[dict]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(where, f"{key} must be an array of tables ([[{where}.{key}]])")
-        return value
-
-    def strings(self, data: dict, key: str, where: str) -> tuple[str, ...]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(where, f"{key} must be an array of strings")
-        return tuple(value)
-
     def profile(self, name: str, body: Any) -> Profile:
         where = f"profiles.{name}"
         if not isinstance(body, dict):
