@@ -89,7 +89,8 @@ class WorldMappers:
             principal = await self.validator.validate(token)
         except InvalidToken as exc:
             raise BearerError(401, "invalid_token", str(exc), scheme=scheme) from None
-        bound = (principal.claims.get("cnf") or {}).get("jkt")
+        cnf = principal.claims.get("cnf")  # another issuer's may be anything
+        bound = cnf.get("jkt") if isinstance(cnf, dict) else None
         if scheme == "DPoP":
             self.check_dpop(request, token, bound)
         elif bound is not None:  # RFC 9449 §7.2: a bound token is no bearer token
