@@ -245,20 +245,15 @@ class Session:
         base = self.profile.api_base_url
         if base:
             async with self.client() as client:
-                try:
-                    response = await client.get(
-                        base.rstrip("/") + "/.well-known/oauth-protected-resource"
-                    )
-                    meta = response.json() if response.status_code == 200 else {}
-                except (httpx.HTTPError, ValueError):
-                    meta = {}
-            if isinstance(meta, dict):
-                servers = meta.get("authorization_servers")
-                if isinstance(servers, list) and servers and isinstance(servers[0], str):
-                    issuer = servers[0]
-                if isinstance(meta.get("audience"), str):
-                    audience = meta["audience"]
-                strict = meta.get("rfc9068_required") is True
+                # Fresh for each diagnosis (the API may have changed), and kept: the DPoP
+                # checks and the predictions read the same document.
+                self.api_metadata = meta = await load_metadata(base, client)
+            servers = meta.get("authorization_servers")
+            if isinstance(servers, list) and servers and isinstance(servers[0], str):
+                issuer = servers[0]
+            if isinstance(meta.get("audience"), str):
+                audience = meta["audience"]
+            strict = meta.get("rfc9068_required") is True
         return Expectations(
             issuer=issuer,
             audience=audience,
