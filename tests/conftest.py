@@ -24,6 +24,15 @@ ADMIN = ("m2m-admin", "m2m-admin-local-secret")
 WORLDMAPPERS = "urn:worldmappers"
 
 
+def free_port() -> int:
+    """A loopback port free right now, for servers a test starts as processes."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def repo_settings(**changes) -> ServerSettings:
     settings = server_settings(load_config(REPO_CONFIG).server.table)
     return replace(settings, **changes)

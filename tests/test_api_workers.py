@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,15 +13,9 @@ import time
 
 import httpx
 
-from tests.conftest import ADMIN, mint
+from tests.conftest import ADMIN, free_port, mint
 
 CLI = [sys.executable, "-m", "m2m_tui"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Process:

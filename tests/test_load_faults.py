@@ -16,7 +16,6 @@ import asyncio
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from m2m_tui.config import Profile
 from m2m_tui.token_client import TokenRequest, request_token
-from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, mint, serve_app
+from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, free_port, mint, serve_app
 
 pytestmark = pytest.mark.load_faults
 
@@ -47,12 +46,6 @@ SCHEDULE = [  # (seconds from the start, phase entered)
 ]
 END = 29
 SUBSETS = [["directions"], ["directions", "geocode:location"], ["reverse-geocode:location"]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Processes:

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from tests.conftest import free_port
 from tests.tui.conftest import write_config
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -22,12 +23,6 @@ ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[()][0-9A-B]
 if CHROMIUM is None and os.environ.get("CI") != "true":
     # CI installs Chromium (.ci/run) and never skips this; a laptop may not have it.
     pytestmark = pytest.mark.skip(reason="no chromium: apt-get install chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def screen_text(frames: list[bytes]) -> str:

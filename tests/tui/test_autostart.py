@@ -8,13 +8,8 @@ from m2m_tui.config import REPO_CONFIG, load_config
 from m2m_tui.local_server import listening
 from m2m_tui.session import Session
 from m2m_tui.tui.app import M2MApp
+from tests.conftest import free_port
 from tests.tui.conftest import text_of
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def local_config(tmp_path):
