@@ -210,14 +210,16 @@ class Parsed:
 
     signer: _Signer
     claims: dict
-    signing_input: bytes
-    signature: bytes
+    compact: str  # the proof as sent: what a helper process verifies (proof_helper)
+    signed_length: int  # compact[:signed_length] is the JWS signing input
 
     def verify(self) -> bool:
-        """§4.3 item 7. `cryptography` releases the GIL here, so a server may run it on
-        a thread beside its event loop."""
+        """§4.3 item 7. The signature is decoded only here, as a server that verifies it
+        elsewhere (proof_helper) never needs it decoded."""
         try:
-            return self.signer.algorithm.verify(self.signing_input, self.signer.key, self.signature)
+            signature = _b64decode(self.compact[self.signed_length + 1 :])
+            signing_input = self.compact[: self.signed_length].encode()
+            return self.signer.algorithm.verify(signing_input, self.signer.key, signature)
         except (ValueError, TypeError):
             return False
 
@@ -231,16 +233,15 @@ def parse_proof(values: list[str]) -> Parsed:
     proof = values[0].strip()
     if len(proof) > MAX_PROOF or proof.count(".") != 2:  # item 2
         raise DpopError("the DPoP header is not a JWT (three base64url parts)")
-    head, body, signature = proof.split(".")
+    head, body, _ = proof.split(".")  # a garbled signature fails item 7, in verify()
     signer = _signer(head)  # items 3 to 6
     try:
         claims = json.loads(_b64decode(body))
-        raw_signature = _b64decode(signature)
     except ValueError:
         raise DpopError("the DPoP proof's claims are not base64url JSON") from None
     if not isinstance(claims, dict):
         raise DpopError("the DPoP proof's claims are not a JSON object")
-    return Parsed(signer, claims, f"{head}.{body}".encode(), raw_signature)
+    return Parsed(signer, claims, proof, len(head) + 1 + len(body))
 
 
 def check_proof(

@@ -72,6 +72,9 @@ class ApiSettings:
     # RFC 9449: "allowed" takes DPoP and Bearer tokens; "required" refuses Bearer ones.
     dpop: str = "allowed"
     dpop_nonce: bool = False  # demand a server nonce in every proof (§9)
+    # Proof signatures checked in a helper process (resource/proof_helper.py), not on the
+    # event loop: false for a machine with one core, where it only adds the hand-off.
+    dpop_helper: bool = True
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ class _Reader:
                 jwks_uri=self.opt(api, "jwks_uri", str, "server.api"),
                 dpop=self.choice(api, "dpop", ("allowed", "required"), "server.api", "allowed"),
                 dpop_nonce=self.opt(api, "dpop_nonce", bool, "server.api", False),
+                dpop_helper=self.opt(api, "dpop_helper", bool, "server.api", True),
             ),
             dpop_nonce=self.opt(data, "dpop_nonce", bool, w, False),
             resource_servers=tuple(

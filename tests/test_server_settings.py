@@ -22,6 +22,8 @@ def test_shipped_server_table_holds_the_demo_tenant():
         "reverse-geocode:location",
     ]
     assert settings.throttle.max_failures == 10 and settings.throttle.address_min_clients == 10
+    assert settings.api.dpop_helper
+    assert not server_settings({"api": {"dpop_helper": False}}).api.dpop_helper
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,7 @@ def test_shipped_server_table_holds_the_demo_tenant():
         ("[[resource_servers]]\nname='x'\nidentifier='y'\ntoken_dialect='z'\n", "token_dialect"),
         ("[throttle]\nmax_failures = 'ten'\n", "max_failures must be a int"),
         ("api = 3\n", "api must be a table"),
+        ("[api]\ndpop_helper = 'yes'\n", "dpop_helper must be a bool"),
     ],
 )
 def test_mistakes_are_named(text, message):

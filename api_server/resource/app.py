@@ -27,6 +27,7 @@ from .documents import openapi_document, protected_resource_metadata
 from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, OFFICE, OFFICE_LAT, OFFICE_LNG, Endpoint
 from .gazetteer import Gazetteer, Place, gazetteer
 from .jwks_cache import JwksCache
+from .proof_helper import ProofHelper
 from .validator import InvalidToken, Principal, TokenValidator
 
 log = logging.getLogger("m2m_tui.api")
@@ -62,6 +63,7 @@ class WorldMappers:
         self.dpop_required = settings.dpop == "required"
         self.dpop_replay = ReplayMemory()
         self.dpop_nonces = Nonces() if settings.dpop_nonce else None
+        self.proof_helper = ProofHelper(settings.dpop_helper)
 
     loading: asyncio.Future | None = None  # the gazetteer, while it loads at start-up
 
@@ -92,7 +94,7 @@ class WorldMappers:
         cnf = principal.claims.get("cnf")  # another issuer's may be anything
         bound = cnf.get("jkt") if isinstance(cnf, dict) else None
         if scheme == "DPoP":
-            self.check_dpop(request, token, bound)
+            await self.check_dpop(request, token, bound)
         elif bound is not None:  # RFC 9449 §7.2: a bound token is no bearer token
             raise BearerError(
                 401,
@@ -115,7 +117,7 @@ class WorldMappers:
             )
         return principal
 
-    def check_dpop(self, request: Request, token: str, bound: object) -> None:
+    async def check_dpop(self, request: Request, token: str, bound: object) -> None:
         """RFC 9449 §7.1: a valid proof for this request and token, by the bound key."""
         if bound is None:
             raise BearerError(
@@ -131,12 +133,12 @@ class WorldMappers:
         host = request.headers.get("host") or "{}:{}".format(*scope["server"])
         url = f"{scope['scheme']}://{host}{scope['path']}"
         try:
-            # Verified inline: handing the signature check to a thread (cryptography
-            # releases the GIL) cost more in hand-offs than it saved (bench/dpop.py).
             parsed = parse_proof(request.headers.getlist("dpop"))
+            # The signature is checked in the helper process when it is up (proof_helper).
+            verified = await self.proof_helper.verify(parsed)
             proof = check_claims(
                 parsed,
-                parsed.verify(),
+                verified,
                 request.method,
                 url,
                 self.dpop_replay,
@@ -347,6 +349,7 @@ def create_api_app(
         try:
             yield
         finally:
+            await app.state.api.proof_helper.close()
             await client.aclose()
 
     jwks = JwksCache(
