@@ -20,7 +20,7 @@ def create_app():
     """uvicorn's app factory, run once in each worker process."""
     from .access_log import AccessLog
     from .resource.app import create_api_app
-    from .serve import configure_logging
+    from .serve import configure_logging, tune_gc
     from .settings import server_settings
 
     spec = json.loads(os.environ[SPEC])
@@ -31,6 +31,7 @@ def create_app():
     if spec["ca"]:
         verify = ssl.create_default_context(cafile=spec["ca"])
     app = create_api_app(api, spec["issuer"], spec["base"], verify)
+    tune_gc()
     # The pid in each access line: which worker answered.
     return AccessLog(app, f"m2m_tui.api[{os.getpid()}]")
 
