@@ -87,33 +87,45 @@ def normalise_url(url: str) -> str:
 
 
 class ReplayMemory:
-    """The jti of every proof accepted within the window (§11.1), bounded: past
-    `max_entries` the oldest go first, so memory stays flat under a flood. `horizon` is
-    when the newest of those dropped early was seen: proofs issued before it are refused
-    (check_claims), so no replay slips through what was forgotten."""
+    """The jti of every proof accepted within the window (§11.1), in bounded memory.
 
-    def __init__(self, window: float = MAX_AGE + MAX_AHEAD, max_entries: int = 100_000) -> None:
+    Two generations of jti hashes: the current one, and the one before. A generation is
+    retired once it is `window` old (all it holds has expired), or, under a flood, once it
+    holds half of `max_entries`; then the one before is dropped, and `horizon` becomes the
+    time its newest entry could have been seen. Proofs issued before the horizon are
+    refused (check_claims), so what was forgotten cannot be replayed.
+
+    Python's hash of the jti (64-bit, keyed per process) is kept rather than the jti: a
+    quarter of the memory, so three times as many fit in what 100,000 strings took. Two
+    jti that share a hash make the second one refused as a replay: the safe side, and
+    for fewer than one proof in 10^13 at a full memory.
+    """
+
+    def __init__(self, window: float = MAX_AGE + MAX_AHEAD, max_entries: int = 300_000) -> None:
         self.window = window
         self.max_entries = max_entries
         self.horizon = 0.0
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._current: set[int] = set()
+        self._previous: set[int] = set()
+        self._since: float | None = None  # when the current generation began
 
     def __len__(self) -> int:
-        return len(self._seen)
+        return len(self._current) + len(self._previous)
 
     def first_use(self, jti: str, now: float) -> bool:
-        while self._seen:
-            oldest, seen_at = next(iter(self._seen.items()))
-            if seen_at <= now - self.window:
-                del self._seen[oldest]
-            elif len(self._seen) >= self.max_entries:
-                del self._seen[oldest]
-                self.horizon = max(self.horizon, seen_at)
-            else:
-                break
-        if jti in self._seen:
+        key = hash(jti)
+        if key in self._current or key in self._previous:
             return False
-        self._seen[jti] = now
+        since = self._since
+        if since is None:
+            self._since = now
+        elif now - since >= self.window:  # the previous generation has all expired
+            self._previous, self._current, self._since = self._current, set(), now
+        elif len(self._current) >= self.max_entries // 2:  # a flood: forget the oldest
+            if self._previous:
+                self.horizon = max(self.horizon, since)
+            self._previous, self._current, self._since = self._current, set(), now
+        self._current.add(key)
         return True
 
 

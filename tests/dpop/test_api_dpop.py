@@ -177,6 +177,31 @@ def test_replay_memory_stays_bounded_under_a_flood_of_unique_proofs():
     assert not memory.first_use("jti-19999", now)  # the newest are still remembered
 
 
+def test_the_replay_memory_forgets_only_what_has_expired_without_a_flood():
+    from api_server.dpop import ReplayMemory
+
+    memory = ReplayMemory(window=65, max_entries=1000)
+    start = time.time()
+    assert memory.first_use("old", start)
+    assert memory.first_use("recent", start + 60)
+    assert not memory.first_use("old", start + 64)  # within the window: a replay
+    for step in range(1, 5):  # quiet traffic, a generation switch every 65 s
+        assert memory.first_use(f"later-{step}", start + 65 * step)
+    assert memory.first_use("old", start + 65 * 4)  # long expired: forgotten
+    assert memory.horizon == 0.0  # nothing forgotten early, so nothing refused as too old
+
+
+def test_a_replay_is_caught_across_a_generation_switch():
+    from api_server.dpop import ReplayMemory
+
+    memory = ReplayMemory(window=65, max_entries=1000)
+    now = time.time()
+    assert memory.first_use("before", now)
+    assert memory.first_use("switches", now + 65)  # the first generation is now the older
+    assert not memory.first_use("before", now + 66)
+    assert not memory.first_use("switches", now + 66)
+
+
 def test_what_a_flood_made_the_memory_forget_cannot_be_replayed():
     from api_server.dpop import DpopError, ReplayMemory, check_proof
 
