@@ -281,7 +281,8 @@ def tune_gc() -> None:
     Requests that wait (a DPoP call while its proof is checked in the helper process)
     outlive the default 700-allocation young generation and were promoted and traversed
     again and again: that cost a DPoP call a quarter of its time (bench/dpop.py)."""
-    gc.collect()
+    # No gc.collect() first: it would hold the start-up ~10 ms, and what start-up left as
+    # garbage is small; frozen, it is simply never freed.
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
