@@ -73,7 +73,7 @@ class ApiSettings:
     dpop: str = "allowed"
     dpop_nonce: bool = False  # demand a server nonce in every proof (§9)
     # Proof signatures checked in a helper process (resource/proof_helper.py), not on the
-    # event loop: false for a machine with one core, where it only adds the hand-off.
+    # event loop; false keeps every check in the API's own process.
     dpop_helper: bool = True
 
 

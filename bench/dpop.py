@@ -1,12 +1,12 @@
 """DPoP calls against Bearer calls on the World Mappers API, measured side by side, and
 the replay memory under a flood of unique proofs (issue 11).
 
-    python bench/dpop.py [--seconds 3] [--rounds 3] [--connections 32] [--floods 4]
+    python bench/dpop.py [--seconds 3] [--rounds 3] [--connections 32] [--floods 4] [--one-core]
 
 Each round runs wrk with a Bearer token, then at once with DPoP (RS256 proofs, then
 ES256), so every DPoP figure has a Bearer figure measured beside it; the median of the
 rounds' ratios is reported. The API checks proof signatures in its helper process (the
-default); one more round runs against a server with `dpop_helper = false`, which checks
+default); the same rounds then run against a server with `dpop_helper = false`, which checks
 them on its event loop. Floods of unique proofs then fill the replay memory.
 
 Needs `wrk` (Debian package). Proofs are made beforehand with PyJWT and cryptography
@@ -46,9 +46,9 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def wrk(url, seconds, headers, script=None, env=None, connections=32) -> tuple[float, int]:
+def wrk(url, seconds, headers, script=None, env=None, connections=32, pin=()) -> tuple[float, int]:
     """Requests per second, and how many answers were not 2xx."""
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
+    cmd = [*pin, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     if script:
@@ -116,7 +116,7 @@ def bound_token(issuer: str, holder: Holder) -> str:
 
 
 @contextlib.contextmanager
-def server(tmp: str, helper: bool):
+def server(tmp: str, helper: bool, pin: tuple[str, ...] = ()):
     """The bundled servers on free ports, checking proofs in the helper process or on the
     event loop (`[server.api] dpop_helper`); yields the pid, the issuer and the API URL."""
     config = Path(tmp) / f"config-{helper}.toml"
@@ -124,7 +124,7 @@ def server(tmp: str, helper: bool):
     config.write_text(text.replace("dpop_helper = true", f"dpop_helper = {str(helper).lower()}"))
     authority, api = free_port(), free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "m2m_tui", "--config", str(config), "serve"]
+        [*pin, sys.executable, "-m", "m2m_tui", "--config", str(config), "serve"]
         + ["--authority-port", str(authority), "--api-port", str(api)],
         stdout=subprocess.DEVNULL,
         env={**os.environ, "M2M_TUI_STATE_DIR": str(Path(tmp) / f"state-{helper}")},
@@ -142,13 +142,15 @@ class Run:
 
     def __init__(self, tmp: str, issuer: str, url: str, args) -> None:
         self.tmp, self.url, self.args = tmp, url, args
+        pin = ("taskset", "-c", "1") if args.one_core else ()
+        self.wrk_options = {"connections": args.connections, "pin": pin}
         self.bearer = gift_token(issuer)
         self.holders = {alg: Holder(alg) for alg in ("RS256", "ES256")}
         self.bound = {alg: bound_token(issuer, h) for alg, h in self.holders.items()}
 
     def bearer_rps(self) -> tuple[float, int]:
         headers = {"Authorization": f"Bearer {self.bearer}"}
-        return wrk(self.url, self.args.seconds, headers, connections=self.args.connections)
+        return wrk(self.url, self.args.seconds, headers, **self.wrk_options)
 
     def dpop_rps(self, alg: str, count: int, seconds: int) -> tuple[float, int, float]:
         started = time.perf_counter()
@@ -158,7 +160,7 @@ class Run:
         made = time.perf_counter() - started
         env = {"PROOFS": str(proofs), "TOKEN": self.bound[alg]}
         script = HERE / "dpop_proofs.lua"
-        rps, bad = wrk(self.url, seconds, {}, script, env, connections=self.args.connections)
+        rps, bad = wrk(self.url, seconds, {}, script, env, **self.wrk_options)
         return rps, bad, made
 
 
@@ -187,10 +189,16 @@ def main() -> None:
     parser.add_argument(
         "--floods", type=int, default=4, help="ES256 floods for the replay memory (default 4)"
     )
+    parser.add_argument(
+        "--one-core",
+        action="store_true",
+        help="the servers (and so the helper) on CPU 0 only, wrk on CPU 1 (taskset)",
+    )
     args = parser.parse_args()
+    pin = ("taskset", "-c", "0") if args.one_core else ()
     rows, rss, summary = [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
-        with server(tmp, helper=True) as (pid, issuer, url):
+        with server(tmp, helper=True, pin=pin) as (pid, issuer, url):
             run = Run(tmp, issuer, url, args)
             rss.append(rss_mb(pid))
             found, summary["helper"] = pairs(run, "helper", args.rounds)
@@ -202,8 +210,9 @@ def main() -> None:
                 rps, bad, _ = run.dpop_rps("ES256", 120_000, args.seconds * 2)
                 rows.append((f"helper: flood {n + 1}, ES256", rps, bad, "for the memory only"))
                 rss.append(rss_mb(pid))
-        with server(tmp, helper=False) as (pid, issuer, url):
-            found, summary["on the loop"] = pairs(Run(tmp, issuer, url, args), "on the loop", 1)
+        with server(tmp, helper=False, pin=pin) as (pid, issuer, url):
+            run = Run(tmp, issuer, url, args)
+            found, summary["on the loop"] = pairs(run, "on the loop", args.rounds)
             rows += found
     print(f"| run (wrk -t1 -c{args.connections} -d{args.seconds}s) | requests/s | non-2xx | |")
     print("|---|---|---|---|")
