@@ -119,12 +119,12 @@ class ReplayMemory:
         since = self._since
         if since is None:
             self._since = now
-        elif now - since >= self.window:  # the previous generation has all expired
-            self._previous, self._current, self._since = self._current, set(), now
-        elif len(self._current) >= self.max_entries // 2:  # a flood: forget the oldest
-            if self._previous:
-                self.horizon = max(self.horizon, since)
-            self._previous, self._current, self._since = self._current, set(), now
+        else:
+            expired = now - since >= self.window  # the previous generation is all past it
+            if expired or len(self._current) >= self.max_entries // 2:
+                if not expired and self._previous:  # a flood: forgotten before it expired
+                    self.horizon = max(self.horizon, since)
+                self._previous, self._current, self._since = self._current, set(), now
         self._current.add(key)
         return True
 
@@ -223,27 +223,31 @@ class Parsed:
     signer: _Signer
     claims: dict
     compact: str  # the proof as sent: what a helper process verifies (proof_helper)
-    signed_length: int  # compact[:signed_length] is the JWS signing input
 
     def verify(self) -> bool:
-        """§4.3 item 7. The signature is decoded only here, as a server that verifies it
-        elsewhere (proof_helper) never needs it decoded."""
-        try:
-            signature = _b64decode(self.compact[self.signed_length + 1 :])
-            signing_input = self.compact[: self.signed_length].encode()
-            return self.signer.algorithm.verify(signing_input, self.signer.key, signature)
-        except (ValueError, TypeError):
-            return False
+        """§4.3 item 7."""
+        return _signature_matches(self.signer, self.compact)
 
 
 def signature_valid(compact: str) -> bool:
     """§4.3 item 7 alone, for a proof whose other parts are checked elsewhere (the API's
     helper process): its claims are not even decoded."""
-    head, _, signature = compact.rpartition(".")
     try:
-        signer = _signer(head.partition(".")[0])
-        return bool(signer.algorithm.verify(head.encode(), signer.key, _b64decode(signature)))
-    except (DpopError, ValueError, TypeError):
+        signer = _signer(compact.partition(".")[0])
+    except DpopError:
+        return False
+    return _signature_matches(signer, compact)
+
+
+def _signature_matches(signer: _Signer, compact: str) -> bool:
+    """The signature is decoded only here, as a server that verifies it elsewhere
+    (proof_helper) never needs it decoded."""
+    signing_input, _, signature = compact.rpartition(".")
+    try:
+        return bool(
+            signer.algorithm.verify(signing_input.encode(), signer.key, _b64decode(signature))
+        )
+    except (ValueError, TypeError):
         return False
 
 
@@ -264,7 +268,7 @@ def parse_proof(values: list[str]) -> Parsed:
         raise DpopError("the DPoP proof's claims are not base64url JSON") from None
     if not isinstance(claims, dict):
         raise DpopError("the DPoP proof's claims are not a JSON object")
-    return Parsed(signer, claims, proof, len(head) + 1 + len(body))
+    return Parsed(signer, claims, proof)
 
 
 def check_proof(
