@@ -29,6 +29,10 @@ examples:
   m2m-tui diagnose '/api/location/geocode?address=Paris'
   m2m-tui grants add giftdeliveries urn:worldmappers geocode:location
 
+config: --config PATH, else $M2M_TUI_CONFIG, else the per-user file
+  (~/.config/m2m-tui/config.toml on Linux, written from the shipped default on first
+  use); `m2m-tui config path` prints the one in use and the state folder
+
 exit status: 0 success, 1 rejected or failed, 2 usage, 3 network or server error
 (diagnose: 0 accepted, 1 rejected, 2 usage or network error)
 """
@@ -41,7 +45,7 @@ def _common(parser: argparse.ArgumentParser, top: bool = False, network: bool = 
         "--config",
         metavar="PATH",
         default=default,
-        help="config file (default: $M2M_TUI_CONFIG, else config.toml)",
+        help="config file (default: $M2M_TUI_CONFIG, else the per-user config; see `config path`)",
     )
     parser.add_argument(
         "--state-dir",
@@ -165,7 +169,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         return session
     from m2m_tui.tui.app import M2MApp
 
-    app = M2MApp(session, spawned=spawned)
+    app = M2MApp(session, spawned=spawned, notice=getattr(args, "config_notice", None))
     try:
         app.run()
     finally:

@@ -6,28 +6,80 @@ the line, so a user never sees a traceback for a typo.
 
 from __future__ import annotations
 
+import errno
 import os
 import tomllib
 from dataclasses import MISSING, dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 CONFIG_ENV = "M2M_TUI_CONFIG"
-REPO_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+# The shipped default ships inside the package; the repository's config.toml is a copy
+# of it for people reading the checkout (tests/test_config.py keeps the two equal).
+DEFAULT_CONFIG = "default_config.toml"
+# Where the config in use came from, in the order they are tried.
+FROM_FLAG, FROM_ENV, FROM_USER = "--config", "$" + CONFIG_ENV, "per-user"
 
 
 class ConfigError(Exception):
     """A configuration problem, worded for the person who wrote the file."""
 
 
-def resolve_config_path(flag: str | None = None) -> Path:
-    """`--config PATH`, else `$M2M_TUI_CONFIG`, else `config.toml` at the repository root."""
+def default_config_text() -> str:
+    """The shipped default: the local profiles, the [server] seed, commented templates."""
+    return resources.files("m2m_tui").joinpath(DEFAULT_CONFIG).read_text(encoding="utf-8")
+
+
+def user_config_path() -> Path:
+    """The per-user config file: ~/.config/m2m-tui/config.toml on Linux."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("m2m-tui", appauthor=False)) / "config.toml"
+
+
+def locate_config(flag: str | None = None) -> tuple[Path, str]:
+    """The config file in use and where that choice came from: `--config PATH`, else
+    `$M2M_TUI_CONFIG`, else the per-user file. A checkout is not special: its
+    config.toml is the shipped default, used only when named."""
     if flag:
-        return Path(flag).expanduser()
+        return Path(flag).expanduser(), FROM_FLAG
     env = os.environ.get(CONFIG_ENV)
     if env:
-        return Path(env).expanduser()
-    return REPO_CONFIG
+        return Path(env).expanduser(), FROM_ENV
+    return user_config_path(), FROM_USER
+
+
+def resolve_config_path(flag: str | None = None) -> Path:
+    return locate_config(flag)[0]
+
+
+def ensure_user_config(path: Path) -> bool:
+    """Write the shipped default to `path` (0600) unless a file is there already.
+    True when it was written now; a ConfigError that names the path when it cannot be."""
+    if path.exists() or path.is_symlink():
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False  # another m2m-tui wrote it first
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the config file {path}: {_reason(exc)}; "
+            f"pass --config PATH or set {CONFIG_ENV} to a file you can write"
+        ) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(default_config_text())
+    return True
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and exc.filename:
+        return f"{Path(exc.filename).parent} cannot be written ({exc.strerror})"
+    if exc.errno == errno.ENOTDIR:
+        return f"{exc.filename or 'a parent'} is not a folder"
+    return exc.strerror or str(exc)
 
 
 @dataclass(frozen=True)
@@ -76,11 +128,18 @@ class Config:
     server: ServerTable
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, source: str = FROM_FLAG) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if source == FROM_ENV:
+            raise ConfigError(
+                f"{path}: no such config file (named by {CONFIG_ENV}; unset it to use "
+                f"the per-user config {user_config_path()})"
+            ) from None
         raise ConfigError(f"{path}: no such config file (pass --config PATH)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return parse_config(text, path)

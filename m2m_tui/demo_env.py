@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from m2m_tui.config import REPO_CONFIG, Config, load_config
+from m2m_tui.config import Config, default_config_text, load_config
 from m2m_tui.local_server import LocalServer, start_bundled
 from m2m_tui.session import Session
 
@@ -42,7 +42,7 @@ def start_demo_tenant() -> DemoTenant:
     folder = Path(tempfile.mkdtemp(prefix="m2m-tui-demo-"))
     try:
         authority, api = _free_port(), _free_port()
-        text = REPO_CONFIG.read_text(encoding="utf-8")
+        text = default_config_text()
         text = text.replace(":7000", f":{authority}").replace(":7001", f":{api}")
         text = text.replace("authority_port = 7000", f"authority_port = {authority}")
         text = text.replace("api_port = 7001", f"api_port = {api}")

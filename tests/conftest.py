@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -17,11 +19,21 @@ import pytest
 
 from api_server.serve import Prepared, ServeOptions, bind, prepare, uvicorn_server
 from api_server.settings import ServerSettings, ThrottleSettings, server_settings
-from m2m_tui.config import REPO_CONFIG, load_config
+from m2m_tui.config import load_config
+
+# The suite never reads or writes the developer's own config, state or token cache:
+# the per-user folders point into a temporary home for the whole run.
+_HOME = Path(tempfile.mkdtemp(prefix="m2m-tui-tests-home-"))
+os.environ["XDG_CONFIG_HOME"] = str(_HOME / "config")
+os.environ["XDG_DATA_HOME"] = str(_HOME / "data")
+for _name in ("M2M_TUI_CONFIG", "M2M_TUI_STATE_DIR"):
+    os.environ.pop(_name, None)
 
 GIFT = ("giftdeliveries", "giftdeliveries-local-secret")
 ADMIN = ("m2m-admin", "m2m-admin-local-secret")
 WORLDMAPPERS = "urn:worldmappers"
+# The repository's copy of the shipped default config (tests/test_config.py keeps them equal).
+REPO_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ import time
 
 import httpx
 
-from m2m_tui.config import REPO_CONFIG
+from tests.conftest import REPO_CONFIG
 
 # Any `import m2m_tui…` raises ImportError in this interpreter.
 BLOCKED = "import sys; sys.modules['m2m_tui'] = None; from api_server.cli import main; "

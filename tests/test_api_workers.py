@@ -136,8 +136,7 @@ def test_rotation_and_revocation_reach_every_worker_within_the_jwks_max_age(tmp_
 
 
 def test_workers_need_only_api(tmp_path):
-    from m2m_tui.config import REPO_CONFIG
-    from tests.conftest import run_cli
+    from tests.conftest import REPO_CONFIG, run_cli
 
     (tmp_path / "config.toml").write_text(REPO_CONFIG.read_text())
     result = run_cli(tmp_path, "serve", "--workers", "2")

@@ -6,7 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from m2m_tui.config import REPO_CONFIG, ConfigError, load_config, parse_config, resolve_config_path
+from m2m_tui.config import (
+    ConfigError,
+    default_config_text,
+    load_config,
+    parse_config,
+    resolve_config_path,
+)
+from tests.conftest import REPO_CONFIG
+
+
+def test_the_packaged_default_is_the_repository_config():
+    # One shipped default: the checkout's config.toml must not drift from the wheel's.
+    assert default_config_text() == REPO_CONFIG.read_text(encoding="utf-8")
 
 
 def test_shipped_config_holds_the_demo_tenant():
@@ -20,7 +32,8 @@ def test_shipped_config_holds_the_demo_tenant():
 
 def test_config_path_precedence(monkeypatch, tmp_path):
     monkeypatch.delenv("M2M_TUI_CONFIG", raising=False)
-    assert resolve_config_path(None) == REPO_CONFIG
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert resolve_config_path(None) == tmp_path / "xdg" / "m2m-tui" / "config.toml"
     monkeypatch.setenv("M2M_TUI_CONFIG", str(tmp_path / "env.toml"))
     assert resolve_config_path(None) == tmp_path / "env.toml"
     assert resolve_config_path(str(tmp_path / "flag.toml")) == tmp_path / "flag.toml"

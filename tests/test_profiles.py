@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from m2m_tui.config import REPO_CONFIG, ConfigError, load_config
+from m2m_tui.config import ConfigError, load_config
 from m2m_tui.profiles import (
     SecretUnavailable,
     apply_sample_env,
@@ -14,6 +14,7 @@ from m2m_tui.profiles import (
     resolve_secret,
     select_profile,
 )
+from tests.conftest import REPO_CONFIG
 
 
 def test_default_profile_and_unknown_names(monkeypatch):

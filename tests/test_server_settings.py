@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from api_server.settings import SettingsError, server_settings
-from m2m_tui.config import REPO_CONFIG
+from tests.conftest import REPO_CONFIG
 
 
 def test_shipped_server_table_holds_the_demo_tenant():

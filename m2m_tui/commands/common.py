@@ -22,11 +22,23 @@ def note(args: argparse.Namespace, message: str) -> None:
 
 
 def load_config_arg(args: argparse.Namespace):
-    """The config named by --config (or its defaults), or an exit code after saying why."""
-    from m2m_tui.config import ConfigError, load_config, resolve_config_path
+    """The config named by --config (or its defaults), or an exit code after saying why.
+    The per-user file is written from the shipped default the first time, and that is
+    said once, on stderr (and, for the TUI, in the app: `args.config_notice`)."""
+    from m2m_tui.config import (
+        FROM_USER,
+        ConfigError,
+        ensure_user_config,
+        load_config,
+        locate_config,
+    )
 
+    path, source = locate_config(args.config)
     try:
-        return load_config(resolve_config_path(args.config))
+        if source == FROM_USER and ensure_user_config(path):
+            args.config_notice = f"Wrote the default config to {path}: add your profiles there."
+            print(f"m2m-tui: {args.config_notice}", file=sys.stderr)
+        return load_config(path, source)
     except ConfigError as exc:
         return fail(str(exc), EXIT_USAGE)
 

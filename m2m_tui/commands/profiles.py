@@ -63,6 +63,18 @@ provider = "generic"''',
 }
 
 
+CONFIG_ORDER = """\
+The config file in use is the first of:
+  --config PATH
+  $M2M_TUI_CONFIG
+  the per-user file (~/.config/m2m-tui/config.toml on Linux), written from the
+  shipped default (the local profiles, commented templates) on first use, 0600.
+A checkout is no exception: its config.toml is the shipped default, used only when
+named (--config config.toml).
+State (keys, tenant database, token cache) lives in --state-dir, else
+$M2M_TUI_STATE_DIR, else the per-user data folder (~/.local/share/m2m-tui)."""
+
+
 def add_parsers(commands) -> None:
     profiles = commands.add_parser(
         "profiles",
@@ -77,8 +89,20 @@ def add_parsers(commands) -> None:
     show.add_argument("name")
     show.add_argument("--json", action="store_true")
 
-    config = commands.add_parser("config", help="write a commented profile for a provider")
+    config = commands.add_parser(
+        "config",
+        help="where the config is; write a commented profile for a provider",
+        description=CONFIG_ORDER,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     config_actions = config.add_subparsers(dest="action", metavar="ACTION", required=True)
+    where = config_actions.add_parser(
+        "path",
+        help="print the config file in use and the state folder",
+        description=CONFIG_ORDER,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    where.add_argument("--json", action="store_true")
     init = config_actions.add_parser(
         "init",
         help="add a commented profile for a provider to the config file",
@@ -121,6 +145,7 @@ def run_profiles(args: argparse.Namespace) -> int:
         if args.json:
             print_json(rows)
             return EXIT_OK
+        print(f"# {config.path}")
         for p in config.profiles.values():
             mark = "*" if p.name == (config.default_profile or next(iter(config.profiles))) else " "
             print(
@@ -140,13 +165,19 @@ def run_profiles(args: argparse.Namespace) -> int:
 
 
 def _append(args, text: str, name: str) -> int:
-    from m2m_tui.config import ConfigError, parse_config, resolve_config_path
+    from m2m_tui.config import ConfigError, parse_config
 
     block = f"\n[profiles.{name}]\n{text}\n"
     if args.output == "-":
         sys.stdout.write(block)
         return EXIT_OK
-    path = Path(args.output) if args.output else resolve_config_path(args.config)
+    if args.output:
+        path = Path(args.output)
+    else:
+        config = load_config_arg(args)  # writes the per-user file on first use
+        if isinstance(config, int):
+            return config
+        path = config.path
     before = path.read_text() if path.exists() else ""
     try:
         parse_config(before + block, path)
@@ -165,7 +196,33 @@ def _append(args, text: str, name: str) -> int:
 
 
 def run_config(args: argparse.Namespace) -> int:
+    if args.action == "path":
+        return _print_paths(args)
     return _append(args, TEMPLATES[args.provider], args.name or args.provider)
+
+
+def _print_paths(args: argparse.Namespace) -> int:
+    from m2m_tui.config import FROM_USER, locate_config
+    from m2m_tui.paths import resolve_state_dir
+
+    path, source = locate_config(args.config)
+    state = resolve_state_dir(args.state_dir)
+    if args.json:
+        print_json(
+            {
+                "config": str(path),
+                "config_from": source,
+                "exists": path.is_file(),
+                "state_dir": str(state),
+            }
+        )
+        return EXIT_OK
+    how = {FROM_USER: "the per-user config"}.get(source, f"from {source}")
+    if not path.exists():
+        how += "; not written yet" + (": it will be on first use" if source == FROM_USER else "")
+    print(f"config  {path}  ({how})")
+    print(f"state   {state}")
+    return EXIT_OK
 
 
 def run_import_sample(args: argparse.Namespace) -> int:

@@ -63,10 +63,15 @@ class M2MApp(App):
     ]
 
     def __init__(
-        self, session: Session, autostart: bool = True, spawned: LocalServer | None = None
+        self,
+        session: Session,
+        autostart: bool = True,
+        spawned: LocalServer | None = None,
+        notice: str | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.notice = notice  # said once at start (the per-user config was just written)
         self.autostart = autostart
         self.server: LocalServer | None = None
         self.spawned = spawned  # a bundled server started before the app, not yet ready
@@ -105,6 +110,8 @@ class M2MApp(App):
         self.token_tab.focus_content()
         self.set_interval(1.0, self.tick)
         self.call_after_refresh(self.after_first_paint)
+        if self.notice:
+            self.notify(self.notice, timeout=12)
 
     def after_first_paint(self) -> None:
         """httpx loads on first use (m2m_tui.lazy); load it here, on the event loop, once
