@@ -44,6 +44,14 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to bind (default 127.0.0.1; others warn)")
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="bound to loopback, the servers answer only to Host 127.0.0.1, localhost and "
+        "[::1] (against DNS rebinding); NAME is another they answer to (repeatable)",
+    )
     parser.add_argument("--authority-port", type=int, metavar="PORT", help="default 7000")
     parser.add_argument("--api-port", type=int, metavar="PORT", help="default 7001")
     parser.add_argument(
@@ -138,6 +146,7 @@ def _serve_workers(args, table, source, server, issuer, state_dir: Path) -> int:
             ca=ca,
             debug=args.debug,
             announce=lambda line: print(line, flush=True),
+            allowed_hosts=tuple(args.allow_host),
         )
     except ServeError as exc:
         return fail(str(exc), EXIT_FAILED)
@@ -211,6 +220,7 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         tls=args.tls,
         issuer=issuer,
         audience=args.audience,
+        allowed_hosts=tuple(args.allow_host),
     )
     configure_logging(args.debug)
     try:

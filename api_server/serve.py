@@ -13,11 +13,13 @@ import socket
 import ssl
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp
 
 from .files import ensure_private_dir
 from .settings import ServerSettings
@@ -43,6 +45,7 @@ class ServeOptions:
     tls: str | None = None  # "both", "authority" (HTTPS there, plain HTTP for the API) or None
     issuer: str | None = None  # the API's issuer, when not the bundled authority
     audience: str | None = None
+    allowed_hosts: tuple[str, ...] = ()  # Host names beyond loopback's own (--allow-host)
 
 
 def is_loopback(host: str) -> bool:
@@ -52,6 +55,28 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def trusted_hosts(app: ASGIApp, host: str, extra: Sequence[str] = ()) -> ASGIApp:
+    """Bound to loopback, answer only to loopback's names (and those given).
+
+    Loopback is no wall: any web page the user opens can reach 127.0.0.1, and with DNS
+    rebinding (a hostile name that resolves to 127.0.0.1) it reads the answers too. The
+    local tenant's secrets are public, so such a page could take an admin token from
+    /oauth/token and drive the Management API. The browser still sends the hostile name
+    in `Host`, which Starlette's middleware refuses. Wrapped around the whole app, since
+    the authority's token endpoint bypasses Starlette's own middleware stack.
+    """
+    if not is_loopback(host):
+        return app  # reachable by name from elsewhere: the operator chose that (and is warned)
+    names = [*LOOPBACK_NAMES, *extra]
+    bound = f"[{host}]" if ":" in host else host
+    if bound not in names:
+        names.append(bound)
+    return TrustedHostMiddleware(app, allowed_hosts=names, www_redirect=False)
 
 
 def exposure_warning(host: str) -> str | None:
@@ -208,6 +233,7 @@ class Prepared:
     issuer: str | None = None
     api_url: str | None = None
     authority: object | None = None  # the Authority, when this process runs it
+    api: object | None = None  # the API's WorldMappers state, when this process runs it
     tls: TlsFiles | None = None
 
 
@@ -241,7 +267,9 @@ def prepare(options: ServeOptions) -> Prepared:
         port = sock.getsockname()[1]
         issuer = f"{scheme}://{_url_host(options.host)}:{port}/"
         authority = Authority(Tenant(state / "tenant.db"), options.settings, issuer)
-        app = AccessLog(create_authority_app(authority), "m2m_tui.authority")
+        app = create_authority_app(authority)
+        app = trusted_hosts(app, options.host, options.allowed_hosts)
+        app = AccessLog(app, "m2m_tui.authority")
         servers.append(uvicorn_server(app, sock, tls, also=also_localhost(options.host, sock)))
         result.authority = authority
         lines.append(
@@ -266,7 +294,9 @@ def prepare(options: ServeOptions) -> Prepared:
         verify: ssl.SSLContext | bool = True
         if files:
             verify = ssl.create_default_context(cafile=str(files.ca))
-        app = AccessLog(create_api_app(settings, issuer, base, verify), "m2m_tui.api")
+        api = create_api_app(settings, issuer, base, verify)
+        result.api = api.state.api
+        app = AccessLog(trusted_hosts(api, options.host, options.allowed_hosts), "m2m_tui.api")
         servers.append(uvicorn_server(app, sock, api_tls, also=also_localhost(options.host, sock)))
         lines.append(
             f"World Mappers API:    {base}/  (audience {settings.audience}; issuer {issuer})"

@@ -20,7 +20,7 @@ def create_app():
     """uvicorn's app factory, run once in each worker process."""
     from .access_log import AccessLog
     from .resource.app import create_api_app
-    from .serve import configure_logging, tune_gc
+    from .serve import configure_logging, trusted_hosts, tune_gc
     from .settings import server_settings
 
     spec = json.loads(os.environ[SPEC])
@@ -31,9 +31,10 @@ def create_app():
     if spec["ca"]:
         verify = ssl.create_default_context(cafile=spec["ca"])
     app = create_api_app(api, spec["issuer"], spec["base"], verify)
+    guarded = trusted_hosts(app, spec["host"], spec["allowed_hosts"])
     tune_gc()
     # The pid in each access line: which worker answered.
-    return AccessLog(app, f"m2m_tui.api[{os.getpid()}]")
+    return AccessLog(guarded, f"m2m_tui.api[{os.getpid()}]")
 
 
 def serve_workers(
@@ -48,6 +49,7 @@ def serve_workers(
     ca: str | None = None,
     debug: bool = False,
     announce=print,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> None:
     """Bind the port once, then let uvicorn start `workers` processes on it."""
     import uvicorn
@@ -65,6 +67,8 @@ def serve_workers(
             "base": base,
             "ca": ca,
             "debug": debug,
+            "host": host,
+            "allowed_hosts": list(allowed_hosts),
             "api": {"audience": audience, "jwks_uri": jwks_uri},
         }
     )

@@ -101,7 +101,7 @@ class Stack:
     @property
     def api_state(self):
         """The running API's WorldMappers object (its validator and JWKS cache)."""
-        return self.thread.prepared.servers[-1].config.app.app.state.api
+        return self.thread.prepared.api
 
     @property
     def token_url(self) -> str:

@@ -105,6 +105,9 @@ def test_rotation_and_revocation_reach_every_worker_within_the_jwks_max_age(tmp_
         assert set(calls(url, old)) == {200}
         time.sleep(0.5)  # the access lines are flushed in batches
         assert len(pids_answering(api, 200, start)) == 2  # both workers took part
+        # Every worker refuses a DNS-rebinding Host, as the single-process API does.
+        rebound = {"Authorization": f"Bearer {old}", "Host": f"evil.example:{api_port}"}
+        assert {httpx.get(url, headers=rebound).status_code for _ in range(6)} == {400}
 
         admin = httpx.Client(
             base_url=issuer + "api/v2",

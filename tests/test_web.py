@@ -1,9 +1,11 @@
-"""`m2m-tui web` in a real browser: Debian's Chromium driven by Playwright opens the page,
-presses t, and reads the terminal's own text (the bytes textual-serve sends to xterm.js)
-until the token has arrived."""
+"""`m2m-tui web`: only the printed URL drives the app (per-launch token, Host and Origin
+checks), and in a real browser (Debian's Chromium driven by Playwright) that URL opens
+the page, presses t, and reads the terminal's own text (the bytes textual-serve sends to
+xterm.js) until the token has arrived."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -11,7 +13,10 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from tests.conftest import free_port
@@ -20,9 +25,11 @@ from tests.tui.conftest import write_config
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[()][0-9A-B]|\x1b[=>]")
 
-if CHROMIUM is None and os.environ.get("CI") != "true":
-    # CI installs Chromium (.ci/run) and never skips this; a laptop may not have it.
-    pytestmark = pytest.mark.skip(reason="no chromium: apt-get install chromium")
+# CI installs Chromium (.ci/run) and never skips the browser test; a laptop may not have it.
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("CI") != "true",
+    reason="no chromium: apt-get install chromium",
+)
 
 
 def screen_text(frames: list[bytes]) -> str:
@@ -39,72 +46,184 @@ def wait_for(frames: list[bytes], text: str, page, seconds: float = 30) -> None:
         page.wait_for_timeout(100)
 
 
-def test_the_app_in_a_browser_gets_a_token(tmp_path, stack):
+class WebServer:
+    """`m2m-tui web` as a process on a free port, and the URL it printed."""
+
+    def __init__(self, tmp_path, issuer: str, api_url: str, *extra: str) -> None:
+        write_config(tmp_path / "config.toml", issuer, api_url)
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "m2m_tui", "--config", str(tmp_path / "config.toml")]
+            + ["--state-dir", str(tmp_path / "state"), "web", "--port", str(self.port), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()  # printed once the server listens
+        assert line.startswith("m2m-tui web: open "), line + self.process.stderr.read()
+        self.url = line.split("open ", 1)[1].strip()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.token = parse_qs(urlsplit(self.url).query).get("token", [None])[0]
+        self.cookie = f"m2m-tui-web-{self.port}"
+
+    def sessions(self) -> int:
+        """How many app processes the server runs (one per accepted socket)."""
+        pid = self.process.pid
+        return len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+
+    def stop(self) -> str:
+        self.process.terminate()
+        self.process.wait(timeout=15)
+        return self.process.stderr.read()
+
+
+@pytest.fixture
+def web(tmp_path, shared_stack):
+    server = WebServer(tmp_path, shared_stack.issuer, shared_stack.api_url)
+    yield server
+    server.stop()
+
+
+def upgrade(port: int, headers: dict[str, str], path: str = "/ws") -> int:
+    """The status a WebSocket upgrade gets, headers exactly as given (no defaults)."""
+    lines = [f"GET {path} HTTP/1.1"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines += [
+        "Connection: Upgrade",
+        "Upgrade: websocket",
+        "Sec-WebSocket-Version: 13",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    ]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        status = sock.recv(4096).split(b"\r\n", 1)[0]
+    return int(status.split()[1])
+
+
+def test_the_printed_url_carries_a_fresh_token_of_at_least_128_bits(web):
+    assert web.url.startswith(f"http://127.0.0.1:{web.port}/?token=")
+    assert len(base64.urlsafe_b64decode(web.token + "=" * (-len(web.token) % 4))) >= 16
+
+
+def test_without_the_token_the_page_is_refused_and_says_where_the_url_is(web):
+    refused = httpx.get(web.base + "/")
+    assert refused.status_code == 403
+    assert "printed in its terminal" in refused.text and "?token=" in refused.text
+    wrong = httpx.get(web.base + "/", params={"token": "guessed"})
+    assert wrong.status_code == 403
+    assert httpx.get(web.base + "/static/js/textual.js").status_code == 403
+
+
+def test_the_token_becomes_a_strict_http_only_cookie(web):
+    first = httpx.get(web.url)
+    assert first.status_code == 303 and first.headers["location"] == "/"
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith(f"{web.cookie}={web.token};")
+    flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"httponly", "samesite=strict", "path=/"} <= flags
+    page = httpx.get(web.base + "/", cookies={web.cookie: web.token})
+    assert page.status_code == 200 and f"ws://127.0.0.1:{web.port}/ws" in page.text
+    # The page's own URLs follow the name the browser used: cookies are per host name.
+    by_name = httpx.get(f"http://localhost:{web.port}/", cookies={web.cookie: web.token})
+    assert by_name.status_code == 200 and f"ws://localhost:{web.port}/ws" in by_name.text
+
+
+def test_a_foreign_host_is_refused_even_with_the_token(web):
+    rebound = httpx.get(web.url, headers={"Host": f"evil.example:{web.port}"})
+    assert rebound.status_code == 403 and "answers only to the names" in rebound.text
+    for host in (f"127.0.0.1:{web.port}", f"localhost:{web.port}"):
+        assert httpx.get(web.url, headers={"Host": host}).status_code == 303
+
+
+def test_a_socket_from_a_foreign_origin_or_none_is_refused_before_any_session(web):
+    own = f"http://127.0.0.1:{web.port}"
+    cookie = {"Cookie": f"{web.cookie}={web.token}"}
+    host = {"Host": f"127.0.0.1:{web.port}"}
+    for origin in ("https://evil.example", f"http://evil.example:{web.port}", "null"):
+        assert upgrade(web.port, {**host, **cookie, "Origin": origin}) == 403
+    assert upgrade(web.port, {**host, **cookie}) == 403  # browsers always send one
+    assert upgrade(web.port, {**host, "Origin": own}) == 403  # no token
+    rebound = {
+        "Host": f"evil.example:{web.port}",
+        **cookie,
+        "Origin": f"http://evil.example:{web.port}",
+    }
+    assert upgrade(web.port, rebound) == 403
+    time.sleep(0.5)
+    assert web.sessions() == 0, "a refused socket started an app"
+    # The page's own origin (or its loopback alias) with the cookie gets the app.
+    alias = {"Host": f"localhost:{web.port}", **cookie, "Origin": f"http://localhost:{web.port}"}
+    assert upgrade(web.port, alias) == 101
+    deadline = time.monotonic() + 10
+    while web.sessions() == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert web.sessions() == 1
+
+
+def test_no_token_serves_loopback_only_and_warns(tmp_path, shared_stack):
+    server = WebServer(tmp_path, shared_stack.issuer, shared_stack.api_url, "--no-token")
+    try:
+        assert server.token is None and server.url == f"http://127.0.0.1:{server.port}/"
+        assert httpx.get(server.base + "/").status_code == 200
+        assert httpx.get(server.base + "/", headers={"Host": "evil.example"}).status_code == 403
+        assert (
+            upgrade(
+                server.port, {"Host": f"127.0.0.1:{server.port}", "Origin": "https://evil.example"}
+            )
+            == 403
+        )
+    finally:
+        warned = server.stop()
+    assert "WARNING: --no-token" in warned
+    from tests.conftest import run_cli
+
+    beyond = run_cli(tmp_path, "web", "--host", "0.0.0.0", "--no-token")
+    assert beyond.returncode == 2 and "--no-token works only on loopback" in beyond.stderr
+
+
+@needs_chromium
+def test_the_app_in_a_browser_gets_a_token(web):
     assert CHROMIUM, "Chromium is missing: .ci/run installs it with apt-get install chromium"
     from playwright.sync_api import sync_playwright
 
-    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "m2m_tui",
-            "--config",
-            str(tmp_path / "config.toml"),
-            "--state-dir",
-            str(tmp_path / "state"),
-            "web",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert server.poll() is None, server.stdout.read().decode()
-            assert time.monotonic() < deadline, "m2m-tui web did not listen"
-            time.sleep(0.1)
-        frames: list[bytes] = []
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
+    frames: list[bytes] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on(
+                "websocket",
+                lambda ws: ws.on(
+                    "framereceived",
+                    lambda payload: frames.append(payload if isinstance(payload, bytes) else b""),
+                ),
             )
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                page.on(
-                    "websocket",
-                    lambda ws: ws.on(
-                        "framereceived",
-                        lambda payload: frames.append(
-                            payload if isinstance(payload, bytes) else b""
-                        ),
-                    ),
-                )
-                page.goto(f"http://127.0.0.1:{port}/")
-                wait_for(frames, "Press t for a token", page)
-                page.click(".textual-terminal")
-                page.keyboard.press("t")
-                wait_for(frames, "Token received", page)
-                shown = screen_text(frames)
-                assert "giftdeliveries@clients" in shown
-                assert "giftdeliveries-local-secret" not in shown
-            finally:
-                browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+            page.goto(web.url)  # the URL `m2m-tui web` printed
+            assert "token=" not in page.url, "the token stays out of the address bar"
+            wait_for(frames, "Press t for a token", page)
+            page.click(".textual-terminal")
+            page.keyboard.press("t")
+            wait_for(frames, "Token received", page)
+            shown = screen_text(frames)
+            assert "giftdeliveries@clients" in shown
+            assert "giftdeliveries-local-secret" not in shown
+            # Another page in the same browser, without the URL, gets nothing.
+            other = browser.new_page()
+            other.goto(web.base + "/")
+            assert "403 Forbidden" in other.content()
+        finally:
+            browser.close()
 
 
 def test_web_refuses_arguments_without_the_separator_and_warns_beyond_loopback(tmp_path):
@@ -112,6 +231,6 @@ def test_web_refuses_arguments_without_the_separator_and_warns_beyond_loopback(t
 
     wrong = run_cli(tmp_path, "web", "demo")
     assert wrong.returncode == 2 and "web -- demo" in wrong.stderr
-    from m2m_tui.commands.web import is_loopback
+    from m2m_tui.commands.web.guard import is_loopback
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")

@@ -1,11 +1,12 @@
 """`m2m-tui web`: the app in a browser, served by textual-serve (Textualize's own server
-for Textual apps), for a projector or a shared screen."""
+for Textual apps), for a projector or a shared screen. Only the URL it prints (with its
+per-launch token) opens the app: guard.py says why and how."""
 
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import shlex
+import socket
 import sys
 
 from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
@@ -21,25 +22,35 @@ def add_parser(commands) -> None:
         ),
         epilog=(
             "examples:\n"
-            "  m2m-tui web                      http://127.0.0.1:7010\n"
+            "  m2m-tui web                      http://127.0.0.1:7010/?token=…\n"
             "  m2m-tui web -- demo              the guided demo, for a projector\n"
             "  m2m-tui web -- --profile auth0   the app on another profile\n"
-            "  m2m-tui web --host 0.0.0.0       beyond loopback (warns: read the warning)"
+            "  m2m-tui web --host 0.0.0.0       beyond loopback (warns: read the warning)\n"
+            "\n"
+            "security: the page and its socket need the per-launch token in the printed URL\n"
+            "(then an HttpOnly, SameSite=Strict cookie); the socket accepts only the page's\n"
+            "own Origin, and every request a Host this server was started for (127.0.0.1,\n"
+            "localhost, --host, --allow-host), so no other web page can drive the app."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7010, help="default 7010")
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another name the page may be opened by (repeatable); the first is the one "
+        "printed when --host is a wildcard such as 0.0.0.0",
+    )
+    parser.add_argument(
+        "--no-token",
+        action="store_true",
+        help="no per-launch token (loopback only; for a kiosk or projector machine where "
+        "nobody else can reach the port)",
+    )
     parser.add_argument("app_args", nargs=argparse.REMAINDER, help="-- then the app's arguments")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def app_command(args: argparse.Namespace) -> str:
@@ -62,23 +73,50 @@ def run(args: argparse.Namespace) -> int:
         )
     if not 0 < args.port < 65536:
         return fail(f"--port {args.port} is not a TCP port", EXIT_USAGE)
-    if not is_loopback(args.host):
-        print(
-            f"WARNING: serving on {args.host}, beyond loopback: anyone who can reach this "
-            "machine gets the app, its profiles and their tokens.",
-            file=sys.stderr,
-        )
     try:
-        from textual_serve.server import Server
+        from m2m_tui.commands.web.guard import (
+            WILDCARDS,
+            Guard,
+            GuardedServer,
+            is_loopback,
+            new_token,
+        )
     except ImportError:
         return fail("textual-serve is not installed (pip install textual-serve)", EXIT_FAILED)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    server = Server(
+    loopback = is_loopback(args.host)
+    if args.no_token and not loopback:
+        return fail(
+            f"--no-token works only on loopback: on {args.host} the token is what keeps "
+            "everyone who can reach this machine out",
+            EXIT_USAGE,
+        )
+    if not loopback:
+        print(
+            f"WARNING: serving on {args.host}, beyond loopback: anyone who can reach this "
+            "machine and holds the printed URL gets the app, its profiles and their tokens.",
+            file=sys.stderr,
+        )
+    if args.no_token:
+        print(
+            "WARNING: --no-token: any program or user on this machine can open the app at "
+            "the printed URL (other web pages still cannot: Host and Origin are checked).",
+            file=sys.stderr,
+        )
+    token = None if args.no_token else new_token()
+    name = args.host
+    if name in WILDCARDS:
+        name = args.allow_host[0] if args.allow_host else socket.gethostname()
+    name = f"[{name}]" if ":" in name else name
+    guard = Guard.for_bind(args.host, args.port, token, (*args.allow_host, name))
+    url = f"http://{name}:{args.port}/" + (f"?token={token}" if token else "")
+    server = GuardedServer(
         app_command(args),
         host=args.host,
         port=args.port,
         title="m2m-tui",
-        public_url=f"http://{host}:{args.port}",
+        public_url=f"http://{name}:{args.port}",
+        guard=guard,
+        announce=f"m2m-tui web: open {url}\n(Ctrl+C stops; the URL works until then)",
     )
     try:
         server.serve()
