@@ -54,6 +54,12 @@ class Exchange:
             return None
 
 
+def masked_token(token: str) -> str:
+    """A token cut to its first 12 characters (the header, which says nothing secret):
+    enough to tell tokens apart, useless to replay."""
+    return token[:12] + "…" + MASK if len(token) > 12 else MASK
+
+
 def mask_token_in(text: str) -> str:
     """A token response's body with the token cut to its first 12 characters (the
     header, which says nothing secret): enough to tell tokens apart, useless to replay."""
@@ -69,7 +75,7 @@ def mask_token_in(text: str) -> str:
     for name in ("access_token", "refresh_token", "id_token"):
         token = body.get(name)
         if isinstance(token, str):
-            body[name] = token[:12] + "…" + MASK if len(token) > 12 else MASK
+            body[name] = masked_token(token)
             found = True
     return json.dumps(body) if found else text
 

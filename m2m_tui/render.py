@@ -250,15 +250,22 @@ def diagnosis_view(diagnosis, target: str = "") -> RenderableType:
                     style="bold yellow",
                 )
             )
+    # A grid, not indented lines: a long detail wraps under itself, not under the marks.
+    # The spaces are the cells' own (not grid padding), so the text reads "✗ scope".
+    checks = Table.grid(expand=True)
+    checks.add_column(no_wrap=True)
+    checks.add_column(no_wrap=True, min_width=10)
+    checks.add_column(ratio=1)
     for check in diagnosis.checks:
         if check.ok is True:
-            parts.append(Text(f"  ✓ {check.name:<9} {check.detail}", style="dim"))
+            checks.add_row("  ✓ ", f"{check.name} ", check.detail, style="dim")
         elif check.ok is None:
-            parts.append(Text(f"  · {check.name:<9} {check.detail}", style="dim italic"))
+            checks.add_row("  · ", f"{check.name} ", check.detail, style="dim italic")
         else:
-            parts.append(Text(f"  ✗ {check.name:<9} {check.detail}", style="bold red"))
+            checks.add_row("  ✗ ", f"{check.name} ", check.detail, style="bold red")
             if check.fix:
-                parts.append(Text(f"    fix: {check.fix}", style="yellow"))
+                checks.add_row("", "", Text(f"fix: {check.fix}", style="yellow"))
+    parts.append(checks)
     if diagnosis.agreement:
         parts.append(Text(diagnosis.agreement, style="cyan"))
     return Group(*parts)

@@ -42,7 +42,7 @@ httpx = lazy_module("httpx")
 @dataclass
 class HistoryEntry:
     at: float
-    kind: str  # "token" or "call"
+    kind: str  # "token", "call", "why" (a diagnosis's own call) or "lab" (a variant's)
     summary: str
     status: str
     outcome: TokenOutcome | None = None
@@ -231,12 +231,11 @@ class Session:
         async with self.client() as client:
             key = self.bound_key(self.token)
             result = await send(call, self.token, client, self.timeout, key, self.nonces)
+        return self.record_call("call", f"{endpoint.method} {endpoint.path}", result)
+
+    def record_call(self, kind: str, summary: str, result: ApiResult) -> ApiResult:
         status = str(result.status) if result.status is not None else "error"
-        self.history.append(
-            HistoryEntry(
-                time.time(), "call", f"{endpoint.method} {endpoint.path}", status, result=result
-            )
-        )
+        self.history.append(HistoryEntry(time.time(), kind, summary, status, result=result))
         return result
 
     async def expectations(self, endpoint: ApiEndpoint | None) -> Expectations:
@@ -262,15 +261,26 @@ class Session:
         )
 
     async def diagnose(
-        self, raw: str, endpoint: ApiEndpoint, params: dict[str, str], memo: dict | None = None
+        self,
+        raw: str,
+        endpoint: ApiEndpoint,
+        params: dict[str, str],
+        memo: dict | None = None,
+        kind: str | None = None,
+        label: str = "",
     ) -> tuple[Diagnosis, ApiResult]:
         """Make the real call with `raw`, then explain the answer. Calls that share a
-        `memo` (the tamper lab's variants) fetch the API's metadata and the JWKS once."""
+        `memo` (the tamper lab's variants) fetch the API's metadata and the JWKS once.
+        With `kind` ("why", or "lab" with the variant's label) the call goes into the
+        history; probes that poll (the signing-key check) stay out of it."""
         call = ApiCall(self.profile.api_base_url or "", endpoint, params)
         async with self.client() as client:
             result = await send(
                 call, raw.strip(), client, self.timeout, self.bound_key(raw.strip()), self.nonces
             )
+        if kind is not None:
+            summary = f"{label + ': ' if label else ''}{endpoint.method} {endpoint.path}"
+            self.record_call(kind, summary, result)
         return await self.explain(raw, endpoint, result, memo), result
 
     async def diagnose_proof_variant(
@@ -284,6 +294,7 @@ class Session:
             if variant.twice:  # the first use is legitimate; the second is the replay
                 await send_as(call, token, variant.scheme, proof, client, self.timeout)
             result = await send_as(call, token, variant.scheme, proof, client, self.timeout)
+        self.record_call("lab", f"{variant.name}: {endpoint.method} {endpoint.path}", result)
         return await self.explain(raw, endpoint, result, memo), result
 
     async def explain(

@@ -3,6 +3,8 @@ parameters, and each call's status, headers, body and time."""
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Group
 from rich.text import Text
 from textual import on, work
@@ -15,8 +17,11 @@ from m2m_tui.api_client import ApiCall, ApiEndpoint, binding_problem, predict
 from m2m_tui.exchange import describe_odd_answer
 from m2m_tui.jwt_inspect import NotAJwt, bound_jkt, decode
 from m2m_tui.session import Session
+from m2m_tui.tui.fit import SPINNER, ellipsize, fit_widths
 from m2m_tui.tui.messages import CallAnswered, ShowTab
 from m2m_tui.tui.screens import TextScreen
+
+COLUMNS = ("method", "path", "scope", "prediction")
 
 
 class ApiTab(Vertical):
@@ -33,6 +38,7 @@ class ApiTab(Vertical):
         self.session = session
         self.selected: ApiEndpoint | None = None
         self.param_values: dict[str, dict[str, str]] = {}
+        self.in_flight: tuple[str, float] | None = None  # "GET url", since when
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="endpoints", cursor_type="row", zebra_stripes=True)
@@ -40,8 +46,21 @@ class ApiTab(Vertical):
         with VerticalScroll():
             yield Static(id="api-response")
 
-    def on_mount(self) -> None:
-        self.query_one("#endpoints", DataTable).add_columns("method", "path", "scope", "prediction")
+    def on_resize(self) -> None:
+        if self.session.endpoints:
+            self.refresh_predictions()
+
+    def no_api_reason(self) -> str | None:
+        """Why there is nothing to call with this profile, or None."""
+        p = self.session.profile
+        if p.api_base_url:
+            return None
+        others = [name for name, q in self.session.config.profiles.items() if q.api_base_url]
+        switch = f" Press p to switch to one that has (e.g. {others[0]})." if others else ""
+        return (
+            f"Profile {p.name} has no API to call (no api_base_url): its tokens are for "
+            f"{p.audience or p.resource or p.scope or 'its audience'}.{switch}"
+        )
 
     def focus_content(self) -> None:
         self.query_one("#endpoints").focus()
@@ -71,15 +90,35 @@ class ApiTab(Vertical):
     def refresh_predictions(self) -> None:
         table = self.query_one("#endpoints", DataTable)
         row = table.cursor_row
-        table.clear()
+        table.clear(columns=True)
+        reason = self.no_api_reason()
+        if reason:
+            table.display = False
+            self.query_one("#api-response", Static).update(Text(reason, style="yellow"))
+            return
+        table.display = True
         scopes, binding = self.token_facts()
+        rows = []
         for e in self.session.endpoints:
             if self.session.token:
                 ok, text = predict(e, scopes, binding)
-                mark = Text(text, style="green" if ok else "red")
+                style = "green" if ok else "red"
             else:
-                mark = Text("no token yet", style="dim")
-            table.add_row(e.method, e.path, e.scope or "—", mark)
+                text, style = "no token yet", "dim"
+            rows.append((e.method, e.path, e.scope or "—", text, style))
+        # The prediction is what the tab is for: path and scope give way to it.
+        natural = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(COLUMNS)]
+        available = (table.size.width or self.app.size.width) - 2 * len(COLUMNS) - 2
+        widths = fit_widths(available, natural, shrinkable={1, 2})
+        for name, width in zip(COLUMNS, widths, strict=True):
+            table.add_column(name, width=width)
+        for method, path, scope, text, style in rows:
+            table.add_row(
+                method,
+                ellipsize(path, widths[1]),
+                ellipsize(scope, widths[2]),
+                Text(ellipsize(text, widths[3]), style=style),
+            )
         if self.session.endpoints:
             table.move_cursor(row=min(row, len(self.session.endpoints) - 1))
 
@@ -145,6 +184,9 @@ class ApiTab(Vertical):
         self.call()
 
     def call(self) -> None:
+        if reason := self.no_api_reason():
+            self.notify(reason, severity="warning")
+            return
         endpoint, params = self.target()
         if endpoint is None:
             self.notify("No endpoints loaded (is the API running?).", severity="warning")
@@ -152,11 +194,47 @@ class ApiTab(Vertical):
         self.post_message(ShowTab("api"))
         if not self.session.token:
             self.notify("No token yet: calling without one (press t first to get one).")
+        call = ApiCall(self.session.profile.api_base_url or "", endpoint, params)
+        # The old answer goes at once: what shows is what is being sent, and for how long.
+        self.in_flight = (f"{endpoint.method} {call.url}", time.monotonic())
+        self.show_progress()
         self.call_worker(endpoint, params)
+
+    def show_progress(self) -> None:
+        if self.in_flight is None:
+            return
+        what, since = self.in_flight
+        elapsed = time.monotonic() - since
+        spin = SPINNER[int(elapsed * 10) % len(SPINNER)]
+        self.query_one("#api-response", Static).update(
+            Group(
+                Text(f"→ {what}", style="bold"),
+                Text(f"{spin} waiting for the answer… {elapsed:.1f} s  (Escape cancels)", "yellow"),
+            )
+        )
+
+    def cancel(self) -> str | None:
+        """Cancel the call in flight; what was cancelled, or None."""
+        if self.in_flight is None or not any(
+            w.group == "call" and w.is_running for w in self.workers
+        ):
+            return None
+        what = self.in_flight[0]
+        self.workers.cancel_group(self, "call")
+        self.in_flight = None
+        self.query_one("#api-response", Static).update(
+            Text(f"✗ Cancelled: {what}. No answer is shown.", style="yellow")
+        )
+        return f"the call to {what.split('?')[0]}"
 
     @work(exclusive=True, group="call", exit_on_error=False)
     async def call_worker(self, endpoint: ApiEndpoint, params: dict[str, str]) -> None:
-        result = await self.session.call(endpoint, params)
+        ticker = self.set_interval(0.1, self.show_progress)
+        try:
+            result = await self.session.call(endpoint, params)
+        finally:
+            ticker.stop()
+        self.in_flight = None
         parts = []
         if result.error:
             parts.append(Text(f"✗ {result.error}", style="bold red"))
@@ -167,6 +245,9 @@ class ApiTab(Vertical):
         self.post_message(CallAnswered(endpoint, result))
 
     def copy_curl(self, reveal: bool) -> None:
+        if reason := self.no_api_reason():
+            self.notify(reason, severity="warning")
+            return
         endpoint, params = self.target()
         if endpoint is None:
             self.notify("Select an endpoint in the API tab first.", severity="warning")

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
+from m2m_tui.exchange import masked_token
 from m2m_tui.local_server import (
     LocalServer,
     StartFailed,
@@ -25,7 +26,7 @@ from m2m_tui.tui.api_tab import ApiTab
 from m2m_tui.tui.history_tab import HistoryTab
 from m2m_tui.tui.inspector_tab import InspectorTab
 from m2m_tui.tui.lab_tab import LabTab
-from m2m_tui.tui.messages import CallAnswered, FixApplied, ShowTab, TokenReceived
+from m2m_tui.tui.messages import CallAnswered, FixApplied, LabDone, ShowTab, TokenReceived
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
 from m2m_tui.tui.token_tab import TokenTab
 from m2m_tui.tui.why_tab import WhyTab
@@ -42,25 +43,29 @@ TABS = (
 
 class M2MApp(App):
     TITLE = "m2m-tui"
+    # The footer shows what matters at any width (80 columns included); ^p (the palette)
+    # and ? (help) list the rest.
     BINDINGS = [
         Binding("t", "token", "Token"),
-        Binding("n", "new_token", "New token"),
+        Binding("n", "new_token", "New token", show=False),
         Binding("c", "call", "Call"),
-        Binding("i", "show_tab('inspector')", "Inspect"),
+        Binding("i", "inspect", "Inspect", show=False),
         Binding("a", "show_tab('api')", "API", show=False),
-        Binding("h", "show_tab('history')", "History"),
+        Binding("h", "show_tab('history')", "History", show=False),
         Binding("d", "diagnose", "Why?"),
         Binding("l", "tamper_lab", "Tamper lab", show=False),
         Binding("e", "export_history", "Export history", show=False),
-        Binding("p", "profile", "Profile"),
+        Binding("p", "profile", "Profile", show=False),
         Binding("g", "grants", "Grants"),
+        Binding("f", "apply_fix", "Apply the fix in Why?", show=False),
         Binding("y", "copy_token", "Copy token", show=False),
         Binding("u", "copy_curl(False)", "Copy curl", show=False),
         Binding("U", "copy_curl(True)", "Copy curl (token)", show=False),
-        Binding("escape", "cancel", "Cancel", show=False),
-        Binding("f1,question_mark", "help", "Help"),
+        Binding("escape", "cancel", "Cancel the request in flight", show=False),
+        Binding("f1,question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
+    WHY_BADGE = "Why? ●"
 
     def __init__(
         self,
@@ -127,7 +132,11 @@ class M2MApp(App):
         self.sub_title = f"{p.name} · {p.client_id} → {p.audience or p.resource or p.scope or ''}"
 
     def tick(self) -> None:
-        """Countdowns, for the tab on screen only."""
+        """Countdowns, for the tab on screen only; and the history's new rows (a
+        diagnosis or a cancelled lab adds some without a message of its own)."""
+        history = self.history.query_one("#history-table")
+        if history.row_count != len(self.session.history):
+            self.history.sync()
         active = self.query_one("#tabs", TabbedContent).active
         if active == "inspector":
             self.inspector.tick()
@@ -191,8 +200,13 @@ class M2MApp(App):
     def call_answered(self, message: CallAnswered) -> None:
         self.history.sync()
         if message.refused and self.session.token:
-            # A refusal opens the Why? panel with the checklist for this very answer.
-            self.why.explain(self.session.token, message.endpoint, message.result)
+            # A refusal opens the Why? panel with the checklist for this very answer, but
+            # only over the API tab that made the call: a tab the user picked stays picked.
+            self.why.explain(self.session.token, message.endpoint, message.result, follow="api")
+
+    @on(LabDone)
+    def lab_done(self) -> None:
+        self.history.sync()
 
     @on(FixApplied)
     def fix_applied(self, message: FixApplied) -> None:
@@ -202,8 +216,19 @@ class M2MApp(App):
 
     @on(ShowTab)
     def tab_asked_for(self, message: ShowTab) -> None:
-        if self.query_one("#tabs", TabbedContent).active != message.tab:
-            self.action_show_tab(message.tab)
+        tabs = self.query_one("#tabs", TabbedContent)
+        if tabs.active == message.tab:
+            return
+        if message.only_from is not None and tabs.active != message.only_from:
+            if message.tab == "why":
+                tabs.get_tab("why").label = self.WHY_BADGE  # news, without taking over
+            return
+        self.action_show_tab(message.tab)
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "why":
+            event.tabbed_content.get_tab("why").label = "Why?"
 
     def show_current_token(self) -> None:
         outcome = self.session.token_outcome
@@ -224,8 +249,10 @@ class M2MApp(App):
         if isinstance(self.focused, Input):
             self.action_show_tab(self.query_one("#tabs", TabbedContent).active)
             return
-        if self.token_tab.cancel():
-            self.notify("Token request cancelled.")
+        tabs = (self.token_tab, self.api_tab, self.query_one(LabTab), self.why)
+        stopped = [what for tab in tabs if (what := tab.cancel())]
+        if stopped:
+            self.notify(f"Cancelled {' and '.join(stopped)}.")
 
     def action_call(self) -> None:
         self.api_tab.call()
@@ -236,24 +263,52 @@ class M2MApp(App):
         endpoint, params = self.api_tab.target()
         return raw, endpoint, params
 
+    def missing_for_a_call(self, raw: str | None, endpoint) -> str | None:
+        """What keeps `d` and `l` from running, said exactly; None when nothing does."""
+        if self.api_tab.no_api_reason():
+            return self.api_tab.no_api_reason()
+        if not raw:
+            return "No token yet: press t for one, or paste one in the inspector (i)."
+        if endpoint is None:
+            return "Pick an endpoint in the API tab (a) first."
+        return None
+
     def action_diagnose(self) -> None:
         raw, endpoint, params = self.diagnosis_target()
-        if not raw or endpoint is None:
-            self.notify(
-                "Get or paste a token, and pick an endpoint in the API tab.", severity="warning"
-            )
+        if missing := self.missing_for_a_call(raw, endpoint):
+            self.notify(missing, severity="warning")
             return
         self.why.diagnose(raw, endpoint, params)
 
     def action_tamper_lab(self) -> None:
         raw, endpoint, params = self.diagnosis_target()
-        if not raw or endpoint is None:
-            self.notify(
-                "Get a token first (t), and pick an endpoint in the API tab.", severity="warning"
-            )
+        if missing := self.missing_for_a_call(raw, endpoint):
+            self.notify(missing, severity="warning")
             return
         self.action_show_tab("lab")
         self.query_one(LabTab).run(raw, endpoint, params)
+
+    def action_apply_fix(self) -> None:
+        if self.query_one("#tabs", TabbedContent).active == "why":
+            self.why.action_apply_fix()
+            return
+        self.notify(
+            "f applies the fix the Why? tab offers: call an endpoint (c) or press d, then f there.",
+            severity="warning",
+        )
+
+    def action_inspect(self) -> None:
+        """The inspector, with the cursor in its paste box: what `i` is pressed for."""
+        self.query_one("#tabs", TabbedContent).active = "inspector"
+        self.inspector.focus_paste()
+
+    def on_paste(self, event) -> None:
+        # A token pasted anywhere on the inspector lands in its box, not on shortcuts.
+        if (
+            self.query_one("#tabs", TabbedContent).active == "inspector"
+            and self.screen is (self.screen_stack[0])
+        ):
+            self.inspector.land_paste(event.text)
 
     def action_export_history(self) -> None:
         self.history.export()
@@ -287,7 +342,10 @@ class M2MApp(App):
             self.notify("No token to copy yet.", severity="warning")
             return
         self.copy_to_clipboard(token)
-        self.push_screen(TextScreen("Copied the token to the clipboard:", token))
+        # Masked: the screen may be shared; the clipboard has it whole.
+        self.push_screen(
+            TextScreen("Copied the token to the clipboard (shown masked):", masked_token(token))
+        )
 
     def action_copy_curl(self, reveal: bool) -> None:
         self.api_tab.copy_curl(reveal)
@@ -310,8 +368,17 @@ class M2MApp(App):
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
+        if screen is not self.screen_stack[0]:
+            # A screen on top (Grants) owns the keys: offer its actions, not the app's.
+            for binding in screen.BINDINGS:
+                yield SystemCommand(
+                    binding.description,
+                    f"key {binding.key}",
+                    lambda a=binding.action: screen.run_action(a),
+                )
+            return
         for binding in self.BINDINGS:
-            if binding.action in ("quit", "cancel"):
+            if binding.action == "quit":
                 continue
             yield SystemCommand(
                 binding.description,

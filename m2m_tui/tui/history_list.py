@@ -60,6 +60,11 @@ class HistoryList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.entries = entries
         self.row_count = 0
+        self.marked: int | None = None  # the row marked for a token diff, shown with ●
+
+    def mark(self, row: int | None) -> None:
+        self.marked = row
+        self.refresh()
 
     # --- content ---------------------------------------------------------------
     def sync(self) -> None:
@@ -89,6 +94,8 @@ class HistoryList(ScrollView, can_focus=True):
         entry = self.entries[index]
         when = datetime.fromtimestamp(entry.at).strftime("%H:%M:%S")
         text = self._cells((when, entry.kind, entry.summary, entry.status), width)
+        if index == self.marked:
+            text = "●" + text[1:]
         style = (
             self.get_component_rich_style("history-list--cursor")
             if index == self.cursor_row

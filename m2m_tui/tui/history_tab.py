@@ -72,19 +72,32 @@ class HistoryTab(Vertical):
                 return row, outcome.access_token
         return None
 
+    def set_mark(self, row: int | None) -> None:
+        self.marked = row
+        self.query_one("#history-table", HistoryList).mark(row)
+
     def action_mark(self) -> None:
         found = self.highlighted_token()
         if found is None:
             self.notify("Highlight a token request in History to mark it.", severity="warning")
             return
-        self.marked = found[0]
-        self.notify(f"Marked row {found[0] + 1}: highlight another token and press x to diff.")
+        self.set_mark(found[0])
+        self.notify(f"Marked row {found[0] + 1} (●): highlight another token and press x to diff.")
 
     def action_diff_marked(self) -> None:
         found = self.highlighted_token()
-        if self.marked is None or found is None:
+        if self.marked is None:
             self.notify(
                 "Mark a token with m, then highlight another and press x.", severity="warning"
+            )
+            return
+        if found is None:
+            row = self.query_one("#history-table", HistoryList).cursor_row
+            kind = self.session.history[row].kind if row < len(self.session.history) else "row"
+            self.notify(
+                f"Row {row + 1} is a {kind}, not a token: highlight another token request to "
+                f"diff it against the marked row {self.marked + 1}.",
+                severity="warning",
             )
             return
         before = self.session.history[self.marked].outcome.access_token
@@ -102,7 +115,7 @@ class HistoryTab(Vertical):
         if len(rows) < 2:
             return False
         table = self.query_one("#history-table", HistoryList)
-        self.marked = rows[-2]
+        self.set_mark(rows[-2])
         table.cursor_row = rows[-1]  # its Highlighted message shows the exchange first…
         self.call_after_refresh(self.action_diff_marked)  # …then the diff replaces it
         return True

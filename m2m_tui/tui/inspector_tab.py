@@ -8,7 +8,7 @@ import time
 
 from rich.console import Group
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -23,7 +23,9 @@ from m2m_tui.tui.screens import TextScreen
 class InspectorTab(Vertical):
     DEFAULT_CSS = """
     InspectorTab #paste { margin: 0 1; }
-    InspectorTab #inspection, InspectorTab #inspection-json { padding: 0 1; }
+    InspectorTab #expiry, InspectorTab #inspection, InspectorTab #inspection-json {
+        padding: 0 1;
+    }
     """
     BINDINGS = [Binding("J", "full_json", "Full JSON", show=False)]
 
@@ -52,6 +54,24 @@ class InspectorTab(Vertical):
         self.query_one("#inspection-scroll").focus()
         if self.inspection is None:
             self.render_inspection()
+
+    def focus_paste(self) -> None:
+        self.query_one("#paste", Input).focus()
+        if self.inspection is None:
+            self.render_inspection()
+
+    def on_paste(self, event: events.Paste) -> None:
+        # A bracketed paste anywhere on the inspector: the box, not the shortcuts.
+        if event.text.strip() and not isinstance(self.app.focused, Input):
+            event.stop()
+            self.land_paste(event.text)
+
+    def land_paste(self, text: str) -> None:
+        """A paste anywhere on the inspector goes into its box, never onto shortcuts."""
+        box = self.query_one("#paste", Input)
+        box.value = text.strip()
+        box.cursor_position = len(box.value)
+        box.focus()
 
     @property
     def raw(self) -> str | None:

@@ -3,6 +3,7 @@ answer and its diagnosis side by side."""
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +15,7 @@ from m2m_tui.api_client import ApiEndpoint
 from m2m_tui.jwt_inspect import NotAJwt
 from m2m_tui.session import Session
 from m2m_tui.tamper import proof_variants, variants
+from m2m_tui.tui.messages import LabDone
 
 
 class LabTab(Vertical):
@@ -22,6 +24,8 @@ class LabTab(Vertical):
     def __init__(self, session: Session, **kwargs) -> None:
         super().__init__(**kwargs)
         self.session = session
+        self.rows: list = []  # (variant, diagnosis, result) answered so far
+        self.total = 0
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="lab-scroll"):
@@ -31,8 +35,29 @@ class LabTab(Vertical):
         self.query_one("#lab-scroll").focus()
 
     def run(self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]) -> None:
+        self.rows: list = []
+        self.total = 0
         self.query_one("#lab-view", Static).update(Text("Sending the variants…", style="dim"))
         self.lab_worker(raw, endpoint, params)
+
+    def progress(self, name: str) -> None:
+        """n/total and the variant under way, above the answers so far."""
+        line = Text(
+            f"Sending variant {len(self.rows) + 1}/{self.total}: {name}…  (Escape cancels)",
+            style="yellow",
+        )
+        parts = [line, render.lab_table(self.rows)] if self.rows else [line]
+        self.query_one("#lab-view", Static).update(Group(*parts))
+
+    def cancel(self) -> str | None:
+        if not any(w.group == "lab" and w.is_running for w in self.workers):
+            return None
+        self.workers.cancel_group(self, "lab")
+        done = f"{len(self.rows)}/{self.total}"
+        line = Text(f"✗ Tamper lab cancelled after {done} variants.", style="yellow")
+        parts = [line, render.lab_table(self.rows)] if self.rows else [line]
+        self.query_one("#lab-view", Static).update(Group(*parts))
+        return f"the tamper lab ({done} sent)"
 
     @work(exclusive=True, group="lab", exit_on_error=False)
     async def lab_worker(self, raw: str, endpoint: ApiEndpoint, params: dict) -> None:
@@ -42,16 +67,22 @@ class LabTab(Vertical):
         except NotAJwt as exc:
             view.update(Text(f"Not a JWT: {exc}", style="red"))
             return
-        rows = []
+        key = self.session.bound_key(raw)
+        # A DPoP-bound token: break the proof too (RFC 9449 §4.3, §7).
+        broken_proofs = proof_variants(key) if key is not None else []
+        self.total = len(found) + len(broken_proofs)
         memo: dict = {}  # one metadata and JWKS fetch for all variants
         for variant in found:
-            diagnosis, result = await self.session.diagnose(variant.token, endpoint, params, memo)
-            rows.append((variant, diagnosis, result))
-        key = self.session.bound_key(raw)
-        if key is not None:  # a DPoP-bound token: break the proof too (RFC 9449 §4.3, §7)
-            for variant in proof_variants(key):
-                diagnosis, result = await self.session.diagnose_proof_variant(
-                    raw, endpoint, params, variant, memo
-                )
-                rows.append((variant, diagnosis, result))
-        view.update(render.lab_table(rows))
+            self.progress(variant.name)
+            diagnosis, result = await self.session.diagnose(
+                variant.token, endpoint, params, memo, kind="lab", label=variant.name
+            )
+            self.rows.append((variant, diagnosis, result))
+        for variant in broken_proofs:
+            self.progress(variant.name)
+            diagnosis, result = await self.session.diagnose_proof_variant(
+                raw, endpoint, params, variant, memo
+            )
+            self.rows.append((variant, diagnosis, result))
+        view.update(render.lab_table(self.rows))
+        self.post_message(LabDone())

@@ -39,8 +39,14 @@ class FixApplied(Message):
 
 
 class ShowTab(Message):
-    """A tab has something to show: bring it (or another tab) to the front."""
+    """A tab has something to show: bring it (or another tab) to the front. With
+    `only_from`, only while the user is still on that tab (else the tab gets a badge)."""
 
-    def __init__(self, tab: str) -> None:
+    def __init__(self, tab: str, only_from: str | None = None) -> None:
         super().__init__()
         self.tab = tab
+        self.only_from = only_from
+
+
+class LabDone(Message):
+    """The tamper lab sent every variant: its calls are in the history now."""

@@ -15,8 +15,8 @@ HELP = """\
 |---|---|
 | `t` | get a token (reuses a cached one while it is valid) |
 | `n` | get a **new** token, bypassing the cache |
-| `escape` | cancel the request in flight |
-| `i` | inspector: decoded header and claims, expiry, scopes, signature |
+| `escape` | cancel the request in flight (token, call, lab, Why?, Grants); leave a text box |
+| `i` | inspector (cursor in its paste box): decoded claims, expiry, scopes, signature |
 | `c` | call the selected API endpoint with the token |
 | `a` | API tab |
 | `h` | history of this session's token requests and calls |
@@ -48,10 +48,14 @@ class ModalBase(ModalScreen):
         width: 80%; max-width: 100; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 1 2;
     }
+    ModalBase .close-hint { color: $text-muted; margin-top: 1; }
     """
 
     def action_dismiss_screen(self) -> None:
         self.dismiss(None)
+
+
+CLOSE_HINT = "Esc to close"
 
 
 class HelpScreen(ModalBase):
@@ -64,6 +68,7 @@ class HelpScreen(ModalBase):
 
         with VerticalScroll():
             yield Markdown(HELP)
+            yield Label(f"{CLOSE_HINT} (or ?, F1, q)", classes="close-hint")
 
 
 class ProfileScreen(ModalBase):
@@ -98,6 +103,7 @@ class SecretPrompt(ModalBase):
         with Vertical():
             yield Label(f"Client secret for profile {self.profile} (kept in memory only)")
             yield Input(password=True, id="secret")
+            yield Label(f"Enter to use it · {CLOSE_HINT}", classes="close-hint")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -119,3 +125,4 @@ class TextScreen(ModalBase):
         with VerticalScroll():
             yield Label(self.title_text)
             yield Static(self.text, id="copied", markup=False)
+            yield Label(CLOSE_HINT, classes="close-hint")

@@ -84,6 +84,13 @@ class TokenTab(Vertical):
             self.app.push_screen(SecretPrompt(self.session.profile.name), got)
             return
         self.query_one("#token-spinner").add_class("busy")
+        self.query_one("#token-view", Static).update(
+            Text(
+                f"Requesting a token for {self.session.profile.client_id} from "
+                f"{self.session.profile.issuer}… (Escape cancels)",
+                style="dim",
+            )
+        )
         self.token_worker(force)
 
     @work(exclusive=True, group="token", exit_on_error=False)
@@ -95,13 +102,16 @@ class TokenTab(Vertical):
         self.show(outcome)
         self.post_message(TokenReceived(outcome))
 
-    def cancel(self) -> bool:
-        """Cancel a request in flight; False when there was none."""
+    def cancel(self) -> str | None:
+        """Cancel a request in flight; what was cancelled, or None."""
         if not any(w.group == "token" and w.is_running for w in self.workers):
-            return False
+            return None
         self.workers.cancel_group(self, "token")
         self.query_one("#token-spinner").remove_class("busy")
-        return True
+        self.query_one("#token-view", Static).update(
+            Text("✗ Token request cancelled: no token was received.", style="yellow")
+        )
+        return "the token request"
 
     # --- showing ---------------------------------------------------------------------
     def show(self, outcome: TokenOutcome) -> None:

@@ -34,21 +34,50 @@ class WhyTab(Vertical):
     def focus_content(self) -> None:
         self.query_one("#why-scroll").focus()
 
+    def diagnose(self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]) -> None:
+        self.post_message(ShowTab("why"))
+        self.query_one("#why-view", Static).update(
+            Text(f"Diagnosing {endpoint.method} {endpoint.path}… (Escape cancels)", style="dim")
+        )
+        self.diagnose_worker(raw, endpoint, params)
+
     @work(exclusive=True, group="diagnose", exit_on_error=False)
-    async def diagnose(self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]) -> None:
+    async def diagnose_worker(
+        self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]
+    ) -> None:
         """Make the call with `raw` (a pasted token, say), then explain the answer."""
-        diagnosis, result = await self.session.diagnose(raw, endpoint, params)
+        diagnosis, result = await self.session.diagnose(raw, endpoint, params, kind="why")
         if result.status is None:
             self.notify(result.error or "the call failed", severity="error")
         self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}")
 
     @work(exclusive=True, group="diagnose", exit_on_error=False)
-    async def explain(self, raw: str, endpoint: ApiEndpoint, result: ApiResult) -> None:
-        """Explain an answer already received (a refusal in the API tab)."""
+    async def explain(
+        self, raw: str, endpoint: ApiEndpoint, result: ApiResult, follow: str | None = None
+    ) -> None:
+        """Explain an answer already received (a refusal in the API tab). With `follow`,
+        come to the front only if the user is still on that tab."""
         diagnosis = await self.session.explain(raw, endpoint, result)
-        self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}")
+        self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}", follow)
 
-    def show(self, diagnosis: Diagnosis, endpoint: ApiEndpoint, target: str) -> None:
+    def cancel(self) -> str | None:
+        """Stop a diagnosis or a fix in flight; what was stopped, or None."""
+        running = {w.group for w in self.workers if w.is_running}
+        stopped = None
+        if "diagnose" in running:
+            self.workers.cancel_group(self, "diagnose")
+            self.query_one("#why-view", Static).update(
+                Text("✗ Diagnosis cancelled: nothing was explained.", style="yellow")
+            )
+            stopped = "the diagnosis"
+        if "fix" in running:
+            self.workers.cancel_group(self, "fix")
+            stopped = "the fix (the grant may or may not have changed: g shows it)"
+        return stopped
+
+    def show(
+        self, diagnosis: Diagnosis, endpoint: ApiEndpoint, target: str, follow: str | None = None
+    ) -> None:
         self.fixable_scope = None
         parts = [render.diagnosis_view(diagnosis, target)]
         missing = any(c.name == "scope" and c.ok is False for c in diagnosis.checks)
@@ -62,7 +91,7 @@ class WhyTab(Vertical):
                 )
             )
         self.query_one("#why-view", Static).update(Group(*parts))
-        self.post_message(ShowTab("why"))
+        self.post_message(ShowTab("why", only_from=follow))
 
     def action_apply_fix(self) -> None:
         if not self.fixable_scope:

@@ -70,3 +70,55 @@ def text_of(widget) -> str:
     console = Console(width=200, record=True, color_system=None)
     console.print(widget.content)
     return console.export_text()
+
+
+class SlowApi:
+    """The running API behind a delay: every /api/ call waits `delay` seconds before it is
+    forwarded (discovery and the OpenAPI document answer at once). For work in flight:
+    what the screen shows meanwhile, and what Escape does to it."""
+
+    def __init__(self, target: str, delay: float) -> None:
+        import asyncio
+
+        import httpx
+        from starlette.applications import Starlette
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        from tests.conftest import serve_app
+
+        self.delay = delay
+        self.answered = 0  # calls the API itself answered
+
+        async def forward(request):
+            if request.url.path.startswith("/api/"):
+                await asyncio.sleep(self.delay)
+            headers = {
+                k: v for k, v in request.headers.items() if k.lower() in ("authorization", "dpop")
+            }
+            async with httpx.AsyncClient() as client:
+                answer = await client.request(
+                    request.method,
+                    target.rstrip("/") + request.url.path,
+                    params=request.query_params,
+                    headers=headers,
+                )
+            if request.url.path.startswith("/api/"):
+                self.answered += 1
+            kept = ("content-type", "www-authenticate")
+            return Response(
+                answer.content,
+                status_code=answer.status_code,
+                headers={k: v for k, v in answer.headers.items() if k.lower() in kept},
+            )
+
+        app = Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST"])])
+        url, self.thread = serve_app(app)
+        self.url = url.rstrip("/")
+
+
+@pytest.fixture
+def slow_api(stack):
+    api = SlowApi(stack.api_url, delay=3.0)
+    yield api
+    api.thread.stop()

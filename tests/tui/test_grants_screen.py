@@ -47,9 +47,11 @@ async def test_update_then_test_shows_the_scope_diff_and_predictions_follow(sess
         await pilot.press("ctrl+t")
         await settle(screen, pilot)
         diff = text_of(screen.query_one("#diff"))
-        assert "+geocode:location" in diff, (
-            text_of(screen.query_one("#grants-status")) and "directions" in diff
+        assert "+geocode:location" in diff and "directions" in diff, text_of(
+            screen.query_one("#grants-status")
         )
+        # The scope diff once: the token diff leads with it, nothing repeats it above.
+        assert diff.count("scopes: ") == 1 and diff.count("+geocode:location") == 1
         assert "jti" in diff  # the claims that differ, volatile ones included
         claims = jwt.decode(session.token, options={"verify_signature": False})
         assert claims["scope"] == "directions geocode:location"
@@ -191,3 +193,70 @@ async def test_any_two_history_tokens_can_be_diffed(session, stack):
         shown = text_of(app.query_one("#history-detail"))
         assert "Token diff: row 1 → row 2" in shown
         assert "+geocode:location" in shown and "-directions" in shown
+
+
+async def test_a_new_client_needs_a_short_unique_name_or_a_confirmation(session, stack):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_grants(app, pilot)
+        box = screen.query_one("#new-client", Input)
+        box.focus()
+        status = screen.query_one("#grants-status")
+
+        async def submit(name: str) -> str:
+            box.value = name
+            await pilot.press("enter")
+            await settle(screen, pilot)
+            return text_of(status)
+
+        assert "A client needs a name" in await submit("   ")
+        assert "has 540 characters; Auth0 allows at most 100" in await submit("x" * 540)
+        assert "exists already (giftdeliveries)" in await submit("Gift Deliveries")
+        names = [c["name"] for c in stack.admin().get("/clients").json()]
+        assert "x" * 540 not in names and names.count("Gift Deliveries") == 1
+        await submit("Gift Deliveries")  # Enter again: confirmed
+        names = [c["name"] for c in stack.admin().get("/clients").json()]
+        assert names.count("Gift Deliveries") == 2
+        longest = "L" * 100
+        await submit(longest)
+        assert longest in [c["name"] for c in stack.admin().get("/clients").json()]
+
+
+async def test_long_names_shrink_with_an_ellipsis_and_every_column_stays(session, stack):
+    stack.admin().post("/clients", json={"name": "N" * 100, "app_type": "non_interactive"})
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_grants(app, pilot)
+        for table_id, columns in (
+            ("#apis", ["API", "identifier", "scopes", "DPoP"]),
+            ("#clients", ["client", "client_id", "authorized"]),
+        ):
+            table = screen.query_one(table_id, DataTable)
+            labels = [str(c.label) for c in table.columns.values()]
+            assert len(labels) == len(columns)  # no column dropped
+            for label, column in zip(labels, columns, strict=True):
+                assert label and column.startswith(label.rstrip("…"))
+            assert sum(c.get_render_width(table) for c in table.columns.values()) <= (
+                table.size.width
+            )
+        clients = screen.query_one("#clients", DataTable)
+        names = [str(clients.get_row_at(i)[0]) for i in range(clients.row_count)]
+        assert any(n.startswith("NNN") and n.endswith("…") for n in names)
+        marks = [str(clients.get_row_at(i)[2]) for i in range(clients.row_count)]
+        assert "✓ authorized" in marks  # the authorized column still shows
+
+
+async def test_a_filter_that_matches_nothing_says_so(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_grants(app, pilot)
+        box = screen.query_one("#scope-filter", Input)
+        box.focus()
+        await pilot.press(*"zzz")
+        await pilot.pause()
+        empty = screen.query_one("#scope-empty")
+        assert empty.display and "No scope of World Mappers API matches “zzz”" in text_of(empty)
+        await pilot.press("backspace", "backspace", "backspace", *"geo")
+        await pilot.pause()
+        assert not empty.display
+        assert screen.query_one("#scopes", SelectionList).option_count == 2

@@ -30,3 +30,28 @@ async def test_history_stays_fast_with_thousands_of_entries(session):
         assert f"call: GET /x/{rows + 1} (200)" in text_of(app.query_one("#history-detail"))
         screen = app.export_screenshot().replace("&#160;", " ")
         assert f"GET /x/{rows + 1} " in screen and "GET /x/0 " not in screen
+
+
+async def test_a_marked_row_shows_its_mark_and_x_on_a_call_names_it(session):
+    from m2m_tui.session import HistoryEntry
+    from m2m_tui.token_client import TokenOutcome
+
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        token = "eyJhbGciOiJub25lIn0.eyJzY29wZSI6ImRpcmVjdGlvbnMifQ."
+        session.history.append(
+            HistoryEntry(1.0, "token", "giftdeliveries", "200", outcome=TokenOutcome(None, token))
+        )
+        session.history.append(HistoryEntry(2.0, "call", "GET /api/directions", "200"))
+        app.history.sync()
+        await pilot.press("h", "home", "m")
+        await pilot.pause()
+        table = app.query_one("#history-table", HistoryList)
+        assert table.marked == 0
+        assert table.render_line(1).text.startswith("●")  # the marked row
+        assert not table.render_line(2).text.startswith("●")
+        await pilot.press("down", "x")
+        await pilot.pause()
+        said = " ".join(str(n.message) for n in app._notifications)
+        assert "Row 2 is a call, not a token" in said and "marked row 1" in said
+        assert "Mark a token with m" not in said

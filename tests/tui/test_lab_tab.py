@@ -40,5 +40,5 @@ async def test_l_without_a_token_says_what_to_do_first(session):
         await settle(pilot)
         await pilot.press("l")
         await pilot.pause()
-        assert "Get a token first (t)" in " ".join(str(n.message) for n in app._notifications)
+        assert "press t for one" in " ".join(str(n.message) for n in app._notifications)
         assert app.query_one("#tabs").active == "token"

@@ -17,7 +17,9 @@ from tests.tui.conftest import make_session
 def app(tmp_path: Path, monkeypatch) -> M2MApp:
     for name in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER"):
         monkeypatch.delenv(name, raising=False)
-    return M2MApp(make_session(tmp_path, "http://127.0.0.1:9/", None), autostart=False)
+    # The API at :9 does not answer either: the app falls back on the built-in endpoints.
+    session = make_session(tmp_path, "http://127.0.0.1:9/", "http://127.0.0.1:9")
+    return M2MApp(session, autostart=False)
 
 
 async def wait_workers(pilot) -> None:
@@ -48,3 +50,134 @@ def test_inspector_with_a_garbage_token(snap_compare, app):
         await wait_workers(pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=paste)
+
+
+# --- 80×24, a supported size ---------------------------------------------------------------
+NARROW = (80, 24)
+# A token with fixed claims and no signature: deterministic predictions, no clock in it.
+TOKEN = (
+    "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0."
+    "eyJpc3MiOiJodHRwOi8vMTI3LjAuMC4xOjkvIiwic3ViIjoiZ2lmdGRlbGl2ZXJpZXNAY2xpZW50cyIs"
+    "ImF1ZCI6InVybjp3b3JsZG1hcHBlcnMiLCJzY29wZSI6ImRpcmVjdGlvbnMifQ.c2ln"
+)
+
+
+@pytest.fixture
+def narrow(tmp_path: Path, monkeypatch) -> M2MApp:
+    """The built-in endpoints (the API at :9 does not answer) and a token in hand."""
+    for name in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    session = make_session(tmp_path, "http://127.0.0.1:9/", "http://127.0.0.1:9")
+    session.token = TOKEN
+    return M2MApp(session, autostart=False)
+
+
+def footer_and_predictions_fit(app: M2MApp) -> None:
+    from tests.tui.test_story import text
+
+    screen = text(app.export_screenshot())
+    assert "t Token c Call d Why? g Grants ? Help q Quit" in screen and "^p palette" in screen
+
+
+def test_80x24_token_tab(snap_compare, narrow):
+    assert snap_compare(narrow, terminal_size=NARROW, run_before=wait_workers)
+
+
+def test_80x24_api_tab_shows_whole_predictions(snap_compare, narrow):
+    async def api(pilot) -> None:
+        await wait_workers(pilot)
+        await pilot.press("a")
+        await wait_workers(pilot)
+        table = pilot.app.query_one("#endpoints")
+        predictions = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert "✗ missing geocode:location" in predictions
+        assert "✗ missing reverse-geocode:location" in predictions
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= table.size.width
+
+    assert snap_compare(narrow, terminal_size=NARROW, run_before=api)
+
+
+def test_80x24_inspector(snap_compare, narrow):
+    async def inspect(pilot) -> None:
+        await wait_workers(pilot)
+        box = pilot.app.query_one("#paste")
+        box.cursor_blink = False
+        await pilot.press("i")
+        box.value = TOKEN
+        await pilot.press("enter", "escape")
+        await wait_workers(pilot)
+
+    assert snap_compare(narrow, terminal_size=NARROW, run_before=inspect)
+
+
+def test_80x24_why_tab(snap_compare, narrow):
+    async def why(pilot) -> None:
+        await wait_workers(pilot)
+        await pilot.press("a", "d")
+        await wait_workers(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(narrow, terminal_size=NARROW, run_before=why)
+
+
+def test_80x24_history_tab(snap_compare, narrow):
+    async def history(pilot) -> None:
+        await wait_workers(pilot)
+        await pilot.press("h")
+        await pilot.pause()
+
+    assert snap_compare(narrow, terminal_size=NARROW, run_before=history)
+
+
+def test_80x24_footer_keeps_help_and_quit(narrow):
+    import asyncio
+
+    async def run() -> None:
+        async with narrow.run_test(size=NARROW) as pilot:
+            await wait_workers(pilot)
+            # On each tab (not in a text box, where letters are typed, not keys).
+            for keys in (("a",), ("h",), ("i", "escape"), ("t",)):
+                await pilot.press(*keys)
+                await wait_workers(pilot)
+                footer_and_predictions_fit(narrow)
+
+    asyncio.run(run())
+
+
+def test_80x24_grants_screen(snap_compare, tmp_path, shared_stack, monkeypatch):
+    for name in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    session = make_session(tmp_path, shared_stack.issuer, shared_stack.api_url)
+    app = M2MApp(session, autostart=False)
+
+    async def grants(pilot) -> None:
+        await wait_workers(pilot)
+        await pilot.press("g")
+        screen = pilot.app.screen
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        for table_id in ("#apis", "#clients"):
+            table = screen.query_one(table_id)
+            assert sum(c.get_render_width(table) for c in table.columns.values()) <= (
+                table.size.width
+            )
+        # The two things that differ from run to run (the port, a grant id), made fixed.
+        screen.status("Management API of http://127.0.0.1:PORT/ · escape goes back")
+        title = screen.query_one("#grant-title")
+        grant = screen.editor.model.grant_for("giftdeliveries", "urn:worldmappers")
+        title.update(str(title.render()).replace(grant["id"], "cgr_ID"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=NARROW, run_before=grants)
+
+
+def test_80x24_lab_tab(snap_compare, narrow):
+    async def lab(pilot) -> None:
+        await wait_workers(pilot)
+        await pilot.press("a", "l")
+        await wait_workers(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(narrow, terminal_size=NARROW, run_before=lab)

@@ -9,15 +9,19 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
 from m2m_tui.grants_model import GrantsModel, dpop_mode
+from m2m_tui.tui.fit import ellipsize, fit_widths
 from m2m_tui.tui.grants.messages import Picked
 
 
 class Catalog(Vertical):
     DEFAULT_CSS = """
     Catalog { width: 45%; }
+    Catalog Label { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
     Catalog #apis { height: auto; max-height: 8; }
     Catalog #clients { height: 1fr; }
     """
+    API_COLUMNS = ("API", "identifier", "scopes", "DPoP")
+    CLIENT_COLUMNS = ("client", "client_id", "authorized")
 
     def __init__(self, model: GrantsModel, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -31,9 +35,27 @@ class Catalog(Vertical):
         yield Label("Clients (↑↓ to pick; ctrl+g authorizes or revokes)")
         yield DataTable(id="clients", cursor_type="row")
 
-    def on_mount(self) -> None:
-        self.query_one("#apis", DataTable).add_columns("API", "identifier", "scopes", "DPoP")
-        self.query_one("#clients", DataTable).add_columns("client", "client_id", "authorized")
+    def on_resize(self) -> None:
+        if self.model.apis:
+            self.show_apis()
+
+    def fill(self, table: DataTable, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Rows whose text columns shrink with an ellipsis, so that every column shows
+        at any width (80 columns included) and a 100-character name hides nothing."""
+        table.clear(columns=True)
+        plain = [tuple(c.plain if isinstance(c, Text) else c for c in r) for r in rows]
+        natural = [max([len(c)] + [len(r[i]) for r in plain]) for i, c in enumerate(columns)]
+        available = (table.size.width or self.size.width or 40) - 2 * len(columns) - 2
+        widths = fit_widths(available, natural, shrinkable={0, 1}, minimum=4)
+        for name, width in zip(columns, widths, strict=True):
+            table.add_column(ellipsize(name, width), width=width)
+        for row in rows:
+            table.add_row(
+                *(
+                    cell if isinstance(cell, Text) else ellipsize(cell, widths[i])
+                    for i, cell in enumerate(row)
+                )
+            )
 
     def focus_clients(self) -> None:
         self.query_one("#clients", DataTable).focus()
@@ -41,13 +63,14 @@ class Catalog(Vertical):
     def show_apis(self) -> None:
         table = self.query_one("#apis", DataTable)
         row = table.cursor_row
-        table.clear()
+        rows = []
         for api in self.model.apis:
             mode = dpop_mode(api)
             style = {"required": "bold yellow", "optional": "cyan"}.get(mode, "dim")
-            table.add_row(
-                api["name"], api["identifier"], str(len(api["scopes"])), Text(mode, style=style)
+            rows.append(
+                (api["name"], api["identifier"], str(len(api["scopes"])), Text(mode, style=style))
             )
+        self.fill(table, self.API_COLUMNS, rows)
         if self.model.apis:
             table.move_cursor(row=min(row, len(self.model.apis) - 1))
             self.api = self.model.apis[table.cursor_row]
@@ -56,13 +79,15 @@ class Catalog(Vertical):
     def show_clients(self) -> None:
         table = self.query_one("#clients", DataTable)
         row = table.cursor_row
-        table.clear()
         if self.api is None:
+            table.clear()
             return
+        rows = []
         for client in self.model.clients:
             grant = self.model.grant_for(client["client_id"], self.api["identifier"])
             mark = Text("✓ authorized", style="green") if grant else Text("✗", style="dim")
-            table.add_row(client["name"], client["client_id"], mark)
+            rows.append((client["name"], client["client_id"], mark))
+        self.fill(table, self.CLIENT_COLUMNS, rows)
         if self.model.clients:
             table.move_cursor(row=min(row, len(self.model.clients) - 1))
             self.client_id = self.model.clients[table.cursor_row]["client_id"]

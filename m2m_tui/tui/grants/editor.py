@@ -17,11 +17,14 @@ from m2m_tui.management import ManagementError
 from m2m_tui.token_diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 
+CLIENT_NAME_LIMIT = 100  # Auth0's limit on an application's name
+
 
 class GrantEditor(VerticalScroll):
     DEFAULT_CSS = """
     GrantEditor { padding: 0 1; }
     GrantEditor #scopes { height: auto; max-height: 10; }
+    GrantEditor #scope-empty { display: none; }
     GrantEditor #buttons { height: auto; }
     GrantEditor #buttons Button { margin-right: 1; min-width: 8; }
     """
@@ -34,11 +37,13 @@ class GrantEditor(VerticalScroll):
         self.loaded_scope: list[str] | None = None  # the grant as it was when shown
         self.revealed: str | None = None
         self.created: dict | None = None
+        self.confirm_duplicate: str | None = None  # a taken name the user was warned about
 
     def compose(self) -> ComposeResult:
         yield Static(id="grant-title")
         yield Input(placeholder="filter scopes", id="scope-filter")
         yield SelectionList(id="scopes")
+        yield Static(id="scope-empty")
         with Horizontal(id="buttons"):
             yield Button("All", id="all")
             yield Button("None", id="none")
@@ -57,6 +62,7 @@ class GrantEditor(VerticalScroll):
         title = self.query_one("#grant-title", Static)
         scopes = self.query_one("#scopes", SelectionList)
         scopes.clear_options()
+        self.query_one("#scope-empty", Static).display = False
         if self.api is None or self.client_id is None:
             return
         grant = self.model.grant_for(self.client_id, self.api["identifier"])
@@ -82,6 +88,9 @@ class GrantEditor(VerticalScroll):
                 continue
             label = f"{scope['value']}  [dim]{scope.get('description', '')}[/]"
             scopes.add_option(Selection(label, scope["value"], scope["value"] in grant["scope"]))
+        empty = self.query_one("#scope-empty", Static)
+        empty.display = bool(needle) and not scopes.option_count
+        empty.update(Text(f"No scope of {self.api['name']} matches “{needle}”.", "yellow"))
 
     def reshow(self) -> None:
         self.show(self.api, self.client_id)
@@ -212,13 +221,11 @@ class GrantEditor(VerticalScroll):
                 )
             )
             return
-        parts = [
-            Text(f"✓ New token for {client_id}", style="bold green"),
-            render.scope_diff_line(result.added, result.removed, result.kept),
-        ]
+        parts = [Text(f"✓ New token for {client_id}", style="bold green")]
         if result.previous is None:
+            parts.append(render.scope_diff_line(result.added, result.removed, result.kept))
             parts.append(Text("(no earlier token of this client to compare with)", style="dim"))
-        else:
+        else:  # the token diff leads with the scope line itself
             parts.append(render.token_diff_view(diff_tokens(result.previous, outcome.access_token)))
         diff.update(Group(*parts))
         self.app.post_message(TokenTested())
@@ -264,9 +271,29 @@ class GrantEditor(VerticalScroll):
 
     @on(Input.Submitted, "#new-client")
     def new_client(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.client_worker(event.value.strip())
-            event.input.value = ""
+        name = event.value.strip()
+        if not name:
+            self.status("✗ A client needs a name: type one, then Enter.", "bold yellow")
+            return
+        if len(name) > CLIENT_NAME_LIMIT:
+            self.status(
+                f"✗ That name has {len(name)} characters; Auth0 allows at most "
+                f"{CLIENT_NAME_LIMIT}. Shorten it, then Enter.",
+                "bold yellow",
+            )
+            return
+        taken = [c["client_id"] for c in self.model.clients if c["name"] == name]
+        if taken and self.confirm_duplicate != name:
+            self.confirm_duplicate = name
+            self.status(
+                f"⚠ A client named {name} exists already ({taken[0]}): press Enter again to "
+                "create another with the same name, or change it.",
+                "bold yellow",
+            )
+            return
+        self.confirm_duplicate = None
+        self.client_worker(name)
+        event.input.value = ""
 
     @work(exclusive=True, group="grants", exit_on_error=False)
     async def client_worker(self, name: str) -> None:

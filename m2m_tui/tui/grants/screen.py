@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from m2m_tui.grants_model import GrantsModel
@@ -19,19 +19,24 @@ from m2m_tui.tui.grants.keys import SigningKeys
 from m2m_tui.tui.grants.messages import Picked, Status, TenantChanged
 
 
-class GrantsScreen(Screen):
+class GrantsScreen(ModalScreen):
+    """Modal: the main app's keys (g, e, t…) stay out while it is open, and its footer
+    lists its own keys only."""
+
     BINDINGS = [
-        Binding("escape", "leave", "Back"),
+        Binding("escape", "leave", "Cancel/Back"),
         Binding("ctrl+u", "edit('update')", "Update"),
         Binding("ctrl+t", "edit('test')", "Test"),
-        Binding("ctrl+a", "edit('select_all')", "All"),
-        Binding("ctrl+n", "edit('select_none')", "None"),
+        # All and None are buttons on the screen too: off the footer, so it fits 80 columns.
+        Binding("ctrl+a", "edit('select_all')", "All", show=False),
+        Binding("ctrl+n", "edit('select_none')", "None", show=False),
         Binding("ctrl+g", "edit('toggle_authorized')", "Authorize"),
-        Binding("ctrl+o", "edit('toggle_dpop')", "DPoP required"),
+        Binding("ctrl+o", "edit('toggle_dpop')", "DPoP"),
         Binding("ctrl+r", "edit('reveal')", "Reveal secret", show=False),
         Binding("ctrl+d", "edit('remove_scope')", "Remove scope from API", show=False),
     ]
     DEFAULT_CSS = """
+    GrantsScreen { background: $background; }
     #grants-status { height: auto; padding: 0 1; color: $text-muted; }
     #grants-tabs { height: 1fr; }
     """
@@ -100,9 +105,27 @@ class GrantsScreen(Screen):
     def action_edit(self, action: str) -> None:
         getattr(self.editor, action)()
 
+    def running(self) -> list:
+        """The screen's requests in flight (its own and its parts')."""
+        return [
+            w
+            for w in self.app.workers
+            if w.is_running and (w.node is self or self in w.node.ancestors)
+        ]
+
     async def action_leave(self) -> None:
+        """Escape: leave a text box, else cancel a request in flight, else go back."""
         if isinstance(self.focused, Input):
             self.catalog.focus_clients()
+            return
+        if running := self.running():
+            for worker in running:
+                worker.cancel()
+            self.status(
+                "✗ Cancelled: the request to the Management API did not finish; the tenant "
+                "may or may not have changed (escape again goes back, g reloads).",
+                "bold yellow",
+            )
             return
         await self.model.close()
         self.dismiss(None)
