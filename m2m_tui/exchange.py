@@ -103,6 +103,12 @@ def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[
         return "network", (
             f"{url} closed the connection without answering (did the server crash or restart?)"
         )
+    # …or sends the headers and dies before the body is complete.
+    if isinstance(exc, httpx.RemoteProtocolError) and "without sending complete" in str(exc):
+        return "network", (
+            f"{url} closed the connection in the middle of its answer (did the server crash "
+            "or restart?)"
+        )
     if isinstance(exc, httpx.TooManyRedirects):
         return "redirects", f"{url} redirected too many times"
     if isinstance(exc, httpx.HTTPError):

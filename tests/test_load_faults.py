@@ -34,6 +34,7 @@ from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, free_port, mint, serve_app
 pytestmark = pytest.mark.load_faults
 
 FETCH_TIMEOUT = 1.0
+MINT_TIMEOUT = 5.0
 WORKERS = {"callers": 30, "minters": 10, "readers": 10, "editors": 5, "forgers": 5}
 SCHEDULE = [  # (seconds from the start, phase entered)
     (0, "steady"),
@@ -218,7 +219,7 @@ async def minter(run: Run, http: httpx.AsyncClient, n: int) -> None:
     while not run.stop:
         request = TokenRequest.for_profile(profile, GIFT[1])
         started = time.perf_counter()
-        outcome = await request_token(request, http, timeout=5)
+        outcome = await request_token(request, http, timeout=MINT_TIMEOUT)
         took = time.perf_counter() - started
         run.requests["token requests"] += 1
         if outcome.ok:
@@ -402,12 +403,28 @@ def test_load_with_faults(tmp_path):
     assert run.refused_valid == [], run.refused_valid[:5]
     assert run.lost_edits == []
     assert run.old_token_after_restart == 200
-    assert sum(run.requests.values()) > 5000  # a real load, not a trickle
+    # A real load, not a trickle, in every phase: each of the 60 clients kept sending
+    # (20 requests each at the least) and API calls were answered in every phase. How
+    # many the machine manages per second is a benchmark's question (bench/), not this.
+    assert sum(run.requests.values()) > 20 * sum(WORKERS.values())
+    assert set(run.slowest_call) == {phase for _, phase in SCHEDULE}
     assert run.requests["grant edits"] > 50 and run.requests["token requests"] > 200
     # The authority was down: token requests failed fast, and said why.
     down = [f for f in run.mint_failures if f[0] == "authority-killed"]
-    said = ("cannot connect", "closed the connection without answering")
-    assert down and all(any(s in text for s in said) and took < 1.0 for _, text, took in down)
+    said = (
+        "cannot connect",
+        "closed the connection without answering",
+        "closed the connection in the middle of its answer",
+    )
+    # Fast: refused at once, never by waiting out the timeout. The time also holds this
+    # process's own event loop, busy with 60 clients (over a second on a slow machine),
+    # so the bound is half the timeout; the message tells a refusal from a timeout.
+    slow_or_unclear = [
+        (text, took)
+        for _, text, took in down
+        if not (any(s in text for s in said) and took < MINT_TIMEOUT / 2)
+    ]
+    assert down and not slow_or_unclear, slow_or_unclear[:3]
     assert {phase for phase, _, _ in run.mint_failures} <= {"authority-killed"}
     # The JWKS misbehaved and was asked: no request waited past the fetch timeout
     # (a little slack for a busy machine), and none timed out at the client.

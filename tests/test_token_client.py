@@ -101,3 +101,19 @@ def test_a_connection_reset_mid_request_is_said_plainly():
             "http://127.0.0.1:1/oauth/token closed the connection without answering "
             "(did the server crash or restart?)"
         )
+
+
+def test_a_server_that_dies_in_the_middle_of_its_answer_is_said_plainly():
+    # Headers sent, then killed: h11's words reach the user only as a cause.
+    from m2m_tui.exchange import describe_transport_error
+
+    exc = httpx.RemoteProtocolError(
+        "peer closed connection without sending complete message body "
+        "(received 0 bytes, expected 803)"
+    )
+    kind, text = describe_transport_error(exc, "http://127.0.0.1:1/oauth/token", 10)
+    assert kind == "network"
+    assert text == (
+        "http://127.0.0.1:1/oauth/token closed the connection in the middle of its answer "
+        "(did the server crash or restart?)"
+    )

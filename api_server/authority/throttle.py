@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -35,7 +36,9 @@ class Throttle:
         address_max_failures: int = 100,
         address_min_clients: int = 10,
         max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock  # injected in tests: a window must not depend on machine speed
         self.max_failures = max_failures
         self.window = window
         self.address_max_failures = address_max_failures
@@ -58,7 +61,7 @@ class Throttle:
         """A lockout when this client, from this address, must wait; else None."""
         if self.max_failures <= 0:
             return None
-        now = time.monotonic()
+        now = self.clock()
         failures = self._recent(self._pairs, (client_id, address), now)
         if len(failures) >= self.max_failures:
             wait = _seconds(failures[0] + self.window - now)
@@ -79,7 +82,7 @@ class Throttle:
         return None
 
     def failed(self, client_id: str, address: str) -> None:
-        now = time.monotonic()
+        now = self.clock()
         pair = self._pairs.setdefault((client_id, address), deque(maxlen=max(self.max_failures, 1)))
         pair.append(now)
         self._pairs.move_to_end((client_id, address))

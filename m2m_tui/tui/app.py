@@ -134,8 +134,7 @@ class M2MApp(App):
     def tick(self) -> None:
         """Countdowns, for the tab on screen only; and the history's new rows (a
         diagnosis or a cancelled lab adds some without a message of its own)."""
-        history = self.history.query_one("#history-table")
-        if history.row_count != len(self.session.history):
+        if self.history.behind():
             self.history.sync()
         active = self.query_one("#tabs", TabbedContent).active
         if active == "inspector":

@@ -43,6 +43,11 @@ class HistoryTab(Vertical):
     def focus_content(self) -> None:
         self.query_one("#history-table").focus()
 
+    def behind(self) -> bool:
+        """Entries were appended that the list does not show yet."""
+        lists = self.query("#history-table").results(HistoryList)
+        return any(shown.row_count != len(self.session.history) for shown in lists)
+
     def sync(self) -> None:
         """Show entries appended since the last call: the list reads the history itself."""
         self.query_one("#history-table", HistoryList).sync()

@@ -145,10 +145,10 @@ def test_80x24_footer_keeps_help_and_quit(narrow):
     asyncio.run(run())
 
 
-def test_80x24_grants_screen(snap_compare, tmp_path, shared_stack, monkeypatch):
+def test_80x24_grants_screen(snap_compare, tmp_path, stack, monkeypatch):
     for name in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER"):
         monkeypatch.delenv(name, raising=False)
-    session = make_session(tmp_path, shared_stack.issuer, shared_stack.api_url)
+    session = make_session(tmp_path, stack.issuer, stack.api_url)  # a tenant as seeded
     app = M2MApp(session, autostart=False)
 
     async def grants(pilot) -> None:
