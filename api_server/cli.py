@@ -239,6 +239,11 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         asyncio.run(serve(prepared.servers, ready))
     except KeyboardInterrupt:
         pass
+    finally:
+        # Closed, SQLite checkpoints its WAL into tenant.db: after a clean stop the .db
+        # file alone holds the tenant (a backup by copying it is whole).
+        if prepared.authority is not None:
+            prepared.authority.close()
     return EXIT_OK
 
 

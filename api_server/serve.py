@@ -25,7 +25,7 @@ from .files import ensure_private_dir
 from .settings import ServerSettings
 from .tls import TlsFiles, ensure_tls_files
 
-log = logging.getLogger("m2m_tui.serve")
+log = logging.getLogger("api_server.serve")
 # Allocations between young-generation collections (CPython's default is 700).
 GC_YOUNG_THRESHOLD = 20_000
 
@@ -214,7 +214,7 @@ class _CoalescingHandler(logging.StreamHandler):
 def configure_logging(debug: bool) -> None:
     handler = _CoalescingHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%H:%M:%S"))
-    root = logging.getLogger("m2m_tui")
+    root = logging.getLogger("api_server")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     root.propagate = False
@@ -269,7 +269,7 @@ def prepare(options: ServeOptions) -> Prepared:
         authority = Authority(Tenant(state / "tenant.db"), options.settings, issuer)
         app = create_authority_app(authority)
         app = trusted_hosts(app, options.host, options.allowed_hosts)
-        app = AccessLog(app, "m2m_tui.authority")
+        app = AccessLog(app, "api_server.authority")
         servers.append(uvicorn_server(app, sock, tls, also=also_localhost(options.host, sock)))
         result.authority = authority
         lines.append(
@@ -296,7 +296,7 @@ def prepare(options: ServeOptions) -> Prepared:
             verify = ssl.create_default_context(cafile=str(files.ca))
         api = create_api_app(settings, issuer, base, verify)
         result.api = api.state.api
-        app = AccessLog(trusted_hosts(api, options.host, options.allowed_hosts), "m2m_tui.api")
+        app = AccessLog(trusted_hosts(api, options.host, options.allowed_hosts), "api_server.api")
         servers.append(uvicorn_server(app, sock, api_tls, also=also_localhost(options.host, sock)))
         lines.append(
             f"World Mappers API:    {base}/  (audience {settings.audience}; issuer {issuer})"
@@ -337,7 +337,7 @@ async def run(servers: list[_Server], ready: Callable[[], None] = lambda: None) 
     if all(s.started for s in servers):
         ready()
     await asyncio.gather(*tasks)
-    for handler in logging.getLogger("m2m_tui").handlers:
+    for handler in logging.getLogger("api_server").handlers:
         if isinstance(handler, _CoalescingHandler):
             with handler.lock:
                 handler.drain()  # the coalesced tail

@@ -34,7 +34,7 @@ def create_app():
     guarded = trusted_hosts(app, spec["host"], spec["allowed_hosts"])
     tune_gc()
     # The pid in each access line: which worker answered.
-    return AccessLog(guarded, f"m2m_tui.api[{os.getpid()}]")
+    return AccessLog(guarded, f"api_server.api[{os.getpid()}]")
 
 
 def serve_workers(

@@ -55,7 +55,7 @@ def calls(url: str, token: str, count: int = 30) -> list[int]:
 def pids_answering(process: Process, status: int, since: int) -> set[str]:
     found = set()
     for line in process.lines[since:]:
-        m = re.search(rf"m2m_tui\.api\[(\d+)\] GET /api/directions {status} ", line)
+        m = re.search(rf"api_server\.api\[(\d+)\] GET /api/directions {status} ", line)
         if m:
             found.add(m.group(1))
     return found

@@ -234,3 +234,12 @@ def test_web_refuses_arguments_without_the_separator_and_warns_beyond_loopback(t
     from m2m_tui.commands.web.guard import is_loopback
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
+
+
+def test_a_wildcard_bind_prints_a_name_and_still_answers_loopback_names():
+    from m2m_tui.commands.web.guard import Guard
+
+    guard = Guard.for_bind("0.0.0.0", 7010, "t", ("wm.lan",))
+    assert {"wm.lan", "127.0.0.1", "localhost"} <= guard.hosts
+    assert "0.0.0.0" not in guard.hosts and "evil.example" not in guard.hosts
+    assert "http://wm.lan:7010" in guard.origins and "http://evil.example:7010" not in guard.origins

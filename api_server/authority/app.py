@@ -94,7 +94,7 @@ class TokenFastPath:
                 try:
                     response = await token(Request(scope, receive))
                 except Exception:  # as Starlette's ServerErrorMiddleware would: a 500
-                    logging.getLogger("m2m_tui.authority").exception("token endpoint failed")
+                    logging.getLogger("api_server.authority").exception("token endpoint failed")
                     response = JSONResponse(
                         {"error": "server_error", "error_description": "Internal error"},
                         status_code=500,

@@ -30,7 +30,7 @@ from .jwks_cache import JwksCache
 from .proof_helper import ProofHelper
 from .validator import InvalidToken, Principal, TokenValidator
 
-log = logging.getLogger("m2m_tui.api")
+log = logging.getLogger("api_server.api")
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 
 

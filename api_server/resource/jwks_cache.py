@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import httpx
 import jwt
 
-log = logging.getLogger("m2m_tui.api.jwks")
+log = logging.getLogger("api_server.api.jwks")
 MAX_DOCUMENT = 512 * 1024
 
 

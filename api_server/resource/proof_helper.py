@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..dpop import Parsed, signature_valid
 
-log = logging.getLogger("m2m_tui.api")
+log = logging.getLogger("api_server.api")
 REQUEST = struct.Struct("<II")
 ANSWER = struct.Struct("<IB")
 STUCK_AFTER = 2.0  # seconds without an answer before the helper is given up

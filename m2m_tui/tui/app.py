@@ -8,6 +8,7 @@ import asyncio
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
@@ -134,13 +135,16 @@ class M2MApp(App):
     def tick(self) -> None:
         """Countdowns, for the tab on screen only; and the history's new rows (a
         diagnosis or a cancelled lab adds some without a message of its own)."""
-        if self.history.behind():
-            self.history.sync()
-        active = self.query_one("#tabs", TabbedContent).active
-        if active == "inspector":
-            self.inspector.tick()
-        elif active == "token":
-            self.token_tab.tick()
+        try:
+            if self.history.behind():
+                self.history.sync()
+            active = self.query_one("#tabs", TabbedContent).active
+            if active == "inspector":
+                self.inspector.tick()
+            elif active == "token":
+                self.token_tab.tick()
+        except NoMatches:
+            pass  # the app is closing: a timer outlived the widgets it updates
 
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def start_up(self) -> None:

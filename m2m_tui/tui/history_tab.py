@@ -45,8 +45,8 @@ class HistoryTab(Vertical):
 
     def behind(self) -> bool:
         """Entries were appended that the list does not show yet."""
-        lists = self.query("#history-table").results(HistoryList)
-        return any(shown.row_count != len(self.session.history) for shown in lists)
+        shown = self.query_one("#history-table", HistoryList)
+        return shown.row_count != len(self.session.history)
 
     def sync(self) -> None:
         """Show entries appended since the last call: the list reads the history itself."""

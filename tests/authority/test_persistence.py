@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, admin_client, start_stack
 
@@ -99,6 +100,32 @@ def test_sigkill_during_grant_edits_keeps_the_last_acknowledged_one(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_after_a_clean_stop_the_db_file_alone_holds_the_tenant(tmp_path, stop):
+    import shutil
+
+    state = tmp_path / "state"
+    proc, issuer = start_authority(state)
+    try:
+        created = admin_client(issuer).post(
+            "/clients", json={"name": "Backed Up", "app_type": "non_interactive"}
+        )
+        assert created.status_code == 201
+    finally:
+        proc.send_signal(stop)
+        assert proc.wait(timeout=15) == 0
+    # A backup made by copying tenant.db, and nothing else: the whole tenant.
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(state / "tenant.db", copy / "tenant.db")
+    db = sqlite3.connect(copy / "tenant.db")
+    names = [row[0] for row in db.execute("SELECT name FROM clients")]
+    db.close()
+    assert "Backed Up" in names and "Gift Deliveries" in names
+    wal = state / "tenant.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
 
 
 def test_a_second_server_on_the_same_state_is_refused(tmp_path):

@@ -143,7 +143,7 @@ def test_missing_kid(shared_stack):
 
 
 def test_unknown_kid_flood_fetches_the_jwks_at_most_once_per_cooldown(stack, caplog):
-    caplog.set_level(logging.INFO, logger="m2m_tui.authority")
+    caplog.set_level(logging.INFO, logger="api_server.authority")
     assert call(stack, stack.token()).status_code == 200  # warm the cache
     before = sum("GET /.well-known/jwks.json" in r.getMessage() for r in caplog.records)
     key = stack.authority.current_key
@@ -328,9 +328,9 @@ def test_strict_rfc9068_mode(tmp_path):
 
 
 def test_debug_log_names_the_caller_never_the_token(shared_stack, caplog):
-    caplog.set_level(logging.DEBUG, logger="m2m_tui.api")
+    caplog.set_level(logging.DEBUG, logger="api_server.api")
     token = shared_stack.token()
     assert call(shared_stack, token).status_code == 200
-    lines = [r.getMessage() for r in caplog.records if r.name == "m2m_tui.api"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "api_server.api"]
     assert "caller sub=giftdeliveries@clients scope=directions" in lines
     assert all(token not in line and token.split(".")[2] not in line for line in lines)

@@ -65,6 +65,11 @@ async def paste(pilot, text: str) -> None:
     await settle(pilot)
 
 
+def notes(app) -> str:
+    """Every notification the app showed, as one string."""
+    return " ".join(str(n.message) for n in app._notifications)
+
+
 def text_of(widget) -> str:
     """What a Static shows, as plain text."""
     console = Console(width=200, record=True, color_system=None)

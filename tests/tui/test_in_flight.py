@@ -10,24 +10,24 @@ from textual.widgets import TabbedContent
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
-from tests.tui.conftest import make_session, settle, text_of
+from tests.tui.conftest import make_session, notes, settle, text_of
 
 
-def notes(app) -> str:
-    return " ".join(str(n.message) for n in app._notifications)
-
-
-async def slow_app(tmp_path, stack, slow_api, pilot_size=(120, 40)):
+async def slow_app(tmp_path, stack, slow_api):
     session = make_session(tmp_path, stack.issuer, slow_api.url)
     return session, M2MApp(session, autostart=False)
+
+
+async def with_a_token(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("t")
+    await settle(pilot)
 
 
 async def test_escape_cancels_a_slow_call_and_no_answer_arrives_later(tmp_path, stack, slow_api):
     session, app = await slow_app(tmp_path, stack, slow_api)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
+        await with_a_token(pilot)
         await pilot.press("a", "c")  # geocode, 3 s away
         await pilot.pause(0.4)
         shown = text_of(app.query_one("#api-response"))
@@ -52,9 +52,7 @@ async def test_escape_cancels_a_slow_call_and_no_answer_arrives_later(tmp_path, 
 async def test_a_new_call_clears_the_old_answer_and_shows_what_is_sent(tmp_path, stack, slow_api):
     session, app = await slow_app(tmp_path, stack, slow_api)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
+        await with_a_token(pilot)
         await pilot.press("a", "c")  # geocode: 403 after 3 s
         await settle(pilot)
         await pilot.press("a")  # back from Why?
@@ -70,9 +68,7 @@ async def test_a_new_call_clears_the_old_answer_and_shows_what_is_sent(tmp_path,
 async def test_the_lab_shows_its_progress_and_escape_stops_it(tmp_path, stack, slow_api):
     session, app = await slow_app(tmp_path, stack, slow_api)
     async with app.run_test(size=(140, 45)) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
+        await with_a_token(pilot)
         await pilot.press("l")
         await pilot.pause(0.4)
         shown = text_of(app.query_one("#lab-view"))
@@ -99,9 +95,7 @@ async def test_an_answer_does_not_take_the_user_away_from_the_tab_they_chose(
 ):
     session, app = await slow_app(tmp_path, stack, slow_api)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
+        await with_a_token(pilot)
         await pilot.press("a", "c")  # geocode: refused in 3 s
         await pilot.pause(0.3)
         await pilot.press("h")  # the user moves on while it is in flight

@@ -9,11 +9,7 @@ from textual.widgets import Input, TabbedContent
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.screens import HelpScreen, TextScreen
-from tests.tui.conftest import make_session, settle, text_of
-
-
-def notes(app) -> str:
-    return " ".join(str(n.message) for n in app._notifications)
+from tests.tui.conftest import make_session, notes, settle, text_of
 
 
 async def test_i_puts_the_cursor_in_the_paste_box_and_typing_stays_there(session):

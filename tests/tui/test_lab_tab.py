@@ -9,7 +9,7 @@ from tests.tui.conftest import settle, text_of
 async def test_l_runs_the_tamper_lab_on_the_current_token(session, caplog):
     import logging
 
-    caplog.set_level(logging.INFO, logger="m2m_tui.api")
+    caplog.set_level(logging.INFO, logger="api_server.api")
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot)

@@ -110,15 +110,21 @@ def test_80x24_inspector(snap_compare, narrow):
     assert snap_compare(narrow, terminal_size=NARROW, run_before=inspect)
 
 
-def test_80x24_why_tab(snap_compare, narrow):
-    async def why(pilot) -> None:
+def pressing(*keys: str):
+    """A run_before: the keys, their work done, the toasts it left cleared."""
+
+    async def run(pilot) -> None:
         await wait_workers(pilot)
-        await pilot.press("a", "d")
+        await pilot.press(*keys)
         await wait_workers(pilot)
         pilot.app.clear_notifications()
         await pilot.pause()
 
-    assert snap_compare(narrow, terminal_size=NARROW, run_before=why)
+    return run
+
+
+def test_80x24_why_tab(snap_compare, narrow):
+    assert snap_compare(narrow, terminal_size=NARROW, run_before=pressing("a", "d"))
 
 
 def test_80x24_history_tab(snap_compare, narrow):
@@ -173,11 +179,4 @@ def test_80x24_grants_screen(snap_compare, tmp_path, stack, monkeypatch):
 
 
 def test_80x24_lab_tab(snap_compare, narrow):
-    async def lab(pilot) -> None:
-        await wait_workers(pilot)
-        await pilot.press("a", "l")
-        await wait_workers(pilot)
-        pilot.app.clear_notifications()
-        await pilot.pause()
-
-    assert snap_compare(narrow, terminal_size=NARROW, run_before=lab)
+    assert snap_compare(narrow, terminal_size=NARROW, run_before=pressing("a", "l"))

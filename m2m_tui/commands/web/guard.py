@@ -74,8 +74,10 @@ class Guard:
         names = {n.lower() for n in extra_hosts}
         if host not in WILDCARDS:
             names.add(bound.lower())
-        if is_loopback(host):
-            names.update(LOOPBACK_NAMES)  # localhost <-> 127.0.0.1, as people type them
+        if is_loopback(host) or host in WILDCARDS:
+            # localhost <-> 127.0.0.1, as people type them (a wildcard serves loopback too;
+            # no rebinding name can be one of these).
+            names.update(LOOPBACK_NAMES)
         origins = frozenset(f"http://{name}:{port}" for name in names)
         # One cookie per port: two launches on one machine must not evict each other.
         return cls(frozenset(names), origins, token, f"m2m-tui-web-{port}")
