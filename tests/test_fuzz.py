@@ -8,7 +8,7 @@ import json
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import GIFT, WORLDMAPPERS
@@ -45,8 +45,8 @@ def sent(client: httpx.Client, method: str, url: str, **kwargs) -> httpx.Respons
 
 
 def assert_oauth_error(response: httpx.Response | None) -> None:
-    if response is None:
-        return
+    # An example httpx would not send tests nothing: hypothesis is told so, and counts it.
+    assume(response is not None)
     assert response.status_code < 500, response.text
     if response.status_code != 200:
         body = response.json()
@@ -101,8 +101,7 @@ def test_token_endpoint_any_body(shared_stack, client, body, content_type):
 
 
 def assert_bearer_refusal(response: httpx.Response | None, header: bytes | str) -> None:
-    if response is None:
-        return
+    assume(response is not None)
     raw = header.encode("latin-1") if isinstance(header, str) else header
     if any((b < 0x20 and b != 0x09) or b == 0x7F for b in raw.strip()):
         # Not a legal HTTP field value (RFC 9110 §5.5): a strict HTTP parser (httptools)

@@ -233,21 +233,38 @@ def test_state_dir_from_environment(tmp_path):
         text=True,
         env={**os.environ, "M2M_TUI_STATE_DIR": str(tmp_path / "envstate")},
     )
+    state_line = None
     try:
         for line in proc.stdout:
             if line.startswith("State:"):
-                assert str(tmp_path / "envstate") in line
+                state_line = line
                 break
     finally:
         stop(proc)
+    assert state_line is not None and str(tmp_path / "envstate") in state_line
     assert (tmp_path / "envstate" / "tenant.db").exists()
 
 
-def test_binding_beyond_loopback_warns():
+def test_binding_beyond_loopback_warns(tmp_path):
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert exposure_warning("127.0.0.1") is None
-    assert "WARNING" in exposure_warning("0.0.0.0")
     assert "WARNING" in exposure_warning("192.0.2.10")
+    # For real: serve --host 0.0.0.0 (on a free port; nothing is sent beyond loopback).
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--only", "authority", "--authority-port", "0", "--host", "0.0.0.0"]
+        + ["--state-dir", str(tmp_path / "s")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in proc.stdout:
+            if line.startswith("State:"):
+                break
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, warned = proc.communicate(timeout=15)
+    assert "WARNING: binding 0.0.0.0, beyond loopback" in warned
 
 
 def test_issuer_flag_needs_only_api(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TabbedContent
 
-from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.app import TABS, M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
 from tests.tui.conftest import settle
@@ -56,4 +56,7 @@ async def test_command_palette_lists_every_action(session):
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)):
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Token", "New token", "Call", "Inspect", "History", "Profile", "Help"} <= titles
+        every = {b.description for b in app.BINDINGS if b.action != "quit"}
+        for _, _, tab in TABS:
+            every |= {b.description for b in tab.__dict__.get("BINDINGS", [])}
+        assert every <= titles, every - titles

@@ -1,4 +1,4 @@
-"""The History tab: a long history stays fast."""
+"""The History tab: a long history, marks and diffs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from m2m_tui.tui.history_list import HistoryList
 from tests.tui.conftest import text_of
 
 
-async def test_history_stays_fast_with_thousands_of_entries(session):
+async def test_history_pages_through_thousands_of_entries_drawing_only_what_shows(session):
+    # How fast that is lives in bench/tui.py; this checks what is drawn and selected.
     from m2m_tui.session import HistoryEntry
 
     app = M2MApp(session, autostart=False)

@@ -55,6 +55,8 @@ async def test_api_call(tmp_path, misbehaving, case):
         await settle(pilot)
         shown = text_of(app.query_one("#api-response"))
         assert shown.startswith(CALL_SAYS[case]), shown
+        if case == "slow":
+            assert "did not answer within 1 s" in shown, shown
         assert "Traceback" not in shown and "opaque-test-token" not in shown
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -115,7 +116,9 @@ async def test_escape_cancels_a_slow_token_request(tmp_path, misbehaving):
         await pilot.press("escape")
         await pilot.pause()
         assert not app.query_one("#token-spinner").has_class("busy")
-        assert slow.token is None
+        await asyncio.sleep(5.5)  # past the slow server's answer: it must not land
+        await pilot.pause()
+        assert slow.token is None and slow.history == []
 
 
 async def test_prompted_secret_is_asked_for_and_kept_in_memory(tmp_path, stack):
