@@ -75,15 +75,11 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def builtin_endpoints() -> list[ApiEndpoint]:
-    """World Mappers' published contract, when the API cannot be asked."""
-    from m2m_tui.worldmappers import ENDPOINTS
-
-    return list(ENDPOINTS)
-
-
-async def load_endpoints(base_url: str, client: httpx.AsyncClient) -> tuple[list[ApiEndpoint], str]:
-    """(endpoints, where they came from)."""
+async def load_endpoints(
+    base_url: str, client: httpx.AsyncClient, fallback: list[ApiEndpoint]
+) -> tuple[list[ApiEndpoint], str]:
+    """(endpoints, where they came from): the API's OpenAPI document, else `fallback`
+    (the contract the caller knows; this module knows no particular API)."""
     try:
         response = await client.get(base_url.rstrip("/") + "/openapi.json")
         found = endpoints_from_openapi(response.json()) if response.status_code == 200 else []
@@ -91,7 +87,7 @@ async def load_endpoints(base_url: str, client: httpx.AsyncClient) -> tuple[list
             return found, "openapi.json"
     except (httpx.HTTPError, ValueError, AttributeError, TypeError, KeyError):
         pass
-    return builtin_endpoints(), "built-in World Mappers table (openapi.json unavailable)"
+    return list(fallback), "built-in World Mappers table (openapi.json unavailable)"
 
 
 async def load_metadata(base_url: str, client: httpx.AsyncClient) -> dict:

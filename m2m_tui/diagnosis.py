@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+from m2m_tui.check import Check
 from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, bound_jkt, decode, relative
 from m2m_tui.signature import ALLOWED
 from m2m_tui.www_authenticate import parse_challenge
@@ -28,14 +29,6 @@ CHECK_NAMES = (
     "typ",
     "scope",
 )
-
-
-@dataclass
-class Check:
-    name: str
-    ok: bool | None  # None: not checked, because an earlier check made it meaningless
-    detail: str
-    fix: str = ""
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from m2m_tui.diagnosis import Check
+from m2m_tui.check import Check
 from m2m_tui.dpop import access_token_hash, htu, thumbprint
 
 MAX_AGE, MAX_AHEAD = 60.0, 5.0  # the windows the bundled servers document

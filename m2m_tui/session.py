@@ -35,6 +35,7 @@ from m2m_tui.token_client import (
     request_token,
     resolve_token_endpoint,
 )
+from m2m_tui.worldmappers import ENDPOINTS as WORLD_MAPPERS
 
 httpx = lazy_module("httpx")
 
@@ -215,14 +216,12 @@ class Session:
     async def load_api(self) -> None:
         base = self.profile.api_base_url
         if not base:
-            from m2m_tui.api_client import builtin_endpoints
-
-            self.endpoints, self.endpoints_source = builtin_endpoints(), "built-in table"
+            self.endpoints, self.endpoints_source = list(WORLD_MAPPERS), "built-in table"
         else:
             async with self.client() as client:
                 # Side by side: an API that hangs costs one timeout, not two.
                 (self.endpoints, self.endpoints_source), self.api_metadata = await asyncio.gather(
-                    load_endpoints(base, client), load_metadata(base, client)
+                    load_endpoints(base, client, WORLD_MAPPERS), load_metadata(base, client)
                 )
         self.offered_scopes = sorted({e.scope for e in self.endpoints if e.scope})
 
