@@ -268,8 +268,8 @@ class M2MApp(App):
 
     def missing_for_a_call(self, raw: str | None, endpoint) -> str | None:
         """What keeps `d` and `l` from running, said exactly; None when nothing does."""
-        if self.api_tab.no_api_reason():
-            return self.api_tab.no_api_reason()
+        if reason := self.api_tab.no_api_reason():
+            return reason
         if not raw:
             return "No token yet: press t for one, or paste one in the inspector (i)."
         if endpoint is None:
