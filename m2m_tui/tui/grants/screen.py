@@ -123,7 +123,7 @@ class GrantsScreen(ModalScreen):
                 worker.cancel()
             self.status(
                 "✗ Cancelled: the request to the Management API did not finish; the tenant "
-                "may or may not have changed (escape again goes back, g reloads).",
+                "may or may not have changed (escape again goes back; g there shows it afresh).",
                 "bold yellow",
             )
             return
