@@ -34,7 +34,7 @@ from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, free_port, mint, serve_app
 pytestmark = pytest.mark.load_faults
 
 FETCH_TIMEOUT = 1.0
-MINT_TIMEOUT = 5.0
+MINT_TIMEOUT = 10.0  # the app's own default: under this load a slow machine answers in ~5 s
 WORKERS = {"callers": 30, "minters": 10, "readers": 10, "editors": 5, "forgers": 5}
 SCHEDULE = [  # (seconds from the start, phase entered)
     (0, "steady"),
@@ -425,7 +425,8 @@ def test_load_with_faults(tmp_path):
         if not (any(s in text for s in said) and took < MINT_TIMEOUT / 2)
     ]
     assert down and not slow_or_unclear, slow_or_unclear[:3]
-    assert {phase for phase, _, _ in run.mint_failures} <= {"authority-killed"}
+    elsewhere = [f for f in run.mint_failures if f[0] != "authority-killed"]
+    assert elsewhere == [], elsewhere[:3]
     # The JWKS misbehaved and was asked: no request waited past the fetch timeout
     # (a little slack for a busy machine), and none timed out at the client.
     assert proxy.served["garbage"] >= 1 and proxy.served["hang"] >= 1
