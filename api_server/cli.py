@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     table = read_server_table(Path(args.config))
     if isinstance(table, int):
         return table
-    from .files import default_state_dir
+    from oauth_primitives.private_files import default_state_dir
 
     state_dir = Path(args.state_dir).expanduser() if args.state_dir else default_state_dir()
     return run(args, table, state_dir, args.config)
@@ -268,7 +268,7 @@ def backup(args: argparse.Namespace, state_dir) -> int:
             if passphrase is None:
                 print("Signing keys left out (no --passphrase-env); client secrets are hashes.")
         else:
-            from .files import ensure_private_dir
+            from oauth_primitives.private_files import ensure_private_dir
 
             ensure_private_dir(state_dir)
             counts, kept = import_tenant(db, Path(args.import_from), passphrase)

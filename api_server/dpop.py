@@ -7,9 +7,6 @@ the order of §4.3, each failure with its own `error_description`.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import functools
 import hashlib
 import hmac
 import json
@@ -17,23 +14,20 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import jwt
 
+from oauth_primitives import base64url
+from oauth_primitives.dpop import MAX_AGE, MAX_AHEAD, ath, htu, iat_outside_window
+from oauth_primitives.jwk import thumbprint as jwk_thumbprint
+
 # Asymmetric algorithms only (§4.3 item 5); what discovery and WWW-Authenticate list.
 ALGORITHMS = ("ES256", "ES384", "RS256", "PS256", "EdDSA")
-# §4.3 item 11: how old (or how far ahead) a proof's iat may be. The jti memory keeps
-# each proof for as long, so a replay within the window is always caught.
-MAX_AGE = 60.0
-MAX_AHEAD = 5.0
+# §4.3 item 11: the iat window (MAX_AGE, MAX_AHEAD) is shared with the client's
+# diagnosis. The jti memory keeps each proof for as long, so a replay within the window
+# is always caught.
 MAX_PROOF = 8 * 1024
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
-THUMBPRINT_MEMBERS = {
-    "EC": ("crv", "kty", "x", "y"),
-    "RSA": ("e", "kty", "n"),
-    "OKP": ("crv", "kty", "x"),
-}
 
 
 class DpopError(Exception):
@@ -53,37 +47,24 @@ class Proof:
     claims: dict
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+def addressed_url(scope: dict, host: str | None) -> str:
+    """The URL the client addressed (§4.3 item 9), to compare with the proof's htu: its
+    Host header, not our own name for ourselves, as 127.0.0.1 and localhost are both
+    right; and the path as it came on the wire (raw_path), since the decoded one differs
+    from what the client signed wherever the path has a percent-encoding. Built from the
+    scope, as Starlette's URL object costs more than the rest of the check."""
+    host = host or "{}:{}".format(*scope["server"])
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else scope["path"]
+    return f"{scope['scheme']}://{host}{path}"
 
 
 def thumbprint(jwk: dict) -> str:
-    """RFC 7638 §3: SHA-256 of the required members, sorted, without white space."""
-    members = THUMBPRINT_MEMBERS.get(jwk.get("kty", ""))
-    if members is None or not all(isinstance(jwk.get(m), str) for m in members):
-        raise DpopError("the proof's jwk is not a complete EC, RSA or OKP public key")
-    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
-    return b64url(hashlib.sha256(canonical.encode()).digest())
-
-
-@functools.lru_cache(maxsize=1024)  # a client sends one token with many proofs
-def access_token_hash(token: str) -> str:
-    """The `ath` claim (§4.2): base64url SHA-256 of the access token's ASCII."""
-    return b64url(hashlib.sha256(token.encode("ascii", "replace")).digest())
-
-
-@functools.lru_cache(maxsize=1024)  # the same few URLs, on every request
-def normalise_url(url: str) -> str:
-    """§4.3 item 9: compare without query and fragment, scheme and host in lower case,
-    default ports dropped (RFC 3986 §6.2.2, §6.2.3)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
-    if parts.port and parts.port != default:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", "", ""))
+    """RFC 7638, as a DpopError the client can read when the key is incomplete."""
+    try:
+        return jwk_thumbprint(jwk)
+    except ValueError:
+        raise DpopError("the proof's jwk is not a complete EC, RSA or OKP public key") from None
 
 
 class ReplayMemory:
@@ -139,7 +120,7 @@ class Nonces:
 
     def _for(self, slot: int) -> str:
         mac = hmac.new(self.key, str(slot).encode(), hashlib.sha256).digest()[:18]
-        return f"{slot:x}.{b64url(mac)}"
+        return f"{slot:x}.{base64url.encode(mac)}"
 
     def current(self, now: float | None = None) -> str:
         return self._for(int((time.time() if now is None else now) // self.lifetime))
@@ -172,7 +153,7 @@ def _signer(segment: str) -> _Signer:
         _signers.move_to_end(segment)
         return found
     try:
-        header = json.loads(_b64decode(segment))
+        header = json.loads(base64url.decode(segment))
     except ValueError:
         raise DpopError("the DPoP proof's header is not base64url JSON") from None
     if not isinstance(header, dict):
@@ -199,21 +180,6 @@ def _signer(segment: str) -> _Signer:
     if len(_signers) > MAX_SIGNERS:
         _signers.popitem(last=False)
     return signer
-
-
-_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
-
-
-def _b64decode(part: str) -> bytes:
-    """base64url without padding; binascii directly, as base64's wrapper costs as much
-    again on every proof."""
-    if not part or len(part) % 4 == 1:
-        raise ValueError("not base64url")
-    data = part.encode("ascii", "replace").translate(_FROM_URLSAFE)
-    try:
-        return binascii.a2b_base64(data + b"=" * (-len(data) % 4), strict_mode=True)
-    except binascii.Error:
-        raise ValueError("not base64url") from None
 
 
 @dataclass(frozen=True)
@@ -245,7 +211,7 @@ def _signature_matches(signer: _Signer, compact: str) -> bool:
     signing_input, _, signature = compact.rpartition(".")
     try:
         return bool(
-            signer.algorithm.verify(signing_input.encode(), signer.key, _b64decode(signature))
+            signer.algorithm.verify(signing_input.encode(), signer.key, base64url.decode(signature))
         )
     except (ValueError, TypeError):
         return False
@@ -263,7 +229,7 @@ def parse_proof(values: list[str]) -> Parsed:
     head, body, _ = proof.split(".")  # a garbled signature fails item 7, in verify()
     signer = _signer(head)  # items 3 to 6
     try:
-        claims = json.loads(_b64decode(body))
+        claims = json.loads(base64url.decode(body))
     except ValueError:
         raise DpopError("the DPoP proof's claims are not base64url JSON") from None
     if not isinstance(claims, dict):
@@ -308,28 +274,29 @@ def check_claims(
         raise DpopError("the proof has no numeric iat claim")
     if claims["htm"] != method:  # item 8
         raise DpopError(f"the proof's htm is {_said(claims['htm'])}, but the request is {method}")
-    if normalise_url(claims["htu"]) != normalise_url(url):  # item 9
+    if htu(claims["htu"]) != htu(url):  # item 9
         raise DpopError(
-            f"the proof's htu is {_said(claims['htu'])}, but the request is to {normalise_url(url)}"
+            f"the proof's htu is {_said(claims['htu'])}, but the request is to {htu(url)}"
         )
     if nonces is not None and not nonces.valid(claims.get("nonce")):  # item 10, §8
         said = "has no nonce" if "nonce" not in claims else "has a stale or unknown nonce"
         raise DpopError(
             f"the proof {said}; retry with the nonce in the DPoP-Nonce header", "use_dpop_nonce"
         )
-    if iat < now - MAX_AGE:  # item 11
+    outside = iat_outside_window(iat, now)  # item 11
+    if outside == "stale":
         raise DpopError(f"the proof is stale: issued {now - iat:.0f} s ago (at most {MAX_AGE:g} s)")
-    if iat > now + MAX_AHEAD:
+    if outside == "ahead":
         raise DpopError(f"the proof is from the future: iat is {iat - now:.0f} s ahead")
     if iat <= replay.horizon + MAX_AHEAD:
         # Under a flood the memory dropped proofs younger than MAX_AGE; one from before
         # then could be a replay it no longer knows, so it is refused as too old.
         raise DpopError("the proof is too old for the server's replay memory under this load")
     if access_token is not None:  # §7: the proof names the token it goes with
-        ath = claims.get("ath")
-        if ath is None:
+        said_ath = claims.get("ath")
+        if said_ath is None:
             raise DpopError("the proof has no ath claim (the access token's hash)")
-        if not hmac.compare_digest(str(ath), access_token_hash(access_token)):
+        if not hmac.compare_digest(str(said_ath), ath(access_token)):
             raise DpopError("the proof's ath does not match the access token")
     if not replay.first_use(claims["jti"], now):  # item 12
         raise DpopError("the proof was used before (its jti was seen): make a new one per request")

@@ -9,9 +9,9 @@ import json
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from oauth_primitives import base64url
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+b64url = base64url.encode  # the name the key modules use
 
 
 def public_jwk(public_key: PublicKeyTypes, kid: str, alg: str, cert_der: bytes | None) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import ipaddress
 import logging
 import signal
 import socket
@@ -21,7 +20,9 @@ import uvicorn
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
-from .files import ensure_private_dir
+from oauth_primitives.loopback import is_loopback
+from oauth_primitives.private_files import ensure_private_dir
+
 from .settings import ServerSettings
 from .tls import TlsFiles, ensure_tls_files
 
@@ -46,15 +47,6 @@ class ServeOptions:
     issuer: str | None = None  # the API's issuer, when not the bundled authority
     audience: str | None = None
     allowed_hosts: tuple[str, ...] = ()  # Host names beyond loopback's own (--allow-host)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")

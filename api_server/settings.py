@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from oauth_primitives.toml_reader import TomlReader
+
 
 class SettingsError(Exception):
     """A mistake in the [server] table, worded for the person who wrote it."""
@@ -97,53 +99,10 @@ def server_settings(table: dict[str, Any], source: str = "config.toml") -> Serve
     return _Reader(source).server(table)
 
 
-class _Reader:
-    """Typed access to the parsed TOML, with errors that name the key."""
+class _Reader(TomlReader):
+    """The [server] table's readers; the typed access itself is shared (oauth_primitives)."""
 
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, message: str) -> SettingsError:
-        return SettingsError(f"{self.source}: [{where}] {message}")
-
-    def table(self, data: dict, key: str, where: str) -> dict[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(where, f"{key} must be a table")
-        return value
-
-    def opt(self, data: dict, key: str, kind: type | tuple, where: str, default: Any = None) -> Any:
-        if key not in data:
-            return default
-        value = data[key]
-        # bool is an int in Python; a port of `true` is still a mistake.
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise self.fail(where, f"{key} must be a {names}, not {type(value).__name__}")
-        return value
-
-    def req(self, data: dict, key: str, kind: type, where: str) -> Any:
-        if key not in data:
-            raise self.fail(where, f"{key} is required")
-        return self.opt(data, key, kind, where)
-
-    def items(self, data: dict, key: str, where: str) -> list[dict]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(where, f"{key} must be an array of tables ([[{where}.{key}]])")
-        return value
-
-    def choice(self, data: dict, key: str, allowed: tuple, where: str, default: str) -> str:
-        value = self.opt(data, key, str, where, default)
-        if value not in allowed:
-            raise self.fail(where, f"{key} must be one of {', '.join(allowed)}")
-        return value
-
-    def strings(self, data: dict, key: str, where: str) -> tuple[str, ...]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(where, f"{key} must be an array of strings")
-        return tuple(value)
+    error = SettingsError
 
     def server(self, data: dict) -> ServerSettings:
         w = "server"

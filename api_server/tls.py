@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import ensure_private_dir, write_private_file
+from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
 
 @dataclass(frozen=True)

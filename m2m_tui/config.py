@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from oauth_primitives.toml_reader import TomlReader
+
 CONFIG_ENV = "M2M_TUI_CONFIG"
 # The shipped default ships inside the package; the repository's config.toml is a copy
 # of it for people reading the checkout (tests/test_config.py keeps the two equal).
@@ -163,30 +165,10 @@ def parse_config(text: str, path: Path) -> Config:
     return Config(path=path, profiles=profiles, default_profile=default, server=server)
 
 
-class _Reader:
-    """Typed access to the parsed TOML, with errors that name the key."""
+class _Reader(TomlReader):
+    """The profiles' and [server]'s readers; the typed access itself is shared."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, where: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.path}: [{where}] {message}")
-
-    def table(self, data: dict, key: str, where: str) -> dict[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(where, f"{key} must be a table")
-        return value
-
-    def opt(self, data: dict, key: str, kind: type | tuple, where: str, default: Any = None) -> Any:
-        if key not in data:
-            return default
-        value = data[key]
-        # bool is an int in Python; a port of `true` is still a mistake.
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise self.fail(where, f"{key} must be a {names}, not {type(value).__name__}")
-        return value
+    error = ConfigError
 
     def profile(self, name: str, body: Any) -> Profile:
         where = f"profiles.{name}"

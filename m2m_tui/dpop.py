@@ -3,48 +3,36 @@ request, and the nonces servers hand out (§8, §9), remembered per server."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from m2m_tui.paths import ensure_private_dir, write_private_file
+from oauth_primitives.dpop import ath, htu
+from oauth_primitives.jwk import thumbprint
+from oauth_primitives.private_files import ensure_private_dir, write_private_file
+
+# Re-exported: what the client's DPoP callers (diagnosis, render) need with a key.
+__all__ = ["ALGORITHMS", "DpopKey", "DpopKeyError", "ath", "htu", "thumbprint"]
 
 ALGORITHMS = ("ES256", "RS256", "EdDSA")
-THUMBPRINT_MEMBERS = {
-    "EC": ("crv", "kty", "x", "y"),
-    "RSA": ("e", "kty", "n"),
-    "OKP": ("crv", "kty", "x"),
-}
 
 
 class DpopKeyError(Exception):
     """A key file that cannot be used, worded for the profile's author."""
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+def _as_sent(url: str) -> str:
+    """The URL as the HTTP client puts it on the wire (§4.2: htu is the request's target
+    URI), which is not always what was typed: httpx resolves `/a/b/.` to `/a/b`."""
+    import httpx
 
-
-def thumbprint(jwk: dict) -> str:
-    """RFC 7638: the key's identity, as a token's cnf.jkt names it."""
-    members = THUMBPRINT_MEMBERS[jwk["kty"]]
-    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
-    return b64url(hashlib.sha256(canonical.encode()).digest())
-
-
-def access_token_hash(token: str) -> str:
-    return b64url(hashlib.sha256(token.encode()).digest())  # §4.2 `ath`
-
-
-def htu(url: str) -> str:
-    """§4.2: the request's URL without query and fragment."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    try:
+        return str(httpx.URL(url))
+    except (httpx.InvalidURL, TypeError):
+        return url
 
 
 def origin(url: str) -> str:
@@ -77,9 +65,9 @@ class DpopKey:
         import jwt
 
         when = int(time.time() if iat is None else iat)
-        claims = {"jti": str(uuid.uuid4()), "htm": method, "htu": htu(url), "iat": when}
+        claims = {"jti": str(uuid.uuid4()), "htm": method, "htu": htu(_as_sent(url)), "iat": when}
         if access_token is not None:
-            claims["ath"] = access_token_hash(access_token)
+            claims["ath"] = ath(access_token)
         if nonce:
             claims["nonce"] = nonce
         headers = {"typ": "dpop+jwt", "jwk": self.jwk}

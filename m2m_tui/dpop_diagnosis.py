@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from m2m_tui.check import Check
-from m2m_tui.dpop import access_token_hash, htu, thumbprint
+from oauth_primitives import dpop as rfc9449
+from oauth_primitives.dpop import MAX_AGE, htu
+from oauth_primitives.jwk import thumbprint
 
-MAX_AGE, MAX_AHEAD = 60.0, 5.0  # the windows the bundled servers document
 NAMES = (
     "scheme",
     "proof",
@@ -87,7 +88,11 @@ def dpop_checks(
     checks.append(_header(header))
     checks.append(_signature(facts.proof, header))
     checks.append(_match("htm", claims.get("htm"), facts.method, "the request's method"))
-    checks.append(_match("htu", claims.get("htu"), htu(facts.url), "the request's URL"))
+    # Compared as the server compares them: both sides normalised by the one htu().
+    said_htu = claims.get("htu")
+    if isinstance(said_htu, str) and htu(said_htu) == htu(facts.url):
+        said_htu = htu(facts.url)
+    checks.append(_match("htu", said_htu, htu(facts.url), "the request's URL"))
     checks.append(_iat(claims.get("iat"), clock))
     checks.append(_jti(claims.get("jti"), said))
     checks.append(_ath(claims.get("ath"), token))
@@ -186,14 +191,15 @@ def _match(name: str, found: object, expected: str, what: str) -> Check:
 def _iat(iat: object, clock: float) -> Check:
     if isinstance(iat, bool) or not isinstance(iat, int | float):
         return Check("proof iat", False, "no numeric iat", "Proofs need iat (now).")
-    if iat < clock - MAX_AGE:
+    outside = rfc9449.iat_outside_window(iat, clock)
+    if outside == "stale":
         return Check(
             "proof iat",
             False,
             f"the proof is {clock - iat:.0f} s old; servers accept about {MAX_AGE:g} s",
             "Make a new proof for every request, just before sending it.",
         )
-    if iat > clock + MAX_AHEAD:
+    if outside == "ahead":
         return Check(
             "proof iat",
             False,
@@ -224,7 +230,7 @@ def _ath(ath: object, token: str) -> Check:
             "the proof has no ath (the access token's hash)",
             "Proofs sent to an API must carry ath = base64url(SHA-256(token)) (RFC 9449 §4.2).",
         )
-    if ath != access_token_hash(token):
+    if ath != rfc9449.ath(token):
         return Check(
             "ath",
             False,
@@ -237,7 +243,7 @@ def _ath(ath: object, token: str) -> Check:
 def _cnf(jwk: object, bound: str, own: str | None) -> Check:
     try:
         signed_by = thumbprint(jwk) if isinstance(jwk, dict) else None
-    except KeyError:
+    except ValueError:  # not a complete public key
         signed_by = None
     if signed_by != bound:
         mine = " (this profile's key)" if own and signed_by == own else ""

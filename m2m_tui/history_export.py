@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from m2m_tui.exchange import Exchange, mask_fields, mask_headers, mask_token_in
-from m2m_tui.paths import ensure_private_dir, write_private_file
+from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
 
 def export_history(history: list, state_dir: Path, path: Path | None = None) -> Path:

@@ -5,12 +5,12 @@ No network and no heavy imports here: `decode` must start fast.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from oauth_primitives import base64url
 
 
 class NotAJwt(Exception):
@@ -33,8 +33,8 @@ class DecodedToken:
 
 def _part(text: str, what: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
+        return base64url.decode(text)
+    except ValueError:
         raise NotAJwt(f"the {what} is not base64url") from None
 
 

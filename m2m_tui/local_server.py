@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from m2m_tui.config import Config, Profile
-from m2m_tui.paths import ensure_private_dir
+from oauth_primitives.private_files import ensure_private_dir
 
 
 def points_at_bundled(profile: Profile, config: Config) -> bool:

@@ -1,49 +1,14 @@
-"""Where m2m-tui keeps its state, and how it writes files that hold secrets."""
+"""Where m2m-tui keeps its state: `--state-dir`, else what the servers use too."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-STATE_DIR_ENV = "M2M_TUI_STATE_DIR"
+from oauth_primitives.private_files import default_state_dir
 
 
 def resolve_state_dir(flag: str | None = None) -> Path:
     """`--state-dir`, else `$M2M_TUI_STATE_DIR`, else the per-user data directory."""
     if flag:
         return Path(flag).expanduser()
-    env = os.environ.get(STATE_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("m2m-tui", appauthor=False))
-
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make it 0700: it holds keys and secrets."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
-    return path
-
-
-def write_private_file(path: Path, data: bytes | str) -> None:
-    """Write a file readable only by its owner (0600), never world-readable, even briefly."""
-    if isinstance(data, str):
-        data = data.encode()
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-
-
-def touch_private_file(path: Path) -> None:
-    """Make sure `path` exists with mode 0600 (for files others create, like SQLite's)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+    return default_state_dir()

@@ -102,7 +102,7 @@ def proof_view(proof: dict) -> RenderableType:
     header = dict(proof["header"])
     jwk = header.pop("jwk", {})
     if isinstance(jwk, dict) and jwk.get("kty"):
-        from m2m_tui.dpop import thumbprint
+        from oauth_primitives.jwk import thumbprint
 
         curve = f" {jwk['crv']}" if "crv" in jwk else ""
         try:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from m2m_tui.jwt_inspect import decode
+from oauth_primitives import base64url
 
 if TYPE_CHECKING:
     from m2m_tui.dpop import DpopKey
@@ -23,8 +22,7 @@ class Variant:
 
 
 def _b64(value: dict | bytes) -> str:
-    data = value if isinstance(value, bytes) else json.dumps(value, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return base64url.encode(value) if isinstance(value, bytes) else base64url.encode_json(value)
 
 
 def variants(raw: str, extra_scope: str = "geocode:location") -> list[Variant]:

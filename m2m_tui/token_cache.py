@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from m2m_tui.config import Profile
-from m2m_tui.paths import ensure_private_dir, write_private_file
+from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
 MARGIN = 60  # seconds before exp when a cached token stops being offered
 

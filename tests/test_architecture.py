@@ -63,7 +63,7 @@ def test_no_import_cycles():
     a knot a reader has to untie."""
     import grimp
 
-    graph = grimp.build_graph("m2m_tui", "api_server")
+    graph = grimp.build_graph("m2m_tui", "api_server", "oauth_primitives")
     knots = []
     for module in sorted(graph.modules):
         for imported in sorted(graph.find_modules_directly_imported_by(module)):

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from ..files import write_private_file
+from oauth_primitives.private_files import write_private_file
+
 from .store import Tenant
 
 FORMAT = "m2m-tui-tenant"
@@ -77,7 +78,7 @@ def _keep_a_copy(tenant: Tenant) -> Path:
     """The tenant as it was, beside it: an import must never be the only copy of an edit."""
     import sqlite3
 
-    from ..files import touch_private_file
+    from oauth_primitives.private_files import touch_private_file
 
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     copy = tenant.path.with_name(f"{tenant.path.name}.before-import-{stamp}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.x509.oid import NameOID
 
 from api_server.jwks import b64url, public_jwk
+from oauth_primitives import base64url
 
 CURRENT, NEXT, PREVIOUS, REVOKED = "current", "next", "previous", "revoked"
 
@@ -76,7 +76,7 @@ class SigningKey:
 
 
 def _b64json(value: dict) -> bytes:
-    return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).rstrip(b"=")
+    return base64url.encode_json(value).encode()
 
 
 def generate_signing_key(status: str, subject: str) -> SigningKey:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..files import touch_private_file
+from oauth_primitives.private_files import touch_private_file
+
 from .keys import CURRENT, NEXT, PREVIOUS, REVOKED, SigningKey, generate_signing_key
 from .models import Client, ClientGrant, Credential, ResourceServer, Scope
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import secrets
 import time
@@ -12,7 +11,9 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..dpop import DpopError, check_proof
+from oauth_primitives import base64url
+
+from ..dpop import DpopError, addressed_url, check_proof
 from .authority import Authority
 from .client_auth import authenticate, read_credentials
 from .errors import NO_STORE, OAuthError, invalid_request
@@ -73,7 +74,7 @@ def _jti() -> str:
         _random = bytearray(secrets.token_bytes(4096))
     chunk = bytes(_random[:16])
     del _random[:16]
-    return base64.urlsafe_b64encode(chunk).rstrip(b"=").decode()
+    return base64url.encode(chunk)
 
 
 async def token(request: Request) -> Response:
@@ -196,7 +197,7 @@ def _dpop_key(authority: Authority, request: Request, api) -> str | None:
         proof = check_proof(
             proofs,
             "POST",
-            str(request.url),
+            addressed_url(request.scope, request.headers.get("host")),
             authority.dpop_replay,
             authority.dpop_nonces,
         )

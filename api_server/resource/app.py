@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..dpop import DpopError, Nonces, ReplayMemory, check_claims, parse_proof
+from ..dpop import DpopError, Nonces, ReplayMemory, addressed_url, check_claims, parse_proof
 from ..settings import ApiSettings
 from .bearer import BearerError, access_token
 from .directions import directions
@@ -126,12 +126,7 @@ class WorldMappers:
                 "the token is not DPoP-bound (no cnf.jkt), so it cannot be sent as DPoP",
                 scheme="DPoP",
             )
-        # The URL the client addressed (§4.3 item 9): its Host header, not our own name for
-        # ourselves, as 127.0.0.1 and localhost are both right. Built from the scope, since
-        # Starlette's URL object costs more than the rest of the check.
-        scope = request.scope
-        host = request.headers.get("host") or "{}:{}".format(*scope["server"])
-        url = f"{scope['scheme']}://{host}{scope['path']}"
+        url = addressed_url(request.scope, request.headers.get("host"))
         try:
             parsed = parse_proof(request.headers.getlist("dpop"))
             # The signature is checked in the helper process when it is up (proof_helper).

@@ -8,7 +8,6 @@ double quotes or backslashes, so they fit inside `WWW-Authenticate` (RFC 6750 §
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -17,6 +16,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import jwt
+
+from oauth_primitives import base64url
 
 from ..settings import ApiSettings
 from .jwks_cache import JwksCache, JwksUnavailable
@@ -61,7 +62,7 @@ def _b64decode(part: str) -> bytes:
     # Strict base64url (RFC 7515 §2): the URL-safe alphabet, no padding, no stray bytes.
     if not B64URL.match(part) or len(part) % 4 == 1:
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    return base64url.decode(part)
 
 
 def _json_object(part: str, what: str) -> dict:

@@ -110,12 +110,12 @@ def _print(args: argparse.Namespace, token: str, response: dict) -> int:
 def _bound_jkt(token: str) -> str | None:
     """cnf.jkt of a DPoP-bound token (RFC 9449 §6.1), read without the JWT library: the
     warm path stays light."""
-    import base64
     import json
 
+    from oauth_primitives import base64url
+
     try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json.loads(base64url.decode(token.split(".")[1]))
         jkt = claims.get("cnf", {}).get("jkt")
     except (IndexError, ValueError, AttributeError):
         return None

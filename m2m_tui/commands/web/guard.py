@@ -20,25 +20,17 @@ Self-contained on purpose, so that it can be offered to textual-serve upstream.
 from __future__ import annotations
 
 import contextvars
-import ipaddress
 import secrets
 from dataclasses import dataclass
 
 from aiohttp import web
 from textual_serve.server import Server
 
+from oauth_primitives.loopback import is_loopback
+
 TOKEN_PARAM = "token"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 WILDCARDS = ("0.0.0.0", "::", "")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def new_token() -> str:

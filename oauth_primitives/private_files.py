@@ -1,6 +1,5 @@
-"""The servers' state directory and the private files in it (keys, the tenant, TLS).
-
-The server's own copy of these few lines: it must start without the client installed."""
+"""The state directory both sides share, and files that hold secrets (keys, tokens,
+the tenant): written 0600 in a 0700 folder, never world-readable even briefly."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ STATE_DIR_ENV = "M2M_TUI_STATE_DIR"
 
 
 def default_state_dir() -> Path:
-    """`$M2M_TUI_STATE_DIR`, else the per-user data directory (shared with the client)."""
+    """`$M2M_TUI_STATE_DIR`, else the per-user data directory."""
     env = os.environ.get(STATE_DIR_ENV)
     if env:
         return Path(env).expanduser()
@@ -21,14 +20,14 @@ def default_state_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make it 0700: it holds keys and secrets."""
+    """Create `path` (and parents) and make it 0700."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path, 0o700)
     return path
 
 
 def write_private_file(path: Path, data: bytes | str) -> None:
-    """Write a file readable only by its owner (0600), never world-readable, even briefly."""
+    """Write a file readable only by its owner (0600), atomically."""
     if isinstance(data, str):
         data = data.encode()
     tmp = path.with_name(path.name + ".tmp")

@@ -1,0 +1,58 @@
+"""Typed access to parsed TOML, with errors that name the file, the table and the key,
+so that a typo in a config file reads as a sentence, never as a traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TomlReader:
+    """Subclasses set `error` to their own exception class and add readers for their
+    tables; `source` names the file in every message."""
+
+    error: type[Exception] = ValueError
+
+    def __init__(self, source: object) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> Exception:
+        return self.error(f"{self.source}: [{where}] {message}")
+
+    def table(self, data: dict, key: str, where: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(where, f"{key} must be a table")
+        return value
+
+    def opt(self, data: dict, key: str, kind: type | tuple, where: str, default: Any = None) -> Any:
+        if key not in data:
+            return default
+        value = data[key]
+        # bool is an int in Python; a port of `true` is still a mistake.
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(where, f"{key} must be a {names}, not {type(value).__name__}")
+        return value
+
+    def req(self, data: dict, key: str, kind: type, where: str) -> Any:
+        if key not in data:
+            raise self.fail(where, f"{key} is required")
+        return self.opt(data, key, kind, where)
+
+    def items(self, data: dict, key: str, where: str) -> list[dict]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(where, f"{key} must be an array of tables ([[{where}.{key}]])")
+        return value
+
+    def choice(self, data: dict, key: str, allowed: tuple, where: str, default: str) -> str:
+        value = self.opt(data, key, str, where, default)
+        if value not in allowed:
+            raise self.fail(where, f"{key} must be one of {', '.join(allowed)}")
+        return value
+
+    def strings(self, data: dict, key: str, where: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(where, f"{key} must be an array of strings")
+        return tuple(value)
