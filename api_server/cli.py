@@ -204,7 +204,7 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
 
     import asyncio
 
-    from .authority.store import StoreError
+    from .authority.tenant import StoreError
     from .serve import ServeError, ServeOptions, configure_logging, prepare
     from .serve import run as serve
 
@@ -252,7 +252,7 @@ def backup(args: argparse.Namespace, state_dir) -> int:
     from pathlib import Path
 
     from .authority.backup import BackupError, export_tenant, import_tenant
-    from .authority.store import StoreError
+    from .authority.tenant import StoreError
 
     passphrase = None
     if args.passphrase_env:

@@ -21,8 +21,8 @@ import jwt
 from textual.app import App
 from textual.widgets import Footer, Header
 
-from m2m_tui.config import parse_config
-from m2m_tui.session import HistoryEntry, Inspection, Session
+from m2m_tui.config.file import parse_config
+from m2m_tui.session.session import HistoryEntry, Inspection, Session
 from m2m_tui.tui.app import M2MApp
 
 CONFIG = '[profiles.x]\nissuer = "http://127.0.0.1:9/"\nclient_id = "c"\nclient_secret = "s"\n'
@@ -83,7 +83,7 @@ async def main() -> None:
         token = jwt.encode(claims, "k" * 32, algorithm="HS256", headers={"kid": "k"})
         app = M2MApp(session(tmp), autostart=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            from m2m_tui.jwt_inspect import decode
+            from m2m_tui.tokens.decoded import decode
 
             app.session.offered_scopes = [f"scope:{i:03d}" for i in range(0, 600, 2)]
             app.inspector.inspection = Inspection(token, decode(token))

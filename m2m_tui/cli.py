@@ -156,7 +156,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     config, profile, state_dir = loaded
-    from m2m_tui.local_server import listening, points_at_bundled, spawn_bundled
+    from m2m_tui.bundled_servers import listening, points_at_bundled, spawn_bundled
 
     if points_at_bundled(profile, config) and not listening(
         "127.0.0.1", config.server.authority_port
@@ -183,10 +183,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import asyncio
     from pathlib import Path
 
+    from m2m_tui.bundled_servers import StartFailed
     from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
-    from m2m_tui.demo_env import start_demo_tenant
-    from m2m_tui.demo_script import DemoScriptError, load_script
-    from m2m_tui.local_server import StartFailed
+    from m2m_tui.demo.environment import start_demo_tenant
+    from m2m_tui.demo.script import DemoScriptError, load_script
 
     try:
         script = load_script(Path(args.script) if args.script else None)

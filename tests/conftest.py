@@ -19,7 +19,7 @@ import pytest
 
 from api_server.serve import Prepared, ServeOptions, bind, prepare, uvicorn_server
 from api_server.settings import ServerSettings, ThrottleSettings, server_settings
-from m2m_tui.config import load_config
+from m2m_tui.config.file import load_config
 
 # The suite never reads or writes the developer's own config, state or token cache:
 # the per-user folders point into a temporary home for the whole run.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from m2m_tui.config import (
+from m2m_tui.config.file import (
     ConfigError,
     default_config_text,
     load_config,

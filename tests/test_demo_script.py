@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from m2m_tui.demo_script import ACTIONS, DemoScriptError, load_script, parse_script
+from m2m_tui.demo.script import ACTIONS, DemoScriptError, load_script, parse_script
 
 
 def test_the_built_in_story_is_the_original_samples():

@@ -10,8 +10,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from m2m_tui.diagnosis import CHECK_NAMES, Expectations, ServerAnswer, diagnose
-from m2m_tui.www_authenticate import parse_challenge
+from m2m_tui.diagnosis.token_checks import CHECK_NAMES, Expectations, ServerAnswer, diagnose
+from m2m_tui.diagnosis.www_authenticate import parse_challenge
 from tests.conftest import (
     ADMIN,
     WORLDMAPPERS,
@@ -244,7 +244,7 @@ async def test_a_fake_api_whose_clock_runs_an_hour_ahead(tmp_path, fake_issuer):
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from m2m_tui.config import Profile
+    from m2m_tui.config.file import Profile
     from tests.conftest import serve_app
 
     async def directions(request):

@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 
-from m2m_tui.jwt_inspect import (
+from m2m_tui.tokens.decoded import (
     NotAJwt,
     decode,
     describe_time,

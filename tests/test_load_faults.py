@@ -27,8 +27,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from m2m_tui.config import Profile
-from m2m_tui.token_client import TokenRequest, request_token
+from m2m_tui.config.file import Profile
+from m2m_tui.oauth.token_request import TokenRequest, request_token
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, free_port, mint, serve_app
 
 pytestmark = pytest.mark.load_faults

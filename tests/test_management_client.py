@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from m2m_tui.management import ManagementClient, ManagementError
+from m2m_tui.admin.management_api import ManagementClient, ManagementError
 from tests.conftest import serve_app
 
 # From Auth0's Management API v2 reference (GET /api/v2/client-grants, PATCH responses).

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from m2m_tui.config import ConfigError, load_config
-from m2m_tui.profiles import (
+from m2m_tui.config.file import ConfigError, load_config
+from m2m_tui.config.profiles import (
     SecretUnavailable,
     apply_sample_env,
     normalise_issuer,

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from m2m_tui.config import Profile
-from m2m_tui.session import Session
+from m2m_tui.config.file import Profile
+from m2m_tui.session.session import Session
 from tests.conftest import serve_app
 from tests.tui.conftest import make_session
 

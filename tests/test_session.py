@@ -9,7 +9,7 @@ from dataclasses import replace
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from m2m_tui.token_cache import TokenCache
+from m2m_tui.oauth.token_cache import TokenCache
 from tests.conftest import WORLDMAPPERS
 from tests.tui.conftest import make_session
 

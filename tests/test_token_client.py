@@ -7,8 +7,8 @@ import time
 import httpx
 import pytest
 
-from m2m_tui.config import Profile
-from m2m_tui.token_client import TokenRequest, request_token
+from m2m_tui.config.file import Profile
+from m2m_tui.oauth.token_request import TokenRequest, request_token
 from tests.conftest import MisbehavingServer
 
 EXPECTED = {
@@ -88,7 +88,7 @@ async def test_basic_auth_is_masked_in_the_exchange(shared_stack):
 
 def test_a_connection_reset_mid_request_is_said_plainly():
     # A server killed while answering: httpx raises ReadError with no message at all.
-    from m2m_tui.exchange import describe_transport_error
+    from m2m_tui.transcript import describe_transport_error
 
     for exc in (
         httpx.ReadError(""),
@@ -105,7 +105,7 @@ def test_a_connection_reset_mid_request_is_said_plainly():
 
 def test_a_server_that_dies_in_the_middle_of_its_answer_is_said_plainly():
     # Headers sent, then killed: h11's words reach the user only as a cause.
-    from m2m_tui.exchange import describe_transport_error
+    from m2m_tui.transcript import describe_transport_error
 
     exc = httpx.RemoteProtocolError(
         "peer closed connection without sending complete message body "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from m2m_tui.token_diff import diff_tokens
+from m2m_tui.tokens.diff import diff_tokens
 
 KEY = "diff-test-key-diff-test-key-32bytes!"
 

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..dpop import ALGORITHMS as DPOP_ALGORITHMS
-from .authority import Authority
+from .state import Authority
 from .client_auth import ASSERTION_ALGS
 from .management import client_grants, clients, resource_servers, signing_keys
 from .token_endpoint import token

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 
 from oauth_primitives.private_files import write_private_file
 
-from .store import Tenant
+from .tenant import Tenant
 
 FORMAT = "m2m-tui-tenant"
 VERSION = 1

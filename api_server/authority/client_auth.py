@@ -15,10 +15,10 @@ from urllib.parse import unquote_plus
 
 import jwt
 
-from .authority import Authority
+from .state import Authority
 from .errors import OAuthError, invalid_request
 from .models import Client
-from .store import secret_matches
+from .tenant import secret_matches
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 300  # seconds: `exp` at most 5 minutes ahead

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..settings import ServerSettings
 from .management.scopes import MANAGEMENT_API_NAME, MANAGEMENT_SCOPES, management_audience
 from .models import Client, Credential, ResourceServer, Scope
-from .store import Tenant, hash_secret, new_id
+from .tenant import Tenant, hash_secret, new_id
 
 
 def prepare_tenant(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from oauth_primitives import base64url
 
 from ..dpop import DpopError, addressed_url, check_proof
-from .authority import Authority
+from .state import Authority
 from .client_auth import authenticate, read_credentials
 from .errors import NO_STORE, OAuthError, invalid_request
 

@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> int:
-    from m2m_tui.api_client import ApiCall, ApiEndpoint, send
-    from m2m_tui.exchange import describe_odd_answer
+    from m2m_tui.api.client import ApiCall, ApiEndpoint, send
+    from m2m_tui.transcript import describe_odd_answer
 
     path = args.path if args.path.startswith("/") else "/" + args.path
     call = ApiCall(session.profile.api_base_url, ApiEndpoint(args.method, path, None, ""), params)

@@ -25,7 +25,7 @@ def load_config_arg(args: argparse.Namespace):
     """The config named by --config (or its defaults), or an exit code after saying why.
     The per-user file is written from the shipped default the first time, and that is
     said once, on stderr (and, for the TUI, in the app: `args.config_notice`)."""
-    from m2m_tui.config import (
+    from m2m_tui.config.file import (
         FROM_USER,
         ConfigError,
         ensure_user_config,
@@ -45,9 +45,9 @@ def load_config_arg(args: argparse.Namespace):
 
 def load_profile(args: argparse.Namespace):
     """(config, profile, state_dir) without the HTTP stack, or an exit code."""
-    from m2m_tui.config import ConfigError
-    from m2m_tui.paths import resolve_state_dir
-    from m2m_tui.profiles import select_profile
+    from m2m_tui.config.file import ConfigError
+    from m2m_tui.config.profiles import select_profile
+    from m2m_tui.config.state_dir import resolve_state_dir
 
     config = load_config_arg(args)
     if isinstance(config, int):
@@ -64,7 +64,7 @@ def open_session(args: argparse.Namespace):
     loaded = load_profile(args)
     if isinstance(loaded, int):
         return loaded
-    from m2m_tui.session import Session
+    from m2m_tui.session.session import Session
 
     config, profile, state_dir = loaded
     return Session(config, state_dir, profile, timeout_override=getattr(args, "timeout", None))

@@ -61,7 +61,7 @@ def _token(args: argparse.Namespace) -> str | None:
 
 
 def run_decode(args: argparse.Namespace) -> int:
-    from m2m_tui.jwt_inspect import NotAJwt, decode, explain, explain_header, seconds_left
+    from m2m_tui.tokens.decoded import NotAJwt, decode, explain, explain_header, seconds_left
 
     raw = _token(args)
     if raw is None:
@@ -85,7 +85,7 @@ def run_decode(args: argparse.Namespace) -> int:
     if is_terminal():
         from rich.console import Console
 
-        from m2m_tui.render import claims_table, expiry_line
+        from m2m_tui.views import claims_table, expiry_line
 
         out = Console()
         out.print(expiry_line(token))
@@ -111,9 +111,9 @@ def run_verify(args: argparse.Namespace) -> int:
 async def _verify(args: argparse.Namespace, raw: str) -> int:
     import httpx
 
-    from m2m_tui.diagnosis import Expectations, diagnose
-    from m2m_tui.jwt_inspect import NotAJwt, decode
-    from m2m_tui.signature import fetch_jwks
+    from m2m_tui.diagnosis.token_checks import Expectations, diagnose
+    from m2m_tui.tokens.decoded import NotAJwt, decode
+    from m2m_tui.tokens.signature import fetch_jwks
 
     try:
         claimed = decode(raw).payload.get("iss")
@@ -153,7 +153,7 @@ async def _verify(args: argparse.Namespace, raw: str) -> int:
     elif is_terminal():
         from rich.console import Console
 
-        from m2m_tui.render import diagnosis_view
+        from m2m_tui.views import diagnosis_view
 
         diagnosis.checks = checks
         Console().print(diagnosis_view(diagnosis, f"issuer {issuer}"))

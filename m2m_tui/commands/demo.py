@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from m2m_tui.demo_script import ACTIONS
+from m2m_tui.demo.script import ACTIONS
 
 
 def add_parser(commands) -> None:

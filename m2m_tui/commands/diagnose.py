@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlsplit
 from m2m_tui.commands.common import fail
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
-    from m2m_tui.diagnosis import Diagnosis
-    from m2m_tui.session import Session
+    from m2m_tui.diagnosis.token_checks import Diagnosis
+    from m2m_tui.session.session import Session
 
 EXIT_ACCEPTED, EXIT_REJECTED, EXIT_ERROR, EXIT_REQUEST_FAILED = 0, 1, 2, 3
 
@@ -74,7 +74,7 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
     target = urlsplit(args.endpoint)
     path = target.path if target.path.startswith("/") else "/" + target.path
     params = dict(parse_qsl(target.query, keep_blank_values=True))
-    from m2m_tui.api_client import ApiEndpoint
+    from m2m_tui.api.client import ApiEndpoint
 
     await session.load_api()
     endpoint = next(
@@ -96,6 +96,6 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
 def print_checklist(diagnosis: Diagnosis, target: str) -> None:
     from rich.console import Console
 
-    from m2m_tui.render import diagnosis_view
+    from m2m_tui.views import diagnosis_view
 
     Console().print(diagnosis_view(diagnosis, target))

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from m2m_tui.commands.common import EXIT_FAILED, EXIT_NETWORK, EXIT_OK, fail
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
-    from m2m_tui.management import ManagementClient
-    from m2m_tui.session import Session
+    from m2m_tui.admin.management_api import ManagementClient
+    from m2m_tui.session.session import Session
 
 
 def add_parsers(commands) -> None:
@@ -71,7 +71,7 @@ def add_parsers(commands) -> None:
 def run(args: argparse.Namespace, session: Session) -> int:
     import asyncio
 
-    from m2m_tui.management import ManagementError
+    from m2m_tui.admin.management_api import ManagementError
 
     try:
         return asyncio.run(_run(args, session))
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
 async def _run(args: argparse.Namespace, session: Session) -> int:
     import httpx
 
-    from m2m_tui.management import ManagementUnavailable
+    from m2m_tui.admin.management_api import ManagementUnavailable
 
     async with session.client() as client:
         try:
@@ -151,7 +151,7 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
 
 
 async def _dpop(args: argparse.Namespace, mgmt: ManagementClient) -> int:
-    from m2m_tui.grants_model import dpop_mode
+    from m2m_tui.admin.grants import dpop_mode
 
     apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
     if args.audience not in apis:

@@ -165,7 +165,7 @@ def run_profiles(args: argparse.Namespace) -> int:
 
 
 def _append(args, text: str, name: str) -> int:
-    from m2m_tui.config import ConfigError, parse_config
+    from m2m_tui.config.file import ConfigError, parse_config
 
     block = f"\n[profiles.{name}]\n{text}\n"
     if args.output == "-":
@@ -202,8 +202,8 @@ def run_config(args: argparse.Namespace) -> int:
 
 
 def _print_paths(args: argparse.Namespace) -> int:
-    from m2m_tui.config import FROM_USER, locate_config
-    from m2m_tui.paths import resolve_state_dir
+    from m2m_tui.config.file import FROM_USER, locate_config
+    from m2m_tui.config.state_dir import resolve_state_dir
 
     path, source = locate_config(args.config)
     state = resolve_state_dir(args.state_dir)

@@ -28,7 +28,7 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     from api_server.cli import backup
     from api_server.cli import run as serve
-    from m2m_tui.paths import resolve_state_dir
+    from m2m_tui.config.state_dir import resolve_state_dir
 
     state_dir = resolve_state_dir(args.state_dir)
     if args.export or args.import_from:

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     config, profile, state_dir = loaded
-    from m2m_tui.token_cache import TokenCache
+    from m2m_tui.oauth.token_cache import TokenCache
 
     cache = TokenCache(state_dir)
     if args.forget:
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         )
     import asyncio
 
-    from m2m_tui.session import Session
+    from m2m_tui.session.session import Session
 
     session = Session(config, state_dir, profile, timeout_override=getattr(args, "timeout", None))
     outcome = asyncio.run(session.get_token(force=True))
@@ -99,7 +99,7 @@ def _print(args: argparse.Namespace, token: str, response: dict) -> int:
 
         source = "from the cache" if response.get("from_cache") else "new"
         left = (response.get("expires_at") or 0) - time.time()
-        from m2m_tui.jwt_inspect import relative
+        from m2m_tui.tokens.decoded import relative
 
         note(
             args, f"({source}; expires in {relative(left)}; scope: {response.get('scope') or '-'})"

@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
-from m2m_tui import render
-from m2m_tui.api_client import ApiCall, ApiEndpoint, binding_problem, predict
-from m2m_tui.exchange import describe_odd_answer
-from m2m_tui.jwt_inspect import NotAJwt, bound_jkt, decode
-from m2m_tui.session import Session
+from m2m_tui import views
+from m2m_tui.api.client import ApiCall, ApiEndpoint, binding_problem, predict
+from m2m_tui.session.session import Session
+from m2m_tui.tokens.decoded import NotAJwt, bound_jkt, decode
+from m2m_tui.transcript import describe_odd_answer
 from m2m_tui.tui.fit import SPINNER, ellipsize, fit_widths
 from m2m_tui.tui.messages import CallAnswered, ShowTab
 from m2m_tui.tui.screens import TextScreen
@@ -240,7 +240,7 @@ class ApiTab(Vertical):
             parts.append(Text(f"✗ {result.error}", style="bold red"))
         elif odd := describe_odd_answer(result.exchange):
             parts.append(Text(f"⚠ {odd}", style="bold yellow"))
-        parts.append(render.exchange_view(result.exchange))
+        parts.append(views.exchange_view(result.exchange))
         self.query_one("#api-response", Static).update(Group(*parts))
         self.post_message(CallAnswered(endpoint, result))
 

@@ -12,17 +12,17 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
-from m2m_tui.exchange import masked_token
-from m2m_tui.local_server import (
+from m2m_tui.bundled_servers import (
     LocalServer,
     StartFailed,
     listening,
     points_at_bundled,
     start_bundled,
     wait_until_answering,
-    who_answers,
+    issuer_complaint,
 )
-from m2m_tui.session import Session
+from m2m_tui.session.session import Session
+from m2m_tui.transcript import masked_token
 from m2m_tui.tui.api_tab import ApiTab
 from m2m_tui.tui.history_tab import HistoryTab
 from m2m_tui.tui.inspector_tab import InspectorTab
@@ -180,7 +180,7 @@ class M2MApp(App):
             elif self.server is None:
                 # Something listens there: make sure it is an authorization server
                 # before the user meets an HTML page in the token exchange.
-                stranger = await asyncio.to_thread(who_answers, session.profile.issuer)
+                stranger = await asyncio.to_thread(issuer_complaint, session.profile.issuer)
                 if stranger:
                     self.token_tab.show_profile(stranger, "bold red")
                     self.notify(stranger, severity="error", timeout=15)
@@ -354,7 +354,7 @@ class M2MApp(App):
         self.api_tab.copy_curl(reveal)
 
     def action_grants(self) -> None:
-        from m2m_tui.grants_model import GrantsModel
+        from m2m_tui.admin.grants import GrantsModel
         from m2m_tui.tui.grants import GrantsScreen
 
         self.push_screen(GrantsScreen(GrantsModel(self.session)), self.after_grants)

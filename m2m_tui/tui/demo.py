@@ -15,9 +15,9 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, LoadingIndicator, SelectionList, Static, TabbedContent
 from textual.worker import NoActiveWorker, get_current_worker
 
-from m2m_tui.demo_env import DPOP_PROFILE
-from m2m_tui.demo_script import Script, Step
-from m2m_tui.session import Session
+from m2m_tui.demo.environment import DPOP_PROFILE
+from m2m_tui.demo.script import Script, Step
+from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.grants.keys import SigningKeys
@@ -285,7 +285,7 @@ class DemoApp(M2MApp):
         await self.idle()
 
     async def do_require_dpop(self, step: Step) -> None:
-        from m2m_tui.grants_model import dpop_mode
+        from m2m_tui.admin.grants import dpop_mode
 
         screen = await self.grants_screen()
         api = screen.catalog.api

@@ -11,11 +11,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from m2m_tui import render
-from m2m_tui.history_export import export_history
-from m2m_tui.jwt_inspect import NotAJwt
-from m2m_tui.session import Session
-from m2m_tui.token_diff import diff_tokens
+from m2m_tui import views
+from m2m_tui.session.history_export import export_history
+from m2m_tui.session.session import Session
+from m2m_tui.tokens.decoded import NotAJwt
+from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.history_list import HistoryList
 
 
@@ -66,7 +66,7 @@ class HistoryTab(Vertical):
         if exchange is None:
             body = Text("no request was made (served from the token cache)", style="dim")
         else:
-            body = render.exchange_view(exchange)
+            body = views.exchange_view(exchange)
         self.query_one("#history-detail", Static).update(Group(detail, body))
 
     def highlighted_token(self) -> tuple[int, str] | None:
@@ -112,7 +112,7 @@ class HistoryTab(Vertical):
             self.notify(f"Cannot diff: {exc}", severity="error")
             return
         title = Text(f"Token diff: row {self.marked + 1} → row {found[0] + 1}", style="bold")
-        self.query_one("#history-detail", Static).update(Group(title, render.token_diff_view(diff)))
+        self.query_one("#history-detail", Static).update(Group(title, views.token_diff_view(diff)))
 
     def diff_last_two_tokens(self) -> bool:
         """Mark the token before the newest and diff the newest against it (the demo)."""

@@ -14,9 +14,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Collapsible, Input, Static
 
-from m2m_tui import render
-from m2m_tui.jwt_inspect import bound_jkt, explain, explain_header, scopes_against
-from m2m_tui.session import Inspection, Session
+from m2m_tui import views
+from m2m_tui.session.session import Inspection, Session
+from m2m_tui.tokens.decoded import bound_jkt, explain, explain_header, scopes_against
 from m2m_tui.tui.screens import TextScreen
 
 
@@ -110,25 +110,25 @@ class InspectorTab(Vertical):
         self.query_one("#inspection-json", Static).update(
             Group(*self.json_parts("Header", d.header), *self.json_parts("Payload", d.payload))
         )
-        binding = render.binding_line(bound_jkt(d), self.session.own_jkt())
+        binding = views.binding_line(bound_jkt(d), self.session.own_jkt())
         view.update(
             Group(
                 *([binding] if binding else []),
-                render.signature_line(ins.signature, ins.signature_note),
-                render.claims_table(explain(d), "Claims"),
-                render.scopes_table(
+                views.signature_line(ins.signature, ins.signature_note),
+                views.claims_table(explain(d), "Claims"),
+                views.scopes_table(
                     scopes_against(d, self.session.offered_scopes),
                     max(20, self.app.size.width - 4),  # the view may not be laid out yet
                 ),
-                render.claims_table(explain_header(d), "Header"),
+                views.claims_table(explain_header(d), "Header"),
             )
         )
 
     @staticmethod
     def json_parts(title: str, value: dict) -> list:
-        shown, cut = render.shortened(value)
+        shown, cut = views.shortened(value)
         note = f"  {cut} long string(s) shortened; J shows it all" if cut else ""
-        return [Text.assemble((title, "bold"), (note, "dim")), render.json_block(shown)]
+        return [Text.assemble((title, "bold"), (note, "dim")), views.json_block(shown)]
 
     def action_full_json(self) -> None:
         ins = self.inspection
@@ -140,7 +140,7 @@ class InspectorTab(Vertical):
 
     def render_expiry(self) -> None:
         ins = self.inspection
-        line = render.expiry_line(ins.decoded) if ins and ins.decoded else ""
+        line = views.expiry_line(ins.decoded) if ins and ins.decoded else ""
         self.query_one("#expiry", Static).update(line)
 
     def tick(self) -> None:

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from m2m_tui import render
-from m2m_tui.api_client import ApiEndpoint
-from m2m_tui.jwt_inspect import NotAJwt
-from m2m_tui.session import Session
-from m2m_tui.tamper import proof_variants, variants
+from m2m_tui import views
+from m2m_tui.api.client import ApiEndpoint
+from m2m_tui.session.session import Session
+from m2m_tui.tokens.decoded import NotAJwt
+from m2m_tui.tokens.tamper import proof_variants, variants
 from m2m_tui.tui.messages import LabDone
 
 
@@ -46,7 +46,7 @@ class LabTab(Vertical):
             f"Sending variant {len(self.rows) + 1}/{self.total}: {name}…  (Escape cancels)",
             style="yellow",
         )
-        parts = [line, render.lab_table(self.rows)] if self.rows else [line]
+        parts = [line, views.lab_table(self.rows)] if self.rows else [line]
         self.query_one("#lab-view", Static).update(Group(*parts))
 
     def cancel(self) -> str | None:
@@ -55,7 +55,7 @@ class LabTab(Vertical):
         self.workers.cancel_group(self, "lab")
         done = f"{len(self.rows)}/{self.total}"
         line = Text(f"✗ Tamper lab cancelled after {done} variants.", style="yellow")
-        parts = [line, render.lab_table(self.rows)] if self.rows else [line]
+        parts = [line, views.lab_table(self.rows)] if self.rows else [line]
         self.query_one("#lab-view", Static).update(Group(*parts))
         return f"the tamper lab ({done} sent)"
 
@@ -84,5 +84,5 @@ class LabTab(Vertical):
                 raw, endpoint, params, variant, memo
             )
             self.rows.append((variant, diagnosis, result))
-        view.update(render.lab_table(self.rows))
+        view.update(views.lab_table(self.rows))
         self.post_message(LabDone())

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from m2m_tui.api_client import ApiEndpoint, ApiResult
-from m2m_tui.token_client import TokenOutcome
+from m2m_tui.api.client import ApiEndpoint, ApiResult
+from m2m_tui.oauth.token_request import TokenOutcome
 
 
 class TokenReceived(Message):

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
-from m2m_tui import render
-from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
-from m2m_tui.profiles import overridden_by_env
-from m2m_tui.session import Session
-from m2m_tui.token_client import TokenOutcome
+from m2m_tui import views
+from m2m_tui.config.profiles import overridden_by_env
+from m2m_tui.oauth.token_request import TokenOutcome
+from m2m_tui.session.session import Session
+from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, decode
 from m2m_tui.tui.messages import TokenReceived
 from m2m_tui.tui.screens import SecretPrompt
 
@@ -130,7 +130,7 @@ class TokenTab(Vertical):
             if outcome.hint:
                 parts.append(Text(f"→ {outcome.hint}", style="yellow"))
         if outcome.exchange is not None:
-            parts.append(render.exchange_view(outcome.exchange, "Exchange"))
+            parts.append(views.exchange_view(outcome.exchange, "Exchange"))
         self.query_one("#token-view", Static).update(Group(*parts))
         self.decoded = None
         if outcome.ok:
@@ -145,4 +145,4 @@ class TokenTab(Vertical):
         summary = self.query_one("#token-summary", Static)
         summary.display = self.decoded is not None
         if self.decoded is not None:
-            summary.update(render.token_summary(self.decoded))
+            summary.update(views.token_summary(self.decoded))

@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from m2m_tui import render
-from m2m_tui.api_client import ApiEndpoint, ApiResult
-from m2m_tui.diagnosis import Diagnosis
-from m2m_tui.session import Session
+from m2m_tui import views
+from m2m_tui.api.client import ApiEndpoint, ApiResult
+from m2m_tui.diagnosis.token_checks import Diagnosis
+from m2m_tui.session.session import Session
 from m2m_tui.tui.messages import FixApplied, ShowTab
 
 
@@ -79,7 +79,7 @@ class WhyTab(Vertical):
         self, diagnosis: Diagnosis, endpoint: ApiEndpoint, target: str, follow: str | None = None
     ) -> None:
         self.fixable_scope = None
-        parts = [render.diagnosis_view(diagnosis, target)]
+        parts = [views.diagnosis_view(diagnosis, target)]
         missing = any(c.name == "scope" and c.ok is False for c in diagnosis.checks)
         if missing and endpoint.scope and self.session.token:
             self.fixable_scope = endpoint.scope

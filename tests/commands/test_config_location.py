@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from m2m_tui.config import default_config_text
+from m2m_tui.config.file import default_config_text
 
 
 def fresh_env(home: Path, **extra: str) -> dict[str, str]:

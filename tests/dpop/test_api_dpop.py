@@ -33,7 +33,7 @@ def test_the_proofs_htu_ignores_the_query(dpop_stack, holder, bound):
 
 
 def challenge(response) -> dict:
-    from m2m_tui.www_authenticate import parse_challenge
+    from m2m_tui.diagnosis.www_authenticate import parse_challenge
 
     return parse_challenge(response.headers.get("www-authenticate"))
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from m2m_tui.config import ConfigError, load_config
-from m2m_tui.dpop import DpopKeyError, load_or_create_key
-from m2m_tui.session import Session
+from m2m_tui.config.file import ConfigError, load_config
+from m2m_tui.oauth.dpop import DpopKeyError, load_or_create_key
+from m2m_tui.session.session import Session
 from tests.tui.conftest import write_config
 
 DPOP = "dpop = true\n"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from m2m_tui.dpop_diagnosis import DpopFacts, dpop_checks
+from m2m_tui.diagnosis.dpop_checks import DpopFacts, dpop_checks
 from tests.dpop.conftest import Holder
 
 URL = "http://127.0.0.1:1/api/directions"

@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from api_server.dpop import DpopError, ReplayMemory, addressed_url, check_proof
-from m2m_tui.dpop import generate_key
+from m2m_tui.oauth.dpop import generate_key
 from oauth_primitives.dpop import htu
 
 KEY = generate_key("ES256")

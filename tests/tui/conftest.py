@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from m2m_tui.config import load_config
-from m2m_tui.session import Session
+from m2m_tui.config.file import load_config
+from m2m_tui.session.session import Session
 
 
 def write_config(path: Path, issuer: str, api_url: str | None, **extra: str) -> Path:

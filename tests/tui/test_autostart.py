@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import socket
 
-from m2m_tui.config import load_config
-from m2m_tui.local_server import listening
-from m2m_tui.session import Session
+from m2m_tui.bundled_servers import listening
+from m2m_tui.config.file import load_config
+from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import REPO_CONFIG, free_port
 from tests.tui.conftest import text_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from m2m_tui.demo_env import start_demo_tenant
-from m2m_tui.demo_script import load_script, parse_script
+from m2m_tui.demo.environment import start_demo_tenant
+from m2m_tui.demo.script import load_script, parse_script
 from m2m_tui.tui.demo import DemoApp, write_slides
 from tests.conftest import run_cli
 

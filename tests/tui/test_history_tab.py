@@ -9,7 +9,7 @@ from tests.tui.conftest import text_of
 
 async def test_history_pages_through_thousands_of_entries_drawing_only_what_shows(session):
     # How fast that is lives in bench/tui.py; this checks what is drawn and selected.
-    from m2m_tui.session import HistoryEntry
+    from m2m_tui.session.session import HistoryEntry
 
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -34,8 +34,8 @@ async def test_history_pages_through_thousands_of_entries_drawing_only_what_show
 
 
 async def test_a_marked_row_shows_its_mark_and_x_on_a_call_names_it(session):
-    from m2m_tui.session import HistoryEntry
-    from m2m_tui.token_client import TokenOutcome
+    from m2m_tui.oauth.token_request import TokenOutcome
+    from m2m_tui.session.session import HistoryEntry
 
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:

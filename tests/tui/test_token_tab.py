@@ -196,8 +196,8 @@ async def test_a_stranger_on_the_bundled_port_is_named(tmp_path):
     import threading
     from dataclasses import replace
 
-    from m2m_tui.config import load_config
-    from m2m_tui.session import Session
+    from m2m_tui.config.file import load_config
+    from m2m_tui.session.session import Session
     from tests.conftest import REPO_CONFIG
 
     stranger = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)

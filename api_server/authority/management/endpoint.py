@@ -11,7 +11,7 @@ import jwt
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..authority import Authority
+from ..state import Authority
 from .errors import ManagementError, bad_request
 
 Handler = Callable[[Request, Authority], Awaitable[Response]]

@@ -11,10 +11,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from m2m_tui import render
-from m2m_tui.grants_model import ChangedUnderneath, GrantsModel
-from m2m_tui.management import ManagementError
-from m2m_tui.token_diff import diff_tokens
+from m2m_tui import views
+from m2m_tui.admin.grants import ChangedUnderneath, GrantsModel
+from m2m_tui.admin.management_api import ManagementError
+from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 
 CLIENT_NAME_LIMIT = 100  # Auth0's limit on an application's name
@@ -223,10 +223,10 @@ class GrantEditor(VerticalScroll):
             return
         parts = [Text(f"✓ New token for {client_id}", style="bold green")]
         if result.previous is None:
-            parts.append(render.scope_diff_line(result.added, result.removed, result.kept))
+            parts.append(views.scope_diff_line(result.added, result.removed, result.kept))
             parts.append(Text("(no earlier token of this client to compare with)", style="dim"))
         else:  # the token diff leads with the scope line itself
-            parts.append(render.token_diff_view(diff_tokens(result.previous, outcome.access_token)))
+            parts.append(views.token_diff_view(diff_tokens(result.previous, outcome.access_token)))
         diff.update(Group(*parts))
         self.app.post_message(TokenTested())
 

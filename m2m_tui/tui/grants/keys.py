@@ -12,10 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
-from m2m_tui import render
-from m2m_tui.grants_model import GrantsModel
-from m2m_tui.jwt_inspect import NotAJwt, decode
-from m2m_tui.management import ManagementError
+from m2m_tui import views
+from m2m_tui.admin.grants import GrantsModel
+from m2m_tui.admin.management_api import ManagementError
+from m2m_tui.tokens.decoded import NotAJwt, decode
 from m2m_tui.tui.grants.messages import Status
 
 
@@ -133,7 +133,7 @@ class SigningKeys(Vertical):
             if result.status == 200
             else Text(f"✗ The API refuses the old-key token ({result.status})", style="red")
         )
-        self.say(Group(verdict, render.diagnosis_view(diagnosis, endpoint.path)))
+        self.say(Group(verdict, views.diagnosis_view(diagnosis, endpoint.path)))
 
     def _scopes_of_old(self) -> list[str]:
         try:

@@ -10,9 +10,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from m2m_tui.config import Config, default_config_text, load_config
-from m2m_tui.local_server import LocalServer, start_bundled
-from m2m_tui.session import Session
+from m2m_tui.bundled_servers import LocalServer, start_bundled
+from m2m_tui.config.file import Config, default_config_text, load_config
+from m2m_tui.session.session import Session
 
 DPOP_PROFILE = "local-dpop"
 

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from m2m_tui.config import Config, Profile
+from m2m_tui.config.file import Config, Profile
 from m2m_tui.lazy import lazy_module
 
 httpx = lazy_module("httpx")
@@ -38,7 +38,7 @@ class ManagementUnavailable(Exception):
 
 def management_profile(config: Config, issuer: str) -> Profile | None:
     """A profile whose token is for this issuer's Management API (`<issuer>api/v2/`)."""
-    from m2m_tui.profiles import profiles_at
+    from m2m_tui.config.profiles import profiles_at
 
     audience = issuer + "api/v2/"
     return next((p for p in profiles_at(config, issuer) if p.audience == audience), None)

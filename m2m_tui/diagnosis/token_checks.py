@@ -8,13 +8,13 @@ from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from m2m_tui.check import Check
-from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, bound_jkt, decode, relative
-from m2m_tui.signature import ALLOWED
-from m2m_tui.www_authenticate import parse_challenge
+from m2m_tui.diagnosis.check import Check
+from m2m_tui.diagnosis.www_authenticate import parse_challenge
+from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, bound_jkt, decode, relative
+from m2m_tui.tokens.signature import ALLOWED
 
 if TYPE_CHECKING:
-    from m2m_tui.dpop_diagnosis import DpopFacts
+    from m2m_tui.diagnosis.dpop_checks import DpopFacts
 
 CHECK_NAMES = (
     "format",
@@ -213,7 +213,7 @@ def diagnose(
     checks.append(_scope(token, expect))
     challenge = server.www_authenticate if server is not None else {}
     if dpop is not None and dpop.involved(bound_jkt(token), challenge):
-        from m2m_tui.dpop_diagnosis import dpop_checks
+        from m2m_tui.diagnosis.dpop_checks import dpop_checks
 
         checks += dpop_checks(raw.strip(), bound_jkt(token), dpop, challenge, clock)
     return _with_agreement(Diagnosis(checks, server))

@@ -4,7 +4,7 @@ their scopes. The client's own copy of that contract, used when an API offers no
 
 from __future__ import annotations
 
-from m2m_tui.api_client import ApiEndpoint, ApiParam
+from m2m_tui.api.client import ApiEndpoint, ApiParam
 
 AUDIENCE = "urn:worldmappers"
 OFFICE = "Auth0 Office"

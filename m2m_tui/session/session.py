@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from m2m_tui.api_client import (
+from m2m_tui.api.client import (
     ApiCall,
     ApiEndpoint,
     ApiResult,
@@ -19,23 +19,29 @@ from m2m_tui.api_client import (
     send,
     send_as,
 )
-from m2m_tui.config import Config, Profile
-from m2m_tui.diagnosis import Diagnosis, Expectations, ServerAnswer, client_of, diagnose
-from m2m_tui.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
-from m2m_tui.dpop_diagnosis import DpopFacts
-from m2m_tui.jwt_inspect import DecodedToken, NotAJwt, decode
+from m2m_tui.api.worldmappers import ENDPOINTS as WORLD_MAPPERS
+from m2m_tui.config.file import Config, Profile
+from m2m_tui.config.profiles import resolve_secret, select_profile
+from m2m_tui.diagnosis.dpop_checks import DpopFacts
+from m2m_tui.diagnosis.token_checks import (
+    Diagnosis,
+    Expectations,
+    ServerAnswer,
+    client_of,
+    diagnose,
+)
 from m2m_tui.lazy import lazy_module
-from m2m_tui.profiles import resolve_secret, select_profile
-from m2m_tui.signature import SignatureCheck, check_signature, fetch_jwks
-from m2m_tui.token_cache import TokenCache
-from m2m_tui.token_client import (
+from m2m_tui.oauth.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
+from m2m_tui.oauth.token_cache import TokenCache
+from m2m_tui.oauth.token_request import (
     OPAQUE_HINT,
     TokenOutcome,
     TokenRequest,
     request_token,
     resolve_token_endpoint,
 )
-from m2m_tui.worldmappers import ENDPOINTS as WORLD_MAPPERS
+from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, decode
+from m2m_tui.tokens.signature import SignatureCheck, check_signature, fetch_jwks
 
 httpx = lazy_module("httpx")
 
@@ -332,7 +338,7 @@ class Session:
 
     async def client_name(self, client_id: str) -> str | None:
         """A client's display name through the Management API, asked once per client."""
-        from m2m_tui.management import ManagementUnavailable
+        from m2m_tui.admin.management_api import ManagementUnavailable
 
         if client_id not in self.client_names:
             async with self.client() as client:
@@ -345,7 +351,11 @@ class Session:
 
     async def management(self, client: httpx.AsyncClient):
         """A Management API client for this profile's issuer. Raises ManagementUnavailable."""
-        from m2m_tui.management import ManagementClient, ManagementUnavailable, management_profile
+        from m2m_tui.admin.management_api import (
+            ManagementClient,
+            ManagementUnavailable,
+            management_profile,
+        )
 
         admin = management_profile(self.config, self.profile.issuer)
         if admin is None:
@@ -376,7 +386,7 @@ class Session:
     async def grant_scope(self, scope: str) -> str:
         """The Why? panel's fix: grant `scope` to this profile's client, then a new token.
         Returns what was done, for the user."""
-        from m2m_tui.management import ManagementError
+        from m2m_tui.admin.management_api import ManagementError
 
         audience = self.profile.audience or ""
         async with self.client() as client:

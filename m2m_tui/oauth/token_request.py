@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from m2m_tui.config import Profile
-from m2m_tui.dpop import DpopKey, NonceBook, decoded_proof
-from m2m_tui.exchange import Exchange, describe_transport_error, mask_fields, mask_headers
-from m2m_tui.jwt_inspect import is_jwt
+from m2m_tui.config.file import Profile
 from m2m_tui.lazy import lazy_module
+from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
+from m2m_tui.tokens.decoded import is_jwt
+from m2m_tui.transcript import Exchange, describe_transport_error, mask_fields, mask_headers
 
 httpx = lazy_module("httpx")
 
@@ -100,7 +100,7 @@ async def resolve_token_endpoint(profile: Profile, client: httpx.AsyncClient) ->
         return profile.token_endpoint
     if profile.provider == "auth0":
         return profile.issuer + "oauth/token"
-    from m2m_tui.discovery import discover
+    from m2m_tui.oauth.discovery import discover
 
     try:
         return await discover(profile.issuer, client, "token_endpoint")

@@ -9,8 +9,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from m2m_tui.exchange import Exchange, mask_token_in
-from m2m_tui.jwt_inspect import (
+from m2m_tui.tokens.decoded import (
     ClaimRow,
     DecodedToken,
     ScopeRow,
@@ -18,7 +17,8 @@ from m2m_tui.jwt_inspect import (
     relative,
     seconds_left,
 )
-from m2m_tui.signature import SignatureCheck
+from m2m_tui.tokens.signature import SignatureCheck
+from m2m_tui.transcript import Exchange, mask_token_in
 
 THEME = "ansi_dark"
 LONG_VALUE = 240  # characters of a claim shown in the claims table

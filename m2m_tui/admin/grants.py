@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from m2m_tui.admin.management_api import ManagementClient, ManagementError
+from m2m_tui.config.profiles import resolve_secret
 from m2m_tui.lazy import lazy_module
-from m2m_tui.management import ManagementClient, ManagementError
-from m2m_tui.profiles import resolve_secret
-from m2m_tui.session import Session
-from m2m_tui.token_client import TokenOutcome, TokenRequest, request_token
-from m2m_tui.token_diff import scope_diff
+from m2m_tui.oauth.token_request import TokenOutcome, TokenRequest, request_token
+from m2m_tui.session.session import Session
+from m2m_tui.tokens.diff import scope_diff
 
 httpx = lazy_module("httpx")
 
@@ -145,7 +145,7 @@ class GrantsModel:
     # --- test: a new token for the client, and what changed -------------------------
     def credentials_for(self, client_id: str):
         """A profile for this client and issuer, or a secret learnt when it was created."""
-        from m2m_tui.profiles import profiles_at
+        from m2m_tui.config.profiles import profiles_at
 
         for profile in profiles_at(self.session.config, self.session.profile.issuer):
             if profile.client_id == client_id:
@@ -180,7 +180,7 @@ class GrantsModel:
         outcome = await request_token(TokenRequest.for_profile(profile, secret), self.http)
         result = TestResult(outcome)
         if outcome.ok:
-            from m2m_tui.jwt_inspect import decode
+            from m2m_tui.tokens.decoded import decode
 
             key = (client_id, audience)
             result.previous = self.last_tokens.get(key) or self._previous_from_history(
@@ -198,7 +198,7 @@ class GrantsModel:
         return result
 
     def _previous_from_history(self, client_id: str, audience: str) -> str | None:
-        from m2m_tui.jwt_inspect import NotAJwt, decode
+        from m2m_tui.tokens.decoded import NotAJwt, decode
 
         for entry in reversed(self.session.history):
             token = entry.outcome.access_token if entry.outcome else None

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from m2m_tui.jwt_inspect import decode
+from m2m_tui.tokens.decoded import decode
 from oauth_primitives import base64url
 
 if TYPE_CHECKING:
-    from m2m_tui.dpop import DpopKey
+    from m2m_tui.oauth.dpop import DpopKey
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class ProofVariant:
 
 
 def proof_variants(key: DpopKey) -> list[ProofVariant]:
-    from m2m_tui.dpop import generate_key
+    from m2m_tui.oauth.dpop import generate_key
 
     stranger = generate_key()
     now = time.time()

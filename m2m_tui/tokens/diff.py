@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from m2m_tui.jwt_inspect import decode
+from m2m_tui.tokens.decoded import decode
 
 VOLATILE = {"iat", "exp", "jti", "nbf"}  # change with every token; shown, never surprising
 

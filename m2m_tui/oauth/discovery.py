@@ -16,7 +16,7 @@ class DiscoveryFailed(ValueError):
 
 async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
     """The URL in `field` (`token_endpoint`, `jwks_uri`) of the issuer's metadata."""
-    from m2m_tui.exchange import describe_transport_error, read_timeout
+    from m2m_tui.transcript import describe_transport_error, read_timeout
 
     base = issuer.rstrip("/")
     problems = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from m2m_tui.jwt_inspect import DecodedToken
 from m2m_tui.lazy import lazy_module
+from m2m_tui.tokens.decoded import DecodedToken
 
 httpx = lazy_module("httpx")
 
@@ -22,8 +22,8 @@ class SignatureCheck:
 
 async def fetch_jwks(issuer: str, client: httpx.AsyncClient) -> dict:
     """The issuer's JWKS via RFC 8414 / OpenID discovery. Raises ValueError with a reason."""
-    from m2m_tui.discovery import discover
-    from m2m_tui.exchange import describe_transport_error, read_timeout
+    from m2m_tui.oauth.discovery import discover
+    from m2m_tui.transcript import describe_transport_error, read_timeout
 
     jwks_uri = await discover(issuer, client, "jwks_uri")
     try:

@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from m2m_tui.exchange import Exchange, mask_fields, mask_headers, mask_token_in
+from m2m_tui.transcript import Exchange, mask_fields, mask_headers, mask_token_in
 from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
 
@@ -87,7 +87,7 @@ def exchange_dict(exchange: Exchange) -> dict:
 
 
 def token_dict(raw: str) -> dict:
-    from m2m_tui.jwt_inspect import NotAJwt, decode
+    from m2m_tui.tokens.decoded import NotAJwt, decode
 
     try:
         decoded = decode(raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from m2m_tui.check import Check
+from m2m_tui.diagnosis.check import Check
 from oauth_primitives import dpop as rfc9449
 from oauth_primitives.dpop import MAX_AGE, htu
 from oauth_primitives.jwk import thumbprint

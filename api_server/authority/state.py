@@ -9,7 +9,7 @@ from ..settings import ServerSettings
 from .keys import CURRENT, REVOKED, SigningKey
 from .management.scopes import management_audience
 from .seed import prepare_tenant
-from .store import Tenant
+from .tenant import Tenant
 from .throttle import Throttle
 
 

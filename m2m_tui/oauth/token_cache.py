@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from m2m_tui.config import Profile
+from m2m_tui.config.file import Profile
 from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
 MARGIN = 60  # seconds before exp when a cached token stops being offered
@@ -66,7 +66,7 @@ class TokenCache:
         expires_in = response.get("expires_in")
         expires_at = now + (expires_in if isinstance(expires_in, int | float) else 0)
         try:
-            from m2m_tui.jwt_inspect import decode
+            from m2m_tui.tokens.decoded import decode
 
             exp = decode(access_token).payload.get("exp")
             if isinstance(exp, int | float) and not isinstance(exp, bool):

@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from m2m_tui.dpop import DpopKey, NonceBook, decoded_proof
-from m2m_tui.exchange import MASK, Exchange, describe_transport_error
 from m2m_tui.lazy import lazy_module
+from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
+from m2m_tui.transcript import MASK, Exchange, describe_transport_error
 
 httpx = lazy_module("httpx")
 

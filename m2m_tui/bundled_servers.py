@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from m2m_tui.config import Config, Profile
+from m2m_tui.config.file import Config, Profile
 from oauth_primitives.private_files import ensure_private_dir
 
 
@@ -29,7 +29,7 @@ def listening(host: str, port: int, timeout: float = 0.3) -> bool:
         return False
 
 
-def who_answers(issuer: str, timeout: float = 2.0) -> str | None:
+def issuer_complaint(issuer: str, timeout: float = 2.0) -> str | None:  # None: all is well
     """None when `issuer` answers as an authorization server (discovery is JSON naming
     an issuer); otherwise a sentence naming what does answer there: the program holding
     the port where this machine says, else the status and content type it sent."""
