@@ -83,9 +83,13 @@ async def main() -> None:
         token = jwt.encode(claims, "k" * 32, algorithm="HS256", headers={"kid": "k"})
         app = M2MApp(session(tmp), autostart=False)
         async with app.run_test(size=(120, 40)) as pilot:
+            from m2m_tui.api.client import ApiEndpoint
             from m2m_tui.tokens.decoded import decode
 
-            app.session.offered_scopes = [f"scope:{i:03d}" for i in range(0, 600, 2)]
+            app.session.api.use_table(
+                [ApiEndpoint("GET", f"/x/{i}", f"scope:{i:03d}", "") for i in range(0, 600, 2)],
+                "benchmark",
+            )
             app.inspector.inspection = Inspection(token, decode(token))
             app.action_show_tab("inspector")
             await pilot.pause()

@@ -263,12 +263,14 @@ async def test_a_fake_api_whose_clock_runs_an_hour_ahead(tmp_path, fake_issuer):
     )
     try:
         session = make_session(tmp_path, fake_issuer.issuer, api_url.rstrip("/"))
-        session.profile = Profile(
-            name="skew",
-            issuer=fake_issuer.issuer,
-            client_id="robot",
-            audience=WORLDMAPPERS,
-            api_base_url=api_url.rstrip("/"),
+        session.use(
+            Profile(
+                name="skew",
+                issuer=fake_issuer.issuer,
+                client_id="robot",
+                audience=WORLDMAPPERS,
+                api_base_url=api_url.rstrip("/"),
+            )
         )
         token = fake_issuer.sign(fake_issuer.claims(exp=int(time.time()) + 1800))
         diagnosis = await run(session, token, destination="Seattle")

@@ -72,8 +72,10 @@ async def test_request_shape(tmp_path, fake_provider, kind):
     fields, expected = CASES[kind]
     provider = "generic" if kind in ("resource", "audience") else kind
     session: Session = make_session(tmp_path, url, None)
-    session.profile = Profile(
-        name=kind, issuer=url, client_id="robot", client_secret="s", provider=provider, **fields
+    session.use(
+        Profile(
+            name=kind, issuer=url, client_id="robot", client_secret="s", provider=provider, **fields
+        )
     )
     outcome = await session.get_token(force=True)
     assert outcome.ok, outcome.description
@@ -90,8 +92,6 @@ async def test_request_shape(tmp_path, fake_provider, kind):
 async def test_okta_without_scope_is_a_configuration_message(tmp_path, fake_provider):
     url, _ = fake_provider
     session = make_session(tmp_path, url, None)
-    session.profile = Profile(
-        name="o", issuer=url, client_id="r", client_secret="s", provider="okta"
-    )
+    session.use(Profile(name="o", issuer=url, client_id="r", client_secret="s", provider="okta"))
     outcome = await session.get_token(force=True)
     assert outcome.error == "configuration" and "require `scope`" in outcome.description

@@ -63,12 +63,14 @@ async def test_private_key_jwt_profile(tmp_path, stack):
         json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": ["geocode:location"]},
     ).raise_for_status()
     session = make_session(tmp_path, stack.issuer, stack.api_url)
-    session.profile = replace(
-        session.profile,
-        client_id=client_id,
-        client_secret=None,
-        auth_method="private_key_jwt",
-        private_key_file=str(pem_file),
+    session.use(
+        replace(
+            session.profile,
+            client_id=client_id,
+            client_secret=None,
+            auth_method="private_key_jwt",
+            private_key_file=str(pem_file),
+        )
     )
     outcome = await session.get_token(force=True)
     assert outcome.ok, outcome.description
@@ -79,10 +81,12 @@ async def test_private_key_jwt_profile(tmp_path, stack):
 
 async def test_missing_key_file_is_a_configuration_message(tmp_path, stack):
     session = make_session(tmp_path, stack.issuer, stack.api_url)
-    session.profile = replace(
-        session.profile,
-        auth_method="private_key_jwt",
-        private_key_file=str(tmp_path / "absent.pem"),
+    session.use(
+        replace(
+            session.profile,
+            auth_method="private_key_jwt",
+            private_key_file=str(tmp_path / "absent.pem"),
+        )
     )
     outcome = await session.get_token(force=True)
     assert outcome.error == "configuration" and "absent.pem" in outcome.description

@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..dpop import ALGORITHMS as DPOP_ALGORITHMS
-from .state import Authority
 from .client_auth import ASSERTION_ALGS
 from .management import client_grants, clients, resource_servers, signing_keys
+from .state import Authority
 from .token_endpoint import token
 
 JWKS_MAX_AGE = 5

@@ -15,9 +15,9 @@ from urllib.parse import unquote_plus
 
 import jwt
 
-from .state import Authority
 from .errors import OAuthError, invalid_request
 from .models import Client
+from .state import Authority
 from .tenant import secret_matches
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

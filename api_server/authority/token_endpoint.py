@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse, Response
 from oauth_primitives import base64url
 
 from ..dpop import DpopError, addressed_url, check_proof
-from .state import Authority
 from .client_auth import authenticate, read_credentials
 from .errors import NO_STORE, OAuthError, invalid_request
+from .state import Authority
 
 MAX_BODY = 64 * 1024
 

@@ -32,6 +32,7 @@ from .validator import InvalidToken, Principal, TokenValidator
 
 log = logging.getLogger("api_server.api")
 METADATA_PATH = "/.well-known/oauth-protected-resource"
+METADATA_MAX_AGE = 60
 
 
 class BadParameter(Exception):
@@ -308,7 +309,10 @@ async def metadata(request: Request) -> Response:
             api.settings.audience,
             api.settings.strict_rfc9068,
             api.dpop_required,
-        )
+        ),
+        # Fixed for the life of the process: clients may reuse it for a minute (the
+        # diagnosis of one refusal reads it, and the predictions, and the inspector).
+        headers={"Cache-Control": f"public, max-age={METADATA_MAX_AGE}"},
     )
 
 

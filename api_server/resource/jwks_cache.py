@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import httpx
 import jwt
 
+from oauth_primitives.http_cache import max_age as cache_max_age
+
 log = logging.getLogger("api_server.api.jwks")
 MAX_DOCUMENT = 512 * 1024
 
@@ -131,7 +133,7 @@ class JwksCache:
     async def _get_jwks(self, url: str) -> tuple[dict, float | None]:
         response = await self.client.get(url, headers={"Accept": "application/json"})
         response.raise_for_status()
-        return self._json_of(response, url), _max_age(response.headers.get("cache-control"))
+        return self._json_of(response, url), cache_max_age(response.headers.get("cache-control"))
 
     async def _get_json(self, url: str) -> dict:
         response = await self.client.get(url, headers={"Accept": "application/json"})
@@ -179,11 +181,3 @@ def _describe(exc: Exception) -> str:
     if isinstance(exc, httpx.HTTPError):
         return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return str(exc) or type(exc).__name__
-
-
-def _max_age(cache_control: str | None) -> float | None:
-    for directive in (cache_control or "").split(","):
-        name, _, value = directive.strip().partition("=")
-        if name.lower() == "max-age" and value.strip().isdigit():
-            return float(value)
-    return None

@@ -191,10 +191,9 @@ class GrantsModel:
                 before, decode(outcome.access_token).scopes
             )
             self.last_tokens[key] = outcome.access_token
-            self.session.cache.put(profile, outcome.access_token, outcome.response or {})
-            active = self.session.profile
-            if active.client_id == client_id and active.audience == audience:
-                self.session.record(outcome)  # the API tab's predictions follow
+            # Cached, and the current token if it is the session's client and audience
+            # (the API tab's predictions follow).
+            self.session.tokens.adopt(profile, outcome)
         return result
 
     def _previous_from_history(self, client_id: str, audience: str) -> str | None:

@@ -92,12 +92,22 @@ async def load_endpoints(
 
 async def load_metadata(base_url: str, client: httpx.AsyncClient) -> dict:
     """The API's RFC 9728 metadata, or {} when it publishes none."""
+    return (await load_metadata_with_age(base_url, client))[0]
+
+
+async def load_metadata_with_age(
+    base_url: str, client: httpx.AsyncClient
+) -> tuple[dict, float | None]:
+    """The metadata and how long it may be reused (its Cache-Control max-age, if any)."""
+    from oauth_primitives.http_cache import max_age
+
     try:
         response = await client.get(base_url.rstrip("/") + "/.well-known/oauth-protected-resource")
         data = response.json() if response.status_code == 200 else {}
     except (httpx.HTTPError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return {}, None
+    age = max_age(response.headers.get("cache-control"))
+    return (data, age) if isinstance(data, dict) else ({}, None)
 
 
 def binding_problem(bound_jkt: str | None, own_jkt: str | None, dpop_required: bool) -> str | None:

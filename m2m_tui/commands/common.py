@@ -67,7 +67,7 @@ def open_session(args: argparse.Namespace):
     from m2m_tui.session.session import Session
 
     config, profile, state_dir = loaded
-    return Session(config, state_dir, profile, timeout_override=getattr(args, "timeout", None))
+    return Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
 
 
 def read_token(value: str | None) -> str | None:

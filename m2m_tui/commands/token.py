@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
     from m2m_tui.session.session import Session
 
-    session = Session(config, state_dir, profile, timeout_override=getattr(args, "timeout", None))
+    session = Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
     outcome = asyncio.run(session.get_token(force=True))
     if not outcome.ok:
         code = EXIT_NETWORK if outcome.error in NETWORK_ERRORS else EXIT_FAILED

@@ -169,19 +169,24 @@ def _who_for(aud: object) -> str:
 
 
 def diagnose(
-    raw: str,
+    token: DecodedToken | NotAJwt | str,
     expect: Expectations,
     jwks: dict | None,
     server: ServerAnswer | None = None,
     now: float | None = None,
     dpop: DpopFacts | None = None,
 ) -> Diagnosis:
-    """The token's checks, then (when DPoP is involved) the proof's and the binding's."""
+    """The token's checks, then (when DPoP is involved) the proof's and the binding's.
+    `token` is the token parsed once (or why it is not a JWT); raw text is parsed here."""
     local_now = time.time() if now is None else now
     checks: list[Check] = []
-    try:
-        token = decode(raw)
-    except NotAJwt as exc:
+    if isinstance(token, str):
+        try:
+            token = decode(token)
+        except NotAJwt as exc:
+            token = exc
+    if isinstance(token, NotAJwt):
+        exc = token
         opaque = "opaque" in str(exc)
         checks.append(
             Check(
@@ -215,7 +220,7 @@ def diagnose(
     if dpop is not None and dpop.involved(bound_jkt(token), challenge):
         from m2m_tui.diagnosis.dpop_checks import dpop_checks
 
-        checks += dpop_checks(raw.strip(), bound_jkt(token), dpop, challenge, clock)
+        checks += dpop_checks(token.raw, bound_jkt(token), dpop, challenge, clock)
     return _with_agreement(Diagnosis(checks, server))
 
 

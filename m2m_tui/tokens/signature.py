@@ -22,8 +22,14 @@ class SignatureCheck:
 
 async def fetch_jwks(issuer: str, client: httpx.AsyncClient) -> dict:
     """The issuer's JWKS via RFC 8414 / OpenID discovery. Raises ValueError with a reason."""
+    return (await fetch_jwks_with_age(issuer, client))[0]
+
+
+async def fetch_jwks_with_age(issuer: str, client: httpx.AsyncClient) -> tuple[dict, float | None]:
+    """The JWKS and how long it may be reused (its Cache-Control max-age, if any)."""
     from m2m_tui.oauth.discovery import discover
     from m2m_tui.transcript import describe_transport_error, read_timeout
+    from oauth_primitives.http_cache import max_age
 
     jwks_uri = await discover(issuer, client, "jwks_uri")
     try:
@@ -40,7 +46,7 @@ async def fetch_jwks(issuer: str, client: httpx.AsyncClient) -> dict:
         raise ValueError(f"{jwks_uri} answered {kind} that is not JSON, not a JWKS") from None
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise ValueError(f"{jwks_uri} is not a JWKS (no keys list)")
-    return document
+    return document, max_age(response.headers.get("cache-control"))
 
 
 def check_signature(decoded: DecodedToken, jwks: dict) -> SignatureCheck:

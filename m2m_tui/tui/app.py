@@ -15,11 +15,11 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from m2m_tui.bundled_servers import (
     LocalServer,
     StartFailed,
+    issuer_complaint,
     listening,
     points_at_bundled,
     start_bundled,
     wait_until_answering,
-    issuer_complaint,
 )
 from m2m_tui.session.session import Session
 from m2m_tui.transcript import masked_token

@@ -78,7 +78,7 @@ class TokenTab(Vertical):
 
             def got(secret: str | None) -> None:
                 if secret:
-                    self.session.prompted_secret = secret
+                    self.session.tokens.remember_secret(secret)
                     self.request(force)
 
             self.app.push_screen(SecretPrompt(self.session.profile.name), got)

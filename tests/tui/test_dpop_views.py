@@ -60,7 +60,7 @@ async def test_a_bound_token_without_its_key_is_predicted_refused_and_explained(
     bound = dpop_session(tmp_path / "a", stack)
     await bound.get_token(force=True)
     plain = dpop_session(tmp_path / "b", stack, dpop=False)
-    plain.token = bound.token  # e.g. pasted, or issued to another machine
+    plain.tokens.hold(bound.token)  # e.g. pasted, or issued to another machine
     app = M2MApp(plain, autostart=False)
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot)

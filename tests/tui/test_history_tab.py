@@ -13,9 +13,8 @@ async def test_history_pages_through_thousands_of_entries_drawing_only_what_show
 
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        session.history.extend(
-            HistoryEntry(float(i), "call", f"GET /x/{i}", "200") for i in range(5000)
-        )
+        for i in range(5000):
+            session.history.add(HistoryEntry(float(i), "call", f"GET /x/{i}", "200"))
         app.history.sync()
         await pilot.press("h", "ctrl+end")
         await pilot.pause()
@@ -40,10 +39,10 @@ async def test_a_marked_row_shows_its_mark_and_x_on_a_call_names_it(session):
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
         token = "eyJhbGciOiJub25lIn0.eyJzY29wZSI6ImRpcmVjdGlvbnMifQ."
-        session.history.append(
+        session.history.add(
             HistoryEntry(1.0, "token", "giftdeliveries", "200", outcome=TokenOutcome(None, token))
         )
-        session.history.append(HistoryEntry(2.0, "call", "GET /api/directions", "200"))
+        session.history.add(HistoryEntry(2.0, "call", "GET /api/directions", "200"))
         app.history.sync()
         await pilot.press("h", "home", "m")
         await pilot.pause()

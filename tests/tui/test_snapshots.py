@@ -68,7 +68,7 @@ def narrow(tmp_path: Path, monkeypatch) -> M2MApp:
     for name in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER"):
         monkeypatch.delenv(name, raising=False)
     session = make_session(tmp_path, "http://127.0.0.1:9/", "http://127.0.0.1:9")
-    session.token = TOKEN
+    session.tokens.hold(TOKEN)
     return M2MApp(session, autostart=False)
 
 

@@ -7,8 +7,8 @@ import sqlite3
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..state import Authority
 from ..models import ClientGrant
+from ..state import Authority
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found
 

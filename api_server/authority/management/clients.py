@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..state import Authority
 from ..models import Client, Credential
+from ..state import Authority
 from ..tenant import hash_secret, new_id, new_secret
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found

@@ -7,8 +7,8 @@ import copy
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..state import Authority
 from ..models import ResourceServer, Scope
+from ..state import Authority
 from ..tenant import new_id
 from .endpoint import endpoint, field, json_body, only, paginate
 from .errors import ManagementError, bad_request, not_found

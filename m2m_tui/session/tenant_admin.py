@@ -1,0 +1,82 @@
+"""The session's door to the tenant's Management API, when a management profile exists
+for the issuer: client names for the diagnosis, and the Why? panel's fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from m2m_tui.config.profiles import resolve_secret
+from m2m_tui.lazy import lazy_module
+from m2m_tui.oauth.token_request import TokenRequest, request_token
+
+if TYPE_CHECKING:
+    from m2m_tui.config.file import Config, Profile
+
+httpx = lazy_module("httpx")
+
+
+class TenantAdmin:
+    def __init__(
+        self,
+        config: Config,
+        profile: Callable[[], Profile],
+        client: Callable[[], httpx.AsyncClient],
+        timeout: Callable[[], float],
+    ) -> None:
+        self._config = config
+        self._profile = profile
+        self._client = client
+        self._timeout = timeout
+        self._names: dict[str, str | None] = {}
+
+    def forget(self) -> None:
+        """Another profile may be another tenant."""
+        self._names = {}
+
+    async def client_name(self, client_id: str) -> str | None:
+        """A client's display name through the Management API, asked once per client."""
+        from m2m_tui.admin.management_api import ManagementUnavailable
+
+        if client_id not in self._names:
+            async with self._client() as client:
+                try:
+                    mgmt = await self.management(client)
+                    self._names[client_id] = await mgmt.client_name(client_id)
+                except (ManagementUnavailable, httpx.HTTPError):
+                    return None  # not remembered: the tenant may be reachable next time
+        return self._names[client_id]
+
+    async def management(self, client: httpx.AsyncClient):
+        """A Management API client for this profile's issuer. Raises ManagementUnavailable."""
+        from m2m_tui.admin.management_api import (
+            ManagementClient,
+            ManagementUnavailable,
+            management_profile,
+        )
+
+        issuer = self._profile().issuer
+        admin = management_profile(self._config, issuer)
+        if admin is None:
+            raise ManagementUnavailable(
+                f"no management profile for {issuer} (a profile whose audience is {issuer}api/v2/)"
+            )
+        try:
+            secret = resolve_secret(admin)
+        except Exception as exc:
+            raise ManagementUnavailable(str(exc)) from None
+
+        async def fetch() -> str:
+            outcome = await request_token(
+                TokenRequest.for_profile(admin, secret), client, self._timeout()
+            )
+            if not outcome.ok:
+                network = outcome.error in ("network", "timeout", "tls")
+                raise ManagementUnavailable(
+                    f"profile {admin.name} could not get a Management API token: "
+                    f"{outcome.error}: {outcome.description}",
+                    network=network,
+                )
+            return outcome.access_token
+
+        return ManagementClient(admin.issuer, await fetch(), client, renew=fetch)
