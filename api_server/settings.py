@@ -87,6 +87,9 @@ class ServerSettings:
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     dpop_nonce: bool = False  # the authority demands a nonce in token-request proofs (§8)
+    # How long APIs may cache the JWKS (its Cache-Control max-age): short, so that a
+    # revoked key is refused within seconds, which is what a demo of revocation needs.
+    jwks_max_age: int = 5
     resource_servers: tuple[ResourceServerSeed, ...] = ()
     clients: tuple[ClientSeed, ...] = ()
     client_grants: tuple[GrantSeed, ...] = ()
@@ -144,6 +147,7 @@ class _Reader(TomlReader):
                 dpop_helper=self.opt(api, "dpop_helper", bool, "server.api", True),
             ),
             dpop_nonce=self.opt(data, "dpop_nonce", bool, w, False),
+            jwks_max_age=self.jwks_max_age(data),
             resource_servers=tuple(
                 self.resource_server(rs) for rs in self.items(data, "resource_servers", w)
             ),
@@ -151,6 +155,12 @@ class _Reader(TomlReader):
             client_grants=tuple(self.grant(g) for g in self.items(data, "client_grants", w)),
         )
         return settings
+
+    def jwks_max_age(self, data: dict) -> int:
+        seconds = self.opt(data, "jwks_max_age", int, "server", 5)
+        if not 1 <= seconds <= 86400:
+            raise self.fail("server", "jwks_max_age must be between 1 and 86400 seconds")
+        return seconds
 
     def resource_server(self, data: dict) -> ResourceServerSeed:
         w = "server.resource_servers"

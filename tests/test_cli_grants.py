@@ -85,7 +85,8 @@ def test_insufficient_management_scope_is_named(tmp_path, stack):
     assert "Insufficient scope, expected any of: read:client_grants" in result.stderr
 
 
-def test_keys_rotate_and_revoke_with_the_apis_answer(tmp_path, stack):
+def test_keys_rotate_and_revoke_with_the_apis_answer(tmp_path, quick_jwks_stack):
+    stack = quick_jwks_stack
     write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
     old = stack.token()
     old_kid = jwt.get_unverified_header(old)["kid"]

@@ -16,7 +16,6 @@ from .management import client_grants, clients, resource_servers, signing_keys
 from .state import Authority
 from .token_endpoint import token
 
-JWKS_MAX_AGE = 5
 
 
 def discovery_document(authority: Authority) -> dict:
@@ -43,11 +42,10 @@ def discovery_document(authority: Authority) -> dict:
 
 async def jwks(request: Request) -> Response:
     authority: Authority = request.app.state.authority
-    # A short max-age: APIs that honour it (the bundled one does) notice a revoked key
-    # within seconds, which is what a demo of revocation needs.
-    return JSONResponse(
-        authority.jwks, headers={"Cache-Control": f"public, max-age={JWKS_MAX_AGE}"}
-    )
+    # A short max-age ([server] jwks_max_age, 5 s): APIs that honour it (the bundled
+    # one does) notice a revoked key within seconds.
+    max_age = authority.settings.jwks_max_age
+    return JSONResponse(authority.jwks, headers={"Cache-Control": f"public, max-age={max_age}"})
 
 
 async def discovery(request: Request) -> Response:

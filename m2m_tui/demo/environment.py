@@ -46,6 +46,8 @@ def start_demo_tenant() -> DemoTenant:
         text = text.replace(":7000", f":{authority}").replace(":7001", f":{api}")
         text = text.replace("authority_port = 7000", f"authority_port = {authority}")
         text = text.replace("api_port = 7001", f"api_port = {api}")
+        # The audience watches a revoked key being refused: a second, not five.
+        text = text.replace("jwks_max_age = 5", "jwks_max_age = 1")
         text += (
             f"\n[profiles.{DPOP_PROFILE}]\n"
             "# Gift Deliveries with DPoP: its tokens are bound to a key it holds.\n"

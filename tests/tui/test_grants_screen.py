@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input, SelectionList, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
-from tests.tui.conftest import text_of
+from tests.tui.conftest import make_session, text_of
 
 
 async def open_grants(app, pilot) -> GrantsScreen:
@@ -149,7 +149,8 @@ async def test_add_a_scope_to_the_api_and_create_a_client(session, stack):
         assert secret in text_of(screen.query_one("#created"))
 
 
-async def test_rotate_and_revoke_with_the_apis_answer_before_and_after(session):
+async def test_rotate_and_revoke_with_the_apis_answer_before_and_after(tmp_path, quick_jwks_stack):
+    session = make_session(tmp_path, quick_jwks_stack.issuer, quick_jwks_stack.api_url)
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 45)) as pilot:
         await app.workers.wait_for_complete()

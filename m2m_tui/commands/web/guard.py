@@ -19,6 +19,7 @@ Self-contained on purpose, so that it can be offered to textual-serve upstream.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import secrets
 from dataclasses import dataclass
@@ -164,4 +165,18 @@ class GuardedServer(Server):
         return app
 
     async def on_startup(self, app: web.Application) -> None:
+        # aiohttp runs this before it binds the port: announce once it accepts
+        # connections, so whoever reads the URL (a person, a script) can open it at once.
+        app["announcer"] = asyncio.get_running_loop().create_task(self._announce_when_listening())
+
+    async def _announce_when_listening(self) -> None:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host.strip("[]")
+        for _ in range(200):
+            try:
+                _, writer = await asyncio.open_connection(host, self.port)
+            except OSError:
+                await asyncio.sleep(0.025)
+                continue
+            writer.close()
+            break
         self.console.print(self.announce, highlight=False, soft_wrap=True)
