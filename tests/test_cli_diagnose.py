@@ -44,10 +44,10 @@ def test_token_from_stdin(tmp_path, shared_stack):
     assert json.loads(garbage.stdout)["failed"] == ["format"]
 
 
-def test_api_down_exits_2(tmp_path, shared_stack):
+def test_api_down_exits_3_as_every_network_error_does(tmp_path, shared_stack):
     write_config(tmp_path / "config.toml", shared_stack.issuer, "http://127.0.0.1:9")
     result = run(tmp_path, "--token", "x.y.z", "/api/directions")
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert "cannot connect" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -60,7 +60,7 @@ def test_a_request_error_is_not_a_token_refusal(tmp_path, shared_stack):
     # A valid token, a request the API refuses for its parameter, not for the token.
     write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
     result = run(tmp_path, "/api/directions?destination=" + "x" * 250)
-    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr  # a 4xx, as `call` says
     assert "ACCEPTED" in result.stdout and "REJECTED" not in result.stdout
     assert (
         "the request failed: 400: invalid_request: the query parameter destination is longer"
@@ -73,7 +73,7 @@ def test_a_request_error_is_not_a_token_refusal(tmp_path, shared_stack):
 def test_json_tells_a_refused_token_from_a_failed_request(tmp_path, shared_stack):
     write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
     failed = run(tmp_path, "--json", "/api/nowhere")
-    assert failed.returncode == 3
+    assert failed.returncode == 1  # a 404: refused, as `call` exits; the outcome says why
     body = json.loads(failed.stdout)
     assert body["verdict"] == "accepted" and body["outcome"] == "request_failed"
     assert body["server"]["status"] == 404 and "not_found" in body["server"]["message"]

@@ -1,4 +1,5 @@
-"""Each provider's request shape, sent to a local fake of its token endpoint."""
+"""Each provider's request shape, sent to a local stand-in for its token endpoint that
+checks the client's credentials as a real one does."""
 
 from __future__ import annotations
 
@@ -25,7 +26,13 @@ def fake_provider():
         return JSONResponse({"issuer": base, "token_endpoint": base + "protocol/token"})
 
     async def token(request: Request):
-        seen.append({"path": request.url.path, **dict(parse_qsl((await request.body()).decode()))})
+        form = dict(parse_qsl((await request.body()).decode()))
+        seen.append({"path": request.url.path, **form})
+        if (form.get("client_id"), form.get("client_secret")) != ("robot", "s"):
+            return JSONResponse(
+                {"error": "invalid_client", "error_description": "Unknown client or wrong secret"},
+                status_code=401,
+            )
         return JSONResponse(
             {"access_token": "opaque-but-fine", "token_type": "Bearer", "expires_in": 300}
         )
@@ -79,14 +86,27 @@ async def test_request_shape(tmp_path, fake_provider, kind):
     )
     outcome = await session.get_token(force=True)
     assert outcome.ok, outcome.description
-    sent = seen[-1]
-    assert sent["grant_type"] == "client_credentials" and sent["client_id"] == "robot"
-    for key, value in expected.items():
-        assert sent[key] == value
-    if "audience" not in fields:  # only a profile that names an audience sends one
-        assert "audience" not in sent
-    if kind == "entra":
-        assert "resource" not in sent
+    sent = dict(seen[-1])
+    credentials = {k: sent.pop(k) for k in ("grant_type", "client_id", "client_secret")}
+    assert credentials == {
+        "grant_type": "client_credentials",
+        "client_id": "robot",
+        "client_secret": "s",
+    }
+    # Exactly the provider's fields, nothing more: no audience where none was named,
+    # no resource for Entra (it takes scope=<resource>/.default instead).
+    assert sent == expected
+
+
+async def test_a_wrong_secret_is_refused_and_said(tmp_path, fake_provider):
+    url, _ = fake_provider
+    session = make_session(tmp_path, url, None)
+    session.use(
+        Profile(name="g", issuer=url, client_id="robot", client_secret="wrong", provider="generic")
+    )
+    outcome = await session.get_token(force=True)
+    assert not outcome.ok and outcome.error == "invalid_client"
+    assert "wrong secret" in outcome.description
 
 
 async def test_okta_without_scope_is_a_configuration_message(tmp_path, fake_provider):

@@ -7,11 +7,11 @@ import shlex
 import sys
 
 from m2m_tui.commands.common import (
-    EXIT_FAILED,
     EXIT_NETWORK,
     EXIT_OK,
     EXIT_USAGE,
-    NETWORK_ERRORS,
+    exit_for_status,
+    exit_for_token_error,
     fail,
     note,
     open_session,
@@ -81,7 +81,7 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
     else:
         outcome = await session.get_token()
         if not outcome.ok:
-            code = EXIT_NETWORK if outcome.error in NETWORK_ERRORS else EXIT_FAILED
+            code = exit_for_token_error(outcome.error)
             return fail(f"no token: {outcome.error}: {outcome.description}", code)
         token = outcome.access_token
         cached = outcome.from_cache
@@ -137,8 +137,7 @@ async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> in
     if odd := describe_odd_answer(exchange):
         print(f"m2m-tui: warning: {odd}", file=sys.stderr)
         return EXIT_NETWORK  # a redirect, a 5xx or not JSON: the server's fault
-    status = exchange.status
-    return EXIT_OK if status < 400 else EXIT_FAILED if status < 500 else EXIT_NETWORK
+    return exit_for_status(exchange.status)
 
 
 def to_httpie(call, token: str | None, reveal: bool, dpop=None) -> str:

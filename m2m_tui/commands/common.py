@@ -6,8 +6,26 @@ import argparse
 import json
 import sys
 
+# Exit status, the same in every command (README, "Exit status"):
+#   0  success: the token was issued or accepted, the call succeeded;
+#   1  refused or failed: the server said no (a refused token or client, a 4xx), or a
+#      check failed (verify, a profile that does not exist);
+#   2  usage or configuration: a flag, the config file, a profile that lacks a setting;
+#   3  network or server: no answer, TLS, a timeout, a 5xx, a redirect, not JSON.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
 NETWORK_ERRORS = ("network", "timeout", "tls", "not_json", "server_error", "redirect")
+
+
+def exit_for_token_error(error: str | None) -> int:
+    """A token request that failed: its exit status, from the outcome's `error`."""
+    if error in NETWORK_ERRORS:
+        return EXIT_NETWORK
+    return EXIT_USAGE if error == "configuration" else EXIT_FAILED
+
+
+def exit_for_status(status: int) -> int:
+    """An HTTP answer's exit status: below 400 success, 4xx refused, 5xx the server's."""
+    return EXIT_OK if status < 400 else EXIT_FAILED if status < 500 else EXIT_NETWORK
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:

@@ -8,13 +8,19 @@ import sys
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from m2m_tui.commands.common import fail
+from m2m_tui.commands.common import (
+    EXIT_FAILED,
+    EXIT_NETWORK,
+    EXIT_OK,
+    EXIT_USAGE,
+    exit_for_status,
+    exit_for_token_error,
+    fail,
+)
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
     from m2m_tui.diagnosis.token_checks import Diagnosis
     from m2m_tui.session.session import Session
-
-EXIT_ACCEPTED, EXIT_REJECTED, EXIT_ERROR, EXIT_REQUEST_FAILED = 0, 1, 2, 3
 
 
 def add_parser(commands) -> None:
@@ -31,9 +37,10 @@ def add_parser(commands) -> None:
             "  m2m-tui diagnose /api/location/geocode?address=Paris\n"
             "  m2m-tui diagnose --token - /api/directions < token.txt\n"
             "  m2m-tui diagnose --json /api/directions?destination=Seattle\n\n"
-            "exit status: 0 accepted, 1 the token was refused, 2 usage or network error,\n"
-            "             3 the token was accepted but the request failed (a missing\n"
-            "               parameter, an unknown path, a server error)"
+            "exit status (as every command): 0 accepted and the call succeeded,\n"
+            "  1 the token was refused, or the request was (a 4xx: a missing parameter,\n"
+            "    an unknown path; --json's outcome tells which), 2 usage or configuration,\n"
+            "  3 network or server error (no answer, TLS, a timeout, a 5xx)"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -55,7 +62,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
     import asyncio
 
     if not session.profile.api_base_url:
-        return fail(f"profile {session.profile.name} has no api_base_url", EXIT_ERROR)
+        return fail(f"profile {session.profile.name} has no api_base_url", EXIT_USAGE)
     raw = args.token
     if raw == "-":
         raw = sys.stdin.read().strip()
@@ -66,10 +73,11 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
     if raw is None:
         outcome = await session.get_token()
         if not outcome.ok:
-            fail(f"no token: {outcome.error}: {outcome.description}", EXIT_ERROR)
+            code = exit_for_token_error(outcome.error)
+            fail(f"no token: {outcome.error}: {outcome.description}", code)
             if outcome.hint:
                 print(f"hint: {outcome.hint}", file=sys.stderr)
-            return EXIT_ERROR
+            return code
         raw = outcome.access_token
     target = urlsplit(args.endpoint)
     path = target.path if target.path.startswith("/") else "/" + target.path
@@ -83,14 +91,14 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
     )
     diagnosis, result = await session.diagnose(raw, endpoint, params)
     if result.status is None:
-        return fail(result.error or "the call failed", EXIT_ERROR)
+        return fail(result.error or "the call failed", EXIT_NETWORK)
     if args.json:
         print(json.dumps(diagnosis.to_json(), indent=2))
     else:
         print_checklist(diagnosis, f"{endpoint.method} {result.exchange.url}")
     if diagnosis.verdict == "rejected":
-        return EXIT_REJECTED
-    return EXIT_REQUEST_FAILED if diagnosis.outcome == "request_failed" else EXIT_ACCEPTED
+        return EXIT_FAILED
+    return exit_for_status(result.status) if diagnosis.outcome == "request_failed" else EXIT_OK
 
 
 def print_checklist(diagnosis: Diagnosis, target: str) -> None:

@@ -6,10 +6,8 @@ import argparse
 import sys
 
 from m2m_tui.commands.common import (
-    EXIT_FAILED,
-    EXIT_NETWORK,
     EXIT_OK,
-    NETWORK_ERRORS,
+    exit_for_token_error,
     fail,
     is_terminal,
     load_profile,
@@ -72,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     session = Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
     outcome = asyncio.run(session.get_token(force=True))
     if not outcome.ok:
-        code = EXIT_NETWORK if outcome.error in NETWORK_ERRORS else EXIT_FAILED
+        code = exit_for_token_error(outcome.error)
         fail(f"{outcome.error}: {outcome.description}", code)
         if outcome.hint:
             print(f"hint: {outcome.hint}", file=sys.stderr)
