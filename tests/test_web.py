@@ -6,6 +6,7 @@ xterm.js) until the token has arrived."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -181,12 +182,12 @@ def test_no_token_serves_loopback_only_and_warns(tmp_path, shared_stack):
     assert beyond.returncode == 2 and "--no-token works only on loopback" in beyond.stderr
 
 
-@needs_chromium
-def test_the_app_in_a_browser_gets_a_token(web):
+@contextlib.contextmanager
+def chromium(frames: list[bytes]):
+    """Chromium, headless, and a page whose terminal frames land in `frames`."""
     assert CHROMIUM, "Chromium is missing: .ci/run installs it with apt-get install chromium"
     from playwright.sync_api import sync_playwright
 
-    frames: list[bytes] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -209,21 +210,44 @@ def test_the_app_in_a_browser_gets_a_token(web):
                     lambda payload: frames.append(payload if isinstance(payload, bytes) else b""),
                 ),
             )
-            page.goto(web.url)  # the URL `m2m-tui web` printed
-            assert "token=" not in page.url, "the token stays out of the address bar"
-            wait_for(frames, "Press t for a token", page)
-            page.click(".textual-terminal")
-            page.keyboard.press("t")
-            wait_for(frames, "Token received", page)
-            shown = screen_text(frames)
-            assert "giftdeliveries@clients" in shown
-            assert "giftdeliveries-local-secret" not in shown
-            # Another page in the same browser, without the URL, gets nothing.
-            other = browser.new_page()
-            other.goto(web.base + "/")
-            assert "403 Forbidden" in other.content()
+            yield browser, page
         finally:
             browser.close()
+
+
+@needs_chromium
+def test_web_dash_dash_demo_serves_the_guided_demo(tmp_path, shared_stack):
+    """`m2m-tui web -- demo`: the demo, for a projector, in the browser."""
+    server = WebServer(tmp_path, shared_stack.issuer, shared_stack.api_url, "--", "demo")
+    frames: list[bytes] = []
+    try:
+        with chromium(frames) as (_, page):
+            page.goto(server.url)
+            wait_for(frames, "Gift Deliveries and the World Mappers API", page)
+            # The presenter's keys, which the app alone does not have.
+            wait_for(frames, "space Next", page)
+            assert "r Restart" in screen_text(frames)
+    finally:
+        server.stop()
+
+
+@needs_chromium
+def test_the_app_in_a_browser_gets_a_token(web):
+    frames: list[bytes] = []
+    with chromium(frames) as (browser, page):
+        page.goto(web.url)  # the URL `m2m-tui web` printed
+        assert "token=" not in page.url, "the token stays out of the address bar"
+        wait_for(frames, "Press t for a token", page)
+        page.click(".textual-terminal")
+        page.keyboard.press("t")
+        wait_for(frames, "Token received", page)
+        shown = screen_text(frames)
+        assert "giftdeliveries@clients" in shown
+        assert "giftdeliveries-local-secret" not in shown
+        # Another page in the same browser, without the URL, gets nothing.
+        other = browser.new_page()
+        other.goto(web.base + "/")
+        assert "403 Forbidden" in other.content()
 
 
 def test_web_refuses_arguments_without_the_separator_and_warns_beyond_loopback(tmp_path):

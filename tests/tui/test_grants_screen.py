@@ -261,3 +261,28 @@ async def test_a_filter_that_matches_nothing_says_so(session):
         await pilot.pause()
         assert not empty.display
         assert screen.query_one("#scopes", SelectionList).option_count == 2
+
+
+
+async def test_ctrl_a_and_ctrl_n_check_what_the_filter_shows_and_keep_what_it_hides(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_grants(app, pilot)
+        scopes = screen.query_one("#scopes", SelectionList)
+        assert scopes.selected == ["directions"]  # Gift Deliveries' grant
+        box = screen.query_one("#scope-filter", Input)
+        box.focus()
+        await pilot.press(*"geo")
+        await pilot.pause()
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        assert sorted(scopes.selected) == ["geocode:location", "reverse-geocode:location"]
+        # The filter hides directions; it stays granted.
+        assert screen.editor.chosen_scopes() == [
+            "directions",
+            "geocode:location",
+            "reverse-geocode:location",
+        ]
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert scopes.selected == [] and screen.editor.chosen_scopes() == ["directions"]

@@ -28,8 +28,10 @@ class GrantsScreen(ModalScreen):
         Binding("ctrl+u", "edit('update')", "Update"),
         Binding("ctrl+t", "edit('test')", "Test"),
         # All and None are buttons on the screen too: off the footer, so it fits 80 columns.
-        Binding("ctrl+a", "edit('select_all')", "All", show=False),
-        Binding("ctrl+n", "edit('select_none')", "None", show=False),
+        # Priority: they must work while the scope filter has focus, where Input would
+        # take ctrl+a for "start of line" (type a filter, then check what it shows).
+        Binding("ctrl+a", "edit('select_all')", "All", show=False, priority=True),
+        Binding("ctrl+n", "edit('select_none')", "None", show=False, priority=True),
         Binding("ctrl+g", "edit('toggle_authorized')", "Authorize"),
         Binding("ctrl+o", "edit('toggle_dpop')", "DPoP"),
         Binding("ctrl+r", "edit('reveal')", "Reveal secret", show=False),

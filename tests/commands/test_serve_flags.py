@@ -1,0 +1,46 @@
+"""`m2m-tui serve --only api` against an issuer it did not start, with the README's flags:
+`--issuer`, `--jwks-uri` (keys fetched there, not by discovery), `--audience` and
+`--debug` (each caller's sub and scope logged, never the token)."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from tests.test_serve import start, stop
+
+NOWHERE = "http://127.0.0.1:9/"  # an issuer with no discovery: keys must come from --jwks-uri
+
+
+def test_an_api_for_another_issuer_with_its_own_jwks_uri_audience_and_debug_log(
+    tmp_path, fake_issuer
+):
+    proc, found = start(
+        tmp_path,
+        "--only",
+        "api",
+        "--issuer",
+        NOWHERE,
+        "--jwks-uri",
+        fake_issuer.issuer + "jwks",
+        "--audience",
+        "urn:custom",
+        "--debug",
+    )
+    try:
+        url = found["api"].rstrip("/") + "/api/directions"
+        claims = {**fake_issuer.claims(audience="urn:custom"), "iss": NOWHERE}
+        good = fake_issuer.sign(claims)
+        answer = httpx.get(url, headers={"Authorization": f"Bearer {good}"})
+        assert answer.status_code == 200, answer.text
+        assert fake_issuer.jwks_fetches >= 1  # the keys came from --jwks-uri
+        wrong_audience = fake_issuer.sign({**claims, "aud": "urn:worldmappers"})
+        refused = httpx.get(url, headers={"Authorization": f"Bearer {wrong_audience}"})
+        assert refused.status_code == 401
+        assert "aud" in refused.headers["www-authenticate"]
+        time.sleep(0.5)  # the access log is written in batches
+    finally:
+        out = stop(proc)
+    assert "caller sub=robot@clients scope=directions" in out
+    assert good not in out and good.split(".")[2] not in out  # never the token
