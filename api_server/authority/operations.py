@@ -1,0 +1,331 @@
+"""The authority's one table of operations: each row is a route (method, path, handler)
+and its OpenAPI description, so the server and its document cannot drift apart. The
+Starlette routes (app.py) and /openapi.json are both built from OPERATIONS."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .client_auth import ASSERTION_ALGS
+from .management import client_grants, clients, resource_servers, signing_keys
+from .management.scopes import MANAGEMENT_SCOPES
+from .metadata import discovery, health, jwks
+from .schemas import (
+    CLIENT_FIELDS,
+    CREDENTIALS,
+    OAUTH_ERROR,
+    PAGE,
+    RESOURCE_SERVER_FIELDS,
+    SCOPE_LIST,
+    TOKEN,
+    TOKEN_REQUEST,
+    closed_object,
+    json_body,
+    operation,
+    path_id,
+)
+from .token_endpoint import token
+
+V2 = "/api/v2"
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    spec: dict  # the OpenAPI operation object
+
+
+def _get(summary: str, kind: str, description: str) -> dict:
+    """An unauthenticated GET that answers a JSON document."""
+    schema = {"type": "object", "required": ["keys"]} if kind == "jwks" else {"type": "object"}
+    return {
+        "summary": summary,
+        "security": [],
+        "responses": {"200": {"description": description, **json_body(schema)}},
+    }
+
+
+TOKEN_ERRORS = {
+    code: {"description": text, **json_body(OAUTH_ERROR)}
+    for code, text in {
+        "400": "invalid_request, invalid_scope, unsupported_grant_type",
+        "401": "invalid_client (see WWW-Authenticate for client_secret_basic)",
+        "403": "access_denied: no grant, or an unknown audience",
+        "413": "body over 64 KiB",
+        "415": "neither a form nor JSON",
+        "429": "too many failed client authentications (see Retry-After)",
+    }.items()
+}
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document(request.app.state.authority.issuer))
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "POST",
+        "/oauth/token",
+        token,
+        {
+            "operationId": "token",
+            "summary": "client_credentials token (Auth0's /oauth/token)",
+            "security": [{}, {"basicAuth": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {"schema": TOKEN_REQUEST},
+                    "application/json": {"schema": TOKEN_REQUEST},
+                },
+            },
+            "responses": {"200": {"description": "A token", **json_body(TOKEN)}, **TOKEN_ERRORS},
+        },
+    ),
+    Operation(
+        "GET",
+        "/.well-known/openid-configuration",
+        discovery,
+        _get("Discovery (OpenID)", "object", "Metadata"),
+    ),
+    Operation(
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        discovery,
+        _get("Discovery (RFC 8414)", "object", "Metadata"),
+    ),
+    Operation(
+        "GET", "/.well-known/jwks.json", jwks, _get("The public signing keys", "jwks", "JWKS")
+    ),
+    Operation("GET", "/health", health, _get("Liveness", "object", "OK")),
+    Operation("GET", "/openapi.json", openapi, _get("This document", "object", "OpenAPI 3.1")),
+    Operation(
+        "GET",
+        f"{V2}/resource-servers",
+        resource_servers.list_resource_servers,
+        operation("List APIs", "read:resource_servers", "200", parameters=PAGE),
+    ),
+    Operation(
+        "POST",
+        f"{V2}/resource-servers",
+        resource_servers.create_resource_server,
+        operation(
+            "Create an API",
+            "create:resource_servers",
+            "201",
+            closed_object(
+                {
+                    "identifier": {"type": "string", "minLength": 1},
+                    "signing_alg": {"type": "string", "enum": ["RS256"]},
+                    **RESOURCE_SERVER_FIELDS,
+                },
+                ("identifier",),
+            ),
+        ),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/resource-servers/{{id}}",
+        resource_servers.get_resource_server,
+        operation("Get an API", "read:resource_servers", "200", parameters=path_id()),
+    ),
+    Operation(
+        "PATCH",
+        f"{V2}/resource-servers/{{id}}",
+        resource_servers.update_resource_server,
+        operation(
+            "Update an API (name, scopes, lifetime, dialect)",
+            "update:resource_servers",
+            "200",
+            closed_object(RESOURCE_SERVER_FIELDS),
+            parameters=path_id(),
+        ),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/clients",
+        clients.list_clients,
+        operation("List applications", "read:clients", "200", parameters=PAGE),
+    ),
+    Operation(
+        "POST",
+        f"{V2}/clients",
+        clients.create_client,
+        operation(
+            "Create an application (its secret is in this answer only)",
+            "create:clients",
+            "201",
+            closed_object(
+                {
+                    "client_id": {"type": "string", "minLength": 1},
+                    "client_authentication_methods": CREDENTIALS,
+                    **CLIENT_FIELDS,
+                },
+                ("name",),
+            ),
+        ),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/clients/{{id}}",
+        clients.get_client,
+        operation("Get an application", "read:clients", "200", parameters=path_id()),
+    ),
+    Operation(
+        "PATCH",
+        f"{V2}/clients/{{id}}",
+        clients.update_client,
+        operation(
+            "Update an application",
+            "update:clients",
+            "200",
+            closed_object({"client_authentication_methods": CREDENTIALS, **CLIENT_FIELDS}),
+            parameters=path_id(),
+        ),
+    ),
+    Operation(
+        "DELETE",
+        f"{V2}/clients/{{id}}",
+        clients.delete_client,
+        operation(
+            "Delete an application and its grants", "delete:clients", "204", parameters=path_id()
+        ),
+    ),
+    Operation(
+        "POST",
+        f"{V2}/clients/{{id}}/rotate-secret",
+        clients.rotate_secret,
+        operation("Rotate the secret", "update:clients", "200", parameters=path_id()),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/client-grants",
+        client_grants.list_client_grants,
+        operation(
+            "List grants",
+            "read:client_grants",
+            "200",
+            parameters=[
+                *PAGE,
+                {"name": "client_id", "in": "query", "schema": {"type": "string"}},
+                {"name": "audience", "in": "query", "schema": {"type": "string"}},
+            ],
+        ),
+    ),
+    Operation(
+        "POST",
+        f"{V2}/client-grants",
+        client_grants.create_client_grant,
+        operation(
+            "Authorize an application for an API",
+            "create:client_grants",
+            "201",
+            closed_object(
+                {
+                    "client_id": {"type": "string"},
+                    "audience": {"type": "string"},
+                    "scope": SCOPE_LIST,
+                },
+                ("client_id", "audience", "scope"),
+            ),
+        ),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/client-grants/{{id}}",
+        client_grants.get_client_grant,
+        operation("Get a grant", "read:client_grants", "200", parameters=path_id()),
+    ),
+    Operation(
+        "PATCH",
+        f"{V2}/client-grants/{{id}}",
+        client_grants.update_client_grant,
+        operation(
+            "Change a grant's scopes",
+            "update:client_grants",
+            "200",
+            closed_object({"scope": SCOPE_LIST}),
+            parameters=path_id(),
+        ),
+    ),
+    Operation(
+        "DELETE",
+        f"{V2}/client-grants/{{id}}",
+        client_grants.delete_client_grant,
+        operation("Remove a grant", "delete:client_grants", "204", parameters=path_id()),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/keys/signing",
+        signing_keys.list_signing_keys,
+        operation("List signing keys", "read:signing_keys", "200"),
+    ),
+    Operation(
+        "POST",
+        f"{V2}/keys/signing/rotate",
+        signing_keys.rotate_signing_key,
+        operation("Rotate: next becomes current", "create:signing_keys", "201"),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/keys/signing/{{kid}}",
+        signing_keys.get_signing_key,
+        operation("Get a signing key", "read:signing_keys", "200", parameters=path_id("kid")),
+    ),
+    Operation(
+        "PUT",
+        f"{V2}/keys/signing/{{kid}}/revoke",
+        signing_keys.revoke_signing_key,
+        operation(
+            "Revoke a key (not the current one)",
+            "update:signing_keys",
+            "200",
+            parameters=path_id("kid"),
+        ),
+    ),
+)
+
+
+def routes() -> list[Route]:
+    return [Route(op.path, op.handler, methods=[op.method]) for op in OPERATIONS]
+
+
+def openapi_document(issuer: str) -> dict:
+    """The OpenAPI 3.1 document of everything the authority serves."""
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = op.spec
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "m2m-tui local authorization server",
+            "version": "1.0.0",
+            "description": "Auth0-compatible: /oauth/token, discovery, JWKS and a "
+            "Management API v2 subset. Management tokens: client_credentials for "
+            f"audience {issuer}api/v2/.",
+        },
+        "servers": [{"url": issuer.rstrip("/")}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "basicAuth": {"type": "http", "scheme": "basic"},
+                "bearerAuth": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": issuer + "oauth/token",
+                            "scopes": dict(MANAGEMENT_SCOPES),
+                        }
+                    },
+                },
+            }
+        },
+        "x-assertion-algorithms": list(ASSERTION_ALGS),
+    }

@@ -1,0 +1,162 @@
+"""The JSON Schemas of the authority's OpenAPI document, and the helpers that shape an
+operation (its scope, its success and Auth0-shaped errors).
+
+Schemas describe what the server checks, so that a request the document calls
+valid is answered as the document says, and a request it calls invalid is refused.
+"""
+
+from __future__ import annotations
+
+from .management.clients import AUTH_METHODS, KEY_ALGS
+from .management.resource_servers import DIALECTS
+
+OAUTH_ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+    "required": ["error"],
+}
+AUTH0_ERROR = {
+    "type": "object",
+    "properties": {
+        "statusCode": {"type": "integer"},
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "errorCode": {"type": "string"},
+    },
+    "required": ["statusCode", "error", "message"],
+}
+TOKEN = {
+    "type": "object",
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"enum": ["Bearer", "DPoP"]},
+        "expires_in": {"type": "integer"},
+        "scope": {"type": "string"},
+    },
+    "required": ["access_token", "token_type", "expires_in"],
+}
+TOKEN_REQUEST = {
+    "type": "object",
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+        "client_id": {"type": "string"},
+        "client_secret": {"type": "string"},
+        "audience": {"type": "string"},
+        "resource": {"type": "string"},
+        "scope": {"type": "string"},
+        "client_assertion_type": {"type": "string"},
+        "client_assertion": {"type": "string"},
+    },
+    "required": ["grant_type"],
+}
+PAGE = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+    },
+    {"name": "include_totals", "in": "query", "schema": {"type": "boolean"}},
+]
+SCOPE = {
+    "type": "object",
+    "properties": {
+        "value": {"type": "string", "pattern": r"^\S+$"},  # one scope: no spaces
+        "description": {"type": "string"},
+    },
+    "required": ["value"],
+}
+RESOURCE_SERVER_FIELDS = {
+    "name": {"type": "string"},
+    "scopes": {"type": "array", "items": SCOPE},
+    "token_lifetime": {"type": "integer", "minimum": 1, "maximum": 2592000},
+    "token_dialect": {"type": "string", "enum": list(DIALECTS)},
+    "proof_of_possession": {
+        "oneOf": [
+            {"type": "null"},
+            {
+                "type": "object",
+                "properties": {
+                    "mechanism": {"const": "dpop"},
+                    "required": {"type": "boolean"},
+                },
+                "required": ["mechanism"],
+                "additionalProperties": False,
+            },
+        ]
+    },
+}
+CREDENTIALS = {
+    "type": "object",
+    "properties": {
+        "private_key_jwt": {
+            "type": "object",
+            "properties": {
+                "credentials": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "credential_type": {"const": "public_key"},
+                            "pem": {"type": "string"},
+                            "alg": {"type": "string", "enum": list(KEY_ALGS)},
+                            "name": {"type": "string"},
+                        },
+                        "required": ["credential_type", "pem"],
+                    },
+                }
+            },
+            "required": ["credentials"],
+        }
+    },
+    "required": ["private_key_jwt"],
+}
+CLIENT_FIELDS = {
+    "name": {"type": "string", "minLength": 1, "pattern": r"\S"},
+    "description": {"type": "string"},
+    "token_endpoint_auth_method": {
+        "type": "string",
+        "enum": [m for m in AUTH_METHODS if m != "private_key_jwt"],
+    },
+    "app_type": {"type": "string"},
+    "grant_types": {"type": "array", "items": {"type": "string"}},
+}
+SCOPE_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+
+def json_body(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def operation(summary: str, scope: str | None, ok: str, body: dict | None = None, **extra) -> dict:
+    """One Management API operation: its scope, success and Auth0-shaped errors."""
+    responses: dict = {
+        ok: {"description": "Success", **({} if ok == "204" else json_body({}))},
+        "400": {"description": "Invalid body or parameters", **json_body(AUTH0_ERROR)},
+        "401": {"description": "No token, or an invalid one", **json_body(AUTH0_ERROR)},
+        "403": {"description": "The token lacks the scope", **json_body(AUTH0_ERROR)},
+        "404": {"description": "No such record", **json_body(AUTH0_ERROR)},
+        "409": {"description": "Conflicts with an existing record", **json_body(AUTH0_ERROR)},
+        "413": {"description": "Body over 64 KiB", **json_body(AUTH0_ERROR)},
+        "503": {"description": "The tenant database is busy; retry", **json_body(AUTH0_ERROR)},
+    }
+    op: dict = {
+        "summary": summary,
+        "security": [{"bearerAuth": [scope]}] if scope else [],
+        "responses": responses,
+        **extra,
+    }
+    if body is not None:
+        op["requestBody"] = {"required": True, **json_body(body)}
+    return op
+
+
+def closed_object(properties: dict, required: tuple[str, ...] = ()) -> dict:
+    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def path_id(name: str = "id") -> list[dict]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}]
