@@ -10,7 +10,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from m2m_tui.diagnosis.token_checks import CHECK_NAMES, Expectations, ServerAnswer, diagnose
+from m2m_tui.diagnosis.token_checks import CHECK_NAMES, Expectations, ServerAnswer, run_checks
 from m2m_tui.diagnosis.www_authenticate import parse_challenge
 from tests.conftest import (
     ADMIN,
@@ -205,13 +205,13 @@ def test_a_skewed_server_clock_judges_expiry():
             "WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"',
         },
     )
-    diagnosis = diagnose(token, expect, jwks, skewed, now=now)
+    diagnosis = run_checks(token, expect, jwks, skewed, now=now)
     exp = next(c for c in diagnosis.checks if c.name == "exp")
     assert diagnosis.failed == ["exp"] and "by the server's clock" in exp.detail
     assert "1 h ahead of yours" in exp.detail
     # The same answer without the skew: the local checks pass, the server refused.
     plain = ServerAnswer.from_headers(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    disagreement = diagnose(token, expect, jwks, plain, now=now)
+    disagreement = run_checks(token, expect, jwks, plain, now=now)
     assert disagreement.failed == []
     assert disagreement.agreement.startswith("The local checks pass, but the server refused")
     assert "clock" in disagreement.agreement and "stale JWKS" in disagreement.agreement

@@ -10,8 +10,8 @@ import pytest
 from m2m_tui.tokens.decoded import (
     NotAJwt,
     decode,
+    describe_claims,
     describe_time,
-    explain,
     relative,
     scopes_against,
     seconds_left,
@@ -68,7 +68,7 @@ def test_claims_are_explained():
             custom=1,
         )
     )
-    rows = {r.name: r.meaning for r in explain(decoded, now)}
+    rows = {r.name: r.meaning for r in describe_claims(decoded, now)}
     assert rows["sub"].startswith("client giftdeliveries — the @clients suffix marks")
     assert "machine-to-machine" in rows["gty"]
     assert "expires in 1 m" in rows["exp"]

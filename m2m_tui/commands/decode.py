@@ -61,7 +61,13 @@ def _token(args: argparse.Namespace) -> str | None:
 
 
 def run_decode(args: argparse.Namespace) -> int:
-    from m2m_tui.tokens.decoded import NotAJwt, decode, explain, explain_header, seconds_left
+    from m2m_tui.tokens.decoded import (
+        NotAJwt,
+        decode,
+        describe_claims,
+        describe_header,
+        seconds_left,
+    )
 
     raw = _token(args)
     if raw is None:
@@ -70,7 +76,7 @@ def run_decode(args: argparse.Namespace) -> int:
         token = decode(raw)
     except NotAJwt as exc:
         return fail(f"not a JWT: {exc}")
-    rows, header_rows = explain(token), explain_header(token)
+    rows, header_rows = describe_claims(token), describe_header(token)
     if args.json:
         print_json(
             {
@@ -111,7 +117,7 @@ def run_verify(args: argparse.Namespace) -> int:
 async def _verify(args: argparse.Namespace, raw: str) -> int:
     import httpx
 
-    from m2m_tui.diagnosis.token_checks import Expectations, diagnose
+    from m2m_tui.diagnosis.token_checks import Expectations, run_checks
     from m2m_tui.tokens.decoded import NotAJwt, decode
     from m2m_tui.tokens.signature import fetch_jwks
 
@@ -134,7 +140,7 @@ async def _verify(args: argparse.Namespace, raw: str) -> int:
         except ValueError as exc:
             return fail(str(exc), EXIT_NETWORK)
     expect = Expectations(issuer=issuer, audience=args.audience, leeway=args.leeway)
-    diagnosis = diagnose(raw, expect, jwks)
+    diagnosis = run_checks(raw, expect, jwks)
     checks = [c for c in diagnosis.checks if c.name not in ("typ", "scope")]
     ok = all(c.ok is not False for c in checks) and any(
         c.name == "signature" and c.ok for c in checks

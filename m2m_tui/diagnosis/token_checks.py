@@ -168,7 +168,7 @@ def _who_for(aud: object) -> str:
     return f"the token was for {', '.join(map(str, auds)) or 'no audience at all'}"
 
 
-def diagnose(
+def run_checks(
     token: DecodedToken | NotAJwt | str,
     expect: Expectations,
     jwks: dict | None,

@@ -27,7 +27,7 @@ from m2m_tui.diagnosis.token_checks import (
     Expectations,
     ServerAnswer,
     client_of,
-    diagnose,
+    run_checks,
 )
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.token_request import OPAQUE_HINT, TokenOutcome
@@ -312,7 +312,7 @@ class Session:
             expect.client_label = await self.admin.client_name(client_of(token))
         required = self.api.metadata.get("dpop_bound_access_tokens_required") is True
         facts = DpopFacts.of(result, self.own_jkt(), required)
-        return diagnose(token, expect, jwks, server, dpop=facts)
+        return run_checks(token, expect, jwks, server, dpop=facts)
 
     # --- the tenant ------------------------------------------------------------------------
     async def client_name(self, client_id: str) -> str | None:

@@ -156,7 +156,7 @@ def _sub_meaning(value: object) -> str:
     return "subject: who the token is about"
 
 
-def explain(decoded: DecodedToken, now: float | None = None) -> list[ClaimRow]:
+def describe_claims(decoded: DecodedToken, now: float | None = None) -> list[ClaimRow]:
     rows = []
     for name, value in decoded.payload.items():
         shown = value if isinstance(value, str) else json.dumps(value)
@@ -178,7 +178,7 @@ def explain(decoded: DecodedToken, now: float | None = None) -> list[ClaimRow]:
     return rows
 
 
-def explain_header(decoded: DecodedToken) -> list[ClaimRow]:
+def describe_header(decoded: DecodedToken) -> list[ClaimRow]:
     return [
         ClaimRow(k, str(v), HEADER_MEANINGS.get(k, "header parameter"))
         for k, v in decoded.header.items()

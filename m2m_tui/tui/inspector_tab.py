@@ -16,7 +16,7 @@ from textual.widgets import Collapsible, Input, Static
 
 from m2m_tui import views
 from m2m_tui.session.session import Inspection, Session
-from m2m_tui.tokens.decoded import bound_jkt, explain, explain_header, scopes_against
+from m2m_tui.tokens.decoded import bound_jkt, describe_claims, describe_header, scopes_against
 from m2m_tui.tui.screens import TextScreen
 
 
@@ -115,12 +115,12 @@ class InspectorTab(Vertical):
             Group(
                 *([binding] if binding else []),
                 views.signature_line(ins.signature, ins.signature_note),
-                views.claims_table(explain(d), "Claims"),
+                views.claims_table(describe_claims(d), "Claims"),
                 views.scopes_table(
                     scopes_against(d, self.session.offered_scopes),
                     max(20, self.app.size.width - 4),  # the view may not be laid out yet
                 ),
-                views.claims_table(explain_header(d), "Header"),
+                views.claims_table(describe_header(d), "Header"),
             )
         )
 

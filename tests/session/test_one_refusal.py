@@ -29,13 +29,13 @@ def counted(monkeypatch):
         return real_object(text, what)
 
     monkeypatch.setattr(decoded_module, "_object", parse_part)
-    real_diagnose = token_checks.diagnose
+    real_run_checks = token_checks.run_checks
 
-    def diagnose(*args, **kwargs):
+    def run_checks(*args, **kwargs):
         counts["check runs"] += 1
-        return real_diagnose(*args, **kwargs)
+        return real_run_checks(*args, **kwargs)
 
-    monkeypatch.setattr("m2m_tui.session.session.diagnose", diagnose)
+    monkeypatch.setattr("m2m_tui.session.session.run_checks", run_checks)
 
     async def count(request: httpx.Request) -> None:
         path = request.url.path

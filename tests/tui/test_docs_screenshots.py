@@ -45,7 +45,7 @@ SCENES = {  # what a user does to see each README screenshot
 
 
 @pytest.mark.parametrize("doc", sorted(SCENES))
-async def test_each_docs_screenshot_shows_what_the_app_draws_now(doc, app):
+async def test_each_docs_screenshot_shows_what_the_app_draws_now(doc, app):  # noqa: F811
     """The app is drawn here, afresh: a screenshot in docs/ that the app no longer
     matches fails, whatever the committed snapshots say."""
     async with app.run_test(size=(100, 30)) as pilot:

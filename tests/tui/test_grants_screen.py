@@ -263,7 +263,6 @@ async def test_a_filter_that_matches_nothing_says_so(session):
         assert screen.query_one("#scopes", SelectionList).option_count == 2
 
 
-
 async def test_ctrl_a_and_ctrl_n_check_what_the_filter_shows_and_keep_what_it_hides(session):
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 45)) as pilot:
