@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.test_serve import start, stop
+from tests.commands.test_serve import start, stop
 
 NOWHERE = "http://127.0.0.1:9/"  # an issuer with no discovery: keys must come from --jwks-uri
 

@@ -43,7 +43,16 @@ def make_session(tmp_path: Path, issuer: str, api_url: str | None, **extra: str)
 
 
 @pytest.fixture
-def session(tmp_path, stack) -> Session:
+def session(tmp_path, shared_stack) -> Session:
+    """A session on this worker's shared servers, for tests that leave the tenant as it
+    was (tokens and calls change nothing in it). A module whose tests change grants,
+    clients or keys overrides this fixture with `fresh_session`'s body."""
+    return make_session(tmp_path, shared_stack.issuer, shared_stack.api_url)
+
+
+@pytest.fixture
+def fresh_session(tmp_path, stack) -> Session:
+    """A session on servers of its own: the test may change the tenant."""
     return make_session(tmp_path, stack.issuer, stack.api_url)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jwt
+import pytest
 from textual.widgets import DataTable, Input, SelectionList, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
@@ -23,6 +24,12 @@ async def settle(screen, pilot) -> None:
     await screen.workers.wait_for_complete()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+@pytest.fixture
+def session(fresh_session):
+    """These tests change grants, clients or keys: each has servers of its own."""
+    return fresh_session
 
 
 async def test_update_then_test_shows_the_scope_diff_and_predictions_follow(session):

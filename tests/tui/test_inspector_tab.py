@@ -19,7 +19,8 @@ async def test_paste_a_token_garbage_or_opaque(session):
         assert "payload is not" in text_of(app.query_one("#inspection"))
 
 
-async def test_pasted_token_from_another_key_fails_the_signature(session, stack):
+async def test_pasted_token_from_another_key_fails_the_signature(session, shared_stack):
+    stack = shared_stack
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

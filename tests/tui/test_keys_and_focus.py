@@ -3,6 +3,7 @@ top owns the keys, and every key that cannot act says why."""
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.widgets import Input, TabbedContent
 
@@ -10,6 +11,12 @@ from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.screens import HelpScreen, TextScreen
 from tests.tui.conftest import make_session, notes, settle, text_of
+
+
+@pytest.fixture
+def session(fresh_session):
+    """These tests change grants, clients or keys: each has servers of its own."""
+    return fresh_session
 
 
 async def test_i_puts_the_cursor_in_the_paste_box_and_typing_stays_there(session):

@@ -9,7 +9,8 @@ from m2m_tui.tui.app import M2MApp
 from tests.tui.conftest import paste, settle, text_of
 
 
-async def test_d_diagnoses_a_pasted_token(session, stack):
+async def test_d_diagnoses_a_pasted_token(session, shared_stack):
+    stack = shared_stack
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot)
@@ -43,7 +44,8 @@ async def test_d_on_a_request_error_says_the_token_was_not_refused(session):
         assert "Likely reasons" not in why and "Press f" not in why
 
 
-async def test_the_why_panel_applies_the_scope_fix_and_the_next_token_changes(session):
+async def test_the_why_panel_applies_the_scope_fix_and_the_next_token_changes(fresh_session):
+    session = fresh_session  # the fix changes the tenant's grant
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot)
