@@ -23,6 +23,12 @@ AUTH0_GRANT = {
     "allow_any_organization": False,
     "is_system": False,
 }
+OTHER_GRANT = {  # another client's grant on the same API, listed first
+    **AUTH0_GRANT,
+    "id": "cgr_otherClientGrant0",
+    "client_id": "OtherClientIdOtherClientIdOther0",
+    "scope": ["directions", "geocode:location", "reverse-geocode:location"],
+}
 AUTH0_403 = {
     "statusCode": 403,
     "error": "Forbidden",
@@ -48,7 +54,16 @@ def fake_tenant():
                 status_code=429,
                 headers={"Retry-After": "1"},
             )
-        return JSONResponse([AUTH0_GRANT])
+        # Filtered as Auth0 filters (client_id, audience): a client that forgets the
+        # filters gets another client's grant first, and the test sees it.
+        query = request.query_params
+        return JSONResponse(
+            [
+                g
+                for g in (OTHER_GRANT, AUTH0_GRANT)
+                if all(query.get(k, g[k]) == g[k] for k in ("client_id", "audience"))
+            ]
+        )
 
     async def patch(request: Request):
         body = await request.json()
@@ -92,3 +107,25 @@ async def test_auth0_error_message_is_kept(fake_tenant):
             await mgmt.set_grant_scope("cgr_4pI9a42haOLLWnwq", ["forbidden"])
     assert info.value.status == 403 and info.value.code == "insufficient_scope"
     assert info.value.message == "Insufficient scope, expected any of: update:client_grants"
+
+
+async def test_the_bundled_authority_answers_each_client_its_own_grant(stack):
+    """The real thing, where it can answer: the tenant holds grants for several clients
+    on World Mappers, and each lookup finds that client's alone."""
+    from tests.conftest import ADMIN, mint
+
+    admin = stack.admin()
+    robot = admin.post("/clients", json={"name": "Second Robot"}).json()["client_id"]
+    admin.post(
+        "/client-grants",
+        json={"client_id": robot, "audience": "urn:worldmappers", "scope": ["directions"]},
+    ).raise_for_status()
+    token = mint(stack.issuer, ADMIN, stack.issuer + "api/v2/")
+    async with httpx.AsyncClient() as client:
+        mgmt = ManagementClient(stack.issuer, token, client)
+        every = await mgmt.grants(None, "urn:worldmappers")
+        assert len({g["client_id"] for g in every}) >= 2  # more than one client to tell apart
+        for grant in every:
+            found = await mgmt.grant(grant["client_id"], "urn:worldmappers")
+            assert found["id"] == grant["id"] and found["client_id"] == grant["client_id"]
+        assert await mgmt.grant("no-such-client", "urn:worldmappers") is None

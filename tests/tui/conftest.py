@@ -99,7 +99,7 @@ class SlowApi:
         from starlette.responses import Response
         from starlette.routing import Route
 
-        from tests.conftest import serve_app
+        from tests.conftest import _trust, serve_app
 
         self.delay = delay
         self.answered = 0  # calls the API itself answered
@@ -110,7 +110,9 @@ class SlowApi:
             headers = {
                 k: v for k, v in request.headers.items() if k.lower() in ("authorization", "dpop")
             }
-            async with httpx.AsyncClient() as client:
+            # A client per request: its loop is the server thread's, and making one
+            # costs little once the CAs are loaded (_trust).
+            async with httpx.AsyncClient(verify=_trust()) as client:
                 answer = await client.request(
                     request.method,
                     target.rstrip("/") + request.url.path,
