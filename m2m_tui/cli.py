@@ -15,6 +15,7 @@ from m2m_tui.commands import (
     profiles,
     serve,
     token,
+    token_status,
     web,
 )
 
@@ -28,13 +29,15 @@ examples:
   m2m-tui call /api/directions --param destination='Auth0 Office'
   m2m-tui diagnose '/api/location/geocode?address=Paris'
   m2m-tui grants add giftdeliveries urn:worldmappers geocode:location
+  m2m-tui introspect                 is the token active? (RFC 7662)
+  m2m-tui revoke                     revoke the cached token (RFC 7009)
 
 config: --config PATH, else $M2M_TUI_CONFIG, else the per-user file
   (~/.config/m2m-tui/config.toml on Linux, written from the shipped default on first
   use); `m2m-tui config path` prints the one in use and the state folder
 
-exit status: 0 success, 1 rejected or failed, 2 usage, 3 network or server error
-(diagnose: 0 accepted, 1 rejected, 2 usage or network error)
+exit status, the same in every command: 0 success, 1 refused or failed (any 4xx),
+2 usage or configuration, 3 network or server error
 """
 
 
@@ -99,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only results")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (token, decode, call, diagnose, grants, profiles, serve, demo, web):
+    for module in (token, token_status, decode, call, diagnose, grants, profiles, serve, demo, web):
         adder = getattr(module, "add_parsers", None) or module.add_parser
         adder(commands)
     for name, sub in commands.choices.items():
@@ -117,6 +120,8 @@ RUNNERS = {
     "config": profiles.run_config,
     "import-sample": profiles.run_import_sample,
     "web": web.run,
+    "introspect": token_status.run_introspect,
+    "revoke": token_status.run_revoke,
 }
 
 

@@ -167,16 +167,9 @@ def start_stack(state_dir: Path, settings: ServerSettings | None = None, **optio
     settings = settings or repo_settings(
         throttle=ThrottleSettings(max_failures=5, window_seconds=1)
     )
-    prepared = prepare(
-        ServeOptions(
-            state_dir=state_dir,
-            settings=settings,
-            host="127.0.0.1",
-            authority_port=0,
-            api_port=0,
-            **options,
-        )
-    )
+    # Free ports unless the test names them (a restart on the same issuer).
+    options = {"host": "127.0.0.1", "authority_port": 0, "api_port": 0, **options}
+    prepared = prepare(ServeOptions(state_dir=state_dir, settings=settings, **options))
     thread = ServerThread(prepared).start()
     return Stack(prepared.issuer, prepared.api_url, state_dir, thread)
 

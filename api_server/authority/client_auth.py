@@ -96,6 +96,25 @@ def _parse_basic(encoded: str) -> tuple[str, str]:
     return unquote_plus(client_id), unquote_plus(secret)
 
 
+def authenticated_client(authority: Authority, params: dict[str, str], request) -> Client:
+    """The client behind a request to any endpoint that takes client credentials (the
+    token endpoint, introspection, revocation): read, throttled, authenticated."""
+    creds = read_credentials(params, request.headers.get("authorization"))
+    address = request.client.host if request.client else "unknown"
+    lockout = authority.throttle.check(creds.client_id, address)
+    if lockout is not None:
+        raise OAuthError(
+            429, "too_many_attempts", lockout.message, {"Retry-After": str(lockout.retry_after)}
+        )
+    try:
+        client = authenticate(authority, creds)
+    except OAuthError:
+        authority.throttle.failed(creds.client_id, address)
+        raise
+    authority.throttle.succeeded(creds.client_id, address)
+    return client
+
+
 def authenticate(authority: Authority, creds: Credentials) -> Client:
     """The client, when its credentials are right; otherwise OAuthError 401 invalid_client."""
     headers = {"WWW-Authenticate": "Basic"} if creds.method == "client_secret_basic" else {}

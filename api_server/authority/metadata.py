@@ -10,6 +10,8 @@ from ..dpop import ALGORITHMS as DPOP_ALGORITHMS
 from .client_auth import ASSERTION_ALGS
 from .state import Authority
 
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+
 
 def discovery_document(authority: Authority) -> dict:
     """RFC 8414 §2 metadata; the same document serves OpenID discovery."""
@@ -17,14 +19,15 @@ def discovery_document(authority: Authority) -> dict:
     return {
         "issuer": issuer,
         "token_endpoint": authority.token_endpoint,
+        # RFC 7662 and RFC 7009, under RFC 8414's names; the same client authentication.
+        "introspection_endpoint": issuer + "oauth/introspect",
+        "revocation_endpoint": issuer + "oauth/revoke",
+        "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "jwks_uri": issuer + ".well-known/jwks.json",
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": ["token"],
-        "token_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-            "private_key_jwt",
-        ],
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),  # RFC 9449 §5.1
         "id_token_signing_alg_values_supported": ["RS256"],

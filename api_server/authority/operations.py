@@ -12,17 +12,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .client_auth import ASSERTION_ALGS
+from .introspection import introspect
 from .management import client_grants, clients, resource_servers, signing_keys
 from .management.scopes import MANAGEMENT_SCOPES
 from .metadata import discovery, health, jwks
+from .revocation import revoke
 from .schemas import (
     CLIENT_FIELDS,
     CREDENTIALS,
+    INTROSPECTION,
     OAUTH_ERROR,
     PAGE,
     RESOURCE_SERVER_FIELDS,
     SCOPE_LIST,
     TOKEN,
+    TOKEN_ABOUT,
     TOKEN_REQUEST,
     closed_object,
     json_body,
@@ -87,6 +91,48 @@ OPERATIONS: tuple[Operation, ...] = (
                 },
             },
             "responses": {"200": {"description": "A token", **json_body(TOKEN)}, **TOKEN_ERRORS},
+        },
+    ),
+    Operation(
+        "POST",
+        "/oauth/introspect",
+        introspect,
+        {
+            "operationId": "introspect",
+            "summary": "RFC 7662 introspection: is this token active, and what may it do",
+            "security": [{}, {"basicAuth": []}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": TOKEN_ABOUT}},
+            },
+            "responses": {
+                "200": {"description": "What the token is", **json_body(INTROSPECTION)},
+                **{k: v for k, v in TOKEN_ERRORS.items() if k in ("400", "401", "413", "415")},
+                "429": TOKEN_ERRORS["429"],
+            },
+        },
+    ),
+    Operation(
+        "POST",
+        "/oauth/revoke",
+        revoke,
+        {
+            "operationId": "revoke",
+            "summary": "RFC 7009 revocation of an access token issued to this client",
+            "security": [{}, {"basicAuth": []}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": TOKEN_ABOUT}},
+            },
+            "responses": {
+                "200": {"description": "Revoked (or nothing to revoke)"},
+                **{k: v for k, v in TOKEN_ERRORS.items() if k in ("400", "401", "413", "415")},
+                "429": TOKEN_ERRORS["429"],
+                "503": {
+                    "description": "too many revoked tokens remembered",
+                    **json_body(OAUTH_ERROR),
+                },
+            },
         },
     ),
     Operation(

@@ -49,6 +49,36 @@ TOKEN_REQUEST = {
     },
     "required": ["grant_type"],
 }
+CLIENT_AUTH_FIELDS = {
+    "client_id": {"type": "string"},
+    "client_secret": {"type": "string"},
+    "client_assertion_type": {"type": "string"},
+    "client_assertion": {"type": "string"},
+}
+TOKEN_ABOUT = {  # RFC 7662 §2.1 and RFC 7009 §2.1: the token a client asks about
+    "type": "object",
+    "properties": {
+        "token": {"type": "string"},
+        "token_type_hint": {"type": "string"},
+        **CLIENT_AUTH_FIELDS,
+    },
+    "required": ["token"],
+}
+INTROSPECTION = {
+    "type": "object",
+    "properties": {
+        "active": {"type": "boolean"},
+        "scope": {"type": "string"},
+        "client_id": {"type": "string"},
+        "token_type": {"type": "string"},
+        "exp": {"type": "integer"},
+        "iat": {"type": "integer"},
+        "sub": {"type": "string"},
+        "iss": {"type": "string"},
+        "jti": {"type": "string"},
+    },
+    "required": ["active"],
+}
 PAGE = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 0}},
     {

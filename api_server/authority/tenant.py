@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY, private_pem BLOB NOT NULL, cert_der BLOB NOT NULL, status TEXT NOT NULL,
     created_at REAL NOT NULL, current_since REAL, current_until REAL, revoked_at REAL);
 CREATE TABLE IF NOT EXISTS used_assertions (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
 """
 
 ALNUM = string.ascii_letters + string.digits
@@ -128,7 +129,15 @@ class Tenant:
             self._lock.close()  # closing the file releases the lock
 
     # --- backup and restore ---------------------------------------------------
-    TABLES = ("meta", "resource_servers", "clients", "client_grants", "signing_keys")
+    TABLES = (
+        "meta",
+        "resource_servers",
+        "clients",
+        "client_grants",
+        "signing_keys",
+        "revoked_tokens",
+    )
+    MAX_REVOKED = 100_000  # revoked access tokens remembered at once (each until its exp)
 
     def dump(self) -> dict[str, list[dict]]:
         """Every row of every kept table (not the short-lived assertion ids)."""
@@ -413,6 +422,22 @@ class Tenant:
         return next(k for k in self.signing_keys() if k.kid == kid)
 
     # --- private_key_jwt replay protection (RFC 7523 §3, item 7) -------------
+    def revoke_token(self, jti: str, exp: float) -> bool:
+        """Remember `jti` as revoked until `exp` (RFC 7009); tokens past their exp are
+        refused anyway, so they are forgotten. False when the memory is full."""
+        now = time.time()
+        with self.transaction() as db:
+            db.execute("DELETE FROM revoked_tokens WHERE exp < ?", (now,))
+            (count,) = db.execute("SELECT COUNT(*) FROM revoked_tokens").fetchone()
+            if count >= self.MAX_REVOKED:
+                return False
+            db.execute("INSERT OR REPLACE INTO revoked_tokens VALUES (?, ?)", (jti, exp))
+        return True
+
+    def is_revoked(self, jti: str) -> bool:
+        row = self.db.execute("SELECT exp FROM revoked_tokens WHERE jti = ?", (jti,)).fetchone()
+        return row is not None
+
     def use_assertion_id(self, jti: str, exp: float) -> bool:
         """Record `jti`; False when it was already used and has not yet expired."""
         now = time.time()

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from oauth_primitives import base64url
 
 from ..dpop import DpopError, addressed_url, check_proof
-from .client_auth import authenticate, read_credentials
+from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
 from .state import Authority
 
@@ -111,19 +111,7 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
     if grant_type != "client_credentials":
         raise OAuthError(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
 
-    creds = read_credentials(params, request.headers.get("authorization"))
-    address = request.client.host if request.client else "unknown"
-    lockout = authority.throttle.check(creds.client_id, address)
-    if lockout is not None:
-        raise OAuthError(
-            429, "too_many_attempts", lockout.message, {"Retry-After": str(lockout.retry_after)}
-        )
-    try:
-        client = authenticate(authority, creds)
-    except OAuthError:
-        authority.throttle.failed(creds.client_id, address)
-        raise
-    authority.throttle.succeeded(creds.client_id, address)
+    client = authenticated_client(authority, params, request)
 
     # RFC 8707 `resource` is accepted as a synonym of Auth0's `audience`.
     audience = params.get("audience")

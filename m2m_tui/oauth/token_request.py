@@ -38,22 +38,9 @@ class TokenRequest:
         cls, profile: Profile, secret: str | None, token_endpoint: str | None = None
     ) -> TokenRequest:
         url = token_endpoint or profile.token_endpoint or profile.issuer + "oauth/token"
-        form = {"grant_type": "client_credentials", **provider_params(profile)}
-        headers = {"Accept": "application/json"}
-        if profile.auth_method == "client_secret_basic":
-            import base64
-            from urllib.parse import quote_plus
-
-            # RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
-            pair = f"{quote_plus(profile.client_id)}:{quote_plus(secret or '')}"
-            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        elif profile.auth_method == "private_key_jwt":
-            form["client_id"] = profile.client_id
-            form["client_assertion_type"] = JWT_BEARER
-            form["client_assertion"] = client_assertion(profile, url)
-        else:
-            form["client_id"] = profile.client_id
-            form["client_secret"] = secret or ""
+        auth_form, auth_headers = client_authentication(profile, secret, url)
+        form = {"grant_type": "client_credentials", **provider_params(profile), **auth_form}
+        headers = {"Accept": "application/json", **auth_headers}
         return cls(url=url, form=form, headers=headers, client_id=profile.client_id)
 
     def masked_exchange(self) -> Exchange:
@@ -61,6 +48,28 @@ class TokenRequest:
         if "DPoP" in self.headers:
             exchange.proof = decoded_proof(self.headers["DPoP"])
         return exchange
+
+
+def client_authentication(
+    profile: Profile, secret: str | None, audience: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The profile's client authentication (RFC 6749 §2.3, RFC 7523 §2.2) as form fields
+    and headers, for any endpoint that takes it: the token endpoint, introspection,
+    revocation. `audience` is the private_key_jwt assertion's aud."""
+    if profile.auth_method == "client_secret_basic":
+        import base64
+        from urllib.parse import quote_plus
+
+        # RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
+        pair = f"{quote_plus(profile.client_id)}:{quote_plus(secret or '')}"
+        return {}, {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+    if profile.auth_method == "private_key_jwt":
+        return {
+            "client_id": profile.client_id,
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": client_assertion(profile, audience),
+        }, {}
+    return {"client_id": profile.client_id, "client_secret": secret or ""}, {}
 
 
 PROVIDERS = ("auth0", "generic", "okta", "keycloak", "entra")

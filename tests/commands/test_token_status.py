@@ -1,0 +1,68 @@
+"""`m2m-tui introspect` and `m2m-tui revoke` against the bundled authority, and against
+servers that cannot answer them: each failure a sentence and an exit status."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import run_cli
+from tests.tui.conftest import write_config
+
+
+def test_introspect_then_revoke_then_inactive_and_the_cache_is_dropped(tmp_path, stack):
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    token = run_cli(tmp_path, "token").stdout.strip()
+    active = run_cli(tmp_path, "introspect")  # the profile's (cached) token
+    assert active.returncode == 0, active.stderr
+    assert "active: true" in active.stdout and "scope: directions" in active.stdout
+    assert "client_id: giftdeliveries" in active.stdout and "expires in" in active.stdout
+    as_json = json.loads(run_cli(tmp_path, "introspect", "--json", token).stdout)
+    assert as_json["active"] is True and as_json["token_type"] == "Bearer"
+
+    revoked = run_cli(tmp_path, "revoke")
+    assert revoked.returncode == 0, revoked.stderr
+    assert "dropped from the cache" in revoked.stderr and "until it expires" in revoked.stderr
+    after = run_cli(tmp_path, "introspect", token)
+    assert after.returncode == 1 and "active: false" in after.stdout
+    # The JWT-validating API still accepts it; the next `token` is a new one.
+    assert stack.call("/api/directions", token, destination="Seattle").status_code == 200
+    assert run_cli(tmp_path, "token").stdout.strip() != token
+    piped = run_cli(tmp_path, "introspect", "-", stdin=token)
+    assert piped.returncode == 1 and "active: false" in piped.stdout
+
+
+def test_revoke_without_a_cached_token_says_what_to_give(tmp_path, shared_stack):
+    write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
+    result = run_cli(tmp_path, "revoke")
+    assert result.returncode == 2 and "no cached token" in result.stderr
+
+
+def test_a_provider_without_these_endpoints_is_named(tmp_path, fake_issuer):
+    write_config(tmp_path / "config.toml", fake_issuer.issuer, None)
+    token = fake_issuer.sign(fake_issuer.claims())
+    for command, field in (
+        ("introspect", "introspection_endpoint"),
+        ("revoke", "revocation_endpoint"),
+    ):
+        result = run_cli(tmp_path, command, token)
+        assert result.returncode == 2, result.stderr
+        assert f"no {field} found by discovery" in result.stderr and "--endpoint" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_an_endpoint_that_answers_html_or_refuses_the_client(tmp_path, stack, misbehaving):
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    html = run_cli(tmp_path, "introspect", "--endpoint", misbehaving.base("html"), "a.b.c")
+    assert html.returncode == 3 and "not a JSON object" in html.stderr
+    assert "Traceback" not in html.stderr
+    write_config(
+        tmp_path / "config.toml",
+        stack.issuer,
+        stack.api_url,
+        wrong=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\n'
+            'client_secret = "not-the-secret"\naudience = "urn:worldmappers"'
+        ),
+    )
+    refused = run_cli(tmp_path, "--profile", "wrong", "introspect", "a.b.c")
+    assert refused.returncode == 1 and "invalid_client" in refused.stderr
