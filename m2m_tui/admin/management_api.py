@@ -36,11 +36,17 @@ class ManagementUnavailable(Exception):
         self.network = network
 
 
+def management_audience(issuer: str) -> str:
+    """Auth0's Management API audience for `issuer`: `https://TENANT/api/v2/`, whether or
+    not the issuer was written with its trailing slash."""
+    return issuer.rstrip("/") + "/api/v2/"
+
+
 def management_profile(config: Config, issuer: str) -> Profile | None:
     """A profile whose token is for this issuer's Management API (`<issuer>api/v2/`)."""
     from m2m_tui.config.profiles import profiles_at
 
-    audience = issuer + "api/v2/"
+    audience = management_audience(issuer)
     return next((p for p in profiles_at(config, issuer) if p.audience == audience), None)
 
 

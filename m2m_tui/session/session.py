@@ -322,6 +322,17 @@ class Session:
         """A Management API client for this profile's issuer. Raises ManagementUnavailable."""
         return await self.admin.management(client)
 
+    def can_change_grants(self) -> bool:
+        """Whether the Why? panel's fix can be applied here (a Management API profile)."""
+        return self.admin.management_profile() is not None
+
+    def grant_advice(self, scope: str) -> str:
+        """Where to grant `scope` by hand, for this profile's provider."""
+        from m2m_tui.admin.provider_fixes import grant_advice
+
+        p = self._profile
+        return grant_advice(p.provider, p.client_id, scope, p.audience or p.resource or "")
+
     async def grant_scope(self, scope: str) -> str:
         """The Why? panel's fix: grant `scope` to this profile's client, then a new token.
         Returns what was done, for the user."""

@@ -30,6 +30,28 @@ class TenantAdmin:
         self._timeout = timeout
         self._names: dict[str, str | None] = {}
 
+    def management_profile(self):
+        """The profile that holds this issuer's Management API token, or None."""
+        from m2m_tui.admin.management_api import management_profile
+
+        return management_profile(self._config, self._profile().issuer)
+
+    def why_unmanaged(self) -> str:
+        """Why m2m-tui cannot change this issuer's grants itself, in one sentence."""
+        from m2m_tui.admin.management_api import management_audience
+
+        profile = self._profile()
+        if profile.provider != "auth0":
+            return (
+                f"{profile.issuer} is a {profile.provider} provider: m2m-tui changes grants "
+                "only through Auth0's Management API, so this is done in the provider's console"
+            )
+        return (
+            f"no management profile for {profile.issuer}: add a profile whose audience is "
+            f"{management_audience(profile.issuer)} (a client authorized for the Management "
+            "API), and m2m-tui can change grants there"
+        )
+
     def forget(self) -> None:
         """Another profile may be another tenant."""
         self._names = {}
@@ -49,18 +71,11 @@ class TenantAdmin:
 
     async def management(self, client: httpx.AsyncClient):
         """A Management API client for this profile's issuer. Raises ManagementUnavailable."""
-        from m2m_tui.admin.management_api import (
-            ManagementClient,
-            ManagementUnavailable,
-            management_profile,
-        )
+        from m2m_tui.admin.management_api import ManagementClient, ManagementUnavailable
 
-        issuer = self._profile().issuer
-        admin = management_profile(self._config, issuer)
+        admin = self.management_profile()
         if admin is None:
-            raise ManagementUnavailable(
-                f"no management profile for {issuer} (a profile whose audience is {issuer}api/v2/)"
-            )
+            raise ManagementUnavailable(self.why_unmanaged())
         try:
             secret = resolve_secret(admin)
         except Exception as exc:

@@ -213,6 +213,9 @@ class M2MApp(App):
 
     @on(FixApplied)
     def fix_applied(self, message: FixApplied) -> None:
+        if not message.ok:  # stay on the Why? panel, which still shows the fix to make
+            self.notify(message.note, severity="warning", timeout=15)
+            return
         self.notify(message.note, timeout=10)
         self.show_current_token()
         self.action_show_tab("api")

@@ -31,11 +31,12 @@ class CallAnswered(Message):
 
 
 class FixApplied(Message):
-    """The Why? panel granted a missing scope and got a new token."""
+    """The Why? panel granted a missing scope and got a new token (or says why not)."""
 
-    def __init__(self, note: str) -> None:
+    def __init__(self, note: str, ok: bool = True) -> None:
         super().__init__()
         self.note = note
+        self.ok = ok
 
 
 class ShowTab(Message):

@@ -83,13 +83,17 @@ class WhyTab(Vertical):
         missing = any(c.name == "scope" and c.ok is False for c in diagnosis.checks)
         if missing and endpoint.scope and self.session.token:
             self.fixable_scope = endpoint.scope
-            parts.append(
-                Text(
+            if self.session.can_change_grants():
+                offer = (
                     f"Press f to apply the fix: grant {endpoint.scope} through the "
-                    "Management API, then get a new token.",
-                    style="bold cyan",
+                    "Management API, then get a new token."
                 )
-            )
+            else:  # the provider's own console: say where, and why f cannot
+                offer = (
+                    f"{self.session.grant_advice(endpoint.scope)} Then press n for a new "
+                    f"token. (f cannot do it here: {self.session.admin.why_unmanaged()}.)"
+                )
+            parts.append(Text(offer, style="bold cyan"))
         self.query_one("#why-view", Static).update(Group(*parts))
         self.post_message(ShowTab("why", only_from=follow))
 
@@ -97,10 +101,28 @@ class WhyTab(Vertical):
         if not self.fixable_scope:
             self.notify("No fix to apply: the Why? panel shows no missing scope.")
             return
+        if not self.session.can_change_grants():
+            self.notify(
+                f"f cannot apply this fix: {self.session.admin.why_unmanaged()}. "
+                f"{self.session.grant_advice(self.fixable_scope)}",
+                severity="warning",
+                timeout=15,
+            )
+            return
         self.fix_worker(self.fixable_scope)
 
     @work(exclusive=True, group="fix", exit_on_error=False)
     async def fix_worker(self, scope: str) -> None:
-        note = await self.session.grant_scope(scope)
+        from m2m_tui.admin.management_api import ManagementUnavailable
+
+        try:
+            note = await self.session.grant_scope(scope)
+        except ManagementUnavailable as exc:  # never a silent failure
+            self.post_message(FixApplied(f"The fix was not applied: {exc}.", ok=False))
+            return
+        except Exception as exc:  # a tenant that answers garbage, a dropped connection
+            why = f"{type(exc).__name__}: {exc}"
+            self.post_message(FixApplied(f"The fix was not applied: {why}", ok=False))
+            return
         self.fixable_scope = None
         self.post_message(FixApplied(note))

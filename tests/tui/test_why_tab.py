@@ -66,3 +66,95 @@ async def test_the_why_panel_applies_the_scope_fix_and_the_next_token_changes(fr
         await pilot.press("c")
         await settle(pilot)
         assert "← 200" in text_of(app.query_one("#api-response"))
+
+
+async def test_without_a_management_api_the_fix_says_where_and_f_says_why_not(
+    tmp_path, shared_stack
+):
+    """A token from a provider m2m-tui cannot administer (here: the bundled issuer under
+    a generic profile, with no management profile): the Why? panel says what to change
+    in the provider's console, and f explains itself instead of doing nothing."""
+    from tests.tui.conftest import notes
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'default_profile = "other"\n\n[profiles.other]\n'
+        f'issuer = "{shared_stack.issuer.rstrip("/")}"\n'
+        f'token_endpoint = "{shared_stack.issuer}oauth/token"\n'
+        'client_id = "giftdeliveries"\nclient_secret = "giftdeliveries-local-secret"\n'
+        'provider = "generic"\naudience = "urn:worldmappers"\n'
+        f'api_base_url = "{shared_stack.api_url}"\n'
+    )
+    from m2m_tui.config.file import load_config
+    from m2m_tui.session.session import Session
+
+    session = Session.open(load_config(path), tmp_path / "state")
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("a", "c")  # geocode: 403
+        await settle(pilot)
+        why = " ".join(text_of(app.query_one("#why-view")).split())
+        assert "Press f" not in why
+        assert "Grant geocode:location to giftdeliveries for urn:worldmappers" in why
+        assert "authorization server's console" in why and "generic provider" in why
+        await pilot.press("f")
+        await settle(pilot)
+        said = notes(app)
+        assert "f cannot apply this fix" in said and "console" in said
+
+
+async def test_a_fix_that_fails_is_said_never_silent(tmp_path, stack):
+    """A management profile whose own token request fails: the fix is not applied, and the
+    notification says so (the worker's error was once swallowed)."""
+    from tests.tui.conftest import make_session, notes
+
+    session = make_session(
+        tmp_path,
+        stack.issuer,
+        stack.api_url,
+        admin2=(
+            f'issuer = "{stack.issuer}"\nclient_id = "m2m-admin"\n'
+            f'client_secret = "wrong-secret"\naudience = "{stack.issuer}api/v2/"'
+        ),
+    )
+    # The session's config has two management profiles; the wrong one comes last, so
+    # remove the good one from the file to leave only the failing one.
+    text = (tmp_path / "config.toml").read_text()
+    good = text.index("[profiles.admin]")
+    end = text.index("[profiles.admin2]")
+    (tmp_path / "config.toml").write_text(text[:good] + text[end:])
+    from m2m_tui.config.file import load_config
+    from m2m_tui.session.session import Session
+
+    session = Session.open(load_config(tmp_path / "config.toml"), tmp_path / "state")
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("a", "c")
+        await settle(pilot)
+        assert "Press f to apply the fix" in text_of(app.query_one("#why-view"))
+        await pilot.press("f")
+        await settle(pilot)
+        said = notes(app)
+        assert "The fix was not applied" in said and "invalid_client" in said
+        assert app.query_one("#tabs").active == "why"  # still where the fix is shown
+
+
+def test_each_provider_is_told_where_its_grants_live():
+    from m2m_tui.admin.provider_fixes import grant_advice
+
+    said = {
+        p: grant_advice(p, "robot", "geocode:location", "api://wm")
+        for p in ("auth0", "okta", "keycloak", "entra", "generic")
+    }
+    assert "Auth0 dashboard" in said["auth0"] and "Machine to Machine Applications" in said["auth0"]
+    assert "Authorization Servers" in said["okta"] and "Access Policies" in said["okta"]
+    assert "Client scopes" in said["keycloak"]
+    assert "App roles" in said["entra"] and "admin consent" in said["entra"]
+    assert "console" in said["generic"]
+    assert all("robot" in text and "geocode:location" in text for text in said.values())
