@@ -6,7 +6,7 @@ import jwt
 from textual.widgets import Input, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
-from tests.tui.conftest import paste, settle, text_of
+from tests.tui.conftest import make_session, paste, settle, text_of
 
 
 async def test_d_diagnoses_a_pasted_token(session, shared_stack):
@@ -158,3 +158,23 @@ def test_each_provider_is_told_where_its_grants_live():
     assert "App roles" in said["entra"] and "admin consent" in said["entra"]
     assert "console" in said["generic"]
     assert all("robot" in text and "geocode:location" in text for text in said.values())
+
+
+async def test_the_grants_screen_without_a_management_api_is_one_sentence(tmp_path, shared_stack):
+    from textual.widgets import TabbedContent
+
+    from m2m_tui.tui.grants.screen import GrantsScreen
+
+    session = make_session(tmp_path, shared_stack.issuer.rstrip("/"), shared_stack.api_url)
+    # No profile has this issuer's Management API audience (…:PORT/api/v2/ with one slash).
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, GrantsScreen)
+        said = text_of(screen.query_one("#grants-status"))
+        assert said.startswith("✗ Grants cannot be shown or changed here: no management profile")
+        assert f"{shared_stack.issuer}api/v2/" in said  # one slash, never …PORTapi/v2/
+        assert not screen.query_one("#grants-tabs", TabbedContent).display

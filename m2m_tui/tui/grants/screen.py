@@ -81,10 +81,15 @@ class GrantsScreen(ModalScreen):
             await self.model.load()
             await self.model.load_keys()
         except ManagementUnavailable as exc:
-            self.status(f"✗ {exc}", "bold red")
+            # One sentence, not empty tables: there is nothing here to edit.
+            self.query_one("#grants-tabs").display = False
+            self.status(f"✗ Grants cannot be shown or changed here: {exc}.", "bold red")
             return
         except ManagementError as exc:
             self.status(f"✗ The Management API refused: {exc.message}", "bold red")
+            return
+        except Exception as exc:  # a tenant that answers garbage, a dropped connection
+            self.status(f"✗ The Management API failed: {type(exc).__name__}: {exc}", "bold red")
             return
         self.status(f"Management API of {self.model.session.profile.issuer} · escape goes back")
         self.catalog.show_apis()
