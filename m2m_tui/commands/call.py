@@ -10,6 +10,7 @@ from m2m_tui.commands.common import (
     EXIT_NETWORK,
     EXIT_OK,
     EXIT_USAGE,
+    aim,
     exit_for_status,
     exit_for_token_error,
     fail,
@@ -34,7 +35,11 @@ def add_parser(commands) -> None:
     )
     profile_flag(parser)
     quiet_flag(parser)
-    parser.add_argument("path", metavar="PATH", help="path at the profile's api_base_url")
+    parser.add_argument(
+        "path",
+        metavar="PATH",
+        help="path (with its query) at the profile's api_base_url, or a full URL",
+    )
     parser.add_argument("--method", default="GET", type=str.upper)
     parser.add_argument(
         "--param", action="append", default=[], metavar="K=V", help="query parameter (repeatable)"
@@ -63,16 +68,17 @@ def run(args: argparse.Namespace) -> int:
     session = open_session(args)
     if isinstance(session, int):
         return session
-    if not session.profile.api_base_url:
-        return fail(f"profile {session.profile.name} has no api_base_url", EXIT_USAGE)
-    return asyncio.run(_call(args, session, params))
+    aimed = aim(args, session, args.path)
+    if isinstance(aimed, int):
+        return aimed
+    path, query = aimed
+    return asyncio.run(_call(args, session, path, {**query, **params}))
 
 
-async def _call(args: argparse.Namespace, session, params: dict[str, str]) -> int:
+async def _call(args: argparse.Namespace, session, path: str, params: dict[str, str]) -> int:
     from m2m_tui.api.client import ApiCall, ApiEndpoint, send
     from m2m_tui.transcript import describe_odd_answer
 
-    path = args.path if args.path.startswith("/") else "/" + args.path
     call = ApiCall(session.profile.api_base_url, ApiEndpoint(args.method, path, None, ""), params)
     token = None
     cached = False

@@ -88,6 +88,39 @@ def open_session(args: argparse.Namespace):
     return Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
 
 
+def aim(args: argparse.Namespace, session, target: str):
+    """ENDPOINT as the user gave it: a path (with its query) at the profile's API, or a
+    full URL, which is then talked to as given, never swapped for the profile's API.
+    Another origin than the profile's is said once, and its own metadata is used.
+    Returns (path, query parameters), or an exit code after saying what is wrong."""
+    from dataclasses import replace
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(target)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    path = parts.path if parts.path.startswith("/") else "/" + parts.path
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return fail(f"{target} is neither a path nor an http(s) URL", EXIT_USAGE)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        own = session.profile.api_base_url
+        own_origin = "{0.scheme}://{0.netloc}".format(urlsplit(own)) if own else None
+        if own_origin != origin:
+            note(
+                args,
+                f"note: {origin} is not this profile's API ({own or 'it names none'}): "
+                f"talking to {origin}, as asked",
+            )
+        session.use(replace(session.profile, api_base_url=origin))
+    elif not session.profile.api_base_url:
+        return fail(
+            f"profile {session.profile.name} has no api_base_url: give a full URL, or add "
+            "api_base_url to the profile",
+            EXIT_USAGE,
+        )
+    return path, query
+
+
 def read_token(value: str | None) -> str | None:
     """TOKEN, or `-` (or nothing, with a pipe on stdin) for standard input."""
     if value == "-" or (value is None and not sys.stdin.isatty()):

@@ -6,13 +6,12 @@ import argparse
 import json
 import sys
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlsplit
 
 from m2m_tui.commands.common import (
     EXIT_FAILED,
     EXIT_NETWORK,
     EXIT_OK,
-    EXIT_USAGE,
+    aim,
     exit_for_status,
     exit_for_token_error,
     fail,
@@ -45,7 +44,10 @@ def add_parser(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "endpoint", metavar="ENDPOINT", help="path (with its query) at the profile's api_base_url"
+        "endpoint",
+        metavar="ENDPOINT",
+        help="path (with its query) at the profile's api_base_url, or a full URL (then "
+        "that server is asked, and its own metadata read)",
     )
     parser.add_argument(
         "--token",
@@ -61,15 +63,18 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace, session: Session) -> int:
     import asyncio
 
-    if not session.profile.api_base_url:
-        return fail(f"profile {session.profile.name} has no api_base_url", EXIT_USAGE)
+    aimed = aim(args, session, args.endpoint)
+    if isinstance(aimed, int):
+        return aimed
     raw = args.token
     if raw == "-":
         raw = sys.stdin.read().strip()
-    return asyncio.run(_diagnose(args, session, raw))
+    return asyncio.run(_diagnose(args, session, raw, *aimed))
 
 
-async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None) -> int:
+async def _diagnose(
+    args: argparse.Namespace, session: Session, raw: str | None, path: str, params: dict
+) -> int:
     if raw is None:
         outcome = await session.get_token()
         if not outcome.ok:
@@ -79,9 +84,6 @@ async def _diagnose(args: argparse.Namespace, session: Session, raw: str | None)
                 print(f"hint: {outcome.hint}", file=sys.stderr)
             return code
         raw = outcome.access_token
-    target = urlsplit(args.endpoint)
-    path = target.path if target.path.startswith("/") else "/" + target.path
-    params = dict(parse_qsl(target.query, keep_blank_values=True))
     from m2m_tui.api.client import ApiEndpoint
 
     await session.load_api()

@@ -217,7 +217,10 @@ class Session:
     # --- explaining refusals ---------------------------------------------------------------
     async def expectations(self, endpoint: ApiEndpoint | None) -> Expectations:
         """What the API expects: its RFC 9728 metadata first, then the profile."""
-        issuer, audience, strict = self._profile.issuer, self._profile.audience, False
+        # Without RFC 9728 metadata, the audience the profile asks for is the one the API
+        # expects: `audience`, else RFC 8707's `resource`.
+        issuer, strict = self._profile.issuer, False
+        audience = self._profile.audience or self._profile.resource
         base = self._profile.api_base_url
         if base:
             async with self.client() as client:

@@ -83,3 +83,29 @@ def test_json_tells_a_refused_token_from_a_failed_request(tmp_path, shared_stack
     assert body["verdict"] == "rejected" and body["outcome"] == "token_refused"
     ok = run(tmp_path, "--json", "/api/directions")
     assert json.loads(ok.stdout)["outcome"] == "succeeded" and ok.returncode == 0
+
+
+def test_a_full_url_is_the_server_asked_never_the_profiles_api(tmp_path, stack, shared_stack):
+    """The profile's API is `stack`'s; the URL names `shared_stack`'s, another server with
+    other keys. The call goes where the URL says (there the token is accepted, where the
+    profile's API would refuse it), and the difference is said once."""
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    token = shared_stack.token()
+    url = shared_stack.api_url.rstrip("/") + "/api/directions?destination=Seattle"
+    result = run(tmp_path, "--json", "--token", token, url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["server"]["status"] == 200
+    assert result.stderr.count("is not this profile's API") == 1
+    assert f"talking to {shared_stack.api_url.rstrip('/')}" in result.stderr
+    # `call` too: the profile's own token, at the other server, is refused there.
+    called = run_cli(tmp_path, "call", url)
+    assert called.returncode == 1
+    assert f"401 GET {shared_stack.api_url.rstrip('/')}/api/directions" in called.stderr
+
+
+def test_a_path_on_a_profile_without_an_api_asks_for_a_full_url(tmp_path, shared_stack):
+    write_config(tmp_path / "config.toml", shared_stack.issuer, None)
+    result = run(tmp_path, "--token", "x.y.z", "/api/directions")
+    assert result.returncode == 2 and "give a full URL" in result.stderr
+    bad = run(tmp_path, "--token", "x.y.z", "ftp://example/api")
+    assert bad.returncode == 2 and "neither a path nor an http(s) URL" in bad.stderr

@@ -101,3 +101,28 @@ async def test_calls_are_recorded_in_history(tmp_path, stack):
     assert result.status == 200 and result.exchange.duration_ms > 0
     assert [e.kind for e in session.history] == ["token", "call"]
     assert time.time() - 30 < session.history[-1].at <= time.time()  # stamped when made
+
+
+async def test_without_api_metadata_the_expected_audience_is_the_profiles(tmp_path, fake_issuer):
+    """An API that publishes no RFC 9728 metadata (Auth0's Express validator, for one):
+    the audience the profile asks for, `audience` else `resource`, is the one expected,
+    so a token for another audience is named, even one that differs by a slash."""
+    from m2m_tui.config.file import Profile
+    from m2m_tui.diagnosis.token_checks import run_checks
+
+    session = make_session(tmp_path, fake_issuer.issuer, None)
+    session.use(
+        Profile(
+            name="rfc8707",
+            issuer=fake_issuer.issuer,
+            client_id="robot",
+            client_secret="s",
+            provider="generic",
+            resource="urn:worldmappers",
+        )
+    )
+    expect = await session.expectations(None)
+    assert expect.audience == "urn:worldmappers"
+    wrong = fake_issuer.sign(fake_issuer.claims(audience="urn:worldmappers/"))
+    diagnosis = run_checks(wrong, expect, fake_issuer.jwks)
+    assert diagnosis.failed == ["aud"]
