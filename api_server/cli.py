@@ -68,6 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--issuer", metavar="URL", help="the API's token issuer (with --only api)")
     parser.add_argument("--audience", metavar="AUD", help="the API's audience (urn:worldmappers)")
     parser.add_argument(
+        "--validation",
+        choices=("jwt", "introspection"),
+        help="how the API checks tokens: itself (jwt, the default: a revoked token works "
+        "until its exp) or by asking the authority (introspection, RFC 7662: at once)",
+    )
+    parser.add_argument(
         "--jwks-uri",
         metavar="URL",
         help="with --only api: fetch the issuer's keys here instead of by discovery",
@@ -198,6 +204,12 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         from dataclasses import replace
 
         server = replace(server, api=replace(server.api, jwks_uri=args.jwks_uri))
+    if args.validation:
+        from dataclasses import replace
+
+        server = replace(server, api=replace(server.api, validation=args.validation))
+        # The workers read the [server] table themselves: it says the same.
+        table = {**table, "api": {**table.get("api", {}), "validation": args.validation}}
 
     if args.workers > 1:
         return _serve_workers(args, table, source, server, issuer, state_dir)

@@ -77,6 +77,12 @@ class ApiSettings:
     # Proof signatures checked in a helper process (resource/proof_helper.py), not on the
     # event loop; false keeps every check in the API's own process.
     dpop_helper: bool = True
+    # "jwt": the API checks each token itself (signature, claims); a revoked token works
+    # until its exp. "introspection": it asks the authority about each token (RFC 7662),
+    # so a revocation takes effect at once, at one round trip per call. No cache.
+    validation: str = "jwt"
+    introspection_client_id: str | None = None  # the API's own client at the authority
+    introspection_client_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,13 @@ class _Reader(TomlReader):
                 dpop=self.choice(api, "dpop", ("allowed", "required"), "server.api", "allowed"),
                 dpop_nonce=self.opt(api, "dpop_nonce", bool, "server.api", False),
                 dpop_helper=self.opt(api, "dpop_helper", bool, "server.api", True),
+                validation=self.choice(
+                    api, "validation", ("jwt", "introspection"), "server.api", "jwt"
+                ),
+                introspection_client_id=self.opt(api, "introspection_client_id", str, "server.api"),
+                introspection_client_secret=self.opt(
+                    api, "introspection_client_secret", str, "server.api"
+                ),
             ),
             dpop_nonce=self.opt(data, "dpop_nonce", bool, w, False),
             jwks_max_age=self.jwks_max_age(data),

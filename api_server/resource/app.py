@@ -26,6 +26,7 @@ from .directions import directions
 from .documents import openapi_document, protected_resource_metadata
 from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, OFFICE, OFFICE_LAT, OFFICE_LNG, Endpoint
 from .gazetteer import Gazetteer, Place, gazetteer
+from .introspection import IntrospectingValidator
 from .jwks_cache import JwksCache
 from .proof_helper import ProofHelper
 from .validator import InvalidToken, Principal, TokenValidator
@@ -58,7 +59,11 @@ class WorldMappers:
         self.issuer = issuer
         self.base_url = base_url.rstrip("/")
         self.jwks = jwks
-        self.validator = TokenValidator(settings, issuer, jwks)
+        self.validator: TokenValidator | IntrospectingValidator
+        if settings.validation == "introspection":
+            self.validator = IntrospectingValidator(settings, issuer)
+        else:
+            self.validator = TokenValidator(settings, issuer, jwks)
         self.metadata_url = self.base_url + METADATA_PATH
         # RFC 9449 §7: the proofs seen (a replay is refused), and nonces when demanded.
         self.dpop_required = settings.dpop == "required"
@@ -345,6 +350,8 @@ def create_api_app(
             timeout=settings.fetch_timeout, verify=verify, follow_redirects=False
         )
         app.state.api.jwks.client = client
+        if isinstance(app.state.api.validator, IntrospectingValidator):
+            app.state.api.validator.client = client
         try:
             yield
         finally:

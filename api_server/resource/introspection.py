@@ -1,0 +1,69 @@
+"""`validation = "introspection"`: the API asks the authorization server about every
+token it is sent (RFC 7662) instead of checking the JWT itself. A revoked token is
+refused at once; the price is a round trip to the authority per call (no cache)."""
+
+from __future__ import annotations
+
+import httpx
+
+from ..settings import ApiSettings
+from .validator import InvalidToken, Principal, scopes_of
+
+
+class IntrospectingValidator:
+    def __init__(self, settings: ApiSettings, issuer: str) -> None:
+        if not (settings.introspection_client_id and settings.introspection_client_secret):
+            raise ValueError(
+                "validation = introspection needs the API's own client at the authority: "
+                "introspection_client_id and introspection_client_secret in [server.api]"
+            )
+        self.issuer = issuer
+        self.audience = settings.audience
+        self.auth = (settings.introspection_client_id, settings.introspection_client_secret)
+        self.client: httpx.AsyncClient | None = None  # set in the app's lifespan
+        self._endpoint: str | None = None
+
+    async def endpoint(self) -> str:
+        """The authority's introspection_endpoint, by discovery (RFC 8414), once."""
+        if self._endpoint is None:
+            url = self.issuer.rstrip("/") + "/.well-known/oauth-authorization-server"
+            try:
+                document = (await self.client.get(url)).json()
+            except (httpx.HTTPError, ValueError):
+                raise InvalidToken(
+                    f"the authorization server's metadata cannot be read at {url}", transient=True
+                ) from None
+            found = document.get("introspection_endpoint") if isinstance(document, dict) else None
+            if not isinstance(found, str):
+                raise InvalidToken(
+                    "the authorization server offers no introspection endpoint", transient=True
+                )
+            self._endpoint = found
+        return self._endpoint
+
+    async def validate(self, token: str) -> Principal:
+        endpoint = await self.endpoint()
+        try:
+            response = await self.client.post(
+                endpoint, data={"token": token, "token_type_hint": "access_token"}, auth=self.auth
+            )
+            answer = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            answer = None
+        if not isinstance(answer, dict) or not isinstance(answer.get("active"), bool):
+            raise InvalidToken(
+                "the authorization server could not say whether the token is active "
+                "(its introspection endpoint failed)",
+                transient=True,
+            )
+        if not answer["active"]:
+            raise InvalidToken(
+                "the authorization server says the token is not active (revoked, expired, or "
+                "not one it issued)"
+            )
+        aud = answer.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if self.audience not in audiences:
+            raise InvalidToken(f"the token is for {aud}, not this API ({self.audience})")
+        subject = answer.get("sub")
+        return Principal(str(subject or answer.get("client_id") or ""), scopes_of(answer), answer)
