@@ -317,6 +317,33 @@ class Session:
         facts = DpopFacts.of(result, self.own_jkt(), required)
         return run_checks(token, expect, jwks, server, dpop=facts)
 
+    async def revoke_token(self) -> tuple[bool, str]:
+        """RFC 7009: revoke the current token at the profile's authorization server and
+        drop it from the cache; it stays in hand, so the user can watch an API accept or
+        refuse it. (ok, what happened, for the user)."""
+        from m2m_tui.config.profiles import resolve_secret
+        from m2m_tui.oauth.token_status import revoke
+
+        token = self.token
+        if not token:
+            return False, "No token to revoke: press t for one first."
+        try:
+            secret = resolve_secret(self._profile, self.tokens.prompted_secret)
+        except Exception as exc:  # a missing secret or key: the profile's to fix
+            return False, f"Not revoked: {exc}"
+        async with self.client() as client:
+            answer = await revoke(self._profile, secret, token, client)
+        if not answer.ok:
+            return False, f"Not revoked: {answer.description}"
+        cached = self.cache.get(self._profile)
+        if cached is not None and cached.access_token == token:
+            self.cache.forget(self._profile)
+        return True, (
+            f"Revoked at {answer.endpoint} (RFC 7009) and dropped from the cache. An API that "
+            "introspects refuses it from now on; one that validates the JWT itself (the "
+            "bundled API, by default) accepts it until it expires. t gets a new one."
+        )
+
     # --- the tenant ------------------------------------------------------------------------
     async def client_name(self, client_id: str) -> str | None:
         return await self.admin.client_name(client_id)

@@ -63,6 +63,10 @@ class Tokens:
     def needs_prompt(self) -> bool:
         return self.profile.client_secret_prompt and not self._prompted_secret
 
+    @property
+    def prompted_secret(self) -> str | None:
+        return self._prompted_secret
+
     def remember_secret(self, secret: str) -> None:
         """A secret the user typed (client_secret_prompt): kept in memory only."""
         self._prompted_secret = secret

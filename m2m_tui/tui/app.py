@@ -60,6 +60,7 @@ class M2MApp(App):
         Binding("g", "grants", "Grants"),
         Binding("f", "apply_fix", "Apply the fix in Why?", show=False),
         Binding("y", "copy_token", "Copy token", show=False),
+        Binding("v", "revoke", "Revoke the token (RFC 7009)", show=False),
         Binding("u", "copy_curl(False)", "Copy curl", show=False),
         Binding("U", "copy_curl(True)", "Copy curl (token)", show=False),
         Binding("escape", "cancel", "Cancel the request in flight", show=False),
@@ -341,6 +342,20 @@ class M2MApp(App):
         self.show_subtitle()
         self.token_tab.show_profile(f"Switched to profile {name}.")
         self.start_up()
+
+    def action_revoke(self) -> None:
+        if not self.session.token:
+            self.notify("No token to revoke: press t for one first.", severity="warning")
+            return
+        self.revoke_worker()
+
+    @work(exclusive=True, group="revoke", exit_on_error=False)
+    async def revoke_worker(self) -> None:
+        try:
+            ok, said = await self.session.revoke_token()
+        except Exception as exc:  # never silent
+            ok, said = False, f"Not revoked: {type(exc).__name__}: {exc}"
+        self.notify(said, severity="information" if ok else "warning", timeout=15)
 
     def action_copy_token(self) -> None:
         token = self.inspector.raw or self.session.token

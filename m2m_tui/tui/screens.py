@@ -29,6 +29,7 @@ HELP = """\
 | `J` | in the inspector: the header and payload in full (long strings are shortened there) |
 | `e` | export the history to a JSON file, secrets and tokens masked |
 | `y` | copy the token to the clipboard |
+| `v` | revoke the token (RFC 7009) at the authorization server, and drop it from the cache |
 | `u` / `U` | copy the selected call as curl (token masked / revealed) |
 | `F1`, `?` | this help |
 | `ctrl+p` | command palette: every action |
