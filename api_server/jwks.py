@@ -11,8 +11,6 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from oauth_primitives import base64url
 
-b64url = base64url.encode  # the name the key modules use
-
 
 def public_jwk(public_key: PublicKeyTypes, kid: str, alg: str, cert_der: bytes | None) -> dict:
     """A signing JWK with `x5c` (standard base64 DER, RFC 7517 §4.7) and `x5t` (§4.8)."""
@@ -21,5 +19,5 @@ def public_jwk(public_key: PublicKeyTypes, kid: str, alg: str, cert_der: bytes |
     jwk.update({"use": "sig", "alg": alg, "kid": kid})
     if cert_der is not None:
         jwk["x5c"] = [base64.b64encode(cert_der).decode()]
-        jwk["x5t"] = b64url(hashlib.sha1(cert_der).digest())
+        jwk["x5t"] = base64url.encode(hashlib.sha1(cert_der).digest())
     return jwk

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
-from .issued import issued_claims
+from .issued import issued_claims, issued_to
 from .state import Authority
 from .token_endpoint import read_params
 
@@ -40,8 +40,6 @@ def introspection(authority: Authority, token: str) -> dict:
     if claims.get("nbf", 0) > time.time():
         return {"active": False}
     answer = {"active": True, **{k: claims[k] for k in PASSED if k in claims}}
-    if "client_id" not in answer:  # Auth0's tokens name the client in azp or sub
-        subject = str(claims.get("sub", ""))
-        answer["client_id"] = claims.get("azp") or subject.removesuffix("@clients")
+    answer["client_id"] = issued_to(claims)
     answer["token_type"] = "DPoP" if "cnf" in claims else "Bearer"  # RFC 9449 §6
     return answer

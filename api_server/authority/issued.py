@@ -9,6 +9,13 @@ import jwt
 from .state import Authority
 
 
+def issued_to(claims: dict) -> str:
+    """The client a token of ours was issued to: `client_id` (RFC 9068), else Auth0's
+    `azp`, else its `sub` (`<client_id>@clients`)."""
+    named = claims.get("client_id") or claims.get("azp")
+    return str(named) if named else str(claims.get("sub", "")).removesuffix("@clients")
+
+
 def issued_claims(authority: Authority, token: str, verify_exp: bool = True) -> dict | None:
     """The claims of `token` when this authority signed it and (with `verify_exp`) it has
     not expired; None for anything else: another issuer's, a forgery, garbage."""

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.x509.oid import NameOID
 
-from api_server.jwks import b64url, public_jwk
+from api_server.jwks import public_jwk
 from oauth_primitives import base64url
 
 CURRENT, NEXT, PREVIOUS, REVOKED = "current", "next", "previous", "revoked"
@@ -99,7 +99,7 @@ def generate_signing_key(status: str, subject: str) -> SigningKey:
         serialization.NoEncryption(),
     )
     return SigningKey(
-        kid=b64url(secrets.token_bytes(16)),
+        kid=base64url.encode(secrets.token_bytes(16)),
         private_pem=pem,
         cert_der=cert.public_bytes(serialization.Encoding.DER),
         status=status,

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
-from .issued import issued_claims
+from .issued import issued_claims, issued_to
 from .state import Authority
 from .token_endpoint import read_params
 
@@ -32,7 +32,7 @@ async def revoke(request: Request) -> Response:
         # §2.2: a token that is invalid, expired or unknown is answered 200 all the same,
         # as there is nothing left to revoke.
         if claims is not None:
-            owner = claims.get("azp") or str(claims.get("sub", "")).removesuffix("@clients")
+            owner = issued_to(claims)
             if owner != client.client_id:  # §2.1: only the client the token was issued to
                 raise OAuthError(
                     400,

@@ -91,9 +91,6 @@ def _run(args: argparse.Namespace, what: str) -> int:
 
 
 async def _ask(args: argparse.Namespace, session, token: str | None, what: str) -> int:
-    from m2m_tui.config.profiles import resolve_secret
-    from m2m_tui.oauth import token_status
-
     if token is None:  # introspect: the profile's token, as `m2m-tui token` gives it
         outcome = await session.get_token()
         if not outcome.ok:
@@ -103,20 +100,13 @@ async def _ask(args: argparse.Namespace, session, token: str | None, what: str) 
             )
         token = outcome.access_token
     token = token.strip()
-    try:
-        secret = resolve_secret(session.profile)
-    except Exception as exc:  # a missing secret or key file: the profile's to fix
-        return fail(str(exc), EXIT_USAGE)
-    async with session.client() as client:
-        ask = token_status.introspect if what == "introspect" else token_status.revoke
-        answer = await ask(session.profile, secret, token, client, args.endpoint)
-    if not answer.ok:
+    if what == "revoke":
+        answer, dropped = await session.revoke(token, args.endpoint)
+    else:
+        answer = await session.introspect(token, args.endpoint)
+    if not answer.ok:  # a missing secret is "configuration": exit 2
         return fail(answer.description, exit_for_token_error(answer.error))
     if what == "revoke":
-        cached = session.cache.get(session.profile)
-        dropped = cached is not None and cached.access_token == token
-        if dropped:
-            session.cache.forget(session.profile)
         note(
             args,
             f"revoked at {answer.endpoint}"

@@ -90,8 +90,7 @@ def dpop_checks(
     checks.append(_match("htm", claims.get("htm"), facts.method, "the request's method"))
     # Compared as the server compares them: both sides normalised by the one htu().
     said_htu = claims.get("htu")
-    if isinstance(said_htu, str) and htu(said_htu) == htu(facts.url):
-        said_htu = htu(facts.url)
+    said_htu = htu(said_htu) if isinstance(said_htu, str) else said_htu
     checks.append(_match("htu", said_htu, htu(facts.url), "the request's URL"))
     checks.append(_iat(claims.get("iat"), clock))
     checks.append(_jti(claims.get("jti"), said))

@@ -317,27 +317,44 @@ class Session:
         facts = DpopFacts.of(result, self.own_jkt(), required)
         return run_checks(token, expect, jwks, server, dpop=facts)
 
-    async def revoke_token(self) -> tuple[bool, str]:
-        """RFC 7009: revoke the current token at the profile's authorization server and
-        drop it from the cache; it stays in hand, so the user can watch an API accept or
-        refuse it. (ok, what happened, for the user)."""
-        from m2m_tui.config.profiles import resolve_secret
+    async def introspect(self, token: str, endpoint: str | None = None):
+        """RFC 7662: what the profile's authorization server says of `token`."""
+        from m2m_tui.oauth.token_status import introspect
+
+        return await self._token_status(introspect, token, endpoint)
+
+    async def revoke(self, token: str, endpoint: str | None = None):
+        """RFC 7009: revoke `token` with the profile's client authentication, and drop it
+        from the cache when it is the cached one. (the answer, whether it was dropped)"""
         from m2m_tui.oauth.token_status import revoke
 
-        token = self.token
-        if not token:
-            return False, "No token to revoke: press t for one first."
+        answer = await self._token_status(revoke, token, endpoint)
+        cached = self.cache.get(self._profile) if answer.ok else None
+        dropped = cached is not None and cached.access_token == token
+        if dropped:
+            self.cache.forget(self._profile)
+        return answer, dropped
+
+    async def _token_status(self, ask, token: str, endpoint: str | None):
+        from m2m_tui.config.profiles import resolve_secret
+        from m2m_tui.oauth.token_status import StatusAnswer
+
         try:
             secret = resolve_secret(self._profile, self.tokens.prompted_secret)
         except Exception as exc:  # a missing secret or key: the profile's to fix
-            return False, f"Not revoked: {exc}"
+            return StatusAnswer(error="configuration", description=str(exc))
         async with self.client() as client:
-            answer = await revoke(self._profile, secret, token, client)
+            return await ask(self._profile, secret, token, client, endpoint)
+
+    async def revoke_token(self) -> tuple[bool, str]:
+        """The TUI's `v`: revoke the current token; it stays in hand, so the user can
+        watch an API accept or refuse it. (ok, what happened, for the user)"""
+        token = self.token
+        if not token:
+            return False, "No token to revoke: press t for one first."
+        answer, _ = await self.revoke(token)
         if not answer.ok:
             return False, f"Not revoked: {answer.description}"
-        cached = self.cache.get(self._profile)
-        if cached is not None and cached.access_token == token:
-            self.cache.forget(self._profile)
         return True, (
             f"Revoked at {answer.endpoint} (RFC 7009) and dropped from the cache. An API that "
             "introspects refuses it from now on; one that validates the JWT itself (the "

@@ -109,10 +109,13 @@ async def test_without_a_management_api_the_fix_says_where_and_f_says_why_not(
 async def test_a_fix_that_fails_is_said_never_silent(tmp_path, stack):
     """A management profile whose own token request fails: the fix is not applied, and the
     notification says so (the worker's error was once swallowed)."""
-    from tests.tui.conftest import make_session, notes
+    from m2m_tui.config.file import load_config
+    from m2m_tui.session.session import Session
+    from tests.tui.conftest import notes, write_config
 
-    session = make_session(
-        tmp_path,
+    # The only management profile for this issuer holds a wrong secret.
+    write_config(
+        tmp_path / "config.toml",
         stack.issuer,
         stack.api_url,
         admin2=(
@@ -120,15 +123,9 @@ async def test_a_fix_that_fails_is_said_never_silent(tmp_path, stack):
             f'client_secret = "wrong-secret"\naudience = "{stack.issuer}api/v2/"'
         ),
     )
-    # The session's config has two management profiles; the wrong one comes last, so
-    # remove the good one from the file to leave only the failing one.
     text = (tmp_path / "config.toml").read_text()
-    good = text.index("[profiles.admin]")
-    end = text.index("[profiles.admin2]")
+    good, end = text.index("[profiles.admin]"), text.index("[profiles.admin2]")
     (tmp_path / "config.toml").write_text(text[:good] + text[end:])
-    from m2m_tui.config.file import load_config
-    from m2m_tui.session.session import Session
-
     session = Session.open(load_config(tmp_path / "config.toml"), tmp_path / "state")
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 50)) as pilot:
