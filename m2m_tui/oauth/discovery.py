@@ -11,7 +11,12 @@ PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-
 
 
 class DiscoveryFailed(ValueError):
-    """No metadata document named the field; the message says what each place answered."""
+    """No metadata document named the field; the message says what each place answered.
+    `unreachable`: the issuer did not answer at all (a network error, not a missing field)."""
+
+    def __init__(self, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
@@ -20,6 +25,7 @@ async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
 
     base = issuer.rstrip("/")
     problems = []
+    unreachable = False
     for path in PATHS:
         url = base + path
         try:
@@ -27,13 +33,16 @@ async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
         except httpx.HTTPError as exc:
             problems.append(describe_transport_error(exc, url, read_timeout(client))[1])
             if isinstance(exc, httpx.TimeoutException | httpx.ConnectError):
+                unreachable = True
                 break  # the next path is on the same server: it would only fail again
             continue
         value = _field(response, field)
         if isinstance(value, str) and value.startswith(("https://", "http://")):
             return value
         problems.append(f"{path}: {_why_not(response, field)}")
-    raise DiscoveryFailed(f"no {field} found by discovery at {issuer} ({'; '.join(problems)})")
+    raise DiscoveryFailed(
+        f"no {field} found by discovery at {issuer} ({'; '.join(problems)})", unreachable
+    )
 
 
 def _field(response: httpx.Response, field: str) -> object:

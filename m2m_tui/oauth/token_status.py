@@ -72,6 +72,8 @@ async def _post(
         try:
             endpoint = await discover(profile.issuer, client, field)
         except DiscoveryFailed as exc:
+            if exc.unreachable:  # the server is down, not lacking the endpoint
+                return StatusAnswer(error="network", description=str(exc))
             return StatusAnswer(
                 error="configuration",
                 description=f"{exc}. The provider may not offer it; if it does, give its URL "

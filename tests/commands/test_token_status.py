@@ -66,3 +66,10 @@ def test_an_endpoint_that_answers_html_or_refuses_the_client(tmp_path, stack, mi
     )
     refused = run_cli(tmp_path, "--profile", "wrong", "introspect", "a.b.c")
     assert refused.returncode == 1 and "invalid_client" in refused.stderr
+
+
+def test_an_authorization_server_that_is_down_is_a_network_error(tmp_path):
+    write_config(tmp_path / "config.toml", "http://127.0.0.1:9/", None)
+    result = run_cli(tmp_path, "introspect", "a.b.c")
+    assert result.returncode == 3 and "cannot connect" in result.stderr
+    assert "may not offer it" not in result.stderr and "Traceback" not in result.stderr
