@@ -37,6 +37,35 @@ WORLDMAPPERS = "urn:worldmappers"
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: two workers a core. Much of the suite waits (on servers, timers, a
+    subprocess), so one worker a core leaves the cores idle a third of the run."""
+    return min(8, 2 * (os.cpu_count() or 1))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests marked `slow` start first, one at the head of each worker's share.
+
+    pytest-xdist's worksteal scheduler hands each worker one contiguous slice of the
+    collection and lets idle workers steal from the end of the others' queues. A
+    test of half a minute left at the end of a slice would run alone while the rest
+    of the machine has nothing to do; dealt round the slices' heads, the long tests
+    overlap each other and the short ones fill in around them.
+    """
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    ordered, remaining = [], len(items)
+    for worker in range(workers):
+        share = remaining // (workers - worker)  # the scheduler's own split
+        heads = slow[worker::workers]
+        take = max(0, share - len(heads))
+        ordered += heads + rest[:take]
+        rest = rest[take:]
+        remaining -= share
+    items[:] = ordered + rest
+
+
 def free_port() -> int:
     """A loopback port free right now, for servers a test starts as processes."""
     import socket

@@ -31,21 +31,23 @@ from m2m_tui.config.file import Profile
 from m2m_tui.oauth.token_request import TokenRequest, request_token
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, free_port, mint, serve_app
 
-pytestmark = pytest.mark.load_faults
+pytestmark = [pytest.mark.load_faults, pytest.mark.slow]
 
 FETCH_TIMEOUT = 1.0
 MINT_TIMEOUT = 10.0  # the app's own default: under this load a slow machine answers in ~5 s
 WORKERS = {"callers": 30, "minters": 10, "readers": 10, "editors": 5, "forgers": 5}
+# Each phase outlasts what it tests: the API's JWKS cooldown (2 s) and fetch timeout
+# (1 s), and a restart of the authority (under this load, up to ~2 s).
 SCHEDULE = [  # (seconds from the start, phase entered)
     (0, "steady"),
-    (4, "rotated"),
-    (8, "authority-killed"),
-    (14, "restarted"),
-    (18, "jwks-garbage"),
-    (22, "jwks-hang"),
-    (26, "recovered"),
+    (2.5, "rotated"),
+    (5, "authority-killed"),
+    (8.5, "restarted"),
+    (11, "jwks-garbage"),
+    (13.5, "jwks-hang"),
+    (16, "recovered"),
 ]
-END = 29
+END = 18
 SUBSETS = [["directions"], ["directions", "geocode:location"], ["reverse-geocode:location"]]
 
 
@@ -169,6 +171,7 @@ class Run:
         self.requests = Counter()  # by worker kind
         self.errors = Counter()  # (kind, class)
         self.api_5xx = 0
+        self.answered = 0  # API answers received, whatever their status
         self.refused_valid: list[tuple[str, int, bool]] = []
         self.slowest_call: dict[str, float] = defaultdict(float)  # phase -> worst ms
         self.mint_failures: list[tuple[str, str, float]] = []
@@ -195,6 +198,7 @@ async def call_api(
         run.errors[kind, type(exc).__name__] += 1
         return None
     run.note_latency((time.perf_counter() - started) * 1000)
+    run.answered += 1
     if answer.status_code >= 500:
         run.api_5xx += 1
         return None
@@ -361,14 +365,16 @@ async def scenario(procs: Processes, proxy: JwksProxy) -> Run:
     return run
 
 
-def slowest_timed_by_the_api(log: Path) -> float:
-    """The API's own access log times each request, free of the load generator's queueing."""
+def slowest_timed_by_the_api(log: Path, answered: int) -> float:
+    """The API's own access log times each request, free of the load generator's queueing.
+    Every answer the clients received is in it (how many there were is the machine's
+    speed, a benchmark's question)."""
     times = [
         float(m.group(1))
         for line in log.read_text().splitlines()
         if (m := re.search(r"api_server\.api GET /api/\S+ \d+ ([\d.]+)ms$", line))
     ]
-    assert len(times) > 1000
+    assert answered > 0 and len(times) >= answered, (len(times), answered)
     return max(times)
 
 
@@ -393,7 +399,7 @@ def test_load_with_faults(tmp_path):
             k: round(v) for k, v in run.slowest_call.items()
         },
         "slowest API answer timed by the API (ms)": round(
-            slowest_timed_by_the_api(tmp_path / "api.log")
+            slowest_timed_by_the_api(tmp_path / "api.log", run.answered)
         ),
         "JWKS proxy answers by mode": dict(proxy.served),
     }
@@ -430,7 +436,7 @@ def test_load_with_faults(tmp_path):
     # The JWKS misbehaved and was asked: no request waited past the fetch timeout
     # (a little slack for a busy machine), and none timed out at the client.
     assert proxy.served["garbage"] >= 1 and proxy.served["hang"] >= 1
-    assert slowest_timed_by_the_api(tmp_path / "api.log") < FETCH_TIMEOUT * 1000 + 500
+    assert slowest_timed_by_the_api(tmp_path / "api.log", run.answered) < FETCH_TIMEOUT * 1000 + 500
     assert not [k for k in run.errors if k[0] in ("api", "forged")], run.errors
     log = (tmp_path / "api.log").read_text()
     assert "text/html that is not JSON" in log and "JWKS: timed out" in log

@@ -21,6 +21,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import WORLDMAPPERS, start_stack
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

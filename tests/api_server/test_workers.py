@@ -12,6 +12,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from tests.conftest import ADMIN, REPO_CONFIG, _trust, free_port, mint
 
@@ -63,6 +64,7 @@ def pids_answering(process: Process, status: int, since: int) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_rotation_and_revocation_reach_every_worker_within_the_jwks_max_age(tmp_path):
     authority_port, api_port = free_port(), free_port()
     issuer = f"http://127.0.0.1:{authority_port}/"

@@ -215,6 +215,7 @@ def chromium(frames: list[bytes]):
             browser.close()
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_web_dash_dash_demo_serves_the_guided_demo(tmp_path, shared_stack):
     """`m2m-tui web -- demo`: the demo, for a projector, in the browser."""
@@ -231,6 +232,7 @@ def test_web_dash_dash_demo_serves_the_guided_demo(tmp_path, shared_stack):
         server.stop()
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_the_app_in_a_browser_gets_a_token(web):
     frames: list[bytes] = []

@@ -68,6 +68,7 @@ async def test_missing_scope_names_the_grant_to_make(session, stack):
     assert diagnosis.server.www_authenticate["scope"] == "geocode:location"
 
 
+@pytest.mark.slow
 async def test_a_genuinely_signed_token_that_expired(session, stack):
     admin = stack.admin()
     rs = admin.get("/resource-servers/urn:worldmappers").json()

@@ -85,6 +85,7 @@ def test_garbage_jwks_keeps_the_last_good_keys(api, fake_issuer):
     assert fake_issuer.jwks_fetches >= 2  # it did try again, and kept the good keys
 
 
+@pytest.mark.slow
 def test_hanging_jwks_does_not_stall_requests_past_the_timeout(api, fake_issuer):
     token = fake_issuer.sign(fake_issuer.claims())
     assert call(api, token).status_code == 200

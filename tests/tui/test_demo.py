@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from m2m_tui.demo.environment import start_demo_tenant
 from m2m_tui.demo.script import load_script, parse_script
 from m2m_tui.tui.demo import DemoApp, write_slides
@@ -27,6 +29,7 @@ async def run_story(folder):
     return script, failed, statuses
 
 
+@pytest.mark.slow
 async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tmp_path):
     first = await run_story(tmp_path / "one")
     second = await run_story(tmp_path / "two")
@@ -51,6 +54,7 @@ async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tm
     assert "Authorization: DPoP" in bound and "← 200" in bound
 
 
+@pytest.mark.slow
 def test_a_custom_script_from_the_command_line(tmp_path):
     script = tmp_path / "mine.toml"
     script.write_text(
@@ -71,6 +75,7 @@ def test_a_custom_script_from_the_command_line(tmp_path):
     assert "destination=Paris%2C+France" in shown and "← 200" in shown
 
 
+@pytest.mark.slow
 def test_a_failing_step_exits_1_naming_it(tmp_path):
     script = tmp_path / "broken.toml"
     script.write_text(

@@ -156,6 +156,7 @@ async def test_add_a_scope_to_the_api_and_create_a_client(session, stack):
         assert secret in text_of(screen.query_one("#created"))
 
 
+@pytest.mark.slow
 async def test_rotate_and_revoke_with_the_apis_answer_before_and_after(tmp_path, quick_jwks_stack):
     session = make_session(tmp_path, quick_jwks_stack.issuer, quick_jwks_stack.api_url)
     app = M2MApp(session, autostart=False)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from textual.widgets import TabbedContent
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from tests.tui.conftest import make_session, notes, settle, text_of
+
+pytestmark = pytest.mark.slow  # each waits out a slow server
 
 
 async def slow_app(tmp_path, stack, slow_api):

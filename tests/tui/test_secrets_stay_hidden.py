@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import stat
 
+import pytest
+
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import GIFT
 from tests.tui.conftest import paste, settle
@@ -26,6 +28,7 @@ def leaks(text: str, token: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 async def test_no_screen_shows_the_token_or_the_secret(session):
     app = M2MApp(session, autostart=False)
     screens = []

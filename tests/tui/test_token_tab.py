@@ -7,6 +7,7 @@ import os
 import re
 import time
 
+import pytest
 from textual.widgets import Input
 
 from m2m_tui.tui.app import M2MApp
@@ -106,6 +107,7 @@ async def test_authorization_server_down_is_a_clear_message(tmp_path):
         assert dead.endpoints_source.startswith("built-in")
 
 
+@pytest.mark.slow
 async def test_escape_cancels_a_slow_token_request(tmp_path, misbehaving):
     slow = make_session(tmp_path, f"{misbehaving.url}slow/", None)
     app = M2MApp(slow, autostart=False)
