@@ -213,7 +213,7 @@ def run_checks(
     skew = (server_now - local_now) if server_now else 0.0
     checks.append(_exp(token, clock, skew, expect.leeway, server_now is not None))
     checks.append(_nbf(token, clock, expect.leeway))
-    checks.append(_iat(token, clock, skew, expect.leeway))
+    checks.append(_iat(token, clock, skew, expect.leeway, server))
     checks.append(_typ(token, expect))
     checks.append(_scope(token, expect))
     challenge = server.www_authenticate if server is not None else {}
@@ -237,9 +237,12 @@ def _alg(token: DecodedToken) -> Check:
         return Check(
             "alg",
             False,
-            f"alg {alg} is symmetric; the issuer signs with asymmetric "
-            "keys (this is the classic key-confusion trick)",
-            "Use the token the authorization server issued (RS256 for Auth0).",
+            f"alg {alg} is symmetric (a shared secret) at an API that verifies with the "
+            "issuer's public keys (RS256): never accepted, since that is the classic "
+            "key-confusion trick",
+            "Use the token the authorization server issued; if it issued this one, set the "
+            "API's signing algorithm to RS256 at the issuer (Auth0: the API's settings, "
+            "Signing Algorithm) and request a new token.",
         )
     if alg not in ALLOWED:
         return Check(
@@ -329,6 +332,17 @@ def _aud(token: DecodedToken, expect: Expectations) -> Check:
     auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
     if expect.audience in auds:
         return Check("aud", True, f"contains {expect.audience}")
+    id_token = [c for c in ("nonce", "at_hash", "auth_time") if c in token.payload]
+    if id_token:
+        return Check(
+            "aud",
+            False,
+            f"this is an ID token, not an access token: it has {', '.join(id_token)} and its "
+            f"aud is {', '.join(map(str, auds)) or 'empty'} (a client, not an API). An ID "
+            "token tells a client who signed in; an API takes the access token",
+            f"Send the response's access_token, not its id_token; request it with "
+            f"audience={expect.audience} (or resource=, RFC 8707).",
+        )
     return Check(
         "aud",
         False,
@@ -381,26 +395,32 @@ def _nbf(token: DecodedToken, clock: float, leeway: float) -> Check:
         return Check(
             "nbf",
             False,
-            f"not valid for another {relative(nbf - clock)}",
-            "Wait, or fix the clock of the issuer or the API.",
+            f"not valid for another {relative(nbf - clock)}, beyond the {leeway:g} s leeway: "
+            "clock skew between the issuer and the API, or a token dated ahead",
+            "Synchronise the clocks (NTP) of the authorization server and the API, or wait.",
         )
     return Check("nbf", True, f"valid since {relative(clock - nbf)} ago")
 
 
-def _iat(token: DecodedToken, clock: float, skew: float, leeway: float) -> Check:
+def _iat(
+    token: DecodedToken, clock: float, skew: float, leeway: float, server: ServerAnswer | None
+) -> Check:
     iat = _number(token, "iat")
     if iat is None:
         return Check("iat", True, "no iat claim")
     if iat == "bad":
         return Check("iat", False, "iat is not a number", "Use the token exactly as issued.")
     if iat > clock + leeway:
-        return Check(
-            "iat",
-            False,
+        said = (
             f"issued {relative(iat - clock)} in the future: clock skew between the "
-            f"issuer and the API{_clock_note(skew)}",
-            "Synchronise the clocks (NTP) of the authorization server and the API.",
+            f"issuer and the API{_clock_note(skew)}"
         )
+        fix = "Synchronise the clocks (NTP) of the authorization server and the API."
+        if server is not None and server.status is not None and server.status < 400:
+            # RFC 7519 makes iat informational: the bundled API refuses a future iat,
+            # Auth0's Express validator (without maxTokenAge) does not.
+            return Check("iat", None, f"{said}; this API accepted it (it does not check iat)", fix)
+        return Check("iat", False, said, fix)
     return Check("iat", True, f"issued {relative(clock - iat)} ago")
 
 
@@ -433,6 +453,11 @@ def _scope(token: DecodedToken, expect: Expectations) -> Check:
         )
     if expect.scope in held:
         return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
+    if "scope" not in token.payload and any(c in token.payload for c in ("nonce", "at_hash")):
+        return Check("scope", None, "not checked: an ID token carries no scopes (see aud)")
+    elsewhere = _scopes_elsewhere(token, expect.scope)
+    if elsewhere is not None:
+        return elsewhere
     client = expect.client_label or client_of(token)
     aud = expect.audience or token.payload.get("aud")
     return Check(
@@ -442,6 +467,38 @@ def _scope(token: DecodedToken, expect: Expectations) -> Check:
         f"{' '.join(held) or 'no scopes'}; missing {expect.scope}",
         f"Grant `{expect.scope}` to {client} on {aud}, then request a new token.",
     )
+
+
+def _scopes_elsewhere(token: DecodedToken, needed: str) -> Check | None:
+    """Providers that carry permissions outside `scope`, which an API reading `scope`
+    (the bundled one, Auth0's validators) does not see."""
+    if "scope" in token.payload:
+        return None
+    scp, roles = token.payload.get("scp"), token.payload.get("roles")
+    if isinstance(scp, list):  # Okta: scp as a JSON array
+        has = f"{needed} is among them" if needed in scp else f"{needed} is not there either"
+        return Check(
+            "scope",
+            False,
+            f"the endpoint needs {needed}; the token carries its scopes in scp as an array "
+            f"({' '.join(map(str, scp)) or 'empty'}: Okta's shape), and this API reads the "
+            f"space-separated scope claim; {has}",
+            "Make the API read scp (an array) as well as scope, or have the issuer add a "
+            "scope claim (Okta: a custom claim in the authorization server's Claims tab).",
+        )
+    if isinstance(roles, list) and not isinstance(scp, str):  # Entra ID app-only tokens
+        has = f"{needed} is among them" if needed in roles else f"{needed} is not there either"
+        return Check(
+            "scope",
+            False,
+            f"the endpoint needs {needed}; the token carries its permissions in roles "
+            f"({' '.join(map(str, roles)) or 'empty'}: an Entra ID app-only token, whose "
+            f"application permissions are app roles), and this API reads scope; {has}",
+            "Make the API read roles for app-only tokens; in Entra ID, define the permission "
+            "as an app role on the API's registration, add it to the client under API "
+            "permissions, and grant admin consent.",
+        )
+    return None
 
 
 def client_of(token: DecodedToken) -> str:

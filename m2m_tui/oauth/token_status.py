@@ -107,9 +107,20 @@ async def _post(
     if response.status_code != 200:
         error = body.get("error") if isinstance(body.get("error"), str) else "server_error"
         said = body.get("error_description") or body.get("message") or ""
-        return StatusAnswer(
-            error=error,
-            description=f"HTTP {response.status_code}: {error}{': ' + said if said else ''}",
-            endpoint=endpoint,
-        )
+        description = f"HTTP {response.status_code}: {error}{': ' + said if said else ''}"
+        if error == "unsupported_token_type":
+            description += _unsupported(field, token)
+        return StatusAnswer(error=error, description=description, endpoint=endpoint)
     return StatusAnswer(body=body, endpoint=endpoint)
+
+
+def _unsupported(field: str, token: str) -> str:
+    """RFC 7009 §2.2.1's error, which some providers also give at introspection: for
+    JWT access tokens (oidc-provider, for one) they expect the API to check the JWT."""
+    verb = "introspect" if field == "introspection_endpoint" else "revoke"
+    said = f". This provider will not {verb} this kind of token"
+    if token.count(".") == 2:
+        said += " (a JWT): `m2m-tui verify` checks it against the issuer's keys" + (
+            "" if verb == "introspect" else ", and it stays valid until its exp"
+        )
+    return said

@@ -1,0 +1,276 @@
+"""Servers m2m-tui did not write, started on free loopback ports: panva's `oidc-provider`
+(OpenID Certified) as the authorization server, and Auth0's Express validator
+(`express-oauth2-jwt-bearer`) as a second World Mappers API.
+
+Both come from npm (`tests/interop/peers/package.json`, pinned by its lock file) and run
+under the machine's Node.js. `.ci/run` installs Node.js from Debian's packages when it
+is missing and the packages with `npm ci`; run alone, the fixtures install the packages
+themselves (once, under a lock, since every xdist worker may ask at the same moment).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from api_server.settings import ServerSettings
+from tests.conftest import WORLDMAPPERS, free_port, repo_settings, start_stack
+
+PEERS = Path(__file__).parent / "peers"
+SCOPES = ["directions", "geocode:location", "reverse-geocode:location"]
+SECRET = "interop-secret-for-the-gift-deliveries-client"
+
+
+def node_peers() -> Path:
+    """The peers' folder with its packages installed; a clear failure without Node.js."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.fail(
+            "the interop tests need Node.js 20 or later and npm "
+            "(Debian: apt-get install nodejs npm; .ci/run installs them)"
+        )
+    with open(PEERS / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (PEERS / "node_modules" / "oidc-provider" / "package.json").exists():
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"],
+                cwd=PEERS,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, f"npm ci failed in {PEERS}:\n{done.stderr[-2000:]}"
+    return PEERS
+
+
+def wait_for(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{url}: the server exited:\n{log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up:\n{log.read_text()[-2000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@dataclass
+class OidcProvider:
+    issuer: str  # no trailing slash: oidc-provider's own form
+    key_file: Path  # the private_key_jwt client's private key (PEM)
+    proc: subprocess.Popen
+
+    @property
+    def jwks_uri(self) -> str:
+        return self.issuer + "/jwks"
+
+    def profiles(self, api_url: str | None = None) -> str:
+        """Profiles for each client of this provider, as a user would write them."""
+        base = [f'issuer = "{self.issuer}"', 'provider = "generic"']
+        if api_url:
+            base.append(f'api_base_url = "{api_url}"')
+
+        def profile(name: str, *lines: str) -> str:
+            return "\n".join([f"[profiles.{name}]", *base, *lines, ""])
+
+        secret = [f'client_secret = "{SECRET}"']
+        jwt_access = [f'resource = "{WORLDMAPPERS}"']
+        return "\n".join(
+            [
+                'default_profile = "basic"',
+                "",
+                profile(
+                    "basic",
+                    'client_id = "gift-basic"',
+                    'auth_method = "client_secret_basic"',
+                    *secret,
+                    *jwt_access,
+                    'scope = "directions"',
+                ),
+                profile(
+                    "post",
+                    'client_id = "gift-post"',
+                    'auth_method = "client_secret_post"',
+                    *secret,
+                    *jwt_access,
+                    'scope = "directions geocode:location"',
+                ),
+                profile(
+                    "keyjwt",
+                    'client_id = "gift-key"',
+                    'auth_method = "private_key_jwt"',
+                    f'private_key_file = "{self.key_file}"',
+                    *jwt_access,
+                    'scope = "directions"',
+                ),
+                profile(
+                    "dpop",
+                    'client_id = "gift-basic"',
+                    'auth_method = "client_secret_basic"',
+                    *secret,
+                    *jwt_access,
+                    'scope = "directions"',
+                    "dpop = true",
+                ),
+                profile(
+                    "opaque",
+                    'client_id = "gift-basic"',
+                    'auth_method = "client_secret_basic"',
+                    *secret,
+                    'scope = "directions"',
+                ),
+            ]
+        )
+
+
+def start_oidc_provider(folder: Path, require_nonce: bool = False) -> OidcProvider:
+    peers = node_peers()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file = folder / "gift-key.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    client = {
+        "grant_types": ["client_credentials"],
+        "redirect_uris": [],
+        "response_types": [],
+        "scope": " ".join(SCOPES),
+    }
+    port = free_port()
+    config = {
+        "port": port,
+        "resource": WORLDMAPPERS,
+        "scopes": SCOPES,
+        "require_nonce": require_nonce,
+        "clients": [
+            {
+                **client,
+                "client_id": "gift-basic",
+                "client_secret": SECRET,
+                "token_endpoint_auth_method": "client_secret_basic",
+            },
+            {
+                **client,
+                "client_id": "gift-post",
+                "client_secret": SECRET,
+                "token_endpoint_auth_method": "client_secret_post",
+            },
+            {
+                **client,
+                "client_id": "gift-key",
+                "token_endpoint_auth_method": "private_key_jwt",
+                "token_endpoint_auth_signing_alg": "RS256",
+                "jwks": {"keys": [{**public, "alg": "RS256", "use": "sig"}]},
+            },
+        ],
+    }
+    (folder / "oidc-provider.json").write_text(json.dumps(config))
+    log = folder / "oidc-provider.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["node", str(peers / "oidc_provider.mjs"), str(folder / "oidc-provider.json")],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    issuer = f"http://127.0.0.1:{port}"
+    wait_for(issuer + "/.well-known/openid-configuration", proc, log)
+    return OidcProvider(issuer, key_file, proc)
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory) -> Iterator[OidcProvider]:
+    started = start_oidc_provider(tmp_path_factory.mktemp("oidc-provider"))
+    yield started
+    stop(started.proc)
+
+
+@pytest.fixture(scope="module")
+def nonce_provider(tmp_path_factory) -> Iterator[OidcProvider]:
+    """oidc-provider that requires a DPoP nonce (RFC 9449 §8) at its token endpoint."""
+    started = start_oidc_provider(tmp_path_factory.mktemp("oidc-nonce"), require_nonce=True)
+    yield started
+    stop(started.proc)
+
+
+@pytest.fixture(scope="module")
+def bundled_api(provider, tmp_path_factory):
+    """The bundled World Mappers API, validating the provider's tokens (keys found by
+    discovery at the provider)."""
+    settings: ServerSettings = repo_settings()
+    running = start_stack(
+        tmp_path_factory.mktemp("api") / "state",
+        settings,
+        only="api",
+        issuer=provider.issuer,
+        audience=WORLDMAPPERS,
+    )
+    yield running
+    running.thread.stop()
+
+
+@dataclass
+class ExpressApi:
+    url: str
+    proc: subprocess.Popen
+
+
+def start_express(issuer: str, jwks_uri: str, folder: Path) -> ExpressApi:
+    """Auth0's express-oauth2-jwt-bearer guarding the World Mappers endpoints, pointed at
+    `issuer`: an API whose checks m2m-tui did not write."""
+    peers = node_peers()
+    port = free_port()
+    log = folder / "express.log"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "ISSUER": issuer,
+        "JWKS_URI": jwks_uri,
+        "AUDIENCE": WORLDMAPPERS,
+        "PORT": str(port),
+    }
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["node", str(peers / "express_api.cjs")], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/open", proc, log)
+    return ExpressApi(url, proc)
+
+
+@pytest.fixture(scope="module")
+def express_api(provider, tmp_path_factory) -> Iterator[ExpressApi]:
+    """Auth0's Express validator, pointed at the oidc-provider."""
+    started = start_express(provider.issuer, provider.jwks_uri, tmp_path_factory.mktemp("express"))
+    yield started
+    stop(started.proc)

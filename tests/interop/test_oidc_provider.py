@@ -1,0 +1,152 @@
+"""m2m-tui against panva's oidc-provider, a certified OpenID provider it did not write:
+every client authentication, DPoP with and without nonces, RFC 8707 resource indicators
+giving RFC 9068 JWTs, opaque tokens, introspection and revocation; the bundled API
+validating that provider's tokens and `diagnose` explaining its refusals."""
+
+from __future__ import annotations
+
+import json
+
+import jwt
+import pytest
+
+from tests.conftest import WORLDMAPPERS, run_cli
+
+pytestmark = pytest.mark.slow  # Node.js servers start for each module
+
+
+def cli(tmp_path, provider, *args, api=None, stdin=None):
+    config = tmp_path / "config.toml"
+    if not config.exists():
+        config.write_text(provider.profiles(api))
+    return run_cli(tmp_path, *args, stdin=stdin)
+
+
+@pytest.mark.parametrize("profile", ["basic", "post", "keyjwt"])
+def test_each_client_authentication_gets_an_rfc_9068_jwt(tmp_path, provider, profile):
+    result = cli(tmp_path, provider, "--profile", profile, "token", "--json")
+    assert result.returncode == 0, result.stderr
+    token = json.loads(result.stdout)["access_token"]
+    header = jwt.get_unverified_header(token)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert header["typ"] == "at+jwt"  # RFC 9068 §2.1
+    assert claims["aud"] == WORLDMAPPERS and claims["iss"] == provider.issuer
+    assert claims["client_id"] == {"basic": "gift-basic", "post": "gift-post"}.get(
+        profile, "gift-key"
+    )
+    # Its signature checks out against the provider's JWKS, found by discovery.
+    verified = cli(tmp_path, provider, "--profile", profile, "verify", token)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "✓ signature" in verified.stdout and verified.stdout.endswith("valid\n")
+
+
+def test_a_wrong_secret_is_refused_with_the_providers_words(tmp_path, provider):
+    (tmp_path / "config.toml").write_text(
+        provider.profiles().replace(
+            'client_id = "gift-post"\nauth_method = "client_secret_post"\nclient_secret = "',
+            'client_id = "gift-post"\nauth_method = "client_secret_post"\nclient_secret = "x',
+        )
+    )
+    result = run_cli(tmp_path, "--profile", "post", "token")
+    assert result.returncode == 1
+    assert "invalid_client" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("nonce", [False, True], ids=["no-nonce", "nonce-required"])
+def test_dpop_bound_tokens(tmp_path, provider, nonce_provider, nonce):
+    server = nonce_provider if nonce else provider
+    result = cli(tmp_path, server, "--profile", "dpop", "token", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["token_type"] == "DPoP"
+    claims = jwt.decode(answer["access_token"], options={"verify_signature": False})
+    assert claims["cnf"]["jkt"] == answer["dpop_jkt"]  # bound to the profile's key
+
+
+def test_opaque_token_introspected_then_revoked(tmp_path, provider):
+    token = cli(tmp_path, provider, "--profile", "opaque", "token").stdout.strip()
+    assert token.count(".") == 0  # no resource indicator: a reference, not a JWT
+    seen = cli(tmp_path, provider, "--profile", "opaque", "introspect", token, "--json")
+    assert seen.returncode == 0, seen.stderr
+    said = json.loads(seen.stdout)
+    assert said["active"] is True and said["client_id"] == "gift-basic"
+    assert said["scope"] == "directions"
+    revoked = cli(tmp_path, provider, "--profile", "opaque", "revoke", "-", stdin=token)
+    assert revoked.returncode == 0, revoked.stderr
+    assert "dropped from the cache" in revoked.stderr
+    after = cli(tmp_path, provider, "--profile", "opaque", "introspect", token, "--json")
+    assert after.returncode == 1 and json.loads(after.stdout) == {"active": False}
+
+
+def test_a_jwt_the_provider_will_not_introspect_or_revoke_is_said(tmp_path, provider):
+    """oidc-provider answers RFC 7009's unsupported_token_type for its JWT access tokens,
+    at both endpoints: a sentence that says what to do instead, not a bare HTTP 400."""
+    token = cli(tmp_path, provider, "token").stdout.strip()
+    for command in ("introspect", "revoke"):
+        result = cli(tmp_path, provider, command, token)
+        assert result.returncode == 1, result.stderr
+        assert "unsupported_token_type" in result.stderr
+        assert "will not " + command in result.stderr and "m2m-tui verify" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_the_bundled_api_validates_the_providers_tokens(tmp_path, provider, bundled_api):
+    cli(tmp_path, provider, "token", api=bundled_api.api_url)
+    called = cli(tmp_path, provider, "call", "/api/directions", "--param", "destination=Paris")
+    assert called.returncode == 0, called.stdout + called.stderr
+    assert called.stderr.startswith("200 GET") and "Arrive at Paris" in called.stdout
+    bound = cli(
+        tmp_path,
+        provider,
+        "--profile",
+        "dpop",
+        "call",
+        "/api/directions",
+        "--param",
+        "destination=Paris",
+    )
+    assert bound.returncode == 0, bound.stdout + bound.stderr
+    assert bound.stderr.startswith("200 GET")  # the bound token, with its proof
+
+
+def test_diagnose_names_a_missing_scope_at_the_bundled_api(tmp_path, provider, bundled_api):
+    cli(tmp_path, provider, "token", api=bundled_api.api_url)  # scope: directions only
+    result = cli(tmp_path, provider, "diagnose", "/api/location/geocode", "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["server"]["status"] == 403
+    assert report["failed"] == ["scope"]
+    assert any("geocode:location" in c["detail"] for c in report["checks"] if c["name"] == "scope")
+
+
+def test_diagnose_names_a_dpop_token_sent_as_bearer(tmp_path, provider, bundled_api):
+    (tmp_path / "config.toml").write_text(provider.profiles(bundled_api.api_url))
+    token = run_cli(tmp_path, "--profile", "dpop", "token").stdout.strip()
+    result = run_cli(tmp_path, "diagnose", "/api/directions", "--token", token, "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["server"]["status"] == 401
+    assert "DPoP" in json.dumps(report["checks"])
+
+
+def test_diagnose_agrees_with_auth0s_express_validator(tmp_path, provider, express_api):
+    """The provider's tokens at Auth0's own validator: accepted with the scope, refused
+    without it, and diagnose names the same cause the validator gives."""
+    cli(tmp_path, provider, "token")  # scope: directions only
+    token = cli(tmp_path, provider, "token").stdout.strip()
+    ok = cli(tmp_path, provider, "diagnose", express_api.url + "/api/directions", "--token", token)
+    assert ok.returncode == 0 and "ACCEPTED" in ok.stdout, ok.stdout + ok.stderr
+    refused = cli(
+        tmp_path,
+        provider,
+        "diagnose",
+        express_api.url + "/api/location/geocode",
+        "--token",
+        token,
+        "--json",
+    )
+    report = json.loads(refused.stdout)
+    assert report["server"]["status"] == 403
+    assert report["server"]["www_authenticate"]["error"] == "insufficient_scope"
+    assert report["failed"] == ["scope"] and "agrees" in report["agreement"]
