@@ -9,8 +9,10 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from m2m_tui.diagnosis.check import Check
+from m2m_tui.diagnosis.provider_shapes import id_token_claims, scopes_elsewhere
+from m2m_tui.diagnosis.time_checks import exp_check, iat_check, nbf_check
 from m2m_tui.diagnosis.www_authenticate import parse_challenge
-from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, bound_jkt, decode, relative
+from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, bound_jkt, decode
 from m2m_tui.tokens.signature import ALLOWED
 
 if TYPE_CHECKING:
@@ -211,9 +213,10 @@ def run_checks(
     server_now = server.date if server is not None and server.date else None
     clock = server_now or local_now
     skew = (server_now - local_now) if server_now else 0.0
-    checks.append(_exp(token, clock, skew, expect.leeway, server_now is not None))
-    checks.append(_nbf(token, clock, expect.leeway))
-    checks.append(_iat(token, clock, skew, expect.leeway, server))
+    accepted = server is not None and server.status is not None and server.status < 400
+    checks.append(exp_check(token, clock, skew, expect.leeway, server_now is not None))
+    checks.append(nbf_check(token, clock, expect.leeway))
+    checks.append(iat_check(token, clock, skew, expect.leeway, accepted))
     checks.append(_typ(token, expect))
     checks.append(_scope(token, expect))
     challenge = server.www_authenticate if server is not None else {}
@@ -332,7 +335,7 @@ def _aud(token: DecodedToken, expect: Expectations) -> Check:
     auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
     if expect.audience in auds:
         return Check("aud", True, f"contains {expect.audience}")
-    id_token = [c for c in ("nonce", "at_hash", "auth_time") if c in token.payload]
+    id_token = id_token_claims(token)
     if id_token:
         return Check(
             "aud",
@@ -349,79 +352,6 @@ def _aud(token: DecodedToken, expect: Expectations) -> Check:
         f"the API expects aud {expect.audience}; {_who_for(aud)}",
         f"Request the token with audience={expect.audience}.",
     )
-
-
-def _number(token: DecodedToken, name: str) -> float | None | str:
-    value = token.payload.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return "bad"
-    return float(value)
-
-
-def _clock_note(skew: float) -> str:
-    if abs(skew) < 2:
-        return ""
-    direction = "ahead of" if skew > 0 else "behind"
-    return f" (the server's clock is {relative(round(skew))} {direction} yours)"
-
-
-def _exp(token: DecodedToken, clock: float, skew: float, leeway: float, by_server: bool) -> Check:
-    exp = _number(token, "exp")
-    if exp is None:
-        return Check("exp", False, "the token has no exp claim", "Use a token that expires.")
-    if exp == "bad":
-        return Check("exp", False, "exp is not a number", "Use the token exactly as issued.")
-    judge = "by the server's clock" if by_server else "by your clock"
-    if exp <= clock - leeway:
-        return Check(
-            "exp",
-            False,
-            f"expired {relative(clock - exp)} ago {judge}{_clock_note(skew)}, beyond "
-            f"the {leeway:g} s leeway",
-            "Request a new token (m2m-tui reuses tokens only until 60 s before exp).",
-        )
-    return Check("exp", True, f"expires in {relative(exp - clock)} {judge}{_clock_note(skew)}")
-
-
-def _nbf(token: DecodedToken, clock: float, leeway: float) -> Check:
-    nbf = _number(token, "nbf")
-    if nbf is None:
-        return Check("nbf", True, "no nbf claim (valid from issue)")
-    if nbf == "bad":
-        return Check("nbf", False, "nbf is not a number", "Use the token exactly as issued.")
-    if nbf > clock + leeway:
-        return Check(
-            "nbf",
-            False,
-            f"not valid for another {relative(nbf - clock)}, beyond the {leeway:g} s leeway: "
-            "clock skew between the issuer and the API, or a token dated ahead",
-            "Synchronise the clocks (NTP) of the authorization server and the API, or wait.",
-        )
-    return Check("nbf", True, f"valid since {relative(clock - nbf)} ago")
-
-
-def _iat(
-    token: DecodedToken, clock: float, skew: float, leeway: float, server: ServerAnswer | None
-) -> Check:
-    iat = _number(token, "iat")
-    if iat is None:
-        return Check("iat", True, "no iat claim")
-    if iat == "bad":
-        return Check("iat", False, "iat is not a number", "Use the token exactly as issued.")
-    if iat > clock + leeway:
-        said = (
-            f"issued {relative(iat - clock)} in the future: clock skew between the "
-            f"issuer and the API{_clock_note(skew)}"
-        )
-        fix = "Synchronise the clocks (NTP) of the authorization server and the API."
-        if server is not None and server.status is not None and server.status < 400:
-            # RFC 7519 makes iat informational: the bundled API refuses a future iat,
-            # Auth0's Express validator (without maxTokenAge) does not.
-            return Check("iat", None, f"{said}; this API accepted it (it does not check iat)", fix)
-        return Check("iat", False, said, fix)
-    return Check("iat", True, f"issued {relative(clock - iat)} ago")
 
 
 def _typ(token: DecodedToken, expect: Expectations) -> Check:
@@ -453,9 +383,9 @@ def _scope(token: DecodedToken, expect: Expectations) -> Check:
         )
     if expect.scope in held:
         return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
-    if "scope" not in token.payload and any(c in token.payload for c in ("nonce", "at_hash")):
+    if "scope" not in token.payload and id_token_claims(token):
         return Check("scope", None, "not checked: an ID token carries no scopes (see aud)")
-    elsewhere = _scopes_elsewhere(token, expect.scope)
+    elsewhere = scopes_elsewhere(token, expect.scope)
     if elsewhere is not None:
         return elsewhere
     client = expect.client_label or client_of(token)
@@ -467,38 +397,6 @@ def _scope(token: DecodedToken, expect: Expectations) -> Check:
         f"{' '.join(held) or 'no scopes'}; missing {expect.scope}",
         f"Grant `{expect.scope}` to {client} on {aud}, then request a new token.",
     )
-
-
-def _scopes_elsewhere(token: DecodedToken, needed: str) -> Check | None:
-    """Providers that carry permissions outside `scope`, which an API reading `scope`
-    (the bundled one, Auth0's validators) does not see."""
-    if "scope" in token.payload:
-        return None
-    scp, roles = token.payload.get("scp"), token.payload.get("roles")
-    if isinstance(scp, list):  # Okta: scp as a JSON array
-        has = f"{needed} is among them" if needed in scp else f"{needed} is not there either"
-        return Check(
-            "scope",
-            False,
-            f"the endpoint needs {needed}; the token carries its scopes in scp as an array "
-            f"({' '.join(map(str, scp)) or 'empty'}: Okta's shape), and this API reads the "
-            f"space-separated scope claim; {has}",
-            "Make the API read scp (an array) as well as scope, or have the issuer add a "
-            "scope claim (Okta: a custom claim in the authorization server's Claims tab).",
-        )
-    if isinstance(roles, list) and not isinstance(scp, str):  # Entra ID app-only tokens
-        has = f"{needed} is among them" if needed in roles else f"{needed} is not there either"
-        return Check(
-            "scope",
-            False,
-            f"the endpoint needs {needed}; the token carries its permissions in roles "
-            f"({' '.join(map(str, roles)) or 'empty'}: an Entra ID app-only token, whose "
-            f"application permissions are app roles), and this API reads scope; {has}",
-            "Make the API read roles for app-only tokens; in Entra ID, define the permission "
-            "as an app role on the API's registration, add it to the client under API "
-            "permissions, and grant admin consent.",
-        )
-    return None
 
 
 def client_of(token: DecodedToken) -> str:
