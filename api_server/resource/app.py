@@ -314,6 +314,7 @@ async def metadata(request: Request) -> Response:
             api.settings.audience,
             api.settings.strict_rfc9068,
             api.dpop_required,
+            api.settings.validation,
         ),
         # Fixed for the life of the process: clients may reuse it for a minute (the
         # diagnosis of one refusal reads it, and the predictions, and the inspector).

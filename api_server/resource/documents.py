@@ -21,9 +21,13 @@ def protected_resource_metadata(
     audience: str,
     strict_rfc9068: bool = False,
     dpop_required: bool = False,
+    validation: str = "jwt",
 ) -> dict:
-    """RFC 9728 §2. Extensions: `audience`, the value to request tokens for, and
-    `rfc9068_required`, whether only `typ: at+jwt` tokens are accepted."""
+    """RFC 9728 §2. Extensions: `audience`, the value to request tokens for;
+    `rfc9068_required`, whether only `typ: at+jwt` tokens are accepted; and
+    `token_validation`, how tokens are checked: "jwt" (signature and claims, here: a
+    revoked token passes until its exp) or "introspection" (RFC 7662 at the issuer, for
+    every token: a revoked one is refused at once, opaque tokens are accepted)."""
     from ..dpop import ALGORITHMS
 
     return {
@@ -37,6 +41,7 @@ def protected_resource_metadata(
         "rfc9068_required": strict_rfc9068,
         "dpop_signing_alg_values_supported": list(ALGORITHMS),
         "dpop_bound_access_tokens_required": dpop_required,
+        "token_validation": validation,
     }
 
 

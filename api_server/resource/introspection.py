@@ -64,6 +64,8 @@ class IntrospectingValidator:
         aud = answer.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
         if self.audience not in audiences:
+            if aud is None:  # issued for no API: no audience or resource was requested
+                raise InvalidToken(f"the token names no audience; this API is {self.audience}")
             raise InvalidToken(f"the token is for {aud}, not this API ({self.audience})")
         subject = answer.get("sub")
         return Principal(str(subject or answer.get("client_id") or ""), scopes_of(answer), answer)

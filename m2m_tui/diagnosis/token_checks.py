@@ -8,8 +8,14 @@ from dataclasses import asdict, dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from m2m_tui.diagnosis.check import Check
-from m2m_tui.diagnosis.provider_shapes import id_token_claims, scopes_elsewhere
+from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.diagnosis.claim_checks import (
+    aud_check,
+    iss_check,
+    scope_check,
+    typ_check,
+)
+from m2m_tui.diagnosis.opaque_checks import active_check, opaque_checks
 from m2m_tui.diagnosis.time_checks import exp_check, iat_check, nbf_check
 from m2m_tui.diagnosis.www_authenticate import parse_challenge
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, bound_jkt, decode
@@ -34,15 +40,25 @@ CHECK_NAMES = (
 
 
 @dataclass
-class Expectations:
-    """What the API expects; from the profile, or its RFC 9728 metadata and OpenAPI."""
+class Introspected:
+    """What the issuer said of an opaque token (RFC 7662): its response, or why there is
+    none."""
 
-    issuer: str | None
-    audience: str | None
-    scope: str | None = None  # the endpoint's required scope
-    leeway: float = 5.0
-    require_at_jwt: bool = False
-    client_label: str | None = None  # e.g. "Gift Deliveries", for concrete fixes
+    raw: str
+    body: dict | None
+    why_not: str = ""
+
+
+def _mode(expect: Expectations) -> str:
+    """What the API's way of checking tokens means for this one (RFC 9728 metadata)."""
+    if expect.validation == "jwt":
+        return "; this API validates JWTs itself: a revoked token passes until its exp"
+    if expect.validation == "introspection":
+        return (
+            "; this API asks the authorization server about every token (RFC 7662): a "
+            "revoked token is refused at once"
+        )
+    return ""
 
 
 # The `error` values of a challenge that are about the token, not the request
@@ -160,16 +176,6 @@ class Diagnosis:
         }
 
 
-def _who_for(aud: object) -> str:
-    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
-    for a in auds:
-        if isinstance(a, str) and a.rstrip("/").endswith("/api/v2"):
-            return f"this is a Management API token (aud {a})"
-        if isinstance(a, str) and a.endswith("/userinfo"):
-            return f"this is a token for the OIDC userinfo endpoint ({a})"
-    return f"the token was for {', '.join(map(str, auds)) or 'no audience at all'}"
-
-
 def run_checks(
     token: DecodedToken | NotAJwt | str,
     expect: Expectations,
@@ -177,9 +183,12 @@ def run_checks(
     server: ServerAnswer | None = None,
     now: float | None = None,
     dpop: DpopFacts | None = None,
+    introspection: Introspected | None = None,
 ) -> Diagnosis:
     """The token's checks, then (when DPoP is involved) the proof's and the binding's.
-    `token` is the token parsed once (or why it is not a JWT); raw text is parsed here."""
+    `token` is the token parsed once (or why it is not a JWT); raw text is parsed here.
+    An opaque token is checked through `introspection`, what its issuer said of it; so
+    is whether a JWT is still active, for an API that introspects."""
     local_now = time.time() if now is None else now
     checks: list[Check] = []
     if isinstance(token, str):
@@ -187,6 +196,27 @@ def run_checks(
             token = decode(token)
         except NotAJwt as exc:
             token = exc
+    server_now = server.date if server is not None and server.date else None
+    clock = server_now or local_now
+    skew = (server_now - local_now) if server_now else 0.0
+    accepted = server is not None and server.status is not None and server.status < 400
+    challenge = server.www_authenticate if server is not None else {}
+    if isinstance(token, NotAJwt) and introspection is not None:
+        checks, said = opaque_checks(
+            introspection.raw,
+            str(token),
+            expect,
+            introspection.body,
+            introspection.why_not,
+            clock,
+            skew,
+            accepted,
+        )
+        if said is not None and dpop is not None and dpop.involved(bound_jkt(said), challenge):
+            from m2m_tui.diagnosis.dpop_checks import dpop_checks
+
+            checks += dpop_checks(said.raw, bound_jkt(said), dpop, challenge, clock)
+        return _with_agreement(Diagnosis(checks, server))
     if isinstance(token, NotAJwt):
         exc = token
         opaque = "opaque" in str(exc)
@@ -203,23 +233,22 @@ def run_checks(
         )
         checks += [Check(n, None, "not checked: the token is not a JWT") for n in CHECK_NAMES[1:]]
         return _with_agreement(Diagnosis(checks, server))
-    checks.append(Check("format", True, "three base64url parts holding JSON objects"))
+    checks.append(
+        Check("format", True, "three base64url parts holding JSON objects" + _mode(expect))
+    )
+    if introspection is not None:  # an API that introspects: what the issuer says now
+        checks.append(active_check(introspection.body, introspection.why_not))
     checks.append(_alg(token))
     kid_check, key = _kid(token, jwks)
     checks.append(kid_check)
     checks.append(_signature(token, key, kid_check))
-    checks.append(_iss(token, expect))
-    checks.append(_aud(token, expect))
-    server_now = server.date if server is not None and server.date else None
-    clock = server_now or local_now
-    skew = (server_now - local_now) if server_now else 0.0
-    accepted = server is not None and server.status is not None and server.status < 400
+    checks.append(iss_check(token, expect))
+    checks.append(aud_check(token, expect))
     checks.append(exp_check(token, clock, skew, expect.leeway, server_now is not None))
     checks.append(nbf_check(token, clock, expect.leeway))
     checks.append(iat_check(token, clock, skew, expect.leeway, accepted))
-    checks.append(_typ(token, expect))
-    checks.append(_scope(token, expect))
-    challenge = server.www_authenticate if server is not None else {}
+    checks.append(typ_check(token, expect))
+    checks.append(scope_check(token, expect))
     if dpop is not None and dpop.involved(bound_jkt(token), challenge):
         from m2m_tui.diagnosis.dpop_checks import dpop_checks
 
@@ -304,107 +333,6 @@ def _signature(token: DecodedToken, key: dict | None, kid_check: Check) -> Check
             "Use the token exactly as issued; changing any claim breaks the signature.",
         )
     return Check("signature", True, f"verified with key {token.header.get('kid')} ({alg})")
-
-
-def _iss(token: DecodedToken, expect: Expectations) -> Check:
-    iss = token.payload.get("iss")
-    if expect.issuer is None:
-        return Check("iss", None, f"iss is {iss!r}; no expected issuer is known")
-    if iss == expect.issuer:
-        return Check("iss", True, f"{iss} matches exactly")
-    if isinstance(iss, str) and iss.rstrip("/") == expect.issuer.rstrip("/"):
-        return Check(
-            "iss",
-            False,
-            f"iss {iss!r} differs from {expect.issuer!r} only by the trailing slash; "
-            "issuers are compared exactly",
-            f"Configure the API's issuer as exactly {iss!r} (Auth0's ends with /).",
-        )
-    return Check(
-        "iss",
-        False,
-        f"iss is {iss!r}, the API expects {expect.issuer!r}",
-        "Get the token from the issuer the API trusts, or configure the API for this issuer.",
-    )
-
-
-def _aud(token: DecodedToken, expect: Expectations) -> Check:
-    aud = token.payload.get("aud")
-    if expect.audience is None:
-        return Check("aud", None, f"aud is {aud!r}; no expected audience is known")
-    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
-    if expect.audience in auds:
-        return Check("aud", True, f"contains {expect.audience}")
-    id_token = id_token_claims(token)
-    if id_token:
-        return Check(
-            "aud",
-            False,
-            f"this is an ID token, not an access token: it has {', '.join(id_token)} and its "
-            f"aud is {', '.join(map(str, auds)) or 'empty'} (a client, not an API). An ID "
-            "token tells a client who signed in; an API takes the access token",
-            f"Send the response's access_token, not its id_token; request it with "
-            f"audience={expect.audience} (or resource=, RFC 8707).",
-        )
-    return Check(
-        "aud",
-        False,
-        f"the API expects aud {expect.audience}; {_who_for(aud)}",
-        f"Request the token with audience={expect.audience}.",
-    )
-
-
-def _typ(token: DecodedToken, expect: Expectations) -> Check:
-    typ = str(token.header.get("typ", ""))
-    if not expect.require_at_jwt:
-        return Check("typ", True, f"typ {typ or '(none)'}; the API does not require at+jwt")
-    if typ.lower() in ("at+jwt", "application/at+jwt"):
-        return Check("typ", True, "typ at+jwt, as RFC 9068 requires")
-    return Check(
-        "typ",
-        False,
-        f"typ is {typ or '(none)'}; the API requires at+jwt (RFC 9068)",
-        "Set the API's token_dialect to rfc9068_profile at the issuer, then request a new token.",
-    )
-
-
-def _scope(token: DecodedToken, expect: Expectations) -> Check:
-    held = token.scopes
-    if expect.scope is None:
-        return Check(
-            "scope", True, f"the endpoint needs no scope; the token has {' '.join(held) or 'none'}"
-        )
-    if not isinstance(token.payload.get("scope", ""), str):
-        return Check(
-            "scope",
-            False,
-            "the scope claim is not a string, so it grants nothing",
-            "Use a token whose scope is a space-separated string.",
-        )
-    if expect.scope in held:
-        return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
-    if "scope" not in token.payload and id_token_claims(token):
-        return Check("scope", None, "not checked: an ID token carries no scopes (see aud)")
-    elsewhere = scopes_elsewhere(token, expect.scope)
-    if elsewhere is not None:
-        return elsewhere
-    client = expect.client_label or client_of(token)
-    aud = expect.audience or token.payload.get("aud")
-    return Check(
-        "scope",
-        False,
-        f"the endpoint needs {expect.scope}; the token has "
-        f"{' '.join(held) or 'no scopes'}; missing {expect.scope}",
-        f"Grant `{expect.scope}` to {client} on {aud}, then request a new token.",
-    )
-
-
-def client_of(token: DecodedToken) -> str:
-    for claim in ("azp", "client_id"):
-        if isinstance(token.payload.get(claim), str):
-            return token.payload[claim]
-    sub = token.payload.get("sub")
-    return sub.removesuffix("@clients") if isinstance(sub, str) else "the client"
 
 
 def _with_agreement(diagnosis: Diagnosis) -> Diagnosis:

@@ -130,6 +130,13 @@ CLAIM_MEANINGS = {
     "nbf": "not before",
     "exp": "expires",
     "permissions": "RBAC permissions added by the provider",
+    # Members of an RFC 7662 introspection response (an opaque token's "claims").
+    "active": "RFC 7662: whether the authorization server still honours this token",
+    "token_type": "RFC 7662: Bearer, or DPoP for a sender-constrained token",
+    "username": "RFC 7662: the resource owner, for a token issued to a user",
+    # Other providers' shapes.
+    "scp": "scopes as Okta (an array) or Entra ID delegated tokens (a string) carry them",
+    "roles": "Entra ID app-only tokens: the application permissions (app roles) granted",
 }
 
 HEADER_MEANINGS = {

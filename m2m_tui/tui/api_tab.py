@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from m2m_tui import views
 from m2m_tui.api.client import ApiCall, ApiEndpoint, binding_problem, predict
 from m2m_tui.session.session import Session
-from m2m_tui.tokens.decoded import NotAJwt, bound_jkt, decode
+from m2m_tui.tokens.decoded import bound_jkt
 from m2m_tui.transcript import describe_odd_answer
 from m2m_tui.tui.fit import SPINNER, ellipsize, fit_widths
 from m2m_tui.tui.messages import CallAnswered, ShowTab
@@ -77,10 +77,7 @@ class ApiTab(Vertical):
 
     def token_facts(self) -> tuple[list[str], str | None]:
         """The current token's scopes, and what would fail on its DPoP binding."""
-        try:
-            decoded = decode(self.session.token) if self.session.token else None
-        except NotAJwt:
-            decoded = None
+        decoded = self.session.claims_of(self.session.token)  # an opaque one: introspected
         if decoded is None:
             return [], None
         required = self.session.api_metadata.get("dpop_bound_access_tokens_required") is True

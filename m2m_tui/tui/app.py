@@ -27,7 +27,14 @@ from m2m_tui.tui.api_tab import ApiTab
 from m2m_tui.tui.history_tab import HistoryTab
 from m2m_tui.tui.inspector_tab import InspectorTab
 from m2m_tui.tui.lab_tab import LabTab
-from m2m_tui.tui.messages import CallAnswered, FixApplied, LabDone, ShowTab, TokenReceived
+from m2m_tui.tui.messages import (
+    CallAnswered,
+    FixApplied,
+    Introspected,
+    LabDone,
+    ShowTab,
+    TokenReceived,
+)
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
 from m2m_tui.tui.token_tab import TokenTab
 from m2m_tui.tui.why_tab import WhyTab
@@ -382,6 +389,10 @@ class M2MApp(App):
         self.api_tab.refresh_predictions()
 
     def on_token_tested(self, message) -> None:
+        self.api_tab.refresh_predictions()
+
+    @on(Introspected)
+    def introspected(self) -> None:
         self.api_tab.refresh_predictions()
 
     def action_help(self) -> None:

@@ -17,6 +17,7 @@ from textual.widgets import Collapsible, Input, Static
 from m2m_tui import views
 from m2m_tui.session.session import Inspection, Session
 from m2m_tui.tokens.decoded import bound_jkt, describe_claims, describe_header, scopes_against
+from m2m_tui.tui.messages import Introspected
 from m2m_tui.tui.screens import TextScreen
 
 
@@ -93,6 +94,9 @@ class InspectorTab(Vertical):
     async def inspect(self, raw: str) -> None:
         self.inspection = await self.session.inspect(raw)
         self.render_inspection()
+        if self.inspection.introspected is not None:
+            # The predictions can now read the opaque token's scope.
+            self.post_message(Introspected())
 
     def render_inspection(self) -> None:
         view = self.query_one("#inspection", Static)
@@ -102,6 +106,9 @@ class InspectorTab(Vertical):
         self.query_one("#raw-json", Collapsible).display = bool(ins and ins.decoded)
         if ins is None:
             view.update(Text("No token yet: press t, or paste one above.", style="dim"))
+            return
+        if ins.introspected is not None:
+            view.update(self.introspection_view(ins))
             return
         if ins.decoded is None:
             view.update(Text(ins.problem or "not a token", style="bold red"))
@@ -124,6 +131,25 @@ class InspectorTab(Vertical):
             )
         )
 
+    def introspection_view(self, ins) -> Group:
+        """An opaque token: what its issuer said of it (RFC 7662), as claims."""
+        said = self.session.claims_of(ins.raw)
+        assert said is not None  # an active token's answer, kept by the session
+        binding = views.binding_line(bound_jkt(said), self.session.own_jkt())
+        return Group(
+            Text(
+                "Opaque token (a reference, not a JWT): what the authorization server says "
+                "of it (RFC 7662 introspection); no signature to check",
+                style="bold",
+            ),
+            *([binding] if binding else []),
+            views.claims_table(describe_claims(said), "Introspection"),
+            views.scopes_table(
+                scopes_against(said, self.session.offered_scopes),
+                max(20, self.app.size.width - 4),
+            ),
+        )
+
     @staticmethod
     def json_parts(title: str, value: dict) -> list:
         shown, cut = views.shortened(value)
@@ -140,13 +166,16 @@ class InspectorTab(Vertical):
 
     def render_expiry(self) -> None:
         ins = self.inspection
-        line = views.expiry_line(ins.decoded) if ins and ins.decoded else ""
+        known = self.session.claims_of(ins.raw) if ins and ins.introspected else None
+        known = ins.decoded if ins and ins.decoded else known
+        line = views.expiry_line(known) if known else ""
         self.query_one("#expiry", Static).update(line)
 
     def tick(self) -> None:
         """The live countdown: the expiry line every second; the whole inspector (whose
         claims table also says "expires in …") once a minute, as it is costly to draw."""
-        if not (self.inspection and self.inspection.decoded):
+        ins = self.inspection
+        if not (ins and (ins.decoded or ins.introspected)):
             return
         if time.monotonic() - self.rendered_at >= 60:
             self.render_inspection()

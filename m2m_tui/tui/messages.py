@@ -51,3 +51,7 @@ class ShowTab(Message):
 
 class LabDone(Message):
     """The tamper lab sent every variant: its calls are in the history now."""
+
+
+class Introspected(Message):
+    """An opaque token was introspected: its scope is known, the predictions may change."""

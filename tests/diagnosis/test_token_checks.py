@@ -154,9 +154,12 @@ async def test_a_token_from_a_second_issuer(session, fake_issuer):
 
 async def test_an_opaque_token(session):
     diagnosis = await run(session, "8f2a1c0e-opaque-reference")
-    assert diagnosis.failed == ["format"]
+    # Not a JWT, at an API that reads only JWTs; and its issuer never issued it
+    # (introspection, RFC 7662: not active).
+    assert diagnosis.failed == ["format", "active"]
     check = diagnosis.checks[0]
     assert "opaque" in check.detail and "audience" in check.fix
+    assert "validates JWTs itself" in check.detail
     assert diagnosis.server.status == 401 and diagnosis.agreement == AGREE
 
 

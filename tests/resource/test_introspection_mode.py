@@ -65,3 +65,32 @@ def test_serve_only_api_validation_introspection_needs_no_more_flags(tmp_path, s
         assert after.status_code == 401 and "not active" in after.headers["www-authenticate"]
     finally:
         stop(proc)
+
+
+def test_diagnose_a_revoked_jwt_at_each_kind_of_api(tmp_path):
+    """The bundled pair: the introspecting API refuses a revoked token, and diagnose
+    (which asks the issuer, as that API did) names `active`; at the JWT-validating API
+    the same token is accepted, and the diagnosis says what that mode means."""
+    import json
+
+    from tests.conftest import run_cli
+    from tests.tui.conftest import write_config
+
+    settings = repo_settings()
+    introspecting = start_stack(
+        tmp_path / "state", replace(settings, api=replace(settings.api, validation="introspection"))
+    )
+    try:
+        write_config(tmp_path / "config.toml", introspecting.issuer, introspecting.api_url)
+        token = introspecting.token()
+        assert revoke(introspecting.issuer, token) == 200
+        url = introspecting.api_url.rstrip("/") + "/api/directions?destination=Seattle"
+        result = run_cli(tmp_path, "diagnose", url, "--token", token, "--json")
+        report = json.loads(result.stdout)
+        assert result.returncode == 1 and report["server"]["status"] == 401
+        assert report["failed"] == ["active"] and "agrees" in report["agreement"]
+        checks = {c["name"]: c for c in report["checks"]}
+        assert "revoked" in checks["active"]["detail"] and checks["signature"]["ok"] is True
+        assert "a revoked token is refused at once" in checks["format"]["detail"]
+    finally:
+        introspecting.thread.stop()

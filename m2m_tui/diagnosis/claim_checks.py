@@ -1,0 +1,120 @@
+"""The token's claims against what the API expects: issuer, audience, typ (RFC 9068)
+and scope. They read the payload only, so an opaque token's introspection response
+(RFC 7662) goes through them as well as a JWT's."""
+
+from __future__ import annotations
+
+from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.diagnosis.provider_shapes import id_token_claims, scopes_elsewhere
+from m2m_tui.tokens.decoded import DecodedToken
+
+
+def _who_for(aud: object) -> str:
+    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    for a in auds:
+        if isinstance(a, str) and a.rstrip("/").endswith("/api/v2"):
+            return f"this is a Management API token (aud {a})"
+        if isinstance(a, str) and a.endswith("/userinfo"):
+            return f"this is a token for the OIDC userinfo endpoint ({a})"
+    return f"the token was for {', '.join(map(str, auds)) or 'no audience at all'}"
+
+
+def iss_check(token: DecodedToken, expect: Expectations) -> Check:
+    iss = token.payload.get("iss")
+    if expect.issuer is None:
+        return Check("iss", None, f"iss is {iss!r}; no expected issuer is known")
+    if iss == expect.issuer:
+        return Check("iss", True, f"{iss} matches exactly")
+    if isinstance(iss, str) and iss.rstrip("/") == expect.issuer.rstrip("/"):
+        return Check(
+            "iss",
+            False,
+            f"iss {iss!r} differs from {expect.issuer!r} only by the trailing slash; "
+            "issuers are compared exactly",
+            f"Configure the API's issuer as exactly {iss!r} (Auth0's ends with /).",
+        )
+    return Check(
+        "iss",
+        False,
+        f"iss is {iss!r}, the API expects {expect.issuer!r}",
+        "Get the token from the issuer the API trusts, or configure the API for this issuer.",
+    )
+
+
+def aud_check(token: DecodedToken, expect: Expectations) -> Check:
+    aud = token.payload.get("aud")
+    if expect.audience is None:
+        return Check("aud", None, f"aud is {aud!r}; no expected audience is known")
+    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if expect.audience in auds:
+        return Check("aud", True, f"contains {expect.audience}")
+    id_token = id_token_claims(token)
+    if id_token:
+        return Check(
+            "aud",
+            False,
+            f"this is an ID token, not an access token: it has {', '.join(id_token)} and its "
+            f"aud is {', '.join(map(str, auds)) or 'empty'} (a client, not an API). An ID "
+            "token tells a client who signed in; an API takes the access token",
+            f"Send the response's access_token, not its id_token; request it with "
+            f"audience={expect.audience} (or resource=, RFC 8707).",
+        )
+    return Check(
+        "aud",
+        False,
+        f"the API expects aud {expect.audience}; {_who_for(aud)}",
+        f"Request the token with audience={expect.audience}.",
+    )
+
+
+def typ_check(token: DecodedToken, expect: Expectations) -> Check:
+    typ = str(token.header.get("typ", ""))
+    if not expect.require_at_jwt:
+        return Check("typ", True, f"typ {typ or '(none)'}; the API does not require at+jwt")
+    if typ.lower() in ("at+jwt", "application/at+jwt"):
+        return Check("typ", True, "typ at+jwt, as RFC 9068 requires")
+    return Check(
+        "typ",
+        False,
+        f"typ is {typ or '(none)'}; the API requires at+jwt (RFC 9068)",
+        "Set the API's token_dialect to rfc9068_profile at the issuer, then request a new token.",
+    )
+
+
+def scope_check(token: DecodedToken, expect: Expectations) -> Check:
+    held = token.scopes
+    if expect.scope is None:
+        return Check(
+            "scope", True, f"the endpoint needs no scope; the token has {' '.join(held) or 'none'}"
+        )
+    if not isinstance(token.payload.get("scope", ""), str):
+        return Check(
+            "scope",
+            False,
+            "the scope claim is not a string, so it grants nothing",
+            "Use a token whose scope is a space-separated string.",
+        )
+    if expect.scope in held:
+        return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
+    if "scope" not in token.payload and id_token_claims(token):
+        return Check("scope", None, "not checked: an ID token carries no scopes (see aud)")
+    elsewhere = scopes_elsewhere(token, expect.scope)
+    if elsewhere is not None:
+        return elsewhere
+    client = expect.client_label or client_of(token)
+    aud = expect.audience or token.payload.get("aud")
+    return Check(
+        "scope",
+        False,
+        f"the endpoint needs {expect.scope}; the token has "
+        f"{' '.join(held) or 'no scopes'}; missing {expect.scope}",
+        f"Grant `{expect.scope}` to {client} on {aud}, then request a new token.",
+    )
+
+
+def client_of(token: DecodedToken) -> str:
+    for claim in ("azp", "client_id"):
+        if isinstance(token.payload.get(claim), str):
+            return token.payload[claim]
+    sub = token.payload.get("sub")
+    return sub.removesuffix("@clients") if isinstance(sub, str) else "the client"
