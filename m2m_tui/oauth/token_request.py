@@ -196,10 +196,20 @@ def throttled_hint(client_id: str, retry_after: str | None) -> str:
     )
 
 
-OPAQUE_HINT = (
-    "The access token is opaque, not a JWT. That usually means no audience was sent, so the "
-    "provider issued a token only for its own userinfo endpoint. Set `audience` in the profile."
-)
+def opaque_hint(form: dict[str, str]) -> str:
+    """Why a token endpoint gave an opaque token, and what to do, from what was asked."""
+    if "audience" in form or "resource" in form:
+        return (
+            "The access token is opaque, not a JWT, though the request named an API: this "
+            "provider issues reference tokens for it. An API that validates JWTs cannot read "
+            "it; one that introspects (RFC 7662) can. The Inspector shows what introspection says."
+        )
+    return (
+        "The access token is opaque, not a JWT: the request named no API, so the provider "
+        "issued a reference token (Auth0: one only for its own userinfo endpoint). Set "
+        "`audience` (Auth0) or `resource` (RFC 8707) in the profile. The Inspector shows what "
+        "introspection (RFC 7662) says of it."
+    )
 
 
 async def request_token(
@@ -307,5 +317,5 @@ async def _request_token(
         )
     outcome = TokenOutcome(exchange, access_token=token, response=body)
     if not is_jwt(token):
-        outcome.hint = OPAQUE_HINT
+        outcome.hint = opaque_hint(request.form)
     return outcome

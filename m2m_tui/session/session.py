@@ -31,7 +31,7 @@ from m2m_tui.diagnosis.token_checks import (
     run_checks,
 )
 from m2m_tui.lazy import lazy_module
-from m2m_tui.oauth.token_request import OPAQUE_HINT, TokenOutcome
+from m2m_tui.oauth.token_request import TokenOutcome, opaque_hint
 from m2m_tui.session.api_catalog import ApiCatalog
 from m2m_tui.session.documents import Documents
 from m2m_tui.session.history import History, HistoryEntry
@@ -186,7 +186,7 @@ class Session:
             if not looks_opaque(token):
                 return Inspection(raw, None, f"Not a JWT: {token}.")
             said = await self.introspected(raw.strip())
-            problem = f"Not a JWT: {token}. {OPAQUE_HINT}"
+            problem = f"Not a JWT: {token}. {opaque_hint({})}"
             if said.body is None:
                 why = f"Introspection (RFC 7662) could not say more: {said.why_not}"
                 return Inspection(raw, None, f"{problem} {why}")

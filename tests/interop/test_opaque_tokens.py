@@ -130,6 +130,8 @@ async def test_the_inspector_and_predictions_read_an_opaque_token(tmp_path, prov
         await pilot.press("t")
         await settle(pilot)
         await settle(pilot)  # the introspection, then the predictions it refreshes
+        said = " ".join(text_of(app.query_one("#token-view")).split())
+        assert "the request named no API" in said and "`resource` (RFC 8707)" in said
         app.action_show_tab("inspector")
         await settle(pilot)
         shown = " ".join(text_of(app.query_one("#inspection")).split())
