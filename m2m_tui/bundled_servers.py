@@ -128,12 +128,22 @@ class StartFailed(Exception):
     pass
 
 
-def start_bundled(config: Config, state_dir: Path, wait: float = 20.0) -> LocalServer:
-    """Run `m2m-tui serve` as a child process and wait until both servers answer."""
-    return wait_until_answering(spawn_bundled(config, state_dir), config, wait)
+def start_bundled(
+    config: Config,
+    state_dir: Path,
+    wait: float = 20.0,
+    only: str | None = None,
+    issuer: str | None = None,
+) -> LocalServer:
+    """Run `m2m-tui serve` as a child process and wait until its servers answer. With
+    `only="api"`, the API alone, for `issuer` (the authority must already answer)."""
+    server = spawn_bundled(config, state_dir, only, issuer)
+    return wait_until_answering(server, config, wait)
 
 
-def spawn_bundled(config: Config, state_dir: Path) -> LocalServer:
+def spawn_bundled(
+    config: Config, state_dir: Path, only: str | None = None, issuer: str | None = None
+) -> LocalServer:
     """Start `m2m-tui serve` as a child process, without waiting for it. The app calls
     this before Textual even loads, so the server's start-up overlaps the app's."""
     ensure_private_dir(state_dir)
@@ -150,6 +160,8 @@ def spawn_bundled(config: Config, state_dir: Path) -> LocalServer:
             str(config.path),
             "--state-dir",
             str(state_dir),
+            *(["--only", only] if only else []),
+            *(["--issuer", issuer] if issuer else []),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

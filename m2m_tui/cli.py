@@ -205,7 +205,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         except StartFailed as exc:
             return fail(f"the demo's servers did not start: {exc}", EXIT_FAILED)
         try:
-            app = DemoApp(tenant.session(), script)
+            app = DemoApp(tenant.session(), script, tenant.introspecting_url)
             if args.slides:
                 failed = asyncio.run(write_slides(app, Path(args.slides)))
                 if failed:

@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from m2m_tui.bundled_servers import LocalServer, start_bundled
+from m2m_tui.bundled_servers import LocalServer, StartFailed, start_bundled
 from m2m_tui.config.file import Config, default_config_text, load_config
 from m2m_tui.session.session import Session
 
@@ -28,12 +28,18 @@ class DemoTenant:
     folder: Path
     config: Config
     server: LocalServer
+    # A second World Mappers API on the same tenant that introspects every token
+    # (RFC 7662): the revocation act shows it refusing what the JWT-validating one accepts.
+    introspecting: LocalServer | None = None
+    introspecting_url: str | None = None
 
     def session(self) -> Session:
         return Session.open(self.config, self.folder / "client-state", "local")
 
     def close(self) -> None:
         self.server.stop()
+        if self.introspecting is not None:
+            self.introspecting.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -62,7 +68,33 @@ def start_demo_tenant() -> DemoTenant:
         path.write_text(text, encoding="utf-8")
         config = load_config(path)
         server = start_bundled(config, folder / "server-state")
+        try:
+            introspecting, url = _start_introspecting_api(folder, text, api, authority)
+        except BaseException:
+            server.stop()
+            raise
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return DemoTenant(folder, config, server)
+    return DemoTenant(folder, config, server, introspecting, url)
+
+
+def _start_introspecting_api(
+    folder: Path, text: str, api: int, authority: int
+) -> tuple[LocalServer, str]:
+    """`serve --only api --validation introspection` beside the demo's own pair, as the
+    API's seeded client (worldmappers-api, named in the shipped [server.api])."""
+    port = _free_port()
+    text = text.replace(f"api_port = {api}", f"api_port = {port}")
+    if 'validation = "jwt"' not in text:  # the shipped config's [server.api] line
+        raise StartFailed("the demo's config has no [server.api] validation to switch")
+    text = text.replace('validation = "jwt"', 'validation = "introspection"', 1)
+    path = folder / "introspecting.toml"
+    path.write_text(text, encoding="utf-8")
+    server = start_bundled(
+        load_config(path),
+        folder / "introspecting-state",
+        only="api",
+        issuer=f"http://127.0.0.1:{authority}/",
+    )
+    return server, f"http://127.0.0.1:{port}"

@@ -17,6 +17,11 @@ ACTIONS: dict[str, tuple[str, dict[str, bool]]] = {
     "remove": ("remove a scope from the client's grant", {"scope": True}),
     "rotate": ("rotate the signing key, and check the previous token", {}),
     "revoke": ("revoke the previous key, and check the old token until refused", {}),
+    "revoke_token": (
+        "revoke a new token (RFC 7009), then call the JWT-validating API and the "
+        "introspecting one with it",
+        {"endpoint": False, "params": False},
+    ),
     "lab": ("run the tamper lab against an endpoint", {"endpoint": False}),
     "require_dpop": ("make the API require DPoP, and show a Bearer token refused", {}),
     "use_dpop": ("switch to the DPoP profile, get a bound token, call", {"endpoint": False}),

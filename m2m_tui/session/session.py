@@ -228,6 +228,17 @@ class Session:
             result = await send(call, self.token, client, self.timeout, key, self.nonces)
         return self.record_call("call", f"{endpoint.method} {endpoint.path}", result)
 
+    async def call_at(
+        self, base_url: str, label: str, endpoint: ApiEndpoint, params: dict[str, str]
+    ) -> ApiResult:
+        """The same call at another API (the demo's introspecting one), with this token;
+        the history names which API answered."""
+        call = ApiCall(base_url, endpoint, params)
+        async with self.client() as client:
+            key = self.bound_key(self.token)
+            result = await send(call, self.token, client, self.timeout, key, self.nonces)
+        return self.record_call("call", f"{label}: {endpoint.method} {endpoint.path}", result)
+
     def record_call(self, kind: str, summary: str, result: ApiResult) -> ApiResult:
         status = str(result.status) if result.status is not None else "error"
         self.history.add(HistoryEntry(time.time(), kind, summary, status, result=result))

@@ -21,6 +21,7 @@ from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.grants.keys import SigningKeys
+from m2m_tui.tui.history_list import HistoryList
 
 
 class StepFailed(Exception):
@@ -60,9 +61,12 @@ class DemoApp(M2MApp):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, session: Session, script: Script) -> None:
+    def __init__(
+        self, session: Session, script: Script, introspecting_api: str | None = None
+    ) -> None:
         super().__init__(session, autostart=False)
         self.script = script
+        self.introspecting_api = introspecting_api  # the tenant's second, introspecting API
         self.index = -1  # the step shown; -1 before the first
         self.done = -1  # the last step performed
         self.busy = False
@@ -283,6 +287,31 @@ class DemoApp(M2MApp):
         await self.idle()
         keys.check_old()  # asks again until the API's key cache lapses
         await self.idle()
+
+    async def do_revoke_token(self, step: Step) -> None:
+        """JWT validation against introspection: one revoked token, two APIs' answers."""
+        if self.introspecting_api is None:
+            raise StepFailed("no introspecting API: this demo tenant has only the JWT one")
+        await self.get_token()
+        ok, said = await self.session.revoke_token()
+        if not ok:
+            raise StepFailed(said)
+        endpoint = await self.select(step)
+        params = dict(step.params) or {"destination": "Auth0 Office"}
+        base = self.session.profile.api_base_url or ""
+        jwt = await self.session.call_at(base, "JWT-validating API", endpoint, params)
+        asked = await self.session.call_at(
+            self.introspecting_api, "introspecting API", endpoint, params
+        )
+        self.action_show_tab("history")
+        self.history.sync()  # calls made here, not through the API tab
+        self.history.query_one(HistoryList).cursor_row = len(self.session.history) - 1
+        await self.idle()
+        if (jwt.status, asked.status) != (200, 401):
+            raise StepFailed(
+                f"expected 200 from the JWT-validating API and 401 from the introspecting "
+                f"one, got {jwt.status} and {asked.status}"
+            )
 
     async def do_require_dpop(self, step: Step) -> None:
         from m2m_tui.admin.grants import dpop_mode

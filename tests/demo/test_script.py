@@ -19,6 +19,7 @@ def test_the_built_in_story_is_the_original_samples():
         "call",
         "rotate",
         "revoke",
+        "revoke_token",
         "lab",
         "require_dpop",
         "use_dpop",

@@ -22,18 +22,20 @@ async def run_story(folder):
     tenant = start_demo_tenant()
     try:
         session = tenant.session()
-        failed = await write_slides(DemoApp(session, script), folder)
+        app = DemoApp(session, script, tenant.introspecting_url)
+        failed = await write_slides(app, folder)
         statuses = [(e.kind, e.status) for e in session.history]
+        calls = {e.summary: e.status for e in session.history if e.kind == "call"}
     finally:
         tenant.close()
-    return script, failed, statuses
+    return script, failed, statuses, calls
 
 
 @pytest.mark.slow
 async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tmp_path):
     first = await run_story(tmp_path / "one")
     second = await run_story(tmp_path / "two")
-    script, failed, statuses = first
+    script, failed, statuses, answered = first
     assert failed is None and second[1] is None
     assert statuses == second[2]  # the same story, call by call
     # The story's turning points: directions 200, geocode 403, geocode 200 after the grant.
@@ -48,9 +50,15 @@ async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tm
     assert "REJECTED" in why and "missing geocode:location" in why
     revoked = words((tmp_path / "one" / "step-09.svg").read_text())
     assert "The API refuses the old-key token (401)" in revoked
-    dpop = words((tmp_path / "one" / "step-11.svg").read_text())
+    # One revoked token: the JWT-validating API accepts it, the introspecting one refuses.
+    revoked_token = words((tmp_path / "one" / "step-10.svg").read_text())
+    assert "JWT-validating API: GET /api/directions" in revoked_token
+    assert "introspecting API: GET /api/directions" in revoked_token
+    assert answered["JWT-validating API: GET /api/directions"] == "200"
+    assert answered["introspecting API: GET /api/directions"] == "401"
+    dpop = words((tmp_path / "one" / "step-12.svg").read_text())
     assert "invalid_dpop_proof" in dpop
-    bound = words((tmp_path / "one" / "step-12.svg").read_text())
+    bound = words((tmp_path / "one" / "step-13.svg").read_text())
     assert "Authorization: DPoP" in bound and "← 200" in bound
 
 
@@ -100,7 +108,7 @@ async def test_the_presenters_keys():
     )
     tenant = start_demo_tenant()
     try:
-        app = DemoApp(tenant.session(), script)
+        app = DemoApp(tenant.session(), script, tenant.introspecting_url)
         async with app.run_test(size=(120, 36)) as pilot:
 
             def caption() -> str:
