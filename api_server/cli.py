@@ -7,6 +7,7 @@ Argument parsing stays light: the servers' modules load only in `run()`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("jwt", "introspection"),
         help="how the API checks tokens: itself (jwt, the default: a revoked token works "
         "until its exp) or by asking the authority (introspection, RFC 7662: at once)",
+    )
+    parser.add_argument(
+        "--introspection-client-id",
+        metavar="ID",
+        help="with --validation introspection: the API's own client at the issuer",
+    )
+    parser.add_argument(
+        "--introspection-secret-env",
+        metavar="VAR",
+        help="the environment variable that holds that client's secret (never on the "
+        "command line, where ps shows it)",
     )
     parser.add_argument(
         "--jwks-uri",
@@ -204,12 +216,25 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         from dataclasses import replace
 
         server = replace(server, api=replace(server.api, jwks_uri=args.jwks_uri))
+    given = {}  # what the flags set in [server.api]; the workers read the table itself
     if args.validation:
+        given["validation"] = args.validation
+    if args.introspection_client_id:
+        given["introspection_client_id"] = args.introspection_client_id
+    if args.introspection_secret_env:
+        secret = os.environ.get(args.introspection_secret_env)
+        if not secret:
+            return fail(
+                f"--introspection-secret-env {args.introspection_secret_env}: that variable "
+                "is not set (or empty)",
+                EXIT_USAGE,
+            )
+        given["introspection_client_secret"] = secret
+    if given:
         from dataclasses import replace
 
-        server = replace(server, api=replace(server.api, validation=args.validation))
-        # The workers read the [server] table themselves: it says the same.
-        table = {**table, "api": {**table.get("api", {}), "validation": args.validation}}
+        server = replace(server, api=replace(server.api, **given))
+        table = {**table, "api": {**table.get("api", {}), **given}}
 
     if args.workers > 1:
         return _serve_workers(args, table, source, server, issuer, state_dir)

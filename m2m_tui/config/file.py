@@ -105,6 +105,9 @@ class Profile:
     client_id: str
     audience: str | None = None
     token_endpoint: str | None = None
+    # RFC 7662 / RFC 7009 endpoints, where discovery does not name them.
+    introspection_endpoint: str | None = None
+    revocation_endpoint: str | None = None
     client_secret: str | None = None
     client_secret_env: str | None = None
     client_secret_prompt: bool = False

@@ -1,7 +1,8 @@
 """Asking the authorization server about a token it issued: RFC 7662 introspection
 (is it active, what may it do) and RFC 7009 revocation. Both endpoints are found by
-discovery (RFC 8414: `introspection_endpoint`, `revocation_endpoint`) unless given,
-and take the profile's own client authentication."""
+discovery (RFC 8414: `introspection_endpoint`, `revocation_endpoint`) unless given
+(`--endpoint`, or the profile's key of the same name), and take the profile's own
+client authentication."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ async def _post(
     field: str,
     endpoint: str | None,
 ) -> StatusAnswer:
+    if endpoint is None:  # --endpoint, else the profile's own, else discovery
+        endpoint = getattr(profile, field)
     if endpoint is None:
         try:
             endpoint = await discover(profile.issuer, client, field)

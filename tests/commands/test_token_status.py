@@ -73,3 +73,26 @@ def test_an_authorization_server_that_is_down_is_a_network_error(tmp_path):
     result = run_cli(tmp_path, "introspect", "a.b.c")
     assert result.returncode == 3 and "cannot connect" in result.stderr
     assert "may not offer it" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_profiles_endpoints_are_used_when_discovery_names_none(tmp_path, stack, fake_issuer):
+    """A provider whose discovery names neither endpoint (the fake issuer's): the
+    profile's introspection_endpoint and revocation_endpoint are asked instead."""
+    write_config(
+        tmp_path / "config.toml",
+        stack.issuer,
+        None,
+        other=(
+            f'issuer = "{fake_issuer.issuer}"\ntoken_endpoint = "{stack.issuer}oauth/token"\n'
+            'client_id = "giftdeliveries"\nclient_secret = "giftdeliveries-local-secret"\n'
+            'audience = "urn:worldmappers"\nprovider = "generic"\n'
+            f'introspection_endpoint = "{stack.issuer}oauth/introspect"\n'
+            f'revocation_endpoint = "{stack.issuer}oauth/revoke"\n'
+        ),
+    )
+    token = stack.token()
+    seen = run_cli(tmp_path, "--profile", "other", "introspect", token)
+    assert seen.returncode == 0 and "active: true" in seen.stdout, seen.stderr
+    assert run_cli(tmp_path, "--profile", "other", "revoke", token).returncode == 0
+    after = run_cli(tmp_path, "--profile", "other", "introspect", token)
+    assert after.returncode == 1 and "active: false" in after.stdout

@@ -150,3 +150,67 @@ def test_diagnose_agrees_with_auth0s_express_validator(tmp_path, provider, expre
     assert report["server"]["status"] == 403
     assert report["server"]["www_authenticate"]["error"] == "insufficient_scope"
     assert report["failed"] == ["scope"] and "agrees" in report["agreement"]
+
+
+def test_serve_introspects_at_another_provider_with_credentials_from_flags(
+    tmp_path, provider, monkeypatch
+):
+    """`serve --only api --validation introspection` against a provider it did not
+    seed: the API's client comes from flags, its secret from a named variable."""
+    import httpx
+
+    from tests.commands.test_serve import start, stop
+    from tests.interop.conftest import SECRET
+
+    monkeypatch.setenv("WM_INTROSPECTION_SECRET", SECRET)
+    proc, found = start(
+        tmp_path,
+        "--only",
+        "api",
+        "--issuer",
+        provider.issuer,
+        "--validation",
+        "introspection",
+        "--introspection-client-id",
+        "gift-basic",
+        "--introspection-secret-env",
+        "WM_INTROSPECTION_SECRET",
+    )
+    try:
+        token = cli(tmp_path, provider, "--profile", "opaque", "token").stdout.strip()
+        url = found["api"].rstrip("/") + "/api/directions"
+
+        def said() -> str:
+            answer = httpx.get(
+                url, params={"destination": "Paris"}, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert answer.status_code == 401
+            return answer.headers["www-authenticate"]
+
+        # The provider answered the API's introspection (so the flags' client worked):
+        # active, but issued for no API, which this API refuses by name.
+        assert "names no audience" in said()
+        assert cli(tmp_path, provider, "--profile", "opaque", "revoke", token).returncode == 0
+        assert "not active" in said()  # at once: the API asked again
+    finally:
+        out = stop(proc)
+    assert SECRET not in out  # never logged
+
+
+def test_serve_says_when_the_secret_variable_is_not_set(tmp_path, provider):
+    (tmp_path / "config.toml").write_text(provider.profiles())
+    result = run_cli(
+        tmp_path,
+        "serve",
+        "--only",
+        "api",
+        "--issuer",
+        provider.issuer,
+        "--validation",
+        "introspection",
+        "--introspection-secret-env",
+        "NO_SUCH_VARIABLE_FOR_M2M",
+    )
+    assert result.returncode == 2
+    assert "NO_SUCH_VARIABLE_FOR_M2M: that variable is not set" in result.stderr
+    assert "Traceback" not in result.stderr
