@@ -61,7 +61,8 @@ class WorldMappers:
         self.jwks = jwks
         self.validator: TokenValidator | IntrospectingValidator
         if settings.validation == "introspection":
-            self.validator = IntrospectingValidator(settings, issuer)
+            jwt = TokenValidator(settings, issuer, jwks)
+            self.validator = IntrospectingValidator(settings, issuer, jwt)
         else:
             self.validator = TokenValidator(settings, issuer, jwks)
         self.metadata_url = self.base_url + METADATA_PATH

@@ -1,17 +1,20 @@
 """`validation = "introspection"`: the API asks the authorization server about every
 token it is sent (RFC 7662) instead of checking the JWT itself. A revoked token is
-refused at once; the price is a round trip to the authority per call (no cache)."""
+refused at once; the price is a round trip to the authority per call (no cache). A JWT
+the issuer declines to introspect (`unsupported_token_type`) is checked as in jwt mode."""
 
 from __future__ import annotations
 
 import httpx
 
 from ..settings import ApiSettings
-from .validator import InvalidToken, Principal, scopes_of
+from .validator import InvalidToken, Principal, TokenValidator, scopes_of
 
 
 class IntrospectingValidator:
-    def __init__(self, settings: ApiSettings, issuer: str) -> None:
+    def __init__(
+        self, settings: ApiSettings, issuer: str, jwt: TokenValidator | None = None
+    ) -> None:
         if not (settings.introspection_client_id and settings.introspection_client_secret):
             raise ValueError(
                 "validation = introspection needs the API's own client at the authority: "
@@ -21,6 +24,8 @@ class IntrospectingValidator:
         self.audience = settings.audience
         self.auth = (settings.introspection_client_id, settings.introspection_client_secret)
         self.client: httpx.AsyncClient | None = None  # set in the app's lifespan
+        # For JWTs the issuer will not introspect: checked here, as in jwt mode.
+        self.jwt = jwt
         self._endpoint: str | None = None
 
     async def endpoint(self) -> str:
@@ -48,6 +53,11 @@ class IntrospectingValidator:
                 endpoint, data={"token": token, "token_type_hint": "access_token"}, auth=self.auth
             )
             answer = response.json() if response.status_code == 200 else None
+            if response.status_code == 400 and self.jwt is not None and token.count(".") == 2:
+                if _error(response) == "unsupported_token_type":
+                    # Some issuers (oidc-provider) introspect only their opaque tokens,
+                    # and revoke only those: a JWT they refuse is checked here instead.
+                    return await self.jwt.validate(token)
         except (httpx.HTTPError, ValueError):
             answer = None
         if not isinstance(answer, dict) or not isinstance(answer.get("active"), bool):
@@ -69,3 +79,11 @@ class IntrospectingValidator:
             raise InvalidToken(f"the token is for {aud}, not this API ({self.audience})")
         subject = answer.get("sub")
         return Principal(str(subject or answer.get("client_id") or ""), scopes_of(answer), answer)
+
+
+def _error(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
