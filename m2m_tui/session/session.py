@@ -222,22 +222,19 @@ class Session:
             await self.api.load(base, client)
 
     async def call(self, endpoint: ApiEndpoint, params: dict[str, str]) -> ApiResult:
-        call = ApiCall(self._profile.api_base_url or "", endpoint, params)
-        async with self.client() as client:
-            key = self.bound_key(self.token)
-            result = await send(call, self.token, client, self.timeout, key, self.nonces)
-        return self.record_call("call", f"{endpoint.method} {endpoint.path}", result)
+        return await self.call_at(self._profile.api_base_url or "", "", endpoint, params)
 
     async def call_at(
         self, base_url: str, label: str, endpoint: ApiEndpoint, params: dict[str, str]
     ) -> ApiResult:
-        """The same call at another API (the demo's introspecting one), with this token;
-        the history names which API answered."""
+        """The call with this token at `base_url`: the profile's API, or another (the
+        demo's introspecting one), which `label` names in the history."""
         call = ApiCall(base_url, endpoint, params)
         async with self.client() as client:
             key = self.bound_key(self.token)
             result = await send(call, self.token, client, self.timeout, key, self.nonces)
-        return self.record_call("call", f"{label}: {endpoint.method} {endpoint.path}", result)
+        summary = f"{label + ': ' if label else ''}{endpoint.method} {endpoint.path}"
+        return self.record_call("call", summary, result)
 
     def record_call(self, kind: str, summary: str, result: ApiResult) -> ApiResult:
         status = str(result.status) if result.status is not None else "error"
