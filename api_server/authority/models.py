@@ -96,12 +96,20 @@ class Client:
         return body
 
 
+ORGANIZATION_USAGES = ("deny", "allow", "require")
+
+
 @dataclass
 class ClientGrant:
     id: str
     client_id: str
     audience: str
     scope: list[str] = field(default_factory=list)
+    # Auth0's Organizations for M2M: whether a token request may (allow), must (require)
+    # or must not (deny) name an organization, and whether any organization will do or
+    # only those associated with this grant.
+    organization_usage: str = "deny"
+    allow_any_organization: bool = False
 
     def to_api(self) -> dict:
         return {
@@ -109,4 +117,16 @@ class ClientGrant:
             "client_id": self.client_id,
             "audience": self.audience,
             "scope": list(self.scope),
+            "organization_usage": self.organization_usage,
+            "allow_any_organization": self.allow_any_organization,
         }
+
+
+@dataclass
+class Organization:
+    id: str  # org_…
+    name: str  # lowercase, as in a login URL
+    display_name: str = ""
+
+    def to_api(self) -> dict:
+        return {"id": self.id, "name": self.name, "display_name": self.display_name or self.name}

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from .client_auth import ASSERTION_ALGS
 from .introspection import introspect
-from .management import client_grants, clients, resource_servers, signing_keys
+from .management import client_grants, clients, organizations, resource_servers, signing_keys
 from .management.scopes import MANAGEMENT_SCOPES
 from .metadata import discovery, health, jwks
 from .revocation import revoke
@@ -36,6 +36,15 @@ from .schemas import (
 from .token_endpoint import token
 
 V2 = "/api/v2"
+# Organizations for M2M: on client grants, and the organization itself.
+GRANT_ORGANIZATIONS = {
+    "organization_usage": {"type": "string", "enum": ["deny", "allow", "require"]},
+    "allow_any_organization": {"type": "boolean"},
+}
+ORGANIZATION = {
+    "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,49}$"},
+    "display_name": {"type": "string", "minLength": 1, "maxLength": 255},
+}
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -278,6 +287,7 @@ OPERATIONS: tuple[Operation, ...] = (
                     "client_id": {"type": "string"},
                     "audience": {"type": "string"},
                     "scope": SCOPE_LIST,
+                    **GRANT_ORGANIZATIONS,
                 },
                 ("client_id", "audience", "scope"),
             ),
@@ -294,10 +304,10 @@ OPERATIONS: tuple[Operation, ...] = (
         f"{V2}/client-grants/{{id}}",
         client_grants.update_client_grant,
         operation(
-            "Change a grant's scopes",
+            "Change a grant's scopes or organization usage",
             "update:client_grants",
             "200",
-            closed_object({"scope": SCOPE_LIST}),
+            closed_object({"scope": SCOPE_LIST, **GRANT_ORGANIZATIONS}),
             parameters=path_id(),
         ),
     ),
@@ -306,6 +316,86 @@ OPERATIONS: tuple[Operation, ...] = (
         f"{V2}/client-grants/{{id}}",
         client_grants.delete_client_grant,
         operation("Remove a grant", "delete:client_grants", "204", parameters=path_id()),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/organizations",
+        organizations.list_organizations,
+        operation("List organizations", "read:organizations", "200", parameters=PAGE),
+    ),
+    Operation(
+        "POST",
+        f"{V2}/organizations",
+        organizations.create_organization,
+        operation(
+            "Create an organization",
+            "create:organizations",
+            "201",
+            closed_object(ORGANIZATION, ("name",)),
+        ),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/organizations/{{id}}",
+        organizations.get_organization,
+        operation("Get an organization", "read:organizations", "200", parameters=path_id()),
+    ),
+    Operation(
+        "PATCH",
+        f"{V2}/organizations/{{id}}",
+        organizations.update_organization,
+        operation(
+            "Rename an organization",
+            "update:organizations",
+            "200",
+            closed_object(ORGANIZATION),
+            parameters=path_id(),
+        ),
+    ),
+    Operation(
+        "DELETE",
+        f"{V2}/organizations/{{id}}",
+        organizations.delete_organization,
+        operation(
+            "Delete an organization and its grants' associations",
+            "delete:organizations",
+            "204",
+            parameters=path_id(),
+        ),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/organizations/{{id}}/client-grants",
+        organizations.list_organization_client_grants,
+        operation(
+            "The client grants that may name this organization",
+            "read:organization_client_grants",
+            "200",
+            parameters=[*path_id(), *PAGE],
+        ),
+    ),
+    Operation(
+        "POST",
+        f"{V2}/organizations/{{id}}/client-grants",
+        organizations.associate_client_grant,
+        operation(
+            "Let a client grant name this organization",
+            "create:organization_client_grants",
+            "201",
+            closed_object({"grant_id": {"type": "string"}}, ("grant_id",)),
+            parameters=path_id(),
+        ),
+    ),
+    Operation(
+        "DELETE",
+        f"{V2}/organizations/{{id}}/client-grants/{{grant_id}}",
+        organizations.dissociate_client_grant,
+        operation(
+            "Stop a client grant naming this organization",
+            "delete:organization_client_grants",
+            "204",
+            parameters=[*path_id(), *path_id("grant_id")],
+        ),
     ),
     Operation(
         "GET",

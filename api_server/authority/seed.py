@@ -25,6 +25,8 @@ def prepare_tenant(tenant: Tenant, settings: ServerSettings, issuer: str) -> Non
     existing = tenant.resource_server(audience)
     if existing is None:
         tenant.save_resource_server(system)
+    else:
+        _add_new_management_scopes(tenant, existing)
     tenant.set_meta("management_audience", audience)
     if tenant.get_meta("seeded") is None:
         _seed(tenant, settings, issuer)
@@ -61,3 +63,18 @@ def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
         scope = rs.scope_values if (g.all_scopes and rs) else list(g.scope)
         if tenant.grant_for(g.client_id, audience) is None:
             tenant.create_client_grant(g.client_id, audience, scope)
+
+
+def _add_new_management_scopes(tenant: Tenant, system: ResourceServer) -> None:
+    """A tenant made before a Management API scope existed (the organizations' ones, say)
+    gains it, and so does every grant that held all the scopes there were: that is what
+    the seed's `all_scopes = true` meant."""
+    had = system.scope_values
+    new = [v for v in MANAGEMENT_SCOPES if v not in had]
+    if not new:
+        return
+    system.scopes = [*system.scopes, *(Scope(v, MANAGEMENT_SCOPES[v]) for v in new)]
+    tenant.save_resource_server(system)
+    for grant in tenant.client_grants(audience=system.identifier):
+        if set(had) <= set(grant.scope):
+            tenant.update_client_grant_scope(grant.id, [*grant.scope, *new])

@@ -17,26 +17,8 @@ from oauth_primitives.private_files import touch_private_file
 
 from .keys import CURRENT, NEXT, PREVIOUS, REVOKED, SigningKey, generate_signing_key
 from .models import Client, ClientGrant, Credential, ResourceServer, Scope
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS resource_servers (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, identifier TEXT NOT NULL UNIQUE,
-    scopes TEXT NOT NULL, token_lifetime INTEGER NOT NULL, signing_alg TEXT NOT NULL,
-    token_dialect TEXT NOT NULL, is_system INTEGER NOT NULL DEFAULT 0,
-    proof_of_possession TEXT);
-CREATE TABLE IF NOT EXISTS clients (
-    client_id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
-    secret_hash TEXT, token_endpoint_auth_method TEXT NOT NULL, credentials TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS client_grants (
-    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, audience TEXT NOT NULL, scope TEXT NOT NULL,
-    UNIQUE (client_id, audience));
-CREATE TABLE IF NOT EXISTS signing_keys (
-    kid TEXT PRIMARY KEY, private_pem BLOB NOT NULL, cert_der BLOB NOT NULL, status TEXT NOT NULL,
-    created_at REAL NOT NULL, current_since REAL, current_until REAL, revoked_at REAL);
-CREATE TABLE IF NOT EXISTS used_assertions (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
-"""
+from .organizations import OrganizationStore
+from .schema import SCHEMA, migrate
 
 ALNUM = string.ascii_letters + string.digits
 
@@ -62,7 +44,7 @@ def new_id(prefix: str, length: int = 16) -> str:
     return prefix + "".join(secrets.choice(ALNUM) for _ in range(length))
 
 
-class Tenant:
+class Tenant(OrganizationStore):
     """Reads and changes of the tenant. Every change is one transaction."""
 
     def __init__(self, path: Path) -> None:
@@ -78,7 +60,7 @@ class Tenant:
             # Edits are rare and the token endpoint only reads, so the fsync is cheap.
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.executescript(SCHEMA)
-            self._migrate()
+            migrate(self.db)
             check = self.db.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             self._lock.close()
@@ -95,12 +77,6 @@ class Tenant:
             sidecar = path.with_name(path.name + suffix)
             if sidecar.exists():
                 sidecar.chmod(0o600)
-
-    def _migrate(self) -> None:
-        """Columns added since a tenant was created (CREATE IF NOT EXISTS keeps old tables)."""
-        have = {r[1] for r in self.db.execute("PRAGMA table_info(resource_servers)")}
-        if "proof_of_possession" not in have:
-            self.db.execute("ALTER TABLE resource_servers ADD COLUMN proof_of_possession TEXT")
 
     def _configure(self) -> None:
         self.db.row_factory = sqlite3.Row
@@ -136,6 +112,8 @@ class Tenant:
         "client_grants",
         "signing_keys",
         "revoked_tokens",
+        "organizations",
+        "organization_client_grants",
     )
     MAX_REVOKED = 100_000  # revoked access tokens remembered at once (each until its exp)
 
@@ -301,6 +279,11 @@ class Tenant:
 
     def delete_client(self, client_id: str) -> bool:
         with self.transaction() as db:
+            db.execute(
+                "DELETE FROM organization_client_grants WHERE grant_id IN"
+                " (SELECT id FROM client_grants WHERE client_id = ?)",
+                (client_id,),
+            )
             db.execute("DELETE FROM client_grants WHERE client_id = ?", (client_id,))
             return db.execute("DELETE FROM clients WHERE client_id = ?", (client_id,)).rowcount > 0
 
@@ -311,6 +294,8 @@ class Tenant:
             client_id=row["client_id"],
             audience=row["audience"],
             scope=json.loads(row["scope"]),
+            organization_usage=row["organization_usage"],
+            allow_any_organization=bool(row["allow_any_organization"]),
         )
 
     def client_grants(
@@ -333,13 +318,30 @@ class Tenant:
         )
         return found[0] if found else None
 
-    def create_client_grant(self, client_id: str, audience: str, scope: list[str]) -> ClientGrant:
+    def create_client_grant(
+        self,
+        client_id: str,
+        audience: str,
+        scope: list[str],
+        organization_usage: str = "deny",
+        allow_any_organization: bool = False,
+    ) -> ClientGrant:
         """Raises sqlite3.IntegrityError when the client already has a grant for the audience."""
-        grant = ClientGrant(id=new_id("cgr_"), client_id=client_id, audience=audience, scope=scope)
+        grant = ClientGrant(
+            new_id("cgr_"), client_id, audience, scope, organization_usage, allow_any_organization
+        )
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO client_grants VALUES (?, ?, ?, ?)",
-                (grant.id, client_id, audience, json.dumps(scope)),
+                "INSERT INTO client_grants (id, client_id, audience, scope, organization_usage,"
+                " allow_any_organization) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    grant.id,
+                    client_id,
+                    audience,
+                    json.dumps(scope),
+                    organization_usage,
+                    int(allow_any_organization),
+                ),
             )
         return grant
 
@@ -352,6 +354,7 @@ class Tenant:
 
     def delete_client_grant(self, grant_id: str) -> bool:
         with self.transaction() as db:
+            db.execute("DELETE FROM organization_client_grants WHERE grant_id = ?", (grant_id,))
             return db.execute("DELETE FROM client_grants WHERE id = ?", (grant_id,)).rowcount > 0
 
     # --- signing keys ---------------------------------------------------------

@@ -16,6 +16,7 @@ from oauth_primitives import base64url
 from ..dpop import DpopError, addressed_url, check_proof
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
+from .models import ClientGrant
 from .state import Authority
 
 MAX_BODY = 64 * 1024
@@ -143,6 +144,7 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
             )
         scope = [s for s in grant.scope if s in requested]
 
+    org = _organization(authority, params.get("organization"), grant)
     jkt = _dpop_key(authority, request, api)
     now = int(time.time())
     claims = {
@@ -156,6 +158,9 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
     }
     if scope:
         claims["scope"] = " ".join(scope)
+    if org is not None:  # Auth0's claims for an organization's token
+        claims["org_id"] = org.id
+        claims["org_name"] = org.name
     if jkt is not None:
         claims["cnf"] = {"jkt": jkt}  # RFC 9449 §6.1: the token is bound to the proof's key
     headers = {"kid": authority.current_key.kid}
@@ -166,6 +171,37 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
         headers["typ"] = "JWT"
         claims["azp"] = client.client_id
     return authority.current_key, claims, headers, api, scope
+
+
+def _organization(authority: Authority, named: str | None, grant: ClientGrant):
+    """The organization the token is for, by id or name, as the grant's
+    organization_usage and associations allow (Auth0's Organizations for M2M); None
+    for a token of no organization. Every refusal names the organization and the rule."""
+    who = f"client {grant.client_id} on {grant.audience}"
+    if not named:
+        if grant.organization_usage == "require":
+            raise invalid_request(
+                f"The {who} must name an organization (its grant's organization_usage is "
+                "require): send organization=<id or name>"
+            )
+        return None
+    if grant.organization_usage == "deny":
+        raise invalid_request(
+            f"The {who} may not name an organization ({named}): its grant's "
+            "organization_usage is deny; set it to allow or require to use organizations"
+        )
+    org = authority.tenant.organization(named)
+    if org is None:
+        raise invalid_request(f"No organization {named} in this tenant (by id or by name)")
+    if not grant.allow_any_organization and not authority.tenant.is_associated(org.id, grant.id):
+        raise OAuthError(
+            403,
+            "access_denied",
+            f"The {who} is not authorized for the organization {org.name} ({org.id}): "
+            "associate its client grant with the organization, or set the grant's "
+            "allow_any_organization",
+        )
+    return org
 
 
 def _dpop_key(authority: Authority, request: Request, api) -> str | None:

@@ -92,7 +92,10 @@ def test_seeded_tenant_matches_the_sample(shared_stack):
         "/client-grants",
         params={"client_id": "m2m-admin", "audience": shared_stack.issuer + "api/v2/"},
     ).json()[0]
-    assert len(mgmt["scope"]) == 14
+    # every Management API scope (all_scopes = true), the organizations' included
+    from api_server.authority.management.scopes import MANAGEMENT_SCOPES
+
+    assert sorted(mgmt["scope"]) == sorted(MANAGEMENT_SCOPES) and len(mgmt["scope"]) == 21
 
 
 def test_grant_edits_take_effect_on_the_next_token(stack):

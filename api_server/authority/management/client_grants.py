@@ -7,7 +7,7 @@ import sqlite3
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..models import ClientGrant
+from ..models import ORGANIZATION_USAGES, ClientGrant
 from ..state import Authority
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found
@@ -18,6 +18,16 @@ def _find(authority: Authority, request: Request) -> ClientGrant:
     if grant is None:
         raise not_found("client grant", "inexistent_client_grant")
     return grant
+
+
+def _organization_fields(data: dict) -> tuple[str | None, bool | None]:
+    """organization_usage and allow_any_organization, as Auth0 spells them."""
+    usage = field(data, "organization_usage", str)
+    if usage is not None and usage not in ORGANIZATION_USAGES:
+        raise bad_request(
+            f"organization_usage must be one of {', '.join(ORGANIZATION_USAGES)}, not {usage!r}"
+        )
+    return usage, field(data, "allow_any_organization", bool)
 
 
 def _check_scopes(authority: Authority, audience: str, scope: list[str]) -> None:
@@ -44,10 +54,11 @@ async def get_client_grant(request: Request, authority: Authority) -> Response:
 @endpoint("create:client_grants")
 async def create_client_grant(request: Request, authority: Authority) -> Response:
     data = await json_body(request)
-    only(data, {"client_id", "audience", "scope"})
+    only(data, {"client_id", "audience", "scope", "organization_usage", "allow_any_organization"})
     client_id = field(data, "client_id", str, required=True)
     audience = field(data, "audience", str, required=True)
     scope = string_list(data, "scope", required=True)
+    usage, allow_any = _organization_fields(data)
     if authority.tenant.client(client_id) is None:
         raise not_found("client", "inexistent_client")
     api = authority.tenant.resource_server(audience)
@@ -58,7 +69,7 @@ async def create_client_grant(request: Request, authority: Authority) -> Respons
     _check_scopes(authority, audience, scope)
     try:
         grant = authority.tenant.create_client_grant(
-            client_id, audience, list(dict.fromkeys(scope))
+            client_id, audience, list(dict.fromkeys(scope)), usage or "deny", bool(allow_any)
         )
     except sqlite3.IntegrityError:
         raise ManagementError(
@@ -71,12 +82,17 @@ async def create_client_grant(request: Request, authority: Authority) -> Respons
 async def update_client_grant(request: Request, authority: Authority) -> Response:
     grant = _find(authority, request)
     data = await json_body(request)
-    only(data, {"scope"})
+    only(data, {"scope", "organization_usage", "allow_any_organization"})
     scope = string_list(data, "scope")
+    usage, allow_any = _organization_fields(data)
     if scope is not None:
         _check_scopes(authority, grant.audience, scope)
         grant = authority.tenant.update_client_grant_scope(grant.id, list(dict.fromkeys(scope)))
         if grant is None:  # deleted between the read and the write
+            raise not_found("client grant", "inexistent_client_grant")
+    if usage is not None or allow_any is not None:
+        grant = authority.tenant.update_grant_organizations(grant.id, usage, allow_any)
+        if grant is None:
             raise not_found("client grant", "inexistent_client_grant")
     return JSONResponse(grant.to_api())
 

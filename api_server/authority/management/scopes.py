@@ -15,6 +15,13 @@ MANAGEMENT_SCOPES: dict[str, str] = {
     "read:signing_keys": "Read Signing Keys",
     "create:signing_keys": "Create Signing Keys",
     "update:signing_keys": "Update Signing Keys",
+    "read:organizations": "Read Organizations",
+    "create:organizations": "Create Organizations",
+    "update:organizations": "Update Organizations",
+    "delete:organizations": "Delete Organizations",
+    "read:organization_client_grants": "Read Organization Client Grants",
+    "create:organization_client_grants": "Create Organization Client Grants",
+    "delete:organization_client_grants": "Delete Organization Client Grants",
 }
 
 MANAGEMENT_API_NAME = "Auth0 Management API"

@@ -1,0 +1,49 @@
+"""The tenant database's tables, and the columns added to tenants made before them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resource_servers (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, identifier TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL, token_lifetime INTEGER NOT NULL, signing_alg TEXT NOT NULL,
+    token_dialect TEXT NOT NULL, is_system INTEGER NOT NULL DEFAULT 0,
+    proof_of_possession TEXT);
+CREATE TABLE IF NOT EXISTS clients (
+    client_id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    secret_hash TEXT, token_endpoint_auth_method TEXT NOT NULL, credentials TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS client_grants (
+    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, audience TEXT NOT NULL, scope TEXT NOT NULL,
+    organization_usage TEXT NOT NULL DEFAULT 'deny',
+    allow_any_organization INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (client_id, audience));
+CREATE TABLE IF NOT EXISTS signing_keys (
+    kid TEXT PRIMARY KEY, private_pem BLOB NOT NULL, cert_der BLOB NOT NULL, status TEXT NOT NULL,
+    created_at REAL NOT NULL, current_since REAL, current_until REAL, revoked_at REAL);
+CREATE TABLE IF NOT EXISTS used_assertions (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS organizations (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS organization_client_grants (
+    organization_id TEXT NOT NULL, grant_id TEXT NOT NULL,
+    PRIMARY KEY (organization_id, grant_id));
+"""
+
+# Columns added since tenants were first created: CREATE IF NOT EXISTS keeps old tables.
+ADDED_COLUMNS = {
+    "resource_servers": {"proof_of_possession": "TEXT"},
+    "client_grants": {
+        "organization_usage": "TEXT NOT NULL DEFAULT 'deny'",
+        "allow_any_organization": "INTEGER NOT NULL DEFAULT 0",
+    },
+}
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
