@@ -75,6 +75,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "until its exp) or by asking the authority (introspection, RFC 7662: at once)",
     )
     parser.add_argument(
+        "--require-organization",
+        action="store_true",
+        help="with the API: refuse tokens without org_id (Organizations for M2M)",
+    )
+    parser.add_argument(
+        "--organizations",
+        metavar="ORG,…",
+        help="with the API: serve only these organizations (ids or names; implies "
+        "--require-organization)",
+    )
+    parser.add_argument(
         "--introspection-client-id",
         metavar="ID",
         help="with --validation introspection: the API's own client at the issuer",
@@ -230,11 +241,19 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
                 EXIT_USAGE,
             )
         given["introspection_client_secret"] = secret
+    if args.require_organization or args.organizations:
+        given["require_organization"] = True
+    if args.organizations:
+        orgs = tuple(o.strip() for o in args.organizations.split(",") if o.strip())
+        if not orgs:
+            return fail("--organizations names no organization", EXIT_USAGE)
+        given["organizations"] = orgs
     if given:
         from dataclasses import replace
 
         server = replace(server, api=replace(server.api, **given))
-        table = {**table, "api": {**table.get("api", {}), **given}}
+        listed = {k: list(v) if isinstance(v, tuple) else v for k, v in given.items()}
+        table = {**table, "api": {**table.get("api", {}), **listed}}
 
     if args.workers > 1:
         return _serve_workers(args, table, source, server, issuer, state_dir)

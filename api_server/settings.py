@@ -83,6 +83,10 @@ class ApiSettings:
     validation: str = "jwt"
     introspection_client_id: str | None = None  # the API's own client at the authority
     introspection_client_secret: str | None = None
+    # Auth0's Organizations for M2M: refuse a token without org_id, and (when listed)
+    # one for an organization not among these ids or names.
+    require_organization: bool = False
+    organizations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,10 @@ class _Reader(TomlReader):
                 introspection_client_secret=self.opt(
                     api, "introspection_client_secret", str, "server.api"
                 ),
+                require_organization=self.opt(
+                    api, "require_organization", bool, "server.api", False
+                ),
+                organizations=self.strings(api, "organizations", "server.api") or (),
             ),
             dpop_nonce=self.opt(data, "dpop_nonce", bool, w, False),
             jwks_max_age=self.jwks_max_age(data),

@@ -44,10 +44,10 @@ SCHEDULE = [  # (seconds from the start, phase entered)
     (5, "authority-killed"),
     (8.5, "restarted"),
     (11, "jwks-garbage"),
-    (13.5, "jwks-hang"),
-    (16, "recovered"),
+    (14, "jwks-hang"),
+    (17, "recovered"),
 ]
-END = 18
+END = 19
 SUBSETS = [["directions"], ["directions", "geocode:location"], ["reverse-geocode:location"]]
 
 
@@ -141,8 +141,13 @@ class JwksProxy:
             if self.mode == "garbage":
                 return HTMLResponse("<html>upstream exploded</html>", status_code=200)
             hung = time.monotonic()
-            while self.mode == "hang" and time.monotonic() - hung < 30:
-                await asyncio.sleep(0.05)  # until the scenario moves on
+            if self.mode == "hang":
+                # Past the API's fetch timeout even if the scenario moves on meanwhile:
+                # a fetch that began late in the phase must still time out.
+                while time.monotonic() - hung < FETCH_TIMEOUT * 2 or (
+                    self.mode == "hang" and time.monotonic() - hung < 30
+                ):
+                    await asyncio.sleep(0.05)
             try:
                 async with httpx.AsyncClient(timeout=2) as client:
                     answer = await client.get(self.upstream)

@@ -110,6 +110,7 @@ class WorldMappers:
                 "proof signed by its key, not as Bearer",
                 scheme="DPoP",
             )
+        self.check_organization(principal, scheme)
         if scope not in principal.scopes:
             raise BearerError(
                 403,
@@ -123,6 +124,32 @@ class WorldMappers:
                 "caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes))
             )
         return principal
+
+    def check_organization(self, principal: Principal, scheme: str) -> None:
+        """Organizations for M2M: org_id decides whose data a machine may touch, so an
+        API that serves organizations refuses a token of none, or of another."""
+        settings = self.settings
+        if not (settings.require_organization or settings.organizations):
+            return
+        org_id, org_name = principal.claims.get("org_id"), principal.claims.get("org_name")
+        if not isinstance(org_id, str) or not org_id:
+            raise BearerError(
+                401,
+                "invalid_token",
+                "the token names no organization (no org_id); this API requires one: "
+                "request it with organization=<id or name>",
+                scheme=scheme,
+            )
+        allowed = settings.organizations
+        if allowed and org_id not in allowed and org_name not in allowed:
+            named = f"{org_name} ({org_id})" if isinstance(org_name, str) else org_id
+            raise BearerError(
+                401,
+                "invalid_token",
+                f"the token is for the organization {named}, which this API does not serve "
+                f"(it serves {', '.join(allowed)})",
+                scheme=scheme,
+            )
 
     async def check_dpop(self, request: Request, token: str, bound: object) -> None:
         """RFC 9449 §7.1: a valid proof for this request and token, by the bound key."""
@@ -316,6 +343,8 @@ async def metadata(request: Request) -> Response:
             api.settings.strict_rfc9068,
             api.dpop_required,
             api.settings.validation,
+            api.settings.require_organization or bool(api.settings.organizations),
+            api.settings.organizations,
         ),
         # Fixed for the life of the process: clients may reuse it for a minute (the
         # diagnosis of one refusal reads it, and the predictions, and the inspector).

@@ -22,12 +22,16 @@ def protected_resource_metadata(
     strict_rfc9068: bool = False,
     dpop_required: bool = False,
     validation: str = "jwt",
+    organization_required: bool = False,
+    organizations: tuple[str, ...] = (),
 ) -> dict:
     """RFC 9728 §2. Extensions: `audience`, the value to request tokens for;
     `rfc9068_required`, whether only `typ: at+jwt` tokens are accepted; and
     `token_validation`, how tokens are checked: "jwt" (signature and claims, here: a
     revoked token passes until its exp) or "introspection" (RFC 7662 at the issuer, for
-    every token: a revoked one is refused at once, opaque tokens are accepted)."""
+    every token: a revoked one is refused at once, opaque tokens are accepted);
+    `organization_required` (a token must carry org_id, Auth0's Organizations for M2M)
+    and `organizations_supported` (the organizations served, by id or name; empty: any)."""
     from ..dpop import ALGORITHMS
 
     return {
@@ -42,6 +46,8 @@ def protected_resource_metadata(
         "dpop_signing_alg_values_supported": list(ALGORITHMS),
         "dpop_bound_access_tokens_required": dpop_required,
         "token_validation": validation,
+        "organization_required": organization_required,
+        "organizations_supported": list(organizations),
     }
 
 
