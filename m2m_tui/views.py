@@ -195,6 +195,10 @@ def token_summary(decoded: DecodedToken) -> Text:
     )
     if bound_jkt(decoded):
         text.append("DPoP-bound  ", style="bold yellow")
+    org_id, org_name = decoded.payload.get("org_id"), decoded.payload.get("org_name")
+    if isinstance(org_id, str):  # Organizations for M2M: whose data it may touch
+        shown = f"{org_name} ({org_id})" if isinstance(org_name, str) else org_id
+        text.append_text(Text.assemble(("organization ", "dim"), (shown, "bold magenta"), "  "))
     text.append_text(expiry_line(decoded))
     return text
 

@@ -121,6 +121,20 @@ def binding_problem(bound_jkt: str | None, own_jkt: str | None, dpop_required: b
     return None
 
 
+def organization_problem(claims: dict, metadata: dict) -> str | None:
+    """What an API that serves organizations (its RFC 9728 metadata says so) will refuse
+    about this token's org_id; None when nothing."""
+    if metadata.get("organization_required") is not True:
+        return None
+    org_id, org_name = claims.get("org_id"), claims.get("org_name")
+    if not isinstance(org_id, str):
+        return "no organization (org_id)"
+    served = [o for o in metadata.get("organizations_supported") or [] if isinstance(o, str)]
+    if served and org_id not in served and org_name not in served:
+        return f"organization {org_name or org_id} not served"
+    return None
+
+
 def predict(
     endpoint: ApiEndpoint, scopes: list[str], binding: str | None = None
 ) -> tuple[bool, str]:

@@ -16,6 +16,7 @@ from m2m_tui.commands.common import (
     fail,
     note,
     open_session,
+    organization_flag,
     print_json,
     profile_flag,
     quiet_flag,
@@ -34,6 +35,7 @@ def add_parser(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     profile_flag(parser)
+    organization_flag(parser)
     quiet_flag(parser)
     parser.add_argument(
         "path",

@@ -74,6 +74,11 @@ def load_profile(args: argparse.Namespace):
         profile = select_profile(config, getattr(args, "profile", None))
     except ConfigError as exc:
         return fail(str(exc), EXIT_USAGE)
+    organization = getattr(args, "organization", None)
+    if organization:  # --organization: this command's token is for that organization
+        from dataclasses import replace
+
+        profile = replace(profile, organization=organization)
     return config, profile, resolve_state_dir(args.state_dir)
 
 
@@ -142,6 +147,15 @@ def profile_flag(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         default=argparse.SUPPRESS,
         help="profile to use (default: default_profile)",
+    )
+
+
+def organization_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--organization",
+        metavar="ORG",
+        help="get the token for this organization (id or name; Auth0's Organizations "
+        "for M2M), instead of the profile's `organization`",
     )
 
 

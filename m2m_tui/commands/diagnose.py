@@ -15,6 +15,7 @@ from m2m_tui.commands.common import (
     exit_for_status,
     exit_for_token_error,
     fail,
+    organization_flag,
 )
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
@@ -56,6 +57,7 @@ def add_parser(commands) -> None:
         "(default: the profile's token, cached or new)",
     )
     parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    organization_flag(parser)
     parser.add_argument("--method", default="GET", type=str.upper)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -12,6 +12,7 @@ from m2m_tui.commands.common import (
     is_terminal,
     load_profile,
     note,
+    organization_flag,
     print_json,
     profile_flag,
     quiet_flag,
@@ -31,6 +32,7 @@ def add_parser(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     profile_flag(parser)
+    organization_flag(parser)
     quiet_flag(parser)
     parser.add_argument("--no-cache", action="store_true", help="always request a new token")
     parser.add_argument(

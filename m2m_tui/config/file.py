@@ -115,6 +115,8 @@ class Profile:
     private_key_file: str | None = None
     resource: str | None = None
     scope: str | None = None
+    # Auth0's Organizations for M2M: the organization (id or name) a token is for.
+    organization: str | None = None
     provider: str = "auth0"
     api_base_url: str | None = None
     timeout: float = 10.0  # seconds for any one request (token, discovery, JWKS, API)

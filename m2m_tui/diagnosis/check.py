@@ -28,3 +28,7 @@ class Expectations:
     # How the API checks tokens (its RFC 9728 metadata's `token_validation`): "jwt",
     # "introspection", or None where it does not say.
     validation: str | None = None
+    # Organizations for M2M (the metadata's organization_required and
+    # organizations_supported): a token must carry org_id, for one of these (empty: any).
+    organization_required: bool = False
+    organizations: tuple[str, ...] = ()

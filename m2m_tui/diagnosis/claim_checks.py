@@ -118,3 +118,31 @@ def client_of(token: DecodedToken) -> str:
             return token.payload[claim]
     sub = token.payload.get("sub")
     return sub.removesuffix("@clients") if isinstance(sub, str) else "the client"
+
+
+def organization_check(token: DecodedToken, expect: Expectations) -> Check:
+    """Auth0's Organizations for M2M: the org_id an API that serves organizations needs."""
+    org_id, org_name = token.payload.get("org_id"), token.payload.get("org_name")
+    named = f"{org_name} ({org_id})" if isinstance(org_name, str) else str(org_id)
+    how = (
+        "The token request names it with organization=<id or name> (the profile's "
+        "`organization`, or --organization); the client's grant for the API must allow it: "
+        "organization_usage allow or require, and the organization associated with the "
+        "grant (or allow_any_organization)."
+    )
+    if not isinstance(org_id, str) or not org_id:
+        return Check(
+            "organization",
+            False,
+            "the API requires an organization, and the token names none (no org_id)",
+            f"Request a token for an organization. {how}",
+        )
+    allowed = expect.organizations
+    if allowed and org_id not in allowed and org_name not in allowed:
+        return Check(
+            "organization",
+            False,
+            f"the token is for the organization {named}; the API serves {', '.join(allowed)}",
+            f"Request the token for one of {', '.join(allowed)}. {how}",
+        )
+    return Check("organization", True, f"for the organization {named}, which the API serves")

@@ -12,6 +12,7 @@ from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.claim_checks import (
     aud_check,
     iss_check,
+    organization_check,
     scope_check,
     typ_check,
 )
@@ -249,6 +250,8 @@ def run_checks(
     checks.append(iat_check(token, clock, skew, expect.leeway, accepted))
     checks.append(typ_check(token, expect))
     checks.append(scope_check(token, expect))
+    if expect.organization_required:
+        checks.append(organization_check(token, expect))
     if dpop is not None and dpop.involved(bound_jkt(token), challenge):
         from m2m_tui.diagnosis.dpop_checks import dpop_checks
 

@@ -33,6 +33,8 @@ def cache_key(profile: Profile) -> str:
         profile.audience or profile.resource or "",
         profile.scope or "",
     ]
+    if profile.organization:  # a token for an organization is another token
+        parts += ["organization", profile.organization]
     if profile.dpop:  # a DPoP-bound token is another token, tied to the profile's key
         parts += ["dpop", profile.dpop_alg, profile.dpop_key_file or ""]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()

@@ -81,6 +81,13 @@ def provider_params(profile: Profile) -> dict[str, str]:
     provider = profile.provider
     if provider == "auth0" and profile.audience:
         params["audience"] = profile.audience  # Auth0's own parameter
+    if profile.organization:
+        if provider != "auth0":
+            raise ValueError(
+                f"profile {profile.name}: `organization` is Auth0's Organizations for M2M; "
+                f"a {provider} provider has no such parameter"
+            )
+        params["organization"] = profile.organization
     if provider == "entra":
         # Entra ID: the API is named by a scope, <resource>/.default.
         resource = profile.resource or profile.audience

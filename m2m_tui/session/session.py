@@ -247,6 +247,7 @@ class Session:
         # Without RFC 9728 metadata, the audience the profile asks for is the one the API
         # expects: `audience`, else RFC 8707's `resource`.
         issuer, strict, validation = self._profile.issuer, False, None
+        org_required, organizations = False, ()
         audience = self._profile.audience or self._profile.resource
         base = self._profile.api_base_url
         if base:
@@ -260,12 +261,18 @@ class Session:
             strict = meta.get("rfc9068_required") is True
             if meta.get("token_validation") in ("jwt", "introspection"):
                 validation = meta["token_validation"]
+            served = meta.get("organizations_supported")
+            if isinstance(served, list):
+                organizations = tuple(o for o in served if isinstance(o, str))
+            org_required = meta.get("organization_required") is True
         return Expectations(
             issuer=issuer,
             audience=audience,
             scope=endpoint.scope if endpoint else None,
             require_at_jwt=strict,
             validation=validation,
+            organization_required=org_required,
+            organizations=organizations,
         )
 
     async def diagnose(

@@ -130,6 +130,10 @@ CLAIM_MEANINGS = {
     "nbf": "not before",
     "exp": "expires",
     "permissions": "RBAC permissions added by the provider",
+    # Auth0's Organizations for M2M.
+    "org_id": "the organization this token is for: an API that serves organizations lets it "
+    "touch that organization's data only",
+    "org_name": "the organization's name (Auth0 adds it beside org_id)",
     # Members of an RFC 7662 introspection response (an opaque token's "claims").
     "active": "RFC 7662: whether the authorization server still honours this token",
     "token_type": "RFC 7662: Bearer, or DPoP for a sender-constrained token",

@@ -13,7 +13,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
 from m2m_tui import views
-from m2m_tui.api.client import ApiCall, ApiEndpoint, binding_problem, predict
+from m2m_tui.api.client import (
+    ApiCall,
+    ApiEndpoint,
+    binding_problem,
+    organization_problem,
+    predict,
+)
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import bound_jkt
 from m2m_tui.transcript import describe_odd_answer
@@ -80,9 +86,10 @@ class ApiTab(Vertical):
         decoded = self.session.claims_of(self.session.token)  # an opaque one: introspected
         if decoded is None:
             return [], None
-        required = self.session.api_metadata.get("dpop_bound_access_tokens_required") is True
+        metadata = self.session.api_metadata
+        required = metadata.get("dpop_bound_access_tokens_required") is True
         problem = binding_problem(bound_jkt(decoded), self.session.own_jkt(), required)
-        return decoded.scopes, problem
+        return decoded.scopes, problem or organization_problem(decoded.payload, metadata)
 
     def refresh_predictions(self) -> None:
         table = self.query_one("#endpoints", DataTable)

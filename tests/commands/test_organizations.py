@@ -1,0 +1,103 @@
+"""The client side of Organizations for M2M against the bundled pair, the API serving
+only Acme: a profile's `organization` and `--organization` on token, call and diagnose,
+tokens cached per organization, `decode` explaining org_id, and diagnose naming a
+missing or wrong organization as the API refuses it."""
+
+from __future__ import annotations
+
+import json
+
+import jwt
+
+from tests.conftest import run_cli
+from tests.resource.test_organizations import org_stack  # noqa: F401 (a fixture)
+from tests.tui.conftest import write_config
+
+
+def configure(tmp_path, stack, organization: str | None = "acme") -> None:
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    if organization:
+        text = (tmp_path / "config.toml").read_text()
+        text = text.replace(
+            'audience = "urn:worldmappers"\n',
+            f'audience = "urn:worldmappers"\norganization = "{organization}"\n',
+            1,
+        )
+        (tmp_path / "config.toml").write_text(text)
+
+
+def claims(result) -> dict:
+    assert result.returncode == 0, result.stderr
+    return jwt.decode(
+        json.loads(result.stdout)["access_token"], options={"verify_signature": False}
+    )
+
+
+def test_the_profiles_organization_and_the_flag(tmp_path, org_stack):  # noqa: F811
+    configure(tmp_path, org_stack)
+    acme = claims(run_cli(tmp_path, "token", "--json"))
+    assert acme["org_name"] == "acme" and acme["org_id"].startswith("org_")
+    globex = claims(run_cli(tmp_path, "token", "--json", "--organization", "globex"))
+    assert globex["org_name"] == "globex"  # another organization: not the cached token
+    assert claims(run_cli(tmp_path, "token", "--json"))["jti"] == acme["jti"]  # cached per org
+    called = run_cli(tmp_path, "call", "/api/directions", "--param", "destination=Paris")
+    assert called.returncode == 0 and called.stderr.startswith("200"), called.stderr
+    refused = run_cli(
+        tmp_path,
+        "call",
+        "/api/directions",
+        "--param",
+        "destination=Paris",
+        "--organization",
+        "globex",
+    )
+    assert refused.returncode == 1 and "does not serve" in refused.stdout + refused.stderr
+
+
+def test_diagnose_names_the_organization_problem(tmp_path, org_stack):  # noqa: F811
+    configure(tmp_path, org_stack, organization=None)
+    none = run_cli(tmp_path, "diagnose", "/api/directions?destination=Paris", "--json")
+    report = json.loads(none.stdout)
+    assert none.returncode == 1 and report["failed"] == ["organization"], report["checks"]
+    check = next(c for c in report["checks"] if c["name"] == "organization")
+    assert "names none" in check["detail"] and "organization=" in check["fix"]
+    assert "agrees" in report["agreement"]
+    wrong = run_cli(
+        tmp_path,
+        "diagnose",
+        "/api/directions?destination=Paris",
+        "--json",
+        "--organization",
+        "globex",
+    )
+    report = json.loads(wrong.stdout)
+    check = next(c for c in report["checks"] if c["name"] == "organization")
+    assert report["failed"] == ["organization"] and "globex" in check["detail"]
+    assert "the API serves acme" in check["detail"] and "associated" in check["fix"]
+    right = run_cli(
+        tmp_path, "diagnose", "/api/directions?destination=Paris", "--organization", "acme"
+    )
+    assert right.returncode == 0 and "ACCEPTED" in right.stdout
+
+
+def test_decode_explains_the_organization(tmp_path, org_stack):  # noqa: F811
+    configure(tmp_path, org_stack)
+    token = run_cli(tmp_path, "token").stdout.strip()
+    shown = " ".join(run_cli(tmp_path, "decode", token).stdout.split())
+    assert "org_id" in shown and "the organization this token is for" in shown
+    assert "org_name" in shown
+
+
+def test_organization_is_auth0s_only(tmp_path, org_stack):  # noqa: F811
+    configure(tmp_path, org_stack)
+    text = (
+        (tmp_path / "config.toml")
+        .read_text()
+        .replace(
+            'client_id = "giftdeliveries"', 'client_id = "giftdeliveries"\nprovider = "generic"', 1
+        )
+    )
+    (tmp_path / "config.toml").write_text(text)
+    result = run_cli(tmp_path, "token")
+    assert result.returncode == 2 and "Auth0's Organizations for M2M" in result.stderr
+    assert "Traceback" not in result.stderr
