@@ -174,6 +174,15 @@ def hint_for(error: str, description: str, status: int | None) -> str | None:
         return "The server demands a DPoP nonce and did not accept the one sent; try again."
     if error == "invalid_client":
         return "Check the client secret (and the client id) of this profile."
+    if "organization" in text:  # Auth0's Organizations for M2M
+        return (
+            "The client's grant for this API decides which organizations a token may name: "
+            "its organization_usage (deny, allow, require) and the organizations associated "
+            "with it, or allow_any_organization (Auth0 dashboard → Applications → the "
+            "application → APIs and Organizations; or the Management API's client-grants "
+            "and organizations/{id}/client-grants). The token request's organization is the "
+            "profile's `organization`, or --organization."
+        )
     if error == "access_denied" and "service not enabled" in text:
         return "Check the API identifier (audience): no API with that identifier exists here."
     if error == "access_denied" and ("client-grant" in text or "not authorized" in text):

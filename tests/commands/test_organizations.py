@@ -101,3 +101,12 @@ def test_organization_is_auth0s_only(tmp_path, org_stack):  # noqa: F811
     result = run_cli(tmp_path, "token")
     assert result.returncode == 2 and "Auth0's Organizations for M2M" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_refused_organization_is_explained(tmp_path, org_stack):  # noqa: F811
+    """The authority's refusal names the organization and the rule; the hint says
+    where organizations are decided."""
+    configure(tmp_path, org_stack, organization="initech")
+    result = run_cli(tmp_path, "token")
+    assert result.returncode == 1 and "No organization initech" in result.stderr
+    assert "organization_usage" in result.stderr and "--organization" in result.stderr
