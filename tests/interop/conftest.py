@@ -209,14 +209,14 @@ def start_oidc_provider(folder: Path, require_nonce: bool = False) -> OidcProvid
     return OidcProvider(issuer, key_file, proc)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def provider(tmp_path_factory) -> Iterator[OidcProvider]:
     started = start_oidc_provider(tmp_path_factory.mktemp("oidc-provider"))
     yield started
     stop(started.proc)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def nonce_provider(tmp_path_factory) -> Iterator[OidcProvider]:
     """oidc-provider that requires a DPoP nonce (RFC 9449 §8) at its token endpoint."""
     started = start_oidc_provider(tmp_path_factory.mktemp("oidc-nonce"), require_nonce=True)
@@ -224,7 +224,7 @@ def nonce_provider(tmp_path_factory) -> Iterator[OidcProvider]:
     stop(started.proc)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bundled_api(provider, tmp_path_factory):
     """The bundled World Mappers API, validating the provider's tokens (keys found by
     discovery at the provider)."""
@@ -268,7 +268,7 @@ def start_express(issuer: str, jwks_uri: str, folder: Path) -> ExpressApi:
     return ExpressApi(url, proc)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def express_api(provider, tmp_path_factory) -> Iterator[ExpressApi]:
     """Auth0's Express validator, pointed at the oidc-provider."""
     started = start_express(provider.issuer, provider.jwks_uri, tmp_path_factory.mktemp("express"))

@@ -12,8 +12,6 @@ import pytest
 
 from tests.conftest import WORLDMAPPERS, run_cli
 
-pytestmark = pytest.mark.slow  # Node.js servers start for each module
-
 
 def cli(tmp_path, provider, *args, api=None, stdin=None):
     config = tmp_path / "config.toml"

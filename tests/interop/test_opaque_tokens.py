@@ -19,8 +19,6 @@ from tests.conftest import WORLDMAPPERS, repo_settings, run_cli, start_stack
 from tests.interop.conftest import SECRET
 from tests.tui.conftest import settle, text_of
 
-pytestmark = pytest.mark.slow  # Node.js and two APIs for the module
-
 
 @pytest.fixture(scope="module")
 def apis(provider, tmp_path_factory):

@@ -4,14 +4,10 @@ it, and the Grants screen says so in one sentence instead of showing empty table
 
 from __future__ import annotations
 
-import pytest
-
 from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from tests.tui.conftest import notes, settle, text_of
-
-pytestmark = pytest.mark.slow  # Node.js for the module
 
 
 async def test_why_f_and_grants_explain_themselves_on_a_provider(tmp_path, provider, bundled_api):

@@ -17,8 +17,6 @@ from tests.conftest import b64, claims, signed, start_stack
 from tests.interop.conftest import start_express, stop
 from tests.tui.conftest import write_config
 
-pytestmark = pytest.mark.slow  # a Node.js server for the module
-
 
 @pytest.fixture(scope="module")
 def apis(tmp_path_factory):
