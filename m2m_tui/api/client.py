@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
+from m2m_tui.tokens.decoded import organization_of
 from m2m_tui.transcript import MASK, Exchange, describe_transport_error
 
 httpx = lazy_module("httpx")
@@ -126,13 +127,12 @@ def organization_problem(claims: dict, metadata: dict) -> str | None:
     about this token's org_id; None when nothing."""
     if metadata.get("organization_required") is not True:
         return None
-    org_id, org_name = claims.get("org_id"), claims.get("org_name")
-    if not isinstance(org_id, str):
-        return "no organization (org_id)"
     served = [o for o in metadata.get("organizations_supported") or [] if isinstance(o, str)]
-    if served and org_id not in served and org_name not in served:
-        return f"organization {org_name or org_id} not served"
-    return None
+    shown, taken = organization_of(claims, served)
+    if shown is None:
+        return "no organization (org_id)"
+    name = claims.get("org_name") if isinstance(claims.get("org_name"), str) else shown
+    return None if taken else f"organization {name} not served"
 
 
 def predict(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.provider_shapes import id_token_claims, scopes_elsewhere
-from m2m_tui.tokens.decoded import DecodedToken
+from m2m_tui.tokens.decoded import DecodedToken, organization_of
 
 
 def _who_for(aud: object) -> str:
@@ -122,27 +122,26 @@ def client_of(token: DecodedToken) -> str:
 
 def organization_check(token: DecodedToken, expect: Expectations) -> Check:
     """Auth0's Organizations for M2M: the org_id an API that serves organizations needs."""
-    org_id, org_name = token.payload.get("org_id"), token.payload.get("org_name")
-    named = f"{org_name} ({org_id})" if isinstance(org_name, str) else str(org_id)
+    named, taken = organization_of(token.payload, expect.organizations)
     how = (
         "The token request names it with organization=<id or name> (the profile's "
         "`organization`, or --organization); the client's grant for the API must allow it: "
         "organization_usage allow or require, and the organization associated with the "
         "grant (or allow_any_organization)."
     )
-    if not isinstance(org_id, str) or not org_id:
+    if named is None:
         return Check(
             "organization",
             False,
             "the API requires an organization, and the token names none (no org_id)",
             f"Request a token for an organization. {how}",
         )
-    allowed = expect.organizations
-    if allowed and org_id not in allowed and org_name not in allowed:
+    if not taken:
+        served = ", ".join(expect.organizations)
         return Check(
             "organization",
             False,
-            f"the token is for the organization {named}; the API serves {', '.join(allowed)}",
-            f"Request the token for one of {', '.join(allowed)}. {how}",
+            f"the token is for the organization {named}; the API serves {served}",
+            f"Request the token for one of {served}. {how}",
         )
     return Check("organization", True, f"for the organization {named}, which the API serves")
