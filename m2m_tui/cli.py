@@ -12,6 +12,7 @@ from m2m_tui.commands import (
     demo,
     diagnose,
     grants,
+    organizations,
     profiles,
     serve,
     token,
@@ -29,6 +30,7 @@ examples:
   m2m-tui call /api/directions --param destination='Auth0 Office'
   m2m-tui diagnose '/api/location/geocode?address=Paris'
   m2m-tui grants add giftdeliveries urn:worldmappers geocode:location
+  m2m-tui organizations authorize acme giftdeliveries urn:worldmappers
   m2m-tui introspect                 is the token active? (RFC 7662)
   m2m-tui revoke                     revoke the cached token (RFC 7009)
 
@@ -102,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only results")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (token, token_status, decode, call, diagnose, grants, profiles, serve, demo, web):
+    modules = (token, token_status, decode, call, diagnose, grants, organizations, profiles)
+    for module in (*modules, serve, demo, web):
         adder = getattr(module, "add_parsers", None) or module.add_parser
         adder(commands)
     for name, sub in commands.choices.items():
@@ -135,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             return _with_session(args, diagnose.run)
         if args.command in ("grants", "keys"):
             return _with_session(args, grants.run)
+        if args.command == "organizations":
+            return _with_session(args, organizations.run)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)

@@ -312,6 +312,17 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     Operation(
+        "GET",
+        f"{V2}/client-grants/{{id}}/organizations",
+        client_grants.list_grant_organizations,
+        operation(
+            "The organizations a grant may name",
+            "read:organization_client_grants",
+            "200",
+            parameters=[*path_id(), *PAGE],
+        ),
+    ),
+    Operation(
         "DELETE",
         f"{V2}/client-grants/{{id}}",
         client_grants.delete_client_grant,

@@ -119,6 +119,46 @@ class ManagementClient:
     async def signing_keys(self) -> list[dict]:
         return await self.request("GET", "/keys/signing")
 
+    # --- organizations (Auth0's Organizations for M2M) ----------------------------
+    async def organizations(self) -> list[dict]:
+        return _listed(await self.request("GET", "/organizations", params={"per_page": 100}))
+
+    async def find_organization(self, id_or_name: str) -> dict | None:
+        """An organization by its id (org_…) or its name, as a token request names it."""
+        return next(
+            (o for o in await self.organizations() if id_or_name in (o["id"], o["name"])), None
+        )
+
+    async def create_organization(self, name: str, display_name: str = "") -> dict:
+        body = {"name": name, **({"display_name": display_name} if display_name else {})}
+        return await self.request("POST", "/organizations", json=body)
+
+    async def delete_organization(self, org_id: str) -> None:
+        await self.request("DELETE", f"/organizations/{org_id}")
+
+    async def organization_grants(self, org_id: str) -> list[dict]:
+        path = f"/organizations/{org_id}/client-grants"
+        return _listed(await self.request("GET", path, params={"per_page": 100}))
+
+    async def grant_organizations(self, grant_id: str) -> list[dict]:
+        path = f"/client-grants/{grant_id}/organizations"
+        return _listed(await self.request("GET", path, params={"per_page": 100}))
+
+    async def associate(self, org_id: str, grant_id: str) -> dict:
+        path = f"/organizations/{org_id}/client-grants"
+        return await self.request("POST", path, json={"grant_id": grant_id})
+
+    async def dissociate(self, org_id: str, grant_id: str) -> None:
+        await self.request("DELETE", f"/organizations/{org_id}/client-grants/{grant_id}")
+
+    async def set_organization_usage(
+        self, grant_id: str, usage: str | None = None, allow_any: bool | None = None
+    ) -> dict:
+        """A grant's organization_usage (deny, allow, require) and allow_any_organization."""
+        body = {"organization_usage": usage, "allow_any_organization": allow_any}
+        body = {k: v for k, v in body.items() if v is not None}
+        return await self.request("PATCH", f"/client-grants/{grant_id}", json=body)
+
     # --- edits ------------------------------------------------------------------
     async def create_grant(self, client_id: str, audience: str, scope: list[str]) -> dict:
         return await self.request(
@@ -167,3 +207,15 @@ class ManagementClient:
 
     async def revoke_key(self, kid: str) -> dict:
         return await self.request("PUT", f"/keys/signing/{kid}/revoke")
+
+
+def _listed(body: object) -> list[dict]:
+    """A list page: a plain array, or Auth0's object form ({"organizations": [...]}, say,
+    with include_totals or checkpoint pagination)."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        for value in body.values():
+            if isinstance(value, list):
+                return value
+    raise ManagementError(0, f"the Management API answered a list with {type(body).__name__}")

@@ -69,9 +69,13 @@ def test_associating_a_grant(stack):
     assert added.status_code == 201 and added.json()["id"] == grant["id"]
     listed = admin.get(f"/organizations/{org['id']}/client-grants").json()
     assert [g["id"] for g in listed] == [grant["id"]]
+    # And the other way round: the organizations a grant may name.
+    named = admin.get(f"/client-grants/{grant['id']}/organizations").json()
+    assert [o["name"] for o in named] == ["acme"]
     gone = admin.delete(f"/organizations/{org['id']}/client-grants/{grant['id']}")
     assert gone.status_code == 204
     assert admin.get(f"/organizations/{org['id']}/client-grants").json() == []
+    assert admin.get(f"/client-grants/{grant['id']}/organizations").json() == []
     again = admin.delete(f"/organizations/{org['id']}/client-grants/{grant['id']}")
     assert again.status_code == 404 and "not associated" in again.json()["message"]
 

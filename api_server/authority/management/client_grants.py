@@ -51,6 +51,18 @@ async def get_client_grant(request: Request, authority: Authority) -> Response:
     return JSONResponse(_find(authority, request).to_api())
 
 
+@endpoint("read:organization_client_grants")
+async def list_grant_organizations(request: Request, authority: Authority) -> Response:
+    """Auth0's `GET /client-grants/{id}/organizations`: the organizations this grant may
+    name in a token request (the Grants screen shows them beside its usage)."""
+    grant = _find(authority, request)
+    orgs = [
+        authority.tenant.organization(o) for o in authority.tenant.grant_organization_ids(grant.id)
+    ]
+    shown = [o.to_api() for o in orgs if o is not None]
+    return JSONResponse(paginate(request, shown, "organizations"))
+
+
 @endpoint("create:client_grants")
 async def create_client_grant(request: Request, authority: Authority) -> Response:
     data = await json_body(request)
