@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile", metavar="NAME", help="profile to use (default: default_profile)"
     )
+    parser.add_argument(
+        "--organization",
+        metavar="ORG",
+        help="get tokens for this organization (id or name; Auth0's Organizations for M2M), "
+        "instead of the profile's `organization`",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only results")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = (token, token_status, decode, call, diagnose, grants, organizations, profiles)

@@ -42,6 +42,10 @@ class GrantsModel:
         self.clients: list[dict] = []
         self.grants: list[dict] = []
         self.keys: list[dict] = []
+        # The tenant's organizations (Organizations for M2M); None where the management
+        # client may not read them (`organizations_unavailable` says why).
+        self.organizations: list[dict] | None = None
+        self.organizations_unavailable = ""
         self.secrets: dict[str, str] = {}  # clients created in this session: id → secret
         self.last_tokens: dict[tuple[str, str], str] = {}  # (client, audience) → token
 
@@ -67,6 +71,15 @@ class GrantsModel:
         self.apis = [a for a in await self.mgmt.resource_servers() if not a.get("is_system")]
         self.clients = await self.mgmt.clients()
         self.grants = await self.mgmt.grants()
+        await self.load_organizations()
+
+    async def load_organizations(self) -> None:
+        try:
+            self.organizations = await self.mgmt.organizations()
+            self.organizations_unavailable = ""
+        except ManagementError as exc:  # a real tenant's client without read:organizations
+            self.organizations = None
+            self.organizations_unavailable = exc.message
 
     async def load_keys(self) -> None:
         self.keys = await self.mgmt.signing_keys()
@@ -126,6 +139,29 @@ class GrantsModel:
         await self.mgmt.set_proof_of_possession(api["id"], mode)
         await self.load()
         return mode
+
+    # --- organizations (Organizations for M2M) ------------------------------------------
+    async def grant_organizations(self, grant_id: str) -> list[dict]:
+        """The organizations this grant may name in a token request."""
+        return await self.mgmt.grant_organizations(grant_id)
+
+    async def set_organization_usage(
+        self, grant_id: str, usage: str | None = None, allow_any: bool | None = None
+    ) -> dict:
+        grant = await self.mgmt.set_organization_usage(grant_id, usage, allow_any)
+        await self.load()
+        return grant
+
+    async def set_associated(self, org_id: str, grant_id: str, associated: bool) -> None:
+        if associated:
+            await self.mgmt.associate(org_id, grant_id)
+        else:
+            await self.mgmt.dissociate(org_id, grant_id)
+
+    async def create_organization(self, name: str, display_name: str = "") -> dict:
+        org = await self.mgmt.create_organization(name, display_name)
+        await self.load_organizations()
+        return org
 
     async def create_client(self, name: str) -> dict:
         created = await self.mgmt.create_client(name)

@@ -154,6 +154,7 @@ def organization_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--organization",
         metavar="ORG",
+        default=argparse.SUPPRESS,  # `m2m-tui --organization acme token` keeps it
         help="get the token for this organization (id or name; Auth0's Organizations "
         "for M2M), instead of the profile's `organization`",
     )

@@ -135,6 +135,9 @@ class Diagnosis:
     checks: list[Check]
     server: ServerAnswer | None
     agreement: str = ""
+    # Where the Management API was asked: its OrganizationPlan (m2m_tui.admin) for a
+    # failed organization check, which the Why? panel's f applies.
+    organization_plan: object = None
 
     @property
     def failed(self) -> list[str]:

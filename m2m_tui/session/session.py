@@ -365,7 +365,10 @@ class Session:
         ):
             # Only the issuer knows of a revocation: ask it, as the API did.
             introspected = await self.introspected(token.raw)
-        return run_checks(token, expect, jwks, server, dpop=facts, introspection=introspected)
+        diagnosis = run_checks(token, expect, jwks, server, dpop=facts, introspection=introspected)
+        if isinstance(token, DecodedToken):  # what the tenant says of a wrong organization
+            await self.admin.annotate_organization(diagnosis, token.payload, expect)
+        return diagnosis
 
     async def introspected(self, raw: str) -> Introspected:
         """What the issuer says of an opaque token, or why it could not be asked. The
@@ -454,6 +457,26 @@ class Session:
 
         p = self._profile
         return grant_advice(p.provider, p.client_id, scope, p.audience or p.resource or "")
+
+    async def allow_organization(self, plan) -> str:
+        """The Why? panel's organization fix: the grant allows the organization, this
+        session's tokens name it (the profile is otherwise the same), and a new token."""
+        from m2m_tui.admin.management_api import ManagementError
+
+        try:
+            done = await self.admin.allow_organization(plan)
+        except ManagementError as exc:
+            return f"The Management API refused: {exc.message}"
+        self._profile = replace(self._profile, organization=plan.name)
+        self.tokens.profile = self._profile
+        outcome = await self.get_token(force=True)
+        if not outcome.ok:
+            return f"{done}, but the new token failed: {outcome.error}: {outcome.description}"
+        return (
+            f"{done}. This session's tokens now name {plan.name} (to keep it, set "
+            f'organization = "{plan.name}" in profile {self._profile.name}); a new token '
+            "was requested."
+        )
 
     async def grant_scope(self, scope: str) -> str:
         """The Why? panel's fix: grant `scope` to this profile's client, then a new token.

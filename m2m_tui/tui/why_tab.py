@@ -1,5 +1,6 @@
 """The Why? tab: the ordered checks for a token against an endpoint, set beside what the
-server answered, and the missing-scope fix applied with one key."""
+server answered, and the fix (a missing scope, an organization the grant does not allow)
+applied with one key."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class WhyTab(Vertical):
         super().__init__(**kwargs)
         self.session = session
         self.fixable_scope: str | None = None
+        self.organization_plan = None  # an OrganizationPlan f applies
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="why-scroll"):
@@ -79,9 +81,19 @@ class WhyTab(Vertical):
         self, diagnosis: Diagnosis, endpoint: ApiEndpoint, target: str, follow: str | None = None
     ) -> None:
         self.fixable_scope = None
+        self.organization_plan = plan = diagnosis.organization_plan
         parts = [views.diagnosis_view(diagnosis, target)]
+        if plan is not None:
+            if plan.allowed:
+                offer = f"Press f to get a new token for {plan.name}: the grant allows it."
+            else:
+                offer = (
+                    f"Press f to apply the fix: {' and '.join(plan.changes())} through the "
+                    f"Management API, then get a new token for {plan.name}."
+                )
+            parts.append(Text(offer, style="bold cyan"))
         missing = any(c.name == "scope" and c.ok is False for c in diagnosis.checks)
-        if missing and endpoint.scope and self.session.token:
+        if missing and endpoint.scope and self.session.token and plan is None:
             self.fixable_scope = endpoint.scope
             if self.session.can_change_grants():
                 offer = (
@@ -98,8 +110,11 @@ class WhyTab(Vertical):
         self.post_message(ShowTab("why", only_from=follow))
 
     def action_apply_fix(self) -> None:
+        if self.organization_plan is not None:
+            self.fix_worker(organization=self.organization_plan)
+            return
         if not self.fixable_scope:
-            self.notify("No fix to apply: the Why? panel shows no missing scope.")
+            self.notify("No fix to apply: the Why? panel shows no fix f can make.")
             return
         if not self.session.can_change_grants():
             self.notify(
@@ -112,11 +127,14 @@ class WhyTab(Vertical):
         self.fix_worker(self.fixable_scope)
 
     @work(exclusive=True, group="fix", exit_on_error=False)
-    async def fix_worker(self, scope: str) -> None:
+    async def fix_worker(self, scope: str | None = None, organization=None) -> None:
         from m2m_tui.admin.management_api import ManagementUnavailable
 
         try:
-            note = await self.session.grant_scope(scope)
+            if organization is not None:
+                note = await self.session.allow_organization(organization)
+            else:
+                note = await self.session.grant_scope(scope)
         except ManagementUnavailable as exc:  # never a silent failure
             self.post_message(FixApplied(f"The fix was not applied: {exc}.", ok=False))
             return
@@ -124,5 +142,5 @@ class WhyTab(Vertical):
             why = f"{type(exc).__name__}: {exc}"
             self.post_message(FixApplied(f"The fix was not applied: {why}", ok=False))
             return
-        self.fixable_scope = None
+        self.fixable_scope = self.organization_plan = None
         self.post_message(FixApplied(note))

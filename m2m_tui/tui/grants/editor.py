@@ -16,6 +16,7 @@ from m2m_tui.admin.grants import ChangedUnderneath, GrantsModel
 from m2m_tui.admin.management_api import ManagementError
 from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
+from m2m_tui.tui.grants.organizations import GrantOrganizations
 
 CLIENT_NAME_LIMIT = 100  # Auth0's limit on an application's name
 
@@ -50,6 +51,7 @@ class GrantEditor(VerticalScroll):
             yield Button("Update", id="update", variant="primary")
             yield Button("Test", id="test", variant="success")
         yield Static(id="diff")
+        yield GrantOrganizations(self.model, id="grant-orgs")
         yield Input(placeholder="add a scope to this API: value description", id="new-scope")
         yield Input(placeholder="create a client: name", id="new-client")
         yield Static(id="created")
@@ -63,9 +65,12 @@ class GrantEditor(VerticalScroll):
         scopes = self.query_one("#scopes", SelectionList)
         scopes.clear_options()
         self.query_one("#scope-empty", Static).display = False
+        orgs = self.query_one(GrantOrganizations)
         if self.api is None or self.client_id is None:
+            orgs.show(None)
             return
         grant = self.model.grant_for(self.client_id, self.api["identifier"])
+        orgs.show(grant)
         self.loaded_scope = list(grant["scope"]) if grant else None
         name = next(c["name"] for c in self.model.clients if c["client_id"] == self.client_id)
         if grant is None:
