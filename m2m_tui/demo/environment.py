@@ -10,11 +10,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from m2m_tui.bundled_servers import LocalServer, StartFailed, start_bundled
+from m2m_tui.bundled_servers import (
+    LocalServer,
+    StartFailed,
+    spawn_bundled,
+    start_bundled,
+    wait_until_answering,
+)
 from m2m_tui.config.file import Config, default_config_text, load_config
 from m2m_tui.session.session import Session
 
 DPOP_PROFILE = "local-dpop"
+# Gift Deliveries at a World Mappers API that serves Globex's data only (Organizations
+# for M2M: `serve --require-organization --organizations globex`).
+GLOBEX_PROFILE = "local-globex"
 
 
 def _free_port() -> int:
@@ -32,14 +41,16 @@ class DemoTenant:
     # (RFC 7662): the revocation act shows it refusing what the JWT-validating one accepts.
     introspecting: LocalServer | None = None
     introspecting_url: str | None = None
+    globex: LocalServer | None = None
 
     def session(self) -> Session:
         return Session.open(self.config, self.folder / "client-state", "local")
 
     def close(self) -> None:
         self.server.stop()
-        if self.introspecting is not None:
-            self.introspecting.stop()
+        for server in (self.introspecting, self.globex):
+            if server is not None:
+                server.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -54,6 +65,7 @@ def start_demo_tenant() -> DemoTenant:
         text = text.replace("api_port = 7001", f"api_port = {api}")
         # The audience watches a revoked key being refused: a second, not five.
         text = text.replace("jwks_max_age = 5", "jwks_max_age = 1")
+        globex_port = _free_port()
         text += (
             f"\n[profiles.{DPOP_PROFILE}]\n"
             "# Gift Deliveries with DPoP: its tokens are bound to a key it holds.\n"
@@ -63,38 +75,54 @@ def start_demo_tenant() -> DemoTenant:
             'audience = "urn:worldmappers"\n'
             f'api_base_url = "http://127.0.0.1:{api}"\n'
             "dpop = true\n"
+            f"\n[profiles.{GLOBEX_PROFILE}]\n"
+            "# Gift Deliveries at the API that serves Globex's data only.\n"
+            f'issuer = "http://127.0.0.1:{authority}/"\n'
+            'client_id = "giftdeliveries"\n'
+            'client_secret = "giftdeliveries-local-secret"\n'
+            'audience = "urn:worldmappers"\n'
+            f'api_base_url = "http://127.0.0.1:{globex_port}"\n'
         )
         path = folder / "config.toml"
         path.write_text(text, encoding="utf-8")
         config = load_config(path)
         server = start_bundled(config, folder / "server-state")
-        try:
-            introspecting, url = _start_introspecting_api(folder, text, api, authority)
+        extra: list[tuple[LocalServer, Config]] = []
+        try:  # the two extra APIs start side by side
+            issuer = f"http://127.0.0.1:{authority}/"
+            url = f"http://127.0.0.1:{_free_port()}"
+            extra.append(_spawn_api(folder, "introspecting", text, api, url, issuer))
+            globex_url = f"http://127.0.0.1:{globex_port}"
+            extra.append(_spawn_api(folder, "globex", text, api, globex_url, issuer))
+            introspecting, globex = (wait_until_answering(*started) for started in extra)
         except BaseException:
-            server.stop()
+            for started in (server, *(spawned for spawned, _ in extra)):
+                started.stop()
             raise
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return DemoTenant(folder, config, server, introspecting, url)
+    return DemoTenant(folder, config, server, introspecting, url, globex)
 
 
-def _start_introspecting_api(
-    folder: Path, text: str, api: int, authority: int
-) -> tuple[LocalServer, str]:
-    """`serve --only api --validation introspection` beside the demo's own pair, as the
-    API's seeded client (worldmappers-api, named in the shipped [server.api])."""
-    port = _free_port()
+def _spawn_api(folder: Path, role: str, text: str, api: int, url: str, issuer: str):
+    """A second World Mappers API beside the demo's own pair, on `url`'s port:
+    "introspecting" asks the authority about every token (RFC 7662) as the API's seeded
+    client (worldmappers-api, named in the shipped [server.api]); "globex" serves
+    Globex's data only (Organizations for M2M)."""
+    port = url.rsplit(":", 1)[1]
     text = text.replace(f"api_port = {api}", f"api_port = {port}")
-    if 'validation = "jwt"' not in text:  # the shipped config's [server.api] line
-        raise StartFailed("the demo's config has no [server.api] validation to switch")
-    text = text.replace('validation = "jwt"', 'validation = "introspection"', 1)
-    path = folder / "introspecting.toml"
+    switch = {
+        "introspecting": ('validation = "jwt"', 'validation = "introspection"'),
+        "globex": (
+            "require_organization = false",
+            'require_organization = true\norganizations = ["globex"]',
+        ),
+    }[role]
+    if switch[0] not in text:  # the shipped config's [server.api] line
+        raise StartFailed(f"the demo's config has no [server.api] line {switch[0]} to switch")
+    text = text.replace(*switch, 1)
+    path = folder / f"{role}.toml"
     path.write_text(text, encoding="utf-8")
-    server = start_bundled(
-        load_config(path),
-        folder / "introspecting-state",
-        only="api",
-        issuer=f"http://127.0.0.1:{authority}/",
-    )
-    return server, f"http://127.0.0.1:{port}"
+    config = load_config(path)
+    return spawn_bundled(config, folder / f"{role}-state", only="api", issuer=issuer), config

@@ -22,6 +22,13 @@ ACTIONS: dict[str, tuple[str, dict[str, bool]]] = {
         "introspecting one with it",
         {"endpoint": False, "params": False},
     ),
+    "organizations": (
+        "create these organizations if missing, on the Grants screen; let the client's "
+        "grant use organizations, associate the first, switch to the organizations profile "
+        "where there is one, and get a token for the first",
+        {"organizations": True},
+    ),
+    "fix": ("press f in the Why? panel: apply the fix it offers", {}),
     "lab": ("run the tamper lab against an endpoint", {"endpoint": False}),
     "require_dpop": ("make the API require DPoP, and show a Bearer token refused", {}),
     "use_dpop": ("switch to the DPoP profile, get a bound token, call", {"endpoint": False}),
@@ -41,6 +48,7 @@ class Step:
     endpoint: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     scope: str | None = None
+    organizations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,4 +120,9 @@ def _step(source: str, number: int, body: dict) -> Step:
     scope = body.get("scope")
     if scope is not None and (not isinstance(scope, str) or not scope or " " in scope):
         raise DemoScriptError(f"{where}: scope must be one scope, such as geocode:location")
-    return Step(number, caption.strip(), action, endpoint, dict(params), scope)
+    orgs = body.get("organizations", [])
+    if not isinstance(orgs, list) or not all(isinstance(o, str) and o for o in orgs):
+        raise DemoScriptError(f'{where}: organizations must be a list of names, such as ["acme"]')
+    if action == "organizations" and not orgs:
+        raise DemoScriptError(f"{where}: organizations needs at least one name")
+    return Step(number, caption.strip(), action, endpoint, dict(params), scope, tuple(orgs))

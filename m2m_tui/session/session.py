@@ -458,17 +458,20 @@ class Session:
         p = self._profile
         return grant_advice(p.provider, p.client_id, scope, p.audience or p.resource or "")
 
+    def name_organization(self, organization: str | None) -> None:
+        """Token requests name `organization` from now on; the profile is otherwise kept."""
+        self._profile = replace(self._profile, organization=organization)
+        self.tokens.profile = self._profile
+
     async def allow_organization(self, plan) -> str:
-        """The Why? panel's organization fix: the grant allows the organization, this
-        session's tokens name it (the profile is otherwise the same), and a new token."""
+        """The Why? panel's organization fix: the grant allows it, tokens name it."""
         from m2m_tui.admin.management_api import ManagementError
 
         try:
             done = await self.admin.allow_organization(plan)
         except ManagementError as exc:
             return f"The Management API refused: {exc.message}"
-        self._profile = replace(self._profile, organization=plan.name)
-        self.tokens.profile = self._profile
+        self.name_organization(plan.name)
         outcome = await self.get_token(force=True)
         if not outcome.ok:
             return f"{done}, but the new token failed: {outcome.error}: {outcome.description}"

@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, LoadingIndicator, SelectionList, Static, TabbedContent
 from textual.worker import NoActiveWorker, get_current_worker
 
-from m2m_tui.demo.environment import DPOP_PROFILE
+from m2m_tui.demo.environment import DPOP_PROFILE, GLOBEX_PROFILE
 from m2m_tui.demo.script import Script, Step
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
@@ -181,7 +181,7 @@ class DemoApp(M2MApp):
         return screen
 
     async def perform(self, step: Step) -> None:
-        if step.action not in ("grant", "remove", "rotate", "revoke", "pause"):
+        if step.action not in ("grant", "remove", "rotate", "revoke", "organizations", "pause"):
             await self.leave_grants()
         action = getattr(self, "do_" + step.action)
         await action(step)
@@ -239,7 +239,8 @@ class DemoApp(M2MApp):
         await self.select(step)
         self.action_tamper_lab()
 
-    async def edit_grant(self, scope: str, grant: bool) -> None:
+    async def clients_grant(self) -> GrantsScreen:
+        """The Grants screen, showing the profile's client's grant."""
         screen = await self.grants_screen()
         clients = screen.query_one("#clients", DataTable)
         client_id = self.session.profile.client_id
@@ -249,6 +250,11 @@ class DemoApp(M2MApp):
         clients.focus()
         clients.move_cursor(row=rows.index(client_id))
         await self.idle()
+        return screen
+
+    async def edit_grant(self, scope: str, grant: bool) -> None:
+        screen = await self.clients_grant()
+        client_id = self.session.profile.client_id
         scopes = screen.query_one("#scopes", SelectionList)
         if grant:
             scopes.select(scope)
@@ -265,6 +271,53 @@ class DemoApp(M2MApp):
 
     async def do_remove(self, step: Step) -> None:
         await self.edit_grant(step.scope or "", False)
+
+    async def do_organizations(self, step: Step) -> None:
+        """On the Grants screen: the organizations created where missing, the client's
+        grant set to allow organizations, the first associated; its tokens name it."""
+        from textual.widgets import Input, Select
+
+        from m2m_tui.tui.grants.organizations import GrantOrganizations
+
+        if GLOBEX_PROFILE in self.session.config.profiles:
+            await self.leave_grants()
+            self.switch_profile(GLOBEX_PROFILE)
+            await self.idle()
+        screen = await self.clients_grant()
+        orgs = screen.query_one(GrantOrganizations)
+        for name in step.organizations:
+            if not any(o["name"] == name for o in screen.model.organizations or []):
+                box = orgs.query_one("#new-org", Input)
+                box.value = name
+                await box.action_submit()
+                await self.idle()
+        first = next(
+            (o for o in screen.model.organizations or [] if o["name"] == step.organizations[0]),
+            None,
+        )
+        if first is None:
+            raise StepFailed(f"the organization {step.organizations[0]} was not created")
+        orgs.query_one("#org-usage", Select).value = "allow"
+        await self.idle()
+        if first["id"] not in orgs.associated:
+            orgs.query_one("#org-list", SelectionList).toggle(first["id"])
+            await self.idle()
+        audience = self.session.profile.audience or ""
+        grant = screen.model.grant_for(self.session.profile.client_id, audience)
+        if grant is None or grant.get("organization_usage") != "allow":
+            raise StepFailed("the grant does not allow organizations")
+        if first["id"] not in orgs.associated:
+            raise StepFailed(f"{first['name']} was not associated with the grant")
+        self.session.name_organization(first["name"])
+
+    async def do_fix(self, step: Step) -> None:
+        why = self.why
+        if why.organization_plan is None and not why.fixable_scope:
+            raise StepFailed("the Why? panel offers no fix: diagnose a refused call first")
+        self.action_show_tab("why")
+        why.action_apply_fix()
+        await self.idle()
+        self.action_show_tab("token")  # the new token, and whose it is
 
     async def do_rotate(self, step: Step) -> None:
         if not self.session.token:

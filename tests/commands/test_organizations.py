@@ -62,8 +62,9 @@ def test_diagnose_names_the_organization_problem(tmp_path, org_stack):  # noqa: 
     check = next(c for c in report["checks"] if c["name"] == "organization")
     assert "names none" in check["detail"] and "organization=" in check["fix"]
     # The tenant's own word, through the Management API: the grant allows any organization.
-    assert "The Management API says giftdeliveries's grant on urn:worldmappers allows acme" in (
-        check["fix"]
+    assert (
+        "The Management API says giftdeliveries's grant on urn:worldmappers allows acme"
+        in (check["fix"])
     )
     assert "agrees" in report["agreement"]
     wrong = run_cli(

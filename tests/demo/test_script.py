@@ -20,12 +20,18 @@ def test_the_built_in_story_is_the_original_samples():
         "rotate",
         "revoke",
         "revoke_token",
+        "organizations",
+        "token",
+        "call",
+        "fix",
+        "call",
         "lab",
         "require_dpop",
         "use_dpop",
     ]
     assert all(s.caption for s in script.steps)
     assert script.steps[4].scope == "geocode:location"
+    assert script.steps[10].organizations == ("acme", "globex")  # Acme and Globex
 
 
 @pytest.mark.parametrize(
@@ -48,6 +54,14 @@ def test_the_built_in_story_is_the_original_samples():
         (
             "[[step]]\ncaption = 'a'\naction = 'token'\nscope = 'x'\n",
             "step 1: unknown field(s) scope for token",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'organizations'\norganizations = 'acme'\n",
+            "step 1: organizations must be a list of names",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'organizations'\norganizations = []\n",
+            "step 1: organizations needs at least one name",
         ),
         ("title = 'x'\n", "needs at least one [[step]]"),
         ("[[step]\n", "invalid TOML"),

@@ -56,9 +56,18 @@ async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tm
     assert "introspecting API: GET /api/directions" in revoked_token
     assert answered["JWT-validating API: GET /api/directions"] == "200"
     assert answered["introspecting API: GET /api/directions"] == "401"
-    dpop = words((tmp_path / "one" / "step-12.svg").read_text())
+    # Acme and Globex: the Acme token refused by the Globex API, the grant's word on it,
+    # f, and the Globex token accepted.
+    refused = words((tmp_path / "one" / "step-13.svg").read_text())
+    assert "the token is for the organization acme" in refused
+    assert "does not allow globex" in refused and "Press f to apply the fix" in refused
+    fixed = words((tmp_path / "one" / "step-14.svg").read_text())
+    assert "organization globex (org_" in fixed
+    accepted = words((tmp_path / "one" / "step-15.svg").read_text())
+    assert "destination=Paris" in accepted and "← 200" in accepted
+    dpop = words((tmp_path / "one" / "step-17.svg").read_text())
     assert "invalid_dpop_proof" in dpop
-    bound = words((tmp_path / "one" / "step-13.svg").read_text())
+    bound = words((tmp_path / "one" / "step-18.svg").read_text())
     assert "Authorization: DPoP" in bound and "← 200" in bound
 
 
