@@ -26,7 +26,7 @@ class GrantOrganizations(Vertical):
     DEFAULT_CSS = """
     GrantOrganizations { height: auto; margin-top: 1; }
     GrantOrganizations #org-row { height: auto; }
-    GrantOrganizations #org-usage { width: 22; }
+    GrantOrganizations #org-usage { width: 21; }
     GrantOrganizations #org-list { height: auto; max-height: 6; }
     GrantOrganizations #org-note { color: $text-muted; }
     """
@@ -41,7 +41,7 @@ class GrantOrganizations(Vertical):
         yield Static(Text("Organizations", style="bold"), id="org-title")
         with Horizontal(id="org-row"):
             yield Select(USAGES, allow_blank=False, value="deny", id="org-usage")
-            yield Checkbox("any organization", id="org-any")
+            yield Checkbox("any org", id="org-any")  # allow_any_organization; narrow at 80 columns
         yield SelectionList(id="org-list")
         yield Static(id="org-note")
         yield Input(placeholder="create an organization: name display name", id="new-org")
