@@ -212,7 +212,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     while True:
         try:
-            tenant = start_demo_tenant()
+            tenant = start_demo_tenant({step.action for step in script.steps})
         except StartFailed as exc:
             return fail(f"the demo's servers did not start: {exc}", EXIT_FAILED)
         try:

@@ -54,8 +54,15 @@ class DemoTenant:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_demo_tenant() -> DemoTenant:
-    """A fresh tenant, its servers answering; raises StartFailed when they cannot start."""
+def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoTenant:
+    """A fresh tenant, its servers answering; raises StartFailed when they cannot start.
+    The extra APIs start only for a story whose `actions` use them (None: every action):
+    the introspecting one for revoke_token, Globex's for organizations."""
+    wanted = {
+        role
+        for role, action in (("introspecting", "revoke_token"), ("globex", "organizations"))
+        if actions is None or action in actions
+    }
     folder = Path(tempfile.mkdtemp(prefix="m2m-tui-demo-"))
     try:
         authority, api = _free_port(), _free_port()
@@ -87,22 +94,26 @@ def start_demo_tenant() -> DemoTenant:
         path.write_text(text, encoding="utf-8")
         config = load_config(path)
         server = start_bundled(config, folder / "server-state")
-        extra: list[tuple[LocalServer, Config]] = []
+        extra: list[tuple[str, LocalServer, Config]] = []
         try:  # the two extra APIs start side by side
             issuer = f"http://127.0.0.1:{authority}/"
             url = f"http://127.0.0.1:{_free_port()}"
-            extra.append(_spawn_api(folder, "introspecting", text, api, url, issuer))
             globex_url = f"http://127.0.0.1:{globex_port}"
-            extra.append(_spawn_api(folder, "globex", text, api, globex_url, issuer))
-            introspecting, globex = (wait_until_answering(*started) for started in extra)
+            for role, at in (("introspecting", url), ("globex", globex_url)):
+                if role in wanted:
+                    extra.append((role, *_spawn_api(folder, role, text, api, at, issuer)))
+            up = {role: wait_until_answering(*started) for role, *started in extra}
         except BaseException:
-            for started in (server, *(spawned for spawned, _ in extra)):
+            for started in (server, *(spawned for _, spawned, _ in extra)):
                 started.stop()
             raise
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return DemoTenant(folder, config, server, introspecting, url, globex)
+    introspecting = up.get("introspecting")
+    return DemoTenant(
+        folder, config, server, introspecting, url if introspecting else None, up.get("globex")
+    )
 
 
 def _spawn_api(folder: Path, role: str, text: str, api: int, url: str, issuer: str):

@@ -317,7 +317,17 @@ class DemoApp(M2MApp):
         self.action_show_tab("why")
         why.action_apply_fix()
         await self.idle()
+        # A fix applied leaves the Why? panel (FixApplied, handled once its worker ended);
+        # one that failed stays there, saying why.
+        tabs = self.query_one("#tabs", TabbedContent)
+        for _ in range(100):
+            if tabs.active != "why":
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise StepFailed("the fix was not applied (the Why? panel says why)")
         self.action_show_tab("token")  # the new token, and whose it is
+        await self.idle()
 
     async def do_rotate(self, step: Step) -> None:
         if not self.session.token:

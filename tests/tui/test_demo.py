@@ -115,7 +115,7 @@ async def test_the_presenters_keys():
         '[[step]]\ncaption = "Second."\naction = "pause"\n',
         "keys.toml",
     )
-    tenant = start_demo_tenant()
+    tenant = start_demo_tenant({step.action for step in script.steps})
     try:
         app = DemoApp(tenant.session(), script, tenant.introspecting_url)
         async with app.run_test(size=(120, 36)) as pilot:
