@@ -25,16 +25,26 @@ class OrganizationPlan:
         return self.organization["name"]
 
     @property
+    def needs_usage(self) -> bool:
+        """Its organization_usage (deny) refuses any organization."""
+        return self.usage not in ("allow", "require")
+
+    @property
+    def needs_association(self) -> bool:
+        """The organization may be named only once associated with the grant."""
+        return not (self.allow_any or self.associated)
+
+    @property
     def allowed(self) -> bool:
         """Whether a token request naming the organization would be granted now."""
-        return self.usage in ("allow", "require") and (self.allow_any or self.associated)
+        return not (self.needs_usage or self.needs_association)
 
     def changes(self) -> list[str]:
         """What the tenant needs before the grant allows the organization."""
         needed = []
-        if self.usage not in ("allow", "require"):
+        if self.needs_usage:
             needed.append(f"set the grant's organization_usage from {self.usage} to allow")
-        if not (self.allow_any or self.associated):
+        if self.needs_association:
             needed.append(f"associate {self.name} with the grant")
         return needed
 
@@ -56,17 +66,13 @@ class OrganizationPlan:
         )
 
 
-def wanted_organization(
-    served: tuple[str, ...], profile_organization: str | None, token_organization: str | None
-) -> str | None:
+def wanted_organization(served: tuple[str, ...], profile_organization: str | None) -> str | None:
     """The organization a fix should ask for: the profile's where the API serves it (or
-    serves any), else the first the API serves. None where nothing says which."""
+    serves any), else the first the API serves. None where nothing says which. (The
+    token's own is never it: the check failed because the API does not take it.)"""
     if not served:
         return profile_organization
-    for candidate in (profile_organization, token_organization):
-        if candidate and candidate in served:
-            return candidate
-    return served[0]
+    return profile_organization if profile_organization in served else served[0]
 
 
 async def plan_for(
@@ -97,11 +103,11 @@ async def plan_for(
 async def apply_plan(mgmt: ManagementClient, plan: OrganizationPlan) -> str:
     """Make the grant allow the organization; what was changed, for the user."""
     done = []
-    if plan.usage not in ("allow", "require"):
+    if plan.needs_usage:
         await mgmt.set_organization_usage(plan.grant_id, "allow")
         done.append("organization_usage is now allow")
         plan.usage = "allow"
-    if not (plan.allow_any or plan.associated):
+    if plan.needs_association:
         await mgmt.associate(plan.organization["id"], plan.grant_id)
         done.append(f"{plan.name} is associated with {plan.client_id}'s grant")
         plan.associated = True

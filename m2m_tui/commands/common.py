@@ -93,6 +93,36 @@ def open_session(args: argparse.Namespace):
     return Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
 
 
+def run_with_management(args: argparse.Namespace, session, act) -> int:
+    """`act(args, mgmt)` with the issuer's Management API client (its management
+    profile): a refusal is 1, no Management API token 1 (3 when unreachable), the
+    network 3; a rate limit is waited out, said on stderr."""
+    import asyncio
+
+    from m2m_tui.admin.management_api import ManagementError
+
+    async def with_client() -> int:
+        import httpx
+
+        from m2m_tui.admin.management_api import ManagementUnavailable
+
+        async with session.client() as client:
+            try:
+                mgmt = await session.management(client)
+            except ManagementUnavailable as exc:
+                return fail(str(exc), EXIT_NETWORK if exc.network else EXIT_FAILED)
+            mgmt.on_wait = lambda s: print(f"rate limited: waiting {s:g} s", file=sys.stderr)
+            try:
+                return await act(args, mgmt)
+            except httpx.HTTPError as exc:
+                return fail(f"cannot reach the Management API: {exc}", EXIT_NETWORK)
+
+    try:
+        return asyncio.run(with_client())
+    except ManagementError as exc:
+        return fail(f"the Management API refused: {exc.message}", EXIT_FAILED)
+
+
 def aim(args: argparse.Namespace, session, target: str):
     """ENDPOINT as the user gave it: a path (with its query) at the profile's API, or a
     full URL, which is then talked to as given, never swapped for the profile's API.

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from m2m_tui.commands.common import EXIT_FAILED, EXIT_NETWORK, EXIT_OK, fail
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, fail, run_with_management
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
     from m2m_tui.admin.management_api import ManagementClient
@@ -69,33 +69,7 @@ def add_parsers(commands) -> None:
 
 
 def run(args: argparse.Namespace, session: Session) -> int:
-    import asyncio
-
-    from m2m_tui.admin.management_api import ManagementError
-
-    try:
-        return asyncio.run(_run(args, session))
-    except ManagementError as exc:
-        return fail(f"the Management API refused: {exc.message}", EXIT_FAILED)
-
-
-async def _run(args: argparse.Namespace, session: Session) -> int:
-    import httpx
-
-    from m2m_tui.admin.management_api import ManagementUnavailable
-
-    async with session.client() as client:
-        try:
-            mgmt = await session.management(client)
-        except ManagementUnavailable as exc:
-            return fail(str(exc), EXIT_NETWORK if exc.network else EXIT_FAILED)
-        mgmt.on_wait = lambda s: print(f"rate limited: waiting {s:g} s", file=sys.stderr)
-        try:
-            if args.command == "keys":
-                return await _keys(args, mgmt)
-            return await _grants(args, mgmt)
-        except httpx.HTTPError as exc:
-            return fail(f"cannot reach the Management API: {exc}", EXIT_NETWORK)
+    return run_with_management(args, session, _keys if args.command == "keys" else _grants)
 
 
 async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:

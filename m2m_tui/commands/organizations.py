@@ -9,7 +9,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from m2m_tui.commands.common import EXIT_FAILED, EXIT_NETWORK, EXIT_OK, fail
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, fail, run_with_management
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
     from m2m_tui.admin.management_api import ManagementClient
@@ -91,31 +91,7 @@ def add_parsers(commands) -> None:
 
 
 def run(args: argparse.Namespace, session: Session) -> int:
-    import asyncio
-
-    from m2m_tui.admin.management_api import ManagementError
-
-    try:
-        return asyncio.run(_run(args, session))
-    except ManagementError as exc:
-        return fail(f"the Management API refused: {exc.message}", EXIT_FAILED)
-
-
-async def _run(args: argparse.Namespace, session: Session) -> int:
-    import httpx
-
-    from m2m_tui.admin.management_api import ManagementUnavailable
-
-    async with session.client() as client:
-        try:
-            mgmt = await session.management(client)
-        except ManagementUnavailable as exc:
-            return fail(str(exc), EXIT_NETWORK if exc.network else EXIT_FAILED)
-        mgmt.on_wait = lambda s: print(f"rate limited: waiting {s:g} s", file=sys.stderr)
-        try:
-            return await ACTIONS[args.action](args, mgmt)
-        except httpx.HTTPError as exc:
-            return fail(f"cannot reach the Management API: {exc}", EXIT_NETWORK)
+    return run_with_management(args, session, ACTIONS[args.action])
 
 
 async def _list(args: argparse.Namespace, mgmt: ManagementClient) -> int:
@@ -169,10 +145,10 @@ async def _delete(args: argparse.Namespace, mgmt: ManagementClient) -> int:
 
 
 async def _authorize(args: argparse.Namespace, mgmt: ManagementClient) -> int:
-    org = await _organization(args, mgmt)
-    grant = await _grant(args, mgmt) if org is not None else None
-    if grant is None:
+    found = await _organization_and_grant(args, mgmt)
+    if found is None:
         return EXIT_FAILED
+    org, grant = found
     await mgmt.associate(org["id"], grant["id"])
     usage = args.usage or ("allow" if grant.get("organization_usage", "deny") == "deny" else None)
     if usage and usage != grant.get("organization_usage"):
@@ -186,10 +162,10 @@ async def _authorize(args: argparse.Namespace, mgmt: ManagementClient) -> int:
 
 
 async def _unauthorize(args: argparse.Namespace, mgmt: ManagementClient) -> int:
-    org = await _organization(args, mgmt)
-    grant = await _grant(args, mgmt) if org is not None else None
-    if grant is None:
+    found = await _organization_and_grant(args, mgmt)
+    if found is None:
         return EXIT_FAILED
+    org, grant = found
     if not any(o["id"] == org["id"] for o in await mgmt.grant_organizations(grant["id"])):
         return fail(
             f"{args.client} on {args.audience} is not associated with {org['name']}", EXIT_FAILED
@@ -232,6 +208,15 @@ async def _organization(args: argparse.Namespace, mgmt: ManagementClient) -> dic
         known = ", ".join(o["name"] for o in await mgmt.organizations()) or "none yet"
         fail(f"no organization {args.organization!r} (known: {known})", EXIT_FAILED)
     return org
+
+
+async def _organization_and_grant(
+    args: argparse.Namespace, mgmt: ManagementClient
+) -> tuple[dict, dict] | None:
+    """ORG, and CLIENT's grant on AUDIENCE; None once either was said to be missing."""
+    org = await _organization(args, mgmt)
+    grant = await _grant(args, mgmt) if org is not None else None
+    return None if grant is None else (org, grant)
 
 
 async def _grant(args: argparse.Namespace, mgmt: ManagementClient) -> dict | None:

@@ -367,7 +367,7 @@ class Session:
             introspected = await self.introspected(token.raw)
         diagnosis = run_checks(token, expect, jwks, server, dpop=facts, introspection=introspected)
         if isinstance(token, DecodedToken):  # what the tenant says of a wrong organization
-            await self.admin.annotate_organization(diagnosis, token.payload, expect)
+            await self.admin.annotate_organization(diagnosis, token, expect)
         return diagnosis
 
     async def introspected(self, raw: str) -> Introspected:

@@ -97,40 +97,34 @@ class TenantAdmin:
         return ManagementClient(admin.issuer, await fetch(), client, renew=fetch)
 
     # --- Organizations for M2M ------------------------------------------------------------
-    async def annotate_organization(self, diagnosis, payload: dict, expect) -> None:
-        """A failed organization check's fix gains what the tenant says, and the
-        diagnosis the plan the Why? panel's f applies."""
+    async def annotate_organization(self, diagnosis, token, expect) -> None:
+        """A failed organization check's fix gains what the tenant says of the token's
+        client's grant, and the diagnosis the plan the Why? panel's f applies."""
         check = next((c for c in diagnosis.checks if c.name == "organization"), None)
         if check is None or check.ok is not False:
             return
-        plan = await self.organization_plan(payload, expect)
+        plan = await self.organization_plan(token, expect)
         if plan is not None:
             check.fix += " " + (plan if isinstance(plan, str) else plan.sentence())
             diagnosis.organization_plan = None if isinstance(plan, str) else plan
 
-    async def organization_plan(self, payload: dict, expect):
+    async def organization_plan(self, token, expect):
         """For a failed organization check: what the token's client's grant says of the
         organization the API wants (an OrganizationPlan), or why that is not known (a
         sentence); None without a management profile, or when nothing says which."""
         from m2m_tui.admin.management_api import ManagementError, ManagementUnavailable
         from m2m_tui.admin.organization_fix import plan_for, wanted_organization
         from m2m_tui.diagnosis.claim_checks import client_of
-        from m2m_tui.tokens.decoded import DecodedToken
 
         if self.management_profile() is None or not expect.audience:
             return None
-        org_id, org_name = payload.get("org_id"), payload.get("org_name")
-        named = org_name if isinstance(org_name, str) else org_id
-        wanted = wanted_organization(
-            expect.organizations, self._profile().organization, named if named else None
-        )
+        wanted = wanted_organization(expect.organizations, self._profile().organization)
         if wanted is None:
             return None
-        client_id = client_of(DecodedToken(raw="", header={}, payload=payload, signature=b""))
         async with self._client() as client:
             try:
                 mgmt = await self.management(client)
-                return await plan_for(mgmt, client_id, expect.audience, wanted)
+                return await plan_for(mgmt, client_of(token), expect.audience, wanted)
             except (ManagementUnavailable, ManagementError, httpx.HTTPError) as exc:
                 return f"The Management API could not be asked about {wanted}: {exc}."
 

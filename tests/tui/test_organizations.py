@@ -22,11 +22,16 @@ from tests.resource.test_organizations import org_stack  # noqa: F401 (a fixture
 from tests.tui.conftest import settle, text_of
 
 
-async def run_app(tmp_path, stack, organization):
-    tmp_path.mkdir()
+def app_for(tmp_path, stack, organization: str | None) -> M2MApp:
+    """The app on a profile for `stack` whose token requests name `organization`."""
     configure(tmp_path, stack, organization)
     session = Session.open(load_config(tmp_path / "config.toml"), tmp_path / "state")
-    app = M2MApp(session, autostart=False)
+    return M2MApp(session, autostart=False)
+
+
+async def run_app(tmp_path, stack, organization):
+    tmp_path.mkdir()
+    app = app_for(tmp_path, stack, organization)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("t")
@@ -69,9 +74,8 @@ async def call_directions(app, pilot) -> int | None:
 async def test_from_the_grants_screen_to_an_accepted_token(tmp_path, acme_api):
     """The issue's walk-through, in the app: create Acme, let the grant use organizations,
     associate Acme, and the next token carries org_id and org_name, which the API takes."""
-    configure(tmp_path, acme_api, "acme")
-    session = Session.open(load_config(tmp_path / "config.toml"), tmp_path / "client-state")
-    app = M2MApp(session, autostart=False)
+    app = app_for(tmp_path, acme_api, "acme")
+    session = app.session
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("t")
@@ -116,9 +120,8 @@ async def test_why_says_what_the_grant_allows_and_f_applies_it(tmp_path, acme_ap
     names Acme in the session's token requests and gets a token the API accepts."""
     admin = acme_api.admin()
     assert admin.post("/organizations", json={"name": "acme"}).status_code == 201
-    configure(tmp_path, acme_api, None)
-    session = Session.open(load_config(tmp_path / "config.toml"), tmp_path / "client-state")
-    app = M2MApp(session, autostart=False)
+    app = app_for(tmp_path, acme_api, None)
+    session = app.session
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("t")

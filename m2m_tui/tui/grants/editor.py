@@ -59,7 +59,8 @@ class GrantEditor(VerticalScroll):
     def status(self, text: str, style: str = "") -> None:
         self.post_message(Status(text, style))
 
-    def show(self, api: dict | None, client_id: str | None) -> None:
+    def show(self, api: dict | None, client_id: str | None, organizations: bool = True) -> None:
+        """The grant; with `organizations`, its organizations asked for afresh too."""
         self.api, self.client_id = api, client_id
         title = self.query_one("#grant-title", Static)
         scopes = self.query_one("#scopes", SelectionList)
@@ -70,7 +71,8 @@ class GrantEditor(VerticalScroll):
             orgs.show(None)
             return
         grant = self.model.grant_for(self.client_id, self.api["identifier"])
-        orgs.show(grant)
+        if organizations:
+            orgs.show(grant)
         self.loaded_scope = list(grant["scope"]) if grant else None
         name = next(c["name"] for c in self.model.clients if c["client_id"] == self.client_id)
         if grant is None:
@@ -97,12 +99,11 @@ class GrantEditor(VerticalScroll):
         empty.display = bool(needle) and not scopes.option_count
         empty.update(Text(f"No scope of {self.api['name']} matches “{needle}”.", "yellow"))
 
-    def reshow(self) -> None:
-        self.show(self.api, self.client_id)
-
     @on(Input.Changed, "#scope-filter")
     def filter_changed(self) -> None:
-        self.reshow()
+        # A keystroke: the scopes again; the organizations are as shown (one Management
+        # API request per key would be waste).
+        self.show(self.api, self.client_id, organizations=False)
 
     def chosen_scopes(self) -> list[str]:
         """The checked scopes, keeping the granted ones the filter hides."""
