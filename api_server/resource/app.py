@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from oauth_primitives.organizations import organization_of
+
 from ..dpop import DpopError, Nonces, ReplayMemory, addressed_url, check_claims, parse_proof
 from ..settings import ApiSettings
 from .bearer import BearerError, access_token
@@ -131,8 +133,8 @@ class WorldMappers:
         settings = self.settings
         if not (settings.require_organization or settings.organizations):
             return
-        org_id, org_name = principal.claims.get("org_id"), principal.claims.get("org_name")
-        if not isinstance(org_id, str) or not org_id:
+        named, taken = organization_of(principal.claims, settings.organizations)
+        if named is None:
             raise BearerError(
                 401,
                 "invalid_token",
@@ -140,14 +142,12 @@ class WorldMappers:
                 "request it with organization=<id or name>",
                 scheme=scheme,
             )
-        allowed = settings.organizations
-        if allowed and org_id not in allowed and org_name not in allowed:
-            named = f"{org_name} ({org_id})" if isinstance(org_name, str) else org_id
+        if not taken:
             raise BearerError(
                 401,
                 "invalid_token",
                 f"the token is for the organization {named}, which this API does not serve "
-                f"(it serves {', '.join(allowed)})",
+                f"(it serves {', '.join(settings.organizations)})",
                 scheme=scheme,
             )
 

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
-from m2m_tui.tokens.decoded import organization_of
 from m2m_tui.transcript import MASK, Exchange, describe_transport_error
+from oauth_primitives.organizations import organization_of
 
 httpx = lazy_module("httpx")
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.provider_shapes import id_token_claims, scopes_elsewhere
-from m2m_tui.tokens.decoded import DecodedToken, organization_of
+from m2m_tui.tokens.decoded import DecodedToken
+from oauth_primitives.organizations import organization_of
 
 
 def _who_for(aud: object) -> str:

@@ -222,14 +222,3 @@ def bound_jkt(decoded: DecodedToken) -> str | None:
     cnf = decoded.payload.get("cnf")
     jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
     return jkt if isinstance(jkt, str) else None
-
-
-def organization_of(payload: dict, served: tuple[str, ...] | list[str]) -> tuple[str | None, bool]:
-    """Organizations for M2M: the token's organization as shown ("acme (org_…)", or None
-    when it names none), and whether an API serving `served` (ids or names; empty: any)
-    takes it. One rule for the predictions and the diagnosis, as the API applies it."""
-    org_id, org_name = payload.get("org_id"), payload.get("org_name")
-    if not isinstance(org_id, str) or not org_id:
-        return None, False
-    shown = f"{org_name} ({org_id})" if isinstance(org_name, str) else org_id
-    return shown, not served or org_id in served or org_name in served
