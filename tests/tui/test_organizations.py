@@ -86,12 +86,14 @@ async def test_from_the_grants_screen_to_an_accepted_token(tmp_path, acme_api):
         screen = app.screen
         assert isinstance(screen, GrantsScreen)
         orgs = screen.query_one(GrantOrganizations)
-        assert "no organizations" in text_of(orgs.query_one("#org-note"))
+        assert "deny; the tenant has no organizations" in text_of(orgs.query_one("#org-note"))
+        assert not orgs.query_one("#org-list").display  # no empty box
         orgs.query_one("#new-org", Input).value = "acme Acme Corp"
         orgs.query_one("#new-org", Input).focus()
         await pilot.press("enter")
         await settle(pilot)
         assert "Created acme" in text_of(screen.query_one("#grants-status"))
+        assert orgs.query_one("#org-list").display
         orgs.query_one("#org-usage", Select).value = "allow"  # as picked from the list
         await settle(pilot)
         assert "may name no organization yet" in text_of(orgs.query_one("#org-note"))

@@ -88,13 +88,14 @@ class GrantOrganizations(Vertical):
             listed.add_option(Selection(label, org["id"], org["id"] in self.associated))
         if highlighted is not None and highlighted < listed.option_count:
             listed.highlighted = highlighted
+        listed.display = listed.option_count > 0  # no empty box: the note says there are none
         self.note(self.explain())
 
     def explain(self) -> str:
         """What the grant's settings mean for a token request, in one line."""
         usage = (self.grant or {}).get("organization_usage") or "deny"
         if not self.model.organizations:
-            return "The tenant has no organizations: create one below."
+            return f"{usage}; the tenant has no organizations yet: create one below."
         if usage == "deny":
             return "deny: requests naming an organization are refused; checked ones wait."
         names = [o["name"] for o in self.model.organizations if o["id"] in self.associated]
