@@ -37,19 +37,21 @@ class TenantAdmin:
         return management_profile(self._config, self._profile().issuer)
 
     def why_unmanaged(self) -> str:
-        """Why m2m-tui cannot change this issuer's grants itself, in one sentence."""
+        """Why m2m-tui cannot change this issuer's grants (or organizations) itself, in
+        one sentence."""
         from m2m_tui.admin.management_api import management_audience
 
         profile = self._profile()
         if profile.provider != "auth0":
             return (
                 f"{profile.issuer} is a {profile.provider} provider: m2m-tui changes grants "
-                "only through Auth0's Management API, so this is done in the provider's console"
+                "and organizations only through Auth0's Management API, so this is done in the "
+                "provider's console"
             )
         return (
             f"no management profile for {profile.issuer}: add a profile whose audience is "
             f"{management_audience(profile.issuer)} (a client authorized for the Management "
-            "API), and m2m-tui can change grants there"
+            "API), and m2m-tui can change grants and organizations there"
         )
 
     def forget(self) -> None:
