@@ -21,6 +21,7 @@ import pytest
 from api_server.serve import Prepared, ServeOptions, bind, prepare, uvicorn_server
 from api_server.settings import ServerSettings, ThrottleSettings, server_settings
 from m2m_tui.config.file import load_config
+from tests.helpers.misbehaving import MisbehavingServer
 
 # The suite never reads or writes the developer's own config, state or token cache:
 # the per-user folders point into a temporary home for the whole run.
@@ -304,59 +305,6 @@ def fake_issuer() -> Iterator[FakeIssuer]:
     issuer = FakeIssuer()
     yield issuer
     issuer.thread.stop()
-
-
-class MisbehavingServer:
-    """A server that goes wrong on purpose, one way per path prefix, for any path.
-
-    `/ok/oauth/token` hands out an (opaque) token, so the API cases can be
-    reached with one; `tls_url` serves the same app behind a certificate no
-    client trusts.
-    """
-
-    CASES = ("slow", "html", "500", "truncated", "xml", "loop")
-
-    def __init__(self, tls_dir: Path) -> None:
-        from starlette.applications import Starlette
-        from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-        from starlette.routing import Route
-
-        from api_server.tls import ensure_tls_files
-
-        async def answer(request):
-            case = request.path_params["case"]
-            if case == "ok":
-                return JSONResponse(
-                    {"access_token": "opaque-test-token", "token_type": "Bearer", "expires_in": 60}
-                )
-            if case == "slow":
-                await asyncio.sleep(5)
-                return JSONResponse({"access_token": "late"})
-            if case == "html":
-                return HTMLResponse("<html><h1>502 Bad Gateway</h1></html>", status_code=502)
-            if case == "500":
-                return JSONResponse({"message": "boom"}, status_code=500)
-            if case == "truncated":
-                return Response('{"access_token": "eyJ', media_type="application/json")
-            if case == "xml":
-                return Response("<token>abc</token>", media_type="application/xml")
-            return RedirectResponse(str(request.url), status_code=302)
-
-        app = Starlette(
-            routes=[Route("/{case}/{rest:path}", answer, methods=["GET", "POST", "PUT", "DELETE"])]
-        )
-        self.url, self.thread = serve_app(app)
-        self.tls_url, self.tls_thread = serve_app(app, tls=ensure_tls_files(tls_dir))
-
-    ALL_CASES = (*CASES, "tls")
-
-    def base(self, case: str) -> str:
-        """Where `case` misbehaves; "tls" is a working server behind an untrusted certificate."""
-        return f"{self.tls_url}ok/" if case == "tls" else f"{self.url}{case}/"
-
-    def stop(self) -> None:
-        self.thread.stop()
-        self.tls_thread.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import run_cli as cli
-from tests.tui.conftest import write_config
+from tests.helpers.sessions import write_config
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import run_cli
-from tests.tui.conftest import write_config
+from tests.helpers.sessions import write_config
 
 
 def run(tmp_path, *args, stdin: str | None = None):

@@ -13,7 +13,7 @@ import sys
 import time
 
 from tests.conftest import run_cli
-from tests.tui.conftest import write_config
+from tests.helpers.sessions import write_config
 
 
 def test_quiet_leaves_only_the_result(tmp_path, stack):

@@ -7,7 +7,7 @@ import json
 import jwt
 
 from tests.conftest import run_cli as cli
-from tests.tui.conftest import write_config
+from tests.helpers.sessions import write_config
 
 
 def scopes_of_next_token(stack) -> list[str]:

@@ -6,25 +6,13 @@ three commands that talk to a server: token, call and verify.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.conftest import MisbehavingServer
 from tests.conftest import run_cli as cli
-from tests.tui.conftest import write_config
+from tests.helpers.misbehaving import TOKEN_SAYS, MisbehavingServer
+from tests.helpers.sessions import write_config
 
 CASES = MisbehavingServer.ALL_CASES
-
-TOKEN_SAYS = {
-    "slow": "did not answer within 1 s",
-    "html": "answered text/html, not JSON",
-    "500": "HTTP 500",
-    "truncated": "not JSON",
-    "xml": "application/xml, not JSON",
-    "loop": "redirects to",
-    "tls": "TLS error",
-}
 
 CALL_SAYS = {
     "slow": "did not answer within 1 s",
@@ -41,8 +29,8 @@ A_JWT = (  # any JWT with an iss: verify must fail on the issuer, not on the tok
 )
 
 
-def assert_clear(result, says: str, started: float) -> None:
-    assert time.monotonic() - started < 15  # 1 s timeout, plus interpreter start
+def assert_clear(result, says: str) -> None:
+    # No hang: the slow case says its 1 s timeout ended the wait (the server answers at 5 s).
     assert result.returncode == 3, result.stderr
     assert says in result.stderr
     assert "m2m-tui: " in result.stderr and "Traceback" not in result.stderr
@@ -51,9 +39,8 @@ def assert_clear(result, says: str, started: float) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_token(tmp_path, misbehaving, case):
     write_config(tmp_path / "config.toml", misbehaving.base(case), None)
-    started = time.monotonic()
     result = cli(tmp_path, "token", "--timeout", "1")
-    assert_clear(result, TOKEN_SAYS[case], started)
+    assert_clear(result, TOKEN_SAYS[case])
     assert "hint: " in result.stderr and result.stdout == ""
 
 
@@ -62,9 +49,8 @@ def test_call(tmp_path, misbehaving, case):
     api = misbehaving.base(case)
     issuer = f"{misbehaving.url}ok/"  # a token that works, so the call itself is tested
     write_config(tmp_path / "config.toml", issuer, api)
-    started = time.monotonic()
     result = cli(tmp_path, "call", "/api/directions", "--timeout", "1")
-    assert_clear(result, CALL_SAYS[case], started)
+    assert_clear(result, CALL_SAYS[case])
     assert "opaque-test-token" not in result.stderr + result.stdout
 
 
@@ -72,8 +58,7 @@ def test_call(tmp_path, misbehaving, case):
 def test_verify(tmp_path, misbehaving, case):
     write_config(tmp_path / "config.toml", "http://127.0.0.1:9/", None)
     issuer = misbehaving.base(case)
-    started = time.monotonic()
     result = cli(tmp_path, "verify", "--issuer", issuer, "--timeout", "1", A_JWT)
-    assert_clear(result, "discovery" if case != "slow" else "within 1 s", started)
+    assert_clear(result, "discovery" if case != "slow" else "within 1 s")
     if case == "tls":
         assert "TLS error" in result.stderr

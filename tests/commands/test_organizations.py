@@ -10,8 +10,8 @@ import json
 import jwt
 
 from tests.conftest import run_cli
+from tests.helpers.sessions import write_config
 from tests.resource.test_organizations import org_stack  # noqa: F401 (a fixture)
-from tests.tui.conftest import write_config
 
 
 def configure(tmp_path, stack, organization: str | None = "acme") -> None:

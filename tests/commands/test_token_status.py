@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import run_cli
-from tests.tui.conftest import write_config
+from tests.helpers.sessions import write_config
 
 
 def test_introspect_then_revoke_then_inactive_and_the_cache_is_dropped(tmp_path, stack):

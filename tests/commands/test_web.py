@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.tui.conftest import write_config
+from tests.helpers.sessions import write_config
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[()][0-9A-B]|\x1b[=>]")

@@ -21,7 +21,7 @@ from tests.conftest import (
     signed,
     start_stack,
 )
-from tests.tui.conftest import make_session
+from tests.helpers.sessions import make_session
 
 AGREE = "The server's answer agrees with the local checks."
 

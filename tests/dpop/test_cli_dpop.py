@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from tests.conftest import run_cli
-from tests.tui.conftest import write_config
+from tests.helpers.sessions import write_config
 
 
 @pytest.fixture

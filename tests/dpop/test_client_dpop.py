@@ -8,7 +8,7 @@ import pytest
 from m2m_tui.config.file import ConfigError, load_config
 from m2m_tui.oauth.dpop import DpopKeyError, load_or_create_key
 from m2m_tui.session.session import Session
-from tests.tui.conftest import write_config
+from tests.helpers.sessions import write_config
 
 DPOP = "dpop = true\n"
 

@@ -16,8 +16,8 @@ from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import WORLDMAPPERS, repo_settings, run_cli, start_stack
+from tests.helpers.tui import settle, text_of
 from tests.interop.conftest import SECRET
-from tests.tui.conftest import settle, text_of
 
 
 @pytest.fixture(scope="module")

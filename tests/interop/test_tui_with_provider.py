@@ -7,7 +7,7 @@ from __future__ import annotations
 from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
-from tests.tui.conftest import notes, settle, text_of
+from tests.helpers.tui import notes, settle, text_of
 
 
 async def test_why_f_and_grants_explain_themselves_on_a_provider(tmp_path, provider, bundled_api):

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from tests.conftest import b64, claims, signed, start_stack
+from tests.helpers.sessions import write_config
 from tests.interop.conftest import start_express, stop
-from tests.tui.conftest import write_config
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from m2m_tui.config.file import Profile
 from m2m_tui.session.session import Session
 from tests.conftest import serve_app
-from tests.tui.conftest import make_session
+from tests.helpers.sessions import make_session
 
 
 @pytest.fixture(scope="module")

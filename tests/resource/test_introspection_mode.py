@@ -74,7 +74,7 @@ def test_diagnose_a_revoked_jwt_at_each_kind_of_api(tmp_path):
     import json
 
     from tests.conftest import run_cli
-    from tests.tui.conftest import write_config
+    from tests.helpers.sessions import write_config
 
     settings = repo_settings()
     introspecting = start_stack(

@@ -12,7 +12,7 @@ import pytest
 import m2m_tui.tokens.decoded as decoded_module
 from m2m_tui.diagnosis import token_checks
 from m2m_tui.session.session import Session
-from tests.tui.conftest import make_session
+from tests.helpers.sessions import make_session
 
 
 @pytest.fixture

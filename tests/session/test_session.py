@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from m2m_tui.oauth.token_cache import TokenCache
 from tests.conftest import WORLDMAPPERS
-from tests.tui.conftest import make_session
+from tests.helpers.sessions import make_session
 
 
 async def test_token_cache_reuse_file_mode_and_expiry(tmp_path, stack):

@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from m2m_tui.tui.app import M2MApp
-from tests.tui.conftest import make_session, settle
+from tests.helpers.sessions import make_session
+from tests.helpers.tui import settle
 
 SIZE = (110, 34)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
-from tests.tui.conftest import settle, text_of
+from tests.helpers.tui import settle, text_of
 
 
 async def test_call_predicts_and_shows_the_refusal(session):

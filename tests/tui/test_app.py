@@ -8,7 +8,7 @@ from textual.widgets import Input, TabbedContent
 from m2m_tui.tui.app import TABS, M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
-from tests.tui.conftest import settle
+from tests.helpers.tui import settle
 
 
 async def test_profile_switch_help_and_copy(session):

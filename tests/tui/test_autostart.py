@@ -9,7 +9,7 @@ from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import REPO_CONFIG, free_port
-from tests.tui.conftest import text_of
+from tests.helpers.tui import text_of
 
 
 def local_config(tmp_path):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from m2m_tui.tui.app import M2MApp
-from tests.tui.conftest import make_session, settle, text_of
+from tests.helpers.sessions import make_session
+from tests.helpers.tui import settle, text_of
 
 
 def dpop_session(tmp_path, stack, dpop: bool = True):

@@ -8,7 +8,8 @@ from textual.widgets import DataTable, Input, SelectionList, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
-from tests.tui.conftest import make_session, text_of
+from tests.helpers.sessions import make_session
+from tests.helpers.tui import text_of
 
 
 async def open_grants(app, pilot) -> GrantsScreen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
-from tests.tui.conftest import text_of
+from tests.helpers.tui import text_of
 
 
 async def test_history_pages_through_thousands_of_entries_drawing_only_what_shows(session):

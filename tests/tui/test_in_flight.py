@@ -1,23 +1,22 @@
-"""Work in flight, against an API that takes 3 s per call: what shows while it runs,
-Escape cancelling it for good, and answers that do not pull the user away."""
+"""Work in flight, against an API whose calls wait at a gate until the test opens it:
+what shows while a call runs, Escape cancelling it for good, and answers that do not
+pull the user away. Nothing here waits a time: each step waits for the event it needs."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
-import pytest
 from textual.widgets import TabbedContent
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
-from tests.tui.conftest import make_session, notes, settle, text_of
+from tests.helpers.sessions import make_session
+from tests.helpers.tui import notes, settle, text_of
+from tests.helpers.waiting import wait_until_async
 
-pytestmark = pytest.mark.slow  # each waits out a slow server
 
-
-async def slow_app(tmp_path, stack, slow_api):
-    session = make_session(tmp_path, stack.issuer, slow_api.url)
+async def slow_app(tmp_path, stack, gated_api):
+    session = make_session(tmp_path, stack.issuer, gated_api.url)
     return session, M2MApp(session, autostart=False)
 
 
@@ -27,24 +26,39 @@ async def with_a_token(pilot) -> None:
     await settle(pilot)
 
 
-async def test_escape_cancels_a_slow_call_and_no_answer_arrives_later(tmp_path, stack, slow_api):
-    session, app = await slow_app(tmp_path, stack, slow_api)
+def elapsed(app) -> float:
+    return float(re.search(r"(\d+\.\d) s", text_of(app.query_one("#api-response"))).group(1))
+
+
+async def at_the_gate(pilot, gated_api, calls: int) -> None:
+    await wait_until_async(
+        lambda: gated_api.arrived >= calls, f"{calls} calls at the API", step=pilot.pause
+    )
+
+
+async def test_escape_cancels_a_slow_call_and_no_answer_arrives_later(tmp_path, stack, gated_api):
+    session, app = await slow_app(tmp_path, stack, gated_api)
     async with app.run_test(size=(120, 40)) as pilot:
         await with_a_token(pilot)
-        await pilot.press("a", "c")  # geocode, 3 s away
-        await pilot.pause(0.4)
+        await pilot.press("a", "c")  # geocode, held at the gate
+        await at_the_gate(pilot, gated_api, 1)
+        await wait_until_async(
+            lambda: "waiting for the answer" in text_of(app.query_one("#api-response")),
+            "the waiting line",
+            step=pilot.pause,
+        )
         shown = text_of(app.query_one("#api-response"))
         assert shown.startswith("→ GET ") and "/api/location/geocode" in shown
-        assert "waiting for the answer" in shown and "Escape cancels" in shown
-        first = float(re.search(r"(\d+\.\d) s", shown).group(1))
-        await pilot.pause(1.0)
-        later = float(re.search(r"(\d+\.\d) s", text_of(app.query_one("#api-response"))).group(1))
-        assert later >= first + 0.8  # the elapsed seconds count while it waits
+        assert "Escape cancels" in shown
+        first = elapsed(app)
+        # The elapsed seconds count while it waits.
+        await wait_until_async(lambda: elapsed(app) > first, "the count to move", step=pilot.pause)
         await pilot.press("escape")
         await pilot.pause()
         assert "Cancelled the call to GET" in notes(app)
         assert "✗ Cancelled: GET" in text_of(app.query_one("#api-response"))
-        await asyncio.sleep(slow_api.delay)  # the API's answer would have come by now
+        gated_api.open()  # the API answers now: nothing of it may reach the screen
+        await wait_until_async(lambda: gated_api.answered == 1, "the API's answer")
         await settle(pilot)
         shown = text_of(app.query_one("#api-response"))
         assert "Cancelled" in shown and "←" not in shown and "403" not in shown
@@ -52,56 +66,69 @@ async def test_escape_cancels_a_slow_call_and_no_answer_arrives_later(tmp_path, 
         assert app.query_one("#tabs", TabbedContent).active == "api"  # no Why? for it
 
 
-async def test_a_new_call_clears_the_old_answer_and_shows_what_is_sent(tmp_path, stack, slow_api):
-    session, app = await slow_app(tmp_path, stack, slow_api)
+async def test_a_new_call_clears_the_old_answer_and_shows_what_is_sent(tmp_path, stack, gated_api):
+    session, app = await slow_app(tmp_path, stack, gated_api)
     async with app.run_test(size=(120, 40)) as pilot:
         await with_a_token(pilot)
-        await pilot.press("a", "c")  # geocode: 403 after 3 s
+        gated_api.release(1)
+        await pilot.press("a", "c")  # geocode: 403
         await settle(pilot)
         await pilot.press("a")  # back from Why?
         assert "← 403" in text_of(app.query_one("#api-response"))
-        await pilot.press("down", "down", "c")  # directions
-        await pilot.pause(0.4)
+        await pilot.press("down", "down", "c")  # directions, held at the gate
+        await at_the_gate(pilot, gated_api, 2)
+        await pilot.pause()
         shown = text_of(app.query_one("#api-response"))
         assert "403" not in shown and "/api/directions" in shown and "waiting" in shown
+        gated_api.release(1)
         await settle(pilot)
         assert "← 200" in text_of(app.query_one("#api-response"))
 
 
-async def test_the_lab_shows_its_progress_and_escape_stops_it(tmp_path, stack, slow_api):
-    session, app = await slow_app(tmp_path, stack, slow_api)
+async def test_the_lab_shows_its_progress_and_escape_stops_it(tmp_path, stack, gated_api):
+    session, app = await slow_app(tmp_path, stack, gated_api)
     async with app.run_test(size=(140, 45)) as pilot:
         await with_a_token(pilot)
         await pilot.press("l")
-        await pilot.pause(0.4)
+        await at_the_gate(pilot, gated_api, 1)
+        await pilot.pause()
         shown = text_of(app.query_one("#lab-view"))
         total = int(re.search(r"Sending variant 1/(\d+)", shown).group(1))
         assert total >= 7
-        await pilot.pause(slow_api.delay + 0.5)
-        assert f"Sending variant 2/{total}" in text_of(app.query_one("#lab-view"))
+        gated_api.release(1)  # the first variant answered: the second goes out
+        await at_the_gate(pilot, gated_api, 2)
+        await wait_until_async(
+            lambda: f"Sending variant 2/{total}" in text_of(app.query_one("#lab-view")),
+            "the second variant on screen",
+            step=pilot.pause,
+        )
         await pilot.press("escape")
         await pilot.pause()
         assert f"Cancelled the tamper lab (1/{total} sent)" in notes(app)
         assert f"cancelled after 1/{total} variants" in text_of(app.query_one("#lab-view"))
-        await asyncio.sleep(slow_api.delay + 0.5)
+        gated_api.open()
+        await wait_until_async(lambda: gated_api.answered == 2, "the API's second answer")
         await settle(pilot)
+        assert gated_api.arrived == 2  # no third variant was sent
         assert f"after 1/{total}" in text_of(app.query_one("#lab-view"))  # nothing more came
-        # The lab's calls are in the history, as every call is.
-        await pilot.pause(1.1)  # the history takes in new rows every second
-        kinds = [e.kind for e in session.history]
-        assert kinds == ["token", "lab"]
-        assert app.query_one("#history-table", HistoryList).row_count == 2
+        # The lab's calls are in the history, as every call is (it takes them in on its
+        # one-second timer).
+        assert [e.kind for e in session.history] == ["token", "lab"]
+        table = app.query_one("#history-table", HistoryList)
+        await wait_until_async(lambda: table.row_count == 2, "two history rows", step=pilot.pause)
 
 
 async def test_an_answer_does_not_take_the_user_away_from_the_tab_they_chose(
-    tmp_path, stack, slow_api
+    tmp_path, stack, gated_api
 ):
-    session, app = await slow_app(tmp_path, stack, slow_api)
+    session, app = await slow_app(tmp_path, stack, gated_api)
     async with app.run_test(size=(120, 40)) as pilot:
         await with_a_token(pilot)
-        await pilot.press("a", "c")  # geocode: refused in 3 s
-        await pilot.pause(0.3)
+        await pilot.press("a", "c")  # geocode: it will be refused
+        await at_the_gate(pilot, gated_api, 1)
         await pilot.press("h")  # the user moves on while it is in flight
+        await pilot.pause()
+        gated_api.open()
         await settle(pilot)
         tabs = app.query_one("#tabs", TabbedContent)
         assert tabs.active == "history"
@@ -116,15 +143,17 @@ async def test_a_token_request_in_flight_says_so_and_escape_ends_it(tmp_path, mi
     session = make_session(tmp_path, misbehaving.base("slow"), None)  # answers after 5 s
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        answered = misbehaving.slow_answers
         await pilot.press("t")
-        await pilot.pause(0.3)
+        await pilot.pause()
         shown = text_of(app.query_one("#token-view"))
         assert shown.startswith("Requesting a token for giftdeliveries from ")
         assert "Escape cancels" in shown
         await pilot.press("escape")
         await pilot.pause()
         assert "Cancelled the token request" in notes(app)
-        await asyncio.sleep(5.5)  # past the server's answer
+        # Past the server's answer (counted when it is sent, whoever is still listening).
+        await wait_until_async(lambda: misbehaving.slow_answers > answered, "the slow answer")
         await settle(pilot)
         assert text_of(app.query_one("#token-view")).startswith("✗ Token request cancelled")
         assert session.token is None and session.history == []

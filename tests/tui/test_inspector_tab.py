@@ -6,7 +6,7 @@ import jwt
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.screens import TextScreen
-from tests.tui.conftest import paste, text_of
+from tests.helpers.tui import paste, text_of
 
 
 async def test_paste_a_token_garbage_or_opaque(session):

@@ -10,7 +10,8 @@ from textual.widgets import Input, TabbedContent
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.screens import HelpScreen, TextScreen
-from tests.tui.conftest import make_session, notes, settle, text_of
+from tests.helpers.sessions import make_session
+from tests.helpers.tui import notes, settle, text_of
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from m2m_tui.tui.app import M2MApp
-from tests.tui.conftest import settle, text_of
+from tests.helpers.tui import settle, text_of
 
 
 async def test_l_runs_the_tamper_lab_on_the_current_token(session, caplog):

@@ -18,8 +18,8 @@ from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.grants.organizations import GrantOrganizations
 from tests.commands.test_organizations import configure
 from tests.conftest import repo_settings, start_stack
+from tests.helpers.tui import settle, text_of
 from tests.resource.test_organizations import org_stack  # noqa: F401 (a fixture)
-from tests.tui.conftest import settle, text_of
 
 
 def app_for(tmp_path, stack, organization: str | None) -> M2MApp:

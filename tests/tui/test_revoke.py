@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import GIFT, _http
-from tests.tui.conftest import notes, settle, text_of
+from tests.helpers.tui import notes, settle, text_of
 
 
 async def test_v_revokes_the_token_in_hand(fresh_session, stack):

@@ -9,7 +9,7 @@ import pytest
 
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import GIFT
-from tests.tui.conftest import paste, settle
+from tests.helpers.tui import paste, settle
 
 SECRET = GIFT[1]
 

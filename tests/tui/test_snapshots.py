@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from m2m_tui.tui.app import M2MApp
-from tests.tui.conftest import make_session
+from tests.helpers.sessions import make_session
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import SecretPrompt
 from m2m_tui.tui.token_tab import TokenTab
-from tests.tui.conftest import make_session, settle, text_of
+from tests.helpers.sessions import make_session
+from tests.helpers.tui import settle, text_of
 
 
 async def test_token_key_requests_a_token_and_shows_the_exchange_masked(session):

@@ -6,7 +6,8 @@ import jwt
 from textual.widgets import Input, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
-from tests.tui.conftest import make_session, paste, settle, text_of
+from tests.helpers.sessions import make_session
+from tests.helpers.tui import paste, settle, text_of
 
 
 async def test_d_diagnoses_a_pasted_token(session, shared_stack):
@@ -74,7 +75,7 @@ async def test_without_a_management_api_the_fix_says_where_and_f_says_why_not(
     """A token from a provider m2m-tui cannot administer (here: the bundled issuer under
     a generic profile, with no management profile): the Why? panel says what to change
     in the provider's console, and f explains itself instead of doing nothing."""
-    from tests.tui.conftest import notes
+    from tests.helpers.tui import notes
 
     path = tmp_path / "config.toml"
     path.write_text(
@@ -111,7 +112,8 @@ async def test_a_fix_that_fails_is_said_never_silent(tmp_path, stack):
     notification says so (the worker's error was once swallowed)."""
     from m2m_tui.config.file import load_config
     from m2m_tui.session.session import Session
-    from tests.tui.conftest import notes, write_config
+    from tests.helpers.sessions import write_config
+    from tests.helpers.tui import notes
 
     # The only management profile for this issuer holds a wrong secret.
     write_config(

@@ -1,0 +1,39 @@
+"""A config and a session on a profile that points at a stack running in the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from m2m_tui.config.file import load_config
+from m2m_tui.session.session import Session
+
+
+def write_config(path: Path, issuer: str, api_url: str | None, **extra: str) -> Path:
+    lines = [
+        'default_profile = "gift"',
+        "",
+        "[profiles.gift]",
+        f'issuer = "{issuer}"',
+        'client_id = "giftdeliveries"',
+        'client_secret = "giftdeliveries-local-secret"',
+        'audience = "urn:worldmappers"',
+    ]
+    if api_url:
+        lines.append(f'api_base_url = "{api_url}"')
+    lines += [
+        "",
+        "[profiles.admin]",
+        f'issuer = "{issuer}"',
+        'client_id = "m2m-admin"',
+        'client_secret = "m2m-admin-local-secret"',
+        f'audience = "{issuer}api/v2/"',
+    ]
+    for name, body in extra.items():
+        lines += ["", f"[profiles.{name}]", body]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def make_session(tmp_path: Path, issuer: str, api_url: str | None, **extra: str) -> Session:
+    config = load_config(write_config(tmp_path / "config.toml", issuer, api_url, **extra))
+    return Session.open(config, tmp_path / "client-state")

@@ -1,0 +1,48 @@
+"""Driving the app in a test: waiting until it is quiet, pasting, reading what it shows."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+
+def busy_workers(app) -> list:
+    return [w for w in app.workers if not w.is_finished]
+
+
+async def settle(pilot) -> None:
+    """Until the app is quiet: every queued message handled, every worker finished, the
+    screen repainted, twice in a row. A worker that ends by posting a message which starts
+    another worker (a refused call opening Why?) is waited for as well: however slow the
+    machine, nothing the last key set going is still on its way."""
+    app = pilot.app
+    quiet = 0
+    while quiet < 2:
+        await pilot.pause()
+        if busy_workers(app):
+            quiet = 0
+            await app.workers.wait_for_complete(busy_workers(app))
+        else:
+            quiet += 1
+
+
+async def paste(pilot, text: str) -> None:
+    """Put `text` in the inspector's box and press Enter, as a user pasting a token."""
+    from textual.widgets import Input
+
+    box = pilot.app.query_one("#paste", Input)
+    box.focus()
+    box.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def notes(app) -> str:
+    """Every notification the app showed, as one string."""
+    return " ".join(str(n.message) for n in app._notifications)
+
+
+def text_of(widget) -> str:
+    """What a Static shows, as plain text."""
+    console = Console(width=200, record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
