@@ -257,6 +257,7 @@ class FakeIssuer:
         self.ec = ec.generate_private_key(ec.SECP256R1())
         self.mode = "ok"
         self.jwks_fetches = 0
+        self.hanging = 0  # JWKS requests held right now by the "hang" mode
         self.jwks = {
             "keys": [
                 public_jwk(self.rsa.public_key(), "fake-rsa", "RS256", None),
@@ -272,7 +273,14 @@ class FakeIssuer:
             if self.mode == "garbage":
                 return HTMLResponse("<html><body>502 Bad Gateway</body></html>")
             if self.mode == "hang":
-                await asyncio.sleep(30)
+                self.hanging += 1
+                try:  # until the mode changes (the fixture's end), 30 s at most
+                    for _ in range(600):
+                        if self.mode != "hang":
+                            break
+                        await asyncio.sleep(0.05)
+                finally:
+                    self.hanging -= 1
             return JSONResponse(self.jwks)
 
         app = Starlette(
@@ -304,6 +312,7 @@ class FakeIssuer:
 def fake_issuer() -> Iterator[FakeIssuer]:
     issuer = FakeIssuer()
     yield issuer
+    issuer.mode = "ok"  # a hanging request lets go, so the server can stop
     issuer.thread.stop()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ..dpop import Nonces, ReplayMemory
@@ -19,6 +20,8 @@ class Authority:
         self.settings = settings
         self.issuer = issuer
         self.token_endpoint = issuer + "oauth/token"
+        # What a token's iat and exp are counted from: a test moves it, never waits.
+        self.clock = time.time
         self.management_audience = management_audience(issuer)
         limits = settings.throttle
         self.throttle = Throttle(

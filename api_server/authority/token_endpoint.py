@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import time
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -146,7 +145,7 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
 
     org = _organization(authority, params.get("organization"), grant)
     jkt = _dpop_key(authority, request, api)
-    now = int(time.time())
+    now = int(authority.clock())
     claims = {
         "iss": authority.issuer,
         "sub": f"{client.client_id}@clients",

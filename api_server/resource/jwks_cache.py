@@ -62,6 +62,7 @@ class JwksCache:
         self.fetches = 0
         self.last_error: str | None = None
         self._inflight: asyncio.Task | None = None
+        self.clock = time.monotonic  # what the cache's ages are counted by: tests move it
 
     async def key(self, kid: str) -> Jwk | None:
         if kid not in self.keys and self._inflight is not None and not self._inflight.done():
@@ -69,7 +70,7 @@ class JwksCache:
             # rather than start another, so no request waits for more than one fetch.
             await asyncio.shield(self._inflight)
             return self._found(kid)
-        now = time.monotonic()
+        now = self.clock()
         if not self.keys:
             if now - self.attempted_at >= self.cooldown or self.attempted_at < 0:
                 await self._refresh()
@@ -95,7 +96,7 @@ class JwksCache:
         await asyncio.shield(self._start_refresh())
 
     async def _fetch(self) -> None:
-        self.attempted_at = time.monotonic()
+        self.attempted_at = self.clock()
         try:
             async with asyncio.timeout(self.timeout):
                 if self.jwks_uri is None:
@@ -110,7 +111,7 @@ class JwksCache:
             log.warning(self.last_error)
             return
         self.keys = keys
-        self.fetched_at = time.monotonic()
+        self.fetched_at = self.clock()
         # The issuer may ask for a shorter cache (Cache-Control: max-age), never longer.
         self.fresh_for = min(self.ttl, max(max_age, 1.0)) if max_age is not None else self.ttl
         self.last_error = None

@@ -103,6 +103,7 @@ class TokenValidator:
         self.leeway = settings.leeway
         self.strict = settings.strict_rfc9068
         self.jwks = jwks
+        self.clock = time.time  # what exp, nbf and iat are judged by: a test moves it
         # token → (principal, kid, exp): a token verified once is not verified again while
         # its exp holds and its key is still in the issuer's JWKS. Bounded, LRU.
         self._verified: OrderedDict[str, tuple[Principal, str, float]] = OrderedDict()
@@ -113,7 +114,7 @@ class TokenValidator:
         if hit is not None:
             principal, kid, exp = hit
             # The key lookup also keeps the JWKS fresh, so a revoked key ends the entry.
-            if exp > time.time() - self.leeway and await self.jwks.key(kid) is not None:
+            if exp > self.clock() - self.leeway and await self.jwks.key(kid) is not None:
                 self._verified.move_to_end(token)
                 return principal
             del self._verified[token]
@@ -206,7 +207,7 @@ class TokenValidator:
         audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
         if self.audience not in audiences:
             raise InvalidToken(f"unexpected aud claim value: expected {self.audience}")
-        now = time.time()
+        now = self.clock()
         exp = _number(claims, "exp", required=True)
         if exp <= now - self.leeway:
             raise InvalidToken("the token has expired (exp is in the past)")
