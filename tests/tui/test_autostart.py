@@ -9,7 +9,7 @@ from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import REPO_CONFIG, free_port
-from tests.helpers.tui import text_of
+from tests.helpers.tui import settle, text_of
 
 
 def local_config(tmp_path):
@@ -35,7 +35,7 @@ async def test_bundled_server_is_started_and_stopped_with_the_app(tmp_path):
         )
         assert listening("127.0.0.1", authority) and listening("127.0.0.1", api)
         await pilot.press("t")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         assert session.token is not None
     # Quitting stopped the server this app started.
     assert app.server.process.poll() is not None
@@ -53,8 +53,7 @@ async def test_a_running_server_is_used_and_left_alone(tmp_path, stack):
     session = Session.open(config, tmp_path / "state")
     app = M2MApp(session)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert app.server is None
     assert listening("127.0.0.1", port)
 

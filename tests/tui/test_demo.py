@@ -11,6 +11,7 @@ from m2m_tui.demo.environment import start_demo_tenant
 from m2m_tui.demo.script import load_script, parse_script
 from m2m_tui.tui.demo import DemoApp, write_slides
 from tests.conftest import run_cli
+from tests.helpers.tui import settle
 
 
 def words(svg: str) -> str:
@@ -125,11 +126,10 @@ async def test_the_presenters_keys():
 
             assert "2 steps on a fresh tenant" in caption()
             await pilot.press("space")
-            await pilot.pause(0.2)
-            await app.workers.wait_for_complete()
+            await settle(pilot)
             assert caption().startswith("First.") and app.session.token
             await pilot.press("right")
-            await app.workers.wait_for_complete()
+            await settle(pilot)
             assert caption().startswith("Second.")
             await pilot.press("left")
             assert "shown again: its action is not undone" in caption()

@@ -9,22 +9,15 @@ from textual.widgets import DataTable, Input, SelectionList, TabbedContent
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from tests.helpers.sessions import make_session
-from tests.helpers.tui import text_of
+from tests.helpers.tui import settle, text_of
 
 
 async def open_grants(app, pilot) -> GrantsScreen:
     await pilot.press("g")
     screen = app.screen
     assert isinstance(screen, GrantsScreen)
-    await screen.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     return screen
-
-
-async def settle(screen, pilot) -> None:
-    await screen.workers.wait_for_complete()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture
@@ -36,9 +29,9 @@ def session(fresh_session):
 async def test_update_then_test_shows_the_scope_diff_and_predictions_follow(session):
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 45)) as pilot:
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.press("t")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         screen = await open_grants(app, pilot)
         clients = screen.query_one("#clients", DataTable)
         assert [str(c) for c in clients.get_row_at(0)] == [
@@ -50,10 +43,10 @@ async def test_update_then_test_shows_the_scope_diff_and_predictions_follow(sess
         assert scopes.selected == ["directions"] and scopes.option_count == 3
         scopes.select("geocode:location")
         await pilot.press("ctrl+u")
-        await settle(screen, pilot)
+        await settle(pilot)
         assert "Saved" in text_of(screen.query_one("#grants-status"))
         await pilot.press("ctrl+t")
-        await settle(screen, pilot)
+        await settle(pilot)
         diff = text_of(screen.query_one("#diff"))
         assert "+geocode:location" in diff and "directions" in diff, text_of(
             screen.query_one("#grants-status")
@@ -81,7 +74,7 @@ async def test_a_grant_changed_underneath_is_reported_not_overwritten(session, s
         )
         screen.query_one("#scopes", SelectionList).select("geocode:location")
         await pilot.press("ctrl+u")
-        await settle(screen, pilot)
+        await settle(pilot)
         status = text_of(screen.query_one("#grants-status"))
         assert "changed underneath" in status and "reverse-geocode:location" in status
         # The other editor's change survived; ours was not written.
@@ -106,14 +99,14 @@ async def test_authorize_and_revoke_a_client(session, stack):
         await pilot.pause()
         assert screen.editor.client_id == "m2m-admin"
         await pilot.press("ctrl+g")
-        await settle(screen, pilot)
+        await settle(pilot)
         admin = stack.admin()
         grants = admin.get(
             "/client-grants", params={"client_id": "m2m-admin", "audience": "urn:worldmappers"}
         ).json()
         assert len(grants) == 1 and grants[0]["scope"] == []
         await pilot.press("ctrl+g")
-        await settle(screen, pilot)
+        await settle(pilot)
         assert (
             admin.get(
                 "/client-grants", params={"client_id": "m2m-admin", "audience": "urn:worldmappers"}
@@ -130,7 +123,7 @@ async def test_add_a_scope_to_the_api_and_create_a_client(session, stack):
         box.focus()
         box.value = "traffic:read Read live traffic"
         await pilot.press("enter")
-        await settle(screen, pilot)
+        await settle(pilot)
         rs = stack.admin().get("/resource-servers/urn:worldmappers").json()
         assert {"value": "traffic:read", "description": "Read live traffic"} in rs["scopes"]
         scopes = screen.query_one("#scopes", SelectionList)
@@ -138,7 +131,7 @@ async def test_add_a_scope_to_the_api_and_create_a_client(session, stack):
         scopes.focus()
         scopes.highlighted = 3
         await pilot.press("ctrl+d")
-        await settle(screen, pilot)
+        await settle(pilot)
         rs = stack.admin().get("/resource-servers/urn:worldmappers").json()
         assert [s["value"] for s in rs["scopes"]] == [
             "directions",
@@ -149,7 +142,7 @@ async def test_add_a_scope_to_the_api_and_create_a_client(session, stack):
         box.focus()
         box.value = "Route Planner"
         await pilot.press("enter")
-        await settle(screen, pilot)
+        await settle(pilot)
         created = text_of(screen.query_one("#created"))
         secret = screen.editor.created["client_secret"]
         assert "Route Planner" in created and secret not in created and "••••" in created
@@ -162,26 +155,26 @@ async def test_rotate_and_revoke_with_the_apis_answer_before_and_after(tmp_path,
     session = make_session(tmp_path, quick_jwks_stack.issuer, quick_jwks_stack.api_url)
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 45)) as pilot:
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.press("t")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         old_kid = jwt.get_unverified_header(session.token)["kid"]
         screen = await open_grants(app, pilot)
         screen.query_one("#grants-tabs", TabbedContent).active = "keys-pane"
         await pilot.pause()
         await pilot.click("#rotate")
-        await settle(screen, pilot)
+        await settle(pilot)
         await pilot.click("#check-old")
-        await settle(screen, pilot)
+        await settle(pilot)
         assert "accepts the old-key token (200)" in text_of(screen.query_one("#keys-status"))
         keys = screen.query_one("#keys", DataTable)
         row = next(i for i, k in enumerate(screen.model.keys) if k["kid"] == old_kid)
         keys.move_cursor(row=row)
         await pilot.click("#revoke")
-        await settle(screen, pilot)
+        await settle(pilot)
         assert screen.model.keys[row]["revoked"] is True, text_of(screen.query_one("#keys-status"))
         await pilot.click("#check-old")
-        await settle(screen, pilot)
+        await settle(pilot)
         status = text_of(screen.query_one("#keys-status"))
         assert "refuses the old-key token (401)" in status
         assert "✗ kid" in status
@@ -190,14 +183,14 @@ async def test_rotate_and_revoke_with_the_apis_answer_before_and_after(tmp_path,
 async def test_any_two_history_tokens_can_be_diffed(session, stack):
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 45)) as pilot:
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.press("t")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         admin = stack.admin()
         grant = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()[0]
         admin.patch(f"/client-grants/{grant['id']}", json={"scope": ["geocode:location"]})
         await pilot.press("n")
-        await app.workers.wait_for_complete()
+        await settle(pilot)
         await pilot.press("h", "up", "m", "down", "x")
         await pilot.pause()
         shown = text_of(app.query_one("#history-detail"))
@@ -216,7 +209,7 @@ async def test_a_new_client_needs_a_short_unique_name_or_a_confirmation(session,
         async def submit(name: str) -> str:
             box.value = name
             await pilot.press("enter")
-            await settle(screen, pilot)
+            await settle(pilot)
             return text_of(status)
 
         assert "A client needs a name" in await submit("   ")
