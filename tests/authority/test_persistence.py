@@ -10,13 +10,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, admin_client, start_stack
+from tests.helpers.waiting import wait_until
 
 CLI = [sys.executable, "-m", "m2m_tui"]
 PASS_ENV = {"BACKUP_PASS": "correct horse battery staple"}
@@ -83,11 +83,10 @@ def test_sigkill_during_grant_edits_keeps_the_last_acknowledged_one(tmp_path):
 
     editor = threading.Thread(target=edit)
     editor.start()
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGKILL)
+    wait_until(lambda: len(acknowledged) > 20, "a stream of acknowledged edits")
+    proc.send_signal(signal.SIGKILL)  # cut it in the middle
     proc.wait(timeout=10)
     editor.join(timeout=10)
-    assert len(acknowledged) > 20  # a real stream of edits was cut
 
     db = sqlite3.connect(state / "tenant.db")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

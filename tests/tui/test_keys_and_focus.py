@@ -12,6 +12,7 @@ from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.screens import HelpScreen, TextScreen
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import notes, settle, text_of
+from tests.helpers.waiting import wait_until_async
 
 
 @pytest.fixture
@@ -81,8 +82,8 @@ async def test_escape_on_the_grants_screen_cancels_a_request_first(session, monk
     async with app.run_test(size=(130, 40)) as pilot:
         await settle(pilot)
         await pilot.press("g")
-        await pilot.pause(0.3)
         screen = app.screen
+        await wait_until_async(lambda: screen.running(), "the connect in flight", step=pilot.pause)
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen and not screen.running()

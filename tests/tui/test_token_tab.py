@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import time
@@ -16,6 +15,7 @@ from m2m_tui.tui.screens import SecretPrompt
 from m2m_tui.tui.token_tab import TokenTab
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle, text_of
+from tests.helpers.waiting import wait_until_async
 
 
 async def test_token_key_requests_a_token_and_shows_the_exchange_masked(session):
@@ -113,14 +113,16 @@ async def test_escape_cancels_a_slow_token_request(tmp_path, misbehaving):
     slow = make_session(tmp_path, f"{misbehaving.url}slow/", None)
     app = M2MApp(slow, autostart=False)
     async with app.run_test(size=(100, 30)) as pilot:
+        answered = misbehaving.slow_answers
         await pilot.press("t")
-        await pilot.pause(0.3)
+        await pilot.pause()
         assert app.query_one("#token-spinner").has_class("busy")
         await pilot.press("escape")
         await pilot.pause()
         assert not app.query_one("#token-spinner").has_class("busy")
-        await asyncio.sleep(5.5)  # past the slow server's answer: it must not land
-        await pilot.pause()
+        # Past the slow server's answer: it must not land.
+        await wait_until_async(lambda: misbehaving.slow_answers > answered, "the slow answer")
+        await settle(pilot)
         assert slow.token is None and slow.history == []
 
 
