@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import GIFT, WORLDMAPPERS
+from tests.conftest import GIFT, WORLDMAPPERS, start_stack
 
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -54,6 +54,16 @@ def assert_oauth_error(response: httpx.Response | None) -> None:
 
 
 @pytest.fixture(scope="module")
+def fuzz_stack(tmp_path_factory):
+    """A tenant of this module's own: 150 mostly failing client logins trip the throttle
+    (5 failures a second), and a worker's shared stack must not stay locked for
+    whichever test that worker runs next."""
+    running = start_stack(tmp_path_factory.mktemp("fuzz") / "state")
+    yield running
+    running.thread.stop()
+
+
+@pytest.fixture(scope="module")
 def client():
     with httpx.Client(timeout=10) as c:
         yield c
@@ -65,13 +75,13 @@ def client():
     as_json=st.booleans(),
     basic=st.one_of(st.none(), st.text(max_size=30), st.binary(max_size=30)),
 )
-def test_token_endpoint_any_parameters(shared_stack, client, params, as_json, basic):
+def test_token_endpoint_any_parameters(fuzz_stack, client, params, as_json, basic):
     headers = {}
     if basic is not None:
         raw = basic if isinstance(basic, bytes) else basic.encode()
         headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
     body = {"json": params} if as_json else {"data": params}
-    response = sent(client, "POST", shared_stack.token_url, headers=headers, **body)
+    response = sent(client, "POST", fuzz_stack.token_url, headers=headers, **body)
     assert_oauth_error(response)
     if response is not None and response.status_code == 429:  # the throttle: well-formed too
         assert response.headers["retry-after"]
@@ -91,9 +101,9 @@ def test_token_endpoint_any_parameters(shared_stack, client, params, as_json, ba
         ]
     ),
 )
-def test_token_endpoint_any_body(shared_stack, client, body, content_type):
+def test_token_endpoint_any_body(fuzz_stack, client, body, content_type):
     response = client.post(
-        shared_stack.token_url,
+        fuzz_stack.token_url,
         content=body,
         headers={"content-type": content_type} if content_type else {},
     )
@@ -118,12 +128,12 @@ def assert_bearer_refusal(response: httpx.Response | None, header: bytes | str) 
 
 @FUZZ
 @given(header=st.binary(max_size=200))
-def test_api_any_authorization_bytes(shared_stack, client, header):
+def test_api_any_authorization_bytes(fuzz_stack, client, header):
     try:
         response = sent(
             client,
             "GET",
-            shared_stack.api_url + "/api/directions",
+            fuzz_stack.api_url + "/api/directions",
             params={"destination": "Seattle"},
             headers={"Authorization": header},
         )
@@ -133,8 +143,8 @@ def test_api_any_authorization_bytes(shared_stack, client, header):
 
 
 @pytest.fixture(scope="module")
-def good_token(shared_stack) -> str:
-    return shared_stack.token()
+def good_token(fuzz_stack) -> str:
+    return fuzz_stack.token()
 
 
 MUTATIONS = st.sampled_from(["flip", "swap", "reencode", "drop", "dup", "truncate"])
@@ -146,7 +156,7 @@ MUTATIONS = st.sampled_from(["flip", "swap", "reencode", "drop", "dup", "truncat
     position=st.integers(min_value=0, max_value=2000),
     bit=st.integers(min_value=0, max_value=7),
 )
-def test_api_mutated_valid_tokens(shared_stack, client, good_token, mutation, position, bit):
+def test_api_mutated_valid_tokens(fuzz_stack, client, good_token, mutation, position, bit):
     parts = good_token.split(".")
     if mutation == "flip":
         raw = bytearray(good_token.encode())
@@ -171,7 +181,7 @@ def test_api_mutated_valid_tokens(shared_stack, client, good_token, mutation, po
         response = sent(
             client,
             "GET",
-            shared_stack.api_url + "/api/directions",
+            fuzz_stack.api_url + "/api/directions",
             params={"destination": "Seattle"},
             headers={"Authorization": f"Bearer {token}"},
         )

@@ -137,5 +137,9 @@ def test_assertion_lifetime_and_signer_are_checked(stack, key_client):
 
 def test_key_client_cannot_fall_back_to_a_secret(stack, key_client):
     client_id, _ = key_client
-    response = stack.token_response(client=(client_id, "guess"))
+    # Its own secret, the real one (every client has one): still refused, since the
+    # client authenticates with private_key_jwt only.
+    secret = stack.admin().post(f"/clients/{client_id}/rotate-secret").json()["client_secret"]
+    response = stack.token_response(client=(client_id, secret))
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert "authenticates with private_key_jwt" in response.json()["error_description"]

@@ -125,7 +125,11 @@ def test_diagnose_names_a_dpop_token_sent_as_bearer(tmp_path, provider, bundled_
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["server"]["status"] == 401
-    assert "DPoP" in json.dumps(report["checks"])
+    # The one failure is the scheme: a DPoP-bound token sent as Bearer, and the fix.
+    assert report["failed"] == ["scheme"]
+    scheme = next(c for c in report["checks"] if c["name"] == "scheme")
+    assert "DPoP-bound (cnf.jkt) but was sent as Bearer" in scheme["detail"]
+    assert "dpop = true" in scheme["fix"]
 
 
 def test_diagnose_agrees_with_auth0s_express_validator(tmp_path, provider, express_api):
