@@ -41,7 +41,23 @@ AUTH0_403 = {
 def fake_tenant():
     state = {"hits": 0, "patched": None}
 
+    def refused(request: Request) -> JSONResponse | None:
+        """Auth0's answer to a request without the tenant's token (its 401 shape)."""
+        if request.headers.get("authorization") != "Bearer token":
+            return JSONResponse(
+                {
+                    "statusCode": 401,
+                    "error": "Unauthorized",
+                    "message": "Invalid token",
+                    "attributes": {"error": "Invalid token"},
+                },
+                status_code=401,
+            )
+        return None
+
     async def grants(request: Request):
+        if (no := refused(request)) is not None:
+            return no
         state["hits"] += 1
         if state["hits"] == 1:  # Auth0's rate limit, once
             return JSONResponse(
@@ -66,7 +82,24 @@ def fake_tenant():
         )
 
     async def patch(request: Request):
+        if (no := refused(request)) is not None:
+            return no
         body = await request.json()
+        # Auth0 validates the payload against the grant's schema: unknown members and a
+        # scope that is not a list of strings are a 400.
+        extra = sorted(set(body) - {"scope", "organization_usage", "allow_any_organization"})
+        scope = body.get("scope")
+        if extra or not isinstance(scope, list) or not all(isinstance(x, str) for x in scope):
+            why = f"Additional properties not allowed: {', '.join(extra)}" if extra else "scope"
+            return JSONResponse(
+                {
+                    "statusCode": 400,
+                    "error": "Bad Request",
+                    "message": f"Payload validation error: '{why}'.",
+                    "errorCode": "invalid_body",
+                },
+                status_code=400,
+            )
         if body["scope"] == ["forbidden"]:
             return JSONResponse(AUTH0_403, status_code=403)
         state["patched"] = body
@@ -129,3 +162,12 @@ async def test_the_bundled_authority_answers_each_client_its_own_grant(stack):
             found = await mgmt.grant(grant["client_id"], "urn:worldmappers")
             assert found["id"] == grant["id"] and found["client_id"] == grant["client_id"]
         assert await mgmt.grant("no-such-client", "urn:worldmappers") is None
+
+
+async def test_a_token_the_tenant_does_not_accept_is_refused_as_auth0_refuses_it(fake_tenant):
+    url, _ = fake_tenant
+    async with httpx.AsyncClient() as client:
+        mgmt = ManagementClient(url, "expired-token", client)
+        with pytest.raises(ManagementError) as info:
+            await mgmt.set_grant_scope("cgr_4pI9a42haOLLWnwq", ["directions"])
+    assert info.value.status == 401 and info.value.message == "Invalid token"

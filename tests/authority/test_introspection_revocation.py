@@ -94,3 +94,17 @@ def test_only_the_client_a_token_was_issued_to_may_revoke_it(stack):
     assert introspect(stack, token).json()["active"] is True
     hint = revoke(stack, token, token_type_hint="id_token")
     assert hint.status_code == 400 and hint.json()["error"] == "unsupported_token_type"
+
+
+def test_revoked_tokens_are_remembered_up_to_the_cap_then_a_503(stack):
+    # README: at most 100,000 at once; here the cap is 2, the same rule at a size a test
+    # can fill.
+    stack.authority.tenant.MAX_REVOKED = 2
+    first, second, third = (stack.token() for _ in range(3))
+    assert revoke(stack, first).status_code == 200
+    assert revoke(stack, second).status_code == 200
+    full = revoke(stack, third)
+    assert full.status_code == 503 and full.json()["error"] == "temporarily_unavailable"
+    assert full.headers["retry-after"] == "60"
+    assert introspect(stack, third).json()["active"] is True  # not revoked: said so
+    assert introspect(stack, first).json()["active"] is False

@@ -73,6 +73,10 @@ def test_decode_plain_json_and_garbage(configured):
     body = json.loads(piped.stdout)
     assert body["payload"]["aud"] == "urn:worldmappers" and body["expires_in"] > 86000
     assert "expires in 23 h" in body["explained"]["exp"]
+    # The header is explained too, one line per member (README: header_explained).
+    assert set(body["header_explained"]) == set(body["header"]) == {"alg", "kid", "typ"}
+    assert "allow-list" in body["header_explained"]["alg"]
+    assert "JWKS" in body["header_explained"]["kid"]
     garbage = cli(configured, "decode", "not-a-token")
     assert garbage.returncode == 1 and "opaque" in garbage.stderr
     assert "Traceback" not in garbage.stderr
@@ -160,6 +164,18 @@ def test_config_init_writes_a_profile_that_loads(configured):
     assert shown["provider"] == "entra"
     again = cli(configured, "config", "init", "--provider", "okta", "--name", "p-okta")
     assert again.returncode == 1 and "already has a profile named p-okta" in again.stderr
+
+
+def test_config_init_output_dash_prints_the_profile_and_leaves_the_file(configured):
+    before = (configured / "config.toml").read_text()
+    printed = cli(configured, "config", "init", "--provider", "keycloak", "--output", "-")
+    assert printed.returncode == 0, printed.stderr
+    assert (configured / "config.toml").read_text() == before  # nothing written
+    assert "[profiles.keycloak]" in printed.stdout and "/realms/" in printed.stdout
+    # What it printed is a profile the config loads.
+    (configured / "config.toml").write_text(before + "\n" + printed.stdout)
+    shown = json.loads(cli(configured, "profiles", "show", "keycloak", "--json").stdout)
+    assert shown["provider"] == "keycloak"
 
 
 def test_import_sample_keeps_the_secret_out(configured):

@@ -150,3 +150,35 @@ def test_the_organizations_command_end_to_end(tmp_path, stack):
     assert deleted.returncode == 0 and "the grant stays, without acme" in deleted.stdout
     after = run_cli(tmp_path, "token", "--no-cache", "--organization", "acme")
     assert after.returncode == 1 and "No organization acme" in after.stderr
+
+
+def test_organizations_usage_shows_and_sets_any_and_only_associated(tmp_path, stack):
+    """README: `usage CLIENT AUDIENCE [deny|allow|require] [--any | --only-associated]`."""
+    configure(tmp_path, stack, organization=None)
+
+    def usage(*args: str):
+        return run_cli(
+            tmp_path, "organizations", "usage", "giftdeliveries", "urn:worldmappers", *args
+        )
+
+    def grant() -> dict:
+        found = stack.admin().get("/client-grants", params={"client_id": "giftdeliveries"})
+        return next(g for g in found.json() if g["audience"] == "urn:worldmappers")
+
+    shown = usage()
+    assert shown.returncode == 0 and "deny" in shown.stdout, shown.stderr
+    anyone = usage("allow", "--any")
+    assert anyone.returncode == 0, anyone.stderr
+    assert (grant()["organization_usage"], grant()["allow_any_organization"]) == ("allow", True)
+    run_cli(tmp_path, "organizations", "create", "acme")
+    # Any organization of the tenant, associated or not.
+    assert (
+        claims(run_cli(tmp_path, "token", "--json", "--organization", "acme"))["org_name"] == "acme"
+    )
+    only = usage("--only-associated")
+    assert only.returncode == 0, only.stderr
+    assert (grant()["organization_usage"], grant()["allow_any_organization"]) == ("allow", False)
+    refused = run_cli(tmp_path, "token", "--no-cache", "--organization", "acme")
+    assert refused.returncode == 1 and "acme" in refused.stderr
+    both = usage("--any", "--only-associated")
+    assert both.returncode == 2 and "not allowed with" in both.stderr

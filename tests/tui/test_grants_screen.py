@@ -180,24 +180,6 @@ async def test_rotate_and_revoke_with_the_apis_answer_before_and_after(tmp_path,
         assert "✗ kid" in status
 
 
-async def test_any_two_history_tokens_can_be_diffed(session, stack):
-    app = M2MApp(session, autostart=False)
-    async with app.run_test(size=(140, 45)) as pilot:
-        await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        admin = stack.admin()
-        grant = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()[0]
-        admin.patch(f"/client-grants/{grant['id']}", json={"scope": ["geocode:location"]})
-        await pilot.press("n")
-        await settle(pilot)
-        await pilot.press("h", "up", "m", "down", "x")
-        await pilot.pause()
-        shown = text_of(app.query_one("#history-detail"))
-        assert "Token diff: row 1 → row 2" in shown
-        assert "+geocode:location" in shown and "-directions" in shown
-
-
 async def test_a_new_client_needs_a_short_unique_name_or_a_confirmation(session, stack):
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(140, 45)) as pilot:

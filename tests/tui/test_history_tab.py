@@ -1,10 +1,12 @@
-"""The History tab: a long history, marks and diffs."""
+"""The History tab: a long history, marks, and the diff of two tokens."""
 
 from __future__ import annotations
 
+import jwt
+
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
-from tests.helpers.tui import text_of
+from tests.helpers.tui import settle, text_of
 
 
 async def test_history_pages_through_thousands_of_entries_drawing_only_what_shows(session):
@@ -55,3 +57,28 @@ async def test_a_marked_row_shows_its_mark_and_x_on_a_call_names_it(session):
         said = " ".join(str(n.message) for n in app._notifications)
         assert "Row 2 is a call, not a token" in said and "marked row 1" in said
         assert "Mark a token with m" not in said
+
+
+async def test_any_two_history_tokens_can_be_diffed(fresh_session, stack):
+    app = M2MApp(fresh_session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        admin = stack.admin()
+        grant = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()[0]
+        admin.patch(f"/client-grants/{grant['id']}", json={"scope": ["geocode:location"]})
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("h", "up", "m", "down", "x")
+        await pilot.pause()
+        shown = text_of(app.query_one("#history-detail"))
+        assert "Token diff: row 1 → row 2" in shown
+        assert "+geocode:location" in shown and "-directions" in shown
+        # Every other claim that differs, with both values: the jti always does.
+        tokens = [e.outcome.access_token for e in fresh_session.history if e.kind == "token"]
+        before, after = (jwt.decode(t, options={"verify_signature": False}) for t in tokens)
+        row = next(line for line in shown.splitlines() if "│ jti " in line)
+        assert before["jti"] in row and after["jti"] in row
+        assert row.index(before["jti"]) < row.index(after["jti"])
+        assert "│ aud " not in shown and "│ sub " not in shown  # the same: not listed
