@@ -272,7 +272,11 @@ async def _request_token(
     client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
     started = time.perf_counter()
     try:
-        response = await client.post(request.url, data=request.form, headers=request.headers)
+        from m2m_tui.oauth import stale_connection  # httpx, loaded when first needed
+
+        response = await stale_connection.send(
+            client, "POST", request.url, data=request.form, headers=request.headers
+        )
     except Exception as exc:  # transport failures of every kind become a message
         kind, text = describe_transport_error(exc, request.url, timeout)
         hint = {
