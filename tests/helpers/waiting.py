@@ -30,4 +30,6 @@ async def wait_until_async(
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"never happened: {what}")
-        await (step() if step is not None else asyncio.sleep(0.01))
+        if step is not None:
+            await step()
+        await asyncio.sleep(0.01)  # never a busy loop

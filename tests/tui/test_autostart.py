@@ -10,6 +10,7 @@ from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import REPO_CONFIG, free_port
 from tests.helpers.tui import settle, text_of
+from tests.helpers.waiting import wait_until_async
 
 
 def local_config(tmp_path):
@@ -25,11 +26,11 @@ async def test_bundled_server_is_started_and_stopped_with_the_app(tmp_path):
     session = Session.open(config, tmp_path / "state")
     app = M2MApp(session)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.1)
-            if app.server is not None and session.endpoints_source == "openapi.json":
-                break
-        assert app.server is not None, "the bundled server was not started"
+        await wait_until_async(
+            lambda: app.server is not None and session.endpoints_source == "openapi.json",
+            "the bundled server started and its endpoints read",
+            step=pilot.pause,
+        )
         assert "Started the bundled server in the background" in text_of(
             app.query_one("#token-status")
         )
@@ -71,10 +72,8 @@ async def test_a_taken_api_port_names_its_holder(tmp_path):
         notes: list[str] = []
         app.notify = lambda message, **_: notes.append(str(message))
         async with app.run_test(size=(120, 40)) as pilot:
-            for _ in range(200):  # the start-up worker begins after the first paint
-                await pilot.pause(0.05)
-                if notes:
-                    break
+            # The start-up worker begins after the first paint.
+            await wait_until_async(lambda: bool(notes), "a notification", step=pilot.pause)
             said = " ".join(notes)
             assert "the bundled server exited" in said and "already in use" in said
             assert f"python (pid {os.getpid()}) holds port {api}" in said

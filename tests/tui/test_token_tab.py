@@ -162,8 +162,11 @@ async def test_after_t_the_token_tab_summarises_the_token_and_counts_down(sessio
         # Live: the line follows the clock while the Token tab shows.
         token = app.query_one(TokenTab)
         token.decoded.payload["exp"] = time.time() + 90
-        await pilot.pause(1.2)
-        assert "⏱ expires in 1 m" in text_of(app.query_one("#token-summary"))
+        await wait_until_async(  # at the next tick of its one-second timer
+            lambda: "⏱ expires in 1 m" in text_of(app.query_one("#token-summary")),
+            "the summary to follow the new exp",
+            step=pilot.pause,
+        )
 
 
 async def test_a_throttled_client_is_named_with_its_wait(tmp_path):
