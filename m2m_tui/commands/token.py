@@ -57,7 +57,15 @@ def run(args: argparse.Namespace) -> int:
         forgot = cache.forget(profile)
         note(args, f"{'forgot' if forgot else 'no'} cached token for {profile.name}")
         return EXIT_OK
-    cached = None if args.no_cache else cache.get(profile)
+    from m2m_tui.config.profiles import SecretUnavailable, resolve_secret
+    from m2m_tui.oauth.token_cache import credential_digest
+
+    try:
+        secret = resolve_secret(profile)
+    except SecretUnavailable:
+        secret = None  # the request below says why, unless the cache can serve
+    credential = credential_digest(profile, secret)
+    cached, passed_over = (None, None) if args.no_cache else cache.get(profile, credential)
     if cached is not None:
         # The warm path: no HTTP client, no JWT library, just the file.
         return _print(
@@ -71,13 +79,15 @@ def run(args: argparse.Namespace) -> int:
 
     session = Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
     outcome = asyncio.run(session.get_token(force=True))
+    if passed_over:
+        note(args, f"note: {passed_over}")
     if not outcome.ok:
         code = exit_for_token_error(outcome.error)
         fail(f"{outcome.error}: {outcome.description}", code)
         if outcome.hint:
             print(f"hint: {outcome.hint}", file=sys.stderr)
         return code
-    cached = session.cache.get(session.profile, now=0)
+    cached = session.cache.peek(session.profile)
     expires_at = int(cached.expires_at) if cached else None
     return _print(
         args,

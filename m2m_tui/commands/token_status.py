@@ -77,7 +77,7 @@ def _run(args: argparse.Namespace, what: str) -> int:
     if args.token is None and not token:
         token = None  # nothing on stdin either: the profile's own token
     if token is None and what == "revoke":
-        cached = session.cache.get(profile)
+        cached = session.cache.peek(profile)
         if cached is None:
             return fail(
                 f"no cached token for profile {profile.name}: give the token to revoke "

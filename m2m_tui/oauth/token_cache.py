@@ -1,7 +1,13 @@
-"""Tokens kept for reuse, per (issuer, client, audience, scope), in the state directory.
+"""Tokens kept for reuse in the state directory, one per everything that decides whether
+the server would issue it: the issuer, the client and how it authenticates, the audience
+or resource, the scope, the organization, the DPoP key, and the client's credential.
 
 Real Auth0 tenants bill machine-to-machine tokens, so a token is reused until shortly
-before it expires. The file is 0600; a damaged file is treated as empty, never fatal.
+before it expires. But a cached token must never hide a credential the server would now
+refuse: each entry keeps a digest of the secret or key it was obtained with, and a
+changed credential passes the entry over (and says so) instead of reusing it.
+
+The file is 0600; a damaged file is treated as empty, never fatal.
 """
 
 from __future__ import annotations
@@ -16,6 +22,13 @@ from m2m_tui.config.file import Profile
 from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
 MARGIN = 60  # seconds before exp when a cached token stops being offered
+# PBKDF2 rounds for a secret's digest: the file holds no fast hash of a secret someone
+# might guess (a few milliseconds, once per command).
+ROUNDS = 20_000
+CREDENTIAL_CHANGED = (
+    "the cached token was not used: the client's credential (its secret or key) changed "
+    "since that token was obtained, so a new one was requested"
+)
 
 
 @dataclass
@@ -26,18 +39,42 @@ class CachedToken:
     response: dict
 
 
+def _file_digest(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        return hashlib.sha256(Path(path).expanduser().read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
 def cache_key(profile: Profile) -> str:
     parts = [
         profile.issuer,
         profile.client_id,
-        profile.audience or profile.resource or "",
+        profile.auth_method,
+        profile.audience or "",
+        profile.resource or "",
         profile.scope or "",
     ]
     if profile.organization:  # a token for an organization is another token
         parts += ["organization", profile.organization]
     if profile.dpop:  # a DPoP-bound token is another token, tied to the profile's key
-        parts += ["dpop", profile.dpop_alg, profile.dpop_key_file or ""]
+        # The key is the named file (its content), else the one made for this profile.
+        key = _file_digest(profile.dpop_key_file) if profile.dpop_key_file else profile.name
+        parts += ["dpop", profile.dpop_alg, profile.dpop_key_file or "", key]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def credential_digest(profile: Profile, secret: str | None) -> str | None:
+    """What the client authenticates with, as a digest; None when it cannot be known here
+    (a secret the user types into the app, asked of a command that has none)."""
+    if profile.auth_method == "private_key_jwt":
+        return "key:" + _file_digest(profile.private_key_file)
+    if secret is None:
+        return None
+    salt = f"m2m-tui\x00{profile.issuer}\x00{profile.client_id}".encode()
+    return "secret:" + hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, ROUNDS).hex()
 
 
 class TokenCache:
@@ -52,18 +89,39 @@ class TokenCache:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def get(self, profile: Profile, now: float | None = None) -> CachedToken | None:
+    def get(
+        self, profile: Profile, credential: str | None, now: float | None = None
+    ) -> tuple[CachedToken | None, str | None]:
+        """The cached token for `profile` obtained with `credential` (a digest), if still
+        good; else None, with the reason when one was passed over for its credential."""
         now = time.time() if now is None else now
+        entry = self._load().get(cache_key(profile))
+        if not isinstance(entry, dict):
+            return None, None
+        kept = entry.get("credential")
+        try:
+            cached = CachedToken(**{k: v for k, v in entry.items() if k != "credential"})
+        except TypeError:
+            return None, None
+        if cached.expires_at - MARGIN <= now:
+            return None, None
+        if credential is not None and kept != credential:
+            return None, CREDENTIAL_CHANGED
+        return cached, None
+
+    def peek(self, profile: Profile) -> CachedToken | None:
+        """The entry for `profile` whatever its credential or age (to drop a revoked one)."""
         entry = self._load().get(cache_key(profile))
         if not isinstance(entry, dict):
             return None
         try:
-            cached = CachedToken(**entry)
+            return CachedToken(**{k: v for k, v in entry.items() if k != "credential"})
         except TypeError:
             return None
-        return cached if cached.expires_at - MARGIN > now else None
 
-    def put(self, profile: Profile, access_token: str, response: dict) -> None:
+    def put(
+        self, profile: Profile, access_token: str, response: dict, credential: str | None
+    ) -> None:
         now = time.time()
         expires_in = response.get("expires_in")
         expires_at = now + (expires_in if isinstance(expires_in, int | float) else 0)
@@ -86,6 +144,7 @@ class TokenCache:
             "expires_at": expires_at,
             "obtained_at": now,
             "response": body,
+            "credential": credential,
         }
         ensure_private_dir(self.state_dir)
         write_private_file(self.path, json.dumps(data))

@@ -154,6 +154,8 @@ class TokenOutcome:
     hint: str | None = None
     from_cache: bool = False
     obtained_at: float = field(default_factory=time.time)
+    # Said beside the token: why a cached one was passed over, say.
+    note: str | None = None
 
     @property
     def ok(self) -> bool:

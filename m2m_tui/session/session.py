@@ -407,7 +407,7 @@ class Session:
         from m2m_tui.oauth.token_status import revoke
 
         answer = await self._token_status(revoke, token, endpoint)
-        cached = self.cache.get(self._profile) if answer.ok else None
+        cached = self.cache.peek(self._profile) if answer.ok else None
         dropped = cached is not None and cached.access_token == token
         if dropped:
             self.cache.forget(self._profile)

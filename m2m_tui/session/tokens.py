@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m2m_tui.config.file import Profile
-from m2m_tui.config.profiles import resolve_secret
+from m2m_tui.config.profiles import SecretUnavailable, resolve_secret
 from m2m_tui.oauth.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
-from m2m_tui.oauth.token_cache import TokenCache
+from m2m_tui.oauth.token_cache import TokenCache, credential_digest
 from m2m_tui.oauth.token_request import (
     TokenOutcome,
     TokenRequest,
@@ -106,11 +106,23 @@ class Tokens:
         except DpopKeyError:
             return None
 
+    def credential(self, profile: Profile | None = None) -> str | None:
+        """A digest of what the profile's client authenticates with (None: unknown yet)."""
+        profile = profile or self.profile
+        try:
+            secret = resolve_secret(profile, self._prompted_secret)
+        except SecretUnavailable:
+            secret = None
+        return credential_digest(profile, secret)
+
     # --- getting one ---------------------------------------------------------------
     async def get(self, force: bool = False) -> TokenOutcome:
-        """A cached token when one is still good (unless `force`), else a new one."""
+        """A cached token when one is still good (unless `force`), else a new one. A
+        cached token obtained with another secret or key is passed over, and said so."""
+        credential = self.credential()
+        passed_over = None
         if not force:
-            cached = self.cache.get(self.profile)
+            cached, passed_over = self.cache.get(self.profile, credential)
             if cached is not None:
                 outcome = TokenOutcome(
                     None,
@@ -137,7 +149,8 @@ class Tokens:
                 )
             outcome = await request_token(request, client, self._timeout(), key, self.nonces)
         if outcome.ok:
-            self.cache.put(self.profile, outcome.access_token, outcome.response or {})
+            self.cache.put(self.profile, outcome.access_token, outcome.response or {}, credential)
+        outcome.note = passed_over
         return self.record(outcome)
 
     def hold(self, token: str) -> None:
@@ -150,7 +163,9 @@ class Tokens:
         and the current token when `profile` is this session's client and audience."""
         if not outcome.ok:
             return
-        self.cache.put(profile, outcome.access_token, outcome.response or {})
+        self.cache.put(
+            profile, outcome.access_token, outcome.response or {}, self.credential(profile)
+        )
         if (profile.client_id, profile.audience) == (self.profile.client_id, self.profile.audience):
             self.record(outcome)
 

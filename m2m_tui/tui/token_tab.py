@@ -123,10 +123,14 @@ class TokenTab(Vertical):
                 else f"new, in {outcome.exchange.duration_ms:.0f} ms"
             )
             parts.append(Text(f"✓ Token received — {source}", style="bold green"))
+            if outcome.note:
+                parts.append(Text(outcome.note[0].upper() + outcome.note[1:] + ".", style="yellow"))
             if outcome.hint:
                 parts.append(Text(outcome.hint, style="yellow"))
         else:
             parts.append(Text(f"✗ {outcome.error}: {outcome.description}", style="bold red"))
+            if outcome.note:
+                parts.append(Text(outcome.note[0].upper() + outcome.note[1:] + ".", style="yellow"))
             if outcome.hint:
                 parts.append(Text(f"→ {outcome.hint}", style="yellow"))
         if outcome.exchange is not None:

@@ -226,3 +226,22 @@ async def test_a_stranger_on_the_bundled_port_is_named(tmp_path):
             assert app.server is None  # nothing was started over it
     finally:
         stranger.shutdown()
+
+
+async def test_t_with_a_changed_secret_does_not_serve_the_cached_token(tmp_path, stack):
+    from m2m_tui.config.file import load_config
+    from m2m_tui.session.session import Session
+
+    first = make_session(tmp_path, stack.issuer, stack.api_url)
+    assert (await first.get_token()).ok  # cached, for the right secret
+    config = tmp_path / "config.toml"
+    config.write_text(config.read_text().replace("giftdeliveries-local-secret", "mistyped"))
+    session = Session.open(load_config(config), tmp_path / "client-state")
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        shown = text_of(app.query_one("#token-view"))
+        assert shown.startswith("✗ invalid_client"), shown
+        assert "The cached token was not used: the client's credential" in shown
+        assert session.token is None
