@@ -26,8 +26,9 @@ async def test_token_cache_reuse_file_mode_and_expiry(tmp_path, stack):
     # 60 s before exp the cached token is no longer offered.
     cache = TokenCache(tmp_path / "client-state")
     exp = next(iter(json.loads(path.read_text()).values()))["expires_at"]
-    assert cache.get(session.profile, now=exp - 61) is not None
-    assert cache.get(session.profile, now=exp - 59) is None
+    credential = session.tokens.credential()
+    assert cache.get(session.profile, credential, now=exp - 61)[0] is not None
+    assert cache.get(session.profile, credential, now=exp - 59) == (None, None)
     # A damaged cache file is an empty cache, not a crash.
     path.write_text("{not json")
     assert (await session.get_token()).from_cache is False

@@ -26,7 +26,7 @@ async def test_v_revokes_the_token_in_hand(fresh_session, stack):
         body = {"token": token, "client_id": GIFT[0], "client_secret": GIFT[1]}
         said = _http().post(stack.issuer + "oauth/introspect", data=body).json()
         assert said == {"active": False}
-        assert session.cache.get(session.profile) is None  # the next t is a new token
+        assert session.cache.peek(session.profile) is None  # the next t is a new token
         assert session.token == token  # still in hand
         await pilot.press("a", "down", "down", "c")  # directions, with the revoked token
         await settle(pilot)
