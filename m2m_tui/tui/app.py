@@ -4,6 +4,7 @@ messages, and holds the Session. What each tab shows and does lives in its own m
 from __future__ import annotations
 
 import asyncio
+import os
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -120,6 +121,10 @@ class M2MApp(App):
         return self.query_one(HistoryTab)
 
     def on_mount(self) -> None:
+        # In a browser (m2m-tui web), the server that started this app is its parent: if
+        # it is gone (killed, and this process re-parented), nobody will ever see or stop
+        # this app again, so it ends itself.
+        self.server_pid = os.getppid() if self.is_web else None
         self.show_subtitle()
         self.token_tab.focus_content()
         self.set_interval(1.0, self.tick)
@@ -143,6 +148,9 @@ class M2MApp(App):
     def tick(self) -> None:
         """Countdowns, for the tab on screen only; and the history's new rows (a
         diagnosis or a cancelled lab adds some without a message of its own)."""
+        if self.server_pid is not None and os.getppid() != self.server_pid:
+            self.exit()
+            return
         try:
             if self.history.behind():
                 self.history.sync()

@@ -267,3 +267,48 @@ def test_a_wildcard_bind_prints_a_name_and_still_answers_loopback_names():
     assert {"wm.lan", "127.0.0.1", "localhost"} <= guard.hosts
     assert "0.0.0.0" not in guard.hosts and "evil.example" not in guard.hosts
     assert "http://wm.lan:7010" in guard.origins and "http://evil.example:7010" not in guard.origins
+
+
+def app_processes(tmp_path, web: WebServer) -> list[int]:
+    """Every live process of this launch but `web` itself: the apps it started, and any
+    that outlived it (re-parented to init)."""
+    marker = str(tmp_path / "state")
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == web.process.pid:
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # gone meanwhile
+        if marker in command and "m2m_tui" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("open_for", [0.2, 1.0, 5.0])
+def test_a_tab_closed_at_any_moment_ends_its_app(tmp_path, web, open_for):
+    with chromium([]) as (_, page):
+        with page.expect_websocket():  # the page's socket: an app is started for it
+            page.goto(web.url)
+        page.wait_for_timeout(open_for * 1000)  # how long the tab stays open
+        page.close()
+    wait_until(lambda: not app_processes(tmp_path, web), "the closed tab's app to end")
+    assert web.sessions() == 0
+    web.stop()
+    assert app_processes(tmp_path, web) == []  # and nothing outlived web
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_stopping_web_ends_the_apps_of_open_tabs(tmp_path, web):
+    frames: list[bytes] = []
+    with chromium(frames) as (_, page):
+        page.goto(web.url)
+        wait_for(frames, "Press t for a token", page)
+        assert len(app_processes(tmp_path, web)) == 1
+        web.stop()  # SIGTERM, the tab still open
+        assert web.process.returncode == 0
+        assert app_processes(tmp_path, web) == []

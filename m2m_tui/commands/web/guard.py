@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from textual_serve.server import Server
 
+from m2m_tui.commands.web.app_process import ReapingServer
 from oauth_primitives.loopback import is_loopback
 
 TOKEN_PARAM = "token"
@@ -141,8 +142,9 @@ def middleware(guard: Guard):
     return guarded
 
 
-class GuardedServer(Server):
-    """textual-serve's Server with the guard in front of every route."""
+class GuardedServer(ReapingServer, Server):
+    """textual-serve's Server with the guard in front of every route, and every app
+    process ended when its tab closes or the server stops (app_process.py)."""
 
     def __init__(self, *args, guard: Guard, announce: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
