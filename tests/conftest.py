@@ -31,6 +31,14 @@ os.environ["XDG_DATA_HOME"] = str(_HOME / "data")
 for _name in ("M2M_TUI_CONFIG", "M2M_TUI_STATE_DIR"):
     os.environ.pop(_name, None)
 
+# A request a test makes itself waits as long as the suite's own timeout allows: on a busy
+# machine a server answers late, not wrongly, and httpx's 5 s default would fail a
+# correct test. The code under test always passes its own timeouts (none of it calls
+# these module-level functions without one), so its behaviour is unchanged.
+PATIENT = httpx.Timeout(60.0)
+for _name in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream"):
+    setattr(httpx, _name, functools.partial(getattr(httpx, _name), timeout=PATIENT))
+
 GIFT = ("giftdeliveries", "giftdeliveries-local-secret")
 ADMIN = ("m2m-admin", "m2m-admin-local-secret")
 WORLDMAPPERS = "urn:worldmappers"
@@ -161,7 +169,7 @@ def _trust():
 def _http() -> httpx.Client:
     """One client for the helpers' requests: a new one per request costs about 60 ms
     (mostly loading the CAs) against 5 ms for the request itself."""
-    return httpx.Client(verify=_trust())
+    return httpx.Client(verify=_trust(), timeout=PATIENT)
 
 
 def token_response(issuer: str, client=GIFT, audience=WORLDMAPPERS, **extra) -> httpx.Response:
@@ -190,6 +198,7 @@ def admin_client(issuer: str) -> httpx.Client:
         base_url=issuer + "api/v2",
         headers={"Authorization": f"Bearer {token}"},
         verify=_trust(),  # loading the CAs again would cost ten times the request
+        timeout=PATIENT,
     )
 
 

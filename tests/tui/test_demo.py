@@ -33,6 +33,7 @@ async def run_story(folder):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two plays of 18 steps: minutes on a machine busy with more
 async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tmp_path):
     first = await run_story(tmp_path / "one")
     second = await run_story(tmp_path / "two")
