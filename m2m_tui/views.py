@@ -176,8 +176,8 @@ def expiry_line(decoded: DecodedToken) -> Text:
         return Text("no numeric exp: validators will refuse this token", style="bold red")
     if left > 0:
         style = "bold green" if left > 300 else "bold yellow"
-        return Text(f"⏱ expires in {relative(left)}", style=style)
-    return Text(f"⏱ expired {relative(left)} ago", style="bold red")
+        return Text(f"◷ expires in {relative(left)}", style=style)
+    return Text(f"◷ expired {relative(left)} ago", style="bold red")
 
 
 def token_summary(decoded: DecodedToken) -> Text:

@@ -92,7 +92,9 @@ class M2MApp(App):
         self.spawned = spawned  # a bundled server started before the app, not yet ready
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        # Textual's default icon (⭘, U+2B58) is in few fonts (not DejaVu Sans Mono, nor
+        # the Roboto Mono the browser mode serves): a box, offline. ◯ is in both.
+        yield Header(icon="◯")
         with TabbedContent(initial="token", id="tabs"):
             for title, tab_id, tab in TABS:
                 with TabPane(title, id=tab_id):

@@ -312,3 +312,37 @@ def test_stopping_web_ends_the_apps_of_open_tabs(tmp_path, web):
         web.stop()  # SIGTERM, the tab still open
         assert web.process.returncode == 0
         assert app_processes(tmp_path, web) == []
+
+
+def test_a_port_in_use_is_said_before_any_url_is_printed(tmp_path, shared_stack):
+    write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "m2m_tui", "--config", str(tmp_path / "config.toml")]
+            + ["web", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert "address already in use" in result.stderr.lower()
+    assert "open http" not in result.stdout + result.stderr  # no URL that cannot work
+
+
+def test_the_token_reaches_no_log_and_the_page_asks_no_one_for_fonts(web):
+    page = httpx.get(web.url, follow_redirects=True)  # the token, then its cookie
+    assert page.status_code == 200
+    assert "fonts.googleapis.com" not in page.text
+    assert "/static/fonts/RobotoMono-VariableFont_wght.ttf" in page.text
+    font = httpx.get(
+        web.base + "/static/fonts/RobotoMono-VariableFont_wght.ttf",
+        cookies={web.cookie: web.token},
+    )
+    assert font.status_code == 200 and len(font.content) > 10_000
+    said = web.stop() + web.process.stdout.read()
+    assert "GET /" in said  # the access log is there...
+    assert web.token not in said  # ...without the token

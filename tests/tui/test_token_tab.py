@@ -158,12 +158,12 @@ async def test_after_t_the_token_tab_summarises_the_token_and_counts_down(sessio
         await settle(pilot)
         summary = text_of(app.query_one("#token-summary"))
         assert "giftdeliveries@clients → urn:worldmappers" in summary
-        assert "scopes directions" in summary and "⏱ expires in 23 h 59 m" in summary
+        assert "scopes directions" in summary and "◷ expires in 23 h 59 m" in summary
         # Live: the line follows the clock while the Token tab shows.
         token = app.query_one(TokenTab)
         token.decoded.payload["exp"] = time.time() + 90
         await wait_until_async(  # at the next tick of its one-second timer
-            lambda: "⏱ expires in 1 m" in text_of(app.query_one("#token-summary")),
+            lambda: "◷ expires in 1 m" in text_of(app.query_one("#token-summary")),
             "the summary to follow the new exp",
             step=pilot.pause,
         )

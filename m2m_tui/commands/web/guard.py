@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
+import re
 import secrets
+import signal
+import socket
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -91,6 +95,17 @@ class Guard:
         return None
 
 
+_TOKEN_IN_URL = re.compile(rf"([?&]{TOKEN_PARAM}=)[^&\s\"]+")
+
+
+def redact_token(record: logging.LogRecord) -> bool:
+    """The per-launch token is a secret: it never reaches a log (aiohttp's access log
+    writes each request line, `GET /?token=… 303` among them)."""
+    record.msg = _TOKEN_IN_URL.sub(r"\1…", record.getMessage())
+    record.args = ()
+    return True
+
+
 # The origin the browser used for the request being answered (see GuardedServer).
 _page_origin: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "page_origin", default=None
@@ -118,6 +133,26 @@ def refusal_page(reason: str) -> web.Response:
     return web.Response(status=403, text=body, content_type="text/html")
 
 
+# textual-serve's page asks Google for Roboto Mono: offline it gets nothing, online the
+# user's browser tells Google about the launch. The same font ships in textual-serve's
+# static folder, and the page is given that one.
+_GOOGLE_FONT = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>", re.S)
+_LOCAL_FONT = (
+    "<style>@font-face { font-family: 'Roboto Mono'; font-style: normal; "
+    "src: url('/static/fonts/RobotoMono-VariableFont_wght.ttf') format('truetype'); }"
+    "@font-face { font-family: 'Roboto Mono'; font-style: italic; "
+    "src: url('/static/fonts/RobotoMono-Italic-VariableFont_wght.ttf') format('truetype'); }"
+    "</style>"
+)
+
+
+def local_fonts(response: web.StreamResponse) -> web.StreamResponse:
+    if isinstance(response, web.Response) and response.content_type == "text/html":
+        if response.text and _GOOGLE_FONT.search(response.text):
+            response.text = _GOOGLE_FONT.sub(_LOCAL_FONT, response.text)
+    return response
+
+
 def middleware(guard: Guard):
     @web.middleware
     async def guarded(request: web.Request, handler):
@@ -132,12 +167,12 @@ def middleware(guard: Guard):
                 location = str(request.rel_url.with_query(query))
                 response = web.Response(status=303, headers={"Location": location})
             else:
-                response = await handler(request)
+                response = local_fonts(await handler(request))
             response.set_cookie(
                 guard.cookie, guard.token, httponly=True, samesite="Strict", path="/"
             )
             return response
-        return await handler(request)
+        return local_fonts(await handler(request))
 
     return guarded
 
@@ -166,19 +201,29 @@ class GuardedServer(ReapingServer, Server):
         app.middlewares.append(middleware(self.guard))
         return app
 
-    async def on_startup(self, app: web.Application) -> None:
-        # aiohttp runs this before it binds the port: announce once it accepts
-        # connections, so whoever reads the URL (a person, a script) can open it at once.
-        app["announcer"] = asyncio.get_running_loop().create_task(self._announce_when_listening())
+    def serve(self, debug: bool = False) -> None:
+        """textual-serve's serve, on a socket bound here first: a port that another
+        program holds is said (OSError) before any URL is printed, and the URL is printed
+        once the socket listens, so whoever reads it can open it at once."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.bind((self.host.strip("[]"), self.port))
+            sock.listen(128)
+        except OSError:
+            sock.close()
+            raise
+        # textual-serve's own serve(), given the socket instead of host and port.
+        self.debug = debug
+        self.initialize_logging()
+        logging.getLogger("aiohttp.access").addFilter(redact_token)
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_exit)
+        web.run_app(
+            self._make_app(), sock=sock, handle_signals=False, loop=loop, print=lambda *a: None
+        )
 
-    async def _announce_when_listening(self) -> None:
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host.strip("[]")
-        for _ in range(200):
-            try:
-                _, writer = await asyncio.open_connection(host, self.port)
-            except OSError:
-                await asyncio.sleep(0.025)
-                continue
-            writer.close()
-            break
+    async def on_startup(self, app: web.Application) -> None:
         self.console.print(self.announce, highlight=False, soft_wrap=True)
