@@ -153,7 +153,9 @@ class ApiCall:
 
     @property
     def url(self) -> str:
-        query = urlencode({k: v for k, v in self.params.items() if v != ""})
+        # Exactly what was asked for: `address=` is a parameter, empty, not none at all
+        # (the API answers the two differently). The app leaves out the boxes left empty.
+        query = urlencode(self.params)
         return self.base_url.rstrip("/") + self.endpoint.path + (f"?{query}" if query else "")
 
     def to_curl(self, token: str | None, reveal: bool = False, dpop: DpopKey | None = None) -> str:

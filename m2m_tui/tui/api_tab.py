@@ -177,11 +177,13 @@ class ApiTab(Vertical):
             values[box.id.removeprefix("param-")] = box.value
 
     def target(self) -> tuple[ApiEndpoint | None, dict[str, str]]:
-        """The selected endpoint and its parameters as typed."""
+        """The selected endpoint and its parameters as typed; a box left empty is not
+        sent (its placeholder names the API's default)."""
         self.save_params()
         if self.selected is None:
             return None, {}
-        return self.selected, dict(self.param_values.get(self.selected.path, {}))
+        typed = self.param_values.get(self.selected.path, {})
+        return self.selected, {k: v for k, v in typed.items() if v != ""}
 
     @on(Input.Submitted, ".param")
     def param_submitted(self) -> None:

@@ -221,3 +221,19 @@ def test_call_with_a_cached_token_the_server_refuses_says_where_it_came_from(con
     assert cli(configured, "token", "--forget").returncode == 0
     again = cli(configured, "call", "/api/directions")
     assert again.returncode == 0 and "hint:" not in again.stderr
+
+
+def test_call_sends_an_empty_parameter_as_typed(configured, stack):
+    """`address=` is a parameter, empty: the API refuses it (400), as it does for curl.
+    Dropped, the call would get the default place and a 200."""
+    admin = stack.admin()
+    grant = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()[0]
+    admin.patch(f"/client-grants/{grant['id']}", json={"scope": ["geocode:location"]})
+    for args in (
+        ["/api/location/geocode?address="],
+        ["/api/location/geocode", "--param", "address="],
+    ):
+        result = cli(configured, "call", *args)
+        assert result.returncode == 1, result.stdout
+        assert "400 GET" in result.stderr and "geocode?address= " in result.stderr
+        assert "the query parameter address is empty" in result.stdout

@@ -114,7 +114,7 @@ class SigningKeys(Vertical):
         if endpoint is None:
             self.say(Text("No API endpoints known.", style="red"))
             return
-        params = {p.name: p.example for p in endpoint.params}
+        params = {p.name: p.example for p in endpoint.params if p.example}
         revoked = any(k.get("revoked") for k in self.model.keys)
         # Asked every half second for up to 12 s: past any JWKS max-age a tenant sets
         # for a demo, and soon after the API's cache lapses.
