@@ -122,6 +122,20 @@ class M2MApp(App):
     def history(self) -> HistoryTab:
         return self.query_one(HistoryTab)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification as plain text: what they say comes from the config, servers
+        and the user, and `authority_port in [server]` must not lose `[server]` to Rich
+        markup. (Widgets' notify passes markup=True on; none of ours means it.)"""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_mount(self) -> None:
         # In a browser (m2m-tui web), the server that started this app is its parent: if
         # it is gone (killed, and this process re-parented), nobody will ever see or stop

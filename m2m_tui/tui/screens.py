@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -82,7 +83,9 @@ class ProfileScreen(ModalBase):
         with Vertical():
             yield Label("Switch profile (Enter selects, Escape closes)")
             options = OptionList(
-                *[f"{'● ' if n == self.current else '  '}{n}" for n in self.names], id="profiles"
+                *[f"{'● ' if n == self.current else '  '}{n}" for n in self.names],
+                id="profiles",
+                markup=False,  # a profile's name is shown as written in the config
             )
             yield options
 
@@ -102,7 +105,7 @@ class SecretPrompt(ModalBase):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Client secret for profile {self.profile} (kept in memory only)")
+            yield Label(f"Client secret for profile {escape(self.profile)} (kept in memory only)")
             yield Input(password=True, id="secret")
             yield Label(f"Enter to use it · {CLOSE_HINT}", classes="close-hint")
 

@@ -8,6 +8,7 @@ from textual.widgets import Input, TabbedContent
 from m2m_tui.tui.app import TABS, M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
+from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle
 
 
@@ -60,3 +61,30 @@ async def test_command_palette_lists_every_action(session):
         for _, _, tab in TABS:
             every |= {b.description for b in tab.__dict__.get("BINDINGS", [])}
         assert every <= titles, every - titles
+
+
+async def test_text_from_the_config_keeps_its_square_brackets(tmp_path, shared_stack):
+    """Rich markup never eats what a config or a server says: `[server]` in a notification,
+    and a profile called `[lab]`, show as written."""
+    from textual.widgets import OptionList
+    from textual.widgets._toast import Toast
+
+    session = make_session(
+        tmp_path,
+        shared_stack.issuer,
+        shared_stack.api_url,
+        **{'"[lab]"': f'issuer = "{shared_stack.issuer}"\nclient_id = "x"\nclient_secret = "y"'},
+    )
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.notify("move the bundled server with authority_port in [server].")
+        await settle(pilot)
+        # The toast as Textual draws it (the headless screen has no rack to show it on).
+        shown = str(Toast(list(app._notifications)[-1]).render())
+        assert shown.endswith("authority_port in [server]."), shown
+        await pilot.press("p")
+        await pilot.pause()
+        shown = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        assert any(p.endswith("[lab]") for p in shown), shown
+        profiles = app.screen.query_one(OptionList)
+        assert any("[lab]" in str(profiles.render_line(y).text) for y in range(3))
