@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import run_cli as cli
-from tests.helpers.misbehaving import TOKEN_SAYS, MisbehavingServer
+from tests.helpers.misbehaving import TOKEN_SAYS, MisbehavingServer, timeout_for
 from tests.helpers.sessions import write_config
 
 CASES = MisbehavingServer.ALL_CASES
@@ -39,7 +39,7 @@ def assert_clear(result, says: str) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_token(tmp_path, misbehaving, case):
     write_config(tmp_path / "config.toml", misbehaving.base(case), None)
-    result = cli(tmp_path, "token", "--timeout", "1")
+    result = cli(tmp_path, "token", "--timeout", str(timeout_for(case)))
     assert_clear(result, TOKEN_SAYS[case])
     assert "hint: " in result.stderr and result.stdout == ""
 
@@ -49,7 +49,7 @@ def test_call(tmp_path, misbehaving, case):
     api = misbehaving.base(case)
     issuer = f"{misbehaving.url}ok/"  # a token that works, so the call itself is tested
     write_config(tmp_path / "config.toml", issuer, api)
-    result = cli(tmp_path, "call", "/api/directions", "--timeout", "1")
+    result = cli(tmp_path, "call", "/api/directions", "--timeout", str(timeout_for(case)))
     assert_clear(result, CALL_SAYS[case])
     assert "opaque-test-token" not in result.stderr + result.stdout
 
@@ -58,7 +58,7 @@ def test_call(tmp_path, misbehaving, case):
 def test_verify(tmp_path, misbehaving, case):
     write_config(tmp_path / "config.toml", "http://127.0.0.1:9/", None)
     issuer = misbehaving.base(case)
-    result = cli(tmp_path, "verify", "--issuer", issuer, "--timeout", "1", A_JWT)
+    result = cli(tmp_path, "verify", "--issuer", issuer, "--timeout", str(timeout_for(case)), A_JWT)
     assert_clear(result, "discovery" if case != "slow" else "within 1 s")
     if case == "tls":
         assert "TLS error" in result.stderr

@@ -22,6 +22,13 @@ TOKEN_SAYS = {
 }
 
 
+def timeout_for(case: str) -> float:
+    """The client's timeout against `case`: 1 s where the server is slow on purpose (its
+    timeout is what is tested), elsewhere room for a busy machine, so that a misbehaviour
+    is never mistaken for a timeout."""
+    return 1.0 if case == "slow" else 60.0
+
+
 class MisbehavingServer:
     """One way of going wrong per path prefix, for any path below it.
 

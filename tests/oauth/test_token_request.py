@@ -7,7 +7,7 @@ import pytest
 
 from m2m_tui.config.file import Profile
 from m2m_tui.oauth.token_request import TokenRequest, request_token
-from tests.helpers.misbehaving import MisbehavingServer
+from tests.helpers.misbehaving import MisbehavingServer, timeout_for
 
 EXPECTED = {
     "slow": ("timeout", "did not answer within 1 s"),
@@ -35,7 +35,7 @@ async def test_misbehaving_token_endpoint(misbehaving, case):
     request = TokenRequest.for_profile(
         profile(f"{misbehaving.url}{case}/"), "giftdeliveries-local-secret"
     )
-    outcome = await request_token(request, timeout=1.0)
+    outcome = await request_token(request, timeout=timeout_for(case))
     # The slow case: the client's 1 s timeout ended the wait, not the server's answer at 5 s.
     error, words = EXPECTED[case]
     assert not outcome.ok and outcome.error == error

@@ -10,7 +10,7 @@ import pytest
 
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import b64
-from tests.helpers.misbehaving import TOKEN_SAYS, MisbehavingServer
+from tests.helpers.misbehaving import TOKEN_SAYS, MisbehavingServer, timeout_for
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import paste, settle, text_of
 
@@ -30,7 +30,7 @@ CALL_SAYS = {
 @pytest.mark.parametrize("case", CASES)
 async def test_token_request(tmp_path, misbehaving, case):
     bad = make_session(tmp_path, misbehaving.base(case), None)
-    bad.timeout = 1.0
+    bad.timeout = timeout_for(case)
     app = M2MApp(bad, autostart=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("t")
@@ -47,9 +47,7 @@ async def test_token_request(tmp_path, misbehaving, case):
 @pytest.mark.parametrize("case", CASES)
 async def test_api_call(tmp_path, misbehaving, case):
     session = make_session(tmp_path, f"{misbehaving.url}ok/", misbehaving.base(case))
-    # 1 s where the server is slow on purpose; elsewhere room for a busy machine, so
-    # that a 500 is never mistaken for a timeout.
-    session.timeout = 1.0 if case == "slow" else 5.0
+    session.timeout = timeout_for(case)
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)  # endpoints: openapi.json fails, the built-in table stands in
@@ -68,7 +66,7 @@ async def test_api_call(tmp_path, misbehaving, case):
 async def test_inspector_signature_check(tmp_path, misbehaving, case):
     issuer = misbehaving.base(case)
     session = make_session(tmp_path, issuer, None)
-    session.timeout = 1.0
+    session.timeout = timeout_for(case)
     token = ".".join(
         [b64({"alg": "RS256", "kid": "k"}), b64({"iss": issuer, "exp": 4102444800}), "c2ln"]
     )
