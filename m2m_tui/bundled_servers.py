@@ -15,9 +15,28 @@ from oauth_primitives.private_files import ensure_private_dir
 
 
 def points_at_bundled(profile: Profile, config: Config) -> bool:
+    if profile.bundled:
+        return True
     parts = urlsplit(profile.issuer)
     return (
         parts.hostname in ("127.0.0.1", "localhost") and parts.port == config.server.authority_port
+    )
+
+
+def port_advice(profile: Profile, config: Config) -> str | None:
+    """When a profile's loopback issuer is not where [server] puts the bundled server, the
+    setting to change (a server moved with authority_port, a profile left behind); else
+    None."""
+    parts = urlsplit(profile.issuer)
+    if profile.bundled or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    if parts.port == config.server.authority_port:
+        return None
+    return (
+        f"Nothing of ours listens on port {parts.port}: [server] puts the bundled server on "
+        f"{config.server.issuer} (authority_port = {config.server.authority_port}). Set "
+        f"bundled = true in profile {profile.name} (and remove its issuer and api_base_url) "
+        "so that it follows [server], or point its issuer at the port the server uses."
     )
 
 

@@ -95,6 +95,21 @@ class ServerTable:
     api_port: int = 7001
     table: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    @property
+    def reachable_host(self) -> str:
+        """Where a client on this machine reaches the servers (a wildcard bind answers
+        on loopback too)."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+    @property
+    def issuer(self) -> str:
+        return f"http://{self.reachable_host}:{self.authority_port}/"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.reachable_host}:{self.api_port}"
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -115,6 +130,9 @@ class Profile:
     private_key_file: str | None = None
     resource: str | None = None
     scope: str | None = None
+    # The bundled server: issuer and api_base_url follow [server] (its host and ports),
+    # so moving the server is one setting, not six.
+    bundled: bool = False
     # Auth0's Organizations for M2M: the organization (id or name) a token is for.
     organization: str | None = None
     provider: str = "auth0"
@@ -159,14 +177,14 @@ def parse_config(text: str, path: Path) -> Config:
         # tomllib's message already reads "... (at line 12, column 3)".
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     reader = _Reader(path)
+    server = reader.server(reader.table(data, "server", "server"))
     profiles = {
-        name: reader.profile(name, body)
+        name: reader.profile(name, body, server)
         for name, body in reader.table(data, "profiles", "profiles").items()
     }
     default = reader.opt(data, "default_profile", str, "default_profile")
     if default is not None and default not in profiles:
         raise ConfigError(f"{path}: default_profile {default!r} names no [profiles.{default}]")
-    server = reader.server(reader.table(data, "server", "server"))
     return Config(path=path, profiles=profiles, default_profile=default, server=server)
 
 
@@ -175,7 +193,7 @@ class _Reader(TomlReader):
 
     error = ConfigError
 
-    def profile(self, name: str, body: Any) -> Profile:
+    def profile(self, name: str, body: Any, server: ServerTable) -> Profile:
         where = f"profiles.{name}"
         if not isinstance(body, dict):
             raise self.fail(where, "must be a table")
@@ -188,13 +206,25 @@ class _Reader(TomlReader):
             "client_secret_prompt": bool,
             "timeout": (int, float),
             "dpop": bool,
+            "bundled": bool,
         }
         for key in known:
             kind = kinds.get(key, str)
             default = Profile.__dataclass_fields__[key].default
             values[key] = self.opt(body, key, kind, where, None if default is MISSING else default)
+        if values["bundled"]:
+            given = [k for k in ("issuer", "api_base_url") if k in body]
+            if given:
+                raise self.fail(
+                    where,
+                    f"bundled = true takes {' and '.join(given)} from [server] (host, "
+                    f"authority_port, api_port): remove {' and '.join(given)} here",
+                )
+            values["issuer"], values["api_base_url"] = server.issuer, server.api_url
         if not values["issuer"]:
-            raise self.fail(where, "issuer is required")
+            raise self.fail(where, "issuer is required (or bundled = true, for the bundled server)")
+        if values["audience"]:  # "{issuer}api/v2/": the Management API of this issuer
+            values["audience"] = values["audience"].replace("{issuer}", values["issuer"])
         if not 0 < values["timeout"] <= 600:
             raise self.fail(where, "timeout must be a number of seconds, above 0 and at most 600")
         values["timeout"] = float(values["timeout"])

@@ -178,7 +178,14 @@ class Session:
         return self.tokens.bound_key(token)
 
     async def get_token(self, force: bool = False) -> TokenOutcome:
-        return await self.tokens.get(force)
+        outcome = await self.tokens.get(force)
+        if outcome.error == "network":
+            from m2m_tui.bundled_servers import port_advice
+
+            # A loopback issuer where [server] does not put the bundled server: say which
+            # setting to change, not only that nothing answers.
+            outcome.hint = port_advice(self._profile, self.config) or outcome.hint
+        return outcome
 
     async def inspect(self, raw: str, verify: bool = True) -> Inspection:
         token = parse(raw)

@@ -60,3 +60,51 @@ def test_secret_sources(monkeypatch):
     with pytest.raises(SecretUnavailable):
         resolve_secret(prompt)
     assert resolve_secret(prompt, "typed") == "typed"
+
+
+def test_bundled_profiles_follow_server_from_one_setting(tmp_path):
+    from m2m_tui.config.file import parse_config
+
+    config = parse_config(
+        "[profiles.local]\nbundled = true\nclient_id = 'c'\naudience = 'urn:worldmappers'\n"
+        "[profiles.admin]\nbundled = true\nclient_id = 'm'\naudience = '{issuer}api/v2/'\n"
+        "[server]\nauthority_port = 7100\napi_port = 7101\n",
+        tmp_path / "config.toml",
+    )
+    local, admin = config.profiles["local"], config.profiles["admin"]
+    assert (
+        local.issuer == "http://127.0.0.1:7100/" and local.api_base_url == "http://127.0.0.1:7101"
+    )
+    assert admin.issuer == "http://127.0.0.1:7100/"
+    assert admin.audience == "http://127.0.0.1:7100/api/v2/"
+
+
+def test_a_bundled_profile_with_its_own_issuer_is_named(tmp_path):
+    import pytest
+
+    from m2m_tui.config.file import ConfigError, parse_config
+
+    with pytest.raises(ConfigError) as info:
+        parse_config(
+            "[profiles.local]\nbundled = true\nissuer = 'http://127.0.0.1:7000/'\n"
+            "client_id = 'c'\n",
+            tmp_path / "config.toml",
+        )
+    assert "bundled = true takes issuer from [server]" in str(info.value)
+    assert "remove issuer here" in str(info.value)
+
+
+def test_a_profile_left_behind_by_a_moved_server_names_the_setting(tmp_path):
+    from tests.conftest import free_port, run_cli
+
+    dead = free_port()  # nothing listens here
+    (tmp_path / "config.toml").write_text(
+        f"[profiles.old]\nissuer = 'http://127.0.0.1:{dead}/'\nclient_id = 'giftdeliveries'\n"
+        "client_secret = 's'\naudience = 'urn:worldmappers'\n"
+        f"[server]\nauthority_port = {dead + 1}\n"
+    )
+    result = run_cli(tmp_path, "token")
+    assert result.returncode == 3 and "cannot connect" in result.stderr
+    assert f"Nothing of ours listens on port {dead}" in result.stderr
+    assert f"authority_port = {dead + 1}" in result.stderr
+    assert "Set bundled = true in profile old" in result.stderr
