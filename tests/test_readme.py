@@ -1,0 +1,111 @@
+"""The README's walk-throughs run as written: every block marked `<!-- walkthrough -->`
+is read from the README itself (never a copy), and each of its lines is run by bash,
+`m2m-tui` being this checkout, on the shipped config with the bundled server moved to
+free ports (the one setting in [server]). A line ending in `&` runs in the background
+(a server) and the next waits until it answers; a trailing `# N: words` is the exit
+status the line must have and words it must say, else it must exit 0."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from m2m_tui.config.file import load_config
+from tests.conftest import REPO_CONFIG, free_port
+from tests.helpers.waiting import wait_until
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+MARK = re.compile(r"<!-- walkthrough[^>]*-->\s*```(?:bash|sh)\n(.*?)```", re.S)
+STATUS = re.compile(r"#\s*(\d+):")
+
+
+def walkthroughs() -> list[str]:
+    return MARK.findall(README.read_text(encoding="utf-8"))
+
+
+def expected(line: str) -> tuple[int, str]:
+    """A trailing `# N: words`: exit status N, and the words somewhere in what it said;
+    any other comment is prose (exit status 0)."""
+    comment = line.partition(" #")[2]
+    found = STATUS.match("#" + comment) if comment else None
+    if not found:
+        return 0, ""
+    return int(found.group(1)), comment.split(":", 1)[1].strip()
+
+
+@pytest.fixture
+def shell(tmp_path):
+    """bash with `m2m-tui` on PATH as this interpreter's m2m_tui, the config and state in
+    tmp_path (by the environment, as a user's shell would have them)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "m2m-tui"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m m2m_tui "$@"\n')
+    shim.chmod(0o755)
+    text = REPO_CONFIG.read_text()
+    text = text.replace("authority_port = 7000", f"authority_port = {free_port()}")
+    text = text.replace("api_port = 7001", f"api_port = {free_port()}")
+    (tmp_path / "config.toml").write_text(text)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "M2M_TUI_CONFIG": str(tmp_path / "config.toml"),
+        "M2M_TUI_STATE_DIR": str(tmp_path / "state"),
+        "NO_COLOR": "1",
+    }
+    background: list[subprocess.Popen] = []
+    yield env, background, load_config(tmp_path / "config.toml")
+    for proc in background:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_there_are_walkthroughs_to_run():
+    assert len(walkthroughs()) >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("number", range(len(walkthroughs())))
+def test_a_readme_walkthrough_runs_as_written(shell, number):
+    env, background, config = shell
+    lines = [line for line in walkthroughs()[number].splitlines() if line.strip()]
+    for line in lines:
+        command = line.split(" #")[0].strip()
+        if command.endswith("&"):
+            background.append(
+                subprocess.Popen(
+                    ["bash", "-c", command.rstrip("&")],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            wait_until(lambda: answers(config), f"the server of: {command}")
+            continue
+        result = subprocess.run(
+            ["bash", "-c", f"set -o pipefail; {command}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        said = f"{command}\n{result.stdout}\n{result.stderr}"
+        status, words = expected(line)
+        assert result.returncode == status, said
+        assert words in result.stdout + result.stderr, said
+        assert "Traceback" not in result.stderr, said
+
+
+def answers(config) -> bool:
+    try:
+        discovery = httpx.get(config.server.issuer + ".well-known/openid-configuration")
+        health = httpx.get(config.server.api_url + "/health")
+    except httpx.HTTPError:
+        return False
+    return discovery.status_code == 200 and health.status_code == 200
