@@ -3,7 +3,48 @@ so that a typo in a config file reads as a sentence, never as a traceback."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
+
+# TOML's words for what a key holds, as a user writes it.
+_KINDS = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "a string (in quotes)",
+    list: "a list",
+    dict: "a table",
+}
+
+
+def wanted(kind: type | tuple) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if set(kinds) == {int, float}:
+        return "a number"
+    return " or ".join(_KINDS.get(k, k.__name__) for k in kinds)
+
+
+def found(value: Any) -> str:
+    """What the file holds instead, shown as written: `the string "10"`, `true`."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        return f'the string "{shown}"'
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def suggestion(key: str, known: Iterable[str]) -> str:
+    """`: did you mean client_id?` for a key one typo away from a known one, else ``."""
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 class TomlReader:
@@ -30,8 +71,7 @@ class TomlReader:
         value = data[key]
         # bool is an int in Python; a port of `true` is still a mistake.
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise self.fail(where, f"{key} must be a {names}, not {type(value).__name__}")
+            raise self.fail(where, f"{key} must be {wanted(kind)}, not {found(value)}")
         return value
 
     def req(self, data: dict, key: str, kind: type, where: str) -> Any:

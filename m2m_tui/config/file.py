@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from oauth_primitives.toml_reader import TomlReader
+from oauth_primitives.toml_reader import TomlReader, suggestion
 
 CONFIG_ENV = "M2M_TUI_CONFIG"
 # The shipped default ships inside the package; the repository's config.toml is a copy
@@ -200,7 +200,8 @@ class _Reader(TomlReader):
         known = set(Profile.__dataclass_fields__) - {"name"}
         unknown = sorted(set(body) - known)
         if unknown:
-            raise self.fail(where, f"unknown key(s): {', '.join(unknown)}")
+            named = ", ".join(f"{key}{suggestion(key, known)}" for key in unknown)
+            raise self.fail(where, f"unknown key(s): {named}")
         values: dict[str, Any] = {"name": name}
         kinds: dict[str, Any] = {
             "client_secret_prompt": bool,

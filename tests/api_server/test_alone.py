@@ -79,4 +79,7 @@ def test_python_m_api_server_explains_itself_and_names_config_mistakes(tmp_path)
         text=True,
     )
     assert result.returncode == 2
-    assert "api_port must be a int" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        'api_port must be a whole number, not the string "seven"' in result.stderr
+        and "Traceback" not in result.stderr
+    )

@@ -29,12 +29,15 @@ def test_shipped_server_table_holds_the_demo_tenant():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("api_port = true\n", "api_port must be a int"),
+        ("api_port = true\n", "api_port must be a whole number, not true"),
         ("[[resource_servers]]\nname = 'x'\n", "identifier is required"),
         ("[[resource_servers]]\nname='x'\nidentifier='y'\ntoken_dialect='z'\n", "token_dialect"),
-        ("[throttle]\nmax_failures = 'ten'\n", "max_failures must be a int"),
+        (
+            "[throttle]\nmax_failures = 'ten'\n",
+            'max_failures must be a whole number, not the string "ten"',
+        ),
         ("api = 3\n", "api must be a table"),
-        ("[api]\ndpop_helper = 'yes'\n", "dpop_helper must be a bool"),
+        ("[api]\ndpop_helper = 'yes'\n", "dpop_helper must be true or false"),
     ],
 )
 def test_mistakes_are_named(text, message):

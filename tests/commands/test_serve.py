@@ -212,7 +212,7 @@ def test_config_from_environment_variable(tmp_path):
     bad.write_text("[server]\nauthority_port = 'seven'\n")
     result = run_cli("serve", "--state-dir", str(tmp_path / "s"), env={"M2M_TUI_CONFIG": str(bad)})
     assert result.returncode == 2
-    assert "authority_port must be a int" in result.stderr
+    assert 'authority_port must be a whole number, not the string "seven"' in result.stderr
 
 
 def test_corrupt_database_is_reported_without_traceback(tmp_path):
