@@ -54,7 +54,7 @@ class GrantsModel:
         if self.mgmt is None:
             self.http = self.session.client()
             try:
-                self.mgmt = await self.session.management(self.http)
+                self.mgmt = await self.session.admin.management(self.http)
             except BaseException:
                 await self.http.aclose()
                 self.http = None

@@ -108,7 +108,7 @@ def run_with_management(args: argparse.Namespace, session, act) -> int:
 
         async with session.client() as client:
             try:
-                mgmt = await session.management(client)
+                mgmt = await session.admin.management(client)
             except ManagementUnavailable as exc:
                 return fail(str(exc), EXIT_NETWORK if exc.network else EXIT_FAILED)
             mgmt.on_wait = lambda s: print(f"rate limited: waiting {s:g} s", file=sys.stderr)

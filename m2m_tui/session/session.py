@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send, send_as
+from m2m_tui.bundled_servers import port_advice
 from m2m_tui.config.file import Config, Profile
 from m2m_tui.config.profiles import select_profile
 from m2m_tui.diagnosis.claim_checks import client_of
@@ -179,11 +180,7 @@ class Session:
 
     async def get_token(self, force: bool = False) -> TokenOutcome:
         outcome = await self.tokens.get(force)
-        if outcome.error == "network":
-            from m2m_tui.bundled_servers import port_advice
-
-            # A loopback issuer where [server] does not put the bundled server: say which
-            # setting to change, not only that nothing answers.
+        if outcome.error == "network":  # a loopback issuer that [server] moved away from
             outcome.hint = port_advice(self._profile, self.config) or outcome.hint
         return outcome
 
@@ -450,10 +447,6 @@ class Session:
     async def client_name(self, client_id: str) -> str | None:
         return await self.admin.client_name(client_id)
 
-    async def management(self, client: httpx.AsyncClient):
-        """A Management API client for this profile's issuer. Raises ManagementUnavailable."""
-        return await self.admin.management(client)
-
     def can_change_grants(self) -> bool:
         """Whether the Why? panel's fix can be applied here (a Management API profile)."""
         return self.admin.management_profile() is not None
@@ -493,13 +486,11 @@ class Session:
         Returns what was done, for the user."""
         from m2m_tui.admin.management_api import ManagementError
 
-        audience = self._profile.audience or ""
-        async with self.client() as client:
-            mgmt = await self.management(client)
-            try:
-                grant = await mgmt.add_scopes(self._profile.client_id, audience, [scope])
-            except ManagementError as exc:
-                return f"The Management API refused: {exc.message}"
+        p = self._profile
+        try:
+            grant = await self.admin.add_scope(p.client_id, p.audience or "", scope)
+        except ManagementError as exc:
+            return f"The Management API refused: {exc.message}"
         outcome = await self.get_token(force=True)
         now = " ".join(grant.get("scope", []))
         if not outcome.ok:

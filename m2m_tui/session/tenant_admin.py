@@ -136,3 +136,9 @@ class TenantAdmin:
 
         async with self._client() as client:
             return await apply_plan(await self.management(client), plan)
+
+    async def add_scope(self, client_id: str, audience: str, scope: str) -> dict:
+        """The Why? panel's scope fix: `scope` granted to the client; the grant after."""
+        async with self._client() as client:
+            mgmt = await self.management(client)
+            return await mgmt.add_scopes(client_id, audience, [scope])

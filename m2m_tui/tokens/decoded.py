@@ -84,12 +84,13 @@ def is_jwt(token: str) -> bool:
 
 
 def relative(seconds: float) -> str:
-    """`23 h 59 m`, `3 m`, `42 s`: the two largest units."""
+    """`23 h 59 m`, `3 m`, `42 s`: the two largest units, and no days, so that a token
+    of 24 h reads `24 h` beside one that has `23 h 59 m` left, everywhere (the app, the
+    CLI, exports)."""
     seconds = int(abs(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
+    hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    units = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    units = [(hours, "h"), (minutes, "m"), (secs, "s")]
     shown = [f"{n} {u}" for n, u in units if n][:2]
     return " ".join(shown) or "0 s"
 

@@ -50,6 +50,9 @@ def test_relative_times():
     assert relative(-180) == "3 m"
     assert relative(42) == "42 s"
     assert relative(0) == "0 s"
+    # One way everywhere: hours, never days (a 24 h token does not read "1 d" in one
+    # place and "23 h 59 m" in another).
+    assert relative(86400) == "24 h" and relative(2 * 86400 + 90) == "48 h 1 m"
     now = 1_000_000.0
     assert "expires in 1 h" in describe_time("exp", now + 3600, now)
     assert "expired 3 m ago" in describe_time("exp", now - 180, now)
