@@ -12,8 +12,8 @@ from m2m_tui.commands.common import (
     EXIT_USAGE,
     aim,
     exit_for_status,
-    exit_for_token_error,
     fail,
+    no_token,
     note,
     open_session,
     organization_flag,
@@ -89,8 +89,7 @@ async def _call(args: argparse.Namespace, session, path: str, params: dict[str, 
     else:
         outcome = await session.get_token()
         if not outcome.ok:
-            code = exit_for_token_error(outcome.error)
-            return fail(f"no token: {outcome.error}: {outcome.description}", code)
+            return no_token(outcome)
         token = outcome.access_token
         cached = outcome.from_cache
     key = session.bound_key(token)

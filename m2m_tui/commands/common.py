@@ -23,6 +23,18 @@ def exit_for_token_error(error: str | None) -> int:
     return EXIT_USAGE if error == "configuration" else EXIT_FAILED
 
 
+def no_token(outcome) -> int:
+    """A token request that failed, said the same way by every command (token, call,
+    diagnose, introspect, verify): the error, then the hint; its exit status."""
+    code = exit_for_token_error(outcome.error)
+    fail(f"no token: {outcome.error}: {outcome.description}", code)
+    if outcome.note:
+        print(f"note: {outcome.note}", file=sys.stderr)
+    if outcome.hint:
+        print(f"hint: {outcome.hint}", file=sys.stderr)
+    return code
+
+
 def exit_for_status(status: int) -> int:
     """An HTTP answer's exit status: below 400 success, 4xx refused, 5xx the server's."""
     return EXIT_OK if status < 400 else EXIT_FAILED if status < 500 else EXIT_NETWORK

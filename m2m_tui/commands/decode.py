@@ -12,7 +12,11 @@ from m2m_tui.commands.common import (
     EXIT_USAGE,
     fail,
     is_terminal,
+    no_token,
+    note,
+    open_session,
     print_json,
+    profile_flag,
     read_token,
 )
 
@@ -35,7 +39,13 @@ def add_parsers(commands) -> None:
         "  m2m-tui token | m2m-tui verify --issuer http://127.0.0.1:7000/ --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    verify.add_argument("token", nargs="?", metavar="TOKEN", help="the token, or - for stdin")
+    verify.add_argument(
+        "token",
+        nargs="?",
+        metavar="TOKEN",
+        help="the token, or - for stdin (default: the profile's token, checked against the "
+        "profile's issuer and audience)",
+    )
     verify.add_argument(
         "--issuer",
         metavar="URL",
@@ -50,6 +60,7 @@ def add_parsers(commands) -> None:
         help="clock tolerance in seconds (default 5; never hidden)",
     )
     verify.add_argument("--json", action="store_true")
+    profile_flag(verify)
 
 
 def _token(args: argparse.Namespace) -> str | None:
@@ -108,10 +119,28 @@ def run_decode(args: argparse.Namespace) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     import asyncio
 
-    raw = _token(args)
-    if raw is None:
-        return EXIT_USAGE
+    raw = read_token(args.token)
+    if args.token is None and not raw:
+        # Nothing given: the profile's own token, as introspect takes it, checked against
+        # the profile's issuer (pinned) and audience unless the flags say otherwise.
+        return asyncio.run(_verify_profiles_token(args))
+    if not raw:
+        return fail("no token: pass TOKEN, or - to read it from stdin", EXIT_USAGE)
     return asyncio.run(_verify(args, raw))
+
+
+async def _verify_profiles_token(args: argparse.Namespace) -> int:
+    session = open_session(args)
+    if isinstance(session, int):
+        return session
+    outcome = await session.get_token()
+    if not outcome.ok:
+        return no_token(outcome)
+    profile = session.profile
+    args.issuer = args.issuer or profile.issuer
+    args.audience = args.audience or profile.audience
+    note(args, f"verifying profile {profile.name}'s token")
+    return await _verify(args, outcome.access_token)
 
 
 async def _verify(args: argparse.Namespace, raw: str) -> int:

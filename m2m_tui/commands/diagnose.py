@@ -13,8 +13,8 @@ from m2m_tui.commands.common import (
     EXIT_OK,
     aim,
     exit_for_status,
-    exit_for_token_error,
     fail,
+    no_token,
     organization_flag,
 )
 
@@ -80,11 +80,7 @@ async def _diagnose(
     if raw is None:
         outcome = await session.get_token()
         if not outcome.ok:
-            code = exit_for_token_error(outcome.error)
-            fail(f"no token: {outcome.error}: {outcome.description}", code)
-            if outcome.hint:
-                print(f"hint: {outcome.hint}", file=sys.stderr)
-            return code
+            return no_token(outcome)
         raw = outcome.access_token
     from m2m_tui.api.client import ApiEndpoint
 

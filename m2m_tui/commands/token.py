@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from m2m_tui.commands.common import (
     EXIT_OK,
-    exit_for_token_error,
-    fail,
     is_terminal,
     load_profile,
+    no_token,
     note,
     organization_flag,
     print_json,
@@ -79,14 +77,11 @@ def run(args: argparse.Namespace) -> int:
 
     session = Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
     outcome = asyncio.run(session.get_token(force=True))
+    outcome.note = passed_over  # forced: the session did not look in the cache itself
+    if not outcome.ok:
+        return no_token(outcome)
     if passed_over:
         note(args, f"note: {passed_over}")
-    if not outcome.ok:
-        code = exit_for_token_error(outcome.error)
-        fail(f"{outcome.error}: {outcome.description}", code)
-        if outcome.hint:
-            print(f"hint: {outcome.hint}", file=sys.stderr)
-        return code
     cached = session.cache.peek(session.profile)
     expires_at = int(cached.expires_at) if cached else None
     return _print(

@@ -14,6 +14,7 @@ from m2m_tui.commands.common import (
     exit_for_token_error,
     fail,
     load_profile,
+    no_token,
     note,
     print_json,
     profile_flag,
@@ -94,10 +95,7 @@ async def _ask(args: argparse.Namespace, session, token: str | None, what: str) 
     if token is None:  # introspect: the profile's token, as `m2m-tui token` gives it
         outcome = await session.get_token()
         if not outcome.ok:
-            return fail(
-                f"no token: {outcome.error}: {outcome.description}",
-                exit_for_token_error(outcome.error),
-            )
+            return no_token(outcome)
         token = outcome.access_token
     token = token.strip()
     if what == "revoke":

@@ -237,3 +237,26 @@ def test_call_sends_an_empty_parameter_as_typed(configured, stack):
         assert result.returncode == 1, result.stdout
         assert "400 GET" in result.stderr and "geocode?address= " in result.stderr
         assert "the query parameter address is empty" in result.stdout
+
+
+def test_verify_without_a_token_checks_the_profiles_own(configured, stack):
+    result = cli(configured, "verify", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["valid"] is True, report
+    assert "verifying profile gift's token" in result.stderr
+    assert "trusting the token's own issuer" not in result.stderr  # pinned to the profile's
+
+
+def test_a_dead_port_gets_the_same_hint_from_token_call_introspect_and_verify(tmp_path):
+    from tests.conftest import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/"
+    write_config(tmp_path / "config.toml", dead, dead.rstrip("/"))
+    said = {}
+    for command in (["token"], ["call", "/api/directions"], ["introspect"], ["verify"]):
+        result = cli(tmp_path, *command)
+        assert result.returncode == 3, (command, result.stderr)
+        hint = [line for line in result.stderr.splitlines() if line.startswith("hint: ")]
+        said[command[0]] = hint
+    assert said["token"] and all(h == said["token"] for h in said.values()), said
