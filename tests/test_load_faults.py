@@ -32,6 +32,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from m2m_tui import stale_connection
 from m2m_tui.config.file import Profile
 from m2m_tui.oauth.token_request import TokenRequest, request_token
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, free_port, mint, serve_app
@@ -212,7 +213,11 @@ async def call_api(
     run.requests[f"{kind} calls"] += 1
     started = time.perf_counter()
     try:
-        answer = await http.get(
+        # As m2m-tui sends its calls: a pooled connection the API closed as it was reused
+        # is tried once more (stale_connection); anything else is an error here.
+        answer = await stale_connection.send(
+            http,
+            "GET",
             run.procs.api + "/api/directions",
             params={"destination": destination},
             headers={"Authorization": f"Bearer {token}"},

@@ -253,10 +253,12 @@ async def _send(
     exchange = Exchange(call.endpoint.method, call.url, shown)
     if proof is not None:
         exchange.proof = decoded_proof(proof)
+    from m2m_tui import stale_connection  # httpx, loaded when first needed
+
     started = time.perf_counter()
     try:
-        response = await client.request(
-            call.endpoint.method, call.url, headers=headers, timeout=timeout
+        response = await stale_connection.send(
+            client, call.endpoint.method, call.url, headers=headers, timeout=timeout
         )
     except Exception as exc:  # every transport failure becomes a sentence
         exchange.duration_ms = (time.perf_counter() - started) * 1000

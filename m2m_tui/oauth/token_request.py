@@ -274,7 +274,7 @@ async def _request_token(
     client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
     started = time.perf_counter()
     try:
-        from m2m_tui.oauth import stale_connection  # httpx, loaded when first needed
+        from m2m_tui import stale_connection  # httpx, loaded when first needed
 
         response = await stale_connection.send(
             client, "POST", request.url, data=request.form, headers=request.headers

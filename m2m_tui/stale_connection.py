@@ -1,6 +1,7 @@
-"""A keep-alive race, retried once: a server may close an idle pooled connection at the
-very moment the client reuses it (uvicorn closes idle ones after 5 s; a restarted server
-drops all of them). The request then meets a closed socket and no answer at all.
+"""A keep-alive race, retried once, for token requests and API calls alike: a server may
+close an idle pooled connection at the very moment the client reuses it (uvicorn closes
+idle ones after 5 s; a restarted server drops all of them). The request then meets a
+closed socket and no answer at all.
 
 RFC 9112 §9.3.1 lets a client retry then, and clients do (urllib3, aiohttp): once, only
 on a connection that was reused, and only when not one byte of the answer arrived, so
