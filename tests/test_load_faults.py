@@ -12,7 +12,7 @@ Nothing here depends on the machine's speed: each phase lasts until every kind o
 worker has done its share in it (and at least its own seconds), and how fast the
 answers came is reported, not asserted (bench/ measures speed).
 
-Alone, with its report: python -m pytest -m load_faults -s
+Alone, with its report: python -m pytest -n 0 -m load_faults -s
 """
 
 from __future__ import annotations
