@@ -33,7 +33,7 @@ def port_advice(profile: Profile, config: Config) -> str | None:
     if parts.port == config.server.authority_port:
         return None
     return (
-        f"Nothing of ours listens on port {parts.port}: [server] puts the bundled server on "
+        f"If it is the bundled server: it is not on port {parts.port}, [server] puts it on "
         f"{config.server.issuer} (authority_port = {config.server.authority_port}). Set "
         f"bundled = true in profile {profile.name} (and remove its issuer and api_base_url) "
         "so that it follows [server], or point its issuer at the port the server uses."

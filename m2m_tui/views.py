@@ -180,27 +180,46 @@ def expiry_line(decoded: DecodedToken) -> Text:
     return Text(f"◷ expired {relative(left)} ago", style="bold red")
 
 
-def token_summary(decoded: DecodedToken) -> Text:
-    """One line for the Token tab: who, for what, holding which scopes, for how long."""
+class Flow:
+    """Segments side by side, two spaces apart, each kept whole: one that does not fit
+    in what is left of a line starts the next, so a narrow screen never breaks a value
+    in its middle (`◷ expires in 23` / `h 59 m`)."""
+
+    def __init__(self, segments: list[Text], gap: int = 2) -> None:
+        self.segments = segments
+        self.gap = gap
+
+    def __rich_console__(self, console, options):
+        line = Text()
+        for segment in self.segments:
+            if line and line.cell_len + self.gap + segment.cell_len > options.max_width:
+                yield line
+                line = Text()
+            if line:
+                line.append(" " * self.gap)
+            line.append_text(segment)
+        if line:
+            yield line
+
+
+def token_summary(decoded: DecodedToken) -> Flow:
+    """One line for the Token tab (more on a narrow screen, never breaking a value): who,
+    for what, holding which scopes, for how long."""
     aud = decoded.payload.get("aud")
     audience = " ".join(map(str, aud)) if isinstance(aud, list) else str(aud or "no audience")
     sub = str(decoded.payload.get("sub") or "no subject")
-    text = Text.assemble(
-        (sub, "bold"),
-        (" → ", "dim"),
-        (audience, "bold"),
-        ("  scopes ", "dim"),
-        (" ".join(decoded.scopes) or "none", "cyan"),
-        "  ",
-    )
+    segments = [
+        Text.assemble((sub, "bold"), (" → ", "dim"), (audience, "bold")),
+        Text.assemble(("scopes ", "dim"), (" ".join(decoded.scopes) or "none", "cyan")),
+    ]
     if bound_jkt(decoded):
-        text.append("DPoP-bound  ", style="bold yellow")
+        segments.append(Text("DPoP-bound", style="bold yellow"))
     org_id, org_name = decoded.payload.get("org_id"), decoded.payload.get("org_name")
     if isinstance(org_id, str):  # Organizations for M2M: whose data it may touch
         shown = f"{org_name} ({org_id})" if isinstance(org_name, str) else org_id
-        text.append_text(Text.assemble(("organization ", "dim"), (shown, "bold magenta"), "  "))
-    text.append_text(expiry_line(decoded))
-    return text
+        segments.append(Text.assemble(("organization ", "dim"), (shown, "bold magenta")))
+    segments.append(expiry_line(decoded))
+    return Flow(segments)
 
 
 def binding_line(jkt: str | None, own_jkt: str | None) -> Text | None:

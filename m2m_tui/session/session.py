@@ -180,8 +180,8 @@ class Session:
 
     async def get_token(self, force: bool = False) -> TokenOutcome:
         outcome = await self.tokens.get(force)
-        if outcome.error == "network":  # a loopback issuer that [server] moved away from
-            outcome.hint = port_advice(self._profile, self.config) or outcome.hint
+        if outcome.error == "network" and (advice := port_advice(self._profile, self.config)):
+            outcome.hint = f"{outcome.hint} {advice}"  # a loopback issuer [server] moved from
         return outcome
 
     async def inspect(self, raw: str, verify: bool = True) -> Inspection:

@@ -105,6 +105,7 @@ def test_a_profile_left_behind_by_a_moved_server_names_the_setting(tmp_path):
     )
     result = run_cli(tmp_path, "token")
     assert result.returncode == 3 and "cannot connect" in result.stderr
-    assert f"Nothing of ours listens on port {dead}" in result.stderr
+    assert "Is the authorization server running?" in result.stderr
+    assert f"If it is the bundled server: it is not on port {dead}" in result.stderr
     assert f"authority_port = {dead + 1}" in result.stderr
     assert "Set bundled = true in profile old" in result.stderr

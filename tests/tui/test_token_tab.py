@@ -245,3 +245,37 @@ async def test_t_with_a_changed_secret_does_not_serve_the_cached_token(tmp_path,
         assert shown.startswith("✗ invalid_client"), shown
         assert "The cached token was not used: the client's credential" in shown
         assert session.token is None
+
+
+def test_the_summary_wraps_between_values_never_inside_one():
+    """80×24: `◷ expires in 23` / `h 59 m` was a value broken in two; now a segment that
+    does not fit starts the next line, whole."""
+    from rich.console import Console
+
+    from m2m_tui import views
+    from m2m_tui.tokens.decoded import decode
+    from tests.conftest import b64
+
+    now = int(time.time())
+    claims = {
+        "sub": "giftdeliveries@clients",
+        "aud": "urn:worldmappers",
+        "scope": "directions geocode:location",
+        "org_id": "org_RlIDsjf1gu1c6tJe",
+        "org_name": "globex",
+        "iat": now,
+        "exp": now + 86399,
+    }
+    token = decode(f"{b64({'alg': 'RS256'})}.{b64(claims)}.c2ln")
+    for width in (60, 76, 100):
+        console = Console(width=width, record=True, color_system=None)
+        console.print(views.token_summary(token))
+        lines = [line.rstrip() for line in console.export_text().splitlines()]
+        for whole in (
+            "giftdeliveries@clients → urn:worldmappers",
+            "scopes directions geocode:location",
+            "organization globex (org_RlIDsjf1gu1c6tJe)",
+            "◷ expires in 23 h 59 m",
+        ):
+            assert any(whole in line for line in lines), (width, lines)
+        assert all(len(line) <= width for line in lines)
