@@ -23,7 +23,7 @@ from m2m_tui.api.client import (
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import bound_jkt
 from m2m_tui.transcript import describe_odd_answer
-from m2m_tui.tui.fit import SPINNER, ellipsize, fit_widths
+from m2m_tui.tui.fit import SPINNER, ellipsize, fit_widths, shorten_apart
 from m2m_tui.tui.messages import CallAnswered, ShowTab
 from m2m_tui.tui.screens import TextScreen
 
@@ -116,13 +116,10 @@ class ApiTab(Vertical):
         widths = fit_widths(available, natural, shrinkable={1, 2})
         for name, width in zip(COLUMNS, widths, strict=True):
             table.add_column(name, width=width)
-        for method, path, scope, text, style in rows:
-            table.add_row(
-                method,
-                ellipsize(path, widths[1]),
-                ellipsize(scope, widths[2]),
-                Text(ellipsize(text, widths[3]), style=style),
-            )
+        paths = shorten_apart([r[1] for r in rows], widths[1])
+        scopes_shown = shorten_apart([r[2] for r in rows], widths[2])
+        for (method, _, _, text, style), path, scope in zip(rows, paths, scopes_shown, strict=True):
+            table.add_row(method, path, scope, Text(ellipsize(text, widths[3]), style=style))
         if self.session.endpoints:
             table.move_cursor(row=min(row, len(self.session.endpoints) - 1))
 

@@ -72,3 +72,17 @@ async def test_parameter_boxes_show_the_apis_defaults_and_an_empty_call_uses_the
         await settle(pilot)
         shown = text_of(app.query_one("#api-response"))
         assert "← 200" in shown and "Arrive at Auth0 Office" in shown
+
+
+def test_narrow_columns_keep_apart_what_tells_values_apart():
+    from m2m_tui.tui.fit import shorten_apart
+
+    paths = shorten_apart(["/api/location/geocode", "/api/location/reverse-geocode"], 14)
+    scopes = shorten_apart(["geocode:location", "reverse-geocode:location", "directions"], 12)
+    names = shorten_apart(["World Mappers API", "World Mappers Admin", "Gift Deliveries"], 9)
+    for shown, width in ((paths, 14), (scopes, 12), (names, 9)):
+        assert len(set(shown)) == len(shown), shown  # no two read the same
+        assert all(len(s) <= width for s in shown), shown
+    assert all("…" in s for s in paths) and paths[1].endswith("geocode")
+    assert scopes[2] == "directions"  # fits: whole
+    assert names[2].startswith("Gift") or names[2].endswith("ies")

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
 from m2m_tui.admin.grants import GrantsModel, dpop_mode
-from m2m_tui.tui.fit import ellipsize, fit_widths
+from m2m_tui.tui.fit import ellipsize, fit_widths, shorten_apart
 from m2m_tui.tui.grants.messages import Picked
 
 
@@ -49,12 +49,11 @@ class Catalog(Vertical):
         widths = fit_widths(available, natural, shrinkable={0, 1}, minimum=4)
         for name, width in zip(columns, widths, strict=True):
             table.add_column(ellipsize(name, width), width=width)
-        for row in rows:
+        # Text columns shortened apart: two clients never both read `World M…`.
+        shown = [shorten_apart([r[i] for r in plain], widths[i]) for i in range(len(columns))]
+        for n, row in enumerate(rows):
             table.add_row(
-                *(
-                    cell if isinstance(cell, Text) else ellipsize(cell, widths[i])
-                    for i, cell in enumerate(row)
-                )
+                *(cell if isinstance(cell, Text) else shown[i][n] for i, cell in enumerate(row))
             )
 
     def focus_clients(self) -> None:
