@@ -91,7 +91,12 @@ class ReapingServer:
             await service.start(width, height)
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
-            await websocket.close()
+            if websocket.prepared:
+                await websocket.close()
+        except (ConnectionError, RuntimeError) as error:
+            # A tab closed during the handshake or while the app started: an everyday
+            # event, not a fault of ours, said in one line (never a traceback).
+            log.info("a browser tab went away: %s", error)
         except Exception as error:
             log.exception(error)
         finally:
