@@ -241,9 +241,10 @@ async def caller(run: Run, http: httpx.AsyncClient, n: int) -> None:
         token = run.tokens[i % len(run.tokens)]
         old = token in run.before_rotation
         i += 7
+        phase = run.phase
         answer = await call_api(run, http, "api", token, "Space Needle")
         if answer is not None and answer.status_code != 200:
-            run.refused_valid.append((run.phase, answer.status_code, old))
+            run.refused_valid.append((phase, answer.status_code, old))
 
 
 async def minter(run: Run, http: httpx.AsyncClient, n: int) -> None:
@@ -252,6 +253,7 @@ async def minter(run: Run, http: httpx.AsyncClient, n: int) -> None:
     )
     while not run.stop:
         request = TokenRequest.for_profile(profile, GIFT[1])
+        phase = run.phase  # a failure belongs to the phase its request was sent in
         started = time.perf_counter()
         outcome = await request_token(request, http, timeout=MINT_TIMEOUT)
         took = time.perf_counter() - started
@@ -263,7 +265,7 @@ async def minter(run: Run, http: httpx.AsyncClient, n: int) -> None:
                 del run.tokens[len(run.before_rotation) : len(run.before_rotation) + 100]
         else:
             run.errors["token", outcome.error] += 1
-            run.mint_failures.append((run.phase, outcome.description or "", took))
+            run.mint_failures.append((phase, outcome.description or "", took))
             await asyncio.sleep(0.05)
 
 
