@@ -44,6 +44,7 @@ class Exchange:
     response_text: str = ""
     duration_ms: float = 0.0
     proof: dict | None = None  # the DPoP proof sent, decoded (RFC 9449)
+    request_content: str | None = None  # an API call's body, as sent (not a token request's)
 
     def json(self) -> object | None:
         import json

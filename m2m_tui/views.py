@@ -78,6 +78,8 @@ def exchange_view(exchange: Exchange, title: str = "") -> RenderableType:
         parts.append(Text(f"  {name}: {value}", style="dim"))
     if exchange.request_body:
         parts.append(json_block(exchange.request_body))
+    if exchange.request_content is not None:
+        parts.append(body_block(exchange.request_content))
     if exchange.proof is not None:
         parts.append(proof_view(exchange.proof))
     if exchange.status is None:

@@ -7,9 +7,10 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from m2m_tui.api.request_parts import replaced_credentials
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
-from m2m_tui.transcript import MASK, Exchange, describe_transport_error
+from m2m_tui.transcript import MASK, Exchange, describe_transport_error, mask_headers
 from oauth_primitives.organizations import organization_of
 
 httpx = lazy_module("httpx")
@@ -150,6 +151,10 @@ class ApiCall:
     base_url: str
     endpoint: ApiEndpoint
     params: dict[str, str] = field(default_factory=dict)
+    # The user's own headers and body (`call --header/--data/--json`, the app's request
+    # editor): sent as given; a header of theirs replaces the client's of the same name.
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
 
     @property
     def url(self) -> str:
@@ -161,24 +166,40 @@ class ApiCall:
     def to_curl(self, token: str | None, reveal: bool = False, dpop: DpopKey | None = None) -> str:
         """As curl; with a DPoP key, a freshly made proof for exactly this request."""
         parts = ["curl", "-i"]
-        if self.endpoint.method != "GET":
+        if self.endpoint.method != ("POST" if self.body is not None else "GET"):
             parts += ["-X", self.endpoint.method]
-        for name, value in self.auth_headers(token, reveal, dpop).items():
+        for name, value in self.shown_headers(token, reveal, dpop).items():
             parts += ["-H", f"{name}: {value}"]
+        if self.body is not None:
+            parts += ["--data-raw", self.body]  # as is: -d would strip a file's newlines
         parts.append(self.url)
         return " ".join(shlex.quote(p) for p in parts)
+
+    def shown_headers(
+        self, token: str | None, reveal: bool, dpop: DpopKey | None = None
+    ) -> dict[str, str]:
+        """The headers a printed command carries: the token's and the user's own, their
+        credentials masked unless revealed."""
+        own = self.headers if reveal else mask_headers(self.headers)
+        return merged(self.auth_headers(token, reveal, dpop), own)
 
     def auth_headers(
         self, token: str | None, reveal: bool, dpop: DpopKey | None = None
     ) -> dict[str, str]:
-        if not token:
-            return {}
+        if not token or replaced_credentials(self.headers):
+            return {}  # the user's own Authorization (a pasted token) goes instead
         shown = token if reveal else MASK
         if dpop is None:
             return {"Authorization": f"Bearer {shown}"}
         # The proof is single-use and lives about a minute (RFC 9449 §11.1).
         proof = dpop.proof(self.endpoint.method, self.url, token)
         return {"Authorization": f"DPoP {shown}", "DPoP": proof}
+
+
+def merged(base: dict[str, str], user: dict[str, str]) -> dict[str, str]:
+    """`base` with the user's headers on top; names compared as HTTP does, without case."""
+    names = {k.lower() for k in user}
+    return {**{k: v for k, v in base.items() if k.lower() not in names}, **user}
 
 
 @dataclass
@@ -237,28 +258,34 @@ async def _send(
     proof: str | None = None,
 ) -> ApiResult:
     headers = {"Accept": "application/json"}
-    shown = {"Accept": "application/json"}
+    if replaced_credentials(call.headers):
+        token = None  # the user's own Authorization (a pasted token) goes instead
     if token and dpop is not None:
         proof = dpop.proof(call.endpoint.method, call.url, token, nonce)
         scheme = "DPoP"
     if token and scheme == "DPoP":
         headers["Authorization"] = f"DPoP {token}"
-        shown["Authorization"] = f"DPoP {MASK}"
         if proof is not None:
             headers["DPoP"] = proof
-            shown["DPoP"] = proof[:12] + "…"
     elif token:
         headers["Authorization"] = f"Bearer {token}"
-        shown["Authorization"] = f"Bearer {MASK}"
-    exchange = Exchange(call.endpoint.method, call.url, shown)
+    headers = merged(headers, call.headers)
+    exchange = Exchange(call.endpoint.method, call.url, mask_headers(headers))
+    exchange.request_content = call.body
     if proof is not None:
         exchange.proof = decoded_proof(proof)
     from m2m_tui import stale_connection  # httpx, loaded when first needed
 
     started = time.perf_counter()
     try:
+        content = call.body.encode() if call.body is not None else None
         response = await stale_connection.send(
-            client, call.endpoint.method, call.url, headers=headers, timeout=timeout
+            client,
+            call.endpoint.method,
+            call.url,
+            headers=headers,
+            content=content,
+            timeout=timeout,
         )
     except Exception as exc:  # every transport failure becomes a sentence
         exchange.duration_ms = (time.perf_counter() - started) * 1000

@@ -20,6 +20,7 @@ from m2m_tui.commands.common import (
     print_json,
     profile_flag,
     quiet_flag,
+    token_flags,
 )
 
 
@@ -29,24 +30,59 @@ def add_parser(commands) -> None:
         help="call the profile's API with the profile's token",
         epilog="examples:\n  m2m-tui call /api/directions --param destination='Auth0 Office'\n"
         "  m2m-tui call /api/location/geocode --param address=Paris --json\n"
-        "  m2m-tui call /api/directions --param destination=Seattle --print curl\n\n"
+        "  m2m-tui call /api/directions --param destination=Seattle --print curl\n"
+        '  m2m-tui call /api/directions --json \'{"destination": "Seattle"}\'\n'
+        "  m2m-tui call /api/directions -X PUT --data @body.txt -H 'X-Trace: 1'\n"
+        '  m2m-tui call /api/directions -H "Authorization: Bearer $PASTED"  (not the '
+        "profile's token)\n\n"
         "exit status: 0 for 2xx, 1 for a refusal (4xx), 3 for a network error, a 5xx,\n"
         "a redirect, or an answer that is not JSON",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     profile_flag(parser)
     organization_flag(parser)
+    token_flags(parser)
     quiet_flag(parser)
     parser.add_argument(
         "path",
         metavar="PATH",
+        nargs="?",  # required; optional here so that `call --json PATH` reads as meant
         help="path (with its query) at the profile's api_base_url, or a full URL",
     )
-    parser.add_argument("--method", default="GET", type=str.upper)
+    parser.add_argument(
+        "-X",
+        "--method",
+        type=str.upper,
+        help="the HTTP method (default: GET, or POST with a body, as curl)",
+    )
     parser.add_argument(
         "--param", action="append", default=[], metavar="K=V", help="query parameter (repeatable)"
     )
-    parser.add_argument("--json", action="store_true", help="{status, headers, body, duration_ms}")
+    parser.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a request header (repeatable); one named Authorization replaces the "
+        "profile's token (a pasted one)",
+    )
+    parser.add_argument(
+        "-d",
+        "--data",
+        action="append",
+        metavar="DATA",
+        help="the request body, sent as is, form-encoded unless --header names a "
+        "Content-Type; @FILE reads a file, @- standard input (repeated: joined with &)",
+    )
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const=OUTPUT_JSON,
+        metavar="DATA",
+        help="with DATA (or @FILE, @-): send it as a JSON body, as curl's --json; "
+        "alone: print {status, headers, body, duration_ms}",
+    )
     parser.add_argument(
         "--print",
         choices=("curl", "httpie"),
@@ -58,9 +94,58 @@ def add_parser(commands) -> None:
     )
 
 
+OUTPUT_JSON = object()  # `--json` alone: the answer as JSON, not a body to send
+
+
+def request_parts(args: argparse.Namespace) -> tuple[str, dict[str, str], str | None]:
+    """(method, headers, body) from -X, -H, --data and --json, as curl reads them.
+    Raises RequestPartError."""
+    from m2m_tui.api.request_parts import (
+        RequestPartError,
+        check_json,
+        parse_headers,
+        read_data,
+        with_defaults,
+    )
+
+    body, is_json = None, False
+    if args.data is not None and args.json_body is not None:
+        raise RequestPartError("give the body once: --data or --json, not both")
+    if args.data is not None:
+        body = "&".join(read_data(item) for item in args.data)
+    elif args.json_body is not None:
+        body, is_json = check_json(read_data(args.json_body)), True
+    headers = with_defaults(parse_headers(args.header), body, is_json)
+    if is_json and not any(k.lower() == "accept" for k in headers):
+        headers["Accept"] = "application/json"
+    return args.method or ("POST" if body is not None else "GET"), headers, body
+
+
+def untangle_json(args: argparse.Namespace) -> None:
+    """`--json` is both curl's (send this JSON) and this tool's (print the answer as
+    JSON). `call --json /api/x` gave the path to --json: give it back."""
+    args.json_body = None
+    if args.json is OUTPUT_JSON or args.json is None:
+        args.json = args.json is OUTPUT_JSON
+        return
+    if args.path is None:
+        args.path, args.json = args.json, True
+        return
+    args.json_body, args.json = args.json, False
+
+
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from m2m_tui.api.request_parts import RequestPartError
+
+    untangle_json(args)
+    if args.path is None:
+        return fail("call needs the PATH (or URL) to call", EXIT_USAGE)
+    try:
+        args.method, args.headers, args.body = request_parts(args)
+    except RequestPartError as exc:
+        return fail(str(exc), EXIT_USAGE)
     params = {}
     for item in args.param:
         key, sep, value = item.partition("=")
@@ -81,10 +166,21 @@ async def _call(args: argparse.Namespace, session, path: str, params: dict[str, 
     from m2m_tui.api.client import ApiCall, ApiEndpoint, send
     from m2m_tui.transcript import describe_odd_answer
 
-    call = ApiCall(session.profile.api_base_url, ApiEndpoint(args.method, path, None, ""), params)
+    call = ApiCall(
+        session.profile.api_base_url,
+        ApiEndpoint(args.method, path, None, ""),
+        params,
+        args.headers,
+        args.body,
+    )
     token = None
     cached = False
-    if args.print_as and not args.show_secrets and not session.profile.dpop:
+    from m2m_tui.api.request_parts import replaced_credentials
+
+    if replaced := replaced_credentials(args.headers):
+        token = "unused"  # the user's own credential goes instead: no token is minted
+        note(args, f"note: sending your {' and '.join(replaced)} header, not the profile's token")
+    elif args.print_as and not args.show_secrets and not session.profile.dpop:
         token = "placeholder"  # masked anyway: no need to mint a token just to print
     else:
         outcome = await session.get_token()
@@ -149,7 +245,9 @@ async def _call(args: argparse.Namespace, session, path: str, params: dict[str, 
 
 def to_httpie(call, token: str | None, reveal: bool, dpop=None) -> str:
     parts = ["http", call.endpoint.method, call.base_url.rstrip("/") + call.endpoint.path]
-    for name, value in call.auth_headers(token, reveal, dpop).items():
+    if call.body is not None:
+        parts.insert(1, f"--raw={call.body}")
+    for name, value in call.shown_headers(token, reveal, dpop).items():
         parts.append(f"{name}:{value}")
     parts += [f"{k}=={v}" for k, v in call.params.items()]
     return " ".join(shlex.quote(p) for p in parts)

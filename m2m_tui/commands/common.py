@@ -91,7 +91,30 @@ def load_profile(args: argparse.Namespace):
         from dataclasses import replace
 
         profile = replace(profile, organization=organization)
-    return config, profile, resolve_state_dir(args.state_dir)
+    return config, overridden(args, profile), resolve_state_dir(args.state_dir)
+
+
+def overridden(args: argparse.Namespace, profile):
+    """The profile with this command's one-off token flags applied (--scope, --audience,
+    --resource, --client-id, --client-secret-env), the way oauth2c takes them: the config
+    is not touched. An empty value drops the profile's own (`--scope ''`: no scope)."""
+    from dataclasses import replace
+
+    changes = {}
+    for flag in ("scope", "audience", "resource", "client_id"):
+        value = getattr(args, f"override_{flag}", None)
+        if value is not None:
+            changes[flag] = value.strip() or None
+    if changes.get("client_id") is None and "client_id" in changes:
+        changes.pop("client_id")  # a client has an id: `--client-id ''` changes nothing
+    env = getattr(args, "client_secret_env", None)
+    if env:
+        # By reference, like the sample's AUTH0_CLIENT_SECRET: the secret stays in the
+        # environment, never in argv (which `ps` shows) or the profile.
+        changes.update(client_secret=None, client_secret_env=env, client_secret_prompt=False)
+        if profile.auth_method not in ("client_secret_post", "client_secret_basic"):
+            changes["auth_method"] = "client_secret_post"
+    return replace(profile, **changes) if changes else profile
 
 
 def open_session(args: argparse.Namespace):
@@ -199,6 +222,37 @@ def organization_flag(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,  # `m2m-tui --organization acme token` keeps it
         help="get the token for this organization (id or name; Auth0's Organizations "
         "for M2M), instead of the profile's `organization`",
+    )
+
+
+def token_flags(parser: argparse.ArgumentParser) -> None:
+    """One-off overrides of what the token request asks for, oauth2c-style."""
+    group = parser.add_argument_group(
+        "token request overrides (this run only; the config is not changed)"
+    )
+    group.add_argument(
+        "--scope",
+        dest="override_scope",
+        metavar="SCOPES",
+        help="space-separated scopes to ask for ('' asks for none: the grant's all)",
+    )
+    group.add_argument(
+        "--audience", dest="override_audience", metavar="API", help="the API identifier"
+    )
+    group.add_argument(
+        "--resource",
+        dest="override_resource",
+        metavar="URI",
+        help="the RFC 8707 resource indicator",
+    )
+    group.add_argument(
+        "--client-id", dest="override_client_id", metavar="ID", help="another client's id"
+    )
+    group.add_argument(
+        "--client-secret-env",
+        metavar="VAR",
+        help="read the client secret from this environment variable (never a flag: "
+        "argv is visible to every user of the machine)",
     )
 
 

@@ -16,6 +16,7 @@ from m2m_tui.commands.common import (
     fail,
     no_token,
     organization_flag,
+    token_flags,
 )
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
@@ -58,6 +59,7 @@ def add_parser(commands) -> None:
     )
     parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
     organization_flag(parser)
+    token_flags(parser)
     parser.add_argument("--method", default="GET", type=str.upper)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 

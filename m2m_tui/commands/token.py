@@ -14,6 +14,7 @@ from m2m_tui.commands.common import (
     print_json,
     profile_flag,
     quiet_flag,
+    token_flags,
 )
 
 
@@ -31,6 +32,7 @@ def add_parser(commands) -> None:
     )
     profile_flag(parser)
     organization_flag(parser)
+    token_flags(parser)
     quiet_flag(parser)
     parser.add_argument("--no-cache", action="store_true", help="always request a new token")
     parser.add_argument(

@@ -70,13 +70,11 @@ def exchange_dict(exchange: Exchange) -> dict:
     }
     if exchange.request_body:
         request["body"] = mask_fields(exchange.request_body)
+    if exchange.request_content is not None:
+        request["body"] = _as_json(exchange.request_content)
     out: dict = {"request": request}
     if exchange.status is not None:
-        body_text = mask_token_in(exchange.response_text)
-        try:
-            body: object = json.loads(body_text)
-        except ValueError:
-            body = body_text
+        body = _as_json(mask_token_in(exchange.response_text))
         out["response"] = {
             "status": exchange.status,
             "headers": mask_headers(exchange.response_headers),
@@ -84,6 +82,14 @@ def exchange_dict(exchange: Exchange) -> dict:
             "duration_ms": round(exchange.duration_ms, 1),
         }
     return out
+
+
+def _as_json(text: str) -> object:
+    """A body as its JSON value where it is JSON, else its text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def token_dict(raw: str) -> dict:

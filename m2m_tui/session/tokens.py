@@ -144,7 +144,7 @@ class Tokens:
                         None,
                         error="configuration",
                         description=str(exc),
-                        hint="Fix the profile in the config file.",
+                        hint=_configuration_hint(self.profile, exc),
                     )
                 )
             outcome = await request_token(request, client, self._timeout(), key, self.nonces)
@@ -185,3 +185,9 @@ class Tokens:
             )
         )
         return outcome
+
+
+def _configuration_hint(profile: Profile, exc: Exception) -> str:
+    if isinstance(exc, SecretUnavailable) and profile.client_secret_env:
+        return f"export {profile.client_secret_env}=… (the secret), or fix the profile."
+    return "Fix the profile in the config file."
