@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 # Headers the client sets itself and a user's header replaces (said when it happens).
@@ -84,3 +85,45 @@ def with_defaults(headers: dict[str, str], body: str | None, is_json: bool) -> d
 def replaced_credentials(headers: dict[str, str]) -> list[str]:
     """The user's headers that stand in for the token the client would send."""
     return [k for k in headers if k.lower() in CREDENTIAL_HEADERS]
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True)
+class RequestEdit:
+    """The app's request editor's words for one endpoint: its method, its headers as
+    typed (one `Name: value` a line) and its body ("" sends none)."""
+
+    method: str
+    headers_text: str = ""
+    body: str = ""
+
+    def parts(self) -> tuple[dict[str, str], str | None]:
+        """(headers, body) to send, with curl's Content-Type for a body that names none:
+        JSON for a body that is JSON, a form otherwise. Raises RequestPartError."""
+        body = self.body if self.body.strip() else None
+        is_json = body is not None and _is_json(body)
+        return with_defaults(parse_headers(self.headers_text), body, is_json), body
+
+    def summary(self) -> str:
+        """What differs from a plain call, in a few words ("POST · 1 header · 22 B body")."""
+        headers, body = self.parts()
+        typed = parse_headers(self.headers_text)
+        said = [self.method]
+        if typed:
+            said.append(f"{len(typed)} header{'s' if len(typed) > 1 else ''}")
+        if body is not None:
+            kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+            said.append(f"body {len(body.encode())} B, {kind}")
+        if replaced_credentials(typed):
+            said.append("your own Authorization, not the token")
+        return " · ".join(said)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True

@@ -225,15 +225,15 @@ class Session:
         async with self.client() as client:
             await self.api.load(base, client)
 
-    async def call(self, endpoint: ApiEndpoint, params: dict[str, str]) -> ApiResult:
-        return await self.call_at(self._profile.api_base_url or "", "", endpoint, params)
+    async def call(self, endpoint: ApiEndpoint, params: dict[str, str], **extra) -> ApiResult:
+        return await self.call_at(self._profile.api_base_url or "", "", endpoint, params, **extra)
 
     async def call_at(
-        self, base_url: str, label: str, endpoint: ApiEndpoint, params: dict[str, str]
+        self, base_url: str, label: str, endpoint: ApiEndpoint, params: dict, **extra
     ) -> ApiResult:
         """The call with this token at `base_url`: the profile's API, or another (the
         demo's introspecting one), which `label` names in the history."""
-        call = ApiCall(base_url, endpoint, params)
+        call = ApiCall(base_url, endpoint, params, **extra)  # extra: headers, body
         async with self.client() as client:
             key = self.bound_key(self.token)
             result = await send(call, self.token, client, self.timeout, key, self.nonces)

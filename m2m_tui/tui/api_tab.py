@@ -4,6 +4,7 @@ parameters, and each call's status, headers, body and time."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from rich.console import Group
 from rich.text import Text
@@ -20,6 +21,7 @@ from m2m_tui.api.client import (
     organization_problem,
     predict,
 )
+from m2m_tui.api.request_parts import RequestEdit, replaced_credentials
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import bound_jkt
 from m2m_tui.transcript import describe_odd_answer
@@ -37,6 +39,7 @@ class ApiTab(Vertical):
     ApiTab #params Input { width: 1fr; }
     ApiTab #params Label { padding: 1 1 0 0; }
     ApiTab #api-response { padding: 0 1; }
+    ApiTab #request-extras { padding: 0 1; color: $text-muted; height: auto; }
     """
 
     def __init__(self, session: Session, **kwargs) -> None:
@@ -45,10 +48,12 @@ class ApiTab(Vertical):
         self.selected: ApiEndpoint | None = None
         self.param_values: dict[str, dict[str, str]] = {}
         self.in_flight: tuple[str, float] | None = None  # "GET url", since when
+        self.edits: dict[str, RequestEdit] = {}  # path -> the request editor's words (r)
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="endpoints", cursor_type="row", zebra_stripes=True)
         yield Horizontal(id="params")
+        yield Static(id="request-extras", markup=False)
         with VerticalScroll():
             yield Static(id="api-response")
 
@@ -152,6 +157,43 @@ class ApiTab(Vertical):
                 )
             )
         await box.mount_all(widgets)
+        self.show_extras()
+
+    def show_extras(self) -> None:
+        """What the next call adds to the endpoint (r's method, headers, body), if any."""
+        edit = self.edits.get(self.selected.path) if self.selected else None
+        extras = self.query_one("#request-extras", Static)
+        extras.display = edit is not None
+        extras.update(f"{edit.summary()}  (r edits)" if edit else "")
+
+    def edit_request(self) -> None:
+        """r: the selected endpoint's method, headers and body, in the request editor."""
+        from m2m_tui.tui.request_editor import RequestEditor
+
+        if self.selected is None:
+            self.notify("Select an endpoint in the API tab first.", severity="warning")
+            return
+        endpoint = self.selected
+        edit = self.edits.get(endpoint.path) or RequestEdit(endpoint.method)
+
+        def done(new: RequestEdit | bool | None) -> None:
+            if new is False or new == RequestEdit(endpoint.method):
+                self.edits.pop(endpoint.path, None)
+            elif new:
+                self.edits[endpoint.path] = new
+            self.show_extras()
+
+        self.post_message(ShowTab("api"))
+        self.app.push_screen(RequestEditor(f"{endpoint.method} {endpoint.path}", edit), done)
+
+    def sent_as(self, endpoint: ApiEndpoint, params: dict[str, str]) -> ApiCall:
+        """The call as it goes: the endpoint with its parameters and what r added."""
+        base = self.session.profile.api_base_url or ""
+        edit = self.edits.get(endpoint.path)
+        if edit is None:
+            return ApiCall(base, endpoint, params)
+        headers, body = edit.parts()  # checked when the editor closed
+        return ApiCall(base, replace(endpoint, method=edit.method), params, headers, body)
 
     async def prepare(self, path: str, params: dict[str, str]) -> ApiEndpoint | None:
         """Select the endpoint at `path` with these parameters, as a user would (the demo)."""
@@ -195,13 +237,13 @@ class ApiTab(Vertical):
             self.notify("No endpoints loaded (is the API running?).", severity="warning")
             return
         self.post_message(ShowTab("api"))
-        if not self.session.token:
+        call = self.sent_as(endpoint, params)
+        if not self.session.token and not replaced_credentials(call.headers):
             self.notify("No token yet: calling without one (press t first to get one).")
-        call = ApiCall(self.session.profile.api_base_url or "", endpoint, params)
         # The old answer goes at once: what shows is what is being sent, and for how long.
-        self.in_flight = (f"{endpoint.method} {call.url}", time.monotonic())
+        self.in_flight = (f"{call.endpoint.method} {call.url}", time.monotonic())
         self.show_progress()
-        self.call_worker(endpoint, params)
+        self.call_worker(call)
 
     def show_progress(self) -> None:
         if self.in_flight is None:
@@ -231,10 +273,13 @@ class ApiTab(Vertical):
         return f"the call to {what.split('?')[0]}"
 
     @work(exclusive=True, group="call", exit_on_error=False)
-    async def call_worker(self, endpoint: ApiEndpoint, params: dict[str, str]) -> None:
+    async def call_worker(self, call: ApiCall) -> None:
+        endpoint = call.endpoint
         ticker = self.set_interval(0.1, self.show_progress)
         try:
-            result = await self.session.call(endpoint, params)
+            result = await self.session.call(
+                endpoint, call.params, headers=call.headers, body=call.body
+            )
         finally:
             ticker.stop()
         self.in_flight = None
@@ -255,7 +300,7 @@ class ApiTab(Vertical):
         if endpoint is None:
             self.notify("Select an endpoint in the API tab first.", severity="warning")
             return
-        call = ApiCall(self.session.profile.api_base_url or "", endpoint, params)
+        call = self.sent_as(endpoint, params)
         text = call.to_curl(self.session.token, reveal=reveal)
         self.app.copy_to_clipboard(text)
         note = "token revealed" if reveal else "token masked; U copies it with the token"

@@ -58,6 +58,7 @@ class M2MApp(App):
         Binding("t", "token", "Token"),
         Binding("n", "new_token", "New token", show=False),
         Binding("c", "call", "Call"),
+        Binding("r", "edit_request", "Edit the request (method, headers, body)", show=False),
         Binding("i", "inspect", "Inspect", show=False),
         Binding("a", "show_tab('api')", "API", show=False),
         Binding("h", "show_tab('history')", "History", show=False),
@@ -294,6 +295,9 @@ class M2MApp(App):
 
     def action_call(self) -> None:
         self.api_tab.call()
+
+    def action_edit_request(self) -> None:
+        self.api_tab.edit_request()
 
     def diagnosis_target(self):
         """The inspected (pasted) token, else the current one, and the selected endpoint."""

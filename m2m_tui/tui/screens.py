@@ -19,6 +19,7 @@ HELP = """\
 | `escape` | cancel the request in flight (token, call, lab, Why?, Grants); leave a text box |
 | `i` | inspector (cursor in its paste box): decoded claims, expiry, scopes, signature |
 | `c` | call the selected API endpoint with the token |
+| `r` | edit the selected endpoint's request: any method, headers, a body |
 | `a` | API tab |
 | `h` | history of this session's token requests and calls |
 | `p` | switch profile |

@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from tests.conftest import run_cli as cli
-from tests.conftest import serve_app
+from tests.helpers.echo import echo_api
 from tests.helpers.sessions import write_config
 
 
@@ -80,20 +80,8 @@ def test_another_client_with_its_secret_from_a_variable(configured, stack):
 @pytest.fixture
 def echo():
     """An API that answers with what it was sent: method, headers, body."""
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    async def reflect(request):
-        body = (await request.body()).decode()
-        return JSONResponse(
-            {"method": request.method, "headers": dict(request.headers), "body": body}
-        )
-
-    app = Starlette(routes=[Route("/echo", reflect, methods=["GET", "POST", "PUT", "PATCH"])])
-    url, thread = serve_app(app)
-    yield url + "echo"
-    thread.stop()
+    with echo_api() as url:
+        yield url + "echo"
 
 
 def sent(result) -> dict:
