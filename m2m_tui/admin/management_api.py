@@ -7,11 +7,14 @@ waited out, honouring Retry-After, a bounded number of times.
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from m2m_tui.config.file import Config, Profile
 from m2m_tui.lazy import lazy_module
+from m2m_tui.transcript import Exchange, mask_headers
 
 httpx = lazy_module("httpx")
 
@@ -59,6 +62,9 @@ class ManagementClient:
     # Gets a fresh Management API token; used once when the current one is refused (its
     # signing key was just revoked, or it expired during a long session).
     renew: Callable[[], Awaitable[str]] | None = None
+    # Told of every change (any method but GET), refused or not, so the session's history
+    # tells the whole story: the exchange as sent, the token masked.
+    on_change: Callable[[Exchange], None] | None = None
 
     async def request(self, method: str, path: str, **kwargs) -> object:
         try:
@@ -70,21 +76,31 @@ class ManagementClient:
         return await self._request(method, path, **kwargs)
 
     async def _request(self, method: str, path: str, **kwargs) -> object:
-        for attempt in range(MAX_RETRIES + 1):
-            response = await self.client.request(
-                method,
-                self.issuer + "api/v2" + path,
-                headers={"Authorization": f"Bearer {self.token}"},
-                **kwargs,
-            )
-            if response.status_code != 429 or attempt == MAX_RETRIES:
-                break
-            try:
-                wait = min(float(response.headers.get("retry-after", "1")), 30.0)
-            except ValueError:
-                wait = 1.0
-            self.on_wait(wait)  # let the user see that we are backing off
-            await asyncio.sleep(wait)
+        url = self.issuer + "api/v2" + path
+        headers = {"Authorization": f"Bearer {self.token}"}
+        exchange = Exchange(method, url, mask_headers(headers))
+        if "json" in kwargs:
+            exchange.request_content = json.dumps(kwargs["json"])
+        started, response = time.perf_counter(), None
+        try:
+            for attempt in range(MAX_RETRIES + 1):
+                response = await self.client.request(method, url, headers=headers, **kwargs)
+                if response.status_code != 429 or attempt == MAX_RETRIES:
+                    break
+                try:
+                    wait = min(float(response.headers.get("retry-after", "1")), 30.0)
+                except ValueError:
+                    wait = 1.0
+                self.on_wait(wait)  # let the user see that we are backing off
+                await asyncio.sleep(wait)
+        finally:
+            exchange.duration_ms = (time.perf_counter() - started) * 1000
+            if method != "GET" and self.on_change is not None:
+                if response is not None:  # else the request failed on its way: no status
+                    exchange.status = response.status_code
+                    exchange.response_headers = dict(response.headers)
+                    exchange.response_text = response.text
+                self.on_change(exchange)
         if response.status_code >= 400:
             try:
                 body = response.json()

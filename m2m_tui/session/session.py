@@ -96,7 +96,9 @@ class Session:
         self._introspections: dict[str, dict] = {}  # opaque token -> its last answer
         self.api = ApiCatalog(self.documents)
         self.tokens = Tokens(state_dir, profile, self.history, self.client, lambda: self.timeout)
-        self.admin = TenantAdmin(config, lambda: self._profile, self.client, lambda: self.timeout)
+        self.admin = TenantAdmin(
+            config, lambda: self._profile, self.client, lambda: self.timeout, self.history
+        )
 
     @classmethod
     def open(

@@ -12,6 +12,7 @@ from m2m_tui.oauth.token_request import TokenRequest, request_token
 
 if TYPE_CHECKING:
     from m2m_tui.config.file import Config, Profile
+    from m2m_tui.session.history import History
 
 httpx = lazy_module("httpx")
 
@@ -23,7 +24,9 @@ class TenantAdmin:
         profile: Callable[[], Profile],
         client: Callable[[], httpx.AsyncClient],
         timeout: Callable[[], float],
+        history: History | None = None,
     ) -> None:
+        self._history = history  # where the Management API changes made here are told
         self._config = config
         self._profile = profile
         self._client = client
@@ -96,7 +99,29 @@ class TenantAdmin:
                 )
             return outcome.access_token
 
-        return ManagementClient(admin.issuer, await fetch(), client, renew=fetch)
+        return ManagementClient(
+            admin.issuer, await fetch(), client, renew=fetch, on_change=self._record
+        )
+
+    def _record(self, exchange) -> None:
+        """A change made through the Management API (the Grants screen, the Why? panel's
+        fix, the grants and organizations commands), as a history entry of kind admin."""
+        import json
+        import time
+
+        from m2m_tui.admin.change_words import describe
+        from m2m_tui.api.client import ApiResult
+        from m2m_tui.session.history import HistoryEntry
+
+        if self._history is None:
+            return
+        path = exchange.url.split("/api/v2", 1)[-1]
+        body = json.loads(exchange.request_content) if exchange.request_content else None
+        status = str(exchange.status) if exchange.status is not None else "error"
+        what = describe(exchange.method, path, body)
+        self._history.add(
+            HistoryEntry(time.time(), "admin", what, status, result=ApiResult(exchange))
+        )
 
     # --- Organizations for M2M ------------------------------------------------------------
     async def annotate_organization(self, diagnosis, token, expect) -> None:
