@@ -36,6 +36,7 @@ from m2m_tui.tui.messages import (
     ShowTab,
     TokenReceived,
 )
+from m2m_tui.tui.notice_line import NoticeLine
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
 from m2m_tui.tui.token_tab import TokenTab
 from m2m_tui.tui.why_tab import WhyTab
@@ -100,6 +101,7 @@ class M2MApp(App):
             for title, tab_id, tab in TABS:
                 with TabPane(title, id=tab_id):
                     yield tab(self.session, id=f"{tab_id}-tab")
+        yield NoticeLine()
         yield Footer()
 
     # The tabs, by kind: the app composed them, so it may speak to them.
@@ -132,10 +134,19 @@ class M2MApp(App):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every notification as plain text: what they say comes from the config, servers
-        and the user, and `authority_port in [server]` must not lose `[server]` to Rich
-        markup. (Widgets' notify passes markup=True on; none of ours means it.)"""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        """Every notice in the notice line, as plain text: what they say comes from the
+        config, servers and the user, and `authority_port in [server]` must not lose
+        `[server]` to Rich markup. Over a modal screen (Grants, help) the line is hidden,
+        so a short toast says it there. `timeout` is not taken: a notice's length and
+        kind decide how long it shows (tui/notice_line.py)."""
+        line = self.screen_stack[0].query_one(NoticeLine)
+        seconds = line.say(message, severity)
+        if self.screen is not self.screen_stack[0]:
+            super().notify(message, title=title, severity=severity, timeout=seconds, markup=False)
+
+    def clear_notifications(self) -> None:
+        super().clear_notifications()
+        self.screen_stack[0].query_one(NoticeLine).clear()
 
     def on_mount(self) -> None:
         # In a browser (m2m-tui web), the server that started this app is its parent: if
@@ -147,7 +158,7 @@ class M2MApp(App):
         self.set_interval(1.0, self.tick)
         self.call_after_refresh(self.after_first_paint)
         if self.notice:
-            self.notify(self.notice, timeout=12)
+            self.notify(self.notice)
 
     def after_first_paint(self) -> None:
         """httpx loads on first use (m2m_tui.lazy); load it here, on the event loop, once
@@ -189,7 +200,7 @@ class M2MApp(App):
             try:
                 self.server = await asyncio.to_thread(wait_until_answering, spawned, session.config)
             except StartFailed as exc:
-                self.notify(str(exc), severity="error", timeout=15)
+                self.notify(str(exc), severity="error")
             else:
                 self.token_tab.show_profile(
                     f"Started the bundled server in the background (log: "
@@ -204,7 +215,7 @@ class M2MApp(App):
                         start_bundled, session.config, session.state_dir
                     )
                 except StartFailed as exc:
-                    self.notify(str(exc), severity="error", timeout=15)
+                    self.notify(str(exc), severity="error")
                 else:
                     self.token_tab.show_profile(
                         f"Started the bundled server in the background (log: "
@@ -216,7 +227,7 @@ class M2MApp(App):
                 stranger = await asyncio.to_thread(issuer_complaint, session.profile.issuer)
                 if stranger:
                     self.token_tab.show_profile(stranger, "bold red")
-                    self.notify(stranger, severity="error", timeout=15)
+                    self.notify(stranger, severity="error")
         await self.api_tab.load_endpoints()
 
     def on_unmount(self) -> None:
@@ -247,9 +258,9 @@ class M2MApp(App):
     @on(FixApplied)
     def fix_applied(self, message: FixApplied) -> None:
         if not message.ok:  # stay on the Why? panel, which still shows the fix to make
-            self.notify(message.note, severity="warning", timeout=15)
+            self.notify(message.note, severity="warning")
             return
-        self.notify(message.note, timeout=10)
+        self.notify(message.note)
         self.show_current_token()
         self.action_show_tab("api")
 
@@ -390,7 +401,7 @@ class M2MApp(App):
             ok, said = await self.session.revoke_token()
         except Exception as exc:  # never silent
             ok, said = False, f"Not revoked: {type(exc).__name__}: {exc}"
-        self.notify(said, severity="information" if ok else "warning", timeout=15)
+        self.notify(said, severity="information" if ok else "warning")
 
     def action_copy_token(self) -> None:
         token = self.inspector.raw or self.session.token

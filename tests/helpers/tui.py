@@ -37,8 +37,10 @@ async def paste(pilot, text: str) -> None:
 
 
 def notes(app) -> str:
-    """Every notification the app showed, as one string."""
-    return " ".join(str(n.message) for n in app._notifications)
+    """Every notice the app showed (its notice line), as one string."""
+    from m2m_tui.tui.notice_line import NoticeLine
+
+    return " ".join(app.screen_stack[0].query_one(NoticeLine).said)
 
 
 def text_of(widget) -> str:

@@ -9,7 +9,7 @@ from m2m_tui.tui.app import TABS, M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
 from tests.helpers.sessions import make_session
-from tests.helpers.tui import settle
+from tests.helpers.tui import settle, text_of
 
 
 async def test_profile_switch_help_and_copy(session):
@@ -67,7 +67,8 @@ async def test_text_from_the_config_keeps_its_square_brackets(tmp_path, shared_s
     """Rich markup never eats what a config or a server says: `[server]` in a notification,
     and a profile called `[lab]`, show as written."""
     from textual.widgets import OptionList
-    from textual.widgets._toast import Toast
+
+    from m2m_tui.tui.notice_line import NoticeLine
 
     session = make_session(
         tmp_path,
@@ -79,8 +80,7 @@ async def test_text_from_the_config_keeps_its_square_brackets(tmp_path, shared_s
     async with app.run_test(size=(120, 40)) as pilot:
         app.notify("move the bundled server with authority_port in [server].")
         await settle(pilot)
-        # The toast as Textual draws it (the headless screen has no rack to show it on).
-        shown = str(Toast(list(app._notifications)[-1]).render())
+        shown = text_of(app.query_one(NoticeLine)).strip()
         assert shown.endswith("authority_port in [server]."), shown
         await pilot.press("p")
         await pilot.pause()

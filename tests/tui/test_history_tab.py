@@ -6,7 +6,7 @@ import jwt
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
-from tests.helpers.tui import settle, text_of
+from tests.helpers.tui import notes, settle, text_of
 
 
 async def test_history_pages_through_thousands_of_entries_drawing_only_what_shows(session):
@@ -54,7 +54,7 @@ async def test_a_marked_row_shows_its_mark_and_x_on_a_call_names_it(session):
         assert not table.render_line(2).text.startswith("●")
         await pilot.press("down", "x")
         await pilot.pause()
-        said = " ".join(str(n.message) for n in app._notifications)
+        said = notes(app)
         assert "Row 2 is a call, not a token" in said and "marked row 1" in said
         assert "Mark a token with m" not in said
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from m2m_tui.tui.app import M2MApp
-from tests.helpers.tui import settle, text_of
+from tests.helpers.tui import notes, settle, text_of
 
 
 async def test_l_runs_the_tamper_lab_on_the_current_token(session, caplog):
@@ -41,5 +41,5 @@ async def test_l_without_a_token_says_what_to_do_first(session):
         await settle(pilot)
         await pilot.press("l")
         await pilot.pause()
-        assert "press t for one" in " ".join(str(n.message) for n in app._notifications)
+        assert "press t for one" in notes(app)
         assert app.query_one("#tabs").active == "token"
