@@ -199,8 +199,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import asyncio
     from pathlib import Path
 
+    from rich.console import Console
+
     from m2m_tui.bundled_servers import StartFailed
     from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+    from m2m_tui.commands.demo_progress import SlideProgress, starting
     from m2m_tui.demo.environment import start_demo_tenant
     from m2m_tui.demo.script import DemoScriptError, load_script
 
@@ -208,17 +211,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
         script = load_script(Path(args.script) if args.script else None)
     except DemoScriptError as exc:
         return fail(str(exc), EXIT_USAGE)
-    from m2m_tui.tui.demo import DemoApp, write_slides
-
+    console = Console(stderr=True)
     while True:
         try:
-            tenant = start_demo_tenant({step.action for step in script.steps})
+            with starting(console, "Starting the demo's own tenant on free ports…"):
+                tenant = start_demo_tenant({step.action for step in script.steps})
+                from m2m_tui.tui.demo import DemoApp, write_slides
         except StartFailed as exc:
             return fail(f"the demo's servers did not start: {exc}", EXIT_FAILED)
         try:
             app = DemoApp(tenant.session(), script, tenant.introspecting_url)
             if args.slides:
-                failed = asyncio.run(write_slides(app, Path(args.slides)))
+                with SlideProgress(console, len(script.steps)) as progress:
+                    failed = asyncio.run(write_slides(app, Path(args.slides), progress))
                 if failed:
                     return fail(f"the demo stopped at {failed}", EXIT_FAILED)
                 print(f"wrote {len(script.steps)} slides to {args.slides}")

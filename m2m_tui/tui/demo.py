@@ -415,13 +415,18 @@ class DemoApp(M2MApp):
         await self.do_call(step)
 
 
-async def write_slides(app: DemoApp, folder: Path) -> str | None:
-    """Every step, each screen after it as step-NN.svg; the failed step, or None."""
+async def write_slides(app: DemoApp, folder: Path, progress=None) -> str | None:
+    """Every step, each screen after it as step-NN.svg; the failed step, or None.
+    `progress` (started(index, caption), finished(index)) is told of each slide."""
     folder.mkdir(parents=True, exist_ok=True)
     async with app.run_test(size=(120, 38)) as pilot:
         await app.idle()
-        for index in range(len(app.script.steps)):
+        for index, step in enumerate(app.script.steps):
+            if progress is not None:
+                progress.started(index, step.caption)
             ok = await app.perform_step(index)
+            if progress is not None:
+                progress.finished(index)
             await pilot.pause()
             name = folder / f"step-{index + 1:02d}.svg"
             name.write_text(app.export_screenshot(title=f"Step {index + 1}"), encoding="utf-8")

@@ -92,6 +92,15 @@ def test_a_custom_script_from_the_command_line(tmp_path):
     ]
     shown = words((tmp_path / "s" / "step-02.svg").read_text())
     assert "destination=Paris%2C+France" in shown and "← 200" in shown
+    # Never a silent wait: the tenant starting, then each slide as it is made (piped,
+    # a line each; a terminal gets a progress bar).
+    said = result.stderr.splitlines()
+    assert said[0] == "Starting the demo's own tenant on free ports…"
+    assert said[1:4] == [
+        "slide 1/3: A token.",
+        "slide 2/3: Paris, please.",
+        "slide 3/3: That is all.",
+    ]
 
 
 @pytest.mark.slow
@@ -142,3 +151,24 @@ async def test_the_presenters_keys():
         assert app.return_value == "restart"
     finally:
         tenant.close()
+
+
+def test_a_terminal_sees_one_progress_step_per_slide():
+    import io
+
+    from rich.console import Console
+
+    from m2m_tui.commands.demo_progress import SlideProgress
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100, color_system=None)
+    shown = []
+    with SlideProgress(console, 3) as progress:
+        for index, caption in enumerate(["A token.", "Paris, please.", "That is all."]):
+            progress.started(index, caption)
+            progress.bar.refresh()
+            shown.append(out.getvalue())
+            progress.finished(index)
+    assert "slide 1/3: A token." in shown[0] and "slide 2/3: Paris, please." in shown[1]
+    completed = [t.completed for t in progress.bar.tasks]
+    assert completed == [3]  # one step per slide, all three done
