@@ -4,6 +4,7 @@ loads what it needs when it runs, so `decode`, `--help` and `--version` start fa
 from __future__ import annotations
 
 import argparse
+import re
 
 from m2m_tui import __version__
 from m2m_tui.commands import (
@@ -134,9 +135,35 @@ RUNNERS = {
 }
 
 
+# A token, a key id or a client id in base64url: it may begin with "-" (one in 64 does),
+# which argparse would read as an option it does not know. No option here looks so.
+_DASHED_VALUE = re.compile(r"-[A-Za-z0-9_][A-Za-z0-9_\-]{10,}(\.[A-Za-z0-9_\-]*)*")
+
+
+def dashed_values_last(argv: list[str]) -> list[str]:
+    """`revoke -5oL…` and `keys revoke -Xq…` as meant: a value that begins with "-"
+    and that no option could be, after `--` at the end, when nothing but options follow
+    it (so the order of positional arguments never changes)."""
+    if "--" in argv:
+        return argv
+    for i, arg in enumerate(argv):
+        if _DASHED_VALUE.fullmatch(arg):
+            rest = argv[i + 1 :]
+            if all(a.startswith("-") for a in rest) and not any(_takes_value(a) for a in rest):
+                return [*argv[:i], *rest, "--", arg]
+    return argv
+
+
+def _takes_value(arg: str) -> bool:
+    """An option after the value whose own value would follow it (then left alone)."""
+    return arg in ("-X", "-H", "-d", "--method", "--header", "--data", "--param", "--scope")
+
+
 def main(argv: list[str] | None = None) -> int:
+    import sys
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(dashed_values_last(sys.argv[1:] if argv is None else argv))
     try:
         if args.command in RUNNERS:
             return RUNNERS[args.command](args)
@@ -163,34 +190,20 @@ def _with_session(args: argparse.Namespace, runner) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    from m2m_tui.commands.common import load_profile, open_session
+    from m2m_tui.commands.common import load_profile
 
-    # The bundled server starts first, before the session and Textual load, so the two
-    # start-ups overlap. The app still says "Started" only once the server answers.
-    spawned = None
+    # The bundled server starts once the first frame is up (the app's start_up): started
+    # before it, on two cores, its start-up slowed the frame by a third.
     loaded = load_profile(args)
     if isinstance(loaded, int):
         return loaded
     config, profile, state_dir = loaded
-    from m2m_tui.bundled_servers import listening, points_at_bundled, spawn_bundled
-
-    if points_at_bundled(profile, config) and not listening(
-        "127.0.0.1", config.server.authority_port
-    ):
-        spawned = spawn_bundled(config, state_dir)
-    session = open_session(args)
-    if isinstance(session, int):
-        if spawned is not None:
-            spawned.stop()
-        return session
+    # The session opens once the app's first frame is up (tui/first_frame.py).
+    from m2m_tui.session.loader import SessionLoader
     from m2m_tui.tui.app import M2MApp
 
-    app = M2MApp(session, spawned=spawned, notice=getattr(args, "config_notice", None))
-    try:
-        app.run()
-    finally:
-        if spawned is not None and app.server is None:
-            spawned.stop()  # the app failed before it took the server over
+    session = SessionLoader(config, state_dir, profile, getattr(args, "timeout", None))
+    M2MApp(session, notice=getattr(args, "config_notice", None)).run()
     return 0
 
 

@@ -24,3 +24,24 @@ def test_malformed_config_names_the_file_and_line_before_the_app_opens(tmp_path)
 def test_unknown_profile_is_named(tmp_path):
     result = run("--profile", "nope")
     assert result.returncode == 2 and "no profile named 'nope'" in result.stderr
+
+
+def test_a_value_that_begins_with_a_dash_is_taken_as_the_value():
+    """base64url values (opaque tokens, key ids) begin with "-" one time in 64: argparse
+    took `keys revoke -Xqyi7LMb…` for an unknown option (bench/flaky.py found it)."""
+    from m2m_tui.cli import build_parser, dashed_values_last
+
+    def parse(*argv):
+        return build_parser().parse_args(dashed_values_last(list(argv)))
+
+    assert parse("keys", "revoke", "-Xqyi7LMb7EE2hh1D38i8w").kid == "-Xqyi7LMb7EE2hh1D38i8w"
+    token = "-5oLJNBsfhAJinIPkOAkTIi1SL2JiVPHlruFDDf5JgN"
+    seen = parse("--profile", "opaque", "introspect", token, "--json")
+    assert seen.token == token and seen.json is True
+    # Short options and values after options are left as argparse reads them.
+    assert parse("-q", "token").quiet is True
+    assert dashed_values_last(["call", "-Xabcdefghijklm", "/x"]) == [
+        "call",
+        "-Xabcdefghijklm",
+        "/x",
+    ]
