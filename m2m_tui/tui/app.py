@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
-from m2m_tui.bundled_servers import (
-    LocalServer,
-    StartFailed,
-    issuer_complaint,
-    listening,
-    points_at_bundled,
-    start_bundled,
-    wait_until_answering,
-)
-from m2m_tui.session.session import Session
-from m2m_tui.transcript import masked_token
-from m2m_tui.tui.api_tab import ApiTab
-from m2m_tui.tui.history_tab import HistoryTab
-from m2m_tui.tui.inspector_tab import InspectorTab
-from m2m_tui.tui.lab_tab import LabTab
+from m2m_tui.tui.app_loading import FirstFrameLoading
+from m2m_tui.tui.app_palette import PaletteCommands
+from m2m_tui.tui.first_frame import FirstFrame
 from m2m_tui.tui.messages import (
     CallAnswered,
     FixApplied,
@@ -37,21 +25,21 @@ from m2m_tui.tui.messages import (
     TokenReceived,
 )
 from m2m_tui.tui.notice_line import NoticeLine
-from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
-from m2m_tui.tui.token_tab import TokenTab
-from m2m_tui.tui.why_tab import WhyTab
 
-TABS = (
-    ("Token", "token", TokenTab),
-    ("Inspector", "inspector", InspectorTab),
-    ("API", "api", ApiTab),
-    ("Why?", "why", WhyTab),
-    ("Lab", "lab", LabTab),
-    ("History", "history", HistoryTab),
-)
+# Only what the first frame draws is imported here: the tabs, the session and the
+# servers' helpers load once it is on the screen (after_first_paint).
+if TYPE_CHECKING:
+    from m2m_tui.bundled_servers import LocalServer
+    from m2m_tui.session.loader import SessionLoader
+    from m2m_tui.session.session import Session
+    from m2m_tui.tui.api_tab import ApiTab
+    from m2m_tui.tui.history_tab import HistoryTab
+    from m2m_tui.tui.inspector_tab import InspectorTab
+    from m2m_tui.tui.token_tab import TokenTab
+    from m2m_tui.tui.why_tab import WhyTab
 
 
-class M2MApp(App):
+class M2MApp(FirstFrameLoading, PaletteCommands, App):
     TITLE = "m2m-tui"
     # The footer shows what matters at any width (80 columns included); ^p (the palette)
     # and ? (help) list the rest.
@@ -81,13 +69,19 @@ class M2MApp(App):
 
     def __init__(
         self,
-        session: Session,
+        session: Session | SessionLoader,
         autostart: bool = True,
         spawned: LocalServer | None = None,
         notice: str | None = None,
     ) -> None:
         super().__init__()
-        self.session = session
+        # A SessionLoader is opened after the first frame; a Session (tests, the demo)
+        # is used as it is.
+        self.loader = session if hasattr(session, "load") else None
+        if self.loader is None:
+            self.session = session
+        self.ready = False  # the tabs are mounted and the session open
+        self.loaded = asyncio.Event()  # set then (or when loading them failed)
         self.notice = notice  # said once at start (the per-user config was just written)
         self.autostart = autostart
         self.server: LocalServer | None = None
@@ -97,33 +91,46 @@ class M2MApp(App):
         # Textual's default icon (⭘, U+2B58) is in few fonts (not DejaVu Sans Mono, nor
         # the Roboto Mono the browser mode serves): a box, offline. ◯ is in both.
         yield Header(icon="◯")
-        with TabbedContent(initial="token", id="tabs"):
-            for title, tab_id, tab in TABS:
-                with TabPane(title, id=tab_id):
-                    yield tab(self.session, id=f"{tab_id}-tab")
+        # A session given open (the demo, tests) has its modules loaded already: its tabs
+        # come at once. One still to open (the command) draws the first frame first.
+        yield self.tabs() if self.loader is None else FirstFrame(self.loader.profile)
         yield NoticeLine()
         yield Footer()
+
+    def tabs(self) -> TabbedContent:
+        from m2m_tui.tui.tabs import TABS
+
+        tabs = TabbedContent(initial="token", id="tabs")
+        for title, tab_id, tab in TABS:
+            # What `with TabbedContent():` does in compose.
+            tabs.compose_add_child(TabPane(title, tab(self.session, id=f"{tab_id}-tab"), id=tab_id))
+        return tabs
+
+    async def mount_tabs(self) -> None:
+        """The tabs, in the first frame's place."""
+        await self.mount(self.tabs(), before=self.query_one(FirstFrame))
+        await self.query_one(FirstFrame).remove()
 
     # The tabs, by kind: the app composed them, so it may speak to them.
     @property
     def token_tab(self) -> TokenTab:
-        return self.query_one(TokenTab)
+        return self.query_one("#token-tab")
 
     @property
     def inspector(self) -> InspectorTab:
-        return self.query_one(InspectorTab)
+        return self.query_one("#inspector-tab")
 
     @property
     def api_tab(self) -> ApiTab:
-        return self.query_one(ApiTab)
+        return self.query_one("#api-tab")
 
     @property
     def why(self) -> WhyTab:
-        return self.query_one(WhyTab)
+        return self.query_one("#why-tab")
 
     @property
     def history(self) -> HistoryTab:
-        return self.query_one(HistoryTab)
+        return self.query_one("#history-tab")
 
     def notify(
         self,
@@ -154,23 +161,15 @@ class M2MApp(App):
         # this app again, so it ends itself.
         self.server_pid = os.getppid() if self.is_web else None
         self.show_subtitle()
-        self.token_tab.focus_content()
         self.set_interval(1.0, self.tick)
-        self.call_after_refresh(self.after_first_paint)
+        if self.loader is None:
+            self.tabs_mounted()
+        self.call_after_refresh(self.when_keys_shown, 0)
         if self.notice:
             self.notify(self.notice)
 
-    def after_first_paint(self) -> None:
-        """httpx loads on first use (m2m_tui.lazy); load it here, on the event loop, once
-        the first screen is up, and only then start the workers, one of which looks at the
-        server's port from a thread: Python 3.11's LazyLoader must not race two threads."""
-        from m2m_tui.lazy import lazy_module
-
-        lazy_module("httpx").AsyncClient  # noqa: B018 (the attribute access loads it)
-        self.start_up()
-
     def show_subtitle(self) -> None:
-        p = self.session.profile
+        p = self.session.profile if hasattr(self, "session") else self.loader.profile
         self.sub_title = f"{p.name} · {p.client_id} → {p.audience or p.resource or p.scope or ''}"
 
     def tick(self) -> None:
@@ -178,6 +177,8 @@ class M2MApp(App):
         diagnosis or a cancelled lab adds some without a message of its own)."""
         if self.server_pid is not None and os.getppid() != self.server_pid:
             self.exit()
+            return
+        if not self.ready:
             return
         try:
             if self.history.behind():
@@ -193,6 +194,15 @@ class M2MApp(App):
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def start_up(self) -> None:
         """Start the bundled server when the profile needs it, then load the API's endpoints."""
+        from m2m_tui.bundled_servers import (
+            StartFailed,
+            issuer_complaint,
+            listening,
+            points_at_bundled,
+            start_bundled,
+            wait_until_answering,
+        )
+
         session = self.session
         if self.spawned is not None:
             spawned, self.spawned = self.spawned, None
@@ -299,7 +309,7 @@ class M2MApp(App):
         if isinstance(self.focused, Input):
             self.action_show_tab(self.query_one("#tabs", TabbedContent).active)
             return
-        tabs = (self.token_tab, self.api_tab, self.query_one(LabTab), self.why)
+        tabs = (self.token_tab, self.api_tab, self.query_one("#lab-tab"), self.why)
         stopped = [what for tab in tabs if (what := tab.cancel())]
         if stopped:
             self.notify(f"Cancelled {' and '.join(stopped)}.")
@@ -339,7 +349,7 @@ class M2MApp(App):
             self.notify(missing, severity="warning")
             return
         self.action_show_tab("lab")
-        self.query_one(LabTab).run(raw, endpoint, params)
+        self.query_one("#lab-tab").run(raw, endpoint, params)
 
     def action_apply_fix(self) -> None:
         if self.query_one("#tabs", TabbedContent).active == "why":
@@ -372,6 +382,8 @@ class M2MApp(App):
         self.query_one(f"#{tab}-tab").focus_content()
 
     def action_profile(self) -> None:
+        from m2m_tui.tui.screens import ProfileScreen
+
         def chosen(name: str | None) -> None:
             if name and name != self.session.profile.name:
                 self.switch_profile(name)
@@ -408,6 +420,9 @@ class M2MApp(App):
         if not token:
             self.notify("No token to copy yet.", severity="warning")
             return
+        from m2m_tui.transcript import masked_token
+        from m2m_tui.tui.screens import TextScreen
+
         self.copy_to_clipboard(token)
         # Masked: the screen may be shared; the clipboard has it whole.
         self.push_screen(
@@ -435,36 +450,6 @@ class M2MApp(App):
         self.api_tab.refresh_predictions()
 
     def action_help(self) -> None:
+        from m2m_tui.tui.screens import HelpScreen
+
         self.push_screen(HelpScreen())
-
-    def get_system_commands(self, screen: Screen):
-        yield from super().get_system_commands(screen)
-        if screen is not self.screen_stack[0]:
-            # A screen on top (Grants) owns the keys: offer its actions, not the app's.
-            for binding in screen.BINDINGS:
-                yield SystemCommand(
-                    binding.description,
-                    f"key {binding.key}",
-                    lambda a=binding.action: screen.run_action(a),
-                )
-            return
-        for binding in self.BINDINGS:
-            if binding.action == "quit":
-                continue
-            yield SystemCommand(
-                binding.description,
-                f"key {binding.key}",
-                lambda a=binding.action: self.run_action(a),
-            )
-        # The tabs' own keys too, run on their tab (shown first, so the key applies).
-        for _, tab_id, kind in TABS:
-            for binding in kind.__dict__.get("BINDINGS", []):
-                yield SystemCommand(
-                    binding.description,
-                    f"key {binding.key}, in the {tab_id} tab",
-                    lambda t=tab_id, a=binding.action: self.run_tab_action(t, a),
-                )
-
-    async def run_tab_action(self, tab_id: str, action: str) -> None:
-        self.action_show_tab(tab_id)
-        await self.query_one(f"#{tab_id}-tab").run_action(action)

@@ -161,6 +161,7 @@ class DemoApp(M2MApp):
             me = get_current_worker()
         except NoActiveWorker:
             me = None  # --slides: steps run straight from the test harness's task
+        await self.loaded.wait()  # the tabs, mounted after the first frame
         quiet = 0
         while quiet < 2:
             if any(not w.is_finished and w is not me for w in self.workers):

@@ -3,10 +3,13 @@ these, and the app (which composed them) routes it to the tabs that care."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from m2m_tui.api.client import ApiEndpoint, ApiResult
-from m2m_tui.oauth.token_request import TokenOutcome
+if TYPE_CHECKING:  # the app's first frame imports this module: it stays light
+    from m2m_tui.api.client import ApiEndpoint, ApiResult
+    from m2m_tui.oauth.token_request import TokenOutcome
 
 
 class TokenReceived(Message):

@@ -11,10 +11,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
 
 from m2m_tui import views
-from m2m_tui.config.profiles import overridden_by_env
 from m2m_tui.oauth.token_request import TokenOutcome
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, decode
+from m2m_tui.tui.first_frame import profile_lines
 from m2m_tui.tui.messages import TokenReceived
 from m2m_tui.tui.screens import SecretPrompt
 
@@ -48,24 +48,8 @@ class TokenTab(Vertical):
         self.query_one("#token-scroll").focus()
 
     def show_profile(self, note: str = "", style: str = "cyan") -> None:
-        p = self.session.profile
-        lines = [
-            Text.assemble(
-                ("Profile ", "dim"),
-                (p.name, "bold"),
-                ("  issuer ", "dim"),
-                p.issuer,
-                ("  client ", "dim"),
-                p.client_id,
-            )
-        ]
-        env = overridden_by_env()
-        if env:
-            lines.append(Text(f"overridden by the environment: {', '.join(env)}", style="yellow"))
-        if note:
-            lines.append(Text(note, style=style))
-        lines.append(Text("Press t for a token, n for a new one, ? for help.", style="dim"))
-        self.query_one("#token-status", Static).update(Group(*lines))
+        lines = profile_lines(self.session.profile, note, style)
+        self.query_one("#token-status", Static).update(lines)
 
     def clear(self) -> None:
         self.decoded = None

@@ -15,6 +15,8 @@ async def settle(pilot) -> None:
     another worker (a refused call opening Why?) is waited for as well: however slow the
     machine, nothing the last key set going is still on its way."""
     app = pilot.app
+    if hasattr(app, "loaded"):
+        await app.loaded.wait()  # the tabs, mounted once the first frame is up
     quiet = 0
     while quiet < 2:
         await pilot.pause()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TabbedContent
 
-from m2m_tui.tui.app import TABS, M2MApp
+from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import HelpScreen, ProfileScreen, TextScreen
+from m2m_tui.tui.tabs import TABS
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle, text_of
 
