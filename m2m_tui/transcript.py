@@ -11,7 +11,17 @@ httpx = lazy_module("httpx")
 
 
 MASK = "••••••"
-SENSITIVE_FIELDS = {"client_secret", "client_assertion", "access_token"}
+SENSITIVE_FIELDS = {
+    "client_secret",
+    "client_assertion",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "password",
+}
+# Headers that carry a credential, whoever set them (a user's own, from `call -H` or the
+# request editor, too): shown and exported masked.
+SECRET_HEADERS = {"cookie", "set-cookie", "x-api-key", "api-key", "proxy-authorization"}
 
 
 def mask_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -24,6 +34,8 @@ def mask_headers(headers: dict[str, str]) -> dict[str, str]:
             # Single-use and short-lived, yet a credential while it lives: shown decoded
             # (the exchange's `proof`), its compact form cut to its header.
             masked[name] = value[:12] + "…"
+        elif name.lower() in SECRET_HEADERS:
+            masked[name] = MASK
         else:
             masked[name] = value
     return masked

@@ -71,7 +71,8 @@ def exchange_dict(exchange: Exchange) -> dict:
     if exchange.request_body:
         request["body"] = mask_fields(exchange.request_body)
     if exchange.request_content is not None:
-        request["body"] = _as_json(exchange.request_content)
+        body = _as_json(exchange.request_content)  # a user's own body: its secrets masked
+        request["body"] = mask_fields(body) if isinstance(body, dict) else body
     out: dict = {"request": request}
     if exchange.status is not None:
         body = _as_json(mask_token_in(exchange.response_text))

@@ -90,3 +90,37 @@ async def test_a_pasted_token_as_a_header_is_sent_instead(tmp_path, shared_stack
             sent = text_of(app.query_one("#api-response")).split("← 200")[0]
             # The request's own lines mask it, as they mask the profile's token.
             assert "Authorization: Bearer ••••••" in sent and "pasted" not in sent
+
+
+async def test_a_users_own_credentials_are_masked_in_the_export(tmp_path, shared_stack):
+    """What the request editor sends is shown as typed, but an export (made to share)
+    masks the credentials in it: an API key header, a cookie, a secret in a JSON body."""
+    import json
+
+    with echo_api() as url:
+        session = make_session(tmp_path, shared_stack.issuer, url.rstrip("/"))
+        app = M2MApp(session, autostart=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("a", "r")
+            await settle(pilot)
+            app.screen.query_one("#request-headers", TextArea).text = (
+                "X-Api-Key: key-123456\nCookie: session=cookie-987\nX-Trace: 7"
+            )
+            app.screen.query_one("#request-body", TextArea).text = (
+                '{"client_secret": "body-secret-42", "destination": "Paris"}'
+            )
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            assert echoed(app)["headers"]["x-api-key"] == "key-123456"  # sent as typed
+            await pilot.press("e")
+            await settle(pilot)
+            folder = session.state_dir / "exports"
+            text = next(folder.iterdir()).read_text()
+            for secret in ("key-123456", "cookie-987", "body-secret-42"):
+                assert secret not in text.split('"response"')[0], secret
+            request = json.loads(text)["entries"][-1]["request"]
+            assert request["headers"]["X-Trace"] == "7"
+            assert request["body"]["destination"] == "Paris"
