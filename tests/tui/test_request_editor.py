@@ -104,12 +104,12 @@ async def test_a_users_own_credentials_are_masked_in_the_export(tmp_path, shared
             await settle(pilot)
             await pilot.press("a", "r")
             await settle(pilot)
-            app.screen.query_one("#request-headers", TextArea).text = (
-                "X-Api-Key: key-123456\nCookie: session=cookie-987\nX-Trace: 7"
-            )
-            app.screen.query_one("#request-body", TextArea).text = (
-                '{"client_secret": "body-secret-42", "destination": "Paris"}'
-            )
+            app.screen.query_one(
+                "#request-headers", TextArea
+            ).text = "X-Api-Key: key-123456\nCookie: session=cookie-987\nX-Trace: 7"
+            app.screen.query_one(
+                "#request-body", TextArea
+            ).text = '{"client_secret": "body-secret-42", "destination": "Paris"}'
             await pilot.press("ctrl+s")
             await settle(pilot)
             await pilot.press("c")
