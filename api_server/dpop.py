@@ -18,25 +18,30 @@ from dataclasses import dataclass
 import jwt
 
 from oauth_primitives import base64url
-from oauth_primitives.dpop import MAX_AGE, MAX_AHEAD, ath, htu, iat_outside_window
+from oauth_primitives.dpop import MAX_AGE, MAX_AHEAD
 from oauth_primitives.jwk import thumbprint as jwk_thumbprint
+from oauth_primitives.rules.findings import Code, Finding
+from oauth_primitives.rules.proof import (
+    MAX_PROOF,
+    claim_findings,
+    header_finding,
+)
 
-# Asymmetric algorithms only (§4.3 item 5); what discovery and WWW-Authenticate list.
-ALGORITHMS = ("ES256", "ES384", "RS256", "PS256", "EdDSA")
-# §4.3 item 11: the iat window (MAX_AGE, MAX_AHEAD) is shared with the client's
-# diagnosis. The jti memory keeps each proof for as long, so a replay within the window
-# is always caught.
-MAX_PROOF = 8 * 1024
-PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
+# The proof's rules (algorithms, private members, claims) are the rule book's, shared
+# with the client's diagnosis. The jti memory keeps each proof for as long as the iat
+# window (MAX_AGE, MAX_AHEAD), so a replay within the window is always caught.
 
 
 class DpopError(Exception):
-    """`invalid_dpop_proof` (§7.1, §5), or `use_dpop_nonce` (§8) with the nonce to use."""
+    """`invalid_dpop_proof` (§7.1, §5), or `use_dpop_nonce` (§8) with the nonce to use;
+    the rule book's finding, and its code."""
 
-    def __init__(self, description: str, error: str = "invalid_dpop_proof") -> None:
-        super().__init__(description)
-        self.description = description
-        self.error = error
+    def __init__(self, finding: Finding) -> None:
+        self.description = finding.describe()
+        super().__init__(self.description)
+        self.finding = finding
+        self.code = finding.code.value
+        self.error = finding.error
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def thumbprint(jwk: dict) -> str:
     try:
         return jwk_thumbprint(jwk)
     except ValueError:
-        raise DpopError("the proof's jwk is not a complete EC, RSA or OKP public key") from None
+        raise DpopError(Finding(Code.PROOF_KEY_UNUSABLE, {"why": "incomplete"})) from None
 
 
 class ReplayMemory:
@@ -155,26 +160,18 @@ def _signer(segment: str) -> _Signer:
     try:
         header = json.loads(base64url.decode(segment))
     except ValueError:
-        raise DpopError("the DPoP proof's header is not base64url JSON") from None
+        header = None
     if not isinstance(header, dict):
-        raise DpopError("the DPoP proof's header is not a JSON object")
-    if header.get("typ") != "dpop+jwt":  # §4.3 item 4
-        raise DpopError(f"the proof's typ must be dpop+jwt, not {_said(header.get('typ'))}")
-    alg = header.get("alg")
-    if alg not in ALGORITHMS:  # item 5
-        raise DpopError(
-            f"the proof's alg {_said(alg)} is not allowed; use one of {' '.join(ALGORITHMS)}"
-        )
-    jwk = header.get("jwk")
-    if not isinstance(jwk, dict):  # item 6
-        raise DpopError("the proof's header has no jwk (the public key that signed it)")
-    if PRIVATE_MEMBERS & set(jwk):
-        raise DpopError("the proof's jwk contains private key material; send the public key only")
+        raise DpopError(Finding(Code.PROOF_MALFORMED, {"part": "header"}))
+    unfit = header_finding(header)  # §4.3 items 4 to 6
+    if unfit is not None:
+        raise DpopError(unfit)
+    alg, jwk = header["alg"], header["jwk"]
     jkt = thumbprint(jwk)
     try:
         key = jwt.PyJWK(jwk, algorithm=alg).key
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
-        raise DpopError("the proof's jwk cannot be used with its alg") from None
+        raise DpopError(Finding(Code.PROOF_KEY_UNUSABLE, {"alg": alg})) from None
     signer = _Signer(alg, jwt.get_algorithm_by_name(alg), key, jkt)
     _signers[segment] = signer
     if len(_signers) > MAX_SIGNERS:
@@ -220,20 +217,20 @@ def _signature_matches(signer: _Signer, compact: str) -> bool:
 def parse_proof(values: list[str]) -> Parsed:
     """§4.3 items 1 to 6: one proof, a JWT, typ, an allowed alg, a public jwk."""
     if not values:
-        raise DpopError("no DPoP proof was sent (the DPoP header is missing)")
+        raise DpopError(Finding(Code.PROOF_MISSING))
     if len(values) > 1:  # §4.3 item 1
-        raise DpopError("more than one DPoP header was sent; send exactly one proof")
+        raise DpopError(Finding(Code.PROOF_MULTIPLE))
     proof = values[0].strip()
     if len(proof) > MAX_PROOF or proof.count(".") != 2:  # item 2
-        raise DpopError("the DPoP header is not a JWT (three base64url parts)")
+        raise DpopError(Finding(Code.PROOF_MALFORMED, {"part": "form"}))
     head, body, _ = proof.split(".")  # a garbled signature fails item 7, in verify()
     signer = _signer(head)  # items 3 to 6
     try:
         claims = json.loads(base64url.decode(body))
     except ValueError:
-        raise DpopError("the DPoP proof's claims are not base64url JSON") from None
+        claims = None
     if not isinstance(claims, dict):
-        raise DpopError("the DPoP proof's claims are not a JSON object")
+        raise DpopError(Finding(Code.PROOF_MALFORMED, {"part": "claims"}))
     return Parsed(signer, claims, proof)
 
 
@@ -265,45 +262,10 @@ def check_claims(
     now = time.time() if now is None else now
     claims = parsed.claims
     if not verified:  # item 7
-        raise DpopError("the proof's signature does not match its jwk")
-    for name in ("jti", "htm", "htu"):
-        if not isinstance(claims.get(name), str) or not claims[name]:
-            raise DpopError(f"the proof has no {name} claim")
-    iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
-        raise DpopError("the proof has no numeric iat claim")
-    if claims["htm"] != method:  # item 8
-        raise DpopError(f"the proof's htm is {_said(claims['htm'])}, but the request is {method}")
-    if htu(claims["htu"]) != htu(url):  # item 9
-        raise DpopError(
-            f"the proof's htu is {_said(claims['htu'])}, but the request is to {htu(url)}"
-        )
-    if nonces is not None and not nonces.valid(claims.get("nonce")):  # item 10, §8
-        said = "has no nonce" if "nonce" not in claims else "has a stale or unknown nonce"
-        raise DpopError(
-            f"the proof {said}; retry with the nonce in the DPoP-Nonce header", "use_dpop_nonce"
-        )
-    outside = iat_outside_window(iat, now)  # item 11
-    if outside == "stale":
-        raise DpopError(f"the proof is stale: issued {now - iat:.0f} s ago (at most {MAX_AGE:g} s)")
-    if outside == "ahead":
-        raise DpopError(f"the proof is from the future: iat is {iat - now:.0f} s ahead")
-    if iat <= replay.horizon + MAX_AHEAD:
-        # Under a flood the memory dropped proofs younger than MAX_AGE; one from before
-        # then could be a replay it no longer knows, so it is refused as too old.
-        raise DpopError("the proof is too old for the server's replay memory under this load")
-    if access_token is not None:  # §7: the proof names the token it goes with
-        said_ath = claims.get("ath")
-        if said_ath is None:
-            raise DpopError("the proof has no ath claim (the access token's hash)")
-        if not hmac.compare_digest(str(said_ath), ath(access_token)):
-            raise DpopError("the proof's ath does not match the access token")
+        raise DpopError(Finding(Code.PROOF_SIGNATURE))
+    nonce_ok = None if nonces is None else nonces.valid(claims.get("nonce"))
+    for finding in claim_findings(claims, method, url, now, nonce_ok, access_token, replay.horizon):
+        raise DpopError(finding)
     if not replay.first_use(claims["jti"], now):  # item 12
-        raise DpopError("the proof was used before (its jti was seen): make a new one per request")
-    return Proof(parsed.signer.jkt, claims["jti"], float(iat), claims)
-
-
-def _said(value: object) -> str:
-    """A value from the proof, quoted safely for a WWW-Authenticate description."""
-    text = str(value)[:60].replace('"', "'").replace("\\", "/")
-    return repr(text) if value is not None else "missing"
+        raise DpopError(Finding(Code.PROOF_REPLAYED))
+    return Proof(parsed.signer.jkt, claims["jti"], float(claims["iat"]), claims)

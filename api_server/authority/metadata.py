@@ -6,7 +6,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..dpop import ALGORITHMS as DPOP_ALGORITHMS
+from oauth_primitives.rules.proof import ALGORITHMS as DPOP_ALGORITHMS
+
 from .client_auth import ASSERTION_ALGS
 from .state import Authority
 

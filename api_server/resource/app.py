@@ -19,11 +19,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from oauth_primitives.organizations import organization_of
+from oauth_primitives.rules.access_token import (
+    binding_finding,
+    bound_jkt,
+    organization_finding,
+    scheme_finding,
+    scope_finding,
+)
+from oauth_primitives.rules.findings import Code, Finding
 
 from ..dpop import DpopError, Nonces, ReplayMemory, addressed_url, check_claims, parse_proof
 from ..settings import ApiSettings
-from .bearer import BearerError, access_token
+from .bearer import BearerError, access_token, refusal
 from .directions import directions
 from .documents import openapi_document, protected_resource_metadata
 from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, OFFICE, OFFICE_LAT, OFFICE_LNG, Endpoint
@@ -31,7 +38,7 @@ from .gazetteer import Gazetteer, Place, gazetteer
 from .introspection import IntrospectingValidator
 from .jwks_cache import JwksCache
 from .proof_helper import ProofHelper
-from .validator import InvalidToken, Principal, TokenValidator
+from .validator import InvalidToken, Principal, TokenValidator, policy_of
 
 log = logging.getLogger("api_server.api")
 METADATA_PATH = "/.well-known/oauth-protected-resource"
@@ -61,6 +68,7 @@ class WorldMappers:
         self.issuer = issuer
         self.base_url = base_url.rstrip("/")
         self.jwks = jwks
+        self.policy = policy_of(settings, issuer)
         self.validator: TokenValidator | IntrospectingValidator
         if settings.validation == "introspection":
             jwt = TokenValidator(settings, issuer, jwks)
@@ -87,79 +95,35 @@ class WorldMappers:
         return gazetteer()
 
     async def authorize(self, request: Request, scope: str) -> Principal:
+        """The rule book's rules for this request, in its order; the first finding is
+        the refusal, with its code in the body (`rule`) beside the RFC 6750 error."""
         scheme, token = access_token(request)
-        if scheme == "Bearer" and self.dpop_required:
-            raise BearerError(
-                401,
-                "invalid_token",
-                "this API requires DPoP: request a DPoP-bound token and send it as "
-                "Authorization: DPoP with a proof",
-                scheme="DPoP",
-            )
+        required = scheme_finding(scheme, self.policy)
+        if required is not None:
+            raise refusal(required, "DPoP")
         try:
             principal = await self.validator.validate(token)
         except InvalidToken as exc:
-            raise BearerError(401, "invalid_token", str(exc), scheme=scheme) from None
-        cnf = principal.claims.get("cnf")  # another issuer's may be anything
-        bound = cnf.get("jkt") if isinstance(cnf, dict) else None
+            raise BearerError(
+                401, "invalid_token", str(exc), scheme=scheme, rule=exc.code
+            ) from None
+        claims = principal.claims
+        binding = binding_finding(claims, scheme)
+        if binding is not None:
+            raise refusal(binding, "DPoP")
         if scheme == "DPoP":
-            await self.check_dpop(request, token, bound)
-        elif bound is not None:  # RFC 9449 §7.2: a bound token is no bearer token
-            raise BearerError(
-                401,
-                "invalid_token",
-                "the token is DPoP-bound (cnf.jkt): send it as Authorization: DPoP with a "
-                "proof signed by its key, not as Bearer",
-                scheme="DPoP",
-            )
-        self.check_organization(principal, scheme)
-        if scope not in principal.scopes:
-            raise BearerError(
-                403,
-                "insufficient_scope",
-                f"the token lacks the scope {scope}",
-                scope=scope,
-                scheme=scheme,
-            )
+            await self.check_dpop(request, token, bound_jkt(claims))
+        for finding in (organization_finding(claims, self.policy), scope_finding(claims, scope)):
+            if finding is not None:
+                raise refusal(finding, scheme)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes))
             )
         return principal
 
-    def check_organization(self, principal: Principal, scheme: str) -> None:
-        """Organizations for M2M: org_id decides whose data a machine may touch, so an
-        API that serves organizations refuses a token of none, or of another."""
-        settings = self.settings
-        if not (settings.require_organization or settings.organizations):
-            return
-        named, taken = organization_of(principal.claims, settings.organizations)
-        if named is None:
-            raise BearerError(
-                401,
-                "invalid_token",
-                "the token names no organization (no org_id); this API requires one: "
-                "request it with organization=<id or name>",
-                scheme=scheme,
-            )
-        if not taken:
-            raise BearerError(
-                401,
-                "invalid_token",
-                f"the token is for the organization {named}, which this API does not serve "
-                f"(it serves {', '.join(settings.organizations)})",
-                scheme=scheme,
-            )
-
     async def check_dpop(self, request: Request, token: str, bound: object) -> None:
         """RFC 9449 §7.1: a valid proof for this request and token, by the bound key."""
-        if bound is None:
-            raise BearerError(
-                401,
-                "invalid_token",
-                "the token is not DPoP-bound (no cnf.jkt), so it cannot be sent as DPoP",
-                scheme="DPoP",
-            )
         url = addressed_url(request.scope, request.headers.get("host"))
         try:
             parsed = parse_proof(request.headers.getlist("dpop"))
@@ -176,14 +140,11 @@ class WorldMappers:
             )
         except DpopError as exc:
             nonce = self.dpop_nonces.current() if exc.error == "use_dpop_nonce" else None
-            raise BearerError(401, exc.error, exc.description, scheme="DPoP", nonce=nonce) from None
-        if proof.jkt != bound:
             raise BearerError(
-                401,
-                "invalid_dpop_proof",
-                "the proof is signed by another key than the one the token is bound to (cnf.jkt)",
-                scheme="DPoP",
-            )
+                401, exc.error, exc.description, scheme="DPoP", nonce=nonce, rule=exc.code
+            ) from None
+        if proof.jkt != bound:
+            raise refusal(Finding(Code.PROOF_KEY_NOT_BOUND), "DPoP")
 
 
 Handler = Callable[[Request, WorldMappers], Awaitable[Response]]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..dpop import ALGORITHMS
+from oauth_primitives.rules.findings import Finding
+from oauth_primitives.rules.proof import ALGORITHMS
 
 REALM = "worldmappers"
 
@@ -24,6 +25,7 @@ class BearerError(Exception):
         scope: str | None = None,
         scheme: str = "Bearer",
         nonce: str | None = None,
+        rule: str | None = None,
     ) -> None:
         super().__init__(description)
         self.status = status
@@ -32,6 +34,7 @@ class BearerError(Exception):
         self.scope = scope
         self.scheme = scheme
         self.nonce = nonce
+        self.rule = rule  # the rule book's code for it, None for a refusal outside it
         self._response: tuple[str, JSONResponse] | None = None
 
     def response(self, resource_metadata: str) -> JSONResponse:
@@ -58,10 +61,21 @@ class BearerError(Exception):
             body = {"error": self.error, "error_description": self.description, **body}
         if self.scope:
             body["scope"] = self.scope
+        if self.rule:  # for clients that explain refusals: the code, not the sentence
+            body["rule"] = self.rule
         headers = {"WWW-Authenticate": f"{self.scheme} " + ", ".join(params)}
         if self.nonce:
             headers["DPoP-Nonce"] = self.nonce
         return JSONResponse(body, status_code=self.status, headers=headers)
+
+
+def refusal(finding: Finding, scheme: str) -> BearerError:
+    """The rule book's finding as this API answers it: its status and error code, and
+    for a missing scope, the scope (RFC 6750 §3.1)."""
+    scope = finding.values.get("scope") if finding.error == "insufficient_scope" else None
+    return BearerError(
+        finding.status, finding.error, finding.describe(), scope, scheme, rule=finding.code
+    )
 
 
 def access_token(request: Request) -> tuple[str, str]:

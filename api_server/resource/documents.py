@@ -32,7 +32,7 @@ def protected_resource_metadata(
     every token: a revoked one is refused at once, opaque tokens are accepted);
     `organization_required` (a token must carry org_id, Auth0's Organizations for M2M)
     and `organizations_supported` (the organizations served, by id or name; empty: any)."""
-    from ..dpop import ALGORITHMS
+    from oauth_primitives.rules.proof import ALGORITHMS
 
     return {
         "resource": base_url,

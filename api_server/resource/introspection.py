@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import httpx
 
+from oauth_primitives.rules.access_token import scopes_of
+from oauth_primitives.rules.findings import Code, Finding
+
 from ..settings import ApiSettings
-from .validator import InvalidToken, Principal, TokenValidator, scopes_of
+from .validator import InvalidToken, Principal, TokenValidator
 
 
 class IntrospectingValidator:
@@ -36,12 +39,16 @@ class IntrospectingValidator:
                 document = (await self.client.get(url)).json()
             except (httpx.HTTPError, ValueError):
                 raise InvalidToken(
-                    f"the authorization server's metadata cannot be read at {url}", transient=True
+                    None,
+                    f"the authorization server's metadata cannot be read at {url}",
+                    transient=True,
                 ) from None
             found = document.get("introspection_endpoint") if isinstance(document, dict) else None
             if not isinstance(found, str):
                 raise InvalidToken(
-                    "the authorization server offers no introspection endpoint", transient=True
+                    None,
+                    "the authorization server offers no introspection endpoint",
+                    transient=True,
                 )
             self._endpoint = found
         return self._endpoint
@@ -62,21 +69,22 @@ class IntrospectingValidator:
             answer = None
         if not isinstance(answer, dict) or not isinstance(answer.get("active"), bool):
             raise InvalidToken(
+                None,
                 "the authorization server could not say whether the token is active "
                 "(its introspection endpoint failed)",
                 transient=True,
             )
         if not answer["active"]:
-            raise InvalidToken(
-                "the authorization server says the token is not active (revoked, expired, or "
-                "not one it issued)"
-            )
+            raise InvalidToken(Finding(Code.INACTIVE))
         aud = answer.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
         if self.audience not in audiences:
+            wrong = Finding(Code.AUD_MISMATCH, {"aud": aud, "expected": self.audience})
             if aud is None:  # issued for no API: no audience or resource was requested
-                raise InvalidToken(f"the token names no audience; this API is {self.audience}")
-            raise InvalidToken(f"the token is for {aud}, not this API ({self.audience})")
+                said = f"the token names no audience; this API is {self.audience}"
+            else:
+                said = f"the token is for {aud}, not this API ({self.audience})"
+            raise InvalidToken(wrong, said)
         subject = answer.get("sub")
         return Principal(str(subject or answer.get("client_id") or ""), scopes_of(answer), answer)
 

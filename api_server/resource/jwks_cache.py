@@ -22,6 +22,7 @@ import httpx
 import jwt
 
 from oauth_primitives.http_cache import max_age as cache_max_age
+from oauth_primitives.rules.keys import signing_keys
 
 log = logging.getLogger("api_server.api.jwks")
 MAX_DOCUMENT = 512 * 1024
@@ -33,6 +34,7 @@ class Jwk:
 
     key: jwt.PyJWK
     alg: str | None
+    jwk: dict  # as the JWKS gave it: the rule book judges the key from it
 
 
 class JwksUnavailable(Exception):
@@ -158,17 +160,10 @@ class JwksCache:
 def parse_jwks(document: dict) -> dict[str, Jwk]:
     """Signing keys by kid; keys without a kid, for encryption, or unusable are skipped."""
     keys: dict[str, Jwk] = {}
-    entries = document.get("keys")
-    if not isinstance(entries, list):
-        raise ValueError("the JWKS has no keys array")
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
-            continue
-        if entry.get("use", "sig") != "sig":
-            continue
+    for kid, entry in signing_keys(document).items():
         try:
             alg = entry.get("alg")
-            keys[entry["kid"]] = Jwk(jwt.PyJWK(entry), alg if isinstance(alg, str) else None)
+            keys[kid] = Jwk(jwt.PyJWK(entry), alg if isinstance(alg, str) else None, entry)
         except (jwt.PyJWTError, ValueError, TypeError, KeyError):
             continue
     return keys

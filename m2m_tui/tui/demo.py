@@ -330,7 +330,8 @@ class DemoApp(M2MApp):
     async def do_fix(self, step: Step) -> None:
         why = self.why
         if why.organization_plan is None and not why.fixable_scope:
-            raise StepFailed("the Why? panel offers no fix: diagnose a refused call first")
+            said = " ".join(why.shown().split())[:300] or "nothing"
+            raise StepFailed(f"the Why? panel offers no fix (it says: {said})")
         self.action_show_tab("why")
         why.action_apply_fix()
         await self.idle()

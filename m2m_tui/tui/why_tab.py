@@ -48,7 +48,11 @@ class WhyTab(Vertical):
         self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]
     ) -> None:
         """Make the call with `raw` (a pasted token, say), then explain the answer."""
-        diagnosis, result = await self.session.diagnose(raw, endpoint, params, kind="why")
+        try:
+            diagnosis, result = await self.session.diagnose(raw, endpoint, params, kind="why")
+        except Exception as exc:  # never a silent failure: the panel would keep "Diagnosing…"
+            self.failed(exc)
+            return
         if result.status is None:
             self.notify(result.error or "the call failed", severity="error")
         self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}")
@@ -59,8 +63,29 @@ class WhyTab(Vertical):
     ) -> None:
         """Explain an answer already received (a refusal in the API tab). With `follow`,
         come to the front only if the user is still on that tab."""
-        diagnosis = await self.session.explain(raw, endpoint, result)
+        try:
+            diagnosis = await self.session.explain(raw, endpoint, result)
+        except Exception as exc:
+            self.failed(exc, follow)
+            return
         self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}", follow)
+
+    def failed(self, exc: Exception, follow: str | None = None) -> None:
+        """A diagnosis that could not be made says so, and why, where it would have been."""
+        self.fixable_scope = self.organization_plan = None
+        self.query_one("#why-view", Static).update(
+            Text(f"✗ The diagnosis failed: {type(exc).__name__}: {exc}", style="red")
+        )
+        self.post_message(ShowTab("why", only_from=follow))
+
+    def shown(self) -> str:
+        """The panel's text, as the user reads it."""
+        from rich.console import Console
+
+        console = Console(width=100, record=True, file=None, force_terminal=False)
+        with console.capture():
+            console.print(self.query_one("#why-view", Static).content)
+        return console.export_text()
 
     def cancel(self) -> str | None:
         """Stop a diagnosis or a fix in flight; what was stopped, or None."""

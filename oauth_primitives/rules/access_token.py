@@ -1,0 +1,208 @@
+"""The rules an API applies to an access token, in the order a careful API applies them:
+its form, the header (alg before any key, crit, typ, kid), the key and the signature,
+then the claims (iss, aud, exp, nbf, iat, RFC 9068's required ones), and last what this
+request may do with it (binding, organization, scope).
+
+`Policy` is what the API expects: one object every validator takes, the bundled API
+from its settings and the diagnosis from the API's metadata or the profile. The API
+stops at the first finding; the diagnosis runs every rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..organizations import organization_of
+from .findings import Code, Finding
+from .keys import ALGORITHMS
+
+AT_JWT = ("at+jwt", "application/at+jwt")  # RFC 9068 §2.1, either spelling
+RFC9068_CLAIMS = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
+# Header parameters the API understands when a token lists them in crit: none. RFC 7515
+# §4.1.11 makes every other one a refusal, and so is crit naming a registered
+# parameter (alg, kid) or a claim.
+UNDERSTOOD_CRIT: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Policy:
+    issuer: str | None
+    audience: str | None
+    algorithms: tuple[str, ...] = ALGORITHMS
+    leeway: float = 5.0
+    strict_rfc9068: bool = False  # typ at+jwt and RFC 9068's claims required
+    organization_required: bool = False
+    organizations: tuple[str, ...] = ()
+    dpop_required: bool = False
+
+
+def crit_finding(header: dict) -> Finding | None:
+    if "crit" not in header:
+        return None
+    crit = header["crit"]
+    named = [str(c) for c in crit] if isinstance(crit, list) else [str(crit)]
+    return Finding(Code.CRIT_NOT_UNDERSTOOD, {"crit": named})
+
+
+def typ_finding(header: dict, policy: Policy) -> Finding | None:
+    if policy.strict_rfc9068 and str(header.get("typ", "")).lower() not in AT_JWT:
+        return Finding(Code.TYP_NOT_AT_JWT, {"typ": header.get("typ")})
+    return None
+
+
+def kid_finding(header: dict) -> Finding | None:
+    kid = header.get("kid")
+    return None if isinstance(kid, str) and kid else Finding(Code.KID_MISSING)
+
+
+def header_findings(header: dict, policy: Policy) -> list[Finding]:
+    """alg (RFC 8725 §3.1), crit (RFC 7515 §4.1.11), typ (RFC 9068 §4), kid."""
+    from .keys import alg_finding
+
+    found = (
+        alg_finding(header.get("alg"), policy.algorithms),
+        crit_finding(header),
+        typ_finding(header, policy),
+        kid_finding(header),
+    )
+    return [f for f in found if f is not None]
+
+
+def number(claims: dict, name: str) -> float | None | Finding:
+    """A NumericDate claim: its value, None when absent, a finding when not a number."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return Finding(Code.NOT_A_NUMBER, {"claim": name, "value": value})
+    return float(value)
+
+
+def iss_finding(claims: dict, policy: Policy) -> Finding | None:
+    """Compared exactly (RFC 9068 §4): a trailing slash is a different issuer."""
+    iss = claims.get("iss")
+    if policy.issuer is None or iss == policy.issuer:
+        return None
+    if isinstance(iss, str) and iss.rstrip("/") == policy.issuer.rstrip("/"):
+        return Finding(Code.ISS_TRAILING_SLASH, {"iss": iss, "expected": policy.issuer})
+    return Finding(Code.ISS_MISMATCH, {"iss": iss, "expected": policy.issuer})
+
+
+def audiences(claims: dict) -> list:
+    aud = claims.get("aud")
+    return [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+
+
+def aud_finding(claims: dict, policy: Policy) -> Finding | None:
+    if policy.audience is None or policy.audience in audiences(claims):
+        return None
+    return Finding(Code.AUD_MISMATCH, {"aud": claims.get("aud"), "expected": policy.audience})
+
+
+def exp_finding(claims: dict, policy: Policy, now: float) -> Finding | None:
+    """exp is required, and must be after now, less the leeway."""
+    exp = number(claims, "exp")
+    if isinstance(exp, Finding):
+        return exp
+    if exp is None:
+        return Finding(Code.EXP_MISSING)
+    if exp <= now - policy.leeway:
+        return Finding(Code.EXPIRED, {"exp": exp, "now": now, "leeway": policy.leeway})
+    return None
+
+
+def nbf_finding(claims: dict, policy: Policy, now: float) -> Finding | None:
+    nbf = number(claims, "nbf")
+    if isinstance(nbf, Finding):
+        return nbf
+    if nbf is not None and nbf > now + policy.leeway:
+        return Finding(Code.NOT_YET_VALID, {"nbf": nbf, "now": now, "leeway": policy.leeway})
+    return None
+
+
+def iat_finding(claims: dict, policy: Policy, now: float) -> Finding | None:
+    """RFC 7519 makes iat informational; an API that reads it refuses one ahead."""
+    iat = number(claims, "iat")
+    if isinstance(iat, Finding):
+        return iat
+    if iat is not None and iat > now + policy.leeway:
+        return Finding(Code.IAT_FUTURE, {"iat": iat, "now": now, "leeway": policy.leeway})
+    return None
+
+
+def time_findings(claims: dict, policy: Policy, now: float) -> list[Finding]:
+    found = (
+        exp_finding(claims, policy, now),
+        nbf_finding(claims, policy, now),
+        iat_finding(claims, policy, now),
+    )
+    return [f for f in found if f is not None]
+
+
+def rfc9068_finding(claims: dict, policy: Policy) -> Finding | None:
+    if not policy.strict_rfc9068:
+        return None
+    missing = [c for c in RFC9068_CLAIMS if c not in claims]
+    return Finding(Code.CLAIMS_MISSING, {"missing": missing}) if missing else None
+
+
+def claim_findings(claims: dict, policy: Policy, now: float) -> list[Finding]:
+    """What the API checks of every token, whatever the request."""
+    found = [f for f in (iss_finding(claims, policy), aud_finding(claims, policy)) if f]
+    found += time_findings(claims, policy, now)
+    strict = rfc9068_finding(claims, policy)
+    return found + [strict] if strict else found
+
+
+def bound_jkt(claims: dict) -> str | None:
+    """RFC 9449 §6.1: the thumbprint `cnf.jkt` binds the token to (another issuer's cnf
+    may be anything)."""
+    cnf = claims.get("cnf")
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+    return jkt if isinstance(jkt, str) and jkt else None
+
+
+def scheme_finding(scheme: str, policy: Policy) -> Finding | None:
+    """An API that requires DPoP refuses a Bearer request before reading the token."""
+    return Finding(Code.DPOP_REQUIRED) if policy.dpop_required and scheme != "DPoP" else None
+
+
+def binding_finding(claims: dict, scheme: str) -> Finding | None:
+    """How the token came (Bearer or DPoP) against what it is bound to (RFC 9449 §7)."""
+    bound = bound_jkt(claims)
+    if bound and scheme != "DPoP":
+        return Finding(Code.DPOP_BOUND_AS_BEARER, {"jkt": bound})
+    if not bound and scheme == "DPoP":
+        return Finding(Code.NOT_BOUND_AS_DPOP)
+    return None
+
+
+def organization_finding(claims: dict, policy: Policy) -> Finding | None:
+    """Organizations for M2M: an API that serves organizations needs org_id, of one it
+    serves (any, when it names none)."""
+    if not (policy.organization_required or policy.organizations):
+        return None
+    named, taken = organization_of(claims, policy.organizations)
+    if named is None:
+        return Finding(Code.ORGANIZATION_MISSING)
+    if not taken:
+        return Finding(
+            Code.ORGANIZATION_NOT_SERVED, {"named": named, "served": list(policy.organizations)}
+        )
+    return None
+
+
+def scopes_of(claims: dict) -> frozenset[str]:
+    """Scopes from a space-separated `scope` string (RFC 9068 §2.2.3); anything else
+    grants nothing."""
+    scope = claims.get("scope")
+    return frozenset(scope.split(" ")) - {""} if isinstance(scope, str) else frozenset()
+
+
+def scope_finding(claims: dict, needed: str | None) -> Finding | None:
+    if needed is None:
+        return None
+    if "scope" in claims and not isinstance(claims["scope"], str):
+        return Finding(Code.SCOPE_NOT_STRING, {"scope": needed, "found": claims["scope"]})
+    if needed not in scopes_of(claims):
+        return Finding(Code.SCOPE_MISSING, {"scope": needed, "held": sorted(scopes_of(claims))})
+    return None

@@ -1,0 +1,94 @@
+"""Which algorithms and keys sign an access token: asymmetric only (an API that takes
+HS256 can be fooled with its own public key), the key's type and curve fitting the
+algorithm, the JWK's own `alg` obeyed, and RSA keys of 2048 bits or more (RFC 7518
+§3.3; Auth0's Express validator, through jose, refuses smaller ones)."""
+
+from __future__ import annotations
+
+from .. import base64url
+from .findings import Code, Finding
+
+ALGORITHMS = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+)
+KEY_TYPE = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+CURVES = {
+    "ES256": ("P-256",),
+    "ES384": ("P-384",),
+    "ES512": ("P-521",),
+    "EdDSA": ("Ed25519", "Ed448"),
+}
+MIN_RSA_BITS = 2048
+
+
+def alg_finding(alg: object, allowed: tuple[str, ...] | frozenset[str]) -> Finding | None:
+    """RFC 8725 §3.1: the algorithm checked against a list, before any key is chosen."""
+    shown = sorted(allowed)
+    if not isinstance(alg, str) or alg.lower() == "none":
+        return Finding(Code.ALG_NONE, {"alg": alg, "allowed": shown})
+    if alg.startswith("HS"):
+        return Finding(Code.ALG_SYMMETRIC, {"alg": alg, "allowed": shown})
+    if alg not in allowed:
+        return Finding(Code.ALG_NOT_ALLOWED, {"alg": alg, "allowed": shown})
+    return None
+
+
+def signing_keys(document: dict) -> dict[str, dict]:
+    """The JWKS's keys a token may name by kid: those with a kid and no `use` other than
+    sig. ValueError when the document is not a JWKS."""
+    entries = document.get("keys")
+    if not isinstance(entries, list):
+        raise ValueError("the JWKS has no keys array")
+    return {
+        entry["kid"]: entry
+        for entry in entries
+        if isinstance(entry, dict)
+        and isinstance(entry.get("kid"), str)
+        and entry.get("use", "sig") == "sig"
+    }
+
+
+def rsa_bits(jwk: dict) -> int | None:
+    try:
+        return int.from_bytes(base64url.decode(jwk["n"]), "big").bit_length()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def key_finding(alg: str, jwk: dict) -> Finding | None:
+    """Whether the key the kid selects may verify a token signed with `alg`."""
+    kty = jwk.get("kty")
+    if KEY_TYPE.get(alg[:2]) != kty:
+        return Finding(Code.KEY_TYPE_MISMATCH, {"alg": alg, "kty": kty})
+    curves = CURVES.get(alg)
+    if curves is not None and jwk.get("crv") not in curves:
+        return Finding(Code.KEY_TYPE_MISMATCH, {"alg": alg, "kty": kty, "crv": jwk.get("crv")})
+    declared = jwk.get("alg")
+    if declared is not None and declared != alg:
+        return Finding(Code.KEY_ALG_MISMATCH, {"alg": alg, "key_alg": declared})
+    if kty == "RSA":
+        bits = rsa_bits(jwk)
+        if bits is not None and bits < MIN_RSA_BITS:
+            return Finding(Code.KEY_TOO_SMALL, {"bits": bits, "minimum": MIN_RSA_BITS})
+    return None
+
+
+def verify(alg: str, jwk: dict, signing_input: bytes, signature: bytes) -> bool:
+    """The signature, with PyJWT's algorithms; a key or signature that cannot even be used
+    (wrong length, r = s = 0, a broken JWK) is simply not valid."""
+    import jwt
+
+    try:
+        key = jwt.PyJWK(jwk, algorithm=alg).key
+        return bool(jwt.get_algorithm_by_name(alg).verify(signing_input, key, signature))
+    except Exception:
+        return False
