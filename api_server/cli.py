@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from oauth_primitives.issuer import normalise_issuer
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DESCRIPTION = (
     "Run the local Auth0-compatible authorization server (issuer http://127.0.0.1:7000/) "
@@ -220,9 +222,8 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         server = server_settings(table, source)
     except SettingsError as exc:
         return fail(str(exc), EXIT_USAGE)
-    issuer = args.issuer
-    if issuer and not issuer.startswith(("https://", "http://")):
-        issuer = f"https://{issuer}/"  # an Auth0 domain is enough
+    # An Auth0 domain is enough, read as a profile reads it (oauth_primitives.issuer).
+    issuer = normalise_issuer(args.issuer) if args.issuer else None
     if args.jwks_uri:
         from dataclasses import replace
 

@@ -25,6 +25,7 @@ from oauth_primitives.rules.proof import (
     MAX_PROOF,
     claim_findings,
     header_finding,
+    proof_key,
 )
 
 # The proof's rules (algorithms, private members, claims) are the rule book's, shared
@@ -167,11 +168,10 @@ def _signer(segment: str) -> _Signer:
     if unfit is not None:
         raise DpopError(unfit)
     alg, jwk = header["alg"], header["jwk"]
+    key = proof_key(jwk, alg)
+    if isinstance(key, Finding):
+        raise DpopError(key)
     jkt = thumbprint(jwk)
-    try:
-        key = jwt.PyJWK(jwk, algorithm=alg).key
-    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
-        raise DpopError(Finding(Code.PROOF_KEY_UNUSABLE, {"alg": alg})) from None
     signer = _Signer(alg, jwt.get_algorithm_by_name(alg), key, jkt)
     _signers[segment] = signer
     if len(_signers) > MAX_SIGNERS:

@@ -291,8 +291,8 @@ def diagnosis_view(diagnosis, target: str = "") -> RenderableType:
             if check.fix:
                 checks.add_row("", "", Text(f"fix: {check.fix}", style="yellow"))
     parts.append(checks)
-    if diagnosis.agreement:
-        parts.append(Text(diagnosis.agreement, style="cyan"))
+    if diagnosis.agreement_text:
+        parts.append(Text(diagnosis.agreement_text, style="cyan"))
     return Group(*parts)
 
 
@@ -324,7 +324,7 @@ def lab_table(rows) -> Table:
             if failed
             else Text("✓ all pass", style="green")
         )
-        if diagnosis.agreement and not diagnosis.agreement.startswith("The server's answer"):
+        if diagnosis.disagrees:
             local.append("  (disagrees with the server)", style="yellow")
         table.add_row(variant.name, variant.what, said, local)
     return table

@@ -306,6 +306,7 @@ async def metadata(request: Request) -> Response:
             api.settings.validation,
             api.settings.require_organization or bool(api.settings.organizations),
             api.settings.organizations,
+            api.settings.algorithms,
         ),
         # Fixed for the life of the process: clients may reuse it for a minute (the
         # diagnosis of one refusal reads it, and the predictions, and the inspector).

@@ -24,6 +24,7 @@ def protected_resource_metadata(
     validation: str = "jwt",
     organization_required: bool = False,
     organizations: tuple[str, ...] = (),
+    algorithms: tuple[str, ...] = ("RS256",),
 ) -> dict:
     """RFC 9728 §2. Extensions: `audience`, the value to request tokens for;
     `rfc9068_required`, whether only `typ: at+jwt` tokens are accepted; and
@@ -31,7 +32,9 @@ def protected_resource_metadata(
     revoked token passes until its exp) or "introspection" (RFC 7662 at the issuer, for
     every token: a revoked one is refused at once, opaque tokens are accepted);
     `organization_required` (a token must carry org_id, Auth0's Organizations for M2M)
-    and `organizations_supported` (the organizations served, by id or name; empty: any)."""
+    and `organizations_supported` (the organizations served, by id or name; empty: any);
+    `access_token_signing_alg_values_supported`, the algorithms access tokens may be
+    signed with (RFC 9728 names only those of proofs and of signed responses)."""
     from oauth_primitives.rules.proof import ALGORITHMS
 
     return {
@@ -48,6 +51,7 @@ def protected_resource_metadata(
         "token_validation": validation,
         "organization_required": organization_required,
         "organizations_supported": list(organizations),
+        "access_token_signing_alg_values_supported": list(algorithms),
     }
 
 

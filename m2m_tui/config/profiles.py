@@ -8,20 +8,13 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from m2m_tui.config.file import Config, ConfigError, Profile
+from oauth_primitives.issuer import normalise_issuer
 
 SAMPLE_ENV = ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER")
 
 
 class SecretUnavailable(Exception):
     """The profile's secret cannot be had (an unset variable, or a prompt with no answer)."""
-
-
-def normalise_issuer(issuer: str) -> str:
-    """An Auth0 domain is enough: `tenant.auth0.com` becomes `https://tenant.auth0.com/`."""
-    issuer = issuer.strip()
-    if "://" not in issuer:
-        return f"https://{issuer.strip('/')}/"
-    return issuer
 
 
 def select_profile(config: Config, name: str | None = None) -> Profile:

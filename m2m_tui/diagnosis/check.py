@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oauth_primitives.rules.access_token import Policy
+from oauth_primitives.rules.jws import MAX_TOKEN
+from oauth_primitives.rules.keys import ALGORITHMS
+
 
 @dataclass
 class Check:
@@ -13,6 +17,9 @@ class Check:
     ok: bool | None  # None: not checked (an earlier check made it meaningless), or a warning
     detail: str
     fix: str = ""
+    # The rule book's code for what this check found (oauth_primitives.rules.Code), when
+    # it failed or warns; what tests and exports compare, never the detail's wording.
+    code: str = ""
 
 
 @dataclass
@@ -32,3 +39,51 @@ class Expectations:
     # organizations_supported): a token must carry org_id, for one of these (empty: any).
     organization_required: bool = False
     organizations: tuple[str, ...] = ()
+    # The algorithms the API takes (its metadata's token_signing_alg_values_supported);
+    # unknown: every asymmetric one, as the bundled API.
+    algorithms: tuple[str, ...] = ALGORITHMS
+    max_token: int = MAX_TOKEN
+    dpop_required: bool = False
+
+    @classmethod
+    def from_metadata(
+        cls, meta: dict, issuer: str | None, audience: str | None, scope: str | None
+    ) -> Expectations:
+        """From the API's RFC 9728 metadata (and its extensions), where it says; else the
+        profile's issuer and audience, and the rule book's defaults."""
+        servers = meta.get("authorization_servers")
+        if isinstance(servers, list) and servers and isinstance(servers[0], str):
+            issuer = servers[0]
+        if isinstance(meta.get("audience"), str):
+            audience = meta["audience"]
+        served = meta.get("organizations_supported")
+        algs = meta.get("access_token_signing_alg_values_supported")
+        validation = meta.get("token_validation")
+        return cls(
+            issuer=issuer,
+            audience=audience,
+            scope=scope,
+            require_at_jwt=meta.get("rfc9068_required") is True,
+            validation=validation if validation in ("jwt", "introspection") else None,
+            organization_required=meta.get("organization_required") is True,
+            organizations=tuple(o for o in served if isinstance(o, str))
+            if isinstance(served, list)
+            else (),
+            algorithms=tuple(algs)
+            if isinstance(algs, list) and algs and all(isinstance(a, str) for a in algs)
+            else ALGORITHMS,
+            dpop_required=meta.get("dpop_bound_access_tokens_required") is True,
+        )
+
+    def policy(self) -> Policy:
+        """The rule book's view of the same expectations."""
+        return Policy(
+            self.issuer,
+            self.audience,
+            self.algorithms,
+            self.leeway,
+            self.require_at_jwt,
+            self.organization_required,
+            self.organizations,
+            self.dpop_required,
+        )

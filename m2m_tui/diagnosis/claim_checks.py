@@ -1,6 +1,9 @@
 """The token's claims against what the API expects: issuer, audience, typ (RFC 9068)
 and scope. They read the payload only, so an opaque token's introspection response
-(RFC 7662) goes through them as well as a JWT's."""
+(RFC 7662) goes through them as well as a JWT's.
+
+Each decision is the rule book's (oauth_primitives.rules); what is written here is the
+explanation and the fix, keyed by the finding's code."""
 
 from __future__ import annotations
 
@@ -8,10 +11,23 @@ from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.provider_shapes import id_token_claims, scopes_elsewhere
 from m2m_tui.tokens.decoded import DecodedToken
 from oauth_primitives.organizations import organization_of
+from oauth_primitives.rules import Code
+from oauth_primitives.rules.access_token import (
+    RFC9068_CLAIMS,
+    aud_finding,
+    audiences,
+    crit_finding,
+    iss_finding,
+    organization_finding,
+    rfc9068_finding,
+    scope_finding,
+    scopes_of,
+    typ_finding,
+)
 
 
 def _who_for(aud: object) -> str:
-    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    auds = audiences({"aud": aud})
     for a in auds:
         if isinstance(a, str) and a.rstrip("/").endswith("/api/v2"):
             return f"this is a Management API token (aud {a})"
@@ -24,21 +40,24 @@ def iss_check(token: DecodedToken, expect: Expectations) -> Check:
     iss = token.payload.get("iss")
     if expect.issuer is None:
         return Check("iss", None, f"iss is {iss!r}; no expected issuer is known")
-    if iss == expect.issuer:
+    finding = iss_finding(token.payload, expect.policy())
+    if finding is None:
         return Check("iss", True, f"{iss} matches exactly")
-    if isinstance(iss, str) and iss.rstrip("/") == expect.issuer.rstrip("/"):
+    if finding.code == Code.ISS_TRAILING_SLASH:
         return Check(
             "iss",
             False,
             f"iss {iss!r} differs from {expect.issuer!r} only by the trailing slash; "
             "issuers are compared exactly",
             f"Configure the API's issuer as exactly {iss!r} (Auth0's ends with /).",
+            finding.code,
         )
     return Check(
         "iss",
         False,
         f"iss is {iss!r}, the API expects {expect.issuer!r}",
         "Get the token from the issuer the API trusts, or configure the API for this issuer.",
+        finding.code,
     )
 
 
@@ -46,9 +65,10 @@ def aud_check(token: DecodedToken, expect: Expectations) -> Check:
     aud = token.payload.get("aud")
     if expect.audience is None:
         return Check("aud", None, f"aud is {aud!r}; no expected audience is known")
-    auds = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
-    if expect.audience in auds:
+    finding = aud_finding(token.payload, expect.policy())
+    if finding is None:
         return Check("aud", True, f"contains {expect.audience}")
+    auds = audiences(token.payload)
     id_token = id_token_claims(token)
     if id_token:
         return Check(
@@ -59,12 +79,14 @@ def aud_check(token: DecodedToken, expect: Expectations) -> Check:
             "token tells a client who signed in; an API takes the access token",
             f"Send the response's access_token, not its id_token; request it with "
             f"audience={expect.audience} (or resource=, RFC 8707).",
+            finding.code,
         )
     return Check(
         "aud",
         False,
         f"the API expects aud {expect.audience}; {_who_for(aud)}",
         f"Request the token with audience={expect.audience}.",
+        finding.code,
     )
 
 
@@ -72,35 +94,75 @@ def typ_check(token: DecodedToken, expect: Expectations) -> Check:
     typ = str(token.header.get("typ", ""))
     if not expect.require_at_jwt:
         return Check("typ", True, f"typ {typ or '(none)'}; the API does not require at+jwt")
-    if typ.lower() in ("at+jwt", "application/at+jwt"):
+    finding = typ_finding(token.header, expect.policy())
+    if finding is None:
         return Check("typ", True, "typ at+jwt, as RFC 9068 requires")
     return Check(
         "typ",
         False,
         f"typ is {typ or '(none)'}; the API requires at+jwt (RFC 9068)",
         "Set the API's token_dialect to rfc9068_profile at the issuer, then request a new token.",
+        finding.code,
+    )
+
+
+def crit_check(token: DecodedToken) -> Check | None:
+    """RFC 7515 §4.1.11: shown only for a token whose header has crit."""
+    finding = crit_finding(token.header)
+    if finding is None:
+        return None
+    named = ", ".join(finding.values["crit"]) or "nothing"
+    return Check(
+        "crit",
+        False,
+        f"the header's crit lists {named}: what an API must understand to accept the token, "
+        "and neither the bundled API nor Auth0's validators understand any (RFC 7515 "
+        "§4.1.11: an API that does not, refuses)",
+        "Use a token without crit: the issuer, or whatever changed the header, added it.",
+        finding.code,
+    )
+
+
+def claims_check(token: DecodedToken, expect: Expectations) -> Check | None:
+    """RFC 9068 §2.2's required claims: shown only for an API that requires them."""
+    if not expect.require_at_jwt:
+        return None
+    finding = rfc9068_finding(token.payload, expect.policy())
+    if finding is None:
+        return Check("claims", True, f"has every claim RFC 9068 requires ({len(RFC9068_CLAIMS)})")
+    missing = ", ".join(finding.values["missing"])
+    return Check(
+        "claims",
+        False,
+        f"the API requires RFC 9068's claims; the token lacks {missing}",
+        "Have the issuer issue RFC 9068 tokens (Auth0: the API's token_dialect "
+        "rfc9068_profile), then request a new token.",
+        finding.code,
     )
 
 
 def scope_check(token: DecodedToken, expect: Expectations) -> Check:
-    held = token.scopes
+    held = sorted(scopes_of(token.payload))
     if expect.scope is None:
         return Check(
             "scope", True, f"the endpoint needs no scope; the token has {' '.join(held) or 'none'}"
         )
-    if not isinstance(token.payload.get("scope", ""), str):
+    finding = scope_finding(token.payload, expect.scope)
+    if finding is None:
+        return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
+    if finding.code == Code.SCOPE_NOT_STRING:
         return Check(
             "scope",
             False,
             "the scope claim is not a string, so it grants nothing",
             "Use a token whose scope is a space-separated string.",
+            finding.code,
         )
-    if expect.scope in held:
-        return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
     if "scope" not in token.payload and id_token_claims(token):
         return Check("scope", None, "not checked: an ID token carries no scopes (see aud)")
     elsewhere = scopes_elsewhere(token, expect.scope)
     if elsewhere is not None:
+        elsewhere.code = finding.code
         return elsewhere
     client = expect.client_label or client_of(token)
     aud = expect.audience or token.payload.get("aud")
@@ -108,8 +170,9 @@ def scope_check(token: DecodedToken, expect: Expectations) -> Check:
         "scope",
         False,
         f"the endpoint needs {expect.scope}; the token has "
-        f"{' '.join(held) or 'no scopes'}; missing {expect.scope}",
+        f"{' '.join(token.scopes) or 'no scopes'}; missing {expect.scope}",
         f"Grant `{expect.scope}` to {client} on {aud}, then request a new token.",
+        finding.code,
     )
 
 
@@ -123,26 +186,29 @@ def client_of(token: DecodedToken) -> str:
 
 def organization_check(token: DecodedToken, expect: Expectations) -> Check:
     """Auth0's Organizations for M2M: the org_id an API that serves organizations needs."""
-    named, taken = organization_of(token.payload, expect.organizations)
+    finding = organization_finding(token.payload, expect.policy())
     how = (
         "The token request names it with organization=<id or name> (the profile's "
         "`organization`, or --organization); the client's grant for the API must allow it: "
         "organization_usage allow or require, and the organization associated with the "
         "grant (or allow_any_organization)."
     )
-    if named is None:
+    if finding is None:
+        named = organization_of(token.payload, expect.organizations)[0]
+        return Check("organization", True, f"for the organization {named}, which the API serves")
+    if finding.code == Code.ORGANIZATION_MISSING:
         return Check(
             "organization",
             False,
             "the API requires an organization, and the token names none (no org_id)",
             f"Request a token for an organization. {how}",
+            finding.code,
         )
-    if not taken:
-        served = ", ".join(expect.organizations)
-        return Check(
-            "organization",
-            False,
-            f"the token is for the organization {named}; the API serves {served}",
-            f"Request the token for one of {served}. {how}",
-        )
-    return Check("organization", True, f"for the organization {named}, which the API serves")
+    served = ", ".join(expect.organizations)
+    return Check(
+        "organization",
+        False,
+        f"the token is for the organization {finding.values['named']}; the API serves {served}",
+        f"Request the token for one of {served}. {how}",
+        finding.code,
+    )

@@ -7,9 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from m2m_tui.diagnosis.check import Check
-from oauth_primitives import dpop as rfc9449
 from oauth_primitives.dpop import MAX_AGE, htu
 from oauth_primitives.jwk import thumbprint
+from oauth_primitives.rules import Code
+from oauth_primitives.rules.access_token import Policy, binding_finding, scheme_finding
+from oauth_primitives.rules.proof import ALGORITHMS as PROOF_ALGORITHMS
+from oauth_primitives.rules.proof import claim_findings, signature_finding
+from oauth_primitives.rules.proof import header_finding as proof_header_finding
 
 NAMES = (
     "scheme",
@@ -59,8 +63,11 @@ def dpop_checks(
     facts: DpopFacts,
     challenge: dict[str, str],
     clock: float,
+    server=None,
 ) -> list[Check]:
-    said = challenge.get("error_description", "")
+    """`server`: its answer (a ServerAnswer), whose rule code says what only the server
+    can know (a proof it saw before)."""
+    replayed = server is not None and server.rule == Code.PROOF_REPLAYED
     checks = [_scheme(bound_jkt, facts)]
     if facts.scheme != "DPoP" or bound_jkt is None:
         checks += [Check(n, None, "not checked: no DPoP call was made") for n in NAMES[1:]]
@@ -72,6 +79,7 @@ def dpop_checks(
                 False,
                 "the call had no DPoP header",
                 "Send a fresh proof with every DPoP call (m2m-tui does, with dpop = true).",
+                Code.PROOF_MISSING,
             )
         )
         checks += [Check(n, None, "not checked: no proof") for n in NAMES[2:]]
@@ -82,26 +90,53 @@ def dpop_checks(
         header = jwt.get_unverified_header(facts.proof)
         claims = jwt.decode(facts.proof, options={"verify_signature": False})
     except jwt.PyJWTError:
-        checks.append(Check("proof", False, "the DPoP header is not a JWT", "Send a JWT proof."))
+        checks.append(
+            Check(
+                "proof",
+                False,
+                "the DPoP header is not a JWT",
+                "Send a JWT proof.",
+                Code.PROOF_MALFORMED,
+            )
+        )
         return checks
     checks.append(Check("proof", True, "one DPoP proof was sent"))
-    checks.append(_header(header))
-    checks.append(_signature(facts.proof, header))
-    checks.append(_match("htm", claims.get("htm"), facts.method, "the request's method"))
-    # Compared as the server compares them: both sides normalised by the one htu().
+    head = _header(header)
+    checks.append(head)
+    checks.append(
+        _signature(facts.proof, header)
+        if head.ok
+        else Check("proof sig", None, "not checked: the proof's header is refused")
+    )
+    # The rule book's findings on the claims, compared as the server compares them (htu
+    # normalised on both sides by the one htu()).
+    found = {f.code: f for f in claim_findings(claims, facts.method, facts.url, clock, None, token)}
+    missing = {
+        f.values["claim"]
+        for f in claim_findings(claims, facts.method, facts.url, clock)
+        if f.code == Code.PROOF_CLAIM_MISSING
+    }
+    checks.append(_match("htm", claims.get("htm"), facts.method, "the request's method", missing))
     said_htu = claims.get("htu")
     said_htu = htu(said_htu) if isinstance(said_htu, str) else said_htu
-    checks.append(_match("htu", said_htu, htu(facts.url), "the request's URL"))
-    checks.append(_iat(claims.get("iat"), clock))
-    checks.append(_jti(claims.get("jti"), said))
-    checks.append(_ath(claims.get("ath"), token))
+    checks.append(_match("htu", said_htu, htu(facts.url), "the request's URL", missing))
+    checks.append(_iat(claims.get("iat"), clock, found, "iat" in missing))
+    checks.append(_jti(claims.get("jti"), replayed))
+    checks.append(_ath(found))
     checks.append(_cnf(header.get("jwk"), bound_jkt, facts.own_jkt))
     checks.append(_nonce(claims.get("nonce"), challenge))
     return checks
 
 
 def _scheme(bound_jkt: str | None, facts: DpopFacts) -> Check:
-    if bound_jkt and facts.scheme != "DPoP":
+    claims = {"cnf": {"jkt": bound_jkt}} if bound_jkt else {}
+    finding = binding_finding(claims, facts.scheme)
+    if finding is None and facts.api_requires_dpop:
+        finding = scheme_finding(facts.scheme, Policy(None, None, dpop_required=True))
+    code = finding.code if finding else ""
+    if code == Code.DPOP_BOUND_AS_BEARER:
+        # An API that requires DPoP refuses the Bearer request before reading the token.
+        code = Code.DPOP_REQUIRED if facts.api_requires_dpop else code
         return Check(
             "scheme",
             False,
@@ -109,20 +144,23 @@ def _scheme(bound_jkt: str | None, facts: DpopFacts) -> Check:
             "(RFC 9449 §7.2 forbids that)",
             "Set `dpop = true` in the profile (with the key the token is bound to), so calls "
             "go as Authorization: DPoP with a proof.",
+            code,
         )
-    if not bound_jkt and facts.api_requires_dpop:
-        return Check(
-            "scheme",
-            False,
-            "the API requires DPoP; this token is Bearer (no cnf.jkt)",
-            "Set `dpop = true` in the profile, then request a new token: it will be bound.",
-        )
-    if not bound_jkt and facts.scheme == "DPoP":
+    if code == Code.NOT_BOUND_AS_DPOP:
         return Check(
             "scheme",
             False,
             "sent as DPoP, but the token is not bound to a key (no cnf.jkt)",
             "Request the token with a DPoP proof (dpop = true), or send it as Bearer.",
+            code,
+        )
+    if code == Code.DPOP_REQUIRED or (not bound_jkt and facts.api_requires_dpop):
+        return Check(
+            "scheme",
+            False,
+            "the API requires DPoP; this token is Bearer (no cnf.jkt)",
+            "Set `dpop = true` in the profile, then request a new token: it will be bound.",
+            Code.DPOP_REQUIRED,
         )
     if bound_jkt:
         return Check("scheme", True, "Authorization: DPoP for a DPoP-bound token")
@@ -130,53 +168,75 @@ def _scheme(bound_jkt: str | None, facts: DpopFacts) -> Check:
 
 
 def _header(header: dict) -> Check:
-    if header.get("typ") != "dpop+jwt":
+    """§4.3 items 4 to 6, the rule book's: typ, an allowed alg, a public jwk."""
+    finding = proof_header_finding(header)
+    if finding is None:
+        jwk = header["jwk"]
         return Check(
-            "proof hdr", False, f"typ is {header.get('typ')!r}", "Proofs must say typ dpop+jwt."
+            "proof hdr", True, f"typ dpop+jwt, alg {header['alg']}, a public {jwk.get('kty')} jwk"
         )
-    if header.get("alg") in (None, "none") or str(header.get("alg")).startswith("HS"):
-        return Check(
-            "proof hdr",
-            False,
-            f"alg {header.get('alg')!r} is not asymmetric",
-            "Sign proofs with ES256, RS256 or EdDSA (dpop_alg).",
-        )
-    jwk = header.get("jwk")
-    if not isinstance(jwk, dict):
-        return Check("proof hdr", False, "no jwk in the header", "Put the public key in jwk.")
-    if {"d", "p", "q", "k"} & set(jwk):
+    code = finding.code
+    if code == Code.PROOF_TYP:
         return Check(
             "proof hdr",
             False,
-            "the jwk holds private key material",
-            "Send only the public key in the proof's jwk.",
+            f"typ is {header.get('typ')!r}",
+            "Proofs must say typ dpop+jwt.",
+            code,
         )
+    if code == Code.PROOF_ALG:
+        allowed = ", ".join(PROOF_ALGORITHMS)
+        return Check(
+            "proof hdr",
+            False,
+            f"alg {header.get('alg')!r} is not one the servers take for proofs ({allowed})",
+            f"Sign proofs with one of {allowed} (the profile's dpop_alg).",
+            code,
+        )
+    if code == Code.PROOF_NO_JWK:
+        return Check("proof hdr", False, "no jwk in the header", "Put the public key in jwk.", code)
     return Check(
-        "proof hdr", True, f"typ dpop+jwt, alg {header['alg']}, a public {jwk.get('kty')} jwk"
+        "proof hdr",
+        False,
+        f"the jwk holds private key material ({', '.join(finding.values['members'])})",
+        "Send only the public key in the proof's jwk.",
+        code,
     )
 
 
 def _signature(proof: str, header: dict) -> Check:
-    import jwt
-
-    try:
-        key = jwt.PyJWK(header["jwk"], algorithm=header["alg"]).key
-        # The signature alone (PyJWS): jwt.decode would also judge iat, and a proof from
-        # the future would read as a bad signature instead of a bad iat.
-        jwt.PyJWS().decode(proof, key, algorithms=[header["alg"]])
-    except jwt.InvalidSignatureError:
+    """Item 7, the rule book's: the jwk usable with the alg, and the signature by it."""
+    finding = signature_finding(header, proof)
+    if finding is None:
+        return Check("proof sig", True, "verified with the proof's own jwk")
+    if finding.code == Code.PROOF_SIGNATURE:
         return Check(
             "proof sig",
             False,
             "the proof's signature does not match its jwk",
             "Sign the proof with the private key of the jwk it carries.",
+            finding.code,
         )
-    except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
-        return Check("proof sig", False, f"cannot verify: {exc}", "Send a well-formed proof.")
-    return Check("proof sig", True, "verified with the proof's own jwk")
+    return Check(
+        "proof sig",
+        False,
+        "the jwk is not a complete public key"
+        if finding.values.get("why") == "incomplete"
+        else f"the jwk cannot verify {header.get('alg')}: a key of another type or curve",
+        "Put the public key that signs the proof in its jwk, and sign with its algorithm.",
+        finding.code,
+    )
 
 
-def _match(name: str, found: object, expected: str, what: str) -> Check:
+def _match(name: str, found: object, expected: str, what: str, missing: set[str]) -> Check:
+    if name in missing:
+        return Check(
+            name,
+            False,
+            f"the proof has no {name} claim",
+            f"Proofs need {name}.",
+            Code.PROOF_CLAIM_MISSING,
+        )
     if found == expected:
         return Check(name, True, f"{found} is {what}")
     return Check(
@@ -184,57 +244,66 @@ def _match(name: str, found: object, expected: str, what: str) -> Check:
         False,
         f"the proof says {found!r}, but {what} is {expected!r}",
         f"Make a new proof for this very request (its {name} must be {expected}).",
+        Code.PROOF_HTM if name == "htm" else Code.PROOF_HTU,
     )
 
 
-def _iat(iat: object, clock: float) -> Check:
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
-        return Check("proof iat", False, "no numeric iat", "Proofs need iat (now).")
-    outside = rfc9449.iat_outside_window(iat, clock)
-    if outside == "stale":
+def _iat(iat: object, clock: float, found: dict, missing: bool) -> Check:
+    if missing:
+        return Check(
+            "proof iat", False, "no numeric iat", "Proofs need iat (now).", Code.PROOF_CLAIM_MISSING
+        )
+    if Code.PROOF_STALE in found:
         return Check(
             "proof iat",
             False,
             f"the proof is {clock - iat:.0f} s old; servers accept about {MAX_AGE:g} s",
             "Make a new proof for every request, just before sending it.",
+            Code.PROOF_STALE,
         )
-    if outside == "ahead":
+    if Code.PROOF_AHEAD in found:
         return Check(
             "proof iat",
             False,
             f"the proof is dated {iat - clock:.0f} s in the future",
             "Synchronise this machine's clock (NTP) with the server's.",
+            Code.PROOF_AHEAD,
         )
     return Check("proof iat", True, f"issued {max(0, clock - iat):.0f} s before the server's clock")
 
 
-def _jti(jti: object, said: str) -> Check:
+def _jti(jti: object, replayed: bool) -> Check:
     if not isinstance(jti, str) or not jti:
-        return Check("jti", False, "no jti", "Give each proof a unique jti.")
-    if "used before" in said or "replay" in said:
+        return Check(
+            "jti", False, "no jti", "Give each proof a unique jti.", Code.PROOF_CLAIM_MISSING
+        )
+    if replayed:
         return Check(
             "jti",
             False,
             "the server saw this proof's jti before: a replayed proof",
             "Never reuse a proof: make a new one (new jti) for every request.",
+            Code.PROOF_REPLAYED,
         )
     return Check("jti", True, "a fresh jti")
 
 
-def _ath(ath: object, token: str) -> Check:
-    if ath is None:
+def _ath(found: dict) -> Check:
+    if Code.PROOF_ATH_MISSING in found:
         return Check(
             "ath",
             False,
             "the proof has no ath (the access token's hash)",
             "Proofs sent to an API must carry ath = base64url(SHA-256(token)) (RFC 9449 §4.2).",
+            Code.PROOF_ATH_MISSING,
         )
-    if ath != rfc9449.ath(token):
+    if Code.PROOF_ATH_MISMATCH in found:
         return Check(
             "ath",
             False,
             "ath is the hash of another token",
             "Make the proof for the token you send (its ath must hash this token).",
+            Code.PROOF_ATH_MISMATCH,
         )
     return Check("ath", True, "hashes this token")
 
@@ -252,6 +321,7 @@ def _cnf(jwk: object, bound: str, own: str | None) -> Check:
             f"the token is bound to {bound}, the proof is signed by {signed_by}{mine}",
             "Use the key the token was issued for, or request a new token with this "
             "profile's key (n).",
+            Code.PROOF_KEY_NOT_BOUND,
         )
     return Check("cnf.jkt", True, f"the proof's key is the one the token is bound to ({bound})")
 
@@ -265,5 +335,6 @@ def _nonce(nonce: object, challenge: dict[str, str]) -> Check:
             + (" it did not get" if nonce is None else "; the one sent is stale"),
             "Retry with the nonce from the server's DPoP-Nonce header (m2m-tui retries once "
             "by itself; press c again if it was stale).",
+            Code.PROOF_NONCE,
         )
     return Check("nonce", True, "nonce sent" if nonce else "no nonce demanded")

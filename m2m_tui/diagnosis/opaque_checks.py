@@ -25,6 +25,7 @@ def format_check(expect: Expectations, detail: str) -> Check:
             "opaque token",
             "Request a JWT: name the API in the token request (Auth0: audience=…; "
             "RFC 8707: resource=…), or point the token at an API that introspects.",
+            "opaque",
         )
     if expect.validation == "introspection":
         return Check(
@@ -94,6 +95,7 @@ def active_check(introspected: dict | None, why_not: str | None) -> Check:
             "the authorization server says the token is not active (RFC 7662): it "
             "expired, was revoked, or is not its own",
             "Request a new token.",
+            "inactive",
         )
     return Check("active", True, "the authorization server says it is active (RFC 7662)")
 
@@ -111,4 +113,5 @@ def _aud(said: DecodedToken, expect: Expectations) -> Check:
         f"expects {expect.audience}",
         f"Request the token for the API: resource={expect.audience} (RFC 8707), or "
         f"audience={expect.audience} (Auth0).",
+        "aud_mismatch",
     )

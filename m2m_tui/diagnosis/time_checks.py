@@ -1,19 +1,19 @@
 """The token's times (exp, nbf, iat), judged by the server's clock where its Date header
-gives it, with the API's leeway; a skew between the clocks is named."""
+gives it, with the API's leeway; a skew between the clocks is named. Each decision is
+the rule book's (oauth_primitives.rules.access_token); the words are said here."""
 
 from __future__ import annotations
 
 from m2m_tui.diagnosis.check import Check
 from m2m_tui.tokens.decoded import DecodedToken, relative
-
-
-def _number(token: DecodedToken, name: str) -> float | None | str:
-    value = token.payload.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return "bad"
-    return float(value)
+from oauth_primitives.rules import Code
+from oauth_primitives.rules.access_token import (
+    Policy,
+    exp_finding,
+    iat_finding,
+    nbf_finding,
+    number,
+)
 
 
 def _clock_note(skew: float) -> str:
@@ -23,41 +23,56 @@ def _clock_note(skew: float) -> str:
     return f" (the server's clock is {relative(round(skew))} {direction} yours)"
 
 
+def _leeway(leeway: float) -> Policy:
+    return Policy(None, None, leeway=leeway)
+
+
 def exp_check(
     token: DecodedToken, clock: float, skew: float, leeway: float, by_server: bool
 ) -> Check:
-    exp = _number(token, "exp")
-    if exp is None:
-        return Check("exp", False, "the token has no exp claim", "Use a token that expires.")
-    if exp == "bad":
-        return Check("exp", False, "exp is not a number", "Use the token exactly as issued.")
+    finding = exp_finding(token.payload, _leeway(leeway), clock)
     judge = "by the server's clock" if by_server else "by your clock"
-    if exp <= clock - leeway:
+    if finding is None:
+        exp = number(token.payload, "exp")
+        return Check("exp", True, f"expires in {relative(exp - clock)} {judge}{_clock_note(skew)}")
+    if finding.code == Code.EXP_MISSING:
         return Check(
-            "exp",
-            False,
-            f"expired {relative(clock - exp)} ago {judge}{_clock_note(skew)}, beyond "
-            f"the {leeway:g} s leeway",
-            "Request a new token (m2m-tui reuses tokens only until 60 s before exp).",
+            "exp", False, "the token has no exp claim", "Use a token that expires.", finding.code
         )
-    return Check("exp", True, f"expires in {relative(exp - clock)} {judge}{_clock_note(skew)}")
+    if finding.code == Code.NOT_A_NUMBER:
+        return Check(
+            "exp", False, "exp is not a number", "Use the token exactly as issued.", finding.code
+        )
+    exp = finding.values["exp"]
+    return Check(
+        "exp",
+        False,
+        f"expired {relative(clock - exp)} ago {judge}{_clock_note(skew)}, beyond "
+        f"the {leeway:g} s leeway",
+        "Request a new token (m2m-tui reuses tokens only until 60 s before exp).",
+        finding.code,
+    )
 
 
 def nbf_check(token: DecodedToken, clock: float, leeway: float) -> Check:
-    nbf = _number(token, "nbf")
-    if nbf is None:
-        return Check("nbf", True, "no nbf claim (valid from issue)")
-    if nbf == "bad":
-        return Check("nbf", False, "nbf is not a number", "Use the token exactly as issued.")
-    if nbf > clock + leeway:
+    finding = nbf_finding(token.payload, _leeway(leeway), clock)
+    nbf = number(token.payload, "nbf")
+    if finding is None:
+        if nbf is None:
+            return Check("nbf", True, "no nbf claim (valid from issue)")
+        return Check("nbf", True, f"valid since {relative(clock - nbf)} ago")
+    if finding.code == Code.NOT_A_NUMBER:
         return Check(
-            "nbf",
-            False,
-            f"not valid for another {relative(nbf - clock)}, beyond the {leeway:g} s leeway: "
-            "clock skew between the issuer and the API, or a token dated ahead",
-            "Synchronise the clocks (NTP) of the authorization server and the API, or wait.",
+            "nbf", False, "nbf is not a number", "Use the token exactly as issued.", finding.code
         )
-    return Check("nbf", True, f"valid since {relative(clock - nbf)} ago")
+    return Check(
+        "nbf",
+        False,
+        f"not valid for another {relative(nbf - clock)}, beyond the {leeway:g} s leeway: "
+        "clock skew between the issuer and the API, or a token dated ahead",
+        "Synchronise the clocks (NTP) of the authorization server and the API, or wait.",
+        finding.code,
+    )
 
 
 def iat_check(
@@ -66,18 +81,23 @@ def iat_check(
     """`accepted`: the server answered the call with success, so a future iat is only
     a warning (RFC 7519 makes iat informational: the bundled API refuses one, Auth0's
     Express validator without maxTokenAge does not)."""
-    iat = _number(token, "iat")
-    if iat is None:
-        return Check("iat", True, "no iat claim")
-    if iat == "bad":
-        return Check("iat", False, "iat is not a number", "Use the token exactly as issued.")
-    if iat > clock + leeway:
-        said = (
-            f"issued {relative(iat - clock)} in the future: clock skew between the "
-            f"issuer and the API{_clock_note(skew)}"
+    finding = iat_finding(token.payload, _leeway(leeway), clock)
+    iat = number(token.payload, "iat")
+    if finding is None:
+        if iat is None:
+            return Check("iat", True, "no iat claim")
+        return Check("iat", True, f"issued {relative(clock - iat)} ago")
+    if finding.code == Code.NOT_A_NUMBER:
+        return Check(
+            "iat", False, "iat is not a number", "Use the token exactly as issued.", finding.code
         )
-        fix = "Synchronise the clocks (NTP) of the authorization server and the API."
-        if accepted:
-            return Check("iat", None, f"{said}; this API accepted it (it does not check iat)", fix)
-        return Check("iat", False, said, fix)
-    return Check("iat", True, f"issued {relative(clock - iat)} ago")
+    said = (
+        f"issued {relative(iat - clock)} in the future: clock skew between the "
+        f"issuer and the API{_clock_note(skew)}"
+    )
+    fix = "Synchronise the clocks (NTP) of the authorization server and the API."
+    if accepted:
+        return Check(
+            "iat", None, f"{said}; this API accepted it (it does not check iat)", fix, finding.code
+        )
+    return Check("iat", False, said, fix, finding.code)

@@ -65,11 +65,6 @@ def _trust(cert_file: str | None, cert_dir: str | None):
     return httpx.create_ssl_context()
 
 
-def looks_opaque(why: NotAJwt) -> bool:
-    """A reference token rather than a broken JWT (`decode` says which)."""
-    return "opaque" in str(why)
-
-
 def parse(raw: str) -> DecodedToken | NotAJwt:
     """A token parsed once: the value every check reads, or why it is not a JWT."""
     try:
@@ -189,7 +184,7 @@ class Session:
     async def inspect(self, raw: str, verify: bool = True) -> Inspection:
         token = parse(raw)
         if isinstance(token, NotAJwt):
-            if not looks_opaque(token):
+            if not token.opaque:
                 return Inspection(raw, None, f"Not a JWT: {token}.")
             said = await self.introspected(raw.strip())
             problem = f"Not a JWT: {token}. {opaque_hint({})}"
@@ -249,36 +244,18 @@ class Session:
 
     # --- explaining refusals ---------------------------------------------------------------
     async def expectations(self, endpoint: ApiEndpoint | None) -> Expectations:
-        """What the API expects: its RFC 9728 metadata first, then the profile."""
-        # Without RFC 9728 metadata, the audience the profile asks for is the one the API
-        # expects: `audience`, else RFC 8707's `resource`.
-        issuer, strict, validation = self._profile.issuer, False, None
-        org_required, organizations = False, ()
-        audience = self._profile.audience or self._profile.resource
-        base = self._profile.api_base_url
-        if base:
+        """What the API expects: its RFC 9728 metadata first, then the profile. Without
+        metadata, the audience the profile asks for is the one the API expects:
+        `audience`, else RFC 8707's `resource`."""
+        meta: dict = {}
+        if base := self._profile.api_base_url:
             async with self.client() as client:
                 meta = await self.api.current_metadata(base, client)
-            servers = meta.get("authorization_servers")
-            if isinstance(servers, list) and servers and isinstance(servers[0], str):
-                issuer = servers[0]
-            if isinstance(meta.get("audience"), str):
-                audience = meta["audience"]
-            strict = meta.get("rfc9068_required") is True
-            if meta.get("token_validation") in ("jwt", "introspection"):
-                validation = meta["token_validation"]
-            served = meta.get("organizations_supported")
-            if isinstance(served, list):
-                organizations = tuple(o for o in served if isinstance(o, str))
-            org_required = meta.get("organization_required") is True
-        return Expectations(
-            issuer=issuer,
-            audience=audience,
-            scope=endpoint.scope if endpoint else None,
-            require_at_jwt=strict,
-            validation=validation,
-            organization_required=org_required,
-            organizations=organizations,
+        return Expectations.from_metadata(
+            meta,
+            self._profile.issuer,
+            self._profile.audience or self._profile.resource,
+            endpoint.scope if endpoint else None,
         )
 
     async def diagnose(
@@ -361,7 +338,7 @@ class Session:
         required = self.api.metadata.get("dpop_bound_access_tokens_required") is True
         facts = DpopFacts.of(result, self.own_jkt(), required)
         introspected = None
-        if isinstance(token, NotAJwt) and raw and looks_opaque(token):
+        if isinstance(token, NotAJwt) and raw and token.opaque:
             introspected = await self.introspected(raw.strip())
         elif (
             isinstance(token, DecodedToken)

@@ -14,7 +14,17 @@ from oauth_primitives import base64url
 
 
 class NotAJwt(Exception):
-    """The text is not a JWS compact token; the message says why."""
+    """The text is not a JWS compact token; the message says why, and `code` (the rule
+    book's: opaque, encrypted, not_a_jws, bad_encoding) says what it is instead."""
+
+    def __init__(self, message: str, code: str = "not_a_jws") -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def opaque(self) -> bool:
+        """A reference token (one part), rather than a broken JWT."""
+        return self.code == "opaque"
 
 
 @dataclass
@@ -35,16 +45,16 @@ def _part(text: str, what: str) -> bytes:
     try:
         return base64url.decode(text)
     except ValueError:
-        raise NotAJwt(f"the {what} is not base64url") from None
+        raise NotAJwt(f"the {what} is not base64url", "bad_encoding") from None
 
 
 def _object(text: str, what: str) -> dict:
     try:
         value = json.loads(_part(text, what).decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise NotAJwt(f"the {what} is not JSON") from None
+        raise NotAJwt(f"the {what} is not JSON", "bad_encoding") from None
     if not isinstance(value, dict):
-        raise NotAJwt(f"the {what} is not a JSON object")
+        raise NotAJwt(f"the {what} is not a JSON object", "bad_encoding")
     return value
 
 
@@ -62,11 +72,19 @@ def decode(token: str) -> DecodedToken:
         raise NotAJwt("no token was given")
     parts = token.split(".")
     if len(parts) == 5:
-        raise NotAJwt("this is an encrypted JWE (5 parts), which only its recipient can read")
+        raise NotAJwt(
+            "this is an encrypted JWE (5 parts), which only its recipient can read", "encrypted"
+        )
+    if len(parts) == 1:
+        raise NotAJwt(
+            "it has 1 dot-separated part(s), a JWT has 3: this looks like an opaque token "
+            "(a random reference, not a JWT)",
+            "opaque",
+        )
     if len(parts) != 3:
         raise NotAJwt(
-            f"it has {len(parts)} dot-separated part(s), a JWT has 3: "
-            "this looks like an opaque token (a random reference, not a JWT)"
+            f"it has {len(parts)} dot-separated part(s), a JWT has 3: it was cut short or "
+            "joined to something while copying"
         )
     header = _object(parts[0], "header")
     payload = _object(parts[1], "payload")

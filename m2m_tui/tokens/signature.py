@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from m2m_tui.lazy import lazy_module
 from m2m_tui.tokens.decoded import DecodedToken
+from oauth_primitives.rules.keys import ALGORITHMS
 
 httpx = lazy_module("httpx")
-
-ALLOWED = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
 
 @dataclass
@@ -50,22 +49,26 @@ async def fetch_jwks_with_age(issuer: str, client: httpx.AsyncClient) -> tuple[d
 
 
 def check_signature(decoded: DecodedToken, jwks: dict) -> SignatureCheck:
-    import jwt
+    """The inspector's signature line: the rule book's algorithm, key and signature
+    rules (oauth_primitives.rules.keys), the same the diagnosis and the API apply."""
+    from oauth_primitives.rules import Code
+    from oauth_primitives.rules.keys import alg_finding, key_finding, signing_keys, verify
 
     alg = decoded.header.get("alg")
     kid = decoded.header.get("kid")
-    if not isinstance(alg, str) or alg not in ALLOWED:
+    if alg_finding(alg, ALGORITHMS) is not None:
         return SignatureCheck(
             False,
             kid,
             alg,
             f"algorithm {alg!r} is not allowed (asymmetric algorithms only; never none)",
         )
-    if not isinstance(kid, str):
+    if not isinstance(kid, str) or not kid:
         return SignatureCheck(False, None, alg, "the token has no kid, so no key can be chosen")
-    entry = next(
-        (k for k in jwks.get("keys", []) if isinstance(k, dict) and k.get("kid") == kid), None
-    )
+    try:
+        entry = signing_keys(jwks).get(kid)
+    except ValueError:
+        return SignatureCheck(False, kid, alg, "the issuer's JWKS has no keys array")
     if entry is None:
         return SignatureCheck(
             False,
@@ -75,14 +78,14 @@ def check_signature(decoded: DecodedToken, jwks: dict) -> SignatureCheck:
             "out or revoked, or the token is from another "
             "issuer or tenant",
         )
-    try:
-        key = jwt.PyJWK(entry)
-        valid = jwt.get_algorithm_by_name(alg).verify(
-            decoded.signing_input, key.key, decoded.signature
-        )
-    except Exception as exc:  # an unusable key or a malformed signature is a failed check
-        return SignatureCheck(False, kid, alg, f"cannot verify: {exc}")
-    if not valid:
+    unfit = key_finding(alg, entry)
+    if unfit is not None:
+        why = {
+            Code.KEY_TOO_SMALL: f"the key is {unfit.values.get('bits')}-bit RSA, under 2048",
+            Code.KEY_ALG_MISMATCH: f"the key is published for {unfit.values.get('key_alg')}",
+        }.get(unfit.code, f"a {entry.get('kty')} key cannot verify {alg}")
+        return SignatureCheck(False, kid, alg, f"cannot verify with key {kid}: {why}")
+    if not verify(alg, entry, decoded.signing_input, decoded.signature):
         return SignatureCheck(
             False, kid, alg, "bad signature: the token was altered or signed by another key"
         )

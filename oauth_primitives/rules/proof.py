@@ -32,6 +32,43 @@ def header_finding(header: dict) -> Finding | None:
     return None
 
 
+def proof_key(jwk: dict, alg: str):
+    """The public key a proof's jwk holds, usable with its alg, else the finding (§4.3
+    item 6): a key that is not a complete EC, RSA or OKP key, or not one for alg."""
+    import jwt
+
+    from ..jwk import thumbprint
+
+    try:
+        thumbprint(jwk)
+    except ValueError:
+        return Finding(Code.PROOF_KEY_UNUSABLE, {"why": "incomplete"})
+    try:
+        return jwt.PyJWK(jwk, algorithm=alg).key
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+        return Finding(Code.PROOF_KEY_UNUSABLE, {"alg": alg})
+
+
+def signature_finding(header: dict, compact: str) -> Finding | None:
+    """Item 7, after items 4 to 6 passed: the proof's signature by its own jwk. A
+    signature that cannot even be decoded or used is simply not valid."""
+    import jwt
+
+    from .. import base64url
+
+    key = proof_key(header["jwk"], header["alg"])
+    if isinstance(key, Finding):
+        return key
+    signing_input, _, signature = compact.rpartition(".")
+    try:
+        valid = jwt.get_algorithm_by_name(header["alg"]).verify(
+            signing_input.encode(), key, base64url.decode(signature)
+        )
+    except (ValueError, TypeError):
+        valid = False
+    return None if valid else Finding(Code.PROOF_SIGNATURE)
+
+
 def claim_findings(
     claims: dict,
     method: str,

@@ -81,3 +81,81 @@ def request_findings(claims: dict, policy: Policy, scheme: str, scope: str | Non
         scope_finding(claims, scope),
     )
     return [f for f in found if f is not None]
+
+
+# The order the bundled API applies the rules in: the first finding in it is its answer.
+# (judge() finds them in this order; the property tests hold the API to it.)
+ORDER = (
+    Code.DPOP_REQUIRED,
+    Code.TOO_LARGE,
+    Code.OPAQUE,
+    Code.ENCRYPTED,
+    Code.NOT_A_JWS,
+    Code.BAD_ENCODING,
+    Code.INACTIVE,
+    Code.ALG_NONE,
+    Code.ALG_SYMMETRIC,
+    Code.ALG_NOT_ALLOWED,
+    Code.CRIT_NOT_UNDERSTOOD,
+    Code.TYP_NOT_AT_JWT,
+    Code.KID_MISSING,
+    Code.KID_UNKNOWN,
+    Code.KEY_TYPE_MISMATCH,
+    Code.KEY_ALG_MISMATCH,
+    Code.KEY_TOO_SMALL,
+    Code.SIGNATURE_INVALID,
+    Code.ISS_MISMATCH,
+    Code.ISS_TRAILING_SLASH,
+    Code.AUD_MISMATCH,
+    Code.EXP_MISSING,
+    Code.NOT_A_NUMBER,
+    Code.EXPIRED,
+    Code.NOT_YET_VALID,
+    Code.IAT_FUTURE,
+    Code.CLAIMS_MISSING,
+    Code.DPOP_BOUND_AS_BEARER,
+    Code.NOT_BOUND_AS_DPOP,
+    Code.PROOF_MISSING,
+    Code.PROOF_MULTIPLE,
+    Code.PROOF_MALFORMED,
+    Code.PROOF_TYP,
+    Code.PROOF_ALG,
+    Code.PROOF_NO_JWK,
+    Code.PROOF_PRIVATE_KEY,
+    Code.PROOF_KEY_UNUSABLE,
+    Code.PROOF_SIGNATURE,
+    Code.PROOF_CLAIM_MISSING,
+    Code.PROOF_HTM,
+    Code.PROOF_HTU,
+    Code.PROOF_NONCE,
+    Code.PROOF_STALE,
+    Code.PROOF_AHEAD,
+    Code.PROOF_BEYOND_MEMORY,
+    Code.PROOF_ATH_MISSING,
+    Code.PROOF_ATH_MISMATCH,
+    Code.PROOF_REPLAYED,
+    Code.PROOF_KEY_NOT_BOUND,
+    Code.ORGANIZATION_MISSING,
+    Code.ORGANIZATION_NOT_SERVED,
+    Code.SCOPE_NOT_STRING,
+    Code.SCOPE_MISSING,
+)
+assert set(ORDER) == set(Code), "every code has its place in the order"
+_RANK = {code: i for i, code in enumerate(ORDER)}
+# The times are judged claim by claim (exp, then nbf, then iat), each at most one finding.
+_TIME_CLAIM = {
+    Code.EXP_MISSING: "exp",
+    Code.EXPIRED: "exp",
+    Code.NOT_YET_VALID: "nbf",
+    Code.IAT_FUTURE: "iat",
+}
+_CLAIM_RANK = {"exp": 0, "nbf": 1, "iat": 2}
+
+
+def rank(code: str, claim: str = "") -> tuple[int, int]:
+    """Where a finding comes in the API's order; `claim` places NOT_A_NUMBER."""
+    code = Code(code)
+    if code in _TIME_CLAIM or code == Code.NOT_A_NUMBER:
+        which = _TIME_CLAIM.get(code, claim)
+        return _RANK[Code.EXP_MISSING], _CLAIM_RANK.get(which, 0)
+    return _RANK[code], 0

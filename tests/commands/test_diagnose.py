@@ -19,7 +19,7 @@ def test_accepted_exits_0_with_stable_json(tmp_path, shared_stack):
     body = json.loads(result.stdout)
     assert body["verdict"] == "accepted" and body["failed"] == []
     assert [c["name"] for c in body["checks"]][:4] == ["format", "alg", "kid", "signature"]
-    assert set(body["checks"][0]) == {"name", "ok", "detail", "fix"}
+    assert set(body["checks"][0]) == {"name", "ok", "detail", "fix", "code"}
     assert body["server"]["status"] == 200
 
 

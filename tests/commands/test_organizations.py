@@ -66,7 +66,7 @@ def test_diagnose_names_the_organization_problem(tmp_path, org_stack):  # noqa: 
         "The Management API says giftdeliveries's grant on urn:worldmappers allows acme"
         in (check["fix"])
     )
-    assert "agrees" in report["agreement"]
+    assert report["agreement_code"] == "agree"
     wrong = run_cli(
         tmp_path,
         "diagnose",

@@ -10,7 +10,13 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from m2m_tui.diagnosis.token_checks import CHECK_NAMES, Expectations, ServerAnswer, run_checks
+from m2m_tui.diagnosis.token_checks import (
+    CHECK_NAMES,
+    Agreement,
+    Expectations,
+    ServerAnswer,
+    run_checks,
+)
 from m2m_tui.diagnosis.www_authenticate import parse_challenge
 from tests.conftest import (
     ADMIN,
@@ -23,7 +29,7 @@ from tests.conftest import (
 )
 from tests.helpers.sessions import make_session
 
-AGREE = "The server's answer agrees with the local checks."
+AGREE = Agreement.AGREE
 
 
 @pytest.fixture
@@ -48,6 +54,8 @@ def only_failure(diagnosis, name: str, status: int, error: str | None = "invalid
     assert diagnosis.verdict == "rejected" and diagnosis.agreement == AGREE
     check = next(c for c in diagnosis.checks if c.name == name)
     assert check.fix
+    # The rule the diagnosis names is the one the server said it refused for.
+    assert check.code and diagnosis.rule == check.code == diagnosis.server.rule
     return check
 
 
@@ -137,8 +145,15 @@ async def test_typ_when_the_api_requires_at_jwt(tmp_path):
     )
     try:
         session = make_session(tmp_path, strict.issuer, strict.api_url)
-        check = only_failure(await run(session, strict.token()), "typ", 401)
-        assert "requires at+jwt" in check.detail and "rfc9068_profile" in check.fix
+        diagnosis = await run(session, strict.token())
+        # Auth0's default dialect: typ JWT, and no client_id claim; the API names typ,
+        # the first rule it applies, and the diagnosis names both.
+        assert diagnosis.failed == ["typ", "claims"] and diagnosis.server.status == 401
+        assert diagnosis.rule == diagnosis.server.rule == "typ_not_at_jwt"
+        typ = next(c for c in diagnosis.checks if c.name == "typ")
+        assert "requires at+jwt" in typ.detail and "rfc9068_profile" in typ.fix
+        claims = next(c for c in diagnosis.checks if c.name == "claims")
+        assert "client_id" in claims.detail and claims.code == "claims_missing"
     finally:
         strict.thread.stop()
 
@@ -176,8 +191,8 @@ async def test_revoked_key_still_cached_by_the_server_is_a_disagreement(session,
     admin.put(f"/keys/signing/{jwt.get_unverified_header(old)['kid']}/revoke").raise_for_status()
     diagnosis = await run(session, old)
     assert diagnosis.failed == ["kid"] and diagnosis.server.status == 200
-    assert diagnosis.agreement.startswith("The server accepted the token although")
-    assert "revoked key" in diagnosis.agreement
+    assert diagnosis.agreement == Agreement.SERVER_ACCEPTED_MORE
+    assert "revoked key" in diagnosis.agreement_text  # the likely reason, in words
 
 
 def test_a_skewed_server_clock_judges_expiry():
@@ -194,10 +209,14 @@ def test_a_skewed_server_clock_judges_expiry():
             "exp": int(now) + 1800,
             "iat": int(now),
             "scope": "s",
+            # RFC 9068's claims and typ: no stricter validator has a rule this one breaks.
+            "sub": "c@clients",
+            "client_id": "c",
+            "jti": "j1",
         },
         key,
         algorithm="RS256",
-        headers={"kid": "k1"},
+        headers={"kid": "k1", "typ": "at+jwt"},
     )
     expect = Expectations("https://i/", "urn:a", "s")
     skewed = ServerAnswer.from_headers(
@@ -215,8 +234,8 @@ def test_a_skewed_server_clock_judges_expiry():
     plain = ServerAnswer.from_headers(401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
     disagreement = run_checks(token, expect, jwks, plain, now=now)
     assert disagreement.failed == []
-    assert disagreement.agreement.startswith("The local checks pass, but the server refused")
-    assert "clock" in disagreement.agreement and "stale JWKS" in disagreement.agreement
+    assert disagreement.agreement == Agreement.SERVER_REFUSED_MORE
+    assert "clock" in disagreement.agreement_text and "stale JWKS" in disagreement.agreement_text
 
 
 def test_www_authenticate_parsing():

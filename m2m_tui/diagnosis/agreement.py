@@ -1,0 +1,118 @@
+"""The diagnosis set beside the server's answer: what agrees, what the server decided
+that the checks did not (and the probable cause), and rules an API did not apply."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.diagnosis.claim_checks import claims_check, typ_check
+from m2m_tui.diagnosis.jws_checks import alg_check
+from m2m_tui.diagnosis.report import Agreement, Diagnosis
+from m2m_tui.tokens.decoded import DecodedToken
+from oauth_primitives.rules import Code
+from oauth_primitives.rules.keys import alg_finding
+
+# Rules that some APIs apply and others do not: when an API accepted a token one of them
+# refuses, the diagnosis follows the server, and the rule becomes a warning about it.
+# (A key it should not know, a signature that fails or a token expired are facts about
+# the token, not a policy: an API that takes one is itself the problem, and is said so.)
+POLICY_RULES = frozenset(
+    {
+        Code.TOO_LARGE,
+        Code.BAD_ENCODING,
+        Code.ALG_NOT_ALLOWED,
+        Code.CRIT_NOT_UNDERSTOOD,
+        Code.TYP_NOT_AT_JWT,
+        Code.CLAIMS_MISSING,
+        Code.KEY_TOO_SMALL,
+        Code.KEY_ALG_MISMATCH,
+        Code.IAT_FUTURE,
+        Code.DPOP_BOUND_AS_BEARER,
+    }
+)
+
+
+def follow_acceptance(diagnosis: Diagnosis) -> None:
+    for check in diagnosis.checks:
+        if check.ok is False and check.code in POLICY_RULES:
+            check.ok = None
+            check.detail += "; this API accepted it all the same (it does not apply this rule)"
+
+
+def probable_cause(diagnosis: Diagnosis, token: DecodedToken, expect: Expectations) -> None:
+    """A refusal every check passes: the rules a strict validator applies that this token
+    breaks (RFC 9068's typ and claims, as Authlib's validator; RS256 alone, as Auth0's
+    validators by default) are named as the probable cause, since many APIs answer
+    every refusal with a bare invalid_token."""
+    strict = replace(expect, require_at_jwt=True, algorithms=("RS256",))
+    causes = [
+        c
+        for c in (
+            alg_check(token, alg_finding(token.header.get("alg"), strict.algorithms), strict),
+            typ_check(token, strict),
+            claims_check(token, strict),
+        )
+        if c is not None and c.ok is False
+    ]
+    if not causes:
+        return
+    said = "; ".join(c.detail for c in causes)
+    diagnosis.checks.append(
+        Check(
+            "strict",
+            False,
+            f"every check of this API's known rules passes, and it refused: probably for a "
+            f"rule stricter validators apply, which this token breaks: {said}",
+            " ".join(dict.fromkeys(c.fix for c in causes)),
+            causes[0].code,
+        )
+    )
+
+
+def with_agreement(
+    diagnosis: Diagnosis, token: DecodedToken | None = None, expect: Expectations | None = None
+) -> Diagnosis:
+    server = diagnosis.server
+    if server is None or server.status is None:
+        return diagnosis
+    if server.accepted:
+        follow_acceptance(diagnosis)
+    elif server.refused_token and not diagnosis.failed and token is not None and expect:
+        probable_cause(diagnosis, token, expect)
+    local_ok = not diagnosis.failed
+    said = (
+        server.www_authenticate.get("error_description")
+        or server.www_authenticate.get("error")
+        or ""
+    )
+    if server.request_failed:
+        # Not a refusal of the token: say what failed, and no token theories.
+        note = (
+            f"The server did not refuse the token; the request itself failed ({server.failure()})."
+        )
+        if not local_ok:
+            note += f" The local checks fail ({', '.join(diagnosis.failed)}), though."
+        diagnosis.agreement = Agreement.REQUEST_FAILED
+        diagnosis.agreement_text = note
+    elif local_ok and server.refused_token:
+        diagnosis.agreement = Agreement.SERVER_REFUSED_MORE
+        diagnosis.agreement_text = (
+            f"The local checks pass, but the server refused ({server.status}"
+            f"{': ' + said if said else ''}). Likely reasons: the server's clock differs from "
+            "yours; the server holds a stale JWKS (a key it has not fetched yet, or one revoked "
+            "that it still caches); it expects a different audience or issuer than this profile "
+            "says; or it requires something more (typ at+jwt, another scope)."
+        )
+    elif not local_ok and not server.refused_token:
+        diagnosis.agreement = Agreement.SERVER_ACCEPTED_MORE
+        diagnosis.agreement_text = (
+            f"The server accepted the token although the local checks fail "
+            f"({', '.join(diagnosis.failed)}). Likely reasons: the server caches a JWKS that "
+            "still holds a revoked key, uses a larger clock leeway, or checks a different "
+            "audience or issuer than this profile says."
+        )
+    else:
+        diagnosis.agreement = Agreement.AGREE
+        diagnosis.agreement_text = "The server's answer agrees with the local checks."
+    return diagnosis

@@ -1,0 +1,183 @@
+"""The token as a JWS (RFC 7515): its form and size, its algorithm, the key its kid
+selects, and the signature. Each decision is the rule book's (oauth_primitives.rules:
+jws, keys); the explanation and the fix are written here."""
+
+from __future__ import annotations
+
+from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
+from oauth_primitives.rules import Code, Finding
+from oauth_primitives.rules.access_token import kid_finding
+from oauth_primitives.rules.jws import parse
+from oauth_primitives.rules.keys import key_finding, signing_keys, verify
+
+
+def _mode(expect: Expectations) -> str:
+    """What the API's way of checking tokens means for this one (RFC 9728 metadata)."""
+    if expect.validation == "jwt":
+        return "; this API validates JWTs itself: a revoked token passes until its exp"
+    if expect.validation == "introspection":
+        return (
+            "; this API asks the authorization server about every token (RFC 7662): a "
+            "revoked token is refused at once"
+        )
+    return ""
+
+
+def not_a_jwt_check(token: NotAJwt) -> Check:
+    return Check(
+        "format",
+        False,
+        f"not a JWT: {token}",
+        "Request the token with the API's `audience` (Auth0 issues an opaque token when "
+        "none is sent), then try again."
+        if token.opaque
+        else "Send the whole access token, exactly as the token endpoint returned it.",
+        token.code,
+    )
+
+
+def format_check(token: DecodedToken, expect: Expectations) -> Check:
+    """The form as a strict API reads it: its size, and base64url without padding."""
+    form = parse(token.raw, expect.max_token)
+    if not isinstance(form, Finding):
+        return Check("format", True, "three base64url parts holding JSON objects" + _mode(expect))
+    if form.code == Code.TOO_LARGE:
+        return Check(
+            "format",
+            False,
+            f"the token is {form.values['size']:,} bytes; the API reads at most "
+            f"{form.values['limit']:,} (8 KiB, as nginx's default header buffer; Node's "
+            "HTTP parser stops at 16 KiB for all headers)",
+            "Make the token smaller: fewer custom claims (Auth0: the Actions that add them), "
+            "or fewer permissions in it.",
+            form.code,
+        )
+    return Check(
+        "format",
+        False,
+        f"the {form.values.get('part', 'token')} is not strict base64url (RFC 7515 §2: no "
+        "padding, no other characters), which strict APIs refuse",
+        "Send the token exactly as issued: something added padding or changed characters.",
+        form.code,
+    )
+
+
+def alg_check(token: DecodedToken, finding, expect: Expectations) -> Check:
+    alg = token.header.get("alg")
+    if finding is None:
+        return Check("alg", True, f"{alg} is allowed")
+    if finding.code == Code.ALG_NONE:
+        return Check(
+            "alg",
+            False,
+            f"alg is {alg!r}: an unsigned token",
+            "Use the token exactly as issued; no API accepts alg none.",
+            finding.code,
+        )
+    if finding.code == Code.ALG_SYMMETRIC:
+        return Check(
+            "alg",
+            False,
+            f"alg {alg} is symmetric (a shared secret) at an API that verifies with the "
+            "issuer's public keys (RS256): never accepted, since that is the classic "
+            "key-confusion trick",
+            "Use the token the authorization server issued; if it issued this one, set the "
+            "API's signing algorithm to RS256 at the issuer (Auth0: the API's settings, "
+            "Signing Algorithm) and request a new token.",
+            finding.code,
+        )
+    return Check(
+        "alg",
+        False,
+        f"alg {alg} is not one the API takes ({', '.join(expect.algorithms)})",
+        "Configure the API to accept the issuer's algorithm, or the issuer to sign with one "
+        "the API takes (Auth0: RS256).",
+        finding.code,
+    )
+
+
+def kid_check(token: DecodedToken, jwks: dict | None) -> tuple[Check, dict | None]:
+    """The key the kid selects, among the JWKS's signing keys (the rule book's choice)."""
+    missing = kid_finding(token.header)
+    if missing is not None:
+        return Check(
+            "kid",
+            False,
+            "the header has no kid, so no key can be chosen",
+            "Use a token from an issuer that sets kid (Auth0 always does).",
+            missing.code,
+        ), None
+    if jwks is None:
+        return Check("kid", None, "not checked: the issuer's JWKS could not be fetched"), None
+    kid = token.header["kid"]
+    try:
+        key = signing_keys(jwks).get(kid)
+    except ValueError:
+        return Check("kid", None, "not checked: the issuer's JWKS has no keys array"), None
+    if key is not None:
+        return Check("kid", True, f"{kid} is in the issuer's current JWKS"), key
+    return Check(
+        "kid",
+        False,
+        "kid is not in the issuer's current JWKS: the key was rotated out or revoked, or the "
+        "token came from another tenant or issuer",
+        "Request a new token (it will be signed with a current key); if that fails too, check "
+        "that the API and the client use the same issuer/tenant.",
+        Code.KID_UNKNOWN,
+    ), None
+
+
+def signature_check(token: DecodedToken, key: dict | None, alg_refused) -> Check:
+    """The key fits the algorithm (type, curve, the JWK's own alg, RSA size), then the
+    signature verifies: both the rule book's."""
+    if alg_refused is not None:
+        return Check("signature", None, "not checked: the algorithm is not accepted")
+    if key is None:
+        return Check("signature", None, "not checked: no key for this kid")
+    alg, kid = token.header.get("alg"), token.header.get("kid")
+    unfit = key_finding(alg, key)
+    if unfit is not None:
+        return _unfit_key(unfit, alg, kid, key)
+    if not verify(alg, key, token.signing_input, token.signature):
+        return Check(
+            "signature",
+            False,
+            "the signature does not match: the token was altered after issue, or "
+            "signed by another key under the same kid",
+            "Use the token exactly as issued; changing any claim breaks the signature.",
+            Code.SIGNATURE_INVALID,
+        )
+    return Check("signature", True, f"verified with key {kid} ({alg})")
+
+
+def _unfit_key(unfit, alg: str, kid: str, key: dict) -> Check:
+    if unfit.code == Code.KEY_TOO_SMALL:
+        return Check(
+            "signature",
+            False,
+            f"the key {kid} is a {unfit.values['bits']}-bit RSA key; APIs require at least "
+            f"{unfit.values['minimum']} bits (RFC 7518 §3.3; Auth0's Express validator and "
+            "the bundled API refuse a smaller one)",
+            "Rotate the issuer's signing key to RSA 2048 bits or more, then request a new token.",
+            unfit.code,
+        )
+    if unfit.code == Code.KEY_ALG_MISMATCH:
+        return Check(
+            "signature",
+            False,
+            f"the key {kid} is published for {unfit.values['key_alg']} (its JWK's alg), and "
+            f"the token says {alg}: a key is used only for the algorithm it names",
+            f"Use the token as issued (signed {unfit.values['key_alg']}); if the issuer signs "
+            f"with {alg}, it must publish the key for {alg}.",
+            unfit.code,
+        )
+    shape = key.get("kty") if "crv" not in key else f"{key.get('kty')} {key.get('crv')}"
+    return Check(
+        "signature",
+        False,
+        f"the key {kid} is a {shape} key, which cannot verify {alg}: the token's alg was "
+        "changed, or it names another issuer's kid",
+        "Use the token exactly as issued.",
+        unfit.code,
+    )

@@ -1,0 +1,86 @@
+"""A diagnosis: the checks, what the server answered, and how the two stand to each
+other (an Agreement, with its words beside it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+from m2m_tui.diagnosis.check import Check
+from m2m_tui.diagnosis.server_answer import ServerAnswer
+from oauth_primitives.rules.verdict import rank
+
+
+class Agreement(StrEnum):
+    """How the server's answer and the checks stand to each other; `agreement_text`
+    says it in words beside. Views and tests compare the value, never the words."""
+
+    AGREE = "agree"
+    REQUEST_FAILED = "request_failed"  # not a refusal of the token: the request failed
+    SERVER_REFUSED_MORE = "server_refused_more"  # checks pass, the server refused
+    SERVER_ACCEPTED_MORE = "server_accepted_more"  # checks fail, the server accepted
+
+
+@dataclass
+class Diagnosis:
+    checks: list[Check]
+    server: ServerAnswer | None
+    agreement_text: str = ""
+    agreement: Agreement | None = None
+    # Where the Management API was asked: its OrganizationPlan (m2m_tui.admin) for a
+    # failed organization check, which the Why? panel's f applies.
+    organization_plan: object = None
+
+    @property
+    def failed(self) -> list[str]:
+        return [c.name for c in self.checks if c.ok is False]
+
+    @property
+    def rule(self) -> str | None:
+        """The rule book's code the bundled API would answer with: of the failed checks,
+        the one whose rule the API applies first."""
+        failed = [c for c in self.checks if c.ok is False and c.code]
+        return min(failed, key=lambda c: rank(c.code, c.name)).code if failed else None
+
+    @property
+    def disagrees(self) -> bool:
+        return self.agreement in (Agreement.SERVER_REFUSED_MORE, Agreement.SERVER_ACCEPTED_MORE)
+
+    @property
+    def verdict(self) -> str:
+        """About the token alone: a request that failed for another reason (a missing
+        parameter, an unknown path) does not make the token rejected."""
+        if self.server is not None and self.server.status is not None:
+            return "rejected" if self.server.refused_token else "accepted"
+        return "rejected" if self.failed else "accepted"
+
+    @property
+    def outcome(self) -> str | None:
+        """What the server did: "succeeded", "token_refused" or "request_failed"
+        (the token was not refused, the request failed for its own reasons)."""
+        server = self.server
+        if server is None or server.status is None:
+            return None
+        if server.refused_token:
+            return "token_refused"
+        return "request_failed" if server.request_failed else "succeeded"
+
+    def to_json(self) -> dict:
+        server = None
+        if self.server is not None:
+            server = {
+                "status": self.server.status,
+                "www_authenticate": self.server.www_authenticate,
+                "message": self.server.message,
+                "rule": self.server.rule,
+            }
+        return {
+            "verdict": self.verdict,
+            "outcome": self.outcome,
+            "failed": self.failed,
+            "rule": self.rule,
+            "checks": [asdict(c) for c in self.checks],
+            "server": server,
+            "agreement": self.agreement_text,
+            "agreement_code": self.agreement.value if self.agreement else None,
+        }

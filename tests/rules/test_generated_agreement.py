@@ -1,0 +1,129 @@
+"""The diagnosis and the bundled API judge a token by one rule book: for thousands of
+generated tokens, what `diagnose` finds on its own (without the server's answer) is what
+the API decided: the same verdict, the same RFC 6750 error, the same rule.
+
+Examples are drawn deterministically (derandomize), so CI sees the same ones each run;
+HYPOTHESIS_PROFILE=explore draws new ones, many more, for a developer hunting.
+
+Disagreements the generator found, and how each was resolved:
+- EdDSA tokens: the API took them, the diagnosis's algorithm list lacked EdDSA. One
+  list now (rules.keys.ALGORITHMS), and the API publishes the ones it takes in its
+  metadata (access_token_signing_alg_values_supported), which the diagnosis reads.
+- RS384 or ES256 under a key whose JWK says alg RS256, or a key of another type or
+  curve: the API refused, the diagnosis verified the signature anyway. rules.keys.
+  key_finding is applied by both before any signature.
+- crit (an extension, or a claim's name): refused by the API, passed by the diagnosis.
+- A token over 8 KiB: refused by the API (its size limit), passed by the diagnosis.
+- base64 padding: refused by the API's strict base64url, read by the diagnosis's
+  lenient decoder without a word. The format check now reads the token strictly.
+- RFC 9068's required claims at a strict API: refused, with no check of the diagnosis
+  failing. A `claims` check says which are missing.
+- RSA keys under 2048 bits: accepted by the bundled API, refused by Auth0's Express
+  validator. Both the API and the diagnosis now refuse them (key_too_small).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+
+from m2m_tui.diagnosis.token_checks import run_checks
+from oauth_primitives.rules import Code, Finding
+from tests.conftest import WORLDMAPPERS
+from tests.rules.conftest import POLICIES
+from tests.rules.generator import GOOD, Shape, build, shapes
+
+settings.register_profile(
+    "ci",
+    max_examples=int(os.environ.get("RULES_EXAMPLES", "700")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    max_examples=20_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+
+
+def shape(**changes) -> Shape:
+    return Shape(**{**GOOD, **changes})
+
+
+def judged(api, issuer, client: httpx.Client, token: str):
+    """The API's answer, and the diagnosis's own verdict on the same token."""
+    response = client.get(api.url + "/api/directions", headers={"Authorization": f"Bearer {token}"})
+    diagnosis = run_checks(token, api.expect, issuer.keys.jwks, None, now=time.time())
+    return response, diagnosis
+
+
+def assert_agree(response: httpx.Response, diagnosis) -> str | None:
+    said = response.json() if response.status_code >= 400 else {}
+    if response.status_code == 200:
+        assert diagnosis.failed == [], (
+            "the API accepted what the diagnosis refuses",
+            [(c.name, c.code, c.detail) for c in diagnosis.checks if c.ok is False],
+        )
+        return None
+    rule = said.get("rule")
+    assert rule, f"the API refused ({response.status_code}) without naming a rule: {said}"
+    assert diagnosis.rule == rule, (
+        f"the API refused for {rule} ({said.get('error_description')}); the diagnosis "
+        f"names {diagnosis.rule}",
+        [(c.name, c.code) for c in diagnosis.checks if c.ok is False],
+    )
+    finding = Finding(Code(rule))
+    assert response.status_code == finding.status and said["error"] == finding.error
+    return rule
+
+
+@pytest.mark.parametrize("policy", sorted(POLICIES))
+@settings(settings.get_profile(PROFILE))
+@given(data=st.data())
+@example(data=None)  # the good token, at each policy
+def test_the_diagnosis_names_the_rule_the_api_refused_for(apis, issuer, client, policy, data):
+    api = apis[policy]
+    drawn = shape() if data is None else data.draw(shapes(issuer.keys))
+    token = build(drawn, issuer.keys, issuer.url, WORLDMAPPERS)
+    response, diagnosis = judged(api, issuer, client, token)
+    event(f"{response.status_code} {assert_agree(response, diagnosis)}")
+
+
+# Each class of disagreement found before the rule book, at the open policy (every
+# asymmetric algorithm accepted), by the rule both must name.
+CLASSES = {
+    "EdDSA": (shape(alg="EdDSA", key="ed25519"), None),
+    "ES512 under a P-384 key": (shape(alg="ES512", key="ec-p384"), "key_type_mismatch"),
+    "RS384 under an RS256 JWK": (shape(alg="RS384", key="rsa-rs256"), "key_alg_mismatch"),
+    "ES256 under an RSA key": (shape(alg="ES256", key="rsa"), "key_type_mismatch"),
+    "crit naming an extension": (shape(crit=("urn:example:ext",)), "crit_not_understood"),
+    "crit naming a claim": (shape(crit=("exp",)), "crit_not_understood"),
+    "9 KiB": (shape(big=True), "too_large"),
+    "1024-bit RSA": (shape(key="rsa-1024"), "key_too_small"),
+    "padding": (shape(padded=True), "bad_encoding"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_each_class_found_by_the_generator_is_agreed_on(apis, issuer, client, name):
+    drawn, rule = CLASSES[name]
+    token = build(drawn, issuer.keys, issuer.url, WORLDMAPPERS)
+    response, diagnosis = judged(apis["open"], issuer, client, token)
+    assert assert_agree(response, diagnosis) == rule
+    assert response.status_code == (200 if rule is None else 401)
+
+
+def test_rfc9068_claims_at_a_strict_api(apis, issuer, client):
+    token = build(shape(rfc9068=frozenset({"sub"})), issuer.keys, issuer.url, WORLDMAPPERS)
+    response, diagnosis = judged(apis["strict"], issuer, client, token)
+    assert assert_agree(response, diagnosis) == "claims_missing"
+    claims = next(c for c in diagnosis.checks if c.name == "claims")
+    assert "client_id" in claims.detail and "jti" in claims.detail

@@ -1,0 +1,125 @@
+"""The rule book itself: the closed set of codes, the order the API applies them in,
+and the values a rule hands on; and issuer shorthand, read one way by a profile and by
+`serve`."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from m2m_tui.config.file import Profile
+from m2m_tui.config.profiles import normalise_issuer as profile_normalise
+from oauth_primitives.issuer import normalise_issuer
+from oauth_primitives.rules import Code, Finding
+from oauth_primitives.rules.access_token import Policy, claim_findings, header_findings
+from oauth_primitives.rules.keys import ALGORITHMS, alg_finding, key_finding
+from oauth_primitives.rules.proof import ALGORITHMS as PROOF_ALGORITHMS
+from oauth_primitives.rules.proof import PRIVATE_MEMBERS, header_finding
+from oauth_primitives.rules.verdict import ORDER, rank
+from tests.commands.test_serve import start, stop
+
+
+def test_every_code_has_words_an_error_and_a_place():
+    for code in Code:
+        finding = Finding(code, _values(code))
+        text = finding.describe()
+        assert text and '"' not in text and "\\" not in text
+        assert finding.error in (
+            "invalid_token",
+            "insufficient_scope",
+            "invalid_dpop_proof",
+            "use_dpop_nonce",
+        )
+    assert len(ORDER) == len(set(ORDER)) == len(Code)
+
+
+def _values(code: Code) -> dict:
+    return {
+        "limit": 8192,
+        "size": 9000,
+        "parts": 2,
+        "part": "header",
+        "allowed": ["RS256"],
+        "key_alg": "RS256",
+        "bits": 1024,
+        "minimum": 2048,
+        "expected": "x",
+        "claim": "exp",
+        "missing": ["sub"],
+        "named": "acme",
+        "served": ["globex"],
+        "scope": "directions",
+        "typ": "JWT",
+        "alg": "HS256",
+        "found": "POST",
+        "sent": None,
+        "age": 120.0,
+        "ahead": 30.0,
+    }
+
+
+def test_the_algorithm_lists_are_one_each():
+    assert "EdDSA" in ALGORITHMS and alg_finding("EdDSA", ALGORITHMS) is None
+    assert alg_finding("HS256", ALGORITHMS).code == Code.ALG_SYMMETRIC
+    assert alg_finding("nOnE", ALGORITHMS).code == Code.ALG_NONE
+    assert alg_finding("ES256", ("RS256",)).code == Code.ALG_NOT_ALLOWED
+    assert "ES512" not in PROOF_ALGORITHMS
+    assert header_finding({"typ": "dpop+jwt", "alg": "ES512", "jwk": {}}).code == Code.PROOF_ALG
+    assert {"d", "p", "q", "dp", "dq", "qi", "k", "oth"} == PRIVATE_MEMBERS
+    proof = {"typ": "dpop+jwt", "alg": "ES256", "jwk": {"kty": "EC", "dp": "x"}}
+    assert header_finding(proof) == Finding(Code.PROOF_PRIVATE_KEY, {"members": ["dp"]})
+
+
+def test_a_key_fits_its_algorithm_or_says_why():
+    rsa = {"kty": "RSA", "n": "_" * 342, "e": "AQAB"}  # 2048 bits
+    assert key_finding("RS256", rsa) is None
+    assert key_finding("RS384", {**rsa, "alg": "RS256"}).code == Code.KEY_ALG_MISMATCH
+    assert key_finding("ES256", rsa).code == Code.KEY_TYPE_MISMATCH
+    small = key_finding("RS256", {**rsa, "n": "_" * 171})
+    assert small.code == Code.KEY_TOO_SMALL and small.values["bits"] < 2048
+    p384 = {"kty": "EC", "crv": "P-384", "x": "", "y": ""}
+    assert key_finding("ES256", p384).code == Code.KEY_TYPE_MISMATCH
+
+
+def test_crit_is_refused_whatever_it_names():
+    policy = Policy("https://i/", "urn:a")
+    for crit in (["exp"], ["urn:example:ext"], "b64"):
+        codes = [
+            f.code for f in header_findings({"alg": "RS256", "kid": "k", "crit": crit}, policy)
+        ]
+        assert codes == [Code.CRIT_NOT_UNDERSTOOD]
+
+
+def test_times_are_judged_claim_by_claim_in_the_apis_order():
+    policy = Policy(None, None)
+    found = claim_findings({"exp": 1, "nbf": "soon", "iat": 2}, policy, now=1000)
+    assert [f.code for f in found] == [Code.EXPIRED, Code.NOT_A_NUMBER]
+    # exp is judged before nbf, whatever the codes' own order.
+    assert rank(Code.EXPIRED) < rank(Code.NOT_A_NUMBER, "nbf")
+    assert rank(Code.NOT_A_NUMBER, "exp") < rank(Code.NOT_YET_VALID)
+
+
+@pytest.mark.parametrize(
+    "given, issuer",
+    [
+        ("tenant.auth0.com", "https://tenant.auth0.com/"),
+        ("tenant.auth0.com/", "https://tenant.auth0.com/"),
+        (" tenant.eu.auth0.com// ", "https://tenant.eu.auth0.com/"),
+        ("https://tenant.auth0.com", "https://tenant.auth0.com"),  # a URL is its own
+        ("http://127.0.0.1:7000/", "http://127.0.0.1:7000/"),
+    ],
+)
+def test_issuer_shorthand(given, issuer):
+    assert normalise_issuer(given) == profile_normalise(given) == issuer
+
+
+def test_serve_reads_issuer_shorthand_as_a_profile_does(tmp_path):
+    """Before, `serve --issuer tenant.auth0.com/` trusted https://tenant.auth0.com//."""
+    proc, found = start(tmp_path, "--only", "api", "--issuer", "tenant.example/")
+    try:
+        meta = httpx.get(found["api"].rstrip("/") + "/.well-known/oauth-protected-resource")
+        profile = Profile(name="p", issuer="tenant.example/", client_id="c")
+        assert meta.json()["authorization_servers"] == [normalise_issuer(profile.issuer)]
+        assert meta.json()["authorization_servers"] == ["https://tenant.example/"]
+    finally:
+        stop(proc)
