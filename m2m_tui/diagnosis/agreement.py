@@ -29,6 +29,7 @@ POLICY_RULES = frozenset(
         Code.KEY_ALG_MISMATCH,
         Code.IAT_FUTURE,
         Code.DPOP_BOUND_AS_BEARER,
+        Code.SCOPE_NOT_STRING,  # Express reads a scope array too
     }
 )
 

@@ -73,6 +73,7 @@ class Shape:
     big: bool  # a 9 KiB claim
     padded: bool  # base64 padding on the payload
     tampered: bool  # the payload changed after signing
+    bound: bool  # DPoP-bound (cnf.jkt), though sent as Bearer
 
 
 # A token every policy accepts: RFC 9068's shape, signed RS256 by a 2048-bit key.
@@ -92,6 +93,7 @@ GOOD = dict(
     big=False,
     padded=False,
     tampered=False,
+    bound=False,
 )
 
 # Each axis, and what it may become. A drawn token changes a few axes of GOOD, so that
@@ -112,6 +114,7 @@ AXES = {
     "big": st.just(True),
     "padded": st.just(True),
     "tampered": st.just(True),
+    "bound": st.just(True),
 }
 
 
@@ -161,6 +164,8 @@ def payload(shape: Shape, issuer: str, audience: str) -> dict:
         claims[name] = {"sub": "generated@clients", "client_id": "generated", "jti": "j-1"}[name]
     if shape.big:
         claims["blob"] = "x" * 9000
+    if shape.bound:  # RFC 9449 §6.1: bound to a key this client never shows
+        claims["cnf"] = {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
     return claims
 
 

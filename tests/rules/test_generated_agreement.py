@@ -32,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from m2m_tui.diagnosis.dpop_checks import DpopFacts
 from m2m_tui.diagnosis.token_checks import run_checks
 from oauth_primitives.rules import Code, Finding
 from tests.conftest import WORLDMAPPERS
@@ -60,8 +61,10 @@ def shape(**changes) -> Shape:
 
 def judged(api, issuer, client: httpx.Client, token: str):
     """The API's answer, and the diagnosis's own verdict on the same token."""
-    response = client.get(api.url + "/api/directions", headers={"Authorization": f"Bearer {token}"})
-    diagnosis = run_checks(token, api.expect, issuer.keys.jwks, None, now=time.time())
+    url = api.url + "/api/directions"
+    response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    sent = DpopFacts("Bearer", None, "GET", url, None, api.expect.dpop_required)
+    diagnosis = run_checks(token, api.expect, issuer.keys.jwks, None, now=time.time(), dpop=sent)
     return response, diagnosis
 
 
@@ -109,6 +112,7 @@ CLASSES = {
     "9 KiB": (shape(big=True), "too_large"),
     "1024-bit RSA": (shape(key="rsa-1024"), "key_too_small"),
     "padding": (shape(padded=True), "bad_encoding"),
+    "DPoP-bound, sent as Bearer": (shape(bound=True), "dpop_bound_as_bearer"),
 }
 
 
