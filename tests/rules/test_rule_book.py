@@ -123,3 +123,12 @@ def test_serve_reads_issuer_shorthand_as_a_profile_does(tmp_path):
         assert meta.json()["authorization_servers"] == ["https://tenant.example/"]
     finally:
         stop(proc)
+
+
+def test_the_readme_lists_every_rule_with_its_code():
+    from pathlib import Path
+
+    readme = Path(__file__).parents[2].joinpath("README.md").read_text()
+    table = readme.split("### The rules, and their codes", 1)[1].split("\n\n", 3)[2]
+    listed = {c.strip("` ") for row in table.splitlines()[2:] for c in row.split("|")[1].split("·")}
+    assert listed == {c.value for c in Code}
