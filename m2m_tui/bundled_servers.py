@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from m2m_tui.config.file import Config, Profile
+from oauth_primitives.discovery import metadata_urls
 from oauth_primitives.private_files import ensure_private_dir
 
 
@@ -54,7 +55,7 @@ def issuer_complaint(issuer: str, timeout: float = 2.0) -> str | None:  # None: 
     the port where this machine says, else the status and content type it sent."""
     import httpx
 
-    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    url = metadata_urls(issuer)[0]
     port = urlsplit(issuer).port
     try:
         response = httpx.get(url, timeout=timeout, follow_redirects=False)
@@ -116,9 +117,7 @@ def _answers(authority_port: int, api_port: int) -> bool:
 
     try:
         with httpx.Client(timeout=1.0) as client:
-            discovery = client.get(
-                f"http://127.0.0.1:{authority_port}/.well-known/openid-configuration"
-            )
+            discovery = client.get(metadata_urls(f"http://127.0.0.1:{authority_port}/")[0])
             health = client.get(f"http://127.0.0.1:{api_port}/health")
             return (
                 discovery.status_code == 200

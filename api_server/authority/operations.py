@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from oauth_primitives.discovery import OAUTH, OPENID
+
 from .client_auth import ASSERTION_ALGS
 from .introspection import introspect
 from .management import client_grants, clients, organizations, resource_servers, signing_keys
@@ -54,6 +56,13 @@ class Operation:
     path: str
     handler: Handler
     spec: dict  # the OpenAPI operation object
+
+    def __post_init__(self) -> None:
+        # A Management API handler names its scope once (@endpoint); the document says
+        # the same by reading it from there.
+        scope = getattr(self.handler, "required_scope", None)
+        if scope is not None:
+            object.__setattr__(self, "spec", {"security": [{"bearerAuth": [scope]}], **self.spec})
 
 
 def _get(summary: str, kind: str, description: str) -> dict:
@@ -146,13 +155,13 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "GET",
-        "/.well-known/openid-configuration",
+        OPENID,
         discovery,
         _get("Discovery (OpenID)", "object", "Metadata"),
     ),
     Operation(
         "GET",
-        "/.well-known/oauth-authorization-server",
+        OAUTH,
         discovery,
         _get("Discovery (RFC 8414)", "object", "Metadata"),
     ),
@@ -165,7 +174,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         f"{V2}/resource-servers",
         resource_servers.list_resource_servers,
-        operation("List APIs", "read:resource_servers", "200", parameters=PAGE),
+        operation("List APIs", "200", parameters=PAGE),
     ),
     Operation(
         "POST",
@@ -173,7 +182,6 @@ OPERATIONS: tuple[Operation, ...] = (
         resource_servers.create_resource_server,
         operation(
             "Create an API",
-            "create:resource_servers",
             "201",
             closed_object(
                 {
@@ -189,7 +197,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         f"{V2}/resource-servers/{{id}}",
         resource_servers.get_resource_server,
-        operation("Get an API", "read:resource_servers", "200", parameters=path_id()),
+        operation("Get an API", "200", parameters=path_id()),
     ),
     Operation(
         "PATCH",
@@ -197,7 +205,6 @@ OPERATIONS: tuple[Operation, ...] = (
         resource_servers.update_resource_server,
         operation(
             "Update an API (name, scopes, lifetime, dialect)",
-            "update:resource_servers",
             "200",
             closed_object(RESOURCE_SERVER_FIELDS),
             parameters=path_id(),
@@ -207,7 +214,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         f"{V2}/clients",
         clients.list_clients,
-        operation("List applications", "read:clients", "200", parameters=PAGE),
+        operation("List applications", "200", parameters=PAGE),
     ),
     Operation(
         "POST",
@@ -215,7 +222,6 @@ OPERATIONS: tuple[Operation, ...] = (
         clients.create_client,
         operation(
             "Create an application (its secret is in this answer only)",
-            "create:clients",
             "201",
             closed_object(
                 {
@@ -231,7 +237,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         f"{V2}/clients/{{id}}",
         clients.get_client,
-        operation("Get an application", "read:clients", "200", parameters=path_id()),
+        operation("Get an application", "200", parameters=path_id()),
     ),
     Operation(
         "PATCH",
@@ -239,7 +245,6 @@ OPERATIONS: tuple[Operation, ...] = (
         clients.update_client,
         operation(
             "Update an application",
-            "update:clients",
             "200",
             closed_object({"client_authentication_methods": CREDENTIALS, **CLIENT_FIELDS}),
             parameters=path_id(),
@@ -249,15 +254,13 @@ OPERATIONS: tuple[Operation, ...] = (
         "DELETE",
         f"{V2}/clients/{{id}}",
         clients.delete_client,
-        operation(
-            "Delete an application and its grants", "delete:clients", "204", parameters=path_id()
-        ),
+        operation("Delete an application and its grants", "204", parameters=path_id()),
     ),
     Operation(
         "POST",
         f"{V2}/clients/{{id}}/rotate-secret",
         clients.rotate_secret,
-        operation("Rotate the secret", "update:clients", "200", parameters=path_id()),
+        operation("Rotate the secret", "200", parameters=path_id()),
     ),
     Operation(
         "GET",
@@ -265,7 +268,6 @@ OPERATIONS: tuple[Operation, ...] = (
         client_grants.list_client_grants,
         operation(
             "List grants",
-            "read:client_grants",
             "200",
             parameters=[
                 *PAGE,
@@ -280,7 +282,6 @@ OPERATIONS: tuple[Operation, ...] = (
         client_grants.create_client_grant,
         operation(
             "Authorize an application for an API",
-            "create:client_grants",
             "201",
             closed_object(
                 {
@@ -297,7 +298,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         f"{V2}/client-grants/{{id}}",
         client_grants.get_client_grant,
-        operation("Get a grant", "read:client_grants", "200", parameters=path_id()),
+        operation("Get a grant", "200", parameters=path_id()),
     ),
     Operation(
         "PATCH",
@@ -305,7 +306,6 @@ OPERATIONS: tuple[Operation, ...] = (
         client_grants.update_client_grant,
         operation(
             "Change a grant's scopes or organization usage",
-            "update:client_grants",
             "200",
             closed_object({"scope": SCOPE_LIST, **GRANT_ORGANIZATIONS}),
             parameters=path_id(),
@@ -317,7 +317,6 @@ OPERATIONS: tuple[Operation, ...] = (
         client_grants.list_grant_organizations,
         operation(
             "The organizations a grant may name",
-            "read:organization_client_grants",
             "200",
             parameters=[*path_id(), *PAGE],
         ),
@@ -326,13 +325,13 @@ OPERATIONS: tuple[Operation, ...] = (
         "DELETE",
         f"{V2}/client-grants/{{id}}",
         client_grants.delete_client_grant,
-        operation("Remove a grant", "delete:client_grants", "204", parameters=path_id()),
+        operation("Remove a grant", "204", parameters=path_id()),
     ),
     Operation(
         "GET",
         f"{V2}/organizations",
         organizations.list_organizations,
-        operation("List organizations", "read:organizations", "200", parameters=PAGE),
+        operation("List organizations", "200", parameters=PAGE),
     ),
     Operation(
         "POST",
@@ -340,7 +339,6 @@ OPERATIONS: tuple[Operation, ...] = (
         organizations.create_organization,
         operation(
             "Create an organization",
-            "create:organizations",
             "201",
             closed_object(ORGANIZATION, ("name",)),
         ),
@@ -349,7 +347,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         f"{V2}/organizations/{{id}}",
         organizations.get_organization,
-        operation("Get an organization", "read:organizations", "200", parameters=path_id()),
+        operation("Get an organization", "200", parameters=path_id()),
     ),
     Operation(
         "PATCH",
@@ -357,7 +355,6 @@ OPERATIONS: tuple[Operation, ...] = (
         organizations.update_organization,
         operation(
             "Rename an organization",
-            "update:organizations",
             "200",
             closed_object(ORGANIZATION),
             parameters=path_id(),
@@ -369,7 +366,6 @@ OPERATIONS: tuple[Operation, ...] = (
         organizations.delete_organization,
         operation(
             "Delete an organization and its grants' associations",
-            "delete:organizations",
             "204",
             parameters=path_id(),
         ),
@@ -380,7 +376,6 @@ OPERATIONS: tuple[Operation, ...] = (
         organizations.list_organization_client_grants,
         operation(
             "The client grants that may name this organization",
-            "read:organization_client_grants",
             "200",
             parameters=[*path_id(), *PAGE],
         ),
@@ -391,7 +386,6 @@ OPERATIONS: tuple[Operation, ...] = (
         organizations.associate_client_grant,
         operation(
             "Let a client grant name this organization",
-            "create:organization_client_grants",
             "201",
             closed_object({"grant_id": {"type": "string"}}, ("grant_id",)),
             parameters=path_id(),
@@ -403,7 +397,6 @@ OPERATIONS: tuple[Operation, ...] = (
         organizations.dissociate_client_grant,
         operation(
             "Stop a client grant naming this organization",
-            "delete:organization_client_grants",
             "204",
             parameters=[*path_id(), *path_id("grant_id")],
         ),
@@ -412,19 +405,19 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET",
         f"{V2}/keys/signing",
         signing_keys.list_signing_keys,
-        operation("List signing keys", "read:signing_keys", "200"),
+        operation("List signing keys", "200"),
     ),
     Operation(
         "POST",
         f"{V2}/keys/signing/rotate",
         signing_keys.rotate_signing_key,
-        operation("Rotate: next becomes current", "create:signing_keys", "201"),
+        operation("Rotate: next becomes current", "201"),
     ),
     Operation(
         "GET",
         f"{V2}/keys/signing/{{kid}}",
         signing_keys.get_signing_key,
-        operation("Get a signing key", "read:signing_keys", "200", parameters=path_id("kid")),
+        operation("Get a signing key", "200", parameters=path_id("kid")),
     ),
     Operation(
         "PUT",
@@ -432,7 +425,6 @@ OPERATIONS: tuple[Operation, ...] = (
         signing_keys.revoke_signing_key,
         operation(
             "Revoke a key (not the current one)",
-            "update:signing_keys",
             "200",
             parameters=path_id("kid"),
         ),

@@ -158,8 +158,9 @@ def json_body(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def operation(summary: str, scope: str | None, ok: str, body: dict | None = None, **extra) -> dict:
-    """One Management API operation: its scope, success and Auth0-shaped errors."""
+def operation(summary: str, ok: str, body: dict | None = None, **extra) -> dict:
+    """One Management API operation: its success and Auth0-shaped errors. Its scope is
+    the handler's own (management.endpoint), filled in by `Operation`."""
     responses: dict = {
         ok: {"description": "Success", **({} if ok == "204" else json_body({}))},
         "400": {"description": "Invalid body or parameters", **json_body(AUTH0_ERROR)},
@@ -172,7 +173,6 @@ def operation(summary: str, scope: str | None, ok: str, body: dict | None = None
     }
     op: dict = {
         "summary": summary,
-        "security": [{"bearerAuth": [scope]}] if scope else [],
         "responses": responses,
         **extra,
     }

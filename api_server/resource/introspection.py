@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import httpx
 
+from oauth_primitives.discovery import metadata_urls
 from oauth_primitives.rules.access_token import scopes_of
 from oauth_primitives.rules.findings import Code, Finding
 
@@ -34,7 +35,7 @@ class IntrospectingValidator:
     async def endpoint(self) -> str:
         """The authority's introspection_endpoint, by discovery (RFC 8414), once."""
         if self._endpoint is None:
-            url = self.issuer.rstrip("/") + "/.well-known/oauth-authorization-server"
+            url = metadata_urls(self.issuer)[1]  # RFC 8414: where introspection is named
             try:
                 document = (await self.client.get(url)).json()
             except (httpx.HTTPError, ValueError):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import httpx
 import jwt
 
+from oauth_primitives.discovery import metadata_urls
 from oauth_primitives.http_cache import max_age as cache_max_age
 from oauth_primitives.rules.keys import signing_keys
 
@@ -119,13 +120,9 @@ class JwksCache:
         self.last_error = None
 
     async def _discover(self) -> str:
-        base = self.issuer.rstrip("/")
-        for path in (
-            "/.well-known/openid-configuration",
-            "/.well-known/oauth-authorization-server",
-        ):
+        for url in metadata_urls(self.issuer):
             try:
-                document = await self._get_json(base + path)
+                document = await self._get_json(url)
             except (httpx.HTTPStatusError, ValueError):
                 continue
             uri = document.get("jwks_uri")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from m2m_tui.lazy import lazy_module
+from oauth_primitives.discovery import PATHS, metadata_urls
 
 httpx = lazy_module("httpx")
-
-
-PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 
 
 class DiscoveryFailed(ValueError):
@@ -23,11 +21,9 @@ async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
     """The URL in `field` (`token_endpoint`, `jwks_uri`) of the issuer's metadata."""
     from m2m_tui.transcript import describe_transport_error, read_timeout
 
-    base = issuer.rstrip("/")
     problems = []
     unreachable = False
-    for path in PATHS:
-        url = base + path
+    for path, url in zip(PATHS, metadata_urls(issuer), strict=True):
         try:
             response = await client.get(url)
         except httpx.HTTPError as exc:

@@ -76,6 +76,7 @@ def endpoint(scope: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
                 return response
 
         route.__name__ = handler.__name__
+        route.required_scope = scope  # type: ignore[attr-defined]  # for the OpenAPI document
         return route
 
     return wrap
