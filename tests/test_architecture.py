@@ -91,3 +91,17 @@ def test_no_import_cycles():
             if back:
                 knots.append(f"{module} -> {' -> '.join(back)}")
     assert knots == []
+
+
+def test_every_package_has_its_place_in_the_layers():
+    """The layers contract (pyproject.toml) orders m2m_tui's packages, front ends on top;
+    a new package must be given its place, or lint-imports would let it import upwards
+    and knot two packages together (admin and session, oauth and tokens, once)."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contracts if c.get("type") == "layers")
+    named = {part.strip() for layer in layers["layers"] for part in layer.split("|")}
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert packages <= named, packages - named

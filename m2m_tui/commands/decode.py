@@ -147,8 +147,8 @@ async def _verify(args: argparse.Namespace, raw: str) -> int:
     import httpx
 
     from m2m_tui.diagnosis.token_checks import Expectations, run_checks
+    from m2m_tui.oauth.jwks import fetch_jwks
     from m2m_tui.tokens.decoded import NotAJwt, decode
-    from m2m_tui.tokens.signature import fetch_jwks
 
     try:
         claimed = decode(raw).payload.get("iss")

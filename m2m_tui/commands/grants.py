@@ -125,7 +125,7 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
 
 
 async def _dpop(args: argparse.Namespace, mgmt: ManagementClient) -> int:
-    from m2m_tui.admin.grants import dpop_mode
+    from m2m_tui.session.grants import dpop_mode
 
     apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
     if args.audience not in apis:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from m2m_tui.api.client import load_metadata_with_age
-from m2m_tui.tokens.signature import fetch_jwks_with_age
+from m2m_tui.oauth.jwks import fetch_jwks_with_age
 
 if TYPE_CHECKING:
     import httpx

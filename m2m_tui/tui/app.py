@@ -433,7 +433,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         self.api_tab.copy_curl(reveal)
 
     def action_grants(self) -> None:
-        from m2m_tui.admin.grants import GrantsModel
+        from m2m_tui.session.grants import GrantsModel
         from m2m_tui.tui.grants import GrantsScreen
 
         self.push_screen(GrantsScreen(GrantsModel(self.session)), self.after_grants)

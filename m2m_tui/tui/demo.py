@@ -390,7 +390,7 @@ class DemoApp(M2MApp):
             )
 
     async def do_require_dpop(self, step: Step) -> None:
-        from m2m_tui.admin.grants import dpop_mode
+        from m2m_tui.session.grants import dpop_mode
 
         screen = await self.grants_screen()
         api = screen.catalog.api

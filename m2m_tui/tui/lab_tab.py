@@ -12,9 +12,9 @@ from textual.widgets import Static
 
 from m2m_tui import views
 from m2m_tui.api.client import ApiEndpoint
+from m2m_tui.diagnosis.tamper import proof_variants, variants
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import NotAJwt
-from m2m_tui.tokens.tamper import proof_variants, variants
 from m2m_tui.tui.messages import LabDone
 
 

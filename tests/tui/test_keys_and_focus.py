@@ -72,7 +72,7 @@ async def test_the_grants_screen_owns_the_keys(session):
 async def test_escape_on_the_grants_screen_cancels_a_request_first(session, monkeypatch):
     import asyncio
 
-    from m2m_tui.admin.grants import GrantsModel
+    from m2m_tui.session.grants import GrantsModel
 
     async def slow_connect(self, on_wait=None):  # a Management API that does not answer
         await asyncio.sleep(30)

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-from m2m_tui.admin.grants import GrantsModel, dpop_mode
+from m2m_tui.session.grants import GrantsModel, dpop_mode
 from m2m_tui.tui.fit import ellipsize, fit_widths, shorten_apart
 from m2m_tui.tui.grants.messages import Picked
 

@@ -12,8 +12,8 @@ from textual.widgets import Button, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from m2m_tui import views
-from m2m_tui.admin.grants import ChangedUnderneath, GrantsModel
 from m2m_tui.admin.management_api import ManagementError
+from m2m_tui.session.grants import ChangedUnderneath, GrantsModel
 from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 from m2m_tui.tui.grants.organizations import GrantOrganizations

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
 from m2m_tui import views
-from m2m_tui.admin.grants import GrantsModel
 from m2m_tui.admin.management_api import ManagementError
+from m2m_tui.session.grants import GrantsModel
 from m2m_tui.tokens.decoded import NotAJwt, decode
 from m2m_tui.tui.grants.messages import Status
 

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from m2m_tui.admin.grants import GrantsModel
 from m2m_tui.admin.management_api import ManagementError
+from m2m_tui.session.grants import GrantsModel
 from m2m_tui.tui.grants.messages import Status, TenantChanged
 
 USAGES = (

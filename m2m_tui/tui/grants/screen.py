@@ -11,8 +11,8 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
-from m2m_tui.admin.grants import GrantsModel
 from m2m_tui.admin.management_api import ManagementError, ManagementUnavailable
+from m2m_tui.session.grants import GrantsModel
 from m2m_tui.tui.grants.catalog import Catalog
 from m2m_tui.tui.grants.editor import GrantEditor
 from m2m_tui.tui.grants.keys import SigningKeys
