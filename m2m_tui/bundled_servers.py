@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from m2m_tui.config.file import Config, Profile
+from m2m_tui.config.file import Config
+from m2m_tui.config.profile import Profile
 from oauth_primitives.discovery import metadata_urls
 from oauth_primitives.private_files import ensure_private_dir
 

@@ -142,7 +142,7 @@ def claims_table(rows: list[ClaimRow], title: str) -> Table:
     return table
 
 
-def scopes_table(rows: list[ScopeRow], width: int = 100) -> RenderableType:
+def scopes_view(rows: list[ScopeRow], width: int = 100) -> RenderableType:
     """Scopes in columns rather than a table: a token may carry hundreds. Laid out here,
     line by line, because wrapping hundreds of styled words was most of the
     inspector's drawing time."""

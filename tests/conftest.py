@@ -42,7 +42,7 @@ for _name in ("get", "post", "put", "patch", "delete", "head", "options", "reque
 GIFT = ("giftdeliveries", "giftdeliveries-local-secret")
 ADMIN = ("m2m-admin", "m2m-admin-local-secret")
 WORLDMAPPERS = "urn:worldmappers"
-# The repository's copy of the shipped default config (tests/test_config.py keeps them equal).
+# The repository's copy of the shipped default config (tests/config/test_file.py keeps them equal).
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 
 

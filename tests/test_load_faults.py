@@ -33,7 +33,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from m2m_tui import stale_connection
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.oauth.token_request import TokenRequest, request_token
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, free_port, mint, serve_app
 from tests.helpers.waiting import wait_until

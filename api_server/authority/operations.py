@@ -18,8 +18,7 @@ from .introspection import introspect
 from .management import client_grants, clients, organizations, resource_servers, signing_keys
 from .management.scopes import MANAGEMENT_SCOPES
 from .metadata import discovery, health, jwks
-from .revocation import revoke
-from .schemas import (
+from .openapi_schemas import (
     CLIENT_FIELDS,
     CREDENTIALS,
     INTROSPECTION,
@@ -35,6 +34,7 @@ from .schemas import (
     operation,
     path_id,
 )
+from .revocation import revoke
 from .token_endpoint import token
 
 V2 = "/api/v2"

@@ -18,7 +18,7 @@ from oauth_primitives.private_files import touch_private_file
 from .keys import CURRENT, NEXT, PREVIOUS, REVOKED, SigningKey, generate_signing_key
 from .models import Client, ClientGrant, Credential, ResourceServer, Scope
 from .organizations import OrganizationStore
-from .schema import SCHEMA, migrate
+from .tables import SCHEMA, migrate
 
 ALNUM = string.ascii_letters + string.digits
 

@@ -12,7 +12,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from m2m_tui.config.file import Config, Profile
+from m2m_tui.config.file import Config
+from m2m_tui.config.profile import Profile
 from m2m_tui.lazy import lazy_module
 from m2m_tui.transcript import Exchange, mask_headers
 

@@ -91,7 +91,7 @@ async def _diagnose(
         (e for e in session.endpoints if e.path == path and e.method == args.method),
         ApiEndpoint(args.method, path, None, ""),
     )
-    diagnosis, result = await session.diagnose(raw, endpoint, params)
+    diagnosis, result = await session.explainer.diagnose(raw, endpoint, params)
     if result.status is None:
         return fail(result.error or "the call failed", EXIT_NETWORK)
     if args.json:

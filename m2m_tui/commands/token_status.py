@@ -99,9 +99,9 @@ async def _ask(args: argparse.Namespace, session, token: str | None, what: str) 
         token = outcome.access_token
     token = token.strip()
     if what == "revoke":
-        answer, dropped = await session.revoke(token, args.endpoint)
+        answer, dropped = await session.status.revoke(token, args.endpoint)
     else:
-        answer = await session.introspect(token, args.endpoint)
+        answer = await session.status.introspect(token, args.endpoint)
     if not answer.ok:  # a missing secret is "configuration": exit 2
         return fail(answer.description, exit_for_token_error(answer.error))
     if what == "revoke":

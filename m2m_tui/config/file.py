@@ -14,11 +14,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from m2m_tui.config.profile import Profile
 from oauth_primitives.toml_reader import TomlReader, suggestion
+
+__all__ = ["Config", "ConfigError", "Profile", "ServerTable"]  # Profile: its own module
 
 CONFIG_ENV = "M2M_TUI_CONFIG"
 # The shipped default ships inside the package; the repository's config.toml is a copy
-# of it for people reading the checkout (tests/test_config.py keeps the two equal).
+# of it for people reading the checkout (tests/config/test_file.py keeps the two equal).
 DEFAULT_CONFIG = "default_config.toml"
 # Where the config in use came from, in the order they are tried.
 FROM_FLAG, FROM_ENV, FROM_USER = "--config", "$" + CONFIG_ENV, "per-user"
@@ -109,40 +112,6 @@ class ServerTable:
     @property
     def api_url(self) -> str:
         return f"http://{self.reachable_host}:{self.api_port}"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Where to get a token and which API to call with it (issue 4 uses every field)."""
-
-    name: str
-    issuer: str
-    client_id: str
-    audience: str | None = None
-    token_endpoint: str | None = None
-    # RFC 7662 / RFC 7009 endpoints, where discovery does not name them.
-    introspection_endpoint: str | None = None
-    revocation_endpoint: str | None = None
-    client_secret: str | None = None
-    client_secret_env: str | None = None
-    client_secret_prompt: bool = False
-    auth_method: str = "client_secret_post"
-    private_key_file: str | None = None
-    resource: str | None = None
-    scope: str | None = None
-    # The bundled server: issuer and api_base_url follow [server] (its host and ports),
-    # so moving the server is one setting, not six.
-    bundled: bool = False
-    # Auth0's Organizations for M2M: the organization (id or name) a token is for.
-    organization: str | None = None
-    provider: str = "auth0"
-    api_base_url: str | None = None
-    timeout: float = 10.0  # seconds for any one request (token, discovery, JWKS, API)
-    # RFC 9449: sender-constrained tokens. The key is dpop_key_file, else one generated
-    # once for this profile into the state directory.
-    dpop: bool = False
-    dpop_alg: str = "ES256"
-    dpop_key_file: str | None = None
 
 
 @dataclass(frozen=True)

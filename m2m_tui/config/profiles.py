@@ -7,7 +7,8 @@ import os
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from m2m_tui.config.file import Config, ConfigError, Profile
+from m2m_tui.config.file import Config, ConfigError
+from m2m_tui.config.profile import Profile
 from oauth_primitives.issuer import normalise_issuer
 
 SAMPLE_ENV = ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER")

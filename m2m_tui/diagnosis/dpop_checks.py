@@ -1,6 +1,6 @@
 """Why a DPoP call was refused (RFC 9449): the checks a resource server makes on the
 proof and the binding, in order, each with what it found and a concrete fix. They run
-beside the token's own checks in `diagnosis.py` whenever DPoP is involved."""
+beside the token's own checks in `token_checks.py` whenever DPoP is involved."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
 MARGIN = 60  # seconds before exp when a cached token stops being offered

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
 from m2m_tui.tokens.decoded import is_jwt

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.discovery import DiscoveryFailed, discover
 from m2m_tui.oauth.token_request import client_authentication

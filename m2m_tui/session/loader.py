@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from m2m_tui.config.file import Config, Profile
+from m2m_tui.config.file import Config
+from m2m_tui.config.profile import Profile
 
 if TYPE_CHECKING:
     from m2m_tui.session.session import Session

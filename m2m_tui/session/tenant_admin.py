@@ -11,7 +11,8 @@ from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.token_request import TokenRequest, request_token
 
 if TYPE_CHECKING:
-    from m2m_tui.config.file import Config, Profile
+    from m2m_tui.config.file import Config
+    from m2m_tui.config.profile import Profile
     from m2m_tui.session.history import History
 
 httpx = lazy_module("httpx")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.config.profiles import SecretUnavailable, resolve_secret
 from m2m_tui.oauth.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
 from m2m_tui.oauth.token_cache import TokenCache, credential_digest

@@ -241,3 +241,11 @@ def bound_jkt(decoded: DecodedToken) -> str | None:
     cnf = decoded.payload.get("cnf")
     jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
     return jkt if isinstance(jkt, str) else None
+
+
+def parse(raw: str) -> DecodedToken | NotAJwt:
+    """A token parsed once: the value every check reads, or why it is not a JWT."""
+    try:
+        return decode(raw)
+    except NotAJwt as exc:
+        return exc

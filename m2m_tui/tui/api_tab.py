@@ -88,7 +88,7 @@ class ApiTab(Vertical):
 
     def token_facts(self) -> tuple[list[str], str | None]:
         """The current token's scopes, and what would fail on its DPoP binding."""
-        decoded = self.session.claims_of(self.session.token)  # an opaque one: introspected
+        decoded = self.session.status.claims_of(self.session.token)  # an opaque one: introspected
         if decoded is None:
             return [], None
         metadata = self.session.api_metadata

@@ -410,7 +410,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
     @work(exclusive=True, group="revoke", exit_on_error=False)
     async def revoke_worker(self) -> None:
         try:
-            ok, said = await self.session.revoke_token()
+            ok, said = await self.session.status.revoke_token()
         except Exception as exc:  # never silent
             ok, said = False, f"Not revoked: {type(exc).__name__}: {exc}"
         self.notify(said, severity="information" if ok else "warning")

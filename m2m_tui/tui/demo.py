@@ -20,7 +20,7 @@ from m2m_tui.demo.script import Script, Step
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
-from m2m_tui.tui.grants.keys import SigningKeys
+from m2m_tui.tui.grants.signing_keys import SigningKeys
 from m2m_tui.tui.history_list import HistoryList
 
 
@@ -369,7 +369,7 @@ class DemoApp(M2MApp):
         if self.introspecting_api is None:
             raise StepFailed("no introspecting API: this demo tenant has only the JWT one")
         await self.get_token()
-        ok, said = await self.session.revoke_token()
+        ok, said = await self.session.status.revoke_token()
         if not ok:
             raise StepFailed(said)
         endpoint = await self.select(step)

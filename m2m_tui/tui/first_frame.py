@@ -11,7 +11,7 @@ from rich.rule import Rule
 from rich.text import Text
 from textual.widgets import Static
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.config.profiles import overridden_by_env
 
 TAB_TITLES = (

@@ -92,7 +92,7 @@ class InspectorTab(Vertical):
 
     @work(exclusive=True, group="inspect", exit_on_error=False)
     async def inspect(self, raw: str) -> None:
-        self.inspection = await self.session.inspect(raw)
+        self.inspection = await self.session.explainer.inspect(raw)
         self.render_inspection()
         if self.inspection.introspected is not None:
             # The predictions can now read the opaque token's scope.
@@ -123,7 +123,7 @@ class InspectorTab(Vertical):
                 *([binding] if binding else []),
                 views.signature_line(ins.signature, ins.signature_note),
                 views.claims_table(describe_claims(d), "Claims"),
-                views.scopes_table(
+                views.scopes_view(
                     scopes_against(d, self.session.offered_scopes),
                     max(20, self.app.size.width - 4),  # the view may not be laid out yet
                 ),
@@ -133,7 +133,7 @@ class InspectorTab(Vertical):
 
     def introspection_view(self, ins) -> Group:
         """An opaque token: what its issuer said of it (RFC 7662), as claims."""
-        said = self.session.claims_of(ins.raw)
+        said = self.session.status.claims_of(ins.raw)
         assert said is not None  # an active token's answer, kept by the session
         binding = views.binding_line(bound_jkt(said), self.session.own_jkt())
         return Group(
@@ -144,7 +144,7 @@ class InspectorTab(Vertical):
             ),
             *([binding] if binding else []),
             views.claims_table(describe_claims(said), "Introspection"),
-            views.scopes_table(
+            views.scopes_view(
                 scopes_against(said, self.session.offered_scopes),
                 max(20, self.app.size.width - 4),
             ),
@@ -166,7 +166,7 @@ class InspectorTab(Vertical):
 
     def render_expiry(self) -> None:
         ins = self.inspection
-        known = self.session.claims_of(ins.raw) if ins and ins.introspected else None
+        known = self.session.status.claims_of(ins.raw) if ins and ins.introspected else None
         known = ins.decoded if ins and ins.decoded else known
         line = views.expiry_line(known) if known else ""
         self.query_one("#expiry", Static).update(line)

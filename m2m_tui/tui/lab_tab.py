@@ -74,13 +74,13 @@ class LabTab(Vertical):
         memo: dict = {}  # one metadata and JWKS fetch for all variants
         for variant in found:
             self.progress(variant.name)
-            diagnosis, result = await self.session.diagnose(
+            diagnosis, result = await self.session.explainer.diagnose(
                 variant.token, endpoint, params, memo, kind="lab", label=variant.name
             )
             self.rows.append((variant, diagnosis, result))
         for variant in broken_proofs:
             self.progress(variant.name)
-            diagnosis, result = await self.session.diagnose_proof_variant(
+            diagnosis, result = await self.session.explainer.diagnose_proof_variant(
                 raw, endpoint, params, variant, memo
             )
             self.rows.append((variant, diagnosis, result))

@@ -49,7 +49,9 @@ class WhyTab(Vertical):
     ) -> None:
         """Make the call with `raw` (a pasted token, say), then explain the answer."""
         try:
-            diagnosis, result = await self.session.diagnose(raw, endpoint, params, kind="why")
+            diagnosis, result = await self.session.explainer.diagnose(
+                raw, endpoint, params, kind="why"
+            )
         except Exception as exc:  # never a silent failure: the panel would keep "Diagnosing…"
             self.failed(exc)
             return
@@ -64,7 +66,7 @@ class WhyTab(Vertical):
         """Explain an answer already received (a refusal in the API tab). With `follow`,
         come to the front only if the user is still on that tab."""
         try:
-            diagnosis = await self.session.explain(raw, endpoint, result)
+            diagnosis = await self.session.explainer.explain(raw, endpoint, result)
         except Exception as exc:
             self.failed(exc, follow)
             return
@@ -120,14 +122,14 @@ class WhyTab(Vertical):
         missing = any(c.name == "scope" and c.ok is False for c in diagnosis.checks)
         if missing and endpoint.scope and self.session.token and plan is None:
             self.fixable_scope = endpoint.scope
-            if self.session.can_change_grants():
+            if self.session.fixes.can_change_grants():
                 offer = (
                     f"Press f to apply the fix: grant {endpoint.scope} through the "
                     "Management API, then get a new token."
                 )
             else:  # the provider's own console: say where, and why f cannot
                 offer = (
-                    f"{self.session.grant_advice(endpoint.scope)} Then press n for a new "
+                    f"{self.session.fixes.grant_advice(endpoint.scope)} Then press n for a new "
                     f"token. (f cannot do it here: {self.session.admin.why_unmanaged()}.)"
                 )
             parts.append(Text(offer, style="bold cyan"))
@@ -141,10 +143,10 @@ class WhyTab(Vertical):
         if not self.fixable_scope:
             self.notify("No fix to apply: the Why? panel shows no fix f can make.")
             return
-        if not self.session.can_change_grants():
+        if not self.session.fixes.can_change_grants():
             self.notify(
                 f"f cannot apply this fix: {self.session.admin.why_unmanaged()}. "
-                f"{self.session.grant_advice(self.fixable_scope)}",
+                f"{self.session.fixes.grant_advice(self.fixable_scope)}",
                 severity="warning",
                 timeout=15,
             )
@@ -157,9 +159,9 @@ class WhyTab(Vertical):
 
         try:
             if organization is not None:
-                note = await self.session.allow_organization(organization)
+                note = await self.session.fixes.allow_organization(organization)
             else:
-                note = await self.session.grant_scope(scope)
+                note = await self.session.fixes.grant_scope(scope)
         except ManagementUnavailable as exc:  # never a silent failure
             self.post_message(FixApplied(f"The fix was not applied: {exc}.", ok=False))
             return

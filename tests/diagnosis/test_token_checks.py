@@ -42,7 +42,7 @@ async def run(session, raw: str, path: str = "/api/directions", **params):
     await session.load_api()
     endpoint = next(e for e in session.endpoints if e.path == path)
     defaults = {p.name: p.example for p in endpoint.params}
-    diagnosis, _ = await session.diagnose(raw, endpoint, {**defaults, **params})
+    diagnosis, _ = await session.explainer.diagnose(raw, endpoint, {**defaults, **params})
     return diagnosis
 
 
@@ -265,7 +265,7 @@ async def test_a_fake_api_whose_clock_runs_an_hour_ahead(tmp_path, fake_issuer):
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from m2m_tui.config.file import Profile
+    from m2m_tui.config.profile import Profile
     from tests.conftest import serve_app
 
     async def directions(request):

@@ -12,7 +12,7 @@ import threading
 import httpx
 import pytest
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.oauth.token_request import TokenRequest, request_token
 
 ANSWER = json.dumps({"access_token": "opaque", "token_type": "Bearer", "expires_in": 60}).encode()

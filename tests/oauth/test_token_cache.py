@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.oauth.token_cache import CREDENTIAL_CHANGED, TokenCache, credential_digest
 from tests.conftest import run_cli
 from tests.helpers.sessions import write_config

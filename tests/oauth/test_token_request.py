@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.oauth.token_request import TokenRequest, request_token
 from tests.helpers.misbehaving import MisbehavingServer, timeout_for
 

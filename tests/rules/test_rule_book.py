@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from m2m_tui.config.file import Profile
+from m2m_tui.config.profile import Profile
 from m2m_tui.config.profiles import normalise_issuer as profile_normalise
 from oauth_primitives.issuer import normalise_issuer
 from oauth_primitives.rules import Code, Finding

@@ -35,7 +35,7 @@ def counted(monkeypatch):
         counts["check runs"] += 1
         return real_run_checks(*args, **kwargs)
 
-    monkeypatch.setattr("m2m_tui.session.session.run_checks", run_checks)
+    monkeypatch.setattr("m2m_tui.session.explainer.run_checks", run_checks)
 
     async def count(request: httpx.Request) -> None:
         path = request.url.path
@@ -69,12 +69,12 @@ async def test_one_403_parses_once_and_fetches_nothing_the_inspector_holds(
     await session.load_api()
     outcome = await session.get_token()
     assert outcome.ok
-    inspection = await session.inspect(session.token)
+    inspection = await session.explainer.inspect(session.token)
     assert inspection.signature is not None and inspection.signature.ok
     geocode = next(e for e in session.endpoints if e.scope == "geocode:location")
     counted.clear()
 
-    diagnosis, result = await session.diagnose(
+    diagnosis, result = await session.explainer.diagnose(
         session.token, geocode, {"address": "Paris"}, kind="why"
     )
 
@@ -89,7 +89,7 @@ async def test_one_403_parses_once_and_fetches_nothing_the_inspector_holds(
     assert first_lookup >= 1  # a Management API token and the client's record
 
     counted.clear()
-    diagnosis, _ = await session.diagnose(session.token, geocode, {"address": "Paris"})
+    diagnosis, _ = await session.explainer.diagnose(session.token, geocode, {"address": "Paris"})
     assert diagnosis.failed == ["scope"] and "Gift Deliveries" in diagnosis.checks[-1].fix
     assert counted["parses", payload] == 1 and counted["check runs"] == 1
     assert counted["management"] == 0  # the name is asked once per client
@@ -103,9 +103,9 @@ async def test_a_document_past_its_max_age_is_fetched_again(tmp_path, stack, cou
     session = Session.open(config, tmp_path / "state", clock=lambda: clock[0])
     await session.load_api()
     await session.get_token()
-    await session.inspect(session.token)
+    await session.explainer.inspect(session.token)
     geocode = next(e for e in session.endpoints if e.scope == "geocode:location")
     clock[0] += 3600  # past the JWKS's (5 s) and the metadata's (60 s) max-age
     counted.clear()
-    await session.diagnose(session.token, geocode, {"address": "Paris"})
+    await session.explainer.diagnose(session.token, geocode, {"address": "Paris"})
     assert counted["jwks"] == 1 and counted["metadata"] == 1

@@ -76,7 +76,7 @@ async def test_private_key_jwt_profile(tmp_path, stack):
     outcome = await session.get_token(force=True)
     assert outcome.ok, outcome.description
     assert outcome.exchange.request_body["client_assertion"] == "••••••"
-    inspection = await session.inspect(outcome.access_token)
+    inspection = await session.explainer.inspect(outcome.access_token)
     assert inspection.signature.ok and inspection.decoded.scopes == ["geocode:location"]
 
 
@@ -110,7 +110,7 @@ async def test_without_api_metadata_the_expected_audience_is_the_profiles(tmp_pa
     """An API that publishes no RFC 9728 metadata (Auth0's Express validator, for one):
     the audience the profile asks for, `audience` else `resource`, is the one expected,
     so a token for another audience is named, even one that differs by a slash."""
-    from m2m_tui.config.file import Profile
+    from m2m_tui.config.profile import Profile
     from m2m_tui.diagnosis.token_checks import run_checks
 
     session = make_session(tmp_path, fake_issuer.issuer, None)
@@ -124,7 +124,7 @@ async def test_without_api_metadata_the_expected_audience_is_the_profiles(tmp_pa
             resource="urn:worldmappers",
         )
     )
-    expect = await session.expectations(None)
+    expect = await session.explainer.expectations(None)
     assert expect.audience == "urn:worldmappers"
     wrong = fake_issuer.sign(fake_issuer.claims(audience="urn:worldmappers/"))
     diagnosis = run_checks(wrong, expect, fake_issuer.jwks)

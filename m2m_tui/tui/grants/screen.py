@@ -15,8 +15,8 @@ from m2m_tui.admin.management_api import ManagementError, ManagementUnavailable
 from m2m_tui.session.grants import GrantsModel
 from m2m_tui.tui.grants.catalog import Catalog
 from m2m_tui.tui.grants.editor import GrantEditor
-from m2m_tui.tui.grants.keys import SigningKeys
 from m2m_tui.tui.grants.messages import Picked, Status, TenantChanged
+from m2m_tui.tui.grants.signing_keys import SigningKeys
 
 
 class GrantsScreen(ModalScreen):

@@ -119,7 +119,7 @@ class SigningKeys(Vertical):
         # Asked every half second for up to 12 s: past any JWKS max-age a tenant sets
         # for a demo, and soon after the API's cache lapses.
         for attempt in range(24 if revoked else 1):
-            diagnosis, result = await session.diagnose(self.old_token, endpoint, params)
+            diagnosis, result = await session.explainer.diagnose(self.old_token, endpoint, params)
             if result.status != 200 or not revoked:
                 break
             self.say(

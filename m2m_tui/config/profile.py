@@ -1,0 +1,41 @@
+"""A profile: one `[profiles.NAME]` table of config.toml, as the session reads it.
+(`file.py` reads the file and checks each field; `profiles.py` picks one and finds its
+secret.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Where to get a token and which API to call with it: one `[profiles.NAME]` table."""
+
+    name: str
+    issuer: str
+    client_id: str
+    audience: str | None = None
+    token_endpoint: str | None = None
+    # RFC 7662 / RFC 7009 endpoints, where discovery does not name them.
+    introspection_endpoint: str | None = None
+    revocation_endpoint: str | None = None
+    client_secret: str | None = None
+    client_secret_env: str | None = None
+    client_secret_prompt: bool = False
+    auth_method: str = "client_secret_post"
+    private_key_file: str | None = None
+    resource: str | None = None
+    scope: str | None = None
+    # The bundled server: issuer and api_base_url follow [server] (its host and ports),
+    # so moving the server is one setting, not six.
+    bundled: bool = False
+    # Auth0's Organizations for M2M: the organization (id or name) a token is for.
+    organization: str | None = None
+    provider: str = "auth0"
+    api_base_url: str | None = None
+    timeout: float = 10.0  # seconds for any one request (token, discovery, JWKS, API)
+    # RFC 9449: sender-constrained tokens. The key is dpop_key_file, else one generated
+    # once for this profile into the state directory.
+    dpop: bool = False
+    dpop_alg: str = "ES256"
+    dpop_key_file: str | None = None

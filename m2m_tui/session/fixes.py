@@ -1,0 +1,73 @@
+"""The tenant side of an explanation: the client's name for a fix, whether the Why?
+panel's fix can be applied here, where to make it by hand otherwise, and applying it
+(a scope granted, an organization allowed) through the Management API, then a new
+token."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from m2m_tui.oauth.token_request import TokenOutcome
+from m2m_tui.session.tenant_admin import TenantAdmin
+
+
+class Fixes:
+    def __init__(
+        self,
+        profile: Callable,
+        admin: TenantAdmin,
+        get_token: Callable[..., Awaitable[TokenOutcome]],
+        name_organization: Callable[[str | None], None],
+    ) -> None:
+        self._profile = profile
+        self._admin = admin
+        self._get_token = get_token
+        self._name_organization = name_organization
+
+    async def client_name(self, client_id: str) -> str | None:
+        return await self._admin.client_name(client_id)
+
+    def can_change_grants(self) -> bool:
+        """Whether the Why? panel's fix can be applied here (a Management API profile)."""
+        return self._admin.management_profile() is not None
+
+    def grant_advice(self, scope: str) -> str:
+        """Where to grant `scope` by hand, for this profile's provider."""
+        from m2m_tui.admin.provider_fixes import grant_advice
+
+        p = self._profile()
+        return grant_advice(p.provider, p.client_id, scope, p.audience or p.resource or "")
+
+    async def allow_organization(self, plan) -> str:
+        """The Why? panel's organization fix: the grant allows it, tokens name it."""
+        from m2m_tui.admin.management_api import ManagementError
+
+        try:
+            done = await self._admin.allow_organization(plan)
+        except ManagementError as exc:
+            return f"The Management API refused: {exc.message}"
+        self._name_organization(plan.name)
+        outcome = await self._get_token(force=True)
+        if not outcome.ok:
+            return f"{done}, but the new token failed: {outcome.error}: {outcome.description}"
+        return (
+            f"{done}. This session's tokens now name {plan.name} (to keep it, set "
+            f'organization = "{plan.name}" in profile {self._profile().name}); a new token '
+            "was requested."
+        )
+
+    async def grant_scope(self, scope: str) -> str:
+        """The Why? panel's fix: grant `scope` to this profile's client, then a new token.
+        Returns what was done, for the user."""
+        from m2m_tui.admin.management_api import ManagementError
+
+        p = self._profile()
+        try:
+            grant = await self._admin.add_scope(p.client_id, p.audience or "", scope)
+        except ManagementError as exc:
+            return f"The Management API refused: {exc.message}"
+        outcome = await self._get_token(force=True)
+        now = " ".join(grant.get("scope", []))
+        if not outcome.ok:
+            return f"Granted; the grant is now {now}, but the new token failed: {outcome.error}"
+        return f"Granted {scope}: the grant is now [{now}], and a new token was requested."
