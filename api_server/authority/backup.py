@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 
 from oauth_primitives.private_files import write_private_file
 
+from .store.database import Database
 from .tenant import Tenant
 
 FORMAT = "m2m-tui-tenant"
@@ -32,7 +33,7 @@ def export_tenant(db_path: Path, target: Path, passphrase: bytes | None) -> dict
     """Writes the tenant at `db_path` to `target` (0600). Returns what went in, by table."""
     tenant = Tenant.read_only(db_path)
     try:
-        rows = tenant.dump()
+        rows = tenant.db.dump()
     finally:
         tenant.close()
     keys = rows.pop("signing_keys")
@@ -58,9 +59,9 @@ def import_tenant(
     rows = read_backup(source, passphrase)
     tenant = Tenant(db_path)
     try:
-        kept = _keep_a_copy(tenant) if tenant.clients() else None
+        kept = _keep_a_copy(tenant) if tenant.clients.all() else None
         try:
-            tenant.restore(rows)
+            tenant.db.restore(rows)
         except Exception as exc:  # a bad row or constraint: the transaction rolled back
             if kept is not None:
                 kept.unlink()  # the tenant is unchanged: the copy would only confuse
@@ -107,7 +108,7 @@ def read_backup(source: Path, passphrase: bytes | None) -> dict[str, list[dict]]
         isinstance(v, list) and all(isinstance(r, dict) for r in v) for v in tables.values()
     ):
         raise BackupError(f"{source}: tables must map names to lists of rows")
-    unknown = set(tables) - set(Tenant.TABLES)
+    unknown = set(tables) - set(Database.TABLES)
     if unknown:
         raise BackupError(f"{source}: unknown table(s) {', '.join(sorted(unknown))}")
     if "signing_keys" in tables:

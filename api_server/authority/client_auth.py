@@ -124,7 +124,7 @@ def authenticate(authority: Authority, creds: Credentials) -> Client:
         "Client authentication failed: unknown client or wrong credentials",
         headers,
     )
-    client = authority.tenant.client(creds.client_id)
+    client = authority.tenant.clients.get(creds.client_id)
     if client is None:
         raise failed
     if creds.method == "private_key_jwt":
@@ -176,5 +176,5 @@ def _verify_assertion(
     jti = claims["jti"]
     if not isinstance(jti, str) or not jti:
         raise OAuthError(401, "invalid_client", "client_assertion jti must be a non-empty string")
-    if not authority.tenant.use_assertion_id(f"{client.client_id}:{jti}", exp):
+    if not authority.tenant.revocations.use_assertion_id(f"{client.client_id}:{jti}", exp):
         raise OAuthError(401, "invalid_client", "client_assertion jti was already used (replay)")

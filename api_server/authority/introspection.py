@@ -35,7 +35,7 @@ async def introspect(request: Request) -> Response:
 
 def introspection(authority: Authority, token: str) -> dict:
     claims = issued_claims(authority, token)
-    if claims is None or authority.tenant.is_revoked(str(claims["jti"])):
+    if claims is None or authority.tenant.revocations.is_revoked(str(claims["jti"])):
         return {"active": False}
     if claims.get("nbf", 0) > time.time():
         return {"active": False}

@@ -39,7 +39,9 @@ async def revoke(request: Request) -> Response:
                     "unauthorized_client",
                     f"The token was issued to another client ({owner}), not {client.client_id}",
                 )
-            if not authority.tenant.revoke_token(str(claims["jti"]), float(claims["exp"])):
+            if not authority.tenant.revocations.revoke_token(
+                str(claims["jti"]), float(claims["exp"])
+            ):
                 raise OAuthError(
                     503,
                     "temporarily_unavailable",

@@ -11,7 +11,7 @@ from .tenant import Tenant, hash_secret, new_id
 def prepare_tenant(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
     """Seed once; on every start make sure keys exist and the Management API matches `issuer`."""
     audience = management_audience(issuer)
-    previous = tenant.get_meta("management_audience")
+    previous = tenant.db.get_meta("management_audience")
     if previous is not None and previous != audience:
         tenant.rename_audience(previous, audience)
     system = ResourceServer(
@@ -22,22 +22,22 @@ def prepare_tenant(tenant: Tenant, settings: ServerSettings, issuer: str) -> Non
         token_lifetime=86400,
         is_system=True,
     )
-    existing = tenant.resource_server(audience)
+    existing = tenant.resource_servers.get(audience)
     if existing is None:
-        tenant.save_resource_server(system)
+        tenant.resource_servers.save(system)
     else:
         _add_new_management_scopes(tenant, existing)
-    tenant.set_meta("management_audience", audience)
-    if tenant.get_meta("seeded") is None:
+    tenant.db.set_meta("management_audience", audience)
+    if tenant.db.get_meta("seeded") is None:
         _seed(tenant, settings, issuer)
-        tenant.set_meta("seeded", "1")
-    tenant.ensure_signing_keys(subject=issuer)
+        tenant.db.set_meta("seeded", "1")
+    tenant.signing_keys.ensure(subject=issuer)
 
 
 def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
     for rs in settings.resource_servers:
-        if tenant.resource_server(rs.identifier) is None:
-            tenant.save_resource_server(
+        if tenant.resource_servers.get(rs.identifier) is None:
+            tenant.resource_servers.save(
                 ResourceServer(
                     id=new_id("", 24).lower(),
                     name=rs.name,
@@ -48,7 +48,7 @@ def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
                 )
             )
     for c in settings.clients:
-        tenant.save_client(
+        tenant.clients.save(
             Client(
                 client_id=c.client_id,
                 name=c.name,
@@ -59,10 +59,10 @@ def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
         )
     for g in settings.client_grants:
         audience = g.audience.replace("{issuer}", issuer)
-        rs = tenant.resource_server(audience)
+        rs = tenant.resource_servers.get(audience)
         scope = rs.scope_values if (g.all_scopes and rs) else list(g.scope)
-        if tenant.grant_for(g.client_id, audience) is None:
-            tenant.create_client_grant(g.client_id, audience, scope)
+        if tenant.grants.for_client(g.client_id, audience) is None:
+            tenant.grants.create(g.client_id, audience, scope)
 
 
 def _add_new_management_scopes(tenant: Tenant, system: ResourceServer) -> None:
@@ -74,7 +74,7 @@ def _add_new_management_scopes(tenant: Tenant, system: ResourceServer) -> None:
     if not new:
         return
     system.scopes = [*system.scopes, *(Scope(v, MANAGEMENT_SCOPES[v]) for v in new)]
-    tenant.save_resource_server(system)
-    for grant in tenant.client_grants(audience=system.identifier):
+    tenant.resource_servers.save(system)
+    for grant in tenant.grants.all(audience=system.identifier):
         if set(had) <= set(grant.scope):
-            tenant.update_client_grant_scope(grant.id, [*grant.scope, *new])
+            tenant.grants.update_scope(grant.id, [*grant.scope, *new])

@@ -44,7 +44,7 @@ class Authority:
 
     def reload_keys(self) -> None:
         """Keys are few and read on every token: keep them parsed in memory."""
-        self.keys: list[SigningKey] = self.tenant.signing_keys()
+        self.keys: list[SigningKey] = self.tenant.signing_keys.all()
         self.current_key = next(k for k in self.keys if k.status == CURRENT)
         self.jwks = {"keys": [k.jwk() for k in self.keys if k.status != REVOKED]}
         self.verification_keys = {
@@ -52,11 +52,11 @@ class Authority:
         }
 
     def rotate_key(self) -> SigningKey:
-        key = self.tenant.rotate_signing_key(subject=self.issuer)
+        key = self.tenant.signing_keys.rotate(subject=self.issuer)
         self.reload_keys()
         return key
 
     def revoke_key(self, kid: str) -> SigningKey:
-        key = self.tenant.revoke_signing_key(kid)
+        key = self.tenant.signing_keys.revoke(kid)
         self.reload_keys()
         return key

@@ -121,10 +121,10 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
     audience = audience or resource
     if not audience:
         raise invalid_request("Missing required parameter: audience")
-    api = authority.tenant.resource_server(audience)
+    api = authority.tenant.resource_servers.get(audience)
     if api is None or api.identifier != audience:
         raise OAuthError(403, "access_denied", f"Service not enabled within domain: {audience}")
-    grant = authority.tenant.grant_for(client.client_id, audience)
+    grant = authority.tenant.grants.for_client(client.client_id, audience)
     if grant is None:
         raise OAuthError(
             403,
@@ -189,10 +189,12 @@ def _organization(authority: Authority, named: str | None, grant: ClientGrant):
             f"The {who} may not name an organization ({named}): its grant's "
             "organization_usage is deny; set it to allow or require to use organizations"
         )
-    org = authority.tenant.organization(named)
+    org = authority.tenant.organizations.get(named)
     if org is None:
         raise invalid_request(f"No organization {named} in this tenant (by id or by name)")
-    if not grant.allow_any_organization and not authority.tenant.is_associated(org.id, grant.id):
+    if not grant.allow_any_organization and not authority.tenant.organizations.is_associated(
+        org.id, grant.id
+    ):
         raise OAuthError(
             403,
             "access_denied",

@@ -99,7 +99,7 @@ def test_only_the_client_a_token_was_issued_to_may_revoke_it(stack):
 def test_revoked_tokens_are_remembered_up_to_the_cap_then_a_503(stack):
     # README: at most 100,000 at once; here the cap is 2, the same rule at a size a test
     # can fill.
-    stack.authority.tenant.MAX_REVOKED = 2
+    stack.authority.tenant.revocations.MAX_REVOKED = 2
     first, second, third = (stack.token() for _ in range(3))
     assert revoke(stack, first).status_code == 200
     assert revoke(stack, second).status_code == 200

@@ -167,7 +167,7 @@ def test_organizations_persist_across_a_restart(tmp_path):
     # The clean stop checkpointed the database: the .db file alone holds it all.
     db = sqlite3.connect(tmp_path / "state" / "tenant.db")
     assert db.execute("SELECT name FROM organizations").fetchall() == [("acme",)]
-    dumped = Tenant.read_only(tmp_path / "state" / "tenant.db").dump()
+    dumped = Tenant.read_only(tmp_path / "state" / "tenant.db").db.dump()
     assert [o["name"] for o in dumped["organizations"]] == ["acme"]  # in every backup
     assert dumped["organization_client_grants"][0]["grant_id"] == grant["id"]
 

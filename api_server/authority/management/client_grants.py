@@ -14,7 +14,7 @@ from .errors import ManagementError, bad_request, not_found
 
 
 def _find(authority: Authority, request: Request) -> ClientGrant:
-    grant = authority.tenant.client_grant(request.path_params["id"])
+    grant = authority.tenant.grants.get(request.path_params["id"])
     if grant is None:
         raise not_found("client grant", "inexistent_client_grant")
     return grant
@@ -31,7 +31,7 @@ def _organization_fields(data: dict) -> tuple[str | None, bool | None]:
 
 
 def _check_scopes(authority: Authority, audience: str, scope: list[str]) -> None:
-    api = authority.tenant.resource_server(audience)
+    api = authority.tenant.resource_servers.get(audience)
     unknown = [s for s in scope if s not in (api.scope_values if api else [])]
     if unknown:
         raise bad_request(f"scopes not defined on {audience}: {', '.join(unknown)}")
@@ -39,7 +39,7 @@ def _check_scopes(authority: Authority, audience: str, scope: list[str]) -> None
 
 @endpoint("read:client_grants")
 async def list_client_grants(request: Request, authority: Authority) -> Response:
-    grants = authority.tenant.client_grants(
+    grants = authority.tenant.grants.all(
         client_id=request.query_params.get("client_id"),
         audience=request.query_params.get("audience"),
     )
@@ -57,7 +57,8 @@ async def list_grant_organizations(request: Request, authority: Authority) -> Re
     name in a token request (the Grants screen shows them beside its usage)."""
     grant = _find(authority, request)
     orgs = [
-        authority.tenant.organization(o) for o in authority.tenant.grant_organization_ids(grant.id)
+        authority.tenant.organizations.get(o)
+        for o in authority.tenant.organizations.of_grant(grant.id)
     ]
     shown = [o.to_api() for o in orgs if o is not None]
     return JSONResponse(paginate(request, shown, "organizations"))
@@ -71,16 +72,16 @@ async def create_client_grant(request: Request, authority: Authority) -> Respons
     audience = field(data, "audience", str, required=True)
     scope = string_list(data, "scope", required=True)
     usage, allow_any = _organization_fields(data)
-    if authority.tenant.client(client_id) is None:
+    if authority.tenant.clients.get(client_id) is None:
         raise not_found("client", "inexistent_client")
-    api = authority.tenant.resource_server(audience)
+    api = authority.tenant.resource_servers.get(audience)
     if api is None or api.identifier != audience:
         raise ManagementError(
             404, "No resource server found by the specified audience", "inexistent_resource_server"
         )
     _check_scopes(authority, audience, scope)
     try:
-        grant = authority.tenant.create_client_grant(
+        grant = authority.tenant.grants.create(
             client_id, audience, list(dict.fromkeys(scope)), usage or "deny", bool(allow_any)
         )
     except sqlite3.IntegrityError:
@@ -99,11 +100,11 @@ async def update_client_grant(request: Request, authority: Authority) -> Respons
     usage, allow_any = _organization_fields(data)
     if scope is not None:
         _check_scopes(authority, grant.audience, scope)
-        grant = authority.tenant.update_client_grant_scope(grant.id, list(dict.fromkeys(scope)))
+        grant = authority.tenant.grants.update_scope(grant.id, list(dict.fromkeys(scope)))
         if grant is None:  # deleted between the read and the write
             raise not_found("client grant", "inexistent_client_grant")
     if usage is not None or allow_any is not None:
-        grant = authority.tenant.update_grant_organizations(grant.id, usage, allow_any)
+        grant = authority.tenant.grants.update_organizations(grant.id, usage, allow_any)
         if grant is None:
             raise not_found("client grant", "inexistent_client_grant")
     return JSONResponse(grant.to_api())
@@ -112,5 +113,5 @@ async def update_client_grant(request: Request, authority: Authority) -> Respons
 @endpoint("delete:client_grants")
 async def delete_client_grant(request: Request, authority: Authority) -> Response:
     grant = _find(authority, request)
-    authority.tenant.delete_client_grant(grant.id)
+    authority.tenant.delete_grant(grant.id)
     return Response(status_code=204)

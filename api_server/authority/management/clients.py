@@ -19,7 +19,7 @@ KEY_ALGS = ("RS256", "RS384", "PS256", "ES256")
 
 
 def _find(authority: Authority, request: Request) -> Client:
-    client = authority.tenant.client(request.path_params["id"])
+    client = authority.tenant.clients.get(request.path_params["id"])
     if client is None:
         raise not_found("client", "inexistent_client")
     return copy.deepcopy(client)  # edited in place before saving; the tenant's copy stays intact
@@ -85,7 +85,7 @@ FIELDS = {
 
 @endpoint("read:clients")
 async def list_clients(request: Request, authority: Authority) -> Response:
-    items = [c.to_api() for c in authority.tenant.clients()]
+    items = [c.to_api() for c in authority.tenant.clients.all()]
     return JSONResponse(paginate(request, items, "clients"))
 
 
@@ -102,14 +102,14 @@ async def create_client(request: Request, authority: Authority) -> Response:
     if not name.strip():
         raise bad_request("name must not be empty")
     client_id = field(data, "client_id", str) or new_id("", 32)
-    if authority.tenant.client(client_id) is not None:
+    if authority.tenant.clients.get(client_id) is not None:
         raise ManagementError(
             409, f"A client with client_id {client_id} already exists", "conflict"
         )
     secret = new_secret()
     client = Client(client_id=client_id, name=name, secret_hash=hash_secret(secret))
     _apply(client, data)
-    authority.tenant.save_client(client)
+    authority.tenant.clients.save(client)
     # The secret is shown this once; only its hash is kept.
     return JSONResponse({**client.to_api(), "client_secret": secret}, status_code=201)
 
@@ -120,7 +120,7 @@ async def update_client(request: Request, authority: Authority) -> Response:
     data = await json_body(request)
     only(data, FIELDS)
     _apply(client, data)
-    authority.tenant.save_client(client)
+    authority.tenant.clients.save(client)
     return JSONResponse(client.to_api())
 
 
@@ -136,5 +136,5 @@ async def rotate_secret(request: Request, authority: Authority) -> Response:
     client = _find(authority, request)
     secret = new_secret()
     client.secret_hash = hash_secret(secret)
-    authority.tenant.save_client(client)
+    authority.tenant.clients.save(client)
     return JSONResponse({**client.to_api(), "client_secret": secret})

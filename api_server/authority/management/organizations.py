@@ -20,7 +20,7 @@ NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
 
 
 def _find(authority: Authority, request: Request) -> Organization:
-    org = authority.tenant.organization(request.path_params["id"])
+    org = authority.tenant.organizations.get(request.path_params["id"])
     if org is None or org.id != request.path_params["id"]:
         raise not_found("organization", "inexistent_organization")
     return org
@@ -49,7 +49,7 @@ def _taken(name: str) -> ManagementError:
 
 @endpoint("read:organizations")
 async def list_organizations(request: Request, authority: Authority) -> Response:
-    orgs = [o.to_api() for o in authority.tenant.organizations()]
+    orgs = [o.to_api() for o in authority.tenant.organizations.all()]
     return JSONResponse(paginate(request, orgs, "organizations"))
 
 
@@ -59,7 +59,7 @@ async def create_organization(request: Request, authority: Authority) -> Respons
     only(data, {"name", "display_name"})
     name = _name(data, required=True)
     try:
-        org = authority.tenant.create_organization(name, _display_name(data) or "")
+        org = authority.tenant.organizations.create(name, _display_name(data) or "")
     except sqlite3.IntegrityError:
         raise _taken(name) from None
     return JSONResponse(org.to_api(), status_code=201)
@@ -78,7 +78,7 @@ async def update_organization(request: Request, authority: Authority) -> Respons
     name, shown = _name(data, required=False), _display_name(data)
     changed = Organization(org.id, name or org.name, org.display_name if shown is None else shown)
     try:
-        authority.tenant.update_organization(changed)
+        authority.tenant.organizations.update(changed)
     except sqlite3.IntegrityError:
         raise _taken(changed.name) from None
     return JSONResponse(changed.to_api())
@@ -89,7 +89,7 @@ async def delete_organization(request: Request, authority: Authority) -> Respons
     """As Auth0: the organization goes, and with it every grant's association to it (the
     grants themselves stay); the clients can no longer get tokens for it."""
     org = _find(authority, request)
-    authority.tenant.delete_organization(org.id)
+    authority.tenant.organizations.delete(org.id)
     return Response(status_code=204)
 
 
@@ -97,7 +97,7 @@ async def delete_organization(request: Request, authority: Authority) -> Respons
 async def list_organization_client_grants(request: Request, authority: Authority) -> Response:
     org = _find(authority, request)
     grants = [
-        authority.tenant.client_grant(g) for g in authority.tenant.organization_grant_ids(org.id)
+        authority.tenant.grants.get(g) for g in authority.tenant.organizations.grant_ids(org.id)
     ]
     shown = [g.to_api() for g in grants if g is not None]
     return JSONResponse(paginate(request, shown, "client_grants"))
@@ -109,21 +109,21 @@ async def associate_client_grant(request: Request, authority: Authority) -> Resp
     data = await json_body(request)
     only(data, {"grant_id"})
     grant_id = field(data, "grant_id", str, required=True)
-    grant = authority.tenant.client_grant(grant_id)
+    grant = authority.tenant.grants.get(grant_id)
     if grant is None:
         raise ManagementError(
             404,
             f"No client grant {grant_id}: create it first (POST /client-grants)",
             "inexistent_client_grant",
         )
-    authority.tenant.associate(org.id, grant.id)
+    authority.tenant.organizations.associate(org.id, grant.id)
     return JSONResponse(grant.to_api(), status_code=201)
 
 
 @endpoint("delete:organization_client_grants")
 async def dissociate_client_grant(request: Request, authority: Authority) -> Response:
     org = _find(authority, request)
-    if not authority.tenant.dissociate(org.id, request.path_params["grant_id"]):
+    if not authority.tenant.organizations.dissociate(org.id, request.path_params["grant_id"]):
         raise ManagementError(
             404,
             f"The client grant {request.path_params['grant_id']} is not associated with "

@@ -73,7 +73,7 @@ def _proof_of_possession(value: object) -> dict | None:
 
 
 def _find(authority: Authority, request: Request) -> ResourceServer:
-    rs = authority.tenant.resource_server(request.path_params["id"])
+    rs = authority.tenant.resource_servers.get(request.path_params["id"])
     if rs is None:
         raise not_found("resource server", "inexistent_resource_server")
     return copy.deepcopy(rs)  # edited in place before saving; the tenant's copy stays intact
@@ -81,7 +81,7 @@ def _find(authority: Authority, request: Request) -> ResourceServer:
 
 @endpoint("read:resource_servers")
 async def list_resource_servers(request: Request, authority: Authority) -> Response:
-    items = [rs.to_api() for rs in authority.tenant.resource_servers()]
+    items = [rs.to_api() for rs in authority.tenant.resource_servers.all()]
     return JSONResponse(paginate(request, items, "resource_servers"))
 
 
@@ -108,7 +108,7 @@ async def create_resource_server(request: Request, authority: Authority) -> Resp
     identifier = field(data, "identifier", str, required=True)
     if not identifier.strip():
         raise bad_request("identifier must not be empty")
-    if authority.tenant.resource_server(identifier) is not None:
+    if authority.tenant.resource_servers.get(identifier) is not None:
         raise ManagementError(
             409, "A resource server with the same identifier already exists", "conflict"
         )
@@ -121,7 +121,7 @@ async def create_resource_server(request: Request, authority: Authority) -> Resp
         identifier=identifier,
     )
     _settings(data, rs)
-    authority.tenant.save_resource_server(rs)
+    authority.tenant.resource_servers.save(rs)
     return JSONResponse(rs.to_api(), status_code=201)
 
 
@@ -138,5 +138,5 @@ async def update_resource_server(request: Request, authority: Authority) -> Resp
     if name is not None:
         rs.name = name
     _settings(data, rs)
-    authority.tenant.save_resource_server(rs)
+    authority.tenant.resource_servers.save(rs)
     return JSONResponse(rs.to_api())

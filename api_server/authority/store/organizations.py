@@ -1,6 +1,5 @@
-"""The tenant's organizations (Auth0's Organizations for M2M): who they are, which client
-grants may name them in a token request, and each grant's organization usage. A part of
-`Tenant`, kept here so the tenant's other tables stay readable on their own."""
+"""The tenant's organizations (Auth0's Organizations for M2M): who they are, and which
+client grants may name them in a token request."""
 
 from __future__ import annotations
 
@@ -8,56 +7,57 @@ import secrets
 import sqlite3
 import string
 
-from .models import ClientGrant, Organization
+from ..models import Organization
+from .database import Database
 
 ALNUM = string.ascii_letters + string.digits
 
 
-class OrganizationStore:
-    """Mixed into Tenant: uses its connection (`db`), its `transaction()`, its read
-    cache (`_remembered`, cleared by every change) and its `client_grant()`."""
+class Organizations:
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     @staticmethod
     def _organization(row: sqlite3.Row) -> Organization:
         return Organization(row["id"], row["name"], row["display_name"])
 
-    def organizations(self) -> list[Organization]:
-        rows = self.db.execute("SELECT * FROM organizations ORDER BY name")
+    def all(self) -> list[Organization]:
+        rows = self.db.conn.execute("SELECT * FROM organizations ORDER BY name")
         return [self._organization(r) for r in rows]
 
-    def organization(self, id_or_name: str) -> Organization | None:
+    def get(self, id_or_name: str) -> Organization | None:
         """By id (org_…) or by name, as a token request may name it either way."""
-        return self._remembered(("org", id_or_name), lambda: self._load(id_or_name))
+        return self.db.remembered(("org", id_or_name), lambda: self._load(id_or_name))
 
     def _load(self, id_or_name: str) -> Organization | None:
-        row = self.db.execute(
+        row = self.db.conn.execute(
             "SELECT * FROM organizations WHERE id = ?1 OR name = ?1", (id_or_name,)
         ).fetchone()
         return self._organization(row) if row else None
 
-    def create_organization(self, name: str, display_name: str = "") -> Organization:
+    def create(self, name: str, display_name: str = "") -> Organization:
         """Raises sqlite3.IntegrityError when the name is taken."""
         org = Organization("org_" + "".join(secrets.choice(ALNUM) for _ in range(16)), name)
         org.display_name = display_name
-        with self.transaction() as db:
+        with self.db.transaction() as db:
             db.execute(
                 "INSERT INTO organizations (id, name, display_name) VALUES (?, ?, ?)",
                 (org.id, name, display_name),
             )
         return org
 
-    def update_organization(self, org: Organization) -> None:
+    def update(self, org: Organization) -> None:
         """Raises sqlite3.IntegrityError when the new name is taken."""
-        with self.transaction() as db:
+        with self.db.transaction() as db:
             db.execute(
                 "UPDATE organizations SET name = ?, display_name = ? WHERE id = ?",
                 (org.name, org.display_name, org.id),
             )
 
-    def delete_organization(self, org_id: str) -> int | None:
+    def delete(self, org_id: str) -> int | None:
         """Delete it and its grant associations (as Auth0 does); how many associations
         went with it, or None when there was no such organization."""
-        with self.transaction() as db:
+        with self.db.transaction() as db:
             gone = db.execute(
                 "DELETE FROM organization_client_grants WHERE organization_id = ?", (org_id,)
             ).rowcount
@@ -65,16 +65,16 @@ class OrganizationStore:
                 return None
         return gone
 
-    def organization_grant_ids(self, org_id: str) -> list[str]:
-        rows = self.db.execute(
+    def grant_ids(self, org_id: str) -> list[str]:
+        rows = self.db.conn.execute(
             "SELECT grant_id FROM organization_client_grants WHERE organization_id = ?"
             " ORDER BY rowid",
             (org_id,),
         )
         return [r["grant_id"] for r in rows]
 
-    def grant_organization_ids(self, grant_id: str) -> list[str]:
-        rows = self.db.execute(
+    def of_grant(self, grant_id: str) -> list[str]:
+        rows = self.db.conn.execute(
             "SELECT organization_id FROM organization_client_grants WHERE grant_id = ?"
             " ORDER BY rowid",
             (grant_id,),
@@ -84,11 +84,11 @@ class OrganizationStore:
     def is_associated(self, org_id: str, grant_id: str) -> bool:
         """Whether the grant may name this organization (the token endpoint asks)."""
         return bool(
-            self._remembered(
+            self.db.remembered(
                 ("org-grant", org_id, grant_id),
                 lambda: (
                     [1]
-                    if self.db.execute(
+                    if self.db.conn.execute(
                         "SELECT 1 FROM organization_client_grants"
                         " WHERE organization_id = ? AND grant_id = ?",
                         (org_id, grant_id),
@@ -99,7 +99,7 @@ class OrganizationStore:
         )
 
     def associate(self, org_id: str, grant_id: str) -> None:
-        with self.transaction() as db:
+        with self.db.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO organization_client_grants (organization_id, grant_id)"
                 " VALUES (?, ?)",
@@ -107,7 +107,7 @@ class OrganizationStore:
             )
 
     def dissociate(self, org_id: str, grant_id: str) -> bool:
-        with self.transaction() as db:
+        with self.db.transaction() as db:
             return (
                 db.execute(
                     "DELETE FROM organization_client_grants"
@@ -116,19 +116,3 @@ class OrganizationStore:
                 ).rowcount
                 > 0
             )
-
-    def update_grant_organizations(
-        self, grant_id: str, usage: str | None, allow_any: bool | None
-    ) -> ClientGrant | None:
-        with self.transaction() as db:
-            if usage is not None:
-                db.execute(
-                    "UPDATE client_grants SET organization_usage = ? WHERE id = ?",
-                    (usage, grant_id),
-                )
-            if allow_any is not None:
-                db.execute(
-                    "UPDATE client_grants SET allow_any_organization = ? WHERE id = ?",
-                    (int(allow_any), grant_id),
-                )
-        return self.client_grant(grant_id)

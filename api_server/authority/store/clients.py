@@ -1,0 +1,56 @@
+"""The tenant's applications: their secret (hashed) and their private_key_jwt
+credentials. Deleting one takes its grants with it (Tenant.delete_client)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from ..models import Client, Credential
+from .database import Database
+
+
+class Clients:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _client(self, row: sqlite3.Row) -> Client:
+        return Client(
+            client_id=row["client_id"],
+            name=row["name"],
+            description=row["description"],
+            secret_hash=row["secret_hash"],
+            token_endpoint_auth_method=row["token_endpoint_auth_method"],
+            credentials=[Credential(**c) for c in json.loads(row["credentials"])],
+        )
+
+    def all(self) -> list[Client]:
+        return [
+            self._client(r) for r in self.db.conn.execute("SELECT * FROM clients ORDER BY rowid")
+        ]
+
+    def get(self, client_id: str) -> Client | None:
+        return self.db.remembered(("client", client_id), lambda: self._load(client_id))
+
+    def _load(self, client_id: str) -> Client | None:
+        row = self.db.conn.execute(
+            "SELECT * FROM clients WHERE client_id = ?", (client_id,)
+        ).fetchone()
+        return self._client(row) if row else None
+
+    def save(self, client: Client) -> None:
+        creds = [
+            {"id": c.id, "pem": c.pem, "alg": c.alg, "name": c.name} for c in client.credentials
+        ]
+        with self.db.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    client.client_id,
+                    client.name,
+                    client.description,
+                    client.secret_hash,
+                    client.token_endpoint_auth_method,
+                    json.dumps(creds),
+                ),
+            )
