@@ -110,12 +110,9 @@ def dpop_checks(
     )
     # The rule book's findings on the claims, compared as the server compares them (htu
     # normalised on both sides by the one htu()).
-    found = {f.code: f for f in claim_findings(claims, facts.method, facts.url, clock, None, token)}
-    missing = {
-        f.values["claim"]
-        for f in claim_findings(claims, facts.method, facts.url, clock)
-        if f.code == Code.PROOF_CLAIM_MISSING
-    }
+    findings = claim_findings(claims, facts.method, facts.url, clock, None, token)
+    found = {f.code: f for f in findings}
+    missing = {f.values["claim"] for f in findings if f.code == Code.PROOF_CLAIM_MISSING}
     checks.append(_match("htm", claims.get("htm"), facts.method, "the request's method", missing))
     said_htu = claims.get("htu")
     said_htu = htu(said_htu) if isinstance(said_htu, str) else said_htu

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
-from oauth_primitives.rules import Code, Finding
+from oauth_primitives.rules import Code
 from oauth_primitives.rules.access_token import kid_finding
-from oauth_primitives.rules.jws import parse
+from oauth_primitives.rules.jws import form_finding
 from oauth_primitives.rules.keys import key_finding, signing_keys, verify
 
 
@@ -39,8 +39,8 @@ def not_a_jwt_check(token: NotAJwt) -> Check:
 
 def format_check(token: DecodedToken, expect: Expectations) -> Check:
     """The form as a strict API reads it: its size, and base64url without padding."""
-    form = parse(token.raw, expect.max_token)
-    if not isinstance(form, Finding):
+    form = form_finding(token.raw, expect.max_token)  # decoded already: no second parse
+    if form is None:
         return Check("format", True, "three base64url parts holding JSON objects" + _mode(expect))
     if form.code == Code.TOO_LARGE:
         return Check(
