@@ -38,11 +38,25 @@ class _Attempt:
 
 
 async def send(client: httpx.AsyncClient, method: str, url: str, **kwargs) -> httpx.Response:
-    """`client.request`, sent once more when a reused connection had gone stale."""
+    """`client.request`, sent once more when a reused connection had gone stale. A
+    failure leaves on the exception whether the answer's head had arrived (see
+    `answer_began`), which tells a server that died mid-answer from one that never began."""
     attempt = _Attempt()
     try:
         return await client.request(method, url, extensions={"trace": attempt.trace}, **kwargs)
     except httpx.TransportError as exc:
         if not attempt.went_stale(exc):
+            exc.answer_began = attempt.head_arrived  # type: ignore[attr-defined]
             raise
-    return await client.request(method, url, **kwargs)
+    attempt = _Attempt()
+    try:
+        return await client.request(method, url, extensions={"trace": attempt.trace}, **kwargs)
+    except httpx.TransportError as exc:
+        exc.answer_began = attempt.head_arrived  # type: ignore[attr-defined]
+        raise
+
+
+def answer_began(exc: BaseException) -> bool | None:
+    """Whether the status line and headers had arrived when `exc` ended a request sent by
+    `send`; None for a request sent some other way."""
+    return getattr(exc, "answer_began", None)

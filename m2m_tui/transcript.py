@@ -98,29 +98,44 @@ def read_timeout(client: httpx.AsyncClient) -> float:
     return client.timeout.read or 0.0
 
 
+def _causes(exc: BaseException):
+    """`exc` and every exception it was raised from or during, innermost last."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[str, str]:
-    """(error kind, a sentence for the user) for anything httpx raises."""
+    """(error kind, a sentence for the user) for anything httpx raises.
+
+    Decided by the exceptions' types and by how far the answer got (recorded by
+    `stale_connection.send`), never by their messages, which belong to httpx, httpcore
+    and h11 and change between their versions."""
+    from m2m_tui.stale_connection import answer_began
+
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", f"{url} did not answer within {timeout:g} s"
     if isinstance(exc, httpx.ConnectError):
-        cause = exc.__context__ or exc.__cause__
         text = str(exc)
-        if isinstance(cause, ssl.SSLError) or "CERTIFICATE" in text.upper() or "SSL" in text:
+        if any(isinstance(cause, ssl.SSLError) for cause in _causes(exc)):
             return "tls", f"TLS error talking to {url}: {text or 'certificate not trusted'}"
         return "network", f"cannot connect to {url}: {text or 'connection refused'}"
-    # A server killed mid-request resets the connection (ReadError, WriteError, often
-    # with no message at all) or drops it (RemoteProtocolError): the same event for a user.
-    if isinstance(exc, httpx.ReadError | httpx.WriteError) or (
-        isinstance(exc, httpx.RemoteProtocolError) and "disconnected" in str(exc).lower()
-    ):
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+        # A server killed after it sent the head of its answer, before the body was whole.
+        if answer_began(exc):
+            return "network", (
+                f"{url} closed the connection in the middle of its answer (did the server "
+                "crash or restart?)"
+            )
+        # Bytes came that h11 could not read as HTTP/1.1: the server answered, but not HTTP.
+        if any(type(cause).__module__.startswith("h11") for cause in _causes(exc)):
+            return "protocol", f"{url} answered something that is not HTTP/1.1: {exc}"
+        # Killed mid-request: a reset (ReadError, WriteError, often with no message at
+        # all) or a close (RemoteProtocolError), the same event for a user.
         return "network", (
             f"{url} closed the connection without answering (did the server crash or restart?)"
-        )
-    # …or sends the headers and dies before the body is complete.
-    if isinstance(exc, httpx.RemoteProtocolError) and "without sending complete" in str(exc):
-        return "network", (
-            f"{url} closed the connection in the middle of its answer (did the server crash "
-            "or restart?)"
         )
     if isinstance(exc, httpx.TooManyRedirects):
         return "redirects", f"{url} redirected too many times"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
 from pathlib import Path
 
 from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, fail, load_config_arg, print_json
@@ -180,10 +181,15 @@ def _append(args, text: str, name: str) -> int:
         path = config.path
     before = path.read_text() if path.exists() else ""
     try:
+        existing = tomllib.loads(before)
+    except tomllib.TOMLDecodeError as exc:
+        return fail(f"{path} is not valid TOML ({exc}); fix it before adding a profile")
+    profiles = existing.get("profiles")
+    if isinstance(profiles, dict) and name in profiles:
+        return fail(f"{path} already has a profile named {name}; pass --name")
+    try:
         parse_config(before + block, path)
     except ConfigError as exc:
-        if f"[profiles.{name}]" in before or "Cannot declare" in str(exc):
-            return fail(f"{path} already has a profile named {name}; pass --name")
         return fail(str(exc))
     with path.open("a", encoding="utf-8") as handle:
         handle.write(block)

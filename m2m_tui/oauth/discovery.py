@@ -19,13 +19,14 @@ class DiscoveryFailed(ValueError):
 
 async def discover(issuer: str, client: httpx.AsyncClient, field: str) -> str:
     """The URL in `field` (`token_endpoint`, `jwks_uri`) of the issuer's metadata."""
+    from m2m_tui import stale_connection  # httpx, loaded when first needed
     from m2m_tui.transcript import describe_transport_error, read_timeout
 
     problems = []
     unreachable = False
     for path, url in zip(PATHS, metadata_urls(issuer), strict=True):
         try:
-            response = await client.get(url)
+            response = await stale_connection.send(client, "GET", url)
         except httpx.HTTPError as exc:
             problems.append(describe_transport_error(exc, url, read_timeout(client))[1])
             if isinstance(exc, httpx.TimeoutException | httpx.ConnectError):

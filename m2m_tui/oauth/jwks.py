@@ -15,13 +15,14 @@ async def fetch_jwks(issuer: str, client: httpx.AsyncClient) -> dict:
 
 async def fetch_jwks_with_age(issuer: str, client: httpx.AsyncClient) -> tuple[dict, float | None]:
     """The JWKS and how long it may be reused (its Cache-Control max-age, if any)."""
+    from m2m_tui import stale_connection  # httpx, loaded when first needed
     from m2m_tui.oauth.discovery import discover
     from m2m_tui.transcript import describe_transport_error, read_timeout
     from oauth_primitives.http_cache import max_age
 
     jwks_uri = await discover(issuer, client, "jwks_uri")
     try:
-        response = await client.get(jwks_uri)
+        response = await stale_connection.send(client, "GET", jwks_uri)
     except httpx.HTTPError as exc:
         reason = describe_transport_error(exc, jwks_uri, read_timeout(client))[1]
         raise ValueError(f"cannot read the JWKS: {reason}") from None

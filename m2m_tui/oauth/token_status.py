@@ -69,6 +69,8 @@ async def _post(
     field: str,
     endpoint: str | None,
 ) -> StatusAnswer:
+    from m2m_tui import stale_connection  # httpx, loaded when first needed
+
     if endpoint is None:  # --endpoint, else the profile's own, else discovery
         endpoint = getattr(profile, field)
     if endpoint is None:
@@ -85,8 +87,8 @@ async def _post(
     form, headers = client_authentication(profile, secret, profile.issuer)
     form = {"token": token, "token_type_hint": "access_token", **form}
     try:
-        response = await client.post(
-            endpoint, data=form, headers={"Accept": "application/json", **headers}
+        response = await stale_connection.send(
+            client, "POST", endpoint, data=form, headers={"Accept": "application/json", **headers}
         )
     except httpx.HTTPError as exc:
         kind, text = describe_transport_error(exc, endpoint, read_timeout(client))

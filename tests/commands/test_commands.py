@@ -164,6 +164,13 @@ def test_config_init_writes_a_profile_that_loads(configured):
     assert shown["provider"] == "entra"
     again = cli(configured, "config", "init", "--provider", "okta", "--name", "p-okta")
     assert again.returncode == 1 and "already has a profile named p-okta" in again.stderr
+    # However the file spells the table's name (here quoted), the name is taken.
+    text = text.replace("[profiles.p-keycloak]", '[profiles."p-keycloak"]')
+    (configured / "config.toml").write_text(text)
+    taken = cli(configured, "config", "init", "--provider", "okta", "--name", "p-keycloak")
+    assert taken.returncode == 1, taken.stderr
+    assert "already has a profile named p-keycloak" in taken.stderr
+    assert (configured / "config.toml").read_text().count("Okta custom") == 1  # untouched
 
 
 def test_config_init_output_dash_prints_the_profile_and_leaves_the_file(configured):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from m2m_tui.config.profile import Profile
@@ -81,39 +80,6 @@ async def test_basic_auth_is_masked_in_the_exchange(shared_stack):
     assert outcome.ok
     assert outcome.exchange.request_headers["Authorization"] == "Basic ••••••"
     assert "client_secret" not in outcome.exchange.request_body
-
-
-def test_a_connection_reset_mid_request_is_said_plainly():
-    # A server killed while answering: httpx raises ReadError with no message at all.
-    from m2m_tui.transcript import describe_transport_error
-
-    for exc in (
-        httpx.ReadError(""),
-        httpx.WriteError(""),
-        httpx.RemoteProtocolError("Server disconnected without sending a response."),
-    ):
-        kind, text = describe_transport_error(exc, "http://127.0.0.1:1/oauth/token", 10)
-        assert kind == "network"
-        assert text == (
-            "http://127.0.0.1:1/oauth/token closed the connection without answering "
-            "(did the server crash or restart?)"
-        )
-
-
-def test_a_server_that_dies_in_the_middle_of_its_answer_is_said_plainly():
-    # Headers sent, then killed: h11's words reach the user only as a cause.
-    from m2m_tui.transcript import describe_transport_error
-
-    exc = httpx.RemoteProtocolError(
-        "peer closed connection without sending complete message body "
-        "(received 0 bytes, expected 803)"
-    )
-    kind, text = describe_transport_error(exc, "http://127.0.0.1:1/oauth/token", 10)
-    assert kind == "network"
-    assert text == (
-        "http://127.0.0.1:1/oauth/token closed the connection in the middle of its answer "
-        "(did the server crash or restart?)"
-    )
 
 
 async def test_the_misbehaving_servers_working_endpoint_refuses_a_wrong_secret(misbehaving):

@@ -192,9 +192,11 @@ def _take_writer_lock(path: Path):
 
 
 def _describe(path: Path, exc: sqlite3.DatabaseError) -> str:
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return f"the tenant database {path} is locked by another process ({text})"
-    if "not a database" in text or "malformed" in text:
-        return f"the tenant database {path} is corrupt ({text}); move it aside to start afresh"
-    return f"the tenant database {path} cannot be used: {text}"
+    # SQLite's result code, not its message: the low byte is the primary code (extended
+    # codes such as SQLITE_BUSY_SNAPSHOT share it).
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return f"the tenant database {path} is locked by another process ({exc})"
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return f"the tenant database {path} is corrupt ({exc}); move it aside to start afresh"
+    return f"the tenant database {path} cannot be used: {exc}"
