@@ -288,8 +288,10 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         return fail(f"cannot use the state directory {options.state_dir}: {exc}", EXIT_FAILED)
 
     def ready() -> None:
+        for warning in prepared.warnings:
+            print(warning, file=sys.stderr, flush=True)
         for line in prepared.lines:
-            print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout, flush=True)
+            print(line, flush=True)
         print(f"State: {options.state_dir}   (Ctrl-C stops)", flush=True)
 
     try:

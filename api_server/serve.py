@@ -13,7 +13,7 @@ import ssl
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
@@ -221,7 +221,8 @@ class Prepared:
     """Servers bound and built, not yet serving; and what to tell the operator."""
 
     servers: list[_Server]
-    lines: list[str]
+    lines: list[str]  # where each server listens (stdout)
+    warnings: list[str] = field(default_factory=list)  # what the operator must heed (stderr)
     issuer: str | None = None
     api_url: str | None = None
     authority: object | None = None  # the Authority, when this process runs it
@@ -245,7 +246,7 @@ def prepare(options: ServeOptions) -> Prepared:
     result = Prepared(servers, lines, tls=files)
     warning = exposure_warning(options.host)
     if warning:
-        lines.append(warning)
+        result.warnings.append(warning)
     if files:
         where = "both servers" if api_tls else "the authorization server (the API is plain HTTP)"
         lines.append(f"TLS on {where}: trust the local CA at {files.ca}")

@@ -4,26 +4,40 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
+from oauth_primitives.token_refusals import Refusal
+
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class OAuthError(Exception):
+    """A refusal: its RFC 6749 error and words, and (for the token endpoint's own
+    decisions) the `Refusal` code that clients act on, sent as `rule`."""
+
     def __init__(
-        self, status: int, error: str, description: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        error: str,
+        description: str,
+        headers: dict[str, str] | None = None,
+        rule: Refusal | None = None,
     ) -> None:
         super().__init__(description)
         self.status = status
         self.error = error
         self.description = description
         self.headers = headers or {}
+        self.rule = rule
 
     def response(self) -> JSONResponse:
+        body = {"error": self.error, "error_description": self.description}
+        if self.rule is not None:
+            body["rule"] = str(self.rule)
         return JSONResponse(
-            {"error": self.error, "error_description": self.description},
+            body,
             status_code=self.status,
             headers={**NO_STORE, **self.headers},
         )
 
 
-def invalid_request(description: str) -> OAuthError:
-    return OAuthError(400, "invalid_request", description)
+def invalid_request(description: str, rule: Refusal | None = None) -> OAuthError:
+    return OAuthError(400, "invalid_request", description, rule=rule)

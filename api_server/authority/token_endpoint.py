@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from oauth_primitives import base64url
+from oauth_primitives.token_refusals import Refusal
 
 from ..dpop import DpopError, addressed_url, check_proof
 from .client_auth import authenticated_client
@@ -123,7 +124,12 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
         raise invalid_request("Missing required parameter: audience")
     api = authority.tenant.resource_servers.get(audience)
     if api is None or api.identifier != audience:
-        raise OAuthError(403, "access_denied", f"Service not enabled within domain: {audience}")
+        raise OAuthError(
+            403,
+            "access_denied",
+            f"Service not enabled within domain: {audience}",
+            rule=Refusal.UNKNOWN_AUDIENCE,
+        )
     grant = authority.tenant.grants.for_client(client.client_id, audience)
     if grant is None:
         raise OAuthError(
@@ -131,6 +137,7 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
             "access_denied",
             f'Client is not authorized to access "{audience}". You need to create a '
             '"client-grant" associated to this API.',
+            rule=Refusal.NO_CLIENT_GRANT,
         )
 
     scope = grant.scope
@@ -139,7 +146,10 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
         beyond = [s for s in requested if s not in grant.scope]
         if beyond:
             raise OAuthError(
-                400, "invalid_scope", "Client has not been granted scopes: " + ", ".join(beyond)
+                400,
+                "invalid_scope",
+                "Client has not been granted scopes: " + ", ".join(beyond),
+                rule=Refusal.SCOPE_NOT_GRANTED,
             )
         scope = [s for s in grant.scope if s in requested]
 
@@ -181,17 +191,22 @@ def _organization(authority: Authority, named: str | None, grant: ClientGrant):
         if grant.organization_usage == "require":
             raise invalid_request(
                 f"The {who} must name an organization (its grant's organization_usage is "
-                "require): send organization=<id or name>"
+                "require): send organization=<id or name>",
+                Refusal.ORGANIZATION_REQUIRED,
             )
         return None
     if grant.organization_usage == "deny":
         raise invalid_request(
             f"The {who} may not name an organization ({named}): its grant's "
-            "organization_usage is deny; set it to allow or require to use organizations"
+            "organization_usage is deny; set it to allow or require to use organizations",
+            Refusal.ORGANIZATION_DENIED,
         )
     org = authority.tenant.organizations.get(named)
     if org is None:
-        raise invalid_request(f"No organization {named} in this tenant (by id or by name)")
+        raise invalid_request(
+            f"No organization {named} in this tenant (by id or by name)",
+            Refusal.UNKNOWN_ORGANIZATION,
+        )
     if not grant.allow_any_organization and not authority.tenant.organizations.is_associated(
         org.id, grant.id
     ):
@@ -201,6 +216,7 @@ def _organization(authority: Authority, named: str | None, grant: ClientGrant):
             f"The {who} is not authorized for the organization {org.name} ({org.id}): "
             "associate its client grant with the organization, or set the grant's "
             "allow_any_organization",
+            rule=Refusal.ORGANIZATION_NOT_ALLOWED,
         )
     return org
 
@@ -216,6 +232,7 @@ def _dpop_key(authority: Authority, request: Request, api) -> str | None:
                 "invalid_dpop_proof",
                 f"The API {api.identifier} requires DPoP (proof_of_possession): send a DPoP "
                 "proof with the token request",
+                rule=Refusal.DPOP_REQUIRED,
             )
         return None
     try:

@@ -10,8 +10,10 @@ from pathlib import Path
 from m2m_tui.config.profile import Profile
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
+from m2m_tui.oauth.token_hints import hint_for, opaque_hint, throttled_hint
 from m2m_tui.tokens.decoded import is_jwt
 from m2m_tui.transcript import Exchange, describe_transport_error, mask_fields, mask_headers
+from oauth_primitives.token_refusals import refusal_of
 
 httpx = lazy_module("httpx")
 
@@ -127,6 +129,8 @@ async def resolve_token_endpoint(profile: Profile, client: httpx.AsyncClient) ->
 def client_assertion(profile: Profile, token_url: str) -> str:
     """RFC 7523 §2.2: a short-lived JWT signed with the client's private key."""
     import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
 
     if not profile.private_key_file:
         raise ValueError(f"profile {profile.name} uses private_key_jwt but has no private_key_file")
@@ -140,8 +144,17 @@ def client_assertion(profile: Profile, token_url: str) -> str:
         "exp": now + 120,
         "jti": str(uuid.uuid4()),
     }
-    alg = "ES256" if b"EC PRIVATE" in pem else "RS256"
-    return jwt.encode(claims, pem, algorithm=alg)
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"{profile.private_key_file} is not an unencrypted PEM private key: {exc}"
+        ) from None
+    # The key's type, not its PEM label: PKCS#8 labels an EC key "PRIVATE KEY" as well.
+    alg = "RS256"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        alg = {"secp384r1": "ES384", "secp521r1": "ES512"}.get(key.curve.name, "ES256")
+    return jwt.encode(claims, key, algorithm=alg)
 
 
 @dataclass
@@ -160,74 +173,6 @@ class TokenOutcome:
     @property
     def ok(self) -> bool:
         return self.access_token is not None
-
-
-def hint_for(error: str, description: str, status: int | None) -> str | None:
-    """A next step that fits the error; Auth0's own wording is matched where it has one."""
-    text = description.lower()
-    if error == "invalid_dpop_proof" and "requires dpop" in text:
-        return (
-            "This API requires DPoP (proof_of_possession): set `dpop = true` in the profile, "
-            "or turn it off for the API (Grants screen, key g)."
-        )
-    if error == "invalid_dpop_proof":
-        return "The server refused the DPoP proof: its error_description says which check failed."
-    if error == "use_dpop_nonce":
-        return "The server demands a DPoP nonce and did not accept the one sent; try again."
-    if error == "invalid_client":
-        return "Check the client secret (and the client id) of this profile."
-    if "organization" in text:  # Auth0's Organizations for M2M
-        return (
-            "The client's grant for this API decides which organizations a token may name: "
-            "its organization_usage (deny, allow, require) and the organizations associated "
-            "with it, or allow_any_organization (Auth0 dashboard → Applications → the "
-            "application → APIs and Organizations; or the Management API's client-grants "
-            "and organizations/{id}/client-grants). The token request's organization is the "
-            "profile's `organization`, or --organization."
-        )
-    if error == "access_denied" and "service not enabled" in text:
-        return "Check the API identifier (audience): no API with that identifier exists here."
-    if error == "access_denied" and ("client-grant" in text or "not authorized" in text):
-        return (
-            "Authorize this client for the API: create a client grant (Grants screen, key g; "
-            "or Auth0 dashboard → APIs → Machine to Machine Applications)."
-        )
-    if error == "invalid_scope":
-        return "Request only scopes the client's grant holds, or grant them first."
-    if error == "unsupported_grant_type" or error == "unauthorized_client":
-        return "Enable the Client Credentials grant for this application."
-    if error == "too_many_attempts" or status == 429:
-        return "Too many attempts: wait for the Retry-After time, then fix the credentials."
-    if error == "invalid_request":
-        return "The request is malformed: check the profile's audience, scope and auth method."
-    return None
-
-
-def throttled_hint(client_id: str, retry_after: str | None) -> str:
-    """RFC 6585 §4: Retry-After says how long; the client id says who (other clients of
-    the same server are not affected by this lockout)."""
-    who = f"client {client_id}" if client_id else "this client"
-    wait = f"for {retry_after} s" if retry_after and retry_after.isdigit() else "for a while"
-    return (
-        f"The server throttles {who} {wait} after repeated failed attempts: wait, then "
-        "check this profile's client secret before trying again."
-    )
-
-
-def opaque_hint(form: dict[str, str]) -> str:
-    """Why a token endpoint gave an opaque token, and what to do, from what was asked."""
-    if "audience" in form or "resource" in form:
-        return (
-            "The access token is opaque, not a JWT, though the request named an API: this "
-            "provider issues reference tokens for it. An API that validates JWTs cannot read "
-            "it; one that introspects (RFC 7662) can. The Inspector shows what introspection says."
-        )
-    return (
-        "The access token is opaque, not a JWT: the request named no API, so the provider "
-        "issued a reference token (Auth0: one only for its own userinfo endpoint). Set "
-        "`audience` (Auth0) or `resource` (RFC 8707) in the profile. The Inspector shows what "
-        "introspection (RFC 7662) says of it."
-    )
 
 
 async def request_token(
@@ -323,7 +268,7 @@ async def _request_token(
     if response.status_code != 200 or "access_token" not in body:
         error = str(body.get("error", f"http_{response.status_code}"))
         description = str(body.get("error_description") or body.get("message") or "")
-        hint = hint_for(error, description, response.status_code)
+        hint = hint_for(error, refusal_of(body), response.status_code, request)
         if response.status_code == 429:
             hint = throttled_hint(request.client_id, response.headers.get("retry-after"))
         return TokenOutcome(

@@ -20,7 +20,7 @@ from m2m_tui.diagnosis.token_checks import (
     ServerAnswer,
     run_checks,
 )
-from m2m_tui.oauth.token_request import opaque_hint
+from m2m_tui.oauth.token_hints import opaque_hint
 from m2m_tui.session.api_catalog import ApiCatalog
 from m2m_tui.session.documents import Documents
 from m2m_tui.session.tenant_admin import TenantAdmin

@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.conftest import GIFT, WORLDMAPPERS
 
@@ -143,3 +143,53 @@ def test_key_client_cannot_fall_back_to_a_secret(stack, key_client):
     response = stack.token_response(client=(client_id, secret))
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
     assert "authenticates with private_key_jwt" in response.json()["error_description"]
+
+
+async def test_m2m_tui_signs_its_assertion_with_what_the_key_is(stack, tmp_path):
+    # An EC key in PKCS#8 PEM ("BEGIN PRIVATE KEY", as openssl genpkey writes it): the
+    # algorithm follows the key's type and curve, not the PEM's label. (Auth0 takes ES256
+    # of the EC algorithms for client credentials, and so does the bundled authority.)
+    from m2m_tui.config.profile import Profile
+    from m2m_tui.oauth.token_request import TokenRequest, request_token
+
+    alg = "ES256"
+    key = ec.generate_private_key(ec.SECP256R1())
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    admin = stack.admin()
+    credential = {"credential_type": "public_key", "pem": public_pem.decode(), "alg": alg}
+    created = admin.post(
+        "/clients",
+        json={
+            "name": f"EC {alg}",
+            "client_authentication_methods": {"private_key_jwt": {"credentials": [credential]}},
+        },
+    )
+    assert created.status_code == 201, created.text
+    client_id = created.json()["client_id"]
+    admin.post(
+        "/client-grants", json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": []}
+    ).raise_for_status()
+    pem = tmp_path / "client.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    profile = Profile(
+        name="ec",
+        issuer=stack.issuer,
+        client_id=client_id,
+        audience=WORLDMAPPERS,
+        auth_method="private_key_jwt",
+        private_key_file=str(pem),
+    )
+    outcome = await request_token(TokenRequest.for_profile(profile, None))
+    assert outcome.ok, (outcome.error, outcome.description)
+    assert outcome.exchange.request_body["client_assertion"] == "••••••"  # masked when shown
+    pem.write_text("not a key")
+    with pytest.raises(ValueError, match="is not an unencrypted PEM private key"):
+        TokenRequest.for_profile(profile, None)

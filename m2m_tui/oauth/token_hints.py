@@ -1,0 +1,106 @@
+"""The next step to suggest after a token endpoint's refusal, or an opaque token.
+
+Chosen from codes and from what the request carried, never from the words of an
+`error_description`: the bundled authority says why in a code (`rule`, see
+`oauth_primitives.token_refusals`), and for any other provider the RFC 6749 `error` and
+the request itself are all there is. Where one error covers several causes (Auth0's
+`access_denied`), the hint names them all; the description, shown beside it, says which."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from oauth_primitives.token_refusals import ORGANIZATION_REFUSALS, Refusal
+
+if TYPE_CHECKING:
+    from m2m_tui.oauth.token_request import TokenRequest
+
+DPOP_REQUIRED = (
+    "This API requires DPoP (proof_of_possession): set `dpop = true` in the profile, "
+    "or turn it off for the API (Grants screen, key g)."
+)
+ORGANIZATIONS = (
+    "The client's grant for this API decides which organizations a token may name: "
+    "its organization_usage (deny, allow, require) and the organizations associated "
+    "with it, or allow_any_organization (Auth0 dashboard → Applications → the "
+    "application → APIs and Organizations; or the Management API's client-grants "
+    "and organizations/{id}/client-grants). The token request's organization is the "
+    "profile's `organization`, or --organization."
+)
+UNKNOWN_AUDIENCE = "Check the API identifier (audience): no API with that identifier exists here."
+NO_GRANT = (
+    "Authorize this client for the API: create a client grant (Grants screen, key g; "
+    "or Auth0 dashboard → APIs → Machine to Machine Applications)."
+)
+ACCESS_DENIED = (
+    "The server denied this client a token for the API. At Auth0 the cause is one of: "
+    "no API has this identifier (check the profile's audience), the client has no grant "
+    "for the API (Auth0 dashboard → APIs → Machine to Machine Applications), or the "
+    "grant does not allow the organization named. The description says which."
+)
+
+
+def hint_for(
+    error: str, rule: Refusal | None, status: int | None, request: TokenRequest
+) -> str | None:
+    """A next step that fits the refusal: its code when the server gave one, else its
+    RFC 6749 error and what the request carried."""
+    sent_proof = "DPoP" in request.headers
+    sent_organization = "organization" in request.form
+    if rule is Refusal.DPOP_REQUIRED or (error == "invalid_dpop_proof" and not sent_proof):
+        return DPOP_REQUIRED
+    if error == "invalid_dpop_proof":
+        return "The server refused the DPoP proof: its error_description says which check failed."
+    if error == "use_dpop_nonce":
+        return "The server demands a DPoP nonce and did not accept the one sent; try again."
+    if error == "invalid_client":
+        return "Check the client secret (and the client id) of this profile."
+    if rule in ORGANIZATION_REFUSALS or (
+        sent_organization and error in ("access_denied", "invalid_request") and rule is None
+    ):
+        return ORGANIZATIONS
+    if rule is Refusal.UNKNOWN_AUDIENCE:
+        return UNKNOWN_AUDIENCE
+    if rule is Refusal.NO_CLIENT_GRANT:
+        return NO_GRANT
+    if error == "access_denied":
+        return ACCESS_DENIED
+    if error == "invalid_scope":
+        return "Request only scopes the client's grant holds, or grant them first."
+    if error == "unsupported_grant_type" or error == "unauthorized_client":
+        return "Enable the Client Credentials grant for this application."
+    if error == "too_many_attempts" or status == 429:
+        return "Too many attempts: wait for the Retry-After time, then fix the credentials."
+    if error == "invalid_request":
+        return (
+            "The request is malformed: check the profile's audience, scope, organization "
+            "and auth method."
+        )
+    return None
+
+
+def throttled_hint(client_id: str, retry_after: str | None) -> str:
+    """RFC 6585 §4: Retry-After says how long; the client id says who (other clients of
+    the same server are not affected by this lockout)."""
+    who = f"client {client_id}" if client_id else "this client"
+    wait = f"for {retry_after} s" if retry_after and retry_after.isdigit() else "for a while"
+    return (
+        f"The server throttles {who} {wait} after repeated failed attempts: wait, then "
+        "check this profile's client secret before trying again."
+    )
+
+
+def opaque_hint(form: dict[str, str]) -> str:
+    """Why a token endpoint gave an opaque token, and what to do, from what was asked."""
+    if "audience" in form or "resource" in form:
+        return (
+            "The access token is opaque, not a JWT, though the request named an API: this "
+            "provider issues reference tokens for it. An API that validates JWTs cannot read "
+            "it; one that introspects (RFC 7662) can. The Inspector shows what introspection says."
+        )
+    return (
+        "The access token is opaque, not a JWT: the request named no API, so the provider "
+        "issued a reference token (Auth0: one only for its own userinfo endpoint). Set "
+        "`audience` (Auth0) or `resource` (RFC 8707) in the profile. The Inspector shows what "
+        "introspection (RFC 7662) says of it."
+    )

@@ -1,0 +1,108 @@
+"""Each refusal of the bundled token endpoint carries its code (`rule`), and the client's
+hint follows the code: the same hint whatever the description says. A provider that
+sends no code (Auth0) gets a hint from its RFC 6749 error and from what was sent."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from m2m_tui.config.profile import Profile
+from m2m_tui.oauth import token_hints
+from m2m_tui.oauth.token_request import TokenRequest, request_token
+from oauth_primitives.token_refusals import Refusal
+from tests.conftest import GIFT, WORLDMAPPERS
+
+
+def gift(stack, **fields) -> TokenRequest:
+    fields = {"audience": WORLDMAPPERS, **fields}
+    profile = Profile(name="gift", issuer=stack.issuer, client_id=GIFT[0], **fields)
+    return TokenRequest.for_profile(profile, GIFT[1])
+
+
+async def refused(request: TokenRequest, rule: Refusal, error: str, hint: str) -> None:
+    outcome = await request_token(request)
+    assert not outcome.ok
+    assert (outcome.error, outcome.response.get("rule")) == (error, str(rule))
+    assert outcome.hint == hint
+
+
+async def test_every_refusal_names_its_rule_and_the_hint_follows_it(stack):
+    admin = stack.admin()
+    grant = admin.get("/client-grants", params={"client_id": GIFT[0]}).json()[0]
+    await refused(
+        gift(stack, audience="urn:unknown"),
+        Refusal.UNKNOWN_AUDIENCE,
+        "access_denied",
+        token_hints.UNKNOWN_AUDIENCE,
+    )
+    await refused(
+        gift(stack, audience=stack.issuer + "api/v2/"),
+        Refusal.NO_CLIENT_GRANT,
+        "access_denied",
+        token_hints.NO_GRANT,
+    )
+    await refused(
+        gift(stack, scope="directions everything"),
+        Refusal.SCOPE_NOT_GRANTED,
+        "invalid_scope",
+        "Request only scopes the client's grant holds, or grant them first.",
+    )
+    # Organizations: deny (the default), an unknown one, one not associated, require.
+    org = token_hints.ORGANIZATIONS
+    named = gift(stack, organization="acme")
+    await refused(named, Refusal.ORGANIZATION_DENIED, "invalid_request", org)
+    admin.patch(f"/client-grants/{grant['id']}", json={"organization_usage": "allow"})
+    await refused(named, Refusal.UNKNOWN_ORGANIZATION, "invalid_request", org)
+    admin.post("/organizations", json={"name": "acme"})
+    await refused(named, Refusal.ORGANIZATION_NOT_ALLOWED, "access_denied", org)
+    admin.patch(f"/client-grants/{grant['id']}", json={"organization_usage": "require"})
+    await refused(gift(stack), Refusal.ORGANIZATION_REQUIRED, "invalid_request", org)
+    admin.patch(f"/client-grants/{grant['id']}", json={"organization_usage": "deny"})
+    # An API whose tokens must be bound, asked without a proof.
+    rs = admin.get("/resource-servers/urn:worldmappers").json()
+    admin.patch(
+        f"/resource-servers/{rs['id']}",
+        json={"proof_of_possession": {"mechanism": "dpop", "required": True}},
+    )
+    await refused(
+        gift(stack),
+        Refusal.DPOP_REQUIRED,
+        "invalid_dpop_proof",
+        token_hints.DPOP_REQUIRED,
+    )
+
+
+ELSEWHERE = "https://tenant.example.com/oauth/token"
+
+
+def elsewhere(**form) -> TokenRequest:
+    return TokenRequest(ELSEWHERE, {"grant_type": "client_credentials", **form})
+
+
+@pytest.mark.parametrize(
+    ("error", "request_", "hint"),
+    [
+        # Auth0's access_denied covers three causes; its description says which.
+        ("access_denied", elsewhere(audience="urn:x"), token_hints.ACCESS_DENIED),
+        # …unless the request named an organization: then the grant's rules for it.
+        ("access_denied", elsewhere(organization="acme"), token_hints.ORGANIZATIONS),
+        ("invalid_request", elsewhere(organization="acme"), token_hints.ORGANIZATIONS),
+        # A DPoP refusal of a request that carried no proof: the API requires one.
+        ("invalid_dpop_proof", elsewhere(), token_hints.DPOP_REQUIRED),
+        (
+            "invalid_client",
+            elsewhere(),
+            "Check the client secret (and the client id) of this profile.",
+        ),
+    ],
+)
+def test_without_a_code_the_hint_rests_on_the_error_and_the_request(error, request_, hint):
+    assert token_hints.hint_for(error, None, 400, request_) == hint
+
+
+def test_a_proof_that_was_sent_and_refused_is_not_called_missing():
+    sent = replace(elsewhere(), headers={"DPoP": "a.b.c"})
+    hint = token_hints.hint_for("invalid_dpop_proof", None, 400, sent)
+    assert hint != token_hints.DPOP_REQUIRED and "refused the DPoP proof" in hint
