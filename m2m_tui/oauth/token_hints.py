@@ -8,12 +8,7 @@ the request itself are all there is. Where one error covers several causes (Auth
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from oauth_primitives.token_refusals import ORGANIZATION_REFUSALS, Refusal
-
-if TYPE_CHECKING:
-    from m2m_tui.oauth.token_request import TokenRequest
 
 DPOP_REQUIRED = (
     "This API requires DPoP (proof_of_possession): set `dpop = true` in the profile, "
@@ -41,12 +36,12 @@ ACCESS_DENIED = (
 
 
 def hint_for(
-    error: str, rule: Refusal | None, status: int | None, request: TokenRequest
+    error: str, rule: Refusal | None, status: int | None, form: dict, headers: dict
 ) -> str | None:
     """A next step that fits the refusal: its code when the server gave one, else its
-    RFC 6749 error and what the request carried."""
-    sent_proof = "DPoP" in request.headers
-    sent_organization = "organization" in request.form
+    RFC 6749 error and what the request carried (its `form` and `headers`)."""
+    sent_proof = "DPoP" in headers
+    sent_organization = "organization" in form
     if rule is Refusal.DPOP_REQUIRED or (error == "invalid_dpop_proof" and not sent_proof):
         return DPOP_REQUIRED
     if error == "invalid_dpop_proof":

@@ -268,7 +268,9 @@ async def _request_token(
     if response.status_code != 200 or "access_token" not in body:
         error = str(body.get("error", f"http_{response.status_code}"))
         description = str(body.get("error_description") or body.get("message") or "")
-        hint = hint_for(error, refusal_of(body), response.status_code, request)
+        hint = hint_for(
+            error, refusal_of(body), response.status_code, request.form, request.headers
+        )
         if response.status_code == 429:
             hint = throttled_hint(request.client_id, response.headers.get("retry-after"))
         return TokenOutcome(

@@ -99,10 +99,10 @@ def elsewhere(**form) -> TokenRequest:
     ],
 )
 def test_without_a_code_the_hint_rests_on_the_error_and_the_request(error, request_, hint):
-    assert token_hints.hint_for(error, None, 400, request_) == hint
+    assert token_hints.hint_for(error, None, 400, request_.form, request_.headers) == hint
 
 
 def test_a_proof_that_was_sent_and_refused_is_not_called_missing():
     sent = replace(elsewhere(), headers={"DPoP": "a.b.c"})
-    hint = token_hints.hint_for("invalid_dpop_proof", None, 400, sent)
+    hint = token_hints.hint_for("invalid_dpop_proof", None, 400, sent.form, sent.headers)
     assert hint != token_hints.DPOP_REQUIRED and "refused the DPoP proof" in hint
