@@ -20,6 +20,7 @@ from m2m_tui.commands.common import (
     print_json,
     profile_flag,
     quiet_flag,
+    read_pasted,
     token_flags,
 )
 
@@ -33,8 +34,7 @@ def add_parser(commands) -> None:
         "  m2m-tui call /api/directions --param destination=Seattle --print curl\n"
         '  m2m-tui call /api/directions --json \'{"destination": "Seattle"}\'\n'
         "  m2m-tui call /api/directions -X PUT --data @body.txt -H 'X-Trace: 1'\n"
-        '  m2m-tui call /api/directions -H "Authorization: Bearer $PASTED"  (not the '
-        "profile's token)\n\n"
+        '  m2m-tui call /api/directions --token "$PASTED"  (not the profile\'s token)\n\n'
         "exit status: 0 for 2xx, 1 for a refusal (4xx), 3 for a network error, a 5xx,\n"
         "a redirect, or an answer that is not JSON",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -57,6 +57,12 @@ def add_parser(commands) -> None:
     )
     parser.add_argument(
         "--param", action="append", default=[], metavar="K=V", help="query parameter (repeatable)"
+    )
+    parser.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help="send this token instead of the profile's, or - to read it from stdin; "
+        "pasted text is cleaned first (quotes, `Bearer `, line breaks), and said so",
     )
     parser.add_argument(
         "-H",
@@ -177,7 +183,12 @@ async def _call(args: argparse.Namespace, session, path: str, params: dict[str, 
     cached = False
     from m2m_tui.api.request_parts import replaced_credentials
 
-    if replaced := replaced_credentials(args.headers):
+    if args.token is not None:
+        pasted = read_pasted(args.token)
+        if pasted is None or not pasted.token:
+            return fail("--token is empty: pass the token, or - to read it from stdin", EXIT_USAGE)
+        token = pasted.token
+    elif replaced := replaced_credentials(args.headers):
         token = "unused"  # the user's own credential goes instead: no token is minted
         note(args, f"note: sending your {' and '.join(replaced)} header, not the profile's token")
     elif args.print_as and not args.show_secrets and not session.profile.dpop:

@@ -198,6 +198,21 @@ def read_token(value: str | None) -> str | None:
     return value
 
 
+def read_pasted(value: str | None):
+    """TOKEN (or stdin, as `read_token`) cleaned of what came with it when pasted
+    (m2m_tui.tokens.pasted), and said on stderr: the cleaned token is the one checked
+    and sent. None when nothing was given."""
+    raw = read_token(value)
+    if raw is None:
+        return None
+    from m2m_tui.tokens.pasted import clean_pasted
+
+    pasted = clean_pasted(raw)
+    if pasted.removed and pasted.token:
+        print(f"note: cleaned the pasted token: {pasted.said}", file=sys.stderr)
+    return pasted
+
+
 def is_terminal() -> bool:
     return sys.stdout.isatty()
 

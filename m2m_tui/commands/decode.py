@@ -17,7 +17,7 @@ from m2m_tui.commands.common import (
     open_session,
     print_json,
     profile_flag,
-    read_token,
+    read_pasted,
 )
 
 
@@ -63,12 +63,12 @@ def add_parsers(commands) -> None:
     profile_flag(verify)
 
 
-def _token(args: argparse.Namespace) -> str | None:
-    raw = read_token(args.token)
-    if not raw:
+def _token(args: argparse.Namespace):
+    pasted = read_pasted(args.token)
+    if pasted is None or not pasted.token:
         fail("no token: pass TOKEN, or - to read it from stdin", EXIT_USAGE)
         return None
-    return raw
+    return pasted
 
 
 def run_decode(args: argparse.Namespace) -> int:
@@ -80,17 +80,18 @@ def run_decode(args: argparse.Namespace) -> int:
         seconds_left,
     )
 
-    raw = _token(args)
-    if raw is None:
+    pasted = _token(args)
+    if pasted is None:
         return EXIT_USAGE
     try:
-        token = decode(raw)
+        token = decode(pasted.token)
     except NotAJwt as exc:
         return fail(f"not a JWT: {exc}")
     rows, header_rows = describe_claims(token), describe_header(token)
     if args.json:
         print_json(
             {
+                "cleaned": list(pasted.removed),
                 "header": token.header,
                 "payload": token.payload,
                 "explained": {r.name: r.meaning for r in rows},
@@ -119,14 +120,14 @@ def run_decode(args: argparse.Namespace) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     import asyncio
 
-    raw = read_token(args.token)
-    if args.token is None and not raw:
+    pasted = read_pasted(args.token)
+    if args.token is None and (pasted is None or not pasted.token):
         # Nothing given: the profile's own token, as introspect takes it, checked against
         # the profile's issuer (pinned) and audience unless the flags say otherwise.
         return asyncio.run(_verify_profiles_token(args))
-    if not raw:
+    if pasted is None or not pasted.token:
         return fail("no token: pass TOKEN, or - to read it from stdin", EXIT_USAGE)
-    return asyncio.run(_verify(args, raw))
+    return asyncio.run(_verify(args, pasted.token))
 
 
 async def _verify_profiles_token(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from m2m_tui.commands.common import (
     print_json,
     profile_flag,
     quiet_flag,
-    read_token,
+    read_pasted,
 )
 
 
@@ -74,7 +74,8 @@ def _run(args: argparse.Namespace, what: str) -> int:
     from m2m_tui.session.session import Session
 
     session = Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
-    token = read_token(args.token)
+    pasted = read_pasted(args.token)
+    token = pasted.token if pasted is not None else None
     if args.token is None and not token:
         token = None  # nothing on stdin either: the profile's own token
     if token is None and what == "revoke":

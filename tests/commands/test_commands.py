@@ -84,6 +84,23 @@ def test_decode_plain_json_and_garbage(configured):
     assert empty.returncode == 2
 
 
+def test_decode_and_verify_take_pasted_text_and_name_a_cut_token(configured):
+    import textwrap
+
+    token = cli(configured, "token").stdout.strip()
+    wrapped = '"access_token": "' + "\n".join(textwrap.wrap(token, 76)) + '",'
+    decoded = cli(configured, "decode", "--json", stdin=wrapped)
+    assert decoded.returncode == 0, decoded.stderr
+    body = json.loads(decoded.stdout)
+    assert body["cleaned"] == ["trailing_comma", "json_field", "quotes", "line_breaks"]
+    assert body["payload"]["aud"] == "urn:worldmappers"
+    assert "note: cleaned the pasted token: removed a trailing comma" in decoded.stderr
+    verified = cli(configured, "verify", f"Bearer {token}")
+    assert verified.returncode == 0, verified.stderr
+    cut = cli(configured, "verify", token.rsplit(".", 1)[0])
+    assert cut.returncode == 1 and "a JWT without its signature" in cut.stderr
+
+
 def test_decode_imports_none_of_the_heavy_modules(configured):
     token = cli(configured, "token").stdout.strip()
     code = (

@@ -152,3 +152,15 @@ def test_a_pasted_token_in_a_header_goes_instead_of_the_profiles(configured, ech
         "--print", "curl", "--show-secrets",
     )  # fmt: skip
     assert "Bearer pasted.token.here" in shown.stdout
+
+
+def test_call_token_sends_a_pasted_token_cleaned_and_says_so(configured, echo):
+    token = cli(configured, "token").stdout.strip()
+    got = cli(configured, "call", echo, "--token", f'"Bearer {token}"\n')
+    assert sent(got)["headers"]["authorization"] == f"Bearer {token}"
+    assert "note: cleaned the pasted token: removed" in got.stderr
+    assert "the quotes around it" in got.stderr
+    piped = cli(configured, "call", echo, "--token", "-", stdin=f"Authorization: Bearer {token}")
+    assert sent(piped)["headers"]["authorization"] == f"Bearer {token}"
+    empty = cli(configured, "call", echo, "--token", "  ")
+    assert empty.returncode == 2 and "--token is empty" in empty.stderr
