@@ -9,6 +9,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from m2m_tui.diagnosis.causes import NAMES, Cause
 from m2m_tui.tokens.decoded import (
     ClaimRow,
     DecodedToken,
@@ -17,6 +18,7 @@ from m2m_tui.tokens.decoded import (
     relative,
     seconds_left,
 )
+from m2m_tui.tokens.pasted import WORDS, Removed
 from m2m_tui.tokens.signature import SignatureCheck
 from m2m_tui.transcript import Exchange, mask_token_in
 
@@ -275,6 +277,11 @@ def diagnosis_view(diagnosis, target: str = "") -> RenderableType:
                     style="bold yellow",
                 )
             )
+    if diagnosis.cleaned:
+        said = ", ".join(WORDS[Removed(r)] for r in diagnosis.cleaned)
+        parts.append(Text(f"Pasted text cleaned: removed {said}; the cleaned token was sent."))
+    for cause in diagnosis.causes:
+        parts.append(Text.assemble(("Cause: ", "bold"), (NAMES[Cause(cause)], "bold yellow")))
     # A grid, not indented lines: a long detail wraps under itself, not under the marks.
     # The spaces are the cells' own (not grid padding), so the text reads "✗ scope".
     checks = Table.grid(expand=True)

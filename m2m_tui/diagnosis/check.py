@@ -20,6 +20,9 @@ class Check:
     # The rule book's code for what this check found (oauth_primitives.rules.Code), when
     # it failed or warns; what tests and exports compare, never the detail's wording.
     code: str = ""
+    # The cause a person would name (m2m_tui.diagnosis.causes.Cause), when this check
+    # knows it: why the token broke the rule, where `code` says which rule.
+    cause: str = ""
 
 
 @dataclass

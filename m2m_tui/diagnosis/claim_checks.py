@@ -7,8 +7,15 @@ explanation and the fix, keyed by the finding's code."""
 
 from __future__ import annotations
 
+from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
-from m2m_tui.diagnosis.provider_shapes import id_token_claims, scopes_elsewhere
+from m2m_tui.diagnosis.provider_shapes import (
+    entra_version_check,
+    id_token_claims,
+    is_graph_token,
+    scope_by_case,
+    scopes_elsewhere,
+)
 from m2m_tui.tokens.decoded import DecodedToken
 from oauth_primitives.organizations import organization_of
 from oauth_primitives.rules import Code
@@ -26,14 +33,28 @@ from oauth_primitives.rules.access_token import (
 )
 
 
-def _who_for(aud: object) -> str:
-    auds = audiences({"aud": aud})
+def _short(value: object) -> str:
+    import json
+
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _who_for(token: DecodedToken) -> tuple[str, str]:
+    """Who the token was for, in words, and the cause when it is a well-known other API."""
+    if is_graph_token(token):
+        return (
+            "this is a Microsoft Graph token (its header carries a nonce, which Graph "
+            "hashes before checking the signature, so no one but Graph can verify it)",
+            Cause.GRAPH_TOKEN,
+        )
+    auds = audiences(token.payload)
     for a in auds:
         if isinstance(a, str) and a.rstrip("/").endswith("/api/v2"):
-            return f"this is a Management API token (aud {a})"
+            return f"this is a Management API token (aud {a})", Cause.MANAGEMENT_API_TOKEN
         if isinstance(a, str) and a.endswith("/userinfo"):
-            return f"this is a token for the OIDC userinfo endpoint ({a})"
-    return f"the token was for {', '.join(map(str, auds)) or 'no audience at all'}"
+            return f"this is a token for the OIDC userinfo endpoint ({a})", ""
+    return f"the token was for {', '.join(map(str, auds)) or 'no audience at all'}", ""
 
 
 def iss_check(token: DecodedToken, expect: Expectations) -> Check:
@@ -52,6 +73,9 @@ def iss_check(token: DecodedToken, expect: Expectations) -> Check:
             f"Configure the API's issuer as exactly {iss!r} (Auth0's ends with /).",
             finding.code,
         )
+    entra = entra_version_check(token, expect.issuer, finding.code)
+    if entra is not None:
+        return entra
     return Check(
         "iss",
         False,
@@ -80,13 +104,28 @@ def aud_check(token: DecodedToken, expect: Expectations) -> Check:
             f"Send the response's access_token, not its id_token; request it with "
             f"audience={expect.audience} (or resource=, RFC 8707).",
             finding.code,
+            Cause.ID_TOKEN,
+        )
+    who, cause = _who_for(token)
+    fix = f"Request the token with audience={expect.audience}."
+    if cause == Cause.GRAPH_TOKEN:
+        fix = (
+            f"Request a token for this API, not for Graph: scope={expect.audience}/.default "
+            "at Entra ID (the API's Application ID URI), or audience= at other issuers."
+        )
+    elif cause == Cause.MANAGEMENT_API_TOKEN:
+        fix = (
+            f"Request the token with audience={expect.audience}: this one is for Auth0's "
+            "Management API (the client's grant for it lets it manage the tenant, not "
+            "call this API)."
         )
     return Check(
         "aud",
         False,
-        f"the API expects aud {expect.audience}; {_who_for(aud)}",
-        f"Request the token with audience={expect.audience}.",
+        f"the API expects aud {expect.audience}; {who}",
+        fix,
         finding.code,
+        cause,
     )
 
 
@@ -120,6 +159,7 @@ def crit_check(token: DecodedToken) -> Check | None:
         "§4.1.11: an API that does not, refuses)",
         "Use a token without crit: the issuer, or whatever changed the header, added it.",
         finding.code,
+        Cause.CRIT_HEADER,
     )
 
 
@@ -151,19 +191,25 @@ def scope_check(token: DecodedToken, expect: Expectations) -> Check:
     if finding is None:
         return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
     if finding.code == Code.SCOPE_NOT_STRING:
+        found = token.payload["scope"]
+        shape = "a JSON array" if isinstance(found, list) else f"a {type(found).__name__}"
         return Check(
             "scope",
             False,
-            "the scope claim is not a string, so it grants nothing",
-            "Use a token whose scope is a space-separated string.",
+            f"the scope claim is {shape} ({_short(found)}), not the space-separated string "
+            "RFC 9068 §2.2.3 and RFC 8693 §4.2 define: a non-standard shape, which some "
+            "validators read (Express's) and others refuse (the bundled API's)",
+            "Have the issuer send scope as one space-separated string (Auth0 does; a custom "
+            "claim or an Action that sets scope to an array does not).",
             finding.code,
+            Cause.SCOPE_SHAPE,
         )
     if "scope" not in token.payload and id_token_claims(token):
         return Check("scope", None, "not checked: an ID token carries no scopes (see aud)")
-    elsewhere = scopes_elsewhere(token, expect.scope)
-    if elsewhere is not None:
-        elsewhere.code = finding.code
-        return elsewhere
+    for known in (scopes_elsewhere(token, expect.scope), scope_by_case(token, expect.scope)):
+        if known is not None:
+            known.code = finding.code
+            return known
     client = expect.client_label or client_of(token)
     aud = expect.audience or token.payload.get("aud")
     return Check(

@@ -4,12 +4,24 @@ jws, keys); the explanation and the fix are written here."""
 
 from __future__ import annotations
 
+from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.diagnosis.provider_shapes import is_graph_token
+from m2m_tui.diagnosis.size_limits import SMALLER, limits_crossed, size_words
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
 from oauth_primitives.rules import Code
 from oauth_primitives.rules.access_token import kid_finding
 from oauth_primitives.rules.jws import form_finding
 from oauth_primitives.rules.keys import key_finding, signing_keys, verify
+
+GRAPH = (
+    "this is a Microsoft Graph token. Its header carries a nonce, which Graph hashes "
+    "before it checks the signature, so the signature verifies nowhere but at Graph"
+)
+GRAPH_FIX = (
+    "Request a token for this API, not for Graph: at Entra ID, scope=<the API's "
+    "Application ID URI>/.default; an API never validates Graph's tokens."
+)
 
 
 def _mode(expect: Expectations) -> str:
@@ -25,16 +37,21 @@ def _mode(expect: Expectations) -> str:
 
 
 def not_a_jwt_check(token: NotAJwt) -> Check:
-    return Check(
-        "format",
-        False,
-        f"not a JWT: {token}",
-        "Request the token with the API's `audience` (Auth0 issues an opaque token when "
-        "none is sent), then try again."
-        if token.opaque
-        else "Send the whole access token, exactly as the token endpoint returned it.",
-        token.code,
-    )
+    if token.cause == Cause.BASIC_CREDENTIALS:
+        fix = (
+            "Exchange the credentials for a token (m2m-tui token, or a client_credentials "
+            "request to the token endpoint), then send that token as Bearer."
+        )
+    elif token.cause == Cause.SIGNATURE_CUT_OFF:
+        fix = "Copy the whole token again: it ends after a second dot and a third part."
+    elif token.opaque:
+        fix = (
+            "Request the token with the API's `audience` (Auth0 issues an opaque token when "
+            "none is sent), then try again."
+        )
+    else:
+        fix = "Send the whole access token, exactly as the token endpoint returned it."
+    return Check("format", False, f"not a JWT: {token}", fix, token.code, token.cause)
 
 
 def format_check(token: DecodedToken, expect: Expectations) -> Check:
@@ -46,12 +63,11 @@ def format_check(token: DecodedToken, expect: Expectations) -> Check:
         return Check(
             "format",
             False,
-            f"the token is {form.values['size']:,} bytes; the API reads at most "
-            f"{form.values['limit']:,} (8 KiB, as nginx's default header buffer; Node's "
-            "HTTP parser stops at 16 KiB for all headers)",
-            "Make the token smaller: fewer custom claims (Auth0: the Actions that add them), "
-            "or fewer permissions in it.",
+            f"the token is {size_words(form.values['size'])}; the API reads at most "
+            f"{form.values['limit']:,} bytes. {limits_crossed(form.values['size'])}",
+            SMALLER,
             form.code,
+            Cause.TOO_LARGE,
         )
     return Check(
         "format",
@@ -86,6 +102,7 @@ def alg_check(token: DecodedToken, finding, expect: Expectations) -> Check:
             "API's signing algorithm to RS256 at the issuer (Auth0: the API's settings, "
             "Signing Algorithm) and request a new token.",
             finding.code,
+            Cause.SYMMETRIC_ALG,
         )
     return Check(
         "alg",
@@ -117,6 +134,15 @@ def kid_check(token: DecodedToken, jwks: dict | None) -> tuple[Check, dict | Non
         return Check("kid", None, "not checked: the issuer's JWKS has no keys array"), None
     if key is not None:
         return Check("kid", True, f"{kid} is in the issuer's current JWKS"), key
+    if is_graph_token(token):
+        return Check(
+            "kid",
+            False,
+            f"kid {kid} is not in the issuer's JWKS: {GRAPH}",
+            GRAPH_FIX,
+            Code.KID_UNKNOWN,
+            Cause.GRAPH_TOKEN,
+        ), None
     return Check(
         "kid",
         False,
@@ -140,6 +166,15 @@ def signature_check(token: DecodedToken, key: dict | None, alg_refused) -> Check
     if unfit is not None:
         return _unfit_key(unfit, alg, kid, key)
     if not verify(alg, key, token.signing_input, token.signature):
+        if is_graph_token(token):
+            return Check(
+                "signature",
+                False,
+                f"the signature does not match: {GRAPH}",
+                GRAPH_FIX,
+                Code.SIGNATURE_INVALID,
+                Cause.GRAPH_TOKEN,
+            )
         return Check(
             "signature",
             False,

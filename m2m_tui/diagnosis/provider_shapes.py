@@ -3,10 +3,16 @@ shapes refuses: named, with the fix that fits where they came from."""
 
 from __future__ import annotations
 
+import re
+
+from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check
 from m2m_tui.tokens.decoded import DecodedToken
+from oauth_primitives.rules.access_token import scopes_of
 
 ID_TOKEN_CLAIMS = ("nonce", "at_hash", "auth_time")
+# Microsoft Graph's audience, by URL and by its application id.
+GRAPH_AUDIENCES = ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000")
 
 
 def id_token_claims(token: DecodedToken) -> list[str]:
@@ -14,33 +20,130 @@ def id_token_claims(token: DecodedToken) -> list[str]:
     return [c for c in ID_TOKEN_CLAIMS if c in token.payload]
 
 
+def is_graph_token(token: DecodedToken) -> bool:
+    """A Microsoft Graph token: a nonce in its header (Graph hashes it before it checks
+    the signature, so the token verifies nowhere else), or Graph's audience."""
+    aud = token.payload.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    graph = any(isinstance(a, str) and a.rstrip("/") in GRAPH_AUDIENCES for a in auds)
+    return "nonce" in token.header or graph
+
+
+def _strings(value: object) -> list[str] | None:
+    """A claim holding a list of strings (or a space-separated string), else None."""
+    if isinstance(value, str):
+        return [v for v in value.split(" ") if v]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _has(values: list[str], needed: str) -> str:
+    return f"{needed} is among them" if needed in values else f"{needed} is not there either"
+
+
 def scopes_elsewhere(token: DecodedToken, needed: str) -> Check | None:
-    """Providers that carry permissions outside `scope`, which an API reading `scope`
-    (the bundled one, Auth0's validators) does not see."""
-    if "scope" in token.payload:
+    """What the client may do, where an API reading `scope` (the bundled one, Auth0's
+    validators) does not look: Auth0 RBAC's `permissions`, Okta's `scp` array, Entra
+    ID's app roles in `roles`. Named when the needed value is there, or when `scope`
+    itself is absent."""
+    payload = token.payload
+    permissions = _strings(payload.get("permissions"))
+    if permissions is not None and (needed in permissions or "scope" not in payload):
+        return Check(
+            "scope",
+            False,
+            f"the endpoint needs {needed}; the token carries the client's permissions in "
+            f"permissions ({' '.join(permissions) or 'empty'}: Auth0's RBAC, with \"Add "
+            f'Permissions in the Access Token"), and this API reads scope '
+            f"({' '.join(sorted(scopes_of(payload))) or 'none'}); {_has(permissions, needed)}",
+            "Make the API read permissions (express-oauth2-jwt-bearer: "
+            "claimIncludes('permissions', …) instead of requiredScopes), or grant the scope "
+            "to the client itself (Auth0 dashboard → APIs → Machine to Machine "
+            "Applications), which puts it in scope.",
+            cause=Cause.PERMISSIONS_CLAIM,
+        )
+    if "scope" in payload:
         return None
-    scp, roles = token.payload.get("scp"), token.payload.get("roles")
+    scp, roles = payload.get("scp"), payload.get("roles")
     if isinstance(scp, list):  # Okta: scp as a JSON array
-        has = f"{needed} is among them" if needed in scp else f"{needed} is not there either"
         return Check(
             "scope",
             False,
             f"the endpoint needs {needed}; the token carries its scopes in scp as an array "
             f"({' '.join(map(str, scp)) or 'empty'}: Okta's shape), and this API reads the "
-            f"space-separated scope claim; {has}",
+            f"space-separated scope claim; {_has(scp, needed)}",
             "Make the API read scp (an array) as well as scope, or have the issuer add a "
             "scope claim (Okta: a custom claim in the authorization server's Claims tab).",
+            cause=Cause.OKTA_SCP,
         )
     if isinstance(roles, list) and not isinstance(scp, str):  # Entra ID app-only tokens
-        has = f"{needed} is among them" if needed in roles else f"{needed} is not there either"
         return Check(
             "scope",
             False,
             f"the endpoint needs {needed}; the token carries its permissions in roles "
             f"({' '.join(map(str, roles)) or 'empty'}: an Entra ID app-only token, whose "
-            f"application permissions are app roles), and this API reads scope; {has}",
+            f"application permissions are app roles), and this API reads scope; "
+            f"{_has(roles, needed)}",
             "Make the API read roles for app-only tokens; in Entra ID, define the permission "
             "as an app role on the API's registration, add it to the client under API "
             "permissions, and grant admin consent.",
+            cause=Cause.ENTRA_ROLES,
         )
     return None
+
+
+def scope_by_case(token: DecodedToken, needed: str) -> Check | None:
+    """A held scope that differs from the needed one only by case: RFC 6749 §3.3 makes
+    scope values case-sensitive, so `Directions` is not `directions`."""
+    near = [
+        s for s in scopes_of(token.payload) if s != needed and s.casefold() == needed.casefold()
+    ]
+    if not near:
+        return None
+    return Check(
+        "scope",
+        False,
+        f"the endpoint needs {needed}; the token has {near[0]}, which differs only by case, "
+        "and scope values are case-sensitive (RFC 6749 §3.3): to the API it is another scope",
+        f"Define and grant the scope exactly as the API checks it ({needed}), at the issuer "
+        "and in the client's grant, then request a new token.",
+        cause=Cause.SCOPE_CASE,
+    )
+
+
+def entra_version(iss: object) -> tuple[str, str] | None:
+    """(version, tenant) of an Entra ID issuer: v1.0 tokens come from sts.windows.net,
+    v2.0 ones from login.microsoftonline.com/<tenant>/v2.0."""
+    if not isinstance(iss, str):
+        return None
+    v1 = re.fullmatch(r"https://sts\.windows\.net/([^/]+)/", iss)
+    if v1:
+        return "1.0", v1.group(1)
+    v2 = re.fullmatch(r"https://login\.microsoftonline\.com/([^/]+)/v2\.0/?", iss)
+    if v2:
+        return "2.0", v2.group(1)
+    return None
+
+
+def entra_version_check(token: DecodedToken, expected: str, code: str) -> Check | None:
+    """An Entra ID token of one version at an API that expects the other: the API's app
+    registration decides which version Entra issues (accessTokenAcceptedVersion)."""
+    got, want = entra_version(token.payload.get("iss")), entra_version(expected)
+    if got is None or want is None or got[0] == want[0] or got[1] != want[1]:
+        return None
+    number = "2" if want[0] == "2.0" else "null (or 1)"
+    return Check(
+        "iss",
+        False,
+        f"this is an Entra ID v{got[0]} token (iss {token.payload['iss']}), and the API "
+        f"expects v{want[0]} tokens (iss {expected}). Entra ID issues the version the API's "
+        "app registration asks for, in its manifest's accessTokenAcceptedVersion (null or "
+        "1: v1.0, with iss sts.windows.net and aud the Application ID URI; 2: v2.0, with "
+        "iss login.microsoftonline.com/…/v2.0 and aud the API's client id)",
+        f"Set accessTokenAcceptedVersion to {number} in the API's app registration "
+        "manifest, then request a new token; or configure the API to accept the "
+        f"v{got[0]} issuer {token.payload['iss']} (and its audience).",
+        code,
+        Cause.ENTRA_TOKEN_VERSION,
+    )

@@ -30,6 +30,9 @@ class Diagnosis:
     # Where the Management API was asked: its OrganizationPlan (m2m_tui.admin) for a
     # failed organization check, which the Why? panel's f applies.
     organization_plan: object = None
+    # What was removed from the pasted text before the call (m2m_tui.tokens.pasted's
+    # Removed codes): the token sent, and checked, is the cleaned one.
+    cleaned: tuple[str, ...] = ()
 
     @property
     def failed(self) -> list[str]:
@@ -41,6 +44,11 @@ class Diagnosis:
         the one whose rule the API applies first."""
         failed = [c for c in self.checks if c.ok is False and c.code]
         return min(failed, key=lambda c: rank(c.code, c.name)).code if failed else None
+
+    @property
+    def causes(self) -> list[str]:
+        """The known causes of the failed checks (Cause codes), each once, in check order."""
+        return list(dict.fromkeys(c.cause for c in self.checks if c.cause and c.ok is False))
 
     @property
     def disagrees(self) -> bool:
@@ -79,6 +87,8 @@ class Diagnosis:
             "outcome": self.outcome,
             "failed": self.failed,
             "rule": self.rule,
+            "causes": self.causes,
+            "cleaned": list(self.cleaned),
             "checks": [asdict(c) for c in self.checks],
             "server": server,
             "agreement": self.agreement_text,

@@ -27,6 +27,9 @@ class ServerAnswer:
     # The rule book's code for the refusal, where the server names it (the bundled API
     # does, in its body's `rule`); other servers say at most an RFC 6750 error.
     rule: str | None = None
+    # Set by the size check: a 431, 413 or 400 to a request whose token crosses a
+    # header limit is a refusal of the token, for its size.
+    refused_for_size: bool = False
 
     @classmethod
     def from_headers(
@@ -53,7 +56,11 @@ class ServerAnswer:
         says nothing against the token."""
         if self.status is None:
             return False
-        return self.status in (401, 403) or self.www_authenticate.get("error") in TOKEN_ERRORS
+        return (
+            self.status in (401, 403)
+            or self.www_authenticate.get("error") in TOKEN_ERRORS
+            or self.refused_for_size
+        )
 
     @property
     def request_failed(self) -> bool:

@@ -4,6 +4,7 @@ the rule book's (oauth_primitives.rules.access_token); the words are said here."
 
 from __future__ import annotations
 
+from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check
 from m2m_tui.tokens.decoded import DecodedToken, relative
 from oauth_primitives.rules import Code
@@ -72,6 +73,7 @@ def nbf_check(token: DecodedToken, clock: float, leeway: float) -> Check:
         "clock skew between the issuer and the API, or a token dated ahead",
         "Synchronise the clocks (NTP) of the authorization server and the API, or wait.",
         finding.code,
+        Cause.CLOCK_SKEW,
     )
 
 
@@ -98,6 +100,11 @@ def iat_check(
     fix = "Synchronise the clocks (NTP) of the authorization server and the API."
     if accepted:
         return Check(
-            "iat", None, f"{said}; this API accepted it (it does not check iat)", fix, finding.code
+            "iat",
+            None,
+            f"{said}; this API accepted it (it does not check iat)",
+            fix,
+            finding.code,
+            Cause.CLOCK_SKEW,
         )
-    return Check("iat", False, said, fix, finding.code)
+    return Check("iat", False, said, fix, finding.code, Cause.CLOCK_SKEW)

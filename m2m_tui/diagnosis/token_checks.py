@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from m2m_tui.diagnosis.agreement import with_agreement
+from m2m_tui.diagnosis.answer_checks import delivery_check, size_check
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.claim_checks import (
     aud_check,
@@ -112,10 +113,17 @@ def run_checks(
 
             checks += dpop_checks(said.raw, bound_jkt(said), dpop, challenge, clock, server)
         return with_agreement(Diagnosis(checks, server))
+    sent_scheme = dpop.scheme if dpop is not None else "Bearer"
+    delivery = delivery_check(server, sent_scheme)
+    if delivery is not None:  # the API never saw the token: judge nothing it did not
+        checks.append(delivery)
     if isinstance(token, NotAJwt):
         checks.append(not_a_jwt_check(token))
         checks += [Check(n, None, "not checked: the token is not a JWT") for n in CHECK_NAMES[1:]]
         return with_agreement(Diagnosis(checks, server))
+    size = size_check(len(token.raw), server)
+    if size is not None:
+        checks.append(size)
     checks.append(format_check(token, expect))
     if introspection is not None:  # an API that introspects: what the issuer says now
         checks.append(active_check(introspection.body, introspection.why_not))

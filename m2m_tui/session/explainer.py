@@ -27,6 +27,7 @@ from m2m_tui.session.tenant_admin import TenantAdmin
 from m2m_tui.session.token_status import TokenStatus
 from m2m_tui.session.tokens import Tokens
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, parse
+from m2m_tui.tokens.pasted import clean_pasted
 from m2m_tui.tokens.signature import SignatureCheck, check_signature
 
 
@@ -39,6 +40,7 @@ class Inspection:
     signature_note: str = ""
     # An opaque token: what its issuer says of it (RFC 7662), or why it could not say.
     introspected: dict | None = None
+    cleaned: str = ""  # what was removed from the pasted text, in words
 
 
 class Explainer:
@@ -65,11 +67,19 @@ class Explainer:
         self._record = record
 
     async def inspect(self, raw: str, verify: bool = True) -> Inspection:
+        """The token in `raw` (pasted text is cleaned first, and the inspection keeps the
+        cleaned token: what the Why? panel and the tamper lab then send)."""
+        pasted = clean_pasted(raw)
+        inspection = await self._inspect(pasted.token, verify)
+        inspection.cleaned = pasted.said
+        return inspection
+
+    async def _inspect(self, raw: str, verify: bool) -> Inspection:
         token = parse(raw)
         if isinstance(token, NotAJwt):
             if not token.opaque:
                 return Inspection(raw, None, f"Not a JWT: {token}.")
-            said = await self._status.introspected(raw.strip())
+            said = await self._status.introspected(raw)
             problem = f"Not a JWT: {token}. {opaque_hint({})}"
             if said.body is None:
                 why = f"Introspection (RFC 7662) could not say more: {said.why_not}"
@@ -125,17 +135,20 @@ class Explainer:
         `memo` (the tamper lab's variants) read the API's expectations once.
         With `kind` ("why", or "lab" with the variant's label) the call goes into the
         history; probes that poll (the signing-key check) stay out of it."""
+        # What is sent is what is checked: the pasted text, cleaned once.
+        pasted = clean_pasted(raw)
+        raw = pasted.token
         token = parse(raw)
         call = ApiCall(self._profile().api_base_url or "", endpoint, params)
         async with self._client() as client:
             key = self._tokens.bound_key(token if isinstance(token, DecodedToken) else None)
-            result = await send(
-                call, raw.strip(), client, self._timeout(), key, self._tokens.nonces
-            )
+            result = await send(call, raw, client, self._timeout(), key, self._tokens.nonces)
         if kind is not None:
             summary = f"{label + ': ' if label else ''}{endpoint.method} {endpoint.path}"
             self._record(kind, summary, result)
-        return await self.explain(token, endpoint, result, memo, raw=raw), result
+        diagnosis = await self.explain(token, endpoint, result, memo, raw=raw)
+        diagnosis.cleaned = pasted.removed
+        return diagnosis, result
 
     async def diagnose_proof_variant(
         self, raw: str, endpoint: ApiEndpoint, params: dict[str, str], variant, memo: dict
@@ -195,7 +208,7 @@ class Explainer:
         facts = DpopFacts.of(result, self._tokens.own_jkt(), required)
         introspected = None
         if isinstance(token, NotAJwt) and raw and token.opaque:
-            introspected = await self._status.introspected(raw.strip())
+            introspected = await self._status.introspected(raw)
         elif (
             isinstance(token, DecodedToken)
             and expect.validation == "introspection"

@@ -14,17 +14,20 @@ from oauth_primitives import base64url
 
 
 class NotAJwt(Exception):
-    """The text is not a JWS compact token; the message says why, and `code` (the rule
-    book's: opaque, encrypted, not_a_jws, bad_encoding) says what it is instead."""
+    """The text is not a JWS compact token; the message says why, `code` (the rule
+    book's: opaque, encrypted, not_a_jws, bad_encoding) says what it is instead, and
+    `cause` (m2m_tui.diagnosis.causes) what a person would call it, when known."""
 
-    def __init__(self, message: str, code: str = "not_a_jws") -> None:
+    def __init__(self, message: str, code: str = "not_a_jws", cause: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.cause = cause
 
     @property
     def opaque(self) -> bool:
-        """A reference token (one part), rather than a broken JWT."""
-        return self.code == "opaque"
+        """A reference token (one part), rather than a broken JWT or credentials of
+        another kind (which an API reads as opaque, too)."""
+        return self.code == "opaque" and not self.cause
 
 
 @dataclass
@@ -58,22 +61,57 @@ def _object(text: str, what: str) -> dict:
     return value
 
 
-def clean(token: str) -> str:
-    """Accept what people paste: surrounding space, quotes, a `Bearer ` prefix."""
-    token = token.strip().strip('"').strip("'").strip()
-    if token[:7].lower() == "bearer ":
-        token = token[7:].strip()
-    return token
+def _basic_credentials(token: str) -> str | None:
+    """The client id, when `token` is HTTP Basic credentials (RFC 7617: base64 of
+    `id:secret`) pasted where a bearer token belongs; never the secret."""
+    import base64
+    import binascii
+
+    try:
+        text = base64.b64decode(token, validate=True).decode("ascii")
+    except (binascii.Error, ValueError):
+        return None
+    user, colon, secret = text.partition(":")
+    if colon and user and secret and text.isprintable():
+        return user
+    return None
+
+
+def _unsigned(parts: list[str]) -> bool:
+    """Two parts that are a JWT's header and payload: its signature was cut off."""
+    try:
+        header = _object(parts[0], "header")
+        _object(parts[1], "payload")
+    except NotAJwt:
+        return False
+    return "alg" in header
 
 
 def decode(token: str) -> DecodedToken:
-    token = clean(token)
+    """The token's parts, read as they are: pasted text is cleaned before, by
+    `m2m_tui.tokens.pasted.clean_pasted`, so that what is read is what is sent."""
     if not token:
         raise NotAJwt("no token was given")
     parts = token.split(".")
     if len(parts) == 5:
         raise NotAJwt(
             "this is an encrypted JWE (5 parts), which only its recipient can read", "encrypted"
+        )
+    if len(parts) == 1 and (client := _basic_credentials(token)) is not None:
+        raise NotAJwt(
+            f"this is HTTP Basic credentials (base64 of client_id:secret, for the client "
+            f"{client}), not a token: a client sends them to the token endpoint, which "
+            "answers with a bearer token to send to the API",
+            "opaque",
+            "basic_credentials",
+        )
+    if len(parts) == 2 and _unsigned(parts):
+        raise NotAJwt(
+            "this is a JWT without its signature: its header and payload are here, and the "
+            "third part, the signature, was cut off when it was copied (a JWT has 3 "
+            "dot-separated parts)",
+            "not_a_jws",
+            "signature_cut_off",
         )
     if len(parts) == 1:
         raise NotAJwt(

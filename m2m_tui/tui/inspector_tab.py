@@ -21,6 +21,18 @@ from m2m_tui.tui.messages import Introspected
 from m2m_tui.tui.screens import TextScreen
 
 
+class PasteBox(Input):
+    """The inspector's box: a paste keeps every line (Textual's Input keeps the first),
+    since a token copied from a log or an email comes wrapped over several; the session
+    cleans it. Masked, the line breaks show as nothing more than dots."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler would insert the first line again
+        event.stop()
+        if event.text:
+            self.insert_text_at_cursor(event.text.strip())
+
+
 class InspectorTab(Vertical):
     DEFAULT_CSS = """
     InspectorTab #paste { margin: 0 1; }
@@ -38,7 +50,7 @@ class InspectorTab(Vertical):
 
     def compose(self) -> ComposeResult:
         # Shown as dots: a pasted token must not end up in a screenshot.
-        yield Input(
+        yield PasteBox(
             placeholder="Paste any token here and press Enter (shown masked)",
             password=True,
             id="paste",
@@ -107,11 +119,14 @@ class InspectorTab(Vertical):
         if ins is None:
             view.update(Text("No token yet: press t, or paste one above.", style="dim"))
             return
+        cleaned = (
+            [Text(f"Pasted text cleaned: {ins.cleaned}.", style="cyan")] if ins.cleaned else []
+        )
         if ins.introspected is not None:
-            view.update(self.introspection_view(ins))
+            view.update(Group(*cleaned, self.introspection_view(ins)))
             return
         if ins.decoded is None:
-            view.update(Text(ins.problem or "not a token", style="bold red"))
+            view.update(Group(*cleaned, Text(ins.problem or "not a token", style="bold red")))
             return
         d = ins.decoded
         self.query_one("#inspection-json", Static).update(
@@ -120,6 +135,7 @@ class InspectorTab(Vertical):
         binding = views.binding_line(bound_jkt(d), self.session.own_jkt())
         view.update(
             Group(
+                *cleaned,
                 *([binding] if binding else []),
                 views.signature_line(ins.signature, ins.signature_note),
                 views.claims_table(describe_claims(d), "Claims"),

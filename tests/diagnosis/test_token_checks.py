@@ -125,7 +125,8 @@ async def test_management_api_token_names_who_it_was_for(session, stack):
     assert diagnosis.failed[0] == "aud" and diagnosis.server.status == 401
     check = next(c for c in diagnosis.checks if c.name == "aud")
     assert "this is a Management API token" in check.detail
-    assert check.fix == "Request the token with audience=urn:worldmappers."
+    assert check.cause == "management_api_token" and diagnosis.causes == ["management_api_token"]
+    assert check.fix.startswith("Request the token with audience=urn:worldmappers: ")
 
 
 async def test_nbf_in_the_future(session, stack):
@@ -302,3 +303,15 @@ async def test_a_fake_api_whose_clock_runs_an_hour_ahead(tmp_path, fake_issuer):
         assert diagnosis.agreement == AGREE
     finally:
         thread.stop()
+
+
+def test_the_readme_lists_every_cause_with_its_code():
+    from pathlib import Path
+
+    from m2m_tui.diagnosis.causes import NAMES, Cause
+
+    readme = Path(__file__).parents[2].joinpath("README.md").read_text()
+    table = readme.split("### The causes it knows", 1)[1].split("| cause |", 1)[1]
+    rows = table.split("\n\n", 1)[0].splitlines()[2:]
+    assert {row.split("|")[1].strip(" `") for row in rows} == {c.value for c in Cause}
+    assert set(NAMES) == set(Cause)  # every cause has the name the checklist shows

@@ -274,3 +274,19 @@ def express_api(provider, tmp_path_factory) -> Iterator[ExpressApi]:
     started = start_express(provider.issuer, provider.jwks_uri, tmp_path_factory.mktemp("express"))
     yield started
     stop(started.proc)
+
+
+@pytest.fixture(scope="module")
+def apis(tmp_path_factory):
+    """The bundled authority and API, and the Express validator trusting that authority."""
+    from tests.conftest import start_stack
+
+    stack = start_stack(tmp_path_factory.mktemp("causes") / "state")
+    express = start_express(
+        stack.issuer,
+        stack.issuer + ".well-known/jwks.json",
+        tmp_path_factory.mktemp("express"),
+    )
+    yield stack, {"bundled": stack.api_url, "express": express.url}
+    stop(express.proc)
+    stack.thread.stop()

@@ -13,23 +13,8 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import b64, claims, signed, start_stack
+from tests.conftest import b64, claims, signed
 from tests.helpers.sessions import write_config
-from tests.interop.conftest import start_express, stop
-
-
-@pytest.fixture(scope="module")
-def apis(tmp_path_factory):
-    """The bundled authority and API, and the Express validator trusting that authority."""
-    stack = start_stack(tmp_path_factory.mktemp("causes") / "state")
-    express = start_express(
-        stack.issuer,
-        stack.issuer + ".well-known/jwks.json",
-        tmp_path_factory.mktemp("express"),
-    )
-    yield stack, {"bundled": stack.api_url, "express": express.url}
-    stop(express.proc)
-    stack.thread.stop()
 
 
 def hs256(stack) -> str:
@@ -62,14 +47,14 @@ def token_for(cause: str, stack) -> str:
     return signed(stack, payload)
 
 
-# cause -> (the check diagnose must name, words its detail must hold)
+# cause -> (the check diagnose must name, words its detail must hold, the cause's code)
 CAUSES = {
-    "id-token": ("aud", "this is an ID token"),
-    "entra-roles": ("scope", "roles"),
-    "okta-scp": ("scope", "scp as an array"),
-    "hs256": ("alg", "symmetric"),
-    "nbf-skew": ("nbf", "clock skew"),
-    "iat-skew": ("iat", "clock skew"),
+    "id-token": ("aud", "this is an ID token", "id_token"),
+    "entra-roles": ("scope", "roles", "entra_roles"),
+    "okta-scp": ("scope", "scp as an array", "okta_scp"),
+    "hs256": ("alg", "symmetric", "symmetric_alg"),
+    "nbf-skew": ("nbf", "clock skew", "clock_skew"),
+    "iat-skew": ("iat", "clock skew", "clock_skew"),
 }
 
 
@@ -88,9 +73,10 @@ def test_diagnose_names_the_cause_and_agrees_with_the_server(tmp_path, apis, api
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
     assert report["server"]["status"] == status
-    name, words = CAUSES[cause]
+    name, words, code = CAUSES[cause]
     check = next(c for c in report["checks"] if c["name"] == name)
     assert words in check["detail"], check
+    assert check["cause"] == code, check
     assert check["fix"], check  # every cause comes with what to do
     if status in (401, 403):
         # The cause comes first; what follows from it (an HS256 signature that no RS256
@@ -99,6 +85,7 @@ def test_diagnose_names_the_cause_and_agrees_with_the_server(tmp_path, apis, api
         if cause == "id-token":  # no "grant a scope" advice for a token of the wrong kind
             assert report["failed"] == ["aud"], report["failed"]
         assert report["agreement_code"] == "agree", report["agreement"]
+        assert report["causes"][0] == code, report["causes"]
         assert result.returncode == 1
     else:  # accepted: the check is a warning, never a failure the server contradicts
         assert status == 200 and report["failed"] == [] and check["ok"] is None

@@ -177,3 +177,36 @@ async def test_the_grants_screen_without_a_management_api_is_one_sentence(tmp_pa
         assert said.startswith("✗ Grants cannot be shown or changed here: no management profile")
         assert f"{shared_stack.issuer}api/v2/" in said  # one slash, never …PORTapi/v2/
         assert not screen.query_one("#grants-tabs", TabbedContent).display
+
+
+async def test_a_wrapped_pasted_token_is_cleaned_and_its_cause_named(session, shared_stack):
+    # Pasted as it came out of a JSON log line, quoted and wrapped at 76 columns: the box
+    # keeps every line (a real bracketed paste), the session cleans it, and the Why?
+    # panel names the cause: Auth0 RBAC's permissions, where the API reads scope.
+    import textwrap
+
+    from textual import events
+
+    from tests.conftest import claims, signed
+
+    every = ["directions", "geocode:location", "reverse-geocode:location"]
+    token = signed(shared_stack, claims(shared_stack, scope="openid", permissions=every))
+    text = '"' + "\n".join(textwrap.wrap(token, 76)) + '"'
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        box = app.query_one("#paste", Input)
+        box.post_message(events.Paste(text))
+        await settle(pilot)
+        assert "\n" in box.value  # every line arrived, not the first alone
+        await pilot.press("enter")
+        await settle(pilot)
+        inspected = text_of(app.query_one("#inspection"))
+        assert "Pasted text cleaned: removed the quotes around it, line breaks" in inspected
+        assert app.inspector.raw == token
+        await pilot.press("escape", "d")
+        await settle(pilot)
+        why = text_of(app.query_one("#why-view"))
+        assert "REJECTED" in why and "Cause: Auth0 RBAC" in why, why
+        assert "claimIncludes('permissions'" in why

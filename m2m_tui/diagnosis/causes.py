@@ -1,0 +1,56 @@
+"""The causes of a refusal that a person who has met them before would name: one stable
+code each (`diagnose --json`'s `causes`), with the name the checklist shows.
+
+A cause is not a rule: the rule book says which rule a server applied (`scope_missing`),
+the cause says why the token broke it (the permissions sit in Auth0's `permissions`
+claim). A check carries both, when it knows the cause."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Cause(StrEnum):
+    # The token is of another kind, or for another API.
+    ID_TOKEN = "id_token"
+    MANAGEMENT_API_TOKEN = "management_api_token"
+    GRAPH_TOKEN = "graph_token"
+    # What the client may do sits where the API does not read it, or is spelt otherwise.
+    PERMISSIONS_CLAIM = "permissions_claim"
+    ENTRA_ROLES = "entra_roles"
+    OKTA_SCP = "okta_scp"
+    SCOPE_CASE = "scope_case"
+    SCOPE_SHAPE = "scope_shape"
+    # The header and the token's size.
+    SYMMETRIC_ALG = "symmetric_alg"
+    CRIT_HEADER = "crit_header"
+    TOO_LARGE = "too_large"
+    # The issuer: Entra ID's two token versions.
+    ENTRA_TOKEN_VERSION = "entra_token_version"
+    # Time.
+    CLOCK_SKEW = "clock_skew"
+    # What was pasted, and what reached the API.
+    SIGNATURE_CUT_OFF = "signature_cut_off"
+    BASIC_CREDENTIALS = "basic_credentials"
+    AUTHORIZATION_DROPPED = "authorization_dropped"
+
+
+# The name a person gives each cause: the checklist's "Cause:" line and the README's table.
+NAMES: dict[Cause, str] = {
+    Cause.ID_TOKEN: "an ID token sent as an access token",
+    Cause.MANAGEMENT_API_TOKEN: "a token for Auth0's Management API, not this API",
+    Cause.GRAPH_TOKEN: "a Microsoft Graph token, which only Graph can verify",
+    Cause.PERMISSIONS_CLAIM: "Auth0 RBAC: the permissions are in `permissions`, not `scope`",
+    Cause.ENTRA_ROLES: "Entra ID app-only: the permissions are app roles in `roles`",
+    Cause.OKTA_SCP: "Okta: the scopes are an array in `scp`",
+    Cause.SCOPE_CASE: "a scope that differs only by case (scopes are case-sensitive)",
+    Cause.SCOPE_SHAPE: "a scope claim in a non-standard shape (not one string)",
+    Cause.SYMMETRIC_ALG: "a token signed with a shared secret (HS256), not the issuer's key",
+    Cause.CRIT_HEADER: "a crit header naming an extension the API does not understand",
+    Cause.TOO_LARGE: "a token larger than a server or proxy takes in a header",
+    Cause.ENTRA_TOKEN_VERSION: "an Entra ID v1.0 token at an API that expects v2.0 (or back)",
+    Cause.CLOCK_SKEW: "clocks that disagree (nbf or iat ahead of the API's clock)",
+    Cause.SIGNATURE_CUT_OFF: "a JWT whose signature was cut off when it was copied",
+    Cause.BASIC_CREDENTIALS: "HTTP Basic credentials (client id and secret) sent as a token",
+    Cause.AUTHORIZATION_DROPPED: "the Authorization header never reached the API",
+}
