@@ -276,6 +276,9 @@ async def _send(
         exchange.proof = decoded_proof(proof)
     from m2m_tui import stale_connection  # httpx, loaded when first needed
 
+    # A header value outside ASCII (a pasted token with an ellipsis in it) goes as UTF-8
+    # bytes, as curl sends it, so that the server's answer to it can be explained.
+    wire = {k: v if v.isascii() else v.encode() for k, v in headers.items()}
     started = time.perf_counter()
     try:
         content = call.body.encode() if call.body is not None else None
@@ -283,7 +286,7 @@ async def _send(
             client,
             call.endpoint.method,
             call.url,
-            headers=headers,
+            headers=wire,
             content=content,
             timeout=timeout,
         )

@@ -34,7 +34,10 @@ def delivery_check(server: ServerAnswer | None, sent_scheme: str) -> Check | Non
         "the framework dropped it, so the token itself was never judged (its clock and "
         "keys are not in question)",
         "Confirm it: send the same call straight to the API, past any proxy (`curl -v -H "
-        "'Authorization: Bearer …' URL`), and compare. Then fix what drops the header: "
+        "'Authorization: Bearer …' URL`), and compare; the API's metadata "
+        "(/.well-known/oauth-protected-resource, no token needed) answering by the same "
+        "route shows that the route reaches the API and only the header is lost. Then fix "
+        "what drops the header: "
         "Apache with mod_wsgi needs `WSGIPassAuthorization On`; nginx passes it unless "
         "`proxy_set_header Authorization` overrides it; a redirect (http to https, a "
         "trailing slash, another host) makes clients drop it, so call the final URL; some "

@@ -15,10 +15,15 @@ class Cause(StrEnum):
     ID_TOKEN = "id_token"
     MANAGEMENT_API_TOKEN = "management_api_token"
     GRAPH_TOKEN = "graph_token"
+    # The audience other providers put by default, where the API expects its own.
+    KEYCLOAK_AUDIENCE = "keycloak_audience"
+    OKTA_DEFAULT_AUDIENCE = "okta_default_audience"
+    COGNITO_NO_AUD = "cognito_no_aud"
     # What the client may do sits where the API does not read it, or is spelt otherwise.
     PERMISSIONS_CLAIM = "permissions_claim"
     ENTRA_ROLES = "entra_roles"
     OKTA_SCP = "okta_scp"
+    SCP_CLAIM = "scp_claim"
     SCOPE_CASE = "scope_case"
     SCOPE_SHAPE = "scope_shape"
     # The header and the token's size.
@@ -31,6 +36,7 @@ class Cause(StrEnum):
     CLOCK_SKEW = "clock_skew"
     # What was pasted, and what reached the API.
     SIGNATURE_CUT_OFF = "signature_cut_off"
+    SHORTENED = "shortened"
     BASIC_CREDENTIALS = "basic_credentials"
     AUTHORIZATION_DROPPED = "authorization_dropped"
 
@@ -40,9 +46,13 @@ NAMES: dict[Cause, str] = {
     Cause.ID_TOKEN: "an ID token sent as an access token",
     Cause.MANAGEMENT_API_TOKEN: "a token for Auth0's Management API, not this API",
     Cause.GRAPH_TOKEN: "a Microsoft Graph token, which only Graph can verify",
+    Cause.KEYCLOAK_AUDIENCE: "a Keycloak token for `account`: no mapper adds the API's audience",
+    Cause.OKTA_DEFAULT_AUDIENCE: "an Okta token for `api://default`, the default server's audience",
+    Cause.COGNITO_NO_AUD: "an Amazon Cognito access token, which carries client_id and no aud",
     Cause.PERMISSIONS_CLAIM: "Auth0 RBAC: the permissions are in `permissions`, not `scope`",
     Cause.ENTRA_ROLES: "Entra ID app-only: the permissions are app roles in `roles`",
     Cause.OKTA_SCP: "Okta: the scopes are an array in `scp`",
+    Cause.SCP_CLAIM: "the scopes are a string in `scp` (Entra ID delegated tokens), not `scope`",
     Cause.SCOPE_CASE: "a scope that differs only by case (scopes are case-sensitive)",
     Cause.SCOPE_SHAPE: "a scope claim in a non-standard shape (not one string)",
     Cause.SYMMETRIC_ALG: "a token signed with a shared secret (HS256), not the issuer's key",
@@ -51,6 +61,7 @@ NAMES: dict[Cause, str] = {
     Cause.ENTRA_TOKEN_VERSION: "an Entra ID v1.0 token at an API that expects v2.0 (or back)",
     Cause.CLOCK_SKEW: "clocks that disagree (nbf or iat ahead of the API's clock)",
     Cause.SIGNATURE_CUT_OFF: "a JWT whose signature was cut off when it was copied",
+    Cause.SHORTENED: "a token shortened for display (an ellipsis where characters were)",
     Cause.BASIC_CREDENTIALS: "HTTP Basic credentials (client id and secret) sent as a token",
     Cause.AUTHORIZATION_DROPPED: "the Authorization header never reached the API",
 }

@@ -13,6 +13,7 @@ from m2m_tui.diagnosis.provider_shapes import (
     entra_version_check,
     id_token_claims,
     is_graph_token,
+    provider_audience,
     scope_by_case,
     scopes_elsewhere,
 )
@@ -108,7 +109,10 @@ def aud_check(token: DecodedToken, expect: Expectations) -> Check:
         )
     who, cause = _who_for(token)
     fix = f"Request the token with audience={expect.audience}."
-    if cause == Cause.GRAPH_TOKEN:
+    provider = provider_audience(token, expect.audience)
+    if provider is not None:
+        who, cause, fix = provider
+    elif cause == Cause.GRAPH_TOKEN:
         fix = (
             f"Request a token for this API, not for Graph: scope={expect.audience}/.default "
             "at Entra ID (the API's Application ID URI), or audience= at other issuers."

@@ -44,6 +44,11 @@ def not_a_jwt_check(token: NotAJwt) -> Check:
         )
     elif token.cause == Cause.SIGNATURE_CUT_OFF:
         fix = "Copy the whole token again: it ends after a second dot and a third part."
+    elif token.cause == Cause.SHORTENED:
+        fix = (
+            "Copy the whole token from where it was issued (the token response, `m2m-tui "
+            "token`), not from a log line or a screen that shortens long values."
+        )
     elif token.opaque:
         fix = (
             "Request the token with the API's `audience` (Auth0 issues an opaque token when "

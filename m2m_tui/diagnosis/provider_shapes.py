@@ -77,7 +77,19 @@ def scopes_elsewhere(token: DecodedToken, needed: str) -> Check | None:
             "scope claim (Okta: a custom claim in the authorization server's Claims tab).",
             cause=Cause.OKTA_SCP,
         )
-    if isinstance(roles, list) and not isinstance(scp, str):  # Entra ID app-only tokens
+    if isinstance(scp, str):  # Entra ID delegated tokens: scp, space-separated
+        held = [v for v in scp.split(" ") if v]
+        return Check(
+            "scope",
+            False,
+            f"the endpoint needs {needed}; the token carries its scopes in scp ({scp or 'empty'}: "
+            f"Entra ID's delegated tokens name them so), and this API reads scope; "
+            f"{_has(held, needed)}",
+            "Make the API read scp as well as scope (Microsoft.Identity.Web and most Entra ID "
+            "validators do), or have the issuer add a scope claim.",
+            cause=Cause.SCP_CLAIM,
+        )
+    if isinstance(roles, list):  # Entra ID app-only tokens
         return Check(
             "scope",
             False,
@@ -96,9 +108,10 @@ def scopes_elsewhere(token: DecodedToken, needed: str) -> Check | None:
 def scope_by_case(token: DecodedToken, needed: str) -> Check | None:
     """A held scope that differs from the needed one only by case: RFC 6749 §3.3 makes
     scope values case-sensitive, so `Directions` is not `directions`."""
-    near = [
-        s for s in scopes_of(token.payload) if s != needed and s.casefold() == needed.casefold()
-    ]
+    held = set(scopes_of(token.payload))
+    for claim in ("permissions", "scp", "roles"):
+        held.update(_strings(token.payload.get(claim)) or [])
+    near = sorted(s for s in held if s != needed and s.casefold() == needed.casefold())
     if not near:
         return None
     return Check(
@@ -147,3 +160,43 @@ def entra_version_check(token: DecodedToken, expected: str, code: str) -> Check 
         code,
         Cause.ENTRA_TOKEN_VERSION,
     )
+
+
+KEYCLOAK = re.compile(r"https?://[^/]+(/auth)?/realms/[^/]+/?")
+OKTA_DEFAULT = re.compile(r"https://[^/]+/oauth2/default/?")
+COGNITO = re.compile(r"https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com/[^/]+/?")
+
+
+def provider_audience(token: DecodedToken, expected: str) -> tuple[str, str, str] | None:
+    """(what the token is, its cause, the fix) for the audience another provider puts in
+    by default, where the API expects its own."""
+    iss, aud = token.payload.get("iss"), token.payload.get("aud")
+    auds = aud if isinstance(aud, list) else [aud] if aud is not None else []
+    if not isinstance(iss, str):
+        return None
+    if KEYCLOAK.fullmatch(iss) and (not auds or set(auds) <= {"account"}):
+        return (
+            "a Keycloak access token for account, the audience Keycloak gives a token when "
+            "no mapper adds the API's",
+            Cause.KEYCLOAK_AUDIENCE,
+            f"In Keycloak, add an Audience mapper with Included Custom Audience {expected} "
+            "(Clients → the client → Client scopes → its dedicated scope → Add mapper → By "
+            "configuration → Audience), then request a new token.",
+        )
+    if OKTA_DEFAULT.fullmatch(iss) and "api://default" in auds:
+        return (
+            "an Okta token from the default authorization server, whose audience is api://default",
+            Cause.OKTA_DEFAULT_AUDIENCE,
+            f"Set the authorization server's Audience to {expected} (Okta admin → Security → "
+            "API → Authorization Servers), or use a custom authorization server for this "
+            "API, or configure the API to expect api://default.",
+        )
+    if COGNITO.fullmatch(iss) and not auds and token.payload.get("token_use") == "access":
+        return (
+            "an Amazon Cognito access token: Cognito puts the client in client_id and gives "
+            "access tokens no aud at all",
+            Cause.COGNITO_NO_AUD,
+            "Make the API check client_id and token_use (access) for Cognito tokens instead "
+            "of aud (aws-jwt-verify does); an ID token has aud, but is no access token.",
+        )
+    return None

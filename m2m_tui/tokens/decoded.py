@@ -97,6 +97,14 @@ def decode(token: str) -> DecodedToken:
         raise NotAJwt(
             "this is an encrypted JWE (5 parts), which only its recipient can read", "encrypted"
         )
+    if "…" in token or "..." in token:
+        raise NotAJwt(
+            "this token was shortened for display: it has an ellipsis (… or ...) where "
+            "characters were left out, as a log, a UI or a chat shows a long value",
+            # The rule an API applies to it, by its parts, as the rule book's parse does.
+            {1: "opaque", 3: "bad_encoding", 5: "encrypted"}.get(len(parts), "not_a_jws"),
+            "shortened",
+        )
     if len(parts) == 1 and (client := _basic_credentials(token)) is not None:
         raise NotAJwt(
             f"this is HTTP Basic credentials (base64 of client_id:secret, for the client "

@@ -22,6 +22,8 @@ class Removed(StrEnum):
     HEADER_NAME = "header_name"  # `Authorization:`
     SCHEME = "scheme"  # `Bearer ` or `DPoP `
     LINE_BREAKS = "line_breaks"  # inside it: wrapped at 64 or 76 columns, or spaces
+    INVISIBLE = "invisible"  # zero-width spaces, a byte-order mark: chat apps add them
+    URL_PARAMETERS = "url_parameters"  # `#access_token=…&token_type=…`, a redirect's fragment
 
 
 WORDS = {
@@ -33,8 +35,13 @@ WORDS = {
     Removed.HEADER_NAME: "the `Authorization:` header name",
     Removed.SCHEME: "the authorization scheme in front of it",
     Removed.LINE_BREAKS: "line breaks and spaces inside it (it was wrapped)",
+    Removed.INVISIBLE: "invisible characters (zero-width spaces, a byte-order mark)",
+    Removed.URL_PARAMETERS: "the URL parameters around it (its access_token was taken)",
 }
 
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Quotes as typed, and as chat apps and word processors turn them.
+_QUOTES = {'"': '"', "'": "'", "`": "`", "\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb"}
 _SCHEME = re.compile(r"(?i)(bearer|dpop|basic)\s+")
 _FIELD = re.compile(r'^"?(access_token|token)"?\s*[:=]\s*')
 # What a JWS, JWE or opaque token is made of (RFC 7515's base64url and dots, and the
@@ -65,7 +72,15 @@ def clean_pasted(text: str) -> Pasted:
             removed.append(what)
         return after
 
-    token = took(Removed.WHITESPACE, text, text.strip())
+    token = took(Removed.INVISIBLE, text, _INVISIBLE.sub("", text))
+    token = took(Removed.WHITESPACE, token, token.strip())
+    if "access_token=" in token and "&" in token:  # a redirect's fragment, or a form body
+        from urllib.parse import parse_qs
+
+        found = parse_qs(token.split("#", 1)[-1].split("?", 1)[-1]).get("access_token")
+        if found:
+            removed.append(Removed.URL_PARAMETERS)
+            return Pasted(found[0].strip(), tuple(removed))
     if token.startswith("{"):
         try:
             answer = json.loads(token)
@@ -79,7 +94,7 @@ def clean_pasted(text: str) -> Pasted:
         before = token
         token = took(Removed.TRAILING_COMMA, token, token.removesuffix(",").rstrip())
         token = took(Removed.JSON_FIELD, token, _FIELD.sub("", token, count=1))
-        if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'`":
+        if len(token) >= 2 and _QUOTES.get(token[0]) == token[-1]:
             token = took(Removed.QUOTES, token, token[1:-1].strip())
         if token[:14].lower() == "authorization:":
             token = took(Removed.HEADER_NAME, token, token[14:].strip())

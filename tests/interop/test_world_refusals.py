@@ -40,6 +40,13 @@ def token_for(case: str, stack) -> str:
         # https://github.com/auth0/express-jwt-authz/issues/47 (a scope that "is there"):
         # defined as `Directions` at the issuer, checked as `directions` by the API.
         return signed(stack, claims(stack, scope="Directions"))
+    if case == "permissions-case":
+        # The same with RBAC: the permission defined as `Directions` in the dashboard.
+        return signed(stack, claims(stack, scope="openid", permissions=["Directions"]))
+    if case == "entra-scp":
+        # https://github.com/AzureAD/microsoft-identity-web/issues/444 and its kin: an Entra
+        # ID delegated token names its scopes in scp, which an API reading scope misses.
+        return signed(stack, claims(stack, scope=None, scp="directions", ver="2.0"))
     if case == "scope-array":
         # https://github.com/auth0/node-oauth2-jwt-bearer/issues/67: a scope claim set
         # by custom code as a JSON array; Express reads it, the bundled API does not.
@@ -76,6 +83,11 @@ def token_for(case: str, stack) -> str:
         # https://github.com/AzureAD/microsoft-authentication-library-for-js/issues/3291:
         # a token copied short.
         return signed(stack, claims(stack)).rsplit(".", 1)[0]
+    if case == "shortened":
+        # https://github.com/AzureAD/microsoft-authentication-library-for-js/issues/3291's
+        # kin: a token copied from a log that shows long values shortened with an ellipsis.
+        whole = signed(stack, claims(stack))
+        return whole[:60] + "…" + whole[-20:]
     if case == "basic":
         # https://github.com/jpadilla/django-rest-framework-jwt/issues/166 and its kin:
         # the client's Basic credentials where the bearer token belongs.
@@ -87,6 +99,8 @@ def token_for(case: str, stack) -> str:
 CASES = {
     "auth0-rbac": ("scope", "permissions_claim", "permissions"),
     "scope-case": ("scope", "scope_case", "differs only by case"),
+    "permissions-case": ("scope", "scope_case", "differs only by case"),
+    "entra-scp": ("scope", "scp_claim", "scp"),
     "scope-array": ("scope", "scope_shape", "non-standard shape"),
     "graph": ("kid", "graph_token", "Microsoft Graph token"),
     "management-api": ("aud", "management_api_token", "Management API token"),
@@ -94,6 +108,7 @@ CASES = {
     "9k": ("format", "too_large", "crosses"),
     "17k": ("format", "too_large", "Node.js"),
     "signature-cut-off": ("format", "signature_cut_off", "without its signature"),
+    "shortened": ("format", "shortened", "shortened for display"),
     "basic": ("format", "basic_credentials", "HTTP Basic credentials"),
 }
 
@@ -111,7 +126,9 @@ def test_diagnose_names_the_cause_and_follows_the_server(tmp_path, apis, api, ca
     stack, urls = apis
     token = token_for(case, stack)
     url = urls[api].rstrip("/") + "/api/directions?destination=Paris"
-    status = httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code
+    # As curl sends it: UTF-8 bytes, should the token hold a character beyond ASCII.
+    sent = {"Authorization": f"Bearer {token}".encode()}
+    status = httpx.get(url, headers=sent).status_code
     report, code = diagnose(tmp_path, stack, url, token)
     assert report["server"]["status"] == status
     name, cause, words = CASES[case]
@@ -139,6 +156,9 @@ def pasted_forms(token: str) -> list[str]:
         f'"access_token": "{token}",',
         json.dumps({"access_token": token, "token_type": "Bearer", "expires_in": 86400}),
         "\n".join(textwrap.wrap(token, 76)),
+        f"\u201c{token}\u201d",  # quotes as a chat app turns them
+        f"\u200b{token}\u200b",  # zero-width spaces a chat app adds
+        f"https://app.example/callback#access_token={token}&token_type=Bearer&expires_in=60",
     ]
 
 
@@ -179,47 +199,112 @@ def test_a_proxy_that_drops_the_header_is_named_and_nothing_else_blamed(tmp_path
 
 
 @pytest.fixture(scope="module")
-def v2_apis(apis, tmp_path_factory):
-    """Both APIs configured for Entra ID v2.0 tokens of TENANT (issuer
-    login.microsoftonline.com/…/v2.0), with the keys of the bundled issuer standing in
-    for Microsoft's."""
+def trusting(apis, tmp_path_factory):
+    """`trusting(issuer)`: both APIs configured for another provider's issuer, with the
+    bundled issuer's keys standing in for that provider's (the JWKS URI is given, as it
+    is for an API behind any provider). Returns each API's URL and the issuer exactly as
+    it expects it (the bundled API writes issuers Auth0's way, with a trailing slash)."""
     from dataclasses import replace
 
     from tests.conftest import repo_settings, start_stack
     from tests.interop.conftest import start_express, stop
 
     stack, _ = apis
-    v2 = f"https://login.microsoftonline.com/{TENANT}/v2.0"
     jwks_uri = stack.issuer + ".well-known/jwks.json"
     settings = repo_settings()
     settings = replace(settings, api=replace(settings.api, jwks_uri=jwks_uri))
-    bundled = start_stack(tmp_path_factory.mktemp("v2"), settings, only="api", issuer=v2 + "/")
-    express = start_express(v2, jwks_uri, tmp_path_factory.mktemp("express-v2"))
-    yield v2, {"bundled": bundled.api_url, "express": express.url}
-    stop(express.proc)
-    bundled.thread.stop()
+    started: dict[str, dict] = {}
+    running = []
+
+    def start(issuer: str) -> dict[str, tuple[str, str]]:
+        if issuer not in started:
+            folder = tmp_path_factory.mktemp("foreign")
+            bundled = start_stack(folder / "state", settings, only="api", issuer=issuer)
+            express = start_express(issuer, jwks_uri, folder)
+            running.append((bundled, express))
+            normalised = bundled.issuer or issuer.rstrip("/") + "/"
+            started[issuer] = {
+                "bundled": (bundled.api_url, normalised),
+                "express": (express.url, issuer),
+            }
+        return started[issuer]
+
+    yield start
+    for bundled, express in running:
+        stop(express.proc)
+        bundled.thread.stop()
+
+
+def diagnose_in_process(stack, url: str, token: str, issuer: str):
+    """As `diagnose` does for an API that trusts `issuer` (the JWKS read from the stand-in
+    keys: the real provider is not on loopback)."""
+    from m2m_tui.diagnosis.token_checks import Expectations, ServerAnswer, run_checks
+
+    answer = httpx.get(
+        url + "/api/directions?destination=Paris", headers={"Authorization": f"Bearer {token}"}
+    )
+    server = ServerAnswer.from_headers(answer.status_code, dict(answer.headers), answer.text)
+    jwks = httpx.get(stack.issuer + ".well-known/jwks.json").json()
+    expect = Expectations(issuer, "urn:worldmappers", "directions")
+    return run_checks(token, expect, jwks, server)
+
+
+# provider -> (its issuer, the claims its token has instead of the API's aud, the cause,
+# words of the fix that fits that provider)
+PROVIDERS = {
+    # https://github.com/keycloak/keycloak/issues/12415 and countless "aud is account"
+    # threads: without an Audience mapper, Keycloak's tokens are for `account`.
+    "keycloak": (
+        "http://127.0.0.1:8080/realms/acme",
+        {"aud": "account"},
+        "keycloak_audience",
+        "Audience mapper",
+    ),
+    # https://devforum.okta.com "api://default" threads: the default authorization
+    # server's audience.
+    "okta": (
+        "https://acme.okta.com/oauth2/default",
+        {"aud": "api://default"},
+        "okta_default_audience",
+        "Authorization Servers",
+    ),
+    # https://github.com/awslabs/aws-jwt-verify/issues/23 and kin: Cognito access tokens
+    # carry client_id and token_use, and no aud.
+    "cognito": (
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+        {"aud": None, "client_id": "3n4b5urk1ft4fl3mg5e62d9ado", "token_use": "access"},
+        "cognito_no_aud",
+        "token_use",
+    ),
+}
 
 
 @pytest.mark.parametrize("api", ["bundled", "express"])
-def test_an_entra_v1_token_at_a_v2_api_names_the_version_split(apis, v2_apis, api):
+@pytest.mark.parametrize("provider", list(PROVIDERS))
+def test_another_providers_default_audience_is_named(apis, trusting, api, provider):
+    stack, _ = apis
+    issuer, aud, cause, words = PROVIDERS[provider]
+    url, expected = trusting(issuer)[api]
+    token = signed(stack, claims(stack, iss=expected, **aud))
+    diagnosis = diagnose_in_process(stack, url, token, expected)
+    assert diagnosis.server.status == 401
+    assert diagnosis.failed == ["aud"] and diagnosis.causes == [cause], diagnosis.failed
+    assert diagnosis.agreement == "agree", diagnosis.agreement_text
+    check = next(c for c in diagnosis.checks if c.name == "aud")
+    assert words in check.fix, check.fix
+
+
+@pytest.mark.parametrize("api", ["bundled", "express"])
+def test_an_entra_v1_token_at_a_v2_api_names_the_version_split(apis, trusting, api):
     # https://github.com/AzureAD/microsoft-authentication-library-for-js/issues/560 and
     # https://github.com/AzureAD/microsoft-authentication-library-for-python/issues/600:
     # the API's registration asks for v1.0 tokens (accessTokenAcceptedVersion null),
     # the API validates v2.0 ones.
-    from m2m_tui.diagnosis.token_checks import Expectations, ServerAnswer, run_checks
-
     stack, _ = apis
-    v2, urls = v2_apis
+    url, expected = trusting(f"https://login.microsoftonline.com/{TENANT}/v2.0")[api]
     token = signed(stack, claims(stack, iss=f"https://sts.windows.net/{TENANT}/", ver="1.0"))
-    url = urls[api] + "/api/directions?destination=Paris"
-    answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
-    assert answer.status_code == 401
-    server = ServerAnswer.from_headers(401, dict(answer.headers), answer.text)
-    jwks = httpx.get(stack.issuer + ".well-known/jwks.json").json()
-    expected = v2 + "/" if api == "bundled" else v2  # exactly as each API was configured
-    diagnosis = run_checks(
-        token, Expectations(expected, "urn:worldmappers", "directions"), jwks, server
-    )
+    diagnosis = diagnose_in_process(stack, url, token, expected)
+    assert diagnosis.server.status == 401
     assert diagnosis.failed == ["iss"] and diagnosis.causes == ["entra_token_version"]
     check = next(c for c in diagnosis.checks if c.name == "iss")
     assert "v1.0 token" in check.detail and "accessTokenAcceptedVersion" in check.fix

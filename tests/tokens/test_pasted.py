@@ -38,6 +38,15 @@ TOKEN = jwt.encode({"sub": "a@clients", "scope": "x y"}, "k" * 32, algorithm="HS
         # Out of a log or an email: wrapped at 76 columns (as base64 is, RFC 2045), or at 64.
         ("\n".join(textwrap.wrap(TOKEN, 76)), (Removed.LINE_BREAKS,)),
         ("\r\n".join(textwrap.wrap(TOKEN, 64)) + "\r\n", (Removed.WHITESPACE, Removed.LINE_BREAKS)),
+        # From a chat app: its quotes, its zero-width spaces.
+        (f"\u201c{TOKEN}\u201d", (Removed.QUOTES,)),
+        (f"\u200b{TOKEN}\ufeff", (Removed.INVISIBLE,)),
+        # From a redirect's fragment, or a form body.
+        (
+            f"https://app.example/cb#access_token={TOKEN}&token_type=Bearer&expires_in=60",
+            (Removed.URL_PARAMETERS,),
+        ),
+        (f"Bearer Bearer {TOKEN}", (Removed.SCHEME,)),
         # From a PDF or a terminal: a space where a line ended.
         (TOKEN[:40] + " " + TOKEN[40:], (Removed.LINE_BREAKS,)),
     ],
@@ -75,3 +84,10 @@ def test_basic_credentials_are_named_and_the_secret_is_not_repeated():
     with pytest.raises(NotAJwt) as opaque:
         decode("8Zq3kP0xWw2vJ1n5Rt7bYc")
     assert opaque.value.cause == "" and opaque.value.opaque
+
+
+def test_a_token_shortened_for_display_is_named():
+    for shortened in (TOKEN[:30] + "…" + TOKEN[-10:], TOKEN[:30] + "..." + TOKEN[-10:]):
+        with pytest.raises(NotAJwt) as caught:
+            decode(clean_pasted(shortened).token)
+        assert caught.value.cause == "shortened" and not caught.value.opaque
