@@ -55,6 +55,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="bound to loopback, the servers answer only to Host 127.0.0.1, localhost and "
         "[::1] (against DNS rebinding); NAME is another they answer to (repeatable)",
     )
+    parser.add_argument(
+        "--trust-edge",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="mutual TLS behind a TLS edge (RFC 8705), as Auth0's custom domains: believe "
+        "the client-certificate and client-certificate-ca-verified headers from the edge "
+        "at ADDR (repeatable; from anyone else they are ignored)",
+    )
     parser.add_argument("--authority-port", type=int, metavar="PORT", help="default 7000")
     parser.add_argument("--api-port", type=int, metavar="PORT", help="default 7001")
     parser.add_argument(
@@ -278,6 +287,7 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         issuer=issuer,
         audience=args.audience,
         allowed_hosts=tuple(args.allow_host),
+        trusted_edges=tuple(args.trust_edge),
     )
     configure_logging(args.debug)
     try:

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 from oauth_primitives.loopback import is_loopback
 from oauth_primitives.private_files import ensure_private_dir
 
+from .client_certs import ClientTrust
 from .settings import ServerSettings
 from .tls import TlsFiles, ensure_tls_files
 
@@ -47,6 +48,8 @@ class ServeOptions:
     issuer: str | None = None  # the API's issuer, when not the bundled authority
     audience: str | None = None
     allowed_hosts: tuple[str, ...] = ()  # Host names beyond loopback's own (--allow-host)
+    # Addresses of a TLS edge whose client-certificate headers are believed (--trust-edge).
+    trusted_edges: tuple[str, ...] = ()
 
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -131,6 +134,7 @@ def uvicorn_server(
     tls: TlsFiles | None,
     date_header: bool = True,
     also: list[socket.socket] | None = None,
+    trust: ClientTrust | None = None,
 ) -> _Server:
     config = uvicorn.Config(
         app,
@@ -143,6 +147,14 @@ def uvicorn_server(
         timeout_graceful_shutdown=3,
     )
     config.host, config.port = sock.getsockname()[:2]
+    if tls:
+        # Mutual TLS (RFC 8705): the listener asks for a client certificate and hands it
+        # to the app (client_certs.py); its trust store is `trust`'s, kept up to date.
+        from .client_certs import ClientCertProtocol
+
+        config.http = ClientCertProtocol
+        config.load()
+        (trust or ClientTrust()).attach(config.ssl)
     server = _Server(config)
     server.sock = sock
     server.sockets = [sock, *(also or [])]  # what it serves on: sock, maybe also ::1
@@ -241,6 +253,11 @@ def prepare(options: ServeOptions) -> Prepared:
     tls = files
     api_tls = files if options.tls == "both" else None
     scheme = "https" if tls else "http"
+    # One trust store for every TLS listener here: the local client CA, and each
+    # certificate registered for self_signed_tls_client_auth (added as they are).
+    trust = ClientTrust()
+    if files and files.client_ca:
+        trust.add(files.client_ca.read_text())
     servers: list[_Server] = []
     lines: list[str] = []
     result = Prepared(servers, lines, tls=files)
@@ -260,10 +277,16 @@ def prepare(options: ServeOptions) -> Prepared:
         port = sock.getsockname()[1]
         issuer = f"{scheme}://{_url_host(options.host)}:{port}/"
         authority = Authority(Tenant(state / "tenant.db"), options.settings, issuer)
+        authority.client_trust = trust
+        authority.trusted_edges = frozenset(options.trusted_edges)
+        for pem in authority.registered_certificates():
+            trust.add(pem)
         app = create_authority_app(authority)
         app = trusted_hosts(app, options.host, options.allowed_hosts)
         app = AccessLog(app, "api_server.authority")
-        servers.append(uvicorn_server(app, sock, tls, also=also_localhost(options.host, sock)))
+        servers.append(
+            uvicorn_server(app, sock, tls, also=also_localhost(options.host, sock), trust=trust)
+        )
         result.authority = authority
         lines.append(
             f"Authorization server: {issuer}  (issuer; token endpoint {issuer}oauth/token)"
@@ -289,8 +312,11 @@ def prepare(options: ServeOptions) -> Prepared:
             verify = ssl.create_default_context(cafile=str(files.ca))
         api = create_api_app(settings, issuer, base, verify)
         result.api = api.state.api
+        api.state.api.trusted_edges = frozenset(options.trusted_edges)
         app = AccessLog(trusted_hosts(api, options.host, options.allowed_hosts), "api_server.api")
-        servers.append(uvicorn_server(app, sock, api_tls, also=also_localhost(options.host, sock)))
+        servers.append(
+            uvicorn_server(app, sock, api_tls, also=also_localhost(options.host, sock), trust=trust)
+        )
         lines.append(
             f"World Mappers API:    {base}/  (audience {settings.audience}; issuer {issuer})"
         )

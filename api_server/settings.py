@@ -73,6 +73,8 @@ class ApiSettings:
     jwks_uri: str | None = None  # None: found by discovery at the issuer
     # RFC 9449: "allowed" takes DPoP and Bearer tokens; "required" refuses Bearer ones.
     dpop: str = "allowed"
+    # RFC 8705 §3: "required" refuses tokens not bound to a client certificate.
+    mtls: str = "allowed"
     dpop_nonce: bool = False  # demand a server nonce in every proof (§9)
     # Proof signatures checked in a helper process (resource/proof_helper.py), not on the
     # event loop; false keeps every check in the API's own process.
@@ -153,6 +155,7 @@ class _Reader(TomlReader):
                 fetch_timeout=float(self.opt(api, "fetch_timeout", number, "server.api", 5.0)),
                 jwks_uri=self.opt(api, "jwks_uri", str, "server.api"),
                 dpop=self.choice(api, "dpop", ("allowed", "required"), "server.api", "allowed"),
+                mtls=self.choice(api, "mtls", ("allowed", "required"), "server.api", "allowed"),
                 dpop_nonce=self.opt(api, "dpop_nonce", bool, "server.api", False),
                 dpop_helper=self.opt(api, "dpop_helper", bool, "server.api", True),
                 validation=self.choice(

@@ -17,11 +17,28 @@ class TlsFiles:
     ca: Path
     cert: Path
     key: Path
+    # The CA that issues client certificates for tls_client_auth (RFC 8705 §2.1), which
+    # the TLS listeners trust; `m2m-tui certs create --issued` uses its key.
+    client_ca: Path | None = None
+    client_ca_key: Path | None = None
 
 
 def ensure_tls_files(state_dir: Path) -> TlsFiles:
     folder = ensure_private_dir(state_dir / "tls")
-    files = TlsFiles(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")
+    files = TlsFiles(
+        folder / "ca.pem",
+        folder / "server.pem",
+        folder / "server-key.pem",
+        folder / "client-ca.pem",
+        folder / "client-ca-key.pem",
+    )
+    if not (files.client_ca.exists() and files.client_ca_key.exists()):
+        from oauth_primitives.x509 import make_ca
+
+        cert, key = make_ca("m2m-tui local client CA")
+        write_private_file(files.client_ca_key, key.encode())
+        write_private_file(files.client_ca, cert.encode())
+        files.client_ca.chmod(0o644)  # public: clients and APIs may read it
     if not (files.ca.exists() and files.cert.exists() and files.key.exists()):
         import trustme
 

@@ -15,6 +15,7 @@ class Refusal(StrEnum):
     NO_CLIENT_GRANT = "no_client_grant"  # the client is not authorized for the API
     SCOPE_NOT_GRANTED = "scope_not_granted"  # a requested scope beyond the grant
     DPOP_REQUIRED = "dpop_required"  # the API's tokens must be bound, and no proof came
+    CERTIFICATE_REQUIRED = "certificate_required"  # mTLS-bound, and no certificate came
     ORGANIZATION_REQUIRED = "organization_required"  # organization_usage require, none named
     ORGANIZATION_DENIED = "organization_denied"  # organization_usage deny, one named
     UNKNOWN_ORGANIZATION = "unknown_organization"

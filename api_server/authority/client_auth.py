@@ -3,6 +3,9 @@
 - `client_secret_basic`: RFC 6749 §2.3.1, id and secret form-urlencoded inside Basic.
 - `client_secret_post`: RFC 6749 §2.3.1, id and secret in the body.
 - `private_key_jwt`: RFC 7523 §2.2 and §3, a JWT signed with the client's key.
+- `tls_client_auth`: RFC 8705 §2.1, a certificate a trusted CA issued, whose subject DN
+  is the one registered for the client.
+- `self_signed_tls_client_auth`: RFC 8705 §2.2, the very certificate registered for it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from urllib.parse import unquote_plus
 
 import jwt
 
+from oauth_primitives import x509
+
+from ..client_certs import Presented, presented
 from .errors import OAuthError, invalid_request
 from .models import Client
 from .state import Authority
@@ -25,16 +31,24 @@ MAX_ASSERTION_LIFETIME = 300  # seconds: `exp` at most 5 minutes ahead
 ASSERTION_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
 
 
+TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
+
+
 @dataclass
 class Credentials:
     method: str
     client_id: str
     secret: str | None = None
     assertion: str | None = None
+    certificate: Presented | None = None
 
 
-def read_credentials(params: dict[str, str], authorization: str | None) -> Credentials:
-    """Which method the client used, and what it claims to be. Exactly one method."""
+def read_credentials(
+    params: dict[str, str], authorization: str | None, certificate: Presented | None = None
+) -> Credentials:
+    """Which method the client used, and what it claims to be. Exactly one method; a
+    client certificate with nothing else is mutual TLS (RFC 8705 §2: client_id names the
+    client, the certificate authenticates it)."""
     methods = []
     basic = None
     if authorization and authorization[:6].lower() == "basic ":
@@ -51,6 +65,8 @@ def read_credentials(params: dict[str, str], authorization: str | None) -> Crede
     if not methods:
         if "client_id" not in params:
             raise invalid_request("Missing required parameter: client_id")
+        if certificate is not None:
+            return Credentials("tls", params["client_id"], certificate=certificate)
         raise OAuthError(
             401, "invalid_client", "Client authentication is required (no client_secret was sent)"
         )
@@ -99,7 +115,8 @@ def _parse_basic(encoded: str) -> tuple[str, str]:
 def authenticated_client(authority: Authority, params: dict[str, str], request) -> Client:
     """The client behind a request to any endpoint that takes client credentials (the
     token endpoint, introspection, revocation): read, throttled, authenticated."""
-    creds = read_credentials(params, request.headers.get("authorization"))
+    certificate = presented(request.scope, authority.trusted_edges)
+    creds = read_credentials(params, request.headers.get("authorization"), certificate)
     address = request.client.host if request.client else "unknown"
     lockout = authority.throttle.check(creds.client_id, address)
     if lockout is not None:
@@ -130,6 +147,17 @@ def authenticate(authority: Authority, creds: Credentials) -> Client:
     if creds.method == "private_key_jwt":
         _verify_assertion(authority, client, creds.assertion or "", failed)
         return client
+    if creds.method == "tls":
+        _verify_certificate(client, creds.certificate)
+        return client
+    if client.token_endpoint_auth_method in TLS_METHODS:
+        raise OAuthError(
+            401,
+            "invalid_client",
+            f"This client authenticates with {client.token_endpoint_auth_method}: present its "
+            "client certificate (mutual TLS) and send client_id alone",
+            headers,
+        )
     if client.token_endpoint_auth_method == "private_key_jwt":
         raise OAuthError(
             401,
@@ -140,6 +168,44 @@ def authenticate(authority: Authority, creds: Credentials) -> Client:
     if not secret_matches(creds.secret or "", client.secret_hash):
         raise failed
     return client
+
+
+def _verify_certificate(client: Client, cert: Presented | None) -> None:
+    """RFC 8705 §2: the presented certificate is the registered one (self-signed), or one
+    a trusted CA issued for the registered subject DN (PKI)."""
+    method = client.token_endpoint_auth_method
+    if cert is None or method not in TLS_METHODS:
+        raise OAuthError(
+            401,
+            "invalid_client",
+            f"This client authenticates with {method}, not with a client certificate",
+        )
+    if method == "self_signed_tls_client_auth":
+        registered = {c.thumbprint for c in client.credentials_for(method)}
+        if cert.thumbprint not in registered:
+            raise OAuthError(
+                401,
+                "invalid_client",
+                "The client certificate is not one registered for this client "
+                "(self_signed_tls_client_auth compares the whole certificate)",
+            )
+        return
+    parsed = x509.load_certificate(x509.pem_of(cert.der))
+    if not cert.ca_verified or (not cert.via_edge and x509.is_self_signed(parsed)):
+        raise OAuthError(
+            401,
+            "invalid_client",
+            "The client certificate was not issued by a CA this server trusts "
+            "(tls_client_auth needs one; a self-signed one needs self_signed_tls_client_auth)",
+        )
+    subject = x509.names_of(parsed).subject_dn
+    if not any(x509.same_dn(subject, c.subject_dn) for c in client.credentials_for(method)):
+        raise OAuthError(
+            401,
+            "invalid_client",
+            f"The client certificate's subject ({subject}) is not the one registered for "
+            "this client",
+        )
 
 
 def _verify_assertion(

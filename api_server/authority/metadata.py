@@ -12,28 +12,53 @@ from .client_auth import ASSERTION_ALGS
 from .state import Authority
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
+TLS_AUTH_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
+
+
+def mtls_available(authority: Authority) -> bool:
+    """A client certificate can reach the authority: it serves TLS (and asks for one),
+    or a trusted edge forwards it."""
+    return authority.issuer.startswith("https://") or bool(authority.trusted_edges)
 
 
 def discovery_document(authority: Authority) -> dict:
     """RFC 8414 §2 metadata; the same document serves OpenID discovery."""
     issuer = authority.issuer
+    methods = [*AUTH_METHODS, *(TLS_AUTH_METHODS if mtls_available(authority) else ())]
     return {
         "issuer": issuer,
         "token_endpoint": authority.token_endpoint,
         # RFC 7662 and RFC 7009, under RFC 8414's names; the same client authentication.
         "introspection_endpoint": issuer + "oauth/introspect",
         "revocation_endpoint": issuer + "oauth/revoke",
-        "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
-        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "introspection_endpoint_auth_methods_supported": methods,
+        "revocation_endpoint_auth_methods_supported": methods,
         "jwks_uri": issuer + ".well-known/jwks.json",
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": ["token"],
-        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_methods_supported": methods,
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),  # RFC 9449 §5.1
         "id_token_signing_alg_values_supported": ["RS256"],
         "subject_types_supported": ["public"],
         "scopes_supported": [],
+        # RFC 8705 §3.3: tokens bound to the client's certificate, for an API that asks.
+        "tls_client_certificate_bound_access_tokens": True,
+        **_mtls_aliases(authority),
+    }
+
+
+def _mtls_aliases(authority: Authority) -> dict:
+    """RFC 8705 §5: where a client presents its certificate. Here the same endpoints, on
+    a listener that asks for one (TLS, or a trusted edge that forwards it)."""
+    if not mtls_available(authority):
+        return {}
+    return {
+        "mtls_endpoint_aliases": {
+            "token_endpoint": authority.token_endpoint,
+            "introspection_endpoint": authority.issuer + "oauth/introspect",
+            "revocation_endpoint": authority.issuer + "oauth/revoke",
+        }
     }
 
 

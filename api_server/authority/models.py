@@ -24,13 +24,23 @@ class ResourceServer:
     signing_alg: str = "RS256"
     token_dialect: str = "access_token"
     is_system: bool = False
-    # Auth0's {"mechanism": "dpop", "required": bool}, or None (RFC 9449 not asked for).
+    # Auth0's {"mechanism": "dpop" | "mtls", "required": bool}, or None (no binding
+    # asked for: RFC 9449's DPoP, or RFC 8705's certificate-bound tokens).
     proof_of_possession: dict | None = None
 
     @property
     def dpop_required(self) -> bool:
         pop = self.proof_of_possession or {}
         return pop.get("mechanism") == "dpop" and pop.get("required") is True
+
+    @property
+    def mtls_binding(self) -> bool:
+        """Its tokens are bound to the client's certificate, when one is presented."""
+        return (self.proof_of_possession or {}).get("mechanism") == "mtls"
+
+    @property
+    def mtls_required(self) -> bool:
+        return self.mtls_binding and (self.proof_of_possession or {}).get("required") is True
 
     @property
     def scope_values(self) -> list[str]:
@@ -52,22 +62,44 @@ class ResourceServer:
         }
 
 
+# The client authentication methods a credential serves, and its types (Auth0's names).
+CREDENTIAL_METHODS = ("private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth")
+CREDENTIAL_TYPES = ("public_key", "x509_cert", "cert_subject_dn")
+
+
 @dataclass
 class Credential:
-    """A public key a client proves possession of with private_key_jwt (RFC 7523)."""
+    """What a client proves possession of: a public key for private_key_jwt (RFC 7523),
+    a certificate for self_signed_tls_client_auth, or the subject DN of certificates a
+    trusted CA issues it for tls_client_auth (RFC 8705 §2). `method` is the list of
+    `client_authentication_methods` it is in ("" until the client names it)."""
 
     id: str
     pem: str
     alg: str = "RS256"
     name: str = ""
+    credential_type: str = "public_key"
+    subject_dn: str = ""
+    method: str = "private_key_jwt"
+
+    @property
+    def thumbprint(self) -> str | None:
+        """The certificate's x5t#S256, for an x509_cert credential."""
+        if self.credential_type != "x509_cert":
+            return None
+        from oauth_primitives import x509
+
+        return x509.thumbprint(x509.der_of(self.pem))
 
     def to_api(self) -> dict:
-        return {
-            "id": self.id,
-            "credential_type": "public_key",
-            "alg": self.alg,
-            "name": self.name,
-        }
+        body = {"id": self.id, "credential_type": self.credential_type, "name": self.name}
+        if self.credential_type == "public_key":
+            body["alg"] = self.alg
+        elif self.credential_type == "x509_cert":
+            body["thumbprint_sha256"] = self.thumbprint
+        else:
+            body["subject_dn"] = self.subject_dn
+        return body
 
 
 @dataclass
@@ -89,11 +121,17 @@ class Client:
             "token_endpoint_auth_method": self.token_endpoint_auth_method,
             "is_first_party": True,
         }
-        if self.credentials:
-            body["client_authentication_methods"] = {
-                "private_key_jwt": {"credentials": [c.to_api() for c in self.credentials]}
-            }
+        methods: dict[str, dict] = {}
+        for cred in self.credentials:
+            if cred.method:
+                listed = methods.setdefault(cred.method, {"credentials": []})["credentials"]
+                listed.append(cred.to_api())
+        if methods:
+            body["client_authentication_methods"] = methods
         return body
+
+    def credentials_for(self, method: str) -> list[Credential]:
+        return [c for c in self.credentials if c.method == method]
 
 
 ORGANIZATION_USAGES = ("deny", "allow", "require")

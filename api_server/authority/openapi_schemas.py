@@ -107,7 +107,7 @@ RESOURCE_SERVER_FIELDS = {
             {
                 "type": "object",
                 "properties": {
-                    "mechanism": {"const": "dpop"},
+                    "mechanism": {"enum": ["dpop", "mtls"]},
                     "required": {"type": "boolean"},
                 },
                 "required": ["mechanism"],
@@ -116,30 +116,61 @@ RESOURCE_SERVER_FIELDS = {
         ]
     },
 }
+# Organizations for M2M: on client grants, and the organization itself.
+GRANT_ORGANIZATIONS = {
+    "organization_usage": {"type": "string", "enum": ["deny", "allow", "require"]},
+    "allow_any_organization": {"type": "boolean"},
+}
+ORGANIZATION = {
+    "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,49}$"},
+    "display_name": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+# A credential, in Auth0's shapes: a public key (private_key_jwt), a certificate
+# (x509_cert: self_signed_tls_client_auth) or a subject DN (cert_subject_dn:
+# tls_client_auth, as the DN or a certificate to read it from).
+CREDENTIAL = {
+    "type": "object",
+    "properties": {
+        "credential_type": {"enum": ["public_key", "x509_cert", "cert_subject_dn"]},
+        "pem": {"type": "string"},
+        "subject_dn": {"type": "string"},
+        "alg": {"type": "string", "enum": list(KEY_ALGS)},
+        "name": {"type": "string"},
+    },
+    "required": ["credential_type"],
+    "additionalProperties": False,
+}
+# In a client: one method, its credentials inline or by the id of one made before.
+METHOD_CREDENTIALS = {
+    "type": "object",
+    "properties": {
+        "credentials": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    CREDENTIAL,
+                    {
+                        "type": "object",
+                        "properties": {"id": {"type": "string"}},
+                        "required": ["id"],
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+        }
+    },
+    "required": ["credentials"],
+}
 CREDENTIALS = {
     "type": "object",
     "properties": {
-        "private_key_jwt": {
-            "type": "object",
-            "properties": {
-                "credentials": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "credential_type": {"const": "public_key"},
-                            "pem": {"type": "string"},
-                            "alg": {"type": "string", "enum": list(KEY_ALGS)},
-                            "name": {"type": "string"},
-                        },
-                        "required": ["credential_type", "pem"],
-                    },
-                }
-            },
-            "required": ["credentials"],
-        }
+        "private_key_jwt": METHOD_CREDENTIALS,
+        "tls_client_auth": METHOD_CREDENTIALS,
+        "self_signed_tls_client_auth": METHOD_CREDENTIALS,
     },
-    "required": ["private_key_jwt"],
+    "minProperties": 1,
+    "maxProperties": 1,
+    "additionalProperties": False,
 }
 CLIENT_FIELDS = {
     "name": {"type": "string", "minLength": 1, "pattern": r"\S"},

@@ -15,14 +15,24 @@ from oauth_primitives.discovery import OAUTH, OPENID
 
 from .client_auth import ASSERTION_ALGS
 from .introspection import introspect
-from .management import client_grants, clients, organizations, resource_servers, signing_keys
+from .management import (
+    client_credentials,
+    client_grants,
+    clients,
+    organizations,
+    resource_servers,
+    signing_keys,
+)
 from .management.scopes import MANAGEMENT_SCOPES
 from .metadata import discovery, health, jwks
 from .openapi_schemas import (
     CLIENT_FIELDS,
+    CREDENTIAL,
     CREDENTIALS,
+    GRANT_ORGANIZATIONS,
     INTROSPECTION,
     OAUTH_ERROR,
+    ORGANIZATION,
     PAGE,
     RESOURCE_SERVER_FIELDS,
     SCOPE_LIST,
@@ -38,15 +48,6 @@ from .revocation import revoke
 from .token_endpoint import token
 
 V2 = "/api/v2"
-# Organizations for M2M: on client grants, and the organization itself.
-GRANT_ORGANIZATIONS = {
-    "organization_usage": {"type": "string", "enum": ["deny", "allow", "require"]},
-    "allow_any_organization": {"type": "boolean"},
-}
-ORGANIZATION = {
-    "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,49}$"},
-    "display_name": {"type": "string", "minLength": 1, "maxLength": 255},
-}
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -255,6 +256,33 @@ OPERATIONS: tuple[Operation, ...] = (
         f"{V2}/clients/{{id}}",
         clients.delete_client,
         operation("Delete an application and its grants", "204", parameters=path_id()),
+    ),
+    Operation(
+        "GET",
+        f"{V2}/clients/{{id}}/credentials",
+        client_credentials.list_credentials,
+        operation("List an application's credentials", "200", parameters=path_id()),
+    ),
+    Operation(
+        "POST",
+        f"{V2}/clients/{{id}}/credentials",
+        client_credentials.create_credential,
+        operation(
+            "Create a credential (a public key, a certificate or a subject DN)",
+            "201",
+            CREDENTIAL,
+            parameters=path_id(),
+        ),
+    ),
+    Operation(
+        "DELETE",
+        f"{V2}/clients/{{id}}/credentials/{{credential_id}}",
+        client_credentials.delete_credential,
+        operation(
+            "Delete a credential",
+            "204",
+            parameters=path_id() + path_id("credential_id"),
+        ),
     ),
     Operation(
         "POST",

@@ -35,8 +35,26 @@ class Authority:
         self.dpop_nonces = Nonces() if settings.dpop_nonce else None
         # Two: one per core of a small machine. Threads start on first use.
         self.signer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="token-signer")
+        # Mutual TLS (RFC 8705): the trust store of our TLS listeners (set by `serve`),
+        # and the edge addresses whose client-certificate headers are believed.
+        self.client_trust = None
+        self.trusted_edges: frozenset[str] = frozenset()
         prepare_tenant(tenant, settings, issuer)
         self.reload_keys()
+
+    def registered_certificates(self) -> list[str]:
+        """Every certificate registered for self_signed_tls_client_auth (its PEM)."""
+        return [
+            c.pem
+            for client in self.tenant.clients.all()
+            for c in client.credentials
+            if c.credential_type == "x509_cert"
+        ]
+
+    def trust_client_certificate(self, pem: str) -> None:
+        """A certificate just registered: our TLS listeners accept it from now on."""
+        if self.client_trust is not None:
+            self.client_trust.add(pem)
 
     def close(self) -> None:
         self.signer.shutdown(wait=True)

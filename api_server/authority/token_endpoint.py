@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from oauth_primitives import base64url
 from oauth_primitives.token_refusals import Refusal
 
+from ..client_certs import presented
 from ..dpop import DpopError, addressed_url, check_proof
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
@@ -155,6 +156,7 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
 
     org = _organization(authority, params.get("organization"), grant)
     jkt = _dpop_key(authority, request, api)
+    x5t = _certificate_binding(authority, request, api)
     now = int(authority.clock())
     claims = {
         "iss": authority.issuer,
@@ -172,6 +174,8 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
         claims["org_name"] = org.name
     if jkt is not None:
         claims["cnf"] = {"jkt": jkt}  # RFC 9449 §6.1: the token is bound to the proof's key
+    if x5t is not None:
+        claims["cnf"] = {"x5t#S256": x5t}  # RFC 8705 §3.1: bound to the client certificate
     headers = {"kid": authority.current_key.kid}
     if api.token_dialect == "rfc9068_profile":
         headers["typ"] = "at+jwt"  # RFC 9068 §2.1
@@ -219,6 +223,27 @@ def _organization(authority: Authority, named: str | None, grant: ClientGrant):
             rule=Refusal.ORGANIZATION_NOT_ALLOWED,
         )
     return org
+
+
+def _certificate_binding(authority: Authority, request: Request, api) -> str | None:
+    """RFC 8705 §3: for an API whose tokens are certificate-bound (proof_of_possession
+    mechanism mtls), the thumbprint of the certificate the client presented; a refusal
+    when the API requires binding and no certificate came."""
+    if not api.mtls_binding:
+        return None
+    cert = presented(request.scope, authority.trusted_edges)
+    if cert is None:
+        if api.mtls_required:
+            raise OAuthError(
+                400,
+                "invalid_request",
+                f"The API {api.identifier} requires certificate-bound tokens "
+                "(proof_of_possession mtls): present a client certificate (mutual TLS) "
+                "with the token request",
+                rule=Refusal.CERTIFICATE_REQUIRED,
+            )
+        return None
+    return cert.thumbprint
 
 
 def _dpop_key(authority: Authority, request: Request, api) -> str | None:

@@ -22,12 +22,14 @@ from starlette.routing import Route
 from oauth_primitives.rules.access_token import (
     binding_finding,
     bound_jkt,
+    certificate_finding,
     organization_finding,
     scheme_finding,
     scope_finding,
 )
 from oauth_primitives.rules.findings import Code, Finding
 
+from ..client_certs import presented
 from ..dpop import DpopError, Nonces, ReplayMemory, addressed_url, check_claims, parse_proof
 from ..settings import ApiSettings
 from .bearer import BearerError, access_token, refusal
@@ -76,6 +78,8 @@ class WorldMappers:
         else:
             self.validator = TokenValidator(settings, issuer, jwks)
         self.metadata_url = self.base_url + METADATA_PATH
+        # RFC 8705: edge addresses whose client-certificate headers are believed.
+        self.trusted_edges: frozenset[str] = frozenset()
         # RFC 9449 §7: the proofs seen (a replay is refused), and nonces when demanded.
         self.dpop_required = settings.dpop == "required"
         self.dpop_replay = ReplayMemory()
@@ -111,6 +115,10 @@ class WorldMappers:
         binding = binding_finding(claims, scheme)
         if binding is not None:
             raise refusal(binding, "DPoP")
+        cert = presented(request.scope, self.trusted_edges)
+        certificate = certificate_finding(claims, cert.thumbprint if cert else None, self.policy)
+        if certificate is not None:
+            raise refusal(certificate, scheme)
         if scheme == "DPoP":
             await self.check_dpop(request, token, bound_jkt(claims))
         for finding in (organization_finding(claims, self.policy), scope_finding(claims, scope)):
@@ -307,6 +315,7 @@ async def metadata(request: Request) -> Response:
             api.settings.require_organization or bool(api.settings.organizations),
             api.settings.organizations,
             api.settings.algorithms,
+            api.settings.mtls == "required",
         ),
         # Fixed for the life of the process: clients may reuse it for a minute (the
         # diagnosis of one refusal reads it, and the predictions, and the inspector).

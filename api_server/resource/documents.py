@@ -25,6 +25,7 @@ def protected_resource_metadata(
     organization_required: bool = False,
     organizations: tuple[str, ...] = (),
     algorithms: tuple[str, ...] = ("RS256",),
+    mtls_required: bool = False,
 ) -> dict:
     """RFC 9728 §2. Extensions: `audience`, the value to request tokens for;
     `rfc9068_required`, whether only `typ: at+jwt` tokens are accepted; and
@@ -48,6 +49,8 @@ def protected_resource_metadata(
         "rfc9068_required": strict_rfc9068,
         "dpop_signing_alg_values_supported": list(ALGORITHMS),
         "dpop_bound_access_tokens_required": dpop_required,
+        # RFC 9728 §2: whether only certificate-bound tokens (RFC 8705) are accepted.
+        "tls_client_certificate_bound_access_tokens": mtls_required,
         "token_validation": validation,
         "organization_required": organization_required,
         "organizations_supported": list(organizations),

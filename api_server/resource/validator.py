@@ -64,6 +64,7 @@ def policy_of(settings: ApiSettings, issuer: str) -> Policy:
         settings.require_organization or bool(settings.organizations),
         tuple(settings.organizations),
         settings.dpop == "required",
+        settings.mtls == "required",
     )
 
 

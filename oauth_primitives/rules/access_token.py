@@ -33,6 +33,7 @@ class Policy:
     organization_required: bool = False
     organizations: tuple[str, ...] = ()
     dpop_required: bool = False
+    mtls_required: bool = False  # certificate-bound tokens only (RFC 8705 §3)
 
 
 def crit_finding(header: dict) -> Finding | None:
@@ -161,6 +162,13 @@ def bound_jkt(claims: dict) -> str | None:
     return jkt if isinstance(jkt, str) and jkt else None
 
 
+def bound_x5t(claims: dict) -> str | None:
+    """RFC 8705 §3.1: the certificate thumbprint `cnf.x5t#S256` binds the token to."""
+    cnf = claims.get("cnf")
+    value = cnf.get("x5t#S256") if isinstance(cnf, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def scheme_finding(scheme: str, policy: Policy) -> Finding | None:
     """An API that requires DPoP refuses a Bearer request before reading the token."""
     return Finding(Code.DPOP_REQUIRED) if policy.dpop_required and scheme != "DPoP" else None
@@ -173,6 +181,19 @@ def binding_finding(claims: dict, scheme: str) -> Finding | None:
         return Finding(Code.DPOP_BOUND_AS_BEARER, {"jkt": bound})
     if not bound and scheme == "DPoP":
         return Finding(Code.NOT_BOUND_AS_DPOP)
+    return None
+
+
+def certificate_finding(claims: dict, presented: str | None, policy: Policy) -> Finding | None:
+    """RFC 8705 §3: a token bound to a certificate (cnf.x5t#S256) is good only with that
+    certificate presented in the TLS handshake; `presented` is its thumbprint."""
+    bound = bound_x5t(claims)
+    if bound is None:
+        return Finding(Code.NOT_CERT_BOUND) if policy.mtls_required else None
+    if presented is None:
+        return Finding(Code.CERT_MISSING, {"bound": bound})
+    if presented != bound:
+        return Finding(Code.CERT_MISMATCH, {"bound": bound, "presented": presented})
     return None
 
 

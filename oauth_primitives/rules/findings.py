@@ -42,6 +42,10 @@ class Code(StrEnum):
     # What the request may do with it.
     DPOP_BOUND_AS_BEARER = "dpop_bound_as_bearer"  # RFC 9449 §7.2
     NOT_BOUND_AS_DPOP = "not_bound_as_dpop"
+    # Mutual TLS (RFC 8705 §3): the certificate the token is bound to (cnf.x5t#S256).
+    CERT_MISSING = "cert_missing"  # bound to a certificate, and none was presented
+    CERT_MISMATCH = "cert_mismatch"  # another certificate than the bound one
+    NOT_CERT_BOUND = "not_cert_bound"  # the API requires bound tokens; this one is not
     DPOP_REQUIRED = "dpop_required"
     ORGANIZATION_MISSING = "organization_missing"
     ORGANIZATION_NOT_SERVED = "organization_not_served"
@@ -232,6 +236,18 @@ _DESCRIBE = {
     ),
     Code.PROOF_KEY_NOT_BOUND: lambda v: (
         "the proof is signed by another key than the one the token is bound to (cnf.jkt)"
+    ),
+    Code.CERT_MISSING: lambda v: (
+        "the token is bound to a client certificate (cnf.x5t#S256), and the request "
+        "presented none: call over mutual TLS with that certificate"
+    ),
+    Code.CERT_MISMATCH: lambda v: (
+        f"the presented client certificate (x5t#S256 {v['presented']}) is not the one the "
+        f"token is bound to (cnf.x5t#S256 {v['bound']})"
+    ),
+    Code.NOT_CERT_BOUND: lambda v: (
+        "this API requires certificate-bound tokens (RFC 8705), and the token has no "
+        "cnf.x5t#S256: request it over mutual TLS"
     ),
 }
 assert set(_DESCRIBE) == set(Code), "every code has the server's words"

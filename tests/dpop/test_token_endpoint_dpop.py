@@ -161,7 +161,7 @@ def test_an_api_that_requires_dpop_refuses_bearer_requests(dpop_stack, holder):
 def test_proof_of_possession_is_checked(dpop_stack):
     admin = dpop_stack.admin()
     rs = admin.get("/resource-servers/urn:worldmappers").json()
-    for value in ({"mechanism": "mtls"}, {"mechanism": "dpop", "required": "yes"}, "dpop"):
+    for value in ({"mechanism": "tls"}, {"mechanism": "dpop", "required": "yes"}, "dpop"):
         response = admin.patch(f"/resource-servers/{rs['id']}", json={"proof_of_possession": value})
         assert response.status_code == 400, value
 

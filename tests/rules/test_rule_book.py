@@ -55,6 +55,8 @@ def _values(code: Code) -> dict:
         "sent": None,
         "age": 120.0,
         "ahead": 30.0,
+        "bound": "uSj5t3HKikN7FgjJBgTCuSVPgt4YpxZoQG6QOg8B66Q",
+        "presented": "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg",
     }
 
 

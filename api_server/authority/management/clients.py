@@ -1,20 +1,24 @@
-"""`/api/v2/clients`: applications, their secrets and private_key_jwt credentials."""
+"""`/api/v2/clients`: applications, their secrets and credentials (private_key_jwt keys,
+mutual TLS certificates and subject DNs)."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..models import Client, Credential
+from oauth_primitives import x509
+
+from ..models import CREDENTIAL_METHODS, CREDENTIAL_TYPES, Client, Credential
 from ..state import Authority
 from ..tenant import hash_secret, new_id, new_secret
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found
 
-AUTH_METHODS = ("client_secret_post", "client_secret_basic", "private_key_jwt")
+AUTH_METHODS = ("client_secret_post", "client_secret_basic", *CREDENTIAL_METHODS)
 KEY_ALGS = ("RS256", "RS384", "PS256", "ES256")
 
 
@@ -25,28 +29,79 @@ def _find(authority: Authority, request: Request) -> Client:
     return copy.deepcopy(client)  # edited in place before saving; the tenant's copy stays intact
 
 
-def _credentials(data: dict) -> list[Credential] | None:
-    methods = field(data, "client_authentication_methods", dict)
-    if methods is None:
-        return None
-    pkj = methods.get("private_key_jwt")
-    if not isinstance(pkj, dict) or not isinstance(pkj.get("credentials"), list):
-        raise bad_request("client_authentication_methods.private_key_jwt.credentials is required")
-    creds = []
-    for item in pkj["credentials"]:
-        if not isinstance(item, dict) or item.get("credential_type") != "public_key":
-            raise bad_request("each credential needs credential_type public_key")
-        pem, alg = item.get("pem"), item.get("alg", "RS256")
+def new_credential(item: dict, method: str) -> Credential:
+    """A credential from its Auth0 shape, checked: a public key (private_key_jwt), a
+    certificate (x509_cert: self_signed_tls_client_auth) or a subject DN (cert_subject_dn,
+    given as the DN or as a certificate to read it from: tls_client_auth)."""
+    kind = item.get("credential_type")
+    wanted = {
+        "private_key_jwt": "public_key",
+        "self_signed_tls_client_auth": "x509_cert",
+        "tls_client_auth": "cert_subject_dn",
+    }
+    if method and kind != wanted[method]:
+        raise bad_request(f"{method} takes credentials of credential_type {wanted[method]}")
+    name = str(item.get("name", ""))
+    pem = item.get("pem")
+    if kind == "public_key":
+        alg = item.get("alg", "RS256")
         if alg not in KEY_ALGS:
             raise bad_request(f"alg must be one of {', '.join(KEY_ALGS)}")
         try:
             load_pem_public_key(pem.encode() if isinstance(pem, str) else b"")
         except ValueError:
             raise bad_request("pem must be a PEM-encoded public key") from None
-        creds.append(
-            Credential(id=new_id("cred_"), pem=pem, alg=alg, name=str(item.get("name", "")))
+        return Credential(new_id("cred_"), pem, alg, name, kind, "", method)
+    if kind == "x509_cert":
+        try:
+            x509.load_certificate(pem if isinstance(pem, str) else "")
+        except ValueError:
+            raise bad_request("pem must be a PEM-encoded X.509 certificate") from None
+        return Credential(new_id("cred_"), pem, "", name, kind, "", method)
+    if kind == "cert_subject_dn":
+        dn = item.get("subject_dn")
+        if isinstance(pem, str) and not dn:
+            try:
+                dn = x509.names_of(x509.load_certificate(pem)).subject_dn
+            except ValueError:
+                raise bad_request("pem must be a PEM-encoded X.509 certificate") from None
+        if not isinstance(dn, str) or not dn.strip():
+            raise bad_request("cert_subject_dn needs subject_dn (or a pem to read it from)")
+        return Credential(new_id("cred_"), "", "", name, kind, dn.strip(), method)
+    raise bad_request(f"credential_type must be one of {', '.join(CREDENTIAL_TYPES)}")
+
+
+def _credentials(client: Client, data: dict) -> tuple[str, list[Credential]] | None:
+    """(the method, its credentials) from `client_authentication_methods`: each listed
+    inline (Auth0's shapes), or by the id of one created with POST .../credentials."""
+    methods = field(data, "client_authentication_methods", dict)
+    if methods is None:
+        return None
+    named = [m for m in methods if m in CREDENTIAL_METHODS]
+    if len(named) != 1 or len(methods) != 1:
+        raise bad_request(
+            "client_authentication_methods names exactly one of " + ", ".join(CREDENTIAL_METHODS)
         )
-    return creds
+    method = named[0]
+    listed = methods[method]
+    if not isinstance(listed, dict) or not isinstance(listed.get("credentials"), list):
+        raise bad_request(f"client_authentication_methods.{method}.credentials is required")
+    known = {c.id: c for c in client.credentials}
+    creds = []
+    for item in listed["credentials"]:
+        if not isinstance(item, dict):
+            raise bad_request("each credential is an object")
+        if "credential_type" not in item and isinstance(item.get("id"), str):
+            cred = known.get(item["id"])
+            if cred is None:
+                raise bad_request(f"no credential {item['id']} on this client")
+            new_credential(
+                {**cred.to_api(), "pem": cred.pem, "subject_dn": cred.subject_dn}, method
+            )
+            creds.append(dataclasses.replace(cred, method=method))
+        else:
+            creds.append(new_credential(item, method))
+    return method, creds
 
 
 def _apply(client: Client, data: dict) -> None:
@@ -58,6 +113,8 @@ def _apply(client: Client, data: dict) -> None:
         value = field(data, name, str)
         if value is not None:
             setattr(client, name, value)
+    if not client.name.strip():
+        raise bad_request("name must not be empty")
     method = field(data, "token_endpoint_auth_method", str)
     if method is not None:
         if method not in AUTH_METHODS:
@@ -65,12 +122,16 @@ def _apply(client: Client, data: dict) -> None:
                 f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}"
             )
         client.token_endpoint_auth_method = method
-    creds = _credentials(data)
-    if creds is not None:
-        client.credentials = creds
-        client.token_endpoint_auth_method = "private_key_jwt"
-    if client.token_endpoint_auth_method == "private_key_jwt" and not client.credentials:
-        raise bad_request("private_key_jwt needs client_authentication_methods credentials")
+    chosen = _credentials(client, data)
+    if chosen is not None:
+        method, creds = chosen
+        kept = [dataclasses.replace(c, method="") for c in client.credentials if c not in creds]
+        listed = {c.id for c in creds}
+        client.credentials = [*creds, *(c for c in kept if c.id not in listed)]
+        client.token_endpoint_auth_method = method
+    method = client.token_endpoint_auth_method
+    if method in CREDENTIAL_METHODS and not client.credentials_for(method):
+        raise bad_request(f"{method} needs client_authentication_methods credentials")
 
 
 FIELDS = {
@@ -101,7 +162,10 @@ async def create_client(request: Request, authority: Authority) -> Response:
     name = field(data, "name", str, required=True)
     if not name.strip():
         raise bad_request("name must not be empty")
-    client_id = field(data, "client_id", str) or new_id("", 32)
+    client_id = field(data, "client_id", str)
+    if client_id is not None and not client_id.strip():
+        raise bad_request("client_id must not be empty (leave it out for a generated one)")
+    client_id = client_id or new_id("", 32)
     if authority.tenant.clients.get(client_id) is not None:
         raise ManagementError(
             409, f"A client with client_id {client_id} already exists", "conflict"

@@ -59,17 +59,21 @@ def _settings(data: dict, rs: ResourceServer) -> None:
 
 
 def _proof_of_possession(value: object) -> dict | None:
-    """Auth0's `{"mechanism": "dpop", "required": bool}` (RFC 9449), or null to drop it."""
+    """Auth0's `{"mechanism": "dpop" | "mtls", "required": bool}` (RFC 9449, RFC 8705),
+    or null to drop it."""
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) - {"mechanism", "required"}:
-        raise bad_request('proof_of_possession must be {"mechanism": "dpop", "required": bool}')
-    if value.get("mechanism") != "dpop":
-        raise bad_request("proof_of_possession.mechanism must be dpop")
+        raise bad_request(
+            'proof_of_possession must be {"mechanism": "dpop" or "mtls", "required": bool}'
+        )
+    mechanism = value.get("mechanism")
+    if mechanism not in ("dpop", "mtls"):
+        raise bad_request("proof_of_possession.mechanism must be dpop or mtls")
     required = value.get("required", False)
     if not isinstance(required, bool):
         raise bad_request("proof_of_possession.required must be true or false")
-    return {"mechanism": "dpop", "required": required}
+    return {"mechanism": mechanism, "required": required}
 
 
 def _find(authority: Authority, request: Request) -> ResourceServer:

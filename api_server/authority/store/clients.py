@@ -1,8 +1,10 @@
-"""The tenant's applications: their secret (hashed) and their private_key_jwt
-credentials. Deleting one takes its grants with it (Tenant.delete_client)."""
+"""The tenant's applications: their secret (hashed) and their credentials (keys for
+private_key_jwt, certificates and subject DNs for mutual TLS). Deleting one takes its
+grants with it (Tenant.delete_client)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 
@@ -39,9 +41,7 @@ class Clients:
         return self._client(row) if row else None
 
     def save(self, client: Client) -> None:
-        creds = [
-            {"id": c.id, "pem": c.pem, "alg": c.alg, "name": c.name} for c in client.credentials
-        ]
+        creds = [dataclasses.asdict(c) for c in client.credentials]
         with self.db.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?, ?)",
