@@ -9,6 +9,7 @@ import re
 from m2m_tui import __version__
 from m2m_tui.commands import (
     call,
+    certs,
     decode,
     demo,
     diagnose,
@@ -111,7 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only results")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    modules = (token, token_status, decode, call, diagnose, grants, organizations, profiles)
+    modules = (
+        token,
+        token_status,
+        decode,
+        call,
+        diagnose,
+        grants,
+        organizations,
+        certs,
+        profiles,
+    )
     for module in (*modules, serve, demo, web):
         adder = getattr(module, "add_parsers", None) or module.add_parser
         adder(commands)
@@ -173,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
             return _with_session(args, grants.run)
         if args.command == "organizations":
             return _with_session(args, organizations.run)
+        if args.command == "certs":
+            if args.action == "create":
+                from m2m_tui.config.state_dir import resolve_state_dir
+
+                return certs.run_create(args, resolve_state_dir(args.state_dir))
+            return _with_session(args, certs.run_register)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)

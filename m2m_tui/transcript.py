@@ -107,6 +107,17 @@ def _causes(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
+def closed_without_answer(exc: BaseException) -> bool:
+    """The server closed the connection, or reset it, before one byte of an answer:
+    told by the exception's type and how far the answer got, not by its message."""
+    from m2m_tui.stale_connection import answer_began
+
+    if not isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+        return False
+    not_http = any(type(cause).__module__.startswith("h11") for cause in _causes(exc))
+    return not answer_began(exc) and not not_http
+
+
 def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[str, str]:
     """(error kind, a sentence for the user) for anything httpx raises.
 

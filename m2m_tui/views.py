@@ -241,6 +241,29 @@ def binding_line(jkt: str | None, own_jkt: str | None) -> Text | None:
     return text
 
 
+def certificate_line(x5t: str | None, own: str | None) -> Text | None:
+    """For a certificate-bound token (RFC 8705): that calls need mutual TLS with one
+    certificate, and whether this profile's is it. None for an unbound token."""
+    if x5t is None:
+        return None
+    text = Text(
+        "🔒 bound to a client certificate: calls need mutual TLS with it (cnf.x5t#S256 "
+        + x5t
+        + "); ",
+        style="bold",
+    )
+    if own is None:
+        text.append(
+            "this profile presents no certificate (client_certificate, client_key)",
+            style="bold red",
+        )
+    elif own == x5t:
+        text.append("✓ this profile's certificate", style="bold green")
+    else:
+        text.append(f"✗ another certificate than this profile's ({own})", style="bold red")
+    return text
+
+
 def signature_line(check: SignatureCheck | None, note: str = "") -> Text:
     if check is None:
         return Text(note or "signature: not checked yet", style="dim")

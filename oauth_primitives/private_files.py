@@ -46,3 +46,14 @@ def touch_private_file(path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
+
+
+def others_can_read(path: Path) -> str | None:
+    """Why a private key file is not private enough (readable by its group or by
+    others, as ssh refuses such a key), or None. On systems without POSIX modes, None."""
+    if os.name != "posix":
+        return None
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        return f"{path} is readable by others (mode {mode:04o}): chmod 600 {path}"
+    return None

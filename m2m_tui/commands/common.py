@@ -141,7 +141,7 @@ def run_with_management(args: argparse.Namespace, session, act) -> int:
 
         from m2m_tui.admin.management_api import ManagementUnavailable
 
-        async with session.client() as client:
+        async with session.client(certificate=False) as client:  # the management profile's
             try:
                 mgmt = await session.admin.management(client)
             except ManagementUnavailable as exc:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from m2m_tui.config.profile import Profile
+from m2m_tui.config.profile import AUTH_METHODS, TLS_METHODS, Profile
 from oauth_primitives.toml_reader import TomlReader, suggestion
 
 __all__ = ["Config", "ConfigError", "Profile", "ServerTable"]  # Profile: its own module
@@ -205,9 +205,16 @@ class _Reader(TomlReader):
             raise self.fail(where, f"provider must be one of {', '.join(providers)}")
         if values["dpop_alg"] not in ("ES256", "RS256", "EdDSA"):
             raise self.fail(where, "dpop_alg must be one of ES256, RS256, EdDSA")
-        methods = ("client_secret_post", "client_secret_basic", "private_key_jwt")
-        if values["auth_method"] not in methods:
-            raise self.fail(where, f"auth_method must be one of {', '.join(methods)}")
+        if values["auth_method"] not in AUTH_METHODS:
+            raise self.fail(where, f"auth_method must be one of {', '.join(AUTH_METHODS)}")
+        if bool(values["client_certificate"]) != bool(values["client_key"]):
+            raise self.fail(where, "client_certificate and client_key go together: give both")
+        if values["auth_method"] in TLS_METHODS and not values["client_certificate"]:
+            raise self.fail(
+                where,
+                f"auth_method {values['auth_method']} needs client_certificate and client_key "
+                "(`m2m-tui certs create NAME` makes a pair)",
+            )
         return Profile(**values)
 
     def server(self, data: dict) -> ServerTable:

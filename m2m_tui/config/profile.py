@@ -24,6 +24,10 @@ class Profile:
     client_secret_prompt: bool = False
     auth_method: str = "client_secret_post"
     private_key_file: str | None = None
+    # Mutual TLS (RFC 8705): the client certificate presented to the authorization server
+    # (tls_client_auth, self_signed_tls_client_auth) and to the API (bound tokens).
+    client_certificate: str | None = None
+    client_key: str | None = None
     resource: str | None = None
     scope: str | None = None
     # The bundled server: issuer and api_base_url follow [server] (its host and ports),
@@ -39,3 +43,7 @@ class Profile:
     dpop: bool = False
     dpop_alg: str = "ES256"
     dpop_key_file: str | None = None
+
+
+TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
+AUTH_METHODS = ("client_secret_post", "client_secret_basic", "private_key_jwt", *TLS_METHODS)

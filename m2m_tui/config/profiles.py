@@ -8,7 +8,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from m2m_tui.config.file import Config, ConfigError
-from m2m_tui.config.profile import Profile
+from m2m_tui.config.profile import TLS_METHODS, Profile
 from oauth_primitives.issuer import normalise_issuer
 
 SAMPLE_ENV = ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER")
@@ -64,8 +64,9 @@ def overridden_by_env(env: dict[str, str] | None = None) -> list[str]:
 
 
 def resolve_secret(profile: Profile, prompted: str | None = None) -> str | None:
-    """The client secret, or None for private_key_jwt. Raises SecretUnavailable."""
-    if profile.auth_method == "private_key_jwt":
+    """The client secret, or None for private_key_jwt and mutual TLS. Raises
+    SecretUnavailable."""
+    if profile.auth_method in ("private_key_jwt", *TLS_METHODS):
         return None
     if profile.client_secret_env:
         value = os.environ.get(profile.client_secret_env)

@@ -29,6 +29,10 @@ POLICY_RULES = frozenset(
         Code.KEY_ALG_MISMATCH,
         Code.IAT_FUTURE,
         Code.DPOP_BOUND_AS_BEARER,
+        # Express knows no certificate binding (RFC 8705): it takes a bound token anyway.
+        Code.CERT_MISSING,
+        Code.CERT_MISMATCH,
+        Code.NOT_CERT_BOUND,
         Code.SCOPE_NOT_STRING,  # Express reads a scope array too
     }
 )

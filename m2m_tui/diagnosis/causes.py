@@ -39,6 +39,11 @@ class Cause(StrEnum):
     SHORTENED = "shortened"
     BASIC_CREDENTIALS = "basic_credentials"
     AUTHORIZATION_DROPPED = "authorization_dropped"
+    # Mutual TLS (RFC 8705): the certificate a bound token needs, and the one presented.
+    CERTIFICATE_MISSING = "certificate_missing"
+    CERTIFICATE_MISMATCH = "certificate_mismatch"
+    CERTIFICATE_UNTRUSTED = "certificate_untrusted"
+    NOT_CERTIFICATE_BOUND = "not_certificate_bound"
 
 
 # The name a person gives each cause: the checklist's "Cause:" line and the README's table.
@@ -64,4 +69,8 @@ NAMES: dict[Cause, str] = {
     Cause.SHORTENED: "a token shortened for display (an ellipsis where characters were)",
     Cause.BASIC_CREDENTIALS: "HTTP Basic credentials (client id and secret) sent as a token",
     Cause.AUTHORIZATION_DROPPED: "the Authorization header never reached the API",
+    Cause.CERTIFICATE_MISSING: "a certificate-bound token sent without its certificate",
+    Cause.CERTIFICATE_MISMATCH: "a certificate-bound token sent with another certificate",
+    Cause.CERTIFICATE_UNTRUSTED: "a client certificate the server does not trust",
+    Cause.NOT_CERTIFICATE_BOUND: "an unbound token at an API that takes bound tokens only",
 }

@@ -47,6 +47,7 @@ class Expectations:
     algorithms: tuple[str, ...] = ALGORITHMS
     max_token: int = MAX_TOKEN
     dpop_required: bool = False
+    mtls_required: bool = False  # certificate-bound tokens only (RFC 8705)
 
     @classmethod
     def from_metadata(
@@ -76,6 +77,7 @@ class Expectations:
             if isinstance(algs, list) and algs and all(isinstance(a, str) for a in algs)
             else ALGORITHMS,
             dpop_required=meta.get("dpop_bound_access_tokens_required") is True,
+            mtls_required=meta.get("tls_client_certificate_bound_access_tokens") is True,
         )
 
     def policy(self) -> Policy:
@@ -89,4 +91,5 @@ class Expectations:
             self.organization_required,
             self.organizations,
             self.dpop_required,
+            self.mtls_required,
         )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from m2m_tui.diagnosis.agreement import with_agreement
 from m2m_tui.diagnosis.answer_checks import delivery_check, size_check
+from m2m_tui.diagnosis.certificate_checks import certificate_check
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.claim_checks import (
     aud_check,
@@ -80,11 +81,13 @@ def run_checks(
     now: float | None = None,
     dpop: DpopFacts | None = None,
     introspection: Introspected | None = None,
+    certificate: str | None = None,
 ) -> Diagnosis:
     """The token's checks, then (when DPoP is involved) the proof's and the binding's.
     `token` is the token parsed once (or why it is not a JWT); raw text is parsed here.
     An opaque token is checked through `introspection`, what its issuer said of it; so
-    is whether a JWT is still active, for an API that introspects."""
+    is whether a JWT is still active, for an API that introspects. `certificate` is the
+    thumbprint of the client certificate the call presented (mutual TLS), if any."""
     local_now = time.time() if now is None else now
     checks: list[Check] = []
     if isinstance(token, str):
@@ -143,6 +146,7 @@ def run_checks(
     checks.append(scope_check(token, expect))
     if expect.organization_required:
         checks.append(organization_check(token, expect))
+    checks += [c for c in (certificate_check(token, certificate, expect),) if c is not None]
     if dpop is not None and dpop.involved(bound_jkt(token), challenge):
         from m2m_tui.diagnosis.dpop_checks import dpop_checks
 

@@ -49,7 +49,12 @@ def _field(response: httpx.Response, field: str) -> object:
         document = response.json()
     except ValueError:
         return None
-    return document.get(field) if isinstance(document, dict) else None
+    # A dotted field names a member of an object: mtls_endpoint_aliases.token_endpoint.
+    for name in field.split("."):
+        if not isinstance(document, dict):
+            return None
+        document = document.get(name)
+    return document
 
 
 def _why_not(response: httpx.Response, field: str) -> str:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from m2m_tui.config.profile import Profile
+from m2m_tui.config.profile import TLS_METHODS, Profile
 from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
 MARGIN = 60  # seconds before exp when a cached token stops being offered
@@ -63,6 +63,8 @@ def cache_key(profile: Profile) -> str:
         # The key is the named file (its content), else the one made for this profile.
         key = _file_digest(profile.dpop_key_file) if profile.dpop_key_file else profile.name
         parts += ["dpop", profile.dpop_alg, profile.dpop_key_file or "", key]
+    if profile.client_certificate:  # a token may be bound to it (RFC 8705 cnf.x5t#S256)
+        parts += ["certificate", _file_digest(profile.client_certificate)]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
@@ -71,6 +73,8 @@ def credential_digest(profile: Profile, secret: str | None) -> str | None:
     (a secret the user types into the app, asked of a command that has none)."""
     if profile.auth_method == "private_key_jwt":
         return "key:" + _file_digest(profile.private_key_file)
+    if profile.auth_method in TLS_METHODS:  # the certificate is the credential
+        return "certificate:" + _file_digest(profile.client_certificate)
     if secret is None:
         return None
     salt = f"m2m-tui\x00{profile.issuer}\x00{profile.client_id}".encode()

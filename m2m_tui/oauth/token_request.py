@@ -7,18 +7,32 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from m2m_tui.config.profile import Profile
+from m2m_tui.config.profile import TLS_METHODS, Profile
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
 from m2m_tui.oauth.token_hints import hint_for, opaque_hint, throttled_hint
 from m2m_tui.tokens.decoded import is_jwt
-from m2m_tui.transcript import Exchange, describe_transport_error, mask_fields, mask_headers
+from m2m_tui.transcript import (
+    Exchange,
+    closed_without_answer,
+    describe_transport_error,
+    mask_fields,
+    mask_headers,
+)
 from oauth_primitives.token_refusals import refusal_of
 
 httpx = lazy_module("httpx")
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TIMEOUT = 10.0
+
+
+UNTRUSTED_CERTIFICATE = (
+    "The server ended the connection as soon as the TLS handshake was done: it does not "
+    "trust this profile's client certificate. For self_signed_tls_client_auth, register "
+    "the certificate for the client first (`m2m-tui certs register NAME CLIENT`); for "
+    "tls_client_auth, use one issued by a CA the server trusts (`certs create --issued`)."
+)
 
 
 @dataclass
@@ -29,6 +43,7 @@ class TokenRequest:
     form: dict[str, str]
     headers: dict[str, str] = field(default_factory=dict)
     client_id: str = ""  # for messages: with Basic auth it is not in the form
+    presents_certificate: bool = False  # over mutual TLS, with the profile's certificate
 
     def with_proof(self, key: DpopKey, nonce: str | None) -> TokenRequest:
         """The same request with a fresh DPoP proof for it (RFC 9449 §5)."""
@@ -43,7 +58,13 @@ class TokenRequest:
         auth_form, auth_headers = client_authentication(profile, secret, url)
         form = {"grant_type": "client_credentials", **provider_params(profile), **auth_form}
         headers = {"Accept": "application/json", **auth_headers}
-        return cls(url=url, form=form, headers=headers, client_id=profile.client_id)
+        return cls(
+            url=url,
+            form=form,
+            headers=headers,
+            client_id=profile.client_id,
+            presents_certificate=bool(profile.client_certificate),
+        )
 
     def masked_exchange(self) -> Exchange:
         exchange = Exchange("POST", self.url, mask_headers(self.headers), mask_fields(self.form))
@@ -71,6 +92,8 @@ def client_authentication(
             "client_assertion_type": JWT_BEARER,
             "client_assertion": client_assertion(profile, audience),
         }, {}
+    if profile.auth_method in TLS_METHODS:  # RFC 8705 §2: the certificate authenticates
+        return {"client_id": profile.client_id}, {}
     return {"client_id": profile.client_id, "client_secret": secret or ""}, {}
 
 
@@ -113,9 +136,17 @@ def provider_params(profile: Profile) -> dict[str, str]:
 
 
 async def resolve_token_endpoint(profile: Profile, client: httpx.AsyncClient) -> str:
-    """The profile's override; Auth0's fixed path; else RFC 8414 / OIDC discovery."""
+    """The profile's override; for mutual TLS, the mTLS alias discovery names (RFC 8705
+    §5), when it names one; Auth0's fixed path; else RFC 8414 / OIDC discovery."""
     if profile.token_endpoint:
         return profile.token_endpoint
+    if profile.auth_method in TLS_METHODS:
+        from m2m_tui.oauth.discovery import DiscoveryFailed, discover
+
+        try:
+            return await discover(profile.issuer, client, "mtls_endpoint_aliases.token_endpoint")
+        except DiscoveryFailed:
+            pass  # no alias: the token endpoint takes certificates itself
     if profile.provider == "auth0":
         return profile.issuer + "oauth/token"
     from m2m_tui.oauth.discovery import discover
@@ -232,6 +263,10 @@ async def _request_token(
             "tls": "Trust the server's CA with SSL_CERT_FILE=/path/to/ca.pem "
             "(for `serve --tls`: <state-dir>/tls/ca.pem).",
         }.get(kind)
+        if request.presents_certificate and closed_without_answer(exc):
+            # RFC 8705 over TLS 1.3: a server that refuses the client certificate ends
+            # the connection after the handshake, before any answer.
+            kind, hint = "tls", UNTRUSTED_CERTIFICATE
         return TokenOutcome(exchange, error=kind, description=text, hint=hint)
     finally:
         exchange.duration_ms = (time.perf_counter() - started) * 1000

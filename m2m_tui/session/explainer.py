@@ -20,6 +20,7 @@ from m2m_tui.diagnosis.token_checks import (
     ServerAnswer,
     run_checks,
 )
+from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate
 from m2m_tui.oauth.token_hints import opaque_hint
 from m2m_tui.session.api_catalog import ApiCatalog
 from m2m_tui.session.documents import Documents
@@ -106,6 +107,15 @@ class Explainer:
                 return inspection
         inspection.signature = check_signature(token, jwks)
         return inspection
+
+    def presented_certificate(self) -> str | None:
+        """The thumbprint (x5t#S256) of the client certificate this profile's calls
+        present (mutual TLS), or None: none named, or one that cannot be read."""
+        try:
+            certificate = ClientCertificate.of(self._profile())
+        except CertificateProblem:
+            return None
+        return certificate.thumbprint if certificate else None
 
     async def expectations(self, endpoint: ApiEndpoint | None) -> Expectations:
         """What the API expects: its RFC 9728 metadata first, then the profile. Without
@@ -217,7 +227,15 @@ class Explainer:
         ):
             # Only the issuer knows of a revocation: ask it, as the API did.
             introspected = await self._status.introspected(token.raw)
-        diagnosis = run_checks(token, expect, jwks, server, dpop=facts, introspection=introspected)
+        diagnosis = run_checks(
+            token,
+            expect,
+            jwks,
+            server,
+            dpop=facts,
+            introspection=introspected,
+            certificate=self.presented_certificate(),
+        )
         if isinstance(token, DecodedToken):  # what the tenant says of a wrong organization
             await self._admin.annotate_organization(diagnosis, token, expect)
         return diagnosis

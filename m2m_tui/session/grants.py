@@ -52,7 +52,7 @@ class GrantsModel:
     async def connect(self, on_wait=None) -> None:
         """Raises ManagementUnavailable with a sentence for the user."""
         if self.mgmt is None:
-            self.http = self.session.client()
+            self.http = self.session.client(certificate=False)  # the management profile's
             try:
                 self.mgmt = await self.session.admin.management(self.http)
             except BaseException:

@@ -29,6 +29,7 @@ from m2m_tui.config.file import Config
 from m2m_tui.config.profile import Profile
 from m2m_tui.config.profiles import select_profile
 from m2m_tui.lazy import lazy_module
+from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate
 from m2m_tui.oauth.token_request import TokenOutcome
 from m2m_tui.session.api_catalog import ApiCatalog
 from m2m_tui.session.documents import Documents
@@ -73,7 +74,11 @@ class Session:
         profile_now = lambda: self._profile  # noqa: E731
         seconds = lambda: self.timeout  # noqa: E731
         self.tokens = Tokens(state_dir, profile, self.history, self.client, seconds)
-        self.admin = TenantAdmin(config, profile_now, self.client, seconds, self.history)
+        # The Management API's requests are the management profile's, not this one's: they
+        # never present this profile's client certificate.
+        self.admin = TenantAdmin(
+            config, profile_now, lambda: self.client(certificate=False), seconds, self.history
+        )
         self.status = TokenStatus(profile_now, self.client, self.tokens)
         self.explainer = Explainer(
             profile_now,
@@ -152,8 +157,18 @@ class Session:
         self.admin.forget()
         self.documents.forget()
 
-    def client(self) -> httpx.AsyncClient:
-        trust = _trust(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    def client(self, certificate: bool = True) -> httpx.AsyncClient:
+        """A client for every request of this profile; with its client certificate, when
+        it names one (mutual TLS: the token endpoint and bound tokens' API calls) and
+        `certificate` does not say otherwise (the Management API's requests)."""
+        cert_file, cert_dir = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+        trust = _trust(cert_file, cert_dir)
+        try:
+            own = ClientCertificate.of(self.profile) if certificate else None
+            if own is not None:
+                trust = own.context(cert_file, cert_dir)
+        except CertificateProblem:
+            pass  # the token request says what is wrong with it (Tokens.get)
         return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, verify=trust)
 
     def needs_prompt(self) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from m2m_tui.config.profile import Profile
 from m2m_tui.config.profiles import SecretUnavailable, resolve_secret
+from m2m_tui.oauth.client_cert import ClientCertificate
 from m2m_tui.oauth.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
 from m2m_tui.oauth.token_cache import TokenCache, credential_digest
 from m2m_tui.oauth.token_request import (
@@ -135,6 +136,7 @@ class Tokens:
         async with self._client() as client:
             try:
                 secret = resolve_secret(self.profile, self._prompted_secret)
+                ClientCertificate.of(self.profile)  # a missing or loose key file: say so
                 endpoint = await resolve_token_endpoint(self.profile, client)
                 request = TokenRequest.for_profile(self.profile, secret, endpoint)
                 key = self.dpop_key()

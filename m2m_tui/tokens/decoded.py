@@ -246,6 +246,13 @@ def describe_claims(decoded: DecodedToken, now: float | None = None) -> list[Cla
                 "client's key; a proof signed by that key is needed on every call, so a "
                 "stolen copy of the token alone is useless"
             )
+        elif name == "cnf" and isinstance(value, dict) and "x5t#S256" in value:
+            meaning = (
+                "bound to a client certificate (RFC 8705 §3): x5t#S256 is the SHA-256 "
+                "thumbprint of the certificate the client presented over mutual TLS when it "
+                "got the token; the API takes it only with that certificate presented, so a "
+                "stolen copy of the token alone is useless"
+            )
         elif name == "gty" and value != "client-credentials":
             meaning = f"grant type {value}: not a machine-to-machine token"
         else:

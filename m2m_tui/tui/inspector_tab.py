@@ -19,6 +19,7 @@ from m2m_tui.session.session import Inspection, Session
 from m2m_tui.tokens.decoded import bound_jkt, describe_claims, describe_header, scopes_against
 from m2m_tui.tui.messages import Introspected
 from m2m_tui.tui.screens import TextScreen
+from oauth_primitives.rules.access_token import bound_x5t
 
 
 class PasteBox(Input):
@@ -133,10 +134,13 @@ class InspectorTab(Vertical):
             Group(*self.json_parts("Header", d.header), *self.json_parts("Payload", d.payload))
         )
         binding = views.binding_line(bound_jkt(d), self.session.own_jkt())
+        own = self.session.explainer.presented_certificate()
+        certificate = views.certificate_line(bound_x5t(d.payload), own)
         view.update(
             Group(
                 *cleaned,
                 *([binding] if binding else []),
+                *([certificate] if certificate else []),
                 views.signature_line(ins.signature, ins.signature_note),
                 views.claims_table(describe_claims(d), "Claims"),
                 views.scopes_view(

@@ -14,14 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from oauth_primitives import x509
-from tests.conftest import GIFT, WORLDMAPPERS, start_stack
-
-
-@pytest.fixture(scope="module")
-def tls_stack(tmp_path_factory):
-    stack = start_stack(tmp_path_factory.mktemp("mtls") / "state", tls="both")
-    yield stack
-    stack.thread.stop()
+from tests.conftest import GIFT, WORLDMAPPERS
 
 
 def files(folder: Path, name: str, pem: tuple[str, str]) -> tuple[Path, Path]:

@@ -1,0 +1,81 @@
+"""Mutual TLS as a user does it with m2m-tui, against the bundled servers over TLS:
+create a certificate, register it for the client, get a token with
+self_signed_tls_client_auth (bound to the certificate where the API asks), call the API
+with it (200), and see the token refused without the certificate, the cause named."""
+
+from __future__ import annotations
+
+import json
+
+import jwt
+
+from tests.conftest import run_cli
+from tests.helpers.sessions import write_config
+from tests.mtls.test_mtls_servers import admin
+
+
+def test_create_register_token_call_and_the_refusal_explained(tls_stack, tmp_path):
+    stack = tls_stack
+    certs = tmp_path / "state" / "certs"
+    write_config(
+        tmp_path / "config.toml",
+        stack.issuer,
+        stack.api_url,
+        mtls=(
+            f'issuer = "{stack.issuer}"\nclient_id = "giftdeliveries"\n'
+            'audience = "urn:worldmappers"\nauth_method = "self_signed_tls_client_auth"\n'
+            f'client_certificate = "{certs / "gift.pem"}"\n'
+            f'client_key = "{certs / "gift-key.pem"}"\napi_base_url = "{stack.api_url}"'
+        ),
+    )
+    env = {"SSL_CERT_FILE": str(stack.state_dir / "tls" / "ca.pem")}
+    made = run_cli(tmp_path, "certs", "create", "gift", "--json", env=env)
+    assert made.returncode == 0, made.stderr
+    thumbprint = json.loads(made.stdout)["x5t#S256"]
+    # Before it is registered, the server's TLS handshake turns the certificate away.
+    early = run_cli(tmp_path, "--profile", "mtls", "token", env=env)
+    assert early.returncode != 0 and "does not trust this profile's client certificate" in (
+        early.stderr
+    )
+    registered = run_cli(
+        tmp_path, "--profile", "mtls", "certs", "register", "gift", "giftdeliveries", env=env
+    )
+    assert registered.returncode == 0, registered.stderr
+    assert "self_signed_tls_client_auth" in registered.stdout
+    mgmt = admin(stack)
+    v2 = stack.issuer + "api/v2"
+    rs = mgmt.get(f"{v2}/resource-servers/urn:worldmappers").json()
+    mgmt.patch(
+        f"{v2}/resource-servers/{rs['id']}",
+        json={"proof_of_possession": {"mechanism": "mtls", "required": True}},
+    ).raise_for_status()
+    try:
+        got = run_cli(tmp_path, "--profile", "mtls", "token", "--no-cache", env=env)
+        assert got.returncode == 0, got.stderr
+        token = got.stdout.strip()
+        assert jwt.decode(token, options={"verify_signature": False})["cnf"] == {
+            "x5t#S256": thumbprint
+        }
+        called = run_cli(
+            tmp_path, "--profile", "mtls", "call", "/api/directions?destination=Paris", env=env
+        )
+        assert called.returncode == 0, called.stderr
+        # The same token from a profile that presents no certificate: refused, explained.
+        report = run_cli(
+            tmp_path,
+            "--profile",
+            "gift",
+            "diagnose",
+            "/api/directions?destination=Paris",
+            "--token",
+            token,
+            "--json",
+            env=env,
+        )
+        body = json.loads(report.stdout)
+        assert body["server"]["status"] == 401 and body["server"]["rule"] == "cert_missing"
+        assert body["causes"] == ["certificate_missing"] and body["agreement_code"] == "agree"
+        check = next(c for c in body["checks"] if c["name"] == "certificate")
+        assert "client_certificate" in check["fix"]
+    finally:
+        mgmt.patch(f"{v2}/resource-servers/{rs['id']}", json={"proof_of_possession": None})
