@@ -209,9 +209,10 @@ class ManagementClient:
     async def set_api_scopes(self, rs_id: str, scopes: list[dict]) -> dict:
         return await self.request("PATCH", f"/resource-servers/{rs_id}", json={"scopes": scopes})
 
-    async def set_proof_of_possession(self, rs_id: str, mode: str) -> dict:
-        """Auth0's `proof_of_possession` (RFC 9449 DPoP): "required", "optional" or "off"."""
-        value = None if mode == "off" else {"mechanism": "dpop", "required": mode == "required"}
+    async def set_proof_of_possession(self, rs_id: str, mode: str, mechanism: str = "dpop") -> dict:
+        """Auth0's `proof_of_possession`: "required", "optional" or "off", by `mechanism`
+        "dpop" (RFC 9449) or "mtls" (RFC 8705 certificate-bound tokens)."""
+        value = None if mode == "off" else {"mechanism": mechanism, "required": mode == "required"}
         return await self.request(
             "PATCH", f"/resource-servers/{rs_id}", json={"proof_of_possession": value}
         )

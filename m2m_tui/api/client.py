@@ -10,7 +10,13 @@ from urllib.parse import urlencode
 from m2m_tui.api.request_parts import replaced_credentials
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
-from m2m_tui.transcript import MASK, Exchange, describe_transport_error, mask_headers
+from m2m_tui.transcript import (
+    MASK,
+    Exchange,
+    closed_without_answer,
+    describe_transport_error,
+    mask_headers,
+)
 from oauth_primitives.organizations import organization_of
 
 httpx = lazy_module("httpx")
@@ -207,6 +213,9 @@ class ApiResult:
     exchange: Exchange
     error: str | None = None
     proof: str | None = None  # the DPoP proof sent, as sent (for the diagnosis only)
+    # The server ended the connection before any answer (with a client certificate
+    # presented, over TLS 1.3: it turned the certificate away).
+    closed_early: bool = False
 
     @property
     def status(self) -> int | None:
@@ -292,7 +301,8 @@ async def _send(
         )
     except Exception as exc:  # every transport failure becomes a sentence
         exchange.duration_ms = (time.perf_counter() - started) * 1000
-        return ApiResult(exchange, describe_transport_error(exc, call.url, timeout)[1], proof)
+        said = describe_transport_error(exc, call.url, timeout)[1]
+        return ApiResult(exchange, said, proof, closed_early=closed_without_answer(exc))
     exchange.duration_ms = (time.perf_counter() - started) * 1000
     exchange.status = response.status_code
     exchange.response_headers = dict(response.headers)

@@ -93,6 +93,11 @@ async def _diagnose(
     )
     diagnosis, result = await session.explainer.diagnose(raw, endpoint, params)
     if result.status is None:
+        if diagnosis.causes:  # the call failed for a reason the diagnosis can name
+            if args.json:
+                print(json.dumps(diagnosis.to_json(), indent=2))
+            else:
+                print_checklist(diagnosis, f"{endpoint.method} {result.exchange.url}")
         return fail(result.error or "the call failed", EXIT_NETWORK)
     if args.json:
         print(json.dumps(diagnosis.to_json(), indent=2))

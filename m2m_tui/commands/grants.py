@@ -52,6 +52,13 @@ def add_parsers(commands) -> None:
     )
     dpop.add_argument("audience")
     dpop.add_argument("mode", nargs="?", choices=("required", "optional", "off"))
+    mtls = actions.add_parser(
+        "mtls",
+        help="show or set whether the API's tokens are bound to the client's certificate "
+        "(RFC 8705; proof_of_possession mechanism mtls)",
+    )
+    mtls.add_argument("audience")
+    mtls.add_argument("mode", nargs="?", choices=("required", "optional", "off"))
 
     keys = commands.add_parser(
         "keys",
@@ -83,7 +90,7 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
             if not grants:
                 print("no grants match", file=sys.stderr)
         return EXIT_OK
-    if args.action == "dpop":
+    if args.action in ("dpop", "mtls"):
         return await _dpop(args, mgmt)
     clients = {c["client_id"] for c in await mgmt.clients()}
     if args.client not in clients:
@@ -127,19 +134,29 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
 async def _dpop(args: argparse.Namespace, mgmt: ManagementClient) -> int:
     from m2m_tui.session.grants import dpop_mode
 
+    mechanism = "mtls" if args.action == "mtls" else "dpop"
     apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
     if args.audience not in apis:
         return fail(f"unknown audience {args.audience!r} (known: {', '.join(apis)})", EXIT_FAILED)
     api = apis[args.audience]
     if args.mode is not None:
-        api = await mgmt.set_proof_of_possession(api["id"], args.mode)
-    mode = dpop_mode(api)
-    meaning = {
-        "required": "token requests without a DPoP proof are refused",
-        "optional": "DPoP-bound tokens when the client sends a proof, else Bearer",
-        "off": "DPoP-bound tokens when the client sends a proof, else Bearer",
-    }[mode]
-    print(f"{args.audience}  DPoP {mode}: {meaning}")
+        api = await mgmt.set_proof_of_possession(api["id"], args.mode, mechanism)
+    mode = dpop_mode(api, mechanism)
+    meanings = {
+        "dpop": {
+            "required": "token requests without a DPoP proof are refused",
+            "optional": "DPoP-bound tokens when the client sends a proof, else Bearer",
+            "off": "DPoP-bound tokens when the client sends a proof, else Bearer",
+        },
+        "mtls": {
+            "required": "token requests without a client certificate are refused; tokens "
+            "are bound to it (cnf.x5t#S256)",
+            "optional": "tokens bound to the client certificate when one is presented",
+            "off": "no certificate-bound tokens",
+        },
+    }
+    name = "DPoP" if mechanism == "dpop" else "mTLS binding"
+    print(f"{args.audience}  {name} {mode}: {meanings[mechanism][mode]}")
     return EXIT_OK
 
 

@@ -64,3 +64,21 @@ def certificate_check(
         finding.code,
         Cause.CERTIFICATE_MISMATCH,
     )
+
+
+def untrusted_certificate_check(thumbprint: str) -> Check:
+    """The call presented a client certificate over TLS, and the server ended the
+    connection before answering: its handshake turned the certificate away (TLS 1.3
+    says so only by closing)."""
+    return Check(
+        "certificate",
+        False,
+        f"the server ended the connection as soon as the TLS handshake was done, after "
+        f"this profile presented its client certificate (x5t#S256 {thumbprint}): it does "
+        "not trust the certificate, so the token was never judged",
+        "For self_signed_tls_client_auth, register the certificate (`m2m-tui certs "
+        "register NAME CLIENT`); for tls_client_auth, use one issued by a CA the server "
+        "trusts; behind an edge (nginx optional_no_ca), any certificate gets through.",
+        "",
+        Cause.CERTIFICATE_UNTRUSTED,
+    )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send, send_as
+from m2m_tui.diagnosis.certificate_checks import untrusted_certificate_check
 from m2m_tui.diagnosis.claim_checks import client_of
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
 from m2m_tui.diagnosis.token_checks import (
@@ -158,6 +159,9 @@ class Explainer:
             self._record(kind, summary, result)
         diagnosis = await self.explain(token, endpoint, result, memo, raw=raw)
         diagnosis.cleaned = pasted.removed
+        own = self.presented_certificate()
+        if result.status is None and result.closed_early and own and call.url.startswith("https"):
+            diagnosis.checks.insert(0, untrusted_certificate_check(own))
         return diagnosis, result
 
     async def diagnose_proof_variant(

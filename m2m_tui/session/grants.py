@@ -248,9 +248,10 @@ class GrantsModel:
         return None
 
 
-def dpop_mode(api: dict) -> str:
-    """ "required", "optional" or "off", from an API's proof_of_possession."""
+def dpop_mode(api: dict, mechanism: str = "dpop") -> str:
+    """ "required", "optional" or "off", from an API's proof_of_possession, for
+    `mechanism` ("dpop", or "mtls" for certificate-bound tokens)."""
     pop = api.get("proof_of_possession") or {}
-    if pop.get("mechanism") != "dpop":
+    if pop.get("mechanism") != mechanism:
         return "off"
     return "required" if pop.get("required") else "optional"

@@ -56,13 +56,13 @@ def node_peers() -> Path:
     return PEERS
 
 
-def wait_for(url: str, proc: subprocess.Popen, log: Path) -> None:
+def wait_for(url: str, proc: subprocess.Popen, log: Path, verify: object = True) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"{url}: the server exited:\n{log.read_text()[-2000:]}")
         try:
-            if httpx.get(url, timeout=1).status_code < 500:
+            if httpx.get(url, timeout=1, verify=verify).status_code < 500:
                 return
         except httpx.HTTPError:
             pass
@@ -246,9 +246,10 @@ class ExpressApi:
     proc: subprocess.Popen
 
 
-def start_express(issuer: str, jwks_uri: str, folder: Path) -> ExpressApi:
+def start_express(issuer: str, jwks_uri: str, folder: Path, ca: Path | None = None) -> ExpressApi:
     """Auth0's express-oauth2-jwt-bearer guarding the World Mappers endpoints, pointed at
-    `issuer`: an API whose checks m2m-tui did not write."""
+    `issuer`: an API whose checks m2m-tui did not write. `ca`: a CA for Node to trust
+    beside its own (an issuer over HTTPS with a local certificate)."""
     peers = node_peers()
     port = free_port()
     log = folder / "express.log"
@@ -258,6 +259,7 @@ def start_express(issuer: str, jwks_uri: str, folder: Path) -> ExpressApi:
         "JWKS_URI": jwks_uri,
         "AUDIENCE": WORLDMAPPERS,
         "PORT": str(port),
+        **({"NODE_EXTRA_CA_CERTS": str(ca)} if ca else {}),
     }
     with open(log, "w") as out:
         proc = subprocess.Popen(

@@ -37,6 +37,21 @@ def test_create_register_token_call_and_the_refusal_explained(tls_stack, tmp_pat
     assert early.returncode != 0 and "does not trust this profile's client certificate" in (
         early.stderr
     )
+    # …and so does the API's: a call with any token is never judged, and is said so.
+    plain = run_cli(tmp_path, "--profile", "gift", "token", env=env).stdout.strip()
+    turned = run_cli(
+        tmp_path,
+        "--profile",
+        "mtls",
+        "diagnose",
+        "/api/directions?destination=Paris",
+        "--token",
+        plain,
+        "--json",
+        env=env,
+    )
+    assert turned.returncode == 3, turned.stderr
+    assert json.loads(turned.stdout)["causes"] == ["certificate_untrusted"]
     registered = run_cli(
         tmp_path, "--profile", "mtls", "certs", "register", "gift", "giftdeliveries", env=env
     )

@@ -53,8 +53,8 @@ def counted(monkeypatch):
 
     real_client = Session.client
 
-    def client(self):
-        made = real_client(self)
+    def client(self, certificate: bool = True):
+        made = real_client(self, certificate)
         made.event_hooks = {"request": [count], "response": []}
         return made
 
