@@ -198,14 +198,22 @@ def _verify_certificate(client: Client, cert: Presented | None) -> None:
             "The client certificate was not issued by a CA this server trusts "
             "(tls_client_auth needs one; a self-signed one needs self_signed_tls_client_auth)",
         )
-    subject = x509.names_of(parsed).subject_dn
-    if not any(x509.same_dn(subject, c.subject_dn) for c in client.credentials_for(method)):
+    names = x509.names_of(parsed)
+    if not any(_names_match(names, c) for c in client.credentials_for(method)):
         raise OAuthError(
             401,
             "invalid_client",
-            f"The client certificate's subject ({subject}) is not the one registered for "
-            "this client",
+            f"The client certificate's subject ({names.subject_dn}) is not the one registered "
+            "for this client",
         )
+
+
+def _names_match(names: x509.Names, cred) -> bool:
+    """RFC 8705 §2.1.2: the registered subject DN, or the registered subjectAltName."""
+    if cred.san:
+        kind, _, value = cred.san.partition(":")
+        return value in getattr(names, f"san_{kind}", ())
+    return x509.same_dn(names.subject_dn, cred.subject_dn)
 
 
 def _verify_assertion(

@@ -81,6 +81,9 @@ class Credential:
     credential_type: str = "public_key"
     subject_dn: str = ""
     method: str = "private_key_jwt"
+    # RFC 8705 §2.1.2's other names for tls_client_auth, instead of the subject DN: one
+    # subjectAltName, as "dns:…", "uri:…", "ip:…" or "email:…".
+    san: str = ""
 
     @property
     def thumbprint(self) -> str | None:
@@ -97,6 +100,9 @@ class Credential:
             body["alg"] = self.alg
         elif self.credential_type == "x509_cert":
             body["thumbprint_sha256"] = self.thumbprint
+        elif self.san:
+            kind, _, value = self.san.partition(":")
+            body[f"tls_client_auth_san_{kind}"] = value
         else:
             body["subject_dn"] = self.subject_dn
         return body

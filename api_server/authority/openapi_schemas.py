@@ -134,6 +134,11 @@ CREDENTIAL = {
         "credential_type": {"enum": ["public_key", "x509_cert", "cert_subject_dn"]},
         "pem": {"type": "string"},
         "subject_dn": {"type": "string"},
+        # RFC 8705 §2.1.2, instead of subject_dn (not Auth0's: its credentials take a DN)
+        "tls_client_auth_san_dns": {"type": "string"},
+        "tls_client_auth_san_uri": {"type": "string"},
+        "tls_client_auth_san_ip": {"type": "string"},
+        "tls_client_auth_san_email": {"type": "string"},
         "alg": {"type": "string", "enum": list(KEY_ALGS)},
         "name": {"type": "string"},
     },

@@ -166,3 +166,56 @@ def test_tls_client_auth_by_subject_dn_of_a_ca_issued_certificate(tls_stack, tmp
             data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "x"},
         )
     assert bare.status_code == 401 and "tls_client_auth" in bare.json()["error_description"]
+
+
+def test_tls_client_auth_by_a_subject_alternative_name(tls_stack, tmp_path):
+    # RFC 8705 §2.1.2: tls_client_auth_san_dns instead of the subject DN.
+    stack, mgmt = tls_stack, admin(tls_stack)
+    v2 = stack.issuer + "api/v2"
+    credential = {"credential_type": "cert_subject_dn", "tls_client_auth_san_dns": "pki.example"}
+    created = mgmt.post(
+        f"{v2}/clients",
+        json={
+            "name": "SAN Deliveries",
+            "client_authentication_methods": {"tls_client_auth": {"credentials": [credential]}},
+        },
+    )
+    assert created.status_code == 201, created.text
+    listed = created.json()["client_authentication_methods"]["tls_client_auth"]["credentials"]
+    assert listed[0]["tls_client_auth_san_dns"] == "pki.example"
+    client_id = created.json()["client_id"]
+    mgmt.post(
+        f"{v2}/client-grants",
+        json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": ["directions"]},
+    ).raise_for_status()
+    ca = stack.state_dir / "tls"
+    issuer = (
+        x509.load_certificate((ca / "client-ca.pem").read_text()),
+        load_pem_private_key((ca / "client-ca-key.pem").read_bytes(), None),
+    )
+    named = files(
+        tmp_path, "san", x509.make_certificate("any", issuer=issuer, dns=("pki.example",))
+    )
+    assert token_with(stack, named, client_id).status_code == 200
+    other = files(tmp_path, "san2", x509.make_certificate("any", issuer=issuer, dns=("x.example",)))
+    assert token_with(stack, other, client_id).status_code == 401
+
+
+def test_a_client_takes_two_certificates_as_at_auth0(tls_stack):
+    mgmt = admin(tls_stack)
+    v2 = tls_stack.issuer + "api/v2"
+    client_id = mgmt.post(f"{v2}/clients", json={"name": "Three Certs"}).json()["client_id"]
+    answers = [
+        mgmt.post(
+            f"{v2}/clients/{client_id}/credentials",
+            json={"credential_type": "x509_cert", "pem": x509.make_certificate(f"c{i}")[0]},
+        )
+        for i in range(3)
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 400]
+    assert "at most 2 registered certificates" in answers[2].json()["message"]
+    listed = mgmt.get(f"{v2}/clients/{client_id}/credentials").json()
+    assert len(listed) == 2 and all(c["thumbprint_sha256"] for c in listed)
+    gone = mgmt.delete(f"{v2}/clients/{client_id}/credentials/{listed[0]['id']}")
+    assert gone.status_code == 204
+    assert len(mgmt.get(f"{v2}/clients/{client_id}/credentials").json()) == 1

@@ -8,9 +8,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..state import Authority
-from .clients import _find, new_credential
+from .clients import SAN_NAMES, _find, new_credential
 from .endpoint import endpoint, json_body, only
-from .errors import not_found
+from .errors import bad_request, not_found
+
+MAX_CERTIFICATES = 2  # Auth0 takes two registered certificates
 
 
 @endpoint("read:client_credentials")
@@ -23,8 +25,14 @@ async def list_credentials(request: Request, authority: Authority) -> Response:
 async def create_credential(request: Request, authority: Authority) -> Response:
     client = _find(authority, request)
     data = await json_body(request)
-    only(data, {"credential_type", "name", "pem", "subject_dn", "alg"})
+    only(data, {"credential_type", "name", "pem", "subject_dn", "alg", *SAN_NAMES})
     cred = new_credential(data, "")
+    certificates = [c for c in client.credentials if c.credential_type == "x509_cert"]
+    if cred.credential_type == "x509_cert" and len(certificates) >= MAX_CERTIFICATES:
+        raise bad_request(
+            f"A client may have at most {MAX_CERTIFICATES} registered certificates (as at "
+            "Auth0): delete one first"
+        )
     client.credentials.append(cred)
     authority.tenant.clients.save(client)
     if cred.credential_type == "x509_cert":

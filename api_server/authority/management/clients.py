@@ -19,6 +19,13 @@ from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found
 
 AUTH_METHODS = ("client_secret_post", "client_secret_basic", *CREDENTIAL_METHODS)
+# RFC 8705 §2.1.2: the subjectAltName a tls_client_auth client may be registered by.
+SAN_NAMES = (
+    "tls_client_auth_san_dns",
+    "tls_client_auth_san_uri",
+    "tls_client_auth_san_ip",
+    "tls_client_auth_san_email",
+)
 KEY_ALGS = ("RS256", "RS384", "PS256", "ES256")
 
 
@@ -59,6 +66,12 @@ def new_credential(item: dict, method: str) -> Credential:
             raise bad_request("pem must be a PEM-encoded X.509 certificate") from None
         return Credential(new_id("cred_"), pem, "", name, kind, "", method)
     if kind == "cert_subject_dn":
+        sans = [k for k in SAN_NAMES if isinstance(item.get(k), str) and item[k].strip()]
+        if sans and not item.get("subject_dn"):  # RFC 8705 §2.1.2: one SAN instead of the DN
+            if len(sans) > 1:
+                raise bad_request("name one of " + ", ".join(SAN_NAMES) + ", not several")
+            san = f"{sans[0].removeprefix('tls_client_auth_san_')}:{item[sans[0]].strip()}"
+            return Credential(new_id("cred_"), "", "", name, kind, "", method, san)
         dn = item.get("subject_dn")
         if isinstance(pem, str) and not dn:
             try:
