@@ -74,3 +74,32 @@ def _context(cert: str, key: str, cert_file: str | None, cert_dir: str | None) -
             f"the client certificate {cert} and key {key} do not go together: {exc}"
         ) from None
     return context
+
+
+def another_certificate(state_dir: Path) -> ClientCertificate:
+    """A certificate that is not the profile's, for the tamper lab: issued by the bundled
+    server's local client CA when this state folder holds it (so that its listeners take
+    it, and the API judges the binding), else self-signed (an edge takes any)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from oauth_primitives.private_files import ensure_private_dir, write_private_file
+
+    issuer = None
+    ca = state_dir / "tls"
+    if (ca / "client-ca.pem").exists() and (ca / "client-ca-key.pem").exists():
+        issuer = (
+            x509.load_certificate((ca / "client-ca.pem").read_bytes()),
+            load_pem_private_key((ca / "client-ca-key.pem").read_bytes(), None),
+        )
+    cert, key = x509.make_certificate("m2m-tui tamper lab", 1, issuer)
+    folder = ensure_private_dir(state_dir / "certs" / "lab")
+    write_private_file(folder / "other.pem", cert)
+    write_private_file(folder / "other-key.pem", key)
+    parsed = x509.load_certificate(cert)
+    return ClientCertificate(
+        folder / "other.pem",
+        folder / "other-key.pem",
+        x509.thumbprint(x509.der_of(cert)),
+        x509.names_of(parsed).subject_dn,
+        issuer is None,
+    )

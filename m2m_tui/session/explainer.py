@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send, send_as
 from m2m_tui.diagnosis.certificate_checks import untrusted_certificate_check
 from m2m_tui.diagnosis.claim_checks import client_of
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
+from m2m_tui.diagnosis.tamper import Variant
 from m2m_tui.diagnosis.token_checks import (
     Diagnosis,
     Expectations,
     ServerAnswer,
     run_checks,
 )
-from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate
+from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate, another_certificate
 from m2m_tui.oauth.token_hints import opaque_hint
 from m2m_tui.session.api_catalog import ApiCatalog
 from m2m_tui.session.documents import Documents
@@ -57,7 +59,9 @@ class Explainer:
         admin: TenantAdmin,
         status: TokenStatus,
         record: Callable[[str, str, ApiResult], ApiResult],
+        state_dir: Path | None = None,
     ) -> None:
+        self._state_dir = state_dir
         self._profile = profile
         self._client = client
         self._timeout = timeout
@@ -178,6 +182,26 @@ class Explainer:
         self._record("lab", f"{variant.name}: {endpoint.method} {endpoint.path}", result)
         return await self.explain(raw, endpoint, result, memo), result
 
+    async def diagnose_with_another_certificate(
+        self, raw: str, endpoint: ApiEndpoint, params: dict[str, str], memo: dict
+    ) -> tuple[Variant, Diagnosis, ApiResult]:
+        """The tamper lab's mutual TLS variant: the token sent with a certificate other
+        than the one it is bound to (RFC 8705 §3), and its diagnosis."""
+        other = another_certificate(self._state_dir or Path("."))
+        variant = Variant(
+            "other certificate",
+            f"sent over mutual TLS with another client certificate (x5t#S256 {other.thumbprint})",
+            raw,
+        )
+        call = ApiCall(self._profile().api_base_url or "", endpoint, params)
+        async with self._client(other) as client:
+            result = await send(call, raw, client, self._timeout())
+        self._record("lab", f"{variant.name}: {endpoint.method} {endpoint.path}", result)
+        diagnosis = await self.explain(raw, endpoint, result, memo, certificate=other.thumbprint)
+        if result.status is None and result.closed_early:
+            diagnosis.checks.insert(0, untrusted_certificate_check(other.thumbprint))
+        return variant, diagnosis, result
+
     async def explain(
         self,
         token: DecodedToken | NotAJwt | str,
@@ -185,6 +209,7 @@ class Explainer:
         result: ApiResult,
         memo: dict | None = None,
         raw: str | None = None,
+        certificate: str | None = None,
     ) -> Diagnosis:
         """Explain an answer already received: the checks, run once, beside what the
         server said. What they need is gathered first: the API's expectations, the
@@ -238,7 +263,7 @@ class Explainer:
             server,
             dpop=facts,
             introspection=introspected,
-            certificate=self.presented_certificate(),
+            certificate=certificate or self.presented_certificate(),
         )
         if isinstance(token, DecodedToken):  # what the tenant says of a wrong organization
             await self._admin.annotate_organization(diagnosis, token, expect)

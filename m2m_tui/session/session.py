@@ -90,6 +90,7 @@ class Session:
             self.admin,
             self.status,
             self.record_call,
+            state_dir,
         )
         self.fixes = Fixes(profile_now, self.admin, self.get_token, self.name_organization)
 
@@ -157,14 +158,17 @@ class Session:
         self.admin.forget()
         self.documents.forget()
 
-    def client(self, certificate: bool = True) -> httpx.AsyncClient:
+    def client(self, certificate: bool | ClientCertificate = True) -> httpx.AsyncClient:
         """A client for every request of this profile; with its client certificate, when
         it names one (mutual TLS: the token endpoint and bound tokens' API calls) and
-        `certificate` does not say otherwise (the Management API's requests)."""
+        `certificate` does not say otherwise (False: the Management API's requests; a
+        ClientCertificate: the tamper lab's other certificate)."""
         cert_file, cert_dir = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
         trust = _trust(cert_file, cert_dir)
         try:
-            own = ClientCertificate.of(self.profile) if certificate else None
+            own = certificate if isinstance(certificate, ClientCertificate) else None
+            if certificate is True:
+                own = ClientCertificate.of(self.profile)
             if own is not None:
                 trust = own.context(cert_file, cert_dir)
         except CertificateProblem:

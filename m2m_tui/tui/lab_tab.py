@@ -14,8 +14,9 @@ from m2m_tui import views
 from m2m_tui.api.client import ApiEndpoint
 from m2m_tui.diagnosis.tamper import proof_variants, variants
 from m2m_tui.session.session import Session
-from m2m_tui.tokens.decoded import NotAJwt
+from m2m_tui.tokens.decoded import NotAJwt, decode
 from m2m_tui.tui.messages import LabDone
+from oauth_primitives.rules.access_token import bound_x5t
 
 
 class LabTab(Vertical):
@@ -70,7 +71,9 @@ class LabTab(Vertical):
         key = self.session.bound_key(raw)
         # A DPoP-bound token: break the proof too (RFC 9449 §4.3, §7).
         broken_proofs = proof_variants(key) if key is not None else []
-        self.total = len(found) + len(broken_proofs)
+        # A certificate-bound token (RFC 8705): sent with another certificate too.
+        bound = bound_x5t(decode(raw).payload) is not None
+        self.total = len(found) + len(broken_proofs) + bound
         memo: dict = {}  # one metadata and JWKS fetch for all variants
         for variant in found:
             self.progress(variant.name)
@@ -84,5 +87,12 @@ class LabTab(Vertical):
                 raw, endpoint, params, variant, memo
             )
             self.rows.append((variant, diagnosis, result))
+        if bound:
+            self.progress("other certificate")
+            self.rows.append(
+                await self.session.explainer.diagnose_with_another_certificate(
+                    raw, endpoint, params, memo
+                )
+            )
         view.update(views.lab_table(self.rows))
         self.post_message(LabDone())
