@@ -132,6 +132,42 @@ class GrantsModel:
         await self.mgmt.set_api_scopes(api["id"], scopes)
         await self.load()
 
+    async def toggle_mtls(self, api: dict) -> str:
+        """Bind the API's tokens to the client certificate (RFC 8705, required), or stop
+        binding them; returns the new mode."""
+        fresh = await self.mgmt.request("GET", f"/resource-servers/{api['id']}")
+        mode = "off" if dpop_mode(fresh, "mtls") == "required" else "required"
+        await self.mgmt.set_proof_of_possession(api["id"], mode, "mtls")
+        await self.load()
+        return mode
+
+    async def register_certificate(self, client_id: str) -> tuple[str, str]:
+        """The session profile's client certificate, registered for `client_id` as Auth0
+        takes it (a credential, then the client's authentication method): (the method,
+        the certificate's thumbprint). ValueError when the profile names none."""
+        from m2m_tui.oauth.client_cert import ClientCertificate
+
+        own = ClientCertificate.of(self.session.profile)
+        if own is None:
+            raise ValueError(
+                f"profile {self.session.profile.name} names no client_certificate: "
+                "`m2m-tui certs create NAME` makes one, then set client_certificate and "
+                "client_key in the profile"
+            )
+        if own.self_signed:
+            method = "self_signed_tls_client_auth"
+            body = {"credential_type": "x509_cert", "pem": own.cert.read_text()}
+        else:
+            method = "tls_client_auth"
+            body = {"credential_type": "cert_subject_dn", "subject_dn": own.subject_dn}
+        made = await self.mgmt.request("POST", f"/clients/{client_id}/credentials", json=body)
+        methods = {method: {"credentials": [{"id": made["id"]}]}}
+        await self.mgmt.request(
+            "PATCH", f"/clients/{client_id}", json={"client_authentication_methods": methods}
+        )
+        await self.load()
+        return method, own.thumbprint
+
     async def toggle_dpop(self, api: dict) -> str:
         """Require DPoP for the API, or stop requiring it; returns the new mode."""
         fresh = await self.mgmt.request("GET", f"/resource-servers/{api['id']}")

@@ -213,7 +213,7 @@ async def test_long_names_shrink_with_an_ellipsis_and_every_column_stays(session
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_grants(app, pilot)
         for table_id, columns in (
-            ("#apis", ["API", "identifier", "scopes", "DPoP"]),
+            ("#apis", ["API", "identifier", "scopes", "binding"]),
             ("#clients", ["client", "client_id", "authorized"]),
         ):
             table = screen.query_one(table_id, DataTable)

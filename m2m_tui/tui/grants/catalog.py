@@ -20,7 +20,7 @@ class Catalog(Vertical):
     Catalog #apis { height: auto; max-height: 8; }
     Catalog #clients { height: 1fr; }
     """
-    API_COLUMNS = ("API", "identifier", "scopes", "DPoP")
+    API_COLUMNS = ("API", "identifier", "scopes", "binding")
     CLIENT_COLUMNS = ("client", "client_id", "authorized")
 
     def __init__(self, model: GrantsModel, **kwargs) -> None:
@@ -65,7 +65,9 @@ class Catalog(Vertical):
         rows = []
         for api in self.model.apis:
             mode = dpop_mode(api)
-            style = {"required": "bold yellow", "optional": "cyan"}.get(mode, "dim")
+            if dpop_mode(api, "mtls") != "off":  # RFC 8705: bound to the certificate
+                mode = f"mTLS {dpop_mode(api, 'mtls')}"
+            style = {"required": "bold yellow", "optional": "cyan"}.get(mode.split()[-1], "dim")
             rows.append(
                 (api["name"], api["identifier"], str(len(api["scopes"])), Text(mode, style=style))
             )

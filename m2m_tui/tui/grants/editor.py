@@ -205,6 +205,45 @@ class GrantEditor(VerticalScroll):
         self.status(text, "green")
         self.post_message(TenantChanged())
 
+    def toggle_mtls(self) -> None:
+        if self.api is not None:
+            self.mtls_worker(self.api)
+
+    @work(exclusive=True, group="grants", exit_on_error=False)
+    async def mtls_worker(self, api: dict) -> None:
+        try:
+            mode = await self.model.toggle_mtls(api)
+        except ManagementError as exc:
+            self.status(f"✗ {exc.message}", "bold red")
+            return
+        if mode == "required":
+            text = (
+                f"✓ {api['identifier']}'s tokens are now bound to the client's certificate "
+                "(cnf.x5t#S256): token requests need mutual TLS. ctrl+b turns it off."
+            )
+        else:
+            text = f"✓ {api['identifier']}'s tokens are no longer bound to a certificate."
+        self.status(text, "green")
+        self.post_message(TenantChanged())
+
+    def register_certificate(self) -> None:
+        if self.client_id:
+            self.certificate_worker(self.client_id)
+
+    @work(exclusive=True, group="grants", exit_on_error=False)
+    async def certificate_worker(self, client_id: str) -> None:
+        try:
+            method, thumbprint = await self.model.register_certificate(client_id)
+        except (ManagementError, ValueError) as exc:
+            self.status(f"✗ {getattr(exc, 'message', exc)}", "bold red")
+            return
+        self.status(
+            f"✓ {client_id} now authenticates with {method}: this profile's certificate "
+            f"(x5t#S256 {thumbprint}). Its secret no longer works.",
+            "green",
+        )
+        self.post_message(TenantChanged())
+
     def test(self) -> None:
         if self.api and self.client_id:
             self.test_worker(self.client_id, self.api["identifier"])

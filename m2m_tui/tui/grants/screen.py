@@ -34,6 +34,9 @@ class GrantsScreen(ModalScreen):
         Binding("ctrl+n", "edit('select_none')", "None", show=False, priority=True),
         Binding("ctrl+g", "edit('toggle_authorized')", "Authorize"),
         Binding("ctrl+o", "edit('toggle_dpop')", "DPoP"),
+        # Mutual TLS (RFC 8705): off the footer, so it fits 80 columns (README, help).
+        Binding("ctrl+b", "edit('toggle_mtls')", "mTLS binding", show=False),
+        Binding("ctrl+e", "edit('register_certificate')", "Register certificate", show=False),
         Binding("ctrl+r", "edit('reveal')", "Reveal secret", show=False),
         Binding("ctrl+d", "edit('remove_scope')", "Remove scope from API", show=False),
     ]
