@@ -37,19 +37,21 @@ def token_for(case: str, stack) -> str:
         # and requiredScopes() reads `scope`.
         return signed(stack, claims(stack, scope="openid profile", permissions=["directions"]))
     if case == "scope-case":
-        # https://github.com/auth0/express-jwt-authz/issues/47 (a scope that "is there"):
-        # defined as `Directions` at the issuer, checked as `directions` by the API.
+        # https://github.com/DuendeArchive/IdentityServer4/issues/884 ("scope names are an
+        # exact match") and AzureAD/microsoft-authentication-library-for-objc#395: defined
+        # as `Directions` at the issuer, checked as `directions` by the API.
         return signed(stack, claims(stack, scope="Directions"))
     if case == "permissions-case":
         # The same with RBAC: the permission defined as `Directions` in the dashboard.
         return signed(stack, claims(stack, scope="openid", permissions=["Directions"]))
     if case == "entra-scp":
-        # https://github.com/AzureAD/microsoft-identity-web/issues/444 and its kin: an Entra
-        # ID delegated token names its scopes in scp, which an API reading scope misses.
+        # Microsoft identity platform's access-token reference: a delegated token names its
+        # scopes in scp (a string), which an API reading scope misses.
         return signed(stack, claims(stack, scope=None, scp="directions", ver="2.0"))
     if case == "scope-array":
-        # https://github.com/auth0/node-oauth2-jwt-bearer/issues/67: a scope claim set
-        # by custom code as a JSON array; Express reads it, the bundled API does not.
+        # RFC 9068 §2.2.3: scope is one space-separated string; custom claims code that
+        # writes an array (Okta's scp shape) makes one Express reads and the bundled API
+        # does not.
         return signed(stack, claims(stack, scope=["directions"]))
     if case == "graph":
         # https://github.com/AzureAD/azure-activedirectory-identitymodel-extensions-for-dotnet/issues/609:
@@ -65,8 +67,8 @@ def token_for(case: str, stack) -> str:
         )
         return signed(stack, payload, nonce="AQABAAAAAABnfiG-mA6NTae7CdWW7Qfd", kid=GRAPH_KID)
     if case == "management-api":
-        # https://github.com/auth0/docs/pull/7375 and the many "audience api/v2" threads:
-        # the Management API's token (aud …/api/v2/) sent to one's own API.
+        # https://github.com/LawJolla/prisma-auth0-example/issues/2: the Management API's
+        # audience (…/api/v2/) where one's own API's belongs.
         return signed(stack, claims(stack, aud=stack.issuer + "api/v2/"))
     if case == "crit":
         # RFC 7515 §4.1.11: an extension the API must understand, and does not.
@@ -80,17 +82,16 @@ def token_for(case: str, stack) -> str:
         # past Node's 16 KiB for all headers, answered 431.
         return signed(stack, groups(stack, 17 * 1024))
     if case == "signature-cut-off":
-        # https://github.com/AzureAD/microsoft-authentication-library-for-js/issues/3291:
-        # a token copied short.
+        # RFC 7515 §7.1: a JWS has three parts; the third lost when the token was copied.
         return signed(stack, claims(stack)).rsplit(".", 1)[0]
     if case == "shortened":
-        # https://github.com/AzureAD/microsoft-authentication-library-for-js/issues/3291's
-        # kin: a token copied from a log that shows long values shortened with an ellipsis.
+        # A token copied from a log or a UI that shows long values shortened with an
+        # ellipsis (no thread: the class, built as such displays build it).
         whole = signed(stack, claims(stack))
         return whole[:60] + "…" + whole[-20:]
     if case == "basic":
-        # https://github.com/jpadilla/django-rest-framework-jwt/issues/166 and its kin:
-        # the client's Basic credentials where the bearer token belongs.
+        # RFC 7617: the client's Basic credentials (base64 of id:secret) where the bearer
+        # token belongs.
         return base64.b64encode(b"giftdeliveries:giftdeliveries-local-secret").decode()
     raise AssertionError(case)
 
@@ -252,24 +253,27 @@ def diagnose_in_process(stack, url: str, token: str, issuer: str):
 # provider -> (its issuer, the claims its token has instead of the API's aud, the cause,
 # words of the fix that fits that provider)
 PROVIDERS = {
-    # https://github.com/keycloak/keycloak/issues/12415 and countless "aud is account"
-    # threads: without an Audience mapper, Keycloak's tokens are for `account`.
+    # https://github.com/keycloak/keycloak/issues/35262 and
+    # https://github.com/oauth2-proxy/oauth2-proxy/issues/1931: without an Audience
+    # mapper, Keycloak's tokens are for `account`.
     "keycloak": (
         "http://127.0.0.1:8080/realms/acme",
         {"aud": "account"},
         "keycloak_audience",
         "Audience mapper",
     ),
-    # https://devforum.okta.com "api://default" threads: the default authorization
-    # server's audience.
+    # https://github.com/mastra-ai/mastra/issues/21111 and
+    # https://github.com/omniauth/omniauth-okta/pull/9: the default authorization
+    # server's audience, api://default.
     "okta": (
         "https://acme.okta.com/oauth2/default",
         {"aud": "api://default"},
         "okta_default_audience",
         "Authorization Servers",
     ),
-    # https://github.com/awslabs/aws-jwt-verify/issues/23 and kin: Cognito access tokens
-    # carry client_id and token_use, and no aud.
+    # https://github.com/DuendeArchive/IdentityModel/issues/555 and
+    # https://github.com/awslabs/aws-support-tools/issues/97: Cognito access tokens carry
+    # client_id and token_use, and no aud.
     "cognito": (
         "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
         {"aud": None, "client_id": "3n4b5urk1ft4fl3mg5e62d9ado", "token_use": "access"},
