@@ -94,3 +94,45 @@ def test_create_register_token_call_and_the_refusal_explained(tls_stack, tmp_pat
         assert "client_certificate" in check["fix"]
     finally:
         mgmt.patch(f"{v2}/resource-servers/{rs['id']}", json={"proof_of_possession": None})
+
+
+def test_certs_and_profiles_say_what_is_wrong(tmp_path):
+    write_config(
+        tmp_path / "config.toml",
+        "https://127.0.0.1:9/",
+        None,
+        loose=(
+            'issuer = "https://127.0.0.1:9/"\nclient_id = "c"\n'
+            'auth_method = "self_signed_tls_client_auth"\n'
+            f'client_certificate = "{tmp_path / "state" / "certs" / "x.pem"}"\n'
+            f'client_key = "{tmp_path / "state" / "certs" / "x-key.pem"}"'
+        ),
+    )
+    made = run_cli(tmp_path, "certs", "create", "x")
+    assert made.returncode == 0, made.stderr
+    key = tmp_path / "state" / "certs" / "x-key.pem"
+    assert key.stat().st_mode & 0o777 == 0o600
+    again = run_cli(tmp_path, "certs", "create", "x")
+    assert again.returncode == 2 and "exists already" in again.stderr
+    issued = run_cli(tmp_path, "certs", "create", "y", "--issued")
+    assert issued.returncode == 1 and "no local client CA" in issued.stderr
+    key.chmod(0o644)  # a private key others can read is refused, as ssh refuses one
+    loose = run_cli(tmp_path, "--profile", "loose", "token")
+    assert (
+        loose.returncode == 2
+        and "readable by others" in loose.stderr
+        and "chmod 600" in (loose.stderr)
+    )
+    other = tmp_path / "other"
+    other.mkdir()
+    write_config(
+        other / "config.toml",
+        "https://127.0.0.1:9/",
+        None,
+        halves='issuer = "https://127.0.0.1:9/"\nclient_id = "c"\nclient_key = "k.pem"',
+    )
+    halves = run_cli(other, "--profile", "halves", "token")
+    assert halves.returncode == 2 and "client_certificate and client_key go together" in (
+        halves.stderr
+    )
+    assert "Traceback" not in loose.stderr + halves.stderr
