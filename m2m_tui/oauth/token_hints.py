@@ -27,6 +27,13 @@ NO_GRANT = (
     "Authorize this client for the API: create a client grant (Grants screen, key g; "
     "or Auth0 dashboard → APIs → Machine to Machine Applications)."
 )
+CERTIFICATE_REFUSED = (
+    "The server did not authenticate the client by this profile's certificate (mutual "
+    "TLS, RFC 8705): register it for the client (`m2m-tui certs register NAME CLIENT`, or "
+    "the Grants screen's ctrl+e), check the profile's auth_method against the client's "
+    "(self-signed: self_signed_tls_client_auth; CA-issued: tls_client_auth), and call an "
+    "https issuer (over plain HTTP no certificate is presented)."
+)
 ACCESS_DENIED = (
     "The server denied this client a token for the API. At Auth0 the cause is one of: "
     "no API has this identifier (check the profile's audience), the client has no grant "
@@ -36,10 +43,16 @@ ACCESS_DENIED = (
 
 
 def hint_for(
-    error: str, rule: Refusal | None, status: int | None, form: dict, headers: dict
+    error: str,
+    rule: Refusal | None,
+    status: int | None,
+    form: dict,
+    headers: dict,
+    certificate: bool = False,
 ) -> str | None:
     """A next step that fits the refusal: its code when the server gave one, else its
-    RFC 6749 error and what the request carried (its `form` and `headers`)."""
+    RFC 6749 error and what the request carried (its `form` and `headers`, and whether
+    it presented a client `certificate`)."""
     sent_proof = "DPoP" in headers
     sent_organization = "organization" in form
     if rule is Refusal.DPOP_REQUIRED or (error == "invalid_dpop_proof" and not sent_proof):
@@ -48,6 +61,8 @@ def hint_for(
         return "The server refused the DPoP proof: its error_description says which check failed."
     if error == "use_dpop_nonce":
         return "The server demands a DPoP nonce and did not accept the one sent; try again."
+    if error == "invalid_client" and certificate and "client_secret" not in form:
+        return CERTIFICATE_REFUSED
     if error == "invalid_client":
         return "Check the client secret (and the client id) of this profile."
     if rule in ORGANIZATION_REFUSALS or (

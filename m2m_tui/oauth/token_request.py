@@ -304,7 +304,12 @@ async def _request_token(
         error = str(body.get("error", f"http_{response.status_code}"))
         description = str(body.get("error_description") or body.get("message") or "")
         hint = hint_for(
-            error, refusal_of(body), response.status_code, request.form, request.headers
+            error,
+            refusal_of(body),
+            response.status_code,
+            request.form,
+            request.headers,
+            request.presents_certificate,
         )
         if response.status_code == 429:
             hint = throttled_hint(request.client_id, response.headers.get("retry-after"))

@@ -106,3 +106,11 @@ def test_a_proof_that_was_sent_and_refused_is_not_called_missing():
     sent = replace(elsewhere(), headers={"DPoP": "a.b.c"})
     hint = token_hints.hint_for("invalid_dpop_proof", None, 400, sent.form, sent.headers)
     assert hint != token_hints.DPOP_REQUIRED and "refused the DPoP proof" in hint
+
+
+def test_a_refused_certificate_is_not_called_a_wrong_secret():
+    mtls = elsewhere(client_id="c")
+    hint = token_hints.hint_for("invalid_client", None, 401, mtls.form, {}, certificate=True)
+    assert hint == token_hints.CERTIFICATE_REFUSED and "certs register" in hint
+    secret = elsewhere(client_id="c", client_secret="s")
+    assert "client secret" in token_hints.hint_for("invalid_client", None, 401, secret.form, {})
