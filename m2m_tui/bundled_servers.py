@@ -161,7 +161,11 @@ def start_bundled(
 
 
 def spawn_bundled(
-    config: Config, state_dir: Path, only: str | None = None, issuer: str | None = None
+    config: Config,
+    state_dir: Path,
+    only: str | None = None,
+    issuer: str | None = None,
+    tls: str | None = None,
 ) -> LocalServer:
     """Start `m2m-tui serve` as a child process, without waiting for it. The app calls
     this before Textual even loads, so the server's start-up overlaps the app's."""
@@ -181,6 +185,7 @@ def spawn_bundled(
             str(state_dir),
             *(["--only", only] if only else []),
             *(["--issuer", issuer] if issuer else []),
+            *(["--tls", tls] if tls else []),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

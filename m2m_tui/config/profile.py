@@ -28,6 +28,9 @@ class Profile:
     # (tls_client_auth, self_signed_tls_client_auth) and to the API (bound tokens).
     client_certificate: str | None = None
     client_key: str | None = None
+    # A CA this profile's servers use, trusted beside the system's (a local CA, as
+    # `serve --tls` makes), where SSL_CERT_FILE would replace the system's altogether.
+    ca_file: str | None = None
     resource: str | None = None
     scope: str | None = None
     # The bundled server: issuer and api_base_url follow [server] (its host and ports),

@@ -4,6 +4,7 @@ It never reads or changes the user's tenant, token cache or history."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import tempfile
@@ -21,6 +22,8 @@ from m2m_tui.config.file import Config, default_config_text, load_config
 from m2m_tui.session.session import Session
 
 DPOP_PROFILE = "local-dpop"
+# Gift Deliveries over mutual TLS (RFC 8705), at a tenant of its own served over TLS.
+MTLS_PROFILE = "local-mtls"
 # Gift Deliveries at a World Mappers API that serves Globex's data only (Organizations
 # for M2M: `serve --require-organization --organizations globex`).
 GLOBEX_PROFILE = "local-globex"
@@ -42,13 +45,14 @@ class DemoTenant:
     introspecting: LocalServer | None = None
     introspecting_url: str | None = None
     globex: LocalServer | None = None
+    mtls: LocalServer | None = None
 
     def session(self) -> Session:
         return Session.open(self.config, self.folder / "client-state", "local")
 
     def close(self) -> None:
         self.server.stop()
-        for server in (self.introspecting, self.globex):
+        for server in (self.introspecting, self.globex, self.mtls):
             if server is not None:
                 server.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -60,7 +64,11 @@ def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoT
     the introspecting one for revoke_token, Globex's for organizations."""
     wanted = {
         role
-        for role, action in (("introspecting", "revoke_token"), ("globex", "organizations"))
+        for role, action in (
+            ("introspecting", "revoke_token"),
+            ("globex", "organizations"),
+            ("mtls", "use_mtls"),
+        )
         if actions is None or action in actions
     }
     folder = Path(tempfile.mkdtemp(prefix="m2m-tui-demo-"))
@@ -73,6 +81,9 @@ def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoT
         # The audience watches a revoked key being refused: a second, not five.
         text = text.replace("jwks_max_age = 5", "jwks_max_age = 1")
         globex_port = _free_port()
+        mtls_ports = (_free_port(), _free_port())
+        base = text
+        text += _mtls_profiles(folder, mtls_ports) if "mtls" in wanted else ""
         text += (
             f"\n[profiles.{DPOP_PROFILE}]\n"
             "# Gift Deliveries with DPoP: its tokens are bound to a key it holds.\n"
@@ -102,7 +113,14 @@ def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoT
             for role, at in (("introspecting", url), ("globex", globex_url)):
                 if role in wanted:
                     extra.append((role, *_spawn_api(folder, role, text, api, at, issuer)))
-            up = {role: wait_until_answering(*started) for role, *started in extra}
+            if "mtls" in wanted:
+                extra.append(("mtls", *_spawn_mtls(folder, base, mtls_ports)))
+            up = {
+                role: wait_until_answering(*started)
+                if role != "mtls"
+                else _wait_tls(started[0], mtls_ports, folder / "mtls-state")
+                for role, *started in extra
+            }
         except BaseException:
             for started in (server, *(spawned for _, spawned, _ in extra)):
                 started.stop()
@@ -112,8 +130,81 @@ def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoT
         raise
     introspecting = up.get("introspecting")
     return DemoTenant(
-        folder, config, server, introspecting, url if introspecting else None, up.get("globex")
+        folder,
+        config,
+        server,
+        introspecting,
+        url if introspecting else None,
+        up.get("globex"),
+        up.get("mtls"),
     )
+
+
+def _mtls_profiles(folder: Path, ports: tuple[int, int]) -> str:
+    """Gift Deliveries with a self-signed client certificate (made here), and the TLS
+    tenant's administrator, both trusting its local CA (made by `serve --tls`)."""
+    from oauth_primitives.private_files import ensure_private_dir, write_private_file
+    from oauth_primitives.x509 import make_certificate
+
+    certs = ensure_private_dir(folder / "certs")
+    cert, key = make_certificate("gift-deliveries-demo")
+    write_private_file(certs / "gift.pem", cert)
+    write_private_file(certs / "gift-key.pem", key)
+    issuer = f"https://127.0.0.1:{ports[0]}/"
+    ca = folder / "mtls-state" / "tls" / "ca.pem"
+    return (
+        f"\n[profiles.{MTLS_PROFILE}]\n"
+        "# Gift Deliveries over mutual TLS: its certificate authenticates it.\n"
+        f'issuer = "{issuer}"\n'
+        'client_id = "giftdeliveries"\n'
+        'audience = "urn:worldmappers"\n'
+        f'api_base_url = "https://127.0.0.1:{ports[1]}"\n'
+        'auth_method = "self_signed_tls_client_auth"\n'
+        f'client_certificate = "{certs / "gift.pem"}"\n'
+        f'client_key = "{certs / "gift-key.pem"}"\n'
+        f'ca_file = "{ca}"\n'
+        f"\n[profiles.{MTLS_PROFILE}-admin]\n"
+        f'issuer = "{issuer}"\n'
+        'client_id = "m2m-admin"\n'
+        'client_secret = "m2m-admin-local-secret"\n'
+        f'audience = "{issuer}api/v2/"\n'
+        f'ca_file = "{ca}"\n'
+    )
+
+
+def _spawn_mtls(folder: Path, text: str, ports: tuple[int, int]):
+    """A tenant of its own, served over TLS on both listeners (`serve --tls both`)."""
+    a, b = ports
+    text = re.sub(r"(?m)^authority_port = \d+", f"authority_port = {a}", text)
+    text = re.sub(r"(?m)^api_port = \d+", f"api_port = {b}", text)
+    path = folder / "mtls.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    return spawn_bundled(config, folder / "mtls-state", tls="both"), config
+
+
+def _wait_tls(server: LocalServer, ports: tuple[int, int], state: Path, wait: float = 20.0):
+    """The TLS tenant once both listeners answer over HTTPS, trusting its own CA."""
+    import ssl
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + wait
+    ca = state / "tls" / "ca.pem"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise StartFailed(f"the demo's TLS tenant stopped: see {server.log_path}")
+        if ca.exists():
+            trust = ssl.create_default_context(cafile=str(ca))
+            try:
+                for port in ports:
+                    httpx.get(f"https://127.0.0.1:{port}/health", verify=trust, timeout=2)
+                return server
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.1)
+    raise StartFailed(f"the demo's TLS tenant did not answer within {wait:g} s")
 
 
 def _spawn_api(folder: Path, role: str, text: str, api: int, url: str, issuer: str):

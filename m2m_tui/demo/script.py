@@ -32,6 +32,12 @@ ACTIONS: dict[str, tuple[str, dict[str, bool]]] = {
     "lab": ("run the tamper lab against an endpoint", {"endpoint": False}),
     "require_dpop": ("make the API require DPoP, and show a Bearer token refused", {}),
     "use_dpop": ("switch to the DPoP profile, get a bound token, call", {"endpoint": False}),
+    "use_mtls": (
+        "switch to the mutual TLS profile (a TLS tenant of its own), register its certificate "
+        "and bind the API's tokens to it on the Grants screen, get a bound token, call with "
+        "its certificate, then send it with another (the tamper lab)",
+        {"endpoint": False, "params": False},
+    ),
     "pause": ("nothing: a caption alone", {}),
 }
 

@@ -57,16 +57,37 @@ class ClientCertificate:
             x509.is_self_signed(parsed),
         )
 
-    def context(self, cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-        """A client TLS context that trusts what httpx trusts and presents this pair."""
-        return _context(str(self.cert), str(self.key), cert_file, cert_dir)
+    def context(
+        self, cert_file: str | None, cert_dir: str | None, ca_file: str | None = None
+    ) -> ssl.SSLContext:
+        """A client TLS context that trusts what httpx trusts (and `ca_file`), and
+        presents this pair."""
+        return _context(str(self.cert), str(self.key), cert_file, cert_dir, ca_file)
+
+
+def trusting(ca_file: str, cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """What httpx trusts, and the profile's `ca_file` beside it."""
+    return _context(None, None, cert_file, cert_dir, ca_file)
 
 
 @functools.cache
-def _context(cert: str, key: str, cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+def _context(
+    cert: str | None,
+    key: str | None,
+    cert_file: str | None,
+    cert_dir: str | None,
+    ca_file: str | None,
+) -> ssl.SSLContext:
     import httpx
 
     context = httpx.create_ssl_context()
+    if ca_file:
+        try:
+            context.load_verify_locations(cafile=str(Path(ca_file).expanduser()))
+        except (ssl.SSLError, OSError) as exc:
+            raise CertificateProblem(f"ca_file {ca_file} cannot be read as PEM: {exc}") from None
+    if cert is None or key is None:
+        return context
     try:
         context.load_cert_chain(cert, key)
     except (ssl.SSLError, OSError) as exc:
@@ -76,17 +97,21 @@ def _context(cert: str, key: str, cert_file: str | None, cert_dir: str | None) -
     return context
 
 
-def another_certificate(state_dir: Path) -> ClientCertificate:
+def another_certificate(state_dir: Path, ca_file: str | None = None) -> ClientCertificate:
     """A certificate that is not the profile's, for the tamper lab: issued by the bundled
-    server's local client CA when this state folder holds it (so that its listeners take
-    it, and the API judges the binding), else self-signed (an edge takes any)."""
+    server's local client CA when it can be found (beside the profile's `ca_file`, which
+    `serve --tls` writes into the same folder, or in this state folder), so that its
+    listeners take it and the API judges the binding; else self-signed (an edge takes
+    any)."""
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
     issuer = None
-    ca = state_dir / "tls"
-    if (ca / "client-ca.pem").exists() and (ca / "client-ca-key.pem").exists():
+    folders = [Path(ca_file).expanduser().parent] if ca_file else []
+    found = [f for f in (*folders, state_dir / "tls") if (f / "client-ca-key.pem").exists()]
+    if found and (found[0] / "client-ca.pem").exists():
+        ca = found[0]
         issuer = (
             x509.load_certificate((ca / "client-ca.pem").read_bytes()),
             load_pem_private_key((ca / "client-ca-key.pem").read_bytes(), None),

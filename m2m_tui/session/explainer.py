@@ -187,7 +187,7 @@ class Explainer:
     ) -> tuple[Variant, Diagnosis, ApiResult]:
         """The tamper lab's mutual TLS variant: the token sent with a certificate other
         than the one it is bound to (RFC 8705 §3), and its diagnosis."""
-        other = another_certificate(self._state_dir or Path("."))
+        other = another_certificate(self._state_dir or Path("."), self._profile().ca_file)
         variant = Variant(
             "other certificate",
             f"sent over mutual TLS with another client certificate (x5t#S256 {other.thumbprint})",

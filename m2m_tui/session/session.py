@@ -29,7 +29,7 @@ from m2m_tui.config.file import Config
 from m2m_tui.config.profile import Profile
 from m2m_tui.config.profiles import select_profile
 from m2m_tui.lazy import lazy_module
-from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate
+from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate, trusting
 from m2m_tui.oauth.token_request import TokenOutcome
 from m2m_tui.session.api_catalog import ApiCatalog
 from m2m_tui.session.documents import Documents
@@ -165,12 +165,15 @@ class Session:
         ClientCertificate: the tamper lab's other certificate)."""
         cert_file, cert_dir = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
         trust = _trust(cert_file, cert_dir)
+        ca_file = self.profile.ca_file
         try:
             own = certificate if isinstance(certificate, ClientCertificate) else None
             if certificate is True:
                 own = ClientCertificate.of(self.profile)
             if own is not None:
-                trust = own.context(cert_file, cert_dir)
+                trust = own.context(cert_file, cert_dir, ca_file)
+            elif ca_file:
+                trust = trusting(ca_file, cert_file, cert_dir)
         except CertificateProblem:
             pass  # the token request says what is wrong with it (Tokens.get)
         return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, verify=trust)

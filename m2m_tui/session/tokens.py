@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from m2m_tui.config.profile import Profile
 from m2m_tui.config.profiles import SecretUnavailable, resolve_secret
-from m2m_tui.oauth.client_cert import ClientCertificate
+from m2m_tui.oauth.client_cert import ClientCertificate, trusting
 from m2m_tui.oauth.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
 from m2m_tui.oauth.token_cache import TokenCache, credential_digest
 from m2m_tui.oauth.token_request import (
@@ -137,6 +137,8 @@ class Tokens:
             try:
                 secret = resolve_secret(self.profile, self._prompted_secret)
                 ClientCertificate.of(self.profile)  # a missing or loose key file: say so
+                if self.profile.ca_file:  # an unreadable CA file: say so too
+                    trusting(self.profile.ca_file, None, None)
                 endpoint = await resolve_token_endpoint(self.profile, client)
                 request = TokenRequest.for_profile(self.profile, secret, endpoint)
                 key = self.dpop_key()

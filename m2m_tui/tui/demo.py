@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, LoadingIndicator, SelectionList, Static, TabbedContent
 from textual.worker import NoActiveWorker, get_current_worker
 
-from m2m_tui.demo.environment import DPOP_PROFILE, GLOBEX_PROFILE
+from m2m_tui.demo.environment import DPOP_PROFILE, GLOBEX_PROFILE, MTLS_PROFILE
 from m2m_tui.demo.script import Script, Step
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
@@ -406,6 +406,41 @@ class DemoApp(M2MApp):
         outcome = self.session.token_outcome
         if outcome is None or outcome.ok:
             raise StepFailed("the Bearer token request was not refused")
+
+    async def do_use_mtls(self, step: Step) -> None:
+        """Mutual TLS (RFC 8705): at the TLS tenant, the Grants screen registers Gift
+        Deliveries' certificate and binds the API's tokens to it; the bound token is
+        accepted with its own certificate, and the tamper lab sends it with another."""
+        from m2m_tui.session.grants import dpop_mode
+
+        if MTLS_PROFILE not in self.session.config.profiles:
+            raise StepFailed(f"no mutual TLS profile ({MTLS_PROFILE}) in the demo's config")
+        self.switch_profile(MTLS_PROFILE)
+        await self.idle()
+        screen = await self.clients_grant()
+        screen.editor.register_certificate()
+        await self.idle()
+        api = screen.catalog.api
+        if api is None:
+            raise StepFailed("the TLS tenant has no API")
+        if dpop_mode(api, "mtls") != "required":
+            screen.editor.toggle_mtls()
+            await self.idle()
+        await asyncio.sleep(0.8)  # long enough to be seen
+        await self.leave_grants()
+        await self.get_token()
+        await self.do_call(step)
+        entry = self.session.history[-1]
+        if entry.result is None or entry.result.status != 200:
+            raise StepFailed("the call with the token's own certificate was not accepted")
+        await self.do_lab(step)
+        await self.idle()
+        lab = self.query_one("#lab-tab")
+        other = [r for r in lab.rows if r[0].name == "other certificate"]
+        if not other or other[0][2].status != 401:
+            raise StepFailed("the token sent with another certificate was not refused")
+        lab.show_last()  # the act's row is the lab's last: bring it into view
+        await self.idle()
 
     async def do_use_dpop(self, step: Step) -> None:
         if DPOP_PROFILE in self.session.config.profiles:

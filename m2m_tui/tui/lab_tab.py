@@ -32,6 +32,10 @@ class LabTab(Vertical):
         with VerticalScroll(id="lab-scroll"):
             yield Static(id="lab-view")
 
+    def show_last(self) -> None:
+        """Scroll to the last variant sent (the demo's mutual TLS act shows its own)."""
+        self.query_one(VerticalScroll).scroll_end(animate=False)
+
     def focus_content(self) -> None:
         self.query_one("#lab-scroll").focus()
 

@@ -28,6 +28,7 @@ def test_the_built_in_story_is_the_original_samples():
         "lab",
         "require_dpop",
         "use_dpop",
+        "use_mtls",
     ]
     assert all(s.caption for s in script.steps)
     assert script.steps[4].scope == "geocode:location"

@@ -135,4 +135,17 @@ def test_certs_and_profiles_say_what_is_wrong(tmp_path):
     assert halves.returncode == 2 and "client_certificate and client_key go together" in (
         halves.stderr
     )
-    assert "Traceback" not in loose.stderr + halves.stderr
+    nowhere = tmp_path / "third"
+    nowhere.mkdir()
+    write_config(
+        nowhere / "config.toml",
+        "https://127.0.0.1:9/",
+        None,
+        ca=(
+            'issuer = "https://127.0.0.1:9/"\nclient_id = "c"\nclient_secret = "s"\n'
+            f'ca_file = "{nowhere / "absent.pem"}"'
+        ),
+    )
+    ca = run_cli(nowhere, "--profile", "ca", "token")
+    assert ca.returncode == 2 and "absent.pem cannot be read as PEM" in ca.stderr
+    assert "Traceback" not in loose.stderr + halves.stderr + ca.stderr

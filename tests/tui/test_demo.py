@@ -33,7 +33,7 @@ async def run_story(folder):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)  # two plays of 18 steps: minutes on a machine busy with more
+@pytest.mark.timeout(900)  # two plays of 19 steps: minutes on a machine busy with more
 async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tmp_path):
     first = await run_story(tmp_path / "one")
     second = await run_story(tmp_path / "two")
@@ -71,6 +71,9 @@ async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tm
     assert "invalid_dpop_proof" in dpop
     bound = words((tmp_path / "one" / "step-18.svg").read_text())
     assert "Authorization: DPoP" in bound and "← 200" in bound
+    # Mutual TLS: bound to one certificate, accepted with it, refused with another.
+    mtls = words((tmp_path / "one" / "step-19.svg").read_text())
+    assert "other certificate" in mtls and "✗ certificate" in mtls and "x5t#S256" in mtls
 
 
 @pytest.mark.slow
