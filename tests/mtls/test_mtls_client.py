@@ -149,3 +149,56 @@ def test_certs_and_profiles_say_what_is_wrong(tmp_path):
     ca = run_cli(nowhere, "--profile", "ca", "token")
     assert ca.returncode == 2 and "absent.pem cannot be read as PEM" in ca.stderr
     assert "Traceback" not in loose.stderr + halves.stderr + ca.stderr
+
+
+def test_tls_client_auth_from_the_command_line(tls_stack, tmp_path):
+    # `certs create --issued` needs the bundled server's client CA: as when the client
+    # shares the server's state folder (the default for `m2m-tui` and `serve`).
+    import shutil
+
+    stack = tls_stack
+    shutil.copytree(stack.state_dir / "tls", tmp_path / "state" / "tls")
+    mgmt = admin(stack)
+    v2 = stack.issuer + "api/v2"
+    client_id = mgmt.post(f"{v2}/clients", json={"name": "PKI by CLI"}).json()["client_id"]
+    mgmt.post(
+        f"{v2}/client-grants",
+        json={"client_id": client_id, "audience": "urn:worldmappers", "scope": ["directions"]},
+    ).raise_for_status()
+    certs = tmp_path / "state" / "certs"
+    write_config(
+        tmp_path / "config.toml",
+        stack.issuer,
+        stack.api_url,
+        pki=(
+            f'issuer = "{stack.issuer}"\nclient_id = "{client_id}"\n'
+            'audience = "urn:worldmappers"\nauth_method = "tls_client_auth"\n'
+            f'client_certificate = "{certs / "pki.pem"}"\nclient_key = "{certs / "pki-key.pem"}"\n'
+            f'ca_file = "{stack.state_dir / "tls" / "ca.pem"}"\napi_base_url = "{stack.api_url}"'
+        ),
+        admin2=(
+            f'issuer = "{stack.issuer}"\nclient_id = "m2m-admin"\n'
+            f'client_secret = "m2m-admin-local-secret"\naudience = "{stack.issuer}api/v2/"\n'
+            f'ca_file = "{stack.state_dir / "tls" / "ca.pem"}"'
+        ),
+    )
+    made = run_cli(tmp_path, "certs", "create", "pki", "--issued", "--json")
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["auth_method"] == "tls_client_auth"
+    registered = run_cli(
+        tmp_path,
+        "--profile",
+        "pki",
+        "certs",
+        "register",
+        "pki",
+        client_id,
+        "--method",
+        "tls_client_auth",
+    )
+    assert registered.returncode == 0, registered.stderr
+    assert "CN=pki" in registered.stdout  # registered by its subject DN
+    got = run_cli(tmp_path, "--profile", "pki", "token")
+    assert got.returncode == 0, got.stderr
+    called = run_cli(tmp_path, "--profile", "pki", "call", "/api/directions?destination=Paris")
+    assert called.returncode == 0, called.stderr
