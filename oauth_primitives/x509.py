@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -111,6 +112,11 @@ def make_certificate(
             x509.SubjectAlternativeName([x509.DNSName(d) for d in dns]), critical=False
         )
     cert = builder.sign(issuer[1] if issuer else key, hashes.SHA256())
+    return _pems(cert, key)
+
+
+def _pems(cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> tuple[str, str]:
+    """(certificate PEM, unencrypted PKCS#8 private key PEM)."""
     return (
         cert.public_bytes(serialization.Encoding.PEM).decode(),
         key.private_bytes(
@@ -118,6 +124,17 @@ def make_certificate(
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ).decode(),
+    )
+
+
+def load_issuer(folder: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """The local client CA `serve --tls` writes into `folder` (client-ca.pem and its key),
+    as `make_certificate` takes an issuer."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return (
+        load_certificate((folder / "client-ca.pem").read_bytes()),
+        load_pem_private_key((folder / "client-ca-key.pem").read_bytes(), None),
     )
 
 
@@ -151,11 +168,4 @@ def make_ca(common_name: str) -> tuple[str, str]:
         )
         .sign(key, hashes.SHA256())
     )
-    return (
-        cert.public_bytes(serialization.Encoding.PEM).decode(),
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode(),
-    )
+    return _pems(cert, key)

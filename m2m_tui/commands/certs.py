@@ -75,8 +75,6 @@ def paths(state_dir: Path, name: str) -> tuple[Path, Path]:
 
 
 def run_create(args: argparse.Namespace, state_dir: Path) -> int:
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     from oauth_primitives import x509
     from oauth_primitives.private_files import write_private_file
 
@@ -93,10 +91,7 @@ def run_create(args: argparse.Namespace, state_dir: Path) -> int:
                 f"no local client CA in {ca}: run `m2m-tui serve --tls` once (it makes "
                 "client-ca.pem), or leave out --issued for a self-signed certificate"
             )
-        issuer = (
-            x509.load_certificate((ca / "client-ca.pem").read_bytes()),
-            load_pem_private_key((ca / "client-ca-key.pem").read_bytes(), None),
-        )
+        issuer = x509.load_issuer(ca)
     cert, key = x509.make_certificate(args.cn or args.name, args.days, issuer)
     folder(state_dir)
     write_private_file(key_path, key)

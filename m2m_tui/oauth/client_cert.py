@@ -103,8 +103,6 @@ def another_certificate(state_dir: Path, ca_file: str | None = None) -> ClientCe
     `serve --tls` writes into the same folder, or in this state folder), so that its
     listeners take it and the API judges the binding; else self-signed (an edge takes
     any)."""
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     from oauth_primitives.private_files import ensure_private_dir, write_private_file
 
     issuer = None
@@ -112,10 +110,7 @@ def another_certificate(state_dir: Path, ca_file: str | None = None) -> ClientCe
     found = [f for f in (*folders, state_dir / "tls") if (f / "client-ca-key.pem").exists()]
     if found and (found[0] / "client-ca.pem").exists():
         ca = found[0]
-        issuer = (
-            x509.load_certificate((ca / "client-ca.pem").read_bytes()),
-            load_pem_private_key((ca / "client-ca-key.pem").read_bytes(), None),
-        )
+        issuer = x509.load_issuer(ca)
     cert, key = x509.make_certificate("m2m-tui tamper lab", 1, issuer)
     folder = ensure_private_dir(state_dir / "certs" / "lab")
     write_private_file(folder / "other.pem", cert)

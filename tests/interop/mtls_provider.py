@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from api_server.tls import TlsFiles, ensure_tls_files
 from oauth_primitives import x509
@@ -44,10 +43,7 @@ def start_mtls_provider(folder: Path) -> MtlsProvider:
     peers = node_peers()
     state = folder / "state"
     tls = ensure_tls_files(state)
-    issuer_ca = (
-        x509.load_certificate(tls.client_ca.read_bytes()),
-        load_pem_private_key(tls.client_ca_key.read_bytes(), None),
-    )
+    issuer_ca = x509.load_issuer(tls.client_ca.parent)
     certs = {
         "mtls-self": _write(folder, "self", x509.make_certificate("mtls-self")),
         "mtls-pki": _write(folder, "pki", x509.make_certificate("pki", issuer=issuer_ca)),

@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from oauth_primitives import x509
 from tests.conftest import GIFT, WORLDMAPPERS
@@ -109,10 +108,7 @@ def test_self_signed_client_auth_a_bound_token_and_the_api(tls_stack, tmp_path):
             missing = http.get(url, headers=headers)
         assert missing.status_code == 401 and missing.json()["rule"] == "cert_missing"
         ca = stack.state_dir / "tls"
-        issuer = (
-            x509.load_certificate((ca / "client-ca.pem").read_text()),
-            load_pem_private_key((ca / "client-ca-key.pem").read_bytes(), None),
-        )
+        issuer = x509.load_issuer(ca)
         stranger = files(tmp_path, "stranger", x509.make_certificate("x", issuer=issuer))
         with client(stack, stranger) as http:
             wrong = http.get(url, headers=headers)
@@ -145,10 +141,7 @@ def test_tls_client_auth_by_subject_dn_of_a_ca_issued_certificate(tls_stack, tmp
         json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": ["directions"]},
     ).raise_for_status()
     ca = stack.state_dir / "tls"
-    issuer = (
-        x509.load_certificate((ca / "client-ca.pem").read_text()),
-        load_pem_private_key((ca / "client-ca-key.pem").read_bytes(), None),
-    )
+    issuer = x509.load_issuer(ca)
     issued = files(tmp_path, "pki", x509.make_certificate("pki-deliveries", issuer=issuer))
     answer = token_with(stack, issued, client_id)
     assert answer.status_code == 200, answer.text
@@ -189,10 +182,7 @@ def test_tls_client_auth_by_a_subject_alternative_name(tls_stack, tmp_path):
         json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": ["directions"]},
     ).raise_for_status()
     ca = stack.state_dir / "tls"
-    issuer = (
-        x509.load_certificate((ca / "client-ca.pem").read_text()),
-        load_pem_private_key((ca / "client-ca-key.pem").read_bytes(), None),
-    )
+    issuer = x509.load_issuer(ca)
     named = files(
         tmp_path, "san", x509.make_certificate("any", issuer=issuer, dns=("pki.example",))
     )
