@@ -26,7 +26,7 @@ from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import bound_jkt
 from m2m_tui.transcript import describe_odd_answer
 from m2m_tui.tui.fit import SPINNER, ellipsize, fit_widths, shorten_apart
-from m2m_tui.tui.messages import CallAnswered, ShowTab
+from m2m_tui.tui.messages import ApiLoaded, CallAnswered, ShowTab
 from m2m_tui.tui.screens import TextScreen
 
 COLUMNS = ("method", "path", "scope", "prediction")
@@ -82,6 +82,7 @@ class ApiTab(Vertical):
 
     async def load_endpoints(self) -> None:
         await self.session.load_api()
+        self.post_message(ApiLoaded())
         # Highlighting a row (refresh moves the cursor) selects its endpoint, in the
         # app's own message order, so parameter boxes are never built twice at once.
         self.refresh_predictions()

@@ -17,6 +17,7 @@ from m2m_tui.tui.app_loading import FirstFrameLoading
 from m2m_tui.tui.app_palette import PaletteCommands
 from m2m_tui.tui.first_frame import FirstFrame
 from m2m_tui.tui.messages import (
+    ApiLoaded,
     CallAnswered,
     FixApplied,
     Introspected,
@@ -448,6 +449,11 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
     @on(Introspected)
     def introspected(self) -> None:
         self.api_tab.refresh_predictions()
+
+    @on(ApiLoaded)
+    def api_loaded(self) -> None:
+        if self.inspector.inspection is not None:
+            self.inspector.render_inspection()  # its scopes, against what the API offers
 
     def action_help(self) -> None:
         from m2m_tui.tui.screens import HelpScreen

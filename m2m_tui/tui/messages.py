@@ -58,3 +58,8 @@ class LabDone(Message):
 
 class Introspected(Message):
     """An opaque token was introspected: its scope is known, the predictions may change."""
+
+
+class ApiLoaded(Message):
+    """The API's endpoints (its OpenAPI document) arrived: the scopes it offers are known.
+    A token inspected before then was shown against no offer, and is shown again."""

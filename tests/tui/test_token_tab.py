@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -41,6 +42,32 @@ async def test_token_key_requests_a_token_and_shows_the_exchange_masked(session)
         # Scopes against what the API offers (its OpenAPI document).
         assert "✓ directions" in inspector and "✗ geocode:location" in inspector
         assert "1 granted · 2 not granted" in inspector
+
+
+async def test_a_token_inspected_before_the_api_loaded_is_shown_again_against_its_scopes(
+    session,
+):
+    """On a slow machine the token can arrive before the API's OpenAPI document: the
+    Inspector first shows its scopes against no offer, then against the API's."""
+    gate = asyncio.Event()
+    load = session.api.load
+
+    async def slow_load(base, client):
+        await gate.wait()
+        await load(base, client)
+
+    session.api.load = slow_load
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("t")
+        await wait_until_async(lambda: app.inspector.inspection is not None, "the token inspected")
+        await pilot.pause()
+        assert "geocode:location" not in text_of(app.query_one("#inspection"))
+        gate.set()
+        await settle(pilot)
+        inspector = text_of(app.query_one("#inspection"))
+        assert "✓ directions" in inspector and "✗ geocode:location" in inspector
 
 
 async def test_second_token_comes_from_the_cache_and_n_forces_a_new_one(session):
