@@ -82,6 +82,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         if self.loader is None:
             self.session = session
         self.ready = False  # the tabs are mounted and the session open
+        self.held_actions: list[str] = []  # keys pressed before then (app_loading.py)
         self.loaded = asyncio.Event()  # set then (or when loading them failed)
         self.notice = notice  # said once at start (the per-user config was just written)
         self.autostart = autostart

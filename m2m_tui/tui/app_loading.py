@@ -1,6 +1,7 @@
 """How the app loads after its first frame (tui/first_frame.py): the session, the tabs
 and httpx come once the frame, keys included, is on the screen; until then only quit,
-help and the palette work. A mixin of M2MApp, which holds the state it reads."""
+help and the palette work, and the other keys wait for the tabs. A mixin of M2MApp,
+which holds the state it reads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import asyncio
 # Keys that work before the tabs are there: the rest wait for them (a few tenths of a
 # second after the first frame).
 EARLY_ACTIONS = {"quit", "help", "command_palette"}
+# A user who reads "Press t" on the first frame and presses it at once (a slow machine, a
+# browser tab through `m2m-tui web`) gets the token when the tabs are there, not nothing.
+# A few keys are kept: more is someone leaning on the keyboard.
+HELD_KEYS = 4
 
 
 class FirstFrameLoading:
@@ -46,6 +51,24 @@ class FirstFrameLoading:
         self.ready = True
         self.loaded.set()
         self.refresh_bindings()  # the footer's keys, no longer dimmed
+        held, self.held_actions = self.held_actions, []
+        for action in held:
+            self.call_later(self.run_action, action)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """An app key pressed before the tabs are there is held, and run once they are."""
+        name = action.split("(", 1)[0] if isinstance(action, str) else None
+        if (
+            not self.ready
+            and name is not None
+            and default_namespace in (None, self)
+            and name not in EARLY_ACTIONS
+            and hasattr(self, f"action_{name}")
+        ):
+            if len(self.held_actions) < HELD_KEYS:
+                self.held_actions.append(action)
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Until the tabs are there, only quit, help and the palette; the other keys

@@ -1,5 +1,6 @@
 """The first frame comes before the session and the tabs load (issue 35): it shows the
-profile and the keys at once; the keys wait until the tabs are there, then work."""
+profile and the keys at once; the keys are dimmed until the tabs are there, and one
+pressed meanwhile is held and runs then (the frame says "Press t")."""
 
 from __future__ import annotations
 
@@ -36,11 +37,35 @@ async def test_the_first_frame_shows_the_profile_then_the_tabs_take_its_place(
         assert not app.query(TabbedContent) and not hasattr(app, "session")
         assert app.check_action("token", ()) is None  # shown dimmed, not run
         assert app.check_action("quit", ()) is True
-        await pilot.press("t")  # too early: nothing happens, nothing breaks
+        await pilot.press("t")  # early: held, nothing breaks
+        await pilot.pause()
+        assert not app.query(TabbedContent) and not hasattr(app, "session")
         gate.set()
         await settle(pilot)
         assert not app.query(FirstFrame) and app.query_one("#tabs", TabbedContent)
-        assert app.session.history == []  # the early t requested nothing
-        await pilot.press("t")
-        await settle(pilot)
+        # The early t, run once the tabs were there: one token, no second request.
         assert "✓ Token received" in text_of(app.query_one("#token-view"))
+        assert [entry.kind for entry in app.session.history] == ["token"]
+
+
+async def test_keys_pressed_while_loading_are_held_a_few_at_most(
+    tmp_path, shared_stack, monkeypatch
+):
+    opened = make_session(tmp_path, shared_stack.issuer, shared_stack.api_url)
+    loader = SessionLoader(opened.config, tmp_path / "state", opened.profile)
+    gate = threading.Event()
+    monkeypatch.setattr(app_loading, "_import_the_rest", lambda: gate.wait(60))
+    app = M2MApp(loader, autostart=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until_async(
+            lambda: list(app.query("FooterKey")), "the footer's keys", step=pilot.pause
+        )
+        for _ in range(10):
+            await pilot.press("n")  # someone leaning on the key: not ten tokens
+        await pilot.pause()
+        assert len(app.held_actions) == app_loading.HELD_KEYS
+        gate.set()
+        await settle(pilot)
+        # Each new request cancels the one before (an exclusive worker): one token.
+        assert [entry.kind for entry in app.session.history] == ["token"]
+        assert app.held_actions == []
