@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from oauth_primitives.token_shape import DIALECTS
 from oauth_primitives.toml_reader import TomlReader
 
 
@@ -29,6 +30,7 @@ class ResourceServerSeed:
     scopes: tuple[ScopeSeed, ...] = ()
     token_lifetime: int = 86400
     token_dialect: str = "access_token"
+    enforce_policies: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,14 +199,18 @@ class _Reader(TomlReader):
                 )
             )
         dialect = self.opt(data, "token_dialect", str, w, "access_token")
-        if dialect not in ("access_token", "rfc9068_profile"):
-            raise self.fail(w, "token_dialect must be access_token or rfc9068_profile")
+        if dialect not in DIALECTS:
+            raise self.fail(w, f"token_dialect must be one of {', '.join(DIALECTS)}")
+        rbac = self.opt(data, "enforce_policies", bool, w, False)
+        if dialect.endswith("_authz") and not rbac:
+            raise self.fail(w, f"token_dialect {dialect} needs enforce_policies = true (RBAC)")
         return ResourceServerSeed(
             name=self.req(data, "name", str, w),
             identifier=self.req(data, "identifier", str, w),
             scopes=tuple(scopes),
             token_lifetime=self.opt(data, "token_lifetime", int, w, 86400),
             token_dialect=dialect,
+            enforce_policies=rbac,
         )
 
     def client(self, data: dict) -> ClientSeed:

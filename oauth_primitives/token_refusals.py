@@ -20,6 +20,8 @@ class Refusal(StrEnum):
     ORGANIZATION_DENIED = "organization_denied"  # organization_usage deny, one named
     UNKNOWN_ORGANIZATION = "unknown_organization"
     ORGANIZATION_NOT_ALLOWED = "organization_not_allowed"  # not associated with the grant
+    ACTION_DENIED = "action_denied"  # a credentials-exchange Action called api.access.deny
+    ACTION_FAILED = "action_failed"  # an Action threw, timed out, or could not run
 
 
 ORGANIZATION_REFUSALS = frozenset(

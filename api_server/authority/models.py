@@ -24,6 +24,8 @@ class ResourceServer:
     signing_alg: str = "RS256"
     token_dialect: str = "access_token"
     is_system: bool = False
+    # Auth0's RBAC switch: with a *_authz dialect, tokens carry `permissions`.
+    enforce_policies: bool = False
     # Auth0's {"mechanism": "dpop" | "mtls", "required": bool}, or None (no binding
     # asked for: RFC 9449's DPoP, or RFC 8705's certificate-bound tokens).
     proof_of_possession: dict | None = None
@@ -55,6 +57,7 @@ class ResourceServer:
             "token_lifetime": self.token_lifetime,
             "signing_alg": self.signing_alg,
             "token_dialect": self.token_dialect,
+            "enforce_policies": self.enforce_policies,
             "is_system": self.is_system,
             "proof_of_possession": self.proof_of_possession,
             "allow_offline_access": False,

@@ -101,6 +101,7 @@ RESOURCE_SERVER_FIELDS = {
     "scopes": {"type": "array", "items": SCOPE},
     "token_lifetime": {"type": "integer", "minimum": 1, "maximum": 2592000},
     "token_dialect": {"type": "string", "enum": list(DIALECTS)},
+    "enforce_policies": {"type": "boolean"},
     "proof_of_possession": {
         "oneOf": [
             {"type": "null"},

@@ -45,6 +45,7 @@ def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
                     scopes=[Scope(s.value, s.description) for s in rs.scopes],
                     token_lifetime=rs.token_lifetime,
                     token_dialect=rs.token_dialect,
+                    enforce_policies=rs.enforce_policies,
                 )
             )
     for c in settings.clients:

@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS resource_servers (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, identifier TEXT NOT NULL UNIQUE,
     scopes TEXT NOT NULL, token_lifetime INTEGER NOT NULL, signing_alg TEXT NOT NULL,
     token_dialect TEXT NOT NULL, is_system INTEGER NOT NULL DEFAULT 0,
-    proof_of_possession TEXT);
+    proof_of_possession TEXT, enforce_policies INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS clients (
     client_id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
     secret_hash TEXT, token_endpoint_auth_method TEXT NOT NULL, credentials TEXT NOT NULL);
@@ -26,6 +26,14 @@ CREATE TABLE IF NOT EXISTS used_assertions (jti TEXT PRIMARY KEY, exp REAL NOT N
 CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS organizations (
     id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS actions (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, code TEXT NOT NULL, runtime TEXT NOT NULL,
+    secrets TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+    deployed_code TEXT, deployed_secrets TEXT, deployed_number INTEGER NOT NULL DEFAULT 0,
+    deployed_at REAL);
+CREATE TABLE IF NOT EXISTS action_bindings (
+    id TEXT PRIMARY KEY, trigger_id TEXT NOT NULL, position INTEGER NOT NULL,
+    action_id TEXT NOT NULL, display_name TEXT NOT NULL, created_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS organization_client_grants (
     organization_id TEXT NOT NULL, grant_id TEXT NOT NULL,
     PRIMARY KEY (organization_id, grant_id));
@@ -33,7 +41,10 @@ CREATE TABLE IF NOT EXISTS organization_client_grants (
 
 # Columns added since tenants were first created: CREATE IF NOT EXISTS keeps old tables.
 ADDED_COLUMNS = {
-    "resource_servers": {"proof_of_possession": "TEXT"},
+    "resource_servers": {
+        "proof_of_possession": "TEXT",
+        "enforce_policies": "INTEGER NOT NULL DEFAULT 0",
+    },
     "client_grants": {
         "organization_usage": "TEXT NOT NULL DEFAULT 'deny'",
         "allow_any_organization": "INTEGER NOT NULL DEFAULT 0",

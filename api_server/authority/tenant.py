@@ -10,6 +10,7 @@ import hmac
 import secrets
 from pathlib import Path
 
+from .store.actions import Actions
 from .store.clients import Clients
 from .store.database import Database, StoreError
 from .store.grants import ClientGrants, new_id
@@ -46,6 +47,7 @@ class Tenant:
         self.organizations = Organizations(self.db)
         self.signing_keys = SigningKeys(self.db)
         self.revocations = Revocations(self.db)
+        self.actions = Actions(self.db)
 
     @classmethod
     def read_only(cls, path: Path) -> Tenant:

@@ -12,11 +12,13 @@ from starlette.responses import JSONResponse, Response
 
 from oauth_primitives import base64url
 from oauth_primitives.token_refusals import Refusal
+from oauth_primitives.token_shape import Api, shape
 
 from ..client_certs import presented
 from ..dpop import DpopError, addressed_url, check_proof
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
+from .exchange_actions import apply_actions
 from .models import ClientGrant
 from .state import Authority
 
@@ -82,9 +84,13 @@ def _jti() -> str:
 async def token(request: Request) -> Response:
     authority: Authority = request.app.state.authority
     try:
-        key, claims, headers, api, scope = _checked(authority, await read_params(request), request)
+        params = await read_params(request)
+        client, shaped, api, scope, org = _checked(authority, params, request)
+        await apply_actions(authority, request, params, client, shaped, org)
     except OAuthError as exc:
         return exc.response()
+    key, claims = authority.current_key, shaped.claims
+    headers = {"kid": key.kid, **shaped.header}
     extra = {}
     if authority.dpop_nonces is not None:  # RFC 9449 §8.2: a fresh nonce with each answer
         extra["DPoP-Nonce"] = authority.dpop_nonces.current()
@@ -97,7 +103,9 @@ async def token(request: Request) -> Response:
     return JSONResponse(
         {
             "access_token": access_token,
-            "token_type": "DPoP" if "cnf" in claims else "Bearer",  # RFC 9449 §5
+            # RFC 9449 §5: DPoP for a key-bound token; a certificate-bound one is still
+            # a Bearer token (RFC 8705 §3).
+            "token_type": "DPoP" if "jkt" in claims.get("cnf", {}) else "Bearer",
             "expires_in": api.token_lifetime,
             "scope": " ".join(scope),
         },
@@ -106,7 +114,8 @@ async def token(request: Request) -> Response:
 
 
 def _checked(authority: Authority, params: dict[str, str], request: Request):
-    """Every check of the request; returns the key, claims and header to sign."""
+    """Every check of the request; returns the client, the token's claims (before any
+    Action) and header, the API, the scopes and the organization."""
     grant_type = params.get("grant_type")
     if not grant_type:
         raise invalid_request("Missing required parameter: grant_type")
@@ -157,33 +166,20 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
     org = _organization(authority, params.get("organization"), grant)
     jkt = _dpop_key(authority, request, api)
     x5t = _certificate_binding(authority, request, api)
-    now = int(authority.clock())
-    claims = {
-        "iss": authority.issuer,
-        "sub": f"{client.client_id}@clients",
-        "aud": audience,
-        "iat": now,
-        "exp": now + api.token_lifetime,
-        "jti": _jti(),
-        "gty": "client-credentials",
-    }
-    if scope:
-        claims["scope"] = " ".join(scope)
-    if org is not None:  # Auth0's claims for an organization's token
-        claims["org_id"] = org.id
-        claims["org_name"] = org.name
-    if jkt is not None:
-        claims["cnf"] = {"jkt": jkt}  # RFC 9449 §6.1: the token is bound to the proof's key
+    cnf = {"jkt": jkt} if jkt is not None else None  # RFC 9449 §6.1: bound to the proof's key
     if x5t is not None:
-        claims["cnf"] = {"x5t#S256": x5t}  # RFC 8705 §3.1: bound to the client certificate
-    headers = {"kid": authority.current_key.kid}
-    if api.token_dialect == "rfc9068_profile":
-        headers["typ"] = "at+jwt"  # RFC 9068 §2.1
-        claims["client_id"] = client.client_id
-    else:
-        headers["typ"] = "JWT"
-        claims["azp"] = client.client_id
-    return authority.current_key, claims, headers, api, scope
+        cnf = {"x5t#S256": x5t}  # RFC 8705 §3.1: bound to the client certificate
+    shaped = shape(
+        authority.issuer,
+        client.client_id,
+        Api(api.identifier, api.token_lifetime, api.token_dialect, api.enforce_policies),
+        scope,
+        int(authority.clock()),
+        _jti(),
+        None if org is None else (org.id, org.name),
+        cnf,
+    )
+    return client, shaped, api, scope, org
 
 
 def _organization(authority: Authority, named: str | None, grant: ClientGrant):

@@ -7,13 +7,13 @@ import copy
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from oauth_primitives.token_shape import DIALECTS
+
 from ..models import ResourceServer, Scope
 from ..state import Authority
 from ..tenant import new_id
 from .endpoint import endpoint, field, json_body, only, paginate
 from .errors import ManagementError, bad_request, not_found
-
-DIALECTS = ("access_token", "rfc9068_profile")
 
 
 def _scopes(data: dict) -> list[Scope] | None:
@@ -51,6 +51,15 @@ def _settings(data: dict, rs: ResourceServer) -> None:
         if dialect not in DIALECTS:
             raise bad_request(f"token_dialect must be one of {', '.join(DIALECTS)}")
         rs.token_dialect = dialect
+    rbac = field(data, "enforce_policies", bool)
+    if rbac is not None:
+        rs.enforce_policies = rbac
+    if rs.token_dialect.endswith("_authz") and not rs.enforce_policies:
+        # As at Auth0: permissions in the token are RBAC's, so RBAC must be on.
+        raise bad_request(
+            f"token_dialect {rs.token_dialect} needs enforce_policies true (RBAC): the "
+            "permissions claim lists what RBAC grants"
+        )
     scopes = _scopes(data)
     if scopes is not None:
         rs.scopes = scopes
@@ -105,6 +114,7 @@ async def create_resource_server(request: Request, authority: Authority) -> Resp
             "scopes",
             "token_lifetime",
             "token_dialect",
+            "enforce_policies",
             "signing_alg",
             "proof_of_possession",
         },
@@ -133,7 +143,17 @@ async def create_resource_server(request: Request, authority: Authority) -> Resp
 async def update_resource_server(request: Request, authority: Authority) -> Response:
     rs = _find(authority, request)
     data = await json_body(request)
-    only(data, {"name", "scopes", "token_lifetime", "token_dialect", "proof_of_possession"})
+    only(
+        data,
+        {
+            "name",
+            "scopes",
+            "token_lifetime",
+            "token_dialect",
+            "enforce_policies",
+            "proof_of_possession",
+        },
+    )
     if rs.is_system:
         raise ManagementError(
             403, "The Management API cannot be changed", "operation_not_supported"

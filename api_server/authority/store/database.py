@@ -88,6 +88,8 @@ class Database:
         "revoked_tokens",
         "organizations",
         "organization_client_grants",
+        "actions",
+        "action_bindings",
     )
 
     def dump(self) -> dict[str, list[dict]]:

@@ -1,5 +1,5 @@
 """The tenant's APIs (resource servers): their identifier, scopes, token lifetime,
-signing algorithm, token dialect and DPoP requirement."""
+signing algorithm, token dialect, RBAC switch and proof-of-possession requirement."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class ResourceServers:
             token_dialect=row["token_dialect"],
             is_system=bool(row["is_system"]),
             proof_of_possession=json.loads(row["proof_of_possession"] or "null"),
+            enforce_policies=bool(row["enforce_policies"]),
         )
 
     def all(self) -> list[ResourceServer]:
@@ -45,8 +46,8 @@ class ResourceServers:
         with self.db.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO resource_servers (id, name, identifier, scopes, "
-                "token_lifetime, signing_alg, token_dialect, is_system, proof_of_possession) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "token_lifetime, signing_alg, token_dialect, is_system, proof_of_possession, "
+                "enforce_policies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     rs.id,
                     rs.name,
@@ -57,5 +58,6 @@ class ResourceServers:
                     rs.token_dialect,
                     int(rs.is_system),
                     json.dumps(rs.proof_of_possession) if rs.proof_of_possession else None,
+                    int(rs.enforce_policies),
                 ),
             )

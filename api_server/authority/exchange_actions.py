@@ -1,0 +1,96 @@
+"""The credentials-exchange Actions bound to the trigger, run before a token is signed
+(Auth0's Machine to Machine flow). They may add claims (Auth0's custom-claim rules
+apply: a claim they may not set is left out, and the token is still issued) or deny the
+token request with one of three OAuth errors. An Action that throws, or a flow that
+outlives its time, fails the request as a server error."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+
+from oauth_primitives.actions.event import credentials_exchange_event
+from oauth_primitives.actions.runner import ActionSource, NodeMissing, run_actions
+from oauth_primitives.token_refusals import Refusal
+from oauth_primitives.token_shape import Shaped
+
+from .errors import OAuthError
+from .state import Authority
+
+log = logging.getLogger("api_server.authority")
+DENY_STATUS = {"invalid_request": 400, "invalid_scope": 400, "server_error": 500}
+
+
+def deployed_sources(authority: Authority) -> list[ActionSource]:
+    return [
+        ActionSource(b.action.name, b.action.deployed_code or "", b.action.deployed_secrets or {})
+        for b in authority.tenant.actions.bound()
+    ]
+
+
+async def apply_actions(
+    authority: Authority, request: Request, params: dict, client, shaped: Shaped, org
+) -> None:
+    """Run the bound Actions and put their claims in `shaped`, or raise the refusal."""
+    sources = deployed_sources(authority)
+    if not sources:
+        return
+    event = credentials_exchange_event(
+        client_id=client.client_id,
+        client_name=client.name,
+        audience=shaped.claims["aud"],
+        scopes=shaped.claims.get("scope", "").split(),
+        requested_scopes=params["scope"].split() if "scope" in params else None,
+        tenant=authority.issuer,
+        body=params,
+        organization=None
+        if org is None
+        else {"id": org.id, "name": org.name, "display_name": org.display_name or org.name},
+        hostname=request.headers.get("host", ""),
+        ip=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", ""),
+        language=request.headers.get("accept-language", ""),
+    )
+    try:
+        exchange = await run_actions(sources, event, authority.action_time_limit)
+    except NodeMissing as exc:
+        log.error("credentials-exchange Actions are bound, and cannot run: %s", exc)
+        raise OAuthError(
+            500,
+            "server_error",
+            f"The bound Actions could not run: {exc}",
+            rule=Refusal.ACTION_FAILED,
+        ) from None
+    base = dict(shaped.claims)
+    for run in exchange.runs:
+        for name, value in run.claims:
+            shaped.add_custom(name, value, run.name, base)
+        if run.deny is not None:
+            code, reason = run.deny
+            raise OAuthError(DENY_STATUS[code], code, reason, rule=Refusal.ACTION_DENIED)
+        if run.timed_out:
+            raise OAuthError(
+                500,
+                "server_error",
+                f"Action {run.name} did not finish within the flow's "
+                f"{authority.action_time_limit:g} s",
+                rule=Refusal.ACTION_FAILED,
+            )
+        if run.error is not None:
+            log.warning("Action %s failed: %s", run.name, run.error)
+            raise OAuthError(
+                500,
+                "server_error",
+                f"Action {run.name} failed: {run.error}",
+                rule=Refusal.ACTION_FAILED,
+            )
+    for _, action, why in shaped.left_out:
+        log.warning("Action %s: a custom claim was left out: %s", action, why)
+    if shaped.too_large:
+        raise OAuthError(
+            500,
+            "server_error",
+            "The Actions' custom claims are over Auth0's 100 KB limit",
+            rule=Refusal.ACTION_FAILED,
+        )

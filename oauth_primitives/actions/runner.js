@@ -1,0 +1,159 @@
+// Runs Auth0-style credentials-exchange Actions, as the bundled authority and m2m-tui's
+// `actions test` and `preview` do: the same file, so a preview is what the token
+// endpoint will do. Reads one JSON request on stdin:
+//   {"actions": [{"name", "code", "secrets": {}}], "event": {...}, "timeout_ms": n}
+// and writes one JSON line per Action, in order, as each ends (the caller kills this
+// process when an Action outlives the time left, and the lines so far say which one):
+//   {"name", "claims": [[name, value], ...], "deny": [code, reason] | null,
+//    "error": string | null, "logs": [...], "ms": n}
+// Each Action runs in a context of its own (node:vm): no require beyond a few built-in
+// modules, no process, no globals shared with the others. A vm context is not a
+// security boundary against hostile code; these are the tenant's own Actions, run on
+// the machine of the person who wrote them.
+"use strict";
+const vm = require("node:vm");
+const util = require("node:util");
+
+const DENY_CODES = ["invalid_scope", "invalid_request", "server_error"];
+const BUILT_INS = new Set(["crypto", "url", "util", "querystring", "buffer", "assert"]);
+
+function readStdin() {
+  return new Promise((resolve) => {
+    const chunks = [];
+    process.stdin.on("data", (c) => chunks.push(c));
+    process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+}
+
+function copy(value) {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+function apiFor(result, cache) {
+  const api = {
+    access: {
+      deny(code, reason) {
+        if (!DENY_CODES.includes(code)) {
+          throw new Error(
+            `api.access.deny: code must be one of ${DENY_CODES.join(", ")} (got ${JSON.stringify(code)})`,
+          );
+        }
+        if (result.deny === null) result.deny = [code, reason === undefined ? "" : String(reason)];
+        return api;
+      },
+    },
+    accessToken: {
+      setCustomClaim(name, value) {
+        if (typeof name !== "string" || name === "") {
+          throw new Error("api.accessToken.setCustomClaim: the claim's name must be a non-empty string");
+        }
+        let json;
+        try {
+          json = JSON.stringify(value);
+        } catch (e) {
+          throw new Error(`api.accessToken.setCustomClaim: the value of ${name} is not JSON (${e.message})`);
+        }
+        if (json !== undefined) result.claims.push([name, JSON.parse(json)]);
+        return api;
+      },
+    },
+    // Kept for one run only: the bundled authority starts a fresh runner per request.
+    cache: {
+      get: (key) => (cache.has(key) ? { value: cache.get(key) } : undefined),
+      set: (key, value) => (cache.set(key, String(value)), { type: "success" }),
+      delete: (key) => (cache.delete(key), { type: "success" }),
+    },
+  };
+  return api;
+}
+
+function contextFor(result) {
+  const log = (...args) => result.logs.push(util.format(...args));
+  const module = { exports: {} };
+  return vm.createContext({
+    module,
+    exports: module.exports,
+    console: { log, info: log, warn: log, error: log, debug: log },
+    require: (name) => {
+      const bare = String(name).replace(/^node:/, "");
+      if (!BUILT_INS.has(bare)) {
+        throw new Error(`require(${JSON.stringify(name)}): only Node's ${[...BUILT_INS].join(", ")} are available here`);
+      }
+      return require(`node:${bare}`);
+    },
+    setTimeout,
+    clearTimeout,
+    URL,
+    URLSearchParams,
+    TextEncoder,
+    TextDecoder,
+    Buffer,
+    fetch: undefined, // no network: everything runs on one machine, offline
+  });
+}
+
+async function runOne(action, event, remainingMs) {
+  const result = { name: action.name, claims: [], deny: null, error: null, logs: [], ms: 0 };
+  const started = Date.now();
+  const cache = new Map();
+  try {
+    const context = contextFor(result);
+    vm.runInContext(action.code, context, { filename: `${action.name}.js`, timeout: remainingMs });
+    const exported = context.module.exports.onExecuteCredentialsExchange ?? context.exports.onExecuteCredentialsExchange;
+    if (typeof exported !== "function") {
+      throw new Error("the Action does not export onExecuteCredentialsExchange(event, api)");
+    }
+    context.__handler = exported;
+    context.__event = copy({ ...event, secrets: { ...(action.secrets || {}) } });
+    context.__api = apiFor(result, cache);
+    // Called inside the context, so its synchronous part is bound by the vm's timeout;
+    // what it awaits is bound by the timer below (and by the caller's kill).
+    const pending = vm.runInContext("__handler(__event, __api)", context, { timeout: remainingMs });
+    let timer;
+    const limit = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("__timeout__")), Math.max(1, remainingMs - (Date.now() - started)));
+    });
+    try {
+      await Promise.race([Promise.resolve(pending), limit]);
+    } finally {
+      clearTimeout(timer);
+    }
+  } catch (e) {
+    const message = e && e.message !== undefined ? String(e.message) : String(e);
+    const timedOut = message === "__timeout__" || (e && e.code === "ERR_SCRIPT_EXECUTION_TIMEOUT");
+    result.error = timedOut ? "__timeout__" : `${e && e.name ? e.name : "Error"}: ${message}`;
+  }
+  result.ms = Date.now() - started;
+  return result;
+}
+
+async function main() {
+  const request = JSON.parse(await readStdin());
+  if (request.check) {
+    // Only compiled, never run: what a deploy checks (a syntax error is refused there).
+    for (const action of request.actions) {
+      let error = null;
+      try {
+        new vm.Script(action.code, { filename: `${action.name}.js` });
+      } catch (e) {
+        error = `${e.name}: ${e.message}`;
+      }
+      process.stdout.write(JSON.stringify({ name: action.name, error }) + "\n");
+    }
+    return;
+  }
+  const deadline = Date.now() + request.timeout_ms;
+  for (const action of request.actions) {
+    const result = await runOne(action, request.event, Math.max(1, deadline - Date.now()));
+    process.stdout.write(JSON.stringify(result) + "\n");
+    if (result.deny !== null || result.error !== null) break; // the exchange ends here
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(String(e && e.stack ? e.stack : e));
+    process.exit(2);
+  },
+);

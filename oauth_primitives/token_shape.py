@@ -1,0 +1,110 @@
+"""What a client_credentials token will carry, and where each claim comes from: the
+bundled authority issues tokens from this, and m2m-tui's Preview shows the same thing
+before the token exists (for a real Auth0 tenant, from what its Management API says).
+
+Auth0's token dialects (a resource server's `token_dialect`):
+- access_token: Auth0's own profile, `azp` names the client, `typ` JWT;
+- access_token_authz: the same, with `permissions` when RBAC is on (enforce_policies);
+- rfc9068_profile: RFC 9068's JWT access token profile, `typ` at+jwt and `client_id`;
+- rfc9068_profile_authz: that, with `permissions` when RBAC is on.
+For a client_credentials token the permissions are the scopes granted to the client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .custom_claims import PAYLOAD_LIMIT, payload_size, refusal
+
+DIALECTS = ("access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz")
+
+
+@dataclass(frozen=True)
+class Api:
+    """The resource server's settings that shape its tokens."""
+
+    identifier: str
+    token_lifetime: int = 86400
+    token_dialect: str = "access_token"
+    enforce_policies: bool = False
+
+
+@dataclass
+class Shaped:
+    header: dict
+    claims: dict
+    origins: dict[str, str]  # claim -> where it comes from, in words
+    left_out: list[tuple[str, str, str]] = field(default_factory=list)  # (claim, by, why)
+
+    def add_custom(self, name: str, value: object, action: str, base: dict) -> None:
+        """An Action's claim, unless Auth0's rules keep it out (custom_claims.py)."""
+        why = refusal(name, base)
+        if why is not None:
+            self.left_out.append((name, action, why))
+            return
+        self.claims[name] = value
+        self.origins[name] = f"Action {action}"
+
+    @property
+    def too_large(self) -> bool:
+        custom = {k: v for k, v in self.claims.items() if self.origins[k].startswith("Action ")}
+        return payload_size(custom) > PAYLOAD_LIMIT
+
+
+def permissions_in(api: Api) -> bool:
+    return api.enforce_policies and api.token_dialect.endswith("_authz")
+
+
+def shape(
+    issuer: str,
+    client_id: str,
+    api: Api,
+    scopes: list[str],
+    now: int,
+    jti: str,
+    organization: tuple[str, str] | None = None,
+    cnf: dict | None = None,
+) -> Shaped:
+    """The token's header and claims before any Action, each with its origin."""
+    dialect = api.token_dialect
+    claims: dict = {}
+    origins: dict[str, str] = {}
+
+    def put(name: str, value: object, origin: str) -> None:
+        claims[name] = value
+        origins[name] = origin
+
+    put("iss", issuer, "the authorization server")
+    put("sub", f"{client_id}@clients", "the client (Auth0 adds @clients)")
+    put("aud", api.identifier, "the API asked for (audience)")
+    put("iat", now, "the time of issue")
+    put("exp", now + api.token_lifetime, f"the API's token lifetime ({api.token_lifetime} s)")
+    put("jti", jti, "the authorization server (a token id)")
+    put("gty", "client-credentials", "the grant type")
+    if scopes:
+        put("scope", " ".join(scopes), "the grant's scopes")
+    if organization is not None:
+        put("org_id", organization[0], "the organization named in the request")
+        put("org_name", organization[1], "the organization named in the request")
+    if cnf is not None:
+        put("cnf", cnf, "the key or certificate the token is bound to")
+    header = {"typ": "JWT"}
+    if dialect.startswith("rfc9068_profile"):
+        header["typ"] = "at+jwt"  # RFC 9068 §2.1
+        put("client_id", client_id, f"the dialect ({dialect})")
+    else:
+        put("azp", client_id, f"the dialect ({dialect})")
+    if permissions_in(api):
+        put("permissions", list(scopes), f"the dialect ({dialect}) with RBAC on")
+    return Shaped(header, claims, origins)
+
+
+def dialect_of(header: dict, claims: dict) -> str | None:
+    """Which Auth0 dialect a token looks made by (None for one that fits none)."""
+    rfc9068 = str(header.get("typ", "")).lower() in ("at+jwt", "application/at+jwt")
+    if rfc9068 and "client_id" in claims:
+        base = "rfc9068_profile"
+    elif "azp" in claims or "gty" in claims:
+        base = "access_token"
+    else:
+        return None
+    return base + "_authz" if isinstance(claims.get("permissions"), list) else base
