@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from oauth_primitives.discovery import OAUTH, OPENID
 
+from .action_operations import ROWS as ACTION_ROWS
 from .client_auth import ASSERTION_ALGS
 from .introspection import introspect
 from .management import (
@@ -457,6 +458,7 @@ OPERATIONS: tuple[Operation, ...] = (
             parameters=path_id("kid"),
         ),
     ),
+    *(Operation(*row) for row in ACTION_ROWS),
 )
 
 

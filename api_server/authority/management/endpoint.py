@@ -82,9 +82,9 @@ def endpoint(scope: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
     return wrap
 
 
-async def json_body(request: Request) -> dict[str, Any]:
+async def json_body(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
     body = await request.body()
-    if len(body) > MAX_BODY:
+    if len(body) > limit:
         raise ManagementError(413, "Payload too large", "payload_too_large")
     try:
         data = json.loads(body or b"null")

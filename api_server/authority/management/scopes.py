@@ -25,6 +25,10 @@ MANAGEMENT_SCOPES: dict[str, str] = {
     "read:organization_client_grants": "Read Organization Client Grants",
     "create:organization_client_grants": "Create Organization Client Grants",
     "delete:organization_client_grants": "Delete Organization Client Grants",
+    "read:actions": "Read Actions",
+    "create:actions": "Create Actions",
+    "update:actions": "Update Actions",
+    "delete:actions": "Delete Actions",
 }
 
 MANAGEMENT_API_NAME = "Auth0 Management API"
