@@ -242,6 +242,20 @@ class Prepared:
     tls: TlsFiles | None = None
 
 
+def actions_warning(authority) -> list[str]:
+    """Actions need Node.js: without it, the rest serves and the operator is told (a
+    token request for a client whose flow has bound Actions then fails, saying why)."""
+    from oauth_primitives.actions.runner import NodeMissing, node_path
+
+    if node_path() is not None:
+        return []
+    bound = len(authority.tenant.actions.bound())
+    now = (
+        f" {bound} Action(s) are bound, and token requests will fail until it is." if bound else ""
+    )
+    return [f"{NodeMissing()}; everything else works.{now}"]
+
+
 def prepare(options: ServeOptions) -> Prepared:
     """Open the tenant, bind the sockets and build the apps; nothing is served yet."""
     from .access_log import AccessLog
@@ -288,6 +302,7 @@ def prepare(options: ServeOptions) -> Prepared:
             uvicorn_server(app, sock, tls, also=also_localhost(options.host, sock), trust=trust)
         )
         result.authority = authority
+        result.warnings += actions_warning(authority)
         lines.append(
             f"Authorization server: {issuer}  (issuer; token endpoint {issuer}oauth/token)"
         )
