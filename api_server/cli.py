@@ -97,6 +97,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--require-organization)",
     )
     parser.add_argument(
+        "--require-claim",
+        action="append",
+        metavar="NAME[=VALUE]",
+        help="with the API: refuse tokens without this claim (with this value); may be "
+        "given more than once. Said in its RFC 9728 metadata (required_claims)",
+    )
+    parser.add_argument(
         "--introspection-client-id",
         metavar="ID",
         help="with --validation introspection: the API's own client at the issuer",
@@ -258,6 +265,11 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         if not orgs:
             return fail("--organizations names no organization", EXIT_USAGE)
         given["organizations"] = orgs
+    if args.require_claim:
+        named = [c for c in args.require_claim if c.split("=", 1)[0].strip()]
+        if len(named) != len(args.require_claim):
+            return fail("--require-claim needs a claim's name: NAME or NAME=VALUE", EXIT_USAGE)
+        given["required_claims"] = tuple(named)
     if given:
         from dataclasses import replace
 

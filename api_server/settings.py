@@ -91,6 +91,14 @@ class ApiSettings:
     # one for an organization not among these ids or names.
     require_organization: bool = False
     organizations: tuple[str, ...] = ()
+    # Claims a token must carry: "NAME" (any value) or "NAME=VALUE" (that value), as a
+    # credentials-exchange Action can add them (`serve --require-claim`).
+    required_claims: tuple[str, ...] = ()
+
+    @property
+    def claim_requirements(self) -> tuple[tuple[str, str | None], ...]:
+        pairs = (c.split("=", 1) for c in self.required_claims)
+        return tuple((p[0], p[1] if len(p) == 2 else None) for p in pairs)
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,7 @@ class _Reader(TomlReader):
                     api, "require_organization", bool, "server.api", False
                 ),
                 organizations=self.strings(api, "organizations", "server.api") or (),
+                required_claims=self.required_claims(api),
             ),
             dpop_nonce=self.opt(data, "dpop_nonce", bool, w, False),
             jwks_max_age=self.jwks_max_age(data),
@@ -212,6 +221,13 @@ class _Reader(TomlReader):
             token_dialect=dialect,
             enforce_policies=rbac,
         )
+
+    def required_claims(self, api: dict) -> tuple[str, ...]:
+        claims = self.strings(api, "required_claims", "server.api") or ()
+        for claim in claims:
+            if not claim.split("=", 1)[0].strip():
+                raise self.fail("server.api", f"required_claims: {claim!r} names no claim")
+        return tuple(claims)
 
     def client(self, data: dict) -> ClientSeed:
         w = "server.clients"

@@ -316,6 +316,7 @@ async def metadata(request: Request) -> Response:
             api.settings.organizations,
             api.settings.algorithms,
             api.settings.mtls == "required",
+            api.settings.claim_requirements,
         ),
         # Fixed for the life of the process: clients may reuse it for a minute (the
         # diagnosis of one refusal reads it, and the predictions, and the inspector).

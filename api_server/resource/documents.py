@@ -26,6 +26,7 @@ def protected_resource_metadata(
     organizations: tuple[str, ...] = (),
     algorithms: tuple[str, ...] = ("RS256",),
     mtls_required: bool = False,
+    required_claims: tuple[tuple[str, str | None], ...] = (),
 ) -> dict:
     """RFC 9728 §2. Extensions: `audience`, the value to request tokens for;
     `rfc9068_required`, whether only `typ: at+jwt` tokens are accepted; and
@@ -35,7 +36,8 @@ def protected_resource_metadata(
     `organization_required` (a token must carry org_id, Auth0's Organizations for M2M)
     and `organizations_supported` (the organizations served, by id or name; empty: any);
     `access_token_signing_alg_values_supported`, the algorithms access tokens may be
-    signed with (RFC 9728 names only those of proofs and of signed responses)."""
+    signed with (RFC 9728 names only those of proofs and of signed responses);
+    `required_claims`, claims a token must carry (and their values, when one is set)."""
     from oauth_primitives.rules.proof import ALGORITHMS
 
     return {
@@ -55,6 +57,8 @@ def protected_resource_metadata(
         "organization_required": organization_required,
         "organizations_supported": list(organizations),
         "access_token_signing_alg_values_supported": list(algorithms),
+        # Claims every token must carry ({"name", "value"}; value null: any value).
+        "required_claims": [{"name": n, "value": v} for n, v in required_claims],
     }
 
 

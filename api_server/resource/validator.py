@@ -65,6 +65,7 @@ def policy_of(settings: ApiSettings, issuer: str) -> Policy:
         tuple(settings.organizations),
         settings.dpop == "required",
         settings.mtls == "required",
+        settings.claim_requirements,
     )
 
 

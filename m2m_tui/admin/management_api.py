@@ -20,6 +20,8 @@ from m2m_tui.transcript import Exchange, mask_headers
 httpx = lazy_module("httpx")
 
 MAX_RETRIES = 3
+TRIGGER = "credentials-exchange"  # the Machine to Machine flow's Actions trigger
+TRIGGER_V2 = {"id": TRIGGER, "version": "v2"}
 
 
 class ManagementError(Exception):
@@ -216,6 +218,44 @@ class ManagementClient:
         return await self.request(
             "PATCH", f"/resource-servers/{rs_id}", json={"proof_of_possession": value}
         )
+
+    async def set_dialect(self, rs_id: str, dialect: str, rbac: bool | None = None) -> dict:
+        """Auth0's `token_dialect` and, with it, RBAC (`enforce_policies`): the *_authz
+        dialects need RBAC on, so they turn it on unless told otherwise."""
+        body: dict = {"token_dialect": dialect}
+        rbac = dialect.endswith("_authz") if rbac is None else rbac
+        body["enforce_policies"] = rbac
+        return await self.request("PATCH", f"/resource-servers/{rs_id}", json=body)
+
+    # --- Actions (the credentials-exchange trigger) --------------------------------
+    async def actions(self) -> list[dict]:
+        return _listed(
+            await self.request(
+                "GET", "/actions/actions", params={"triggerId": TRIGGER, "per_page": 100}
+            )
+        )
+
+    async def find_action(self, id_or_name: str) -> dict | None:
+        return next((a for a in await self.actions() if id_or_name in (a["id"], a["name"])), None)
+
+    async def save_action(self, name: str, code: str) -> dict:
+        """Create the Action, or update the draft of the one with this name."""
+        found = await self.find_action(name)
+        if found is None:
+            body = {"name": name, "code": code, "supported_triggers": [TRIGGER_V2]}
+            return await self.request("POST", "/actions/actions", json=body)
+        return await self.request("PATCH", f"/actions/actions/{found['id']}", json={"code": code})
+
+    async def deploy_action(self, action_id: str) -> dict:
+        return await self.request("POST", f"/actions/actions/{action_id}/deploy")
+
+    async def bindings(self) -> list[dict]:
+        return _listed(await self.request("GET", f"/actions/triggers/{TRIGGER}/bindings"))
+
+    async def set_bindings(self, action_ids: list[str]) -> list[dict]:
+        refs = [{"ref": {"type": "action_id", "value": a}} for a in action_ids]
+        path = f"/actions/triggers/{TRIGGER}/bindings"
+        return _listed(await self.request("PATCH", path, json={"bindings": refs}))
 
     async def create_client(self, name: str) -> dict:
         return await self.request("POST", "/clients", json={"name": name})

@@ -48,6 +48,8 @@ class Expectations:
     max_token: int = MAX_TOKEN
     dpop_required: bool = False
     mtls_required: bool = False  # certificate-bound tokens only (RFC 8705)
+    # Claims the API requires (its metadata's required_claims): (name, value or None).
+    required_claims: tuple[tuple[str, str | None], ...] = ()
 
     @classmethod
     def from_metadata(
@@ -78,6 +80,7 @@ class Expectations:
             else ALGORITHMS,
             dpop_required=meta.get("dpop_bound_access_tokens_required") is True,
             mtls_required=meta.get("tls_client_certificate_bound_access_tokens") is True,
+            required_claims=_required_claims(meta.get("required_claims")),
         )
 
     def policy(self) -> Policy:
@@ -92,4 +95,16 @@ class Expectations:
             self.organizations,
             self.dpop_required,
             self.mtls_required,
+            self.required_claims,
         )
+
+
+def _required_claims(listed: object) -> tuple[tuple[str, str | None], ...]:
+    """The metadata's [{"name", "value"}]; anything malformed is left out."""
+    if not isinstance(listed, list):
+        return ()
+    return tuple(
+        (c["name"], c.get("value") if isinstance(c.get("value"), str) else None)
+        for c in listed
+        if isinstance(c, dict) and isinstance(c.get("name"), str) and c["name"]
+    )

@@ -7,6 +7,8 @@ explanation and the fix, keyed by the finding's code."""
 
 from __future__ import annotations
 
+import json
+
 from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.provider_shapes import (
@@ -27,6 +29,7 @@ from oauth_primitives.rules.access_token import (
     crit_finding,
     iss_finding,
     organization_finding,
+    required_claim_findings,
     rfc9068_finding,
     scope_finding,
     scopes_of,
@@ -35,8 +38,6 @@ from oauth_primitives.rules.access_token import (
 
 
 def _short(value: object) -> str:
-    import json
-
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
@@ -182,6 +183,34 @@ def claims_check(token: DecodedToken, expect: Expectations) -> Check | None:
         "Have the issuer issue RFC 9068 tokens (Auth0: the API's token_dialect "
         "rfc9068_profile), then request a new token.",
         finding.code,
+    )
+
+
+def required_claims_check(token: DecodedToken, expect: Expectations) -> Check | None:
+    """The claims the API requires (its metadata's required_claims): shown only for an
+    API that requires some. A claim like these is what a credentials-exchange Action adds."""
+    if not expect.required_claims:
+        return None
+    findings = required_claim_findings(token.payload, expect.policy())
+    names = ", ".join(n if v is None else f"{n}={v}" for n, v in expect.required_claims)
+    if not findings:
+        return Check("required claims", True, f"has the claims the API requires ({names})")
+    first = findings[0]
+    claim, value = first.values["claim"], first.values["value"]
+    wanted = json.dumps(value if value is not None else "…")
+    said = (
+        f"the API requires the claim {claim}; the token has none"
+        if first.code == Code.CLAIM_REQUIRED
+        else f"the API requires {claim} = {value}; the token has {first.values['found']!r}"
+    )
+    return Check(
+        "required claims",
+        False,
+        said + (f" ({len(findings)} required claims fail)" if len(findings) > 1 else ""),
+        f"Add it with a credentials-exchange Action: api.accessToken.setCustomClaim("
+        f"{json.dumps(claim)}, {wanted}); then `m2m-tui actions deploy FILE --bind`, check "
+        "it with `m2m-tui preview`, and request a new token.",
+        first.code,
     )
 
 

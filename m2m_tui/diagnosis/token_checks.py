@@ -17,6 +17,7 @@ from m2m_tui.diagnosis.claim_checks import (
     crit_check,
     iss_check,
     organization_check,
+    required_claims_check,
     scope_check,
     typ_check,
 )
@@ -143,6 +144,7 @@ def run_checks(
     checks.append(iat_check(token, clock, skew, expect.leeway, accepted))
     checks.append(typ_check(token, expect))
     checks += [c for c in (claims_check(token, expect),) if c is not None]
+    checks += [c for c in (required_claims_check(token, expect),) if c is not None]
     checks.append(scope_check(token, expect))
     if expect.organization_required:
         checks.append(organization_check(token, expect))

@@ -9,6 +9,7 @@ stops at the first finding; the diagnosis runs every rule."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from ..organizations import organization_of
@@ -34,6 +35,9 @@ class Policy:
     organizations: tuple[str, ...] = ()
     dpop_required: bool = False
     mtls_required: bool = False  # certificate-bound tokens only (RFC 8705 §3)
+    # Claims the API requires: (name, value), the value None for "present, any value"
+    # (`serve --require-claim`; what a credentials-exchange Action can add).
+    required_claims: tuple[tuple[str, str | None], ...] = ()
 
 
 def crit_finding(header: dict) -> Finding | None:
@@ -146,12 +150,32 @@ def rfc9068_finding(claims: dict, policy: Policy) -> Finding | None:
     return Finding(Code.CLAIMS_MISSING, {"missing": missing}) if missing else None
 
 
+def required_claim_findings(claims: dict, policy: Policy) -> list[Finding]:
+    """Each claim the API requires that the token lacks, or carries with another value
+    (compared as text: a claim "gold" and a required gold agree)."""
+    found = []
+    for name, value in policy.required_claims:
+        if name not in claims:
+            found.append(Finding(Code.CLAIM_REQUIRED, {"claim": name, "value": value}))
+        elif value is not None and _text(claims[name]) != value:
+            found.append(
+                Finding(Code.CLAIM_VALUE, {"claim": name, "value": value, "found": claims[name]})
+            )
+    return found
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
 def claim_findings(claims: dict, policy: Policy, now: float) -> list[Finding]:
     """What the API checks of every token, whatever the request."""
     found = [f for f in (iss_finding(claims, policy), aud_finding(claims, policy)) if f]
     found += time_findings(claims, policy, now)
     strict = rfc9068_finding(claims, policy)
-    return found + [strict] if strict else found
+    return found + ([strict] if strict else []) + required_claim_findings(claims, policy)
 
 
 def bound_jkt(claims: dict) -> str | None:

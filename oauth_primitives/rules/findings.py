@@ -38,6 +38,8 @@ class Code(StrEnum):
     NOT_YET_VALID = "not_yet_valid"  # nbf ahead
     IAT_FUTURE = "iat_future"
     CLAIMS_MISSING = "claims_missing"  # RFC 9068 §2.2's required claims
+    CLAIM_REQUIRED = "claim_required"  # a claim the API requires is not in the token
+    CLAIM_VALUE = "claim_value"  # it is, with another value than the API requires
     INACTIVE = "inactive"  # introspection (RFC 7662) says active: false
     # What the request may do with it.
     DPOP_BOUND_AS_BEARER = "dpop_bound_as_bearer"  # RFC 9449 §7.2
@@ -161,6 +163,10 @@ _DESCRIBE = {
     Code.NOT_YET_VALID: lambda v: "the token is not valid yet (nbf is in the future)",
     Code.IAT_FUTURE: lambda v: "the token was issued in the future (iat); check the clocks",
     Code.CLAIMS_MISSING: lambda v: "the token lacks RFC 9068 claims: " + ", ".join(v["missing"]),
+    Code.CLAIM_REQUIRED: lambda v: f"the token lacks the {v['claim']} claim this API requires",
+    Code.CLAIM_VALUE: lambda v: (
+        f"unexpected {v['claim']} claim value: this API requires {v['value']}"
+    ),
     Code.INACTIVE: lambda v: (
         "the authorization server says the token is not active (revoked, expired, or "
         "not one it issued)"

@@ -57,6 +57,7 @@ def _values(code: Code) -> dict:
         "ahead": 30.0,
         "bound": "uSj5t3HKikN7FgjJBgTCuSVPgt4YpxZoQG6QOg8B66Q",
         "presented": "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg",
+        "value": "gold",
     }
 
 
