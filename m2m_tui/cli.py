@@ -8,6 +8,7 @@ import re
 
 from m2m_tui import __version__
 from m2m_tui.commands import (
+    actions,
     call,
     certs,
     decode,
@@ -33,6 +34,8 @@ examples:
   m2m-tui diagnose '/api/location/geocode?address=Paris'
   m2m-tui grants add giftdeliveries urn:worldmappers geocode:location
   m2m-tui organizations authorize acme giftdeliveries urn:worldmappers
+  m2m-tui actions deploy tier.js --bind   a credentials-exchange Action
+  m2m-tui preview                    the next token, and the API's verdict on it
   m2m-tui introspect                 is the token active? (RFC 7662)
   m2m-tui revoke                     revoke the cached token (RFC 7009)
 
@@ -120,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         diagnose,
         grants,
         organizations,
+        actions,
         certs,
         profiles,
     )
@@ -184,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             return _with_session(args, grants.run)
         if args.command == "organizations":
             return _with_session(args, organizations.run)
+        if args.command in ("actions", "preview"):
+            return _with_session(args, actions.run)
         if args.command == "certs":
             if args.action == "create":
                 from m2m_tui.config.state_dir import resolve_state_dir

@@ -386,3 +386,51 @@ def token_diff_view(diff) -> RenderableType:
         table.add_row(Text(change.claim, style=style), str(change.before), str(change.after))
     parts.append(table)
     return Group(*parts)
+
+
+def preview_lines(found, differences: dict[str, str] | None = None) -> RenderableType:
+    """A token preview (admin.preview.Preview): its claims with where each comes from,
+    what Auth0's rules left out, and the API's verdict per endpoint. With `differences`
+    (after a real token came), the claims where the token differs are marked."""
+    title = Text.assemble(
+        ("Next token ", "bold"),
+        f"for {found.client_id} → {found.audience}  ",
+        (f"dialect {found.dialect}{' · RBAC on' if found.rbac else ''}", "dim"),
+    )
+    parts: list[RenderableType] = [title]
+    if found.refusal is not None:
+        error, words = found.refusal
+        parts.append(Text(f"✗ no token: the authority refuses ({error}): {words}", "bold red"))
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="dim")
+    for column in ("claim", "value", "from"):
+        table.add_column(column, overflow="fold")
+    marked = differences or {}
+    for name, value in found.claims.items():
+        mark = marked.get(name)
+        style = "yellow" if mark else ("cyan" if found.origins[name].startswith("Action") else "")
+        shown = value if isinstance(value, str) else json.dumps(value)
+        table.add_row(
+            name,
+            shown,
+            found.origins[name] + (f"  ≠ {mark} in the token" if mark else ""),
+            style=style,
+        )
+    for name, mark in marked.items():
+        if name not in found.claims:
+            table.add_row(name, "", f"≠ {mark}: in the token, not previewed", style="yellow")
+    if found.issued or found.claims:
+        parts.append(table)
+    parts += [
+        Text(f"✗ {name} left out ({action}): {why}", "yellow")
+        for name, action, why in found.left_out
+    ]
+    parts += [Text(f"note: {note}", "dim") for note in found.notes]
+    parts += [Text(f"log ({action}): {line}", "dim") for action, line in found.logs]
+    if found.verdicts:
+        parts.append(Text("The API's verdict on it", "bold"))
+    for v in found.verdicts:
+        head = f"{'✓' if v.ok else '✗'} {v.method} {v.path}"
+        parts.append(
+            Text(head + ("" if v.ok else f" — {v.why} [{v.code}]"), "green" if v.ok else "red")
+        )
+    return Group(*parts)

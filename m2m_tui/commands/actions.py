@@ -1,0 +1,205 @@
+"""`m2m-tui actions …` and `m2m-tui preview`: Auth0's credentials-exchange Actions from
+the shell, on the bundled tenant or a real Auth0 tenant (its management profile), and
+the next token before it exists, with the API's verdict on it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, run_with_management
+
+if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
+    from m2m_tui.admin.management_api import ManagementClient
+    from m2m_tui.session.session import Session
+
+STARTER = """exports.onExecuteCredentialsExchange = async (event, api) => {
+  api.accessToken.setCustomClaim("https://example.com/tier", "gold");
+};"""
+
+
+def add_parsers(commands) -> None:
+    actions = commands.add_parser(
+        "actions",
+        help="write, test, deploy and bind credentials-exchange Actions (Auth0's M2M flow)",
+        description="Credentials-exchange Actions run before every client_credentials token\n"
+        "is returned: JavaScript that may add claims (api.accessToken.setCustomClaim) or\n"
+        "refuse the token (api.access.deny). Through the issuer's management profile, on\n"
+        "the bundled tenant or a real Auth0 tenant. Tests run here, in Node.js.\n\n"
+        "An Action file:\n" + STARTER,
+        epilog="examples:\n"
+        "  m2m-tui actions test tier.js\n"
+        "  m2m-tui actions deploy tier.js --bind\n"
+        "  m2m-tui preview\n"
+        "  m2m-tui actions list\n"
+        "  m2m-tui actions unbind tier",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    steps = actions.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = steps.add_parser("list", help="the Actions, deployed or not, and which are bound")
+    listing.add_argument("--json", action="store_true")
+    deploy = steps.add_parser(
+        "deploy", help="create or update the Action from FILE and deploy it (the name: FILE's stem)"
+    )
+    deploy.add_argument("file", metavar="FILE")
+    deploy.add_argument("--name", help="the Action's name (default: the file's name, no .js)")
+    deploy.add_argument("--bind", action="store_true", help="bind it too (last in the flow)")
+    for name, text in (
+        ("bind", "bind a deployed Action (last in the flow)"),
+        ("unbind", "take an Action out of the flow"),
+    ):
+        step = steps.add_parser(name, help=text)
+        step.add_argument("name", metavar="ACTION", help="its name or id")
+    test = steps.add_parser(
+        "test", help="run FILE here on a sample event: the claims it would set, or its denial"
+    )
+    test.add_argument("file", metavar="FILE")
+    test.add_argument(
+        "--client", metavar="ID", help="the client in the event (default: the profile's)"
+    )
+    test.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE")
+    test.add_argument("--json", action="store_true")
+
+    preview = commands.add_parser(
+        "preview",
+        help="the next token before it exists: its claims, where each comes from, and the "
+        "API's verdict on it per endpoint",
+        description="Reads the API's settings, the client's grant and the bound Actions\n"
+        "through the Management API (the bundled tenant or a real Auth0 tenant), runs the\n"
+        "Actions here in Node.js, and judges the token with the API's rules.",
+        epilog="examples:\n  m2m-tui preview\n  m2m-tui preview --json\n"
+        "  m2m-tui preview --secret TIER_KEY=…   (Action secrets are write-only)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    preview.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    preview.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE")
+    preview.add_argument("--json", action="store_true")
+
+
+def _secrets(given: list[str]) -> dict[str, str] | None:
+    pairs = [s.split("=", 1) for s in given]
+    if any(len(p) != 2 or not p[0] for p in pairs):
+        return None
+    return {p[0]: p[1] for p in pairs}
+
+
+def run(args: argparse.Namespace, session: Session) -> int:
+    if _secrets(getattr(args, "secret", [])) is None:
+        return fail("--secret takes NAME=VALUE", EXIT_USAGE)
+    if args.command == "preview":
+        return run_with_management(args, session, lambda a, m: _preview(a, m, session))
+    if args.action in ("deploy", "test"):
+        path = Path(args.file)
+        try:
+            args.code = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return fail(f"cannot read {path}: {exc}", EXIT_USAGE)
+        args.name = getattr(args, "name", None) or path.name.removesuffix(".js")
+    if args.action == "test":
+        return _test(args, session)
+    return run_with_management(args, session, _actions)
+
+
+async def _actions(args: argparse.Namespace, mgmt: ManagementClient) -> int:
+    bound = [b["action"]["id"] for b in await mgmt.bindings()]
+    if args.action == "list":
+        found = await mgmt.actions()
+        if args.json:
+            print(json.dumps([{**a, "bound": a["id"] in bound} for a in found], indent=2))
+            return EXIT_OK
+        for a in found:
+            version = (a.get("deployed_version") or {}).get("number")
+            state = f"deployed v{version}" if version else "never deployed"
+            if version and not a.get("all_changes_deployed", True):
+                state += ", draft changed since"
+            place = f"bound #{bound.index(a['id']) + 1}" if a["id"] in bound else "not bound"
+            print(f"{a['name']}  {state}  {place}  ({a['id']})")
+        if not found:
+            print(
+                "no Actions yet: write one (see `m2m-tui actions --help`), then "
+                "`m2m-tui actions deploy FILE --bind`",
+                file=sys.stderr,
+            )
+        return EXIT_OK
+    if args.action == "deploy":
+        saved = await mgmt.save_action(args.name, args.code)
+        version = await mgmt.deploy_action(saved["id"])
+        print(f"deployed {args.name} as version {version['number']}")
+        if args.bind and saved["id"] not in bound:
+            await mgmt.set_bindings([*bound, saved["id"]])
+            print(f"bound {args.name}: it runs before every client_credentials token")
+        elif not args.bind and saved["id"] not in bound:
+            print(f"not bound: `m2m-tui actions bind {args.name}` puts it in the flow")
+        return EXIT_OK
+    action = await mgmt.find_action(args.name)
+    if action is None:
+        return fail(f"no Action named {args.name!r}: `m2m-tui actions list`", EXIT_FAILED)
+    if args.action == "bind":
+        if action["id"] in bound:
+            print(f"{action['name']} is bound already (#{bound.index(action['id']) + 1})")
+            return EXIT_OK
+        await mgmt.set_bindings([*bound, action["id"]])
+        print(f"bound {action['name']}: it runs before every client_credentials token")
+        return EXIT_OK
+    if action["id"] not in bound:
+        print(f"{action['name']} is not bound")
+        return EXIT_OK
+    await mgmt.set_bindings([a for a in bound if a != action["id"]])
+    print(f"unbound {action['name']}: tokens no longer pass through it")
+    return EXIT_OK
+
+
+def _test(args: argparse.Namespace, session: Session) -> int:
+    """Run the file here, on an event built from the profile (and from the tenant's grant
+    when a management profile reaches it): nothing is deployed, nothing is sent."""
+    from m2m_tui.admin.action_test import try_action
+
+    profile = session.profile
+    client_id = args.client or profile.client_id
+    try:
+        result = asyncio.run(
+            try_action(session, args.name, args.code, client_id, _secrets(args.secret) or {})
+        )
+    except Exception as exc:  # NodeMissing, mostly: said plainly
+        from oauth_primitives.actions.runner import NodeMissing
+
+        if isinstance(exc, NodeMissing):
+            return fail(str(exc), EXIT_FAILED)
+        raise
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        for line in result.lines():
+            print(line)
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+async def _preview(args: argparse.Namespace, mgmt: ManagementClient, session: Session) -> int:
+    from m2m_tui.admin.preview import preview
+    from m2m_tui.views import preview_lines
+
+    profile = session.profile
+    await session.load_api()
+    found = await preview(
+        mgmt,
+        profile.issuer,
+        profile.client_id,
+        profile.audience or "",
+        requested_scope=profile.scope,
+        organization=profile.organization,
+        endpoints=session.endpoints,
+        metadata=session.api_metadata,
+        secrets=_secrets(args.secret),
+    )
+    if args.json:
+        print(json.dumps(found.to_json(), indent=2))
+    else:
+        from rich.console import Console
+
+        Console(soft_wrap=True).print(preview_lines(found))
+    return EXIT_OK if found.issued else EXIT_FAILED
