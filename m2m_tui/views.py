@@ -272,6 +272,26 @@ def signature_line(check: SignatureCheck | None, note: str = "") -> Text:
     return Text(f"✗ signature: {check.reason}", style="bold red")
 
 
+DIALECT_WORDS = {
+    "access_token": "Auth0's own profile: azp names the client, typ JWT",
+    "access_token_authz": "Auth0's own profile with RBAC's permissions claim",
+    "rfc9068_profile": "RFC 9068: typ at+jwt, client_id names the client",
+    "rfc9068_profile_authz": "RFC 9068 with RBAC's permissions claim",
+}
+
+
+def dialect_line(decoded: DecodedToken) -> Text | None:
+    """Which of Auth0's token dialects (the API's token_dialect) made this token."""
+    from oauth_primitives.token_shape import dialect_of
+
+    dialect = dialect_of(decoded.header, decoded.payload)
+    if dialect is None:
+        return None
+    return Text.assemble(
+        ("dialect ", "dim"), (dialect, "bold"), (f"  {DIALECT_WORDS[dialect]}", "dim")
+    )
+
+
 def diagnosis_view(diagnosis, target: str = "") -> RenderableType:
     """The checklist: failing checks stand out with their fix; passing ones stay quiet."""
     parts: list[RenderableType] = []

@@ -194,7 +194,9 @@ CLAIM_MEANINGS = {
     "iat": "issued at",
     "nbf": "not before",
     "exp": "expires",
-    "permissions": "RBAC permissions added by the provider",
+    "permissions": "Auth0 RBAC: what the client may do, added because the API's token "
+    "dialect is access_token_authz or rfc9068_profile_authz with RBAC on; for a "
+    "client_credentials token, the scopes its grant holds (an API that reads scope ignores it)",
     # Auth0's Organizations for M2M.
     "org_id": "the organization this token is for: an API that serves organizations lets it "
     "touch that organization's data only",
@@ -255,8 +257,15 @@ def describe_claims(decoded: DecodedToken, now: float | None = None) -> list[Cla
             )
         elif name == "gty" and value != "client-credentials":
             meaning = f"grant type {value}: not a machine-to-machine token"
+        elif name in CLAIM_MEANINGS:
+            meaning = CLAIM_MEANINGS[name]
+        elif "://" in name:
+            meaning = (
+                "a custom claim, namespaced as Auth0 advises; at Auth0, a credentials-exchange "
+                "Action sets it (api.accessToken.setCustomClaim)"
+            )
         else:
-            meaning = CLAIM_MEANINGS.get(name, "a custom or provider-specific claim")
+            meaning = "a custom or provider-specific claim"
         rows.append(ClaimRow(name, str(shown), meaning))
     return rows
 

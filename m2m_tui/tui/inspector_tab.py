@@ -136,12 +136,14 @@ class InspectorTab(Vertical):
         binding = views.binding_line(bound_jkt(d), self.session.own_jkt())
         own = self.session.explainer.presented_certificate()
         certificate = views.certificate_line(bound_x5t(d.payload), own)
+        dialect = views.dialect_line(d)
         view.update(
             Group(
                 *cleaned,
                 *([binding] if binding else []),
                 *([certificate] if certificate else []),
                 views.signature_line(ins.signature, ins.signature_note),
+                *([dialect] if dialect else []),
                 views.claims_table(describe_claims(d), "Claims"),
                 views.scopes_view(
                     scopes_against(d, self.session.offered_scopes),

@@ -62,3 +62,26 @@ async def test_a_huge_claim_is_shortened_in_the_inspector_and_whole_on_j(session
         await pilot.pause()
         assert isinstance(app.screen, TextScreen)
         assert "x" * 8192 in str(app.screen.query_one("#copied").content)
+
+
+async def test_the_inspector_names_the_dialect_and_explains_permissions(session):
+    claims = {
+        "iss": "http://127.0.0.1:9/",
+        "sub": "c@clients",
+        "client_id": "c",
+        "exp": 4102444800,
+        "scope": "directions",
+        "permissions": ["directions"],
+        "https://worldmappers.example/tier": "gold",
+    }
+    token = jwt.encode(claims, "k" * 32, algorithm="HS256", headers={"typ": "at+jwt"})
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await paste(pilot, token)
+        shown = text_of(app.query_one("#inspection"))
+        assert "dialect rfc9068_profile_authz  RFC 9068 with RBAC's permissions claim" in shown
+        assert "Auth0 RBAC" in shown  # what permissions means
+        assert "credentials-exchange" in shown  # who sets the namespaced claim
+        plain = {k: v for k, v in claims.items() if k not in ("permissions", "client_id")}
+        await paste(pilot, jwt.encode({**plain, "azp": "c"}, "k" * 32, algorithm="HS256"))
+        assert "dialect access_token  Auth0's own profile" in text_of(app.query_one("#inspection"))
