@@ -141,6 +141,20 @@ class GrantsModel:
         await self.load()
         return mode
 
+    async def next_dialect(self, api: dict) -> str:
+        """The API's token dialect moves to the next of Auth0's four (RBAC on for the
+        *_authz ones, which need it); returns the new dialect."""
+        from oauth_primitives.token_shape import DIALECTS
+
+        fresh = await self.mgmt.request("GET", f"/resource-servers/{api['id']}")
+        now = fresh.get("token_dialect") or "access_token"
+        dialect = (
+            DIALECTS[(DIALECTS.index(now) + 1) % len(DIALECTS)] if now in DIALECTS else DIALECTS[0]
+        )
+        await self.mgmt.set_dialect(api["id"], dialect)
+        await self.load()
+        return dialect
+
     async def register_certificate(self, client_id: str) -> tuple[str, str]:
         """The session profile's client certificate, registered for `client_id` as Auth0
         takes it (a credential, then the client's authentication method): (the method,

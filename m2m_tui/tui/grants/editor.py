@@ -84,9 +84,14 @@ class GrantEditor(VerticalScroll):
                 )
             )
             return
+        # The dialect beside the grant: it decides what the token carries (ctrl+l).
+        dialect = self.api.get("token_dialect") or "access_token"
         title.update(
             Text.assemble(
-                (f"{name} ", "bold"), (f"on {self.api['identifier']}  ", ""), (grant["id"], "dim")
+                (f"{name} ", "bold"),
+                (f"on {self.api['identifier']}  ", ""),
+                (grant["id"], "dim"),
+                (f"  dialect {dialect}", "cyan" if dialect.endswith("_authz") else "dim"),
             )
         )
         needle = self.query_one("#scope-filter", Input).value.strip().lower()
@@ -224,6 +229,27 @@ class GrantEditor(VerticalScroll):
         else:
             text = f"✓ {api['identifier']}'s tokens are no longer bound to a certificate."
         self.status(text, "green")
+        self.post_message(TenantChanged())
+
+    def next_dialect(self) -> None:
+        if self.api is not None:
+            self.dialect_worker(self.api)
+
+    @work(exclusive=True, group="grants", exit_on_error=False)
+    async def dialect_worker(self, api: dict) -> None:
+        from m2m_tui.views import DIALECT_WORDS
+
+        try:
+            dialect = await self.model.next_dialect(api)
+        except ManagementError as exc:
+            self.status(f"✗ {exc.message}", "bold red")
+            return
+        rbac = " RBAC is on." if dialect.endswith("_authz") else ""
+        self.status(
+            f"✓ {api['identifier']} now issues {dialect} tokens: {DIALECT_WORDS[dialect]}.{rbac} "
+            "ctrl+l moves to the next; the next token shows it.",
+            "green",
+        )
         self.post_message(TenantChanged())
 
     def register_certificate(self) -> None:

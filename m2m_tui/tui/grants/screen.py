@@ -37,6 +37,8 @@ class GrantsScreen(ModalScreen):
         # Mutual TLS (RFC 8705): off the footer, so it fits 80 columns (README, help).
         Binding("ctrl+b", "edit('toggle_mtls')", "mTLS binding", show=False),
         Binding("ctrl+e", "edit('register_certificate')", "Register certificate", show=False),
+        # Auth0's four token dialects, in turn (the *_authz ones turn RBAC on).
+        Binding("ctrl+l", "edit('next_dialect')", "Token dialect", show=False),
         Binding("ctrl+r", "edit('reveal')", "Reveal secret", show=False),
         Binding("ctrl+d", "edit('remove_scope')", "Remove scope from API", show=False),
     ]
