@@ -25,7 +25,8 @@ def add_parsers(commands) -> None:
         "  m2m-tui grants add giftdeliveries urn:worldmappers geocode:location\n"
         "  m2m-tui grants set giftdeliveries urn:worldmappers directions\n"
         "  m2m-tui grants revoke giftdeliveries urn:worldmappers\n"
-        "  m2m-tui grants dpop urn:worldmappers required",
+        "  m2m-tui grants dpop urn:worldmappers required\n"
+        "  m2m-tui grants dialect urn:worldmappers access_token_authz",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     grants.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
@@ -59,6 +60,17 @@ def add_parsers(commands) -> None:
     )
     mtls.add_argument("audience")
     mtls.add_argument("mode", nargs="?", choices=("required", "optional", "off"))
+    dialect = actions.add_parser(
+        "dialect",
+        help="show or set the API's token dialect (Auth0's four; the _authz ones turn RBAC "
+        "on and put permissions in the token)",
+    )
+    dialect.add_argument("audience")
+    dialect.add_argument(
+        "dialect",
+        nargs="?",
+        choices=("access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz"),
+    )
 
     keys = commands.add_parser(
         "keys",
@@ -92,6 +104,8 @@ async def _grants(args: argparse.Namespace, mgmt: ManagementClient) -> int:
         return EXIT_OK
     if args.action in ("dpop", "mtls"):
         return await _dpop(args, mgmt)
+    if args.action == "dialect":
+        return await _dialect(args, mgmt)
     clients = {c["client_id"] for c in await mgmt.clients()}
     if args.client not in clients:
         return fail(
@@ -157,6 +171,21 @@ async def _dpop(args: argparse.Namespace, mgmt: ManagementClient) -> int:
     }
     name = "DPoP" if mechanism == "dpop" else "mTLS binding"
     print(f"{args.audience}  {name} {mode}: {meanings[mechanism][mode]}")
+    return EXIT_OK
+
+
+async def _dialect(args: argparse.Namespace, mgmt: ManagementClient) -> int:
+    from m2m_tui.views import DIALECT_WORDS
+
+    apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
+    if args.audience not in apis:
+        return fail(f"unknown audience {args.audience!r} (known: {', '.join(apis)})", EXIT_FAILED)
+    api = apis[args.audience]
+    if args.dialect is not None:
+        api = await mgmt.set_dialect(api["id"], args.dialect)
+    dialect = api.get("token_dialect") or "access_token"
+    rbac = "on" if api.get("enforce_policies") else "off"
+    print(f"{args.audience}  dialect {dialect} (RBAC {rbac}): {DIALECT_WORDS[dialect]}")
     return EXIT_OK
 
 

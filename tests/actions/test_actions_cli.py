@@ -103,3 +103,15 @@ def test_bad_input_is_said_plainly(tmp_path, stack):
     assert m2m("preview", "--secret", "novalue").returncode == 2
     for output in (missing, broken, thrown):
         assert "Traceback" not in output.stderr
+
+
+def test_grants_dialect_shows_and_sets_the_dialect(tmp_path, stack):
+    m2m = cli(tmp_path, stack)
+    shown = m2m("grants", "dialect", "urn:worldmappers")
+    assert "dialect access_token (RBAC off)" in shown.stdout
+    changed = m2m("grants", "dialect", "urn:worldmappers", "rfc9068_profile_authz")
+    assert "dialect rfc9068_profile_authz (RBAC on)" in changed.stdout
+    token = m2m("token", "--no-cache").stdout.strip()
+    assert jwt.get_unverified_header(token)["typ"] == "at+jwt"
+    assert jwt.decode(token, options={"verify_signature": False})["permissions"] == ["directions"]
+    assert m2m("grants", "dialect", "urn:nothing").returncode == 1
