@@ -408,10 +408,12 @@ def token_diff_view(diff) -> RenderableType:
     return Group(*parts)
 
 
-def preview_lines(found, differences: dict[str, str] | None = None) -> RenderableType:
+def preview_lines(found, real: dict | None = None, real_header: dict | None = None):
     """A token preview (admin.preview.Preview): its claims with where each comes from,
-    what Auth0's rules left out, and the API's verdict per endpoint. With `differences`
-    (after a real token came), the claims where the token differs are marked."""
+    what Auth0's rules left out, and the API's verdict per endpoint. With `real` (the
+    claims of the token that then came), a column beside it says where that differs."""
+    from m2m_tui.admin.preview import PER_TOKEN, differences
+
     title = Text.assemble(
         ("Next token ", "bold"),
         f"for {found.client_id} → {found.audience}  ",
@@ -421,25 +423,37 @@ def preview_lines(found, differences: dict[str, str] | None = None) -> Renderabl
     if found.refusal is not None:
         error, words = found.refusal
         parts.append(Text(f"✗ no token: the authority refuses ({error}): {words}", "bold red"))
+    marked = differences(found, real, real_header or {}) if real is not None else {}
     table = Table(box=None, pad_edge=False, show_header=True, header_style="dim")
-    for column in ("claim", "value", "from"):
+    for column in ("claim", "previewed", "from", *(("the token",) if real is not None else ())):
         table.add_column(column, overflow="fold")
-    marked = differences or {}
     for name, value in found.claims.items():
         mark = marked.get(name)
         style = "yellow" if mark else ("cyan" if found.origins[name].startswith("Action") else "")
-        shown = value if isinstance(value, str) else json.dumps(value)
-        table.add_row(
-            name,
-            shown,
-            found.origins[name] + (f"  ≠ {mark} in the token" if mark else ""),
-            style=style,
-        )
-    for name, mark in marked.items():
-        if name not in found.claims:
-            table.add_row(name, "", f"≠ {mark}: in the token, not previewed", style="yellow")
-    if found.issued or found.claims:
+        cells = [name, _shown(value), found.origins[name]]
+        if real is not None:
+            same = "(new per token)" if name in PER_TOKEN else "= same"
+            cells.append(
+                f"≠ {_shown(real[name])}"
+                if mark == "changed"
+                else "≠ not in it"
+                if mark == "missing"
+                else same
+            )
+        table.add_row(*cells, style=style)
+    for name in marked:
+        if name not in found.claims and real is not None and name in real:
+            table.add_row(name, "", "not previewed", f"≠ {_shown(real[name])}", style="yellow")
+    if found.claims:
         parts.append(table)
+    if real is not None:
+        parts.append(
+            Text(f"The token differs from the preview in: {', '.join(sorted(marked))}", "yellow")
+            if marked
+            else Text(
+                "✓ The token is the preview (but iat, exp and jti, new in each token)", "green"
+            )
+        )
     parts += [
         Text(f"✗ {name} left out ({action}): {why}", "yellow")
         for name, action, why in found.left_out
@@ -454,3 +468,7 @@ def preview_lines(found, differences: dict[str, str] | None = None) -> Renderabl
             Text(head + ("" if v.ok else f" — {v.why} [{v.code}]"), "green" if v.ok else "red")
         )
     return Group(*parts)
+
+
+def _shown(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

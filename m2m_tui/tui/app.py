@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from m2m_tui.tui.api_tab import ApiTab
     from m2m_tui.tui.history_tab import HistoryTab
     from m2m_tui.tui.inspector_tab import InspectorTab
+    from m2m_tui.tui.preview_tab import PreviewTab
     from m2m_tui.tui.token_tab import TokenTab
     from m2m_tui.tui.why_tab import WhyTab
 
@@ -57,6 +58,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         Binding("e", "export_history", "Export history", show=False),
         Binding("p", "profile", "Profile", show=False),
         Binding("g", "grants", "Grants"),
+        Binding("P", "preview", "Preview the next token", show=False),
         Binding("f", "apply_fix", "Apply the fix in Why?", show=False),
         Binding("y", "copy_token", "Copy token", show=False),
         Binding("v", "revoke", "Revoke the token (RFC 7009)", show=False),
@@ -121,6 +123,10 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
     @property
     def inspector(self) -> InspectorTab:
         return self.query_one("#inspector-tab")
+
+    @property
+    def preview_tab(self) -> PreviewTab:
+        return self.query_one("#preview-tab")
 
     @property
     def api_tab(self) -> ApiTab:
@@ -254,6 +260,9 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         if message.outcome.ok:
             self.inspector.inspect(message.outcome.access_token)
             self.api_tab.refresh_predictions()
+            decoded = self.session.status.claims_of(message.outcome.access_token)
+            if decoded is not None and decoded.header:
+                self.preview_tab.token_arrived(decoded.payload, decoded.header)
 
     @on(CallAnswered)
     def call_answered(self, message: CallAnswered) -> None:
@@ -302,6 +311,10 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
     def action_token(self) -> None:
         self.action_show_tab("token")
         self.token_tab.request(force=False)
+
+    def action_preview(self) -> None:
+        self.action_show_tab("preview")
+        self.preview_tab.refresh_preview()
 
     def action_new_token(self) -> None:
         self.action_show_tab("token")
@@ -397,6 +410,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
     def switch_profile(self, name: str) -> None:
         self.session.switch(name)
         self.inspector.forget()
+        self.preview_tab.forget()
         self.api_tab.forget()
         self.token_tab.clear()
         self.show_subtitle()

@@ -16,6 +16,7 @@ from m2m_tui.config.profiles import overridden_by_env
 
 TAB_TITLES = (
     ("Token", "token"),
+    ("Preview", "preview"),
     ("Inspector", "inspector"),
     ("API", "api"),
     ("Why?", "why"),

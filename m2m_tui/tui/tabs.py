@@ -8,11 +8,13 @@ from m2m_tui.tui.first_frame import TAB_TITLES
 from m2m_tui.tui.history_tab import HistoryTab
 from m2m_tui.tui.inspector_tab import InspectorTab
 from m2m_tui.tui.lab_tab import LabTab
+from m2m_tui.tui.preview_tab import PreviewTab
 from m2m_tui.tui.token_tab import TokenTab
 from m2m_tui.tui.why_tab import WhyTab
 
 KINDS = {
     "token": TokenTab,
+    "preview": PreviewTab,
     "inspector": InspectorTab,
     "api": ApiTab,
     "why": WhyTab,

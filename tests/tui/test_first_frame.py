@@ -30,7 +30,7 @@ async def test_the_first_frame_shows_the_profile_then_the_tabs_take_its_place(
             lambda: list(app.query("FooterKey")), "the footer's keys", step=pilot.pause
         )
         first = text_of(app.query_one(FirstFrame))
-        assert "Token  Inspector  API  Why?  Lab  History" in first
+        assert "Token  Preview  Inspector  API  Why?  Lab  History" in first
         assert "Profile gift  issuer " + shared_stack.issuer in first
         assert "Press t for a token" in first
         assert app.sub_title.startswith("gift · giftdeliveries")
