@@ -262,7 +262,9 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
             self.api_tab.refresh_predictions()
             decoded = self.session.status.claims_of(message.outcome.access_token)
             if decoded is not None and decoded.header:
-                self.preview_tab.token_arrived(decoded.payload, decoded.header)
+                self.preview_tab.token_arrived(
+                    decoded.payload, decoded.header, message.outcome.from_cache
+                )
 
     @on(CallAnswered)
     def call_answered(self, message: CallAnswered) -> None:

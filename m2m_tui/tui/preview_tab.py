@@ -25,6 +25,7 @@ class PreviewTab(Vertical):
         self.session = session
         self.found = None  # the last Preview
         self.real: tuple[dict, dict] | None = None  # the token that came after it
+        self.cached = False  # that token came from the cache
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="preview-scroll"):
@@ -63,11 +64,28 @@ class PreviewTab(Vertical):
         self.found, self.real = found, None
         self.render_preview()
 
-    def token_arrived(self, claims: dict, header: dict) -> None:
-        """A real token came: set it beside the preview (if one was made)."""
-        if self.found is not None:
-            self.real = (claims, header)
-            self.render_preview()
+    def token_arrived(self, claims: dict, header: dict, from_cache: bool = False) -> None:
+        """A real token came: set it beside the preview (if one was made), and say in a
+        notice whether it is the preview. A cached token was issued before the preview
+        was made: it is compared all the same, and the notice says so."""
+        if self.found is None:
+            return
+        from m2m_tui.admin.preview import differences
+
+        self.real = (claims, header)
+        self.cached = from_cache
+        self.render_preview()
+        marked = differences(self.found, claims, header)
+        cached = (
+            " (a cached token, issued before the preview: n gets a new one)" if from_cache else ""
+        )
+        if marked:
+            self.notify(
+                f"The token differs from the preview in: {', '.join(sorted(marked))}{cached}",
+                severity="warning",
+            )
+        else:
+            self.notify(f"The token is the preview (Preview tab shows both){cached}.")
 
     def render_preview(self) -> None:
         view = self.query_one("#preview-view", Static)
@@ -78,4 +96,11 @@ class PreviewTab(Vertical):
         lines = [views.preview_lines(self.found, real, header)]
         if real is None and self.found.issued:
             lines.append(Text("t gets the token, and sets it beside the preview.", "dim"))
+        elif real is not None and self.cached:
+            lines.append(
+                Text(
+                    "The token came from the cache, issued before this preview: n gets a new one.",
+                    "yellow",
+                )
+            )
         view.update(Group(*lines))

@@ -5,6 +5,7 @@ and a difference marked when the tenant changed in between."""
 from __future__ import annotations
 
 from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.notice_line import NoticeLine
 from tests.actions.test_authority_actions import CLAIM, deployed
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle, text_of
@@ -31,6 +32,7 @@ async def test_preview_then_the_token_beside_it(tmp_path, stack):
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
+        assert "The token is the preview" in text_of(app.query_one(NoticeLine))
         app.action_show_tab("preview")
         await settle(pilot)
         shown = text_of(app.query_one("#preview-view"))
