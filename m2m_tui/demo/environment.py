@@ -27,6 +27,18 @@ MTLS_PROFILE = "local-mtls"
 # Gift Deliveries at a World Mappers API that serves Globex's data only (Organizations
 # for M2M: `serve --require-organization --organizations globex`).
 GLOBEX_PROFILE = "local-globex"
+# Gift Deliveries at a World Mappers API that requires a claim a credentials-exchange
+# Action adds (`serve --require-claim`), and that Action.
+TIER_PROFILE = "local-tier"
+TIER_CLAIM, TIER_VALUE = "https://worldmappers.example/tier", "gold"
+TIER_ACTION_NAME = "Add partner tier"
+TIER_ACTION = f"""exports.onExecuteCredentialsExchange = async (event, api) => {{
+  // World Mappers' partners: the tier rides in the token, for the API to read.
+  if (event.client.client_id === "giftdeliveries") {{
+    api.accessToken.setCustomClaim("{TIER_CLAIM}", "{TIER_VALUE}");
+  }}
+}};
+"""
 
 
 def _free_port() -> int:
@@ -46,13 +58,14 @@ class DemoTenant:
     introspecting_url: str | None = None
     globex: LocalServer | None = None
     mtls: LocalServer | None = None
+    tier: LocalServer | None = None
 
     def session(self) -> Session:
         return Session.open(self.config, self.folder / "client-state", "local")
 
     def close(self) -> None:
         self.server.stop()
-        for server in (self.introspecting, self.globex, self.mtls):
+        for server in (self.introspecting, self.globex, self.mtls, self.tier):
             if server is not None:
                 server.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -61,13 +74,15 @@ class DemoTenant:
 def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoTenant:
     """A fresh tenant, its servers answering; raises StartFailed when they cannot start.
     The extra APIs start only for a story whose `actions` use them (None: every action):
-    the introspecting one for revoke_token, Globex's for organizations."""
+    the introspecting one for revoke_token, Globex's for organizations, the tier API for
+    require_claim."""
     wanted = {
         role
         for role, action in (
             ("introspecting", "revoke_token"),
             ("globex", "organizations"),
             ("mtls", "use_mtls"),
+            ("tier", "require_claim"),
         )
         if actions is None or action in actions
     }
@@ -80,7 +95,7 @@ def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoT
         text = text.replace("api_port = 7001", f"api_port = {api}")
         # The audience watches a revoked key being refused: a second, not five.
         text = text.replace("jwks_max_age = 5", "jwks_max_age = 1")
-        globex_port = _free_port()
+        globex_port, tier_port = _free_port(), _free_port()
         mtls_ports = (_free_port(), _free_port())
         base = text
         text += _mtls_profiles(folder, mtls_ports) if "mtls" in wanted else ""
@@ -100,6 +115,13 @@ def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoT
             'client_secret = "giftdeliveries-local-secret"\n'
             'audience = "urn:worldmappers"\n'
             f'api_base_url = "http://127.0.0.1:{globex_port}"\n'
+            f"\n[profiles.{TIER_PROFILE}]\n"
+            "# Gift Deliveries at the API that requires the partner tier claim.\n"
+            f'issuer = "http://127.0.0.1:{authority}/"\n'
+            'client_id = "giftdeliveries"\n'
+            'client_secret = "giftdeliveries-local-secret"\n'
+            'audience = "urn:worldmappers"\n'
+            f'api_base_url = "http://127.0.0.1:{tier_port}"\n'
         )
         path = folder / "config.toml"
         path.write_text(text, encoding="utf-8")
@@ -110,7 +132,8 @@ def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoT
             issuer = f"http://127.0.0.1:{authority}/"
             url = f"http://127.0.0.1:{_free_port()}"
             globex_url = f"http://127.0.0.1:{globex_port}"
-            for role, at in (("introspecting", url), ("globex", globex_url)):
+            tier_url = f"http://127.0.0.1:{tier_port}"
+            for role, at in (("introspecting", url), ("globex", globex_url), ("tier", tier_url)):
                 if role in wanted:
                     extra.append((role, *_spawn_api(folder, role, text, api, at, issuer)))
             if "mtls" in wanted:
@@ -137,6 +160,7 @@ def start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> DemoT
         url if introspecting else None,
         up.get("globex"),
         up.get("mtls"),
+        up.get("tier"),
     )
 
 
@@ -211,7 +235,8 @@ def _spawn_api(folder: Path, role: str, text: str, api: int, url: str, issuer: s
     """A second World Mappers API beside the demo's own pair, on `url`'s port:
     "introspecting" asks the authority about every token (RFC 7662) as the API's seeded
     client (worldmappers-api, named in the shipped [server.api]); "globex" serves
-    Globex's data only (Organizations for M2M)."""
+    Globex's data only (Organizations for M2M); "tier" requires the partner tier claim
+    that the demo's Action adds."""
     port = url.rsplit(":", 1)[1]
     text = text.replace(f"api_port = {api}", f"api_port = {port}")
     switch = {
@@ -219,6 +244,10 @@ def _spawn_api(folder: Path, role: str, text: str, api: int, url: str, issuer: s
         "globex": (
             "require_organization = false",
             'require_organization = true\norganizations = ["globex"]',
+        ),
+        "tier": (
+            "require_organization = false",
+            f'require_organization = false\nrequired_claims = ["{TIER_CLAIM}={TIER_VALUE}"]',
         ),
     }[role]
     if switch[0] not in text:  # the shipped config's [server.api] line

@@ -38,6 +38,16 @@ ACTIONS: dict[str, tuple[str, dict[str, bool]]] = {
         "its certificate, then send it with another (the tamper lab)",
         {"endpoint": False, "params": False},
     ),
+    "require_claim": (
+        "switch to the profile whose API requires the partner tier claim, get a token, "
+        "call: refused, and Why? names the claim",
+        {"endpoint": False, "params": False},
+    ),
+    "preview": ("show the Preview tab: the next token and the API's verdict on it", {}),
+    "deploy_action": (
+        "create, deploy and bind the credentials-exchange Action that adds the tier claim",
+        {},
+    ),
     "pause": ("nothing: a caption alone", {}),
 }
 

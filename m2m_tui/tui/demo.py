@@ -19,6 +19,7 @@ from m2m_tui.demo.environment import DPOP_PROFILE, GLOBEX_PROFILE, MTLS_PROFILE
 from m2m_tui.demo.script import Script, Step
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.demo_claim_act import ClaimAct
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.grants.signing_keys import SigningKeys
 from m2m_tui.tui.history_list import HistoryList
@@ -51,7 +52,7 @@ class CaptionBar(Horizontal):
         self.query_one("#demo-spinner").set_class(busy, "busy")
 
 
-class DemoApp(M2MApp):
+class DemoApp(ClaimAct, M2MApp):
     # The tabs take what the caption leaves: the screen itself must not scroll.
     CSS = "#tabs { height: 1fr; }"
     BINDINGS = [

@@ -67,13 +67,28 @@ async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tm
     assert "organization globex (org_" in fixed
     accepted = words((tmp_path / "one" / "step-15.svg").read_text())
     assert "destination=Paris" in accepted and "← 200" in accepted
-    dpop = words((tmp_path / "one" / "step-17.svg").read_text())
+    def slide(action: str, nth: int = 0) -> str:
+        step = [s for s in script.steps if s.action == action][nth]
+        return words((tmp_path / "one" / f"step-{step.number:02d}.svg").read_text())
+
+    # A claim from an Action: refused without it, previewed missing, the Action deployed,
+    # previewed present (set by the Action), then accepted with a new token.
+    assert "claim this API requires" in slide("require_claim")
+    assert answered.get("GET /api/directions") == "200"
+    missing = slide("preview")
+    assert "Next token for giftdeliveries" in missing and "[claim_required]" in missing
+    assert "setCustomClaim" in slide("deploy_action")
+    present = slide("preview", 1)
+    assert "Action Add partner tier" in present and "✓ GET /api/directions" in present
+    tier_calls = [s for kind, s in statuses if kind == "call"]
+    dpop = slide("require_dpop")
     assert "invalid_dpop_proof" in dpop
-    bound = words((tmp_path / "one" / "step-18.svg").read_text())
+    bound = slide("use_dpop")
     assert "Authorization: DPoP" in bound and "← 200" in bound
     # Mutual TLS: bound to one certificate, accepted with it, refused with another.
-    mtls = words((tmp_path / "one" / "step-19.svg").read_text())
+    mtls = slide("use_mtls")
     assert "other certificate" in mtls and "✗ certificate" in mtls and "x5t#S256" in mtls
+    assert "401" in tier_calls  # the tier API's refusal, before the Action
 
 
 @pytest.mark.slow

@@ -1,0 +1,64 @@
+"""The demo's act "A claim from an Action" (a mixin of DemoApp): an API that requires a
+claim refuses Gift Deliveries' token; Preview shows the claim missing; a credentials-
+exchange Action that adds it is deployed and bound; Preview shows it, set by that
+Action; the new token is accepted."""
+
+from __future__ import annotations
+
+from m2m_tui.demo.environment import TIER_ACTION, TIER_ACTION_NAME, TIER_PROFILE
+from m2m_tui.demo.script import Step
+
+
+class ClaimAct:
+    async def do_require_claim(self, step: Step) -> None:
+        from m2m_tui.tui.demo import StepFailed
+
+        if TIER_PROFILE not in self.session.config.profiles:
+            raise StepFailed(f"no profile for the tier API ({TIER_PROFILE}) in the demo's config")
+        self.switch_profile(TIER_PROFILE)
+        await self.idle()
+        await self.get_token()
+        await self.do_call(step)
+        entry = self.session.history[-1]
+        if entry.result is None or entry.result.status != 401:
+            raise StepFailed("the API that requires the claim did not refuse the token")
+
+    async def do_preview(self, step: Step) -> None:
+        from m2m_tui.tui.demo import StepFailed
+
+        self.action_preview()
+        await self.idle()
+        found = self.preview_tab.found
+        if found is None:
+            raise StepFailed("no preview: the Preview tab could not read the tenant")
+
+    async def do_deploy_action(self, step: Step) -> None:
+        """The Action is created, deployed and bound through the Management API, as
+        `m2m-tui actions deploy FILE --bind` does; the Preview tab shows its code."""
+        from rich.console import Group
+        from rich.syntax import Syntax
+        from rich.text import Text
+        from textual.widgets import Static
+
+        from m2m_tui.tui.demo import StepFailed
+
+        async with self.session.client(certificate=False) as client:
+            mgmt = await self.session.admin.management(client)
+            saved = await mgmt.save_action(TIER_ACTION_NAME, TIER_ACTION)
+            version = await mgmt.deploy_action(saved["id"])
+            bound = [b["action"]["id"] for b in await mgmt.bindings()]
+            if saved["id"] not in bound:
+                await mgmt.set_bindings([*bound, saved["id"]])
+            if saved["id"] not in [b["action"]["id"] for b in await mgmt.bindings()]:
+                raise StepFailed("the Action was not bound")
+        self.action_show_tab("preview")
+        said = (
+            f"✓ Action {TIER_ACTION_NAME} deployed (version {version['number']}) and bound to "
+            "the credentials-exchange trigger:"
+        )
+        self.query_one("#preview-view", Static).update(
+            Group(
+                Text(said, "bold green"),
+                Syntax(TIER_ACTION, "javascript", background_color="default", word_wrap=True),
+            )
+        )
