@@ -60,6 +60,9 @@ def shell(tmp_path):
         "NO_COLOR": "1",
     }
     background: list[subprocess.Popen] = []
+    work = tmp_path / "work"  # the user's folder: files a walk-through writes land here
+    work.mkdir()
+    env["PWD"] = str(work)
     yield env, background, load_config(tmp_path / "config.toml")
     for proc in background:
         proc.terminate()
@@ -82,6 +85,7 @@ def test_a_readme_walkthrough_runs_as_written(shell, number):
                 subprocess.Popen(
                     ["bash", "-c", command.rstrip("&")],
                     env=env,
+                    cwd=env["PWD"],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
@@ -91,6 +95,7 @@ def test_a_readme_walkthrough_runs_as_written(shell, number):
         result = subprocess.run(
             ["bash", "-c", f"set -o pipefail; {command}"],
             env=env,
+            cwd=env["PWD"],
             capture_output=True,
             text=True,
             timeout=120,

@@ -17,9 +17,17 @@ if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in ru
     from m2m_tui.admin.management_api import ManagementClient
     from m2m_tui.session.session import Session
 
-STARTER = """exports.onExecuteCredentialsExchange = async (event, api) => {
-  api.accessToken.setCustomClaim("https://example.com/tier", "gold");
-};"""
+STARTER = """/**
+ * A credentials-exchange Action: runs before every client_credentials token is returned.
+ * @param {Event} event - the request: event.client, event.resource_server, event.request,
+ *   event.accessToken.scope, event.organization, event.secrets
+ * @param {CredentialsExchangeAPI} api - api.accessToken.setCustomClaim(name, value),
+ *   api.access.deny(code, reason) with code invalid_request, invalid_scope or server_error
+ */
+exports.onExecuteCredentialsExchange = async (event, api) => {
+  api.accessToken.setCustomClaim(%s, %s);
+};
+"""
 
 
 def add_parsers(commands) -> None:
@@ -30,8 +38,9 @@ def add_parsers(commands) -> None:
         "is returned: JavaScript that may add claims (api.accessToken.setCustomClaim) or\n"
         "refuse the token (api.access.deny). Through the issuer's management profile, on\n"
         "the bundled tenant or a real Auth0 tenant. Tests run here, in Node.js.\n\n"
-        "An Action file:\n" + STARTER,
+        "`actions new FILE` writes a starter Action.",
         epilog="examples:\n"
+        "  m2m-tui actions new tier.js --claim https://worldmappers.example/tier=gold\n"
         "  m2m-tui actions test tier.js\n"
         "  m2m-tui actions deploy tier.js --bind\n"
         "  m2m-tui preview\n"
@@ -41,6 +50,14 @@ def add_parsers(commands) -> None:
     )
     actions.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
     steps = actions.add_subparsers(dest="action", metavar="ACTION", required=True)
+    new = steps.add_parser("new", help="write a starter Action to FILE (it sets one claim)")
+    new.add_argument("file", metavar="FILE")
+    new.add_argument(
+        "--claim",
+        default="https://example.com/tier=gold",
+        metavar="NAME=VALUE",
+        help="the claim it sets (default https://example.com/tier=gold)",
+    )
     listing = steps.add_parser("list", help="the Actions, deployed or not, and which are bound")
     listing.add_argument("--json", action="store_true")
     deploy = steps.add_parser(
@@ -81,6 +98,21 @@ def add_parsers(commands) -> None:
     preview.add_argument("--json", action="store_true")
 
 
+def _new(args: argparse.Namespace) -> int:
+    name, _, value = args.claim.partition("=")
+    if not name or not _:
+        return fail("--claim takes NAME=VALUE", EXIT_USAGE)
+    path = Path(args.file)
+    if path.exists():
+        return fail(f"{path} exists: not overwritten", EXIT_USAGE)
+    try:
+        path.write_text(STARTER % (json.dumps(name), json.dumps(value)), encoding="utf-8")
+    except OSError as exc:
+        return fail(f"cannot write {path}: {exc}", EXIT_USAGE)
+    print(f"wrote {path}: edit it, then `m2m-tui actions test {path}`")
+    return EXIT_OK
+
+
 def _secrets(given: list[str]) -> dict[str, str] | None:
     pairs = [s.split("=", 1) for s in given]
     if any(len(p) != 2 or not p[0] for p in pairs):
@@ -93,6 +125,8 @@ def run(args: argparse.Namespace, session: Session) -> int:
         return fail("--secret takes NAME=VALUE", EXIT_USAGE)
     if args.command == "preview":
         return run_with_management(args, session, lambda a, m: _preview(a, m, session))
+    if args.action == "new":
+        return _new(args)
     if args.action in ("deploy", "test"):
         path = Path(args.file)
         try:

@@ -67,6 +67,7 @@ async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tm
     assert "organization globex (org_" in fixed
     accepted = words((tmp_path / "one" / "step-15.svg").read_text())
     assert "destination=Paris" in accepted and "← 200" in accepted
+
     def slide(action: str, nth: int = 0) -> str:
         step = [s for s in script.steps if s.action == action][nth]
         return words((tmp_path / "one" / f"step-{step.number:02d}.svg").read_text())
