@@ -52,6 +52,10 @@ ACTIONS: dict[str, tuple[str, dict[str, bool]]] = {
 }
 
 
+class StepFailed(Exception):
+    """A step's action did not do what the story needs; says what happened."""
+
+
 class DemoScriptError(Exception):
     """A mistake in a walkthrough, naming the step and the field."""
 

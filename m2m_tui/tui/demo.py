@@ -16,17 +16,13 @@ from textual.widgets import DataTable, LoadingIndicator, SelectionList, Static, 
 from textual.worker import NoActiveWorker, get_current_worker
 
 from m2m_tui.demo.environment import DPOP_PROFILE, GLOBEX_PROFILE, MTLS_PROFILE
-from m2m_tui.demo.script import Script, Step
+from m2m_tui.demo.script import Script, Step, StepFailed
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.demo_claim_act import ClaimAct
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.grants.signing_keys import SigningKeys
 from m2m_tui.tui.history_list import HistoryList
-
-
-class StepFailed(Exception):
-    """A step's action did not do what the story needs; says what happened."""
 
 
 class CaptionBar(Horizontal):

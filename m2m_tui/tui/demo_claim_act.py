@@ -6,13 +6,11 @@ Action; the new token is accepted."""
 from __future__ import annotations
 
 from m2m_tui.demo.environment import TIER_ACTION, TIER_ACTION_NAME, TIER_PROFILE
-from m2m_tui.demo.script import Step
+from m2m_tui.demo.script import Step, StepFailed
 
 
 class ClaimAct:
     async def do_require_claim(self, step: Step) -> None:
-        from m2m_tui.tui.demo import StepFailed
-
         if TIER_PROFILE not in self.session.config.profiles:
             raise StepFailed(f"no profile for the tier API ({TIER_PROFILE}) in the demo's config")
         self.switch_profile(TIER_PROFILE)
@@ -24,8 +22,6 @@ class ClaimAct:
             raise StepFailed("the API that requires the claim did not refuse the token")
 
     async def do_preview(self, step: Step) -> None:
-        from m2m_tui.tui.demo import StepFailed
-
         self.action_preview()
         await self.idle()
         found = self.preview_tab.found
@@ -39,8 +35,6 @@ class ClaimAct:
         from rich.syntax import Syntax
         from rich.text import Text
         from textual.widgets import Static
-
-        from m2m_tui.tui.demo import StepFailed
 
         async with self.session.client(certificate=False) as client:
             mgmt = await self.session.admin.management(client)

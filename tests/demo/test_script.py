@@ -26,6 +26,12 @@ def test_the_built_in_story_is_the_original_samples():
         "fix",
         "call",
         "lab",
+        "require_claim",  # A claim from an Action (issue 37)
+        "preview",
+        "deploy_action",
+        "preview",
+        "new_token",
+        "call",
         "require_dpop",
         "use_dpop",
         "use_mtls",

@@ -37,7 +37,8 @@ def _triggers(data: dict) -> None:
     if triggers is None:
         return
     ids = [t.get("id") if isinstance(t, dict) else None for t in triggers]
-    if ids != [TRIGGER]:
+    versions = [t.get("version", "v2") for t in triggers if isinstance(t, dict)]
+    if ids != [TRIGGER] or not all(isinstance(v, str) for v in versions):
         raise bad_request(
             f'supported_triggers must be [{{"id": "{TRIGGER}"}}]: this tenant runs the '
             "Machine to Machine flow's Actions only"
@@ -67,6 +68,8 @@ async def _code(data: dict, name: str, required: bool) -> str | None:
     code = field(data, "code", str, required)
     if code is None:
         return None
+    if not code.strip():
+        raise bad_request("code must not be empty: it exports onExecuteCredentialsExchange")
     if len(code.encode()) > CODE_LIMIT:
         raise bad_request("code is over 100 kB, Auth0's limit for an Action")
     try:
@@ -80,7 +83,7 @@ async def _code(data: dict, name: str, required: bool) -> str | None:
 
 def _name(data: dict, required: bool) -> str | None:
     name = field(data, "name", str, required)
-    if name is not None and not 1 <= len(name.strip()) <= 100:
+    if name is not None and not (name.strip() and len(name) <= 100):
         raise bad_request("name must be 1 to 100 characters")
     return name.strip() if name is not None else None
 
