@@ -1,5 +1,5 @@
 """An issuer of generated tokens (its discovery and a JWKS with a key of every kind),
-and bundled APIs trusting it under three policies."""
+and bundled APIs trusting it under four policies."""
 
 from __future__ import annotations
 
@@ -49,11 +49,14 @@ def issuer() -> Iterator[GeneratedIssuer]:
 
 
 # The bundled API's policies the generator meets: as shipped (RS256 only), open (every
-# asymmetric algorithm, so that every key rule is reached), and strict (RFC 9068).
+# asymmetric algorithm, so that every key rule is reached), strict (RFC 9068), and one
+# that requires a claim (as a credentials-exchange Action adds it).
 POLICIES = {
     "shipped": {},
     "open": {"algorithms": ALGORITHMS},
     "strict": {"algorithms": ("RS256", "ES256"), "strict_rfc9068": True},
+    # A claim a credentials-exchange Action adds (serve --require-claim).
+    "claims": {"required_claims": ("https://worldmappers.example/tier=gold",)},
 }
 
 

@@ -74,7 +74,10 @@ class Shape:
     padded: bool  # base64 padding on the payload
     tampered: bool  # the payload changed after signing
     bound: bool  # DPoP-bound (cnf.jkt), though sent as Bearer
+    tier: object = "gold"  # the claim an Action adds: gold, another value, or None (absent)
 
+
+TIER = "https://worldmappers.example/tier"  # the claim the "claims" policy requires
 
 # A token every policy accepts: RFC 9068's shape, signed RS256 by a 2048-bit key.
 GOOD = dict(
@@ -115,6 +118,7 @@ AXES = {
     "padded": st.just(True),
     "tampered": st.just(True),
     "bound": st.just(True),
+    "tier": st.sampled_from((None, "silver", 1, ["gold"])),
 }
 
 
@@ -164,6 +168,8 @@ def payload(shape: Shape, issuer: str, audience: str) -> dict:
         claims[name] = {"sub": "generated@clients", "client_id": "generated", "jti": "j-1"}[name]
     if shape.big:
         claims["blob"] = "x" * 9000
+    if shape.tier is not None:
+        claims[TIER] = shape.tier
     if shape.bound:  # RFC 9449 §6.1: bound to a key this client never shows
         claims["cnf"] = {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
     return claims

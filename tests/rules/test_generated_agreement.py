@@ -131,3 +131,13 @@ def test_rfc9068_claims_at_a_strict_api(apis, issuer, client):
     assert assert_agree(response, diagnosis) == "claims_missing"
     claims = next(c for c in diagnosis.checks if c.name == "claims")
     assert "client_id" in claims.detail and "jti" in claims.detail
+
+
+@pytest.mark.parametrize(
+    ("tier", "rule"), [("gold", None), (None, "claim_required"), ("silver", "claim_value")]
+)
+def test_a_required_claim_is_judged_alike(apis, issuer, client, tier, rule):
+    """The claim an Action adds, at an API that requires it (serve --require-claim)."""
+    token = build(shape(tier=tier), issuer.keys, issuer.url, WORLDMAPPERS)
+    response, diagnosis = judged(apis["claims"], issuer, client, token)
+    assert assert_agree(response, diagnosis) == rule
