@@ -191,7 +191,7 @@ async def _run_bound_actions(
             found.notes.append(
                 f"Action {action.get('name')}: secret values are write-only; ran with "
                 f"{', '.join(n for n in names if n not in (secrets or {}))} empty "
-                "(give them with --secret NAME=VALUE)"
+                "(give them with --secret-env NAME)"
             )
         sources.append(ActionSource(str(action.get("name", "")), code, given))
     if not sources:

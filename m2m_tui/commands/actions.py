@@ -79,7 +79,14 @@ def add_parsers(commands) -> None:
     test.add_argument(
         "--client", metavar="ID", help="the client in the event (default: the profile's)"
     )
-    test.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE")
+    test.add_argument(
+        "--secret-env",
+        action="append",
+        default=[],
+        metavar="NAME[=VAR]",
+        help="an Action secret's value, from the environment variable VAR (default: NAME); "
+        "never a flag's value, which every user of the machine can read",
+    )
     test.add_argument("--json", action="store_true")
 
     preview = commands.add_parser(
@@ -90,11 +97,18 @@ def add_parsers(commands) -> None:
         "through the Management API (the bundled tenant or a real Auth0 tenant), runs the\n"
         "Actions here in Node.js, and judges the token with the API's rules.",
         epilog="examples:\n  m2m-tui preview\n  m2m-tui preview --json\n"
-        "  m2m-tui preview --secret TIER_KEY=…   (Action secrets are write-only)",
+        "  TIER_KEY=… m2m-tui preview --secret-env TIER_KEY   (Action secrets are write-only)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     preview.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
-    preview.add_argument("--secret", action="append", default=[], metavar="NAME=VALUE")
+    preview.add_argument(
+        "--secret-env",
+        action="append",
+        default=[],
+        metavar="NAME[=VAR]",
+        help="an Action secret's value, from the environment variable VAR (default: NAME); "
+        "never a flag's value, which every user of the machine can read",
+    )
     preview.add_argument("--json", action="store_true")
 
 
@@ -113,16 +127,27 @@ def _new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _secrets(given: list[str]) -> dict[str, str] | None:
-    pairs = [s.split("=", 1) for s in given]
-    if any(len(p) != 2 or not p[0] for p in pairs):
-        return None
-    return {p[0]: p[1] for p in pairs}
+def _secrets(given: list[str]) -> dict[str, str] | str:
+    """Action secrets from the environment (`NAME` or `NAME=VAR`), or what is wrong."""
+    import os
+
+    secrets = {}
+    for item in given:
+        name, _, variable = item.partition("=")
+        variable = variable or name
+        if not name or not variable:
+            return f"--secret-env takes NAME or NAME=VAR, not {item!r}"
+        if variable not in os.environ:
+            return f"--secret-env {item}: the environment has no {variable}"
+        secrets[name] = os.environ[variable]
+    return secrets
 
 
 def run(args: argparse.Namespace, session: Session) -> int:
-    if _secrets(getattr(args, "secret", [])) is None:
-        return fail("--secret takes NAME=VALUE", EXIT_USAGE)
+    secrets = _secrets(getattr(args, "secret_env", []))
+    if isinstance(secrets, str):
+        return fail(secrets, EXIT_USAGE)
+    args.secrets = secrets
     if args.command == "preview":
         return run_with_management(args, session, lambda a, m: _preview(a, m, session))
     if args.action == "new":
@@ -196,9 +221,7 @@ def _test(args: argparse.Namespace, session: Session) -> int:
     profile = session.profile
     client_id = args.client or profile.client_id
     try:
-        result = asyncio.run(
-            try_action(session, args.name, args.code, client_id, _secrets(args.secret) or {})
-        )
+        result = asyncio.run(try_action(session, args.name, args.code, client_id, args.secrets))
     except Exception as exc:  # NodeMissing, mostly: said plainly
         from oauth_primitives.actions.runner import NodeMissing
 
@@ -228,7 +251,7 @@ async def _preview(args: argparse.Namespace, mgmt: ManagementClient, session: Se
         organization=profile.organization,
         endpoints=session.endpoints,
         metadata=session.api_metadata,
-        secrets=_secrets(args.secret),
+        secrets=args.secrets,
     )
     if args.json:
         print(json.dumps(found.to_json(), indent=2))

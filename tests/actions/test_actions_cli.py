@@ -28,13 +28,13 @@ CLAIM = "https://worldmappers.example/tier"
 
 def cli(tmp_path, stack):
     write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
-    return lambda *args: run_cli(tmp_path, *args)
+    return lambda *args: run_cli(tmp_path, *args, env={"MY_KEY": "k1"})
 
 
 def test_write_test_deploy_bind_preview_and_the_next_token(tmp_path, stack):
     m2m = cli(tmp_path, stack)
     (tmp_path / "tier.js").write_text(TIER)
-    tested = m2m("actions", "test", str(tmp_path / "tier.js"), "--secret", "TIER_KEY=k1")
+    tested = m2m("actions", "test", str(tmp_path / "tier.js"), "--secret-env", "TIER_KEY=MY_KEY")
     assert tested.returncode == 0, tested.stderr
     assert f'+ {CLAIM} = "gold"' in tested.stdout
     assert "permissions left out: permissions is a claim Auth0 sets itself" in tested.stdout
@@ -100,7 +100,8 @@ def test_bad_input_is_said_plainly(tmp_path, stack):
     thrown = m2m("actions", "test", str(tmp_path / "broken.js"))
     assert thrown.returncode == 1 and "✗ failed: SyntaxError" in thrown.stdout
     assert "no Action named 'ghost'" in m2m("actions", "bind", "ghost").stderr
-    assert m2m("preview", "--secret", "novalue").returncode == 2
+    unset = m2m("preview", "--secret-env", "NOT_IN_THE_ENVIRONMENT")
+    assert unset.returncode == 2 and "the environment has no NOT_IN_THE_ENVIRONMENT" in unset.stderr
     for output in (missing, broken, thrown):
         assert "Traceback" not in output.stderr
 
