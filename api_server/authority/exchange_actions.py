@@ -19,6 +19,8 @@ from .errors import OAuthError
 from .state import Authority
 
 log = logging.getLogger("api_server.authority")
+# Auth0's hooks reference for this extension point answers a denial with invalid_request
+# or invalid_scope as an HTTP 400, and a server error as a 500; Actions keep the codes.
 DENY_STATUS = {"invalid_request": 400, "invalid_scope": 400, "server_error": 500}
 
 

@@ -199,7 +199,7 @@ async def deploy_action(request: Request, authority: Authority) -> Response:
     return JSONResponse(action.version(), status_code=200)
 
 
-@endpoint("read:actions")
+@endpoint("create:actions")  # it runs code: more than a read
 async def test_action(request: Request, authority: Authority) -> Response:
     """Runs the draft (the code as last saved, deployed or not) on `payload`, an event."""
     action = _find(authority, request)
