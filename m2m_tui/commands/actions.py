@@ -79,14 +79,7 @@ def add_parsers(commands) -> None:
     test.add_argument(
         "--client", metavar="ID", help="the client in the event (default: the profile's)"
     )
-    test.add_argument(
-        "--secret-env",
-        action="append",
-        default=[],
-        metavar="NAME[=VAR]",
-        help="an Action secret's value, from the environment variable VAR (default: NAME); "
-        "never a flag's value, which every user of the machine can read",
-    )
+    _secret_env(test)
     test.add_argument("--json", action="store_true")
 
     preview = commands.add_parser(
@@ -101,7 +94,12 @@ def add_parsers(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     preview.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
-    preview.add_argument(
+    _secret_env(preview)
+    preview.add_argument("--json", action="store_true")
+
+
+def _secret_env(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--secret-env",
         action="append",
         default=[],
@@ -109,7 +107,6 @@ def add_parsers(commands) -> None:
         help="an Action secret's value, from the environment variable VAR (default: NAME); "
         "never a flag's value, which every user of the machine can read",
     )
-    preview.add_argument("--json", action="store_true")
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -237,22 +234,10 @@ def _test(args: argparse.Namespace, session: Session) -> int:
 
 
 async def _preview(args: argparse.Namespace, mgmt: ManagementClient, session: Session) -> int:
-    from m2m_tui.admin.preview import preview
     from m2m_tui.views import preview_lines
 
-    profile = session.profile
     await session.load_api()
-    found = await preview(
-        mgmt,
-        profile.issuer,
-        profile.client_id,
-        profile.audience or "",
-        requested_scope=profile.scope,
-        organization=profile.organization,
-        endpoints=session.endpoints,
-        metadata=session.api_metadata,
-        secrets=args.secrets,
-    )
+    found = await session.preview(args.secrets, mgmt)
     if args.json:
         print(json.dumps(found.to_json(), indent=2))
     else:

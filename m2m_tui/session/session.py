@@ -204,25 +204,26 @@ class Session:
         async with self.client() as client:
             await self.api.load(base, client)
 
-    async def preview(self, secrets: dict[str, str] | None = None):
-        """The next token and the API's verdict on it (admin.preview), through the
-        issuer's management profile. Raises ManagementUnavailable without one."""
+    async def preview(self, secrets: dict[str, str] | None = None, mgmt=None):
+        """The next token and the API's verdict on it (admin.preview), through `mgmt` or
+        the issuer's management profile. Raises ManagementUnavailable without one."""
         from m2m_tui.admin.preview import preview
 
+        if mgmt is None:
+            async with self.client(certificate=False) as client:
+                return await self.preview(secrets, await self.admin.management(client))
         p = self._profile
-        async with self.client(certificate=False) as client:
-            mgmt = await self.admin.management(client)
-            return await preview(
-                mgmt,
-                p.issuer,
-                p.client_id,
-                p.audience or "",
-                requested_scope=p.scope,
-                organization=p.organization,
-                endpoints=self.endpoints,
-                metadata=self.api_metadata,
-                secrets=secrets,
-            )
+        return await preview(
+            mgmt,
+            p.issuer,
+            p.client_id,
+            p.audience or "",
+            requested_scope=p.scope,
+            organization=p.organization,
+            endpoints=self.endpoints,
+            metadata=self.api_metadata,
+            secrets=secrets,
+        )
 
     async def call(self, endpoint: ApiEndpoint, params: dict[str, str], **extra) -> ApiResult:
         return await self.call_at(self._profile.api_base_url or "", "", endpoint, params, **extra)
