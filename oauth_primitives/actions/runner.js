@@ -1,29 +1,24 @@
 // Runs Auth0-style credentials-exchange Actions, as the bundled authority and m2m-tui's
 // `actions test` and `preview` do: the same file, so a preview is what the token
-// endpoint will do. Reads one JSON request on stdin:
+// endpoint will do. It stays up (the caller keeps a few in a pool) and reads one JSON
+// request per line on stdin, answering each before the next:
 //   {"actions": [{"name", "code", "secrets": {}}], "event": {...}, "timeout_ms": n}
-// and writes one JSON line per Action, in order, as each ends (the caller kills this
-// process when an Action outlives the time left, and the lines so far say which one):
+// with one JSON line per Action, in order, as each ends (the caller kills this process
+// when an Action outlives the time left, and the lines so far say which one), then
+// {"done": true}:
 //   {"name", "claims": [[name, value], ...], "deny": [code, reason] | null,
 //    "error": string | null, "logs": [...], "ms": n}
 // Each Action runs in a context of its own (node:vm): no require beyond a few built-in
 // modules, no process, no globals shared with the others. A vm context is not a
 // security boundary against hostile code; these are the tenant's own Actions, run on
-// the machine of the person who wrote them.
+// the machine of the person who wrote them (and one that changes a shared built-in, as
+// Buffer's prototype, changes it for the exchanges after it in the same process).
 "use strict";
 const vm = require("node:vm");
 const util = require("node:util");
 
 const DENY_CODES = ["invalid_scope", "invalid_request", "server_error"];
 const BUILT_INS = new Set(["crypto", "url", "util", "querystring", "buffer", "assert"]);
-
-function readStdin() {
-  return new Promise((resolve) => {
-    const chunks = [];
-    process.stdin.on("data", (c) => chunks.push(c));
-    process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-  });
-}
 
 function copy(value) {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
@@ -127,26 +122,42 @@ async function runOne(action, event, remainingMs) {
   return result;
 }
 
-async function main() {
-  const request = JSON.parse(await readStdin());
-  if (request.check) {
-    // Only compiled, never run: what a deploy checks (a syntax error is refused there).
-    for (const action of request.actions) {
-      let error = null;
-      try {
-        new vm.Script(action.code, { filename: `${action.name}.js` });
-      } catch (e) {
-        error = `${e.name}: ${e.message}`;
-      }
-      process.stdout.write(JSON.stringify({ name: action.name, error }) + "\n");
+function checked(actions) {
+  // Only compiled, never run: what a deploy checks (a syntax error is refused there).
+  return actions.map((action) => {
+    let error = null;
+    try {
+      new vm.Script(action.code, { filename: `${action.name}.js` });
+    } catch (e) {
+      error = `${e.name}: ${e.message}`;
     }
+    return { name: action.name, error };
+  });
+}
+
+async function answer(request, write) {
+  if (request.check) {
+    for (const line of checked(request.actions)) write(line);
     return;
   }
   const deadline = Date.now() + request.timeout_ms;
   for (const action of request.actions) {
     const result = await runOne(action, request.event, Math.max(1, deadline - Date.now()));
-    process.stdout.write(JSON.stringify(result) + "\n");
+    write(result);
     if (result.deny !== null || result.error !== null) break; // the exchange ends here
+  }
+}
+
+const write = (line) => process.stdout.write(JSON.stringify(line) + "\n");
+
+async function main() {
+  // Kept running by the caller's pool: one request per line, one at a time, each
+  // answered by its lines and then {"done": true}. Ends when stdin closes (the caller,
+  // or its process, is gone).
+  const lines = require("node:readline").createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    await answer(JSON.parse(line), write);
+    write({ done: true });
   }
 }
 

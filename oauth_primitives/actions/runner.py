@@ -1,19 +1,31 @@
-"""Running Actions in Node.js (runner.js) from Python: one process per exchange, fed the
-Actions and the event, read line by line, killed when the time is up."""
+"""Running Actions in Node.js (runner.js) from Python: a few runner processes kept in a
+pool, each fed one exchange at a time (the Actions and the event), read line by line,
+and killed when the time is up."""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import select
 import shutil
+import subprocess
+import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 
 # Auth0 gives a trigger's Actions 20 seconds in all (its Actions limits page).
 TIME_LIMIT = 20.0
 TIMEOUT_MARK = "__timeout__"
+# Node.js processes kept running, each answering one exchange at a time: each takes
+# some 40 MB, and a load test against a tenant with bound Actions must neither start a
+# process per token (that was 0.02× the throughput without Actions: bench/actions_cost.py)
+# nor one per connection. The rest wait their turn (that wait is not the Actions' time).
+RUNNERS_AT_ONCE = 4
 
 
 class NodeMissing(Exception):
@@ -72,46 +84,106 @@ def _script() -> str:
     return str(resources.files("oauth_primitives.actions") / "runner.js")
 
 
-async def _talk(request: dict, deadline: float) -> tuple[list[dict], bool, str]:
-    """runner.js's lines, whether it was killed for time, and what it wrote to stderr."""
-    node = node_path()
-    if node is None:
-        raise NodeMissing()
-    process = await asyncio.create_subprocess_exec(
-        node,
-        _script(),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={"PATH": os.environ.get("PATH", ""), "NODE_OPTIONS": ""},  # nothing else leaks in
-    )
-    assert process.stdin and process.stdout and process.stderr
-    process.stdin.write(json.dumps(request).encode())
-    await process.stdin.drain()
-    process.stdin.close()
-    lines: list[dict] = []
-    killed = False
-    try:
+class _Node:
+    """One runner.js process, kept for exchange after exchange; killed when an Action
+    outlives its time (the pool then starts another)."""
+
+    def __init__(self, node: str) -> None:
+        self.errors = tempfile.TemporaryFile()  # a file, so a chatty runner never blocks
+        self.process = subprocess.Popen(
+            [node, _script()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            env={"PATH": os.environ.get("PATH", ""), "NODE_OPTIONS": ""},  # nothing leaks in
+        )
+        self.pending = b""
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def ask(self, request: dict, deadline: float) -> tuple[list[dict], bool, str]:
+        """runner.js's lines for `request`, whether it was killed for time, and its
+        stderr when it died."""
+        assert self.process.stdin and self.process.stdout
+        lines: list[dict] = []
+        try:
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+            self.process.stdin.flush()
+        except OSError:
+            return lines, False, self.said()
+        fd = self.process.stdout.fileno()
         while True:
+            while b"\n" in self.pending:
+                line, self.pending = self.pending.split(b"\n", 1)
+                answer = json.loads(line)
+                if answer.get("done"):
+                    return lines, False, ""
+                lines.append(answer)
             left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            line = await asyncio.wait_for(process.stdout.readline(), left)
-            if not line:
-                break
-            lines.append(json.loads(line))
-    except TimeoutError:
-        killed = True
-        process.kill()
-    finally:
-        if process.returncode is None and not killed:
-            try:
-                await asyncio.wait_for(process.wait(), 5)
-            except TimeoutError:
-                process.kill()
-        await process.wait()
-    errors = (await process.stderr.read()).decode("utf-8", "replace")
-    return lines, killed, errors
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                self.kill()
+                return lines, True, ""
+            chunk = os.read(fd, 65536)
+            if not chunk:  # it died under the exchange
+                self.process.wait()
+                return lines, False, self.said()
+            self.pending += chunk
+
+    def said(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read().decode("utf-8", "replace")
+
+    def kill(self) -> None:
+        if self.alive:
+            self.process.kill()
+        self.process.wait()
+        self.errors.close()
+
+
+class _Pool:
+    """At most RUNNERS_AT_ONCE runner processes, started as needed, shared by every
+    thread and event loop of this process (the authority, the CLI, the app)."""
+
+    def __init__(self) -> None:
+        self.idle: list[_Node] = []
+        self.lock = threading.Lock()
+        self.slots = threading.Semaphore(RUNNERS_AT_ONCE)
+        self.executor = ThreadPoolExecutor(RUNNERS_AT_ONCE, thread_name_prefix="actions")
+        atexit.register(self.close)
+
+    def ask(self, request: dict, limit: float) -> tuple[list[dict], bool, str]:
+        node = node_path()
+        if node is None:
+            raise NodeMissing()
+        with self.slots:
+            with self.lock:
+                runner = self.idle.pop() if self.idle else None
+            if runner is None or not runner.alive:
+                runner = _Node(node)
+            # The limit counts from here: waiting for a slot is not the Actions' time.
+            lines, killed, errors = runner.ask(request, time.monotonic() + limit)
+            if runner.alive and not killed:
+                with self.lock:
+                    self.idle.append(runner)
+            else:
+                runner.kill()
+            return lines, killed, errors
+
+    def close(self) -> None:
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for runner in idle:
+            runner.kill()
+
+
+_pool = _Pool()
+
+
+async def _talk(request: dict, limit: float) -> tuple[list[dict], bool, str]:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_pool.executor, _pool.ask, request, limit)
 
 
 async def run_actions(
@@ -126,8 +198,8 @@ async def run_actions(
         "event": event,
         "timeout_ms": int(time_limit * 1000),
     }
-    # Node's own start-up is not the Actions' time: a second more before the kill.
-    lines, killed, errors = await _talk(request, time.monotonic() + time_limit + 1.0)
+    # Node's own start-up (a new runner's) is not the Actions' time: a second more.
+    lines, killed, errors = await _talk(request, time_limit + 1.0)
     runs = [_run(line) for line in lines]
     if killed or (len(runs) < len(actions) and not any(r.deny or r.error for r in runs)):
         # The Action after the last one that answered was running when time ran out (or
@@ -159,5 +231,5 @@ def _run(line: dict) -> ActionRun:
 async def syntax_errors(actions: list[ActionSource]) -> dict[str, str]:
     """Each Action's syntax error by name (none for code that compiles); nothing runs."""
     request = {"check": True, "actions": [{"name": a.name, "code": a.code} for a in actions]}
-    lines, _, _ = await _talk(request, time.monotonic() + 10)
+    lines, _, _ = await _talk(request, 10.0)
     return {str(x["name"]): str(x["error"]) for x in lines if x.get("error")}
