@@ -40,6 +40,16 @@ ACCESS_DENIED = (
     "for the API (Auth0 dashboard → APIs → Machine to Machine Applications), or the "
     "grant does not allow the organization named. The description says which."
 )
+ACTION_DENIED = (
+    "A credentials-exchange Action denied the token (api.access.deny): the code and the "
+    "description are the Action's own. `m2m-tui actions list` shows the bound Actions, "
+    "`m2m-tui preview` which one denies and why; fix it, or unbind it."
+)
+ACTION_FAILED = (
+    "A credentials-exchange Action failed (it threw, ran past the flow's 20 s, or "
+    "Node.js is missing at the server): `m2m-tui actions test FILE` runs it here and shows "
+    "its error and its console.log lines; the description names the Action."
+)
 
 
 def hint_for(
@@ -73,6 +83,10 @@ def hint_for(
         return UNKNOWN_AUDIENCE
     if rule is Refusal.NO_CLIENT_GRANT:
         return NO_GRANT
+    if rule is Refusal.ACTION_DENIED:
+        return ACTION_DENIED
+    if rule is Refusal.ACTION_FAILED:
+        return ACTION_FAILED
     if error == "access_denied":
         return ACCESS_DENIED
     if error == "invalid_scope":

@@ -88,6 +88,7 @@ def test_a_denying_action_is_previewed_and_refuses_the_token(tmp_path, stack):
     assert "denied by Action pause" in found["refusal"]["error_description"]
     refused = m2m("token", "--no-cache")
     assert refused.returncode == 1 and "paused for the holidays" in refused.stderr
+    assert "A credentials-exchange Action denied the token" in refused.stderr  # the hint
 
 
 def test_bad_input_is_said_plainly(tmp_path, stack):
