@@ -170,6 +170,14 @@ async def _organization(mgmt, grant: dict, named: str | None, found: Preview):
     if org is None:
         found.refusal = ("invalid_request", f"No organization {named} in this tenant")
         return None
+    if not grant.get("allow_any_organization"):
+        associated = {o["id"] for o in await mgmt.grant_organizations(grant["id"])}
+        if org["id"] not in associated:
+            found.refusal = (
+                "access_denied",
+                f"the grant is not associated with the organization {org['name']}",
+            )
+            return None
     return org["id"], org["name"]
 
 

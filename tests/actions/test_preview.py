@@ -62,6 +62,17 @@ async def test_the_preview_is_the_token_that_comes(stack, dialect, rbac):
     }
 
 
+async def test_an_organization_the_grant_may_not_name_is_a_previewed_refusal(stack):
+    admin = stack.admin()
+    admin.post("/organizations", json={"name": "globex"})
+    grant = admin.get("/client-grants", params={"client_id": GIFT[0]}).json()[0]
+    admin.patch(f"/client-grants/{grant['id']}", json={"organization_usage": "allow"})
+    found = await previewed(stack, organization="globex")
+    assert found.refusal[0] == "access_denied" and "globex" in found.refusal[1]
+    answer = stack.token_response(organization="globex")
+    assert answer.json()["rule"] == "organization_not_allowed"
+
+
 async def test_a_grant_that_is_missing_is_a_previewed_refusal(stack):
     admin = stack.admin()
     grant = admin.get("/client-grants", params={"client_id": GIFT[0]}).json()[0]
