@@ -24,6 +24,9 @@ RESERVED_DOMAINS = ("auth0.com", "webtask.io", "webtask.run")
 # "Custom claims payload is set to a maximum of 100KB."
 PAYLOAD_LIMIT = 100 * 1024
 ADVICE = "use a namespaced name of your own, such as https://example.com/{name}"
+# The claims every client_credentials token carries, for judging an Action's claims
+# without a token at hand (a test run).
+EVERY_TOKEN = ("iss", "sub", "aud", "iat", "exp", "jti", "gty", "azp", "scope")
 
 
 def refusal(name: str, taken: dict) -> str | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from oauth_primitives.actions.event import credentials_exchange_event
 from oauth_primitives.actions.runner import ActionRun, ActionSource, run_actions
+from oauth_primitives.custom_claims import EVERY_TOKEN
 from oauth_primitives.token_shape import Shaped
 
 
@@ -92,7 +93,7 @@ async def try_action(session, name: str, code: str, client_id: str, secrets: dic
     exchange = await run_actions([ActionSource(name, code, secrets)], event)
     run = exchange.runs[0]
     # Auth0's rules on custom claims, against the claims every token has.
-    base = {c: True for c in ("iss", "sub", "aud", "iat", "exp", "jti", "gty", "azp", "scope")}
+    base = dict.fromkeys(EVERY_TOKEN, True)
     shaped = Shaped({}, dict(base), {c: "" for c in base})
     for claim, value in run.claims:
         shaped.add_custom(claim, value, name, base)

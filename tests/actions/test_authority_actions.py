@@ -234,6 +234,18 @@ def test_the_test_endpoint_runs_the_draft_on_a_given_event(stack):
         "code": "invalid_request",
         "reason": "Gift Deliveries is paused for the holidays",
     }
+    claims = deployed(
+        admin,
+        "Bold",
+        "exports.onExecuteCredentialsExchange = async (e, api) => {"
+        " api.accessToken.setCustomClaim('aud', 'x');"
+        " api.accessToken.setCustomClaim('tier', 'gold'); };",
+        bind=False,
+    )
+    said = admin.post(f"/actions/actions/{claims['id']}/test", json={"payload": event}).json()
+    assert said["payload"]["access_token"]["custom_claims"] == {"tier": "gold"}
+    assert said["payload"]["access_token"]["left_out"][0]["name"] == "aud"
+    assert "namespaced" in said["payload"]["access_token"]["left_out"][0]["why"]
     other = admin.post(
         f"/actions/actions/{action['id']}/test",
         json={"payload": {"client": {"client_id": "other"}}},
