@@ -430,7 +430,7 @@ def preview_lines(found, real: dict | None = None, real_header: dict | None = No
     for name, value in found.claims.items():
         mark = marked.get(name)
         style = "yellow" if mark else ("cyan" if found.origins[name].startswith("Action") else "")
-        cells = [name, _shown(value), found.origins[name]]
+        cells = [name, _previewed(name, value, found.claims.get("iat")), found.origins[name]]
         if real is not None:
             same = "(new per token)" if name in PER_TOKEN else "= same"
             cells.append(
@@ -468,6 +468,13 @@ def preview_lines(found, real: dict | None = None, real_header: dict | None = No
             Text(head + ("" if v.ok else f" — {v.why} [{v.code}]"), "green" if v.ok else "red")
         )
     return Group(*parts)
+
+
+def _previewed(name: str, value: object, iat: object) -> str:
+    """A previewed claim's value; exp also as the lifetime it gives the token."""
+    if name == "exp" and isinstance(value, int) and isinstance(iat, int):
+        return f"{value} (iat + {relative(value - iat)})"
+    return _shown(value)
 
 
 def _shown(value: object) -> str:

@@ -23,6 +23,7 @@ async def test_preview_then_the_token_beside_it(tmp_path, stack):
         shown = text_of(app.query_one("#preview-view"))
         assert "Next token for giftdeliveries → urn:worldmappers" in shown
         assert "Action Tier" in shown and "the grant's scopes" in shown
+        assert "(iat + 24 h)" in shown  # exp, read as the lifetime it gives
         assert "✓ GET /api/directions" in shown
         assert "✗ GET /api/location/geocode" in shown and "scope_missing" in shown
         assert session.history == []  # nothing was requested: a preview, not a token
