@@ -87,3 +87,26 @@ def test_the_vocabulary_is_documented_in_the_help(tmp_path):
     shown = run_cli(tmp_path, "demo", "--help").stdout
     for action in ACTIONS:
         assert action in shown
+
+
+def test_a_demo_tenant_whose_port_was_taken_is_started_again_on_fresh_ports(monkeypatch):
+    from m2m_tui.bundled_servers import StartFailed
+    from m2m_tui.demo import environment
+
+    tries = []
+
+    def start(actions):
+        tries.append(actions)
+        if len(tries) == 1:
+            raise StartFailed("the demo's TLS tenant stopped: [Errno 98] address already in use")
+        return "tenant"
+
+    monkeypatch.setattr(environment, "_start_demo_tenant", start)
+    assert environment.start_demo_tenant({"use_mtls"}) == "tenant" and len(tries) == 2
+    tries.clear()
+    monkeypatch.setattr(environment, "_start_demo_tenant", lambda a: (tries.append(a), 1 / 0))
+    import pytest
+
+    with pytest.raises(ZeroDivisionError):  # only a failed start is tried again
+        environment.start_demo_tenant(None)
+    assert len(tries) == 1
