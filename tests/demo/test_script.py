@@ -105,8 +105,6 @@ def test_a_demo_tenant_whose_port_was_taken_is_started_again_on_fresh_ports(monk
     assert environment.start_demo_tenant({"use_mtls"}) == "tenant" and len(tries) == 2
     tries.clear()
     monkeypatch.setattr(environment, "_start_demo_tenant", lambda a: (tries.append(a), 1 / 0))
-    import pytest
-
     with pytest.raises(ZeroDivisionError):  # only a failed start is tried again
         environment.start_demo_tenant(None)
     assert len(tries) == 1
