@@ -49,9 +49,17 @@ def apis(provider, tmp_path_factory):
         s.thread.stop()
 
 
+# The diagnosis here asks a Node.js provider and two APIs in turn; under a second suite
+# one answer can take longer than the 10 s default, which is not what these tests test.
+PATIENT = ("--timeout", "30")  # each request; run_cli gives the whole command 60 s
+
+
 def diagnose(tmp_path, url: str, token: str) -> dict:
-    result = run_cli(tmp_path, "--profile", "opaque", "diagnose", url, "--token", token, "--json")
+    result = run_cli(
+        tmp_path, "--profile", "opaque", "diagnose", url, "--token", token, "--json", *PATIENT
+    )
     assert "Traceback" not in result.stderr
+    assert result.stdout, f"exit {result.returncode}: {result.stderr}"
     return json.loads(result.stdout)
 
 
@@ -111,8 +119,9 @@ def test_a_jwt_diagnosis_says_how_the_api_checks_tokens(tmp_path, provider, apis
 
 
 def diagnose_jwt(tmp_path, url: str, token: str) -> dict:
-    result = run_cli(tmp_path, "diagnose", url, "--token", token, "--json")
+    result = run_cli(tmp_path, "diagnose", url, "--token", token, "--json", *PATIENT)
     assert "Traceback" not in result.stderr
+    assert result.stdout, f"exit {result.returncode}: {result.stderr}"
     return json.loads(result.stdout)
 
 
