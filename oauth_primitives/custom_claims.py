@@ -43,6 +43,21 @@ def refusal(name: str, taken: dict) -> str | None:
     return None
 
 
+def judged(claims: list[tuple[str, object]]) -> tuple[dict, list[tuple[str, str]]]:
+    """An Action's claims without a token at hand (a test run): those kept, by name (the
+    last set wins), and those left out, with why; judged against EVERY_TOKEN."""
+    base = dict.fromkeys(EVERY_TOKEN, True)
+    kept: dict = {}
+    left_out: list[tuple[str, str]] = []
+    for name, value in claims:
+        why = refusal(name, base)
+        if why is None:
+            kept[name] = value
+        else:
+            left_out.append((name, why))
+    return kept, left_out
+
+
 def _last(name: str) -> str:
     return name.rstrip("/").rsplit("/", 1)[-1] or "claim"
 

@@ -12,8 +12,12 @@ For a client_credentials token the permissions are the scopes granted to the cli
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .custom_claims import PAYLOAD_LIMIT, payload_size, refusal
+
+if TYPE_CHECKING:
+    from .actions.runner import Exchange
 
 DIALECTS = ("access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz")
 
@@ -48,6 +52,38 @@ class Shaped:
     def too_large(self) -> bool:
         custom = {k: v for k, v in self.claims.items() if self.origins[k].startswith("Action ")}
         return payload_size(custom) > PAYLOAD_LIMIT
+
+    def take(self, exchange: Exchange, time_limit: float) -> ActionRefusal | None:
+        """The claims of an exchange's Actions (those Auth0's rules allow), and the
+        refusal it makes of the token request, if any: what the authority answers, and
+        what Preview shows before it."""
+        base = dict(self.claims)
+        for run in exchange.runs:
+            for name, value in run.claims:
+                self.add_custom(name, value, run.name, base)
+            if run.deny is not None:
+                return ActionRefusal(run.name, run.deny[0], run.deny[1], denied=True)
+            if run.timed_out:
+                said = f"Action {run.name} did not finish within the flow's {time_limit:g} s"
+                return ActionRefusal(run.name, "server_error", said)
+            if run.error is not None:
+                said = f"Action {run.name} failed: {run.error}"
+                return ActionRefusal(run.name, "server_error", said)
+        if self.too_large:
+            said = "The Actions' custom claims are over Auth0's 100 KB limit"
+            return ActionRefusal("", "server_error", said)
+        return None
+
+
+@dataclass(frozen=True)
+class ActionRefusal:
+    """A token request the bound Actions refuse: by api.access.deny (`denied`, with the
+    Action's own code and reason) or by failing (server_error)."""
+
+    action: str
+    error: str
+    description: str
+    denied: bool = False
 
 
 def permissions_in(api: Api) -> bool:

@@ -64,35 +64,14 @@ async def apply_actions(
             f"The bound Actions could not run: {exc}",
             rule=Refusal.ACTION_FAILED,
         ) from None
-    base = dict(shaped.claims)
-    for run in exchange.runs:
-        for name, value in run.claims:
-            shaped.add_custom(name, value, run.name, base)
-        if run.deny is not None:
-            code, reason = run.deny
-            raise OAuthError(DENY_STATUS[code], code, reason, rule=Refusal.ACTION_DENIED)
-        if run.timed_out:
-            raise OAuthError(
-                500,
-                "server_error",
-                f"Action {run.name} did not finish within the flow's "
-                f"{authority.action_time_limit:g} s",
-                rule=Refusal.ACTION_FAILED,
-            )
-        if run.error is not None:
-            log.warning("Action %s failed: %s", run.name, run.error)
-            raise OAuthError(
-                500,
-                "server_error",
-                f"Action {run.name} failed: {run.error}",
-                rule=Refusal.ACTION_FAILED,
-            )
-    for _, action, why in shaped.left_out:
-        log.warning("Action %s: a custom claim was left out: %s", action, why)
-    if shaped.too_large:
-        raise OAuthError(
-            500,
-            "server_error",
-            "The Actions' custom claims are over Auth0's 100 KB limit",
-            rule=Refusal.ACTION_FAILED,
-        )
+    refused = shaped.take(exchange, authority.action_time_limit)
+    if refused is None or not refused.action:  # issued, or refused for the claims' size
+        for _, action, why in shaped.left_out:
+            log.warning("Action %s: a custom claim was left out: %s", action, why)
+    if refused is None:
+        return
+    if refused.denied:
+        status = DENY_STATUS[refused.error]
+        raise OAuthError(status, refused.error, refused.description, rule=Refusal.ACTION_DENIED)
+    log.warning("%s", refused.description)
+    raise OAuthError(500, "server_error", refused.description, rule=Refusal.ACTION_FAILED)

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 
 from oauth_primitives.actions.event import credentials_exchange_event
 from oauth_primitives.actions.runner import ActionRun, ActionSource, run_actions
-from oauth_primitives.custom_claims import EVERY_TOKEN
-from oauth_primitives.token_shape import Shaped
+from oauth_primitives.custom_claims import judged
 
 
 @dataclass
@@ -19,7 +18,7 @@ class ActionTest:
     event: dict
     run: ActionRun
     set_claims: dict = field(default_factory=dict)
-    left_out: list[tuple[str, str, str]] = field(default_factory=list)
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # (claim, why)
     source: str = ""  # where the event's scopes came from
 
     @property
@@ -34,7 +33,7 @@ class ActionTest:
             out.append(f"  ✗ failed: {self.run.error} (Auth0 fails the token request)")
         for name, value in self.set_claims.items():
             out.append(f"  + {name} = {_json(value)}")
-        for name, _, why in self.left_out:
+        for name, why in self.left_out:
             out.append(f"  ✗ {name} left out: {why}")
         if self.run.deny is not None:
             code, reason = self.run.deny
@@ -49,7 +48,7 @@ class ActionTest:
             "action": self.name,
             "event": self.event,
             "claims": self.set_claims,
-            "left_out": [{"name": n, "why": w} for n, _, w in self.left_out],
+            "left_out": [{"name": n, "why": w} for n, w in self.left_out],
             "deny": None
             if self.run.deny is None
             else {"code": self.run.deny[0], "reason": self.run.deny[1]},
@@ -92,13 +91,8 @@ async def try_action(session, name: str, code: str, client_id: str, secrets: dic
     )
     exchange = await run_actions([ActionSource(name, code, secrets)], event)
     run = exchange.runs[0]
-    # Auth0's rules on custom claims, against the claims every token has.
-    base = dict.fromkeys(EVERY_TOKEN, True)
-    shaped = Shaped({}, dict(base), {c: "" for c in base})
-    for claim, value in run.claims:
-        shaped.add_custom(claim, value, name, base)
-    added = {k: v for k, v in shaped.claims.items() if k not in base}
-    return ActionTest(name, event, run, added, shaped.left_out, source)
+    added, left_out = judged(run.claims)  # Auth0's rules on custom claims
+    return ActionTest(name, event, run, added, left_out, source)
 
 
 def _json(value: object) -> str:

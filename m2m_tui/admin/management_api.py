@@ -257,6 +257,18 @@ class ManagementClient:
         path = f"/actions/triggers/{TRIGGER}/bindings"
         return _listed(await self.request("PATCH", path, json={"bindings": refs}))
 
+    async def deploy(self, name: str, code: str, bind: bool = False) -> tuple[dict, bool, bool]:
+        """Create the Action (or update its draft) and deploy it; with `bind`, put it last
+        in the flow unless it is there already. Its deployed version, and whether it was
+        bound before and is bound now (as the tenant's answer says)."""
+        saved = await self.save_action(name, code)
+        version = await self.deploy_action(saved["id"])
+        bound = [b["action"]["id"] for b in await self.bindings()]
+        before = saved["id"] in bound
+        if bind and not before:
+            bound = [b["action"]["id"] for b in await self.set_bindings([*bound, saved["id"]])]
+        return version, before, saved["id"] in bound
+
     async def create_client(self, name: str) -> dict:
         return await self.request("POST", "/clients", json={"name": name})
 

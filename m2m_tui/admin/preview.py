@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from m2m_tui.diagnosis.check import Expectations
 from oauth_primitives.actions.event import credentials_exchange_event
-from oauth_primitives.actions.runner import ActionSource, NodeMissing, run_actions
+from oauth_primitives.actions.runner import TIME_LIMIT, ActionSource, NodeMissing, run_actions
 from oauth_primitives.rules.access_token import claim_findings, header_findings
 from oauth_primitives.rules.verdict import rank, request_findings
 from oauth_primitives.token_shape import Api, Shaped, shape
@@ -220,18 +220,13 @@ async def _run_bound_actions(
     except NodeMissing as exc:
         found.refusal = ("server_error", f"the bound Actions cannot run here: {exc}")
         return
-    base = dict(shaped.claims)
     for run in exchange.runs:
         found.actions.append(run.name)
         found.logs += [(run.name, line) for line in run.logs]
-        for name, value in run.claims:
-            shaped.add_custom(name, value, run.name, base)
-        if run.deny is not None:
-            found.refusal = (run.deny[0], f"{run.deny[1]} (denied by Action {run.name})")
-        elif run.timed_out:
-            found.refusal = ("server_error", f"Action {run.name} did not finish in time")
-        elif run.error is not None:
-            found.refusal = ("server_error", f"Action {run.name} failed: {run.error}")
+    refused = shaped.take(exchange, TIME_LIMIT)
+    if refused is not None:
+        denier = f" (denied by Action {refused.action})" if refused.denied else ""
+        found.refusal = (refused.error, refused.description + denier)
 
 
 def verdicts(found: Preview, endpoints: list, metadata: dict, now: float) -> list[Verdict]:

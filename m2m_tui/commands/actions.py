@@ -183,13 +183,11 @@ async def _actions(args: argparse.Namespace, mgmt: ManagementClient) -> int:
             )
         return EXIT_OK
     if args.action == "deploy":
-        saved = await mgmt.save_action(args.name, args.code)
-        version = await mgmt.deploy_action(saved["id"])
+        version, before, now = await mgmt.deploy(args.name, args.code, args.bind)
         print(f"deployed {args.name} as version {version['number']}")
-        if args.bind and saved["id"] not in bound:
-            await mgmt.set_bindings([*bound, saved["id"]])
+        if now and not before:
             print(f"bound {args.name}: it runs before every client_credentials token")
-        elif not args.bind and saved["id"] not in bound:
+        elif not now:
             print(f"not bound: `m2m-tui actions bind {args.name}` puts it in the flow")
         return EXIT_OK
     action = await mgmt.find_action(args.name)

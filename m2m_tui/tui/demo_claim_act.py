@@ -38,12 +38,8 @@ class ClaimAct:
 
         async with self.session.client(certificate=False) as client:
             mgmt = await self.session.admin.management(client)
-            saved = await mgmt.save_action(TIER_ACTION_NAME, TIER_ACTION)
-            version = await mgmt.deploy_action(saved["id"])
-            bound = [b["action"]["id"] for b in await mgmt.bindings()]
-            if saved["id"] not in bound:
-                await mgmt.set_bindings([*bound, saved["id"]])
-            if saved["id"] not in [b["action"]["id"] for b in await mgmt.bindings()]:
+            version, _, bound = await mgmt.deploy(TIER_ACTION_NAME, TIER_ACTION, bind=True)
+            if not bound:
                 raise StepFailed("the Action was not bound")
         self.action_show_tab("preview")
         said = (

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from oauth_primitives.actions.runner import ActionSource, NodeMissing, run_actions, syntax_errors
-from oauth_primitives.custom_claims import EVERY_TOKEN, refusal
+from oauth_primitives.custom_claims import judged
 
 from ..state import Authority
 from ..store.actions import RUNTIME, TRIGGER, Action
@@ -216,19 +216,14 @@ async def test_action(request: Request, authority: Authority) -> Response:
     except NodeMissing as exc:
         raise ManagementError(503, str(exc), "actions_unavailable") from None
     run = exchange.runs[0]
-    # Auth0's rules on custom claims, against the claims every token of ours carries.
-    base = dict.fromkeys(EVERY_TOKEN, True)
-    kept, left_out = {}, []
-    for name, value in run.claims:
-        why = refusal(name, base)
-        if why is None:
-            kept[name] = value
-        else:
-            left_out.append({"name": name, "why": why})
+    kept, left_out = judged(run.claims)  # Auth0's rules on custom claims
     return JSONResponse(
         {
             "payload": {
-                "access_token": {"custom_claims": kept, "left_out": left_out},
+                "access_token": {
+                    "custom_claims": kept,
+                    "left_out": [{"name": n, "why": w} for n, w in left_out],
+                },
                 "access": {
                     "deny": None
                     if run.deny is None
