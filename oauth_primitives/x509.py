@@ -56,7 +56,9 @@ def names_of(cert: x509.Certificate) -> Names:
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
-        san = x509.SubjectAlternativeName([])
+        # No subjectAltName: the subject DN alone. (cryptography 51 refuses to build an
+        # empty SubjectAlternativeName, which this once stood in for.)
+        return Names(cert.subject.rfc4514_string())
     return Names(
         cert.subject.rfc4514_string(),
         tuple(san.get_values_for_type(x509.DNSName)),
