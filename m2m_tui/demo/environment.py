@@ -40,6 +40,11 @@ TIER_ACTION = f"""exports.onExecuteCredentialsExchange = async (event, api) => {
 }};
 """
 
+# Seconds for the demo's servers to answer. Five start side by side, and on a busy machine
+# (both cores taken) that took longer than the 20 s an interactive start allows; each wait
+# still ends the moment its server answers, or at once when it exits.
+START_PATIENCE = 120.0
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -135,7 +140,7 @@ def _start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> Demo
         path = folder / "config.toml"
         path.write_text(text, encoding="utf-8")
         config = load_config(path)
-        server = start_bundled(config, folder / "server-state")
+        server = start_bundled(config, folder / "server-state", wait=START_PATIENCE)
         extra: list[tuple[str, LocalServer, Config]] = []
         try:  # the two extra APIs start side by side
             issuer = f"http://127.0.0.1:{authority}/"
@@ -148,7 +153,7 @@ def _start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> Demo
             if "mtls" in wanted:
                 extra.append(("mtls", *_spawn_mtls(folder, base, mtls_ports)))
             up = {
-                role: wait_until_answering(*started)
+                role: wait_until_answering(*started, wait=START_PATIENCE)
                 if role != "mtls"
                 else _wait_tls(started[0], mtls_ports, folder / "mtls-state")
                 for role, *started in extra
@@ -216,7 +221,9 @@ def _spawn_mtls(folder: Path, text: str, ports: tuple[int, int]):
     return spawn_bundled(config, folder / "mtls-state", tls="both"), config
 
 
-def _wait_tls(server: LocalServer, ports: tuple[int, int], state: Path, wait: float = 20.0):
+def _wait_tls(
+    server: LocalServer, ports: tuple[int, int], state: Path, wait: float = START_PATIENCE
+):
     """The TLS tenant once both listeners answer over HTTPS, trusting its own CA."""
     import ssl
     import time

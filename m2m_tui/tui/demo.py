@@ -5,6 +5,7 @@ Lab, Grants), on a tenant of its own."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from rich.text import Text
@@ -20,9 +21,17 @@ from m2m_tui.demo.script import Script, Step, StepFailed
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.demo_claim_act import ClaimAct
+from m2m_tui.tui.demo_waits import Waits
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.grants.signing_keys import SigningKeys
 from m2m_tui.tui.history_list import HistoryList
+from m2m_tui.tui.messages import (
+    ApiLoaded,
+    CallAnswered,
+    FixApplied,
+    LabDone,
+    TokenReceived,
+)
 
 
 class CaptionBar(Horizontal):
@@ -48,7 +57,7 @@ class CaptionBar(Horizontal):
         self.query_one("#demo-spinner").set_class(busy, "busy")
 
 
-class DemoApp(ClaimAct, M2MApp):
+class DemoApp(Waits, ClaimAct, M2MApp):
     # The tabs take what the caption leaves: the screen itself must not scroll.
     CSS = "#tabs { height: 1fr; }"
     BINDINGS = [
@@ -149,18 +158,21 @@ class DemoApp(ClaimAct, M2MApp):
         return True
 
     # --- the actions -------------------------------------------------------------------
-    async def idle(self) -> None:
-        """Until the app is quiet: no other worker left, and every message queued so far
-        handled, twice in a row. Waits on events, not on time: a worker that ends by
-        posting a message which starts another (a refused call opening Why?, a fix
-        posting FixApplied) is waited for too, however busy the machine."""
+    async def idle(self, what: str) -> None:
+        """Until the Grants screen has done what a widget's message set going (a row
+        highlighted, a pane shown): no other worker left and every message queued so far
+        handled, twice in a row. Only where no message or state marks the end; the steps
+        wait for their own events (demo_waits.py). Past the deadline, `what` is named."""
         try:
             me = get_current_worker()
         except NoActiveWorker:
             me = None  # --slides: steps run straight from the test harness's task
+        deadline = self.deadline()
         await self.loaded.wait()  # the tabs, mounted after the first frame
         quiet = 0
         while quiet < 2:
+            if time.monotonic() > deadline:
+                raise self.gave_up(what)
             if any(not w.is_finished and w is not me for w in self.workers):
                 quiet = 0
                 await asyncio.sleep(0.02)
@@ -182,31 +194,47 @@ class DemoApp(ClaimAct, M2MApp):
         if isinstance(self.screen, GrantsScreen):
             await self.screen.model.close()
             self.screen.dismiss(None)
-            await self.idle()
+            await self.until("the Grants screen to close", lambda: self.screen is self.main)
+            # after_grants shows the current token again: the inspector reads it.
+            await self.group_finished("inspect", "the inspector's reading of the token")
 
     async def grants_screen(self, pane: str = "grants-pane") -> GrantsScreen:
         if not isinstance(self.screen, GrantsScreen):
             self.action_grants()
-            await self.idle()
+            await self.until("the Grants screen", lambda: isinstance(self.screen, GrantsScreen))
         screen = self.screen
         assert isinstance(screen, GrantsScreen)
+        await self.until("the Grants screen to mount", lambda: screen.is_mounted)
+        await self.group_finished("grants", "the tenant's clients, grants and keys")
         screen.query_one("#grants-tabs", TabbedContent).active = pane
-        await self.idle()
+        await self.idle(f"the Grants screen's {pane}")
         return screen
+
+    @property
+    def main(self):
+        return self.screen_stack[0]
+
+    async def profile_switched(self, name: str) -> None:
+        heard = self.heard(ApiLoaded)
+        self.switch_profile(name)
+        await self.group_finished("startup", f"the start of the profile {name}")
+        await self.until_heard(ApiLoaded, heard, f"the API's endpoints for the profile {name}")
 
     async def perform(self, step: Step) -> None:
         if step.action not in ("grant", "remove", "rotate", "revoke", "organizations", "pause"):
             await self.leave_grants()
         action = getattr(self, "do_" + step.action)
         await action(step)
-        await self.idle()
 
     async def do_pause(self, step: Step) -> None:
         pass
 
     async def get_token(self) -> None:
+        heard = self.heard(TokenReceived)
         self.action_new_token()
-        await self.idle()
+        await self.group_finished("token", "the token request")
+        await self.until_heard(TokenReceived, heard, "the token (the token tab's answer)")
+        await self.group_finished("inspect", "the inspector's reading of the token")
         outcome = self.session.token_outcome
         if outcome is None or not outcome.ok:
             said = f"{outcome.error}: {outcome.description}" if outcome else "no answer"
@@ -219,7 +247,10 @@ class DemoApp(ClaimAct, M2MApp):
         await self.get_token()
         self.action_show_tab("history")
         if self.history.diff_last_two_tokens():
-            await self.idle()
+            await self.until(
+                "the diff of the last two tokens in History",
+                lambda: self.history.diffed == self.history.last_two_tokens(),
+            )
 
     async def do_inspect(self, step: Step) -> None:
         if not self.session.token:
@@ -237,21 +268,38 @@ class DemoApp(ClaimAct, M2MApp):
         return endpoint
 
     async def do_call(self, step: Step) -> None:
-        await self.select(step)
+        endpoint = await self.select(step)
         self.action_show_tab("api")
+        heard = self.heard(CallAnswered)
         self.action_call()
-        await self.idle()
+        if not self.running("call") and self.heard(CallAnswered) == heard:
+            raise StepFailed(f"the call was not made: {self.api_tab.no_api_reason() or 'no API'}")
+        what = f"the answer to {endpoint.method} {endpoint.path}"
+        await self.group_finished("call", what)
+        await self.until_heard(CallAnswered, heard, what + " (the API tab's CallAnswered)")
+        # A refusal opens the Why? panel, explained by a worker of its own.
+        await self.group_finished("diagnose", "the Why? panel's diagnosis of the refusal")
         entry = self.session.history[-1] if self.session.history else None
         if entry is None or entry.kind != "call" or entry.result is None or entry.result.error:
             raise StepFailed(entry.result.error if entry and entry.result else "no call was made")
 
     async def do_why(self, step: Step) -> None:
         await self.select(step)
+        raw, endpoint, _ = self.diagnosis_target()
+        if missing := self.missing_for_a_call(raw, endpoint):
+            raise StepFailed(f"nothing to diagnose: {missing}")
         self.action_diagnose()
+        await self.group_finished("diagnose", "the Why? panel's diagnosis")
 
     async def do_lab(self, step: Step) -> None:
         await self.select(step)
+        raw, endpoint, _ = self.diagnosis_target()
+        if missing := self.missing_for_a_call(raw, endpoint):
+            raise StepFailed(f"no tamper lab: {missing}")
+        heard = self.heard(LabDone)
         self.action_tamper_lab()
+        await self.group_finished("lab", "the tamper lab's answers")
+        await self.until_heard(LabDone, heard, "the tamper lab's answers (LabDone)")
 
     async def clients_grant(self) -> GrantsScreen:
         """The Grants screen, showing the profile's client's grant."""
@@ -263,7 +311,7 @@ class DemoApp(ClaimAct, M2MApp):
             raise StepFailed(f"the tenant has no client {client_id}")
         clients.focus()
         clients.move_cursor(row=rows.index(client_id))
-        await self.idle()
+        await self.idle(f"the grants of {client_id} on the Grants screen")
         return screen
 
     async def edit_grant(self, scope: str, grant: bool) -> None:
@@ -275,7 +323,7 @@ class DemoApp(ClaimAct, M2MApp):
         else:
             scopes.deselect(scope)
         screen.editor.update()
-        await self.idle()
+        await self.group_finished("grants", f"the tenant's answer to the change of {scope}")
         granted = screen.model.grant_for(client_id, self.session.profile.audience or "")
         if granted is None or (scope in granted["scope"]) != grant:
             raise StepFailed(f"the grant was not changed ({granted and granted['scope']})")
@@ -295,8 +343,7 @@ class DemoApp(ClaimAct, M2MApp):
 
         if GLOBEX_PROFILE in self.session.config.profiles:
             await self.leave_grants()
-            self.switch_profile(GLOBEX_PROFILE)
-            await self.idle()
+            await self.profile_switched(GLOBEX_PROFILE)
         screen = await self.clients_grant()
         orgs = screen.query_one(GrantOrganizations)
         for name in step.organizations:
@@ -304,19 +351,36 @@ class DemoApp(ClaimAct, M2MApp):
                 box = orgs.query_one("#new-org", Input)
                 box.value = name
                 await box.action_submit()
-                await self.idle()
+                await self.until(
+                    f"the organization {name} to be created",
+                    lambda name=name: any(
+                        o["name"] == name for o in screen.model.organizations or []
+                    ),
+                )
+                await self.group_finished("grants", f"the organization {name}")
         first = next(
             (o for o in screen.model.organizations or [] if o["name"] == step.organizations[0]),
             None,
         )
         if first is None:
             raise StepFailed(f"the organization {step.organizations[0]} was not created")
+        audience = self.session.profile.audience or ""
+        client_id = self.session.profile.client_id
+
+        def usage() -> str | None:
+            grant = screen.model.grant_for(client_id, audience)
+            return grant and grant.get("organization_usage")
+
         orgs.query_one("#org-usage", Select).value = "allow"
-        await self.idle()
+        await self.until("the grant to allow organizations", lambda: usage() == "allow")
+        await self.group_finished("grants", "the grant's organization usage")
         if first["id"] not in orgs.associated:
             orgs.query_one("#org-list", SelectionList).toggle(first["id"])
-            await self.idle()
-        audience = self.session.profile.audience or ""
+            await self.until(
+                f"{first['name']} to be associated with the grant",
+                lambda: first["id"] in orgs.associated,
+            )
+            await self.group_finished("grants", f"{first['name']}'s association")
         grant = screen.model.grant_for(self.session.profile.client_id, audience)
         if grant is None or grant.get("organization_usage") != "allow":
             raise StepFailed("the grant does not allow organizations")
@@ -330,24 +394,25 @@ class DemoApp(ClaimAct, M2MApp):
             said = " ".join(why.shown().split())[:300] or "nothing"
             raise StepFailed(f"the Why? panel offers no fix (it says: {said})")
         self.action_show_tab("why")
+        heard = self.heard(FixApplied)
         why.action_apply_fix()
-        await self.idle()
+        await self.group_finished("fix", "the fix through the Management API")
+        await self.until_heard(FixApplied, heard, "the fix's outcome (FixApplied)")
+        # Applied, the app shows the new token: the inspector reads it.
+        await self.group_finished("inspect", "the inspector's reading of the new token")
         # Applied, the fix is cleared and FixApplied has shown the new token; failed, it
         # stays offered and the Why? panel says why.
         if why.organization_plan is not None or why.fixable_scope:
             raise StepFailed("the fix was not applied (the Why? panel says why)")
         self.action_show_tab("token")  # the new token, and whose it is
-        await self.idle()
 
     async def do_rotate(self, step: Step) -> None:
         if not self.session.token:
             await self.get_token()
         screen = await self.grants_screen("keys-pane")
         keys = screen.query_one(SigningKeys)
-        keys.rotate()
-        await self.idle()
-        keys.check_old()
-        await self.idle()
+        await self.finished(keys.rotate(), "the key rotation")
+        await self.finished(keys.check_old(), "the API's answer to the old-key token")
 
     async def do_revoke(self, step: Step) -> None:
         screen = await self.grants_screen("keys-pane")
@@ -356,10 +421,9 @@ class DemoApp(ClaimAct, M2MApp):
         if not previous:
             raise StepFailed("no previous key to revoke: rotate first")
         keys.query_one("#keys", DataTable).move_cursor(row=previous[0])
-        keys.revoke()
-        await self.idle()
-        keys.check_old()  # asks again until the API's key cache lapses
-        await self.idle()
+        await self.finished(keys.revoke(), "the key's revocation")
+        # check_old asks again until the API's key cache lapses
+        await self.finished(keys.check_old(), "the API's answer to the old-key token")
 
     async def do_revoke_token(self, step: Step) -> None:
         """JWT validation against introspection: one revoked token, two APIs' answers."""
@@ -379,7 +443,6 @@ class DemoApp(ClaimAct, M2MApp):
         self.action_show_tab("history")
         self.history.sync()  # calls made here, not through the API tab
         self.history.query_one(HistoryList).cursor_row = len(self.session.history) - 1
-        await self.idle()
         if (jwt.status, asked.status) != (200, 401):
             raise StepFailed(
                 f"expected 200 from the JWT-validating API and 401 from the introspecting "
@@ -395,11 +458,13 @@ class DemoApp(ClaimAct, M2MApp):
             raise StepFailed("the tenant has no API")
         if dpop_mode(api) != "required":
             screen.editor.toggle_dpop()
-            await self.idle()
+            await self.group_finished("grants", "the API's DPoP requirement")
         await asyncio.sleep(0.8)  # long enough to be seen
         await self.leave_grants()
+        heard = self.heard(TokenReceived)
         self.action_new_token()
-        await self.idle()
+        await self.group_finished("token", "the Bearer token request")
+        await self.until_heard(TokenReceived, heard, "the Bearer token request's answer")
         outcome = self.session.token_outcome
         if outcome is None or outcome.ok:
             raise StepFailed("the Bearer token request was not refused")
@@ -412,17 +477,16 @@ class DemoApp(ClaimAct, M2MApp):
 
         if MTLS_PROFILE not in self.session.config.profiles:
             raise StepFailed(f"no mutual TLS profile ({MTLS_PROFILE}) in the demo's config")
-        self.switch_profile(MTLS_PROFILE)
-        await self.idle()
+        await self.profile_switched(MTLS_PROFILE)
         screen = await self.clients_grant()
         screen.editor.register_certificate()
-        await self.idle()
+        await self.group_finished("grants", "the certificate's registration")
         api = screen.catalog.api
         if api is None:
             raise StepFailed("the TLS tenant has no API")
         if dpop_mode(api, "mtls") != "required":
             screen.editor.toggle_mtls()
-            await self.idle()
+            await self.group_finished("grants", "the API's certificate binding")
         await asyncio.sleep(0.8)  # long enough to be seen
         await self.leave_grants()
         await self.get_token()
@@ -431,18 +495,15 @@ class DemoApp(ClaimAct, M2MApp):
         if entry.result is None or entry.result.status != 200:
             raise StepFailed("the call with the token's own certificate was not accepted")
         await self.do_lab(step)
-        await self.idle()
         lab = self.query_one("#lab-tab")
         other = [r for r in lab.rows if r[0].name == "other certificate"]
         if not other or other[0][2].status != 401:
             raise StepFailed("the token sent with another certificate was not refused")
         lab.show_last()  # the act's row is the lab's last: bring it into view
-        await self.idle()
 
     async def do_use_dpop(self, step: Step) -> None:
         if DPOP_PROFILE in self.session.config.profiles:
-            self.switch_profile(DPOP_PROFILE)
-            await self.idle()
+            await self.profile_switched(DPOP_PROFILE)
         if not self.session.profile.dpop:
             raise StepFailed(f"no DPoP profile ({DPOP_PROFILE}) in the demo's config")
         await self.get_token()
@@ -454,7 +515,8 @@ async def write_slides(app: DemoApp, folder: Path, progress=None) -> str | None:
     `progress` (started(index, caption), finished(index)) is told of each slide."""
     folder.mkdir(parents=True, exist_ok=True)
     async with app.run_test(size=(120, 38)) as pilot:
-        await app.idle()
+        await app.loaded.wait()  # the tabs, mounted after the first frame
+        await app.until_heard(ApiLoaded, 0, "the API's endpoints (the app's start)")
         for index, step in enumerate(app.script.steps):
             if progress is not None:
                 progress.started(index, step.caption)

@@ -13,8 +13,7 @@ class ClaimAct:
     async def do_require_claim(self, step: Step) -> None:
         if TIER_PROFILE not in self.session.config.profiles:
             raise StepFailed(f"no profile for the tier API ({TIER_PROFILE}) in the demo's config")
-        self.switch_profile(TIER_PROFILE)
-        await self.idle()
+        await self.profile_switched(TIER_PROFILE)
         await self.get_token()
         await self.do_call(step)
         entry = self.session.history[-1]
@@ -23,7 +22,7 @@ class ClaimAct:
 
     async def do_preview(self, step: Step) -> None:
         self.action_preview()
-        await self.idle()
+        await self.group_finished("preview", "the Preview tab's reading of the tenant")
         found = self.preview_tab.found
         if found is None:
             raise StepFailed("no preview: the Preview tab could not read the tenant")

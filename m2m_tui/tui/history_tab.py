@@ -34,6 +34,7 @@ class HistoryTab(Vertical):
         super().__init__(**kwargs)
         self.session = session
         self.marked: int | None = None  # a row marked for a token diff
+        self.diffed: tuple[int, int] | None = None  # the rows of the diff shown
 
     def compose(self) -> ComposeResult:
         yield HistoryList(self.session.history, id="history-table")
@@ -113,15 +114,21 @@ class HistoryTab(Vertical):
             return
         title = Text(f"Token diff: row {self.marked + 1} → row {found[0] + 1}", style="bold")
         self.query_one("#history-detail", Static).update(Group(title, views.token_diff_view(diff)))
+        self.diffed = (self.marked, found[0])
+
+    def last_two_tokens(self) -> tuple[int, int] | None:
+        """The rows of the two newest tokens received, or None."""
+        rows = [i for i, e in enumerate(self.session.history) if e.outcome and e.outcome.ok]
+        return (rows[-2], rows[-1]) if len(rows) >= 2 else None
 
     def diff_last_two_tokens(self) -> bool:
         """Mark the token before the newest and diff the newest against it (the demo)."""
-        rows = [i for i, e in enumerate(self.session.history) if e.outcome and e.outcome.ok]
-        if len(rows) < 2:
+        rows = self.last_two_tokens()
+        if rows is None:
             return False
         table = self.query_one("#history-table", HistoryList)
-        self.set_mark(rows[-2])
-        table.cursor_row = rows[-1]  # its Highlighted message shows the exchange first…
+        self.set_mark(rows[0])
+        table.cursor_row = rows[1]  # its Highlighted message shows the exchange first…
         self.call_after_refresh(self.action_diff_marked)  # …then the diff replaces it
         return True
 
