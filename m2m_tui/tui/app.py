@@ -252,10 +252,10 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         await self.api_tab.load_endpoints()
 
     def job_failed(self, group: str, line: Text) -> None:
-        """The app's own jobs: start-up says it under the profile, where "Starting the
-        bundled server…" was; loading the tabs on the first frame; revoking in the
-        notice alone."""
-        if group == "startup":
+        """The app's own jobs: start-up and a profile switch say it under the profile,
+        where "Starting the bundled server…" or "Switched to…" would be; loading the tabs
+        on the first frame; revoking in the notice alone."""
+        if group in ("startup", "profile"):
             self.token_tab.show_profile(line.plain, "bold red")
         elif group == "first-paint" and (first := self.query(FirstFrame)):
             first.first().update(Group(first.first().content, line))

@@ -13,7 +13,7 @@ from textual.widgets.selection_list import Selection
 
 from m2m_tui import views
 from m2m_tui.admin.management_api import ManagementError
-from m2m_tui.session.grants import ChangedUnderneath, GrantsModel
+from m2m_tui.session.grants import ChangedUnderneath, GrantsModel, NoClientCertificate
 from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 from m2m_tui.tui.grants.organizations import GrantOrganizations
@@ -267,7 +267,7 @@ class GrantEditor(VerticalScroll):
     async def certificate_worker(self, client_id: str) -> None:
         try:
             method, thumbprint = await self.model.register_certificate(client_id)
-        except (ManagementError, ValueError) as exc:
+        except (ManagementError, NoClientCertificate) as exc:
             self.status(f"✗ {getattr(exc, 'message', exc)}", "bold red")
             return
         self.status(

@@ -65,7 +65,8 @@ class GrantOrganizations(Vertical):
         self.load_worker(grant["id"])
 
     def note(self, text: str) -> None:
-        self.query_one("#org-note", Static).update(text)
+        # Plain text: it holds the tenant's words and names, never markup.
+        self.query_one("#org-note", Static).update(Text(text))
 
     def job_failed(self, group: str, line: Text) -> None:
         """Reading them: under the list. A change: on the status line, and the toggles back
