@@ -203,6 +203,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `m2m-tui token | head -c 10`
         return 0
+    except Exception as exc:  # a bug: one line and an exit status, never a traceback
+        return _unexpected(args, exc)
+
+
+def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
+    """What went wrong, in one line on stderr, and where the full traceback was kept."""
+    from m2m_tui.commands.common import EXIT_FAILED, fail
+    from m2m_tui.config.error_log import describe, record_error
+    from m2m_tui.config.state_dir import resolve_state_dir
+
+    state_dir = resolve_state_dir(getattr(args, "state_dir", None))
+    log = record_error(state_dir, f"m2m-tui {args.command or ''}".strip(), exc)
+    where = f"the full traceback is in {log}" if log else "the traceback could not be saved"
+    return fail(f"unexpected {describe(exc)} ({where})", EXIT_FAILED)
 
 
 def _with_session(args: argparse.Namespace, runner) -> int:

@@ -15,6 +15,10 @@ from m2m_tui.tokens.diff import scope_diff
 httpx = lazy_module("httpx")
 
 
+class NoClientCertificate(ValueError):
+    """The profile names no client certificate to register: said, not a failure."""
+
+
 class ChangedUnderneath(Exception):
     """The grant changed since it was loaded; nothing was written."""
 
@@ -158,12 +162,12 @@ class GrantsModel:
     async def register_certificate(self, client_id: str) -> tuple[str, str]:
         """The session profile's client certificate, registered for `client_id` as Auth0
         takes it (a credential, then the client's authentication method): (the method,
-        the certificate's thumbprint). ValueError when the profile names none."""
+        the certificate's thumbprint). NoClientCertificate when the profile names none."""
         from m2m_tui.oauth.client_cert import ClientCertificate
 
         own = ClientCertificate.of(self.session.profile)
         if own is None:
-            raise ValueError(
+            raise NoClientCertificate(
                 f"profile {self.session.profile.name} names no client_certificate: "
                 "`m2m-tui certs create NAME` makes one, then set client_certificate and "
                 "client_key in the profile"

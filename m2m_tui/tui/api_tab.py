@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from rich.console import Group
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
@@ -26,6 +26,7 @@ from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import bound_jkt
 from m2m_tui.transcript import describe_odd_answer
 from m2m_tui.tui.fit import SPINNER, ellipsize, fit_widths, shorten_apart
+from m2m_tui.tui.jobs import job
 from m2m_tui.tui.messages import ApiLoaded, CallAnswered, ShowTab
 from m2m_tui.tui.screens import TextScreen
 
@@ -273,7 +274,7 @@ class ApiTab(Vertical):
         )
         return f"the call to {what.split('?')[0]}"
 
-    @work(exclusive=True, group="call", exit_on_error=False)
+    @job("call", "The call failed")
     async def call_worker(self, call: ApiCall) -> None:
         endpoint = call.endpoint
         ticker = self.set_interval(0.1, self.show_progress)
@@ -292,6 +293,13 @@ class ApiTab(Vertical):
         parts.append(views.exchange_view(result.exchange))
         self.query_one("#api-response", Static).update(Group(*parts))
         self.post_message(CallAnswered(endpoint, result))
+
+    def job_failed(self, group: str, line: Text) -> None:
+        """The call ended in an error, not an answer: said where the wait was shown."""
+        what = self.in_flight[0] if self.in_flight else None
+        self.in_flight = None
+        parts = [Text(f"→ {what}", style="bold"), line] if what else [line]
+        self.query_one("#api-response", Static).update(Group(*parts))
 
     def copy_curl(self, reveal: bool) -> None:
         if reason := self.no_api_reason():

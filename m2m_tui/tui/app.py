@@ -7,7 +7,9 @@ import asyncio
 import os
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from rich.console import Group
+from rich.text import Text
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -16,6 +18,7 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from m2m_tui.tui.app_loading import FirstFrameLoading
 from m2m_tui.tui.app_palette import PaletteCommands
 from m2m_tui.tui.first_frame import FirstFrame
+from m2m_tui.tui.jobs import job, step
 from m2m_tui.tui.messages import (
     ApiLoaded,
     CallAnswered,
@@ -199,7 +202,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         except NoMatches:
             pass  # the app is closing: a timer outlived the widgets it updates
 
-    @work(exclusive=True, group="startup", exit_on_error=False)
+    @job("startup", "Starting up failed")
     async def start_up(self) -> None:
         """Start the bundled server when the profile needs it, then load the API's endpoints."""
         from m2m_tui.bundled_servers import (
@@ -247,6 +250,15 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
                     self.token_tab.show_profile(stranger, "bold red")
                     self.notify(stranger, severity="error")
         await self.api_tab.load_endpoints()
+
+    def job_failed(self, group: str, line: Text) -> None:
+        """The app's own jobs: start-up and a profile switch say it under the profile,
+        where "Starting the bundled server…" or "Switched to…" would be; loading the tabs
+        on the first frame; revoking in the notice alone."""
+        if group in ("startup", "profile"):
+            self.token_tab.show_profile(line.plain, "bold red")
+        elif group == "first-paint" and (first := self.query(FirstFrame)):
+            first.first().update(Group(first.first().content, line))
 
     def on_unmount(self) -> None:
         for server in (self.server, self.spawned):
@@ -409,6 +421,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
             ProfileScreen(list(self.session.config.profiles), self.session.profile.name), chosen
         )
 
+    @step("profile", "Switching profiles failed")
     def switch_profile(self, name: str) -> None:
         self.session.switch(name)
         self.inspector.forget()
@@ -425,12 +438,9 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
             return
         self.revoke_worker()
 
-    @work(exclusive=True, group="revoke", exit_on_error=False)
+    @job("revoke", "Not revoked")
     async def revoke_worker(self) -> None:
-        try:
-            ok, said = await self.session.status.revoke_token()
-        except Exception as exc:  # never silent
-            ok, said = False, f"Not revoked: {type(exc).__name__}: {exc}"
+        ok, said = await self.session.status.revoke_token()
         self.notify(said, severity="information" if ok else "warning")
 
     def action_copy_token(self) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+from m2m_tui.tui.jobs import job
+
 # Keys that work before the tabs are there: the rest wait for them (a few tenths of a
 # second after the first frame).
 EARLY_ACTIONS = {"quit", "help", "command_palette"}
@@ -24,8 +26,9 @@ class FirstFrameLoading:
         if not self.query("FooterKey") and hops < 5:
             self.call_after_refresh(self.when_keys_shown, hops + 1)
             return
-        self.run_worker(self.after_first_paint(), group="first-paint", exit_on_error=False)
+        self.after_first_paint()
 
+    @job("first-paint", "Loading the app failed")
     async def after_first_paint(self) -> None:
         """The first frame is up: open the session, mount the tabs, load httpx (on the
         event loop, before any worker: Python 3.11's LazyLoader must not race two
@@ -41,7 +44,7 @@ class FirstFrameLoading:
                 await self.mount_tabs()
                 self.tabs_mounted()
             finally:
-                self.loaded.set()  # a failure shows as the worker's error, never as a wait
+                self.loaded.set()  # a failure is said on the first frame, never a wait
         lazy_module("httpx").AsyncClient  # noqa: B018 (the attribute access loads it)
         self.start_up()
 

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -25,6 +24,7 @@ from m2m_tui.tui.demo_waits import Waits
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.grants.signing_keys import SigningKeys
 from m2m_tui.tui.history_list import HistoryList
+from m2m_tui.tui.jobs import job
 from m2m_tui.tui.messages import (
     ApiLoaded,
     CallAnswered,
@@ -134,9 +134,17 @@ class DemoApp(Waits, ClaimAct, M2MApp):
     def action_restart(self) -> None:
         self.exit("restart")
 
-    @work(exclusive=True, group="demo", exit_on_error=False)
+    @job("demo", "The step failed")
     async def run_step(self, index: int) -> None:
         await self.perform_step(index)
+
+    def job_failed(self, group: str, line: Text) -> None:
+        """A step that raised is captioned as one that failed; the app's own jobs as ever."""
+        if group != "demo":
+            super().job_failed(group, line)
+            return
+        self.failed = f"step {self.index + 1}: {line.plain.removeprefix('✗ ')}"
+        self.caption(line.plain, "r restarts on a fresh tenant.", "bold red")
 
     async def perform_step(self, index: int) -> bool:
         """Show the step's caption and do its action; False (and the caption says why)

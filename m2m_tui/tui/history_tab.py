@@ -17,6 +17,7 @@ from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import NotAJwt
 from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.history_list import HistoryList
+from m2m_tui.tui.jobs import step
 
 
 class HistoryTab(Vertical):
@@ -132,6 +133,7 @@ class HistoryTab(Vertical):
         self.call_after_refresh(self.action_diff_marked)  # …then the diff replaces it
         return True
 
+    @step("export", "The export failed")
     def export(self) -> None:
         if not self.session.history:
             self.notify("Nothing to export yet: history is empty.", severity="warning")

@@ -8,7 +8,7 @@ import time
 
 from rich.console import Group
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -17,6 +17,7 @@ from textual.widgets import Collapsible, Input, Static
 from m2m_tui import views
 from m2m_tui.session.session import Inspection, Session
 from m2m_tui.tokens.decoded import bound_jkt, describe_claims, describe_header, scopes_against
+from m2m_tui.tui.jobs import job
 from m2m_tui.tui.messages import Introspected
 from m2m_tui.tui.screens import TextScreen
 from oauth_primitives.rules.access_token import bound_x5t
@@ -103,13 +104,19 @@ class InspectorTab(Vertical):
         else:
             self.notify("Paste a token first.", severity="warning")
 
-    @work(exclusive=True, group="inspect", exit_on_error=False)
+    @job("inspect", "The inspection failed")
     async def inspect(self, raw: str) -> None:
         self.inspection = await self.session.explainer.inspect(raw)
         self.render_inspection()
         if self.inspection.introspected is not None:
             # The predictions can now read the opaque token's scope.
             self.post_message(Introspected())
+
+    def job_failed(self, group: str, line: Text) -> None:
+        """No inspection to show: the reason in its place, not the last token's."""
+        self.inspection = None
+        self.render_inspection()
+        self.query_one("#inspection", Static).update(line)
 
     def render_inspection(self) -> None:
         view = self.query_one("#inspection", Static)

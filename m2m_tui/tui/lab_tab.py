@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
@@ -15,6 +14,7 @@ from m2m_tui.api.client import ApiEndpoint
 from m2m_tui.diagnosis.tamper import proof_variants, variants
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import NotAJwt, decode
+from m2m_tui.tui.jobs import job
 from m2m_tui.tui.messages import LabDone
 from oauth_primitives.rules.access_token import bound_x5t
 
@@ -54,6 +54,12 @@ class LabTab(Vertical):
         parts = [line, views.lab_table(self.rows)] if self.rows else [line]
         self.query_one("#lab-view", Static).update(Group(*parts))
 
+    def job_failed(self, group: str, line: Text) -> None:
+        """The lab stopped on an error: said above the variants answered before it."""
+        parts = [line, views.lab_table(self.rows)] if self.rows else [line]
+        self.query_one("#lab-view", Static).update(Group(*parts))
+        self.post_message(LabDone())  # the history has the variants sent so far
+
     def cancel(self) -> str | None:
         if not any(w.group == "lab" and w.is_running for w in self.workers):
             return None
@@ -64,7 +70,7 @@ class LabTab(Vertical):
         self.query_one("#lab-view", Static).update(Group(*parts))
         return f"the tamper lab ({done} sent)"
 
-    @work(exclusive=True, group="lab", exit_on_error=False)
+    @job("lab", "The tamper lab failed")
     async def lab_worker(self, raw: str, endpoint: ApiEndpoint, params: dict) -> None:
         view = self.query_one("#lab-view", Static)
         try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -14,6 +13,7 @@ from textual.widgets import Static
 
 from m2m_tui import views
 from m2m_tui.session.session import Session
+from m2m_tui.tui.jobs import job
 
 
 class PreviewTab(Vertical):
@@ -44,7 +44,7 @@ class PreviewTab(Vertical):
     def action_refresh_preview(self) -> None:
         self.refresh_preview()
 
-    @work(exclusive=True, group="preview", exit_on_error=False)
+    @job("preview", "The preview failed")
     async def refresh_preview(self) -> None:
         from m2m_tui.admin.management_api import ManagementError, ManagementUnavailable
 
@@ -58,11 +58,12 @@ class PreviewTab(Vertical):
         except ManagementError as exc:
             view.update(Text(f"✗ The Management API refused: {exc.message}", "bold red"))
             return
-        except Exception as exc:  # a tenant that answers garbage: said, never a blank tab
-            view.update(Text(f"✗ The preview failed: {type(exc).__name__}: {exc}", "bold red"))
-            return
         self.found, self.real = found, None
         self.render_preview()
+
+    def job_failed(self, group: str, line: Text) -> None:
+        """Said in place of "Reading the tenant…", never a blank tab."""
+        self.query_one("#preview-view", Static).update(line)
 
     def token_arrived(self, claims: dict, header: dict, from_cache: bool = False) -> None:
         """A real token came: set it beside the preview (if one was made), and say in a

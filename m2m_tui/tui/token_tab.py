@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import LoadingIndicator, Static
@@ -15,6 +14,7 @@ from m2m_tui.oauth.token_request import TokenOutcome
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, decode
 from m2m_tui.tui.first_frame import profile_lines
+from m2m_tui.tui.jobs import job
 from m2m_tui.tui.messages import TokenReceived
 from m2m_tui.tui.screens import SecretPrompt
 
@@ -77,7 +77,7 @@ class TokenTab(Vertical):
         )
         self.token_worker(force)
 
-    @work(exclusive=True, group="token", exit_on_error=False)
+    @job("token", "Token request failed")
     async def token_worker(self, force: bool) -> None:
         try:
             outcome = await self.session.get_token(force=force)
@@ -85,6 +85,11 @@ class TokenTab(Vertical):
             self.query_one("#token-spinner").remove_class("busy")
         self.show(outcome)
         self.post_message(TokenReceived(outcome))
+
+    def job_failed(self, group: str, line: Text) -> None:
+        """The request ended in an error: said where "Requesting a token…" was."""
+        self.query_one("#token-spinner").remove_class("busy")
+        self.query_one("#token-view", Static).update(line)
 
     def cancel(self) -> str | None:
         """Cancel a request in flight; what was cancelled, or None."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -16,6 +15,7 @@ from m2m_tui import views
 from m2m_tui.api.client import ApiEndpoint, ApiResult
 from m2m_tui.diagnosis.token_checks import Diagnosis
 from m2m_tui.session.session import Session
+from m2m_tui.tui.jobs import job
 from m2m_tui.tui.messages import FixApplied, ShowTab
 
 
@@ -28,6 +28,7 @@ class WhyTab(Vertical):
         self.session = session
         self.fixable_scope: str | None = None
         self.organization_plan = None  # an OrganizationPlan f applies
+        self.follow: str | None = None  # the tab a diagnosis in flight comes over, if any
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="why-scroll"):
@@ -41,44 +42,44 @@ class WhyTab(Vertical):
         self.query_one("#why-view", Static).update(
             Text(f"Diagnosing {endpoint.method} {endpoint.path}… (Escape cancels)", style="dim")
         )
+        self.follow = None
         self.diagnose_worker(raw, endpoint, params)
 
-    @work(exclusive=True, group="diagnose", exit_on_error=False)
+    @job("diagnose", "The diagnosis failed")
     async def diagnose_worker(
         self, raw: str, endpoint: ApiEndpoint, params: dict[str, str]
     ) -> None:
         """Make the call with `raw` (a pasted token, say), then explain the answer."""
-        try:
-            diagnosis, result = await self.session.explainer.diagnose(
-                raw, endpoint, params, kind="why"
-            )
-        except Exception as exc:  # never a silent failure: the panel would keep "Diagnosing…"
-            self.failed(exc)
-            return
+        diagnosis, result = await self.session.explainer.diagnose(raw, endpoint, params, kind="why")
         if result.status is None:
             self.notify(result.error or "the call failed", severity="error")
         self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}")
 
-    @work(exclusive=True, group="diagnose", exit_on_error=False)
-    async def explain(
+    def explain(
         self, raw: str, endpoint: ApiEndpoint, result: ApiResult, follow: str | None = None
     ) -> None:
         """Explain an answer already received (a refusal in the API tab). With `follow`,
         come to the front only if the user is still on that tab."""
-        try:
-            diagnosis = await self.session.explainer.explain(raw, endpoint, result)
-        except Exception as exc:
-            self.failed(exc, follow)
-            return
+        self.follow = follow
+        self.explain_worker(raw, endpoint, result, follow)
+
+    @job("diagnose", "The diagnosis failed")
+    async def explain_worker(
+        self, raw: str, endpoint: ApiEndpoint, result: ApiResult, follow: str | None
+    ) -> None:
+        diagnosis = await self.session.explainer.explain(raw, endpoint, result)
         self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}", follow)
 
-    def failed(self, exc: Exception, follow: str | None = None) -> None:
-        """A diagnosis that could not be made says so, and why, where it would have been."""
+    def job_failed(self, group: str, line: Text) -> None:
+        """A diagnosis that could not be made says so, and why, where it would have been;
+        a fix that failed stays offered, the reason under it."""
+        view = self.query_one("#why-view", Static)
+        if group == "fix":
+            view.update(Group(view.content, line))
+            return
         self.fixable_scope = self.organization_plan = None
-        self.query_one("#why-view", Static).update(
-            Text(f"✗ The diagnosis failed: {type(exc).__name__}: {exc}", style="red")
-        )
-        self.post_message(ShowTab("why", only_from=follow))
+        view.update(line)
+        self.post_message(ShowTab("why", only_from=self.follow))
 
     def shown(self) -> str:
         """The panel's text, as the user reads it."""
@@ -153,21 +154,21 @@ class WhyTab(Vertical):
             return
         self.fix_worker(self.fixable_scope)
 
-    @work(exclusive=True, group="fix", exit_on_error=False)
+    @job("fix", "The fix was not applied")
     async def fix_worker(self, scope: str | None = None, organization=None) -> None:
-        from m2m_tui.admin.management_api import ManagementUnavailable
+        from m2m_tui.admin.management_api import ManagementError, ManagementUnavailable
 
         try:
             if organization is not None:
                 note = await self.session.fixes.allow_organization(organization)
             else:
                 note = await self.session.fixes.grant_scope(scope)
-        except ManagementUnavailable as exc:  # never a silent failure
+        except ManagementUnavailable as exc:  # no tenant to change: said, not a failure
             self.post_message(FixApplied(f"The fix was not applied: {exc}.", ok=False))
             return
-        except Exception as exc:  # a tenant that answers garbage, a dropped connection
-            why = f"{type(exc).__name__}: {exc}"
-            self.post_message(FixApplied(f"The fix was not applied: {why}", ok=False))
+        except ManagementError as exc:  # the tenant refused: its words, not a failure
+            refused = f"the Management API refused: {exc.message}"
+            self.post_message(FixApplied(f"The fix was not applied: {refused}", ok=False))
             return
         self.fixable_scope = self.organization_plan = None
         self.post_message(FixApplied(note))

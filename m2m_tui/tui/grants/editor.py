@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, SelectionList, Static
@@ -13,10 +13,11 @@ from textual.widgets.selection_list import Selection
 
 from m2m_tui import views
 from m2m_tui.admin.management_api import ManagementError
-from m2m_tui.session.grants import ChangedUnderneath, GrantsModel
+from m2m_tui.session.grants import ChangedUnderneath, GrantsModel, NoClientCertificate
 from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 from m2m_tui.tui.grants.organizations import GrantOrganizations
+from m2m_tui.tui.jobs import job
 
 CLIENT_NAME_LIMIT = 100  # Auth0's limit on an application's name
 
@@ -58,6 +59,12 @@ class GrantEditor(VerticalScroll):
 
     def status(self, text: str, style: str = "") -> None:
         self.post_message(Status(text, style))
+
+    def job_failed(self, group: str, line: Text) -> None:
+        """On the screen's status line, as the tenant's refusals are; a test's under it too."""
+        self.status(line.plain, "bold red")
+        if group == "test":
+            self.query_one("#diff", Static).update(line)
 
     def show(self, api: dict | None, client_id: str | None, organizations: bool = True) -> None:
         """The grant; with `organizations`, its organizations asked for afresh too."""
@@ -144,7 +151,7 @@ class GrantEditor(VerticalScroll):
                 self.client_id, self.api["identifier"], self.chosen_scopes(), self.loaded_scope
             )
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The grant was not saved")
     async def update_worker(
         self, client_id: str, audience: str, scopes: list[str], loaded: list[str]
     ) -> None:
@@ -173,7 +180,7 @@ class GrantEditor(VerticalScroll):
         if self.api and self.client_id:
             self.toggle_worker(self.client_id, self.api["identifier"], self.loaded_scope is None)
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The grant was not changed")
     async def toggle_worker(self, client_id: str, audience: str, authorize: bool) -> None:
         try:
             if authorize:
@@ -193,7 +200,7 @@ class GrantEditor(VerticalScroll):
         if self.api is not None:
             self.dpop_worker(self.api)
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "DPoP was not changed")
     async def dpop_worker(self, api: dict) -> None:
         try:
             mode = await self.model.toggle_dpop(api)
@@ -214,7 +221,7 @@ class GrantEditor(VerticalScroll):
         if self.api is not None:
             self.mtls_worker(self.api)
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The certificate binding was not changed")
     async def mtls_worker(self, api: dict) -> None:
         try:
             mode = await self.model.toggle_mtls(api)
@@ -235,7 +242,7 @@ class GrantEditor(VerticalScroll):
         if self.api is not None:
             self.dialect_worker(self.api)
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The token dialect was not changed")
     async def dialect_worker(self, api: dict) -> None:
         from m2m_tui.views import DIALECT_WORDS
 
@@ -256,11 +263,11 @@ class GrantEditor(VerticalScroll):
         if self.client_id:
             self.certificate_worker(self.client_id)
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The certificate was not registered")
     async def certificate_worker(self, client_id: str) -> None:
         try:
             method, thumbprint = await self.model.register_certificate(client_id)
-        except (ManagementError, ValueError) as exc:
+        except (ManagementError, NoClientCertificate) as exc:
             self.status(f"✗ {getattr(exc, 'message', exc)}", "bold red")
             return
         self.status(
@@ -274,7 +281,7 @@ class GrantEditor(VerticalScroll):
         if self.api and self.client_id:
             self.test_worker(self.client_id, self.api["identifier"])
 
-    @work(exclusive=True, group="test", exit_on_error=False)
+    @job("test", "The test failed")
     async def test_worker(self, client_id: str, audience: str) -> None:
         try:
             result = await self.model.test(client_id, audience)
@@ -310,7 +317,7 @@ class GrantEditor(VerticalScroll):
         event.input.value = ""
         self.scope_worker(value, description.strip())
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The scope was not added")
     async def scope_worker(self, value: str, description: str) -> None:
         try:
             await self.model.add_api_scope(self.api, value, description)
@@ -330,7 +337,7 @@ class GrantEditor(VerticalScroll):
             return
         self.remove_scope_worker(scopes.get_option_at_index(scopes.highlighted).value)
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The scope was not removed")
     async def remove_scope_worker(self, value: str) -> None:
         try:
             await self.model.remove_api_scope(self.api, value)
@@ -366,7 +373,7 @@ class GrantEditor(VerticalScroll):
         self.client_worker(name)
         event.input.value = ""
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The client was not created")
     async def client_worker(self, name: str) -> None:
         try:
             self.created = await self.model.create_client(name)

@@ -5,7 +5,7 @@ associated with it. Every change is written at once, as the dashboard's toggles 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static
@@ -14,6 +14,7 @@ from textual.widgets.selection_list import Selection
 from m2m_tui.admin.management_api import ManagementError
 from m2m_tui.session.grants import GrantsModel
 from m2m_tui.tui.grants.messages import Status, TenantChanged
+from m2m_tui.tui.jobs import job
 
 USAGES = (
     ("usage: deny", "deny"),
@@ -64,9 +65,20 @@ class GrantOrganizations(Vertical):
         self.load_worker(grant["id"])
 
     def note(self, text: str) -> None:
-        self.query_one("#org-note", Static).update(text)
+        # Plain text: it holds the tenant's words and names, never markup.
+        self.query_one("#org-note", Static).update(Text(text))
 
-    @work(exclusive=True, group="grant-orgs", exit_on_error=False)
+    def job_failed(self, group: str, line: Text) -> None:
+        """Reading them: under the list. A change: on the status line, and the toggles back
+        to what the tenant has (the grant as last read)."""
+        if group == "grant-orgs":
+            self.note(line.plain)
+            return
+        self.status(line.plain, "bold red")
+        if self.grant is not None:
+            self.show(self.grant)
+
+    @job("grant-orgs", "Its organizations cannot be read")
     async def load_worker(self, grant_id: str) -> None:
         try:
             named = await self.model.grant_organizations(grant_id)
@@ -118,7 +130,7 @@ class GrantOrganizations(Vertical):
         if self.grant and event.value != bool(self.grant.get("allow_any_organization")):
             self.usage_worker(self.grant, allow_any=event.value)
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The organization usage was not saved")
     async def usage_worker(
         self, grant: dict, usage: str | None = None, allow_any: bool | None = None
     ) -> None:
@@ -139,7 +151,7 @@ class GrantOrganizations(Vertical):
             org_id = event.selection.value
             self.associate_worker(self.grant, org_id, org_id not in self.associated)
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The association was not changed")
     async def associate_worker(self, grant: dict, org_id: str, associated: bool) -> None:
         name = next(
             (o["name"] for o in self.model.organizations or [] if o["id"] == org_id), org_id
@@ -167,7 +179,7 @@ class GrantOrganizations(Vertical):
         event.input.value = ""
         self.create_worker(name, shown.strip())
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The organization was not created")
     async def create_worker(self, name: str, display_name: str) -> None:
         try:
             org = await self.model.create_organization(name, display_name)

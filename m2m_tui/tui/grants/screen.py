@@ -4,7 +4,7 @@ the screen's keys to them, and carries their messages between them."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -17,6 +17,7 @@ from m2m_tui.tui.grants.catalog import Catalog
 from m2m_tui.tui.grants.editor import GrantEditor
 from m2m_tui.tui.grants.messages import Picked, Status, TenantChanged
 from m2m_tui.tui.grants.signing_keys import SigningKeys
+from m2m_tui.tui.jobs import job
 
 
 class GrantsScreen(ModalScreen):
@@ -76,7 +77,7 @@ class GrantsScreen(ModalScreen):
     def status(self, message: str, style: str = "") -> None:
         self.query_one("#grants-status", Static).update(Text(message, style=style))
 
-    @work(exclusive=True, group="grants", exit_on_error=False)
+    @job("grants", "The Management API failed")
     async def connect(self) -> None:
         def waiting(seconds: float) -> None:
             self.status(f"Rate limited by the tenant: waiting {seconds:g} s…", "yellow")
@@ -93,12 +94,13 @@ class GrantsScreen(ModalScreen):
         except ManagementError as exc:
             self.status(f"✗ The Management API refused: {exc.message}", "bold red")
             return
-        except Exception as exc:  # a tenant that answers garbage, a dropped connection
-            self.status(f"✗ The Management API failed: {type(exc).__name__}: {exc}", "bold red")
-            return
         self.status(f"Management API of {self.model.session.profile.issuer} · escape goes back")
         self.catalog.show_apis()
         self.query_one(SigningKeys).show_keys()
+
+    def job_failed(self, group: str, line: Text) -> None:
+        """Connecting failed (a tenant that answers garbage): said where "Connecting…" was."""
+        self.status(line.plain, "bold red")
 
     # --- the parts' messages ------------------------------------------------------------
     @on(Picked)

@@ -7,7 +7,7 @@ import asyncio
 
 from rich.console import Group
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
@@ -17,6 +17,7 @@ from m2m_tui.admin.management_api import ManagementError
 from m2m_tui.session.grants import GrantsModel
 from m2m_tui.tokens.decoded import NotAJwt, decode
 from m2m_tui.tui.grants.messages import Status
+from m2m_tui.tui.jobs import job
 
 
 class SigningKeys(Vertical):
@@ -44,6 +45,10 @@ class SigningKeys(Vertical):
     def say(self, renderable) -> None:
         self.query_one("#keys-status", Static).update(renderable)
 
+    def job_failed(self, group: str, line: Text) -> None:
+        """Under the keys, where "Still accepted…" and the verdicts show."""
+        self.say(line)
+
     def show_keys(self) -> None:
         table = self.query_one("#keys", DataTable)
         table.clear()
@@ -61,7 +66,7 @@ class SigningKeys(Vertical):
             event.stop()
             actions[event.button.id]()
 
-    @work(exclusive=True, group="keys", exit_on_error=False)
+    @job("keys", "The key was not rotated")
     async def rotate(self) -> None:
         self.old_token = self.model.session.token  # signed by the key about to be "previous"
         try:
@@ -77,7 +82,7 @@ class SigningKeys(Vertical):
         )
         self.say(Text(f"✓ Rotated: {result['kid']} now signs.{note}", style="green"))
 
-    @work(exclusive=True, group="keys", exit_on_error=False)
+    @job("keys", "The key was not revoked")
     async def revoke(self) -> None:
         table = self.query_one("#keys", DataTable)
         if not self.model.keys:
@@ -97,7 +102,7 @@ class SigningKeys(Vertical):
             )
         )
 
-    @work(exclusive=True, group="keys", exit_on_error=False)
+    @job("keys", "Checking the old token failed")
     async def check_old(self) -> None:
         session = self.model.session
         if not self.old_token:
