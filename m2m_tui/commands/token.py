@@ -44,7 +44,8 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="the full token response (plus from_cache and expires_at)",
+        help="the full token response (plus from_cache and expires_at); expires_in is "
+        "the seconds left, from the cache too",
     )
 
 
@@ -82,11 +83,21 @@ def run(args: argparse.Namespace) -> int:
     credential = credential_digest(profile, secret)
     cached, passed_over = (None, None) if args.no_cache else cache.get(profile, credential)
     if cached is not None:
-        # The warm path: no HTTP client, no JWT library, just the file.
+        # The warm path: no HTTP client, no JWT library, just the file. expires_in is
+        # what is left of the token's life now, as the human line says, not the 86400
+        # the server said when it was issued (a script would wait past its exp).
+        import time
+
+        left = max(0, int(cached.expires_at - time.time()))
         return _print(
             args,
             cached.access_token,
-            {**cached.response, "from_cache": True, "expires_at": int(cached.expires_at)},
+            {
+                **cached.response,
+                "expires_in": left,
+                "from_cache": True,
+                "expires_at": int(cached.expires_at),
+            },
         )
     import asyncio
 

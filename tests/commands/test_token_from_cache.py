@@ -1,9 +1,10 @@
 """`m2m-tui token` with a token in the cache: a credential that cannot be had is still an
-error (the cache never stands in for it), and (below) what it reports."""
+error (the cache never stands in for it), and `expires_in` is the time left."""
 
 from __future__ import annotations
 
 import json
+import time
 
 from m2m_tui.config.profiles import missing_credential
 from tests.conftest import run_cli
@@ -78,3 +79,21 @@ def test_key_and_certificate_files_that_are_gone_are_named(tmp_path):
     assert "client_certificate" in missing_credential(tls)
     prompt = replace(base, client_secret_prompt=True)
     assert missing_credential(prompt) is None  # asked for at run time, not missing
+
+
+def test_a_cached_tokens_expires_in_is_the_time_left(tmp_path, shared_stack):
+    write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
+    new = json.loads(run_cli(tmp_path, "token", "--json").stdout)
+    assert new["from_cache"] is False and new["expires_in"] == 86400
+    # The token was obtained an hour ago, as far as the cache knows.
+    path = tmp_path / "state" / "token-cache.json"
+    entries = json.loads(path.read_text())
+    for entry in entries.values():
+        entry["obtained_at"] -= 3600
+        entry["expires_at"] -= 3600
+    path.write_text(json.dumps(entries))
+    cached = json.loads(run_cli(tmp_path, "token", "--json").stdout)
+    assert cached["from_cache"] is True
+    left = cached["expires_at"] - time.time()
+    assert 86400 - 3600 - 60 < cached["expires_in"] <= 86400 - 3600
+    assert abs(cached["expires_in"] - left) <= 2
