@@ -42,9 +42,26 @@ def found(value: Any) -> str:
 
 
 def suggestion(key: str, known: Iterable[str]) -> str:
-    """`: did you mean client_id?` for a key one typo away from a known one, else ``."""
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]}?)" if close else ""
+    """`; did you mean "client_id"?` for a key one typo away from a known one, else ``."""
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def unknown_keys(data: dict, known: Iterable[str], table: str) -> list[str]:
+    """One sentence per key of `data` that `known` lacks, in the file's order, `table`
+    being its name as the file writes it (`[server]`, `[[server.clients]] #2`):
+    `[server] has no key "authority_prot"; did you mean "authority_port"?`. A key
+    nothing reads would otherwise be ignored without a word, its default used instead."""
+    known = set(known)
+    return [
+        f'{table} has no key "{key}"{suggestion(key, known) or _listing(known)}'
+        for key in data
+        if key not in known
+    ]
+
+
+def _listing(known: set[str]) -> str:
+    return f" (it takes: {', '.join(sorted(known))})"
 
 
 class TomlReader:
@@ -58,6 +75,12 @@ class TomlReader:
 
     def fail(self, where: str, message: str) -> Exception:
         return self.error(f"{self.source}: [{where}] {message}")
+
+    def refuse_unknown(self, problems: list[str]) -> None:
+        """Raise one error naming every unknown key found (see `unknown_keys`), each on
+        its own line with the file's name, so that all are fixed in one go."""
+        if problems:
+            raise self.error("\n".join(f"{self.source}: {problem}" for problem in problems))
 
     def table(self, data: dict, key: str, where: str) -> dict[str, Any]:
         value = data.get(key, {})

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from m2m_tui.commands.common import (
     EXIT_OK,
+    EXIT_USAGE,
+    fail,
     is_terminal,
     load_profile,
     no_token,
@@ -41,7 +44,8 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="the full token response (plus from_cache and expires_at)",
+        help="the full token response (plus from_cache and expires_at); expires_in is "
+        "the seconds left, from the cache too",
     )
 
 
@@ -57,21 +61,43 @@ def run(args: argparse.Namespace) -> int:
         forgot = cache.forget(profile)
         note(args, f"{'forgot' if forgot else 'no'} cached token for {profile.name}")
         return EXIT_OK
-    from m2m_tui.config.profiles import SecretUnavailable, resolve_secret
+    from m2m_tui.config.profiles import (
+        SecretUnavailable,
+        credential_hint,
+        missing_credential,
+        resolve_secret,
+    )
     from m2m_tui.oauth.token_cache import credential_digest
 
+    # Before the cache: `--client-secret-env UNSET` must not print a cached token and
+    # succeed as if the credential had been there.
+    missing = missing_credential(profile)
+    if missing:
+        fail(f"no token: configuration: {missing}", EXIT_USAGE)
+        print(f"hint: {credential_hint(profile)}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         secret = resolve_secret(profile)
     except SecretUnavailable:
-        secret = None  # the request below says why, unless the cache can serve
+        secret = None  # asked at run time (the app's prompt): the cache may serve
     credential = credential_digest(profile, secret)
     cached, passed_over = (None, None) if args.no_cache else cache.get(profile, credential)
     if cached is not None:
-        # The warm path: no HTTP client, no JWT library, just the file.
+        # The warm path: no HTTP client, no JWT library, just the file. expires_in is
+        # what is left of the token's life now, as the human line says, not the 86400
+        # the server said when it was issued (a script would wait past its exp).
+        import time
+
+        left = max(0, int(cached.expires_at - time.time()))
         return _print(
             args,
             cached.access_token,
-            {**cached.response, "from_cache": True, "expires_at": int(cached.expires_at)},
+            {
+                **cached.response,
+                "expires_in": left,
+                "from_cache": True,
+                "expires_at": int(cached.expires_at),
+            },
         )
     import asyncio
 

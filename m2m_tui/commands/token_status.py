@@ -29,8 +29,10 @@ def add_parsers(commands) -> None:
         help="ask the authorization server whether a token is active, and what it may do",
         description="RFC 7662 token introspection with the profile's client credentials. "
         "The endpoint is found by discovery (introspection_endpoint) unless --endpoint "
-        "names it. Without TOKEN: the profile's token (cached, else a new one).",
+        "names it. Without TOKEN: the profile's cached token (never a new one unasked: "
+        "--new requests one). Which token was asked about is said on stderr.",
         epilog="examples:\n  m2m-tui introspect\n  m2m-tui token | m2m-tui introspect -\n"
+        "  m2m-tui introspect --new\n"
         "  m2m-tui introspect --json TOKEN\n\n"
         "exit status: 0 active, 1 not active (or the server refused this client),\n"
         "  2 usage or configuration, 3 network or server error",
@@ -54,6 +56,9 @@ def add_parsers(commands) -> None:
         profile_flag(parser)
         quiet_flag(parser)
     introspect.add_argument("--json", action="store_true", help="the introspection response")
+    introspect.add_argument(
+        "--new", action="store_true", help="request a new token for the profile, and ask about it"
+    )
 
 
 def run_introspect(args: argparse.Namespace) -> int:
@@ -74,8 +79,11 @@ def _run(args: argparse.Namespace, what: str) -> int:
     from m2m_tui.session.session import Session
 
     session = Session(config, state_dir, profile, timeout=getattr(args, "timeout", None))
-    pasted = read_pasted(args.token)
+    if what == "introspect" and args.new and args.token is not None:
+        return fail("give TOKEN or --new, not both", EXIT_USAGE)
+    pasted = None if getattr(args, "new", False) else read_pasted(args.token)
     token = pasted.token if pasted is not None else None
+    source = "read from stdin" if args.token in ("-", None) else "given on the command line"
     if args.token is None and not token:
         token = None  # nothing on stdin either: the profile's own token
     if token is None and what == "revoke":
@@ -87,28 +95,42 @@ def _run(args: argparse.Namespace, what: str) -> int:
                 EXIT_USAGE,
             )
         token = cached.access_token
+    if token is None and what == "introspect" and not args.new:
+        held = session.status.held()
+        if held is None:
+            return fail(
+                f"no token to introspect: profile {profile.name} has no cached token (a "
+                "revoke drops it). Give one: `introspect TOKEN`, `introspect -` (stdin), "
+                "or `introspect --new` to request a new one",
+                EXIT_USAGE,
+            )
+        token, source = held
     if token is not None and not token.strip():
         return fail("the token is empty", EXIT_USAGE)
-    return asyncio.run(_ask(args, session, token, what))
+    return asyncio.run(_ask(args, session, token, what, source))
 
 
-async def _ask(args: argparse.Namespace, session, token: str | None, what: str) -> int:
-    if token is None:  # introspect: the profile's token, as `m2m-tui token` gives it
-        outcome = await session.get_token()
+async def _ask(args: argparse.Namespace, session, token: str | None, what: str, source: str) -> int:
+    from m2m_tui.session.token_status import which_token
+
+    if token is None:  # introspect --new: asked for a new token
+        outcome = await session.get_token(force=True)
         if not outcome.ok:
             return no_token(outcome)
-        token = outcome.access_token
+        token, source = outcome.access_token, "a new token (--new)"
     token = token.strip()
     if what == "revoke":
         answer, dropped = await session.status.revoke(token, args.endpoint)
     else:
+        # Which token, and whose: "active" answers for this one alone.
+        note(args, f"introspecting {which_token(token)}: {source}")
         answer = await session.status.introspect(token, args.endpoint)
     if not answer.ok:  # a missing secret is "configuration": exit 2
         return fail(answer.description, exit_for_token_error(answer.error))
     if what == "revoke":
         note(
             args,
-            f"revoked at {answer.endpoint}"
+            f"revoked {which_token(token)} at {answer.endpoint}"
             + ("; dropped from the cache" if dropped else "")
             + ". An API that introspects refuses it from now on; one that only validates "
             "the JWT (the bundled API does) accepts it until it expires.",

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from m2m_tui.config.profile import AUTH_METHODS, TLS_METHODS, Profile
-from oauth_primitives.toml_reader import TomlReader, suggestion
+from oauth_primitives.server_table import unknown_server_keys
+from oauth_primitives.toml_reader import TomlReader, unknown_keys
 
 __all__ = ["Config", "ConfigError", "Profile", "ServerTable"]  # Profile: its own module
 
@@ -146,6 +147,7 @@ def parse_config(text: str, path: Path) -> Config:
         # tomllib's message already reads "... (at line 12, column 3)".
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     reader = _Reader(path)
+    reader.refuse_unknown(reader.unknown(data))
     server = reader.server(reader.table(data, "server", "server"))
     profiles = {
         name: reader.profile(name, body, server)
@@ -157,20 +159,37 @@ def parse_config(text: str, path: Path) -> Config:
     return Config(path=path, profiles=profiles, default_profile=default, server=server)
 
 
+# What a [profiles.NAME] table may hold: the Profile's fields (its name is the table's).
+PROFILE_KEYS = frozenset(Profile.__dataclass_fields__) - {"name"}
+
+
 class _Reader(TomlReader):
     """The profiles' and [server]'s readers; the typed access itself is shared."""
 
     error = ConfigError
 
+    def unknown(self, data: dict) -> list[str]:
+        """Every key of the file that nothing reads, in every table: a typo outside the
+        profiles (`authority_prot`) would otherwise fall back to a default without a word,
+        and `token` send its secret to whatever listens there. [server]'s keys are the
+        servers' own dataclasses' fields (oauth_primitives.server_table)."""
+        top = set(Config.__dataclass_fields__) - {"path"}
+        problems = unknown_keys(data, top, "the top level")
+        server = data.get("server")
+        if isinstance(server, dict):
+            problems += unknown_server_keys(server)
+        profiles = data.get("profiles")
+        if isinstance(profiles, dict):
+            for name, body in profiles.items():
+                if isinstance(body, dict):
+                    problems += unknown_keys(body, PROFILE_KEYS, f"[profiles.{name}]")
+        return problems
+
     def profile(self, name: str, body: Any, server: ServerTable) -> Profile:
         where = f"profiles.{name}"
         if not isinstance(body, dict):
             raise self.fail(where, "must be a table")
-        known = set(Profile.__dataclass_fields__) - {"name"}
-        unknown = sorted(set(body) - known)
-        if unknown:
-            named = ", ".join(f"{key}{suggestion(key, known)}" for key in unknown)
-            raise self.fail(where, f"unknown key(s): {named}")
+        known = PROFILE_KEYS  # unknown keys were refused with the rest (`unknown`)
         values: dict[str, Any] = {"name": name}
         kinds: dict[str, Any] = {
             "client_secret_prompt": bool,

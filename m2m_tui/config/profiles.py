@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from m2m_tui.config.file import Config, ConfigError
@@ -16,6 +17,10 @@ SAMPLE_ENV = ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURC
 
 class SecretUnavailable(Exception):
     """The profile's secret cannot be had (an unset variable, or a prompt with no answer)."""
+
+
+class SecretNotTyped(SecretUnavailable):
+    """The profile asks for its secret at run time, and it has not been typed yet."""
 
 
 def select_profile(config: Config, name: str | None = None) -> Profile:
@@ -78,13 +83,51 @@ def resolve_secret(profile: Profile, prompted: str | None = None) -> str | None:
         return value
     if profile.client_secret_prompt:
         if not prompted:
-            raise SecretUnavailable(f"profile {profile.name} asks for its secret at run time")
+            raise SecretNotTyped(f"profile {profile.name} asks for its secret at run time")
         return prompted
     if profile.client_secret:
         return profile.client_secret
     raise SecretUnavailable(
         f"profile {profile.name} has no secret: set client_secret_env or client_secret_prompt"
     )
+
+
+def missing_credential(profile: Profile, prompted: str | None = None) -> str | None:
+    """Why the client's credential cannot be had at all, or None: an unset variable, a
+    private key or client certificate file that is not there. Asked before the token
+    cache: a cached token must not answer for a credential that is gone, as if the
+    command had worked. A secret still to be typed is not missing (the app asks for it)."""
+    files: list[tuple[str | None, str]] = []
+    if profile.auth_method == "private_key_jwt":
+        if not profile.private_key_file:
+            return f"profile {profile.name} uses private_key_jwt but has no private_key_file"
+        files.append((profile.private_key_file, "private_key_file"))
+    if profile.client_certificate or profile.auth_method in TLS_METHODS:
+        files += [(profile.client_certificate, "client_certificate")]
+        files += [(profile.client_key, "client_key")]
+    for name, what in files:
+        path = Path(name or "").expanduser()
+        if not name or not path.is_file():
+            return f"profile {profile.name}: {what} {name or '(none)'} does not exist"
+        if not os.access(path, os.R_OK):
+            return f"profile {profile.name}: {what} {name} cannot be read"
+    try:
+        resolve_secret(profile, prompted)
+    except SecretNotTyped:
+        return None
+    except SecretUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def credential_hint(profile: Profile) -> str:
+    """What to do about a missing credential, for the hint line."""
+    if profile.auth_method in ("client_secret_post", "client_secret_basic"):
+        if profile.client_secret_env:
+            return f"export {profile.client_secret_env}=… (the secret), or fix the profile."
+    if profile.client_certificate or profile.auth_method in TLS_METHODS:
+        return "`m2m-tui certs create NAME` makes a certificate and its key; or fix the profile."
+    return "Fix the profile in the config file."
 
 
 def is_local(url: str) -> bool:

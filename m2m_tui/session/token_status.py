@@ -43,6 +43,18 @@ class TokenStatus:
             return None
         return DecodedToken(raw=raw.strip(), header={}, payload=said, signature=b"")
 
+    def held(self) -> tuple[str, str] | None:
+        """The token introspection asks about when none is given, and where it is held:
+        the one in hand (the app's, kept after a revocation), else the profile's cached
+        one whatever its age. None when there is neither: a new one is never fetched
+        unasked, or "active: true" would answer for a token the user never meant."""
+        if self._tokens.current:
+            return self._tokens.current, "the session's current token"
+        cached = self._tokens.cache.peek(self._profile())
+        if cached is not None:
+            return cached.access_token, f"the cached token of profile {self._profile().name}"
+        return None
+
     async def introspect(self, token: str, endpoint: str | None = None):
         """RFC 7662: what the profile's authorization server says of `token`."""
         from m2m_tui.oauth.token_status import introspect
@@ -86,3 +98,14 @@ class TokenStatus:
             "introspects refuses it from now on; one that validates the JWT itself (the "
             "bundled API, by default) accepts it until it expires. t gets a new one."
         )
+
+
+def which_token(raw: str) -> str:
+    """A token named without giving it away: its jti when it is a JWT that has one, and
+    its first characters (the header), as the transcripts mask it."""
+    from m2m_tui.transcript import masked_token
+
+    token = parse(raw.strip())
+    jti = token.payload.get("jti") if isinstance(token, DecodedToken) else None
+    masked = masked_token(raw.strip())
+    return f"jti {jti} ({masked})" if isinstance(jti, str) and jti else masked

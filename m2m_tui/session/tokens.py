@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m2m_tui.config.profile import Profile
-from m2m_tui.config.profiles import SecretUnavailable, resolve_secret
+from m2m_tui.config.profiles import (
+    SecretUnavailable,
+    credential_hint,
+    missing_credential,
+    resolve_secret,
+)
 from m2m_tui.oauth.client_cert import ClientCertificate, trusting
 from m2m_tui.oauth.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
 from m2m_tui.oauth.token_cache import TokenCache, credential_digest
@@ -120,6 +125,15 @@ class Tokens:
     async def get(self, force: bool = False) -> TokenOutcome:
         """A cached token when one is still good (unless `force`), else a new one. A
         cached token obtained with another secret or key is passed over, and said so."""
+        missing = missing_credential(self.profile, self._prompted_secret)
+        if missing:  # before the cache, which must not stand in for a credential gone
+            outcome = TokenOutcome(
+                None,
+                error="configuration",
+                description=missing,
+                hint=credential_hint(self.profile),
+            )
+            return self.record(outcome)
         credential = self.credential()
         passed_over = None
         if not force:

@@ -278,7 +278,7 @@ def test_a_dead_port_gets_the_same_hint_from_token_call_introspect_and_verify(tm
     dead = f"http://127.0.0.1:{free_port()}/"
     write_config(tmp_path / "config.toml", dead, dead.rstrip("/"))
     said = {}
-    for command in (["token"], ["call", "/api/directions"], ["introspect"], ["verify"]):
+    for command in (["token"], ["call", "/api/directions"], ["introspect", "--new"], ["verify"]):
         result = cli(tmp_path, *command)
         assert result.returncode == 3, (command, result.stderr)
         hint = [line for line in result.stderr.splitlines() if line.startswith("hint: ")]

@@ -96,3 +96,52 @@ def test_the_profiles_endpoints_are_used_when_discovery_names_none(tmp_path, sta
     assert run_cli(tmp_path, "--profile", "other", "revoke", token).returncode == 0
     after = run_cli(tmp_path, "--profile", "other", "introspect", token)
     assert after.returncode == 1 and "active: false" in after.stdout
+
+
+def test_introspect_after_revoke_never_fetches_a_new_token(tmp_path, stack):
+    """It answered "active: true" for a token it had just fetched unasked: the revoked
+    one was out of the cache. Now it says which token it asks about, and where that
+    token came from, and with none held it says how to give one."""
+    import jwt
+
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    token = run_cli(tmp_path, "token").stdout.strip()
+    jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+    cached = run_cli(tmp_path, "introspect")
+    assert cached.returncode == 0 and "active: true" in cached.stdout
+    assert f"introspecting jti {jti} ({token[:12]}" in cached.stderr
+    assert "the cached token of profile gift" in cached.stderr
+    assert token not in cached.stderr  # named, never shown whole
+
+    revoked = run_cli(tmp_path, "revoke")
+    assert revoked.returncode == 0 and f"revoked jti {jti}" in revoked.stderr
+    after = run_cli(tmp_path, "introspect")
+    assert after.returncode == 2, after.stdout
+    assert "active" not in after.stdout
+    assert "no token to introspect" in after.stderr
+    for way in ("introspect TOKEN", "introspect -", "introspect --new"):
+        assert way in after.stderr
+    assert run_cli(tmp_path, "token", "--json").stdout.count('"from_cache": false') == 1
+
+    piped = run_cli(tmp_path, "introspect", "-", stdin=token)
+    assert piped.returncode == 1 and "active: false" in piped.stdout
+    assert f"introspecting jti {jti}" in piped.stderr and "read from stdin" in piped.stderr
+    new = run_cli(tmp_path, "introspect", "--new")
+    assert new.returncode == 0 and "active: true" in new.stdout
+    assert "a new token (--new)" in new.stderr and jti not in new.stderr
+
+
+async def test_the_apps_revoked_token_stays_the_one_introspected(tmp_path, stack):
+    """In the app the token stays in hand after `v`: that is the one asked about."""
+    from m2m_tui.session.token_status import which_token
+    from tests.helpers.sessions import make_session
+
+    session = make_session(tmp_path, stack.issuer, stack.api_url)
+    outcome = await session.get_token()
+    ok, _ = await session.status.revoke_token()
+    assert ok and session.cache.peek(session.profile) is None
+    held, where = session.status.held()
+    assert held == outcome.access_token and where == "the session's current token"
+    answer = await session.status.introspect(held)
+    assert answer.ok and answer.body["active"] is False
+    assert which_token(held).startswith("jti ")

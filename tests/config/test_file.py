@@ -45,14 +45,20 @@ def test_config_path_precedence(monkeypatch, tmp_path):
         ("[server\n", "line 1"),
         ("default_profile = 'nope'\n", "names no [profiles.nope]"),
         ("[profiles.x]\nclient_id = 'a'\n", "issuer is required"),
-        ("[profiles.x]\nissuer = 'i'\nclient_id = 'a'\ncolour = 'red'\n", "unknown key(s): colour"),
+        (
+            "[profiles.x]\nissuer = 'i'\nclient_id = 'a'\ncolour = 'red'\n",
+            '[profiles.x] has no key "colour" (it takes: ',
+        ),
         ("[profiles.x]\nissuer = 'i'\nclient_id = 'a'\nauth_method = 'magic'\n", "auth_method"),
         ("[server]\napi_port = true\n", "api_port must be a whole number, not true"),
         (
             "[profiles.x]\nissuer = 'i'\nclient_id = 'a'\ntimeout = '10'\n",
             'timeout must be a number, not the string "10"',
         ),
-        ("[profiles.x]\nissuer = 'i'\nclent_id = 'a'\n", "clent_id (did you mean client_id?)"),
+        (
+            "[profiles.x]\nissuer = 'i'\nclent_id = 'a'\n",
+            '[profiles.x] has no key "clent_id"; did you mean "client_id"?',
+        ),
         (
             "[profiles.x]\nissuer = 'i'\nclient_id = 'a'\ndpop = 'yes'\n",
             'dpop must be true or false, not the string "yes"',
