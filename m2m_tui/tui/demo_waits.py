@@ -18,7 +18,14 @@ from textual.message import Message
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from m2m_tui.demo.script import StepFailed
-from m2m_tui.tui.messages import ApiLoaded, CallAnswered, FixApplied, LabDone, TokenReceived
+from m2m_tui.tui.messages import (
+    ApiLoaded,
+    CallAnswered,
+    FixApplied,
+    JobFailed,
+    LabDone,
+    TokenReceived,
+)
 
 PATIENCE = 300.0  # seconds for one event: a safety net, not a bound on how fast it must be
 
@@ -44,6 +51,10 @@ class Waits:
     def on_api_loaded(self, message: ApiLoaded) -> None:
         self.heard_counts()[ApiLoaded] += 1
 
+    def on_job_failed(self, message: JobFailed) -> None:
+        self.heard_counts()[JobFailed] += 1
+        self._failed_line = message.line
+
     def heard_counts(self) -> Counter:
         if not hasattr(self, "_heard"):
             self._heard: Counter = Counter()
@@ -62,7 +73,10 @@ class Waits:
     async def until(self, what: str, condition: Callable[[], bool]) -> None:
         """Until `condition()` holds: a message handled, a screen shown, a state reached."""
         deadline = self.deadline()
+        failures = self.heard(JobFailed)
         while not condition():
+            if self.heard(JobFailed) > failures:  # a worker raised: its event never comes
+                raise StepFailed(f"{self._failed_line} (while waiting for {what})")
             if time.monotonic() > deadline:
                 raise self.gave_up(what)
             await asyncio.sleep(0.02)  # a look at the condition, not a wait for quiet

@@ -24,6 +24,7 @@ from rich.text import Text
 from textual import work
 
 from m2m_tui.config.error_log import describe, record_error
+from m2m_tui.tui.messages import JobFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,6 +93,7 @@ def said(node, group: str, failed: str, exc: Exception) -> None:
         pass
     where = f" (traceback in {log})" if log else ""
     node.app.notify(line + where, severity="error", markup=False)
+    node.app.post_message(JobFailed(line))
 
 
 def _logged(app, failed: str, exc: Exception) -> Path | None:

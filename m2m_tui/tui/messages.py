@@ -63,3 +63,12 @@ class Introspected(Message):
 class ApiLoaded(Message):
     """The API's endpoints (its OpenAPI document) arrived: the scopes it offers are known.
     A token inspected before then was shown against no offer, and is shown again."""
+
+
+class JobFailed(Message):
+    """A worker raised (tui/jobs.py): its line is on screen; a waiter for its event (the
+    demo's steps) stops waiting, since the event will not come."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__()
+        self.line = line

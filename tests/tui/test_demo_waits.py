@@ -32,3 +32,17 @@ async def test_an_event_that_never_comes_fails_naming_what_was_awaited():
     assert str(info.value) == (
         "waited 0.3 s for the token (the token tab's answer), and it never came"
     )
+
+
+async def test_a_worker_that_raises_ends_the_wait_at_once_with_its_line():
+    from m2m_tui.tui.messages import JobFailed
+
+    waiting = Waiting()
+    waiting.patience = 60.0  # the failure, not the deadline, must end the wait
+    failed = JobFailed("Token request failed: RuntimeError: boom")
+    asyncio.get_running_loop().call_later(0.05, waiting.on_job_failed, failed)
+    with pytest.raises(StepFailed) as info:
+        await asyncio.wait_for(waiting.until_heard(TokenReceived, 0, "the token"), 10)
+    assert str(info.value) == (
+        "Token request failed: RuntimeError: boom (while waiting for the token)"
+    )
