@@ -64,7 +64,7 @@ class GrantOrganizations(Vertical):
         self.load_worker(grant["id"])
 
     def note(self, text: str) -> None:
-        self.query_one("#org-note", Static).update(text)
+        self.query_one("#org-note", Static).update(Text(text))  # a server's words, as written
 
     @work(exclusive=True, group="grant-orgs", exit_on_error=False)
     async def load_worker(self, grant_id: str) -> None:
@@ -84,7 +84,10 @@ class GrantOrganizations(Vertical):
         listed.clear_options()
         for org in self.model.organizations or []:
             shown = org.get("display_name") or ""
-            label = org["name"] + (f"  [dim]{shown}[/]" if shown and shown != org["name"] else "")
+            # Text, not markup: an organization's names are the tenant's, shown as written.
+            label = Text(org["name"])
+            if shown and shown != org["name"]:
+                label.append(f"  {shown}", "dim")
             listed.add_option(Selection(label, org["id"], org["id"] in self.associated))
         if highlighted is not None and highlighted < listed.option_count:
             listed.highlighted = highlighted
