@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, SelectionList, TabbedContent
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from tests.helpers.sessions import make_session
-from tests.helpers.tui import settle, text_of
+from tests.helpers.tui import screen_words, settle, text_of
 
 
 async def open_grants(app, pilot) -> GrantsScreen:
@@ -269,3 +269,21 @@ async def test_ctrl_a_and_ctrl_n_check_what_the_filter_shows_and_keep_what_it_hi
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert scopes.selected == [] and screen.editor.chosen_scopes() == ["directions"]
+
+
+async def test_at_80x24_every_name_shows_whole_and_as_written(session, stack):
+    """At 80 columns the catalog stacks above the editor: names are read, ids give way;
+    a name with square brackets is the tenant's, not markup."""
+    stack.admin().post("/clients", json={"name": "[x] Robot", "app_type": "non_interactive"})
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_grants(app, pilot)
+        shown = screen_words(app)
+        for name in (
+            "World Mappers API",
+            "Gift Deliveries",
+            "World Mappers Admin",
+            "World Mappers API (introspection)",
+            "[x] Robot",
+        ):
+            assert name in shown, (name, shown)
