@@ -20,7 +20,7 @@ HELP = """\
 | `P` | Preview: the next token, its claims' origins, the API's verdict; after `t`, both |
 | `P` | on the Preview tab: preview anew (the token beside the preview goes) |
 | `i` | inspector (cursor in its paste box): decoded claims, expiry, scopes, signature |
-| `c` | call the selected API endpoint with the token |
+| `c` | call the selected API endpoint with the token (none yet: gets one first) |
 | `r` | edit the selected endpoint's request: any method, headers, a body |
 | `a` | API tab |
 | `h` | history of this session's token requests and calls |
