@@ -421,12 +421,16 @@ def preview_lines(found, real: dict | None = None, real_header: dict | None = No
     )
     parts: list[RenderableType] = [title]
     if found.refusal is not None:
-        error, words = found.refusal
-        parts.append(Text(f"✗ no token: the authority refuses ({error}): {words}", "bold red"))
+        return _preview_refusal(found, parts)
     marked = differences(found, real, real_header or {}) if real is not None else {}
     table = Table(box=None, pad_edge=False, show_header=True, header_style="dim")
-    for column in ("claim", "previewed", "from", *(("the token",) if real is not None else ())):
-        table.add_column(column, overflow="fold")
+    # Names whole, never broken mid-word (80 columns): the values wrap, a long URL folds.
+    names = [*found.claims, *(n for n in marked if n not in found.claims)]
+    table.add_column("claim", no_wrap=True, min_width=max(map(len, names), default=5))
+    table.add_column("previewed", overflow="fold")
+    table.add_column("from")
+    if real is not None:
+        table.add_column("the token", overflow="fold")
     for name, value in found.claims.items():
         mark = marked.get(name)
         style = "yellow" if mark else ("cyan" if found.origins[name].startswith("Action") else "")
@@ -467,6 +471,21 @@ def preview_lines(found, real: dict | None = None, real_header: dict | None = No
         parts.append(
             Text(head + ("" if v.ok else f" — {v.why} [{v.code}]"), "green" if v.ok else "red")
         )
+    return Group(*parts)
+
+
+def _preview_refusal(found, parts: list[RenderableType]):
+    """A previewed refusal: no token will exist, so no claims table; the refusal, what
+    would have to change (the token endpoint's own hint for it), and what the Actions
+    logged on the way."""
+    from m2m_tui.oauth.token_hints import hint_for
+
+    error, words = found.refusal
+    parts.append(Text(f"✗ no token: the authority refuses ({error}): {words}", "bold red"))
+    if hint := hint_for(error, found.rule, None, {}, {}):
+        parts.append(Text(f"→ {hint}", "yellow"))
+    parts += [Text(f"note: {note}", "dim") for note in found.notes]
+    parts += [Text(f"log ({action}): {line}", "dim") for action, line in found.logs]
     return Group(*parts)
 
 

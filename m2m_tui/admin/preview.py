@@ -16,6 +16,7 @@ from oauth_primitives.actions.event import credentials_exchange_event
 from oauth_primitives.actions.runner import TIME_LIMIT, ActionSource, NodeMissing, run_actions
 from oauth_primitives.rules.access_token import claim_findings, header_findings
 from oauth_primitives.rules.verdict import rank, request_findings
+from oauth_primitives.token_refusals import Refusal
 from oauth_primitives.token_shape import Api, Shaped, shape
 
 # Claims whose value is new in every token: a preview and the real token differ there
@@ -51,6 +52,7 @@ class Preview:
     # No token at all: the authority would refuse the request (no grant, an Action's
     # denial, an Action that fails); its error and words.
     refusal: tuple[str, str] | None = None
+    rule: Refusal | None = None  # which refusal, as the bundled authority codes it
     notes: list[str] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
 
@@ -113,6 +115,7 @@ async def preview(
     rs = apis.get(audience)
     if rs is None:
         found.refusal = ("access_denied", f"Service not enabled within domain: {audience}")
+        found.rule = Refusal.UNKNOWN_AUDIENCE
         return found
     api = Api(
         audience,
@@ -128,6 +131,7 @@ async def preview(
     grant = await mgmt.grant(client_id, audience)
     if grant is None:
         found.refusal = ("access_denied", f'Client is not authorized to access "{audience}"')
+        found.rule = Refusal.NO_CLIENT_GRANT
         return found
     scopes = list(grant.get("scope") or [])
     if requested_scope is not None:
@@ -138,6 +142,7 @@ async def preview(
                 "invalid_scope",
                 "Client has not been granted scopes: " + ", ".join(beyond),
             )
+            found.rule = Refusal.SCOPE_NOT_GRANTED
             return found
         scopes = [s for s in scopes if s in asked]
     org = await _organization(mgmt, grant, organization, found)
@@ -162,13 +167,16 @@ async def _organization(mgmt, grant: dict, named: str | None, found: Preview):
     if not named:
         if usage == "require":
             found.refusal = ("invalid_request", "the grant requires an organization: name one")
+            found.rule = Refusal.ORGANIZATION_REQUIRED
         return None
     if usage == "deny":
         found.refusal = ("invalid_request", f"the grant's organization_usage is deny ({named})")
+        found.rule = Refusal.ORGANIZATION_DENIED
         return None
     org = await mgmt.find_organization(named)
     if org is None:
         found.refusal = ("invalid_request", f"No organization {named} in this tenant")
+        found.rule = Refusal.UNKNOWN_ORGANIZATION
         return None
     if not grant.get("allow_any_organization"):
         associated = {o["id"] for o in await mgmt.grant_organizations(grant["id"])}
@@ -177,6 +185,7 @@ async def _organization(mgmt, grant: dict, named: str | None, found: Preview):
                 "access_denied",
                 f"the grant is not associated with the organization {org['name']}",
             )
+            found.rule = Refusal.ORGANIZATION_NOT_ALLOWED
             return None
     return org["id"], org["name"]
 
@@ -219,6 +228,7 @@ async def _run_bound_actions(
         exchange = await run_actions(sources, event)
     except NodeMissing as exc:
         found.refusal = ("server_error", f"the bound Actions cannot run here: {exc}")
+        found.rule = Refusal.ACTION_FAILED
         return
     for run in exchange.runs:
         found.actions.append(run.name)
@@ -227,6 +237,7 @@ async def _run_bound_actions(
     if refused is not None:
         denier = f" (denied by Action {refused.action})" if refused.denied else ""
         found.refusal = (refused.error, refused.description + denier)
+        found.rule = Refusal.ACTION_DENIED if refused.denied else Refusal.ACTION_FAILED
 
 
 def verdicts(found: Preview, endpoints: list, metadata: dict, now: float) -> list[Verdict]:

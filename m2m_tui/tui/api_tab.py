@@ -27,7 +27,7 @@ from m2m_tui.tokens.decoded import bound_jkt
 from m2m_tui.transcript import describe_odd_answer
 from m2m_tui.tui.fit import SPINNER, ellipsize, fit_widths, shorten_apart
 from m2m_tui.tui.jobs import job
-from m2m_tui.tui.messages import ApiLoaded, CallAnswered, ShowTab
+from m2m_tui.tui.messages import ApiLoaded, CallAnswered, ShowTab, TokenWanted
 from m2m_tui.tui.screens import TextScreen
 
 COLUMNS = ("method", "path", "scope", "prediction")
@@ -126,7 +126,10 @@ class ApiTab(Vertical):
         paths = shorten_apart([r[1] for r in rows], widths[1])
         scopes_shown = shorten_apart([r[2] for r in rows], widths[2])
         for (method, _, _, text, style), path, scope in zip(rows, paths, scopes_shown, strict=True):
-            table.add_row(method, path, scope, Text(ellipsize(text, widths[3]), style=style))
+            # Text, not str (which a DataTable reads as markup): the API's own words.
+            table.add_row(
+                Text(method), Text(path), Text(scope), Text(ellipsize(text, widths[3]), style=style)
+            )
         if self.session.endpoints:
             table.move_cursor(row=min(row, len(self.session.endpoints) - 1))
 
@@ -149,7 +152,7 @@ class ApiTab(Vertical):
         await box.remove_children()  # before mounting boxes that reuse the same ids
         widgets = []
         for p in endpoint.params:
-            widgets.append(Label(p.name + ("*" if p.required else "")))
+            widgets.append(Label(p.name + ("*" if p.required else ""), markup=False))
             widgets.append(
                 Input(
                     values.get(p.name, ""),
@@ -241,7 +244,11 @@ class ApiTab(Vertical):
         self.post_message(ShowTab("api"))
         call = self.sent_as(endpoint, params)
         if not self.session.token and not replaced_credentials(call.headers):
-            self.notify("No token yet: calling without one (press t first to get one).")
+            # A call without a token only ever earns a bare 401: get one first, as the
+            # CLI's `call` does; the app calls again once it is here.
+            self.notify("No token yet: getting one first, then calling.")
+            self.post_message(TokenWanted())
+            return
         # The old answer goes at once: what shows is what is being sent, and for how long.
         self.in_flight = (f"{call.endpoint.method} {call.url}", time.monotonic())
         self.show_progress()

@@ -27,6 +27,7 @@ from m2m_tui.tui.messages import (
     LabDone,
     ShowTab,
     TokenReceived,
+    TokenWanted,
 )
 from m2m_tui.tui.notice_line import NoticeLine
 
@@ -93,6 +94,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         self.autostart = autostart
         self.server: LocalServer | None = None
         self.spawned = spawned  # a bundled server started before the app, not yet ready
+        self.call_after_token = False  # `c` came before any token: call once it is here
 
     def compose(self) -> ComposeResult:
         # Textual's default icon (⭘, U+2B58) is in few fonts (not DejaVu Sans Mono, nor
@@ -161,6 +163,15 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         seconds = line.say(message, severity)
         if self.screen is not self.screen_stack[0]:
             super().notify(message, title=title, severity=severity, timeout=seconds, markup=False)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit (it copies in a text box): say which key does. Textual's
+        own handler words this in Rich markup, which the plain notice line shows as typed
+        ("Press [b]ctrl+q[/b]")."""
+        bound = self.active_bindings.items()
+        quits = [k for k, b in bound if b.binding.action in ("quit", "app.quit")]
+        keys = sorted(quits, key=len)  # q before ctrl+q
+        self.notify(f"Press {' or '.join(keys) or 'ctrl+q'} to quit the app.")
 
     def clear_notifications(self) -> None:
         super().clear_notifications()
@@ -266,9 +277,24 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
                 server.stop()
 
     # --- routing the tabs' messages ------------------------------------------------------
+    @on(TokenWanted)
+    def token_wanted(self) -> None:
+        self.call_after_token = True
+        self.token_tab.request(force=False)
+
     @on(TokenReceived)
     def token_received(self, message: TokenReceived) -> None:
         self.history.sync()
+        if self.call_after_token:
+            self.call_after_token = False
+            if message.outcome.ok:
+                self.api_tab.call()
+            else:  # the Token tab shows the refusal and its hint
+                self.action_show_tab("token")
+                self.notify(
+                    f"No call: the token request failed ({message.outcome.error}).",
+                    severity="warning",
+                )
         if message.outcome.ok:
             self.inspector.inspect(message.outcome.access_token)
             self.api_tab.refresh_predictions()
@@ -327,8 +353,13 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         self.token_tab.request(force=False)
 
     def action_preview(self) -> None:
+        """P: the Preview tab. Holding a comparison (a token came after the preview) and
+        shown from another tab, it shows that comparison as it is: the notice after `t`
+        points here. On the Preview tab, P previews anew (the tab's own key)."""
+        shown = self.query_one("#tabs", TabbedContent).active == "preview"
         self.action_show_tab("preview")
-        self.preview_tab.refresh_preview()
+        if shown or self.preview_tab.real is None:
+            self.preview_tab.refresh_preview()
 
     def action_new_token(self) -> None:
         self.action_show_tab("token")
@@ -338,6 +369,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         if isinstance(self.focused, Input):
             self.action_show_tab(self.query_one("#tabs", TabbedContent).active)
             return
+        self.call_after_token = False  # a call waiting for the token is cancelled with it
         tabs = (self.token_tab, self.api_tab, self.query_one("#lab-tab"), self.why)
         stopped = [what for tab in tabs if (what := tab.cancel())]
         if stopped:

@@ -65,6 +65,12 @@ class DemoApp(Waits, ClaimAct, M2MApp):
         Binding("left", "previous_step", "Back", priority=True),
         Binding("r", "restart", "Restart"),
         Binding("q", "quit", "Quit"),
+        # The presenter's keys come first in the footer: at 80 columns the app's own
+        # (t, c, d, g) would push `q Quit` off it. They still work, and ? lists them.
+        Binding("t", "token", "Token", show=False),
+        Binding("c", "call", "Call", show=False),
+        Binding("d", "diagnose", "Why?", show=False),
+        Binding("g", "grants", "Grants", show=False),
     ]
 
     def __init__(
@@ -85,11 +91,26 @@ class DemoApp(Waits, ClaimAct, M2MApp):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.title = f"m2m-tui demo · {self.script.title}"
+        self.fit_title()
         self.caption(
             f"{self.script.title}: {len(self.script.steps)} steps on a fresh tenant of its own.",
             "space or → starts; ← goes back a caption; r restarts; q quits.",
         )
+
+    def on_resize(self) -> None:
+        self.fit_title()
+
+    def show_subtitle(self) -> None:
+        super().show_subtitle()  # a step that switches profile changes it
+        if hasattr(self, "script"):
+            self.fit_title()
+
+    def fit_title(self) -> None:
+        """The story's title in the header when it fits beside the profile; at 80 columns
+        it would cut the profile to "— lo…", and the first caption names the story."""
+        full = f"m2m-tui demo · {self.script.title}"
+        room = self.size.width - 12  # the header's icon, clock and margins
+        self.title = full if len(full) + 3 + len(self.sub_title) <= room else "m2m-tui demo"
 
     def caption(self, text: str, hint: str = "", style: str = "bold") -> None:
         self.text = Text.assemble((text, style), ("\n" + hint if hint else "", "dim"))

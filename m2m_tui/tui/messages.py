@@ -33,6 +33,11 @@ class CallAnswered(Message):
         return self.result.status in (401, 403)
 
 
+class TokenWanted(Message):
+    """A call was asked for before any token: get one first (as the CLI's `call` does),
+    then call."""
+
+
 class FixApplied(Message):
     """The Why? panel granted a missing scope and got a new token (or says why not)."""
 

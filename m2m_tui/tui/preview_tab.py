@@ -82,11 +82,12 @@ class PreviewTab(Vertical):
         )
         if marked:
             self.notify(
-                f"The token differs from the preview in: {', '.join(sorted(marked))}{cached}",
+                f"The token differs from the preview in: {', '.join(sorted(marked))}"
+                f"{cached}. P shows both.",
                 severity="warning",
             )
         else:
-            self.notify(f"The token is the preview (Preview tab shows both){cached}.")
+            self.notify(f"The token is the preview{cached}: P shows both.")
 
     def render_preview(self) -> None:
         view = self.query_one("#preview-view", Static)
@@ -104,4 +105,6 @@ class PreviewTab(Vertical):
                     "yellow",
                 )
             )
+        if real is not None:
+            lines.append(Text("P here previews anew (the token beside it goes).", "dim"))
         view.update(Group(*lines))

@@ -17,9 +17,10 @@ HELP = """\
 | `t` | get a token (reuses a cached one while it is valid) |
 | `n` | get a **new** token, bypassing the cache |
 | `escape` | cancel the request in flight (token, call, lab, Why?, Grants); leave a text box |
-| `P` | Preview: the next token, each claim's origin, the API's verdict; `t` sets it beside |
+| `P` | Preview: the next token, its claims' origins, the API's verdict; after `t`, both |
+| `P` | on the Preview tab: preview anew (the token beside the preview goes) |
 | `i` | inspector (cursor in its paste box): decoded claims, expiry, scopes, signature |
-| `c` | call the selected API endpoint with the token |
+| `c` | call the selected API endpoint with the token (none yet: gets one first) |
 | `r` | edit the selected endpoint's request: any method, headers, a body |
 | `a` | API tab |
 | `h` | history of this session's token requests and calls |

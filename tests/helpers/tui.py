@@ -65,3 +65,12 @@ def text_of(widget) -> str:
     console = Console(width=200, record=True, color_system=None)
     console.print(widget.content)
     return console.export_text()
+
+
+def screen_words(app) -> str:
+    """The words on the screen as a user sees them (its screenshot, tags and spacing
+    dropped): what is cut off or hidden is not in it."""
+    import re
+
+    svg = app.export_screenshot()
+    return " ".join(re.sub(r"<[^>]+>", "", svg).replace("&#160;", " ").split())

@@ -86,3 +86,43 @@ def test_narrow_columns_keep_apart_what_tells_values_apart():
     assert all("…" in s for s in paths) and paths[1].endswith("geocode")
     assert scopes[2] == "directions"  # fits: whole
     assert names[2].startswith("Gift") or names[2].endswith("ies")
+
+
+async def test_c_before_any_token_gets_one_first_then_calls(session):
+    """The CLI's `call` gets a token when it has none; so does `c`: never a bare 401."""
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert session.token is None
+        await pilot.press("a", "down", "down", "c")  # directions, before any t
+        await settle(pilot)
+        assert session.token  # asked for first
+        shown = text_of(app.query_one("#api-response"))
+        assert "Authorization: Bearer" in shown and "← 200" in shown, shown
+        assert "401" not in shown
+        assert [e.kind for e in session.history] == ["token", "call"]
+
+
+async def test_c_before_any_token_says_so_when_the_token_is_refused(tmp_path, shared_stack):
+    from tests.helpers.sessions import make_session
+
+    session = make_session(
+        tmp_path,
+        shared_stack.issuer,
+        shared_stack.api_url,
+        wrong=f'issuer = "{shared_stack.issuer}"\nclient_id = "no-such-client"\n'
+        f'client_secret = "not-the-secret"\naudience = "urn:worldmappers"\n'
+        f'api_base_url = "{shared_stack.api_url}"',
+    )
+    session.switch("wrong")
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "c")
+        await settle(pilot)
+        assert app.query_one("#tabs", TabbedContent).active == "token"
+        assert "invalid_client" in text_of(app.query_one("#token-view"))
+        assert [e.kind for e in session.history] == ["token"]  # no call without a token
+        from tests.helpers.tui import notes
+
+        assert "No call: the token request failed (invalid_client)" in notes(app)

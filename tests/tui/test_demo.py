@@ -11,7 +11,7 @@ from m2m_tui.demo.environment import start_demo_tenant
 from m2m_tui.demo.script import load_script, parse_script
 from m2m_tui.tui.demo import DemoApp, write_slides
 from tests.conftest import run_cli
-from tests.helpers.tui import settle
+from tests.helpers.tui import screen_words, settle
 
 
 def words(svg: str) -> str:
@@ -191,3 +191,27 @@ def test_a_terminal_sees_one_progress_step_per_slide():
     assert "slide 1/3: A token." in shown[0] and "slide 2/3: Paris, please." in shown[1]
     completed = [t.completed for t in progress.bar.tasks]
     assert completed == [3]  # one step per slide, all three done
+
+
+@pytest.mark.slow
+async def test_at_80x24_the_header_and_the_footer_fit():
+    """The story's long title gives way to the profile in the header, and the presenter's
+    keys, `q Quit` included, stay on the footer."""
+    script = load_script(None)
+    tenant = start_demo_tenant({script.steps[0].action})
+    try:
+        app = DemoApp(tenant.session(), script, tenant.introspecting_url)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            shown = screen_words(app)
+            assert "m2m-tui demo — local · giftdeliveries → urn:worldmappers" in shown, shown
+            assert "…" not in shown.split("urn:worldmappers")[0], shown
+            assert script.title in shown  # in the first caption
+            for key in ("← Back", "→ Next", "r Restart", "? Help", "q Quit"):
+                assert key in shown, (key, shown)
+        wide = DemoApp(tenant.session(), script, tenant.introspecting_url)
+        async with wide.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            assert wide.title == f"m2m-tui demo · {script.title}"
+    finally:
+        tenant.close()

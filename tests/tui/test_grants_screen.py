@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, SelectionList, TabbedContent
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from tests.helpers.sessions import make_session
-from tests.helpers.tui import settle, text_of
+from tests.helpers.tui import screen_words, settle, text_of
 
 
 async def open_grants(app, pilot) -> GrantsScreen:
@@ -34,11 +34,11 @@ async def test_update_then_test_shows_the_scope_diff_and_predictions_follow(sess
         await settle(pilot)
         screen = await open_grants(app, pilot)
         clients = screen.query_one("#clients", DataTable)
-        assert [str(c) for c in clients.get_row_at(0)] == [
-            "Gift Deliveries",
-            "giftdeliveries",
-            "✓ authorized",
-        ]
+        name, client_id, mark = (str(c) for c in clients.get_row_at(0))
+        assert (name, mark) == ("Gift Deliveries", "✓ authorized")
+        # Side by side, the id gives way before a name does (the longest client's name).
+        head, _, tail = client_id.partition("…")
+        assert "giftdeliveries".startswith(head) and "giftdeliveries".endswith(tail)
         scopes = screen.query_one("#scopes", SelectionList)
         assert scopes.selected == ["directions"] and scopes.option_count == 3
         scopes.select("geocode:location")
@@ -269,3 +269,21 @@ async def test_ctrl_a_and_ctrl_n_check_what_the_filter_shows_and_keep_what_it_hi
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert scopes.selected == [] and screen.editor.chosen_scopes() == ["directions"]
+
+
+async def test_at_80x24_every_name_shows_whole_and_as_written(session, stack):
+    """At 80 columns the catalog stacks above the editor: names are read, ids give way;
+    a name with square brackets is the tenant's, not markup."""
+    stack.admin().post("/clients", json={"name": "[x] Robot", "app_type": "non_interactive"})
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_grants(app, pilot)
+        shown = screen_words(app)
+        for name in (
+            "World Mappers API",
+            "Gift Deliveries",
+            "World Mappers Admin",
+            "World Mappers API (introspection)",
+            "[x] Robot",
+        ):
+            assert name in shown, (name, shown)

@@ -7,7 +7,7 @@ from textual.widgets import Footer
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.notice_line import NoticeLine, notice_seconds
-from tests.helpers.tui import settle, text_of
+from tests.helpers.tui import screen_words, settle, text_of
 
 
 async def test_a_notice_never_covers_the_answer_and_takes_the_footers_place(session):
@@ -53,3 +53,29 @@ async def test_over_a_modal_screen_a_short_toast_says_it(session):
         toasts = list(app._notifications)
         assert [t.message for t in toasts] == ["No token to copy yet."]
         assert toasts[0].timeout == 5.0
+
+
+async def test_ctrl_c_says_in_words_which_key_quits(session):
+    """Textual's own ctrl+c notice is Rich markup ("Press [b]ctrl+q[/b] …"); the notice
+    line shows text as written, so the app says it in plain words."""
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        shown = text_of(app.query_one(NoticeLine)).strip()
+        assert "[" not in shown and "]" not in shown, shown
+        assert shown.startswith("Press q") and "to quit the app" in shown, shown
+        assert app.is_running  # it only said so
+
+
+async def test_the_footer_shows_every_key_as_written(session):
+    """Each key the footer lists is shown with its description, no markup eaten: the
+    bindings' words reach the screen as they are written."""
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = screen_words(app)
+        for key in ("t Token", "c Call", "d Why?", "g Grants", "? Help", "q Quit"):
+            assert key in shown, (key, shown)
+        assert "[b]" not in shown, shown

@@ -46,14 +46,20 @@ class Catalog(Vertical):
         plain = [tuple(c.plain if isinstance(c, Text) else c for c in r) for r in rows]
         natural = [max([len(c)] + [len(r[i]) for r in plain]) for i, c in enumerate(columns)]
         available = (table.size.width or self.size.width or 40) - 2 * len(columns) - 2
-        widths = fit_widths(available, natural, shrinkable={0, 1}, minimum=4)
+        # The ids give way first: a name is what the user reads, an id is one copy away.
+        widths = fit_widths(available, natural, shrinkable={1}, minimum=4)
+        widths = fit_widths(available, widths, shrinkable={0, 1}, minimum=4)
         for name, width in zip(columns, widths, strict=True):
             table.add_column(ellipsize(name, width), width=width)
-        # Text columns shortened apart: two clients never both read `World M…`.
+        # Text columns shortened apart: two clients never both read `World M…`. A name is
+        # the tenant's, shown as written: Text, since a DataTable reads a str as markup.
         shown = [shorten_apart([r[i] for r in plain], widths[i]) for i in range(len(columns))]
         for n, row in enumerate(rows):
             table.add_row(
-                *(cell if isinstance(cell, Text) else shown[i][n] for i, cell in enumerate(row))
+                *(
+                    cell if isinstance(cell, Text) else Text(shown[i][n])
+                    for i, cell in enumerate(row)
+                )
             )
 
     def focus_clients(self) -> None:

@@ -96,7 +96,10 @@ class GrantOrganizations(Vertical):
         listed.clear_options()
         for org in self.model.organizations or []:
             shown = org.get("display_name") or ""
-            label = org["name"] + (f"  [dim]{shown}[/]" if shown and shown != org["name"] else "")
+            # Text, not markup: an organization's names are the tenant's, shown as written.
+            label = Text(org["name"])
+            if shown and shown != org["name"]:
+                label.append(f"  {shown}", "dim")
             listed.add_option(Selection(label, org["id"], org["id"] in self.associated))
         if highlighted is not None and highlighted < listed.option_count:
             listed.highlighted = highlighted

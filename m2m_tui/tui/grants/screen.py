@@ -47,7 +47,14 @@ class GrantsScreen(ModalScreen):
     GrantsScreen { background: $background; }
     #grants-status { height: auto; padding: 0 1; color: $text-muted; }
     #grants-tabs { height: 1fr; }
+    /* Narrow (80 columns): the catalog above the editor, full width, so that its names
+       show whole; side by side they would have 36 columns for four columns. */
+    GrantsScreen.-narrow #grants-split { layout: vertical; }
+    GrantsScreen.-narrow Catalog { width: 100%; height: auto; }
+    GrantsScreen.-narrow Catalog #clients { height: auto; max-height: 6; }
+    GrantsScreen.-narrow GrantEditor { height: 1fr; }
     """
+    NARROW = 110  # columns below which the catalog and the editor are stacked
 
     def __init__(self, model: GrantsModel) -> None:
         super().__init__()
@@ -56,7 +63,7 @@ class GrantsScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         yield Static("Connecting to the Management API…", id="grants-status")
         with TabbedContent(id="grants-tabs"):
-            with TabPane("Grants", id="grants-pane"), Horizontal():
+            with TabPane("Grants", id="grants-pane"), Horizontal(id="grants-split"):
                 yield Catalog(self.model, id="left")
                 yield GrantEditor(self.model, id="right")
             with TabPane("Signing keys", id="keys-pane"):
@@ -64,7 +71,11 @@ class GrantsScreen(ModalScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.on_resize()
         self.connect()
+
+    def on_resize(self, _: object = None) -> None:
+        self.set_class(self.app.size.width < self.NARROW, "-narrow")
 
     @property
     def catalog(self) -> Catalog:
