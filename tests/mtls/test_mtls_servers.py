@@ -65,6 +65,8 @@ def test_self_signed_client_auth_a_bound_token_and_the_api(tls_stack, tmp_path):
     assert meta["mtls_endpoint_aliases"]["token_endpoint"] == stack.issuer + "oauth/token"
     assert meta["tls_client_certificate_bound_access_tokens"] is True
     own = files(tmp_path, "gift", x509.make_certificate("Gift Deliveries"))
+    # The module's tenant is shared by its tests: Gift Deliveries is put back as it was.
+    method = mgmt.get(f"{v2}/clients/{GIFT[0]}").json()["token_endpoint_auth_method"]
     # Auth0's order: create the credential, then name it in the client's methods.
     made = mgmt.post(
         f"{v2}/clients/{GIFT[0]}/credentials",
@@ -73,6 +75,7 @@ def test_self_signed_client_auth_a_bound_token_and_the_api(tls_stack, tmp_path):
     assert made.status_code == 201, made.text
     thumbprint = x509.thumbprint(x509.der_of(own[0].read_text()))
     assert made.json()["thumbprint_sha256"] == thumbprint
+    restore = {"token_endpoint_auth_method": method}
     patched = mgmt.patch(
         f"{v2}/clients/{GIFT[0]}",
         json={
@@ -116,6 +119,12 @@ def test_self_signed_client_auth_a_bound_token_and_the_api(tls_stack, tmp_path):
         assert "cnf.x5t#S256" in wrong.headers["www-authenticate"]
     finally:
         mgmt.patch(f"{v2}/resource-servers/{rs['id']}", json={"proof_of_possession": None})
+        mgmt.patch(f"{v2}/clients/{GIFT[0]}", json=restore).raise_for_status()
+        mgmt.delete(f"{v2}/clients/{GIFT[0]}/credentials/{made.json()['id']}").raise_for_status()
+    with client(stack) as http:  # its secret works again
+        form = {"grant_type": "client_credentials", "audience": WORLDMAPPERS}
+        again = http.post(stack.issuer + "oauth/token", data=form, auth=GIFT)
+    assert again.status_code == 200, again.text
 
 
 def test_tls_client_auth_by_subject_dn_of_a_ca_issued_certificate(tls_stack, tmp_path):
