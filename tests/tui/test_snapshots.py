@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from m2m_tui.api.worldmappers import ENDPOINTS as BUILT_IN
 from m2m_tui.tui.app import M2MApp
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle
@@ -72,11 +73,25 @@ def narrow(tmp_path: Path, monkeypatch) -> M2MApp:
     return M2MApp(session, autostart=False)
 
 
-def footer_and_predictions_fit(app: M2MApp) -> None:
+def footer_and_predictions_fit(app: M2MApp) -> int:
+    """The footer's keys are all on screen; where the API tab is showing, every prediction
+    is drawn whole and the endpoints table is no wider than its room. Returns how many
+    predictions were seen, so a caller knows they were checked."""
     from tests.tui.test_story import text
 
     screen = text(app.export_screenshot())
     assert "t Token c Call d Why? g Grants ? Help q Quit" in screen and "^p palette" in screen
+    shown = [table for table in app.query("#endpoints") if table.region.area]
+    predictions = [
+        " ".join(str(table.get_row_at(row)[3]).split())
+        for table in shown
+        for row in range(table.row_count)
+    ]
+    for table in shown:
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= table.size.width
+    cut = [p for p in predictions if p not in screen]
+    assert not cut, f"predictions not drawn whole: {cut}"
+    return len(predictions)
 
 
 def test_80x24_token_tab(snap_compare, narrow):
@@ -136,17 +151,21 @@ def test_80x24_history_tab(snap_compare, narrow):
     assert snap_compare(narrow, terminal_size=NARROW, run_before=history)
 
 
-def test_80x24_footer_keeps_help_and_quit(narrow):
+def test_80x24_footer_and_predictions_fit_on_every_tab(narrow):
     import asyncio
 
     async def run() -> None:
         async with narrow.run_test(size=NARROW) as pilot:
             await wait_workers(pilot)
             # On each tab (not in a text box, where letters are typed, not keys).
+            seen = {}
             for keys in (("a",), ("h",), ("i", "escape"), ("t",)):
                 await pilot.press(*keys)
                 await wait_workers(pilot)
-                footer_and_predictions_fit(narrow)
+                seen[keys] = footer_and_predictions_fit(narrow)
+            # The predictions are on the API tab alone, one a built-in endpoint; elsewhere, none.
+            assert seen[("a",)] == len(BUILT_IN)
+            assert [n for keys, n in seen.items() if keys != ("a",)] == [0, 0, 0]
 
     asyncio.run(run())
 
