@@ -266,6 +266,26 @@ def shared_stack(tmp_path_factory) -> Iterator[Stack]:
     )
 
 
+@pytest.fixture
+def org_stack(tmp_path: Path) -> Iterator[Stack]:
+    """An API serving the organizations acme (alone) and requiring one; the tenant holds
+    acme and globex, and Gift Deliveries' grant may use any organization."""
+    settings = repo_settings()
+    api = replace(settings.api, require_organization=True, organizations=("acme",))
+    stack = start_stack(tmp_path / "state", replace(settings, api=api))
+    admin = stack.admin()
+    for name in ("acme", "globex"):
+        assert admin.post("/organizations", json={"name": name}).status_code == 201
+    grant = admin.get("/client-grants", params={"client_id": GIFT[0]}).json()[0]
+    changed = admin.patch(
+        f"/client-grants/{grant['id']}",
+        json={"organization_usage": "allow", "allow_any_organization": True},
+    )
+    assert changed.status_code == 200
+    yield stack
+    stack.thread.stop()
+
+
 def serve_app(app, date_header: bool = True, tls=None) -> tuple[str, ServerThread]:
     """Any ASGI app on a free loopback port; returns its base URL and its thread."""
     sock = bind("127.0.0.1", 0)

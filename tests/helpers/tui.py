@@ -65,3 +65,11 @@ def text_of(widget) -> str:
     console = Console(width=200, record=True, color_system=None)
     console.print(widget.content)
     return console.export_text()
+
+
+def svg_text(svg: str) -> str:
+    """The characters an SVG screenshot shows, without its markup."""
+    import re
+
+    plain = re.sub(r"<[^>]+>", "", svg).replace("&#160;", " ")
+    return " ".join(plain.replace("&gt;", ">").replace("&lt;", "<").split())

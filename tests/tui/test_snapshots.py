@@ -12,35 +12,26 @@ import pytest
 from m2m_tui.api.worldmappers import ENDPOINTS as BUILT_IN
 from m2m_tui.tui.app import M2MApp
 from tests.helpers.sessions import make_session
-from tests.helpers.tui import settle
-
-
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch) -> M2MApp:
-    for name in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER"):
-        monkeypatch.delenv(name, raising=False)
-    # The API at :9 does not answer either: the app falls back on the built-in endpoints.
-    session = make_session(tmp_path, "http://127.0.0.1:9/", "http://127.0.0.1:9")
-    return M2MApp(session, autostart=False)
+from tests.helpers.tui import settle, svg_text
 
 
 async def wait_workers(pilot) -> None:
     await settle(pilot)
 
 
-def test_start_screen(snap_compare, app):
-    assert snap_compare(app, terminal_size=(100, 30), run_before=wait_workers)
+def test_start_screen(snap_compare, offline_app):
+    assert snap_compare(offline_app, terminal_size=(100, 30), run_before=wait_workers)
 
 
-def test_api_tab_with_the_built_in_endpoints(snap_compare, app):
-    assert snap_compare(app, press=["a"], terminal_size=(100, 30), run_before=wait_workers)
+def test_api_tab_with_the_built_in_endpoints(snap_compare, offline_app):
+    assert snap_compare(offline_app, press=["a"], terminal_size=(100, 30), run_before=wait_workers)
 
 
-def test_help_screen(snap_compare, app):
-    assert snap_compare(app, press=["question_mark"], terminal_size=(100, 30))
+def test_help_screen(snap_compare, offline_app):
+    assert snap_compare(offline_app, press=["question_mark"], terminal_size=(100, 30))
 
 
-def test_inspector_with_a_garbage_token(snap_compare, app):
+def test_inspector_with_a_garbage_token(snap_compare, offline_app):
     async def paste(pilot) -> None:
         await wait_workers(pilot)
         # A blinking cursor is drawn or not depending on the moment: keep it still.
@@ -50,7 +41,7 @@ def test_inspector_with_a_garbage_token(snap_compare, app):
         await pilot.press("enter")
         await wait_workers(pilot)
 
-    assert snap_compare(app, terminal_size=(100, 30), run_before=paste)
+    assert snap_compare(offline_app, terminal_size=(100, 30), run_before=paste)
 
 
 # --- 80×24, a supported size ---------------------------------------------------------------
@@ -77,9 +68,7 @@ def footer_and_predictions_fit(app: M2MApp) -> int:
     """The footer's keys are all on screen; where the API tab is showing, every prediction
     is drawn whole and the endpoints table is no wider than its room. Returns how many
     predictions were seen, so a caller knows they were checked."""
-    from tests.tui.test_story import text
-
-    screen = text(app.export_screenshot())
+    screen = svg_text(app.export_screenshot())
     assert "t Token c Call d Why? g Grants ? Help q Quit" in screen and "^p palette" in screen
     shown = [table for table in app.query("#endpoints") if table.region.area]
     predictions = [
