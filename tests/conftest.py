@@ -231,12 +231,59 @@ def quick_jwks_stack(tmp_path: Path) -> Iterator[Stack]:
     s.thread.stop()
 
 
+# What a tenant holds, as the Management API lists it: the shared tenant must end as it began.
+TENANT_LISTS = (
+    "/resource-servers",
+    "/clients",
+    "/client-grants",
+    "/organizations",
+    "/keys/signing",
+    "/actions/actions",
+)
+
+
+def tenant_contents(stack: Stack) -> dict:
+    """Everything the tenant's Management API lists (up to 100 of each)."""
+    with stack.admin() as admin:
+        return {path: admin.get(path, params={"per_page": 100}).json() for path in TENANT_LISTS}
+
+
 @pytest.fixture(scope="session")
 def shared_stack(tmp_path_factory) -> Iterator[Stack]:
-    """One tenant for tests that only read: faster than a fresh one each."""
+    """One tenant for tests that only read: faster than a fresh one each.
+
+    Its contents are compared at the end: a test that changed them would make the tests
+    after it pass or fail by the order they ran in, so the run fails, naming what changed.
+    """
     running = start_stack(tmp_path_factory.mktemp("shared") / "state")
+    before = tenant_contents(running)
     yield running
+    after = tenant_contents(running)
     running.thread.stop()
+    changed = [path for path in TENANT_LISTS if after[path] != before[path]]
+    assert not changed, (
+        f"a test changed the shared tenant's {', '.join(changed)}: give it a `stack` of its own"
+    )
+
+
+@pytest.fixture
+def org_stack(tmp_path: Path) -> Iterator[Stack]:
+    """An API serving the organizations acme (alone) and requiring one; the tenant holds
+    acme and globex, and Gift Deliveries' grant may use any organization."""
+    settings = repo_settings()
+    api = replace(settings.api, require_organization=True, organizations=("acme",))
+    stack = start_stack(tmp_path / "state", replace(settings, api=api))
+    admin = stack.admin()
+    for name in ("acme", "globex"):
+        assert admin.post("/organizations", json={"name": name}).status_code == 201
+    grant = admin.get("/client-grants", params={"client_id": GIFT[0]}).json()[0]
+    changed = admin.patch(
+        f"/client-grants/{grant['id']}",
+        json={"organization_usage": "allow", "allow_any_organization": True},
+    )
+    assert changed.status_code == 200
+    yield stack
+    stack.thread.stop()
 
 
 def serve_app(app, date_header: bool = True, tls=None) -> tuple[str, ServerThread]:

@@ -105,3 +105,48 @@ def test_every_package_has_its_place_in_the_layers():
     named = {part.strip() for layer in layers["layers"] for part in layer.split("|")}
     packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
     assert packages <= named, packages - named
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def imported_test_modules(source: str, module: str) -> list[str]:
+    """The test modules (`test_*`) that `source`, the file of dotted `module`, imports: by
+    name, from a package (`from tests.x import test_y`), or relatively (`from .test_y`)."""
+    package = module.split(".")[:-1]
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            stem = ".".join([*base, *([node.module] if node.module else [])])
+            targets = [stem] + [f"{stem}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found += [t for t in targets if t.split(".")[-1].startswith("test_")]
+    return found
+
+
+def test_the_import_check_sees_every_way_to_import_a_test_module():
+    module = "tests.tui.test_a"
+    assert imported_test_modules("from tests.tui.test_b import x", module) == ["tests.tui.test_b"]
+    assert imported_test_modules("from .test_b import x", module) == ["tests.tui.test_b"]
+    assert imported_test_modules("from ..rules.test_c import y", module) == ["tests.rules.test_c"]
+    assert imported_test_modules("import tests.tui.test_b", module) == ["tests.tui.test_b"]
+    assert imported_test_modules("from tests.tui import test_b", module) == ["tests.tui.test_b"]
+    shared = "from tests.helpers.tui import settle\nfrom tests.conftest import GIFT\n"
+    shared += "from tests.rules.generator import GOOD\nfrom tests.dpop.conftest import call\n"
+    assert imported_test_modules(shared, module) == []
+
+
+def test_no_test_module_imports_another():
+    """What several test modules share lives in tests/helpers/, a conftest.py or a support
+    module: a test module imported by another runs its module-level code twice, and its
+    fixtures are collected where they were never meant to be."""
+    importing = {}
+    for path in sorted(TESTS.rglob("*.py")):
+        module = ".".join(path.relative_to(TESTS.parent).with_suffix("").parts)
+        if found := imported_test_modules(path.read_text(), module):
+            importing[str(path.relative_to(TESTS.parent))] = found
+    assert importing == {}, f"move what these share into tests/helpers/: {importing}"

@@ -11,8 +11,8 @@ import pytest
 
 from m2m_tui.admin.management_api import ManagementClient
 from m2m_tui.admin.preview import differences, preview
-from tests.actions.test_authority_actions import CLAIM, deployed
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, mint
+from tests.helpers.actions import CLAIM, deployed
 
 
 async def previewed(stack, **options):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.notice_line import NoticeLine
-from tests.actions.test_authority_actions import CLAIM, deployed
+from tests.helpers.actions import CLAIM, deployed
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle, text_of
 

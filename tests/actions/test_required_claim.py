@@ -8,9 +8,9 @@ import json
 
 import httpx
 
-from tests.actions.test_authority_actions import deployed
-from tests.commands.test_serve import start, stop
 from tests.conftest import admin_client, run_cli
+from tests.helpers.actions import deployed
+from tests.helpers.serve_process import start, stop
 from tests.helpers.sessions import write_config
 
 TIER = """exports.onExecuteCredentialsExchange = async (event, api) => {

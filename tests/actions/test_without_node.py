@@ -11,8 +11,8 @@ import sys
 
 import httpx
 
-from tests.actions.test_authority_actions import CLAIM, deployed
 from tests.conftest import GIFT, WORLDMAPPERS, admin_client
+from tests.helpers.actions import CLAIM, deployed
 
 
 def serve_without_node(tmp_path) -> tuple[subprocess.Popen, str]:

@@ -39,7 +39,8 @@ AUTH0_403 = {
 
 @pytest.fixture(scope="module")
 def fake_tenant():
-    state = {"hits": 0, "patched": None}
+    # `limits`: how many of the next grant look-ups answer 429 (a test arms it itself).
+    state = {"hits": 0, "limits": 0, "patched": None}
 
     def refused(request: Request) -> JSONResponse | None:
         """Auth0's answer to a request without the tenant's token (its 401 shape)."""
@@ -59,7 +60,8 @@ def fake_tenant():
         if (no := refused(request)) is not None:
             return no
         state["hits"] += 1
-        if state["hits"] == 1:  # Auth0's rate limit, once
+        if state["limits"] > 0:  # Auth0's rate limit, as often as the test asked
+            state["limits"] -= 1
             return JSONResponse(
                 {
                     "statusCode": 429,
@@ -118,12 +120,15 @@ def fake_tenant():
 
 async def test_rate_limit_is_waited_out_and_shown(fake_tenant):
     url, state = fake_tenant
+    state["limits"], state["patched"] = 1, None  # whatever the module's other tests did
+    hits = state["hits"]
     waits = []
     async with httpx.AsyncClient() as client:
         mgmt = ManagementClient(url, "token", client, on_wait=waits.append)
         grant = await mgmt.grant(AUTH0_GRANT["client_id"], "urn:worldmappers")
         assert grant["id"] == "cgr_4pI9a42haOLLWnwq"
         assert waits == [1.0]
+        assert state["hits"] - hits == 2 and state["limits"] == 0  # refused, then asked again
         # PATCH semantics: only `scope` is sent, merged with what the grant held.
         updated = await mgmt.add_scopes(
             AUTH0_GRANT["client_id"], "urn:worldmappers", ["geocode:location"]

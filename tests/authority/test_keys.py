@@ -10,6 +10,7 @@ import jwt
 from cryptography import x509
 from jwt.algorithms import RSAAlgorithm
 
+from oauth_primitives.rules.findings import Code
 from tests.conftest import WORLDMAPPERS, start_stack
 
 
@@ -134,5 +135,5 @@ def test_the_api_refuses_a_revoked_key_once_its_short_jwks_cache_lapses(quick_jw
             break
         time.sleep(0.5)
     assert response.status_code == 401
-    assert "kid" in response.json()["error_description"]
+    assert response.json()["rule"] == Code.KID_UNKNOWN, response.json()
     assert stack.call("/api/directions", stack.token(), destination="Seattle").status_code == 200

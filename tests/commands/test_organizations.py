@@ -10,20 +10,7 @@ import json
 import jwt
 
 from tests.conftest import run_cli
-from tests.helpers.sessions import write_config
-from tests.resource.test_organizations import org_stack  # noqa: F401 (a fixture)
-
-
-def configure(tmp_path, stack, organization: str | None = "acme") -> None:
-    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
-    if organization:
-        text = (tmp_path / "config.toml").read_text()
-        text = text.replace(
-            'audience = "urn:worldmappers"\n',
-            f'audience = "urn:worldmappers"\norganization = "{organization}"\n',
-            1,
-        )
-        (tmp_path / "config.toml").write_text(text)
+from tests.helpers.sessions import write_org_config
 
 
 def claims(result) -> dict:
@@ -33,8 +20,8 @@ def claims(result) -> dict:
     )
 
 
-def test_the_profiles_organization_and_the_flag(tmp_path, org_stack):  # noqa: F811
-    configure(tmp_path, org_stack)
+def test_the_profiles_organization_and_the_flag(tmp_path, org_stack):
+    write_org_config(tmp_path, org_stack)
     acme = claims(run_cli(tmp_path, "token", "--json"))
     assert acme["org_name"] == "acme" and acme["org_id"].startswith("org_")
     globex = claims(run_cli(tmp_path, "token", "--json", "--organization", "globex"))
@@ -54,8 +41,8 @@ def test_the_profiles_organization_and_the_flag(tmp_path, org_stack):  # noqa: F
     assert refused.returncode == 1 and "does not serve" in refused.stdout + refused.stderr
 
 
-def test_diagnose_names_the_organization_problem(tmp_path, org_stack):  # noqa: F811
-    configure(tmp_path, org_stack, organization=None)
+def test_diagnose_names_the_organization_problem(tmp_path, org_stack):
+    write_org_config(tmp_path, org_stack, organization=None)
     none = run_cli(tmp_path, "diagnose", "/api/directions?destination=Paris", "--json")
     report = json.loads(none.stdout)
     assert none.returncode == 1 and report["failed"] == ["organization"], report["checks"]
@@ -85,16 +72,16 @@ def test_diagnose_names_the_organization_problem(tmp_path, org_stack):  # noqa: 
     assert right.returncode == 0 and "ACCEPTED" in right.stdout
 
 
-def test_decode_explains_the_organization(tmp_path, org_stack):  # noqa: F811
-    configure(tmp_path, org_stack)
+def test_decode_explains_the_organization(tmp_path, org_stack):
+    write_org_config(tmp_path, org_stack)
     token = run_cli(tmp_path, "token").stdout.strip()
     shown = " ".join(run_cli(tmp_path, "decode", token).stdout.split())
     assert "org_id" in shown and "the organization this token is for" in shown
     assert "org_name" in shown
 
 
-def test_organization_is_auth0s_only(tmp_path, org_stack):  # noqa: F811
-    configure(tmp_path, org_stack)
+def test_organization_is_auth0s_only(tmp_path, org_stack):
+    write_org_config(tmp_path, org_stack)
     text = (
         (tmp_path / "config.toml")
         .read_text()
@@ -108,10 +95,10 @@ def test_organization_is_auth0s_only(tmp_path, org_stack):  # noqa: F811
     assert "Traceback" not in result.stderr
 
 
-def test_a_refused_organization_is_explained(tmp_path, org_stack):  # noqa: F811
+def test_a_refused_organization_is_explained(tmp_path, org_stack):
     """The authority's refusal names the organization and the rule; the hint says
     where organizations are decided."""
-    configure(tmp_path, org_stack, organization="initech")
+    write_org_config(tmp_path, org_stack, organization="initech")
     result = run_cli(tmp_path, "token")
     assert result.returncode == 1 and "No organization initech" in result.stderr
     assert "organization_usage" in result.stderr and "--organization" in result.stderr
@@ -121,7 +108,7 @@ def test_the_organizations_command_end_to_end(tmp_path, stack):
     """Create, authorize (the grant's usage goes from deny to allow), a token for the
     organization, unauthorize, require, list, delete; and a sentence, exit 1, for an
     unknown name."""
-    configure(tmp_path, stack, organization=None)
+    write_org_config(tmp_path, stack, organization=None)
 
     def orgs(*args: str):
         return run_cli(tmp_path, "organizations", *args)
@@ -154,7 +141,7 @@ def test_the_organizations_command_end_to_end(tmp_path, stack):
 
 def test_organizations_usage_shows_and_sets_any_and_only_associated(tmp_path, stack):
     """README: `usage CLIENT AUDIENCE [deny|allow|require] [--any | --only-associated]`."""
-    configure(tmp_path, stack, organization=None)
+    write_org_config(tmp_path, stack, organization=None)
 
     def usage(*args: str):
         return run_cli(

@@ -8,63 +8,17 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from api_server.serve import exposure_warning, is_loopback
-
-CLI = [sys.executable, "-m", "m2m_tui"]
-
-
-def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    proc = subprocess.Popen(
-        [
-            *CLI,
-            "serve",
-            "--state-dir",
-            str(tmp_path / "state"),
-            "--authority-port",
-            "0",
-            "--api-port",
-            "0",
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    found: dict[str, str] = {}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if m := re.match(r"Authorization server: (\S+)", line):
-            found["issuer"] = m.group(1)
-        if m := re.match(r"World Mappers API:\s+(\S+)", line):
-            found["api"] = m.group(1)
-        if m := re.match(r"TLS on .*: trust the local CA at (\S+)", line):
-            found["ca"] = m.group(1)
-            found["tls"] = line
-        if line.startswith("State:"):
-            return proc, found
-    proc.kill()
-    raise AssertionError(f"serve did not start: {found} {proc.stdout.read()}")
+from tests.helpers.serve_process import CLI, start, stop
 
 
 def ssl_context(ca: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca))
-
-
-def stop(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=15)
-    assert proc.returncode == 0
-    return out
 
 
 def test_serve_starts_both_servers_and_logs_one_line_per_request(tmp_path):

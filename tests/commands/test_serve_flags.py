@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.commands.test_serve import start, stop
+from tests.helpers.serve_process import start, stop
 
 NOWHERE = "http://127.0.0.1:9/"  # an issuer with no discovery: keys must come from --jwks-uri
 

@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from oauth_primitives.rules.findings import Code
 from tests.dpop.conftest import Holder, call, dpop_token
 
 PATH = "/api/directions"
@@ -38,81 +39,88 @@ def challenge(response) -> dict:
     return parse_challenge(response.headers.get("www-authenticate"))
 
 
-def refused(response, error: str, words: str) -> None:
+def refused(response, error: str, rule: Code) -> None:
+    """A 401 with a DPoP challenge, its RFC 9449 error, and the rule book's code in the
+    body: what a client acts on, never the wording of error_description."""
     assert response.status_code == 401, response.text
     found = challenge(response)
     assert found["scheme"] == "DPoP" and "ES256" in found["algs"]
     assert found["error"] == error, found
-    assert words in found["error_description"], found["error_description"]
+    assert response.json()["rule"] == rule, response.json()
+    assert found["error_description"] == response.json()["error_description"]
 
 
 CASES = {
-    "no proof": (lambda h, s, t: None, "invalid_dpop_proof", "no DPoP proof was sent"),
+    "no proof": (lambda h, s, t: None, "invalid_dpop_proof", Code.PROOF_MISSING),
     "wrong method": (
         lambda h, s, t: h.proof("POST", url(s), t),
         "invalid_dpop_proof",
-        "htm is 'POST'",
+        Code.PROOF_HTM,
     ),
     "wrong url": (
         lambda h, s, t: h.proof("GET", s.api_url + "/api/location/geocode", t),
         "invalid_dpop_proof",
-        "htu is",
+        Code.PROOF_HTU,
     ),
     "stale": (
         lambda h, s, t: h.proof("GET", url(s), t, iat=time.time() - 300),
         "invalid_dpop_proof",
-        "stale",
+        Code.PROOF_STALE,
     ),
     "future": (
         lambda h, s, t: h.proof("GET", url(s), t, iat=time.time() + 300),
         "invalid_dpop_proof",
-        "from the future",
+        Code.PROOF_AHEAD,
     ),
-    "no ath": (lambda h, s, t: h.proof("GET", url(s)), "invalid_dpop_proof", "no ath claim"),
+    "no ath": (
+        lambda h, s, t: h.proof("GET", url(s)),
+        "invalid_dpop_proof",
+        Code.PROOF_ATH_MISSING,
+    ),
     "wrong ath": (
         lambda h, s, t: h.proof("GET", url(s), t + "x"),
         "invalid_dpop_proof",
-        "ath does not match",
+        Code.PROOF_ATH_MISMATCH,
     ),
     "wrong typ": (
         lambda h, s, t: h.proof("GET", url(s), t, header={"typ": "JWT"}),
         "invalid_dpop_proof",
-        "typ must be dpop+jwt",
+        Code.PROOF_TYP,
     ),
     "signed by another key": (
         lambda h, s, t: Holder().proof("GET", url(s), t),
         "invalid_dpop_proof",
-        "another key than the one the token is bound to",
+        Code.PROOF_KEY_NOT_BOUND,
     ),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_every_proof_failure_is_refused_with_a_dpop_challenge(dpop_stack, holder, bound, case):
-    make, error, words = CASES[case]
-    refused(call(dpop_stack, PATH, bound, make(holder, dpop_stack, bound)), error, words)
+    make, error, rule = CASES[case]
+    refused(call(dpop_stack, PATH, bound, make(holder, dpop_stack, bound)), error, rule)
 
 
 def test_a_replayed_proof_is_refused(dpop_stack, holder, bound):
     proof = holder.proof("GET", url(dpop_stack), bound)
     assert call(dpop_stack, PATH, bound, proof).status_code == 200
-    refused(call(dpop_stack, PATH, bound, proof), "invalid_dpop_proof", "used before")
+    refused(call(dpop_stack, PATH, bound, proof), "invalid_dpop_proof", Code.PROOF_REPLAYED)
 
 
 def test_two_proofs_are_refused(dpop_stack, holder, bound):
     two = [holder.proof("GET", url(dpop_stack), bound), holder.proof("GET", url(dpop_stack), bound)]
-    refused(call(dpop_stack, PATH, bound, two), "invalid_dpop_proof", "more than one")
+    refused(call(dpop_stack, PATH, bound, two), "invalid_dpop_proof", Code.PROOF_MULTIPLE)
 
 
 def test_a_bound_token_sent_as_bearer_is_refused(dpop_stack, bound):
     response = call(dpop_stack, PATH, bound, None, scheme="Bearer")
-    refused(response, "invalid_token", "DPoP-bound")
+    refused(response, "invalid_token", Code.DPOP_BOUND_AS_BEARER)
 
 
 def test_a_bearer_token_sent_as_dpop_is_refused(dpop_stack, holder):
     token = dpop_stack.token()
     response = call(dpop_stack, PATH, token, holder.proof("GET", url(dpop_stack), token))
-    refused(response, "invalid_token", "not DPoP-bound")
+    refused(response, "invalid_token", Code.NOT_BOUND_AS_DPOP)
 
 
 def test_bearer_calls_keep_their_rfc6750_answers(dpop_stack):
@@ -133,7 +141,9 @@ def test_a_dpop_token_without_the_scope_gets_a_dpop_403(dpop_stack, holder, boun
 def test_the_api_can_require_dpop_for_every_call(required_stack, holder):
     bearer = required_stack.token()
     refused(
-        call(required_stack, PATH, bearer, None, scheme="Bearer"), "invalid_token", "requires DPoP"
+        call(required_stack, PATH, bearer, None, scheme="Bearer"),
+        "invalid_token",
+        Code.DPOP_REQUIRED,
     )
     token = dpop_token(required_stack, holder).json()["access_token"]
     ok = call(required_stack, PATH, token, holder.proof("GET", url(required_stack), token))
@@ -158,7 +168,7 @@ def test_the_api_demands_a_nonce_when_set_to(nonce_stack, holder):
         headers={"DPoP": holder.proof("POST", token_url, nonce=nonce)},
     ).json()["access_token"]
     asked = call(nonce_stack, PATH, token, holder.proof("GET", url(nonce_stack), token))
-    refused(asked, "use_dpop_nonce", "nonce")
+    refused(asked, "use_dpop_nonce", Code.PROOF_NONCE)
     api_nonce = asked.headers["dpop-nonce"]
     ok = call(
         nonce_stack, PATH, token, holder.proof("GET", url(nonce_stack), token, nonce=api_nonce)

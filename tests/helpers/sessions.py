@@ -37,3 +37,16 @@ def write_config(path: Path, issuer: str, api_url: str | None, **extra: str) -> 
 def make_session(tmp_path: Path, issuer: str, api_url: str | None, **extra: str) -> Session:
     config = load_config(write_config(tmp_path / "config.toml", issuer, api_url, **extra))
     return Session.open(config, tmp_path / "client-state")
+
+
+def write_org_config(tmp_path, stack, organization: str | None = "acme") -> None:
+    """`write_config` for `stack`, its profile naming `organization` (none: left out)."""
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    if organization:
+        text = (tmp_path / "config.toml").read_text()
+        text = text.replace(
+            'audience = "urn:worldmappers"\n',
+            f'audience = "urn:worldmappers"\norganization = "{organization}"\n',
+            1,
+        )
+        (tmp_path / "config.toml").write_text(text)

@@ -67,10 +67,15 @@ def text_of(widget) -> str:
     return console.export_text()
 
 
+def svg_text(svg: str) -> str:
+    """The characters an SVG screenshot shows, without its markup."""
+    import re
+
+    plain = re.sub(r"<[^>]+>", "", svg).replace("&#160;", " ")
+    return " ".join(plain.replace("&gt;", ">").replace("&lt;", "<").split())
+
+
 def screen_words(app) -> str:
     """The words on the screen as a user sees them (its screenshot, tags and spacing
     dropped): what is cut off or hidden is not in it."""
-    import re
-
-    svg = app.export_screenshot()
-    return " ".join(re.sub(r"<[^>]+>", "", svg).replace("&#160;", " ").split())
+    return svg_text(app.export_screenshot())

@@ -31,11 +31,11 @@ from hypothesis import strategies as st
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
 from m2m_tui.diagnosis.token_checks import Agreement, Expectations, ServerAnswer, run_checks
 from tests.conftest import WORLDMAPPERS, serve_app
+from tests.helpers.rule_agreement import PROFILE
 from tests.interop.authlib_api import authlib_api
 from tests.interop.conftest import start_express, stop
 from tests.rules.conftest import client, issuer  # noqa: F401  (fixtures)
 from tests.rules.generator import GOOD, Shape, build, shapes
-from tests.rules.test_generated_agreement import PROFILE
 
 # joserfc warns of the 1024-bit key the generator signs with on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:Key size should be")

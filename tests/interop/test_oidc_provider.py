@@ -161,7 +161,7 @@ def test_serve_introspects_at_another_provider_with_credentials_from_flags(
     seed: the API's client comes from flags, its secret from a named variable."""
     import httpx
 
-    from tests.commands.test_serve import start, stop
+    from tests.helpers.serve_process import start, stop
     from tests.interop.conftest import SECRET
 
     monkeypatch.setenv("WM_INTROSPECTION_SECRET", SECRET)

@@ -10,8 +10,8 @@ import json
 import jwt
 
 from tests.conftest import run_cli
+from tests.helpers.mtls import admin
 from tests.helpers.sessions import write_config
-from tests.mtls.test_mtls_servers import admin
 
 
 def test_create_register_token_call_and_the_refusal_explained(tls_stack, tmp_path):

@@ -11,9 +11,9 @@ from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from oauth_primitives import x509
+from tests.helpers.mtls import files
 from tests.helpers.sessions import write_config
 from tests.helpers.tui import settle, text_of
-from tests.mtls.test_mtls_servers import files
 
 
 async def test_register_the_certificate_and_bind_the_api_from_the_grants_screen(

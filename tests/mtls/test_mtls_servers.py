@@ -5,44 +5,13 @@ self_signed_tls_client_auth and with tls_client_auth, bound to the certificate
 
 from __future__ import annotations
 
-import ssl
-from pathlib import Path
-
 import httpx
 import jwt
 import pytest
 
 from oauth_primitives import x509
 from tests.conftest import GIFT, WORLDMAPPERS
-
-
-def files(folder: Path, name: str, pem: tuple[str, str]) -> tuple[Path, Path]:
-    cert, key = folder / f"{name}.pem", folder / f"{name}-key.pem"
-    cert.write_text(pem[0])
-    key.write_text(pem[1])
-    return cert, key
-
-
-def client(stack, cert: tuple[Path, Path] | None = None) -> httpx.Client:
-    context = ssl.create_default_context(cafile=str(stack.state_dir / "tls" / "ca.pem"))
-    if cert is not None:
-        context.load_cert_chain(str(cert[0]), str(cert[1]))
-    return httpx.Client(verify=context, timeout=30)
-
-
-def admin(stack) -> httpx.Client:
-    http = client(stack)
-    token = http.post(
-        stack.issuer + "oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "m2m-admin",
-            "client_secret": "m2m-admin-local-secret",
-            "audience": stack.issuer + "api/v2/",
-        },
-    ).json()["access_token"]
-    http.headers["Authorization"] = f"Bearer {token}"
-    return http
+from tests.helpers.mtls import admin, client, files
 
 
 def token_with(stack, cert, client_id: str) -> httpx.Response:
@@ -65,6 +34,8 @@ def test_self_signed_client_auth_a_bound_token_and_the_api(tls_stack, tmp_path):
     assert meta["mtls_endpoint_aliases"]["token_endpoint"] == stack.issuer + "oauth/token"
     assert meta["tls_client_certificate_bound_access_tokens"] is True
     own = files(tmp_path, "gift", x509.make_certificate("Gift Deliveries"))
+    # The module's tenant is shared by its tests: Gift Deliveries is put back as it was.
+    method = mgmt.get(f"{v2}/clients/{GIFT[0]}").json()["token_endpoint_auth_method"]
     # Auth0's order: create the credential, then name it in the client's methods.
     made = mgmt.post(
         f"{v2}/clients/{GIFT[0]}/credentials",
@@ -73,6 +44,7 @@ def test_self_signed_client_auth_a_bound_token_and_the_api(tls_stack, tmp_path):
     assert made.status_code == 201, made.text
     thumbprint = x509.thumbprint(x509.der_of(own[0].read_text()))
     assert made.json()["thumbprint_sha256"] == thumbprint
+    restore = {"token_endpoint_auth_method": method}
     patched = mgmt.patch(
         f"{v2}/clients/{GIFT[0]}",
         json={
@@ -116,6 +88,12 @@ def test_self_signed_client_auth_a_bound_token_and_the_api(tls_stack, tmp_path):
         assert "cnf.x5t#S256" in wrong.headers["www-authenticate"]
     finally:
         mgmt.patch(f"{v2}/resource-servers/{rs['id']}", json={"proof_of_possession": None})
+        mgmt.patch(f"{v2}/clients/{GIFT[0]}", json=restore).raise_for_status()
+        mgmt.delete(f"{v2}/clients/{GIFT[0]}/credentials/{made.json()['id']}").raise_for_status()
+    with client(stack) as http:  # its secret works again
+        form = {"grant_type": "client_credentials", "audience": WORLDMAPPERS}
+        again = http.post(stack.issuer + "oauth/token", data=form, auth=GIFT)
+    assert again.status_code == 200, again.text
 
 
 def test_tls_client_auth_by_subject_dn_of_a_ca_issued_certificate(tls_stack, tmp_path):

@@ -10,9 +10,9 @@ from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from oauth_primitives import x509
 from tests.conftest import GIFT
+from tests.helpers.mtls import admin, files
 from tests.helpers.sessions import write_config
 from tests.helpers.tui import settle, text_of
-from tests.mtls.test_mtls_servers import admin, files
 
 
 async def test_the_app_explains_a_bound_token_and_its_refusals(tls_stack, tmp_path, monkeypatch):

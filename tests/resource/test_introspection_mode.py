@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.commands.test_serve import start, stop
 from tests.conftest import GIFT, _http, repo_settings, start_stack
+from tests.helpers.serve_process import start, stop
 
 
 def revoke(issuer: str, token: str) -> int:

@@ -5,30 +5,8 @@ RFC 9728 metadata that states the requirement."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import pytest
-
-from tests.commands.test_serve import start, stop
-from tests.conftest import GIFT, _http, mint, repo_settings, start_stack
-
-
-@pytest.fixture
-def org_stack(tmp_path):
-    settings = repo_settings()
-    api = replace(settings.api, require_organization=True, organizations=("acme",))
-    stack = start_stack(tmp_path / "state", replace(settings, api=api))
-    admin = stack.admin()
-    for name in ("acme", "globex"):
-        assert admin.post("/organizations", json={"name": name}).status_code == 201
-    grant = admin.get("/client-grants", params={"client_id": GIFT[0]}).json()[0]
-    changed = admin.patch(
-        f"/client-grants/{grant['id']}",
-        json={"organization_usage": "allow", "allow_any_organization": True},
-    )
-    assert changed.status_code == 200
-    yield stack
-    stack.thread.stop()
+from tests.conftest import _http, mint
+from tests.helpers.serve_process import start, stop
 
 
 def refused(stack, token: str) -> str:

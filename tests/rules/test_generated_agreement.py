@@ -24,35 +24,19 @@ Disagreements the generator found, and how each was resolved:
 
 from __future__ import annotations
 
-import os
 import time
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
 from m2m_tui.diagnosis.token_checks import run_checks
-from oauth_primitives.rules import Code, Finding
 from tests.conftest import WORLDMAPPERS
+from tests.helpers.rule_agreement import PROFILE, assert_agree
 from tests.rules.conftest import POLICIES
 from tests.rules.generator import GOOD, Shape, build, shapes
-
-settings.register_profile(
-    "ci",
-    max_examples=int(os.environ.get("RULES_EXAMPLES", "700")),
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-settings.register_profile(
-    "explore",
-    max_examples=20_000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
 
 def shape(**changes) -> Shape:
@@ -66,26 +50,6 @@ def judged(api, issuer, client: httpx.Client, token: str):
     sent = DpopFacts("Bearer", None, "GET", url, None, api.expect.dpop_required)
     diagnosis = run_checks(token, api.expect, issuer.keys.jwks, None, now=time.time(), dpop=sent)
     return response, diagnosis
-
-
-def assert_agree(response: httpx.Response, diagnosis) -> str | None:
-    said = response.json() if response.status_code >= 400 else {}
-    if response.status_code == 200:
-        assert diagnosis.failed == [], (
-            "the API accepted what the diagnosis refuses",
-            [(c.name, c.code, c.detail) for c in diagnosis.checks if c.ok is False],
-        )
-        return None
-    rule = said.get("rule")
-    assert rule, f"the API refused ({response.status_code}) without naming a rule: {said}"
-    assert diagnosis.rule == rule, (
-        f"the API refused for {rule} ({said.get('error_description')}); the diagnosis "
-        f"names {diagnosis.rule}",
-        [(c.name, c.code) for c in diagnosis.checks if c.ok is False],
-    )
-    finding = Finding(Code(rule))
-    assert response.status_code == finding.status and said["error"] == finding.error
-    return rule
 
 
 @pytest.mark.parametrize("policy", sorted(POLICIES))

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
 from m2m_tui.diagnosis.token_checks import run_checks
 from tests.conftest import WORLDMAPPERS
+from tests.helpers.rule_agreement import PROFILE, assert_agree
 from tests.rules.generator import GOOD, Shape, build
 from tests.rules.proof_generator import (
     GOOD_PROOF,
@@ -33,7 +34,6 @@ from tests.rules.proof_generator import (
     proof,
     proof_shapes,
 )
-from tests.rules.test_generated_agreement import PROFILE, assert_agree
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from oauth_primitives.rules.keys import ALGORITHMS, alg_finding, key_finding
 from oauth_primitives.rules.proof import ALGORITHMS as PROOF_ALGORITHMS
 from oauth_primitives.rules.proof import PRIVATE_MEMBERS, header_finding
 from oauth_primitives.rules.verdict import ORDER, rank
-from tests.commands.test_serve import start, stop
+from tests.helpers.serve_process import start, stop
 
 
 def test_every_code_has_words_an_error_and_a_place():

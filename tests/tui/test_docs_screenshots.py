@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.test_snapshots import app, wait_workers  # noqa: F401 (app is a fixture)
+from tests.helpers.tui import settle
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_snapshots"
@@ -45,11 +45,12 @@ SCENES = {  # what a user does to see each README screenshot
 
 
 @pytest.mark.parametrize("doc", sorted(SCENES))
-async def test_each_docs_screenshot_shows_what_the_app_draws_now(doc, app):  # noqa: F811
+async def test_each_docs_screenshot_shows_what_the_app_draws_now(doc, offline_app):
     """The app is drawn here, afresh: a screenshot in docs/ that the app no longer
     matches fails, whatever the committed snapshots say."""
+    app = offline_app
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_workers(pilot)
+        await settle(pilot)
         scene = SCENES[doc]
         if isinstance(scene, str):
             box = app.query_one("#paste")
@@ -59,6 +60,6 @@ async def test_each_docs_screenshot_shows_what_the_app_draws_now(doc, app):  # n
             await pilot.press("enter")
         else:
             await pilot.press(*scene)
-        await wait_workers(pilot)
+        await settle(pilot)
         drawn = app.export_screenshot()
     assert words(drawn) == words((ROOT / "docs" / doc).read_text())

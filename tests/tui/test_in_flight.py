@@ -21,9 +21,11 @@ async def slow_app(tmp_path, stack, gated_api):
 
 
 async def with_a_token(pilot) -> None:
+    """Press `t` and wait: the test goes on only once the app holds a token."""
     await settle(pilot)
     await pilot.press("t")
     await settle(pilot)
+    assert pilot.app.session.tokens.current, "no token was obtained"
 
 
 def elapsed(app) -> float:

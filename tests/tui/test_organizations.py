@@ -16,15 +16,14 @@ from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
 from m2m_tui.tui.grants.organizations import GrantOrganizations
-from tests.commands.test_organizations import configure
 from tests.conftest import repo_settings, start_stack
+from tests.helpers.sessions import write_org_config
 from tests.helpers.tui import settle, text_of
-from tests.resource.test_organizations import org_stack  # noqa: F401 (a fixture)
 
 
 def app_for(tmp_path, stack, organization: str | None) -> M2MApp:
     """The app on a profile for `stack` whose token requests name `organization`."""
-    configure(tmp_path, stack, organization)
+    write_org_config(tmp_path, stack, organization)
     session = Session.open(load_config(tmp_path / "config.toml"), tmp_path / "state")
     return M2MApp(session, autostart=False)
 
@@ -42,7 +41,7 @@ async def run_app(tmp_path, stack, organization):
     return summary, predictions
 
 
-async def test_the_summary_and_the_predictions(tmp_path, org_stack):  # noqa: F811
+async def test_the_summary_and_the_predictions(tmp_path, org_stack):
     summary, predictions = await run_app(tmp_path / "acme", org_stack, "acme")
     assert "organization acme (org_" in summary
     assert not any("organization" in p for p in predictions), predictions

@@ -9,37 +9,29 @@ from pathlib import Path
 
 import pytest
 
+from m2m_tui.api.worldmappers import ENDPOINTS as BUILT_IN
 from m2m_tui.tui.app import M2MApp
 from tests.helpers.sessions import make_session
-from tests.helpers.tui import settle
-
-
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch) -> M2MApp:
-    for name in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER"):
-        monkeypatch.delenv(name, raising=False)
-    # The API at :9 does not answer either: the app falls back on the built-in endpoints.
-    session = make_session(tmp_path, "http://127.0.0.1:9/", "http://127.0.0.1:9")
-    return M2MApp(session, autostart=False)
+from tests.helpers.tui import settle, svg_text
 
 
 async def wait_workers(pilot) -> None:
     await settle(pilot)
 
 
-def test_start_screen(snap_compare, app):
-    assert snap_compare(app, terminal_size=(100, 30), run_before=wait_workers)
+def test_start_screen(snap_compare, offline_app):
+    assert snap_compare(offline_app, terminal_size=(100, 30), run_before=wait_workers)
 
 
-def test_api_tab_with_the_built_in_endpoints(snap_compare, app):
-    assert snap_compare(app, press=["a"], terminal_size=(100, 30), run_before=wait_workers)
+def test_api_tab_with_the_built_in_endpoints(snap_compare, offline_app):
+    assert snap_compare(offline_app, press=["a"], terminal_size=(100, 30), run_before=wait_workers)
 
 
-def test_help_screen(snap_compare, app):
-    assert snap_compare(app, press=["question_mark"], terminal_size=(100, 30))
+def test_help_screen(snap_compare, offline_app):
+    assert snap_compare(offline_app, press=["question_mark"], terminal_size=(100, 30))
 
 
-def test_inspector_with_a_garbage_token(snap_compare, app):
+def test_inspector_with_a_garbage_token(snap_compare, offline_app):
     async def paste(pilot) -> None:
         await wait_workers(pilot)
         # A blinking cursor is drawn or not depending on the moment: keep it still.
@@ -49,7 +41,7 @@ def test_inspector_with_a_garbage_token(snap_compare, app):
         await pilot.press("enter")
         await wait_workers(pilot)
 
-    assert snap_compare(app, terminal_size=(100, 30), run_before=paste)
+    assert snap_compare(offline_app, terminal_size=(100, 30), run_before=paste)
 
 
 # --- 80×24, a supported size ---------------------------------------------------------------
@@ -72,11 +64,23 @@ def narrow(tmp_path: Path, monkeypatch) -> M2MApp:
     return M2MApp(session, autostart=False)
 
 
-def footer_and_predictions_fit(app: M2MApp) -> None:
-    from tests.tui.test_story import text
-
-    screen = text(app.export_screenshot())
+def footer_and_predictions_fit(app: M2MApp) -> int:
+    """The footer's keys are all on screen; where the API tab is showing, every prediction
+    is drawn whole and the endpoints table is no wider than its room. Returns how many
+    predictions were seen, so a caller knows they were checked."""
+    screen = svg_text(app.export_screenshot())
     assert "t Token c Call d Why? g Grants ? Help q Quit" in screen and "^p palette" in screen
+    shown = [table for table in app.query("#endpoints") if table.region.area]
+    predictions = [
+        " ".join(str(table.get_row_at(row)[3]).split())
+        for table in shown
+        for row in range(table.row_count)
+    ]
+    for table in shown:
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= table.size.width
+    cut = [p for p in predictions if p not in screen]
+    assert not cut, f"predictions not drawn whole: {cut}"
+    return len(predictions)
 
 
 def test_80x24_token_tab(snap_compare, narrow):
@@ -136,17 +140,21 @@ def test_80x24_history_tab(snap_compare, narrow):
     assert snap_compare(narrow, terminal_size=NARROW, run_before=history)
 
 
-def test_80x24_footer_keeps_help_and_quit(narrow):
+def test_80x24_footer_and_predictions_fit_on_every_tab(narrow):
     import asyncio
 
     async def run() -> None:
         async with narrow.run_test(size=NARROW) as pilot:
             await wait_workers(pilot)
             # On each tab (not in a text box, where letters are typed, not keys).
+            seen = {}
             for keys in (("a",), ("h",), ("i", "escape"), ("t",)):
                 await pilot.press(*keys)
                 await wait_workers(pilot)
-                footer_and_predictions_fit(narrow)
+                seen[keys] = footer_and_predictions_fit(narrow)
+            # The predictions are on the API tab alone, one a built-in endpoint; elsewhere, none.
+            assert seen[("a",)] == len(BUILT_IN)
+            assert [n for keys, n in seen.items() if keys != ("a",)] == [0, 0, 0]
 
     asyncio.run(run())
 

@@ -6,15 +6,10 @@ import re
 from pathlib import Path
 
 from m2m_tui.tui.app import M2MApp
+from tests.helpers.tui import svg_text
 from tests.tui.story import tell
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-
-
-def text(svg: str) -> str:
-    """The characters an SVG screenshot shows, without its markup."""
-    plain = re.sub(r"<[^>]+>", "", svg).replace("&#160;", " ")
-    return " ".join(plain.replace("&gt;", ">").replace("&lt;", "<").split())
 
 
 STORY = {
@@ -35,7 +30,7 @@ STORY = {
 async def test_the_story_pictures_show_token_predictions_refusal_and_why(session):
     shots = await tell(M2MApp(session, autostart=False))
     for name, phrases in STORY.items():
-        shown = text(shots[name])
+        shown = svg_text(shots[name])
         for phrase in phrases:
             assert phrase in shown, (name, phrase)
 
@@ -45,6 +40,6 @@ def test_the_committed_story_pictures_tell_the_same_story():
     first_picture = re.search(r"!\[[^\]]*\]\(([^)]+)\)", readme).group(1)
     assert first_picture == "docs/story-api.svg"
     for name, phrases in STORY.items():
-        shown = text((DOCS / f"story-{name}.svg").read_text())
+        shown = svg_text((DOCS / f"story-{name}.svg").read_text())
         for phrase in phrases:
             assert phrase in shown, (name, phrase)
