@@ -30,7 +30,7 @@ from m2m_tui.tui.notice_line import NoticeLine
 # Only what the first frame draws is imported here: the tabs, the session and the
 # servers' helpers load once it is on the screen (after_first_paint).
 if TYPE_CHECKING:
-    from m2m_tui.bundled_servers import LocalServer
+    from m2m_tui.bundled_servers import SharedServer
     from m2m_tui.session.loader import SessionLoader
     from m2m_tui.session.session import Session
     from m2m_tui.tui.api_tab import ApiTab
@@ -74,7 +74,6 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         self,
         session: Session | SessionLoader,
         autostart: bool = True,
-        spawned: LocalServer | None = None,
         notice: str | None = None,
     ) -> None:
         super().__init__()
@@ -88,8 +87,7 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         self.loaded = asyncio.Event()  # set then (or when loading them failed)
         self.notice = notice  # said once at start (the per-user config was just written)
         self.autostart = autostart
-        self.server: LocalServer | None = None
-        self.spawned = spawned  # a bundled server started before the app, not yet ready
+        self.server: SharedServer | None = None  # the bundled server, while this app uses it
 
     def compose(self) -> ComposeResult:
         # Textual's default icon (⭘, U+2B58) is in few fonts (not DejaVu Sans Mono, nor
@@ -201,46 +199,38 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
 
     @work(exclusive=True, group="startup", exit_on_error=False)
     async def start_up(self) -> None:
-        """Start the bundled server when the profile needs it, then load the API's endpoints."""
+        """Start the bundled server when the profile needs it (or join the one another app
+        on this state folder started), then load the API's endpoints."""
         from m2m_tui.bundled_servers import (
             StartFailed,
             issuer_complaint,
+            join_bundled,
             listening,
             points_at_bundled,
-            start_bundled,
-            wait_until_answering,
         )
 
         session = self.session
-        if self.spawned is not None:
-            spawned, self.spawned = self.spawned, None
-            self.token_tab.show_profile("Starting the bundled server…")
-            try:
-                self.server = await asyncio.to_thread(wait_until_answering, spawned, session.config)
-            except StartFailed as exc:
-                self.notify(str(exc), severity="error")
-            else:
-                self.token_tab.show_profile(
-                    f"Started the bundled server in the background (log: "
-                    f"{self.server.log_path}); it stops when you quit."
-                )
-        elif self.autostart and points_at_bundled(session.profile, session.config):
+        if self.autostart and points_at_bundled(session.profile, session.config):
             port = session.config.server.authority_port
-            if self.server is None and not listening("127.0.0.1", port):
-                self.token_tab.show_profile("Starting the bundled server…")
+            server = None
+            if self.server is None:
+                if not listening("127.0.0.1", port):
+                    self.token_tab.show_profile("Starting the bundled server…")
                 try:
-                    self.server = await asyncio.to_thread(
-                        start_bundled, session.config, session.state_dir
+                    # Under the state folder's lock: a second app waits here for the
+                    # first one's server, then uses it.
+                    server = await asyncio.to_thread(
+                        join_bundled, session.config, session.state_dir
                     )
                 except StartFailed as exc:
+                    self.token_tab.show_profile()
                     self.notify(str(exc), severity="error")
                 else:
-                    self.token_tab.show_profile(
-                        f"Started the bundled server in the background (log: "
-                        f"{self.server.log_path}); it stops when you quit."
-                    )
-            elif self.server is None:
-                # Something listens there: make sure it is an authorization server
+                    self.server = server
+                    if server is not None:
+                        self.token_tab.show_profile(self.server_note(server))
+            if self.server is None and server is None and listening("127.0.0.1", port):
+                # Something else listens there: make sure it is an authorization server
                 # before the user meets an HTML page in the token exchange.
                 stranger = await asyncio.to_thread(issuer_complaint, session.profile.issuer)
                 if stranger:
@@ -248,10 +238,21 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
                     self.notify(stranger, severity="error")
         await self.api_tab.load_endpoints()
 
+    @staticmethod
+    def server_note(server: SharedServer) -> str:
+        if server.started:
+            return (
+                f"Started the bundled server in the background (log: {server.log_path}); it "
+                "stops when the last m2m-tui using it quits."
+            )
+        return (
+            f"Using the bundled server another m2m-tui started (log: {server.log_path}); it "
+            "stops when the last m2m-tui using it quits."
+        )
+
     def on_unmount(self) -> None:
-        for server in (self.server, self.spawned):
-            if server is not None:
-                server.stop()
+        if self.server is not None:
+            self.server.stop()  # the last app out stops it
 
     # --- routing the tabs' messages ------------------------------------------------------
     @on(TokenReceived)

@@ -9,6 +9,7 @@ from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import REPO_CONFIG, free_port
+from tests.helpers.processes import server_processes
 from tests.helpers.tui import settle, text_of
 from tests.helpers.waiting import wait_until_async
 
@@ -84,3 +85,40 @@ async def test_a_taken_api_port_names_its_holder(tmp_path):
             assert f"python (pid {os.getpid()}) holds port {api}" in said
     finally:
         squatter.close()
+
+
+async def test_two_apps_started_together_share_the_server(tmp_path):
+    """Two apps on one fresh state folder: one starts the server, the other uses it; the
+    first to quit leaves it to the second, and the last one out stops it."""
+    config, authority, _ = local_config(tmp_path)
+    state = tmp_path / "state"
+    first = M2MApp(Session.open(config, state))
+    second = M2MApp(Session.open(config, state))
+    async with first.run_test(size=(120, 40)) as one:
+        async with second.run_test(size=(120, 40)) as two:
+
+            async def both_ready() -> None:
+                await one.pause()
+                await two.pause()
+
+            await wait_until_async(
+                lambda: first.server is not None and second.server is not None,
+                "both apps have the bundled server",
+                step=both_ready,
+            )
+            assert first.server.pid == second.server.pid
+            assert server_processes(state) == [first.server.pid]
+            said = [text_of(app.query_one("#token-status")) for app in (first, second)]
+            assert sum("Started the bundled server" in s for s in said) == 1
+            assert sum("Using the bundled server another m2m-tui started" in s for s in said) == 1
+            for app, pilot in ((first, one), (second, two)):
+                await pilot.press("t")
+                await settle(pilot)
+                assert app.session.token is not None
+        # The second app quit: the first still gets tokens.
+        await one.press("n")
+        await settle(one)
+        assert first.session.tokens.outcome.ok and not first.session.tokens.outcome.from_cache
+        assert listening("127.0.0.1", authority)
+    assert server_processes(state) == []
+    assert not listening("127.0.0.1", authority)
