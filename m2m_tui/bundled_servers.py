@@ -56,11 +56,16 @@ def listening(host: str, port: int, timeout: float = 0.3) -> bool:
         return False
 
 
-def issuer_complaint(issuer: str, timeout: float = 2.0) -> str | None:  # None: all is well
+def issuer_complaint(
+    issuer: str, timeout: float = 2.0, state_dir: Path | None = None
+) -> str | None:  # None: all is well
     """None when `issuer` answers as an authorization server (discovery is JSON naming
     an issuer); otherwise a sentence naming what does answer there: the program holding
-    the port where this machine says, else the status and content type it sent."""
+    the port where this machine says, else the status and content type it sent; for a
+    server that speaks HTTPS where the profile says http://, the settings that reach it."""
     import httpx
+
+    from m2m_tui.transcript import speaks_tls
 
     url = metadata_urls(issuer)[0]
     port = urlsplit(issuer).port
@@ -69,6 +74,8 @@ def issuer_complaint(issuer: str, timeout: float = 2.0) -> str | None:  # None: 
     except httpx.TimeoutException:
         what = f"it did not answer an HTTP request within {timeout:g} s"
     except httpx.HTTPError as exc:
+        if speaks_tls(issuer):
+            return tls_advice(issuer, port, state_dir)
         what = f"it does not speak HTTP ({type(exc).__name__})"
     else:
         try:
@@ -86,6 +93,27 @@ def issuer_complaint(issuer: str, timeout: float = 2.0) -> str | None:  # None: 
     return (
         f"The profile's issuer {issuer} is not the bundled server: {holder}, and {what}. "
         f"Stop it, or move the bundled server with authority_port in [server]."
+    )
+
+
+def tls_advice(issuer: str, port: int | None, state_dir: Path | None) -> str:
+    """The profile settings that reach a server speaking HTTPS at an http:// issuer."""
+    program = listener_of(port) if port else None
+    holder = f"{program} serves" if program else "the server there serves"
+    https = "https://" + issuer.split("://", 1)[1]
+    ca = state_dir / "tls" / "ca.pem" if state_dir else None
+    trust = (
+        f'ca_file = "{ca}" (the CA `serve --tls` made there)'
+        if ca is not None and ca.exists()
+        else "ca_file naming the CA that signed its certificate (`serve --tls` makes "
+        "<state-dir>/tls/ca.pem)"
+    )
+    return (
+        f"The profile's issuer {issuer} speaks HTTPS, not plain HTTP: {holder} TLS on port "
+        f"{port} (the bundled server does after `m2m-tui serve --tls`). To use it, give the "
+        f'profile issuer = "{https}" (and api_base_url = "https://…" for the API, in place '
+        f"of bundled = true, which follows [server] on plain HTTP) and {trust}; or stop it "
+        "and let the app start the bundled server on plain HTTP."
     )
 
 

@@ -232,7 +232,9 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
             if self.server is None and server is None and listening("127.0.0.1", port):
                 # Something else listens there: make sure it is an authorization server
                 # before the user meets an HTML page in the token exchange.
-                stranger = await asyncio.to_thread(issuer_complaint, session.profile.issuer)
+                stranger = await asyncio.to_thread(
+                    issuer_complaint, session.profile.issuer, 2.0, session.state_dir
+                )
                 if stranger:
                     self.token_tab.show_profile(stranger, "bold red")
                     self.notify(stranger, severity="error")
