@@ -88,6 +88,11 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         self.notice = notice  # said once at start (the per-user config was just written)
         self.autostart = autostart
         self.server: SharedServer | None = None  # the bundled server, while this app uses it
+        # Set once start-up has started the bundled server, found it, or given up: a token
+        # request waits for it rather than meet a port that is not listening yet.
+        self.server_settled = asyncio.Event()
+        if not autostart:
+            self.server_settled.set()
 
     def compose(self) -> ComposeResult:
         # Textual's default icon (⭘, U+2B58) is in few fonts (not DejaVu Sans Mono, nor
@@ -201,6 +206,15 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
     async def start_up(self) -> None:
         """Start the bundled server when the profile needs it (or join the one another app
         on this state folder started), then load the API's endpoints."""
+        try:
+            await self.settle_server()
+        finally:
+            self.server_settled.set()
+        await self.api_tab.load_endpoints()
+
+    async def settle_server(self) -> None:
+        """The bundled server started or joined when the profile needs it; else whatever
+        answers at its issuer checked to be an authorization server."""
         from m2m_tui.bundled_servers import (
             StartFailed,
             issuer_complaint,
@@ -238,7 +252,6 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
                 if stranger:
                     self.token_tab.show_profile(stranger, "bold red")
                     self.notify(stranger, severity="error")
-        await self.api_tab.load_endpoints()
 
     @staticmethod
     def server_note(server: SharedServer) -> str:

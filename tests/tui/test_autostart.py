@@ -122,3 +122,18 @@ async def test_two_apps_started_together_share_the_server(tmp_path):
         assert listening("127.0.0.1", authority)
     assert server_processes(state) == []
     assert not listening("127.0.0.1", authority)
+
+
+async def test_a_token_asked_for_while_the_server_starts_waits_for_it(tmp_path):
+    """`t` pressed at once: the request goes when the server answers, not before (when it
+    met a port nothing listened on yet: "cannot connect")."""
+    config, _, _ = local_config(tmp_path)
+    session = Session.open(config, tmp_path / "state")
+    app = M2MApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await wait_until_async(
+            lambda: session.tokens.outcome is not None, "a token outcome", step=pilot.pause
+        )
+        assert session.tokens.outcome.ok, session.tokens.outcome.description
+        assert app.server is not None and app.server.started
