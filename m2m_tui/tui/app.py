@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -91,6 +92,8 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         # Set once start-up has started the bundled server, found it, or given up: a token
         # request waits for it rather than meet a port that is not listening yet.
         self.server_settled = asyncio.Event()
+        self.server_lock = threading.Lock()  # the start-up's thread and quitting
+        self.quitting = False
         if not autostart:
             self.server_settled.set()
 
@@ -218,7 +221,6 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         from m2m_tui.bundled_servers import (
             StartFailed,
             issuer_complaint,
-            join_bundled,
             listening,
             points_at_bundled,
         )
@@ -231,16 +233,11 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
                 if not listening("127.0.0.1", port):
                     self.token_tab.show_profile("Starting the bundled server…")
                 try:
-                    # Under the state folder's lock: a second app waits here for the
-                    # first one's server, then uses it.
-                    server = await asyncio.to_thread(
-                        join_bundled, session.config, session.state_dir
-                    )
+                    server = await asyncio.to_thread(self.join_server)
                 except StartFailed as exc:
                     self.token_tab.show_profile()
                     self.notify(str(exc), severity="error")
                 else:
-                    self.server = server
                     if server is not None:
                         self.token_tab.show_profile(self.server_note(server))
             if self.server is None and server is None and listening("127.0.0.1", port):
@@ -252,6 +249,21 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
                 if stranger:
                     self.token_tab.show_profile(stranger, "bold red")
                     self.notify(stranger, severity="error")
+
+    def join_server(self) -> SharedServer | None:
+        """In a thread: the shared bundled server, held by this app unless it quit in the
+        meantime (then given up at once: a server started for nobody would run on)."""
+        from m2m_tui.bundled_servers import join_bundled
+
+        # Under the state folder's lock: a second app waits here for the first one's
+        # server, then uses it.
+        server = join_bundled(self.session.config, self.session.state_dir)
+        with self.server_lock:
+            if server is not None and self.quitting:
+                server.stop()
+                return None
+            self.server = server
+        return server
 
     @staticmethod
     def server_note(server: SharedServer) -> str:
@@ -266,8 +278,11 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         )
 
     def on_unmount(self) -> None:
-        if self.server is not None:
-            self.server.stop()  # the last app out stops it
+        with self.server_lock:
+            self.quitting = True  # a start-up still under way gives its server up
+            server, self.server = self.server, None
+        if server is not None:
+            server.stop()  # the last app out stops it
 
     # --- routing the tabs' messages ------------------------------------------------------
     @on(TokenReceived)

@@ -44,8 +44,9 @@ async def test_bundled_server_is_started_and_stopped_with_the_app(tmp_path):
         await pilot.press("t")
         await settle(pilot)
         assert session.token is not None
+        server = app.server
     # Quitting stopped the server this app started.
-    assert app.server.process.poll() is not None
+    assert server.process.poll() is not None
     assert not listening("127.0.0.1", authority)
 
 
@@ -137,3 +138,23 @@ async def test_a_token_asked_for_while_the_server_starts_waits_for_it(tmp_path):
         )
         assert session.tokens.outcome.ok, session.tokens.outcome.description
         assert app.server is not None and app.server.started
+
+
+async def test_quitting_while_the_server_starts_leaves_none_running(tmp_path):
+    from tests.helpers.waiting import wait_until
+
+    config, authority, _ = local_config(tmp_path)
+    state = tmp_path / "state"
+    app = M2MApp(Session.open(config, state))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until_async(
+            lambda: "Starting the bundled server" in text_of(app.query_one("#token-status")),
+            "the start-up under way",
+            step=pilot.pause,
+        )
+    # The start-up went on in its thread after the app was gone: once the server it
+    # started is up, it is stopped, not left running for nobody.
+    log = state / "serve.log"
+    wait_until(lambda: log.exists() and "State:" in log.read_text(), "the server came up")
+    wait_until(lambda: server_processes(state) == [], "the server stopped")
+    assert not listening("127.0.0.1", authority)
