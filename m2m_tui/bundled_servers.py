@@ -1,12 +1,18 @@
-"""Starting the bundled server in the background when a profile points at it."""
+"""Starting the bundled server in the background when a profile points at it, and
+sharing it between the apps that use one state folder."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,11 +56,16 @@ def listening(host: str, port: int, timeout: float = 0.3) -> bool:
         return False
 
 
-def issuer_complaint(issuer: str, timeout: float = 2.0) -> str | None:  # None: all is well
+def issuer_complaint(
+    issuer: str, timeout: float = 2.0, state_dir: Path | None = None
+) -> str | None:  # None: all is well
     """None when `issuer` answers as an authorization server (discovery is JSON naming
     an issuer); otherwise a sentence naming what does answer there: the program holding
-    the port where this machine says, else the status and content type it sent."""
+    the port where this machine says, else the status and content type it sent; for a
+    server that speaks HTTPS where the profile says http://, the settings that reach it."""
     import httpx
+
+    from m2m_tui.transcript import speaks_tls
 
     url = metadata_urls(issuer)[0]
     port = urlsplit(issuer).port
@@ -63,6 +74,8 @@ def issuer_complaint(issuer: str, timeout: float = 2.0) -> str | None:  # None: 
     except httpx.TimeoutException:
         what = f"it did not answer an HTTP request within {timeout:g} s"
     except httpx.HTTPError as exc:
+        if speaks_tls(issuer):
+            return tls_advice(issuer, port, state_dir)
         what = f"it does not speak HTTP ({type(exc).__name__})"
     else:
         try:
@@ -80,6 +93,27 @@ def issuer_complaint(issuer: str, timeout: float = 2.0) -> str | None:  # None: 
     return (
         f"The profile's issuer {issuer} is not the bundled server: {holder}, and {what}. "
         f"Stop it, or move the bundled server with authority_port in [server]."
+    )
+
+
+def tls_advice(issuer: str, port: int | None, state_dir: Path | None) -> str:
+    """The profile settings that reach a server speaking HTTPS at an http:// issuer."""
+    program = listener_of(port) if port else None
+    holder = f"{program} serves" if program else "the server there serves"
+    https = "https://" + issuer.split("://", 1)[1]
+    ca = state_dir / "tls" / "ca.pem" if state_dir else None
+    trust = (
+        f'ca_file = "{ca}" (the CA `serve --tls` made there)'
+        if ca is not None and ca.exists()
+        else "ca_file naming the CA that signed its certificate (`serve --tls` makes "
+        "<state-dir>/tls/ca.pem)"
+    )
+    return (
+        f"The profile's issuer {issuer} speaks HTTPS, not plain HTTP: {holder} TLS on port "
+        f"{port} (the bundled server does after `m2m-tui serve --tls`). To use it, give the "
+        f'profile issuer = "{https}" (and api_base_url = "https://…" for the API, in place '
+        f"of bundled = true, which follows [server] on plain HTTP) and {trust}; or stop it "
+        "and let the app start the bundled server on plain HTTP."
     )
 
 
@@ -166,6 +200,7 @@ def spawn_bundled(
     only: str | None = None,
     issuer: str | None = None,
     tls: str | None = None,
+    detached: bool = False,
 ) -> LocalServer:
     """Start `m2m-tui serve` as a child process, without waiting for it. The app calls
     this before Textual even loads, so the server's start-up overlaps the app's."""
@@ -190,6 +225,9 @@ def spawn_bundled(
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        # Detached, a server other apps use is out of its starter's process group: the
+        # Ctrl-C or hang-up that ends that app's terminal does not reach it.
+        start_new_session=detached,
     )
     log.close()
     return LocalServer(process, log_path)
@@ -215,3 +253,136 @@ def wait_until_answering(server: LocalServer, config: Config, wait: float = 20.0
         time.sleep(0.02)  # the user waits on this loop: poll often
     server.stop()
     raise StartFailed(f"the bundled server did not start within {wait:g} s (log: {log_path})")
+
+
+# --- one bundled server for every app on a state folder ----------------------------------
+# The apps on one state folder share one server: the first starts it under a lock in the
+# folder (a second app waits on the lock, then finds it answering), each app holds a
+# lease while it uses it, and the last one out stops it. A server nobody started this
+# way (`m2m-tui serve` by hand) has no pid file and is never stopped.
+LOCK_FILE = "bundled-server.lock"
+PID_FILE = "bundled-server.pid"
+LEASES = "bundled-server-users"
+
+
+@contextlib.contextmanager
+def start_lock(state_dir: Path) -> Iterator[None]:
+    """Exclusive across processes (flock): held around "is it there, else start it and wait
+    until it answers", and around leaving, so that no app ever sees half of either."""
+    import fcntl
+
+    ensure_private_dir(state_dir)
+    path = state_dir / LOCK_FILE
+    with open(path, "a+") as handle:
+        os.chmod(path, 0o600)
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's: alive
+    # A child that exited but was not yet waited for is a zombie: not a user any more.
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+    return True
+
+
+def _serves(pid: int, state_dir: Path) -> bool:
+    """`pid` is a bundled server on `state_dir` (not a process that took its pid since)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return _alive(pid)  # no /proc here: trust the pid file
+    return b"api_server" in argv and str(state_dir).encode() in argv and _alive(pid)
+
+
+def _recorded_server(state_dir: Path) -> int | None:
+    """The pid of the shared server on `state_dir`, while it runs; else None."""
+    try:
+        pid = int((state_dir / PID_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _serves(pid, state_dir) else None
+
+
+def _live_leases(state_dir: Path) -> list[Path]:
+    """The leases of apps still running; those of apps that died unannounced are removed."""
+    folder = state_dir / LEASES
+    live = []
+    for lease in folder.iterdir() if folder.is_dir() else ():
+        pid = lease.name.split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            live.append(lease)
+        else:
+            lease.unlink(missing_ok=True)
+    return live
+
+
+@dataclass
+class SharedServer:
+    """The bundled server as one of its users holds it. `stop()` gives up this user's
+    lease, and stops the server when no other app holds one."""
+
+    state_dir: Path
+    pid: int
+    log_path: Path
+    started: bool  # this app started it (else it joined one another app started)
+    process: subprocess.Popen | None = None  # when this app started it
+    lease: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        folder = ensure_private_dir(self.state_dir / LEASES)
+        self.lease = folder / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.lease.write_text(str(self.pid))
+
+    def users(self) -> int:
+        with start_lock(self.state_dir):
+            return len(_live_leases(self.state_dir))
+
+    def stop(self) -> None:
+        with start_lock(self.state_dir):
+            self.lease.unlink(missing_ok=True)
+            if _live_leases(self.state_dir) or not _serves(self.pid, self.state_dir):
+                self._reap()
+                return  # others use it still, or it is gone already
+            os.kill(self.pid, signal.SIGTERM)
+            # Gone, not merely leaving: its ports are free once this returns. (Exiting, its
+            # /proc cmdline empties before the pid goes: alive is what to wait on.)
+            deadline = time.monotonic() + 5
+            while not self._reap() and _alive(self.pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            if not self._reap() and _alive(self.pid):
+                os.kill(self.pid, signal.SIGKILL)
+                if self.process is not None:
+                    self.process.wait(timeout=5)
+            (self.state_dir / PID_FILE).unlink(missing_ok=True)
+
+    def _reap(self) -> bool:
+        """Whether our own child has exited (waited for: no zombie is left)."""
+        return self.process is not None and self.process.poll() is not None
+
+
+def join_bundled(config: Config, state_dir: Path, wait: float = 20.0) -> SharedServer | None:
+    """The shared bundled server on `state_dir`: the one running (its pid file says so and
+    both parts answer), else one started now and waited for. None when the port answers
+    but not for a server an app started (`m2m-tui serve` by hand, or another program):
+    that one is the user's to stop, and the caller checks what it is. StartFailed when
+    the server cannot start."""
+    ports = (config.server.authority_port, config.server.api_port)
+    with start_lock(state_dir):
+        running = _recorded_server(state_dir)
+        if running is not None and _answers(*ports):
+            return SharedServer(state_dir, running, state_dir / "serve.log", started=False)
+        if listening("127.0.0.1", ports[0]):
+            return None
+        server = wait_until_answering(spawn_bundled(config, state_dir, detached=True), config, wait)
+        (state_dir / PID_FILE).write_text(str(server.process.pid))
+        return SharedServer(
+            state_dir, server.process.pid, server.log_path, started=True, process=server.process
+        )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from m2m_tui.lazy import lazy_module
 
@@ -118,6 +120,48 @@ def closed_without_answer(exc: BaseException) -> bool:
     return not answer_began(exc) and not not_http
 
 
+def speaks_tls(url: str, timeout: float = 1.0) -> bool:
+    """Whether the server behind an http:// URL completes a TLS handshake: one that speaks
+    HTTPS only, which a plain HTTP request meets with a closed connection."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    # A probe, not a request: nothing is sent over it, so any certificate will do.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=parts.hostname):
+                return True
+    except (OSError, ValueError):  # ssl.SSLError is an OSError: not TLS, or not there
+        return False
+
+
+def _literal_host(url: str) -> bool:
+    import ipaddress
+
+    host = urlsplit(url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost"
+    return True
+
+
+def https_advice(url: str) -> str:
+    """What to change when `url` (http://) reaches a server that speaks HTTPS."""
+    parts = urlsplit(url)
+    origin = f"https://{parts.netloc}/"
+    return (
+        f"{url} speaks HTTPS, not plain HTTP (the bundled server does after `m2m-tui serve "
+        f"--tls`). Reach it with {origin} in the profile (issuer, or api_base_url for an API; "
+        "a bundled = true profile follows [server] on plain HTTP: give it issuer and "
+        "api_base_url instead) and ca_file naming the CA that signed its certificate (the "
+        "bundled server's: <state-dir>/tls/ca.pem), or restart that server without --tls"
+    )
+
+
 def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[str, str]:
     """(error kind, a sentence for the user) for anything httpx raises.
 
@@ -128,6 +172,16 @@ def describe_transport_error(exc: Exception, url: str, timeout: float) -> tuple[
 
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", f"{url} did not answer within {timeout:g} s"
+    # A connection that never opened is probed only where no name must be looked up
+    # again (a name that did not resolve may take long to fail once more).
+    plain_refused = (isinstance(exc, httpx.ConnectError) and _literal_host(url)) or (
+        isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError)
+        and not answer_began(exc)
+    )
+    # An HTTPS server meets a plain request with a closed connection (or a TLS alert,
+    # which is no HTTP): a handshake tells it from a crash.
+    if plain_refused and speaks_tls(url):
+        return "tls", https_advice(url)
     if isinstance(exc, httpx.ConnectError):
         text = str(exc)
         if any(isinstance(cause, ssl.SSLError) for cause in _causes(exc)):

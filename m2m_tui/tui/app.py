@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from typing import TYPE_CHECKING
 
 from rich.console import Group
@@ -34,7 +35,7 @@ from m2m_tui.tui.notice_line import NoticeLine
 # Only what the first frame draws is imported here: the tabs, the session and the
 # servers' helpers load once it is on the screen (after_first_paint).
 if TYPE_CHECKING:
-    from m2m_tui.bundled_servers import LocalServer
+    from m2m_tui.bundled_servers import SharedServer
     from m2m_tui.session.loader import SessionLoader
     from m2m_tui.session.session import Session
     from m2m_tui.tui.api_tab import ApiTab
@@ -78,7 +79,6 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         self,
         session: Session | SessionLoader,
         autostart: bool = True,
-        spawned: LocalServer | None = None,
         notice: str | None = None,
     ) -> None:
         super().__init__()
@@ -92,9 +92,15 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         self.loaded = asyncio.Event()  # set then (or when loading them failed)
         self.notice = notice  # said once at start (the per-user config was just written)
         self.autostart = autostart
-        self.server: LocalServer | None = None
-        self.spawned = spawned  # a bundled server started before the app, not yet ready
+        self.server: SharedServer | None = None  # the bundled server, while this app uses it
+        # Set once start-up has started the bundled server, found it, or given up: a token
+        # request waits for it rather than meet a port that is not listening yet.
+        self.server_settled = asyncio.Event()
+        self.server_lock = threading.Lock()  # the start-up's thread and quitting
+        self.quitting = False
         self.call_after_token = False  # `c` came before any token: call once it is here
+        if not autostart:
+            self.server_settled.set()
 
     def compose(self) -> ComposeResult:
         # Textual's default icon (⭘, U+2B58) is in few fonts (not DejaVu Sans Mono, nor
@@ -215,52 +221,75 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
 
     @job("startup", "Starting up failed")
     async def start_up(self) -> None:
-        """Start the bundled server when the profile needs it, then load the API's endpoints."""
+        """Start the bundled server when the profile needs it (or join the one another app
+        on this state folder started), then load the API's endpoints."""
+        try:
+            await self.settle_server()
+        finally:
+            self.server_settled.set()
+        await self.api_tab.load_endpoints()
+
+    async def settle_server(self) -> None:
+        """The bundled server started or joined when the profile needs it; else whatever
+        answers at its issuer checked to be an authorization server."""
         from m2m_tui.bundled_servers import (
             StartFailed,
             issuer_complaint,
             listening,
             points_at_bundled,
-            start_bundled,
-            wait_until_answering,
         )
 
         session = self.session
-        if self.spawned is not None:
-            spawned, self.spawned = self.spawned, None
-            self.token_tab.show_profile("Starting the bundled server…")
-            try:
-                self.server = await asyncio.to_thread(wait_until_answering, spawned, session.config)
-            except StartFailed as exc:
-                self.notify(str(exc), severity="error")
-            else:
-                self.token_tab.show_profile(
-                    f"Started the bundled server in the background (log: "
-                    f"{self.server.log_path}); it stops when you quit."
-                )
-        elif self.autostart and points_at_bundled(session.profile, session.config):
+        if self.autostart and points_at_bundled(session.profile, session.config):
             port = session.config.server.authority_port
-            if self.server is None and not listening("127.0.0.1", port):
-                self.token_tab.show_profile("Starting the bundled server…")
+            server = None
+            if self.server is None:
+                if not listening("127.0.0.1", port):
+                    self.token_tab.show_profile("Starting the bundled server…")
                 try:
-                    self.server = await asyncio.to_thread(
-                        start_bundled, session.config, session.state_dir
-                    )
+                    server = await asyncio.to_thread(self.join_server)
                 except StartFailed as exc:
+                    self.token_tab.show_profile()
                     self.notify(str(exc), severity="error")
                 else:
-                    self.token_tab.show_profile(
-                        f"Started the bundled server in the background (log: "
-                        f"{self.server.log_path}); it stops when you quit."
-                    )
-            elif self.server is None:
-                # Something listens there: make sure it is an authorization server
+                    if server is not None:
+                        self.token_tab.show_profile(self.server_note(server))
+            if self.server is None and server is None and listening("127.0.0.1", port):
+                # Something else listens there: make sure it is an authorization server
                 # before the user meets an HTML page in the token exchange.
-                stranger = await asyncio.to_thread(issuer_complaint, session.profile.issuer)
+                stranger = await asyncio.to_thread(
+                    issuer_complaint, session.profile.issuer, 2.0, session.state_dir
+                )
                 if stranger:
                     self.token_tab.show_profile(stranger, "bold red")
                     self.notify(stranger, severity="error")
-        await self.api_tab.load_endpoints()
+
+    def join_server(self) -> SharedServer | None:
+        """In a thread: the shared bundled server, held by this app unless it quit in the
+        meantime (then given up at once: a server started for nobody would run on)."""
+        from m2m_tui.bundled_servers import join_bundled
+
+        # Under the state folder's lock: a second app waits here for the first one's
+        # server, then uses it.
+        server = join_bundled(self.session.config, self.session.state_dir)
+        with self.server_lock:
+            if server is not None and self.quitting:
+                server.stop()
+                return None
+            self.server = server
+        return server
+
+    @staticmethod
+    def server_note(server: SharedServer) -> str:
+        if server.started:
+            return (
+                f"Started the bundled server in the background (log: {server.log_path}); it "
+                "stops when the last m2m-tui using it quits."
+            )
+        return (
+            f"Using the bundled server another m2m-tui started (log: {server.log_path}); it "
+            "stops when the last m2m-tui using it quits."
+        )
 
     def job_failed(self, group: str, line: Text) -> None:
         """The app's own jobs: start-up and a profile switch say it under the profile,
@@ -272,9 +301,11 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
             first.first().update(Group(first.first().content, line))
 
     def on_unmount(self) -> None:
-        for server in (self.server, self.spawned):
-            if server is not None:
-                server.stop()
+        with self.server_lock:
+            self.quitting = True  # a start-up still under way gives its server up
+            server, self.server = self.server, None
+        if server is not None:
+            server.stop()  # the last app out stops it
 
     # --- routing the tabs' messages ------------------------------------------------------
     @on(TokenWanted)

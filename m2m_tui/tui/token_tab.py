@@ -79,6 +79,20 @@ class TokenTab(Vertical):
 
     @job("token", "Token request failed")
     async def token_worker(self, force: bool) -> None:
+        settled = getattr(self.app, "server_settled", None)
+        if settled is not None and not settled.is_set():
+            # Sent now, the request would meet a port not listening yet: "cannot connect".
+            self.query_one("#token-view", Static).update(
+                Text("Waiting for the bundled server to start… (Escape cancels)", style="dim")
+            )
+            await settled.wait()
+            self.query_one("#token-view", Static).update(
+                Text(
+                    f"Requesting a token for {self.session.profile.client_id} from "
+                    f"{self.session.profile.issuer}… (Escape cancels)",
+                    style="dim",
+                )
+            )
         try:
             outcome = await self.session.get_token(force=force)
         finally:

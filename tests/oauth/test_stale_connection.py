@@ -65,7 +65,9 @@ class Handler(socketserver.StreamRequestHandler):
                 return None
             if line in (b"\r\n", b"\n"):
                 return length
-            name, _, value = line.decode().partition(":")
+            # errors="replace": a TLS handshake (m2m-tui asks whether a server that closed
+            # without answering speaks HTTPS) is no HTTP head, and ends at EOF.
+            name, _, value = line.decode(errors="replace").partition(":")
             if name.strip().lower() == "content-length":
                 length = int(value)
 
@@ -104,4 +106,6 @@ async def test_a_fresh_connection_closed_without_an_answer_is_not_retried(server
     async with httpx.AsyncClient() as client:
         outcome = await request_token(token_request(server.url), client)
     assert not outcome.ok and "closed the connection without answering" in outcome.description
-    assert server.requests == 1 and server.connections == 1  # one try: nothing was stale
+    # One try: nothing was stale. (Then a TLS handshake, no request, asked whether the
+    # server speaks HTTPS: it does not, and the sentence above says so.)
+    assert server.requests == 1

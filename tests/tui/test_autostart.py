@@ -9,6 +9,7 @@ from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from tests.conftest import REPO_CONFIG, free_port
+from tests.helpers.processes import server_processes
 from tests.helpers.tui import settle, text_of
 from tests.helpers.waiting import wait_until_async
 
@@ -43,8 +44,9 @@ async def test_bundled_server_is_started_and_stopped_with_the_app(tmp_path):
         await pilot.press("t")
         await settle(pilot)
         assert session.token is not None
+        server = app.server
     # Quitting stopped the server this app started.
-    assert app.server.process.poll() is not None
+    assert server.process.poll() is not None
     assert not listening("127.0.0.1", authority)
 
 
@@ -84,3 +86,75 @@ async def test_a_taken_api_port_names_its_holder(tmp_path):
             assert f"python (pid {os.getpid()}) holds port {api}" in said
     finally:
         squatter.close()
+
+
+async def test_two_apps_started_together_share_the_server(tmp_path):
+    """Two apps on one fresh state folder: one starts the server, the other uses it; the
+    first to quit leaves it to the second, and the last one out stops it."""
+    config, authority, _ = local_config(tmp_path)
+    state = tmp_path / "state"
+    first = M2MApp(Session.open(config, state))
+    second = M2MApp(Session.open(config, state))
+    async with first.run_test(size=(120, 40)) as one:
+        async with second.run_test(size=(120, 40)) as two:
+
+            async def both_ready() -> None:
+                await one.pause()
+                await two.pause()
+
+            await wait_until_async(
+                lambda: first.server is not None and second.server is not None,
+                "both apps have the bundled server",
+                step=both_ready,
+            )
+            assert first.server.pid == second.server.pid
+            assert server_processes(state) == [first.server.pid]
+            said = [text_of(app.query_one("#token-status")) for app in (first, second)]
+            assert sum("Started the bundled server" in s for s in said) == 1
+            assert sum("Using the bundled server another m2m-tui started" in s for s in said) == 1
+            for app, pilot in ((first, one), (second, two)):
+                await pilot.press("t")
+                await settle(pilot)
+                assert app.session.token is not None
+        # The second app quit: the first still gets tokens.
+        await one.press("n")
+        await settle(one)
+        assert first.session.tokens.outcome.ok and not first.session.tokens.outcome.from_cache
+        assert listening("127.0.0.1", authority)
+    assert server_processes(state) == []
+    assert not listening("127.0.0.1", authority)
+
+
+async def test_a_token_asked_for_while_the_server_starts_waits_for_it(tmp_path):
+    """`t` pressed at once: the request goes when the server answers, not before (when it
+    met a port nothing listened on yet: "cannot connect")."""
+    config, _, _ = local_config(tmp_path)
+    session = Session.open(config, tmp_path / "state")
+    app = M2MApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await wait_until_async(
+            lambda: session.tokens.outcome is not None, "a token outcome", step=pilot.pause
+        )
+        assert session.tokens.outcome.ok, session.tokens.outcome.description
+        assert app.server is not None and app.server.started
+
+
+async def test_quitting_while_the_server_starts_leaves_none_running(tmp_path):
+    from tests.helpers.waiting import wait_until
+
+    config, authority, _ = local_config(tmp_path)
+    state = tmp_path / "state"
+    app = M2MApp(Session.open(config, state))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until_async(
+            lambda: "Starting the bundled server" in text_of(app.query_one("#token-status")),
+            "the start-up under way",
+            step=pilot.pause,
+        )
+    # The start-up went on in its thread after the app was gone: once the server it
+    # started is up, it is stopped, not left running for nobody.
+    log = state / "serve.log"
+    wait_until(lambda: log.exists() and "State:" in log.read_text(), "the server came up")
+    wait_until(lambda: server_processes(state) == [], "the server stopped")
+    assert not listening("127.0.0.1", authority)
