@@ -10,7 +10,7 @@ from pathlib import Path
 from m2m_tui.bundled_servers import SharedServer, join_bundled, listening
 from m2m_tui.session.session import Session
 from tests.helpers.processes import server_processes
-from tests.tui.test_autostart import local_config
+from tests.helpers.sessions import local_config
 
 
 def together(count: int, config, state_dir: Path) -> list[SharedServer]:

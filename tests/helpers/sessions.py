@@ -50,3 +50,18 @@ def write_org_config(tmp_path, stack, organization: str | None = "acme") -> None
             1,
         )
         (tmp_path / "config.toml").write_text(text)
+
+
+def local_config(tmp_path: Path):
+    """The shipped config with the bundled server moved, as a user moves it: the two
+    ports in [server], nothing else (the local profiles follow it)."""
+    from tests.conftest import REPO_CONFIG, free_port
+
+    authority, api = free_port(), free_port()
+    text = REPO_CONFIG.read_text()
+    text = text.replace("authority_port = 7000", f"authority_port = {authority}")
+    text = text.replace("api_port = 7001", f"api_port = {api}")
+    assert ":7000" not in text.split("[server]")[0]  # no profile names the port itself
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return load_config(path), authority, api

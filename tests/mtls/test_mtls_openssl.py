@@ -15,8 +15,8 @@ import jwt
 
 from oauth_primitives import x509
 from tests.conftest import run_cli
+from tests.helpers.mtls import admin, client
 from tests.helpers.sessions import write_config
-from tests.mtls.test_mtls_servers import admin, client
 
 OPENSSL = shutil.which("openssl") or "openssl"  # Debian has it; absent, the tests fail
 

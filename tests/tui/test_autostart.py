@@ -5,26 +5,12 @@ from __future__ import annotations
 import socket
 
 from m2m_tui.bundled_servers import listening
-from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
-from tests.conftest import REPO_CONFIG, free_port
 from tests.helpers.processes import server_processes
+from tests.helpers.sessions import local_config
 from tests.helpers.tui import settle, text_of
 from tests.helpers.waiting import wait_until_async
-
-
-def local_config(tmp_path):
-    """The shipped config with the bundled server moved, as a user moves it: the two
-    ports in [server], nothing else (the local profiles follow it)."""
-    authority, api = free_port(), free_port()
-    text = REPO_CONFIG.read_text()
-    text = text.replace("authority_port = 7000", f"authority_port = {authority}")
-    text = text.replace("api_port = 7001", f"api_port = {api}")
-    assert ":7000" not in text.split("[server]")[0]  # no profile names the port itself
-    path = tmp_path / "config.toml"
-    path.write_text(text)
-    return load_config(path), authority, api
 
 
 async def test_bundled_server_is_started_and_stopped_with_the_app(tmp_path):

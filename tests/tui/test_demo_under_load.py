@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from m2m_tui.demo.script import load_script
-from tests.tui.test_demo import words
+from tests.helpers.tui import svg_text as words
 
 HOG = "while True: pass"
 
