@@ -162,12 +162,15 @@ def aim(args: argparse.Namespace, session, target: str):
     """ENDPOINT as the user gave it: a path (with its query) at the profile's API, or a
     full URL, which is then talked to as given, never swapped for the profile's API.
     Another origin than the profile's is said once, and its own metadata is used.
-    Returns (path, query parameters), or an exit code after saying what is wrong."""
+    Returns (path, query parameters as typed: m2m_tui.api.query), or an exit code after
+    saying what is wrong."""
     from dataclasses import replace
-    from urllib.parse import parse_qsl, urlsplit
+    from urllib.parse import urlsplit
+
+    from m2m_tui.api.query import parse_query
 
     parts = urlsplit(target)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query = parse_query(parts.query)
     path = parts.path if parts.path.startswith("/") else "/" + parts.path
     if parts.scheme or parts.netloc:
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
 
 
 async def _diagnose(
-    args: argparse.Namespace, session: Session, raw: str | None, path: str, params: dict
+    args: argparse.Namespace, session: Session, raw: str | None, path: str, params: list
 ) -> int:
     if raw is None:
         outcome = await session.get_token()
