@@ -220,6 +220,22 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+def print_rich(*renderables: object) -> None:
+    """Rich renderables (tables, panels) on stdout. On a terminal, as Rich draws them;
+    piped, without the spaces Rich pads each line with to the console's width (80
+    columns when it cannot ask), which `diff`, `grep 'x$'` and editors trip on."""
+    from rich.console import Console
+
+    console = Console()
+    if is_terminal():
+        console.print(*renderables)
+        return
+    with console.capture() as captured:
+        console.print(*renderables)
+    for line in captured.get().splitlines():
+        print(line.rstrip())
+
+
 def print_json(value: object) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 

@@ -16,6 +16,7 @@ from m2m_tui.commands.common import (
     fail,
     no_token,
     organization_flag,
+    print_rich,
     token_flags,
 )
 
@@ -109,8 +110,6 @@ async def _diagnose(
 
 
 def print_checklist(diagnosis: Diagnosis, target: str) -> None:
-    from rich.console import Console
-
     from m2m_tui.views import diagnosis_view
 
-    Console().print(diagnosis_view(diagnosis, target))
+    print_rich(diagnosis_view(diagnosis, target))
