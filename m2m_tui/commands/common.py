@@ -279,14 +279,20 @@ def token_flags(parser: argparse.ArgumentParser) -> None:
         metavar="URI",
         help="the RFC 8707 resource indicator",
     )
-    group.add_argument(
-        "--client-id", dest="override_client_id", metavar="ID", help="another client's id"
-    )
+    client_id_flag(group)
     group.add_argument(
         "--client-secret-env",
         metavar="VAR",
         help="read the client secret from this environment variable (never a flag: "
         "argv is visible to every user of the machine)",
+    )
+
+
+def client_id_flag(parser) -> None:
+    """--client-id: this run as another client of the profile's issuer (its refusal, its
+    token), for token, call, diagnose and preview alike."""
+    parser.add_argument(
+        "--client-id", dest="override_client_id", metavar="ID", help="another client's id"
     )
 
 
