@@ -37,7 +37,7 @@ def add_parsers(commands) -> None:
         "verify",
         help="check a token's signature (discovery + JWKS) and claims; exit 0 or 1",
         epilog="examples:\n  m2m-tui verify --audience urn:worldmappers TOKEN\n"
-        "  m2m-tui token | m2m-tui verify --issuer http://127.0.0.1:7000/ --json",
+        '  m2m-tui token | m2m-tui verify --issuer "$ISSUER" --json   (pin the issuer)',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument(
