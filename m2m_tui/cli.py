@@ -27,7 +27,7 @@ EXAMPLES = """\
 examples:
   m2m-tui                            open the app on the default profile
   m2m-tui --profile auth0            open it on another profile
-  m2m-tui serve                      run the bundled authority (:7000) and API (:7001)
+  m2m-tui serve                      run the bundled authority and API ([server]'s ports)
   m2m-tui token                      print the token (cached while valid)
   m2m-tui token | m2m-tui decode     read what it says
   m2m-tui call /api/directions --param destination='Auth0 Office'

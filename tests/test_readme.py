@@ -114,3 +114,33 @@ def answers(config) -> bool:
     except httpx.HTTPError:
         return False
     return discovery.status_code == 200 and health.status_code == 200
+
+
+def test_a_readme_profile_at_the_bundled_ports_names_their_setting():
+    """A profile in the README that writes the bundled server's address out (over TLS,
+    where `bundled = true` cannot) says which [server] setting each port is, so a reader
+    who moved the server knows what to write; anything else follows `{issuer}`."""
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    bare = []
+    for block in blocks:
+        for line in block.splitlines():
+            if line.lstrip().startswith("#"):
+                continue
+            value, _, comment = line.partition(" #")
+            for port, setting in (("7000", "authority_port"), ("7001", "api_port")):
+                if f":{port}" in value and setting not in comment:
+                    bare.append(line.strip())
+    assert bare == []
+
+
+def test_what_the_readme_says_lacks_api_base_url_does():
+    """The README once said the shipped `local-admin` had no api_base_url (and the API
+    tab would say so) after `bundled = true` had given it one."""
+    profiles = load_config(REPO_CONFIG).profiles
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    for sentence in re.split(r"(?<=[.;])\s", text):
+        if re.search(r"(without|no) `api_base_url`", sentence):
+            for name in re.findall(r"the shipped `([\w-]+)`", sentence):
+                if re.search(rf"`{re.escape(name)}` has one", sentence):
+                    continue
+                assert profiles[name].api_base_url is None, sentence

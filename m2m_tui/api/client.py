@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
+from m2m_tui.api.query import Params, encode_query
 from m2m_tui.api.request_parts import replaced_credentials
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
@@ -156,7 +156,8 @@ def predict(
 class ApiCall:
     base_url: str
     endpoint: ApiEndpoint
-    params: dict[str, str] = field(default_factory=dict)
+    # The app's boxes (a dict), or pairs as typed (`call`: a name repeated, a bare name).
+    params: Params = field(default_factory=dict)
     # The user's own headers and body (`call --header/--data/--json`, the app's request
     # editor): sent as given; a header of theirs replaces the client's of the same name.
     headers: dict[str, str] = field(default_factory=dict)
@@ -165,8 +166,9 @@ class ApiCall:
     @property
     def url(self) -> str:
         # Exactly what was asked for: `address=` is a parameter, empty, not none at all
-        # (the API answers the two differently). The app leaves out the boxes left empty.
-        query = urlencode(self.params)
+        # (the API answers the two differently), nor a bare `address`. The app leaves out
+        # the boxes left empty.
+        query = encode_query(self.params)
         return self.base_url.rstrip("/") + self.endpoint.path + (f"?{query}" if query else "")
 
     def to_curl(self, token: str | None, reveal: bool = False, dpop: DpopKey | None = None) -> str:

@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, run_with_management
+from m2m_tui.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    client_id_flag,
+    fail,
+    run_with_management,
+)
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
     from m2m_tui.admin.management_api import ManagementClient
@@ -90,10 +97,12 @@ def add_parsers(commands) -> None:
         "through the Management API (the bundled tenant or a real Auth0 tenant), runs the\n"
         "Actions here in Node.js, and judges the token with the API's rules.",
         epilog="examples:\n  m2m-tui preview\n  m2m-tui preview --json\n"
+        "  m2m-tui preview --client-id other-client   (another client's token, or refusal)\n"
         "  TIER_KEY=… m2m-tui preview --secret-env TIER_KEY   (Action secrets are write-only)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     preview.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    client_id_flag(preview)
     _secret_env(preview)
     preview.add_argument("--json", action="store_true")
 

@@ -152,12 +152,12 @@ def run(args: argparse.Namespace) -> int:
         args.method, args.headers, args.body = request_parts(args)
     except RequestPartError as exc:
         return fail(str(exc), EXIT_USAGE)
-    params = {}
+    params = []
     for item in args.param:
         key, sep, value = item.partition("=")
         if not sep or not key:
             return fail(f"--param takes k=v, not {item!r}", EXIT_USAGE)
-        params[key] = value
+        params.append((key, value))
     session = open_session(args)
     if isinstance(session, int):
         return session
@@ -165,13 +165,54 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(aimed, int):
         return aimed
     path, query = aimed
-    return asyncio.run(_call(args, session, path, {**query, **params}))
+    return asyncio.run(_call(args, session, path, merged_query(query, params)))
 
 
-async def _call(args: argparse.Namespace, session, path: str, params: dict[str, str]) -> int:
+def merged_query(query: list, params: list) -> list:
+    """The path's query as typed, each name given with --param replaced by its values
+    (said on stderr: a silent override hides which value went)."""
+    from m2m_tui.api.query import shown, with_overrides
+
+    pairs, replaced = with_overrides(query, params)
+    for name in dict.fromkeys(k for k, _ in replaced):
+        was = ", ".join(shown(p) for p in replaced if p[0] == name)
+        now = ", ".join(shown(p) for p in params if p[0] == name)
+        warn(f"--param {now} replaces {was} from the path")
+    return pairs
+
+
+def warn(message: str) -> None:
+    print(f"m2m-tui: warning: {message}", file=sys.stderr)
+
+
+async def warn_unknown_params(session, method: str, path: str, pairs: list) -> None:
+    """A query parameter the endpoint does not take is ignored by the API without a word:
+    say so before sending, from what the API's OpenAPI document (or the built-in table)
+    lists, with the name probably meant."""
+    import difflib
+
+    if not pairs:
+        return
+    await session.load_api()
+    endpoint = next((e for e in session.endpoints if e.path == path and e.method == method), None)
+    if endpoint is None:
+        return  # an endpoint the API does not describe: nothing to compare with
+    known = [p.name for p in endpoint.params]
+    takes = f"it takes {', '.join(known)}" if known else "it takes no query parameters"
+    for name in dict.fromkeys(k for k, _ in pairs if k not in known):
+        close = difflib.get_close_matches(name, known, n=1)
+        meant = f"; did you mean {close[0]}?" if close else ""
+        warn(
+            f"{method} {path} has no query parameter {name!r} ({takes}, per "
+            f"{session.endpoints_source}): the API will ignore it{meant}"
+        )
+
+
+async def _call(args: argparse.Namespace, session, path: str, params: list) -> int:
     from m2m_tui.api.client import ApiCall, ApiEndpoint, send
     from m2m_tui.transcript import describe_odd_answer
 
+    await warn_unknown_params(session, args.method, path, params)
     call = ApiCall(
         session.profile.api_base_url,
         ApiEndpoint(args.method, path, None, ""),
@@ -255,10 +296,16 @@ async def _call(args: argparse.Namespace, session, path: str, params: dict[str, 
 
 
 def to_httpie(call, token: str | None, reveal: bool, dpop=None) -> str:
-    parts = ["http", call.endpoint.method, call.base_url.rstrip("/") + call.endpoint.path]
+    from m2m_tui.api.query import as_pairs
+
+    pairs = as_pairs(call.params)
+    bare = any(v is None for _, v in pairs)  # httpie's `name==` sends `name=`: keep the URL's
+    url = call.url if bare else call.base_url.rstrip("/") + call.endpoint.path
+    parts = ["http", call.endpoint.method, url]
     if call.body is not None:
         parts.insert(1, f"--raw={call.body}")
     for name, value in call.shown_headers(token, reveal, dpop).items():
         parts.append(f"{name}:{value}")
-    parts += [f"{k}=={v}" for k, v in call.params.items()]
+    if not bare:
+        parts += [f"{k}=={v}" for k, v in pairs]  # a repeated name is repeated, as sent
     return " ".join(shlex.quote(p) for p in parts)

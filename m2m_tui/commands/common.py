@@ -162,12 +162,15 @@ def aim(args: argparse.Namespace, session, target: str):
     """ENDPOINT as the user gave it: a path (with its query) at the profile's API, or a
     full URL, which is then talked to as given, never swapped for the profile's API.
     Another origin than the profile's is said once, and its own metadata is used.
-    Returns (path, query parameters), or an exit code after saying what is wrong."""
+    Returns (path, query parameters as typed: m2m_tui.api.query), or an exit code after
+    saying what is wrong."""
     from dataclasses import replace
-    from urllib.parse import parse_qsl, urlsplit
+    from urllib.parse import urlsplit
+
+    from m2m_tui.api.query import parse_query
 
     parts = urlsplit(target)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query = parse_query(parts.query)
     path = parts.path if parts.path.startswith("/") else "/" + parts.path
     if parts.scheme or parts.netloc:
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -217,6 +220,22 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+def print_rich(*renderables: object) -> None:
+    """Rich renderables (tables, panels) on stdout. On a terminal, as Rich draws them;
+    piped, without the spaces Rich pads each line with to the console's width (80
+    columns when it cannot ask), which `diff`, `grep 'x$'` and editors trip on."""
+    from rich.console import Console
+
+    console = Console()
+    if is_terminal():
+        console.print(*renderables)
+        return
+    with console.capture() as captured:
+        console.print(*renderables)
+    for line in captured.get().splitlines():
+        print(line.rstrip())
+
+
 def print_json(value: object) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
@@ -260,14 +279,20 @@ def token_flags(parser: argparse.ArgumentParser) -> None:
         metavar="URI",
         help="the RFC 8707 resource indicator",
     )
-    group.add_argument(
-        "--client-id", dest="override_client_id", metavar="ID", help="another client's id"
-    )
+    client_id_flag(group)
     group.add_argument(
         "--client-secret-env",
         metavar="VAR",
         help="read the client secret from this environment variable (never a flag: "
         "argv is visible to every user of the machine)",
+    )
+
+
+def client_id_flag(parser) -> None:
+    """--client-id: this run as another client of the profile's issuer (its refusal, its
+    token), for token, call, diagnose and preview alike."""
+    parser.add_argument(
+        "--client-id", dest="override_client_id", metavar="ID", help="another client's id"
     )
 
 

@@ -12,6 +12,7 @@ from m2m_tui.commands.common import (
     EXIT_USAGE,
     fail,
     is_terminal,
+    load_profile,
     no_token,
     note,
     open_session,
@@ -36,7 +37,7 @@ def add_parsers(commands) -> None:
         "verify",
         help="check a token's signature (discovery + JWKS) and claims; exit 0 or 1",
         epilog="examples:\n  m2m-tui verify --audience urn:worldmappers TOKEN\n"
-        "  m2m-tui token | m2m-tui verify --issuer http://127.0.0.1:7000/ --json",
+        '  m2m-tui token | m2m-tui verify --issuer "$ISSUER" --json   (pin the issuer)',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verify.add_argument(
@@ -51,7 +52,12 @@ def add_parsers(commands) -> None:
         metavar="URL",
         help="the issuer to trust (default: the token's own iss, said so)",
     )
-    verify.add_argument("--audience", metavar="A", help="required audience (default: not checked)")
+    verify.add_argument(
+        "--audience",
+        metavar="A",
+        help="required audience (default: the profile's audience, however the token is "
+        "given; '' checks none)",
+    )
     verify.add_argument(
         "--leeway",
         type=float,
@@ -127,6 +133,21 @@ def run_verify(args: argparse.Namespace) -> int:
         return asyncio.run(_verify_profiles_token(args))
     if pasted is None or not pasted.token:
         return fail("no token: pass TOKEN, or - to read it from stdin", EXIT_USAGE)
+    if args.audience is None:
+        # A token given (TOKEN, -, a pipe) is checked for the audience the profile's own
+        # would be: which way it arrived must not change what "valid" means.
+        loaded = load_profile(args)
+        if isinstance(loaded, int):
+            return loaded
+        profile = loaded[1]
+        args.audience = profile.audience
+        if profile.audience:
+            note(
+                args,
+                f"note: checking aud against profile {profile.name}'s audience "
+                f"{profile.audience} (--audience names another, --audience '' none)",
+            )
+    args.audience = args.audience or None
     return asyncio.run(_verify(args, pasted.token))
 
 
@@ -139,7 +160,7 @@ async def _verify_profiles_token(args: argparse.Namespace) -> int:
         return no_token(outcome)
     profile = session.profile
     args.issuer = args.issuer or profile.issuer
-    args.audience = args.audience or profile.audience
+    args.audience = profile.audience if args.audience is None else args.audience or None
     note(args, f"verifying profile {profile.name}'s token")
     return await _verify(args, outcome.access_token)
 

@@ -16,6 +16,7 @@ from m2m_tui.commands.common import (
     fail,
     no_token,
     organization_flag,
+    print_rich,
     token_flags,
 )
 
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace, session: Session) -> int:
 
 
 async def _diagnose(
-    args: argparse.Namespace, session: Session, raw: str | None, path: str, params: dict
+    args: argparse.Namespace, session: Session, raw: str | None, path: str, params: list
 ) -> int:
     if raw is None:
         outcome = await session.get_token()
@@ -109,8 +110,6 @@ async def _diagnose(
 
 
 def print_checklist(diagnosis: Diagnosis, target: str) -> None:
-    from rich.console import Console
-
     from m2m_tui.views import diagnosis_view
 
-    Console().print(diagnosis_view(diagnosis, target))
+    print_rich(diagnosis_view(diagnosis, target))

@@ -27,8 +27,10 @@ def add_parser(commands) -> None:
         help="print the profile's access token (cached until 60 s before exp)",
         description="Print the access token for the profile. Piped, only the token and a "
         "newline are printed, so $(m2m-tui token) works in a header.",
-        epilog='examples:\n  curl -H "Authorization: Bearer $(m2m-tui token)" '
-        "http://127.0.0.1:7001/api/directions?destination=Seattle\n"
+        epilog="examples:\n"
+        '  curl -H "Authorization: Bearer $(m2m-tui token)" '
+        '"$API/api/directions?destination=Seattle"\n'
+        "    ($API: the profile's api_base_url, `m2m-tui profiles show`)\n"
         "  m2m-tui token --json | jq .expires_in\n"
         "  m2m-tui token --profile auth0 --no-cache",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -97,6 +97,7 @@ class ServerTable:
     host: str = "127.0.0.1"
     authority_port: int = 7000
     api_port: int = 7001
+    web_port: int = 7010  # `m2m-tui web`: the app in a browser
     table: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -242,5 +243,6 @@ class _Reader(TomlReader):
             host=self.opt(data, "host", str, w, "127.0.0.1"),
             authority_port=self.opt(data, "authority_port", int, w, 7000),
             api_port=self.opt(data, "api_port", int, w, 7001),
+            web_port=self.opt(data, "web_port", int, w, 7010),
             table=data,
         )

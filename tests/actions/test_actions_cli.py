@@ -117,3 +117,17 @@ def test_grants_dialect_shows_and_sets_the_dialect(tmp_path, stack):
     assert jwt.get_unverified_header(token)["typ"] == "at+jwt"
     assert jwt.decode(token, options={"verify_signature": False})["permissions"] == ["directions"]
     assert m2m("grants", "dialect", "urn:nothing").returncode == 1
+
+
+def test_preview_as_another_client_shows_its_refusal(tmp_path, shared_stack):
+    """--client-id means what it means for token, call and diagnose: this run as another
+    client. The API's own introspection client has no grant: its request would be refused."""
+    m2m = cli(tmp_path, shared_stack)
+    other = m2m("preview", "--client-id", "worldmappers-api", "--json")
+    assert other.returncode == 1, other.stderr
+    found = json.loads(other.stdout)
+    assert found["client_id"] == "worldmappers-api"
+    assert found["refusal"]["error"] == "access_denied"
+    assert "not authorized" in found["refusal"]["error_description"]
+    own = json.loads(m2m("preview", "--json").stdout)
+    assert own["client_id"] == "giftdeliveries" and own["refusal"] is None

@@ -45,3 +45,14 @@ def test_a_value_that_begins_with_a_dash_is_taken_as_the_value():
         "-Xabcdefghijklm",
         "/x",
     ]
+
+
+def test_help_names_no_port_the_config_may_have_moved():
+    """The bundled ports are [server] settings: help that printed 127.0.0.1:7001 was
+    wrong for every config that moved them. It names the setting instead."""
+    for args in (["--help"], ["token", "--help"], ["verify", "--help"], ["web", "--help"]):
+        shown = run(*args)
+        assert shown.returncode == 0, shown.stderr
+        assert [p for p in ("7000", "7001", "7010") if p in shown.stdout] == [], args
+    assert "the profile's api_base_url" in run("token", "--help").stdout
+    assert "web_port" in run("web", "--help").stdout

@@ -284,3 +284,21 @@ def test_a_dead_port_gets_the_same_hint_from_token_call_introspect_and_verify(tm
         hint = [line for line in result.stderr.splitlines() if line.startswith("hint: ")]
         said[command[0]] = hint
     assert said["token"] and all(h == said["token"] for h in said.values()), said
+
+
+def test_verify_checks_a_piped_token_for_the_profiles_audience(tmp_path, shared_stack):
+    """`verify -` and `verify` (the profile's own token) mean the same "valid": the
+    audience is the profile's unless --audience names another."""
+    write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
+    own = cli(tmp_path, "token").stdout.strip()
+    piped = cli(tmp_path, "verify", "-", stdin=own)
+    assert piped.returncode == 0, piped.stdout + piped.stderr
+    assert "no expected audience" not in piped.stdout
+    assert "✓ aud" in piped.stdout and "urn:worldmappers" in piped.stdout
+    assert "profile gift's audience urn:worldmappers" in piped.stderr
+    admins = cli(tmp_path, "--profile", "admin", "token").stdout.strip()
+    other = cli(tmp_path, "verify", "-", stdin=admins)
+    assert other.returncode == 1 and "✗ aud" in other.stdout and "INVALID" in other.stdout
+    assert cli(tmp_path, "--profile", "admin", "verify", "-", stdin=admins).returncode == 0
+    unchecked = cli(tmp_path, "verify", "--audience", "", "-", stdin=admins)
+    assert unchecked.returncode == 0, unchecked.stdout

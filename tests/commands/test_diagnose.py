@@ -111,3 +111,12 @@ def test_a_path_on_a_profile_without_an_api_asks_for_a_full_url(tmp_path, shared
     assert result.returncode == 2 and "give a full URL" in result.stderr
     bad = run(tmp_path, "--token", "x.y.z", "ftp://example/api")
     assert bad.returncode == 2 and "neither a path nor an http(s) URL" in bad.stderr
+
+
+def test_piped_checklist_has_no_trailing_spaces(tmp_path, shared_stack):
+    """Piped, the checklist is text for diff and grep: no line padded to 80 columns."""
+    write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
+    result = run(tmp_path, "/api/location/geocode?address=Paris")
+    assert "✗ scope" in result.stdout
+    padded = [line for line in result.stdout.splitlines() if line != line.rstrip()]
+    assert padded == []

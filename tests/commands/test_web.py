@@ -351,3 +351,31 @@ def test_the_token_reaches_no_log_and_the_page_asks_no_one_for_fonts(web):
     said = web.stop() + web.process.stdout.read()
     assert "GET /" in said  # the access log is there...
     assert web.token not in said  # ...without the token
+
+
+def test_without_port_web_serves_on_the_configs_web_port(tmp_path):
+    """All the bundled ports are [server] settings: web's default is web_port there (a
+    port held here, so that the attempt shows which port was tried, and nothing runs)."""
+    config = write_config(tmp_path / "config.toml", "http://127.0.0.1:9/", None)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        config.write_text(config.read_text() + f"\n[server]\nweb_port = {port}\n")
+        result = subprocess.run(
+            [sys.executable, "-m", "m2m_tui", "--config", str(config)]
+            + ["--state-dir", str(tmp_path / "state"), "web"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    (tmp_path / "config.toml").write_text("[server]\nweb_port = 'x'\n")
+    bad = subprocess.run(
+        [sys.executable, "-m", "m2m_tui", "--config", str(config), "web"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "web_port" in bad.stderr and "Traceback" not in bad.stderr

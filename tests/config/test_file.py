@@ -26,8 +26,27 @@ def test_shipped_config_holds_the_demo_tenant():
     assert config.default_profile == "local"
     assert config.profiles["local"].client_id == "giftdeliveries"
     assert config.server.authority_port == 7000 and config.server.api_port == 7001
+    assert config.server.web_port == 7010
     assert config.server.host == "127.0.0.1"
     assert config.server.table["resource_servers"][0]["identifier"] == "urn:worldmappers"
+
+
+def test_moved_ports_leave_no_comment_naming_the_old_ones():
+    """The ports are settings a user (the demo, the tests) changes: what the file says
+    about them must stay true with any values, so no comment names a port number."""
+    text = default_config_text()
+    moved = (
+        text.replace("authority_port = 7000", "authority_port = 8100")
+        .replace("api_port = 7001", "api_port = 8101")
+        .replace("web_port = 7010", "web_port = 8110")
+    )
+    server = moved.split("\n[server]\n", 1)[1].split("\n[server.throttle]", 1)[0]
+    assert [
+        line for line in server.splitlines() if any(p in line for p in ("7000", "7001", "7010"))
+    ] == []
+    config = parse_config(moved, Path("moved.toml"))
+    assert config.server.web_port == 8110
+    assert config.profiles["local"].issuer == "http://127.0.0.1:8100/"
 
 
 def test_config_path_precedence(monkeypatch, tmp_path):

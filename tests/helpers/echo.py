@@ -1,5 +1,5 @@
 """An API that answers every path and method with what it was sent (method, path,
-headers, body): for the tests of what a call sends."""
+query, headers, body): for the tests of what a call sends."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def echo_api() -> Iterator[str]:
             {
                 "method": request.method,
                 "path": request.url.path,
+                "query": request.url.query,  # as it arrived, before any parsing
                 "headers": dict(request.headers),
                 "body": (await request.body()).decode(),
             }

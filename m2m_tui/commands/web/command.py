@@ -9,7 +9,7 @@ import shlex
 import socket
 import sys
 
-from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail
+from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, load_config_arg
 
 
 def add_parser(commands) -> None:
@@ -22,7 +22,7 @@ def add_parser(commands) -> None:
         ),
         epilog=(
             "examples:\n"
-            "  m2m-tui web                      http://127.0.0.1:7010/?token=…\n"
+            "  m2m-tui web                      http://127.0.0.1:WEB_PORT/?token=…\n"
             "  m2m-tui web -- demo              the guided demo, for a projector\n"
             "  m2m-tui web -- --profile auth0   the app on another profile\n"
             "  m2m-tui web --host 0.0.0.0       beyond loopback (warns: read the warning)\n"
@@ -35,7 +35,11 @@ def add_parser(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7010, help="default 7010")
+    parser.add_argument(
+        "--port",
+        type=int,
+        help="default: web_port in the [server] table of the config in use",
+    )
     parser.add_argument(
         "--allow-host",
         action="append",
@@ -71,6 +75,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(
             f"put the app's arguments after --: web -- {' '.join(args.app_args)}", EXIT_USAGE
         )
+    if args.port is None:
+        config = load_config_arg(args)  # where the bundled servers' ports are set, all three
+        if isinstance(config, int):
+            return config
+        args.port = config.server.web_port
     if not 0 < args.port < 65536:
         return fail(f"--port {args.port} is not a TCP port", EXIT_USAGE)
     try:
