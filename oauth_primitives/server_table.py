@@ -100,6 +100,9 @@ class ServerSettings:
     host: str = "127.0.0.1"
     authority_port: int = 7000
     api_port: int = 7001
+    # `m2m-tui web` (the app in a browser) listens here; the servers themselves do not,
+    # but the port lives with theirs so that moving them all is one table.
+    web_port: int = 7010
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     dpop_nonce: bool = False  # the authority demands a nonce in token-request proofs (§8)

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from m2m_tui.tui.app_loading import FirstFrameLoading
 from m2m_tui.tui.app_palette import PaletteCommands
+from m2m_tui.tui.app_server import BundledServerUse
 from m2m_tui.tui.first_frame import FirstFrame
 from m2m_tui.tui.jobs import job, step
 from m2m_tui.tui.messages import (
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from m2m_tui.tui.why_tab import WhyTab
 
 
-class M2MApp(FirstFrameLoading, PaletteCommands, App):
+class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
     TITLE = "m2m-tui"
     # The footer shows what matters at any width (80 columns included); ^p (the palette)
     # and ? (help) list the rest.
@@ -219,78 +220,6 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
         except NoMatches:
             pass  # the app is closing: a timer outlived the widgets it updates
 
-    @job("startup", "Starting up failed")
-    async def start_up(self) -> None:
-        """Start the bundled server when the profile needs it (or join the one another app
-        on this state folder started), then load the API's endpoints."""
-        try:
-            await self.settle_server()
-        finally:
-            self.server_settled.set()
-        await self.api_tab.load_endpoints()
-
-    async def settle_server(self) -> None:
-        """The bundled server started or joined when the profile needs it; else whatever
-        answers at its issuer checked to be an authorization server."""
-        from m2m_tui.bundled_servers import (
-            StartFailed,
-            issuer_complaint,
-            listening,
-            points_at_bundled,
-        )
-
-        session = self.session
-        if self.autostart and points_at_bundled(session.profile, session.config):
-            port = session.config.server.authority_port
-            server = None
-            if self.server is None:
-                if not listening("127.0.0.1", port):
-                    self.token_tab.show_profile("Starting the bundled server…")
-                try:
-                    server = await asyncio.to_thread(self.join_server)
-                except StartFailed as exc:
-                    self.token_tab.show_profile()
-                    self.notify(str(exc), severity="error")
-                else:
-                    if server is not None:
-                        self.token_tab.show_profile(self.server_note(server))
-            if self.server is None and server is None and listening("127.0.0.1", port):
-                # Something else listens there: make sure it is an authorization server
-                # before the user meets an HTML page in the token exchange.
-                stranger = await asyncio.to_thread(
-                    issuer_complaint, session.profile.issuer, 2.0, session.state_dir
-                )
-                if stranger:
-                    self.token_tab.show_profile(stranger, "bold red")
-                    self.notify(stranger, severity="error")
-
-    def join_server(self) -> SharedServer | None:
-        """In a thread: the shared bundled server, held by this app unless it quit in the
-        meantime (then given up at once: a server started for nobody would run on)."""
-        from m2m_tui.bundled_servers import join_bundled
-
-        # Under the state folder's lock: a second app waits here for the first one's
-        # server, then uses it.
-        server = join_bundled(self.session.config, self.session.state_dir)
-        with self.server_lock:
-            if server is not None and self.quitting:
-                server.stop()
-                return None
-            self.server = server
-        return server
-
-    @staticmethod
-    def server_note(server: SharedServer) -> str:
-        if server.started:
-            return (
-                f"Started the bundled server in the background (log: {server.log_path}); it "
-                "stops when the last m2m-tui using it quits."
-            )
-        return (
-            f"Using the bundled server another m2m-tui started (log: {server.log_path}); it "
-            "stops when the last m2m-tui using it quits."
-        )
-
     def job_failed(self, group: str, line: Text) -> None:
         """The app's own jobs: start-up and a profile switch say it under the profile,
         where "Starting the bundled server…" or "Switched to…" would be; loading the tabs
@@ -299,13 +228,6 @@ class M2MApp(FirstFrameLoading, PaletteCommands, App):
             self.token_tab.show_profile(line.plain, "bold red")
         elif group == "first-paint" and (first := self.query(FirstFrame)):
             first.first().update(Group(first.first().content, line))
-
-    def on_unmount(self) -> None:
-        with self.server_lock:
-            self.quitting = True  # a start-up still under way gives its server up
-            server, self.server = self.server, None
-        if server is not None:
-            server.stop()  # the last app out stops it
 
     # --- routing the tabs' messages ------------------------------------------------------
     @on(TokenWanted)

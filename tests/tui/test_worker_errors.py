@@ -101,7 +101,7 @@ MAIN = {
     "PreviewTab.refresh_preview": Scenario(
         (Session, "preview"), keys("P"), "#preview-view", works="geocode"
     ),
-    "M2MApp.start_up": Scenario(
+    "BundledServerUse.start_up": Scenario(
         (Session, "load_api"),
         call("start_up"),
         "#token-status",
