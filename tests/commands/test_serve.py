@@ -16,12 +16,13 @@ import httpx
 import pytest
 
 from api_server.serve import exposure_warning, is_loopback
+from tests.helpers.processes import Child, spawn
 
 CLI = [sys.executable, "-m", "m2m_tui"]
 
 
-def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    proc = subprocess.Popen(
+def start(tmp_path: Path, *args: str) -> tuple[Child, dict[str, str]]:
+    proc = spawn(
         [
             *CLI,
             "serve",
@@ -60,7 +61,7 @@ def ssl_context(ca: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca))
 
 
-def stop(proc: subprocess.Popen) -> str:
+def stop(proc: Child) -> str:
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=15)
     assert proc.returncode == 0
@@ -226,7 +227,7 @@ def test_corrupt_database_is_reported_without_traceback(tmp_path):
 
 
 def test_state_dir_from_environment(tmp_path):
-    proc = subprocess.Popen(
+    proc = spawn(
         [*CLI, "serve", "--only", "authority", "--authority-port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -250,7 +251,7 @@ def test_binding_beyond_loopback_warns(tmp_path):
     assert exposure_warning("127.0.0.1") is None
     assert "WARNING" in exposure_warning("192.0.2.10")
     # For real: serve --host 0.0.0.0 (on a free port; nothing is sent beyond loopback).
-    proc = subprocess.Popen(
+    proc = spawn(
         [*CLI, "serve", "--only", "authority", "--authority-port", "0", "--host", "0.0.0.0"]
         + ["--state-dir", str(tmp_path / "s")],
         stdout=subprocess.PIPE,
