@@ -45,9 +45,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Key size should be")
 @pytest.fixture(scope="module")
 def validators(issuer, tmp_path_factory) -> Iterator[dict[str, str]]:  # noqa: F811
     with contextlib.ExitStack() as running:  # a failed start stops what came before it
-        express = start_express(
-            issuer.url, issuer.url + "jwks", tmp_path_factory.mktemp("express")
-        )
+        express = start_express(issuer.url, issuer.url + "jwks", tmp_path_factory.mktemp("express"))
         running.callback(express.proc.stop)
         authlib_url, thread = serve_app(authlib_api(issuer.url, WORLDMAPPERS, issuer.keys.jwks))
         running.callback(thread.stop)
