@@ -61,7 +61,14 @@ class Child(subprocess.Popen):
             raise
         finally:
             os.close(read_end)
+        self.kept_by_fixture = False
         _live[self.pid] = self
+
+    def keep_for_fixture(self) -> Child:
+        """Started by a test's body through a fixture's factory (a server kept for the
+        module's next tests): the fixture's teardown stops it, not the test's end."""
+        self.kept_by_fixture = True
+        return self
 
     def stop(self, grace: float = GRACE) -> int:
         """TERM to the group, KILL to whatever is left after `grace` seconds (or at once
@@ -171,7 +178,7 @@ def ended_with_block() -> Iterator[None]:
         yield
     finally:
         for pid, child in list(_live.items()):
-            if pid not in before:
+            if pid not in before and not child.kept_by_fixture:
                 child.stop()
 
 

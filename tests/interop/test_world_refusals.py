@@ -223,7 +223,7 @@ def trusting(apis, tmp_path_factory):
             bundled = start_stack(folder / "state", settings, only="api", issuer=issuer)
             running.append(bundled.thread.stop)
             express = start_express(issuer, jwks_uri, folder)
-            running.append(express.proc.stop)
+            running.append(express.proc.keep_for_fixture().stop)  # a test asked; kept on
             normalised = bundled.issuer or issuer.rstrip("/") + "/"
             started[issuer] = {
                 "bundled": (bundled.api_url, normalised),
