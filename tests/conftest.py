@@ -21,6 +21,7 @@ import pytest
 from api_server.serve import Prepared, ServeOptions, bind, prepare, uvicorn_server
 from api_server.settings import ServerSettings, ThrottleSettings, server_settings
 from m2m_tui.config.file import load_config
+from tests.helpers import processes
 from tests.helpers.misbehaving import MisbehavingServer
 
 # The suite never reads or writes the developer's own config, state or token cache:
@@ -73,6 +74,19 @@ def pytest_collection_modifyitems(config, items) -> None:
         rest = rest[take:]
         remaining -= share
     items[:] = ordered + rest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """What a test's own body started ends with it, however it ended (a failed assert, a
+    pytest-timeout): only fixtures run outside this phase, and they stop their own."""
+    with processes.ended_with_block():
+        yield
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Anything still running (a fixture whose teardown never came) ends with the run."""
+    processes.stop_all()
 
 
 def free_port() -> int:
@@ -411,10 +425,9 @@ def signed(stack: Stack, payload: dict, **headers) -> str:
 def run_cli(tmp_path: Path, *args: str, stdin: str | None = None, env: dict | None = None):
     """`m2m-tui --config <tmp>/config.toml --state-dir <tmp>/state ARGS` in a subprocess."""
     import os
-    import subprocess
     import sys
 
-    return subprocess.run(
+    return processes.run(
         [
             sys.executable,
             "-m",
@@ -425,8 +438,6 @@ def run_cli(tmp_path: Path, *args: str, stdin: str | None = None, env: dict | No
             str(tmp_path / "state"),
             *args,
         ],
-        capture_output=True,
-        text=True,
         timeout=60,
         input=stdin,
         env={**os.environ, "NO_COLOR": "1", **(env or {})},

@@ -36,6 +36,7 @@ from m2m_tui import stale_connection
 from m2m_tui.config.profile import Profile
 from m2m_tui.oauth.token_request import TokenRequest, request_token
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, free_port, mint, serve_app
+from tests.helpers.processes import Child, spawn
 from tests.helpers.waiting import wait_until
 
 pytestmark = [pytest.mark.load_faults, pytest.mark.slow]
@@ -97,9 +98,9 @@ class Processes:
         )
         wait_until_up(self.api + "/health")
 
-    def spawn(self, name: str, *args: str) -> subprocess.Popen:
+    def spawn(self, name: str, *args: str) -> Child:
         log = open(self.tmp / f"{name}.log", "a")  # noqa: SIM115 - closed with the process
-        return subprocess.Popen(
+        return spawn(
             [
                 sys.executable,
                 "-m",
@@ -113,7 +114,7 @@ class Processes:
             stderr=subprocess.STDOUT,
         )
 
-    def start_authority(self) -> subprocess.Popen:
+    def start_authority(self) -> Child:
         proc = self.spawn(
             "authority", "--only", "authority", "--authority-port", str(self.authority_port)
         )

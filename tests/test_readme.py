@@ -18,6 +18,7 @@ import pytest
 
 from m2m_tui.config.file import load_config
 from tests.conftest import REPO_CONFIG, free_port
+from tests.helpers.processes import Child, spawn
 from tests.helpers.waiting import wait_until
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -59,14 +60,13 @@ def shell(tmp_path):
         "M2M_TUI_STATE_DIR": str(tmp_path / "state"),
         "NO_COLOR": "1",
     }
-    background: list[subprocess.Popen] = []
+    background: list[Child] = []
     work = tmp_path / "work"  # the user's folder: files a walk-through writes land here
     work.mkdir()
     env["PWD"] = str(work)
     yield env, background, load_config(tmp_path / "config.toml")
     for proc in background:
-        proc.terminate()
-        proc.wait(timeout=15)
+        proc.stop(grace=15)  # the group: bash and the server it started
 
 
 def test_there_are_walkthroughs_to_run():
@@ -82,7 +82,7 @@ def test_a_readme_walkthrough_runs_as_written(shell, number):
         command = line.split(" #")[0].strip()
         if command.endswith("&"):
             background.append(
-                subprocess.Popen(
+                spawn(
                     ["bash", "-c", command.rstrip("&")],
                     env=env,
                     cwd=env["PWD"],

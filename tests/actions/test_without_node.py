@@ -13,11 +13,12 @@ import httpx
 
 from tests.conftest import GIFT, WORLDMAPPERS, admin_client
 from tests.helpers.actions import CLAIM, deployed
+from tests.helpers.processes import Child, spawn
 
 
-def serve_without_node(tmp_path) -> tuple[subprocess.Popen, str]:
+def serve_without_node(tmp_path) -> tuple[Child, str]:
     env = {**os.environ, "M2M_TUI_NODE": str(tmp_path / "no-node-here")}
-    proc = subprocess.Popen(
+    proc = spawn(
         [sys.executable, "-m", "m2m_tui", "serve", "--only", "authority"]
         + ["--authority-port", "0", "--state-dir", str(tmp_path / "state")],
         stdout=subprocess.PIPE,

@@ -11,6 +11,7 @@ import time
 import httpx
 
 from tests.conftest import REPO_CONFIG
+from tests.helpers.processes import spawn
 
 # Any `import m2m_tui…` raises ImportError in this interpreter.
 BLOCKED = "import sys; sys.modules['m2m_tui'] = None; from api_server.cli import main; "
@@ -27,7 +28,7 @@ def test_servers_start_and_answer_without_m2m_tui(tmp_path):
         "--api-port",
         "0",
     ]
-    proc = subprocess.Popen(
+    proc = spawn(
         [sys.executable, "-c", BLOCKED + f"sys.exit(main({args!r}))"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN, REPO_CONFIG, _trust, free_port, mint
+from tests.helpers.processes import spawn
 from tests.helpers.waiting import wait_until
 
 CLI = [sys.executable, "-m", "m2m_tui"]
@@ -25,7 +26,7 @@ class Process:
     """A serve process whose output is read as it comes (the workers' access lines)."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         self.lines: list[str] = []

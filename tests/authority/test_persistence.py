@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, admin_client, start_stack
+from tests.helpers.processes import Child, spawn
 from tests.helpers.waiting import wait_until
 
 CLI = [sys.executable, "-m", "m2m_tui"]
@@ -33,8 +34,8 @@ def serve(state: Path, *args: str, env: dict | None = None, timeout: float = 60)
     )
 
 
-def start_authority(state: Path) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
+def start_authority(state: Path) -> tuple[Child, str]:
+    proc = spawn(
         [*CLI, "serve", "--state-dir", str(state), "--only", "authority", "--authority-port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

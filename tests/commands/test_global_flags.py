@@ -8,11 +8,11 @@ import json
 import os
 import pty
 import re
-import subprocess
 import sys
 import time
 
 from tests.conftest import run_cli
+from tests.helpers.processes import spawn
 from tests.helpers.sessions import write_config
 
 
@@ -106,7 +106,7 @@ def _on_a_terminal(tmp_path, *args: str, no_color: bool) -> str:
     if no_color:
         env["NO_COLOR"] = "1"
     leader, follower = pty.openpty()
-    proc = subprocess.Popen(
+    proc = spawn(
         [sys.executable, "-m", "m2m_tui", "--config", str(tmp_path / "config.toml"), *args],
         stdout=follower,
         stderr=follower,

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from api_server.serve import exposure_warning, is_loopback
+from tests.helpers.processes import spawn
 from tests.helpers.serve_process import CLI, start, stop
 
 
@@ -180,7 +181,7 @@ def test_corrupt_database_is_reported_without_traceback(tmp_path):
 
 
 def test_state_dir_from_environment(tmp_path):
-    proc = subprocess.Popen(
+    proc = spawn(
         [*CLI, "serve", "--only", "authority", "--authority-port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -204,7 +205,7 @@ def test_binding_beyond_loopback_warns(tmp_path):
     assert exposure_warning("127.0.0.1") is None
     assert "WARNING" in exposure_warning("192.0.2.10")
     # For real: serve --host 0.0.0.0 (on a free port; nothing is sent beyond loopback).
-    proc = subprocess.Popen(
+    proc = spawn(
         [*CLI, "serve", "--only", "authority", "--authority-port", "0", "--host", "0.0.0.0"]
         + ["--state-dir", str(tmp_path / "s")],
         stdout=subprocess.PIPE,

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.helpers.processes import spawn
 from tests.helpers.sessions import write_config
 from tests.helpers.waiting import wait_until
 
@@ -54,15 +55,16 @@ class WebServer:
     def __init__(self, tmp_path, issuer: str, api_url: str, *extra: str) -> None:
         write_config(tmp_path / "config.toml", issuer, api_url)
         self.port = free_port()
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [sys.executable, "-m", "m2m_tui", "--config", str(tmp_path / "config.toml")]
             + ["--state-dir", str(tmp_path / "state"), "web", "--port", str(self.port), *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        line = self.process.stdout.readline()  # printed once the server listens
-        assert line.startswith("m2m-tui web: open "), line + self.process.stderr.read()
+        with self.process.stopped_on_error():
+            line = self.process.stdout.readline()  # printed once the server listens
+            assert line.startswith("m2m-tui web: open "), line + self.process.stderr.read()
         self.url = line.split("open ", 1)[1].strip()
         self.base = f"http://127.0.0.1:{self.port}"
         self.token = parse_qs(urlsplit(self.url).query).get("token", [None])[0]
@@ -74,8 +76,7 @@ class WebServer:
         return len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
 
     def stop(self) -> str:
-        self.process.terminate()
-        self.process.wait(timeout=15)
+        self.process.stop(grace=15)  # TERM: web ends its apps itself
         return self.process.stderr.read()
 
 

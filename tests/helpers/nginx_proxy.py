@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import free_port
+from tests.helpers.processes import Child, spawn
 
 TEMP_PATHS = """
   client_body_temp_path {dir}/body;
@@ -86,16 +87,11 @@ def nginx_binary() -> str:
 @dataclass
 class Proxy:
     url: str
-    proc: subprocess.Popen
+    proc: Child
     folder: Path
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        self.proc.stop()  # the master and its worker: one process group
 
 
 def start_dropping_proxy(upstream: str, folder: Path) -> Proxy:
@@ -127,17 +123,18 @@ def start_tls_edge(upstream: str, folder: Path, tls) -> Proxy:
 def _start(folder: Path, text: str, url: str, verify) -> Proxy:
     conf = folder / "nginx.conf"
     conf.write_text(text)
-    proc = subprocess.Popen(
+    proc = spawn(
         [nginx_binary(), "-c", str(conf), "-p", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
-    while True:
-        assert proc.poll() is None, (folder / "error.log").read_text()
-        try:
-            httpx.get(url + "/", timeout=2, verify=verify)
-            return Proxy(url, proc, folder)
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.1)
+    with proc.stopped_on_error():
+        while True:
+            assert proc.poll() is None, (folder / "error.log").read_text()
+            try:
+                httpx.get(url + "/", timeout=2, verify=verify)
+                return Proxy(url, proc, folder)
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.1)

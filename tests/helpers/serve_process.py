@@ -10,11 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+from tests.helpers.processes import Child, spawn
+
 CLI = [sys.executable, "-m", "m2m_tui"]
 
 
-def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    proc = subprocess.Popen(
+def start(tmp_path: Path, *args: str) -> tuple[Child, dict[str, str]]:
+    proc = spawn(
         [
             *CLI,
             "serve",
@@ -49,7 +51,7 @@ def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, dict[str, str]]
     raise AssertionError(f"serve did not start: {found} {proc.stdout.read()}")
 
 
-def stop(proc: subprocess.Popen) -> str:
+def stop(proc: Child) -> str:
     proc.send_signal(signal.SIGTERM)
     out, _ = proc.communicate(timeout=15)
     assert proc.returncode == 0

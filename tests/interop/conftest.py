@@ -10,6 +10,7 @@ themselves (once, under a lock, since every xdist worker may ask at the same mom
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -28,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from api_server.settings import ServerSettings
 from tests.conftest import WORLDMAPPERS, free_port, repo_settings, start_stack
+from tests.helpers.processes import Child, spawn
 
 PEERS = Path(__file__).parent / "peers"
 SCOPES = ["directions", "geocode:location", "reverse-geocode:location"]
@@ -56,7 +58,7 @@ def node_peers() -> Path:
     return PEERS
 
 
-def wait_for(url: str, proc: subprocess.Popen, log: Path, verify: object = True) -> None:
+def wait_for(url: str, proc: Child, log: Path, verify: object = True) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -70,21 +72,15 @@ def wait_for(url: str, proc: subprocess.Popen, log: Path, verify: object = True)
     raise AssertionError(f"{url} did not come up:\n{log.read_text()[-2000:]}")
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+def stop(proc: Child) -> None:
+    proc.stop()
 
 
 @dataclass
 class OidcProvider:
     issuer: str  # no trailing slash: oidc-provider's own form
     key_file: Path  # the private_key_jwt client's private key (PEM)
-    proc: subprocess.Popen
+    proc: Child
 
     @property
     def jwks_uri(self) -> str:
@@ -199,13 +195,14 @@ def start_oidc_provider(folder: Path, require_nonce: bool = False) -> OidcProvid
     (folder / "oidc-provider.json").write_text(json.dumps(config))
     log = folder / "oidc-provider.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(
+        proc = spawn(
             ["node", str(peers / "oidc_provider.mjs"), str(folder / "oidc-provider.json")],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     issuer = f"http://127.0.0.1:{port}"
-    wait_for(issuer + "/.well-known/openid-configuration", proc, log)
+    with proc.stopped_on_error():
+        wait_for(issuer + "/.well-known/openid-configuration", proc, log)
     return OidcProvider(issuer, key_file, proc)
 
 
@@ -243,7 +240,7 @@ def bundled_api(provider, tmp_path_factory):
 @dataclass
 class ExpressApi:
     url: str
-    proc: subprocess.Popen
+    proc: Child
 
 
 def start_express(issuer: str, jwks_uri: str, folder: Path, ca: Path | None = None) -> ExpressApi:
@@ -262,11 +259,12 @@ def start_express(issuer: str, jwks_uri: str, folder: Path, ca: Path | None = No
         **({"NODE_EXTRA_CA_CERTS": str(ca)} if ca else {}),
     }
     with open(log, "w") as out:
-        proc = subprocess.Popen(
+        proc = spawn(
             ["node", str(peers / "express_api.cjs")], env=env, stdout=out, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
-    wait_for(url + "/open", proc, log)
+    with proc.stopped_on_error():
+        wait_for(url + "/open", proc, log)
     return ExpressApi(url, proc)
 
 
@@ -283,12 +281,13 @@ def apis(tmp_path_factory):
     """The bundled authority and API, and the Express validator trusting that authority."""
     from tests.conftest import start_stack
 
-    stack = start_stack(tmp_path_factory.mktemp("causes") / "state")
-    express = start_express(
-        stack.issuer,
-        stack.issuer + ".well-known/jwks.json",
-        tmp_path_factory.mktemp("express"),
-    )
-    yield stack, {"bundled": stack.api_url, "express": express.url}
-    stop(express.proc)
-    stack.thread.stop()
+    with contextlib.ExitStack() as running:  # a failed start stops what came before it
+        stack = start_stack(tmp_path_factory.mktemp("causes") / "state")
+        running.callback(stack.thread.stop)
+        express = start_express(
+            stack.issuer,
+            stack.issuer + ".well-known/jwks.json",
+            tmp_path_factory.mktemp("express"),
+        )
+        running.callback(express.proc.stop)
+        yield stack, {"bundled": stack.api_url, "express": express.url}

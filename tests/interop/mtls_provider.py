@@ -19,13 +19,14 @@ import jwt
 from api_server.tls import TlsFiles, ensure_tls_files
 from oauth_primitives import x509
 from tests.conftest import WORLDMAPPERS, free_port
+from tests.helpers.processes import Child, spawn
 from tests.interop.conftest import SCOPES, node_peers, wait_for
 
 
 @dataclass
 class MtlsProvider:
     issuer: str
-    proc: subprocess.Popen
+    proc: Child
     tls: TlsFiles
     state: Path  # the bundled server's state folder that holds `tls`
     certs: dict[str, tuple[Path, Path]]  # client id -> (certificate, key)
@@ -83,12 +84,13 @@ def start_mtls_provider(folder: Path) -> MtlsProvider:
     (folder / "oidc-provider.json").write_text(json.dumps(config))
     log = folder / "oidc-provider.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(
+        proc = spawn(
             ["node", str(peers / "oidc_provider.mjs"), str(folder / "oidc-provider.json")],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     issuer = f"https://127.0.0.1:{port}"
     trust = ssl.create_default_context(cafile=str(tls.ca))
-    wait_for(issuer + "/.well-known/openid-configuration", proc, log, verify=trust)
+    with proc.stopped_on_error():
+        wait_for(issuer + "/.well-known/openid-configuration", proc, log, verify=trust)
     return MtlsProvider(issuer, proc, tls, state, certs)

@@ -20,6 +20,7 @@ Disagreements the generator found, and how each was resolved:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 
@@ -33,7 +34,7 @@ from m2m_tui.diagnosis.token_checks import Agreement, Expectations, ServerAnswer
 from tests.conftest import WORLDMAPPERS, serve_app
 from tests.helpers.rule_agreement import PROFILE
 from tests.interop.authlib_api import authlib_api
-from tests.interop.conftest import start_express, stop
+from tests.interop.conftest import start_express
 from tests.rules.conftest import client, issuer  # noqa: F401  (fixtures)
 from tests.rules.generator import GOOD, Shape, build, shapes
 
@@ -43,11 +44,12 @@ pytestmark = pytest.mark.filterwarnings("ignore:Key size should be")
 
 @pytest.fixture(scope="module")
 def validators(issuer, tmp_path_factory) -> Iterator[dict[str, str]]:  # noqa: F811
-    express = start_express(issuer.url, issuer.url + "jwks", tmp_path_factory.mktemp("express"))
-    authlib_url, thread = serve_app(authlib_api(issuer.url, WORLDMAPPERS, issuer.keys.jwks))
-    yield {"express": express.url, "authlib": authlib_url.rstrip("/")}
-    thread.stop()
-    stop(express.proc)
+    with contextlib.ExitStack() as running:  # a failed start stops what came before it
+        express = start_express(issuer.url, issuer.url + "jwks", tmp_path_factory.mktemp("express"))
+        running.callback(express.proc.stop)
+        authlib_url, thread = serve_app(authlib_api(issuer.url, WORLDMAPPERS, issuer.keys.jwks))
+        running.callback(thread.stop)
+        yield {"express": express.url, "authlib": authlib_url.rstrip("/")}
 
 
 def diagnose_at(base: str, issuer, client: httpx.Client, token: str):  # noqa: F811

@@ -6,6 +6,7 @@ diagnosis follows each server's answer."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 
 from oauth_primitives import x509
 from tests.conftest import WORLDMAPPERS, repo_settings, run_cli, start_stack
-from tests.interop.conftest import start_express, stop
+from tests.interop.conftest import start_express
 from tests.interop.mtls_provider import start_mtls_provider
 
 
@@ -24,27 +25,30 @@ def mtls(tmp_path_factory):
     taken, forwarded in Auth0's headers, believed from 127.0.0.1 alone); Express."""
     from tests.helpers.nginx_proxy import start_tls_edge
 
-    provider = start_mtls_provider(tmp_path_factory.mktemp("oidc-mtls"))
-    api = start_stack(
-        provider.state,
-        repo_settings(),
-        only="api",
-        tls="both",  # its own listener is TLS too: it trusts the local CA to fetch keys
-        issuer=provider.issuer,
-        trusted_edges=("127.0.0.1",),
-    )
-    edge = start_tls_edge(api.api_url, tmp_path_factory.mktemp("edge"), provider.tls)
-    express = start_express(
-        provider.issuer,
-        provider.issuer + "/jwks",
-        tmp_path_factory.mktemp("express-mtls"),
-        ca=provider.tls.ca,
-    )
-    yield provider, {"bundled": edge.url, "express": express.url}
-    stop(express.proc)
-    edge.stop()
-    api.thread.stop()
-    stop(provider.proc)
+    # Each start is undone by the ExitStack, so one that fails halfway (nginx refusing
+    # its config, a peer that never answers) stops the servers started before it.
+    with contextlib.ExitStack() as running:
+        provider = start_mtls_provider(tmp_path_factory.mktemp("oidc-mtls"))
+        running.callback(provider.proc.stop)
+        api = start_stack(
+            provider.state,
+            repo_settings(),
+            only="api",
+            tls="both",  # its own listener is TLS too: it trusts the local CA to fetch keys
+            issuer=provider.issuer,
+            trusted_edges=("127.0.0.1",),
+        )
+        running.callback(api.thread.stop)
+        edge = start_tls_edge(api.api_url, tmp_path_factory.mktemp("edge"), provider.tls)
+        running.callback(edge.stop)
+        express = start_express(
+            provider.issuer,
+            provider.issuer + "/jwks",
+            tmp_path_factory.mktemp("express-mtls"),
+            ca=provider.tls.ca,
+        )
+        running.callback(express.proc.stop)
+        yield provider, {"bundled": edge.url, "express": express.url}
 
 
 def profile(provider, client_id: str, api_url: str, with_cert: bool = True) -> str:

@@ -208,7 +208,7 @@ def trusting(apis, tmp_path_factory):
     from dataclasses import replace
 
     from tests.conftest import repo_settings, start_stack
-    from tests.interop.conftest import start_express, stop
+    from tests.interop.conftest import start_express
 
     stack, _ = apis
     jwks_uri = stack.issuer + ".well-known/jwks.json"
@@ -221,8 +221,9 @@ def trusting(apis, tmp_path_factory):
         if issuer not in started:
             folder = tmp_path_factory.mktemp("foreign")
             bundled = start_stack(folder / "state", settings, only="api", issuer=issuer)
+            running.append(bundled.thread.stop)
             express = start_express(issuer, jwks_uri, folder)
-            running.append((bundled, express))
+            running.append(express.proc.keep_for_fixture().stop)  # a test asked; kept on
             normalised = bundled.issuer or issuer.rstrip("/") + "/"
             started[issuer] = {
                 "bundled": (bundled.api_url, normalised),
@@ -231,9 +232,8 @@ def trusting(apis, tmp_path_factory):
         return started[issuer]
 
     yield start
-    for bundled, express in running:
-        stop(express.proc)
-        bundled.thread.stop()
+    for stop in reversed(running):
+        stop()
 
 
 def diagnose_in_process(stack, url: str, token: str, issuer: str):

@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from m2m_tui.demo.script import load_script
+from tests.helpers.processes import spawn
 from tests.helpers.tui import svg_text as words
 
 HOG = "while True: pass"
@@ -21,7 +22,7 @@ HOG = "while True: pass"
 @pytest.mark.timeout(1500)  # 25 steps with both cores taken: many minutes, never a hang
 def test_demo_slides_complete_every_step_while_both_cores_are_busy(tmp_path):
     script = load_script(None)
-    hogs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(2)]
+    hogs = [spawn([sys.executable, "-c", HOG]) for _ in range(2)]
     try:
         result = subprocess.run(
             [
@@ -44,8 +45,7 @@ def test_demo_slides_complete_every_step_while_both_cores_are_busy(tmp_path):
         still_loaded = [hog.poll() is None for hog in hogs]
     finally:
         for hog in hogs:
-            hog.kill()
-            hog.wait()
+            hog.stop()
     assert still_loaded == [True, True]  # the load lasted the whole story
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
