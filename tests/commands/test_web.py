@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import free_port
 from tests.helpers.processes import spawn
 from tests.helpers.sessions import write_config
-from tests.helpers.waiting import wait_until
+from tests.helpers.waiting import PATIENCE, wait_until
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[()][0-9A-B]|\x1b[=>]")
@@ -40,7 +40,9 @@ def screen_text(frames: list[bytes]) -> str:
     return ANSI.sub(b"", b"".join(frames)).decode("utf-8", "replace")
 
 
-def wait_for(frames: list[bytes], text: str, page, seconds: float = 30) -> None:
+def wait_for(frames: list[bytes], text: str, page, seconds: float = PATIENCE) -> None:
+    """Until `text` is on the browser's screen; `seconds` is the suite's safety net (a
+    loaded machine starts the app, its servers and Chromium slowly), never a bound."""
     deadline = time.monotonic() + seconds
     while text not in screen_text(frames):
         if time.monotonic() > deadline:

@@ -44,7 +44,7 @@ async def test_register_the_certificate_and_bind_the_api_from_the_grants_screen(
         await settle(pilot)
         screen = app.screen
         clients = screen.query_one("#clients", DataTable)
-        assert str(clients.get_row_at(0)[1]) == "giftdeliveries"
+        assert str(clients.get_row_at(0)[0]) == "Gift Deliveries"  # the cursor on its row
         await pilot.press("ctrl+e")
         await settle(pilot)
         said = text_of(screen.query_one("#grants-status"))

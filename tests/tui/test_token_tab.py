@@ -22,8 +22,24 @@ from tests.helpers.waiting import wait_until_async
 async def test_token_key_requests_a_token_and_shows_the_exchange_masked(session):
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("t")
-        await settle(pilot)
+        await pilot.press("t")  # perhaps before the tabs are there: then it is held
+        await app.loaded.wait()
+        # The events this test is about, not a quiet screen: the token shown, and its scopes
+        # drawn against the API's offer (the OpenAPI document may come after the token).
+        await wait_until_async(
+            lambda: "Token received" in text_of(app.query_one("#token-view")),
+            "the token shown",
+            step=pilot.pause,
+        )
+        inspected = lambda: text_of(app.query_one("#inspection"))  # noqa: E731
+        await wait_until_async(
+            lambda: (
+                "1 granted · 2 not granted" in inspected()
+                and "✓ signature verified with key" in inspected()
+            ),
+            "the token's scopes against the API's, and its signature checked",
+            step=pilot.pause,
+        )
         shown = text_of(app.query_one("#token-view"))
         assert "Token received" in shown and "new, in" in shown
         assert "POST " + session.profile.issuer + "oauth/token" in shown
