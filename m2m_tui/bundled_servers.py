@@ -23,7 +23,7 @@ from oauth_primitives.private_files import ensure_private_dir
 
 
 def points_at_bundled(profile: Profile, config: Config) -> bool:
-    if profile.bundled:
+    if profile.bundled:  # true or "https"
         return True
     parts = urlsplit(profile.issuer)
     return (
@@ -48,6 +48,18 @@ def port_advice(profile: Profile, config: Config) -> str | None:
     )
 
 
+def serve_tls_advice(profile: Profile, config: Config) -> str | None:
+    """For a `bundled = "https"` profile, which the app never starts a server for (it
+    starts one on plain HTTP): the command that serves it; else None."""
+    if profile.bundled != "https":
+        return None
+    return (
+        f'Profile {profile.name} says bundled = "https": the bundled server over TLS, on '
+        f"{config.server.urls(https=True)[0]}, which m2m-tui does not start by itself. Start "
+        "it with `m2m-tui serve --tls both` (the same --config and --state-dir)."
+    )
+
+
 def listening(host: str, port: int, timeout: float = 0.3) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout):
@@ -57,12 +69,13 @@ def listening(host: str, port: int, timeout: float = 0.3) -> bool:
 
 
 def issuer_complaint(
-    issuer: str, timeout: float = 2.0, state_dir: Path | None = None
+    issuer: str, timeout: float = 2.0, state_dir: Path | None = None, bundled: bool = False
 ) -> str | None:  # None: all is well
     """None when `issuer` answers as an authorization server (discovery is JSON naming
     an issuer); otherwise a sentence naming what does answer there: the program holding
     the port where this machine says, else the status and content type it sent; for a
-    server that speaks HTTPS where the profile says http://, the settings that reach it."""
+    server that speaks HTTPS where the profile says http://, the settings that reach it
+    (`bundled`: the profile says bundled = true)."""
     import httpx
 
     from m2m_tui.transcript import speaks_tls
@@ -75,7 +88,7 @@ def issuer_complaint(
         what = f"it did not answer an HTTP request within {timeout:g} s"
     except httpx.HTTPError as exc:
         if speaks_tls(issuer):
-            return tls_advice(issuer, port, state_dir)
+            return tls_advice(issuer, port, state_dir, bundled)
         what = f"it does not speak HTTP ({type(exc).__name__})"
     else:
         try:
@@ -96,24 +109,36 @@ def issuer_complaint(
     )
 
 
-def tls_advice(issuer: str, port: int | None, state_dir: Path | None) -> str:
-    """The profile settings that reach a server speaking HTTPS at an http:// issuer."""
+def tls_advice(issuer: str, port: int | None, state_dir: Path | None, bundled: bool = False) -> str:
+    """The profile settings that reach a server speaking HTTPS at an http:// issuer: for a
+    bundled = true profile, bundled = "https"; else an https:// issuer and a ca_file."""
     program = listener_of(port) if port else None
     holder = f"{program} serves" if program else "the server there serves"
-    https = "https://" + issuer.split("://", 1)[1]
     ca = state_dir / "tls" / "ca.pem" if state_dir else None
+    made = ca is not None and ca.exists()
+    said = (
+        f"The profile's issuer {issuer} speaks HTTPS, not plain HTTP: {holder} TLS on port "
+        f"{port} (the bundled server does after `m2m-tui serve --tls`)."
+    )
+    if bundled:
+        trusted = f"{ca}, the CA `serve --tls` made" if made else "<state-dir>/tls/ca.pem"
+        return (
+            f'{said} To use it, write bundled = "https" in the profile in place of bundled = '
+            "true: its issuer and api_base_url then follow [server] over HTTPS, and ca_file "
+            f"defaults to {trusted}; or stop it and let the app start the bundled server on "
+            "plain HTTP."
+        )
+    https = "https://" + issuer.split("://", 1)[1]
     trust = (
         f'ca_file = "{ca}" (the CA `serve --tls` made there)'
-        if ca is not None and ca.exists()
+        if made
         else "ca_file naming the CA that signed its certificate (`serve --tls` makes "
         "<state-dir>/tls/ca.pem)"
     )
     return (
-        f"The profile's issuer {issuer} speaks HTTPS, not plain HTTP: {holder} TLS on port "
-        f"{port} (the bundled server does after `m2m-tui serve --tls`). To use it, give the "
-        f'profile issuer = "{https}" (and api_base_url = "https://…" for the API, in place '
-        f"of bundled = true, which follows [server] on plain HTTP) and {trust}; or stop it "
-        "and let the app start the bundled server on plain HTTP."
+        f'{said} To use it, give the profile issuer = "{https}" (and api_base_url = '
+        f'"https://…" for the API) and {trust}; or stop it and let the app start the '
+        "bundled server on plain HTTP."
     )
 
 

@@ -155,10 +155,10 @@ def https_advice(url: str) -> str:
     origin = f"https://{parts.netloc}/"
     return (
         f"{url} speaks HTTPS, not plain HTTP (the bundled server does after `m2m-tui serve "
-        f"--tls`). Reach it with {origin} in the profile (issuer, or api_base_url for an API; "
-        "a bundled = true profile follows [server] on plain HTTP: give it issuer and "
-        "api_base_url instead) and ca_file naming the CA that signed its certificate (the "
-        "bundled server's: <state-dir>/tls/ca.pem), or restart that server without --tls"
+        f"--tls`). Reach it with {origin} in the profile (issuer, or api_base_url for an API) "
+        "and ca_file naming the CA that signed its certificate; for the bundled server, "
+        'bundled = "https" in place of bundled = true does both (issuer and api_base_url '
+        "from [server], ca_file <state-dir>/tls/ca.pem); or restart that server without --tls"
     )
 
 

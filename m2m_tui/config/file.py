@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from m2m_tui.config.profile import AUTH_METHODS, TLS_METHODS, Profile
+from m2m_tui.config.profile import AUTH_METHODS, TLS_METHODS, Bundled, Profile
 from oauth_primitives.server_table import unknown_server_keys
-from oauth_primitives.toml_reader import TomlReader, unknown_keys
+from oauth_primitives.toml_reader import TomlReader, found, unknown_keys
 
 __all__ = ["Config", "ConfigError", "Profile", "ServerTable"]  # Profile: its own module
 
@@ -109,11 +109,17 @@ class ServerTable:
 
     @property
     def issuer(self) -> str:
-        return f"http://{self.reachable_host}:{self.authority_port}/"
+        return self.urls()[0]
 
     @property
     def api_url(self) -> str:
-        return f"http://{self.reachable_host}:{self.api_port}"
+        return self.urls()[1]
+
+    def urls(self, https: bool = False) -> tuple[str, str]:
+        """(issuer, api_base_url) of the bundled servers: on plain HTTP, or over TLS on the
+        same ports (`m2m-tui serve --tls`)."""
+        scheme, host = ("https" if https else "http"), self.reachable_host
+        return f"{scheme}://{host}:{self.authority_port}/", f"{scheme}://{host}:{self.api_port}"
 
 
 @dataclass(frozen=True)
@@ -196,23 +202,27 @@ class _Reader(TomlReader):
             "client_secret_prompt": bool,
             "timeout": (int, float),
             "dpop": bool,
-            "bundled": bool,
         }
-        for key in known:
+        for key in known - {"bundled"}:
             kind = kinds.get(key, str)
             default = Profile.__dataclass_fields__[key].default
             values[key] = self.opt(body, key, kind, where, None if default is MISSING else default)
-        if values["bundled"]:
+        values["bundled"] = bundled = self.bundled(body, where)
+        if bundled:
             given = [k for k in ("issuer", "api_base_url") if k in body]
             if given:
+                written = '"https"' if bundled == "https" else "true"
                 raise self.fail(
                     where,
-                    f"bundled = true takes {' and '.join(given)} from [server] (host, "
-                    f"authority_port, api_port): remove {' and '.join(given)} here",
+                    f"bundled = {written} takes "
+                    f"{' and '.join(given)} from [server] (host, authority_port, api_port): "
+                    f"remove {' and '.join(given)} here",
                 )
-            values["issuer"], values["api_base_url"] = server.issuer, server.api_url
+            values["issuer"], values["api_base_url"] = server.urls(https=bundled == "https")
         if not values["issuer"]:
-            raise self.fail(where, "issuer is required (or bundled = true, for the bundled server)")
+            raise self.fail(
+                where, 'issuer is required (or bundled = true or "https", for the bundled server)'
+            )
         if values["audience"]:  # "{issuer}api/v2/": the Management API of this issuer
             values["audience"] = values["audience"].replace("{issuer}", values["issuer"])
         if not 0 < values["timeout"] <= 600:
@@ -236,6 +246,18 @@ class _Reader(TomlReader):
                 "(`m2m-tui certs create NAME` makes a pair)",
             )
         return Profile(**values)
+
+    def bundled(self, body: dict, where: str) -> Bundled:
+        """true: the bundled servers on plain HTTP; "https": the same over TLS (`m2m-tui
+        serve --tls both`); false: a server of the profile's own issuer."""
+        value = body.get("bundled", False)
+        if isinstance(value, bool) or value == "https":
+            return value
+        raise self.fail(
+            where,
+            'bundled must be true, false or "https" (the bundled server over TLS, '
+            f"`m2m-tui serve --tls both`), not {found(value)}",
+        )
 
     def server(self, data: dict) -> ServerTable:
         w = "server"

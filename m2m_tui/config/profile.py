@@ -5,6 +5,11 @@ secret.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# `bundled`: true, the bundled servers on plain HTTP; "https", the same over TLS
+# (`m2m-tui serve --tls both`); false, the profile names its own issuer.
+Bundled = bool | Literal["https"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,8 @@ class Profile:
     resource: str | None = None
     scope: str | None = None
     # The bundled server: issuer and api_base_url follow [server] (its host and ports),
-    # so moving the server is one setting, not six.
-    bundled: bool = False
+    # so moving the server is one setting, not six; "https" when it runs with --tls.
+    bundled: Bundled = False
     # Auth0's Organizations for M2M: the organization (id or name) a token is for.
     organization: str | None = None
     provider: str = "auth0"

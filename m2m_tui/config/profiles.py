@@ -34,6 +34,18 @@ def select_profile(config: Config, name: str | None = None) -> Profile:
     return apply_sample_env(config.profiles[chosen])
 
 
+def with_bundled_ca(profile: Profile, state_dir: Path) -> Profile:
+    """A `bundled = "https"` profile that names no ca_file trusts the bundled server's
+    local CA: the one `m2m-tui serve --tls` makes in the state folder."""
+    if profile.bundled == "https" and not profile.ca_file:
+        return replace(profile, ca_file=str(bundled_ca(state_dir)))
+    return profile
+
+
+def bundled_ca(state_dir: Path) -> Path:
+    return state_dir / "tls" / "ca.pem"
+
+
 def apply_sample_env(profile: Profile, env: dict[str, str] | None = None) -> Profile:
     env = os.environ if env is None else env
     changes: dict[str, object] = {}

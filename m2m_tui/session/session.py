@@ -24,10 +24,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send
-from m2m_tui.bundled_servers import port_advice
+from m2m_tui.bundled_servers import port_advice, serve_tls_advice
 from m2m_tui.config.file import Config
 from m2m_tui.config.profile import Profile
-from m2m_tui.config.profiles import select_profile
+from m2m_tui.config.profiles import select_profile, with_bundled_ca
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate, trusting
 from m2m_tui.oauth.token_request import TokenOutcome
@@ -65,7 +65,7 @@ class Session:
     ) -> None:
         self.config = config
         self.state_dir = state_dir
-        self._profile = profile
+        self._profile = profile = with_bundled_ca(profile, state_dir)
         self._timeout_override = timeout  # --timeout, else the profile's
         self.history = History()
         self.documents = Documents(clock)
@@ -152,7 +152,7 @@ class Session:
     def use(self, profile: Profile) -> None:
         """Work with `profile` from now on (one of the config's, or one made in code):
         nothing of the last profile's token, key, API or tenant carries over."""
-        self._profile = profile
+        self._profile = profile = with_bundled_ca(profile, self.state_dir)
         self.tokens.use(profile)
         self.api.clear()
         self.admin.forget()
@@ -194,6 +194,8 @@ class Session:
         outcome = await self.tokens.get(force)
         if outcome.error == "network" and (advice := port_advice(self._profile, self.config)):
             outcome.hint = f"{outcome.hint} {advice}"  # a loopback issuer [server] moved from
+        elif outcome.error == "network" and (tls := serve_tls_advice(self._profile, self.config)):
+            outcome.hint = tls  # not "`m2m-tui serve`": that one is plain HTTP
         return outcome
 
     async def load_api(self) -> None:

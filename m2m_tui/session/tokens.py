@@ -16,7 +16,7 @@ from m2m_tui.config.profiles import (
     missing_credential,
     resolve_secret,
 )
-from m2m_tui.oauth.client_cert import ClientCertificate, trusting
+from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate, trusting
 from m2m_tui.oauth.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
 from m2m_tui.oauth.token_cache import TokenCache, credential_digest
 from m2m_tui.oauth.token_request import (
@@ -208,4 +208,10 @@ class Tokens:
 def _configuration_hint(profile: Profile, exc: Exception) -> str:
     if isinstance(exc, SecretUnavailable) and profile.client_secret_env:
         return f"export {profile.client_secret_env}=… (the secret), or fix the profile."
+    if isinstance(exc, CertificateProblem) and profile.bundled == "https" and profile.ca_file:
+        if not Path(profile.ca_file).expanduser().exists():  # no `serve --tls` here yet
+            return (
+                f"`m2m-tui serve --tls both` makes {profile.ca_file} and serves this profile "
+                '(bundled = "https"): start it, with the same --config and --state-dir.'
+            )
     return "Fix the profile in the config file."

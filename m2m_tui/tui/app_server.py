@@ -33,9 +33,17 @@ class BundledServerUse:
             issuer_complaint,
             listening,
             points_at_bundled,
+            serve_tls_advice,
         )
 
         session = self.session
+        if self.autostart and (advice := serve_tls_advice(session.profile, session.config)):
+            # bundled = "https": the app starts servers on plain HTTP only, so it starts
+            # none here; when nothing listens yet, it says what to run.
+            if not listening("127.0.0.1", session.config.server.authority_port):
+                self.token_tab.show_profile(advice, "bold red")
+                self.notify(advice, severity="warning")
+            return
         if self.autostart and points_at_bundled(session.profile, session.config):
             port = session.config.server.authority_port
             server = None
@@ -54,7 +62,11 @@ class BundledServerUse:
                 # Something else listens there: make sure it is an authorization server
                 # before the user meets an HTML page in the token exchange.
                 stranger = await asyncio.to_thread(
-                    issuer_complaint, session.profile.issuer, 2.0, session.state_dir
+                    issuer_complaint,
+                    session.profile.issuer,
+                    2.0,
+                    session.state_dir,
+                    session.profile.bundled is True,
                 )
                 if stranger:
                     self.token_tab.show_profile(stranger, "bold red")

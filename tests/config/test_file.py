@@ -49,6 +49,19 @@ def test_moved_ports_leave_no_comment_naming_the_old_ones():
     assert config.profiles["local"].issuer == "http://127.0.0.1:8100/"
 
 
+def test_bundled_https_follows_the_moved_ports_over_tls():
+    """`bundled = "https"`: the bundled servers after `serve --tls`, on [server]'s ports."""
+    text = default_config_text().replace("authority_port = 7000", "authority_port = 8100")
+    text = text.replace("api_port = 7001", "api_port = 8101")
+    text += '\n[profiles.tls]\nbundled = "https"\nclient_id = "giftdeliveries"\n'
+    config = parse_config(text, Path("moved.toml"))
+    tls = config.profiles["tls"]
+    assert (tls.issuer, tls.api_base_url) == ("https://127.0.0.1:8100/", "https://127.0.0.1:8101")
+    assert tls.bundled == "https"
+    local = config.profiles["local"]  # bundled = true stays plain HTTP
+    assert (local.issuer, local.api_base_url) == ("http://127.0.0.1:8100/", "http://127.0.0.1:8101")
+
+
 def test_config_path_precedence(monkeypatch, tmp_path):
     monkeypatch.delenv("M2M_TUI_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
@@ -81,6 +94,21 @@ def test_config_path_precedence(monkeypatch, tmp_path):
         (
             "[profiles.x]\nissuer = 'i'\nclient_id = 'a'\ndpop = 'yes'\n",
             'dpop must be true or false, not the string "yes"',
+        ),
+        (
+            "[profiles.x]\nbundled = 'htps'\nclient_id = 'a'\n",
+            'bundled must be true, false or "https" (the bundled server over TLS, `m2m-tui '
+            'serve --tls both`), not the string "htps"',
+        ),
+        (
+            "[profiles.x]\nbundled = 1\nclient_id = 'a'\n",
+            'bundled must be true, false or "https" (the bundled server over TLS, `m2m-tui '
+            "serve --tls both`), not the number 1",
+        ),
+        (
+            "[profiles.x]\nbundled = 'https'\nissuer = 'https://127.0.0.1:7000/'\n"
+            "client_id = 'a'\n",
+            'bundled = "https" takes issuer from [server]',
         ),
     ],
 )

@@ -44,10 +44,10 @@ async def test_the_app_says_the_server_speaks_https(tmp_path, tls_server):
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_until_async(lambda: bool(notes), "the start-up check spoke", step=pilot.pause)
         said = " ".join(notes)
-        https = tls_server.issuer  # https://127.0.0.1:PORT/
         assert "speaks HTTPS, not plain HTTP" in said
-        assert f'issuer = "{https}"' in said
-        assert f'ca_file = "{tmp_path / "state" / "tls" / "ca.pem"}"' in said
+        # The local profile is bundled = true: its TLS twin, no port written by hand.
+        assert 'write bundled = "https" in the profile in place of bundled = true' in said
+        assert f"ca_file defaults to {tmp_path / 'state' / 'tls' / 'ca.pem'}" in said
         assert "is not the bundled server" not in said and "does not speak HTTP" not in said
         assert app.server is None  # nothing was started over it
         assert "speaks HTTPS" in text_of(app.query_one("#token-status"))
@@ -60,5 +60,6 @@ def test_token_and_call_say_the_server_speaks_https(tmp_path, tls_server):
         assert result.returncode == 3, result.stderr
         assert "speaks HTTPS, not plain HTTP" in result.stderr
         assert f"https://127.0.0.1:{port_of(tls_server.issuer)}/" in result.stderr
+        assert 'bundled = "https" in place of bundled = true' in result.stderr
         assert "did the server crash" not in result.stderr
         assert "Traceback" not in result.stderr
