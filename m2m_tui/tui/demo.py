@@ -441,7 +441,10 @@ async def write_slides(app: DemoApp, folder: Path, progress=None) -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     async with app.run_test(size=(120, 38)) as pilot:
         await app.loaded.wait()  # the tabs, mounted after the first frame
-        await app.until_heard(ApiLoaded, 0, "the API's endpoints (the app's start)")
+        try:
+            await app.until_heard(ApiLoaded, 0, "the API's endpoints (the app's start)")
+        except StepFailed as exc:  # no step can run: said as the demo's failure, not a crash
+            return f"the start, before step 1: {exc}"
         for index, step in enumerate(app.script.steps):
             if progress is not None:
                 progress.started(index, step.caption)
