@@ -18,7 +18,7 @@ from tests.helpers.tui import svg_text as words
 HOG = "while True: pass"
 
 
-@pytest.mark.slow
+@pytest.mark.under_load  # not beside the suite: alone, as .ci/run runs it
 @pytest.mark.timeout(1500)  # 25 steps with both cores taken: many minutes, never a hang
 def test_demo_slides_complete_every_step_while_both_cores_are_busy(tmp_path):
     script = load_script(None)
