@@ -26,6 +26,7 @@ from m2m_tui.tui.messages import (
     CallAnswered,
     FixApplied,
     Introspected,
+    JobFailed,
     LabDone,
     ShowTab,
     TokenReceived,
@@ -237,8 +238,8 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
 
     @on(TokenReceived)
     def token_received(self, message: TokenReceived) -> None:
-        self.history.sync()
-        if self.call_after_token:
+        self.token_shown(message.outcome)
+        if self.call_after_token:  # this answer is the one `c` asked for: call, or say why not
             self.call_after_token = False
             if message.outcome.ok:
                 self.api_tab.call()
@@ -248,14 +249,23 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
                     f"No call: the token request failed ({message.outcome.error}).",
                     severity="warning",
                 )
-        if message.outcome.ok:
-            self.inspector.inspect(message.outcome.access_token)
+
+    @on(JobFailed)
+    def job_failed_message(self, message: JobFailed) -> None:
+        if message.group == "token":  # the token `c` waited for will not come
+            self.call_after_token = False
+
+    def token_shown(self, outcome) -> None:
+        """A token on the Token tab, new or shown again: the history, the inspector, the
+        predictions and Preview follow it. Never the call `c` left pending: showing the
+        current token again (after the Grants screen, a fix) is no answer to it."""
+        self.history.sync()
+        if outcome.ok:
+            self.inspector.inspect(outcome.access_token)
             self.api_tab.refresh_predictions()
-            decoded = self.session.status.claims_of(message.outcome.access_token)
+            decoded = self.session.status.claims_of(outcome.access_token)
             if decoded is not None and decoded.header:
-                self.preview_tab.token_arrived(
-                    decoded.payload, decoded.header, message.outcome.from_cache
-                )
+                self.preview_tab.token_arrived(decoded.payload, decoded.header, outcome.from_cache)
 
     @on(CallAnswered)
     def call_answered(self, message: CallAnswered) -> None:
@@ -298,7 +308,7 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
         outcome = self.session.token_outcome
         if outcome is not None:
             self.token_tab.show(outcome)
-            self.token_received(TokenReceived(outcome))
+            self.token_shown(outcome)
 
     # --- global keys ---------------------------------------------------------------------
     def action_token(self) -> None:
@@ -408,6 +418,7 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
 
     @step("profile", "Switching profiles failed")
     def switch_profile(self, name: str) -> None:
+        self.call_after_token = False  # a call `c` left pending was for the other profile
         self.session.switch(name)
         self.inspector.forget()
         self.preview_tab.forget()

@@ -225,6 +225,11 @@ class DemoApp(Waits, ClaimAct, KeyActs, M2MApp):
             await self.until("the Grants screen to close", lambda: self.screen is self.main)
             # after_grants shows the current token again: the inspector reads it.
             await self.group_finished("inspect", "the inspector's reading of the token")
+            # The main screen, resumed, gives focus back to the widget that had it, and a
+            # pane that receives focus makes itself the active tab: a chain of messages no
+            # event marks the end of. Until it has run, a tab the next step shows would be
+            # taken back by it (the API tab over the refused token request of step 23).
+            await self.idle("the main screen back, its focus restored")
 
     async def grants_screen(self, pane: str = "grants-pane") -> GrantsScreen:
         if not isinstance(self.screen, GrantsScreen):

@@ -93,7 +93,7 @@ def said(node, group: str, failed: str, exc: Exception) -> None:
         pass
     where = f" (traceback in {log})" if log else ""
     node.app.notify(line + where, severity="error", markup=False)
-    node.app.post_message(JobFailed(line))
+    node.app.post_message(JobFailed(line, group))
 
 
 def _logged(app, failed: str, exc: Exception) -> Path | None:

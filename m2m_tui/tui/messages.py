@@ -74,6 +74,7 @@ class JobFailed(Message):
     """A worker raised (tui/jobs.py): its line is on screen; a waiter for its event (the
     demo's steps) stops waiting, since the event will not come."""
 
-    def __init__(self, line: str) -> None:
+    def __init__(self, line: str, group: str = "") -> None:
         super().__init__()
         self.line = line
+        self.group = group  # the worker's group: "token", "call", "fix", …

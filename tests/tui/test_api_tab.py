@@ -126,3 +126,29 @@ async def test_c_before_any_token_says_so_when_the_token_is_refused(tmp_path, sh
         from tests.helpers.tui import notes
 
         assert "No call: the token request failed (invalid_client)" in notes(app)
+
+
+async def test_a_call_left_pending_by_c_is_never_sent_by_a_later_token(session, monkeypatch):
+    """`c` before any token waits for that token request alone. When it fails with an
+    unexpected error, the pending call is dropped: neither showing the current token again
+    (as closing the Grants screen does) nor a later `t` sends a call nobody asked for."""
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        real = session.tokens.get
+
+        async def broken(*args, **kwargs):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(session.tokens, "get", broken)
+        await pilot.press("a", "down", "down", "c")
+        await settle(pilot)
+        assert session.token is None and not app.call_after_token
+        monkeypatch.setattr(session.tokens, "get", real)
+        await pilot.press("t")
+        await settle(pilot)
+        assert session.token
+        app.show_current_token()  # what closing the Grants screen does
+        await settle(pilot)
+        assert [e.kind for e in session.history] == ["token"]  # no call was sent
+        assert app.query_one("#tabs", TabbedContent).active == "token"
