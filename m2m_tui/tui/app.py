@@ -115,9 +115,9 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
         yield Footer()
 
     def tabs(self) -> TabbedContent:
-        from m2m_tui.tui.tabs import TABS
+        from m2m_tui.tui.tabs import TABS, AppTabs
 
-        tabs = TabbedContent(initial="token", id="tabs")
+        tabs = AppTabs(initial="token", id="tabs")
         for title, tab_id, tab in TABS:
             # What `with TabbedContent():` does in compose.
             tabs.compose_add_child(TabPane(title, tab(self.session, id=f"{tab_id}-tab"), id=tab_id))

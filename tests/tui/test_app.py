@@ -89,3 +89,18 @@ async def test_text_from_the_config_keeps_its_square_brackets(tmp_path, shared_s
         assert any(p.endswith("[lab]") for p in shown), shown
         profiles = app.screen.query_one(OptionList)
         assert any("[lab]" in str(profiles.render_line(y).text) for y in range(3))
+
+
+async def test_a_tab_shown_on_purpose_is_not_taken_back_by_a_stale_focus(session):
+    """A pane that receives focus becomes the active tab, a few turns later. Another tab
+    shown meanwhile on purpose (the demo's next step, the Token tab after a fix) stays."""
+    from textual.widgets import TabbedContent
+
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # Each focuses its tab's content; the API table's pane, deeper, says so last.
+        app.action_show_tab("api")
+        app.action_show_tab("token")  # at once, as the demo's next step after a fix
+        await settle(pilot)
+        assert app.query_one("#tabs", TabbedContent).active == "token"
