@@ -119,8 +119,12 @@ async def test_a_token_asked_for_while_the_server_starts_waits_for_it(tmp_path):
     app = M2MApp(session)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("t")
+        # The answer as the app shows it, not only the session's: the app must have handled
+        # it before the test closes the app.
         await wait_until_async(
-            lambda: session.tokens.outcome is not None, "a token outcome", step=pilot.pause
+            lambda: app.loaded.is_set() and "Token re" in text_of(app.query_one("#token-view")),
+            "the token request's answer on the Token tab",
+            step=pilot.pause,
         )
         assert session.tokens.outcome.ok, session.tokens.outcome.description
         assert app.server is not None and app.server.started
