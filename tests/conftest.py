@@ -422,7 +422,13 @@ def signed(stack: Stack, payload: dict, **headers) -> str:
     return key.sign(payload, {"kid": key.kid, **headers})
 
 
-def run_cli(tmp_path: Path, *args: str, stdin: str | None = None, env: dict | None = None):
+def run_cli(
+    tmp_path: Path,
+    *args: str,
+    stdin: str | None = None,
+    env: dict | None = None,
+    timeout: float = 60,
+):
     """`m2m-tui --config <tmp>/config.toml --state-dir <tmp>/state ARGS` in a subprocess."""
     import os
     import sys
@@ -438,7 +444,7 @@ def run_cli(tmp_path: Path, *args: str, stdin: str | None = None, env: dict | No
             str(tmp_path / "state"),
             *args,
         ],
-        timeout=60,
+        timeout=timeout,
         input=stdin,
         env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )

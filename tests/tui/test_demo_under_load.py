@@ -5,13 +5,12 @@ halfway."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 
 import pytest
 
 from m2m_tui.demo.script import load_script
+from tests.conftest import run_cli
 from tests.helpers.processes import spawn
 from tests.helpers.tui import svg_text as words
 
@@ -24,24 +23,7 @@ def test_demo_slides_complete_every_step_while_both_cores_are_busy(tmp_path):
     script = load_script(None)
     hogs = [spawn([sys.executable, "-c", HOG]) for _ in range(2)]
     try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "m2m_tui",
-                "--config",
-                str(tmp_path / "config.toml"),
-                "--state-dir",
-                str(tmp_path / "state"),
-                "demo",
-                "--slides",
-                str(tmp_path / "slides"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=1400,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
+        result = run_cli(tmp_path, "demo", "--slides", str(tmp_path / "slides"), timeout=1400)
         still_loaded = [hog.poll() is None for hog in hogs]
     finally:
         for hog in hogs:
