@@ -18,6 +18,7 @@ from m2m_tui.lazy import lazy_module
 from m2m_tui.transcript import Exchange, mask_headers
 
 httpx = lazy_module("httpx")
+stale_connection = lazy_module("m2m_tui.stale_connection")  # imports httpx
 
 MAX_RETRIES = 3
 TRIGGER = "credentials-exchange"  # the Machine to Machine flow's Actions trigger
@@ -87,7 +88,11 @@ class ManagementClient:
         started, response = time.perf_counter(), None
         try:
             for attempt in range(MAX_RETRIES + 1):
-                response = await self.client.request(method, url, headers=headers, **kwargs)
+                # A pooled connection the server closed while idle is retried once
+                # (stale_connection), like token requests and API calls.
+                response = await stale_connection.send(
+                    self.client, method, url, headers=headers, **kwargs
+                )
                 if response.status_code != 429 or attempt == MAX_RETRIES:
                     break
                 try:

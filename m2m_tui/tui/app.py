@@ -238,6 +238,8 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
 
     @on(TokenReceived)
     def token_received(self, message: TokenReceived) -> None:
+        if not self.is_running:  # an answer that came as the app closes: its tabs are going
+            return
         self.token_shown(message.outcome)
         if self.call_after_token:  # this answer is the one `c` asked for: call, or say why not
             self.call_after_token = False
@@ -269,6 +271,8 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
 
     @on(CallAnswered)
     def call_answered(self, message: CallAnswered) -> None:
+        if not self.is_running:  # as for a token: nowhere left to show it
+            return
         self.history.sync()
         if message.refused and self.session.token:
             # A refusal opens the Why? panel with the checklist for this very answer, but
@@ -277,7 +281,8 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
 
     @on(LabDone)
     def lab_done(self) -> None:
-        self.history.sync()
+        if self.is_running:
+            self.history.sync()
 
     @on(FixApplied)
     def fix_applied(self, message: FixApplied) -> None:

@@ -108,7 +108,10 @@ class KeyActs:
         lab = self.query_one("#lab-tab")
         other = [r for r in lab.rows if r[0].name == "other certificate"]
         if not other or other[0][2].status != 401:
-            raise StepFailed("the token sent with another certificate was not refused")
+            # What came instead (an error, a timeout, a TLS close) names the cause.
+            result = other[0][2] if other else None
+            came = "no such row" if result is None else result.error or f"HTTP {result.status}"
+            raise StepFailed(f"the token sent with another certificate was not refused ({came})")
         lab.show_last()  # the act's row is the lab's last: bring it into view
 
     async def do_use_dpop(self, step: Step) -> None:

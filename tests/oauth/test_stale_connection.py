@@ -109,3 +109,16 @@ async def test_a_fresh_connection_closed_without_an_answer_is_not_retried(server
     # One try: nothing was stale. (Then a TLS handshake, no request, asked whether the
     # server speaks HTTPS: it does not, and the sentence above says so.)
     assert server.requests == 1
+
+
+async def test_the_management_api_retries_a_stale_connection_too(servers):
+    # The Grants screen's calls met the race under load: "Server disconnected without
+    # sending a response" where one more try on a new connection is answered.
+    from m2m_tui.admin.management_api import ManagementClient
+
+    server = servers(answered=1)
+    async with httpx.AsyncClient() as client:
+        mgmt = ManagementClient(server.url, "mgmt-token", client)
+        assert await mgmt.request("GET", "/clients") == json.loads(ANSWER)
+        assert await mgmt.request("GET", "/clients") == json.loads(ANSWER)  # stale: retried
+    assert server.requests == 3 and server.connections == 2

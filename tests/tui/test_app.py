@@ -104,3 +104,25 @@ async def test_a_tab_shown_on_purpose_is_not_taken_back_by_a_stale_focus(session
         app.action_show_tab("token")  # at once, as the demo's next step after a fix
         await settle(pilot)
         assert app.query_one("#tabs", TabbedContent).active == "token"
+
+
+async def test_an_answer_that_arrives_as_the_app_closes_is_dropped(session, monkeypatch):
+    """Under load a token request's answer reached the app while it was closing: its tabs
+    were already gone and the app ended in NoMatches. Nothing is left to show it on."""
+    from m2m_tui.tui.messages import CallAnswered, LabDone, TokenReceived
+    from m2m_tui.tui.tabs import AppTabs
+
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        outcome = session.tokens.outcome
+        assert outcome.ok
+        # What Textual's shutdown does first: not running, then the screens' widgets go.
+        monkeypatch.setattr(M2MApp, "is_running", property(lambda self: False))
+        await app.query_one(AppTabs).remove()
+        app.post_message(TokenReceived(outcome))
+        app.post_message(LabDone())
+        await pilot.pause()
+    # run_test raises what a handler raised; reaching here, none did.
+    assert not app.query("#history-tab")
