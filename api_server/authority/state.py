@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..dpop import Nonces, ReplayMemory
 from ..settings import ServerSettings
 from .keys import CURRENT, REVOKED, SigningKey
-from .management.scopes import management_audience
+from .management_scopes import management_audience
 from .seed import prepare_tenant
 from .tenant import Tenant
 from .throttle import Throttle
