@@ -73,7 +73,7 @@ def test_the_core_is_folded_into_packages():
 
 def test_no_source_file_is_over_500_lines():
     root = PACKAGE.parent
-    for folder in ("m2m_tui", "api_server", "oauth_primitives"):
+    for folder in ("m2m_tui", "api_server", "oauth_primitives", "actions_runtime"):
         for path in (root / folder).rglob("*.py"):
             lines = len(path.read_text().splitlines())
             assert lines <= 500, f"{path.relative_to(root)} has {lines} lines: split it by concept"
@@ -85,7 +85,7 @@ def test_no_import_cycles():
     a knot a reader has to untie."""
     import grimp
 
-    graph = grimp.build_graph("m2m_tui", "api_server", "oauth_primitives")
+    graph = grimp.build_graph("m2m_tui", "api_server", "oauth_primitives", "actions_runtime")
     knots = []
     for module in sorted(graph.modules):
         for imported in sorted(graph.find_modules_directly_imported_by(module)):

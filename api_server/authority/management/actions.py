@@ -10,7 +10,7 @@ import re
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from oauth_primitives.actions.runner import ActionSource, NodeMissing, run_actions, syntax_errors
+from actions_runtime.runner import ActionSource, NodeMissing, run_actions, syntax_errors
 from oauth_primitives.custom_claims import judged
 
 from ..state import Authority
