@@ -10,8 +10,8 @@ import logging
 
 from starlette.requests import Request
 
-from oauth_primitives.actions.event import credentials_exchange_event
-from oauth_primitives.actions.runner import ActionSource, NodeMissing, run_actions
+from actions_runtime.event import credentials_exchange_event
+from actions_runtime.runner import ActionSource, NodeMissing, run_actions
 from oauth_primitives.token_refusals import Refusal
 from oauth_primitives.token_shape import Shaped
 
