@@ -25,17 +25,23 @@ def call(stack, token: str) -> int:
 
 
 def test_a_cached_token_stops_being_accepted_at_its_exp(strict_clock):
-    token = signed(strict_clock, claims(strict_clock, exp=int(time.time()) + 2))
+    # The API's clock stands still until the test moves it: a call slowed by a busy
+    # machine (2.3 s once) must not outlive the token on its own.
+    now = time.time()
+    strict_clock.api_state.validator.clock = lambda: now
+    token = signed(strict_clock, claims(strict_clock, exp=int(now) + 2))
     assert call(strict_clock, token) == 200
     assert call(strict_clock, token) == 200  # from the verified-token cache
-    strict_clock.api_state.validator.clock = lambda: time.time() + 2.5  # past its exp
+    strict_clock.api_state.validator.clock = lambda: now + 2.5  # past its exp
     assert call(strict_clock, token) == 401
 
 
 def test_a_not_yet_valid_token_is_not_remembered_as_refused(strict_clock):
-    token = signed(strict_clock, claims(strict_clock, nbf=int(time.time()) + 2))
+    now = time.time()
+    strict_clock.api_state.validator.clock = lambda: now  # as above: load cannot move it
+    token = signed(strict_clock, claims(strict_clock, nbf=int(now) + 2))
     assert call(strict_clock, token) == 401
-    strict_clock.api_state.validator.clock = lambda: time.time() + 2.5  # past its nbf
+    strict_clock.api_state.validator.clock = lambda: now + 2.5  # past its nbf
     assert call(strict_clock, token) == 200
 
 
