@@ -12,7 +12,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from oauth_primitives.discovery import OAUTH, OPENID
-from oauth_primitives.rules.closed_sets import ISSUER_SIGNS
 
 from .action_operations import ROWS as ACTION_ROWS
 from .client_auth import ASSERTION_ALGS
@@ -189,7 +188,7 @@ OPERATIONS: tuple[Operation, ...] = (
             closed_object(
                 {
                     "identifier": {"type": "string", "minLength": 1},
-                    "signing_alg": {"type": "string", "enum": list(ISSUER_SIGNS)},
+                    "signing_alg": {"type": "string", "enum": ["RS256"]},
                     **RESOURCE_SERVER_FIELDS,
                 },
                 ("identifier",),
