@@ -238,3 +238,25 @@ def test_a_refused_edit_leaves_the_next_token_untouched(stack):
     admin.patch(f"/resource-servers/{rs['id']}", json={"token_lifetime": 120})
     claims = jwt.decode(stack.token(), options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 120
+
+
+def test_a_key_may_be_registered_for_every_algorithm_a_client_assertion_may_use(stack):
+    """One list (CLIENT_ASSERTION) for the keys registered and the assertions they sign:
+    the client signs ES512 with a P-521 key, so the tenant registers one for ES512."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION
+
+    pem = (
+        ec.generate_private_key(ec.SECP521R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    admin = stack.admin()
+    path = "/clients/giftdeliveries/credentials"
+    key = {"credential_type": "public_key", "pem": pem}
+    assert admin.post(path, json={**key, "alg": "ES512"}).status_code == 201
+    refused = auth0_error(admin.post(path, json={**key, "alg": "HS256"}), 400)
+    assert refused["message"].endswith("alg must be one of " + ", ".join(CLIENT_ASSERTION))
