@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 # The dataclasses live with the primitives, where the client checks keys against them too.
+from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY
 from oauth_primitives.server_table import (
     ApiSettings,
     ClientSeed,
@@ -78,8 +79,8 @@ class _Reader(TomlReader):
             api=ApiSettings(
                 issuer=self.opt(api, "issuer", str, "server.api"),
                 audience=self.opt(api, "audience", str, "server.api", "urn:worldmappers"),
-                algorithms=self.strings(api, "algorithms", "server.api") or ("RS256",),
-                leeway=float(self.opt(api, "leeway", number, "server.api", 5.0)),
+                algorithms=self.strings(api, "algorithms", "server.api") or ISSUER_SIGNS,
+                leeway=float(self.opt(api, "leeway", number, "server.api", LEEWAY)),
                 strict_rfc9068=self.opt(api, "strict_rfc9068", bool, "server.api", False),
                 jwks_cache_seconds=float(
                     self.opt(api, "jwks_cache_seconds", number, "server.api", 600.0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY
 from oauth_primitives.toml_reader import unknown_keys
 
 
@@ -60,8 +61,8 @@ class ApiSettings:
 
     issuer: str | None = None  # None: the bundled authority
     audience: str = "urn:worldmappers"
-    algorithms: tuple[str, ...] = ("RS256",)
-    leeway: float = 5.0
+    algorithms: tuple[str, ...] = ISSUER_SIGNS
+    leeway: float = LEEWAY
     strict_rfc9068: bool = False
     jwks_cache_seconds: float = 600.0
     jwks_cooldown_seconds: float = 30.0

@@ -5,14 +5,14 @@ unrevoked, so it never says why a token is inactive (§2.2)."""
 
 from __future__ import annotations
 
-import time
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from oauth_primitives.rules.findings import Finding
+
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
-from .issued import issued_claims, issued_to
+from .issued import issued_policy, issued_to, judge_issued
 from .state import Authority
 from .token_endpoint import read_params
 
@@ -34,10 +34,9 @@ async def introspect(request: Request) -> Response:
 
 
 def introspection(authority: Authority, token: str) -> dict:
-    claims = issued_claims(authority, token)
-    if claims is None or authority.tenant.revocations.is_revoked(str(claims["jti"])):
-        return {"active": False}
-    if claims.get("nbf", 0) > time.time():
+    """Active when the API's rules (its leeway too) take the token and it is unrevoked."""
+    claims = judge_issued(authority, token, issued_policy(authority))
+    if isinstance(claims, Finding) or authority.tenant.revocations.is_revoked(str(claims["jti"])):
         return {"active": False}
     answer = {"active": True, **{k: claims[k] for k in PASSED if k in claims}}
     answer["client_id"] = issued_to(claims)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from oauth_primitives.rules.proof import ALGORITHMS as DPOP_ALGORITHMS
+from oauth_primitives.rules.closed_sets import DPOP_PROOF, ISSUER_SIGNS
 
 from .client_auth import ASSERTION_ALGS
 from .state import Authority
@@ -38,8 +38,8 @@ def discovery_document(authority: Authority) -> dict:
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": methods,
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
-        "dpop_signing_alg_values_supported": list(DPOP_ALGORITHMS),  # RFC 9449 §5.1
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "dpop_signing_alg_values_supported": list(DPOP_PROOF),  # RFC 9449 §5.1
+        "id_token_signing_alg_values_supported": list(ISSUER_SIGNS),
         "subject_types_supported": ["public"],
         "scopes_supported": [],
         # RFC 8705 §3.3: tokens bound to the client's certificate, for an API that asks.

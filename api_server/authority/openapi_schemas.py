@@ -7,7 +7,9 @@ valid is answered as the document says, and a request it calls invalid is refuse
 
 from __future__ import annotations
 
-from .management.clients import AUTH_METHODS, KEY_ALGS
+from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION
+
+from .management.clients import AUTH_METHODS
 from .management.resource_servers import DIALECTS
 
 OAUTH_ERROR = {
@@ -140,7 +142,7 @@ CREDENTIAL = {
         "tls_client_auth_san_uri": {"type": "string"},
         "tls_client_auth_san_ip": {"type": "string"},
         "tls_client_auth_san_email": {"type": "string"},
-        "alg": {"type": "string", "enum": list(KEY_ALGS)},
+        "alg": {"type": "string", "enum": list(CLIENT_ASSERTION)},
         "name": {"type": "string"},
     },
     "required": ["credential_type"],

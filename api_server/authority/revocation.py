@@ -8,9 +8,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from oauth_primitives.rules.findings import Code, Finding
+
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
-from .issued import issued_claims, issued_to
+from .issued import issued_policy, issued_to, judge_issued
 from .state import Authority
 from .token_endpoint import read_params
 
@@ -28,10 +30,11 @@ async def revoke(request: Request) -> Response:
             raise OAuthError(
                 400, "unsupported_token_type", f"token_type_hint {hint} is not supported"
             )
-        claims = issued_claims(authority, token, verify_exp=False)
+        # Its exp is not judged: whose an expired token of ours is still matters (§2.1).
+        claims = judge_issued(authority, token, issued_policy(authority), (Code.EXPIRED,))
         # §2.2: a token that is invalid, expired or unknown is answered 200 all the same,
         # as there is nothing left to revoke.
-        if claims is not None:
+        if not isinstance(claims, Finding):
             owner = issued_to(claims)
             if owner != client.client_id:  # §2.1: only the client the token was issued to
                 raise OAuthError(

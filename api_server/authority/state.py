@@ -70,9 +70,6 @@ class Authority:
         self.keys: list[SigningKey] = self.tenant.signing_keys.all()
         self.current_key = next(k for k in self.keys if k.status == CURRENT)
         self.jwks = {"keys": [k.jwk() for k in self.keys if k.status != REVOKED]}
-        self.verification_keys = {
-            k.kid: k.private_key.public_key() for k in self.keys if k.status != REVOKED
-        }
 
     def rotate_key(self) -> SigningKey:
         key = self.tenant.signing_keys.rotate(subject=self.issuer)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from oauth_primitives.rules.closed_sets import DPOP_PROOF
 from oauth_primitives.rules.findings import Finding
-from oauth_primitives.rules.proof import ALGORITHMS
 
 REALM = "worldmappers"
 
@@ -48,7 +48,7 @@ class BearerError(Exception):
     def _build(self, resource_metadata: str) -> JSONResponse:
         params = [f'realm="{REALM}"']
         if self.scheme == "DPoP":
-            params.append(f'algs="{" ".join(ALGORITHMS)}"')
+            params.append(f'algs="{" ".join(DPOP_PROOF)}"')
         if self.error:
             params.append(f'error="{self.error}"')
             params.append(f'error_description="{self.description}"')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from oauth_primitives.rules.closed_sets import DPOP_PROOF, ISSUER_SIGNS
+
 from .endpoints import ENDPOINTS, SCOPES
 
 ERROR = {
@@ -24,7 +26,7 @@ def protected_resource_metadata(
     validation: str = "jwt",
     organization_required: bool = False,
     organizations: tuple[str, ...] = (),
-    algorithms: tuple[str, ...] = ("RS256",),
+    algorithms: tuple[str, ...] = ISSUER_SIGNS,
     mtls_required: bool = False,
     required_claims: tuple[tuple[str, str | None], ...] = (),
 ) -> dict:
@@ -38,8 +40,6 @@ def protected_resource_metadata(
     `access_token_signing_alg_values_supported`, the algorithms access tokens may be
     signed with (RFC 9728 names only those of proofs and of signed responses);
     `required_claims`, claims a token must carry (and their values, when one is set)."""
-    from oauth_primitives.rules.proof import ALGORITHMS
-
     return {
         "resource": base_url,
         "authorization_servers": [issuer],
@@ -49,7 +49,7 @@ def protected_resource_metadata(
         "resource_documentation": base_url + "/openapi.json",
         "audience": audience,
         "rfc9068_required": strict_rfc9068,
-        "dpop_signing_alg_values_supported": list(ALGORITHMS),
+        "dpop_signing_alg_values_supported": list(DPOP_PROOF),
         "dpop_bound_access_tokens_required": dpop_required,
         # RFC 9728 §2: whether only certificate-bound tokens (RFC 8705) are accepted.
         "tls_client_certificate_bound_access_tokens": mtls_required,

@@ -19,9 +19,10 @@ from oauth_primitives.rules.access_token import (
     header_findings,
     scopes_of,
 )
+from oauth_primitives.rules.closed_sets import ASYMMETRIC
 from oauth_primitives.rules.findings import Code, Finding
 from oauth_primitives.rules.jws import parse
-from oauth_primitives.rules.keys import ALGORITHMS, key_finding, signature_valid
+from oauth_primitives.rules.keys import key_finding, signature_valid
 
 from ..settings import ApiSettings
 from .jwks_cache import JwksCache, JwksUnavailable
@@ -70,7 +71,7 @@ def policy_of(settings: ApiSettings, issuer: str) -> Policy:
 
 class TokenValidator:
     def __init__(self, settings: ApiSettings, issuer: str, jwks: JwksCache) -> None:
-        bad = [a for a in settings.algorithms if a not in ALGORITHMS]
+        bad = [a for a in settings.algorithms if a not in ASYMMETRIC]
         if bad:
             raise ValueError(f"algorithms must be asymmetric; not allowed: {', '.join(bad)}")
         self.issuer = issuer

@@ -20,6 +20,7 @@ from m2m_tui.commands.common import (
     profile_flag,
     read_pasted,
 )
+from oauth_primitives.rules.closed_sets import LEEWAY
 
 
 def add_parsers(commands) -> None:
@@ -61,9 +62,9 @@ def add_parsers(commands) -> None:
     verify.add_argument(
         "--leeway",
         type=float,
-        default=5.0,
+        default=LEEWAY,
         metavar="S",
-        help="clock tolerance in seconds (default 5; never hidden)",
+        help=f"clock tolerance in seconds (default {LEEWAY:g}; never hidden)",
     )
     verify.add_argument("--json", action="store_true")
     profile_flag(verify)

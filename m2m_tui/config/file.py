@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from m2m_tui.config.profile import AUTH_METHODS, TLS_METHODS, Bundled, Profile
+from oauth_primitives.rules.closed_sets import DPOP_PROOF
 from oauth_primitives.server_table import unknown_server_keys
 from oauth_primitives.toml_reader import TomlReader, found, unknown_keys
 
@@ -233,8 +234,8 @@ class _Reader(TomlReader):
         providers = ("auth0", "generic", "okta", "keycloak", "entra")
         if values["provider"] not in providers:
             raise self.fail(where, f"provider must be one of {', '.join(providers)}")
-        if values["dpop_alg"] not in ("ES256", "RS256", "EdDSA"):
-            raise self.fail(where, "dpop_alg must be one of ES256, RS256, EdDSA")
+        if values["dpop_alg"] not in DPOP_PROOF:
+            raise self.fail(where, f"dpop_alg must be one of {', '.join(DPOP_PROOF)}")
         if values["auth_method"] not in AUTH_METHODS:
             raise self.fail(where, f"auth_method must be one of {', '.join(AUTH_METHODS)}")
         if bool(values["client_certificate"]) != bool(values["client_key"]):

@@ -11,6 +11,7 @@ from m2m_tui.diagnosis.jws_checks import alg_check
 from m2m_tui.diagnosis.report import Agreement, Diagnosis
 from m2m_tui.tokens.decoded import DecodedToken
 from oauth_primitives.rules import Code
+from oauth_primitives.rules.closed_sets import ISSUER_SIGNS
 from oauth_primitives.rules.keys import alg_finding
 
 # Rules that some APIs apply and others do not: when an API accepted a token one of them
@@ -50,7 +51,7 @@ def probable_cause(diagnosis: Diagnosis, token: DecodedToken, expect: Expectatio
     breaks (RFC 9068's typ and claims, as Authlib's validator; RS256 alone, as Auth0's
     validators by default) are named as the probable cause, since many APIs answer
     every refusal with a bare invalid_token."""
-    strict = replace(expect, require_at_jwt=True, algorithms=("RS256",))
+    strict = replace(expect, require_at_jwt=True, algorithms=ISSUER_SIGNS)
     causes = [
         c
         for c in (

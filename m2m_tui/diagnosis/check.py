@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oauth_primitives.rules.access_token import Policy
+from oauth_primitives.rules.closed_sets import ASYMMETRIC, LEEWAY
 from oauth_primitives.rules.jws import MAX_TOKEN
-from oauth_primitives.rules.keys import ALGORITHMS
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Expectations:
     issuer: str | None
     audience: str | None
     scope: str | None = None  # the endpoint's required scope
-    leeway: float = 5.0
+    leeway: float = LEEWAY
     require_at_jwt: bool = False
     client_label: str | None = None  # e.g. "Gift Deliveries", for concrete fixes
     # How the API checks tokens (its RFC 9728 metadata's `token_validation`): "jwt",
@@ -44,7 +44,7 @@ class Expectations:
     organizations: tuple[str, ...] = ()
     # The algorithms the API takes (its metadata's token_signing_alg_values_supported);
     # unknown: every asymmetric one, as the bundled API.
-    algorithms: tuple[str, ...] = ALGORITHMS
+    algorithms: tuple[str, ...] = ASYMMETRIC
     max_token: int = MAX_TOKEN
     dpop_required: bool = False
     mtls_required: bool = False  # certificate-bound tokens only (RFC 8705)
@@ -77,7 +77,7 @@ class Expectations:
             else (),
             algorithms=tuple(algs)
             if isinstance(algs, list) and algs and all(isinstance(a, str) for a in algs)
-            else ALGORITHMS,
+            else ASYMMETRIC,
             dpop_required=meta.get("dpop_bound_access_tokens_required") is True,
             mtls_required=meta.get("tls_client_certificate_bound_access_tokens") is True,
             required_claims=_required_claims(meta.get("required_claims")),

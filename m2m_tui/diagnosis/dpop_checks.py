@@ -11,7 +11,7 @@ from oauth_primitives.dpop import MAX_AGE, htu
 from oauth_primitives.jwk import thumbprint
 from oauth_primitives.rules import Code, Finding
 from oauth_primitives.rules.access_token import Policy, binding_finding, scheme_finding
-from oauth_primitives.rules.proof import ALGORITHMS as PROOF_ALGORITHMS
+from oauth_primitives.rules.closed_sets import DPOP_PROOF
 from oauth_primitives.rules.proof import (
     MAX_PROOF,
     bound_key_finding,
@@ -190,7 +190,7 @@ def _header(header: dict) -> Check:
             code,
         )
     if code == Code.PROOF_ALG:
-        allowed = ", ".join(PROOF_ALGORITHMS)
+        allowed = ", ".join(DPOP_PROOF)
         return Check(
             "proof hdr",
             False,

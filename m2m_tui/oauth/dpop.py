@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 from oauth_primitives.dpop import ath, htu
 from oauth_primitives.jwk import thumbprint
 from oauth_primitives.private_files import ensure_private_dir, write_private_file
+from oauth_primitives.rules.closed_sets import DPOP_PROOF, Alg
 
 # Re-exported: what the client's DPoP callers (diagnosis, render) need with a key.
-__all__ = ["ALGORITHMS", "DpopKey", "DpopKeyError", "ath", "htu", "thumbprint"]
+__all__ = ["DpopKey", "DpopKeyError", "ath", "htu", "thumbprint"]
 
-ALGORITHMS = ("ES256", "RS256", "EdDSA")
+# The EC curve each ES algorithm signs with (RFC 7518 §3.4); the key must be on it.
+_CURVES = {Alg.ES256: "secp256r1", Alg.ES384: "secp384r1"}
 
 
 class DpopKeyError(Exception):
@@ -77,9 +79,8 @@ class DpopKey:
 def generate_key(alg: str = "ES256") -> DpopKey:
     """A throw-away key (the tamper lab's "another key")."""
     import jwt
-    from cryptography.hazmat.primitives.asymmetric import ec
 
-    private = ec.generate_private_key(ec.SECP256R1())
+    private = _new_private_key(alg)
     return DpopKey(
         alg, private, json.loads(jwt.get_algorithm_by_name(alg).to_jwk(private.public_key()))
     )
@@ -92,10 +93,9 @@ def load_or_create_key(
     (`dpop-keys/<profile>-<alg>.pem`, 0600) and reused from then on."""
     import jwt
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-    if alg not in ALGORITHMS:
-        raise DpopKeyError(f"dpop_alg must be one of {', '.join(ALGORITHMS)}, not {alg!r}")
+    if alg not in DPOP_PROOF:
+        raise DpopKeyError(f"dpop_alg must be one of {', '.join(DPOP_PROOF)}, not {alg!r}")
     if key_file:
         path = Path(key_file).expanduser()
         try:
@@ -111,27 +111,43 @@ def load_or_create_key(
         if path.exists():
             private = serialization.load_pem_private_key(path.read_bytes(), password=None)
         else:
-            if alg == "ES256":
-                private = ec.generate_private_key(ec.SECP256R1())
-            elif alg == "RS256":
-                private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            else:
-                private = ed25519.Ed25519PrivateKey.generate()
+            private = _new_private_key(alg)
             pem = private.private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
             write_private_file(path, pem)
-    kinds = {
-        "ES256": ec.EllipticCurvePrivateKey,
-        "RS256": rsa.RSAPrivateKey,
-        "EdDSA": ed25519.Ed25519PrivateKey,
-    }
-    if not isinstance(private, kinds[alg]):
+    if not _signs(private, alg):
         raise DpopKeyError(f"{path}: this key cannot sign {alg}; set dpop_alg to match it")
     jwk = json.loads(jwt.get_algorithm_by_name(alg).to_jwk(private.public_key()))
     return DpopKey(alg, private, jwk, path)
+
+
+def _new_private_key(alg: str):
+    """A key for one of the proof algorithms (DPOP_PROOF): RSA 2048 for RS256 and PS256,
+    the algorithm's curve for ES256 and ES384, Ed25519 for EdDSA."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if alg in _CURVES:
+        return ec.generate_private_key(ec.SECP384R1() if alg == Alg.ES384 else ec.SECP256R1())
+    if alg in (Alg.RS256, Alg.PS256):
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+def _signs(private: object, alg: str) -> bool:
+    """Whether a loaded key can sign `alg`: its type, and for EC its curve (a P-384 key
+    signs ES384, not ES256)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if alg in _CURVES:
+        return isinstance(private, ec.EllipticCurvePrivateKey) and (
+            private.curve.name == _CURVES[alg]
+        )
+    if alg in (Alg.RS256, Alg.PS256):
+        return isinstance(private, rsa.RSAPrivateKey)
+    return isinstance(private, ed25519.Ed25519PrivateKey)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from m2m_tui.tokens.decoded import DecodedToken
-from oauth_primitives.rules.keys import ALGORITHMS
+from oauth_primitives.rules.closed_sets import ASYMMETRIC
 
 
 @dataclass
@@ -24,7 +24,7 @@ def check_signature(decoded: DecodedToken, jwks: dict) -> SignatureCheck:
 
     alg = decoded.header.get("alg")
     kid = decoded.header.get("kid")
-    if alg_finding(alg, ALGORITHMS) is not None:
+    if alg_finding(alg, ASYMMETRIC) is not None:
         return SignatureCheck(
             False,
             kid,

@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 
 from ..organizations import organization_of
+from .closed_sets import ASYMMETRIC, LEEWAY
 from .findings import Code, Finding
-from .keys import ALGORITHMS
 
 AT_JWT = ("at+jwt", "application/at+jwt")  # RFC 9068 §2.1, either spelling
 RFC9068_CLAIMS = ("iss", "exp", "aud", "sub", "client_id", "iat", "jti")
@@ -28,8 +28,8 @@ UNDERSTOOD_CRIT: frozenset[str] = frozenset()
 class Policy:
     issuer: str | None
     audience: str | None
-    algorithms: tuple[str, ...] = ALGORITHMS
-    leeway: float = 5.0
+    algorithms: tuple[str, ...] = ASYMMETRIC
+    leeway: float = LEEWAY
     strict_rfc9068: bool = False  # typ at+jwt and RFC 9068's claims required
     organization_required: bool = False
     organizations: tuple[str, ...] = ()

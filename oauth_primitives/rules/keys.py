@@ -8,18 +8,6 @@ from __future__ import annotations
 from .. import base64url
 from .findings import Code, Finding
 
-ALGORITHMS = (
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-    "ES512",
-    "EdDSA",
-)
 KEY_TYPE = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 CURVES = {
     "ES256": ("P-256",),

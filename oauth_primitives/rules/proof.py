@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from .. import base64url
 from ..dpop import MAX_AGE, MAX_AHEAD, ath, htu, iat_outside_window
 from .access_token import bound_jkt
+from .closed_sets import DPOP_PROOF
 from .findings import Code, Finding
 from .keys import signature_valid
 
-# §4.3 item 5: asymmetric algorithms only; what discovery and WWW-Authenticate list.
-ALGORITHMS = ("ES256", "ES384", "RS256", "PS256", "EdDSA")
 MAX_PROOF = 8 * 1024
 # RFC 7517 §9.3 / RFC 7518 §6: the members that make a JWK private (or symmetric).
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
@@ -71,12 +70,12 @@ def parse_proof(values: Sequence[str]) -> ProofParts | Finding:
 
 
 def header_finding(header: dict) -> Finding | None:
-    """Items 4 to 6: typ, an allowed alg, and a public jwk."""
+    """Items 4 to 6: typ, an allowed alg (item 5: asymmetric only), and a public jwk."""
     if header.get("typ") != "dpop+jwt":
         return Finding(Code.PROOF_TYP, {"typ": header.get("typ")})
     alg = header.get("alg")
-    if alg not in ALGORITHMS:
-        return Finding(Code.PROOF_ALG, {"alg": alg, "allowed": list(ALGORITHMS)})
+    if alg not in DPOP_PROOF:
+        return Finding(Code.PROOF_ALG, {"alg": alg, "allowed": list(DPOP_PROOF)})
     jwk = header.get("jwk")
     if not isinstance(jwk, dict):
         return Finding(Code.PROOF_NO_JWK)

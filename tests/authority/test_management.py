@@ -12,7 +12,8 @@ from tests.conftest import ADMIN, GIFT, WORLDMAPPERS
 def auth0_error(response: httpx.Response, status: int) -> dict:
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"statusCode", "error", "message", "errorCode"}
+    # Auth0's shape, and the rule book's code (`rule`) when the token was refused.
+    assert set(body) - {"rule"} == {"statusCode", "error", "message", "errorCode"}
     assert body["statusCode"] == status
     return body
 
@@ -26,14 +27,16 @@ def test_token_for_another_audience_is_401(shared_stack):
     response = httpx.get(
         shared_stack.issuer + "api/v2/clients", headers={"Authorization": f"Bearer {token}"}
     )
-    assert "audience" in auth0_error(response, 401)["message"].lower()
+    body = auth0_error(response, 401)
+    assert body["rule"] == "aud_mismatch" and body["errorCode"] == "invalid_token"
+    assert body["message"] == f"unexpected aud claim value: expected {shared_stack.issuer}api/v2/"
 
 
 def test_garbage_token_is_401(shared_stack):
     response = httpx.get(
         shared_stack.issuer + "api/v2/clients", headers={"Authorization": "Bearer not.a.jwt"}
     )
-    auth0_error(response, 401)
+    assert auth0_error(response, 401)["rule"] == "bad_encoding"
 
 
 def test_missing_scope_is_403_naming_it(shared_stack):
@@ -44,7 +47,7 @@ def test_missing_scope_is_403_naming_it(shared_stack):
     assert client.get("/clients").status_code == 200
     body = auth0_error(client.get("/client-grants"), 403)
     assert body["message"] == "Insufficient scope, expected any of: read:client_grants"
-    assert body["errorCode"] == "insufficient_scope"
+    assert body["errorCode"] == "insufficient_scope" and body["rule"] == "scope_missing"
     assert "delete:clients" in auth0_error(client.delete("/clients/giftdeliveries"), 403)["message"]
 
 
@@ -68,7 +71,9 @@ def test_expired_management_token_is_401(stack):
     response = httpx.get(
         stack.issuer + "api/v2/clients", headers={"Authorization": f"Bearer {expired}"}
     )
-    assert auth0_error(response, 401)["message"] == "Expired token"
+    body = auth0_error(response, 401)
+    assert body["rule"] == "expired"
+    assert body["message"] == "the token has expired (exp is in the past)"
 
 
 def test_seeded_tenant_matches_the_sample(shared_stack):
@@ -233,3 +238,25 @@ def test_a_refused_edit_leaves_the_next_token_untouched(stack):
     admin.patch(f"/resource-servers/{rs['id']}", json={"token_lifetime": 120})
     claims = jwt.decode(stack.token(), options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 120
+
+
+def test_a_key_may_be_registered_for_every_algorithm_a_client_assertion_may_use(stack):
+    """One list (CLIENT_ASSERTION) for the keys registered and the assertions they sign:
+    the client signs ES512 with a P-521 key, so the tenant registers one for ES512."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION
+
+    pem = (
+        ec.generate_private_key(ec.SECP521R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    admin = stack.admin()
+    path = "/clients/giftdeliveries/credentials"
+    key = {"credential_type": "public_key", "pem": pem}
+    assert admin.post(path, json={**key, "alg": "ES512"}).status_code == 201
+    refused = auth0_error(admin.post(path, json={**key, "alg": "HS256"}), 400)
+    assert refused["message"].endswith("alg must be one of " + ", ".join(CLIENT_ASSERTION))

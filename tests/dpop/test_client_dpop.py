@@ -8,6 +8,8 @@ import pytest
 from m2m_tui.config.file import ConfigError, load_config
 from m2m_tui.oauth.dpop import DpopKeyError, load_or_create_key
 from m2m_tui.session.session import Session
+from oauth_primitives.rules.closed_sets import DPOP_PROOF
+from oauth_primitives.rules.proof import header_finding, signature_finding
 from tests.helpers.sessions import write_config
 
 DPOP = "dpop = true\n"
@@ -38,12 +40,15 @@ def test_a_key_is_generated_once_per_profile_private_to_its_owner(tmp_path):
     assert other.jkt != first.jkt
 
 
-@pytest.mark.parametrize("alg", ["ES256", "RS256", "EdDSA"])
+@pytest.mark.parametrize("alg", DPOP_PROOF)
 def test_every_algorithm_signs_proofs(tmp_path, alg):
+    # Every algorithm the servers take (DPOP_PROOF), the client can sign with too.
     key = load_or_create_key(tmp_path, "p", alg, None)
     proof = key.proof("GET", "http://127.0.0.1:1/api/x?q=1", access_token="t")
     header = jwt.get_unverified_header(proof)
     assert header["typ"] == "dpop+jwt" and header["alg"] == alg
+    # The servers' own rules (the rule book's) take its header and signature.
+    assert header_finding(header) is None and signature_finding(header, proof) is None
     claims = jwt.decode(proof, jwt.PyJWK(header["jwk"]).key, algorithms=[alg])
     assert claims["htu"] == "http://127.0.0.1:1/api/x" and claims["htm"] == "GET"
     assert "ath" in claims
@@ -54,6 +59,8 @@ def test_a_key_file_is_used_and_a_mismatched_one_is_named(tmp_path):
     assert load_or_create_key(tmp_path, "q", "ES256", str(key.path)).jkt == key.jkt
     with pytest.raises(DpopKeyError, match="cannot sign RS256"):
         load_or_create_key(tmp_path, "q", "RS256", str(key.path))
+    with pytest.raises(DpopKeyError, match="cannot sign ES384"):  # a P-256 key
+        load_or_create_key(tmp_path, "q", "ES384", str(key.path))
     with pytest.raises(DpopKeyError, match="cannot read a PEM private key"):
         load_or_create_key(tmp_path, "q", "ES256", str(tmp_path / "missing.pem"))
 

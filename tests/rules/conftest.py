@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from api_server.settings import ServerSettings
 from m2m_tui.diagnosis.check import Expectations
-from oauth_primitives.rules.keys import ALGORITHMS
+from oauth_primitives.rules.closed_sets import ASYMMETRIC
 from tests.conftest import WORLDMAPPERS, repo_settings, serve_app, start_stack
 from tests.rules.generator import Keys
 
@@ -53,7 +53,7 @@ def issuer() -> Iterator[GeneratedIssuer]:
 # that requires a claim (as a credentials-exchange Action adds it).
 POLICIES = {
     "shipped": {},
-    "open": {"algorithms": ALGORITHMS},
+    "open": {"algorithms": ASYMMETRIC},
     "strict": {"algorithms": ("RS256", "ES256"), "strict_rfc9068": True},
     # A claim a credentials-exchange Action adds (serve --require-claim).
     "claims": {"required_claims": ("https://worldmappers.example/tier=gold",)},

@@ -7,7 +7,7 @@ HYPOTHESIS_PROFILE=explore draws new ones, many more, for a developer hunting.
 
 Disagreements the generator found, and how each was resolved:
 - EdDSA tokens: the API took them, the diagnosis's algorithm list lacked EdDSA. One
-  list now (rules.keys.ALGORITHMS), and the API publishes the ones it takes in its
+  list now (rules.closed_sets.ASYMMETRIC), and the API publishes the ones it takes in its
   metadata (access_token_signing_alg_values_supported), which the diagnosis reads.
 - RS384 or ES256 under a key whose JWK says alg RS256, or a key of another type or
   curve: the API refused, the diagnosis verified the signature anyway. rules.keys.

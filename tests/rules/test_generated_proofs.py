@@ -5,7 +5,7 @@ verdict, error and rule.
 Disagreements found, and how each was resolved:
 - ES512 proofs: the API takes ES256, ES384, RS256, PS256 and EdDSA; the diagnosis
   rejected only none and HS*, so it passed an ES512 proof the API refused. One list now
-  (rules.proof.ALGORITHMS).
+  (rules.closed_sets.DPOP_PROOF).
 - A jwk with `dp`, `dq`, `qi` or `oth`: the API refuses every private member of RFC
   7518 §6; the diagnosis knew only d, p, q and k. One set now (rules.proof.PRIVATE_MEMBERS).
 - A replayed proof was spotted by matching the API's wording; the API now names the

@@ -12,8 +12,8 @@ from m2m_tui.config.profiles import normalise_issuer as profile_normalise
 from oauth_primitives.issuer import normalise_issuer
 from oauth_primitives.rules import Code, Finding
 from oauth_primitives.rules.access_token import Policy, claim_findings, header_findings
-from oauth_primitives.rules.keys import ALGORITHMS, alg_finding, key_finding
-from oauth_primitives.rules.proof import ALGORITHMS as PROOF_ALGORITHMS
+from oauth_primitives.rules.closed_sets import ASYMMETRIC, DPOP_PROOF
+from oauth_primitives.rules.keys import alg_finding, key_finding
 from oauth_primitives.rules.proof import PRIVATE_MEMBERS, header_finding
 from oauth_primitives.rules.verdict import ORDER, rank
 from tests.helpers.serve_process import start, stop
@@ -62,11 +62,11 @@ def _values(code: Code) -> dict:
 
 
 def test_the_algorithm_lists_are_one_each():
-    assert "EdDSA" in ALGORITHMS and alg_finding("EdDSA", ALGORITHMS) is None
-    assert alg_finding("HS256", ALGORITHMS).code == Code.ALG_SYMMETRIC
-    assert alg_finding("nOnE", ALGORITHMS).code == Code.ALG_NONE
+    assert "EdDSA" in ASYMMETRIC and alg_finding("EdDSA", ASYMMETRIC) is None
+    assert alg_finding("HS256", ASYMMETRIC).code == Code.ALG_SYMMETRIC
+    assert alg_finding("nOnE", ASYMMETRIC).code == Code.ALG_NONE
     assert alg_finding("ES256", ("RS256",)).code == Code.ALG_NOT_ALLOWED
-    assert "ES512" not in PROOF_ALGORITHMS
+    assert "ES512" not in DPOP_PROOF
     assert header_finding({"typ": "dpop+jwt", "alg": "ES512", "jwk": {}}).code == Code.PROOF_ALG
     assert {"d", "p", "q", "dp", "dq", "qi", "k", "oth"} == PRIVATE_MEMBERS
     proof = {"typ": "dpop+jwt", "alg": "ES256", "jwk": {"kty": "EC", "dp": "x"}}

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from oauth_primitives import x509
+from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION
 
 from ..models import CREDENTIAL_METHODS, CREDENTIAL_TYPES, Client, Credential
 from ..state import Authority
@@ -26,7 +27,6 @@ SAN_NAMES = (
     "tls_client_auth_san_ip",
     "tls_client_auth_san_email",
 )
-KEY_ALGS = ("RS256", "RS384", "PS256", "ES256")
 
 
 def _find(authority: Authority, request: Request) -> Client:
@@ -52,8 +52,8 @@ def new_credential(item: dict, method: str) -> Credential:
     pem = item.get("pem")
     if kind == "public_key":
         alg = item.get("alg", "RS256")
-        if alg not in KEY_ALGS:
-            raise bad_request(f"alg must be one of {', '.join(KEY_ALGS)}")
+        if alg not in CLIENT_ASSERTION:  # the algorithm its assertions will be signed with
+            raise bad_request(f"alg must be one of {', '.join(CLIENT_ASSERTION)}")
         try:
             load_pem_public_key(pem.encode() if isinstance(pem, str) else b"")
         except ValueError:

@@ -10,22 +10,26 @@ from ..store.conflicts import AlreadyExists, Unique
 
 
 class ManagementError(Exception):
-    def __init__(self, status: int, message: str, error_code: str) -> None:
+    """`rule`: the rule book's code, for a refusal of the token (sent as the token
+    endpoint and the API send theirs), so that clients act on the code, not the words."""
+
+    def __init__(self, status: int, message: str, error_code: str, rule: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.error_code = error_code
+        self.rule = rule
 
     def response(self) -> JSONResponse:
-        return JSONResponse(
-            {
-                "statusCode": self.status,
-                "error": HTTPStatus(self.status).phrase,
-                "message": self.message,
-                "errorCode": self.error_code,
-            },
-            status_code=self.status,
-        )
+        body = {
+            "statusCode": self.status,
+            "error": HTTPStatus(self.status).phrase,
+            "message": self.message,
+            "errorCode": self.error_code,
+        }
+        if self.rule is not None:
+            body["rule"] = str(self.rule)
+        return JSONResponse(body, status_code=self.status)
 
 
 def bad_request(message: str) -> ManagementError:

@@ -7,6 +7,7 @@ import copy
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from oauth_primitives.rules.closed_sets import ISSUER_SIGNS
 from oauth_primitives.token_shape import DIALECTS
 
 from ..models import ResourceServer, Scope
@@ -126,9 +127,9 @@ async def create_resource_server(request: Request, authority: Authority) -> Resp
         raise ManagementError(
             409, "A resource server with the same identifier already exists", "conflict"
         )
-    alg = field(data, "signing_alg", str) or "RS256"
-    if alg != "RS256":
-        raise bad_request("signing_alg must be RS256 on this tenant")
+    alg = field(data, "signing_alg", str) or ISSUER_SIGNS[0]
+    if alg not in ISSUER_SIGNS:
+        raise bad_request(f"signing_alg must be {' or '.join(ISSUER_SIGNS)} on this tenant")
     rs = ResourceServer(
         id=new_id("", 24).lower(),
         name=field(data, "name", str) or identifier,
