@@ -57,6 +57,27 @@ ORGANIZATION_REFUSALS = frozenset(
     }
 )
 
+# A private_key_jwt assertion refused (RFC 7523 §3), or no key to check it with.
+ASSERTION_REFUSALS = frozenset(
+    {
+        Refusal.NO_REGISTERED_KEY,
+        Refusal.ASSERTION_MALFORMED,
+        Refusal.ASSERTION_ALG,
+        Refusal.ASSERTION_KID_UNKNOWN,
+        Refusal.ASSERTION_SIGNATURE,
+        Refusal.ASSERTION_CLAIM_MISSING,
+        Refusal.ASSERTION_ISSUER,
+        Refusal.ASSERTION_SUBJECT,
+        Refusal.ASSERTION_AUDIENCE,
+        Refusal.ASSERTION_EXPIRED,
+        Refusal.ASSERTION_TOO_LONG,
+        Refusal.ASSERTION_IAT_FUTURE,
+        Refusal.ASSERTION_NOT_YET_VALID,
+        Refusal.ASSERTION_JTI,
+        Refusal.ASSERTION_REPLAYED,
+    }
+)
+
 
 def refusal_of(body: dict) -> Refusal | None:
     """The refusal code in a token endpoint's error body, None when it names none (any
