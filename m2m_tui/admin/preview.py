@@ -15,6 +15,15 @@ from m2m_tui.diagnosis.check import Expectations
 from oauth_primitives.actions.event import credentials_exchange_event
 from oauth_primitives.actions.runner import TIME_LIMIT, ActionSource, NodeMissing, run_actions
 from oauth_primitives.rules.access_token import claim_findings, header_findings
+from oauth_primitives.rules.client_auth import (
+    AssertionCheck,
+    RegisteredKey,
+    assertion_refusal,
+    method_refusal,
+    read_assertion,
+    secret_refusal,
+)
+from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.rules.issuance import ApiSettings, Asked, GrantSettings, refusal
 from oauth_primitives.rules.refused import Refused
 from oauth_primitives.rules.verdict import rank, request_findings
@@ -124,12 +133,19 @@ async def preview(
     metadata: dict | None = None,
     secrets: dict[str, str] | None = None,
     now: float | None = None,
+    used: AuthMethod | None = None,
+    assertion: str | None = None,
 ) -> Preview:
     """The next token of `client_id` for `audience`, and each endpoint's verdict on it.
     `mgmt` is a ManagementClient on the issuer's tenant; `secrets` give the Actions'
-    secret values, which the Management API never returns."""
+    secret values, which the Management API never returns. With `used` (and, for
+    private_key_jwt, the `assertion`), the client's authentication is judged first."""
     now = time.time() if now is None else now
     found = Preview(issuer, client_id, audience)
+    if used is not None:
+        found.refusal = await authentication_refusal(mgmt, issuer, client_id, used, assertion, now)
+        if found.refusal is not None:
+            return found
     apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
     rs = apis.get(audience)
     asked = await _asked(mgmt, client_id, audience, rs, requested_scope, organization)
@@ -162,6 +178,36 @@ async def preview(
     if found.issued:
         found.verdicts = verdicts(found, endpoints or [], metadata or {}, now)
     return found
+
+
+async def authentication_refusal(
+    mgmt, issuer: str, client_id: str, used: AuthMethod, assertion: str | None, now: float
+) -> Refused | None:
+    """What the authority will say of the client's authentication, by the rule book,
+    from what the Management API shows: the method registered, and for private_key_jwt
+    the keys' ids and algorithms (never a secret, nor a key's PEM: the secret and the
+    signature are not judged here, nor a jti's reuse, which only the authority knows)."""
+    client = await mgmt.request("GET", f"/clients/{client_id}")
+    if not isinstance(client, dict):
+        return secret_refusal(known=False, matches=False)
+    methods = client.get("client_authentication_methods") or {}
+    registered = client.get("token_endpoint_auth_method") or next(iter(methods), None)
+    if registered not in tuple(AuthMethod):
+        return None  # a method this rule book does not know: nothing to foretell
+    wrong = method_refusal(AuthMethod(registered), used)
+    if wrong is not None or used is not AuthMethod.PRIVATE_KEY_JWT or assertion is None:
+        return wrong
+    jws = read_assertion(assertion)
+    if isinstance(jws, Refused):
+        return jws
+    listed = (methods.get(AuthMethod.PRIVATE_KEY_JWT) or {}).get("credentials") or []
+    keys = tuple(RegisteredKey(c.get("id", ""), None, c.get("alg", "")) for c in listed)
+    audiences = (issuer, issuer + "oauth/token")
+    return assertion_refusal(AssertionCheck(client_id, keys, audiences, now, _new_jti, jws))
+
+
+def _new_jti(_key: str, _exp: float) -> bool:
+    return True  # whether a jti was used is the authority's memory alone
 
 
 async def _asked(

@@ -51,10 +51,11 @@ def issued_refusal(ca_issued: bool, subject: str, names_match: bool) -> Refused 
 @dataclass(frozen=True)
 class RegisteredKey:
     """A public key registered for private_key_jwt: its credential id (which an
-    assertion's kid may name), PEM and algorithm."""
+    assertion's kid may name), PEM (None where it is not known: Preview, through the
+    Management API, which never returns it) and algorithm."""
 
     id: str
-    pem: str
+    pem: str | None
     alg: str
 
 
@@ -102,7 +103,10 @@ def _kid(a: AssertionCheck) -> Refused | None:
 
 
 def _signature(a: AssertionCheck) -> Refused | None:
-    if any(_verifies(a.jws, k) for k in _candidates(a)):
+    candidates = _candidates(a)
+    if any(k.pem is None for k in candidates):
+        return None  # a key not at hand: its signature is the authority's to judge
+    if any(_verifies(a.jws, k) for k in candidates):
         return None
     return Refused(Refusal.ASSERTION_SIGNATURE)
 
