@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import jwt
-
 from oauth_primitives import base64url
 from oauth_primitives.dpop import MAX_AGE, MAX_AHEAD
 from oauth_primitives.jwk import thumbprint as jwk_thumbprint
+from oauth_primitives.rules import proof as proof_rules
 from oauth_primitives.rules.findings import Code, Finding
 from oauth_primitives.rules.proof import (
-    MAX_PROOF,
     claim_findings,
     header_finding,
+    proof_header,
     proof_key,
+    proof_signed,
 )
 
 # The proof's rules (algorithms, private members, claims) are the rule book's, shared
@@ -144,7 +143,6 @@ class _Signer:
     (typ, alg, jwk) on every proof, so it is parsed, checked and turned into a key once."""
 
     alg: str
-    algorithm: object  # PyJWT's algorithm object: verify(message, key, signature)
     key: object
     jkt: str
 
@@ -158,11 +156,8 @@ def _signer(segment: str) -> _Signer:
     if found is not None:
         _signers.move_to_end(segment)
         return found
-    try:
-        header = json.loads(base64url.decode(segment))
-    except ValueError:
-        header = None
-    if not isinstance(header, dict):
+    header = proof_header(segment)
+    if header is None:
         raise DpopError(Finding(Code.PROOF_MALFORMED, {"part": "header"}))
     unfit = header_finding(header)  # §4.3 items 4 to 6
     if unfit is not None:
@@ -172,7 +167,7 @@ def _signer(segment: str) -> _Signer:
     if isinstance(key, Finding):
         raise DpopError(key)
     jkt = thumbprint(jwk)
-    signer = _Signer(alg, jwt.get_algorithm_by_name(alg), key, jkt)
+    signer = _Signer(alg, key, jkt)
     _signers[segment] = signer
     if len(_signers) > MAX_SIGNERS:
         _signers.popitem(last=False)
@@ -203,35 +198,16 @@ def signature_valid(compact: str) -> bool:
 
 
 def _signature_matches(signer: _Signer, compact: str) -> bool:
-    """The signature is decoded only here, as a server that verifies it elsewhere
-    (proof_helper) never needs it decoded."""
-    signing_input, _, signature = compact.rpartition(".")
-    try:
-        return bool(
-            signer.algorithm.verify(signing_input.encode(), signer.key, base64url.decode(signature))
-        )
-    except (ValueError, TypeError):
-        return False
+    return proof_signed(signer.alg, signer.key, compact)
 
 
 def parse_proof(values: list[str]) -> Parsed:
-    """§4.3 items 1 to 6: one proof, a JWT, typ, an allowed alg, a public jwk."""
-    if not values:
-        raise DpopError(Finding(Code.PROOF_MISSING))
-    if len(values) > 1:  # §4.3 item 1
-        raise DpopError(Finding(Code.PROOF_MULTIPLE))
-    proof = values[0].strip()
-    if len(proof) > MAX_PROOF or proof.count(".") != 2:  # item 2
-        raise DpopError(Finding(Code.PROOF_MALFORMED, {"part": "form"}))
-    head, body, _ = proof.split(".")  # a garbled signature fails item 7, in verify()
-    signer = _signer(head)  # items 3 to 6
-    try:
-        claims = json.loads(base64url.decode(body))
-    except ValueError:
-        claims = None
-    if not isinstance(claims, dict):
-        raise DpopError(Finding(Code.PROOF_MALFORMED, {"part": "claims"}))
-    return Parsed(signer, claims, proof)
+    """§4.3 items 1 to 6: one well-formed proof (the rule book's reading, the
+    diagnosis's too), then typ, an allowed alg, a public jwk."""
+    parts = proof_rules.parse_proof(values)
+    if isinstance(parts, Finding):
+        raise DpopError(parts)
+    return Parsed(_signer(parts.header_segment), parts.claims, parts.compact)
 
 
 def check_proof(

@@ -245,7 +245,7 @@ class Prepared:
 def actions_warning(authority) -> list[str]:
     """Actions need Node.js: without it, the rest serves and the operator is told (a
     token request for a client whose flow has bound Actions then fails, saying why)."""
-    from oauth_primitives.actions.runner import NodeMissing, node_path
+    from actions_runtime.runner import NodeMissing, node_path
 
     if node_path() is not None:
         return []

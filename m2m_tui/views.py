@@ -433,8 +433,8 @@ def preview_lines(found, real: dict | None = None, real_header: dict | None = No
         table.add_column("the token", overflow="fold")
     for name, value in found.claims.items():
         mark = marked.get(name)
-        style = "yellow" if mark else ("cyan" if found.origins[name].startswith("Action") else "")
-        cells = [name, _previewed(name, value, found.claims.get("iat")), found.origins[name]]
+        style = "yellow" if mark else ("cyan" if found.origins[name].action is not None else "")
+        cells = [name, _previewed(name, value, found.claims.get("iat")), str(found.origins[name])]
         if real is not None:
             same = "(new per token)" if name in PER_TOKEN else "= same"
             cells.append(

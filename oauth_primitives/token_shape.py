@@ -12,14 +12,11 @@ For a client_credentials token the permissions are the scopes granted to the cli
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from .action_runs import Exchange
 from .custom_claims import PAYLOAD_LIMIT, payload_size, refusal
 from .rules.closed_sets import Dialect
 from .token_refusals import Refusal
-
-if TYPE_CHECKING:
-    from .actions.runner import Exchange
 
 DIALECTS = tuple(Dialect)
 AUTHZ = frozenset(d for d in Dialect if d.needs_rbac)
@@ -35,11 +32,27 @@ class Api:
     enforce_policies: bool = False
 
 
+@dataclass(frozen=True)
+class ClaimOrigin:
+    """Where a claim comes from: `words` to show, and `action`, the Action that set it
+    (None for a claim the authorization server sets itself)."""
+
+    words: str
+    action: str | None = None
+
+    @classmethod
+    def of_action(cls, name: str) -> ClaimOrigin:
+        return cls(f"Action {name}", name)
+
+    def __str__(self) -> str:
+        return self.words
+
+
 @dataclass
 class Shaped:
     header: dict
     claims: dict
-    origins: dict[str, str]  # claim -> where it comes from, in words
+    origins: dict[str, ClaimOrigin]
     left_out: list[tuple[str, str, str]] = field(default_factory=list)  # (claim, by, why)
 
     def add_custom(self, name: str, value: object, action: str, base: dict) -> None:
@@ -49,11 +62,11 @@ class Shaped:
             self.left_out.append((name, action, why))
             return
         self.claims[name] = value
-        self.origins[name] = f"Action {action}"
+        self.origins[name] = ClaimOrigin.of_action(action)
 
     @property
     def too_large(self) -> bool:
-        custom = {k: v for k, v in self.claims.items() if self.origins[k].startswith("Action ")}
+        custom = {k: v for k, v in self.claims.items() if self.origins[k].action is not None}
         return payload_size(custom) > PAYLOAD_LIMIT
 
     def take(self, exchange: Exchange, time_limit: float) -> ActionRefusal | None:
@@ -108,11 +121,11 @@ def shape(
     """The token's header and claims before any Action, each with its origin."""
     dialect = api.token_dialect
     claims: dict = {}
-    origins: dict[str, str] = {}
+    origins: dict[str, ClaimOrigin] = {}
 
     def put(name: str, value: object, origin: str) -> None:
         claims[name] = value
-        origins[name] = origin
+        origins[name] = ClaimOrigin(origin)
 
     put("iss", issuer, "the authorization server")
     put("sub", f"{client_id}@clients", "the client (Auth0 adds @clients)")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "m2m_tui"
 # The front ends (the TUI, the CLI and its commands); everything else in m2m_tui is core.
 FRONT_ENDS = ("tui", "commands", "cli.py", "__main__.py", "__init__.py")
@@ -71,7 +73,7 @@ def test_the_core_is_folded_into_packages():
 
 def test_no_source_file_is_over_500_lines():
     root = PACKAGE.parent
-    for folder in ("m2m_tui", "api_server", "oauth_primitives"):
+    for folder in ("m2m_tui", "api_server", "oauth_primitives", "actions_runtime"):
         for path in (root / folder).rglob("*.py"):
             lines = len(path.read_text().splitlines())
             assert lines <= 500, f"{path.relative_to(root)} has {lines} lines: split it by concept"
@@ -83,7 +85,7 @@ def test_no_import_cycles():
     a knot a reader has to untie."""
     import grimp
 
-    graph = grimp.build_graph("m2m_tui", "api_server", "oauth_primitives")
+    graph = grimp.build_graph("m2m_tui", "api_server", "oauth_primitives", "actions_runtime")
     knots = []
     for module in sorted(graph.modules):
         for imported in sorted(graph.find_modules_directly_imported_by(module)):
@@ -93,17 +95,30 @@ def test_no_import_cycles():
     assert knots == []
 
 
-def test_every_package_has_its_place_in_the_layers():
-    """The layers contract (pyproject.toml) orders m2m_tui's packages, front ends on top;
-    a new package must be given its place, or lint-imports would let it import upwards
-    and knot two packages together (admin and session, oauth and tokens, once)."""
+def _layered(container: str) -> set[str]:
+    """What the layers contract of `container` (pyproject.toml) names."""
     import tomllib
 
     config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
     contracts = config["tool"]["importlinter"]["contracts"]
-    layers = next(c for c in contracts if c.get("type") == "layers")
-    named = {part.strip() for layer in layers["layers"] for part in layer.split("|")}
-    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    layers = next(
+        c for c in contracts if c.get("type") == "layers" and c["containers"] == [container]
+    )
+    return {
+        part.strip() for layer in layers["layers"] for part in layer.replace(":", "|").split("|")
+    }
+
+
+@pytest.mark.parametrize("container", ["m2m_tui", "api_server", "api_server.authority"])
+def test_every_package_has_its_place_in_the_layers(container):
+    """The layers contracts (pyproject.toml) order the packages of m2m_tui (front ends on
+    top), of api_server (the command line on top) and of its authority (the routes on
+    top); a new package must be given its place, or lint-imports would let it import
+    upwards and knot two packages together (admin and session, oauth and tokens, the
+    authority's state and its Management API, once)."""
+    folder = PACKAGE.parent.joinpath(*container.split("."))
+    packages = {p.parent.name for p in folder.glob("*/__init__.py")}
+    named = _layered(container)
     assert packages <= named, packages - named
 
 

@@ -11,8 +11,8 @@ import logging
 
 from starlette.requests import Request
 
-from oauth_primitives.actions.event import credentials_exchange_event
-from oauth_primitives.actions.runner import ActionSource, NodeMissing, run_actions
+from actions_runtime.event import credentials_exchange_event
+from actions_runtime.runner import ActionSource, NodeMissing, run_actions
 from oauth_primitives.token_shape import ActionRefusal, Shaped
 
 from .state import Authority
@@ -34,7 +34,7 @@ async def apply_actions(
     for the rule book to answer (`rules.issuance.actions_outcome`)."""
     sources = deployed_sources(authority)
     if not sources:
-        return
+        return None
     event = credentials_exchange_event(
         client_id=client.client_id,
         client_name=client.name,

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import jwt
 
+from oauth_primitives.rules.access_token import client_of
+
 from .state import Authority
 
 
 def issued_to(claims: dict) -> str:
-    """The client a token of ours was issued to: `client_id` (RFC 9068), else Auth0's
-    `azp`, else its `sub` (`<client_id>@clients`)."""
-    named = claims.get("client_id") or claims.get("azp")
-    return str(named) if named else str(claims.get("sub", "")).removesuffix("@clients")
+    """The client a token of ours was issued to, as the rule book reads it (the
+    diagnosis and the client read it the same way)."""
+    return client_of(claims) or ""
 
 
 def issued_claims(authority: Authority, token: str, verify_exp: bool = True) -> dict | None:

@@ -24,7 +24,7 @@ from .management import (
     resource_servers,
     signing_keys,
 )
-from .management.scopes import MANAGEMENT_SCOPES
+from .management_scopes import MANAGEMENT_SCOPES
 from .metadata import discovery, health, jwks
 from .openapi_schemas import (
     CLIENT_FIELDS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..settings import ServerSettings
-from .management.scopes import MANAGEMENT_API_NAME, MANAGEMENT_SCOPES, management_audience
+from .management_scopes import MANAGEMENT_API_NAME, MANAGEMENT_SCOPES, management_audience
 from .models import Client, Credential, ResourceServer, Scope
 from .tenant import Tenant, hash_secret, new_id
 

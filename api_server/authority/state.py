@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from actions_runtime.runner import TIME_LIMIT
+
 from ..dpop import Nonces, ReplayMemory
 from ..settings import ServerSettings
 from .keys import CURRENT, REVOKED, SigningKey
-from .management.scopes import management_audience
+from .management_scopes import management_audience
 from .seed import prepare_tenant
 from .tenant import Tenant
 from .throttle import Throttle
@@ -41,8 +43,6 @@ class Authority:
         self.trusted_edges: frozenset[str] = frozenset()
         # Credentials-exchange Actions: the time a flow's Actions have in all (Auth0's
         # 20 s; a test shortens it).
-        from oauth_primitives.actions.runner import TIME_LIMIT
-
         self.action_time_limit = TIME_LIMIT
         prepare_tenant(tenant, settings, issuer)
         self.reload_keys()

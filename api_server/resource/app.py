@@ -21,13 +21,12 @@ from starlette.routing import Route
 
 from oauth_primitives.rules.access_token import (
     binding_finding,
-    bound_jkt,
     certificate_finding,
     organization_finding,
     scheme_finding,
     scope_finding,
 )
-from oauth_primitives.rules.findings import Code, Finding
+from oauth_primitives.rules.proof import bound_key_finding
 
 from ..client_certs import presented
 from ..dpop import DpopError, Nonces, ReplayMemory, addressed_url, check_claims, parse_proof
@@ -120,7 +119,7 @@ class WorldMappers:
         if certificate is not None:
             raise refusal(certificate, scheme)
         if scheme == "DPoP":
-            await self.check_dpop(request, token, bound_jkt(claims))
+            await self.check_dpop(request, token, claims)
         for finding in (organization_finding(claims, self.policy), scope_finding(claims, scope)):
             if finding is not None:
                 raise refusal(finding, scheme)
@@ -130,7 +129,7 @@ class WorldMappers:
             )
         return principal
 
-    async def check_dpop(self, request: Request, token: str, bound: object) -> None:
+    async def check_dpop(self, request: Request, token: str, claims: dict) -> None:
         """RFC 9449 §7.1: a valid proof for this request and token, by the bound key."""
         url = addressed_url(request.scope, request.headers.get("host"))
         try:
@@ -151,8 +150,9 @@ class WorldMappers:
             raise BearerError(
                 401, exc.error, exc.description, scheme="DPoP", nonce=nonce, rule=exc.code
             ) from None
-        if proof.jkt != bound:
-            raise refusal(Finding(Code.PROOF_KEY_NOT_BOUND), "DPoP")
+        unbound = bound_key_finding(claims, proof.jkt)
+        if unbound is not None:
+            raise refusal(unbound, "DPoP")
 
 
 Handler = Callable[[Request, WorldMappers], Awaitable[Response]]

@@ -8,11 +8,11 @@ from __future__ import annotations
 import httpx
 
 from oauth_primitives.discovery import metadata_urls
-from oauth_primitives.rules.access_token import scopes_of
+from oauth_primitives.rules.access_token import aud_finding, scopes_of
 from oauth_primitives.rules.findings import Code, Finding
 
 from ..settings import ApiSettings
-from .validator import InvalidToken, Principal, TokenValidator
+from .validator import InvalidToken, Principal, TokenValidator, policy_of
 
 
 class IntrospectingValidator:
@@ -26,6 +26,7 @@ class IntrospectingValidator:
             )
         self.issuer = issuer
         self.audience = settings.audience
+        self.policy = policy_of(settings, issuer)
         self.auth = (settings.introspection_client_id, settings.introspection_client_secret)
         self.client: httpx.AsyncClient | None = None  # set in the app's lifespan
         # For JWTs the issuer will not introspect: checked here, as in jwt mode.
@@ -77,15 +78,10 @@ class IntrospectingValidator:
             )
         if not answer["active"]:
             raise InvalidToken(Finding(Code.INACTIVE))
-        aud = answer.get("aud")
-        audiences = aud if isinstance(aud, list) else [aud]
-        if self.audience not in audiences:
-            wrong = Finding(Code.AUD_MISMATCH, {"aud": aud, "expected": self.audience})
-            if aud is None:  # issued for no API: no audience or resource was requested
-                said = f"the token names no audience; this API is {self.audience}"
-            else:
-                said = f"the token is for {aud}, not this API ({self.audience})"
-            raise InvalidToken(wrong, said)
+        # The rule book's audience rule, as for a JWT (RFC 7662 §2.2's aud is the JWT's).
+        wrong = aud_finding(answer, self.policy)
+        if wrong is not None:
+            raise InvalidToken(wrong)
         subject = answer.get("sub")
         return Principal(str(subject or answer.get("client_id") or ""), scopes_of(answer), answer)
 

@@ -12,17 +12,16 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import jwt
-
 from oauth_primitives.rules.access_token import (
     Policy,
     claim_findings,
+    expired,
     header_findings,
     scopes_of,
 )
 from oauth_primitives.rules.findings import Code, Finding
 from oauth_primitives.rules.jws import parse
-from oauth_primitives.rules.keys import ALGORITHMS, key_finding
+from oauth_primitives.rules.keys import ALGORITHMS, key_finding, signature_valid
 
 from ..settings import ApiSettings
 from .jwks_cache import JwksCache, JwksUnavailable
@@ -76,7 +75,6 @@ class TokenValidator:
             raise ValueError(f"algorithms must be asymmetric; not allowed: {', '.join(bad)}")
         self.issuer = issuer
         self.policy = policy_of(settings, issuer)
-        self.leeway = settings.leeway
         self.jwks = jwks
         self.clock = time.time  # what exp, nbf and iat are judged by: a test moves it
         # token → (principal, kid, exp): a token verified once is not verified again while
@@ -89,7 +87,8 @@ class TokenValidator:
         if hit is not None:
             principal, kid, exp = hit
             # The key lookup also keeps the JWKS fresh, so a revoked key ends the entry.
-            if exp > self.clock() - self.leeway and await self.jwks.key(kid) is not None:
+            alive = not expired(exp, self.clock(), self.policy.leeway)  # the exp rule's own
+            if alive and await self.jwks.key(kid) is not None:
                 self._verified.move_to_end(token)
                 return principal
             del self._verified[token]
@@ -131,13 +130,8 @@ class TokenValidator:
         unfit = key_finding(alg, key.jwk)
         if unfit is not None:
             raise InvalidToken(unfit)
-        try:  # the key parsed once, when the JWKS came, not for every token
-            valid = jwt.get_algorithm_by_name(alg).verify(
-                parsed.signing_input, key.key.key, parsed.signature
-            )
-        except Exception:  # malformed signatures (wrong length, r = s = 0) are just invalid
-            valid = False
-        if not valid:
+        # The key parsed once, when the JWKS came, not for every token.
+        if not signature_valid(alg, key.key.key, parsed.signing_input, parsed.signature):
             raise InvalidToken(Finding(Code.SIGNATURE_INVALID, {"kid": kid, "alg": alg}))
         claims = parsed.payload
         for finding in claim_findings(claims, self.policy, self.clock()):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oauth_primitives.actions.event import credentials_exchange_event
-from oauth_primitives.actions.runner import ActionRun, ActionSource, run_actions
+from actions_runtime.event import credentials_exchange_event
+from actions_runtime.runner import ActionSource, run_actions
+from oauth_primitives.action_runs import ActionRun
 from oauth_primitives.custom_claims import judged
 
 

@@ -2,7 +2,7 @@
 claim with where it comes from, and what the selected API's rules will say of it, for
 each endpoint. Read through the Management API (the bundled tenant or a real Auth0
 tenant alike): the API's settings, the client's grant, the bound Actions' deployed code,
-which runs here in Node.js as the authority runs it (oauth_primitives.actions). The
+which runs here in Node.js as the authority runs it (actions_runtime). The
 claims are shaped by the same function the bundled authority issues tokens with, and
 judged by the rule book the API and the diagnosis use."""
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from actions_runtime.event import credentials_exchange_event
+from actions_runtime.runner import TIME_LIMIT, ActionSource, NodeMissing, run_actions
 from m2m_tui.diagnosis.check import Expectations
-from oauth_primitives.actions.event import credentials_exchange_event
-from oauth_primitives.actions.runner import TIME_LIMIT, ActionSource, NodeMissing, run_actions
 from oauth_primitives.rules.access_token import claim_findings, header_findings
 from oauth_primitives.rules.client_auth import (
     AssertionCheck,
@@ -28,7 +28,7 @@ from oauth_primitives.rules.issuance import ApiSettings, Asked, GrantSettings, r
 from oauth_primitives.rules.refused import Refused
 from oauth_primitives.rules.verdict import rank, request_findings
 from oauth_primitives.token_refusals import Refusal
-from oauth_primitives.token_shape import ActionRefusal, Api, Shaped, shape
+from oauth_primitives.token_shape import ActionRefusal, Api, ClaimOrigin, Shaped, shape
 
 # Claims whose value is new in every token: a preview and the real token differ there
 # by nature, and a comparison says so instead of marking them.
@@ -56,7 +56,7 @@ class Preview:
     lifetime: int = 86400
     header: dict = field(default_factory=dict)
     claims: dict = field(default_factory=dict)
-    origins: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, ClaimOrigin] = field(default_factory=dict)
     left_out: list[tuple[str, str, str]] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # the bound Actions that ran, in order
     logs: list[tuple[str, str]] = field(default_factory=list)  # (action, line)
@@ -101,7 +101,7 @@ class Preview:
             },
             "header": self.header,
             "claims": [
-                {"name": n, "value": v, "from": self.origins.get(n, "")}
+                {"name": n, "value": v, "from": str(self.origins.get(n, ""))}
                 for n, v in self.claims.items()
             ],
             "left_out": [{"name": n, "action": a, "why": w} for n, a, w in self.left_out],

@@ -227,7 +227,7 @@ def _test(args: argparse.Namespace, session: Session) -> int:
     try:
         result = asyncio.run(try_action(session, args.name, args.code, client_id, args.secrets))
     except Exception as exc:  # NodeMissing, mostly: said plainly
-        from oauth_primitives.actions.runner import NodeMissing
+        from actions_runtime.runner import NodeMissing
 
         if isinstance(exc, NodeMissing):
             return fail(str(exc), EXIT_FAILED)

@@ -148,10 +148,10 @@ def _bound_jkt(token: str) -> str | None:
     import json
 
     from oauth_primitives import base64url
+    from oauth_primitives.rules.access_token import bound_jkt
 
     try:
         claims = json.loads(base64url.decode(token.split(".")[1]))
-        jkt = claims.get("cnf", {}).get("jkt")
-    except (IndexError, ValueError, AttributeError):
+    except (IndexError, ValueError):
         return None
-    return jkt if isinstance(jkt, str) else None
+    return bound_jkt(claims) if isinstance(claims, dict) else None

@@ -21,7 +21,7 @@ from m2m_tui.diagnosis.provider_shapes import (
 )
 from m2m_tui.tokens.decoded import DecodedToken
 from oauth_primitives.organizations import organization_of
-from oauth_primitives.rules import Code
+from oauth_primitives.rules import Code, access_token
 from oauth_primitives.rules.access_token import (
     RFC9068_CLAIMS,
     aud_finding,
@@ -256,11 +256,8 @@ def scope_check(token: DecodedToken, expect: Expectations) -> Check:
 
 
 def client_of(token: DecodedToken) -> str:
-    for claim in ("azp", "client_id"):
-        if isinstance(token.payload.get(claim), str):
-            return token.payload[claim]
-    sub = token.payload.get("sub")
-    return sub.removesuffix("@clients") if isinstance(sub, str) else "the client"
+    """The client the token names, as the rule book (and the authority) reads it."""
+    return access_token.client_of(token.payload) or "the client"
 
 
 def organization_check(token: DecodedToken, expect: Expectations) -> Check:

@@ -9,10 +9,16 @@ from dataclasses import dataclass
 from m2m_tui.diagnosis.check import Check
 from oauth_primitives.dpop import MAX_AGE, htu
 from oauth_primitives.jwk import thumbprint
-from oauth_primitives.rules import Code
+from oauth_primitives.rules import Code, Finding
 from oauth_primitives.rules.access_token import Policy, binding_finding, scheme_finding
 from oauth_primitives.rules.proof import ALGORITHMS as PROOF_ALGORITHMS
-from oauth_primitives.rules.proof import claim_findings, signature_finding
+from oauth_primitives.rules.proof import (
+    MAX_PROOF,
+    bound_key_finding,
+    claim_findings,
+    parse_proof,
+    signature_finding,
+)
 from oauth_primitives.rules.proof import header_finding as proof_header_finding
 
 NAMES = (
@@ -84,22 +90,11 @@ def dpop_checks(
         )
         checks += [Check(n, None, "not checked: no proof") for n in NAMES[2:]]
         return checks
-    import jwt
-
-    try:
-        header = jwt.get_unverified_header(facts.proof)
-        claims = jwt.decode(facts.proof, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        checks.append(
-            Check(
-                "proof",
-                False,
-                "the DPoP header is not a JWT",
-                "Send a JWT proof.",
-                Code.PROOF_MALFORMED,
-            )
-        )
+    parts = parse_proof([facts.proof])  # the servers' reading: size, form, JSON
+    if isinstance(parts, Finding):
+        checks.append(_malformed(parts, facts.proof))
         return checks
+    header, claims = parts.header, parts.claims
     checks.append(Check("proof", True, "one DPoP proof was sent"))
     head = _header(header)
     checks.append(head)
@@ -162,6 +157,19 @@ def _scheme(bound_jkt: str | None, facts: DpopFacts) -> Check:
     if bound_jkt:
         return Check("scheme", True, "Authorization: DPoP for a DPoP-bound token")
     return Check("scheme", True, "a Bearer token sent as Bearer")
+
+
+def _malformed(finding: Finding, proof: str) -> Check:
+    """§4.3 item 2 as the servers read it: a proof they cannot even take apart."""
+    part = finding.values["part"]
+    if part != "form":
+        said = f"the proof's {part} is not a base64url JSON object"
+    elif len(proof.strip()) > MAX_PROOF:
+        said = f"the proof is {len(proof.strip()):,} characters; servers read {MAX_PROOF:,} at most"
+    else:
+        said = "the DPoP header is not a JWT (three base64url parts)"
+    fix = "Send one compact JWT proof, made for this request, with a small header and claims."
+    return Check("proof", False, said, fix, finding.code)
 
 
 def _header(header: dict) -> Check:
@@ -310,7 +318,8 @@ def _cnf(jwk: object, bound: str, own: str | None) -> Check:
         signed_by = thumbprint(jwk) if isinstance(jwk, dict) else None
     except ValueError:  # not a complete public key
         signed_by = None
-    if signed_by != bound:
+    unbound = bound_key_finding({"cnf": {"jkt": bound}}, signed_by)  # the API's rule
+    if unbound is not None:
         mine = " (this profile's key)" if own and signed_by == own else ""
         return Check(
             "cnf.jkt",

@@ -288,6 +288,7 @@ class GrantsModel:
 
     def _previous_from_history(self, client_id: str, audience: str) -> str | None:
         from m2m_tui.tokens.decoded import NotAJwt, decode
+        from oauth_primitives.rules.access_token import client_of
 
         for entry in reversed(self.session.history):
             token = entry.outcome.access_token if entry.outcome else None
@@ -297,7 +298,7 @@ class GrantsModel:
                 claims = decode(token).payload
             except NotAJwt:
                 continue
-            if claims.get("aud") == audience and claims.get("sub") == f"{client_id}@clients":
+            if claims.get("aud") == audience and client_of(claims) == client_id:
                 return token
         return None
 

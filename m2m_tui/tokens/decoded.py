@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from oauth_primitives import base64url
+from oauth_primitives.rules import access_token, jws
+from oauth_primitives.rules.findings import Code, Finding
 
 
 class NotAJwt(Exception):
     """The text is not a JWS compact token; the message says why, `code` (the rule
-    book's: opaque, encrypted, not_a_jws, bad_encoding) says what it is instead, and
-    `cause` (m2m_tui.diagnosis.causes) what a person would call it, when known."""
+    book's Code, from its form parser: opaque, encrypted, not_a_jws, bad_encoding) says
+    what it is instead, and `cause` (m2m_tui.diagnosis.causes) what a person would call
+    it, when known."""
 
-    def __init__(self, message: str, code: str = "not_a_jws", cause: str = "") -> None:
+    def __init__(self, message: str, code: Code = Code.NOT_A_JWS, cause: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.cause = cause
@@ -27,7 +30,7 @@ class NotAJwt(Exception):
     def opaque(self) -> bool:
         """A reference token (one part), rather than a broken JWT or credentials of
         another kind (which an API reads as opaque, too)."""
-        return self.code == "opaque" and not self.cause
+        return self.code == Code.OPAQUE and not self.cause
 
 
 @dataclass
@@ -40,25 +43,8 @@ class DecodedToken:
 
     @property
     def scopes(self) -> list[str]:
-        scope = self.payload.get("scope")
-        return [s for s in scope.split(" ") if s] if isinstance(scope, str) else []
-
-
-def _part(text: str, what: str) -> bytes:
-    try:
-        return base64url.decode(text)
-    except ValueError:
-        raise NotAJwt(f"the {what} is not base64url", "bad_encoding") from None
-
-
-def _object(text: str, what: str) -> dict:
-    try:
-        value = json.loads(_part(text, what).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise NotAJwt(f"the {what} is not JSON", "bad_encoding") from None
-    if not isinstance(value, dict):
-        raise NotAJwt(f"the {what} is not a JSON object", "bad_encoding")
-    return value
+        """As the API reads them (the rule book's reader), in the token's order."""
+        return access_token.scope_list(self.payload)
 
 
 def _basic_credentials(token: str) -> str | None:
@@ -79,63 +65,68 @@ def _basic_credentials(token: str) -> str | None:
 
 def _unsigned(parts: list[str]) -> bool:
     """Two parts that are a JWT's header and payload: its signature was cut off."""
-    try:
-        header = _object(parts[0], "header")
-        _object(parts[1], "payload")
-    except NotAJwt:
-        return False
-    return "alg" in header
+    header = jws.read_object(parts[0], base64url.decode)
+    payload = jws.read_object(parts[1], base64url.decode)
+    return isinstance(header, dict) and isinstance(payload, dict) and "alg" in header
 
 
 def decode(token: str) -> DecodedToken:
-    """The token's parts, read as they are: pasted text is cleaned before, by
-    `m2m_tui.tokens.pasted.clean_pasted`, so that what is read is what is sent."""
+    """The token's parts, read by the rule book's form parser as they are (padding
+    tolerated, so the inspector shows what a strict API refuses): pasted text is cleaned
+    before, by `m2m_tui.tokens.pasted.clean_pasted`, so that what is read is what is
+    sent."""
     if not token:
         raise NotAJwt("no token was given")
+    # No size limit: the inspector reads what an API would refuse as too large.
+    found = jws.parse(token, None, base64url.decode)
+    if isinstance(found, Finding):
+        raise _not_a_jwt(token, found)
+    return DecodedToken(token, found.header, found.payload, found.signature, found.signing_input)
+
+
+def _not_a_jwt(token: str, finding: Finding) -> NotAJwt:
+    """The rule book's finding on the form, in words, with what the text looks like."""
+    code = finding.code
     parts = token.split(".")
-    if len(parts) == 5:
-        raise NotAJwt(
-            "this is an encrypted JWE (5 parts), which only its recipient can read", "encrypted"
+    if code == Code.ENCRYPTED:
+        return NotAJwt(
+            "this is an encrypted JWE (5 parts), which only its recipient can read", code
         )
     if "…" in token or "..." in token:
-        raise NotAJwt(
+        return NotAJwt(
             "this token was shortened for display: it has an ellipsis (… or ...) where "
             "characters were left out, as a log, a UI or a chat shows a long value",
-            # The rule an API applies to it, by its parts, as the rule book's parse does.
-            {1: "opaque", 3: "bad_encoding", 5: "encrypted"}.get(len(parts), "not_a_jws"),
+            code,
             "shortened",
         )
-    if len(parts) == 1 and (client := _basic_credentials(token)) is not None:
-        raise NotAJwt(
+    if code == Code.OPAQUE and (client := _basic_credentials(token)) is not None:
+        return NotAJwt(
             f"this is HTTP Basic credentials (base64 of client_id:secret, for the client "
             f"{client}), not a token: a client sends them to the token endpoint, which "
             "answers with a bearer token to send to the API",
-            "opaque",
+            code,
             "basic_credentials",
         )
     if len(parts) == 2 and _unsigned(parts):
-        raise NotAJwt(
+        return NotAJwt(
             "this is a JWT without its signature: its header and payload are here, and the "
             "third part, the signature, was cut off when it was copied (a JWT has 3 "
             "dot-separated parts)",
-            "not_a_jws",
+            code,
             "signature_cut_off",
         )
-    if len(parts) == 1:
-        raise NotAJwt(
+    if code == Code.OPAQUE:
+        return NotAJwt(
             "it has 1 dot-separated part(s), a JWT has 3: this looks like an opaque token "
             "(a random reference, not a JWT)",
-            "opaque",
+            code,
         )
-    if len(parts) != 3:
-        raise NotAJwt(
-            f"it has {len(parts)} dot-separated part(s), a JWT has 3: it was cut short or "
-            "joined to something while copying"
-        )
-    header = _object(parts[0], "header")
-    payload = _object(parts[1], "payload")
-    return DecodedToken(
-        token, header, payload, _part(parts[2], "signature"), f"{parts[0]}.{parts[1]}".encode()
+    if code == Code.BAD_ENCODING:
+        return NotAJwt(f"the {finding.values['part']} is {finding.values['why']}", code)
+    return NotAJwt(
+        f"it has {len(parts)} dot-separated part(s), a JWT has 3: it was cut short or "
+        "joined to something while copying",
+        code,
     )
 
 
@@ -299,10 +290,9 @@ def scopes_against(decoded: DecodedToken, offered: list[str]) -> list[ScopeRow]:
 
 
 def bound_jkt(decoded: DecodedToken) -> str | None:
-    """The DPoP key thumbprint a token is bound to (cnf.jkt, RFC 9449 §6.1), if any."""
-    cnf = decoded.payload.get("cnf")
-    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
-    return jkt if isinstance(jkt, str) else None
+    """The DPoP key thumbprint a token is bound to (cnf.jkt, RFC 9449 §6.1), if any: the
+    rule book's answer, the one the API acts on."""
+    return access_token.bound_jkt(decoded.payload)
 
 
 def parse(raw: str) -> DecodedToken | NotAJwt:

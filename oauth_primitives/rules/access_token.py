@@ -103,6 +103,12 @@ def aud_finding(claims: dict, policy: Policy) -> Finding | None:
     return Finding(Code.AUD_MISMATCH, {"aud": claims.get("aud"), "expected": policy.audience})
 
 
+def expired(exp: float, now: float, leeway: float) -> bool:
+    """RFC 7519 §4.1.4: now is on or after exp, less the leeway. The one comparison, for
+    a token judged now and for one verified before and kept (the API's cache)."""
+    return exp <= now - leeway
+
+
 def exp_finding(claims: dict, policy: Policy, now: float) -> Finding | None:
     """exp is required, and must be after now, less the leeway."""
     exp = number(claims, "exp")
@@ -110,7 +116,7 @@ def exp_finding(claims: dict, policy: Policy, now: float) -> Finding | None:
         return exp
     if exp is None:
         return Finding(Code.EXP_MISSING)
-    if exp <= now - policy.leeway:
+    if expired(exp, now, policy.leeway):
         return Finding(Code.EXPIRED, {"exp": exp, "now": now, "leeway": policy.leeway})
     return None
 
@@ -180,7 +186,9 @@ def claim_findings(claims: dict, policy: Policy, now: float) -> list[Finding]:
 
 def bound_jkt(claims: dict) -> str | None:
     """RFC 9449 §6.1: the thumbprint `cnf.jkt` binds the token to (another issuer's cnf
-    may be anything)."""
+    may be anything). The one reader of it, for the API, the diagnosis and the client.
+    An empty jkt is no binding: §6.1 makes jkt the base64url SHA-256 thumbprint of a key
+    (43 characters), and "" is no key's, so it names no key a proof could be signed by."""
     cnf = claims.get("cnf")
     jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
     return jkt if isinstance(jkt, str) and jkt else None
@@ -236,11 +244,17 @@ def organization_finding(claims: dict, policy: Policy) -> Finding | None:
     return None
 
 
-def scopes_of(claims: dict) -> frozenset[str]:
-    """Scopes from a space-separated `scope` string (RFC 9068 §2.2.3); anything else
-    grants nothing."""
+def scope_list(claims: dict) -> list[str]:
+    """Scopes from a space-separated `scope` string (RFC 9068 §2.2.3, RFC 6749 §3.3), in
+    the token's order, each once; anything else grants nothing. The one reader of
+    `scope`: the API's, the diagnosis's and the inspector's."""
     scope = claims.get("scope")
-    return frozenset(scope.split(" ")) - {""} if isinstance(scope, str) else frozenset()
+    return list(dict.fromkeys(s for s in scope.split(" ") if s)) if isinstance(scope, str) else []
+
+
+def scopes_of(claims: dict) -> frozenset[str]:
+    """The scopes as a set, for the rules that ask whether one is held."""
+    return frozenset(scope_list(claims))
 
 
 def scope_finding(claims: dict, needed: str | None) -> Finding | None:
@@ -251,3 +265,18 @@ def scope_finding(claims: dict, needed: str | None) -> Finding | None:
     if needed not in scopes_of(claims):
         return Finding(Code.SCOPE_MISSING, {"scope": needed, "held": sorted(scopes_of(claims))})
     return None
+
+
+def client_of(claims: dict) -> str | None:
+    """Which client a token was issued to, the one answer every side gives: RFC 9068
+    §2.2's `client_id` first (the standard's claim, and the RFC 9068 dialects'), then
+    `azp`, the authorized party (OpenID Connect Core §2) that Auth0's access_token
+    dialect writes, then the `sub` (Auth0's client_credentials `<client_id>@clients`;
+    other issuers' client_credentials sub is the client id itself). Only a non-empty
+    string names a client; None when nothing does."""
+    for name in ("client_id", "azp"):
+        value = claims.get(name)
+        if isinstance(value, str) and value:
+            return value
+    sub = claims.get("sub")
+    return (sub.removesuffix("@clients") or None) if isinstance(sub, str) else None

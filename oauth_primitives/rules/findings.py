@@ -156,7 +156,11 @@ _DESCRIBE = {
         f"unexpected iss claim value: the issuer must be exactly {v['expected']} "
         "(the trailing slash differs)"
     ),
-    Code.AUD_MISMATCH: lambda v: f"unexpected aud claim value: expected {v['expected']}",
+    Code.AUD_MISMATCH: lambda v: (
+        f"the token names no audience; this API is {v['expected']}"
+        if v.get("aud") is None
+        else f"unexpected aud claim value: expected {v['expected']}"
+    ),
     Code.NOT_A_NUMBER: lambda v: f"the {v['claim']} claim must be a number (NumericDate)",
     Code.EXP_MISSING: lambda v: "the token has no exp claim",
     Code.EXPIRED: lambda v: "the token has expired (exp is in the past)",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import binascii
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import base64url
@@ -33,15 +34,21 @@ def strict_decode(part: str) -> bytes:
     return base64url.decode(part)
 
 
-def _object(part: str) -> dict | None:
+def read_object(part: str, decode: Callable[[str], bytes] = strict_decode) -> dict | str:
+    """A part as a JSON object, else what it is instead: "not base64url", "not JSON" or
+    "not a JSON object"."""
     try:
-        value = json.loads(strict_decode(part).decode("utf-8"))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
+        data = decode(part)
+    except (ValueError, binascii.Error):
+        return "not base64url"
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError is one
+        return "not JSON"
+    return value if isinstance(value, dict) else "not a JSON object"
 
 
-def _parts(token: str, limit: int | None) -> list[str] | Finding:
+def compact_parts(token: str, limit: int | None = MAX_TOKEN) -> list[str] | Finding:
     """The three parts, or what stops any reading: size first, then their count."""
     if limit is not None and len(token) > limit:
         return Finding(Code.TOO_LARGE, {"limit": limit, "size": len(token)})
@@ -55,21 +62,25 @@ def _parts(token: str, limit: int | None) -> list[str] | Finding:
     return parts
 
 
-def parse(token: str, limit: int | None = MAX_TOKEN) -> Jws | Finding:
-    """The token's parts, or the finding that stops any further reading of it."""
-    parts = _parts(token, limit)
+def parse(
+    token: str, limit: int | None = MAX_TOKEN, decode: Callable[[str], bytes] = strict_decode
+) -> Jws | Finding:
+    """The token's parts, or the finding that stops any further reading of it. `decode`:
+    strict, as an API reads a token; the inspector passes base64url.decode, which also
+    takes padding, to show a token a strict API refuses (form_finding says why)."""
+    parts = compact_parts(token, limit)
     if isinstance(parts, Finding):
         return parts
-    header = _object(parts[0])
-    if header is None:
-        return Finding(Code.BAD_ENCODING, {"part": "header"})
-    payload = _object(parts[1])
-    if payload is None:
-        return Finding(Code.BAD_ENCODING, {"part": "payload"})
+    header = read_object(parts[0], decode)
+    if not isinstance(header, dict):
+        return Finding(Code.BAD_ENCODING, {"part": "header", "why": header})
+    payload = read_object(parts[1], decode)
+    if not isinstance(payload, dict):
+        return Finding(Code.BAD_ENCODING, {"part": "payload", "why": payload})
     try:
-        signature = strict_decode(parts[2])
+        signature = decode(parts[2])
     except ValueError:
-        return Finding(Code.BAD_ENCODING, {"part": "signature"})
+        return Finding(Code.BAD_ENCODING, {"part": "signature", "why": "not base64url"})
     return Jws(token, header, payload, signature, f"{parts[0]}.{parts[1]}".encode())
 
 
@@ -77,7 +88,7 @@ def form_finding(token: str, limit: int | None = MAX_TOKEN) -> Finding | None:
     """What `parse` finds of a token whose parts are known to hold JSON objects (one a
     lenient reader has decoded already): its size, and strict base64url, without
     decoding the JSON a second time."""
-    parts = _parts(token, limit)
+    parts = compact_parts(token, limit)
     if isinstance(parts, Finding):
         return parts
     for name, part in zip(("header", "payload", "signature"), parts, strict=True):

@@ -83,12 +83,23 @@ def key_finding(alg: str, jwk: dict) -> Finding | None:
 
 
 def verify(alg: str, jwk: dict, signing_input: bytes, signature: bytes) -> bool:
-    """The signature, with PyJWT's algorithms; a key or signature that cannot even be used
-    (wrong length, r = s = 0, a broken JWK) is simply not valid."""
+    """The signature by a JWK; a JWK that cannot even be read is simply not valid."""
     import jwt
 
     try:
         key = jwt.PyJWK(jwk, algorithm=alg).key
+    except Exception:
+        return False
+    return signature_valid(alg, key, signing_input, signature)
+
+
+def signature_valid(alg: str, key: object, signing_input: bytes, signature: bytes) -> bool:
+    """RFC 7515 §5.2: the one signature check, with PyJWT's algorithms, on a key already
+    read (the API reads each JWKS key once, a proof's key once per client). A key or a
+    signature that cannot even be used (wrong length, r = s = 0) is simply not valid."""
+    import jwt
+
+    try:
         return bool(jwt.get_algorithm_by_name(alg).verify(signing_input, key, signature))
     except Exception:
         return False

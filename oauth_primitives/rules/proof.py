@@ -4,16 +4,70 @@ The iat window and the `htu` and `ath` computations are in `oauth_primitives.dpo
 
 from __future__ import annotations
 
+import functools
 import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from .. import base64url
 from ..dpop import MAX_AGE, MAX_AHEAD, ath, htu, iat_outside_window
+from .access_token import bound_jkt
 from .findings import Code, Finding
+from .keys import signature_valid
 
 # §4.3 item 5: asymmetric algorithms only; what discovery and WWW-Authenticate list.
 ALGORITHMS = ("ES256", "ES384", "RS256", "PS256", "EdDSA")
 MAX_PROOF = 8 * 1024
 # RFC 7517 §9.3 / RFC 7518 §6: the members that make a JWK private (or symmetric).
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
+
+
+@dataclass(frozen=True)
+class ProofParts:
+    """A proof taken apart (§4.3 items 1 and 2 passed), its signature not yet checked."""
+
+    compact: str  # as sent, stripped
+    header_segment: str  # the header as sent: a client sends the same one on every proof
+    header: dict
+    claims: dict
+
+
+def _json_object(segment: str) -> dict | None:
+    try:
+        value = json.loads(base64url.decode(segment))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def proof_header(segment: str) -> dict | None:
+    """A proof's header segment as a JSON object, else None (item 2). One client sends
+    one header (typ, alg, jwk) with every proof, so it is read once; the dict is shared
+    between callers, and none may change it."""
+    return _json_object(segment)
+
+
+def parse_proof(values: Sequence[str]) -> ProofParts | Finding:
+    """§4.3 items 1 and 2, given the request's DPoP header values: exactly one proof, a
+    well-formed JWT of at most MAX_PROOF characters, its header and claims JSON objects.
+    The one reading of a proof, the servers' and the diagnosis's."""
+    if not values:
+        return Finding(Code.PROOF_MISSING)
+    if len(values) > 1:  # item 1
+        return Finding(Code.PROOF_MULTIPLE)
+    proof = values[0].strip()
+    if len(proof) > MAX_PROOF or proof.count(".") != 2:  # item 2
+        return Finding(Code.PROOF_MALFORMED, {"part": "form"})
+    head, body, _ = proof.split(".")  # a garbled signature fails item 7, the signature's
+    header = proof_header(head)
+    if header is None:
+        return Finding(Code.PROOF_MALFORMED, {"part": "header"})
+    claims = _json_object(body)
+    if claims is None:
+        return Finding(Code.PROOF_MALFORMED, {"part": "claims"})
+    return ProofParts(proof, head, header, claims)
 
 
 def header_finding(header: dict) -> Finding | None:
@@ -52,21 +106,21 @@ def proof_key(jwk: dict, alg: str):
 def signature_finding(header: dict, compact: str) -> Finding | None:
     """Item 7, after items 4 to 6 passed: the proof's signature by its own jwk. A
     signature that cannot even be decoded or used is simply not valid."""
-    import jwt
-
-    from .. import base64url
-
     key = proof_key(header["jwk"], header["alg"])
     if isinstance(key, Finding):
         return key
+    return None if proof_signed(header["alg"], key, compact) else Finding(Code.PROOF_SIGNATURE)
+
+
+def proof_signed(alg: str, key: object, compact: str) -> bool:
+    """Item 7 on a key already read: the signature decoded only here, as a server that
+    verifies it elsewhere (the API's helper process) never needs it decoded."""
     signing_input, _, signature = compact.rpartition(".")
     try:
-        valid = jwt.get_algorithm_by_name(header["alg"]).verify(
-            signing_input.encode(), key, base64url.decode(signature)
-        )
-    except (ValueError, TypeError):
-        valid = False
-    return None if valid else Finding(Code.PROOF_SIGNATURE)
+        decoded = base64url.decode(signature)
+    except ValueError:
+        return False
+    return signature_valid(alg, key, signing_input.encode(), decoded)
 
 
 def claim_findings(
@@ -116,3 +170,13 @@ def claim_findings(
         elif not hmac.compare_digest(str(said_ath), ath(access_token)):
             found.append(Finding(Code.PROOF_ATH_MISMATCH))
     return found
+
+
+def bound_key_finding(claims: dict, jkt: str | None) -> Finding | None:
+    """§7.1 with §6.1: the proof is signed by the key the token is bound to, that is the
+    RFC 7638 thumbprint of its jwk (`jkt`; None for a jwk that has none) is the token's
+    cnf.jkt. A token bound to no key is the scheme rule's (NOT_BOUND_AS_DPOP)."""
+    bound = bound_jkt(claims)
+    if bound is None or jkt == bound:
+        return None
+    return Finding(Code.PROOF_KEY_NOT_BOUND, {"bound": bound, "signed_by": jkt})

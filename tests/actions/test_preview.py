@@ -11,6 +11,7 @@ import pytest
 
 from m2m_tui.admin.management_api import ManagementClient
 from m2m_tui.admin.preview import differences, preview
+from oauth_primitives.token_shape import ClaimOrigin
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, mint
 from tests.helpers.actions import CLAIM, deployed
 
@@ -49,8 +50,8 @@ async def test_the_preview_is_the_token_that_comes(stack, dialect, rbac):
     token = answer.json()["access_token"]
     claims = jwt.decode(token, options={"verify_signature": False})
     assert differences(found, claims, jwt.get_unverified_header(token)) == {}
-    assert found.origins["org_id"] == "the organization named in the request"
-    assert found.origins["https://worldmappers.example/tier"] == "Action Tier"
+    assert str(found.origins["org_id"]) == "the organization named in the request"
+    assert found.origins["https://worldmappers.example/tier"] == ClaimOrigin.of_action("Tier")
     assert ("permissions" in found.claims) is rbac
     # A claim the token lacks, or has otherwise, is marked.
     claims.pop("gty")

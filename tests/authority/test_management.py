@@ -93,7 +93,7 @@ def test_seeded_tenant_matches_the_sample(shared_stack):
         params={"client_id": "m2m-admin", "audience": shared_stack.issuer + "api/v2/"},
     ).json()[0]
     # every Management API scope (all_scopes = true), the organizations' included
-    from api_server.authority.management.scopes import MANAGEMENT_SCOPES
+    from api_server.authority.management_scopes import MANAGEMENT_SCOPES
 
     assert sorted(mgmt["scope"]) == sorted(MANAGEMENT_SCOPES) and len(mgmt["scope"]) == 28
     assert "create:client_credentials" in mgmt["scope"]  # mutual TLS (issue 36)

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from api_server.authority.management.scopes import MANAGEMENT_SCOPES
+from api_server.authority.management_scopes import MANAGEMENT_SCOPES
 from api_server.authority.operations import OPERATIONS
 from tests.conftest import signed, start_stack
 

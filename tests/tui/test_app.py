@@ -109,7 +109,7 @@ async def test_a_tab_shown_on_purpose_is_not_taken_back_by_a_stale_focus(session
 async def test_an_answer_that_arrives_as_the_app_closes_is_dropped(session, monkeypatch):
     """Under load a token request's answer reached the app while it was closing: its tabs
     were already gone and the app ended in NoMatches. Nothing is left to show it on."""
-    from m2m_tui.tui.messages import CallAnswered, LabDone, TokenReceived
+    from m2m_tui.tui.messages import LabDone, TokenReceived
     from m2m_tui.tui.tabs import AppTabs
 
     app = M2MApp(session, autostart=False)

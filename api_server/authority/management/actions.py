@@ -6,12 +6,11 @@ read, update, delete, deploy, test, and the trigger's bindings. Auth0's limits h
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from oauth_primitives.actions.runner import ActionSource, NodeMissing, run_actions, syntax_errors
+from actions_runtime.runner import ActionSource, NodeMissing, run_actions, syntax_errors
 from oauth_primitives.custom_claims import judged
 
 from ..state import Authority
@@ -140,12 +139,9 @@ async def create_action(request: Request, authority: Authority) -> Response:
         raise ManagementError(
             403, f"A tenant has at most {MAX_ACTIONS} Actions", "too_many_entities"
         )
-    try:
-        action = authority.tenant.actions.create(
-            name, code, _secrets(data, {}) or {}, _runtime(data) or RUNTIME
-        )
-    except sqlite3.IntegrityError:
-        raise ManagementError(409, f"An action named {name} already exists", "conflict") from None
+    action = authority.tenant.actions.create(
+        name, code, _secrets(data, {}) or {}, _runtime(data) or RUNTIME
+    )
     return JSONResponse(action.to_api(), status_code=201)
 
 
@@ -171,10 +167,7 @@ async def update_action(request: Request, authority: Authority) -> Response:
     if secrets is not None:
         action.secrets = secrets
     action.runtime = _runtime(data) or action.runtime
-    try:
-        authority.tenant.actions.update(action)
-    except sqlite3.IntegrityError:
-        raise ManagementError(409, f"An action named {name} already exists", "conflict") from None
+    authority.tenant.actions.update(action)
     return JSONResponse(action.to_api())
 
 

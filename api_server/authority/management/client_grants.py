@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -80,14 +78,9 @@ async def create_client_grant(request: Request, authority: Authority) -> Respons
             404, "No resource server found by the specified audience", "inexistent_resource_server"
         )
     _check_scopes(authority, audience, scope)
-    try:
-        grant = authority.tenant.grants.create(
-            client_id, audience, list(dict.fromkeys(scope)), usage or "deny", bool(allow_any)
-        )
-    except sqlite3.IntegrityError:
-        raise ManagementError(
-            409, f"A client grant for {client_id} on {audience} already exists", "conflict"
-        ) from None
+    grant = authority.tenant.grants.create(
+        client_id, audience, list(dict.fromkeys(scope)), usage or "deny", bool(allow_any)
+    )
     return JSONResponse(grant.to_api(), status_code=201)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..state import Authority
-from .errors import ManagementError, bad_request
+from ..store.conflicts import AlreadyExists, Unavailable
+from .errors import ManagementError, bad_request, conflict
 
 Handler = Callable[[Request, Authority], Awaitable[Response]]
 MAX_BODY = 64 * 1024
@@ -67,7 +67,9 @@ def endpoint(scope: str) -> Callable[[Handler], Callable[[Request], Awaitable[Re
                 return await handler(request, authority)
             except ManagementError as exc:
                 return exc.response()
-            except sqlite3.OperationalError as exc:
+            except AlreadyExists as exc:
+                return conflict(exc).response()
+            except Unavailable as exc:
                 # Busy or out of disk: nothing was changed (the transaction rolled back).
                 response = ManagementError(
                     503, f"The tenant database is unavailable ({exc}); retry", "database_busy"

@@ -5,7 +5,6 @@ requests for the grant's API (`organization=`), and its id then rides in the tok
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -43,10 +42,6 @@ def _display_name(data: dict) -> str | None:
     return shown
 
 
-def _taken(name: str) -> ManagementError:
-    return ManagementError(409, f"An organization named {name} already exists", "conflict")
-
-
 @endpoint("read:organizations")
 async def list_organizations(request: Request, authority: Authority) -> Response:
     orgs = [o.to_api() for o in authority.tenant.organizations.all()]
@@ -58,10 +53,7 @@ async def create_organization(request: Request, authority: Authority) -> Respons
     data = await json_body(request)
     only(data, {"name", "display_name"})
     name = _name(data, required=True)
-    try:
-        org = authority.tenant.organizations.create(name, _display_name(data) or "")
-    except sqlite3.IntegrityError:
-        raise _taken(name) from None
+    org = authority.tenant.organizations.create(name, _display_name(data) or "")
     return JSONResponse(org.to_api(), status_code=201)
 
 
@@ -77,10 +69,7 @@ async def update_organization(request: Request, authority: Authority) -> Respons
     only(data, {"name", "display_name"})
     name, shown = _name(data, required=False), _display_name(data)
     changed = Organization(org.id, name or org.name, org.display_name if shown is None else shown)
-    try:
-        authority.tenant.organizations.update(changed)
-    except sqlite3.IntegrityError:
-        raise _taken(changed.name) from None
+    authority.tenant.organizations.update(changed)
     return JSONResponse(changed.to_api())
 
 

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from .conflicts import Unique, kept_unique
 from .database import Database
 
 TRIGGER = "credentials-exchange"
@@ -129,10 +130,10 @@ class Actions:
         return self._action(row) if row else None
 
     def create(self, name: str, code: str, secrets: dict[str, str], runtime: str) -> Action:
-        """Raises sqlite3.IntegrityError when the name is taken."""
+        """Raises AlreadyExists when the name is taken."""
         now = time.time()
         action = Action(str(uuid.uuid4()), name, code, runtime, secrets, now, now)
-        with self.db.transaction() as db:
+        with kept_unique(Unique.ACTION_NAME, name=name), self.db.transaction() as db:
             db.execute(
                 "INSERT INTO actions (id, name, code, runtime, secrets, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -141,8 +142,9 @@ class Actions:
         return action
 
     def update(self, action: Action) -> None:
+        """Raises AlreadyExists when the new name is taken."""
         action.updated_at = time.time()
-        with self.db.transaction() as db:
+        with kept_unique(Unique.ACTION_NAME, name=action.name), self.db.transaction() as db:
             db.execute(
                 "UPDATE actions SET name = ?, code = ?, runtime = ?, secrets = ?, updated_at = ?"
                 " WHERE id = ?",

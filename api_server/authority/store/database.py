@@ -13,6 +13,7 @@ from pathlib import Path
 from oauth_primitives.private_files import touch_private_file
 
 from ..tables import SCHEMA, migrate
+from .conflicts import Unavailable
 
 
 class StoreError(Exception):
@@ -125,15 +126,20 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One change, all or nothing. Raises Unavailable when the database cannot take
+        it now (busy past busy_timeout, or out of disk)."""
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        finally:
-            self._reads.clear()  # every change invalidates what the token endpoint remembers
-        self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._reads.clear()  # every change invalidates what the token endpoint remembers
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise Unavailable(str(exc)) from None
 
     def remembered(self, key: tuple, load):
         """The token endpoint's look-ups, kept in memory until the next change. This

@@ -9,6 +9,7 @@ import sqlite3
 import string
 
 from ..models import ClientGrant
+from .conflicts import Unique, kept_unique
 from .database import Database
 
 ALNUM = string.ascii_letters + string.digits
@@ -60,11 +61,12 @@ class ClientGrants:
         organization_usage: str = "deny",
         allow_any_organization: bool = False,
     ) -> ClientGrant:
-        """Raises sqlite3.IntegrityError when the client already has a grant for the audience."""
+        """Raises AlreadyExists when the client already has a grant for the audience."""
         grant = ClientGrant(
             new_id("cgr_"), client_id, audience, scope, organization_usage, allow_any_organization
         )
-        with self.db.transaction() as db:
+        taken = kept_unique(Unique.CLIENT_GRANT, client_id=client_id, audience=audience)
+        with taken, self.db.transaction() as db:
             db.execute(
                 "INSERT INTO client_grants (id, client_id, audience, scope, organization_usage,"
                 " allow_any_organization) VALUES (?, ?, ?, ?, ?, ?)",

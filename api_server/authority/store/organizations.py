@@ -8,6 +8,7 @@ import sqlite3
 import string
 
 from ..models import Organization
+from .conflicts import Unique, kept_unique
 from .database import Database
 
 ALNUM = string.ascii_letters + string.digits
@@ -36,10 +37,10 @@ class Organizations:
         return self._organization(row) if row else None
 
     def create(self, name: str, display_name: str = "") -> Organization:
-        """Raises sqlite3.IntegrityError when the name is taken."""
+        """Raises AlreadyExists when the name is taken."""
         org = Organization("org_" + "".join(secrets.choice(ALNUM) for _ in range(16)), name)
         org.display_name = display_name
-        with self.db.transaction() as db:
+        with kept_unique(Unique.ORGANIZATION_NAME, name=name), self.db.transaction() as db:
             db.execute(
                 "INSERT INTO organizations (id, name, display_name) VALUES (?, ?, ?)",
                 (org.id, name, display_name),
@@ -47,8 +48,8 @@ class Organizations:
         return org
 
     def update(self, org: Organization) -> None:
-        """Raises sqlite3.IntegrityError when the new name is taken."""
-        with self.db.transaction() as db:
+        """Raises AlreadyExists when the new name is taken."""
+        with kept_unique(Unique.ORGANIZATION_NAME, name=org.name), self.db.transaction() as db:
             db.execute(
                 "UPDATE organizations SET name = ?, display_name = ? WHERE id = ?",
                 (org.name, org.display_name, org.id),

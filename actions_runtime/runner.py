@@ -1,6 +1,6 @@
 """Running Actions in Node.js (runner.js) from Python: a few runner processes kept in a
-pool, each fed one exchange at a time (the Actions and the event), read line by line,
-and killed when the time is up."""
+pool (made on first use: importing this starts nothing), each fed one exchange at a time
+(the Actions and the event), read line by line, and killed when the time is up."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 
+from oauth_primitives.action_runs import ActionRun, Exchange
+
 # Auth0 gives a trigger's Actions 20 seconds in all (its Actions limits page).
 TIME_LIMIT = 20.0
-TIMEOUT_MARK = "__timeout__"
 # Node.js processes kept running, each answering one exchange at a time: each takes
 # some 40 MB, and a load test against a tenant with bound Actions must neither start a
 # process per token (that was 0.02× the throughput without Actions: bench/actions_cost.py)
@@ -45,34 +46,6 @@ class ActionSource:
     secrets: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class ActionRun:
-    """What one Action did: the claims it set (in order), its denial, or its failure."""
-
-    name: str
-    claims: list[tuple[str, object]] = field(default_factory=list)
-    deny: tuple[str, str] | None = None
-    error: str | None = None
-    timed_out: bool = False
-    logs: list[str] = field(default_factory=list)
-    ms: int = 0
-
-
-@dataclass
-class Exchange:
-    """Every Action of one exchange that ran, in order; it stops at a denial or failure."""
-
-    runs: list[ActionRun]
-
-    @property
-    def denial(self) -> ActionRun | None:
-        return next((r for r in self.runs if r.deny is not None), None)
-
-    @property
-    def failure(self) -> ActionRun | None:
-        return next((r for r in self.runs if r.error is not None or r.timed_out), None)
-
-
 def node_path() -> str | None:
     named = os.environ.get("M2M_TUI_NODE")
     if named:
@@ -81,7 +54,7 @@ def node_path() -> str | None:
 
 
 def _script() -> str:
-    return str(resources.files("oauth_primitives.actions") / "runner.js")
+    return str(resources.files("actions_runtime") / "runner.js")
 
 
 class _Node:
@@ -178,12 +151,24 @@ class _Pool:
             runner.kill()
 
 
-_pool = _Pool()
+_pool: _Pool | None = None
+_making = threading.Lock()
+
+
+def _the_pool() -> _Pool:
+    """The process's one pool, made by the first exchange: a front end or a server that
+    never runs an Action starts no thread and registers no exit hook for it."""
+    global _pool
+    with _making:
+        if _pool is None:
+            _pool = _Pool()
+        return _pool
 
 
 async def _talk(request: dict, limit: float) -> tuple[list[dict], bool, str]:
+    pool = _the_pool()
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_pool.executor, _pool.ask, request, limit)
+    return await loop.run_in_executor(pool.executor, pool.ask, request, limit)
 
 
 async def run_actions(
@@ -201,7 +186,9 @@ async def run_actions(
     # Node's own start-up (a new runner's) is not the Actions' time: a second more.
     lines, killed, errors = await _talk(request, time_limit + 1.0)
     runs = [_run(line) for line in lines]
-    if killed or (len(runs) < len(actions) and not any(r.deny or r.error for r in runs)):
+    if killed or (
+        len(runs) < len(actions) and not any(r.deny or r.error or r.timed_out for r in runs)
+    ):
         # The Action after the last one that answered was running when time ran out (or
         # the process died under it).
         name = actions[len(runs)].name
@@ -221,8 +208,8 @@ def _run(line: dict) -> ActionRun:
         name=str(line.get("name", "")),
         claims=[(str(k), v) for k, v in line.get("claims", [])],
         deny=(str(deny[0]), str(deny[1])) if deny else None,
-        error=None if error == TIMEOUT_MARK else error,
-        timed_out=error == TIMEOUT_MARK,
+        error=None if error is None else str(error),
+        timed_out=line.get("timed_out") is True,
         logs=[str(x) for x in line.get("logs", [])],
         ms=int(line.get("ms", 0)),
     )

@@ -1,4 +1,5 @@
-"""The Management API's scopes, with Auth0's names and descriptions."""
+"""The Management API's scopes, with Auth0's names and descriptions, and its audience.
+Below the Management API's handlers (management/): the state and the seed read them too."""
 
 MANAGEMENT_SCOPES: dict[str, str] = {
     "read:client_grants": "Read Client Grants",

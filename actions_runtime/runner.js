@@ -7,7 +7,9 @@
 // when an Action outlives the time left, and the lines so far say which one), then
 // {"done": true}:
 //   {"name", "claims": [[name, value], ...], "deny": [code, reason] | null,
-//    "error": string | null, "logs": [...], "ms": n}
+//    "error": string | null, "timed_out": boolean, "logs": [...], "ms": n}
+// ("error" is what the Action threw, its name and message; "timed_out" that its time
+// ran out: a field of its own, so no message an Action throws can pass for it.)
 // Each Action runs in a context of its own (node:vm): no require beyond a few built-in
 // modules, no process, no globals shared with the others. A vm context is not a
 // security boundary against hostile code; these are the tenant's own Actions, run on
@@ -87,8 +89,18 @@ function contextFor(result) {
   });
 }
 
+// What the timer rejects with: an object no Action can reach, so none can throw it.
+const TIMED_OUT = Symbol("timed out");
+
+function timedOut(e, elapsedMs, remainingMs) {
+  // The vm's own timeout carries a code any Action could set on an error of its own: it
+  // counts only when the time was indeed up (a few ms of leeway for the clocks' grain).
+  if (e === TIMED_OUT) return true;
+  return Boolean(e && e.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") && elapsedMs >= remainingMs - 10;
+}
+
 async function runOne(action, event, remainingMs) {
-  const result = { name: action.name, claims: [], deny: null, error: null, logs: [], ms: 0 };
+  const result = { name: action.name, claims: [], deny: null, error: null, timed_out: false, logs: [], ms: 0 };
   const started = Date.now();
   const cache = new Map();
   try {
@@ -106,7 +118,7 @@ async function runOne(action, event, remainingMs) {
     const pending = vm.runInContext("__handler(__event, __api)", context, { timeout: remainingMs });
     let timer;
     const limit = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error("__timeout__")), Math.max(1, remainingMs - (Date.now() - started)));
+      timer = setTimeout(() => reject(TIMED_OUT), Math.max(1, remainingMs - (Date.now() - started)));
     });
     try {
       await Promise.race([Promise.resolve(pending), limit]);
@@ -114,9 +126,12 @@ async function runOne(action, event, remainingMs) {
       clearTimeout(timer);
     }
   } catch (e) {
-    const message = e && e.message !== undefined ? String(e.message) : String(e);
-    const timedOut = message === "__timeout__" || (e && e.code === "ERR_SCRIPT_EXECUTION_TIMEOUT");
-    result.error = timedOut ? "__timeout__" : `${e && e.name ? e.name : "Error"}: ${message}`;
+    if (timedOut(e, Date.now() - started, remainingMs)) {
+      result.timed_out = true;
+    } else {
+      const message = e && e.message !== undefined ? String(e.message) : String(e);
+      result.error = `${e && e.name ? e.name : "Error"}: ${message}`;
+    }
   }
   result.ms = Date.now() - started;
   return result;
@@ -144,7 +159,7 @@ async function answer(request, write) {
   for (const action of request.actions) {
     const result = await runOne(action, request.event, Math.max(1, deadline - Date.now()));
     write(result);
-    if (result.deny !== null || result.error !== null) break; // the exchange ends here
+    if (result.deny !== null || result.error !== null || result.timed_out) break; // the exchange ends here
   }
 }
 

@@ -1,0 +1,36 @@
+"""What the bound Actions of one credentials exchange did: the values the Actions runtime
+(actions_runtime/, Node.js) reports, and that the token's shape (token_shape.py) judges
+alike at the authority and in Preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ActionRun:
+    """What one Action did: the claims it set (in order), its denial, or its failure: an
+    error it threw (`error`, its name and message), or its time running out (`timed_out`)."""
+
+    name: str
+    claims: list[tuple[str, object]] = field(default_factory=list)
+    deny: tuple[str, str] | None = None
+    error: str | None = None
+    timed_out: bool = False
+    logs: list[str] = field(default_factory=list)
+    ms: int = 0
+
+
+@dataclass
+class Exchange:
+    """Every Action of one exchange that ran, in order; it stops at a denial or failure."""
+
+    runs: list[ActionRun]
+
+    @property
+    def denial(self) -> ActionRun | None:
+        return next((r for r in self.runs if r.deny is not None), None)
+
+    @property
+    def failure(self) -> ActionRun | None:
+        return next((r for r in self.runs if r.error is not None or r.timed_out), None)
