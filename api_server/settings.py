@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 # The dataclasses live with the primitives, where the client checks keys against them too.
-from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY
+from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY, AuthMethod, Dialect
 from oauth_primitives.server_table import (
     ApiSettings,
     ClientSeed,
@@ -137,7 +137,7 @@ class _Reader(TomlReader):
         if dialect not in DIALECTS:
             raise self.fail(w, f"token_dialect must be one of {', '.join(DIALECTS)}")
         rbac = self.opt(data, "enforce_policies", bool, w, False)
-        if dialect.endswith("_authz") and not rbac:
+        if Dialect(dialect).needs_rbac and not rbac:
             raise self.fail(w, f"token_dialect {dialect} needs enforce_policies = true (RBAC)")
         return ResourceServerSeed(
             name=self.req(data, "name", str, w),
@@ -157,14 +157,19 @@ class _Reader(TomlReader):
 
     def client(self, data: dict) -> ClientSeed:
         w = "server.clients"
+        pems = self.strings(data, "public_key_pems", w)
+        # A client seeded with keys authenticates with them (the token endpoint takes
+        # only the method registered), unless the table says otherwise.
+        default = AuthMethod.PRIVATE_KEY_JWT if pems else AuthMethod.CLIENT_SECRET_POST
+        method = self.opt(data, "token_endpoint_auth_method", str, w, default)
+        if method not in tuple(AuthMethod):
+            raise self.fail(w, f"token_endpoint_auth_method must be one of {', '.join(AuthMethod)}")
         return ClientSeed(
             client_id=self.req(data, "client_id", str, w),
             name=self.req(data, "name", str, w),
             client_secret=self.opt(data, "client_secret", str, w),
-            token_endpoint_auth_method=self.opt(
-                data, "token_endpoint_auth_method", str, w, "client_secret_post"
-            ),
-            public_key_pems=self.strings(data, "public_key_pems", w),
+            token_endpoint_auth_method=method,
+            public_key_pems=pems,
         )
 
     def grant(self, data: dict) -> GrantSeed:

@@ -480,7 +480,7 @@ def _preview_refusal(found, parts: list[RenderableType]):
     logged on the way."""
     from m2m_tui.oauth.token_hints import hint_for
 
-    error, words = found.refusal
+    error, words = found.refusal.error, found.refusal_words
     parts.append(Text(f"✗ no token: the authority refuses ({error}): {words}", "bold red"))
     if hint := hint_for(error, found.rule, None, {}, {}):
         parts.append(Text(f"→ {hint}", "yellow"))

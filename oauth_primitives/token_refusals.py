@@ -20,8 +20,32 @@ class Refusal(StrEnum):
     ORGANIZATION_DENIED = "organization_denied"  # organization_usage deny, one named
     UNKNOWN_ORGANIZATION = "unknown_organization"
     ORGANIZATION_NOT_ALLOWED = "organization_not_allowed"  # not associated with the grant
+    DIALECT_NEEDS_RBAC = "dialect_needs_rbac"  # a *_authz dialect on an API with RBAC off
     ACTION_DENIED = "action_denied"  # a credentials-exchange Action called api.access.deny
-    ACTION_FAILED = "action_failed"  # an Action threw, timed out, or could not run
+    ACTION_FAILED = "action_failed"  # an Action threw, or the Actions could not run
+    ACTION_TIMED_OUT = "action_timed_out"  # the flow outlived its time limit
+    CLAIMS_TOO_LARGE = "claims_too_large"  # the Actions' custom claims over Auth0's limit
+    # Client authentication (RFC 6749 §2.3, RFC 7523 §3, RFC 8705 §2): all invalid_client.
+    BAD_CLIENT_CREDENTIALS = "bad_client_credentials"  # unknown client, or a wrong secret
+    METHOD_NOT_REGISTERED = "method_not_registered"  # another method than the client's
+    NO_REGISTERED_KEY = "no_registered_key"  # private_key_jwt, and no public key on file
+    ASSERTION_MALFORMED = "assertion_malformed"  # not a JWT, or no iss naming the client
+    ASSERTION_ALG = "assertion_alg"  # an algorithm no registered key takes
+    ASSERTION_KID_UNKNOWN = "assertion_kid_unknown"  # a kid naming no registered key
+    ASSERTION_SIGNATURE = "assertion_signature"  # signed by no key registered for the client
+    ASSERTION_CLAIM_MISSING = "assertion_claim_missing"  # iss, sub, aud, exp or jti
+    ASSERTION_ISSUER = "assertion_issuer"  # iss is not the client id
+    ASSERTION_SUBJECT = "assertion_subject"  # sub is not the client id
+    ASSERTION_AUDIENCE = "assertion_audience"  # aud names neither issuer nor token endpoint
+    ASSERTION_EXPIRED = "assertion_expired"
+    ASSERTION_TOO_LONG = "assertion_too_long"  # exp beyond the lifetime an assertion may have
+    ASSERTION_IAT_FUTURE = "assertion_iat_future"  # issued in the future
+    ASSERTION_NOT_YET_VALID = "assertion_not_yet_valid"  # nbf ahead
+    ASSERTION_JTI = "assertion_jti"  # jti not a non-empty string
+    ASSERTION_REPLAYED = "assertion_replayed"  # this jti was used before (RFC 7523 §3 7.)
+    CERTIFICATE_NOT_REGISTERED = "certificate_not_registered"  # self-signed: not the one
+    CERTIFICATE_NOT_CA_ISSUED = "certificate_not_ca_issued"  # tls_client_auth: no trusted CA
+    CERTIFICATE_SUBJECT = "certificate_subject"  # tls_client_auth: another subject DN or SAN
 
 
 ORGANIZATION_REFUSALS = frozenset(
@@ -30,6 +54,27 @@ ORGANIZATION_REFUSALS = frozenset(
         Refusal.ORGANIZATION_DENIED,
         Refusal.UNKNOWN_ORGANIZATION,
         Refusal.ORGANIZATION_NOT_ALLOWED,
+    }
+)
+
+# A private_key_jwt assertion refused (RFC 7523 §3), or no key to check it with.
+ASSERTION_REFUSALS = frozenset(
+    {
+        Refusal.NO_REGISTERED_KEY,
+        Refusal.ASSERTION_MALFORMED,
+        Refusal.ASSERTION_ALG,
+        Refusal.ASSERTION_KID_UNKNOWN,
+        Refusal.ASSERTION_SIGNATURE,
+        Refusal.ASSERTION_CLAIM_MISSING,
+        Refusal.ASSERTION_ISSUER,
+        Refusal.ASSERTION_SUBJECT,
+        Refusal.ASSERTION_AUDIENCE,
+        Refusal.ASSERTION_EXPIRED,
+        Refusal.ASSERTION_TOO_LONG,
+        Refusal.ASSERTION_IAT_FUTURE,
+        Refusal.ASSERTION_NOT_YET_VALID,
+        Refusal.ASSERTION_JTI,
+        Refusal.ASSERTION_REPLAYED,
     }
 )
 

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 
 from .action_runs import Exchange
 from .custom_claims import PAYLOAD_LIMIT, payload_size, refusal
+from .rules.closed_sets import Dialect
+from .token_refusals import Refusal
 
-DIALECTS = ("access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz")
+DIALECTS = tuple(Dialect)
+AUTHZ = frozenset(d for d in Dialect if d.needs_rbac)
 
 
 @dataclass(frozen=True)
@@ -75,16 +78,17 @@ class Shaped:
             for name, value in run.claims:
                 self.add_custom(name, value, run.name, base)
             if run.deny is not None:
-                return ActionRefusal(run.name, run.deny[0], run.deny[1], denied=True)
+                denied = Refusal.ACTION_DENIED
+                return ActionRefusal(run.name, run.deny[0], run.deny[1], True, denied)
             if run.timed_out:
                 said = f"Action {run.name} did not finish within the flow's {time_limit:g} s"
-                return ActionRefusal(run.name, "server_error", said)
+                return ActionRefusal(run.name, "server_error", said, rule=Refusal.ACTION_TIMED_OUT)
             if run.error is not None:
                 said = f"Action {run.name} failed: {run.error}"
                 return ActionRefusal(run.name, "server_error", said)
         if self.too_large:
             said = "The Actions' custom claims are over Auth0's 100 KB limit"
-            return ActionRefusal("", "server_error", said)
+            return ActionRefusal("", "server_error", said, rule=Refusal.CLAIMS_TOO_LARGE)
         return None
 
 
@@ -97,10 +101,11 @@ class ActionRefusal:
     error: str
     description: str
     denied: bool = False
+    rule: Refusal = Refusal.ACTION_FAILED  # its code, for the rule book (rules/issuance.py)
 
 
 def permissions_in(api: Api) -> bool:
-    return api.enforce_policies and api.token_dialect.endswith("_authz")
+    return api.enforce_policies and api.token_dialect in AUTHZ
 
 
 def shape(

@@ -12,34 +12,39 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-import jwt
-
 from oauth_primitives import x509
+from oauth_primitives.rules.client_auth import (
+    AssertionCheck,
+    RegisteredKey,
+    assertion_refusal,
+    issued_refusal,
+    method_refusal,
+    read_assertion,
+    secret_refusal,
+    self_signed_refusal,
+)
+from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.rules.jws import Jws
+from oauth_primitives.rules.refused import Refused
 
 from ..client_certs import Presented, presented
-from .errors import OAuthError, invalid_request
+from .errors import OAuthError, invalid_request, refused_error
 from .models import Client
 from .state import Authority
 from .tenant import secret_matches
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-MAX_ASSERTION_LIFETIME = 300  # seconds: `exp` at most 5 minutes ahead
-ASSERTION_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
-
-
-TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
 
 
 @dataclass
 class Credentials:
-    method: str
+    method: AuthMethod | None  # None: a client certificate (either of RFC 8705's methods)
     client_id: str
     secret: str | None = None
-    assertion: str | None = None
+    assertion: Jws | None = None
     certificate: Presented | None = None
 
 
@@ -53,11 +58,11 @@ def read_credentials(
     basic = None
     if authorization and authorization[:6].lower() == "basic ":
         basic = _parse_basic(authorization[6:].strip())
-        methods.append("client_secret_basic")
+        methods.append(AuthMethod.CLIENT_SECRET_BASIC)
     if "client_secret" in params:
-        methods.append("client_secret_post")
+        methods.append(AuthMethod.CLIENT_SECRET_POST)
     if "client_assertion" in params or "client_assertion_type" in params:
-        methods.append("private_key_jwt")
+        methods.append(AuthMethod.PRIVATE_KEY_JWT)
     if len(methods) > 1:
         raise invalid_request(
             "Only one client authentication method may be used; got " + ", ".join(methods)
@@ -66,17 +71,17 @@ def read_credentials(
         if "client_id" not in params:
             raise invalid_request("Missing required parameter: client_id")
         if certificate is not None:
-            return Credentials("tls", params["client_id"], certificate=certificate)
+            return Credentials(None, params["client_id"], certificate=certificate)
         raise OAuthError(
             401, "invalid_client", "Client authentication is required (no client_secret was sent)"
         )
     method = methods[0]
-    if method == "client_secret_basic":
+    if method is AuthMethod.CLIENT_SECRET_BASIC:
         client_id, secret = basic
         if "client_id" in params and params["client_id"] != client_id:
             raise invalid_request("client_id in the body differs from the Basic credentials")
         return Credentials(method, client_id, secret=secret)
-    if method == "client_secret_post":
+    if method is AuthMethod.CLIENT_SECRET_POST:
         if "client_id" not in params:
             raise invalid_request("Missing required parameter: client_id")
         return Credentials(method, params["client_id"], secret=params["client_secret"])
@@ -84,16 +89,13 @@ def read_credentials(
         raise invalid_request(f"client_assertion_type must be {JWT_BEARER}")
     if not params.get("client_assertion"):
         raise invalid_request("Missing required parameter: client_assertion")
-    try:
-        claimed = jwt.decode(params["client_assertion"], options={"verify_signature": False})
-    except jwt.InvalidTokenError:
-        raise OAuthError(401, "invalid_client", "client_assertion is not a valid JWT") from None
-    issuer = claimed.get("iss")
-    if not isinstance(issuer, str) or not issuer:
-        raise OAuthError(401, "invalid_client", "client_assertion has no iss claim")
+    jws = read_assertion(params["client_assertion"])
+    if isinstance(jws, Refused):
+        raise refused_error(jws)
+    issuer = jws.payload["iss"]
     if "client_id" in params and params["client_id"] != issuer:
         raise invalid_request("client_id differs from the client_assertion's iss")
-    return Credentials(method, issuer, assertion=params["client_assertion"])
+    return Credentials(method, issuer, assertion=jws)
 
 
 def _parse_basic(encoded: str) -> tuple[str, str]:
@@ -133,79 +135,61 @@ def authenticated_client(authority: Authority, params: dict[str, str], request) 
 
 
 def authenticate(authority: Authority, creds: Credentials) -> Client:
-    """The client, when its credentials are right; otherwise OAuthError 401 invalid_client."""
-    headers = {"WWW-Authenticate": "Basic"} if creds.method == "client_secret_basic" else {}
-    failed = OAuthError(
-        401,
-        "invalid_client",
-        "Client authentication failed: unknown client or wrong credentials",
-        headers,
-    )
+    """The client, when its credentials are right; otherwise OAuthError 401 invalid_client,
+    with the rule book's code and words for why."""
+    basic = creds.method is AuthMethod.CLIENT_SECRET_BASIC
+    headers = {"WWW-Authenticate": "Basic"} if basic else {}
     client = authority.tenant.clients.get(creds.client_id)
+    refused = _refusal(authority, client, creds)
+    if refused is not None:
+        raise refused_error(refused, headers)
+    return client  # type: ignore[return-value]  # known: no refusal
+
+
+def _refusal(authority: Authority, client: Client | None, creds: Credentials) -> Refused | None:
     if client is None:
-        raise failed
-    if creds.method == "private_key_jwt":
-        _verify_assertion(authority, client, creds.assertion or "", failed)
-        return client
-    if creds.method == "tls":
-        _verify_certificate(client, creds.certificate)
-        return client
-    if client.token_endpoint_auth_method in TLS_METHODS:
-        raise OAuthError(
-            401,
-            "invalid_client",
-            f"This client authenticates with {client.token_endpoint_auth_method}: present its "
-            "client certificate (mutual TLS) and send client_id alone",
-            headers,
-        )
-    if client.token_endpoint_auth_method == "private_key_jwt":
-        raise OAuthError(
-            401,
-            "invalid_client",
-            "This client authenticates with private_key_jwt; send a client_assertion",
-            headers,
-        )
-    if not secret_matches(creds.secret or "", client.secret_hash):
-        raise failed
-    return client
+        return secret_refusal(known=False, matches=False)
+    registered = AuthMethod(client.token_endpoint_auth_method)
+    used = creds.method
+    if used is None:  # a certificate stands for the method registered, if that takes one
+        used = registered if registered.by_certificate else AuthMethod.TLS_CLIENT_AUTH
+    wrong_method = method_refusal(registered, used)
+    if wrong_method is not None:
+        return wrong_method
+    if used is AuthMethod.PRIVATE_KEY_JWT:
+        return assertion_refusal(_assertion_check(authority, client, creds.assertion))
+    if used.by_certificate:
+        return _certificate_refusal(client, registered, creds.certificate)  # type: ignore[arg-type]
+    return secret_refusal(True, secret_matches(creds.secret or "", client.secret_hash))
 
 
-def _verify_certificate(client: Client, cert: Presented | None) -> None:
+def _assertion_check(authority: Authority, client: Client, jws: Jws | None) -> AssertionCheck:
+    keys = tuple(
+        RegisteredKey(c.id, c.pem, c.alg)
+        for c in client.credentials_for(AuthMethod.PRIVATE_KEY_JWT)
+        if c.credential_type == "public_key"
+    )
+    return AssertionCheck(
+        client.client_id,
+        keys,
+        (authority.issuer, authority.token_endpoint),
+        authority.clock(),
+        authority.tenant.revocations.use_assertion_id,
+        jws,
+    )
+
+
+def _certificate_refusal(client: Client, method: AuthMethod, cert: Presented) -> Refused | None:
     """RFC 8705 §2: the presented certificate is the registered one (self-signed), or one
     a trusted CA issued for the registered subject DN (PKI)."""
-    method = client.token_endpoint_auth_method
-    if cert is None or method not in TLS_METHODS:
-        raise OAuthError(
-            401,
-            "invalid_client",
-            f"This client authenticates with {method}, not with a client certificate",
-        )
-    if method == "self_signed_tls_client_auth":
+    if method is AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH:
         registered = {c.thumbprint for c in client.credentials_for(method)}
-        if cert.thumbprint not in registered:
-            raise OAuthError(
-                401,
-                "invalid_client",
-                "The client certificate is not one registered for this client "
-                "(self_signed_tls_client_auth compares the whole certificate)",
-            )
-        return
+        return self_signed_refusal(cert.thumbprint, registered)
     parsed = x509.load_certificate(x509.pem_of(cert.der))
-    if not cert.ca_verified or (not cert.via_edge and x509.is_self_signed(parsed)):
-        raise OAuthError(
-            401,
-            "invalid_client",
-            "The client certificate was not issued by a CA this server trusts "
-            "(tls_client_auth needs one; a self-signed one needs self_signed_tls_client_auth)",
-        )
+    ca_issued = cert.ca_verified and (cert.via_edge or not x509.is_self_signed(parsed))
     names = x509.names_of(parsed)
-    if not any(_names_match(names, c) for c in client.credentials_for(method)):
-        raise OAuthError(
-            401,
-            "invalid_client",
-            f"The client certificate's subject ({names.subject_dn}) is not the one registered "
-            "for this client",
-        )
+    matched = any(_names_match(names, c) for c in client.credentials_for(method))
+    return issued_refusal(ca_issued, names.subject_dn, matched)
 
 
 def _names_match(names: x509.Names, cred) -> bool:
@@ -214,41 +198,3 @@ def _names_match(names: x509.Names, cred) -> bool:
         kind, _, value = cred.san.partition(":")
         return value in getattr(names, f"san_{kind}", ())
     return x509.same_dn(names.subject_dn, cred.subject_dn)
-
-
-def _verify_assertion(
-    authority: Authority, client: Client, assertion: str, failed: OAuthError
-) -> None:
-    if not client.credentials:
-        raise OAuthError(401, "invalid_client", "This client has no public key for private_key_jwt")
-    claims = None
-    for cred in client.credentials:
-        try:
-            claims = jwt.decode(
-                assertion,
-                cred.pem,
-                algorithms=[cred.alg] if cred.alg in ASSERTION_ALGS else [],
-                audience=[authority.issuer, authority.token_endpoint],
-                issuer=client.client_id,
-                options={"require": ["iss", "sub", "aud", "exp", "jti"]},
-                leeway=5,
-            )
-            break
-        except jwt.InvalidSignatureError:
-            continue
-        except jwt.PyJWTError as exc:
-            raise OAuthError(401, "invalid_client", f"client_assertion rejected: {exc}") from None
-    if claims is None:
-        raise failed
-    if claims["sub"] != client.client_id:
-        raise OAuthError(401, "invalid_client", "client_assertion sub must equal its iss")
-    exp = claims["exp"]
-    if exp > time.time() + MAX_ASSERTION_LIFETIME + 5:
-        raise OAuthError(
-            401, "invalid_client", "client_assertion exp is more than 5 minutes in the future"
-        )
-    jti = claims["jti"]
-    if not isinstance(jti, str) or not jti:
-        raise OAuthError(401, "invalid_client", "client_assertion jti must be a non-empty string")
-    if not authority.tenant.revocations.use_assertion_id(f"{client.client_id}:{jti}", exp):
-        raise OAuthError(401, "invalid_client", "client_assertion jti was already used (replay)")

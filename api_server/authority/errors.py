@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import JSONResponse
 
+from oauth_primitives.rules.refused import Refused
 from oauth_primitives.token_refusals import Refusal
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -41,3 +42,9 @@ class OAuthError(Exception):
 
 def invalid_request(description: str, rule: Refusal | None = None) -> OAuthError:
     return OAuthError(400, "invalid_request", description, rule=rule)
+
+
+def refused_error(refused: Refused, headers: dict[str, str] | None = None) -> OAuthError:
+    """A rule book refusal as the token endpoint answers it: its words are the rule
+    book's, from its code and values."""
+    return OAuthError(refused.status, refused.error, refused.describe(), headers, refused.code)

@@ -6,13 +6,17 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from oauth_primitives.rules.closed_sets import DPOP_PROOF, ISSUER_SIGNS
+from oauth_primitives.rules.closed_sets import (
+    CLIENT_ASSERTION,
+    DPOP_PROOF,
+    ISSUER_SIGNS,
+    AuthMethod,
+)
 
-from .client_auth import ASSERTION_ALGS
 from .state import Authority
 
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
-TLS_AUTH_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
+AUTH_METHODS = tuple(m for m in AuthMethod if not m.by_certificate)
+TLS_AUTH_METHODS = tuple(m for m in AuthMethod if m.by_certificate)
 
 
 def mtls_available(authority: Authority) -> bool:
@@ -37,7 +41,7 @@ def discovery_document(authority: Authority) -> dict:
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": methods,
-        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
+        "token_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION),
         "dpop_signing_alg_values_supported": list(DPOP_PROOF),  # RFC 9449 §5.1
         "id_token_signing_alg_values_supported": list(ISSUER_SIGNS),
         "subject_types_supported": ["public"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oauth_primitives.rules.closed_sets import AuthMethod
+
 
 @dataclass
 class Scope:
@@ -66,7 +68,7 @@ class ResourceServer:
 
 
 # The client authentication methods a credential serves, and its types (Auth0's names).
-CREDENTIAL_METHODS = ("private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth")
+CREDENTIAL_METHODS = tuple(m for m in AuthMethod if m.by_credential)
 CREDENTIAL_TYPES = ("public_key", "x509_cert", "cert_subject_dn")
 
 
@@ -83,7 +85,7 @@ class Credential:
     name: str = ""
     credential_type: str = "public_key"
     subject_dn: str = ""
-    method: str = "private_key_jwt"
+    method: str = AuthMethod.PRIVATE_KEY_JWT
     # RFC 8705 §2.1.2's other names for tls_client_auth, instead of the subject DN: one
     # subjectAltName, as "dns:…", "uri:…", "ip:…" or "email:…".
     san: str = ""
@@ -116,7 +118,7 @@ class Client:
     client_id: str
     name: str
     secret_hash: str | None = None
-    token_endpoint_auth_method: str = "client_secret_post"
+    token_endpoint_auth_method: str = AuthMethod.CLIENT_SECRET_POST
     description: str = ""
     credentials: list[Credential] = field(default_factory=list)
 

@@ -7,7 +7,7 @@ valid is answered as the document says, and a request it calls invalid is refuse
 
 from __future__ import annotations
 
-from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION
+from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, AuthMethod
 
 from .management.clients import AUTH_METHODS
 from .management.resource_servers import DIALECTS
@@ -185,7 +185,7 @@ CLIENT_FIELDS = {
     "description": {"type": "string"},
     "token_endpoint_auth_method": {
         "type": "string",
-        "enum": [m for m in AUTH_METHODS if m != "private_key_jwt"],
+        "enum": [m for m in AUTH_METHODS if m is not AuthMethod.PRIVATE_KEY_JWT],
     },
     "app_type": {"type": "string"},
     "grant_types": {"type": "array", "items": {"type": "string"}},

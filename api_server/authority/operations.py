@@ -12,9 +12,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from oauth_primitives.discovery import OAUTH, OPENID
+from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION
 
 from .action_operations import ROWS as ACTION_ROWS
-from .client_auth import ASSERTION_ALGS
 from .introspection import introspect
 from .management import (
     client_credentials,
@@ -496,5 +496,5 @@ def openapi_document(issuer: str) -> dict:
                 },
             }
         },
-        "x-assertion-algorithms": list(ASSERTION_ALGS),
+        "x-assertion-algorithms": list(CLIENT_ASSERTION),
     }

@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from oauth_primitives import base64url
-from oauth_primitives.token_refusals import Refusal
+from oauth_primitives.rules.issuance import ApiSettings, Asked, GrantSettings, refusal
 from oauth_primitives.token_shape import Api, shape
 
 from ..client_certs import presented
 from ..dpop import DpopError, addressed_url, check_proof
 from .client_auth import authenticated_client
-from .errors import NO_STORE, OAuthError, invalid_request
+from .errors import NO_STORE, OAuthError, invalid_request, refused_error
 from .exchange_actions import apply_actions
 from .models import ClientGrant
 from .state import Authority
@@ -85,8 +85,11 @@ async def token(request: Request) -> Response:
     authority: Authority = request.app.state.authority
     try:
         params = await read_params(request)
-        client, shaped, api, scope, org = _checked(authority, params, request)
-        await apply_actions(authority, request, params, client, shaped, org)
+        client, shaped, api, scope, org, asked = _checked(authority, params, request)
+        asked.actions = await apply_actions(authority, request, params, client, shaped, org)
+        refused = refusal(asked) if asked.actions is not None else None
+        if refused is not None:
+            raise refused_error(refused)
     except OAuthError as exc:
         return exc.response()
     key, claims = authority.current_key, shaped.claims
@@ -115,7 +118,8 @@ async def token(request: Request) -> Response:
 
 def _checked(authority: Authority, params: dict[str, str], request: Request):
     """Every check of the request; returns the client, the token's claims (before any
-    Action) and header, the API, the scopes and the organization."""
+    Action) and header, the API, the scopes, the organization and the facts the rule
+    book judged (`Asked`, which the Actions' outcome joins)."""
     grant_type = params.get("grant_type")
     if not grant_type:
         raise invalid_request("Missing required parameter: grant_type")
@@ -132,43 +136,15 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
     audience = audience or resource
     if not audience:
         raise invalid_request("Missing required parameter: audience")
-    api = authority.tenant.resource_servers.get(audience)
-    if api is None or api.identifier != audience:
-        raise OAuthError(
-            403,
-            "access_denied",
-            f"Service not enabled within domain: {audience}",
-            rule=Refusal.UNKNOWN_AUDIENCE,
-        )
-    grant = authority.tenant.grants.for_client(client.client_id, audience)
-    if grant is None:
-        raise OAuthError(
-            403,
-            "access_denied",
-            f'Client is not authorized to access "{audience}". You need to create a '
-            '"client-grant" associated to this API.',
-            rule=Refusal.NO_CLIENT_GRANT,
-        )
-
-    scope = grant.scope
-    if "scope" in params:
-        requested = params["scope"].split()
-        beyond = [s for s in requested if s not in grant.scope]
-        if beyond:
-            raise OAuthError(
-                400,
-                "invalid_scope",
-                "Client has not been granted scopes: " + ", ".join(beyond),
-                rule=Refusal.SCOPE_NOT_GRANTED,
-            )
-        scope = [s for s in grant.scope if s in requested]
-
-    org = _organization(authority, params.get("organization"), grant)
-    jkt = _dpop_key(authority, request, api)
-    x5t = _certificate_binding(authority, request, api)
+    asked, api, org, cert = _asked(authority, params, request, client.client_id, audience)
+    refused = refusal(asked)
+    if refused is not None:
+        raise refused_error(refused)
+    jkt = _dpop_key(authority, request) if asked.proof_sent else None
     cnf = {"jkt": jkt} if jkt is not None else None  # RFC 9449 §6.1: bound to the proof's key
-    if x5t is not None:
-        cnf = {"x5t#S256": x5t}  # RFC 8705 §3.1: bound to the client certificate
+    if cert is not None:
+        cnf = {"x5t#S256": cert.thumbprint}  # RFC 8705 §3.1: bound to the client certificate
+    scope = asked.scopes
     shaped = shape(
         authority.issuer,
         client.client_id,
@@ -179,83 +155,52 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
         None if org is None else (org.id, org.name),
         cnf,
     )
-    return client, shaped, api, scope, org
+    return client, shaped, api, scope, org, asked
 
 
-def _organization(authority: Authority, named: str | None, grant: ClientGrant):
-    """The organization the token is for, by id or name, as the grant's
-    organization_usage and associations allow (Auth0's Organizations for M2M); None
-    for a token of no organization. Every refusal names the organization and the rule."""
-    who = f"client {grant.client_id} on {grant.audience}"
-    if not named:
-        if grant.organization_usage == "require":
-            raise invalid_request(
-                f"The {who} must name an organization (its grant's organization_usage is "
-                "require): send organization=<id or name>",
-                Refusal.ORGANIZATION_REQUIRED,
-            )
-        return None
-    if grant.organization_usage == "deny":
-        raise invalid_request(
-            f"The {who} may not name an organization ({named}): its grant's "
-            "organization_usage is deny; set it to allow or require to use organizations",
-            Refusal.ORGANIZATION_DENIED,
-        )
-    org = authority.tenant.organizations.get(named)
-    if org is None:
-        raise invalid_request(
-            f"No organization {named} in this tenant (by id or by name)",
-            Refusal.UNKNOWN_ORGANIZATION,
-        )
-    if not grant.allow_any_organization and not authority.tenant.organizations.is_associated(
-        org.id, grant.id
-    ):
-        raise OAuthError(
-            403,
-            "access_denied",
-            f"The {who} is not authorized for the organization {org.name} ({org.id}): "
-            "associate its client grant with the organization, or set the grant's "
-            "allow_any_organization",
-            rule=Refusal.ORGANIZATION_NOT_ALLOWED,
-        )
-    return org
+def _asked(authority: Authority, params: dict[str, str], request: Request, client_id, audience):
+    """What the rule book judges: the request beside the tenant's API, grant and
+    organization, each looked up only where a rule reads it."""
+    tenant = authority.tenant
+    api = tenant.resource_servers.get(audience)
+    if api is None or api.identifier != audience:
+        return Asked(client_id, audience, None, None), None, None, None
+    grant = tenant.grants.for_client(client_id, audience)
+    named = params.get("organization")
+    org = tenant.organizations.get(named) if named and grant is not None else None
+    cert = None
+    if api.mtls_binding:  # RFC 8705 §3: only then does the certificate bind the token
+        cert = presented(request.scope, authority.trusted_edges)
+    asked = Asked(
+        client_id,
+        audience,
+        ApiSettings(
+            api.identifier,
+            api.token_dialect,
+            api.enforce_policies,
+            api.dpop_required,
+            api.mtls_required,
+        ),
+        None if grant is None else grant_settings(grant),
+        params["scope"].split() if "scope" in params else None,
+        named or None,
+        None if org is None else (org.id, org.name),
+        proof_sent=bool(request.headers.getlist("dpop")),
+        certificate_sent=cert is not None,
+    )
+    if asked.needs_association:
+        asked.associated = tenant.organizations.is_associated(org.id, grant.id)
+    return asked, api, org, cert
 
 
-def _certificate_binding(authority: Authority, request: Request, api) -> str | None:
-    """RFC 8705 §3: for an API whose tokens are certificate-bound (proof_of_possession
-    mechanism mtls), the thumbprint of the certificate the client presented; a refusal
-    when the API requires binding and no certificate came."""
-    if not api.mtls_binding:
-        return None
-    cert = presented(request.scope, authority.trusted_edges)
-    if cert is None:
-        if api.mtls_required:
-            raise OAuthError(
-                400,
-                "invalid_request",
-                f"The API {api.identifier} requires certificate-bound tokens "
-                "(proof_of_possession mtls): present a client certificate (mutual TLS) "
-                "with the token request",
-                rule=Refusal.CERTIFICATE_REQUIRED,
-            )
-        return None
-    return cert.thumbprint
+def grant_settings(grant: ClientGrant) -> GrantSettings:
+    return GrantSettings(tuple(grant.scope), grant.organization_usage, grant.allow_any_organization)
 
 
-def _dpop_key(authority: Authority, request: Request, api) -> str | None:
-    """The thumbprint of a valid DPoP proof's key (RFC 9449 §5), None for a Bearer
-    request, or a refusal: a bad proof, a nonce to use, or an API that requires DPoP."""
+def _dpop_key(authority: Authority, request: Request) -> str:
+    """The thumbprint of the key of the request's DPoP proof (RFC 9449 §5), when the
+    proof is valid; else a refusal: a bad proof, or a nonce to use."""
     proofs = request.headers.getlist("dpop")
-    if not proofs:
-        if api.dpop_required:
-            raise OAuthError(
-                400,
-                "invalid_dpop_proof",
-                f"The API {api.identifier} requires DPoP (proof_of_possession): send a DPoP "
-                "proof with the token request",
-                rule=Refusal.DPOP_REQUIRED,
-            )
-        return None
     try:
         proof = check_proof(
             proofs,

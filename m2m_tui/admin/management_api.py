@@ -16,6 +16,7 @@ from m2m_tui.config.file import Config
 from m2m_tui.config.profile import Profile
 from m2m_tui.lazy import lazy_module
 from m2m_tui.transcript import Exchange, mask_headers
+from oauth_primitives.rules.closed_sets import Dialect
 
 httpx = lazy_module("httpx")
 stale_connection = lazy_module("m2m_tui.stale_connection")  # imports httpx
@@ -228,7 +229,7 @@ class ManagementClient:
         """Auth0's `token_dialect` and, with it, RBAC (`enforce_policies`): the *_authz
         dialects need RBAC on, so they turn it on unless told otherwise."""
         body: dict = {"token_dialect": dialect}
-        rbac = dialect.endswith("_authz") if rbac is None else rbac
+        rbac = Dialect(dialect).needs_rbac if rbac is None else rbac
         body["enforce_policies"] = rbac
         return await self.request("PATCH", f"/resource-servers/{rs_id}", json=body)
 

@@ -15,9 +15,20 @@ from actions_runtime.event import credentials_exchange_event
 from actions_runtime.runner import TIME_LIMIT, ActionSource, NodeMissing, run_actions
 from m2m_tui.diagnosis.check import Expectations
 from oauth_primitives.rules.access_token import claim_findings, header_findings
+from oauth_primitives.rules.client_auth import (
+    AssertionCheck,
+    RegisteredKey,
+    assertion_refusal,
+    method_refusal,
+    read_assertion,
+    secret_refusal,
+)
+from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.rules.issuance import ApiSettings, Asked, GrantSettings, refusal
+from oauth_primitives.rules.refused import Refused
 from oauth_primitives.rules.verdict import rank, request_findings
 from oauth_primitives.token_refusals import Refusal
-from oauth_primitives.token_shape import Api, ClaimOrigin, Shaped, shape
+from oauth_primitives.token_shape import ActionRefusal, Api, ClaimOrigin, Shaped, shape
 
 # Claims whose value is new in every token: a preview and the real token differ there
 # by nature, and a comparison says so instead of marking them.
@@ -50,15 +61,28 @@ class Preview:
     actions: list[str] = field(default_factory=list)  # the bound Actions that ran, in order
     logs: list[tuple[str, str]] = field(default_factory=list)  # (action, line)
     # No token at all: the authority would refuse the request (no grant, an Action's
-    # denial, an Action that fails); its error and words.
-    refusal: tuple[str, str] | None = None
-    rule: Refusal | None = None  # which refusal, as the bundled authority codes it
+    # denial, an Action that fails), by the rule book's issuance rules: its code, values.
+    refusal: Refused | None = None
     notes: list[str] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
 
     @property
     def issued(self) -> bool:
         return self.refusal is None
+
+    @property
+    def rule(self) -> Refusal | None:
+        """Which refusal, as the bundled authority codes it."""
+        return None if self.refusal is None else self.refusal.code
+
+    @property
+    def refusal_words(self) -> str:
+        """The refusal in the rule book's words, and which Action denied, if one did."""
+        if self.refusal is None:
+            return ""
+        action = self.refusal.values.get("action")
+        denier = f" (denied by Action {action})" if self.rule is Refusal.ACTION_DENIED else ""
+        return self.refusal.describe() + denier
 
     def to_json(self) -> dict:
         return {
@@ -70,7 +94,11 @@ class Preview:
             "issued": self.issued,
             "refusal": None
             if self.refusal is None
-            else {"error": self.refusal[0], "error_description": self.refusal[1]},
+            else {
+                "error": self.refusal.error,
+                "error_description": self.refusal_words,
+                "rule": self.refusal.code.value,
+            },
             "header": self.header,
             "claims": [
                 {"name": n, "value": v, "from": str(self.origins.get(n, ""))}
@@ -105,17 +133,24 @@ async def preview(
     metadata: dict | None = None,
     secrets: dict[str, str] | None = None,
     now: float | None = None,
+    used: AuthMethod | None = None,
+    assertion: str | None = None,
 ) -> Preview:
     """The next token of `client_id` for `audience`, and each endpoint's verdict on it.
     `mgmt` is a ManagementClient on the issuer's tenant; `secrets` give the Actions'
-    secret values, which the Management API never returns."""
+    secret values, which the Management API never returns. With `used` (and, for
+    private_key_jwt, the `assertion`), the client's authentication is judged first."""
     now = time.time() if now is None else now
     found = Preview(issuer, client_id, audience)
+    if used is not None:
+        found.refusal = await authentication_refusal(mgmt, issuer, client_id, used, assertion, now)
+        if found.refusal is not None:
+            return found
     apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
     rs = apis.get(audience)
-    if rs is None:
-        found.refusal = ("access_denied", f"Service not enabled within domain: {audience}")
-        found.rule = Refusal.UNKNOWN_AUDIENCE
+    asked = await _asked(mgmt, client_id, audience, rs, requested_scope, organization)
+    found.refusal = refusal(asked)
+    if rs is None or found.refusal is not None:
         return found
     api = Api(
         audience,
@@ -128,33 +163,16 @@ async def preview(
         api.enforce_policies,
         api.token_lifetime,
     )
-    grant = await mgmt.grant(client_id, audience)
-    if grant is None:
-        found.refusal = ("access_denied", f'Client is not authorized to access "{audience}"')
-        found.rule = Refusal.NO_CLIENT_GRANT
-        return found
-    scopes = list(grant.get("scope") or [])
-    if requested_scope is not None:
-        asked = requested_scope.split()
-        beyond = [s for s in asked if s not in scopes]
-        if beyond:
-            found.refusal = (
-                "invalid_scope",
-                "Client has not been granted scopes: " + ", ".join(beyond),
-            )
-            found.rule = Refusal.SCOPE_NOT_GRANTED
-            return found
-        scopes = [s for s in scopes if s in asked]
-    org = await _organization(mgmt, grant, organization, found)
-    if found.refusal is not None:
-        return found
-    shaped = shape(issuer, client_id, api, scopes, int(now), JTI, org)
+    shaped = shape(issuer, client_id, api, asked.scopes, int(now), JTI, asked.found)
     if (rs.get("proof_of_possession") or {}).get("mechanism"):
         found.notes.append(
             "the API binds its tokens (proof_of_possession): cnf is added at request time, "
             "from the DPoP proof or the client certificate sent"
         )
-    await _run_bound_actions(mgmt, found, shaped, client_id, audience, scopes, org, secrets)
+    asked.actions = await _run_bound_actions(
+        mgmt, found, shaped, client_id, audience, asked.scopes, asked.found, secrets
+    )
+    found.refusal = refusal(asked) if asked.actions is not None else None
     found.header, found.claims, found.origins = shaped.header, shaped.claims, shaped.origins
     found.left_out = shaped.left_out
     if found.issued:
@@ -162,37 +180,78 @@ async def preview(
     return found
 
 
-async def _organization(mgmt, grant: dict, named: str | None, found: Preview):
-    usage = grant.get("organization_usage", "deny")
-    if not named:
-        if usage == "require":
-            found.refusal = ("invalid_request", "the grant requires an organization: name one")
-            found.rule = Refusal.ORGANIZATION_REQUIRED
-        return None
-    if usage == "deny":
-        found.refusal = ("invalid_request", f"the grant's organization_usage is deny ({named})")
-        found.rule = Refusal.ORGANIZATION_DENIED
-        return None
-    org = await mgmt.find_organization(named)
-    if org is None:
-        found.refusal = ("invalid_request", f"No organization {named} in this tenant")
-        found.rule = Refusal.UNKNOWN_ORGANIZATION
-        return None
-    if not grant.get("allow_any_organization"):
+async def authentication_refusal(
+    mgmt, issuer: str, client_id: str, used: AuthMethod, assertion: str | None, now: float
+) -> Refused | None:
+    """What the authority will say of the client's authentication, by the rule book,
+    from what the Management API shows: the method registered, and for private_key_jwt
+    the keys' ids and algorithms (never a secret, nor a key's PEM: the secret and the
+    signature are not judged here, nor a jti's reuse, which only the authority knows)."""
+    client = await mgmt.request("GET", f"/clients/{client_id}")
+    if not isinstance(client, dict):
+        return secret_refusal(known=False, matches=False)
+    methods = client.get("client_authentication_methods") or {}
+    registered = client.get("token_endpoint_auth_method") or next(iter(methods), None)
+    if registered not in tuple(AuthMethod):
+        return None  # a method this rule book does not know: nothing to foretell
+    wrong = method_refusal(AuthMethod(registered), used)
+    if wrong is not None or used is not AuthMethod.PRIVATE_KEY_JWT or assertion is None:
+        return wrong
+    jws = read_assertion(assertion)
+    if isinstance(jws, Refused):
+        return jws
+    listed = (methods.get(AuthMethod.PRIVATE_KEY_JWT) or {}).get("credentials") or []
+    keys = tuple(RegisteredKey(c.get("id", ""), None, c.get("alg", "")) for c in listed)
+    audiences = (issuer, issuer + "oauth/token")
+    return assertion_refusal(AssertionCheck(client_id, keys, audiences, now, _new_jti, jws))
+
+
+def _new_jti(_key: str, _exp: float) -> bool:
+    return True  # whether a jti was used is the authority's memory alone
+
+
+async def _asked(
+    mgmt, client_id: str, audience: str, rs: dict | None, scope: str | None, named: str | None
+) -> Asked:
+    """What the rule book judges, read through the Management API: only what a rule
+    reads, as the authority looks it up."""
+    if rs is None:
+        return Asked(client_id, audience, None, None)
+    pop = rs.get("proof_of_possession") or {}
+    api = ApiSettings(
+        audience,
+        rs.get("token_dialect") or "access_token",
+        bool(rs.get("enforce_policies")),
+        pop.get("mechanism") == "dpop" and pop.get("required") is True,
+        pop.get("mechanism") == "mtls" and pop.get("required") is True,
+    )
+    grant = await mgmt.grant(client_id, audience)
+    found = await mgmt.find_organization(named) if named and grant is not None else None
+    asked = Asked(
+        client_id,
+        audience,
+        api,
+        None
+        if grant is None
+        else GrantSettings(
+            tuple(grant.get("scope") or []),
+            grant.get("organization_usage", "deny"),
+            bool(grant.get("allow_any_organization")),
+        ),
+        None if scope is None else scope.split(),
+        named or None,
+        None if found is None else (found["id"], found["name"]),
+    )
+    if asked.needs_association:
         associated = {o["id"] for o in await mgmt.grant_organizations(grant["id"])}
-        if org["id"] not in associated:
-            found.refusal = (
-                "access_denied",
-                f"the grant is not associated with the organization {org['name']}",
-            )
-            found.rule = Refusal.ORGANIZATION_NOT_ALLOWED
-            return None
-    return org["id"], org["name"]
+        asked.associated = found["id"] in associated
+    return asked
 
 
 async def _run_bound_actions(
     mgmt, found, shaped: Shaped, client_id, audience, scopes, org, secrets
-) -> None:
+) -> ActionRefusal | None:
+    """Run the bound Actions here, as the authority runs them; their refusal, if any."""
     bindings = await mgmt.bindings()
     sources = []
     for binding in bindings:
@@ -212,7 +271,7 @@ async def _run_bound_actions(
             )
         sources.append(ActionSource(str(action.get("name", "")), code, given))
     if not sources:
-        return
+        return None
     event = credentials_exchange_event(
         client_id=client_id,
         client_name=await mgmt.client_name(client_id) or client_id,
@@ -227,17 +286,11 @@ async def _run_bound_actions(
     try:
         exchange = await run_actions(sources, event)
     except NodeMissing as exc:
-        found.refusal = ("server_error", f"the bound Actions cannot run here: {exc}")
-        found.rule = Refusal.ACTION_FAILED
-        return
+        return ActionRefusal("", "server_error", f"the bound Actions cannot run here: {exc}")
     for run in exchange.runs:
         found.actions.append(run.name)
         found.logs += [(run.name, line) for line in run.logs]
-    refused = shaped.take(exchange, TIME_LIMIT)
-    if refused is not None:
-        denier = f" (denied by Action {refused.action})" if refused.denied else ""
-        found.refusal = (refused.error, refused.description + denier)
-        found.rule = Refusal.ACTION_DENIED if refused.denied else Refusal.ACTION_FAILED
+    return shaped.take(exchange, TIME_LIMIT)
 
 
 def verdicts(found: Preview, endpoints: list, metadata: dict, now: float) -> list[Verdict]:

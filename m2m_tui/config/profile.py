@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from oauth_primitives.rules.closed_sets import AuthMethod
+
 # `bundled`: true, the bundled servers on plain HTTP; "https", the same over TLS
 # (`m2m-tui serve --tls both`); false, the profile names its own issuer.
 Bundled = bool | Literal["https"]
@@ -27,7 +29,7 @@ class Profile:
     client_secret: str | None = None
     client_secret_env: str | None = None
     client_secret_prompt: bool = False
-    auth_method: str = "client_secret_post"
+    auth_method: str = AuthMethod.CLIENT_SECRET_POST
     private_key_file: str | None = None
     # Mutual TLS (RFC 8705): the client certificate presented to the authorization server
     # (tls_client_auth, self_signed_tls_client_auth) and to the API (bound tokens).
@@ -53,5 +55,5 @@ class Profile:
     dpop_key_file: str | None = None
 
 
-TLS_METHODS = ("tls_client_auth", "self_signed_tls_client_auth")
-AUTH_METHODS = ("client_secret_post", "client_secret_basic", "private_key_jwt", *TLS_METHODS)
+TLS_METHODS = tuple(m for m in AuthMethod if m.by_certificate)
+AUTH_METHODS = tuple(AuthMethod)

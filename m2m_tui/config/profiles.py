@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from m2m_tui.config.file import Config, ConfigError
 from m2m_tui.config.profile import TLS_METHODS, Profile
 from oauth_primitives.issuer import normalise_issuer
+from oauth_primitives.rules.closed_sets import AuthMethod
 
 SAMPLE_ENV = ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "RESOURCE_SERVER")
 
@@ -83,7 +84,7 @@ def overridden_by_env(env: dict[str, str] | None = None) -> list[str]:
 def resolve_secret(profile: Profile, prompted: str | None = None) -> str | None:
     """The client secret, or None for private_key_jwt and mutual TLS. Raises
     SecretUnavailable."""
-    if profile.auth_method in ("private_key_jwt", *TLS_METHODS):
+    if AuthMethod(profile.auth_method).by_credential:
         return None
     if profile.client_secret_env:
         value = os.environ.get(profile.client_secret_env)
@@ -110,7 +111,7 @@ def missing_credential(profile: Profile, prompted: str | None = None) -> str | N
     cache: a cached token must not answer for a credential that is gone, as if the
     command had worked. A secret still to be typed is not missing (the app asks for it)."""
     files: list[tuple[str | None, str]] = []
-    if profile.auth_method == "private_key_jwt":
+    if profile.auth_method == AuthMethod.PRIVATE_KEY_JWT:
         if not profile.private_key_file:
             return f"profile {profile.name} uses private_key_jwt but has no private_key_file"
         files.append((profile.private_key_file, "private_key_file"))
@@ -134,7 +135,7 @@ def missing_credential(profile: Profile, prompted: str | None = None) -> str | N
 
 def credential_hint(profile: Profile) -> str:
     """What to do about a missing credential, for the hint line."""
-    if profile.auth_method in ("client_secret_post", "client_secret_basic"):
+    if AuthMethod(profile.auth_method).by_secret:
         if profile.client_secret_env:
             return f"export {profile.client_secret_env}=… (the secret), or fix the profile."
     if profile.client_certificate or profile.auth_method in TLS_METHODS:

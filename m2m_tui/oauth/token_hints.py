@@ -8,7 +8,7 @@ the request itself are all there is. Where one error covers several causes (Auth
 
 from __future__ import annotations
 
-from oauth_primitives.token_refusals import ORGANIZATION_REFUSALS, Refusal
+from oauth_primitives.token_refusals import ASSERTION_REFUSALS, ORGANIZATION_REFUSALS, Refusal
 
 DPOP_REQUIRED = (
     "This API requires DPoP (proof_of_possession): set `dpop = true` in the profile, "
@@ -50,6 +50,23 @@ ACTION_FAILED = (
     "Node.js is missing at the server): `m2m-tui actions test FILE` runs it here and shows "
     "its error and its console.log lines; the description names the Action."
 )
+CLAIMS_TOO_LARGE = (
+    "The bound Actions add custom claims over Auth0's 100 KB limit: `m2m-tui preview` "
+    "shows each claim and the Action it comes from; set fewer or smaller ones."
+)
+DIALECT_NEEDS_RBAC = (
+    "The API's token dialect adds RBAC's permissions, and RBAC is off: turn RBAC on for "
+    "the API (enforce_policies), or choose a dialect without _authz (Grants screen, key g)."
+)
+ASSERTION = (
+    "The server refused the private_key_jwt assertion (RFC 7523): check that the profile's "
+    "private_key_file is the key registered for the client, and this machine's clock; the "
+    "description says which check failed."
+)
+METHOD_NOT_REGISTERED = (
+    "The profile authenticates another way than the client is registered for: set the "
+    "profile's auth_method to the client's (the description names it)."
+)
 
 
 def hint_for(
@@ -71,6 +88,10 @@ def hint_for(
         return "The server refused the DPoP proof: its error_description says which check failed."
     if error == "use_dpop_nonce":
         return "The server demands a DPoP nonce and did not accept the one sent; try again."
+    if rule is Refusal.METHOD_NOT_REGISTERED:
+        return METHOD_NOT_REGISTERED
+    if rule in ASSERTION_REFUSALS:
+        return ASSERTION
     if error == "invalid_client" and certificate and "client_secret" not in form:
         return CERTIFICATE_REFUSED
     if error == "invalid_client":
@@ -85,8 +106,12 @@ def hint_for(
         return NO_GRANT
     if rule is Refusal.ACTION_DENIED:
         return ACTION_DENIED
-    if rule is Refusal.ACTION_FAILED:
+    if rule in (Refusal.ACTION_FAILED, Refusal.ACTION_TIMED_OUT):
         return ACTION_FAILED
+    if rule is Refusal.CLAIMS_TOO_LARGE:
+        return CLAIMS_TOO_LARGE
+    if rule is Refusal.DIALECT_NEEDS_RBAC:
+        return DIALECT_NEEDS_RBAC
     if error == "access_denied":
         return ACCESS_DENIED
     if error == "invalid_scope":

@@ -19,6 +19,7 @@ from m2m_tui.transcript import (
     mask_fields,
     mask_headers,
 )
+from oauth_primitives.rules.closed_sets import Alg, AuthMethod
 from oauth_primitives.token_refusals import refusal_of
 
 httpx = lazy_module("httpx")
@@ -79,14 +80,14 @@ def client_authentication(
     """The profile's client authentication (RFC 6749 §2.3, RFC 7523 §2.2) as form fields
     and headers, for any endpoint that takes it: the token endpoint, introspection,
     revocation. `audience` is the private_key_jwt assertion's aud."""
-    if profile.auth_method == "client_secret_basic":
+    if profile.auth_method == AuthMethod.CLIENT_SECRET_BASIC:
         import base64
         from urllib.parse import quote_plus
 
         # RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
         pair = f"{quote_plus(profile.client_id)}:{quote_plus(secret or '')}"
         return {}, {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
-    if profile.auth_method == "private_key_jwt":
+    if profile.auth_method == AuthMethod.PRIVATE_KEY_JWT:
         return {
             "client_id": profile.client_id,
             "client_assertion_type": JWT_BEARER,
@@ -182,9 +183,10 @@ def client_assertion(profile: Profile, token_url: str) -> str:
             f"{profile.private_key_file} is not an unencrypted PEM private key: {exc}"
         ) from None
     # The key's type, not its PEM label: PKCS#8 labels an EC key "PRIVATE KEY" as well.
-    alg = "RS256"
+    # Every one is in the authority's list (closed_sets.CLIENT_ASSERTION), ES512 too.
+    alg = Alg.RS256
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        alg = {"secp384r1": "ES384", "secp521r1": "ES512"}.get(key.curve.name, "ES256")
+        alg = {"secp384r1": Alg.ES384, "secp521r1": Alg.ES512}.get(key.curve.name, Alg.ES256)
     return jwt.encode(claims, key, algorithm=alg)
 
 

@@ -126,6 +126,7 @@ def test_an_action_that_throws_or_outlives_the_flow_fails_the_request(stack):
     failed = stack.token_response()
     assert failed.status_code == 500 and failed.json()["error"] == "server_error"
     assert "Action Thrower failed: Error: lookup failed" in failed.json()["error_description"]
+    assert failed.json()["rule"] == "action_failed"
     admin.patch("/actions/triggers/credentials-exchange/bindings", json={"bindings": []})
     stack.authority.action_time_limit = 1.0  # Auth0's is 20 s; the test does not wait it out
     deployed(
@@ -133,9 +134,21 @@ def test_an_action_that_throws_or_outlives_the_flow_fails_the_request(stack):
     )
     slow = stack.token_response()
     assert slow.status_code == 500 and "did not finish within the flow's 1 s" in slow.text
+    assert slow.json()["rule"] == "action_timed_out"  # its own code, not action_failed
     admin.patch("/actions/triggers/credentials-exchange/bindings", json={"bindings": []})
     deployed(admin, "Waiter", "exports.onExecuteCredentialsExchange = () => new Promise(() => {});")
     assert "did not finish" in stack.token_response().text
+
+
+def test_custom_claims_over_100_kb_refuse_the_token_with_their_own_code(stack):
+    admin = stack.admin()
+    code = """exports.onExecuteCredentialsExchange = async (event, api) => {
+      api.accessToken.setCustomClaim("big", "x".repeat(110 * 1024));
+    };"""
+    deployed(admin, "Big", code)
+    refused = stack.token_response()
+    assert (refused.status_code, refused.json()["rule"]) == (500, "claims_too_large")
+    assert "100 KB" in refused.json()["error_description"]
 
 
 def test_actions_run_in_order_in_contexts_of_their_own(stack):

@@ -69,7 +69,7 @@ async def test_an_organization_the_grant_may_not_name_is_a_previewed_refusal(sta
     grant = admin.get("/client-grants", params={"client_id": GIFT[0]}).json()[0]
     admin.patch(f"/client-grants/{grant['id']}", json={"organization_usage": "allow"})
     found = await previewed(stack, organization="globex")
-    assert found.refusal[0] == "access_denied" and "globex" in found.refusal[1]
+    assert found.refusal.error == "access_denied" and "globex" in found.refusal_words
     answer = stack.token_response(organization="globex")
     assert answer.json()["rule"] == "organization_not_allowed"
 
@@ -79,7 +79,7 @@ async def test_a_grant_that_is_missing_is_a_previewed_refusal(stack):
     grant = admin.get("/client-grants", params={"client_id": GIFT[0]}).json()[0]
     admin.delete(f"/client-grants/{grant['id']}")
     found = await previewed(stack)
-    assert found.refusal[0] == "access_denied" and not found.issued
+    assert found.refusal.error == "access_denied" and not found.issued
     assert stack.token_response().json()["rule"] == "no_client_grant"
 
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from oauth_primitives import x509
-from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION
+from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, AuthMethod
 
 from ..models import CREDENTIAL_METHODS, CREDENTIAL_TYPES, Client, Credential
 from ..state import Authority
@@ -19,7 +19,7 @@ from ..tenant import hash_secret, new_id, new_secret
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found
 
-AUTH_METHODS = ("client_secret_post", "client_secret_basic", *CREDENTIAL_METHODS)
+AUTH_METHODS = tuple(AuthMethod)
 # RFC 8705 §2.1.2: the subjectAltName a tls_client_auth client may be registered by.
 SAN_NAMES = (
     "tls_client_auth_san_dns",
@@ -42,9 +42,9 @@ def new_credential(item: dict, method: str) -> Credential:
     given as the DN or as a certificate to read it from: tls_client_auth)."""
     kind = item.get("credential_type")
     wanted = {
-        "private_key_jwt": "public_key",
-        "self_signed_tls_client_auth": "x509_cert",
-        "tls_client_auth": "cert_subject_dn",
+        AuthMethod.PRIVATE_KEY_JWT: "public_key",
+        AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH: "x509_cert",
+        AuthMethod.TLS_CLIENT_AUTH: "cert_subject_dn",
     }
     if method and kind != wanted[method]:
         raise bad_request(f"{method} takes credentials of credential_type {wanted[method]}")

@@ -7,7 +7,7 @@ import copy
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from oauth_primitives.rules.closed_sets import ISSUER_SIGNS
+from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, Dialect
 from oauth_primitives.token_shape import DIALECTS
 
 from ..models import ResourceServer, Scope
@@ -55,7 +55,7 @@ def _settings(data: dict, rs: ResourceServer) -> None:
     rbac = field(data, "enforce_policies", bool)
     if rbac is not None:
         rs.enforce_policies = rbac
-    if rs.token_dialect.endswith("_authz") and not rs.enforce_policies:
+    if Dialect(rs.token_dialect).needs_rbac and not rs.enforce_policies:
         # As at Auth0: permissions in the token are RBAC's, so RBAC must be on.
         raise bad_request(
             f"token_dialect {rs.token_dialect} needs enforce_policies true (RBAC): the "

@@ -18,6 +18,7 @@ from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 from m2m_tui.tui.grants.organizations import GrantOrganizations
 from m2m_tui.tui.jobs import job
+from oauth_primitives.token_shape import AUTHZ  # the dialects that need RBAC
 
 CLIENT_NAME_LIMIT = 100  # Auth0's limit on an application's name
 
@@ -98,7 +99,7 @@ class GrantEditor(VerticalScroll):
                 (f"{name} ", "bold"),
                 (f"on {self.api['identifier']}  ", ""),
                 (grant["id"], "dim"),
-                (f"  dialect {dialect}", "cyan" if dialect.endswith("_authz") else "dim"),
+                (f"  dialect {dialect}", "cyan" if dialect in AUTHZ else "dim"),
             )
         )
         needle = self.query_one("#scope-filter", Input).value.strip().lower()
@@ -251,7 +252,7 @@ class GrantEditor(VerticalScroll):
         except ManagementError as exc:
             self.status(f"✗ {exc.message}", "bold red")
             return
-        rbac = " RBAC is on." if dialect.endswith("_authz") else ""
+        rbac = " RBAC is on." if dialect in AUTHZ else ""
         self.status(
             f"✓ {api['identifier']} now issues {dialect} tokens: {DIALECT_WORDS[dialect]}.{rbac} "
             "ctrl+l moves to the next; the next token shows it.",

@@ -1,0 +1,223 @@
+"""The authorization server's rules for authenticating a client at its token endpoint
+(RFC 6749 §2.3, RFC 7523 §3, RFC 8705 §2): the method registered against the method
+used, the secret, a private_key_jwt assertion and a client certificate. Each returns a
+`Refused` (401 invalid_client, in the rule book's words) or None; the assertion's rules
+are one table (`ASSERTION`) that `assertion_refusal` runs in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..token_refusals import Refusal
+from .closed_sets import CLIENT_ASSERTION, LEEWAY, AuthMethod
+from .jws import Jws, parse
+from .refused import Refused
+
+# RFC 7523 §3 leaves the lifetime to the server; Auth0 takes an assertion whose exp is
+# at most 5 minutes ahead, and so does the bundled authority.
+MAX_ASSERTION_LIFETIME = 300
+REQUIRED = ("iss", "sub", "aud", "exp", "jti")
+
+
+def method_refusal(registered: AuthMethod, used: AuthMethod) -> Refused | None:
+    """The client authenticates only by the method it is registered for; a secret, which
+    every client has, does not stand in for its key or certificate."""
+    if used is registered or (used.by_secret and registered.by_secret):
+        return None
+    return Refused(Refusal.METHOD_NOT_REGISTERED, {"registered": registered, "used": used})
+
+
+def secret_refusal(known: bool, matches: bool) -> Refused | None:
+    """An unknown client and a wrong secret are one refusal, so that the answer does not
+    tell which client ids exist."""
+    return None if known and matches else Refused(Refusal.BAD_CLIENT_CREDENTIALS)
+
+
+def self_signed_refusal(thumbprint: str, registered: set[str]) -> Refused | None:
+    """RFC 8705 §2.2: the presented certificate is one registered, whole."""
+    return None if thumbprint in registered else Refused(Refusal.CERTIFICATE_NOT_REGISTERED)
+
+
+def issued_refusal(ca_issued: bool, subject: str, names_match: bool) -> Refused | None:
+    """RFC 8705 §2.1: a certificate a trusted CA issued, for the registered subject."""
+    if not ca_issued:
+        return Refused(Refusal.CERTIFICATE_NOT_CA_ISSUED)
+    if not names_match:
+        return Refused(Refusal.CERTIFICATE_SUBJECT, {"subject": subject})
+    return None
+
+
+@dataclass(frozen=True)
+class RegisteredKey:
+    """A public key registered for private_key_jwt: its credential id (which an
+    assertion's kid may name), PEM (None where it is not known: Preview, through the
+    Management API, which never returns it) and algorithm."""
+
+    id: str
+    pem: str | None
+    alg: str
+
+
+@dataclass
+class AssertionCheck:
+    """An assertion beside what the authority knows: the client, its keys, the audiences
+    it may name (the issuer, the token endpoint), the time, and `use_jti`, which records
+    a jti until the assertion's exp and says whether it was new (RFC 7523 §3 item 7)."""
+
+    client_id: str
+    keys: tuple[RegisteredKey, ...]
+    audiences: tuple[str, ...]
+    now: float
+    use_jti: Callable[[str, float], bool]
+    jws: Jws | None = None
+    leeway: float = LEEWAY
+
+    @property
+    def claims(self) -> dict:
+        return self.jws.payload if self.jws is not None else {}
+
+
+def _keys(a: AssertionCheck) -> Refused | None:
+    return None if a.keys else Refused(Refusal.NO_REGISTERED_KEY)
+
+
+def _alg(a: AssertionCheck) -> Refused | None:
+    alg = a.jws.header.get("alg")
+    allowed = sorted({k.alg for k in a.keys if k.alg in CLIENT_ASSERTION})
+    if alg not in allowed:
+        return Refused(Refusal.ASSERTION_ALG, {"alg": str(alg)[:20], "allowed": allowed})
+    return None
+
+
+def _candidates(a: AssertionCheck) -> list[RegisteredKey]:
+    kid, alg = a.jws.header.get("kid"), a.jws.header.get("alg")
+    return [k for k in a.keys if k.alg == alg and (kid is None or k.id == kid)]
+
+
+def _kid(a: AssertionCheck) -> Refused | None:
+    kid = a.jws.header.get("kid")
+    if kid is not None and not _candidates(a):
+        return Refused(Refusal.ASSERTION_KID_UNKNOWN, {"kid": str(kid)[:60]})
+    return None
+
+
+def _signature(a: AssertionCheck) -> Refused | None:
+    candidates = _candidates(a)
+    if any(k.pem is None for k in candidates):
+        return None  # a key not at hand: its signature is the authority's to judge
+    if any(_verifies(a.jws, k) for k in candidates):
+        return None
+    return Refused(Refusal.ASSERTION_SIGNATURE)
+
+
+def _verifies(jws: Jws, key: RegisteredKey) -> bool:
+    import jwt
+
+    try:
+        algorithm = jwt.get_algorithm_by_name(key.alg)
+        prepared = algorithm.prepare_key(key.pem)
+        return bool(algorithm.verify(jws.signing_input, prepared, jws.signature))
+    except Exception:  # a key that does not fit the algorithm verifies nothing
+        return False
+
+
+def _required(a: AssertionCheck) -> Refused | None:
+    for claim in REQUIRED:
+        if claim not in a.claims:
+            return Refused(Refusal.ASSERTION_CLAIM_MISSING, {"claim": claim})
+    for claim in ("exp", "iat", "nbf"):
+        value = a.claims.get(claim)
+        if claim in a.claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return Refused(Refusal.ASSERTION_MALFORMED, {"why": f"{claim} is not a number"})
+    return None
+
+
+def _issuer(a: AssertionCheck) -> Refused | None:
+    return None if a.claims["iss"] == a.client_id else Refused(Refusal.ASSERTION_ISSUER)
+
+
+def _subject(a: AssertionCheck) -> Refused | None:
+    return None if a.claims["sub"] == a.client_id else Refused(Refusal.ASSERTION_SUBJECT)
+
+
+def _audience(a: AssertionCheck) -> Refused | None:
+    aud = a.claims["aud"]
+    named = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if any(isinstance(n, str) and n in a.audiences for n in named):
+        return None
+    return Refused(Refusal.ASSERTION_AUDIENCE, {"expected": list(a.audiences)})
+
+
+def _expiry(a: AssertionCheck) -> Refused | None:
+    exp = a.claims["exp"]
+    if exp <= a.now - a.leeway:
+        return Refused(Refusal.ASSERTION_EXPIRED)
+    if exp > a.now + MAX_ASSERTION_LIFETIME + a.leeway:
+        return Refused(Refusal.ASSERTION_TOO_LONG, {"limit": MAX_ASSERTION_LIFETIME})
+    return None
+
+
+def _not_before(a: AssertionCheck) -> Refused | None:
+    nbf = a.claims.get("nbf")
+    if nbf is not None and nbf > a.now + a.leeway:
+        return Refused(Refusal.ASSERTION_NOT_YET_VALID)
+    return None
+
+
+def _issued_at(a: AssertionCheck) -> Refused | None:
+    iat = a.claims.get("iat")
+    if iat is not None and iat > a.now + a.leeway:
+        return Refused(Refusal.ASSERTION_IAT_FUTURE)
+    return None
+
+
+def _jti(a: AssertionCheck) -> Refused | None:
+    jti = a.claims["jti"]
+    if not isinstance(jti, str) or not jti:
+        return Refused(Refusal.ASSERTION_JTI)
+    return None
+
+
+def _replay(a: AssertionCheck) -> Refused | None:
+    """Last, so that only an assertion every other rule takes uses up its jti."""
+    if a.use_jti(f"{a.client_id}:{a.claims['jti']}", a.claims["exp"]):
+        return None
+    return Refused(Refusal.ASSERTION_REPLAYED)
+
+
+ASSERTION: tuple[Callable[[AssertionCheck], Refused | None], ...] = (
+    _keys,
+    _alg,
+    _kid,
+    _signature,
+    _required,
+    _issuer,
+    _subject,
+    _audience,
+    _expiry,
+    _not_before,
+    _issued_at,
+    _jti,
+    _replay,
+)
+
+
+def read_assertion(text: str) -> Jws | Refused:
+    """The assertion's parts (RFC 7515 compact form), or why it is no JWT to check."""
+    jws = parse(text)
+    if not isinstance(jws, Jws):
+        return Refused(Refusal.ASSERTION_MALFORMED, {"why": "is not a valid JWT"})
+    issuer = jws.payload.get("iss")
+    if not isinstance(issuer, str) or not issuer:
+        return Refused(Refusal.ASSERTION_MALFORMED, {"why": "has no iss claim"})
+    return jws
+
+
+def assertion_refusal(check: AssertionCheck) -> Refused | None:
+    """The first assertion rule that refuses it (`check.jws` read by `read_assertion`)."""
+    for rule in ASSERTION:
+        refused = rule(check)
+        if refused is not None:
+            return refused
+    return None
