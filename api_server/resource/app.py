@@ -19,17 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from oauth_primitives.rules.access_token import (
-    binding_finding,
-    bound_jkt,
-    certificate_finding,
-    organization_finding,
-    scheme_finding,
-    scope_finding,
-)
+from oauth_primitives.rules.access_token import bound_jkt
 from oauth_primitives.rules.findings import Code, Finding
+from oauth_primitives.rules.table import Presented, rows, run
 
-from ..client_certs import presented
+from ..client_certs import presented as presented_certificate
 from ..dpop import DpopError, Nonces, ReplayMemory, addressed_url, check_claims, parse_proof
 from ..settings import ApiSettings
 from .bearer import BearerError, access_token, refusal
@@ -40,9 +34,16 @@ from .gazetteer import Gazetteer, Place, gazetteer
 from .introspection import IntrospectingValidator
 from .jwks_cache import JwksCache
 from .proof_helper import ProofHelper
-from .validator import InvalidToken, Principal, TokenValidator, policy_of
+from .validator import InvalidToken, Principal, Refused, TokenValidator, policy_of
 
 log = logging.getLogger("api_server.api")
+# The rule table, split where the API awaits: the token (validator.py), then the
+# request's binding and certificate, the DPoP proof (checked in a helper process), and
+# what the token may do here.
+SCHEME = rows("scheme", "scheme")
+BINDING = rows("binding", "certificate")
+GRANTED = rows("proof", "scope")
+PROOF_CODES = frozenset(GRANTED[0].codes)
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 METADATA_MAX_AGE = 60
 
@@ -98,40 +99,57 @@ class WorldMappers:
     def places(self) -> Gazetteer:
         return gazetteer()
 
-    async def authorize(self, request: Request, scope: str) -> Principal:
-        """The rule book's rules for this request, in its order; the first finding is
-        the refusal, with its code in the body (`rule`) beside the RFC 6750 error."""
+    async def authorize(self, request: Request, scope: str) -> Principal | BearerError:
+        """The rule table's rows for this request, in its order; the first finding is
+        the refusal (returned, built once per remembered token), with its code in the
+        body (`rule`) beside the RFC 6750 error."""
         scheme, token = access_token(request)
-        required = scheme_finding(scheme, self.policy)
-        if required is not None:
-            raise refusal(required, "DPoP")
+        presented = Presented(token, self.policy, 0.0, scheme, scope)
+        found = run(presented, SCHEME)
+        if found:
+            return refusal(found[0], "DPoP")
         try:
             principal = await self.validator.validate(token)
         except InvalidToken as exc:
-            raise BearerError(
-                401, "invalid_token", str(exc), scheme=scheme, rule=exc.code
-            ) from None
-        claims = principal.claims
-        binding = binding_finding(claims, scheme)
-        if binding is not None:
-            raise refusal(binding, "DPoP")
-        cert = presented(request.scope, self.trusted_edges)
-        certificate = certificate_finding(claims, cert.thumbprint if cert else None, self.policy)
-        if certificate is not None:
-            raise refusal(certificate, scheme)
+            return BearerError(401, "invalid_token", str(exc), scheme=scheme, rule=exc.code)
+        if isinstance(principal, Refused):
+            return self.answer(principal, scheme)
+        claims = presented.claims = principal.claims
+        cert = presented_certificate(request.scope, self.trusted_edges)
+        presented.certificate = cert.thumbprint if cert else None
+        found = run(presented, BINDING)
+        if found:
+            # RFC 9449 §7.1: a binding refusal challenges for DPoP, whatever the scheme.
+            bound = found[0].code in (Code.DPOP_BOUND_AS_BEARER, Code.NOT_BOUND_AS_DPOP)
+            return refusal(found[0], "DPoP" if bound else scheme)
         if scheme == "DPoP":
-            await self.check_dpop(request, token, bound_jkt(claims))
-        for finding in (organization_finding(claims, self.policy), scope_finding(claims, scope)):
-            if finding is not None:
-                raise refusal(finding, scheme)
+            presented.proof = await self.check_dpop(request, token, bound_jkt(claims))
+        found = run(presented, GRANTED)
+        if found:
+            return self.refuse(found[0], scheme)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes))
             )
         return principal
 
-    async def check_dpop(self, request: Request, token: str, bound: object) -> None:
-        """RFC 9449 §7.1: a valid proof for this request and token, by the bound key."""
+    def answer(self, refused: Refused, scheme: str) -> BearerError:
+        """A remembered token's refusal, its answer built once per scheme."""
+        answer = refused.answers.get(scheme)
+        if answer is None:
+            answer = refused.answers[scheme] = refusal(refused.finding, scheme)
+        return answer
+
+    def refuse(self, finding: Finding, scheme: str) -> BearerError:
+        if finding.error == "use_dpop_nonce":  # RFC 9449 §8: the nonce to use
+            answer = refusal(finding, "DPoP")
+            answer.nonce = self.dpop_nonces.current()
+            return answer
+        return refusal(finding, "DPoP" if finding.code in PROOF_CODES else scheme)
+
+    async def check_dpop(self, request: Request, token: str, bound: object) -> Finding | None:
+        """RFC 9449 §7.1: a valid proof for this request and token, by the bound key;
+        the proof's finding, else None."""
         url = addressed_url(request.scope, request.headers.get("host"))
         try:
             parsed = parse_proof(request.headers.getlist("dpop"))
@@ -147,12 +165,10 @@ class WorldMappers:
                 access_token=token,
             )
         except DpopError as exc:
-            nonce = self.dpop_nonces.current() if exc.error == "use_dpop_nonce" else None
-            raise BearerError(
-                401, exc.error, exc.description, scheme="DPoP", nonce=nonce, rule=exc.code
-            ) from None
+            return exc.finding
         if proof.jkt != bound:
-            raise refusal(Finding(Code.PROOF_KEY_NOT_BOUND), "DPoP")
+            return Finding(Code.PROOF_KEY_NOT_BOUND)
+        return None
 
 
 Handler = Callable[[Request, WorldMappers], Awaitable[Response]]
@@ -171,7 +187,9 @@ def protected(endpoint: Endpoint, handler: Handler) -> Route:
         if len(raw_query) <= 512:  # bounded: 1,024 short queries at most
             request._query_params = _parsed_query(raw_query)
         try:
-            await api.authorize(request, endpoint.scope)
+            authorized = await api.authorize(request, endpoint.scope)
+            if isinstance(authorized, BearerError):
+                return authorized.response(api.metadata_url)
             if api.loading is not None:
                 await api.places_loaded()
             return await handler(request, api)

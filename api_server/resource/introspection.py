@@ -12,7 +12,7 @@ from oauth_primitives.rules.access_token import scopes_of
 from oauth_primitives.rules.findings import Code, Finding
 
 from ..settings import ApiSettings
-from .validator import InvalidToken, Principal, TokenValidator
+from .validator import InvalidToken, Principal, Refused, TokenValidator
 
 
 class IntrospectingValidator:
@@ -54,7 +54,7 @@ class IntrospectingValidator:
             self._endpoint = found
         return self._endpoint
 
-    async def validate(self, token: str) -> Principal:
+    async def validate(self, token: str) -> Principal | Refused:
         endpoint = await self.endpoint()
         try:
             response = await self.client.post(
@@ -76,7 +76,7 @@ class IntrospectingValidator:
                 transient=True,
             )
         if not answer["active"]:
-            raise InvalidToken(Finding(Code.INACTIVE))
+            return Refused(Finding(Code.INACTIVE))
         aud = answer.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
         if self.audience not in audiences:
