@@ -250,7 +250,9 @@ def verdicts(found: Preview, endpoints: list, metadata: dict, now: float) -> lis
     judged = []
     for e in endpoints:
         expect = Expectations.from_metadata(metadata, found.issuer, found.audience, e.scope)
-        token = Presented(None, expect.policy, now, scheme, e.scope, jws=parts)
+        token = Presented(
+            None, expect.policy, now, scheme, e.scope, jws=parts, claims=parts.payload
+        )
         refused = run(token, AFTER_FORM)
         if not refused:
             judged.append(Verdict(e.method, e.path, e.scope, True))

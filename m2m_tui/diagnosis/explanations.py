@@ -2,8 +2,8 @@
 that explains it (what it found, and the fix), and the same check's words when its rule
 passed. The rules ran once (`check.judged`); nothing here decides again.
 
-A new rule needs its entry here, beside its row in `oauth_primitives.rules.table`;
-`tests/diagnosis/test_explanations.py` holds the two together."""
+A new rule needs its entry here, beside its row in `oauth_primitives.rules.table`; the
+assertion under `EXPLAIN` fails at import while one is missing."""
 
 from __future__ import annotations
 
