@@ -37,13 +37,17 @@ from .proof_helper import ProofHelper
 from .validator import InvalidToken, Principal, Refused, TokenValidator, policy_of
 
 log = logging.getLogger("api_server.api")
-# The rule table, split where the API awaits: the token (validator.py), then the
-# request's binding and certificate, the DPoP proof (checked in a helper process), and
-# what the token may do here.
+# The rule table's rows on the request, around the token's (validator.py): the scheme's
+# row comes first in the table, and is run first where the token is refused; for a valid
+# token it runs with the rest, in one pass. A DPoP request stops before the proof's row,
+# as the proof is checked in a helper process.
 SCHEME = rows("scheme", "scheme")
-BINDING = rows("binding", "certificate")
-GRANTED = rows("proof", "scope")
-PROOF_CODES = frozenset(GRANTED[0].codes)
+REQUEST = SCHEME + rows("binding")
+BEFORE_PROOF = SCHEME + rows("binding", "certificate")
+AFTER_PROOF = rows("proof")
+DPOP_CHALLENGED = frozenset(
+    (*AFTER_PROOF[0].codes, Code.DPOP_REQUIRED, Code.DPOP_BOUND_AS_BEARER, Code.NOT_BOUND_AS_DPOP)
+)
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 METADATA_MAX_AGE = 60
 
@@ -104,27 +108,29 @@ class WorldMappers:
         the refusal (returned, built once per remembered token), with its code in the
         body (`rule`) beside the RFC 6750 error."""
         scheme, token = access_token(request)
-        presented = Presented(token, self.policy, 0.0, scheme, scope)
-        found = run(presented, SCHEME)
-        if found:
-            return refusal(found[0], "DPoP")
         try:
             principal = await self.validator.validate(token)
         except InvalidToken as exc:
-            return BearerError(401, "invalid_token", str(exc), scheme=scheme, rule=exc.code)
-        if isinstance(principal, Refused):
+            principal = exc
+        presented = Presented(token, self.policy, 0.0, scheme, scope)
+        if not isinstance(principal, Principal):  # the scheme's row comes first
+            found = run(presented, SCHEME)
+            if found:
+                return refusal(found[0], "DPoP")
+            if isinstance(principal, InvalidToken):
+                return BearerError(
+                    401, "invalid_token", str(principal), scheme=scheme, rule=principal.code
+                )
             return self.answer(principal, scheme)
-        claims = presented.claims = principal.claims
+        presented.claims = principal.claims
+        presented.scopes = principal.scopes
         cert = presented_certificate(request.scope, self.trusted_edges)
-        presented.certificate = cert.thumbprint if cert else None
-        found = run(presented, BINDING)
-        if found:
-            # RFC 9449 §7.1: a binding refusal challenges for DPoP, whatever the scheme.
-            bound = found[0].code in (Code.DPOP_BOUND_AS_BEARER, Code.NOT_BOUND_AS_DPOP)
-            return refusal(found[0], "DPoP" if bound else scheme)
-        if scheme == "DPoP":
-            presented.proof = await self.check_dpop(request, token, bound_jkt(claims))
-        found = run(presented, GRANTED)
+        if cert is not None:
+            presented.certificate = cert.thumbprint
+        found = run(presented, REQUEST if scheme != "DPoP" else BEFORE_PROOF)
+        if not found and scheme == "DPoP":
+            presented.proof = await self.check_dpop(request, token, bound_jkt(principal.claims))
+            found = run(presented, AFTER_PROOF)
         if found:
             return self.refuse(found[0], scheme)
         if log.isEnabledFor(logging.DEBUG):
@@ -141,11 +147,14 @@ class WorldMappers:
         return answer
 
     def refuse(self, finding: Finding, scheme: str) -> BearerError:
-        if finding.error == "use_dpop_nonce":  # RFC 9449 §8: the nonce to use
+        """The refusal of a request with a valid token: the scheme's, the binding's and
+        the proof's challenge DPoP (RFC 9449 §7.1), with a nonce to use where one is
+        demanded (§8); the rest, the scheme the token came with."""
+        if finding.error == "use_dpop_nonce":
             answer = refusal(finding, "DPoP")
             answer.nonce = self.dpop_nonces.current()
             return answer
-        return refusal(finding, "DPoP" if finding.code in PROOF_CODES else scheme)
+        return refusal(finding, "DPoP" if finding.code in DPOP_CHALLENGED else scheme)
 
     async def check_dpop(self, request: Request, token: str, bound: object) -> Finding | None:
         """RFC 9449 §7.1: a valid proof for this request and token, by the bound key;
