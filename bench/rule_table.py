@@ -117,8 +117,7 @@ async def _client(port: int, request: bytes, deadline: float, expect: bytes) -> 
 
 def with_python(port: int, token: str, seconds: float, expect: bytes) -> int:
     request = (
-        f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Authorization: Bearer {token}\r\n\r\n"
+        f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\r\n"
     ).encode()
 
     async def load() -> int:
@@ -166,9 +165,8 @@ def main() -> None:
         authority, new_api, old_api = free_port(), free_port(), free_port()
         issuer = f"http://127.0.0.1:{authority}/"
         try:
-            procs.append(
-                start(REPO, Path(tmp) / "a", "--only", "authority", "--authority-port", str(authority))
-            )
+            port_args = ("--authority-port", str(authority))
+            procs.append(start(REPO, Path(tmp) / "a", "--only", "authority", *port_args))
             wait_up(issuer + ".well-known/openid-configuration")
             apis = {}
             for name, tree, port in (("new", REPO, new_api), ("old", old_tree, old_api)):

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from m2m_tui.diagnosis.check import Expectations
 from oauth_primitives.actions.event import credentials_exchange_event
 from oauth_primitives.actions.runner import TIME_LIMIT, ActionSource, NodeMissing, run_actions
+from oauth_primitives.rules import table as rule_table
 from oauth_primitives.rules.jws import Jws
-from oauth_primitives.rules.table import Presented, rows, run
+from oauth_primitives.rules.table import Presented, rows
 from oauth_primitives.token_refusals import Refusal
 from oauth_primitives.token_shape import Api, Shaped, shape
 
@@ -253,7 +254,7 @@ def verdicts(found: Preview, endpoints: list, metadata: dict, now: float) -> lis
         token = Presented(
             None, expect.policy, now, scheme, e.scope, jws=parts, claims=parts.payload
         )
-        refused = run(token, AFTER_FORM)
+        refused = rule_table.run(token, AFTER_FORM)
         if not refused:
             judged.append(Verdict(e.method, e.path, e.scope, True))
             continue

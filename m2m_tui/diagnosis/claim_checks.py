@@ -254,9 +254,7 @@ def client_of(token: DecodedToken) -> str:
     return sub.removesuffix("@clients") if isinstance(sub, str) else "the client"
 
 
-def organization_check(
-    token: DecodedToken, expect: Expectations, finding: Finding | None
-) -> Check:
+def organization_check(token: DecodedToken, expect: Expectations, finding: Finding | None) -> Check:
     """Auth0's Organizations for M2M: the org_id an API that serves organizations needs."""
     how = (
         "The token request names it with organization=<id or name> (the profile's "

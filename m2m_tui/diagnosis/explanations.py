@@ -78,9 +78,7 @@ def _aud(f: Facts) -> Check:
 
 
 def _exp(f: Facts) -> Check:
-    return exp_check(
-        f.token, f.found.get("exp"), f.clock, f.skew, f.expect.leeway, f.by_server
-    )
+    return exp_check(f.token, f.found.get("exp"), f.clock, f.skew, f.expect.leeway, f.by_server)
 
 
 def _nbf(f: Facts) -> Check:

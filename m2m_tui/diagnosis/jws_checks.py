@@ -151,9 +151,7 @@ def kid_check(token: DecodedToken, found: Finding | None, keys: dict | None, why
     )
 
 
-def signature_check(
-    token: DecodedToken, found: dict[str, Finding], keys: dict | None
-) -> Check:
+def signature_check(token: DecodedToken, found: dict[str, Finding], keys: dict | None) -> Check:
     """The key fits the algorithm (type, curve, the JWK's own alg, RSA size), then the
     signature verifies: both judged by the table, whose findings (`found`, by check) say
     which."""

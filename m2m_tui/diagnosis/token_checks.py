@@ -128,7 +128,9 @@ def run_checks(
     facts = Facts(token, expect, judged(presented), keys, why, clock, skew, accepted)
     facts.by_server, facts.certificate = server_now is not None, certificate
     # An API that introspects: what the issuer says of the token now.
-    active = None if introspection is None else active_check(introspection.body, introspection.why_not)
+    active = None
+    if introspection is not None:
+        active = active_check(introspection.body, introspection.why_not)
     checks += explain(facts, active)
     if dpop is not None and dpop.involved(bound_jkt(token), challenge):
         from m2m_tui.diagnosis.dpop_checks import dpop_checks

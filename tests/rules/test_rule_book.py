@@ -1,6 +1,6 @@
-"""The rule book itself: the closed set of codes, the table that orders the rules and
-its one runner, and the values a rule hands on; and issuer shorthand, read one way by a profile and by
-`serve`."""
+"""The rule book itself: the closed set of codes, the table that orders the rules and its
+one runner, and the values a rule hands on; and issuer shorthand, read one way by a
+profile and by `serve`."""
 
 from __future__ import annotations
 
