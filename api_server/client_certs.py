@@ -63,8 +63,9 @@ def presented(scope: dict, trusted_edges: frozenset[str] = frozenset()) -> Prese
     (whose handshake verified it against the trust store), or from the edge headers when
     the peer is a trusted edge; None when there is none. Edge headers from anyone else
     are ignored: a client could otherwise claim any certificate."""
-    tls = (scope.get("extensions") or {}).get("tls") or {}
-    chain = tls.get("client_cert_chain") or []
+    extensions = scope.get("extensions")  # most requests carry none: nothing built then
+    tls = extensions.get("tls") if extensions else None
+    chain = tls.get("client_cert_chain") if tls else None
     if chain:
         return Presented(x509.der_of(chain[0]), ca_verified=True)
     client = scope.get("client")

@@ -10,18 +10,18 @@ from collections.abc import Collection
 
 from oauth_primitives.rules.access_token import (
     Policy,
-    claim_findings,
     client_of,
-    header_findings,
 )
 from oauth_primitives.rules.closed_sets import ISSUER_SIGNS
 from oauth_primitives.rules.findings import Code, Finding
-from oauth_primitives.rules.jws import parse
 from oauth_primitives.rules.keys import signing_keys
-from oauth_primitives.rules.verdict import key_and_signature
+from oauth_primitives.rules.table import Presented, rows, run
 
 from .state import Authority
 
+# The table's rows on the token itself, as the API runs them (the request's rows, from
+# the binding on, are the API's alone).
+TOKEN_ROWS = rows("form", "required claims")
 # A token of ours always carries a jti: introspection and revocation look it up.
 JTI = (("jti", None),)
 
@@ -55,13 +55,6 @@ def judge_issued(
     """The claims of `token` when it passes every rule of `policy` (but those `ignored`)
     at the authority's clock, with its keys (a revoked key is not one); else the first
     finding, in the API's order: its form, header, key and signature, then the claims."""
-    parsed = parse(token)
-    if isinstance(parsed, Finding):
-        return parsed
-    found = header_findings(parsed.header, policy)
-    if not found:
-        found = key_and_signature(parsed, signing_keys(authority.jwks))
-    if not found:
-        found = claim_findings(parsed.payload, policy, authority.clock())
-        found = [f for f in found if f.code not in ignored]
-    return found[0] if found else parsed.payload
+    presented = Presented(token, policy, authority.clock(), keys=signing_keys(authority.jwks))
+    found = [f for f in run(presented, TOKEN_ROWS, every=True) if f.code not in ignored]
+    return found[0] if found else presented.claims

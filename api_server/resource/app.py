@@ -19,16 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from oauth_primitives.rules.access_token import (
-    binding_finding,
-    certificate_finding,
-    organization_finding,
-    scheme_finding,
-    scope_finding,
-)
+from oauth_primitives.rules.findings import Code, Finding
 from oauth_primitives.rules.proof import bound_key_finding
+from oauth_primitives.rules.table import Presented, rows, run
 
-from ..client_certs import presented
+from ..client_certs import presented as presented_certificate
 from ..dpop import DpopError, Nonces, ReplayMemory, addressed_url, check_claims, parse_proof
 from ..settings import ApiSettings
 from .bearer import BearerError, access_token, refusal
@@ -39,9 +34,20 @@ from .gazetteer import Gazetteer, Place, gazetteer
 from .introspection import IntrospectingValidator
 from .jwks_cache import JwksCache
 from .proof_helper import ProofHelper
-from .validator import InvalidToken, Principal, TokenValidator, policy_of
+from .validator import InvalidToken, Principal, Refused, TokenValidator, policy_of
 
 log = logging.getLogger("api_server.api")
+# The rule table's rows on the request, around the token's (validator.py): the scheme's
+# row comes first in the table, and is run first where the token is refused; for a valid
+# token it runs with the rest, in one pass. A DPoP request stops before the proof's row,
+# as the proof is checked in a helper process.
+SCHEME = rows("scheme", "scheme")
+REQUEST = SCHEME + rows("binding")
+BEFORE_PROOF = SCHEME + rows("binding", "certificate")
+AFTER_PROOF = rows("proof")
+DPOP_CHALLENGED = frozenset(
+    (*AFTER_PROOF[0].codes, Code.DPOP_REQUIRED, Code.DPOP_BOUND_AS_BEARER, Code.NOT_BOUND_AS_DPOP)
+)
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 METADATA_MAX_AGE = 60
 
@@ -97,40 +103,62 @@ class WorldMappers:
     def places(self) -> Gazetteer:
         return gazetteer()
 
-    async def authorize(self, request: Request, scope: str) -> Principal:
-        """The rule book's rules for this request, in its order; the first finding is
-        the refusal, with its code in the body (`rule`) beside the RFC 6750 error."""
+    async def authorize(self, request: Request, scope: str) -> Principal | BearerError:
+        """The rule table's rows for this request, in its order; the first finding is
+        the refusal (returned, built once per remembered token), with its code in the
+        body (`rule`) beside the RFC 6750 error."""
         scheme, token = access_token(request)
-        required = scheme_finding(scheme, self.policy)
-        if required is not None:
-            raise refusal(required, "DPoP")
         try:
             principal = await self.validator.validate(token)
         except InvalidToken as exc:
-            raise BearerError(
-                401, "invalid_token", str(exc), scheme=scheme, rule=exc.code
-            ) from None
-        claims = principal.claims
-        binding = binding_finding(claims, scheme)
-        if binding is not None:
-            raise refusal(binding, "DPoP")
-        cert = presented(request.scope, self.trusted_edges)
-        certificate = certificate_finding(claims, cert.thumbprint if cert else None, self.policy)
-        if certificate is not None:
-            raise refusal(certificate, scheme)
-        if scheme == "DPoP":
-            await self.check_dpop(request, token, claims)
-        for finding in (organization_finding(claims, self.policy), scope_finding(claims, scope)):
-            if finding is not None:
-                raise refusal(finding, scheme)
+            principal = exc
+        presented = Presented(token, self.policy, 0.0, scheme, scope)
+        if not isinstance(principal, Principal):  # the scheme's row comes first
+            found = run(presented, SCHEME)
+            if found:
+                return refusal(found[0], "DPoP")
+            if isinstance(principal, InvalidToken):
+                return BearerError(
+                    401, "invalid_token", str(principal), scheme=scheme, rule=principal.code
+                )
+            return self.answer(principal, scheme)
+        presented.claims = principal.claims
+        presented.scopes = principal.scopes
+        cert = presented_certificate(request.scope, self.trusted_edges)
+        if cert is not None:
+            presented.certificate = cert.thumbprint
+        found = run(presented, REQUEST if scheme != "DPoP" else BEFORE_PROOF)
+        if not found and scheme == "DPoP":
+            presented.proof = await self.check_dpop(request, token, principal.claims)
+            found = run(presented, AFTER_PROOF)
+        if found:
+            return self.refuse(found[0], scheme)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes))
             )
         return principal
 
-    async def check_dpop(self, request: Request, token: str, claims: dict) -> None:
-        """RFC 9449 §7.1: a valid proof for this request and token, by the bound key."""
+    def answer(self, refused: Refused, scheme: str) -> BearerError:
+        """A remembered token's refusal, its answer built once per scheme."""
+        answer = refused.answers.get(scheme)
+        if answer is None:
+            answer = refused.answers[scheme] = refusal(refused.finding, scheme)
+        return answer
+
+    def refuse(self, finding: Finding, scheme: str) -> BearerError:
+        """The refusal of a request with a valid token: the scheme's, the binding's and
+        the proof's challenge DPoP (RFC 9449 §7.1), with a nonce to use where one is
+        demanded (§8); the rest, the scheme the token came with."""
+        if finding.error == "use_dpop_nonce":
+            answer = refusal(finding, "DPoP")
+            answer.nonce = self.dpop_nonces.current()
+            return answer
+        return refusal(finding, "DPoP" if finding.code in DPOP_CHALLENGED else scheme)
+
+    async def check_dpop(self, request: Request, token: str, claims: dict) -> Finding | None:
+        """RFC 9449 §7.1: a valid proof for this request and token, by the bound key;
+        the proof's finding, else None."""
         url = addressed_url(request.scope, request.headers.get("host"))
         try:
             parsed = parse_proof(request.headers.getlist("dpop"))
@@ -146,13 +174,8 @@ class WorldMappers:
                 access_token=token,
             )
         except DpopError as exc:
-            nonce = self.dpop_nonces.current() if exc.error == "use_dpop_nonce" else None
-            raise BearerError(
-                401, exc.error, exc.description, scheme="DPoP", nonce=nonce, rule=exc.code
-            ) from None
-        unbound = bound_key_finding(claims, proof.jkt)
-        if unbound is not None:
-            raise refusal(unbound, "DPoP")
+            return exc.finding
+        return bound_key_finding(claims, proof.jkt)
 
 
 Handler = Callable[[Request, WorldMappers], Awaitable[Response]]
@@ -171,7 +194,9 @@ def protected(endpoint: Endpoint, handler: Handler) -> Route:
         if len(raw_query) <= 512:  # bounded: 1,024 short queries at most
             request._query_params = _parsed_query(raw_query)
         try:
-            await api.authorize(request, endpoint.scope)
+            authorized = await api.authorize(request, endpoint.scope)
+            if isinstance(authorized, BearerError):
+                return authorized.response(api.metadata_url)
             if api.loading is not None:
                 await api.places_loaded()
             return await handler(request, api)

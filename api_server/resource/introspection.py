@@ -12,7 +12,7 @@ from oauth_primitives.rules.access_token import aud_finding, scopes_of
 from oauth_primitives.rules.findings import Code, Finding
 
 from ..settings import ApiSettings
-from .validator import InvalidToken, Principal, TokenValidator, policy_of
+from .validator import InvalidToken, Principal, Refused, TokenValidator, policy_of
 
 
 class IntrospectingValidator:
@@ -55,7 +55,7 @@ class IntrospectingValidator:
             self._endpoint = found
         return self._endpoint
 
-    async def validate(self, token: str) -> Principal:
+    async def validate(self, token: str) -> Principal | Refused:
         endpoint = await self.endpoint()
         try:
             response = await self.client.post(
@@ -77,11 +77,11 @@ class IntrospectingValidator:
                 transient=True,
             )
         if not answer["active"]:
-            raise InvalidToken(Finding(Code.INACTIVE))
+            return Refused(Finding(Code.INACTIVE))
         # The rule book's audience rule, as for a JWT (RFC 7662 §2.2's aud is the JWT's).
         wrong = aud_finding(answer, self.policy)
         if wrong is not None:
-            raise InvalidToken(wrong)
+            return Refused(wrong)
         subject = answer.get("sub")
         return Principal(str(subject or answer.get("client_id") or ""), scopes_of(answer), answer)
 

@@ -12,28 +12,24 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from oauth_primitives.rules.access_token import (
-    Policy,
-    claim_findings,
-    expired,
-    header_findings,
-    scopes_of,
-)
+from oauth_primitives.rules.access_token import Policy, expired, scopes_of
 from oauth_primitives.rules.closed_sets import ASYMMETRIC
-from oauth_primitives.rules.findings import Code, Finding
-from oauth_primitives.rules.jws import parse
-from oauth_primitives.rules.keys import key_finding, signature_valid
+from oauth_primitives.rules.findings import Finding
+from oauth_primitives.rules.table import Presented, rows, run
 
 from ..settings import ApiSettings
 from .jwks_cache import JwksCache, JwksUnavailable
 
 VERIFIED_CACHE_SIZE = 10_000
+# The table's rows on the token itself, split where the key must be awaited.
+HEADER = rows("form", "kid")
+SIGNED = rows("key", "required claims")
 
 
 class InvalidToken(Exception):
-    """RFC 6750 `invalid_token`: the rule book's finding, and its description. `transient`
-    marks refusals that a later JWKS or moment could reverse (an unknown kid, keys that
-    could not be fetched, a token not valid yet); those are not remembered."""
+    """A refusal outside the rule book (keys that could not be fetched, an introspection
+    endpoint that failed), or introspection's own words for one in it. `transient` marks
+    refusals a later JWKS or moment could reverse; those are not remembered."""
 
     def __init__(self, finding: Finding | None, description: str = "", transient=None) -> None:
         super().__init__(description or (finding.describe() if finding else ""))
@@ -43,6 +39,17 @@ class InvalidToken(Exception):
     @property
     def code(self) -> str | None:
         return self.finding.code.value if self.finding else None
+
+
+class Refused:
+    """The rule book's refusal of a token, kept while the token is remembered: its
+    finding built once, and the answer to it once per scheme (the app's)."""
+
+    __slots__ = ("finding", "answers")
+
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+        self.answers: dict[str, object] = {}
 
 
 @dataclass(frozen=True)
@@ -56,16 +63,16 @@ class Principal:
 def policy_of(settings: ApiSettings, issuer: str) -> Policy:
     """What this API expects of a token, as the rule book reads it."""
     return Policy(
-        issuer,
-        settings.audience,
-        tuple(settings.algorithms),
-        settings.leeway,
-        settings.strict_rfc9068,
-        settings.require_organization or bool(settings.organizations),
-        tuple(settings.organizations),
-        settings.dpop == "required",
-        settings.mtls == "required",
-        settings.claim_requirements,
+        issuer=issuer,
+        audience=settings.audience,
+        algorithms=tuple(settings.algorithms),
+        leeway=settings.leeway,
+        strict_rfc9068=settings.strict_rfc9068,
+        organization_required=settings.require_organization or bool(settings.organizations),
+        organizations=tuple(settings.organizations),
+        dpop_required=settings.dpop == "required",
+        mtls_required=settings.mtls == "required",
+        required_claims=settings.claim_requirements,
     )
 
 
@@ -81,9 +88,12 @@ class TokenValidator:
         # token → (principal, kid, exp): a token verified once is not verified again while
         # its exp holds and its key is still in the issuer's JWKS. Bounded, LRU.
         self._verified: OrderedDict[str, tuple[Principal, str, float]] = OrderedDict()
-        self._refused: OrderedDict[str, InvalidToken] = OrderedDict()  # token → why, for repeats
+        self._refused: OrderedDict[str, Refused] = OrderedDict()  # token → why, for repeats
 
-    async def validate(self, token: str) -> Principal:
+    async def validate(self, token: str) -> Principal | Refused:
+        """The token's principal, or the rule book's refusal (returned, not raised: a
+        forged token sent again and again costs a look-up). InvalidToken only for what
+        the rule book cannot judge: keys that could not be fetched."""
         hit = self._verified.get(token)
         if hit is not None:
             principal, kid, exp = hit
@@ -95,48 +105,41 @@ class TokenValidator:
             del self._verified[token]
         refused = self._refused.get(token)
         if refused is not None:
-            raise refused
-        try:
-            principal = await self._validate(token)
-        except InvalidToken as exc:
+            return refused
+        judged = await self._validate(token)
+        if isinstance(judged, Finding):
+            refused = Refused(judged)
             # A bad signature or a bad claim stays bad; an unknown key may appear later.
-            if not exc.transient:
-                self._refused[token] = exc
+            if not judged.transient:
+                self._refused[token] = refused
                 if len(self._refused) > VERIFIED_CACHE_SIZE:
                     self._refused.popitem(last=False)
-            raise
-        self._verified[token] = (principal, principal.kid, float(principal.claims["exp"]))
+            return refused
+        self._verified[token] = (judged, judged.kid, float(judged.claims["exp"]))
         if len(self._verified) > VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
-        return principal
+        return judged
 
-    async def _validate(self, token: str) -> Principal:
-        """The rule book's rules, one by one, stopping at the first finding: the key is
-        looked up only once the header has passed, and the claims read only once the
-        signature has."""
-        parsed = parse(token)
-        if isinstance(parsed, Finding):
-            raise InvalidToken(parsed)
-        for finding in header_findings(parsed.header, self.policy):
-            raise InvalidToken(finding)
-        kid, alg = parsed.header["kid"], parsed.header["alg"]
+    async def _validate(self, token: str) -> Principal | Finding:
+        """The rule table's rows on the token, in its order, stopping at the first
+        finding: the key is awaited only once the header has passed."""
+        presented = Presented(token, self.policy, 0.0)
+        found = run(presented, HEADER)
+        if found:
+            return found[0]
+        kid = presented.jws.header["kid"]
         try:
-            key = await self.jwks.key(kid)
+            await self.jwks.key(kid)  # fetched now if the kid is new (within the cooldown)
         except JwksUnavailable as exc:
             raise InvalidToken(
                 None, f"the API could not get the issuer's signing keys ({exc})", transient=True
             ) from None
-        if key is None:
-            raise InvalidToken(Finding(Code.KID_UNKNOWN, {"kid": kid}))
-        unfit = key_finding(alg, key.jwk)
-        if unfit is not None:
-            raise InvalidToken(unfit)
-        # The key parsed once, when the JWKS came, not for every token.
-        if not signature_valid(alg, key.key.key, parsed.signing_input, parsed.signature):
-            raise InvalidToken(Finding(Code.SIGNATURE_INVALID, {"kid": kid, "alg": alg}))
-        claims = parsed.payload
-        for finding in claim_findings(claims, self.policy, self.clock()):
-            raise InvalidToken(finding)
+        presented.keys = self.jwks.keys  # each parsed once, when the JWKS came
+        presented.now = self.clock()
+        found = run(presented, SIGNED)
+        if found:
+            return found[0]
+        claims = presented.claims
         subject = claims.get("sub")
         return Principal(
             subject=subject if isinstance(subject, str) else "",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from actions_runtime.event import credentials_exchange_event
 from actions_runtime.runner import TIME_LIMIT, ActionSource, NodeMissing, run_actions
 from m2m_tui.diagnosis.check import Expectations
-from oauth_primitives.rules.access_token import claim_findings, header_findings
+from oauth_primitives.rules import table as rule_table
 from oauth_primitives.rules.client_auth import (
     AssertionCheck,
     RegisteredKey,
@@ -25,8 +25,9 @@ from oauth_primitives.rules.client_auth import (
 )
 from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.rules.issuance import ApiSettings, Asked, GrantSettings, refusal
+from oauth_primitives.rules.jws import Jws
 from oauth_primitives.rules.refused import Refused
-from oauth_primitives.rules.verdict import rank, request_findings
+from oauth_primitives.rules.table import Presented, rows
 from oauth_primitives.token_refusals import Refusal
 from oauth_primitives.token_shape import ActionRefusal, Api, ClaimOrigin, Shaped, shape
 
@@ -294,24 +295,30 @@ async def _run_bound_actions(
 
 
 def verdicts(found: Preview, endpoints: list, metadata: dict, now: float) -> list[Verdict]:
-    """Each endpoint's answer to the previewed token, by the rule book: its header and
-    claims as the API checks them (the signature is the issuer's to make, not judged)."""
+    """Each endpoint's answer to the previewed token, by the rule table the API runs: its
+    header and claims as the API checks them (the signature is the issuer's to make, so
+    its keys are not known here and neither the key nor the signature is judged)."""
+    header = {"alg": "RS256", "kid": "(the issuer's current key)", **found.header}
+    parts = Jws("", header, found.claims, b"", b"")
+    scheme = "DPoP" if "jkt" in (found.claims.get("cnf") or {}) else "Bearer"
     judged = []
     for e in endpoints:
         expect = Expectations.from_metadata(metadata, found.issuer, found.audience, e.scope)
-        policy = expect.policy()
-        scheme = "DPoP" if "jkt" in (found.claims.get("cnf") or {}) else "Bearer"
-        findings = header_findings(
-            {"alg": "RS256", "kid": "(the issuer's current key)", **found.header}, policy
+        token = Presented(
+            None, expect.policy, now, scheme, e.scope, jws=parts, claims=parts.payload
         )
-        findings += claim_findings(found.claims, policy, now)
-        findings += request_findings(found.claims, policy, scheme, e.scope)
-        if not findings:
+        refused = rule_table.run(token, AFTER_FORM)
+        if not refused:
             judged.append(Verdict(e.method, e.path, e.scope, True))
             continue
-        first = min(findings, key=lambda f: rank(f.code, f.values.get("claim", "")))
+        first = refused[0]
         judged.append(Verdict(e.method, e.path, e.scope, False, first.describe(), first.code.value))
     return judged
+
+
+# The table's rows after the token's form (there is no token yet, only its parts), but
+# the certificate's: cnf.x5t#S256 is added at request time, from the certificate sent.
+AFTER_FORM = rows("active", "binding") + rows("proof")
 
 
 def differences(found: Preview, claims: dict, header: dict) -> dict[str, str]:

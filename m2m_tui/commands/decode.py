@@ -172,6 +172,7 @@ async def _verify(args: argparse.Namespace, raw: str) -> int:
     from m2m_tui.diagnosis.token_checks import Expectations, run_checks
     from m2m_tui.oauth.jwks import fetch_jwks
     from m2m_tui.tokens.decoded import NotAJwt, decode
+    from oauth_primitives.rules.access_token import Policy
 
     try:
         claimed = decode(raw).payload.get("iss")
@@ -191,7 +192,7 @@ async def _verify(args: argparse.Namespace, raw: str) -> int:
             jwks = await fetch_jwks(issuer, client)
         except ValueError as exc:
             return fail(str(exc), EXIT_NETWORK)
-    expect = Expectations(issuer=issuer, audience=args.audience, leeway=args.leeway)
+    expect = Expectations(Policy(issuer, args.audience, leeway=args.leeway))
     diagnosis = run_checks(raw, expect, jwks)
     checks = [c for c in diagnosis.checks if c.name not in ("typ", "scope")]
     ok = all(c.ok is not False for c in checks) and any(

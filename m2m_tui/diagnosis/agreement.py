@@ -3,16 +3,17 @@ that the checks did not (and the probable cause), and rules an API did not apply
 
 from __future__ import annotations
 
-from dataclasses import replace
+import time
 
-from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.diagnosis.check import Check, Expectations, judged
 from m2m_tui.diagnosis.claim_checks import claims_check, typ_check
 from m2m_tui.diagnosis.jws_checks import alg_check
 from m2m_tui.diagnosis.report import Agreement, Diagnosis
 from m2m_tui.tokens.decoded import DecodedToken
 from oauth_primitives.rules import Code
 from oauth_primitives.rules.closed_sets import ISSUER_SIGNS
-from oauth_primitives.rules.keys import alg_finding
+from oauth_primitives.rules.jws import Jws
+from oauth_primitives.rules.table import Presented
 
 # Rules that some APIs apply and others do not: when an API accepted a token one of them
 # refuses, the diagnosis follows the server, and the rule becomes a warning about it.
@@ -51,13 +52,15 @@ def probable_cause(diagnosis: Diagnosis, token: DecodedToken, expect: Expectatio
     breaks (RFC 9068's typ and claims, as Authlib's validator; RS256 alone, as Auth0's
     validators by default) are named as the probable cause, since many APIs answer
     every refusal with a bare invalid_token."""
-    strict = replace(expect, require_at_jwt=True, algorithms=ISSUER_SIGNS)
+    strict = expect.stricter(strict_rfc9068=True, algorithms=ISSUER_SIGNS)
+    parts = Jws(token.raw, token.header, token.payload, token.signature, token.signing_input)
+    found = judged(Presented(None, strict.policy, time.time(), jws=parts))
     causes = [
         c
         for c in (
-            alg_check(token, alg_finding(token.header.get("alg"), strict.algorithms), strict),
-            typ_check(token, strict),
-            claims_check(token, strict),
+            alg_check(token, found.get("alg"), strict),
+            typ_check(token, strict, found.get("typ")),
+            claims_check(token, strict, found.get("claims")),
         )
         if c is not None and c.ok is False
     ]

@@ -7,8 +7,8 @@ from __future__ import annotations
 from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.tokens.decoded import DecodedToken
-from oauth_primitives.rules import Code
-from oauth_primitives.rules.access_token import bound_x5t, certificate_finding
+from oauth_primitives.rules import Code, Finding
+from oauth_primitives.rules.access_token import bound_x5t
 
 PROFILE = (
     "Set the profile's client_certificate and client_key to the certificate the token "
@@ -17,14 +17,13 @@ PROFILE = (
 
 
 def certificate_check(
-    token: DecodedToken, presented: str | None, expect: Expectations
+    token: DecodedToken, presented: str | None, expect: Expectations, finding: Finding | None
 ) -> Check | None:
     """Shown for a bound token, or at an API that requires bound tokens; `presented` is
     the thumbprint (x5t#S256) of the certificate the call presented, None for none."""
     bound = bound_x5t(token.payload)
     if bound is None and not expect.mtls_required:
         return None
-    finding = certificate_finding(token.payload, presented, expect.policy())
     if finding is None:
         return Check(
             "certificate",

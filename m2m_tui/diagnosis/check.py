@@ -4,11 +4,13 @@ checks (token, claim, time, opaque, DPoP) uses them, and none may import another
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from oauth_primitives.rules import Code, Finding
 from oauth_primitives.rules.access_token import Policy
-from oauth_primitives.rules.closed_sets import ASYMMETRIC, LEEWAY
+from oauth_primitives.rules.closed_sets import ASYMMETRIC
 from oauth_primitives.rules.jws import MAX_TOKEN
+from oauth_primitives.rules.table import FORM, TABLE, Presented, place, run
 
 
 @dataclass
@@ -17,39 +19,46 @@ class Check:
     ok: bool | None  # None: not checked (an earlier check made it meaningless), or a warning
     detail: str
     fix: str = ""
-    # The rule book's code for what this check found (oauth_primitives.rules.Code), when
-    # it failed or warns; what tests and exports compare, never the detail's wording.
-    code: str = ""
+    # The rule book's code for what this check found, when it failed or warns; what
+    # tests and exports compare, never the detail's wording.
+    code: Code | None = None
     # The cause a person would name (m2m_tui.diagnosis.causes.Cause), when this check
     # knows it: why the token broke the rule, where `code` says which rule.
     cause: str = ""
 
+    def __post_init__(self) -> None:
+        if self.code is not None and not isinstance(self.code, Code):
+            self.code = Code(self.code) if self.code else None  # a closed set, or nothing
+
 
 @dataclass
 class Expectations:
-    """What the API expects; from the profile, or its RFC 9728 metadata and OpenAPI."""
+    """What the API expects: the rule book's `Policy` (from the profile, or the API's
+    RFC 9728 metadata), and what the diagnosis adds to explain a refusal."""
 
-    issuer: str | None
-    audience: str | None
+    policy: Policy
     scope: str | None = None  # the endpoint's required scope
-    leeway: float = LEEWAY
-    require_at_jwt: bool = False
     client_label: str | None = None  # e.g. "Gift Deliveries", for concrete fixes
     # How the API checks tokens (its RFC 9728 metadata's `token_validation`): "jwt",
     # "introspection", or None where it does not say.
     validation: str | None = None
-    # Organizations for M2M (the metadata's organization_required and
-    # organizations_supported): a token must carry org_id, for one of these (empty: any).
-    organization_required: bool = False
-    organizations: tuple[str, ...] = ()
-    # The algorithms the API takes (its metadata's token_signing_alg_values_supported);
-    # unknown: every asymmetric one, as the bundled API.
-    algorithms: tuple[str, ...] = ASYMMETRIC
     max_token: int = MAX_TOKEN
-    dpop_required: bool = False
-    mtls_required: bool = False  # certificate-bound tokens only (RFC 8705)
-    # Claims the API requires (its metadata's required_claims): (name, value or None).
-    required_claims: tuple[tuple[str, str | None], ...] = ()
+
+    # The policy's terms, read through, as the checks' words name them.
+    issuer = property(lambda self: self.policy.issuer)
+    audience = property(lambda self: self.policy.audience)
+    leeway = property(lambda self: self.policy.leeway)
+    require_at_jwt = property(lambda self: self.policy.strict_rfc9068)
+    organization_required = property(lambda self: self.policy.organization_required)
+    organizations = property(lambda self: self.policy.organizations)
+    algorithms = property(lambda self: self.policy.algorithms)
+    dpop_required = property(lambda self: self.policy.dpop_required)
+    mtls_required = property(lambda self: self.policy.mtls_required)
+    required_claims = property(lambda self: self.policy.required_claims)
+
+    def stricter(self, **terms) -> Expectations:
+        """The same expectations under a policy changed in `terms` (Policy's fields)."""
+        return replace(self, policy=replace(self.policy, **terms))
 
     @classmethod
     def from_metadata(
@@ -65,12 +74,10 @@ class Expectations:
         served = meta.get("organizations_supported")
         algs = meta.get("access_token_signing_alg_values_supported")
         validation = meta.get("token_validation")
-        return cls(
+        policy = Policy(
             issuer=issuer,
             audience=audience,
-            scope=scope,
-            require_at_jwt=meta.get("rfc9068_required") is True,
-            validation=validation if validation in ("jwt", "introspection") else None,
+            strict_rfc9068=meta.get("rfc9068_required") is True,
             organization_required=meta.get("organization_required") is True,
             organizations=tuple(o for o in served if isinstance(o, str))
             if isinstance(served, list)
@@ -82,20 +89,10 @@ class Expectations:
             mtls_required=meta.get("tls_client_certificate_bound_access_tokens") is True,
             required_claims=_required_claims(meta.get("required_claims")),
         )
-
-    def policy(self) -> Policy:
-        """The rule book's view of the same expectations."""
-        return Policy(
-            self.issuer,
-            self.audience,
-            self.algorithms,
-            self.leeway,
-            self.require_at_jwt,
-            self.organization_required,
-            self.organizations,
-            self.dpop_required,
-            self.mtls_required,
-            self.required_claims,
+        return cls(
+            policy,
+            scope=scope,
+            validation=validation if validation in ("jwt", "introspection") else None,
         )
 
 
@@ -108,3 +105,26 @@ def _required_claims(listed: object) -> tuple[tuple[str, str | None], ...]:
         for c in listed
         if isinstance(c, dict) and isinstance(c.get("name"), str) and c["name"]
     )
+
+
+# The check that explains a row's findings, where it is not the row's namesake: the kid
+# check says whether the key is known, the signature check whether it fits.
+_CHECK_OF = {
+    Code.KID_UNKNOWN: "kid",
+    Code.KEY_TYPE_MISMATCH: "signature",
+    Code.KEY_ALG_MISMATCH: "signature",
+    Code.KEY_TOO_SMALL: "signature",
+    **dict.fromkeys(FORM, "format"),
+}
+
+
+def judged(presented: Presented) -> dict[str, Finding]:
+    """Every finding of the rule table on `presented`, by the name of the check that
+    explains it: the one run of the rules a diagnosis makes."""
+    found: dict[str, Finding] = {}
+    for finding in run(presented, every=True):
+        name = _CHECK_OF.get(finding.code)
+        if name is None:
+            name = TABLE[place(finding.code, finding.values.get("claim", ""))[0]].name
+        found[name] = finding
+    return found

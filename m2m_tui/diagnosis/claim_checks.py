@@ -21,19 +21,12 @@ from m2m_tui.diagnosis.provider_shapes import (
 )
 from m2m_tui.tokens.decoded import DecodedToken
 from oauth_primitives.organizations import organization_of
-from oauth_primitives.rules import Code, access_token
+from oauth_primitives.rules import Code, Finding, access_token
 from oauth_primitives.rules.access_token import (
     RFC9068_CLAIMS,
-    aud_finding,
     audiences,
-    crit_finding,
-    iss_finding,
-    organization_finding,
     required_claim_findings,
-    rfc9068_finding,
-    scope_finding,
     scopes_of,
-    typ_finding,
 )
 
 
@@ -59,11 +52,10 @@ def _who_for(token: DecodedToken) -> tuple[str, str]:
     return f"the token was for {', '.join(map(str, auds)) or 'no audience at all'}", ""
 
 
-def iss_check(token: DecodedToken, expect: Expectations) -> Check:
+def iss_check(token: DecodedToken, expect: Expectations, finding: Finding | None) -> Check:
     iss = token.payload.get("iss")
     if expect.issuer is None:
         return Check("iss", None, f"iss is {iss!r}; no expected issuer is known")
-    finding = iss_finding(token.payload, expect.policy())
     if finding is None:
         return Check("iss", True, f"{iss} matches exactly")
     if finding.code == Code.ISS_TRAILING_SLASH:
@@ -87,11 +79,10 @@ def iss_check(token: DecodedToken, expect: Expectations) -> Check:
     )
 
 
-def aud_check(token: DecodedToken, expect: Expectations) -> Check:
+def aud_check(token: DecodedToken, expect: Expectations, finding: Finding | None) -> Check:
     aud = token.payload.get("aud")
     if expect.audience is None:
         return Check("aud", None, f"aud is {aud!r}; no expected audience is known")
-    finding = aud_finding(token.payload, expect.policy())
     if finding is None:
         return Check("aud", True, f"contains {expect.audience}")
     auds = audiences(token.payload)
@@ -134,11 +125,10 @@ def aud_check(token: DecodedToken, expect: Expectations) -> Check:
     )
 
 
-def typ_check(token: DecodedToken, expect: Expectations) -> Check:
+def typ_check(token: DecodedToken, expect: Expectations, finding: Finding | None) -> Check:
     typ = str(token.header.get("typ", ""))
     if not expect.require_at_jwt:
         return Check("typ", True, f"typ {typ or '(none)'}; the API does not require at+jwt")
-    finding = typ_finding(token.header, expect.policy())
     if finding is None:
         return Check("typ", True, "typ at+jwt, as RFC 9068 requires")
     return Check(
@@ -150,9 +140,8 @@ def typ_check(token: DecodedToken, expect: Expectations) -> Check:
     )
 
 
-def crit_check(token: DecodedToken) -> Check | None:
+def crit_check(token: DecodedToken, finding: Finding | None) -> Check | None:
     """RFC 7515 §4.1.11: shown only for a token whose header has crit."""
-    finding = crit_finding(token.header)
     if finding is None:
         return None
     named = ", ".join(finding.values["crit"]) or "nothing"
@@ -168,11 +157,12 @@ def crit_check(token: DecodedToken) -> Check | None:
     )
 
 
-def claims_check(token: DecodedToken, expect: Expectations) -> Check | None:
+def claims_check(
+    token: DecodedToken, expect: Expectations, finding: Finding | None
+) -> Check | None:
     """RFC 9068 §2.2's required claims: shown only for an API that requires them."""
     if not expect.require_at_jwt:
         return None
-    finding = rfc9068_finding(token.payload, expect.policy())
     if finding is None:
         return Check("claims", True, f"has every claim RFC 9068 requires ({len(RFC9068_CLAIMS)})")
     missing = ", ".join(finding.values["missing"])
@@ -186,16 +176,18 @@ def claims_check(token: DecodedToken, expect: Expectations) -> Check | None:
     )
 
 
-def required_claims_check(token: DecodedToken, expect: Expectations) -> Check | None:
+def required_claims_check(
+    token: DecodedToken, expect: Expectations, first: Finding | None
+) -> Check | None:
     """The claims the API requires (its metadata's required_claims): shown only for an
     API that requires some. A claim like these is what a credentials-exchange Action adds."""
     if not expect.required_claims:
         return None
-    findings = required_claim_findings(token.payload, expect.policy())
     names = ", ".join(n if v is None else f"{n}={v}" for n, v in expect.required_claims)
-    if not findings:
+    if first is None:
         return Check("required claims", True, f"has the claims the API requires ({names})")
-    first = findings[0]
+    # The table stops at the first; how many more fail is said, not judged again.
+    failing = len(required_claim_findings(token.payload, expect.policy))
     claim, value = first.values["claim"], first.values["value"]
     wanted = json.dumps(value if value is not None else "…")
     said = (
@@ -206,7 +198,7 @@ def required_claims_check(token: DecodedToken, expect: Expectations) -> Check | 
     return Check(
         "required claims",
         False,
-        said + (f" ({len(findings)} required claims fail)" if len(findings) > 1 else ""),
+        said + (f" ({failing} required claims fail)" if failing > 1 else ""),
         f"Add it with a credentials-exchange Action: api.accessToken.setCustomClaim("
         f"{json.dumps(claim)}, {wanted}); then `m2m-tui actions deploy FILE --bind`, check "
         "it with `m2m-tui preview`, and request a new token.",
@@ -214,13 +206,12 @@ def required_claims_check(token: DecodedToken, expect: Expectations) -> Check | 
     )
 
 
-def scope_check(token: DecodedToken, expect: Expectations) -> Check:
+def scope_check(token: DecodedToken, expect: Expectations, finding: Finding | None) -> Check:
     held = sorted(scopes_of(token.payload))
     if expect.scope is None:
         return Check(
             "scope", True, f"the endpoint needs no scope; the token has {' '.join(held) or 'none'}"
         )
-    finding = scope_finding(token.payload, expect.scope)
     if finding is None:
         return Check("scope", True, f"the endpoint needs {expect.scope}; the token has it")
     if finding.code == Code.SCOPE_NOT_STRING:
@@ -260,9 +251,8 @@ def client_of(token: DecodedToken) -> str:
     return access_token.client_of(token.payload) or "the client"
 
 
-def organization_check(token: DecodedToken, expect: Expectations) -> Check:
+def organization_check(token: DecodedToken, expect: Expectations, finding: Finding | None) -> Check:
     """Auth0's Organizations for M2M: the org_id an API that serves organizations needs."""
-    finding = organization_finding(token.payload, expect.policy())
     how = (
         "The token request names it with organization=<id or name> (the profile's "
         "`organization`, or --organization); the client's grant for the API must allow it: "

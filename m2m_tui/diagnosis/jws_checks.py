@@ -9,10 +9,7 @@ from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.provider_shapes import is_graph_token
 from m2m_tui.diagnosis.size_limits import SMALLER, limits_crossed, size_words
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
-from oauth_primitives.rules import Code
-from oauth_primitives.rules.access_token import kid_finding
-from oauth_primitives.rules.jws import form_finding
-from oauth_primitives.rules.keys import key_finding, signing_keys, verify
+from oauth_primitives.rules import Code, Finding
 
 GRAPH = (
     "this is a Microsoft Graph token. Its header carries a nonce, which Graph hashes "
@@ -59,9 +56,8 @@ def not_a_jwt_check(token: NotAJwt) -> Check:
     return Check("format", False, f"not a JWT: {token}", fix, token.code, token.cause)
 
 
-def format_check(token: DecodedToken, expect: Expectations) -> Check:
+def format_check(token: DecodedToken, expect: Expectations, form: Finding | None) -> Check:
     """The form as a strict API reads it: its size, and base64url without padding."""
-    form = form_finding(token.raw, expect.max_token)  # decoded already: no second parse
     if form is None:
         return Check("format", True, "three base64url parts holding JSON objects" + _mode(expect))
     if form.code == Code.TOO_LARGE:
@@ -119,26 +115,22 @@ def alg_check(token: DecodedToken, finding, expect: Expectations) -> Check:
     )
 
 
-def kid_check(token: DecodedToken, jwks: dict | None) -> tuple[Check, dict | None]:
-    """The key the kid selects, among the JWKS's signing keys (the rule book's choice)."""
-    missing = kid_finding(token.header)
-    if missing is not None:
+def kid_check(token: DecodedToken, found: Finding | None, keys: dict | None, why: str) -> Check:
+    """The key the kid selects, among the JWKS's signing keys (`keys`; None: unknown,
+    for the reason `why`). `found`: the table's kid_missing or kid_unknown."""
+    if found is not None and found.code == Code.KID_MISSING:
         return Check(
             "kid",
             False,
             "the header has no kid, so no key can be chosen",
             "Use a token from an issuer that sets kid (Auth0 always does).",
-            missing.code,
-        ), None
-    if jwks is None:
-        return Check("kid", None, "not checked: the issuer's JWKS could not be fetched"), None
+            found.code,
+        )
+    if keys is None:
+        return Check("kid", None, f"not checked: {why}")
     kid = token.header["kid"]
-    try:
-        key = signing_keys(jwks).get(kid)
-    except ValueError:
-        return Check("kid", None, "not checked: the issuer's JWKS has no keys array"), None
-    if key is not None:
-        return Check("kid", True, f"{kid} is in the issuer's current JWKS"), key
+    if found is None or found.code != Code.KID_UNKNOWN:
+        return Check("kid", True, f"{kid} is in the issuer's current JWKS")
     if is_graph_token(token):
         return Check(
             "kid",
@@ -147,7 +139,7 @@ def kid_check(token: DecodedToken, jwks: dict | None) -> tuple[Check, dict | Non
             GRAPH_FIX,
             Code.KID_UNKNOWN,
             Cause.GRAPH_TOKEN,
-        ), None
+        )
     return Check(
         "kid",
         False,
@@ -156,21 +148,24 @@ def kid_check(token: DecodedToken, jwks: dict | None) -> tuple[Check, dict | Non
         "Request a new token (it will be signed with a current key); if that fails too, check "
         "that the API and the client use the same issuer/tenant.",
         Code.KID_UNKNOWN,
-    ), None
+    )
 
 
-def signature_check(token: DecodedToken, key: dict | None, alg_refused) -> Check:
+def signature_check(token: DecodedToken, found: dict[str, Finding], keys: dict | None) -> Check:
     """The key fits the algorithm (type, curve, the JWK's own alg, RSA size), then the
-    signature verifies: both the rule book's."""
-    if alg_refused is not None:
+    signature verifies: both judged by the table, whose findings (`found`, by check) say
+    which."""
+    if "alg" in found:
         return Check("signature", None, "not checked: the algorithm is not accepted")
+    kid = found.get("kid")
+    key = keys.get(token.header.get("kid")) if keys is not None and kid is None else None
     if key is None:
         return Check("signature", None, "not checked: no key for this kid")
     alg, kid = token.header.get("alg"), token.header.get("kid")
-    unfit = key_finding(alg, key)
-    if unfit is not None:
+    unfit = found.get("signature")
+    if unfit is not None and unfit.code != Code.SIGNATURE_INVALID:
         return _unfit_key(unfit, alg, kid, key)
-    if not verify(alg, key, token.signing_input, token.signature):
+    if unfit is not None:
         if is_graph_token(token):
             return Check(
                 "signature",

@@ -5,10 +5,12 @@ that need a header or a signature are said not to have run."""
 
 from __future__ import annotations
 
-from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.diagnosis.check import Check, Expectations, judged
 from m2m_tui.diagnosis.claim_checks import aud_check, iss_check, scope_check
 from m2m_tui.diagnosis.time_checks import exp_check, iat_check, nbf_check
 from m2m_tui.tokens.decoded import DecodedToken
+from oauth_primitives.rules import Code, Finding
+from oauth_primitives.rules.table import Presented
 
 # The checks an introspection response cannot stand in for.
 NEEDS_A_JWT = ("alg", "kid", "signature", "typ")
@@ -25,7 +27,7 @@ def format_check(expect: Expectations, detail: str) -> Check:
             "opaque token",
             "Request a JWT: name the API in the token request (Auth0: audience=…; "
             "RFC 8707: resource=…), or point the token at an API that introspects.",
-            "opaque",
+            Code.OPAQUE,
         )
     if expect.validation == "introspection":
         return Check(
@@ -71,16 +73,18 @@ def opaque_checks(
         for n in NEEDS_A_JWT
     ]
     said = DecodedToken(raw=raw, header={}, payload=introspected, signature=b"")
+    # The table's claim rows on what introspection said (no header: its rows are skipped).
+    found = judged(Presented(None, expect.policy, clock, scope=expect.scope, claims=introspected))
     checks.append(
-        iss_check(said, expect)
+        iss_check(said, expect, found.get("iss"))
         if "iss" in introspected
         else Check("iss", None, "not checked: the introspection response names no issuer")
     )
-    checks.append(_aud(said, expect))
-    checks.append(exp_check(said, clock, skew, expect.leeway, True))
-    checks.append(nbf_check(said, clock, expect.leeway))
-    checks.append(iat_check(said, clock, skew, expect.leeway, accepted))
-    checks.append(scope_check(said, expect))
+    checks.append(_aud(said, expect, found.get("aud")))
+    checks.append(exp_check(said, found.get("exp"), clock, skew, expect.leeway, True))
+    checks.append(nbf_check(said, found.get("nbf"), clock, expect.leeway))
+    checks.append(iat_check(said, found.get("iat"), clock, skew, expect.leeway, accepted))
+    checks.append(scope_check(said, expect, found.get("scope")))
     return checks, said
 
 
@@ -95,14 +99,14 @@ def active_check(introspected: dict | None, why_not: str | None) -> Check:
             "the authorization server says the token is not active (RFC 7662): it "
             "expired, was revoked, or is not its own",
             "Request a new token.",
-            "inactive",
+            Code.INACTIVE,
         )
     return Check("active", True, "the authorization server says it is active (RFC 7662)")
 
 
-def _aud(said: DecodedToken, expect: Expectations) -> Check:
+def _aud(said: DecodedToken, expect: Expectations, finding: Finding | None) -> Check:
     if "aud" in said.payload:
-        return aud_check(said, expect)
+        return aud_check(said, expect, finding)
     if expect.audience is None:
         return Check("aud", None, "not checked: introspection names no audience, nor does the API")
     # RFC 7662 makes aud optional, but an API that checks it (as it should) finds none.
@@ -113,5 +117,5 @@ def _aud(said: DecodedToken, expect: Expectations) -> Check:
         f"expects {expect.audience}",
         f"Request the token for the API: resource={expect.audience} (RFC 8707), or "
         f"audience={expect.audience} (Auth0).",
-        "aud_mismatch",
+        Code.AUD_MISMATCH,
     )

@@ -8,7 +8,8 @@ from enum import StrEnum
 
 from m2m_tui.diagnosis.check import Check
 from m2m_tui.diagnosis.server_answer import ServerAnswer
-from oauth_primitives.rules.verdict import rank
+from oauth_primitives.rules import Code
+from oauth_primitives.rules.table import place
 
 
 class Agreement(StrEnum):
@@ -39,11 +40,12 @@ class Diagnosis:
         return [c.name for c in self.checks if c.ok is False]
 
     @property
-    def rule(self) -> str | None:
+    def rule(self) -> Code | None:
         """The rule book's code the bundled API would answer with: of the failed checks,
-        the one whose rule the API applies first."""
+        the one whose row comes first in the rule table (a time check's own row, for
+        a NumericDate that is not a number)."""
         failed = [c for c in self.checks if c.ok is False and c.code]
-        return min(failed, key=lambda c: rank(c.code, c.name)).code if failed else None
+        return min(failed, key=lambda c: place(c.code, c.name)).code if failed else None
 
     @property
     def causes(self) -> list[str]:

@@ -7,14 +7,8 @@ from __future__ import annotations
 from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check
 from m2m_tui.tokens.decoded import DecodedToken, relative
-from oauth_primitives.rules import Code
-from oauth_primitives.rules.access_token import (
-    Policy,
-    exp_finding,
-    iat_finding,
-    nbf_finding,
-    number,
-)
+from oauth_primitives.rules import Code, Finding
+from oauth_primitives.rules.access_token import number
 
 
 def _clock_note(skew: float) -> str:
@@ -24,14 +18,14 @@ def _clock_note(skew: float) -> str:
     return f" (the server's clock is {relative(round(skew))} {direction} yours)"
 
 
-def _leeway(leeway: float) -> Policy:
-    return Policy(None, None, leeway=leeway)
-
-
 def exp_check(
-    token: DecodedToken, clock: float, skew: float, leeway: float, by_server: bool
+    token: DecodedToken,
+    finding: Finding | None,
+    clock: float,
+    skew: float,
+    leeway: float,
+    by_server: bool,
 ) -> Check:
-    finding = exp_finding(token.payload, _leeway(leeway), clock)
     judge = "by the server's clock" if by_server else "by your clock"
     if finding is None:
         exp = number(token.payload, "exp")
@@ -55,8 +49,7 @@ def exp_check(
     )
 
 
-def nbf_check(token: DecodedToken, clock: float, leeway: float) -> Check:
-    finding = nbf_finding(token.payload, _leeway(leeway), clock)
+def nbf_check(token: DecodedToken, finding: Finding | None, clock: float, leeway: float) -> Check:
     nbf = number(token.payload, "nbf")
     if finding is None:
         if nbf is None:
@@ -78,12 +71,16 @@ def nbf_check(token: DecodedToken, clock: float, leeway: float) -> Check:
 
 
 def iat_check(
-    token: DecodedToken, clock: float, skew: float, leeway: float, accepted: bool
+    token: DecodedToken,
+    finding: Finding | None,
+    clock: float,
+    skew: float,
+    leeway: float,
+    accepted: bool,
 ) -> Check:
     """`accepted`: the server answered the call with success, so a future iat is only
     a warning (RFC 7519 makes iat informational: the bundled API refuses one, Auth0's
     Express validator without maxTokenAge does not)."""
-    finding = iat_finding(token.payload, _leeway(leeway), clock)
     iat = number(token.payload, "iat")
     if finding is None:
         if iat is None:

@@ -9,31 +9,16 @@ from typing import TYPE_CHECKING
 
 from m2m_tui.diagnosis.agreement import with_agreement
 from m2m_tui.diagnosis.answer_checks import delivery_check, size_check
-from m2m_tui.diagnosis.certificate_checks import certificate_check
-from m2m_tui.diagnosis.check import Check, Expectations
-from m2m_tui.diagnosis.claim_checks import (
-    aud_check,
-    claims_check,
-    crit_check,
-    iss_check,
-    organization_check,
-    required_claims_check,
-    scope_check,
-    typ_check,
-)
-from m2m_tui.diagnosis.jws_checks import (
-    alg_check,
-    format_check,
-    kid_check,
-    not_a_jwt_check,
-    signature_check,
-)
+from m2m_tui.diagnosis.check import Check, Expectations, judged
+from m2m_tui.diagnosis.explanations import Facts, explain
+from m2m_tui.diagnosis.jws_checks import not_a_jwt_check
 from m2m_tui.diagnosis.opaque_checks import active_check, opaque_checks
 from m2m_tui.diagnosis.report import Agreement, Diagnosis
 from m2m_tui.diagnosis.server_answer import TOKEN_ERRORS, ServerAnswer
-from m2m_tui.diagnosis.time_checks import exp_check, iat_check, nbf_check
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, bound_jkt, decode
-from oauth_primitives.rules.keys import alg_finding
+from oauth_primitives.rules.jws import Jws
+from oauth_primitives.rules.keys import signing_keys
+from oauth_primitives.rules.table import Presented
 
 __all__ = [  # what the front ends import from here
     "CHECK_NAMES",
@@ -128,29 +113,37 @@ def run_checks(
     size = size_check(len(token.raw), server)
     if size is not None:
         checks.append(size)
-    checks.append(format_check(token, expect))
-    if introspection is not None:  # an API that introspects: what the issuer says now
-        checks.append(active_check(introspection.body, introspection.why_not))
-    alg = alg_finding(token.header.get("alg"), expect.algorithms)
-    checks.append(alg_check(token, alg, expect))
-    checks += [c for c in (crit_check(token),) if c is not None]
-    kid, key = kid_check(token, jwks)
-    checks.append(kid)
-    checks.append(signature_check(token, key, alg))
-    checks.append(iss_check(token, expect))
-    checks.append(aud_check(token, expect))
-    checks.append(exp_check(token, clock, skew, expect.leeway, server_now is not None))
-    checks.append(nbf_check(token, clock, expect.leeway))
-    checks.append(iat_check(token, clock, skew, expect.leeway, accepted))
-    checks.append(typ_check(token, expect))
-    checks += [c for c in (claims_check(token, expect),) if c is not None]
-    checks += [c for c in (required_claims_check(token, expect),) if c is not None]
-    checks.append(scope_check(token, expect))
-    if expect.organization_required:
-        checks.append(organization_check(token, expect))
-    checks += [c for c in (certificate_check(token, certificate, expect),) if c is not None]
+    keys, why = _signing_keys(jwks)
+    presented = Presented(
+        token.raw,
+        expect.policy,
+        clock,
+        scheme=sent_scheme,
+        scope=expect.scope,
+        certificate=certificate,
+        keys=keys,
+        jws=Jws(token.raw, token.header, token.payload, token.signature, token.signing_input),
+        limit=expect.max_token,
+    )
+    facts = Facts(token, expect, judged(presented), keys, why, clock, skew, accepted)
+    facts.by_server, facts.certificate = server_now is not None, certificate
+    # An API that introspects: what the issuer says of the token now.
+    active = None
+    if introspection is not None:
+        active = active_check(introspection.body, introspection.why_not)
+    checks += explain(facts, active)
     if dpop is not None and dpop.involved(bound_jkt(token), challenge):
         from m2m_tui.diagnosis.dpop_checks import dpop_checks
 
         checks += dpop_checks(token.raw, bound_jkt(token), dpop, challenge, clock, server)
     return with_agreement(Diagnosis(checks, server), token, expect)
+
+
+def _signing_keys(jwks: dict | None) -> tuple[dict | None, str]:
+    """The JWKS's signing keys by kid, or None and why they are not known."""
+    if jwks is None:
+        return None, "the issuer's JWKS could not be fetched"
+    try:
+        return signing_keys(jwks), ""
+    except ValueError:
+        return None, "the issuer's JWKS has no keys array"

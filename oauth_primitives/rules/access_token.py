@@ -49,7 +49,9 @@ def crit_finding(header: dict) -> Finding | None:
 
 
 def typ_finding(header: dict, policy: Policy) -> Finding | None:
-    if policy.strict_rfc9068 and str(header.get("typ", "")).lower() not in AT_JWT:
+    if not policy.strict_rfc9068 or header.get("typ") in AT_JWT:
+        return None
+    if str(header.get("typ", "")).lower() not in AT_JWT:
         return Finding(Code.TYP_NOT_AT_JWT, {"typ": header.get("typ")})
     return None
 
@@ -79,7 +81,7 @@ def number(claims: dict, name: str) -> float | None | Finding:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Finding(Code.NOT_A_NUMBER, {"claim": name, "value": value})
-    return float(value)
+    return value
 
 
 def iss_finding(claims: dict, policy: Policy) -> Finding | None:
@@ -98,7 +100,10 @@ def audiences(claims: dict) -> list:
 
 
 def aud_finding(claims: dict, policy: Policy) -> Finding | None:
-    if policy.audience is None or policy.audience in audiences(claims):
+    aud = claims.get("aud")
+    if policy.audience is None or aud == policy.audience:
+        return None
+    if isinstance(aud, list) and policy.audience in aud:
         return None
     return Finding(Code.AUD_MISMATCH, {"aud": claims.get("aud"), "expected": policy.audience})
 
@@ -150,10 +155,10 @@ def time_findings(claims: dict, policy: Policy, now: float) -> list[Finding]:
 
 
 def rfc9068_finding(claims: dict, policy: Policy) -> Finding | None:
-    if not policy.strict_rfc9068:
+    if not policy.strict_rfc9068 or all(c in claims for c in RFC9068_CLAIMS):
         return None
     missing = [c for c in RFC9068_CLAIMS if c not in claims]
-    return Finding(Code.CLAIMS_MISSING, {"missing": missing}) if missing else None
+    return Finding(Code.CLAIMS_MISSING, {"missing": missing})
 
 
 def required_claim_findings(claims: dict, policy: Policy) -> list[Finding]:
@@ -257,14 +262,29 @@ def scopes_of(claims: dict) -> frozenset[str]:
     return frozenset(scope_list(claims))
 
 
+def holds_scope(scope: str, needed: str) -> bool:
+    """Whether the space-separated `scope` holds `needed`, read in place: the same answer
+    as `needed in scopes_of(...)`, without building the set on every call."""
+    if not needed or " " in needed:
+        return False
+    start = scope.find(needed)
+    while start != -1:
+        end = start + len(needed)
+        if (start == 0 or scope[start - 1] == " ") and (end == len(scope) or scope[end] == " "):
+            return True
+        start = scope.find(needed, start + 1)
+    return False
+
+
 def scope_finding(claims: dict, needed: str | None) -> Finding | None:
     if needed is None:
         return None
-    if "scope" in claims and not isinstance(claims["scope"], str):
+    scope = claims.get("scope")
+    if isinstance(scope, str) and holds_scope(scope, needed):
+        return None
+    if "scope" in claims and not isinstance(scope, str):
         return Finding(Code.SCOPE_NOT_STRING, {"scope": needed, "found": claims["scope"]})
-    if needed not in scopes_of(claims):
-        return Finding(Code.SCOPE_MISSING, {"scope": needed, "held": sorted(scopes_of(claims))})
-    return None
+    return Finding(Code.SCOPE_MISSING, {"scope": needed, "held": sorted(scopes_of(claims))})
 
 
 def client_of(claims: dict) -> str | None:

@@ -18,6 +18,7 @@ from m2m_tui.diagnosis.token_checks import (
     run_checks,
 )
 from m2m_tui.diagnosis.www_authenticate import parse_challenge
+from oauth_primitives.rules.access_token import Policy
 from tests.conftest import (
     ADMIN,
     WORLDMAPPERS,
@@ -219,7 +220,7 @@ def test_a_skewed_server_clock_judges_expiry():
         algorithm="RS256",
         headers={"kid": "k1", "typ": "at+jwt"},
     )
-    expect = Expectations("https://i/", "urn:a", "s")
+    expect = Expectations(Policy("https://i/", "urn:a"), "s")
     skewed = ServerAnswer.from_headers(
         401,
         {

@@ -27,8 +27,14 @@ settings.register_profile(
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
 
-def assert_agree(response: httpx.Response, diagnosis) -> str | None:
+def assert_agree(response: httpx.Response, diagnosis, table: Finding | None = None) -> str | None:
+    """The API's answer, the diagnosis's first failed check and, when given, the rule
+    table's first finding (`table`, run as the API runs it) name the same code."""
     said = response.json() if response.status_code >= 400 else {}
+    if table is not None or response.status_code == 200:
+        assert (said.get("rule") if response.status_code != 200 else None) == (
+            table.code if table is not None else None
+        ), f"the API answered {response.status_code} {said}; the table's first: {table}"
     if response.status_code == 200:
         assert diagnosis.failed == [], (
             "the API accepted what the diagnosis refuses",

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
 from m2m_tui.diagnosis.token_checks import Agreement, Expectations, ServerAnswer, run_checks
+from oauth_primitives.rules.access_token import Policy
 from tests.conftest import WORLDMAPPERS, serve_app
 from tests.helpers.rule_agreement import PROFILE
 from tests.interop.authlib_api import authlib_api
@@ -58,7 +59,7 @@ def diagnose_at(base: str, issuer, client: httpx.Client, token: str):  # noqa: F
     url = base + "/api/directions"
     response = client.get(url, headers={"Authorization": f"Bearer {token}"})
     answer = ServerAnswer.from_headers(response.status_code, dict(response.headers), response.text)
-    expect = Expectations(issuer.url, WORLDMAPPERS, "directions")
+    expect = Expectations(Policy(issuer.url, WORLDMAPPERS), "directions")
     sent = DpopFacts("Bearer", None, "GET", url, None, False)
     return response, run_checks(token, expect, issuer.keys.jwks, answer, time.time(), sent)
 

@@ -14,6 +14,7 @@ import textwrap
 import httpx
 import pytest
 
+from oauth_primitives.rules.access_token import Policy
 from tests.conftest import claims, run_cli, signed
 from tests.helpers.sessions import write_config
 
@@ -246,7 +247,7 @@ def diagnose_in_process(stack, url: str, token: str, issuer: str):
     )
     server = ServerAnswer.from_headers(answer.status_code, dict(answer.headers), answer.text)
     jwks = httpx.get(stack.issuer + ".well-known/jwks.json").json()
-    expect = Expectations(issuer, "urn:worldmappers", "directions")
+    expect = Expectations(Policy(issuer, "urn:worldmappers"), "directions")
     return run_checks(token, expect, jwks, server)
 
 

@@ -1,6 +1,7 @@
-"""The diagnosis and the bundled API judge a token by one rule book: for thousands of
+"""The diagnosis and the bundled API judge a token by one rule table: for thousands of
 generated tokens, what `diagnose` finds on its own (without the server's answer) is what
-the API decided: the same verdict, the same RFC 6750 error, the same rule.
+the API decided: the same verdict, the same RFC 6750 error, the same rule; and the rule
+is the table's first finding, run as the API runs it.
 
 Examples are drawn deterministically (derandomize), so CI sees the same ones each run;
 HYPOTHESIS_PROFILE=explore draws new ones, many more, for a developer hunting.
@@ -33,6 +34,8 @@ from hypothesis import strategies as st
 
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
 from m2m_tui.diagnosis.token_checks import run_checks
+from oauth_primitives.rules.keys import signing_keys
+from oauth_primitives.rules.table import Presented, run
 from tests.conftest import WORLDMAPPERS
 from tests.helpers.rule_agreement import PROFILE, assert_agree
 from tests.rules.conftest import POLICIES
@@ -44,12 +47,16 @@ def shape(**changes) -> Shape:
 
 
 def judged(api, issuer, client: httpx.Client, token: str):
-    """The API's answer, and the diagnosis's own verdict on the same token."""
+    """The API's answer, the diagnosis's own verdict on the same token, and the rule
+    table's first finding, run as the API runs it (what its metadata says it expects)."""
     url = api.url + "/api/directions"
     response = client.get(url, headers={"Authorization": f"Bearer {token}"})
     sent = DpopFacts("Bearer", None, "GET", url, None, api.expect.dpop_required)
-    diagnosis = run_checks(token, api.expect, issuer.keys.jwks, None, now=time.time(), dpop=sent)
-    return response, diagnosis
+    now = time.time()
+    diagnosis = run_checks(token, api.expect, issuer.keys.jwks, None, now=now, dpop=sent)
+    keys = signing_keys(issuer.keys.jwks)
+    first = run(Presented(token, api.expect.policy, now, scope="directions", keys=keys))
+    return response, diagnosis, first[0] if first else None
 
 
 @pytest.mark.parametrize("policy", sorted(POLICIES))
@@ -60,8 +67,8 @@ def test_the_diagnosis_names_the_rule_the_api_refused_for(apis, issuer, client, 
     api = apis[policy]
     drawn = shape() if data is None else data.draw(shapes(issuer.keys))
     token = build(drawn, issuer.keys, issuer.url, WORLDMAPPERS)
-    response, diagnosis = judged(api, issuer, client, token)
-    event(f"{response.status_code} {assert_agree(response, diagnosis)}")
+    response, diagnosis, first = judged(api, issuer, client, token)
+    event(f"{response.status_code} {assert_agree(response, diagnosis, first)}")
 
 
 # Each class of disagreement found before the rule book, at the open policy (every
@@ -84,15 +91,15 @@ CLASSES = {
 def test_each_class_found_by_the_generator_is_agreed_on(apis, issuer, client, name):
     drawn, rule = CLASSES[name]
     token = build(drawn, issuer.keys, issuer.url, WORLDMAPPERS)
-    response, diagnosis = judged(apis["open"], issuer, client, token)
-    assert assert_agree(response, diagnosis) == rule
+    response, diagnosis, first = judged(apis["open"], issuer, client, token)
+    assert assert_agree(response, diagnosis, first) == rule
     assert response.status_code == (200 if rule is None else 401)
 
 
 def test_rfc9068_claims_at_a_strict_api(apis, issuer, client):
     token = build(shape(rfc9068=frozenset({"sub"})), issuer.keys, issuer.url, WORLDMAPPERS)
-    response, diagnosis = judged(apis["strict"], issuer, client, token)
-    assert assert_agree(response, diagnosis) == "claims_missing"
+    response, diagnosis, first = judged(apis["strict"], issuer, client, token)
+    assert assert_agree(response, diagnosis, first) == "claims_missing"
     claims = next(c for c in diagnosis.checks if c.name == "claims")
     assert "client_id" in claims.detail and "jti" in claims.detail
 
@@ -103,5 +110,5 @@ def test_rfc9068_claims_at_a_strict_api(apis, issuer, client):
 def test_a_required_claim_is_judged_alike(apis, issuer, client, tier, rule):
     """The claim an Action adds, at an API that requires it (serve --require-claim)."""
     token = build(shape(tier=tier), issuer.keys, issuer.url, WORLDMAPPERS)
-    response, diagnosis = judged(apis["claims"], issuer, client, token)
-    assert assert_agree(response, diagnosis) == rule
+    response, diagnosis, first = judged(apis["claims"], issuer, client, token)
+    assert assert_agree(response, diagnosis, first) == rule

@@ -1,6 +1,6 @@
-"""The rule book itself: the closed set of codes, the order the API applies them in,
-and the values a rule hands on; and issuer shorthand, read one way by a profile and by
-`serve`."""
+"""The rule book itself: the closed set of codes, the table that orders the rules and its
+one runner, and the values a rule hands on; and issuer shorthand, read one way by a
+profile and by `serve`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from oauth_primitives.rules.access_token import Policy, claim_findings, header_f
 from oauth_primitives.rules.closed_sets import ASYMMETRIC, DPOP_PROOF
 from oauth_primitives.rules.keys import alg_finding, key_finding
 from oauth_primitives.rules.proof import PRIVATE_MEMBERS, header_finding
-from oauth_primitives.rules.verdict import ORDER, rank
+from oauth_primitives.rules.table import TABLE, Presented, place, run
 from tests.helpers.serve_process import start, stop
 
 
@@ -30,7 +30,10 @@ def test_every_code_has_words_an_error_and_a_place():
             "invalid_dpop_proof",
             "use_dpop_nonce",
         )
-    assert len(ORDER) == len(set(ORDER)) == len(Code)
+    in_rows = [c for row in TABLE for c in row.codes]
+    assert set(in_rows) == set(Code)  # every code has its row
+    # One row each, but the NumericDate that is not a number: each time claim's row.
+    assert len(in_rows) - len(set(in_rows)) == 2
 
 
 def _values(code: Code) -> dict:
@@ -98,8 +101,51 @@ def test_times_are_judged_claim_by_claim_in_the_apis_order():
     found = claim_findings({"exp": 1, "nbf": "soon", "iat": 2}, policy, now=1000)
     assert [f.code for f in found] == [Code.EXPIRED, Code.NOT_A_NUMBER]
     # exp is judged before nbf, whatever the codes' own order.
-    assert rank(Code.EXPIRED) < rank(Code.NOT_A_NUMBER, "nbf")
-    assert rank(Code.NOT_A_NUMBER, "exp") < rank(Code.NOT_YET_VALID)
+    assert place(Code.EXPIRED) < place(Code.NOT_A_NUMBER, "nbf")
+    assert place(Code.NOT_A_NUMBER, "exp") < place(Code.NOT_YET_VALID)
+
+
+def _token(header: dict, claims: dict) -> str:
+    import base64
+    import json
+
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(claims)}.c2ln"
+
+
+def test_the_api_takes_the_first_finding_and_the_diagnosis_every_one_in_the_same_order():
+    policy = Policy("https://i/", "urn:a", dpop_required=True)
+    token = _token({"alg": "HS256"}, {"iss": "https://i", "exp": "soon", "scope": ["a"]})
+
+    def presented() -> Presented:
+        return Presented(token, policy, now=1000.0, scope="a", keys={})
+
+    every = [f.code for f in run(presented(), every=True)]
+    assert every == [
+        Code.DPOP_REQUIRED,
+        Code.ALG_SYMMETRIC,
+        Code.KID_MISSING,  # no key chosen after these, none tried
+        Code.ISS_TRAILING_SLASH,
+        Code.AUD_MISMATCH,
+        Code.NOT_A_NUMBER,
+        Code.SCOPE_NOT_STRING,
+    ]
+    assert [f.code for f in run(presented())] == every[:1]
+    # Each run's findings follow the table's rows.
+    assert every == sorted(every, key=lambda c: place(c, "exp"))
+
+
+def test_a_token_that_passes_costs_the_table_no_allocation():
+    claims = {"iss": "https://i/", "aud": "urn:a", "exp": 2000, "scope": "a b"}
+    token = Presented(
+        _token({"alg": "RS256", "kid": "k"}, claims), Policy("https://i/", "urn:a"), 1000.0
+    )
+    token.scope = "b"
+    assert run(token) is run(token) == ()  # the same empty tuple, not a new one
+    token.scope = "c"
+    assert [f.code for f in run(token)] == [Code.SCOPE_MISSING]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,197 @@
+"""The diagnosis's edge of the rule table: for each code the table can find, the check
+that explains it (what it found, and the fix), and the same check's words when its rule
+passed. The rules ran once (`check.judged`); nothing here decides again.
+
+A new rule needs its entry here, beside its row in `oauth_primitives.rules.table`; the
+assertion under `EXPLAIN` fails at import while one is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from m2m_tui.diagnosis.certificate_checks import certificate_check
+from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.diagnosis.claim_checks import (
+    aud_check,
+    claims_check,
+    crit_check,
+    iss_check,
+    organization_check,
+    required_claims_check,
+    scope_check,
+    typ_check,
+)
+from m2m_tui.diagnosis.jws_checks import alg_check, format_check, kid_check, signature_check
+from m2m_tui.diagnosis.time_checks import exp_check, iat_check, nbf_check
+from m2m_tui.tokens.decoded import DecodedToken
+from oauth_primitives.rules import Code, Finding
+from oauth_primitives.rules.table import FORM
+
+
+@dataclass
+class Facts:
+    """What the explanations read: the token, what the API expects, the table's findings
+    by check, and the clocks."""
+
+    token: DecodedToken
+    expect: Expectations
+    found: dict[str, Finding]
+    keys: dict | None  # the JWKS's signing keys by kid; None: unknown, for `why`
+    why: str
+    clock: float
+    skew: float
+    accepted: bool  # the server accepted the call
+    by_server: bool = False  # the clock is the server's (its Date header)
+    certificate: str | None = None  # x5t#S256 of the certificate the call presented
+
+
+Explain = Callable[[Facts], Check | None]
+
+
+def _format(f: Facts) -> Check:
+    return format_check(f.token, f.expect, f.found.get("format"))
+
+
+def _alg(f: Facts) -> Check:
+    return alg_check(f.token, f.found.get("alg"), f.expect)
+
+
+def _crit(f: Facts) -> Check | None:
+    return crit_check(f.token, f.found.get("crit"))
+
+
+def _kid(f: Facts) -> Check:
+    return kid_check(f.token, f.found.get("kid"), f.keys, f.why)
+
+
+def _signature(f: Facts) -> Check:
+    return signature_check(f.token, f.found, f.keys)
+
+
+def _iss(f: Facts) -> Check:
+    return iss_check(f.token, f.expect, f.found.get("iss"))
+
+
+def _aud(f: Facts) -> Check:
+    return aud_check(f.token, f.expect, f.found.get("aud"))
+
+
+def _exp(f: Facts) -> Check:
+    return exp_check(f.token, f.found.get("exp"), f.clock, f.skew, f.expect.leeway, f.by_server)
+
+
+def _nbf(f: Facts) -> Check:
+    return nbf_check(f.token, f.found.get("nbf"), f.clock, f.expect.leeway)
+
+
+def _iat(f: Facts) -> Check:
+    return iat_check(f.token, f.found.get("iat"), f.clock, f.skew, f.expect.leeway, f.accepted)
+
+
+def _typ(f: Facts) -> Check:
+    return typ_check(f.token, f.expect, f.found.get("typ"))
+
+
+def _claims(f: Facts) -> Check | None:
+    return claims_check(f.token, f.expect, f.found.get("claims"))
+
+
+def _required(f: Facts) -> Check | None:
+    return required_claims_check(f.token, f.expect, f.found.get("required claims"))
+
+
+def _scope(f: Facts) -> Check:
+    return scope_check(f.token, f.expect, f.found.get("scope"))
+
+
+def _organization(f: Facts) -> Check | None:
+    if not f.expect.organization_required and "organization" not in f.found:
+        return None
+    return organization_check(f.token, f.expect, f.found.get("organization"))
+
+
+def _certificate(f: Facts) -> Check | None:
+    return certificate_check(f.token, f.certificate, f.expect, f.found.get("certificate"))
+
+
+# The checks a token's diagnosis shows, in the order a reader follows them (the header,
+# the key, the claims, then what the request may do); the API's order is the table's.
+SHOWN: tuple[Explain, ...] = (
+    _format,
+    _alg,
+    _crit,
+    _kid,
+    _signature,
+    _iss,
+    _aud,
+    _exp,
+    _nbf,
+    _iat,
+    _typ,
+    _claims,
+    _required,
+    _scope,
+    _organization,
+    _certificate,
+)
+
+# Each code the table finds, and the check that explains it.
+EXPLAIN: dict[Code, Explain] = {
+    **dict.fromkeys(FORM, _format),
+    Code.ALG_NONE: _alg,
+    Code.ALG_SYMMETRIC: _alg,
+    Code.ALG_NOT_ALLOWED: _alg,
+    Code.CRIT_NOT_UNDERSTOOD: _crit,
+    Code.TYP_NOT_AT_JWT: _typ,
+    Code.KID_MISSING: _kid,
+    Code.KID_UNKNOWN: _kid,
+    Code.KEY_TYPE_MISMATCH: _signature,
+    Code.KEY_ALG_MISMATCH: _signature,
+    Code.KEY_TOO_SMALL: _signature,
+    Code.SIGNATURE_INVALID: _signature,
+    Code.ISS_MISMATCH: _iss,
+    Code.ISS_TRAILING_SLASH: _iss,
+    Code.AUD_MISMATCH: _aud,
+    Code.EXP_MISSING: _exp,
+    Code.NOT_A_NUMBER: _exp,  # and nbf's, iat's: each time check says its own
+    Code.EXPIRED: _exp,
+    Code.NOT_YET_VALID: _nbf,
+    Code.IAT_FUTURE: _iat,
+    Code.CLAIMS_MISSING: _claims,
+    Code.CLAIM_REQUIRED: _required,
+    Code.CLAIM_VALUE: _required,
+    Code.NOT_CERT_BOUND: _certificate,
+    Code.CERT_MISSING: _certificate,
+    Code.CERT_MISMATCH: _certificate,
+    Code.ORGANIZATION_MISSING: _organization,
+    Code.ORGANIZATION_NOT_SERVED: _organization,
+    Code.SCOPE_NOT_STRING: _scope,
+    Code.SCOPE_MISSING: _scope,
+}
+# Explained elsewhere: how the token came and its DPoP proof (dpop_checks, which reads
+# the proof as well), and introspection's answer (opaque_checks.active_check).
+ELSEWHERE = frozenset(
+    {
+        Code.DPOP_REQUIRED,
+        Code.DPOP_BOUND_AS_BEARER,
+        Code.NOT_BOUND_AS_DPOP,
+        Code.INACTIVE,
+        *(c for c in Code if c.startswith("proof_")),
+    }
+)
+assert set(EXPLAIN) | ELSEWHERE == set(Code), "every code the table finds is explained"
+assert all(e in SHOWN for e in EXPLAIN.values()), "every explanation is shown"
+
+
+def explain(facts: Facts, active: Check | None = None) -> list[Check]:
+    """The token's checks, each explaining what the table found for it (or that its
+    rule passed); `active`: introspection's check, after the form."""
+    checks = []
+    for shown in SHOWN:
+        check = shown(facts)
+        if check is not None:
+            checks.append(check)
+        if shown is _format and active is not None:
+            checks.append(active)
+    return checks
