@@ -284,7 +284,7 @@ def prepare(options: ServeOptions) -> Prepared:
     issuer = options.issuer
     if options.only in (None, "authority"):
         from .authority.app import create_authority_app
-        from .authority.state import Authority
+        from .authority.authority import Authority
         from .authority.tenant import Tenant
 
         sock = bind(options.host, options.authority_port)

@@ -409,10 +409,10 @@ def token_diff_view(diff) -> RenderableType:
 
 
 def preview_lines(found, real: dict | None = None, real_header: dict | None = None):
-    """A token preview (admin.preview.Preview): its claims with where each comes from,
+    """A token preview (preview.next_token.Preview): its claims with where each comes from,
     what Auth0's rules left out, and the API's verdict per endpoint. With `real` (the
     claims of the token that then came), a column beside it says where that differs."""
-    from m2m_tui.admin.preview import PER_TOKEN, differences
+    from m2m_tui.preview.next_token import PER_TOKEN, differences
 
     title = Text.assemble(
         ("Next token ", "bold"),
@@ -464,9 +464,9 @@ def preview_lines(found, real: dict | None = None, real_header: dict | None = No
     ]
     parts += [Text(f"note: {note}", "dim") for note in found.notes]
     parts += [Text(f"log ({action}): {line}", "dim") for action, line in found.logs]
-    if found.verdicts:
+    if found.answers:
         parts.append(Text("The API's verdict on it", "bold"))
-    for v in found.verdicts:
+    for v in found.answers:
         head = f"{'✓' if v.ok else '✗'} {v.method} {v.path}"
         parts.append(
             Text(head + ("" if v.ok else f" — {v.why} [{v.code}]"), "green" if v.ok else "red")

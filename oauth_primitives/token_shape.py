@@ -69,10 +69,11 @@ class Shaped:
         custom = {k: v for k, v in self.claims.items() if self.origins[k].action is not None}
         return payload_size(custom) > PAYLOAD_LIMIT
 
-    def take(self, exchange: Exchange, time_limit: float) -> ActionRefusal | None:
-        """The claims of an exchange's Actions (those Auth0's rules allow), and the
-        refusal it makes of the token request, if any: what the authority answers, and
-        what Preview shows before it."""
+    def apply_actions(self, exchange: Exchange, time_limit: float) -> ActionRefusal | None:
+        """Two things at once, both the authority's and Preview's: adds to this token
+        the claims an exchange's Actions set (those Auth0's rules allow), and returns
+        the refusal the exchange makes of the token request (a denial, a throw, a
+        timeout, claims over the limit), or None."""
         base = dict(self.claims)
         for run in exchange.runs:
             for name, value in run.claims:

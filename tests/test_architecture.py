@@ -67,7 +67,7 @@ def test_the_core_is_folded_into_packages():
     directly in m2m_tui besides __init__ and __main__."""
     loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in FRONT_ENDS[3:])
     assert len(loose) <= 6, loose
-    for concern in ("oauth", "tokens", "diagnosis", "api", "admin", "demo", "config"):
+    for concern in ("oauth", "tokens", "diagnosis", "api", "admin", "preview", "demo", "config"):
         assert (PACKAGE / concern / "__init__.py").exists(), concern
 
 

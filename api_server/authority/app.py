@@ -9,8 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .authority import Authority
 from .operations import routes
-from .state import Authority
 from .token_endpoint import token
 
 

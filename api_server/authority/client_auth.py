@@ -31,9 +31,9 @@ from oauth_primitives.rules.jws import Jws
 from oauth_primitives.rules.refused import Refused
 
 from ..client_certs import Presented, presented
+from .authority import Authority
 from .errors import OAuthError, invalid_request, refused_error
 from .models import Client
-from .state import Authority
 from .tenant import secret_matches
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

@@ -15,7 +15,7 @@ from actions_runtime.event import credentials_exchange_event
 from actions_runtime.runner import ActionSource, NodeMissing, run_actions
 from oauth_primitives.token_shape import ActionRefusal, Shaped
 
-from .state import Authority
+from .authority import Authority
 
 log = logging.getLogger("api_server.authority")
 
@@ -56,7 +56,7 @@ async def apply_actions(
     except NodeMissing as exc:
         log.error("credentials-exchange Actions are bound, and cannot run: %s", exc)
         return ActionRefusal("", "server_error", f"The bound Actions could not run: {exc}")
-    refused = shaped.take(exchange, authority.action_time_limit)
+    refused = shaped.apply_actions(exchange, authority.action_time_limit)
     if refused is None or not refused.action:  # issued, or refused for the claims' size
         for _, action, why in shaped.left_out:
             log.warning("Action %s: a custom claim was left out: %s", action, why)

@@ -10,10 +10,10 @@ from starlette.responses import JSONResponse, Response
 
 from oauth_primitives.rules.findings import Finding
 
+from .authority import Authority
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
 from .issued import issued_policy, issued_to, judge_issued
-from .state import Authority
 from .token_endpoint import read_params
 
 # The claims passed through as they are in the token (§2.2's names).

@@ -17,7 +17,7 @@ from oauth_primitives.rules.findings import Code, Finding
 from oauth_primitives.rules.keys import signing_keys
 from oauth_primitives.rules.table import Presented, rows, run
 
-from .state import Authority
+from .authority import Authority
 
 # The table's rows on the token itself, as the API runs them (the request's rows, from
 # the binding on, are the API's alone).

@@ -13,7 +13,7 @@ from oauth_primitives.rules.closed_sets import (
     AuthMethod,
 )
 
-from .state import Authority
+from .authority import Authority
 
 AUTH_METHODS = tuple(m for m in AuthMethod if not m.by_certificate)
 TLS_AUTH_METHODS = tuple(m for m in AuthMethod if m.by_certificate)

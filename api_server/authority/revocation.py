@@ -10,10 +10,10 @@ from starlette.responses import Response
 
 from oauth_primitives.rules.findings import Code, Finding
 
+from .authority import Authority
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request
 from .issued import issued_policy, issued_to, judge_issued
-from .state import Authority
 from .token_endpoint import read_params
 
 

@@ -16,11 +16,11 @@ from oauth_primitives.token_shape import Api, shape
 
 from ..client_certs import presented
 from ..dpop import DpopError, addressed_url, check_proof
+from .authority import Authority
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request, refused_error
 from .exchange_actions import apply_actions
 from .models import ClientGrant
-from .state import Authority
 
 MAX_BODY = 64 * 1024
 

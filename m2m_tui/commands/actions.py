@@ -220,7 +220,7 @@ async def _actions(args: argparse.Namespace, mgmt: ManagementClient) -> int:
 def _test(args: argparse.Namespace, session: Session) -> int:
     """Run the file here, on an event built from the profile (and from the tenant's grant
     when a management profile reaches it): nothing is deployed, nothing is sent."""
-    from m2m_tui.admin.action_test import try_action
+    from m2m_tui.preview.action_trial import try_action
 
     profile = session.profile
     client_id = args.client or profile.client_id

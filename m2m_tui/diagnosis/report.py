@@ -22,6 +22,14 @@ class Agreement(StrEnum):
     SERVER_ACCEPTED_MORE = "server_accepted_more"  # checks fail, the server accepted
 
 
+class Verdict(StrEnum):
+    """The diagnosis's verdict on the token alone (the one verdict in m2m-tui: Preview
+    predicts endpoint answers, and the rule table finds findings)."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 @dataclass
 class Diagnosis:
     checks: list[Check]
@@ -57,12 +65,12 @@ class Diagnosis:
         return self.agreement in (Agreement.SERVER_REFUSED_MORE, Agreement.SERVER_ACCEPTED_MORE)
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         """About the token alone: a request that failed for another reason (a missing
         parameter, an unknown path) does not make the token rejected."""
         if self.server is not None and self.server.status is not None:
-            return "rejected" if self.server.refused_token else "accepted"
-        return "rejected" if self.failed else "accepted"
+            return Verdict.REJECTED if self.server.refused_token else Verdict.ACCEPTED
+        return Verdict.REJECTED if self.failed else Verdict.ACCEPTED
 
     @property
     def outcome(self) -> str | None:
@@ -93,6 +101,7 @@ class Diagnosis:
             "cleaned": list(self.cleaned),
             "checks": [asdict(c) for c in self.checks],
             "server": server,
-            "agreement": self.agreement_text,
-            "agreement_code": self.agreement.value if self.agreement else None,
+            # The code, as "rule" and "causes" are codes; its words beside it.
+            "agreement": self.agreement.value if self.agreement else None,
+            "agreement_text": self.agreement_text,
         }

@@ -5,7 +5,7 @@ state lives in small services, each changed only through its own methods:
 - `tokens` (tokens.py): the token, its cache, the typed secret, the DPoP key and nonces;
 - `history` (history.py): the append-only log of what was done;
 - `documents` (documents.py): the JWKS and API metadata, reused within their max-age;
-- `api` (api_catalog.py): the API's endpoints and metadata;
+- `catalog` (api_catalog.py): the API's endpoints and metadata;
 - `admin` (tenant_admin.py): the Management API, where a management profile exists;
 - `status` (token_status.py): introspection and revocation, and the last answers;
 - `explainer` (explainer.py): inspecting a token, diagnosing a refusal;
@@ -69,7 +69,7 @@ class Session:
         self._timeout_override = timeout  # --timeout, else the profile's
         self.history = History()
         self.documents = Documents(clock)
-        self.api = ApiCatalog(self.documents)
+        self.catalog = ApiCatalog(self.documents)
         # The services read the profile and the timeout as they are now, not at the start.
         profile_now = lambda: self._profile  # noqa: E731
         seconds = lambda: self.timeout  # noqa: E731
@@ -85,7 +85,7 @@ class Session:
             self.client,
             seconds,
             self.tokens,
-            self.api,
+            self.catalog,
             self.documents,
             self.admin,
             self.status,
@@ -123,19 +123,19 @@ class Session:
 
     @property
     def endpoints(self) -> list[ApiEndpoint]:
-        return self.api.endpoints
+        return self.catalog.endpoints
 
     @property
     def endpoints_source(self) -> str:
-        return self.api.source
+        return self.catalog.source
 
     @property
     def offered_scopes(self) -> list[str]:
-        return self.api.offered_scopes
+        return self.catalog.offered_scopes
 
     @property
     def api_metadata(self) -> dict:
-        return self.api.metadata
+        return self.catalog.metadata
 
     @property
     def timeout(self) -> float:
@@ -154,7 +154,7 @@ class Session:
         nothing of the last profile's token, key, API or tenant carries over."""
         self._profile = profile = with_bundled_ca(profile, self.state_dir)
         self.tokens.use(profile)
-        self.api.clear()
+        self.catalog.clear()
         self.admin.forget()
         self.documents.forget()
 
@@ -201,15 +201,15 @@ class Session:
     async def load_api(self) -> None:
         base = self._profile.api_base_url
         if not base:
-            await self.api.load(None, None)
+            await self.catalog.load(None, None)
             return
         async with self.client() as client:
-            await self.api.load(base, client)
+            await self.catalog.load(base, client)
 
     async def preview(self, secrets: dict[str, str] | None = None, mgmt=None):
-        """The next token and the API's verdict on it (admin.preview), through `mgmt` or
+        """The next token and the API's verdict on it (preview.next_token), through `mgmt` or
         the issuer's management profile. Raises ManagementUnavailable without one."""
-        from m2m_tui.admin.preview import preview
+        from m2m_tui.preview.next_token import preview
 
         if mgmt is None:
             async with self.client(certificate=False) as client:

@@ -71,7 +71,7 @@ class PreviewTab(Vertical):
         was made: it is compared all the same, and the notice says so."""
         if self.found is None:
             return
-        from m2m_tui.admin.preview import differences
+        from m2m_tui.preview.next_token import differences
 
         self.real = (claims, header)
         self.cached = from_cache

@@ -159,7 +159,7 @@ def certificate_required(a: Asked) -> Refused | None:
 
 
 def actions_outcome(a: Asked) -> Refused | None:
-    """What the bound Actions decided (token_shape's `Shaped.take`): a denial, a
+    """What the bound Actions decided (token_shape's `Shaped.apply_actions`): a denial, a
     failure, a flow past its time, custom claims too large."""
     r = a.actions
     if r is None:

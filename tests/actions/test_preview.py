@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from m2m_tui.admin.management_api import ManagementClient
-from m2m_tui.admin.preview import differences, preview
+from m2m_tui.preview.next_token import differences, preview
 from oauth_primitives.token_shape import ClaimOrigin
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, mint
 from tests.helpers.actions import CLAIM, deployed

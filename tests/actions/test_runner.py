@@ -78,7 +78,7 @@ async def test_an_action_that_throws_the_old_timeout_word_is_a_throw_with_its_me
         run = (await run_actions([action, SLOW], {"n": 1})).runs
         assert [(r.name, r.error, r.timed_out) for r in run] == [(action.name, said, False)]
     shaped = shape("https://issuer/", "c", Api("urn:api"), [], 0, "j")
-    refusal = shaped.take(await run_actions([liar], {}), time_limit=20)
+    refusal = shaped.apply_actions(await run_actions([liar], {}), time_limit=20)
     assert refusal.description == "Action liar failed: Error: __timeout__"
 
 
@@ -96,8 +96,8 @@ def test_importing_the_runtime_starts_no_pool():
     """The pool (its threads, its exit hook, its Node.js processes) is made by the first
     exchange, not by an import: a front end that never runs an Action pays nothing."""
     code = (
-        "import threading, actions_runtime.runner as r, api_server.authority.state, "
-        "m2m_tui.admin.preview; print(r._pool is None, threading.active_count())"
+        "import threading, actions_runtime.runner as r, api_server.authority.authority, "
+        "m2m_tui.preview.next_token; print(r._pool is None, threading.active_count())"
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert shown.stdout.split() == ["True", "1"], shown.stderr

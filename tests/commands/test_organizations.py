@@ -53,7 +53,7 @@ def test_diagnose_names_the_organization_problem(tmp_path, org_stack):
         "The Management API says giftdeliveries's grant on urn:worldmappers allows acme"
         in (check["fix"])
     )
-    assert report["agreement_code"] == "agree"
+    assert report["agreement"] == "agree"
     wrong = run_cli(
         tmp_path,
         "diagnose",

@@ -114,7 +114,7 @@ def test_m2m_tui_gets_a_bound_token_and_the_bundled_api_holds_it_to_the_certific
     )
     body = json.loads(report.stdout)
     assert body["server"]["status"] == 401 and body["server"]["rule"] == "cert_missing"
-    assert body["causes"] == ["certificate_missing"] and body["agreement_code"] == "agree"
+    assert body["causes"] == ["certificate_missing"] and body["agreement"] == "agree"
 
 
 def test_express_knows_no_binding_and_the_diagnosis_follows_it(tmp_path, mtls):
@@ -130,4 +130,4 @@ def test_express_knows_no_binding_and_the_diagnosis_follows_it(tmp_path, mtls):
     assert body["server"]["status"] == 200 and body["failed"] == []
     check = next(c for c in body["checks"] if c["name"] == "certificate")
     assert check["ok"] is None and "accepted it all the same" in check["detail"]
-    assert body["agreement_code"] == "agree" and report.returncode == 0
+    assert body["agreement"] == "agree" and report.returncode == 0

@@ -151,7 +151,7 @@ def test_diagnose_agrees_with_auth0s_express_validator(tmp_path, provider, expre
     report = json.loads(refused.stdout)
     assert report["server"]["status"] == 403
     assert report["server"]["www_authenticate"]["error"] == "insufficient_scope"
-    assert report["failed"] == ["scope"] and report["agreement_code"] == "agree"
+    assert report["failed"] == ["scope"] and report["agreement"] == "agree"
 
 
 def test_serve_introspects_at_another_provider_with_credentials_from_flags(

@@ -92,7 +92,7 @@ def test_diagnose_an_opaque_token_through_introspection(tmp_path, provider, apis
     assert "asks the authorization server" in check(at_introspecting, "format")["detail"]
     assert at_introspecting["failed"] == ["aud"], at_introspecting["checks"]
     assert "resource=urn:worldmappers" in check(at_introspecting, "aud")["fix"]
-    assert at_introspecting["agreement_code"] == "agree"
+    assert at_introspecting["agreement"] == "agree"
 
     # Revoked: not active, refused at once by the introspecting API, and said.
     assert run_cli(tmp_path, "--profile", "opaque", "revoke", token).returncode == 0

@@ -84,7 +84,7 @@ def test_diagnose_names_the_cause_and_agrees_with_the_server(tmp_path, apis, api
         assert report["failed"][0] == name, report["failed"]
         if cause == "id-token":  # no "grant a scope" advice for a token of the wrong kind
             assert report["failed"] == ["aud"], report["failed"]
-        assert report["agreement_code"] == "agree", report["agreement"]
+        assert report["agreement"] == "agree", report["agreement_text"]
         assert report["causes"][0] == code, report["causes"]
         assert result.returncode == 1
     else:  # accepted: the check is a warning, never a failure the server contradicts

@@ -141,12 +141,12 @@ def test_diagnose_names_the_cause_and_follows_the_server(tmp_path, apis, api, ca
     assert check["fix"], check
     if status == 200:  # Express reads what the bundled API refuses: a warning, not a failure
         assert check["ok"] is None and report["failed"] == [], report["failed"]
-        assert report["agreement_code"] == "agree" and code == 0
+        assert report["agreement"] == "agree" and code == 0
         return
     assert status in (401, 403, 431), status
     assert report["causes"][0] == cause, report["causes"]
     assert report["verdict"] == "rejected" and code == 1
-    assert report["agreement_code"] == "agree", report["agreement"]
+    assert report["agreement"] == "agree", report["agreement_text"]
 
 
 # What people paste, and what the same token looks like in each.
@@ -196,7 +196,7 @@ def test_a_proxy_that_drops_the_header_is_named_and_nothing_else_blamed(tmp_path
     check = report["checks"][0]
     assert "never reached the API" in check["detail"] and "WSGIPassAuthorization" in check["fix"]
     # Not the token's fault: no clock, key or strict-rule theories.
-    assert report["agreement_code"] == "agree" and "clock" not in report["agreement"]
+    assert report["agreement"] == "agree" and "clock" not in report["agreement_text"]
     assert not any(c["name"] == "strict" for c in report["checks"]) and code == 1
 
 

@@ -89,7 +89,7 @@ def test_create_register_token_call_and_the_refusal_explained(tls_stack, tmp_pat
         )
         body = json.loads(report.stdout)
         assert body["server"]["status"] == 401 and body["server"]["rule"] == "cert_missing"
-        assert body["causes"] == ["certificate_missing"] and body["agreement_code"] == "agree"
+        assert body["causes"] == ["certificate_missing"] and body["agreement"] == "agree"
         check = next(c for c in body["checks"] if c["name"] == "certificate")
         assert "client_certificate" in check["fix"]
     finally:

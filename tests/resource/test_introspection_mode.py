@@ -88,7 +88,7 @@ def test_diagnose_a_revoked_jwt_at_each_kind_of_api(tmp_path):
         result = run_cli(tmp_path, "diagnose", url, "--token", token, "--json")
         report = json.loads(result.stdout)
         assert result.returncode == 1 and report["server"]["status"] == 401
-        assert report["failed"] == ["active"] and report["agreement_code"] == "agree"
+        assert report["failed"] == ["active"] and report["agreement"] == "agree"
         checks = {c["name"]: c for c in report["checks"]}
         assert "revoked" in checks["active"]["detail"] and checks["signature"]["ok"] is True
         assert "a revoked token is refused at once" in checks["format"]["detail"]

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from api_server.settings import ThrottleSettings
 from m2m_tui.admin.management_api import ManagementClient
-from m2m_tui.admin.preview import preview
+from m2m_tui.preview.next_token import preview
 from oauth_primitives.rules.closed_sets import AuthMethod, Dialect
 from tests.conftest import ADMIN, GIFT, WORLDMAPPERS, mint, repo_settings, start_stack
 from tests.helpers.rule_agreement import PROFILE

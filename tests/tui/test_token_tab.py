@@ -66,13 +66,13 @@ async def test_a_token_inspected_before_the_api_loaded_is_shown_again_against_it
     """On a slow machine the token can arrive before the API's OpenAPI document: the
     Inspector first shows its scopes against no offer, then against the API's."""
     gate = asyncio.Event()
-    load = session.api.load
+    load = session.catalog.load
 
     async def slow_load(base, client):
         await gate.wait()
         await load(base, client)
 
-    session.api.load = slow_load
+    session.catalog.load = slow_load
     app = M2MApp(session, autostart=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.loaded.wait()

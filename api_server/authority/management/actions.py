@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from actions_runtime.runner import ActionSource, NodeMissing, run_actions, syntax_errors
 from oauth_primitives.custom_claims import judged
 
-from ..state import Authority
+from ..authority import Authority
 from ..store.actions import RUNTIME, TRIGGER, Action
 from .endpoint import endpoint, field, json_body, only, query_flag
 from .errors import ManagementError, bad_request, not_found

@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..state import Authority
+from ..authority import Authority
 from .clients import SAN_NAMES, _find, new_credential
 from .endpoint import endpoint, json_body, only
 from .errors import bad_request, not_found

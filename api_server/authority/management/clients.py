@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from oauth_primitives import x509
 from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, AuthMethod
 
+from ..authority import Authority
 from ..models import CREDENTIAL_METHODS, CREDENTIAL_TYPES, Client, Credential
-from ..state import Authority
 from ..tenant import hash_secret, new_id, new_secret
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found

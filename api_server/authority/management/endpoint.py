@@ -12,8 +12,8 @@ from starlette.responses import Response
 from oauth_primitives.rules.access_token import scope_finding
 from oauth_primitives.rules.findings import Finding
 
+from ..authority import Authority
 from ..issued import issued_policy, judge_issued
-from ..state import Authority
 from ..store.conflicts import AlreadyExists, Unavailable
 from .errors import ManagementError, bad_request, conflict
 

@@ -9,8 +9,8 @@ import re
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..authority import Authority
 from ..models import Organization
-from ..state import Authority
 from .endpoint import endpoint, field, json_body, only, paginate
 from .errors import ManagementError, bad_request, not_found
 

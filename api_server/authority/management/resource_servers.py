@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, Response
 from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, Dialect
 from oauth_primitives.token_shape import DIALECTS
 
+from ..authority import Authority
 from ..models import ResourceServer, Scope
-from ..state import Authority
 from ..tenant import new_id
 from .endpoint import endpoint, field, json_body, only, paginate
 from .errors import ManagementError, bad_request, not_found

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..authority import Authority
 from ..keys import PREVIOUS, SigningKey
-from ..state import Authority
 from .endpoint import endpoint
 from .errors import ManagementError, not_found
 

@@ -14,7 +14,7 @@ from oauth_primitives.custom_claims import judged
 
 
 @dataclass
-class ActionTest:
+class ActionTrial:
     name: str
     event: dict
     run: ActionRun
@@ -75,7 +75,7 @@ async def _tenant_facts(session, client_id: str, audience: str) -> tuple[list[st
         return scope, client_id, "the profile's scope; the Management API was not reachable"
 
 
-async def try_action(session, name: str, code: str, client_id: str, secrets: dict) -> ActionTest:
+async def try_action(session, name: str, code: str, client_id: str, secrets: dict) -> ActionTrial:
     profile = session.profile
     audience = profile.audience or ""
     scopes, client_name, source = await _tenant_facts(session, client_id, audience)
@@ -93,7 +93,7 @@ async def try_action(session, name: str, code: str, client_id: str, secrets: dic
     exchange = await run_actions([ActionSource(name, code, secrets)], event)
     run = exchange.runs[0]
     added, left_out = judged(run.claims)  # Auth0's rules on custom claims
-    return ActionTest(name, event, run, added, left_out, source)
+    return ActionTrial(name, event, run, added, left_out, source)
 
 
 def _json(value: object) -> str:

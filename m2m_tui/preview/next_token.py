@@ -38,7 +38,9 @@ JTI = "(new for each token)"
 
 
 @dataclass(frozen=True)
-class Verdict:
+class EndpointAnswer:
+    """What the API will answer the previewed token at one endpoint."""
+
     method: str
     path: str
     scope: str | None
@@ -65,7 +67,7 @@ class Preview:
     # denial, an Action that fails), by the rule book's issuance rules: its code, values.
     refusal: Refused | None = None
     notes: list[str] = field(default_factory=list)
-    verdicts: list[Verdict] = field(default_factory=list)
+    answers: list[EndpointAnswer] = field(default_factory=list)
 
     @property
     def issued(self) -> bool:
@@ -117,7 +119,7 @@ class Preview:
                     "why": v.why,
                     "code": v.code,
                 }
-                for v in self.verdicts
+                for v in self.answers
             ],
         }
 
@@ -177,7 +179,7 @@ async def preview(
     found.header, found.claims, found.origins = shaped.header, shaped.claims, shaped.origins
     found.left_out = shaped.left_out
     if found.issued:
-        found.verdicts = verdicts(found, endpoints or [], metadata or {}, now)
+        found.answers = endpoint_answers(found, endpoints or [], metadata or {}, now)
     return found
 
 
@@ -291,10 +293,12 @@ async def _run_bound_actions(
     for run in exchange.runs:
         found.actions.append(run.name)
         found.logs += [(run.name, line) for line in run.logs]
-    return shaped.take(exchange, TIME_LIMIT)
+    return shaped.apply_actions(exchange, TIME_LIMIT)
 
 
-def verdicts(found: Preview, endpoints: list, metadata: dict, now: float) -> list[Verdict]:
+def endpoint_answers(
+    found: Preview, endpoints: list, metadata: dict, now: float
+) -> list[EndpointAnswer]:
     """Each endpoint's answer to the previewed token, by the rule table the API runs: its
     header and claims as the API checks them (the signature is the issuer's to make, so
     its keys are not known here and neither the key nor the signature is judged)."""
@@ -309,10 +313,12 @@ def verdicts(found: Preview, endpoints: list, metadata: dict, now: float) -> lis
         )
         refused = rule_table.run(token, AFTER_FORM)
         if not refused:
-            judged.append(Verdict(e.method, e.path, e.scope, True))
+            judged.append(EndpointAnswer(e.method, e.path, e.scope, True))
             continue
         first = refused[0]
-        judged.append(Verdict(e.method, e.path, e.scope, False, first.describe(), first.code.value))
+        judged.append(
+            EndpointAnswer(e.method, e.path, e.scope, False, first.describe(), first.code.value)
+        )
     return judged
 
 
