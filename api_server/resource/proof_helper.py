@@ -32,6 +32,21 @@ log = logging.getLogger("api_server.api")
 REQUEST = struct.Struct("<II")
 ANSWER = struct.Struct("<IB")
 STUCK_AFTER = 2.0  # seconds without an answer before the helper is given up
+# ...unless it is runnable: on a busy machine a helper waits for a core like any other
+# process, and giving it up then would move every proof back onto the loop for good.
+# A stopped (SIGSTOP, a debugger) or blocked helper is not runnable. Past this, it is
+# given up runnable or not.
+BUSY_PATIENCE = 30.0
+
+
+def runnable(pid: int) -> bool | None:
+    """Whether the process is running or waiting for a core (Linux's /proc state R);
+    None where /proc cannot tell (another system, a process gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(") ", 1)[1].startswith("R")
+    except (OSError, IndexError):
+        return None
 
 
 class ProofHelper:
@@ -82,14 +97,17 @@ class ProofHelper:
             self._stdin.write(b"".join(outgoing))
 
     def _watch(self) -> None:
-        """A helper that stops answering (stopped by a debugger, swapped out) must not
-        hold calls: after STUCK_AFTER seconds of silence it is dropped and its proofs
-        are verified here. One timer for all calls, not one per call."""
+        """A helper that stops answering (stopped by a debugger, blocked) must not hold
+        calls: after STUCK_AFTER seconds of silence it is dropped and its proofs are
+        verified here; a runnable one is only waiting for a core, and is given up to
+        BUSY_PATIENCE. One timer for all calls, not one per call."""
         self._watching = False
         if not self._pending or self._transport is None:
             return
         loop = asyncio.get_running_loop()
-        if loop.time() - self._waiting_since > STUCK_AFTER:
+        silent = loop.time() - self._waiting_since
+        busy = silent <= BUSY_PATIENCE and runnable(self._transport.get_pid()) is True
+        if silent > STUCK_AFTER and not busy:
             log.warning("the proof helper stopped answering; proofs are checked on the loop")
             self._transport.kill()
             self.stopped()

@@ -133,6 +133,51 @@ def test_a_helper_that_stops_answering_does_not_hold_calls(started):
             os.kill(pid, signal.SIGKILL)
 
 
+def test_a_busy_helper_is_waited_for_not_given_up(started, monkeypatch):
+    """On a loaded machine a healthy helper may not answer within STUCK_AFTER: it waits
+    for a core (runnable), and giving it up then moved every later proof back onto the
+    loop for good (a loaded test run caught it). A runnable helper is waited for."""
+    from api_server.resource import proof_helper
+
+    stack, holder, token, url, pid = started
+    monkeypatch.setattr(proof_helper, "runnable", lambda pid: True)  # as if waiting for a core
+    os.kill(pid, signal.SIGSTOP)  # silent for as long as the test says
+    answers = []
+    try:
+        proof = holder.proof("GET", url, token)
+        sender = threading.Thread(target=lambda: answers.append(call(stack, PATH, token, proof)))
+        sender.start()
+        time.sleep(proof_helper.STUCK_AFTER * 2)
+        assert stack.api_state.proof_helper.running and not answers  # still waited for
+        os.kill(pid, signal.SIGCONT)
+        sender.join(30)
+        assert answers and answers[0].status_code == 200, answers
+        assert stack.api_state.proof_helper.running and alive(pid)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_runnable_tells_a_process_at_work_from_a_stopped_or_sleeping_one():
+    import subprocess
+    import sys
+
+    from api_server.resource.proof_helper import runnable
+
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    sleeping = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        wait_for(lambda: runnable(busy.pid) is True)  # running, or waiting for a core
+        os.kill(busy.pid, signal.SIGSTOP)
+        wait_for(lambda: runnable(busy.pid) is False)  # stopped: state T
+        time.sleep(0.5)  # the sleeper is asleep by now
+        wait_for(lambda: runnable(sleeping.pid) is False)  # state S
+    finally:
+        for child in (busy, sleeping):
+            child.kill()
+            child.wait()
+    assert runnable(busy.pid) is None  # gone: /proc cannot tell
+
+
 def test_the_helper_can_be_turned_off(tmp_path):
     from dataclasses import replace
 
