@@ -106,8 +106,9 @@ class ProofHelper:
             return
         loop = asyncio.get_running_loop()
         silent = loop.time() - self._waiting_since
-        busy = silent <= BUSY_PATIENCE and runnable(self._transport.get_pid()) is True
-        if silent > STUCK_AFTER and not busy:
+        # /proc is read only once the helper is late, not on every tick of the watch.
+        late = silent > STUCK_AFTER
+        if late and (silent > BUSY_PATIENCE or not runnable(self._transport.get_pid())):
             log.warning("the proof helper stopped answering; proofs are checked on the loop")
             self._transport.kill()
             self.stopped()
