@@ -20,11 +20,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from oauth_primitives.rules.findings import Code, Finding
-from oauth_primitives.rules.proof import bound_key_finding
-from oauth_primitives.rules.table import Presented, rows, run
+from oauth_primitives.rules.proof_table import run_proof
+from oauth_primitives.rules.table import Presented, for_policy, rows, run
 
 from ..client_certs import presented as presented_certificate
-from ..dpop import DpopError, Nonces, ReplayMemory, addressed_url, check_claims, parse_proof
+from ..dpop import (
+    BEFORE_SIGNATURE,
+    FROM_SIGNATURE,
+    Nonces,
+    ReplayMemory,
+    addressed_url,
+)
+from ..dpop import presented as presented_proof
 from ..settings import ApiSettings
 from .bearer import BearerError, access_token, refusal
 from .directions import directions
@@ -42,7 +49,7 @@ log = logging.getLogger("api_server.api")
 # token it runs with the rest, in one pass. A DPoP request stops before the proof's row,
 # as the proof is checked in a helper process.
 SCHEME = rows("scheme", "scheme")
-REQUEST = SCHEME + rows("binding")
+BEARER = SCHEME + tuple(r for r in rows("binding") if r.name != "proof")  # it has none
 BEFORE_PROOF = SCHEME + rows("binding", "certificate")
 AFTER_PROOF = rows("proof")
 DPOP_CHALLENGED = frozenset(
@@ -76,6 +83,11 @@ class WorldMappers:
         self.base_url = base_url.rstrip("/")
         self.jwks = jwks
         self.policy = policy_of(settings, issuer)
+        # The rows this API's policy leaves something to find, chosen once.
+        self.scheme_rows = for_policy(SCHEME, self.policy)
+        self.bearer_rows = for_policy(BEARER, self.policy)
+        self.before_proof = for_policy(BEFORE_PROOF, self.policy)
+        self.after_proof = for_policy(AFTER_PROOF, self.policy)
         self.validator: TokenValidator | IntrospectingValidator
         if settings.validation == "introspection":
             jwt = TokenValidator(settings, issuer, jwks)
@@ -114,7 +126,7 @@ class WorldMappers:
             principal = exc
         presented = Presented(token, self.policy, 0.0, scheme, scope)
         if not isinstance(principal, Principal):  # the scheme's row comes first
-            found = run(presented, SCHEME)
+            found = run(presented, self.scheme_rows)
             if found:
                 return refusal(found[0], "DPoP")
             if isinstance(principal, InvalidToken):
@@ -127,10 +139,10 @@ class WorldMappers:
         cert = presented_certificate(request.scope, self.trusted_edges)
         if cert is not None:
             presented.certificate = cert.thumbprint
-        found = run(presented, REQUEST if scheme != "DPoP" else BEFORE_PROOF)
+        found = run(presented, self.bearer_rows if scheme != "DPoP" else self.before_proof)
         if not found and scheme == "DPoP":
             presented.proof = await self.check_dpop(request, token, principal.claims)
-            found = run(presented, AFTER_PROOF)
+            found = run(presented, self.after_proof)
         if found:
             return self.refuse(found[0], scheme)
         if log.isEnabledFor(logging.DEBUG):
@@ -157,25 +169,25 @@ class WorldMappers:
         return refusal(finding, "DPoP" if finding.code in DPOP_CHALLENGED else scheme)
 
     async def check_dpop(self, request: Request, token: str, claims: dict) -> Finding | None:
-        """RFC 9449 §7.1: a valid proof for this request and token, by the bound key;
-        the proof's finding, else None."""
+        """RFC 9449 §7.1: a valid proof for this request and token, by the bound key (the
+        proof table's rows); the first finding, else None."""
         url = addressed_url(request.scope, request.headers.get("host"))
-        try:
-            parsed = parse_proof(request.headers.getlist("dpop"))
-            # The signature is checked in the helper process when it is up (proof_helper).
-            verified = await self.proof_helper.verify(parsed)
-            proof = check_claims(
-                parsed,
-                verified,
-                request.method,
-                url,
-                self.dpop_replay,
-                self.dpop_nonces,
-                access_token=token,
-            )
-        except DpopError as exc:
-            return exc.finding
-        return bound_key_finding(claims, proof.jkt)
+        proof = presented_proof(
+            request.headers.getlist("dpop"),
+            request.method,
+            url,
+            self.dpop_replay,
+            self.dpop_nonces,
+            access_token=token,
+            claims=claims,
+        )
+        found = run_proof(proof, BEFORE_SIGNATURE)
+        if found:
+            return found[0]
+        # The signature is checked in the helper process when it is up (proof_helper).
+        proof.verified = await self.proof_helper.verify(proof)
+        found = run_proof(proof, FROM_SIGNATURE)
+        return found[0] if found else None
 
 
 Handler = Callable[[Request, WorldMappers], Awaitable[Response]]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from oauth_primitives.rules.access_token import Policy, expired, scopes_of
 from oauth_primitives.rules.closed_sets import ASYMMETRIC
 from oauth_primitives.rules.findings import Finding
-from oauth_primitives.rules.table import Presented, rows, run
+from oauth_primitives.rules.table import Presented, for_policy, rows, run
 
 from ..settings import ApiSettings
 from .jwks_cache import JwksCache, JwksUnavailable
@@ -83,6 +83,8 @@ class TokenValidator:
             raise ValueError(f"algorithms must be asymmetric; not allowed: {', '.join(bad)}")
         self.issuer = issuer
         self.policy = policy_of(settings, issuer)
+        self.header_rows = for_policy(HEADER, self.policy)  # chosen once for the policy
+        self.signed_rows = for_policy(SIGNED, self.policy)
         self.jwks = jwks
         self.clock = time.time  # what exp, nbf and iat are judged by: a test moves it
         # token → (principal, kid, exp): a token verified once is not verified again while
@@ -124,7 +126,7 @@ class TokenValidator:
         """The rule table's rows on the token, in its order, stopping at the first
         finding: the key is awaited only once the header has passed."""
         presented = Presented(token, self.policy, 0.0)
-        found = run(presented, HEADER)
+        found = run(presented, self.header_rows)
         if found:
             return found[0]
         kid = presented.jws.header["kid"]
@@ -136,7 +138,7 @@ class TokenValidator:
             ) from None
         presented.keys = self.jwks.keys  # each parsed once, when the JWKS came
         presented.now = self.clock()
-        found = run(presented, SIGNED)
+        found = run(presented, self.signed_rows)
         if found:
             return found[0]
         claims = presented.claims

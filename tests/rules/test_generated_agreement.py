@@ -26,6 +26,7 @@ Disagreements the generator found, and how each was resolved:
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -35,7 +36,7 @@ from hypothesis import strategies as st
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
 from m2m_tui.diagnosis.token_checks import run_checks
 from oauth_primitives.rules.keys import signing_keys
-from oauth_primitives.rules.table import Presented, run
+from oauth_primitives.rules.table import TABLE, Presented, for_policy, run
 from tests.conftest import WORLDMAPPERS
 from tests.helpers.rule_agreement import PROFILE, assert_agree
 from tests.rules.conftest import POLICIES
@@ -69,6 +70,29 @@ def test_the_diagnosis_names_the_rule_the_api_refused_for(apis, issuer, client, 
     token = build(drawn, issuer.keys, issuer.url, WORLDMAPPERS)
     response, diagnosis, first = judged(api, issuer, client, token)
     event(f"{response.status_code} {assert_agree(response, diagnosis, first)}")
+
+
+# A server whose policy is fixed runs the table less the rows that can find nothing
+# under it (for_policy): at each policy, on every generated token, the same findings.
+@pytest.mark.parametrize("policy", [*sorted(POLICIES), "organizations", "dpop"])
+@settings(settings.get_profile(PROFILE))
+@given(data=st.data())
+@example(data=None)
+def test_a_fixed_policy_drops_only_rows_that_could_find_nothing(apis, issuer, policy, data):
+    base = apis["shipped"].expect.policy
+    expect = {
+        "organizations": replace(base, organizations=("org_a",)),
+        "dpop": replace(base, dpop_required=True),
+    }.get(policy) or apis[policy].expect.policy
+    drawn = shape() if data is None else data.draw(shapes(issuer.keys))
+    token = build(drawn, issuer.keys, issuer.url, WORLDMAPPERS)
+    keys, now = signing_keys(issuer.keys.jwks), time.time()
+    pruned = for_policy(TABLE, expect)
+    assert len(pruned) < len(TABLE)  # something is dropped at every policy here
+    for every in (False, True):
+        full = run(Presented(token, expect, now, scope="directions", keys=keys), TABLE, every)
+        fixed = run(Presented(token, expect, now, scope="directions", keys=keys), pruned, every)
+        assert fixed == full
 
 
 # Each class of disagreement found before the rule book, at the open policy (every
