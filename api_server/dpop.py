@@ -1,8 +1,9 @@
 """DPoP proofs (RFC 9449) as both servers check them: the authority at its token
 endpoint (§5), the API on every call (§7). Shared here because both need the same rules.
 
-A proof is a JWT the client signs with its own key, fresh for each request. Checked in
-the order of §4.3, each failure with its own `error_description`.
+A proof is a JWT the client signs with its own key, fresh for each request. Checked by
+the rule book's proof table, in its order, each failure with its own
+`error_description`.
 """
 
 from __future__ import annotations
@@ -11,25 +12,23 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from oauth_primitives import base64url
 from oauth_primitives.dpop import MAX_AGE, MAX_AHEAD
-from oauth_primitives.jwk import thumbprint as jwk_thumbprint
-from oauth_primitives.rules import proof as proof_rules
-from oauth_primitives.rules.findings import Code, Finding
-from oauth_primitives.rules.proof import (
-    claim_findings,
-    header_finding,
-    proof_header,
-    proof_key,
-    proof_signed,
+from oauth_primitives.rules.findings import Finding
+from oauth_primitives.rules.proof import header_finding, proof_header, proof_signed
+from oauth_primitives.rules.proof_table import (
+    ProofPresented,
+    proof_rows,
+    run_proof,
+    signer_of,
 )
 
-# The proof's rules (algorithms, private members, claims) are the rule book's, shared
-# with the client's diagnosis. The jti memory keeps each proof for as long as the iat
-# window (MAX_AGE, MAX_AHEAD), so a replay within the window is always caught.
+# The proof's rules and their order are the rule book's proof table, which the client's
+# diagnosis runs too; this module gives it the servers' memory. The jti memory keeps
+# each proof for as long as the iat window (MAX_AGE, MAX_AHEAD), so a replay within the
+# window is always caught.
 
 
 class DpopError(Exception):
@@ -62,14 +61,6 @@ def addressed_url(scope: dict, host: str | None) -> str:
     raw = scope.get("raw_path")
     path = raw.decode("latin-1") if raw else scope["path"]
     return f"{scope['scheme']}://{host}{path}"
-
-
-def thumbprint(jwk: dict) -> str:
-    """RFC 7638, as a DpopError the client can read when the key is incomplete."""
-    try:
-        return jwk_thumbprint(jwk)
-    except ValueError:
-        raise DpopError(Finding(Code.PROOF_KEY_UNUSABLE, {"why": "incomplete"})) from None
 
 
 class ReplayMemory:
@@ -137,77 +128,38 @@ class Nonces:
         return any(hmac.compare_digest(nonce, self._for(s)) for s in (slot, slot - 1))
 
 
-@dataclass(frozen=True)
-class _Signer:
-    """What a proof's header says once checked: the same client sends the same header
-    (typ, alg, jwk) on every proof, so it is parsed, checked and turned into a key once."""
-
-    alg: str
-    key: object
-    jkt: str
+BEFORE_SIGNATURE = proof_rows("proof", "proof key")  # the API awaits item 7 between them
+FROM_SIGNATURE = proof_rows("proof sig")
 
 
-_signers: OrderedDict[str, _Signer] = OrderedDict()
-MAX_SIGNERS = 1024
+def presented(
+    values: list[str],
+    method: str,
+    url: str,
+    replay: ReplayMemory,
+    nonces: Nonces | None = None,
+    access_token: str | None = None,
+    claims: dict | None = None,
+    now: float | None = None,
+) -> ProofPresented:
+    """The request's proof as the proof table reads it, with this server's memory (the
+    nonces it issued, the jti it saw) and, at an API, the token and its claims."""
+    return ProofPresented(
+        values,
+        method,
+        url,
+        time.time() if now is None else now,
+        access_token,
+        claims,
+        None if nonces is None else nonces.valid,
+        replay.horizon,
+        replay.first_use,
+    )
 
 
-def _signer(segment: str) -> _Signer:
-    found = _signers.get(segment)
-    if found is not None:
-        _signers.move_to_end(segment)
-        return found
-    header = proof_header(segment)
-    if header is None:
-        raise DpopError(Finding(Code.PROOF_MALFORMED, {"part": "header"}))
-    unfit = header_finding(header)  # §4.3 items 4 to 6
-    if unfit is not None:
-        raise DpopError(unfit)
-    alg, jwk = header["alg"], header["jwk"]
-    key = proof_key(jwk, alg)
-    if isinstance(key, Finding):
-        raise DpopError(key)
-    jkt = thumbprint(jwk)
-    signer = _Signer(alg, key, jkt)
-    _signers[segment] = signer
-    if len(_signers) > MAX_SIGNERS:
-        _signers.popitem(last=False)
-    return signer
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A proof taken apart, its signature not yet verified."""
-
-    signer: _Signer
-    claims: dict
-    compact: str  # the proof as sent: what a helper process verifies (proof_helper)
-
-    def verify(self) -> bool:
-        """§4.3 item 7."""
-        return _signature_matches(self.signer, self.compact)
-
-
-def signature_valid(compact: str) -> bool:
-    """§4.3 item 7 alone, for a proof whose other parts are checked elsewhere (the API's
-    helper process): its claims are not even decoded."""
-    try:
-        signer = _signer(compact.partition(".")[0])
-    except DpopError:
-        return False
-    return _signature_matches(signer, compact)
-
-
-def _signature_matches(signer: _Signer, compact: str) -> bool:
-    return proof_signed(signer.alg, signer.key, compact)
-
-
-def parse_proof(values: list[str]) -> Parsed:
-    """§4.3 items 1 to 6: one well-formed proof (the rule book's reading, the
-    diagnosis's too), then typ, an allowed alg, a public jwk."""
-    parts = proof_rules.parse_proof(values)
-    if isinstance(parts, Finding):
-        raise DpopError(parts)
-    return Parsed(_signer(parts.header_segment), parts.claims, parts.compact)
+def accepted(p: ProofPresented) -> Proof:
+    claims = p.parts.claims
+    return Proof(p.signer.jkt, claims["jti"], float(claims["iat"]), claims)
 
 
 def check_proof(
@@ -219,29 +171,31 @@ def check_proof(
     access_token: str | None = None,
     now: float | None = None,
 ) -> Proof:
-    """The one valid proof among the request's `DPoP` header `values`, else DpopError."""
-    parsed = parse_proof(values)
-    return check_claims(parsed, parsed.verify(), method, url, replay, nonces, access_token, now)
+    """The one valid proof among the request's `DPoP` header `values` (the proof table,
+    run through), else DpopError with its first finding."""
+    p = presented(values, method, url, replay, nonces, access_token, now=now)
+    found = run_proof(p)
+    if found:
+        raise DpopError(found[0])
+    return accepted(p)
 
 
-def check_claims(
-    parsed: Parsed,
-    verified: bool,
-    method: str,
-    url: str,
-    replay: ReplayMemory,
-    nonces: Nonces | None = None,
-    access_token: str | None = None,
-    now: float | None = None,
-) -> Proof:
-    """§4.3 items 7 to 12 (and §7's ath), given whether the signature verified."""
-    now = time.time() if now is None else now
-    claims = parsed.claims
-    if not verified:  # item 7
-        raise DpopError(Finding(Code.PROOF_SIGNATURE))
-    nonce_ok = None if nonces is None else nonces.valid(claims.get("nonce"))
-    for finding in claim_findings(claims, method, url, now, nonce_ok, access_token, replay.horizon):
-        raise DpopError(finding)
-    if not replay.first_use(claims["jti"], now):  # item 12
-        raise DpopError(Finding(Code.PROOF_REPLAYED))
-    return Proof(parsed.signer.jkt, claims["jti"], float(claims["iat"]), claims)
+def parse_proof(values: list[str]) -> ProofPresented:
+    """§4.3 items 1 to 6 alone (the table's rows up to the key), else DpopError."""
+    p = ProofPresented(values, "", "", 0.0)
+    found = run_proof(p, BEFORE_SIGNATURE)
+    if found:
+        raise DpopError(found[0])
+    return p
+
+
+def signature_valid(compact: str) -> bool:
+    """§4.3 item 7 alone, for a proof whose other parts are checked elsewhere (the API's
+    helper process): its claims are not even decoded; a header the table refuses is
+    simply not a valid signature."""
+    segment = compact.partition(".")[0]
+    header = proof_header(segment)
+    if header is None or header_finding(header) is not None:
+        return False
+    signer = signer_of(segment)
+    return not isinstance(signer, Finding) and proof_signed(signer.alg, signer.key, compact)

@@ -26,7 +26,9 @@ import struct
 import sys
 from pathlib import Path
 
-from ..dpop import Parsed, signature_valid
+from oauth_primitives.rules.proof_table import ProofPresented as Parsed
+
+from ..dpop import signature_valid
 
 log = logging.getLogger("api_server.api")
 REQUEST = struct.Struct("<II")

@@ -8,19 +8,13 @@ from dataclasses import dataclass
 
 from m2m_tui.diagnosis.check import Check
 from oauth_primitives.dpop import MAX_AGE, htu
-from oauth_primitives.jwk import thumbprint
 from oauth_primitives.rules import Code, Finding
 from oauth_primitives.rules.access_token import Policy, binding_finding, scheme_finding
 from oauth_primitives.rules.closed_sets import DPOP_PROOF
-from oauth_primitives.rules.proof import (
-    MAX_PROOF,
-    bound_key_finding,
-    claim_findings,
-    parse_proof,
-    signature_finding,
-)
-from oauth_primitives.rules.proof import header_finding as proof_header_finding
+from oauth_primitives.rules.proof import MAX_PROOF
+from oauth_primitives.rules.proof_table import PROOF_TABLE, ProofPresented, run_proof
 
+HEADER_CODES = next(row.codes for row in PROOF_TABLE if row.name == "proof hdr")
 NAMES = (
     "scheme",
     "proof",
@@ -90,32 +84,41 @@ def dpop_checks(
         )
         checks += [Check(n, None, "not checked: no proof") for n in NAMES[2:]]
         return checks
-    parts = parse_proof([facts.proof])  # the servers' reading: size, form, JSON
-    if isinstance(parts, Finding):
-        checks.append(_malformed(parts, facts.proof))
+    # The rule book's proof table, every row: what a server would find on this proof
+    # for this request and token (what only the server knows, a nonce it issued or a
+    # jti it saw, comes from its answer: the challenge, its rule code).
+    proof = ProofPresented(
+        [facts.proof],
+        facts.method,
+        facts.url,
+        clock,
+        access_token=token,
+        claims={"cnf": {"jkt": bound_jkt}},
+    )
+    found = {f.code: f for f in run_proof(proof, every=True)}
+    if proof.parts is None:
+        checks.append(_malformed(next(iter(found.values())), facts.proof))
         return checks
-    header, claims = parts.header, parts.claims
+    header, claims = proof.parts.header, proof.parts.claims
     checks.append(Check("proof", True, "one DPoP proof was sent"))
-    head = _header(header)
+    head = _header(header, found)
     checks.append(head)
     checks.append(
-        _signature(facts.proof, header)
+        _signature(header, found)
         if head.ok
         else Check("proof sig", None, "not checked: the proof's header is refused")
     )
-    # The rule book's findings on the claims, compared as the server compares them (htu
-    # normalised on both sides by the one htu()).
-    findings = claim_findings(claims, facts.method, facts.url, clock, None, token)
-    found = {f.code: f for f in findings}
-    missing = {f.values["claim"] for f in findings if f.code == Code.PROOF_CLAIM_MISSING}
-    checks.append(_match("htm", claims.get("htm"), facts.method, "the request's method", missing))
-    said_htu = claims.get("htu")
-    said_htu = htu(said_htu) if isinstance(said_htu, str) else said_htu
-    checks.append(_match("htu", said_htu, htu(facts.url), "the request's URL", missing))
+    missing = (
+        set(found[Code.PROOF_CLAIM_MISSING].values["missing"])
+        if (Code.PROOF_CLAIM_MISSING in found)
+        else set()
+    )
+    checks.append(_match("htm", found, missing, facts.method, "the request's method"))
+    checks.append(_match("htu", found, missing, htu(facts.url), "the request's URL"))
     checks.append(_iat(claims.get("iat"), clock, found, "iat" in missing))
     checks.append(_jti(claims.get("jti"), replayed))
     checks.append(_ath(found))
-    checks.append(_cnf(header.get("jwk"), bound_jkt, facts.own_jkt))
+    checks.append(_cnf(found, bound_jkt, facts.own_jkt))
     checks.append(_nonce(claims.get("nonce"), challenge))
     return checks
 
@@ -172,9 +175,9 @@ def _malformed(finding: Finding, proof: str) -> Check:
     return Check("proof", False, said, fix, finding.code)
 
 
-def _header(header: dict) -> Check:
+def _header(header: dict, found: dict[Code, Finding]) -> Check:
     """§4.3 items 4 to 6, the rule book's: typ, an allowed alg, a public jwk."""
-    finding = proof_header_finding(header)
+    finding = next((found[c] for c in HEADER_CODES if c in found), None)
     if finding is None:
         jwk = header["jwk"]
         return Check(
@@ -209,9 +212,9 @@ def _header(header: dict) -> Check:
     )
 
 
-def _signature(proof: str, header: dict) -> Check:
+def _signature(header: dict, found: dict[Code, Finding]) -> Check:
     """Item 7, the rule book's: the jwk usable with the alg, and the signature by it."""
-    finding = signature_finding(header, proof)
+    finding = found.get(Code.PROOF_KEY_UNUSABLE) or found.get(Code.PROOF_SIGNATURE)
     if finding is None:
         return Check("proof sig", True, "verified with the proof's own jwk")
     if finding.code == Code.PROOF_SIGNATURE:
@@ -233,7 +236,8 @@ def _signature(proof: str, header: dict) -> Check:
     )
 
 
-def _match(name: str, found: object, expected: str, what: str, missing: set[str]) -> Check:
+def _match(name: str, found: dict, missing: set[str], expected: str, what: str) -> Check:
+    """htm or htu, as the proof table's rows judged it (htu normalised on both sides)."""
     if name in missing:
         return Check(
             name,
@@ -242,14 +246,16 @@ def _match(name: str, found: object, expected: str, what: str, missing: set[str]
             f"Proofs need {name}.",
             Code.PROOF_CLAIM_MISSING,
         )
-    if found == expected:
-        return Check(name, True, f"{found} is {what}")
+    code = Code.PROOF_HTM if name == "htm" else Code.PROOF_HTU
+    if code not in found:
+        return Check(name, True, f"{expected} is {what}")
+    said = found[code].values["found"]
     return Check(
         name,
         False,
-        f"the proof says {found!r}, but {what} is {expected!r}",
+        f"the proof says {said!r}, but {what} is {expected!r}",
         f"Make a new proof for this very request (its {name} must be {expected}).",
-        Code.PROOF_HTM if name == "htm" else Code.PROOF_HTU,
+        code,
     )
 
 
@@ -313,13 +319,10 @@ def _ath(found: dict) -> Check:
     return Check("ath", True, "hashes this token")
 
 
-def _cnf(jwk: object, bound: str, own: str | None) -> Check:
-    try:
-        signed_by = thumbprint(jwk) if isinstance(jwk, dict) else None
-    except ValueError:  # not a complete public key
-        signed_by = None
-    unbound = bound_key_finding({"cnf": {"jkt": bound}}, signed_by)  # the API's rule
+def _cnf(found: dict, bound: str, own: str | None) -> Check:
+    unbound = found.get(Code.PROOF_KEY_NOT_BOUND)  # the API's rule, the table's row
     if unbound is not None:
+        signed_by = unbound.values["signed_by"]
         mine = " (this profile's key)" if own and signed_by == own else ""
         return Check(
             "cnf.jkt",

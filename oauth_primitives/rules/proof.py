@@ -1,17 +1,16 @@
-"""The rules for a DPoP proof (RFC 9449 §4.3, and §7 for one sent to an API), in the
-order of §4.3. The bundled servers stop at the first finding; the diagnosis runs all.
+"""The parts of a DPoP proof's rules (RFC 9449 §4.3, and §7 for one sent to an API) that
+more than one row or reader needs: the one reading of a proof, its header's rule, its
+key, its signature, the binding. Their order is the proof table's (`proof_table.py`).
 The iat window and the `htu` and `ath` computations are in `oauth_primitives.dpop`."""
 
 from __future__ import annotations
 
 import functools
-import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import base64url
-from ..dpop import MAX_AGE, MAX_AHEAD, ath, htu, iat_outside_window
 from .access_token import bound_jkt
 from .closed_sets import DPOP_PROOF
 from .findings import Code, Finding
@@ -102,15 +101,6 @@ def proof_key(jwk: dict, alg: str):
         return Finding(Code.PROOF_KEY_UNUSABLE, {"alg": alg})
 
 
-def signature_finding(header: dict, compact: str) -> Finding | None:
-    """Item 7, after items 4 to 6 passed: the proof's signature by its own jwk. A
-    signature that cannot even be decoded or used is simply not valid."""
-    key = proof_key(header["jwk"], header["alg"])
-    if isinstance(key, Finding):
-        return key
-    return None if proof_signed(header["alg"], key, compact) else Finding(Code.PROOF_SIGNATURE)
-
-
 def proof_signed(alg: str, key: object, compact: str) -> bool:
     """Item 7 on a key already read: the signature decoded only here, as a server that
     verifies it elsewhere (the API's helper process) never needs it decoded."""
@@ -120,55 +110,6 @@ def proof_signed(alg: str, key: object, compact: str) -> bool:
     except ValueError:
         return False
     return signature_valid(alg, key, signing_input.encode(), decoded)
-
-
-def claim_findings(
-    claims: dict,
-    method: str,
-    url: str,
-    now: float,
-    nonce_ok: bool | None = None,
-    access_token: str | None = None,
-    horizon: float = 0.0,
-) -> list[Finding]:
-    """Items 8 to 11 and §7's ath, given the request. `nonce_ok`: whether the server
-    takes the proof's nonce (None: it demands none). `horizon`: the oldest iat the
-    server's replay memory still covers. (Item 12, the jti seen before, is the
-    server's memory alone.)"""
-    found = [
-        Finding(Code.PROOF_CLAIM_MISSING, {"claim": name})
-        for name in ("jti", "htm", "htu")
-        if not isinstance(claims.get(name), str) or not claims[name]
-    ]
-    iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
-        found.append(Finding(Code.PROOF_CLAIM_MISSING, {"claim": "iat"}))
-        iat = None
-    htm = claims.get("htm")
-    if isinstance(htm, str) and htm and htm != method:  # item 8
-        found.append(Finding(Code.PROOF_HTM, {"found": htm, "expected": method}))
-    said = claims.get("htu")
-    if isinstance(said, str) and said and htu(said) != htu(url):  # item 9
-        found.append(Finding(Code.PROOF_HTU, {"found": said, "expected": htu(url)}))
-    if nonce_ok is False:  # item 10, §8
-        found.append(Finding(Code.PROOF_NONCE, {"sent": claims.get("nonce")}))
-    if iat is not None:
-        outside = iat_outside_window(iat, now)  # item 11
-        if outside == "stale":
-            found.append(Finding(Code.PROOF_STALE, {"age": now - iat, "limit": MAX_AGE}))
-        elif outside == "ahead":
-            found.append(Finding(Code.PROOF_AHEAD, {"ahead": iat - now}))
-        elif iat <= horizon + MAX_AHEAD:
-            # Under a flood the memory dropped proofs younger than MAX_AGE; one from
-            # before then could be a replay it no longer knows, so it is refused as old.
-            found.append(Finding(Code.PROOF_BEYOND_MEMORY))
-    if access_token is not None:  # §7: the proof names the token it goes with
-        said_ath = claims.get("ath")
-        if said_ath is None:
-            found.append(Finding(Code.PROOF_ATH_MISSING))
-        elif not hmac.compare_digest(str(said_ath), ath(access_token)):
-            found.append(Finding(Code.PROOF_ATH_MISMATCH))
-    return found
 
 
 def bound_key_finding(claims: dict, jkt: str | None) -> Finding | None:

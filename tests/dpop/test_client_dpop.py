@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import jwt
 import pytest
 
@@ -9,7 +11,7 @@ from m2m_tui.config.file import ConfigError, load_config
 from m2m_tui.oauth.dpop import DpopKeyError, load_or_create_key
 from m2m_tui.session.session import Session
 from oauth_primitives.rules.closed_sets import DPOP_PROOF
-from oauth_primitives.rules.proof import header_finding, signature_finding
+from oauth_primitives.rules.proof_table import ProofPresented, run_proof
 from tests.helpers.sessions import write_config
 
 DPOP = "dpop = true\n"
@@ -47,8 +49,9 @@ def test_every_algorithm_signs_proofs(tmp_path, alg):
     proof = key.proof("GET", "http://127.0.0.1:1/api/x?q=1", access_token="t")
     header = jwt.get_unverified_header(proof)
     assert header["typ"] == "dpop+jwt" and header["alg"] == alg
-    # The servers' own rules (the rule book's) take its header and signature.
-    assert header_finding(header) is None and signature_finding(header, proof) is None
+    # The servers' own rules (the rule book's proof table) take the whole proof.
+    url = "http://127.0.0.1:1/api/x?q=1"
+    assert run_proof(ProofPresented([proof], "GET", url, time.time(), access_token="t")) == ()
     claims = jwt.decode(proof, jwt.PyJWK(header["jwk"]).key, algorithms=[alg])
     assert claims["htu"] == "http://127.0.0.1:1/api/x" and claims["htm"] == "GET"
     assert "ath" in claims
