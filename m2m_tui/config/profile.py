@@ -55,5 +55,6 @@ class Profile:
     dpop_key_file: str | None = None
 
 
+SECRET_METHODS = tuple(m for m in AuthMethod if m.by_secret)
 TLS_METHODS = tuple(m for m in AuthMethod if m.by_certificate)
 AUTH_METHODS = tuple(AuthMethod)
