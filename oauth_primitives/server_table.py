@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY
+from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY, AuthMethod
 from oauth_primitives.toml_reader import unknown_keys
 
 
@@ -33,7 +33,7 @@ class ClientSeed:
     client_id: str
     name: str
     client_secret: str | None = None
-    token_endpoint_auth_method: str = "client_secret_post"
+    token_endpoint_auth_method: str = AuthMethod.CLIENT_SECRET_POST
     public_key_pems: tuple[str, ...] = ()
 
 

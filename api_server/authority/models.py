@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.rules.closed_sets import Alg, AuthMethod
 
 
 @dataclass
@@ -23,7 +23,7 @@ class ResourceServer:
     identifier: str
     scopes: list[Scope] = field(default_factory=list)
     token_lifetime: int = 86400
-    signing_alg: str = "RS256"
+    signing_alg: str = Alg.RS256
     token_dialect: str = "access_token"
     is_system: bool = False
     # Auth0's RBAC switch: with a *_authz dialect, tokens carry `permissions`.
@@ -81,7 +81,7 @@ class Credential:
 
     id: str
     pem: str
-    alg: str = "RS256"
+    alg: str = Alg.RS256
     name: str = ""
     credential_type: str = "public_key"
     subject_dn: str = ""

@@ -171,11 +171,7 @@ METHOD_CREDENTIALS = {
 }
 CREDENTIALS = {
     "type": "object",
-    "properties": {
-        "private_key_jwt": METHOD_CREDENTIALS,
-        "tls_client_auth": METHOD_CREDENTIALS,
-        "self_signed_tls_client_auth": METHOD_CREDENTIALS,
-    },
+    "properties": {m.value: METHOD_CREDENTIALS for m in AuthMethod if m.by_credential},
     "minProperties": 1,
     "maxProperties": 1,
     "additionalProperties": False,

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from oauth_primitives.discovery import OAUTH, OPENID
-from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION
+from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, ISSUER_SIGNS
 
 from .action_operations import ROWS as ACTION_ROWS
 from .introspection import introspect
@@ -188,7 +188,7 @@ OPERATIONS: tuple[Operation, ...] = (
             closed_object(
                 {
                     "identifier": {"type": "string", "minLength": 1},
-                    "signing_alg": {"type": "string", "enum": ["RS256"]},
+                    "signing_alg": {"type": "string", "enum": [a.value for a in ISSUER_SIGNS]},
                     **RESOURCE_SERVER_FIELDS,
                 },
                 ("identifier",),

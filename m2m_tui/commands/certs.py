@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from m2m_tui.commands.common import EXIT_OK, EXIT_USAGE, fail, run_with_management
+from oauth_primitives.rules.closed_sets import AuthMethod
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
     from m2m_tui.admin.management_api import ManagementClient
     from m2m_tui.session.session import Session
 
-METHODS = ("self_signed_tls_client_auth", "tls_client_auth")
+# RFC 8705's two methods, as plain strings for argparse's help (sorted, as it lists them).
+METHODS = tuple(sorted(m.value for m in AuthMethod if m.by_certificate))
 
 
 def add_parsers(commands) -> None:
@@ -56,7 +58,7 @@ def add_parsers(commands) -> None:
     register.add_argument(
         "--method",
         choices=METHODS,
-        default=METHODS[0],
+        default=AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH.value,
         help="how the client authenticates with it (default: self_signed_tls_client_auth)",
     )
 
@@ -98,7 +100,7 @@ def run_create(args: argparse.Namespace, state_dir: Path) -> int:
     write_private_file(cert_path, cert)
     cert_path.chmod(0o644)  # a certificate is public
     parsed = x509.load_certificate(cert)
-    method = "tls_client_auth" if args.issued else "self_signed_tls_client_auth"
+    method = AuthMethod.TLS_CLIENT_AUTH if args.issued else AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH
     said = {
         "certificate": str(cert_path),
         "key": str(key_path),
@@ -132,7 +134,7 @@ def run_register(args: argparse.Namespace, session: Session) -> int:
 
 
 async def _register(args: argparse.Namespace, mgmt: ManagementClient) -> int:
-    if args.method == "self_signed_tls_client_auth":
+    if args.method == AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH:
         body = {"credential_type": "x509_cert", "name": args.name, "pem": args.pem}
     else:
         body = {"credential_type": "cert_subject_dn", "name": args.name, "pem": args.pem}

@@ -100,6 +100,9 @@ def overridden(args: argparse.Namespace, profile):
     is not touched. An empty value drops the profile's own (`--scope ''`: no scope)."""
     from dataclasses import replace
 
+    from m2m_tui.config.profile import SECRET_METHODS
+    from oauth_primitives.rules.closed_sets import AuthMethod
+
     changes = {}
     for flag in ("scope", "audience", "resource", "client_id"):
         value = getattr(args, f"override_{flag}", None)
@@ -112,8 +115,8 @@ def overridden(args: argparse.Namespace, profile):
         # By reference, like the sample's AUTH0_CLIENT_SECRET: the secret stays in the
         # environment, never in argv (which `ps` shows) or the profile.
         changes.update(client_secret=None, client_secret_env=env, client_secret_prompt=False)
-        if profile.auth_method not in ("client_secret_post", "client_secret_basic"):
-            changes["auth_method"] = "client_secret_post"
+        if profile.auth_method not in SECRET_METHODS:
+            changes["auth_method"] = AuthMethod.CLIENT_SECRET_POST
     return replace(profile, **changes) if changes else profile
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.rules.closed_sets import Alg, AuthMethod
 
 # `bundled`: true, the bundled servers on plain HTTP; "https", the same over TLS
 # (`m2m-tui serve --tls both`); false, the profile names its own issuer.
@@ -51,9 +51,10 @@ class Profile:
     # RFC 9449: sender-constrained tokens. The key is dpop_key_file, else one generated
     # once for this profile into the state directory.
     dpop: bool = False
-    dpop_alg: str = "ES256"
+    dpop_alg: str = Alg.ES256
     dpop_key_file: str | None = None
 
 
+SECRET_METHODS = tuple(m for m in AuthMethod if m.by_secret)
 TLS_METHODS = tuple(m for m in AuthMethod if m.by_certificate)
 AUTH_METHODS = tuple(AuthMethod)

@@ -20,6 +20,7 @@ from m2m_tui.bundled_servers import (
 )
 from m2m_tui.config.file import Config, default_config_text, load_config
 from m2m_tui.session.session import Session
+from oauth_primitives.rules.closed_sets import AuthMethod
 
 DPOP_PROFILE = "local-dpop"
 # Gift Deliveries over mutual TLS (RFC 8705), at a tenant of its own served over TLS.
@@ -197,7 +198,7 @@ def _mtls_profiles(folder: Path, ports: tuple[int, int]) -> str:
         'client_id = "giftdeliveries"\n'
         'audience = "urn:worldmappers"\n'
         f'api_base_url = "https://127.0.0.1:{ports[1]}"\n'
-        'auth_method = "self_signed_tls_client_auth"\n'
+        f'auth_method = "{AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH}"\n'
         f'client_certificate = "{certs / "gift.pem"}"\n'
         f'client_key = "{certs / "gift-key.pem"}"\n'
         f'ca_file = "{ca}"\n'

@@ -3,7 +3,8 @@ that explains it (what it found, and the fix), and the same check's words when i
 passed. The rules ran once (`check.judged`); nothing here decides again.
 
 A new rule needs its entry here, beside its row in `oauth_primitives.rules.table`; the
-assertion under `EXPLAIN` fails at import while one is missing."""
+assertion under `EXPLAIN` fails at import while one is missing. The checks are shown in
+the table's order (`SHOWN`)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from m2m_tui.diagnosis.jws_checks import alg_check, format_check, kid_check, sig
 from m2m_tui.diagnosis.time_checks import exp_check, iat_check, nbf_check
 from m2m_tui.tokens.decoded import DecodedToken
 from oauth_primitives.rules import Code, Finding
-from oauth_primitives.rules.table import FORM
+from oauth_primitives.rules.table import FORM, TABLE
 
 
 @dataclass
@@ -115,27 +116,6 @@ def _certificate(f: Facts) -> Check | None:
     return certificate_check(f.token, f.certificate, f.expect, f.found.get("certificate"))
 
 
-# The checks a token's diagnosis shows, in the order a reader follows them (the header,
-# the key, the claims, then what the request may do); the API's order is the table's.
-SHOWN: tuple[Explain, ...] = (
-    _format,
-    _alg,
-    _crit,
-    _kid,
-    _signature,
-    _iss,
-    _aud,
-    _exp,
-    _nbf,
-    _iat,
-    _typ,
-    _claims,
-    _required,
-    _scope,
-    _organization,
-    _certificate,
-)
-
 # Each code the table finds, and the check that explains it.
 EXPLAIN: dict[Code, Explain] = {
     **dict.fromkeys(FORM, _format),
@@ -181,12 +161,18 @@ ELSEWHERE = frozenset(
     }
 )
 assert set(EXPLAIN) | ELSEWHERE == set(Code), "every code the table finds is explained"
-assert all(e in SHOWN for e in EXPLAIN.values()), "every explanation is shown"
+
+# The checks a token's diagnosis shows, in the table's order: one order for the rules
+# (the API's), not a second one kept beside it. Each check once, at its first code's row.
+SHOWN: tuple[Explain, ...] = tuple(
+    dict.fromkeys(EXPLAIN[code] for row in TABLE for code in row.codes if code in EXPLAIN)
+)
 
 
 def explain(facts: Facts, active: Check | None = None) -> list[Check]:
     """The token's checks, each explaining what the table found for it (or that its
-    rule passed); `active`: introspection's check, after the form."""
+    rule passed); `active`: introspection's check, after the form (where the table's
+    `active` row stands)."""
     checks = []
     for shown in SHOWN:
         check = shown(facts)

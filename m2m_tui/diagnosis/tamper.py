@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from m2m_tui.tokens.decoded import decode
 from oauth_primitives import base64url
+from oauth_primitives.rules.closed_sets import Alg
 
 if TYPE_CHECKING:
     from m2m_tui.oauth.dpop import DpopKey
@@ -45,7 +46,7 @@ def variants(raw: str, extra_scope: str = "geocode:location") -> list[Variant]:
     resigned = jwt.encode(
         payload,
         throwaway,
-        algorithm="RS256",
+        algorithm=Alg.RS256,
         headers={k: v for k, v in header.items() if k != "alg"},
     )
     return [

@@ -34,9 +34,12 @@ __all__ = [  # what the front ends import from here
 if TYPE_CHECKING:
     from m2m_tui.diagnosis.dpop_checks import DpopFacts
 
+# The checks every JWT gets, in the order they are shown (the rule table's, through
+# explanations.SHOWN; a test holds a good token's checks to this list).
 CHECK_NAMES = (
     "format",
     "alg",
+    "typ",
     "kid",
     "signature",
     "iss",
@@ -44,7 +47,6 @@ CHECK_NAMES = (
     "exp",
     "nbf",
     "iat",
-    "typ",
     "scope",
 )
 

@@ -76,7 +76,7 @@ class DpopKey:
         return jwt.encode(claims, self.private_key, algorithm=self.alg, headers=headers)
 
 
-def generate_key(alg: str = "ES256") -> DpopKey:
+def generate_key(alg: str = Alg.ES256) -> DpopKey:
     """A throw-away key (the tamper lab's "another key")."""
     import jwt
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from m2m_tui.config.profile import TLS_METHODS, Profile
 from oauth_primitives.private_files import ensure_private_dir, write_private_file
+from oauth_primitives.rules.closed_sets import AuthMethod
 
 MARGIN = 60  # seconds before exp when a cached token stops being offered
 # PBKDF2 rounds for a secret's digest: the file holds no fast hash of a secret someone
@@ -71,7 +72,7 @@ def cache_key(profile: Profile) -> str:
 def credential_digest(profile: Profile, secret: str | None) -> str | None:
     """What the client authenticates with, as a digest; None when it cannot be known here
     (a secret the user types into the app, asked of a command that has none)."""
-    if profile.auth_method == "private_key_jwt":
+    if profile.auth_method == AuthMethod.PRIVATE_KEY_JWT:
         return "key:" + _file_digest(profile.private_key_file)
     if profile.auth_method in TLS_METHODS:  # the certificate is the credential
         return "certificate:" + _file_digest(profile.client_certificate)

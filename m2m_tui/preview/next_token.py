@@ -23,7 +23,7 @@ from oauth_primitives.rules.client_auth import (
     read_assertion,
     secret_refusal,
 )
-from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.rules.closed_sets import Alg, AuthMethod
 from oauth_primitives.rules.issuance import ApiSettings, Asked, GrantSettings, refusal
 from oauth_primitives.rules.jws import Jws
 from oauth_primitives.rules.refused import Refused
@@ -302,7 +302,7 @@ def endpoint_answers(
     """Each endpoint's answer to the previewed token, by the rule table the API runs: its
     header and claims as the API checks them (the signature is the issuer's to make, so
     its keys are not known here and neither the key nor the signature is judged)."""
-    header = {"alg": "RS256", "kid": "(the issuer's current key)", **found.header}
+    header = {"alg": Alg.RS256, "kid": "(the issuer's current key)", **found.header}
     parts = Jws("", header, found.claims, b"", b"")
     scheme = "DPoP" if "jkt" in (found.claims.get("cnf") or {}) else "Bearer"
     judged = []

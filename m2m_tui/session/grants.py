@@ -11,6 +11,7 @@ from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.token_request import TokenOutcome, TokenRequest, request_token
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.diff import scope_diff
+from oauth_primitives.rules.closed_sets import AuthMethod
 
 httpx = lazy_module("httpx")
 
@@ -173,10 +174,10 @@ class GrantsModel:
                 "client_key in the profile"
             )
         if own.self_signed:
-            method = "self_signed_tls_client_auth"
+            method = AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH
             body = {"credential_type": "x509_cert", "pem": own.cert.read_text()}
         else:
-            method = "tls_client_auth"
+            method = AuthMethod.TLS_CLIENT_AUTH
             body = {"credential_type": "cert_subject_dn", "subject_dn": own.subject_dn}
         made = await self.mgmt.request("POST", f"/clients/{client_id}/credentials", json=body)
         methods = {method: {"credentials": [{"id": made["id"]}]}}
@@ -262,7 +263,7 @@ class GrantsModel:
                 client_secret=secret,
                 client_secret_env=None,
                 client_secret_prompt=False,
-                auth_method="client_secret_post",
+                auth_method=AuthMethod.CLIENT_SECRET_POST,
             )
         else:
             secret = resolve_secret(profile)

@@ -6,14 +6,15 @@ algorithm, the JWK's own `alg` obeyed, and RSA keys of 2048 bits or more (RFC 75
 from __future__ import annotations
 
 from .. import base64url
+from .closed_sets import Alg
 from .findings import Code, Finding
 
 KEY_TYPE = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 CURVES = {
-    "ES256": ("P-256",),
-    "ES384": ("P-384",),
-    "ES512": ("P-521",),
-    "EdDSA": ("Ed25519", "Ed448"),
+    Alg.ES256: ("P-256",),
+    Alg.ES384: ("P-384",),
+    Alg.ES512: ("P-521",),
+    Alg.EDDSA: ("Ed25519", "Ed448"),
 }
 MIN_RSA_BITS = 2048
 

@@ -147,8 +147,9 @@ def test_key_client_cannot_fall_back_to_a_secret(stack, key_client):
 
 async def test_m2m_tui_signs_its_assertion_with_what_the_key_is(stack, tmp_path):
     # An EC key in PKCS#8 PEM ("BEGIN PRIVATE KEY", as openssl genpkey writes it): the
-    # algorithm follows the key's type and curve, not the PEM's label. (Auth0 takes ES256
-    # of the EC algorithms for client credentials, and so does the bundled authority.)
+    # algorithm follows the key's type and curve, not the PEM's label: ES256 for this
+    # P-256 key (ES384 for P-384, ES512 for P-521), each one the bundled authority takes
+    # for assertions (closed_sets.CLIENT_ASSERTION).
     from m2m_tui.config.profile import Profile
     from m2m_tui.oauth.token_request import TokenRequest, request_token
 

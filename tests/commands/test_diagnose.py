@@ -18,7 +18,7 @@ def test_accepted_exits_0_with_stable_json(tmp_path, shared_stack):
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert body["verdict"] == "accepted" and body["failed"] == []
-    assert [c["name"] for c in body["checks"]][:4] == ["format", "alg", "kid", "signature"]
+    assert [c["name"] for c in body["checks"]][:4] == ["format", "alg", "typ", "kid"]
     assert set(body["checks"][0]) == {"name", "ok", "detail", "fix", "code", "cause"}
     assert body["causes"] == [] and body["cleaned"] == []
     assert body["server"]["status"] == 200

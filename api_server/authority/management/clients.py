@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from oauth_primitives import x509
-from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, AuthMethod
+from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, Alg, AuthMethod
 
 from ..authority import Authority
 from ..models import CREDENTIAL_METHODS, CREDENTIAL_TYPES, Client, Credential
@@ -51,7 +51,7 @@ def new_credential(item: dict, method: str) -> Credential:
     name = str(item.get("name", ""))
     pem = item.get("pem")
     if kind == "public_key":
-        alg = item.get("alg", "RS256")
+        alg = item.get("alg", Alg.RS256)
         if alg not in CLIENT_ASSERTION:  # the algorithm its assertions will be signed with
             raise bad_request(f"alg must be one of {', '.join(CLIENT_ASSERTION)}")
         try:
