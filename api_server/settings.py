@@ -133,7 +133,7 @@ class _Reader(TomlReader):
                     description=self.opt(scope, "description", str, w + ".scopes", ""),
                 )
             )
-        dialect = self.opt(data, "token_dialect", str, w, "access_token")
+        dialect = self.opt(data, "token_dialect", str, w, Dialect.ACCESS_TOKEN.value)
         if dialect not in DIALECTS:
             raise self.fail(w, f"token_dialect must be one of {', '.join(DIALECTS)}")
         rbac = self.opt(data, "enforce_policies", bool, w, False)

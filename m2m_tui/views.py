@@ -21,6 +21,7 @@ from m2m_tui.tokens.decoded import (
 from m2m_tui.tokens.pasted import WORDS, Removed
 from m2m_tui.tokens.signature import SignatureCheck
 from m2m_tui.transcript import Exchange, mask_token_in
+from oauth_primitives.rules.closed_sets import Dialect
 
 THEME = "ansi_dark"
 LONG_VALUE = 240  # characters of a claim shown in the claims table
@@ -273,10 +274,10 @@ def signature_line(check: SignatureCheck | None, note: str = "") -> Text:
 
 
 DIALECT_WORDS = {
-    "access_token": "Auth0's own profile: azp names the client, typ JWT",
-    "access_token_authz": "Auth0's own profile with RBAC's permissions claim",
-    "rfc9068_profile": "RFC 9068: typ at+jwt, client_id names the client",
-    "rfc9068_profile_authz": "RFC 9068 with RBAC's permissions claim",
+    Dialect.ACCESS_TOKEN: "Auth0's own profile: azp names the client, typ JWT",
+    Dialect.ACCESS_TOKEN_AUTHZ: "Auth0's own profile with RBAC's permissions claim",
+    Dialect.RFC9068_PROFILE: "RFC 9068: typ at+jwt, client_id names the client",
+    Dialect.RFC9068_PROFILE_AUTHZ: "RFC 9068 with RBAC's permissions claim",
 }
 
 

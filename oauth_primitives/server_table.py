@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY, AuthMethod
 from oauth_primitives.toml_reader import unknown_keys
 
+from .rules.closed_sets import Dialect
+
 
 @dataclass(frozen=True)
 class ScopeSeed:
@@ -24,7 +26,7 @@ class ResourceServerSeed:
     identifier: str
     scopes: tuple[ScopeSeed, ...] = ()
     token_lifetime: int = 86400
-    token_dialect: str = "access_token"
+    token_dialect: str = Dialect.ACCESS_TOKEN
     enforce_policies: bool = False
 
 

@@ -19,6 +19,7 @@ from .rules.closed_sets import Dialect
 from .token_refusals import Refusal
 
 DIALECTS = tuple(Dialect)
+RFC9068_DIALECTS = frozenset(d for d in Dialect if d.rfc9068)
 AUTHZ = frozenset(d for d in Dialect if d.needs_rbac)
 
 
@@ -28,7 +29,7 @@ class Api:
 
     identifier: str
     token_lifetime: int = 86400
-    token_dialect: str = "access_token"
+    token_dialect: str = Dialect.ACCESS_TOKEN
     enforce_policies: bool = False
 
 
@@ -143,7 +144,7 @@ def shape(
     if cnf is not None:
         put("cnf", cnf, "the key or certificate the token is bound to")
     header = {"typ": "JWT"}
-    if dialect.startswith("rfc9068_profile"):
+    if dialect in RFC9068_DIALECTS:
         header["typ"] = "at+jwt"  # RFC 9068 §2.1
         put("client_id", client_id, f"the dialect ({dialect})")
     else:
@@ -157,9 +158,9 @@ def dialect_of(header: dict, claims: dict) -> str | None:
     """Which Auth0 dialect a token looks made by (None for one that fits none)."""
     rfc9068 = str(header.get("typ", "")).lower() in ("at+jwt", "application/at+jwt")
     if rfc9068 and "client_id" in claims:
-        base = "rfc9068_profile"
+        base = Dialect.RFC9068_PROFILE
     elif "azp" in claims or "gty" in claims:
-        base = "access_token"
+        base = Dialect.ACCESS_TOKEN
     else:
         return None
-    return base + "_authz" if isinstance(claims.get("permissions"), list) else base
+    return Dialect(base + "_authz") if isinstance(claims.get("permissions"), list) else base

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oauth_primitives.rules.closed_sets import Alg, AuthMethod
+from oauth_primitives.rules.closed_sets import Alg, AuthMethod, Dialect
 
 
 @dataclass
@@ -24,7 +24,7 @@ class ResourceServer:
     scopes: list[Scope] = field(default_factory=list)
     token_lifetime: int = 86400
     signing_alg: str = Alg.RS256
-    token_dialect: str = "access_token"
+    token_dialect: str = Dialect.ACCESS_TOKEN
     is_system: bool = False
     # Auth0's RBAC switch: with a *_authz dialect, tokens carry `permissions`.
     enforce_policies: bool = False

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from m2m_tui.commands.common import EXIT_FAILED, EXIT_OK, fail, run_with_management
+from oauth_primitives.rules.closed_sets import Dialect
 
 if TYPE_CHECKING:  # parsing arguments must stay cheap: heavy modules load in run()
     from m2m_tui.admin.management_api import ManagementClient
@@ -69,7 +70,7 @@ def add_parsers(commands) -> None:
     dialect.add_argument(
         "dialect",
         nargs="?",
-        choices=("access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz"),
+        choices=tuple(d.value for d in Dialect),
     )
 
     keys = commands.add_parser(
@@ -183,7 +184,7 @@ async def _dialect(args: argparse.Namespace, mgmt: ManagementClient) -> int:
     api = apis[args.audience]
     if args.dialect is not None:
         api = await mgmt.set_dialect(api["id"], args.dialect)
-    dialect = api.get("token_dialect") or "access_token"
+    dialect = api.get("token_dialect") or Dialect.ACCESS_TOKEN
     rbac = "on" if api.get("enforce_policies") else "off"
     print(f"{args.audience}  dialect {dialect} (RBAC {rbac}): {DIALECT_WORDS[dialect]}")
     return EXIT_OK

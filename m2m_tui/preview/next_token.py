@@ -23,7 +23,7 @@ from oauth_primitives.rules.client_auth import (
     read_assertion,
     secret_refusal,
 )
-from oauth_primitives.rules.closed_sets import Alg, AuthMethod
+from oauth_primitives.rules.closed_sets import Alg, AuthMethod, Dialect
 from oauth_primitives.rules.issuance import ApiSettings, Asked, GrantSettings, refusal
 from oauth_primitives.rules.jws import Jws
 from oauth_primitives.rules.refused import Refused
@@ -54,7 +54,7 @@ class Preview:
     issuer: str
     client_id: str
     audience: str
-    dialect: str = "access_token"
+    dialect: str = Dialect.ACCESS_TOKEN
     rbac: bool = False
     lifetime: int = 86400
     header: dict = field(default_factory=dict)
@@ -158,7 +158,7 @@ async def preview(
     api = Api(
         audience,
         int(rs.get("token_lifetime") or 86400),
-        rs.get("token_dialect") or "access_token",
+        rs.get("token_dialect") or Dialect.ACCESS_TOKEN,
         bool(rs.get("enforce_policies")),
     )
     found.dialect, found.rbac, found.lifetime = (
@@ -223,7 +223,7 @@ async def _asked(
     pop = rs.get("proof_of_possession") or {}
     api = ApiSettings(
         audience,
-        rs.get("token_dialect") or "access_token",
+        rs.get("token_dialect") or Dialect.ACCESS_TOKEN,
         bool(rs.get("enforce_policies")),
         pop.get("mechanism") == "dpop" and pop.get("required") is True,
         pop.get("mechanism") == "mtls" and pop.get("required") is True,

@@ -11,7 +11,7 @@ from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.token_request import TokenOutcome, TokenRequest, request_token
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.diff import scope_diff
-from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.rules.closed_sets import AuthMethod, Dialect
 
 httpx = lazy_module("httpx")
 
@@ -152,7 +152,7 @@ class GrantsModel:
         from oauth_primitives.token_shape import DIALECTS
 
         fresh = await self.mgmt.request("GET", f"/resource-servers/{api['id']}")
-        now = fresh.get("token_dialect") or "access_token"
+        now = fresh.get("token_dialect") or Dialect.ACCESS_TOKEN
         dialect = (
             DIALECTS[(DIALECTS.index(now) + 1) % len(DIALECTS)] if now in DIALECTS else DIALECTS[0]
         )

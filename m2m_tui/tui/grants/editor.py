@@ -18,6 +18,7 @@ from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 from m2m_tui.tui.grants.organizations import GrantOrganizations
 from m2m_tui.tui.jobs import job
+from oauth_primitives.rules.closed_sets import Dialect
 from oauth_primitives.token_shape import AUTHZ  # the dialects that need RBAC
 
 CLIENT_NAME_LIMIT = 100  # Auth0's limit on an application's name
@@ -93,7 +94,7 @@ class GrantEditor(VerticalScroll):
             )
             return
         # The dialect beside the grant: it decides what the token carries (ctrl+l).
-        dialect = self.api.get("token_dialect") or "access_token"
+        dialect = self.api.get("token_dialect") or Dialect.ACCESS_TOKEN
         title.update(
             Text.assemble(
                 (f"{name} ", "bold"),
