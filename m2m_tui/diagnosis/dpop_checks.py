@@ -108,11 +108,8 @@ def dpop_checks(
         if head.ok
         else Check("proof sig", None, "not checked: the proof's header is refused")
     )
-    missing = (
-        set(found[Code.PROOF_CLAIM_MISSING].values["missing"])
-        if (Code.PROOF_CLAIM_MISSING in found)
-        else set()
-    )
+    claim_missing = found.get(Code.PROOF_CLAIM_MISSING)
+    missing = set(claim_missing.values["missing"]) if claim_missing else set()
     checks.append(_match("htm", found, missing, facts.method, "the request's method"))
     checks.append(_match("htu", found, missing, htu(facts.url), "the request's URL"))
     checks.append(_iat(claims.get("iat"), clock, found, "iat" in missing))
