@@ -55,6 +55,7 @@ AFTER_PROOF = rows("proof")
 DPOP_CHALLENGED = frozenset(
     (*AFTER_PROOF[0].codes, Code.DPOP_REQUIRED, Code.DPOP_BOUND_AS_BEARER, Code.NOT_BOUND_AS_DPOP)
 )
+MAX_VERDICTS = 32  # per remembered token: a client calls a few endpoints, with one certificate
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 METADATA_MAX_AGE = 60
 
@@ -124,25 +125,33 @@ class WorldMappers:
             principal = await self.validator.validate(token)
         except InvalidToken as exc:
             principal = exc
-        presented = Presented(token, self.policy, 0.0, scheme, scope)
         if not isinstance(principal, Principal):  # the scheme's row comes first
-            found = run(presented, self.scheme_rows)
-            if found:
-                return refusal(found[0], "DPoP")
+            if self.scheme_rows:
+                found = run(Presented(token, self.policy, 0.0, scheme, scope), self.scheme_rows)
+                if found:
+                    return refusal(found[0], "DPoP")
             if isinstance(principal, InvalidToken):
                 return BearerError(
                     401, "invalid_token", str(principal), scheme=scheme, rule=principal.code
                 )
             return self.answer(principal, scheme)
-        presented.claims = principal.claims
-        presented.scopes = principal.scopes
         cert = presented_certificate(request.scope, self.trusted_edges)
-        if cert is not None:
-            presented.certificate = cert.thumbprint
-        found = run(presented, self.bearer_rows if scheme != "DPoP" else self.before_proof)
-        if not found and scheme == "DPoP":
-            presented.proof = await self.check_dpop(request, token, principal.claims)
-            found = run(presented, self.after_proof)
+        thumbprint = None if cert is None else cert.thumbprint
+        if scheme != "DPoP":
+            verdicts = principal.verdicts
+            found = verdicts.get((scope, thumbprint))
+            if found is None:
+                found = run(
+                    self.presented(token, scheme, scope, thumbprint, principal), self.bearer_rows
+                )
+                if len(verdicts) < MAX_VERDICTS:
+                    verdicts[scope, thumbprint] = found
+        else:  # a fresh proof every time: run through
+            presented = self.presented(token, scheme, scope, thumbprint, principal)
+            found = run(presented, self.before_proof)
+            if not found:
+                presented.proof = await self.check_dpop(request, token, principal.claims)
+                found = run(presented, self.after_proof)
         if found:
             return self.refuse(found[0], scheme)
         if log.isEnabledFor(logging.DEBUG):
@@ -150,6 +159,15 @@ class WorldMappers:
                 "caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes))
             )
         return principal
+
+    def presented(
+        self, token: str, scheme: str, scope: str, thumbprint: str | None, principal: Principal
+    ) -> Presented:
+        """A verified token as the request rows read it."""
+        presented = Presented(token, self.policy, 0.0, scheme, scope, thumbprint)
+        presented.claims = principal.claims
+        presented.scopes = principal.scopes
+        return presented
 
     def answer(self, refused: Refused, scheme: str) -> BearerError:
         """A remembered token's refusal, its answer built once per scheme."""

@@ -58,6 +58,10 @@ class Principal:
     scopes: frozenset[str]
     claims: dict = field(repr=False)
     kid: str = ""
+    # The request rows' verdict on this token (the table's findings, () for none) by
+    # (scope, client certificate), for a Bearer call: those rows read nothing that
+    # changes while the token is remembered, so a token sent again skips them.
+    verdicts: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def policy_of(settings: ApiSettings, issuer: str) -> Policy:

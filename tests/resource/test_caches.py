@@ -67,3 +67,14 @@ def test_remembered_queries_never_mix_up_requests(stack):
     long = stack.call("/api/location/geocode", token, address="x" * 600)
     assert long.status_code == 400 and long.json()["parameter"] == "address"
     assert "longer than 200" in long.json()["message"]
+
+
+def test_a_remembered_tokens_verdict_is_kept_per_endpoint(strict_clock):
+    # The request rows' verdict is remembered with the token, by the scope the endpoint
+    # needs: one endpoint's refusal never answers another's call, nor the other way.
+    token = signed(strict_clock, claims(strict_clock, scope="directions"))
+    for _ in range(2):
+        assert call(strict_clock, token) == 200
+        refused = strict_clock.call("/api/location/geocode", token, address="Paris")
+        assert refused.status_code == 403
+        assert refused.json()["rule"] == Code.SCOPE_MISSING
