@@ -70,7 +70,7 @@ class ReplayMemory:
     retired once it is `window` old (all it holds has expired), or, under a flood, once it
     holds half of `max_entries`; then the one before is dropped, and `horizon` becomes the
     time its newest entry could have been seen. Proofs issued before the horizon are
-    refused (check_claims), so what was forgotten cannot be replayed.
+    refused (the proof table's iat row), so what was forgotten cannot be replayed.
 
     Python's hash of the jti (64-bit, keyed per process) is kept rather than the jti: a
     quarter of the memory, so three times as many fit in what 100,000 strings took. Two
@@ -125,7 +125,8 @@ class Nonces:
         if not isinstance(nonce, str):
             return False
         slot = int((time.time() if now is None else now) // self.lifetime)
-        return any(hmac.compare_digest(nonce, self._for(s)) for s in (slot, slot - 1))
+        sent = nonce.encode()  # bytes: compare_digest refuses a str that is not ASCII
+        return any(hmac.compare_digest(sent, self._for(s).encode()) for s in (slot, slot - 1))
 
 
 BEFORE_SIGNATURE = proof_rows("proof", "proof key")  # the API awaits item 7 between them

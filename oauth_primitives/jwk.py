@@ -19,7 +19,8 @@ def thumbprint(jwk: dict) -> str:
     """§3: SHA-256 of the required members, sorted, without white space.
 
     ValueError when the key is not a complete EC, RSA or OKP public key."""
-    members = THUMBPRINT_MEMBERS.get(jwk.get("kty", ""))
+    kty = jwk.get("kty", "")
+    members = THUMBPRINT_MEMBERS.get(kty) if isinstance(kty, str) else None  # any JSON
     if members is None or not all(isinstance(jwk.get(m), str) for m in members):
         raise ValueError("not a complete EC, RSA or OKP public key")
     canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)

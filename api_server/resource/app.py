@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -204,6 +205,9 @@ class WorldMappers:
             return found[0]
         # The signature is checked in the helper process when it is up (proof_helper).
         proof.verified = await self.proof_helper.verify(proof)
+        # The wait may be long on a busy machine: the proof's age and the replay
+        # memory's horizon are judged as they are now, as the jti is looked up now.
+        proof.now, proof.horizon = time.time(), self.dpop_replay.horizon
         found = run_proof(proof, FROM_SIGNATURE)
         return found[0] if found else None
 

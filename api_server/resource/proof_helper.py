@@ -26,7 +26,7 @@ import struct
 import sys
 from pathlib import Path
 
-from oauth_primitives.rules.proof_table import ProofPresented as Parsed
+from oauth_primitives.rules.proof_table import ProofPresented
 
 from ..dpop import signature_valid
 
@@ -59,7 +59,7 @@ class ProofHelper:
         self._stdin: asyncio.WriteTransport | None = None
         self._starting: asyncio.Task | None = None
         self._gave_up = not enabled
-        self._pending: dict[int, tuple[asyncio.Future, Parsed]] = {}
+        self._pending: dict[int, tuple[asyncio.Future, ProofPresented]] = {}
         self._outgoing: list[bytes] = []
         self._next_id = 0
         self._received = b""
@@ -70,7 +70,7 @@ class ProofHelper:
     def running(self) -> bool:
         return self._stdin is not None
 
-    async def verify(self, parsed: Parsed) -> bool:
+    async def verify(self, parsed: ProofPresented) -> bool:
         """§4.3 item 7 for `parsed`, in the helper when it is up."""
         stdin = self._stdin
         if stdin is None:

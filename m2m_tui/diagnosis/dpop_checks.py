@@ -15,19 +15,9 @@ from oauth_primitives.rules.proof import MAX_PROOF
 from oauth_primitives.rules.proof_table import PROOF_TABLE, ProofPresented, run_proof
 
 HEADER_CODES = next(row.codes for row in PROOF_TABLE if row.name == "proof hdr")
-NAMES = (
-    "scheme",
-    "proof",
-    "proof hdr",
-    "proof sig",
-    "htm",
-    "htu",
-    "proof iat",
-    "jti",
-    "ath",
-    "cnf.jkt",
-    "nonce",
-)
+# The checks shown, in the proof table's order (its key and claims rows are told in
+# the signature's check and in each claim's), after how the token came.
+NAMES = ("scheme", *(row.name for row in PROOF_TABLE if row.name not in ("proof key", "claims")))
 
 
 @dataclass
@@ -110,14 +100,16 @@ def dpop_checks(
     )
     claim_missing = found.get(Code.PROOF_CLAIM_MISSING)
     missing = set(claim_missing.values["missing"]) if claim_missing else set()
-    checks.append(_match("htm", found, missing, facts.method, "the request's method"))
-    checks.append(_match("htu", found, missing, htu(facts.url), "the request's URL"))
-    checks.append(_iat(claims.get("iat"), clock, found, "iat" in missing))
-    checks.append(_jti(claims.get("jti"), replayed))
-    checks.append(_ath(found))
-    checks.append(_cnf(found, bound_jkt, facts.own_jkt))
-    checks.append(_nonce(claims.get("nonce"), challenge))
-    return checks
+    shown = {
+        "htm": _match("htm", found, missing, facts.method, "the request's method"),
+        "htu": _match("htu", found, missing, htu(facts.url), "the request's URL"),
+        "nonce": _nonce(claims.get("nonce"), challenge),
+        "proof iat": _iat(claims.get("iat"), clock, found, "iat" in missing),
+        "ath": _ath(found),
+        "cnf.jkt": _cnf(found, bound_jkt, facts.own_jkt),
+        "jti": _jti(claims.get("jti"), replayed),
+    }
+    return checks + [shown[name] for name in NAMES[len(checks) :]]
 
 
 def _scheme(bound_jkt: str | None, facts: DpopFacts) -> Check:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -119,7 +120,8 @@ def _present(p: ProofPresented) -> Finding | None:
     """Item 3: the claims every proof carries; the first missing named, all listed."""
     claims = p.parts.claims
     iat = claims.get("iat")
-    number = not isinstance(iat, bool) and isinstance(iat, int | float)
+    # JSON's NaN and Infinity parse as floats no clock can be compared with.
+    number = not isinstance(iat, bool) and isinstance(iat, int | float) and math.isfinite(iat)
     get = claims.get
     if number and _text(get("jti")) and _text(get("htm")) and _text(get("htu")):
         return None  # every proof that passes, at no list's cost
@@ -142,9 +144,13 @@ def _htm(p: ProofPresented) -> Finding | None:  # item 8
 
 def _htu(p: ProofPresented) -> Finding | None:  # item 9, both sides normalised
     said = p.parts.claims.get("htu")
-    if isinstance(said, str) and said and htu(said) != htu(p.url):
-        return Finding(Code.PROOF_HTU, {"found": said, "expected": htu(p.url)})
-    return None
+    if not isinstance(said, str) or not said:
+        return None  # the present row's
+    try:
+        same = htu(said) == htu(p.url)
+    except ValueError:  # not a URL at all ("http://[x")
+        same = False
+    return None if same else Finding(Code.PROOF_HTU, {"found": said, "expected": htu(p.url)})
 
 
 def _nonce(p: ProofPresented) -> Finding | None:  # item 10, §8
@@ -156,7 +162,7 @@ def _nonce(p: ProofPresented) -> Finding | None:  # item 10, §8
 
 def _iat(p: ProofPresented) -> Finding | None:  # item 11
     iat = p.parts.claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
+    if isinstance(iat, bool) or not isinstance(iat, int | float) or not math.isfinite(iat):
         return None  # the present row's
     outside = iat_outside_window(iat, p.now)
     if outside == "stale":
@@ -176,7 +182,7 @@ def _ath(p: ProofPresented) -> Finding | None:  # §7.1: the proof names its tok
     said = p.parts.claims.get("ath")
     if said is None:
         return Finding(Code.PROOF_ATH_MISSING)
-    if not hmac.compare_digest(str(said), ath(p.access_token)):
+    if not hmac.compare_digest(str(said).encode(), ath(p.access_token).encode()):
         return Finding(Code.PROOF_ATH_MISMATCH)
     return None
 
@@ -218,9 +224,9 @@ PROOF_TABLE: tuple[ProofRow, ...] = (
     ProofRow("nonce", (Code.PROOF_NONCE,), _nonce),
     ProofRow("proof iat", (Code.PROOF_STALE, Code.PROOF_AHEAD, Code.PROOF_BEYOND_MEMORY), _iat),
     ProofRow("ath", (Code.PROOF_ATH_MISSING, Code.PROOF_ATH_MISMATCH), _ath),
-    # A replay is remembered last, so that a proof refused for anything else is not.
-    ProofRow("jti", (Code.PROOF_REPLAYED,), _replay),
     ProofRow("cnf.jkt", (Code.PROOF_KEY_NOT_BOUND,), _bound),
+    # A jti is remembered last, so that a proof refused for anything else is not.
+    ProofRow("jti", (Code.PROOF_REPLAYED,), _replay),
 )
 PROOF_CODES = tuple(code for row in PROOF_TABLE for code in row.codes)
 assert set(PROOF_CODES) == {c for c in Code if c.startswith("proof_")}, "each has its row"

@@ -8,7 +8,7 @@ import time
 import jwt
 import pytest
 
-from api_server.dpop import DpopError, ReplayMemory, check_proof
+from api_server.dpop import DpopError, Nonces, ReplayMemory, check_proof
 from m2m_tui.oauth.dpop import generate_key
 from oauth_primitives.rules import Code
 from oauth_primitives.rules.proof_table import (
@@ -87,3 +87,32 @@ def test_the_authority_refuses_a_replay_only_once_the_rest_passed():
     with pytest.raises(DpopError) as replayed:
         check_proof([proof], "POST", URL, memory)
     assert replayed.value.code == Code.PROOF_REPLAYED
+
+
+def hostile(key, header: dict | None = None, **claims) -> str:
+    """A proof signed by `key` with the claims given over a good proof's."""
+    good = jwt.decode(key.proof("GET", URL, access_token="t"), options={"verify_signature": False})
+    head = {"typ": "dpop+jwt", "jwk": key.jwk, **(header or {})}
+    return jwt.encode({**good, **claims}, key.private_key, algorithm=key.alg, headers=head)
+
+
+@pytest.mark.parametrize(
+    ("header", "claims", "rule"),
+    [
+        ({"jwk": {"kty": ["EC"], "crv": "P-256", "x": "a", "y": "b"}}, {}, "proof_key_unusable"),
+        (None, {"ath": "é"}, "proof_ath_mismatch"),
+        (None, {"nonce": "é"}, "proof_nonce"),
+        (None, {"htu": "http://[x"}, "proof_htu"),
+        (None, {"iat": float("nan")}, "proof_claim_missing"),
+        (None, {"iat": float("inf")}, "proof_claim_missing"),
+    ],
+)
+def test_a_hostile_proof_is_refused_by_its_rule_not_a_crash(header, claims, rule):
+    key = generate_key()
+    proof = hostile(key, header, **claims)
+    with pytest.raises(DpopError) as refused:
+        nonces = Nonces() if "nonce" in claims else None  # a server that demands one
+        check_proof([proof], "GET", URL, ReplayMemory(), nonces, access_token="t")
+    assert refused.value.code == rule
+    every = run_proof(ProofPresented([proof], "GET", URL, time.time(), "t"), every=True)
+    assert rule in codes(every) or rule == "proof_nonce"  # no nonce known but the server's
