@@ -228,3 +228,25 @@ def test_what_a_flood_made_the_memory_forget_cannot_be_replayed():
         check_proof([early], "GET", url, memory, access_token="tok", now=now)
     fresh = holder.proof("GET", url, "tok", iat=now)
     assert check_proof([fresh], "GET", url, memory, access_token="tok", now=now).jti
+
+
+def test_a_flood_during_the_helpers_wait_cannot_let_a_replay_through(dpop_stack, holder, bound):
+    # The proof's signature is checked in a helper process, which a busy machine can
+    # keep waiting; a flood in that wait makes the replay memory forget. The proof is
+    # judged against the memory as it is once the wait is over.
+    from api_server.dpop import ReplayMemory
+
+    api = dpop_stack.api_state
+    api.dpop_replay = ReplayMemory(window=65, max_entries=100)
+    proof = holder.proof("GET", url(dpop_stack), bound, iat=time.time() - 20)
+    assert call(dpop_stack, PATH, bound, proof).status_code == 200
+    checked = api.proof_helper.verify
+
+    async def flooded(presented):
+        for i in range(150):  # pushes the first use of the proof out of the memory
+            assert api.dpop_replay.first_use(f"flood-{i}", time.time() - 10)
+        return await checked(presented)
+
+    api.proof_helper.verify = flooded
+    replayed = call(dpop_stack, PATH, bound, proof)
+    refused(replayed, "invalid_dpop_proof", Code.PROOF_BEYOND_MEMORY)
