@@ -7,9 +7,11 @@
 // when an Action outlives the time left, and the lines so far say which one), then
 // {"done": true}:
 //   {"name", "claims": [[name, value], ...], "deny": [code, reason] | null,
-//    "error": string | null, "timed_out": boolean, "logs": [...], "ms": n}
-// ("error" is what the Action threw, its name and message; "timed_out" that its time
-// ran out: a field of its own, so no message an Action throws can pass for it.)
+//    "error": string | null, "line": n | null, "column": n | null,
+//    "timed_out": boolean, "logs": [...], "ms": n}
+// ("error" is what the Action threw, its name and message, and "line" and "column" where
+// in the Action's own code (source.js); "timed_out" that its time ran out: a field of
+// its own, so no message an Action throws can pass for it.)
 // Each Action runs in a context of its own (node:vm): no require beyond a few built-in
 // modules, no process, no globals shared with the others. A vm context is not a
 // security boundary against hostile code; these are the tenant's own Actions, run on
@@ -18,6 +20,7 @@
 "use strict";
 const vm = require("node:vm");
 const util = require("node:util");
+const { placeOf } = require("./source.js");
 
 const DENY_CODES = ["invalid_scope", "invalid_request", "server_error"];
 const BUILT_INS = new Set(["crypto", "url", "util", "querystring", "buffer", "assert"]);
@@ -100,12 +103,16 @@ function timedOut(e, elapsedMs, remainingMs) {
 }
 
 async function runOne(action, event, remainingMs) {
-  const result = { name: action.name, claims: [], deny: null, error: null, timed_out: false, logs: [], ms: 0 };
+  const result = {
+    name: action.name, claims: [], deny: null, error: null, line: null, column: null,
+    timed_out: false, logs: [], ms: 0,
+  };
   const started = Date.now();
   const cache = new Map();
+  const filename = `${action.name}.js`;
   try {
     const context = contextFor(result);
-    vm.runInContext(action.code, context, { filename: `${action.name}.js`, timeout: remainingMs });
+    vm.runInContext(action.code, context, { filename, timeout: remainingMs });
     const exported = context.module.exports.onExecuteCredentialsExchange ?? context.exports.onExecuteCredentialsExchange;
     if (typeof exported !== "function") {
       throw new Error("the Action does not export onExecuteCredentialsExchange(event, api)");
@@ -131,6 +138,7 @@ async function runOne(action, event, remainingMs) {
     } else {
       const message = e && e.message !== undefined ? String(e.message) : String(e);
       result.error = `${e && e.name ? e.name : "Error"}: ${message}`;
+      Object.assign(result, placeOf(e, filename));
     }
   }
   result.ms = Date.now() - started;

@@ -209,10 +209,16 @@ def _run(line: dict) -> ActionRun:
         claims=[(str(k), v) for k, v in line.get("claims", [])],
         deny=(str(deny[0]), str(deny[1])) if deny else None,
         error=None if error is None else str(error),
+        line=_number(line.get("line")),
+        column=_number(line.get("column")),
         timed_out=line.get("timed_out") is True,
         logs=[str(x) for x in line.get("logs", [])],
         ms=int(line.get("ms", 0)),
     )
+
+
+def _number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 async def syntax_errors(actions: list[ActionSource]) -> dict[str, str]:

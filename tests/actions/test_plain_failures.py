@@ -1,0 +1,57 @@
+"""Actions that fail in plain sight (issue #47, part 3), as a user meets them in the
+shell: a failing Action is named, with its error and where in its code, by `token` and
+`call`; one that loops is named before the client gives up; a broken Action can be
+unbound with one command; and a deploy refuses what could never run, saying where."""
+
+from __future__ import annotations
+
+from tests.conftest import run_cli
+from tests.helpers.actions import deployed
+from tests.helpers.sessions import write_config
+
+# Fails for every client, the Management API's own too, as a careless Action does.
+THROWER = """exports.onExecuteCredentialsExchange = async (event, api) => {
+  const id = event.client.client_id;
+  throw new Error("lookup failed for " + id);
+};"""
+# A name the deploy check cannot read (it is computed): it fails when it runs.
+HIDDEN_REQUIRE = """exports.onExecuteCredentialsExchange = async (event, api) => {
+  const name = ["ax", "ios"].join("");
+  const axios = require(name);
+};"""
+
+
+def cli(tmp_path, stack):
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    return lambda *args: run_cli(tmp_path, *args)
+
+
+def place(code: str, text: str) -> str:
+    """Where `text` starts in `code`, as the user is told: line and column, from 1."""
+    before = code[: code.index(text)]
+    line = before.count("\n") + 1
+    return f"line {line}, column {len(before) - (before.rfind(chr(10)) + 1) + 1}"
+
+
+def test_a_failing_action_is_named_with_its_error_and_place_by_token_and_call(tmp_path, stack):
+    m2m = cli(tmp_path, stack)
+    deployed(stack.admin(), "Thrower", THROWER)
+    for command in (("token", "--no-cache"), ("call", "/api/directions")):
+        failed = m2m(*command)
+        assert failed.returncode == 3, failed.stderr
+        said = failed.stderr
+        assert "Action Thrower failed: Error: lookup failed for giftdeliveries" in said
+        assert f"({place(THROWER, 'new Error')})" in said
+        assert "m2m-tui actions unbind Thrower" in said  # the way back, named
+        assert "HTTP 500 from the server" not in said and "try again later" not in said
+
+
+def test_a_require_the_deploy_could_not_see_is_placed_in_the_actions_code(tmp_path, stack):
+    """The runner's own `require` throws: the place is the Action's call, not the runner's."""
+    m2m = cli(tmp_path, stack)
+    deployed(stack.admin(), "axios", HIDDEN_REQUIRE)
+    failed = m2m("token", "--no-cache")
+    assert failed.returncode == 3
+    assert 'Action axios failed: Error: require("axios")' in failed.stderr
+    assert f"({place(HIDDEN_REQUIRE, 'require(name)')})" in failed.stderr
+    assert "m2m-tui actions unbind axios" in failed.stderr
