@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from actions_runtime.event import credentials_exchange_event
-from actions_runtime.runner import ActionSource, run_actions
+from actions_runtime.runner import TIME_LIMIT, ActionSource, run_actions
 from oauth_primitives.action_runs import ActionRun
 from oauth_primitives.custom_claims import judged
 
@@ -29,7 +29,10 @@ class ActionTrial:
     def lines(self) -> list[str]:
         out = [f"Action {self.name} on a sample event ({self.source}):"]
         if self.run.timed_out:
-            out.append("  ✗ did not finish within 20 s (Auth0 fails the token request)")
+            out.append(
+                f"  ✗ did not finish within {TIME_LIMIT:g} s, the bundled authority's limit "
+                "(Auth0's is 20 s): the token request fails"
+            )
         elif self.run.error is not None:
             out.append(f"  ✗ failed: {self.run.error} (Auth0 fails the token request)")
         for name, value in self.set_claims.items():

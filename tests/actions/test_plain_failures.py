@@ -5,6 +5,8 @@ unbound with one command; and a deploy refuses what could never run, saying wher
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import run_cli
 from tests.helpers.actions import deployed
 from tests.helpers.sessions import write_config
@@ -19,6 +21,7 @@ HIDDEN_REQUIRE = """exports.onExecuteCredentialsExchange = async (event, api) =>
   const name = ["ax", "ios"].join("");
   const axios = require(name);
 };"""
+SPINNER = "exports.onExecuteCredentialsExchange = async () => {\n  while (true) {}\n};"
 
 
 def cli(tmp_path, stack):
@@ -55,3 +58,15 @@ def test_a_require_the_deploy_could_not_see_is_placed_in_the_actions_code(tmp_pa
     assert 'Action axios failed: Error: require("axios")' in failed.stderr
     assert f"({place(HIDDEN_REQUIRE, 'require(name)')})" in failed.stderr
     assert "m2m-tui actions unbind axios" in failed.stderr
+
+
+@pytest.mark.slow
+def test_an_action_that_loops_is_named_before_the_client_gives_up(tmp_path, stack):
+    """The profile's own timeout (the default, 10 s) and the authority's own limit."""
+    m2m = cli(tmp_path, stack)
+    deployed(stack.admin(), "Spinner", SPINNER)
+    stuck = m2m("token", "--no-cache")
+    assert stuck.returncode == 3
+    assert "Action Spinner did not finish within" in stuck.stderr, stuck.stderr
+    assert "slow or stuck" not in stuck.stderr
+    assert "m2m-tui actions unbind Spinner" in stuck.stderr
