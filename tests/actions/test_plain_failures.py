@@ -70,3 +70,18 @@ def test_an_action_that_loops_is_named_before_the_client_gives_up(tmp_path, stac
     assert "Action Spinner did not finish within" in stuck.stderr, stuck.stderr
     assert "slow or stuck" not in stuck.stderr
     assert "m2m-tui actions unbind Spinner" in stuck.stderr
+
+
+def test_a_broken_action_is_undone_with_one_command(tmp_path, stack):
+    m2m = cli(tmp_path, stack)
+    deployed(stack.admin(), "Thrower", THROWER)
+    listed = m2m("actions", "list")
+    assert listed.returncode == 0 and "Thrower  deployed v1  bound #1" in listed.stdout
+    previewed = m2m("preview")
+    assert previewed.returncode == 1, previewed.stderr
+    assert "Action Thrower failed" in previewed.stdout
+    assert "m2m-tui actions unbind Thrower" in previewed.stdout
+    unbound = m2m("actions", "unbind", "Thrower")
+    assert unbound.returncode == 0, unbound.stderr
+    assert "unbound Thrower" in unbound.stdout
+    assert m2m("token", "--no-cache").returncode == 0
