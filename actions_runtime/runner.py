@@ -224,8 +224,56 @@ def _number(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-async def syntax_errors(actions: list[ActionSource]) -> dict[str, str]:
-    """Each Action's syntax error by name (none for code that compiles); nothing runs."""
+@dataclass(frozen=True)
+class Required:
+    """A module an Action requires by name and would not be given here."""
+
+    module: str
+    text: str  # the call as written: require('axios')
+    line: int
+    column: int
+    builtin: bool  # one of Node's own modules; else an npm package
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """What a deploy refuses in one Action's code, found without running it: the syntax
+    error that keeps it from compiling (its name and message, and where), else the
+    modules it requires that it would not be given (`offered`: those it would)."""
+
+    syntax: str | None = None
+    line: int | None = None
+    column: int | None = None
+    requires: tuple[Required, ...] = ()
+    offered: tuple[str, ...] = ()
+
+    @property
+    def refused(self) -> bool:
+        return self.syntax is not None or bool(self.requires)
+
+
+async def check_code(actions: list[ActionSource]) -> dict[str, CodeCheck]:
+    """Each Action's check by name (runner.js's `checked`): nothing runs."""
     request = {"check": True, "actions": [{"name": a.name, "code": a.code} for a in actions]}
     lines, _, _ = await _talk(request, 10.0)
-    return {str(x["name"]): str(x["error"]) for x in lines if x.get("error")}
+    return {str(x["name"]): _check(x) for x in lines}
+
+
+def _check(line: dict) -> CodeCheck:
+    syntax = line.get("syntax") or {}
+    return CodeCheck(
+        syntax=str(syntax["error"]) if syntax.get("error") else None,
+        line=_number(syntax.get("line")),
+        column=_number(syntax.get("column")),
+        requires=tuple(
+            Required(
+                str(r.get("module", "")),
+                str(r.get("text", "")),
+                _number(r.get("line")) or 0,
+                _number(r.get("column")) or 0,
+                r.get("builtin") is True,
+            )
+            for r in line.get("requires") or []
+        ),
+        offered=tuple(str(m) for m in line.get("offered") or []),
+    )

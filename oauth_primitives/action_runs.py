@@ -42,6 +42,11 @@ class Exchange:
 
 def place(run: ActionRun) -> str:
     """Where in its code an Action failed, as its author is told: "line 3, column 9"."""
-    if run.line is None:
+    return where(run.line, run.column)
+
+
+def where(line: int | None, column: int | None) -> str:
+    """A place in an Action's code in words ("line 3, column 9"), "" when not known."""
+    if line is None:
         return ""
-    return f"line {run.line}" + (f", column {run.column}" if run.column is not None else "")
+    return f"line {line}" + (f", column {column}" if column is not None else "")

@@ -85,3 +85,57 @@ def test_a_broken_action_is_undone_with_one_command(tmp_path, stack):
     assert unbound.returncode == 0, unbound.stderr
     assert "unbound Thrower" in unbound.stdout
     assert m2m("token", "--no-cache").returncode == 0
+
+
+NPM = """exports.onExecuteCredentialsExchange = async (event, api) => {
+  const crypto = require("node:crypto");
+  const axios = require('axios'); // an npm package
+  api.accessToken.setCustomClaim("n", crypto.randomUUID());
+};"""
+NOT_OFFERED = """// require("axios") in a comment is not a require
+const fs = require("fs");
+exports.onExecuteCredentialsExchange = async () => {};"""
+BROKEN = """exports.onExecuteCredentialsExchange = async (event, api) => {
+  const tier = "gold";
+  let claim = ;
+};"""
+
+
+def test_deploy_refuses_an_npm_require_and_a_syntax_error_saying_where(tmp_path, stack):
+    m2m = cli(tmp_path, stack)
+    said = {}
+    for name, code, words in (
+        ("npm", NPM, ("require('axios')", "npm package", place(NPM, "require('axios')"))),
+        ("offered", NOT_OFFERED, ('require("fs")', "crypto", place(NOT_OFFERED, 'require("fs")'))),
+        ("broken", BROKEN, ("SyntaxError", place(BROKEN, ";\n};"))),
+    ):
+        (tmp_path / f"{name}.js").write_text(code)
+        refused = m2m("actions", "deploy", str(tmp_path / f"{name}.js"), "--bind")
+        assert refused.returncode == 1, refused.stderr
+        said[name] = refused.stderr
+        for word in (f"{name}.js was not deployed", *words):
+            assert word in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert "axios" not in said["offered"]  # a require in a comment is no require
+    assert "no Actions yet" in m2m("actions", "list").stderr  # nothing was created
+    (tmp_path / "fine.js").write_text(NPM.replace("require('axios')", "require('node:url')"))
+    assert m2m("actions", "deploy", str(tmp_path / "fine.js")).returncode == 0
+
+
+def test_the_management_api_checks_code_wherever_it_takes_it(stack):
+    """Create, update and deploy: an Action saved before the check (an older tenant's)
+    is refused at deploy, naming the line."""
+    admin = stack.admin()
+    base = {"supported_triggers": [{"id": "credentials-exchange"}]}
+    made = admin.post("/actions/actions", json={**base, "name": "npm", "code": NPM})
+    assert made.status_code == 400
+    assert place(NPM, "require('axios')") in made.json()["message"]
+    fine = admin.post("/actions/actions", json={**base, "name": "fine", "code": THROWER})
+    assert fine.status_code == 201, fine.text
+    edited = admin.patch(f"/actions/actions/{fine.json()['id']}", json={"code": BROKEN})
+    assert edited.status_code == 400 and "SyntaxError" in edited.json()["message"]
+    assert "line 3" in edited.json()["message"]
+    old = stack.authority.tenant.actions.create("old", NPM, {}, "node22")
+    deploy = admin.post(f"/actions/actions/{old.id}/deploy")
+    assert deploy.status_code == 400 and "require('axios')" in deploy.json()["message"]
+    assert place(NPM, "require('axios')") in deploy.json()["message"]
