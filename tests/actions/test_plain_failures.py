@@ -58,6 +58,10 @@ def test_a_require_the_deploy_could_not_see_is_placed_in_the_actions_code(tmp_pa
     assert 'Action axios failed: Error: require("axios")' in failed.stderr
     assert f"({place(HIDDEN_REQUIRE, 'require(name)')})" in failed.stderr
     assert "m2m-tui actions unbind axios" in failed.stderr
+    (tmp_path / "axios.js").write_text(HIDDEN_REQUIRE)
+    tested = m2m("actions", "test", str(tmp_path / "axios.js"))
+    assert tested.returncode == 1
+    assert f"✗ failed at {place(HIDDEN_REQUIRE, 'require(name)')}: Error" in tested.stdout
 
 
 @pytest.mark.slow
