@@ -7,9 +7,13 @@
 // when an Action outlives the time left, and the lines so far say which one), then
 // {"done": true}:
 //   {"name", "claims": [[name, value], ...], "deny": [code, reason] | null,
-//    "error": string | null, "timed_out": boolean, "logs": [...], "ms": n}
-// ("error" is what the Action threw, its name and message; "timed_out" that its time
-// ran out: a field of its own, so no message an Action throws can pass for it.)
+//    "error": string | null, "line": n | null, "column": n | null,
+//    "timed_out": boolean, "logs": [...], "ms": n}
+// ("error" is what the Action threw, its name and message, and "line" and "column" where
+// in the Action's own code (source.js); "timed_out" that its time ran out: a field of
+// its own, so no message an Action throws can pass for it.)
+// A request {"check": true, "actions": [{"name", "code"}]} runs nothing: one line per
+// Action says what a deploy refuses in its code (`checked`, below), then {"done": true}.
 // Each Action runs in a context of its own (node:vm): no require beyond a few built-in
 // modules, no process, no globals shared with the others. A vm context is not a
 // security boundary against hostile code; these are the tenant's own Actions, run on
@@ -18,9 +22,12 @@
 "use strict";
 const vm = require("node:vm");
 const util = require("node:util");
+const { placeOf, requiresIn, syntaxError } = require("./source.js");
 
 const DENY_CODES = ["invalid_scope", "invalid_request", "server_error"];
 const BUILT_INS = new Set(["crypto", "url", "util", "querystring", "buffer", "assert"]);
+const bare = (name) => String(name).replace(/^node:/, "");
+const given = (name) => BUILT_INS.has(bare(name)); // what an Action may require here
 
 function copy(value) {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
@@ -72,11 +79,10 @@ function contextFor(result) {
     exports: module.exports,
     console: { log, info: log, warn: log, error: log, debug: log },
     require: (name) => {
-      const bare = String(name).replace(/^node:/, "");
-      if (!BUILT_INS.has(bare)) {
+      if (!given(name)) {
         throw new Error(`require(${JSON.stringify(name)}): only Node's ${[...BUILT_INS].join(", ")} are available here`);
       }
-      return require(`node:${bare}`);
+      return require(`node:${bare(name)}`);
     },
     setTimeout,
     clearTimeout,
@@ -100,12 +106,16 @@ function timedOut(e, elapsedMs, remainingMs) {
 }
 
 async function runOne(action, event, remainingMs) {
-  const result = { name: action.name, claims: [], deny: null, error: null, timed_out: false, logs: [], ms: 0 };
+  const result = {
+    name: action.name, claims: [], deny: null, error: null, line: null, column: null,
+    timed_out: false, logs: [], ms: 0,
+  };
   const started = Date.now();
   const cache = new Map();
+  const filename = `${action.name}.js`;
   try {
     const context = contextFor(result);
-    vm.runInContext(action.code, context, { filename: `${action.name}.js`, timeout: remainingMs });
+    vm.runInContext(action.code, context, { filename, timeout: remainingMs });
     const exported = context.module.exports.onExecuteCredentialsExchange ?? context.exports.onExecuteCredentialsExchange;
     if (typeof exported !== "function") {
       throw new Error("the Action does not export onExecuteCredentialsExchange(event, api)");
@@ -131,22 +141,28 @@ async function runOne(action, event, remainingMs) {
     } else {
       const message = e && e.message !== undefined ? String(e.message) : String(e);
       result.error = `${e && e.name ? e.name : "Error"}: ${message}`;
+      Object.assign(result, placeOf(e, filename));
     }
   }
   result.ms = Date.now() - started;
   return result;
 }
 
+// What a deploy checks, nothing run: the syntax error that keeps an Action from compiling
+// ({"error", "line", "column"} or null), and each module it requires by name that it
+// would not be given here (its "module", "text", "line", "column", and "builtin": Node's
+// own, or else an npm package), with the modules it would be ("offered").
 function checked(actions) {
-  // Only compiled, never run: what a deploy checks (a syntax error is refused there).
+  const { builtinModules } = require("node:module");
   return actions.map((action) => {
-    let error = null;
-    try {
-      new vm.Script(action.code, { filename: `${action.name}.js` });
-    } catch (e) {
-      error = `${e.name}: ${e.message}`;
-    }
-    return { name: action.name, error };
+    const syntax = syntaxError(action.code, `${action.name}.js`);
+    const refused = syntax ? [] : requiresIn(action.code).filter((r) => !given(r.module));
+    return {
+      name: action.name,
+      syntax,
+      requires: refused.map((r) => ({ ...r, builtin: builtinModules.includes(bare(r.module)) })),
+      offered: [...BUILT_INS],
+    };
   });
 }
 

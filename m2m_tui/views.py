@@ -483,7 +483,7 @@ def _preview_refusal(found, parts: list[RenderableType]):
 
     error, words = found.refusal.error, found.refusal_words
     parts.append(Text(f"✗ no token: the authority refuses ({error}): {words}", "bold red"))
-    if hint := hint_for(error, found.rule, None, {}, {}):
+    if hint := hint_for(error, found.rule, None, {}, {}, action=found.refused_by):
         parts.append(Text(f"→ {hint}", "yellow"))
     parts += [Text(f"note: {note}", "dim") for note in found.notes]
     parts += [Text(f"log ({action}): {line}", "dim") for action, line in found.logs]

@@ -79,6 +79,19 @@ ASSERTION_REFUSALS = frozenset(
 )
 
 
+# A bound Action's refusal: the bundled authority names the Action (`action`), so that a
+# client can say which one to fix or unbind without reading the description's words.
+ACTION_REFUSALS = frozenset(
+    {Refusal.ACTION_DENIED, Refusal.ACTION_FAILED, Refusal.ACTION_TIMED_OUT}
+)
+
+
+def action_of(body: dict) -> str | None:
+    """The Action an error body names (the bundled authority's `action`), else None."""
+    named = body.get("action")
+    return named if isinstance(named, str) and named else None
+
+
 def refusal_of(body: dict) -> Refusal | None:
     """The refusal code in a token endpoint's error body, None when it names none (any
     provider but the bundled one) or one this client does not know."""

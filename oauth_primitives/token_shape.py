@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .action_runs import Exchange
+from .action_runs import Exchange, place
 from .custom_claims import PAYLOAD_LIMIT, payload_size, refusal
 from .rules.closed_sets import Dialect
 from .token_refusals import Refusal
@@ -86,7 +86,8 @@ class Shaped:
                 said = f"Action {run.name} did not finish within the flow's {time_limit:g} s"
                 return ActionRefusal(run.name, "server_error", said, rule=Refusal.ACTION_TIMED_OUT)
             if run.error is not None:
-                said = f"Action {run.name} failed: {run.error}"
+                where = place(run)
+                said = f"Action {run.name} failed: {run.error}" + (f" ({where})" if where else "")
                 return ActionRefusal(run.name, "server_error", said)
         if self.too_large:
             said = "The Actions' custom claims are over Auth0's 100 KB limit"

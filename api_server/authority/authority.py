@@ -41,8 +41,8 @@ class Authority:
         # and the edge addresses whose client-certificate headers are believed.
         self.client_trust = None
         self.trusted_edges: frozenset[str] = frozenset()
-        # Credentials-exchange Actions: the time a flow's Actions have in all (Auth0's
-        # 20 s; a test shortens it).
+        # Credentials-exchange Actions: the time a flow's Actions have in all (the
+        # runtime's 5 s, under the client's timeout; a test shortens it).
         self.action_time_limit = TIME_LIMIT
         prepare_tenant(tenant, settings, issuer)
         self.reload_keys()

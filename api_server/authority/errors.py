@@ -5,14 +5,15 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 
 from oauth_primitives.rules.refused import Refused
-from oauth_primitives.token_refusals import Refusal
+from oauth_primitives.token_refusals import ACTION_REFUSALS, Refusal
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class OAuthError(Exception):
     """A refusal: its RFC 6749 error and words, and (for the token endpoint's own
-    decisions) the `Refusal` code that clients act on, sent as `rule`."""
+    decisions) the `Refusal` code that clients act on, sent as `rule`, with the values a
+    client needs to name the fix (`extra`: the Action an Action's refusal comes from)."""
 
     def __init__(
         self,
@@ -21,6 +22,7 @@ class OAuthError(Exception):
         description: str,
         headers: dict[str, str] | None = None,
         rule: Refusal | None = None,
+        extra: dict[str, str] | None = None,
     ) -> None:
         super().__init__(description)
         self.status = status
@@ -28,11 +30,13 @@ class OAuthError(Exception):
         self.description = description
         self.headers = headers or {}
         self.rule = rule
+        self.extra = extra or {}
 
     def response(self) -> JSONResponse:
         body = {"error": self.error, "error_description": self.description}
         if self.rule is not None:
             body["rule"] = str(self.rule)
+        body.update(self.extra)  # members of its own, as `rule` is: other clients ignore them
         return JSONResponse(
             body,
             status_code=self.status,
@@ -47,4 +51,8 @@ def invalid_request(description: str, rule: Refusal | None = None) -> OAuthError
 def refused_error(refused: Refused, headers: dict[str, str] | None = None) -> OAuthError:
     """A rule book refusal as the token endpoint answers it: its words are the rule
     book's, from its code and values."""
-    return OAuthError(refused.status, refused.error, refused.describe(), headers, refused.code)
+    named = refused.values.get("action") if refused.code in ACTION_REFUSALS else None
+    extra = {"action": named} if named else None
+    return OAuthError(
+        refused.status, refused.error, refused.describe(), headers, refused.code, extra
+    )

@@ -3,7 +3,8 @@
 apply: a claim they may not set is left out, and the token is still issued) or deny the
 token request with one of three OAuth errors. An Action that throws, or a flow that
 outlives its time, fails the request as a server error (the rule book's words and codes,
-`oauth_primitives.rules.refused`)."""
+`oauth_primitives.rules.refused`). Tokens for the tenant's own Management API are
+exempt: a broken Action can always be unbound."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ async def apply_actions(
 ) -> ActionRefusal | None:
     """Run the bound Actions and put their claims in `shaped`; their refusal, if any,
     for the rule book to answer (`rules.issuance.actions_outcome`)."""
+    if shaped.claims["aud"] == authority.management_audience:
+        # The way back from a broken Action: the Management API's own tokens pass through
+        # none, as Auth0's dashboard is not gated by them, so `actions unbind`, Preview and
+        # the Grants screen still work while every other token request fails.
+        return None
     sources = deployed_sources(authority)
     if not sources:
         return None

@@ -14,7 +14,19 @@ from .management.resource_servers import DIALECTS
 
 OAUTH_ERROR = {
     "type": "object",
-    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+    "properties": {
+        "error": {"type": "string"},
+        "error_description": {"type": "string"},
+        "rule": {
+            "type": "string",
+            "description": "This authority's code for why it refused "
+            "(oauth_primitives.token_refusals.Refusal)",
+        },
+        "action": {
+            "type": "string",
+            "description": "The credentials-exchange Action whose denial or failure it is",
+        },
+    },
     "required": ["error"],
 }
 AUTH0_ERROR = {

@@ -192,7 +192,15 @@ async def _actions(args: argparse.Namespace, mgmt: ManagementClient) -> int:
             )
         return EXIT_OK
     if args.action == "deploy":
-        version, before, now = await mgmt.deploy(args.name, args.code, args.bind)
+        from m2m_tui.admin.management_api import ManagementError
+
+        try:
+            version, before, now = await mgmt.deploy(args.name, args.code, args.bind)
+        except ManagementError as exc:
+            if exc.status != 400:
+                raise
+            # The tenant's own words (where in the code, and why), under the file's name.
+            return fail(f"{args.file} was not deployed: {exc.message}", EXIT_FAILED)
         print(f"deployed {args.name} as version {version['number']}")
         if now and not before:
             print(f"bound {args.name}: it runs before every client_credentials token")

@@ -46,10 +46,30 @@ ACTION_DENIED = (
     "`m2m-tui preview` which one denies and why; fix it, or unbind it."
 )
 ACTION_FAILED = (
-    "A credentials-exchange Action failed (it threw, ran past the flow's 20 s, or "
-    "Node.js is missing at the server): `m2m-tui actions test FILE` runs it here and shows "
-    "its error and its console.log lines; the description names the Action."
+    "A credentials-exchange Action failed (it threw, ran out of time, or Node.js is missing "
+    "at the server): `m2m-tui actions test FILE` runs it here and shows its error and its "
+    "console.log lines; the description names the Action."
 )
+# With the Action named (the bundled authority's `action`): the way back, then the fix.
+UNBIND = "`m2m-tui actions unbind {0}` takes it out of the flow now"
+FIX = (
+    "to fix it, `m2m-tui actions test FILE` runs it here (its error, its console.log "
+    "lines), then `m2m-tui actions deploy FILE`"
+)
+NAMED = {
+    Refusal.ACTION_DENIED: (
+        "A credentials-exchange Action denied the token: {0}, by api.access.deny (the code "
+        "and the description are its own). `m2m-tui preview` shows why; change it and "
+        "`m2m-tui actions deploy FILE`, or {unbind}."
+    ),
+    Refusal.ACTION_FAILED: (
+        "Action {0} fails, and with it every token request it runs for: {unbind}; {fix}."
+    ),
+    Refusal.ACTION_TIMED_OUT: (
+        "Action {0} ran out of time (a loop that never ends, or a promise never settled), "
+        "and with it every token request it runs for: {unbind}; {fix}."
+    ),
+}
 CLAIMS_TOO_LARGE = (
     "The bound Actions add custom claims over Auth0's 100 KB limit: `m2m-tui preview` "
     "shows each claim and the Action it comes from; set fewer or smaller ones."
@@ -76,10 +96,11 @@ def hint_for(
     form: dict,
     headers: dict,
     certificate: bool = False,
+    action: str | None = None,
 ) -> str | None:
     """A next step that fits the refusal: its code when the server gave one, else its
     RFC 6749 error and what the request carried (its `form` and `headers`, and whether
-    it presented a client `certificate`)."""
+    it presented a client `certificate`); for an Action's refusal, the `action` named."""
     sent_proof = "DPoP" in headers
     sent_organization = "organization" in form
     if rule is Refusal.DPOP_REQUIRED or (error == "invalid_dpop_proof" and not sent_proof):
@@ -104,6 +125,8 @@ def hint_for(
         return UNKNOWN_AUDIENCE
     if rule is Refusal.NO_CLIENT_GRANT:
         return NO_GRANT
+    if rule in NAMED and action:
+        return NAMED[rule].format(action, unbind=UNBIND.format(action), fix=FIX)
     if rule is Refusal.ACTION_DENIED:
         return ACTION_DENIED
     if rule in (Refusal.ACTION_FAILED, Refusal.ACTION_TIMED_OUT):

@@ -20,7 +20,7 @@ from m2m_tui.transcript import (
     mask_headers,
 )
 from oauth_primitives.rules.closed_sets import Alg, AuthMethod
-from oauth_primitives.token_refusals import refusal_of
+from oauth_primitives.token_refusals import action_of, refusal_of
 
 httpx = lazy_module("httpx")
 
@@ -295,12 +295,25 @@ async def _request_token(
             hint="Is the token endpoint right? An HTML page usually means a wrong URL or a proxy.",
         )
     if response.status_code >= 500:
+        # The server's own words and code when it gave them (the bundled authority names
+        # a failing Action and where it failed; the hint, how to undo it), else the status.
+        said = body.get("error_description") or body.get("message")
+        status = f"HTTP {response.status_code}"
+        hint = hint_for(
+            str(body.get("error", "server_error")),
+            refusal_of(body),
+            response.status_code,
+            request.form,
+            request.headers,
+            request.presents_certificate,
+            action_of(body),
+        )
         return TokenOutcome(
             exchange,
             response=body,
             error="server_error",
-            description=f"HTTP {response.status_code} from the server",
-            hint="The authorization server failed; try again later.",
+            description=f"{status}: {said}" if said else f"{status} from the server",
+            hint=hint or "The authorization server failed; try again later.",
         )
     if response.status_code != 200 or "access_token" not in body:
         error = str(body.get("error", f"http_{response.status_code}"))
@@ -312,6 +325,7 @@ async def _request_token(
             request.form,
             request.headers,
             request.presents_certificate,
+            action_of(body),
         )
         if response.status_code == 429:
             hint = throttled_hint(request.client_id, response.headers.get("retry-after"))

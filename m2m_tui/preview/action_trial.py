@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from actions_runtime.event import credentials_exchange_event
-from actions_runtime.runner import ActionSource, run_actions
-from oauth_primitives.action_runs import ActionRun
+from actions_runtime.runner import TIME_LIMIT, ActionSource, run_actions
+from oauth_primitives.action_runs import ActionRun, place
 from oauth_primitives.custom_claims import judged
 
 
@@ -29,9 +29,15 @@ class ActionTrial:
     def lines(self) -> list[str]:
         out = [f"Action {self.name} on a sample event ({self.source}):"]
         if self.run.timed_out:
-            out.append("  ✗ did not finish within 20 s (Auth0 fails the token request)")
+            out.append(
+                f"  ✗ did not finish within {TIME_LIMIT:g} s, the bundled authority's limit "
+                "(Auth0's is 20 s): the token request fails"
+            )
         elif self.run.error is not None:
-            out.append(f"  ✗ failed: {self.run.error} (Auth0 fails the token request)")
+            at = place(self.run)
+            out.append(
+                f"  ✗ failed{f' at {at}' if at else ''}: {self.run.error} (the token request fails)"
+            )
         for name, value in self.set_claims.items():
             out.append(f"  + {name} = {_json(value)}")
         for name, why in self.left_out:
@@ -54,6 +60,8 @@ class ActionTrial:
             if self.run.deny is None
             else {"code": self.run.deny[0], "reason": self.run.deny[1]},
             "error": self.run.error or ("timed out" if self.run.timed_out else None),
+            "line": self.run.line,
+            "column": self.run.column,
             "logs": self.run.logs,
         }
 

@@ -79,6 +79,12 @@ class Preview:
         return None if self.refusal is None else self.refusal.code
 
     @property
+    def refused_by(self) -> str | None:
+        """The Action whose refusal it is (a denial, a failure), None for any other."""
+        named = None if self.refusal is None else self.refusal.values.get("action")
+        return named or None
+
+    @property
     def refusal_words(self) -> str:
         """The refusal in the rule book's words, and which Action denied, if one did."""
         if self.refusal is None:

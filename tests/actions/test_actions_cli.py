@@ -95,11 +95,13 @@ def test_bad_input_is_said_plainly(tmp_path, stack):
     m2m = cli(tmp_path, stack)
     missing = m2m("actions", "test", str(tmp_path / "nope.js"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
-    (tmp_path / "broken.js").write_text("exports.onExecuteCredentialsExchange = (")
+    code = "exports.onExecuteCredentialsExchange = ("
+    (tmp_path / "broken.js").write_text(code)
     broken = m2m("actions", "deploy", str(tmp_path / "broken.js"))
     assert broken.returncode == 1 and "does not compile: SyntaxError" in broken.stderr
     thrown = m2m("actions", "test", str(tmp_path / "broken.js"))
-    assert thrown.returncode == 1 and "✗ failed: SyntaxError" in thrown.stdout
+    end = f"line 1, column {len(code) + 1}"  # the input ends before the code does
+    assert thrown.returncode == 1 and f"✗ failed at {end}: SyntaxError" in thrown.stdout
     assert "no Action named 'ghost'" in m2m("actions", "bind", "ghost").stderr
     unset = m2m("preview", "--secret-env", "NOT_IN_THE_ENVIRONMENT")
     assert unset.returncode == 2 and "the environment has no NOT_IN_THE_ENVIRONMENT" in unset.stderr

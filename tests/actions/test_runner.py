@@ -79,7 +79,8 @@ async def test_an_action_that_throws_the_old_timeout_word_is_a_throw_with_its_me
         assert [(r.name, r.error, r.timed_out) for r in run] == [(action.name, said, False)]
     shaped = shape("https://issuer/", "c", Api("urn:api"), [], 0, "j")
     refusal = shaped.apply_actions(await run_actions([liar], {}), time_limit=20)
-    assert refusal.description == "Action liar failed: Error: __timeout__"
+    where = f"line 1, column {liar.code.index('new Error') + 1}"  # the Action's own code
+    assert refusal.description == f"Action liar failed: Error: __timeout__ ({where})"
 
 
 async def test_an_action_out_of_time_is_timed_out_whichever_clock_stops_it():

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Input, SelectionList, TabbedContent
 
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.grants import GrantsScreen
+from tests.helpers.actions import deployed
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import screen_words, settle, text_of
 
@@ -60,6 +61,19 @@ async def test_update_then_test_shows_the_scope_diff_and_predictions_follow(sess
         await pilot.pause()
         table = app.query_one("#endpoints", DataTable)
         assert str(table.get_row_at(0)[3]) == "✓"  # geocode is predicted to pass now
+
+
+async def test_the_grants_screen_opens_while_a_bound_action_fails(session, stack):
+    """A broken Action fails every token request but the Management API's own: the
+    screen that fixes things still opens, and lists the clients."""
+    code = "exports.onExecuteCredentialsExchange = async () => { throw new Error('down'); };"
+    deployed(stack.admin(), "Thrower", code)
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_grants(app, pilot)
+        clients = screen.query_one("#clients", DataTable)
+        assert clients.row_count > 0, text_of(screen.query_one("#grants-status"))
+        assert str(clients.get_row_at(0)[0]) == "Gift Deliveries"
 
 
 async def test_a_grant_changed_underneath_is_reported_not_overwritten(session, stack):

@@ -14,6 +14,7 @@ from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.history_list import HistoryList
 from m2m_tui.tui.screens import SecretPrompt
 from m2m_tui.tui.token_tab import TokenTab
+from tests.helpers.actions import deployed
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle, text_of
 from tests.helpers.waiting import wait_until_async
@@ -136,6 +137,21 @@ async def test_token_errors_show_error_description_and_a_hint(tmp_path, stack):
             await settle(pilot)
             shown = text_of(app.query_one("#token-view"))
             assert error in shown and hint in shown, shown
+
+
+async def test_a_failing_action_is_named_with_its_place_and_the_way_back(tmp_path, stack):
+    """A 500 from the authority's Actions: its words and its code, not "try again later"."""
+    session = make_session(tmp_path, stack.issuer, stack.api_url)
+    code = "exports.onExecuteCredentialsExchange = async () => {\n  throw new Error('down');\n};"
+    deployed(stack.admin(), "Thrower", code)
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        shown = " ".join(text_of(app.query_one("#token-view")).split())
+        assert "Action Thrower failed: Error: down (line 2, column 9)" in shown, shown
+        assert "m2m-tui actions unbind Thrower" in shown
+        assert "try again later" not in shown
 
 
 async def test_authorization_server_down_is_a_clear_message(tmp_path):

@@ -10,7 +10,8 @@ import re
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from actions_runtime.runner import ActionSource, NodeMissing, run_actions, syntax_errors
+from actions_runtime.runner import ActionSource, CodeCheck, NodeMissing, check_code, run_actions
+from oauth_primitives.action_runs import where
 from oauth_primitives.custom_claims import judged
 
 from ..authority import Authority
@@ -72,13 +73,42 @@ async def _code(data: dict, name: str, required: bool) -> str | None:
         raise bad_request("code must not be empty: it exports onExecuteCredentialsExchange")
     if len(code.encode()) > CODE_LIMIT:
         raise bad_request("code is over 100 kB, Auth0's limit for an Action")
-    try:
-        errors = await syntax_errors([ActionSource(name, code)])
-    except NodeMissing:
-        return code  # checked when it runs; `serve` has said Actions need Node.js
-    if errors:
-        raise bad_request(f"the code does not compile: {errors[name]}")
+    await _checked(name, code)
     return code
+
+
+async def _checked(name: str, code: str) -> None:
+    """Refuses code that could never run here, saying where: a syntax error, or a
+    `require` of a module this tenant does not give (Auth0 installs the npm packages an
+    Action declares; this tenant installs none)."""
+    try:
+        check = (await check_code([ActionSource(name, code)])).get(name)
+    except NodeMissing:
+        return  # checked when it runs; `serve` has said Actions need Node.js
+    if check is not None and check.refused:
+        raise bad_request(_refused_words(check))
+
+
+def _refused_words(check: CodeCheck) -> str:
+    if check.syntax is not None:
+        at = where(check.line, check.column)
+        return f"the code does not compile: {check.syntax}" + (f" ({at})" if at else "")
+    given = ", ".join(check.offered)
+    said = []
+    for r in check.requires:
+        at = where(r.line, r.column)
+        if r.builtin:
+            said.append(
+                f"{at}: {r.text} is Node's own {r.module.removeprefix('node:')} module, which "
+                f"Actions are not given here (only {given})"
+            )
+        else:
+            said.append(
+                f"{at}: {r.text} loads an npm package, and this tenant installs none (Auth0 "
+                f"installs those an Action declares in its dependencies); Actions here have "
+                f"Node's {given}"
+            )
+    return "; ".join(said)
 
 
 def _name(data: dict, required: bool) -> str | None:
@@ -189,6 +219,7 @@ async def delete_action(request: Request, authority: Authority) -> Response:
 @endpoint("create:actions")
 async def deploy_action(request: Request, authority: Authority) -> Response:
     action = _find(authority, request)
+    await _checked(action.name, action.code)  # a draft saved before these checks, too
     authority.tenant.actions.deploy(action)
     return JSONResponse(action.version(), status_code=200)
 
