@@ -18,10 +18,10 @@ from m2m_tui.tokens.decoded import (
     relative,
     seconds_left,
 )
+from m2m_tui.tokens.dialects import words_of
 from m2m_tui.tokens.pasted import WORDS, Removed
 from m2m_tui.tokens.signature import SignatureCheck
 from m2m_tui.transcript import Exchange, mask_token_in
-from oauth_primitives.rules.closed_sets import Dialect
 
 THEME = "ansi_dark"
 LONG_VALUE = 240  # characters of a claim shown in the claims table
@@ -273,14 +273,6 @@ def signature_line(check: SignatureCheck | None, note: str = "") -> Text:
     return Text(f"✗ signature: {check.reason}", style="bold red")
 
 
-DIALECT_WORDS = {
-    Dialect.ACCESS_TOKEN: "Auth0's own profile: azp names the client, typ JWT",
-    Dialect.ACCESS_TOKEN_AUTHZ: "Auth0's own profile with RBAC's permissions claim",
-    Dialect.RFC9068_PROFILE: "RFC 9068: typ at+jwt, client_id names the client",
-    Dialect.RFC9068_PROFILE_AUTHZ: "RFC 9068 with RBAC's permissions claim",
-}
-
-
 def dialect_line(decoded: DecodedToken) -> Text | None:
     """Which of Auth0's token dialects (the API's token_dialect) made this token."""
     from oauth_primitives.token_shape import dialect_of
@@ -288,9 +280,7 @@ def dialect_line(decoded: DecodedToken) -> Text | None:
     dialect = dialect_of(decoded.header, decoded.payload)
     if dialect is None:
         return None
-    return Text.assemble(
-        ("dialect ", "dim"), (dialect, "bold"), (f"  {DIALECT_WORDS[dialect]}", "dim")
-    )
+    return Text.assemble(("dialect ", "dim"), (dialect, "bold"), (f"  {words_of(dialect)}", "dim"))
 
 
 def diagnosis_view(diagnosis, target: str = "") -> RenderableType:

@@ -176,7 +176,7 @@ async def _dpop(args: argparse.Namespace, mgmt: ManagementClient) -> int:
 
 
 async def _dialect(args: argparse.Namespace, mgmt: ManagementClient) -> int:
-    from m2m_tui.views import DIALECT_WORDS
+    from m2m_tui.tokens.dialects import words_of
 
     apis = {rs["identifier"]: rs for rs in await mgmt.resource_servers()}
     if args.audience not in apis:
@@ -186,7 +186,7 @@ async def _dialect(args: argparse.Namespace, mgmt: ManagementClient) -> int:
         api = await mgmt.set_dialect(api["id"], args.dialect)
     dialect = api.get("token_dialect") or Dialect.ACCESS_TOKEN
     rbac = "on" if api.get("enforce_policies") else "off"
-    print(f"{args.audience}  dialect {dialect} (RBAC {rbac}): {DIALECT_WORDS[dialect]}")
+    print(f"{args.audience}  dialect {dialect} (RBAC {rbac}): {words_of(dialect)}")
     return EXIT_OK
 
 

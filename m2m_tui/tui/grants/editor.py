@@ -246,7 +246,7 @@ class GrantEditor(VerticalScroll):
 
     @job("grants", "The token dialect was not changed")
     async def dialect_worker(self, api: dict) -> None:
-        from m2m_tui.views import DIALECT_WORDS
+        from m2m_tui.tokens.dialects import words_of
 
         try:
             dialect = await self.model.next_dialect(api)
@@ -255,7 +255,7 @@ class GrantEditor(VerticalScroll):
             return
         rbac = " RBAC is on." if dialect in AUTHZ else ""
         self.status(
-            f"✓ {api['identifier']} now issues {dialect} tokens: {DIALECT_WORDS[dialect]}.{rbac} "
+            f"✓ {api['identifier']} now issues {dialect} tokens: {words_of(dialect)}.{rbac} "
             "ctrl+l moves to the next; the next token shows it.",
             "green",
         )
