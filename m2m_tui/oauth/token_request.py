@@ -294,30 +294,11 @@ async def _request_token(
             description=f"HTTP {response.status_code}: the server answered {kind}, not JSON",
             hint="Is the token endpoint right? An HTML page usually means a wrong URL or a proxy.",
         )
-    if response.status_code >= 500:
-        # The server's own words and code when it gave them (the bundled authority names
-        # a failing Action and where it failed; the hint, how to undo it), else the status.
-        said = body.get("error_description") or body.get("message")
-        status = f"HTTP {response.status_code}"
-        hint = hint_for(
-            str(body.get("error", "server_error")),
-            refusal_of(body),
-            response.status_code,
-            request.form,
-            request.headers,
-            request.presents_certificate,
-            action_of(body),
-        )
-        return TokenOutcome(
-            exchange,
-            response=body,
-            error="server_error",
-            description=f"{status}: {said}" if said else f"{status} from the server",
-            hint=hint or "The authorization server failed; try again later.",
-        )
     if response.status_code != 200 or "access_token" not in body:
-        error = str(body.get("error", f"http_{response.status_code}"))
-        description = str(body.get("error_description") or body.get("message") or "")
+        server_failed = response.status_code >= 500
+        error = str(
+            body.get("error", "server_error" if server_failed else f"http_{response.status_code}")
+        )
         hint = hint_for(
             error,
             refusal_of(body),
@@ -327,6 +308,20 @@ async def _request_token(
             request.presents_certificate,
             action_of(body),
         )
+        if server_failed:
+            # The server's own words and code when it gave them (the bundled authority
+            # names a failing Action and where it failed; the hint, how to undo it), else
+            # the status.
+            said = body.get("error_description") or body.get("message")
+            status = f"HTTP {response.status_code}"
+            return TokenOutcome(
+                exchange,
+                response=body,
+                error="server_error",
+                description=f"{status}: {said}" if said else f"{status} from the server",
+                hint=hint or "The authorization server failed; try again later.",
+            )
+        description = str(body.get("error_description") or body.get("message") or "")
         if response.status_code == 429:
             hint = throttled_hint(request.client_id, response.headers.get("retry-after"))
         return TokenOutcome(
