@@ -83,7 +83,7 @@ class Row(NamedTuple):
 
 
 def _scheme(p: Presented) -> Finding | None:
-    if not p.policy.dpop_required:
+    if _no_dpop(p.policy):
         return None
     return scheme_finding(p.scheme, p.policy)
 
@@ -179,7 +179,7 @@ def _rfc9068(p: Presented) -> Finding | None:
 
 def _required(p: Presented) -> Finding | None:
     """The first claim the API requires that fails (the diagnosis counts the rest)."""
-    if not p.policy.required_claims:
+    if _no_claims(p.policy):
         return None
     found = required_claim_findings(p.claims, p.policy)
     return found[0] if found else None
@@ -202,7 +202,7 @@ def _proof(p: Presented) -> Finding | None:
 
 
 def _organization(p: Presented) -> Finding | None:
-    if not (p.policy.organization_required or p.policy.organizations):
+    if _no_organizations(p.policy):
         return None
     return organization_finding(p.claims, p.policy)
 
@@ -213,7 +213,8 @@ def _scope(p: Presented) -> Finding | None:
     return scope_finding(p.claims, p.scope)
 
 
-# When a row's rule can find nothing: what the policy leaves out.
+# When a row's rule can find nothing: what the policy leaves out (the rules that test
+# it themselves call these too, so the two cannot drift).
 def _no_dpop(policy: Policy) -> bool:
     return not policy.dpop_required
 
