@@ -181,7 +181,13 @@ def nginx_edge(provider, tmp_path):
 """,
     )
     with spawn(args, cwd=REPO, env=env, stdout=open(tmp_path / "out", "w")) as worker:  # noqa: SIM115
-        wait_until(lambda: ready.exists() or worker.poll() is not None, "the peers up")
+        # The file exists from the moment write_text opens it, before its groups are in
+        # it: wait for its content, or the groups are read as none (and nginx, which
+        # clears its environment, is found by neither its mark nor its group).
+        wait_until(
+            lambda: (ready.exists() and ready.read_text().strip()) or worker.poll() is not None,
+            "the peers up",
+        )
         assert ready.exists(), (tmp_path / "out").read_text()
         groups = frozenset(int(group) for group in ready.read_text().split())
         peers = left_running(env[MARK], groups)
