@@ -71,3 +71,27 @@ class Fixes:
         if not outcome.ok:
             return f"Granted; the grant is now {now}, but the new token failed: {outcome.error}"
         return f"Granted {scope}: the grant is now [{now}], and a new token was requested."
+
+    async def apply_request_fix(self, fix) -> str:
+        """A refused token request's fix (token_request.report.Fix): the grant made or
+        widened, or the failing Action unbound; then a new token."""
+        from m2m_tui.diagnosis.token_request.report import FixKind
+
+        p = self._profile()
+        async with self._admin.managed() as mgmt:
+            if fix.kind is FixKind.GRANT:
+                await mgmt.create_grant(p.client_id, fix.target, list(fix.scopes))
+                done = f"Authorized {p.client_id} for {fix.target}"
+            elif fix.kind is FixKind.SCOPES:
+                await mgmt.add_scopes(p.client_id, fix.target, list(fix.scopes))
+                done = f"Granted {' '.join(fix.scopes)} on {fix.target}"
+            else:
+                action = await mgmt.find_action(fix.target)
+                bound = [b["action"]["id"] for b in await mgmt.bindings()]
+                if action is not None:
+                    await mgmt.set_bindings([a for a in bound if a != action["id"]])
+                done = f"Unbound Action {fix.target}"
+        outcome = await self._get_token(force=True)
+        if not outcome.ok:
+            return f"{done}, but the new token failed: {outcome.error}: {outcome.description}"
+        return f"{done}, and a new token was issued."
