@@ -35,10 +35,12 @@ async def diagnose_refusal(
     profile = session.profile
     async with session.client(certificate=False) as client:
         metadata = await session.documents.server_metadata(profile.issuer, client)
-        foretold, values, note = None, {}, ""
+        foretold, values, note = None, {}, None
         if not outcome.ok and outcome.error not in NO_ANSWER:
             foretold, values, note = await _foretold(session, outcome, client)
-    found = diagnose_request(outcome, metadata, foretold, _certificate(session), values)
+    found = diagnose_request(
+        outcome, metadata, foretold, _certificate(session), values, tenant_read=note == ""
+    )
     if not metadata:
         found.notes.append(
             f"{profile.issuer} publishes no metadata (RFC 8414 / OpenID discovery): the "
@@ -58,7 +60,7 @@ async def _foretold(session: Session, outcome: TokenOutcome, client):
 
     profile, sent = session.profile, outcome.sent
     if session.admin.management_profile() is None or profile.provider != "auth0":
-        return None, {}, ""
+        return None, {}, None  # no tenant to read: nothing said of it
     try:
         mgmt = await session.admin.management(client)
         used = sent.method

@@ -53,13 +53,16 @@ def request_checks(
     server_time: float | None = None,
     certificate: CertificateSeen | None = None,
 ) -> list[RequestCheck]:
-    checks = [_method(sent, metadata)]
+    checks = []
+    if sent.method is not None and sent.method.by_certificate:
+        # First: over plain HTTP a server lists no mTLS method, and the missing
+        # certificate is what to fix.
+        checks.extend(_certificate(sent, metadata, certificate))
+    checks.append(_method(sent, metadata))
     if sent.basic:
         checks.append(_basic(sent, metadata))
     if sent.assertion_header is not None or sent.assertion_problem:
         checks.extend(_assertion(sent, metadata, server_time))
-    if sent.method is not None and sent.method.by_certificate:
-        checks.extend(_certificate(sent, metadata, certificate))
     if sent.proof is not None:
         checks.append(_proof(sent))
     return [c for c in checks if c is not None]

@@ -137,6 +137,7 @@ def diagnose_request(
     foretold: Refusal | None = None,
     certificate: CertificateSeen | None = None,
     foretold_values: dict | None = None,
+    tenant_read: bool = False,
 ) -> RequestDiagnosis:
     """The refused request of `outcome`, against the server's `metadata` ({} where it
     publishes none); `foretold`: the rule book's refusal, read through the Management API
@@ -145,6 +146,8 @@ def diagnose_request(
     assert sent is not None, "a token outcome from request_token carries what it sent"
     answer = TokenAnswer.of(outcome)
     checks = request_checks(sent, metadata, answer.server_time, certificate)
+    if tenant_read:  # the Management API was read: the tenant's side, as one check
+        checks.append(_tenant_check(foretold, foretold_values or {}))
     found = RequestDiagnosis(sent, answer, checks, certificate=certificate)
     if answer.rule is not None:
         found.told, found.told_by = answer.rule, "rule"
@@ -171,6 +174,23 @@ def diagnose_request(
             found.notes.append(f"Likely: {warning.detail}.")
             found.fix_text = warning.fix
     return found
+
+
+def _tenant_check(foretold: Refusal | None, values: dict) -> RequestCheck:
+    from oauth_primitives.rules.refused import Refused
+
+    if foretold is None:
+        return RequestCheck(
+            "tenant",
+            True,
+            "the Management API shows nothing that refuses it: the registered method, the "
+            "keys' ids, the API, the grant, the organization and the bound Actions allow it",
+        )
+    try:
+        said = Refused(foretold, values).describe()
+    except (KeyError, TypeError, ValueError):  # values the Management API did not give
+        said = foretold.value
+    return RequestCheck("tenant", False, f"the Management API shows: {said}", "", foretold)
 
 
 def _standing(told: Refusal | None, predicted: Refusal | None) -> Standing:
