@@ -87,14 +87,13 @@ class WhyTab(Vertical):
             return
         self.fixable_scope = self.organization_plan = None
         self.request_fix = found.fix
-        parts = [request_diagnosis_view(found)]
+        offer = ""
         if found.fix is not None:
             if self.session.fixes.can_change_grants():
                 offer = f"Press f to apply the fix: {found.fix.offer()}, then get a new token."
             else:
                 offer = f"(f cannot apply it here: {self.session.admin.why_unmanaged()}.)"
-            parts.insert(1, Text(offer, style="bold cyan"))
-        self.query_one("#why-view", Static).update(Group(*parts))
+        self.query_one("#why-view", Static).update(request_diagnosis_view(found, offer))
         self.post_message(ShowTab("why", badge_only=badge_only))
 
     def job_failed(self, group: str, line: Text) -> None:

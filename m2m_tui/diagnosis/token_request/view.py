@@ -22,10 +22,13 @@ STANDING = {
 }
 
 
-def request_diagnosis_view(found: RequestDiagnosis) -> RenderableType:
+def request_diagnosis_view(found: RequestDiagnosis, offer: str = "") -> RenderableType:
+    """`offer`: what a key does about it (the app's "Press f…"), under the fix."""
     parts: list[RenderableType] = [_verdict(found)]
     if found.fix_text:
         parts.append(Text.assemble(("Fix: ", "bold cyan"), found.fix_text))
+    if offer:
+        parts.append(Text(offer, style="bold cyan"))
     for note in found.notes:
         parts.append(Text(note, style="yellow"))
     parts.append(_answer(found))
