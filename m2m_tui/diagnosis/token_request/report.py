@@ -206,7 +206,11 @@ def _fits(cause: Refusal | None, answer: TokenAnswer) -> bool:
     cause for a client-authentication refusal, another for any other."""
     if cause is None:
         return False
-    return (cause in CLIENT_AUTHENTICATION) == answer.client_authentication
+    if cause in CLIENT_AUTHENTICATION:
+        # invalid_request too: a server may say an assertion's claims make the request
+        # malformed (oidc-provider does, for a sub that is not the client_id sent).
+        return answer.client_authentication or answer.error == "invalid_request"
+    return not answer.client_authentication
 
 
 def _fix_text(found: RequestDiagnosis, outcome: TokenOutcome) -> str:
