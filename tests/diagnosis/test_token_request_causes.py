@@ -196,3 +196,13 @@ def test_a_basic_secret_a_server_does_not_decode_is_named_as_likely(tmp_path):
         assert fixed.returncode == 0 and fixed.stdout.strip() == "opaque-token"
     finally:
         thread.stop()
+
+
+def test_the_readme_names_every_refusal_code():
+    """The README's table of the token endpoint's refusals is complete."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### The refusals, and their codes", 1)[1].split("\n## ", 1)[0]
+    missing = [r.value for r in Refusal if f"`{r.value}`" not in section]
+    assert missing == []
