@@ -206,3 +206,106 @@ def test_the_readme_names_every_refusal_code():
     section = readme.split("### The refusals, and their codes", 1)[1].split("\n## ", 1)[0]
     missing = [r.value for r in Refusal if f"`{r.value}`" not in section]
     assert missing == []
+
+
+def test_an_unknown_organization_is_named_and_foretold(tmp_path, org_stack):
+    from tests.helpers.sessions import write_org_config
+
+    write_org_config(tmp_path, org_stack, organization="initech")
+    result = run_cli(tmp_path, "diagnose", "--token-request", "--json")
+    assert result.returncode == 1, result.stderr
+    body = json.loads(result.stdout)
+    assert body["cause"] == "unknown_organization" and body["standing"] == "agree"
+    assert body["sent"]["asked"]["organization"] == "initech"
+    assert "organization" in body["fix"]
+
+
+def test_assertion_audience_issuer_is_taken_and_a_typo_is_refused(tmp_path, stack):
+    from cryptography.hazmat.primitives import serialization
+
+    key_file = _key_file(tmp_path)
+    key = serialization.load_pem_private_key(key_file.read_bytes(), None)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    with admin_client(stack.issuer) as mgmt:
+        made = mgmt.post(
+            "/clients",
+            json={
+                "name": "Key Holder",
+                "client_authentication_methods": {
+                    "private_key_jwt": {
+                        "credentials": [
+                            {
+                                "credential_type": "public_key",
+                                "pem": public.decode(),
+                                "alg": "ES256",
+                            }
+                        ]
+                    }
+                },
+            },
+        )
+        made.raise_for_status()
+        client_id = made.json()["client_id"]
+        mgmt.post(
+            "/client-grants",
+            json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": ["directions"]},
+        ).raise_for_status()
+    profile = (
+        f'issuer = "{stack.issuer}"\nclient_id = "{client_id}"\naudience = "urn:worldmappers"\n'
+        f'auth_method = "private_key_jwt"\nprivate_key_file = "{key_file}"\n'
+    )
+    write_config(
+        tmp_path / "config.toml",
+        stack.issuer,
+        stack.api_url,
+        rfc7523bis=profile + 'assertion_audience = "issuer"',
+    )
+    issued = run_cli(tmp_path, "--profile", "rfc7523bis", "diagnose", "--token-request", "--json")
+    assert issued.returncode == 0, issued.stderr
+    sent = json.loads(issued.stdout)["sent"]["assertion"]["claims"]
+    assert sent["aud"] == stack.issuer
+    write_config(
+        tmp_path / "config.toml",
+        stack.issuer,
+        stack.api_url,
+        typo=profile + 'assertion_audience = "isuer"',
+    )
+    typo = run_cli(tmp_path, "--profile", "typo", "token")
+    assert typo.returncode == 2
+    assert "assertion_audience must be token_endpoint" in typo.stderr
+    assert "Traceback" not in typo.stderr
+
+
+def test_a_proof_for_another_url_is_checked_and_named(tmp_path, shared_stack):
+    from m2m_tui.oauth.dpop import generate_key
+
+    session = make_session(tmp_path, shared_stack.issuer, shared_stack.api_url)
+    key = generate_key()
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": GIFT[0],
+        "client_secret": GIFT[1],
+        "audience": WORLDMAPPERS,
+    }
+    elsewhere = shared_stack.issuer + "elsewhere"
+    proof = key.proof("POST", elsewhere, nonce=None)
+    request = TokenRequest(
+        shared_stack.token_url,
+        form,
+        {"DPoP": proof},
+        GIFT[0],
+        False,
+        AuthMethod.CLIENT_SECRET_POST,
+    )
+
+    async def go():
+        outcome = await request_token(request)
+        return outcome, await diagnose_refusal(session, outcome)
+
+    outcome, found = asyncio.run(go())
+    assert outcome.error == "invalid_dpop_proof"
+    check = next(c for c in found.checks if c.name == "dpop proof")
+    assert check.ok is False and elsewhere in check.detail
+    assert "proof" in found.fix_text.lower()
