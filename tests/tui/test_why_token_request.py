@@ -85,3 +85,75 @@ async def test_a_failing_action_is_named_and_f_unbinds_it(tmp_path, stack):
                 admin.get("/actions/triggers/credentials-exchange/bindings").json()["bindings"]
                 == []
             )
+
+
+async def test_a_key_the_server_does_not_hold_is_registered_with_f(tmp_path, stack):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    def pem_of(key) -> bytes:
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    registered = ec.generate_private_key(ec.SECP256R1())
+    public = registered.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    with stack.admin() as admin:
+        made = admin.post(
+            "/clients",
+            json={
+                "name": "Key Holder",
+                "client_authentication_methods": {
+                    "private_key_jwt": {
+                        "credentials": [
+                            {
+                                "credential_type": "public_key",
+                                "pem": public.decode(),
+                                "alg": "ES256",
+                            }
+                        ]
+                    }
+                },
+            },
+        )
+        made.raise_for_status()
+        client_id = made.json()["client_id"]
+        admin.post(
+            "/client-grants",
+            json={"client_id": client_id, "audience": "urn:worldmappers", "scope": ["directions"]},
+        ).raise_for_status()
+    rotated = tmp_path / "rotated.pem"  # a new key, not registered yet
+    rotated.write_bytes(pem_of(ec.generate_private_key(ec.SECP256R1())))
+    rotated.chmod(0o600)
+    session = make_session(
+        tmp_path,
+        stack.issuer,
+        stack.api_url,
+        keyed=(
+            f'issuer = "{stack.issuer}"\nclient_id = "{client_id}"\n'
+            'audience = "urn:worldmappers"\nauth_method = "private_key_jwt"\n'
+            f'private_key_file = "{rotated}"'
+        ),
+    )
+    session.switch("keyed")
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        why = text_of(app.query_one("#why-view"))
+        assert "Cause: assertion_signature" in why
+        assert "Press f to apply the fix: register this profile's key for the client" in why
+        await pilot.press("f")
+        await settle(pilot)
+        assert session.token is not None  # signed by the rotated key, now registered
+        with stack.admin() as admin:
+            listed = admin.get(f"/clients/{client_id}").json()
+        held = listed["client_authentication_methods"]["private_key_jwt"]["credentials"]
+        assert len(held) == 2  # the old key kept beside the new one

@@ -24,6 +24,7 @@ from m2m_tui.diagnosis.token_request.provider_words import told_by_words
 from m2m_tui.oauth.sent_request import SentRequest
 from m2m_tui.oauth.token_hints import hint_for
 from m2m_tui.oauth.token_request import TokenOutcome
+from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.token_refusals import (
     ACTION_REFUSALS,
     ASSERTION_REFUSALS,
@@ -42,6 +43,10 @@ CLIENT_AUTHENTICATION = ASSERTION_REFUSALS | {
     Refusal.CERTIFICATE_NOT_CA_ISSUED,
     Refusal.CERTIFICATE_SUBJECT,
 }
+# The key that signed the assertion is not one the server holds for the client.
+UNREGISTERED_KEY = frozenset(
+    {Refusal.NO_REGISTERED_KEY, Refusal.ASSERTION_KID_UNKNOWN, Refusal.ASSERTION_SIGNATURE}
+)
 # What only the server can know: a secret's or a signature's worth, a jti it saw. A
 # diagnosis without the server's word on these names them as possible, never as found.
 ONLY_THE_SERVER_KNOWS = frozenset(
@@ -65,6 +70,7 @@ class FixKind(StrEnum):
     GRANT = "grant"  # create the client's grant for the API, with the scopes asked
     SCOPES = "scopes"  # add the scopes asked to the grant
     UNBIND = "unbind"  # take the failing Action out of the flow
+    REGISTER = "register"  # register the profile's key or certificate for the client
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ class Fix:
     scopes: tuple[str, ...] = ()
 
     def offer(self) -> str:
+        if self.kind is FixKind.REGISTER:
+            return f"register this profile's {self.target} for the client"
         if self.kind is FixKind.UNBIND:
             return f"unbind Action {self.target} (the way back; fix it, then deploy and bind it)"
         if self.kind is FixKind.GRANT:
@@ -246,6 +254,10 @@ def _fix(found: RequestDiagnosis, values: dict) -> Fix | None:
         return Fix(FixKind.SCOPES, audience, missing) if missing else None
     if cause in ACTION_REFUSALS - {Refusal.ACTION_DENIED} and found.answer.action:
         return Fix(FixKind.UNBIND, found.answer.action)
+    if cause in UNREGISTERED_KEY and found.sent.method is AuthMethod.PRIVATE_KEY_JWT:
+        return Fix(FixKind.REGISTER, "key")
+    if cause is Refusal.CERTIFICATE_NOT_REGISTERED:
+        return Fix(FixKind.REGISTER, "certificate")
     return None
 
 
