@@ -35,10 +35,22 @@ BROKEN = {
     "kid": Refusal.ASSERTION_KID_UNKNOWN,
     "alg": Refusal.ASSERTION_ALG,
     "key": Refusal.ASSERTION_SIGNATURE,
+    "replay": Refusal.ASSERTION_REPLAYED,  # the same request, sent a second time
 }
 # No "iss" axis: an iss naming another client is another client's assertion (the
 # authority finds the client by iss), refused for its key, never for its iss.
-ASSERTION_AXES = ("aud", "exp_past", "exp_far", "iat_future", "sub", "jti", "kid", "alg", "key")
+ASSERTION_AXES = (
+    "aud",
+    "exp_past",
+    "exp_far",
+    "iat_future",
+    "sub",
+    "jti",
+    "kid",
+    "alg",
+    "key",
+    "replay",
+)
 
 
 @dataclass(frozen=True)

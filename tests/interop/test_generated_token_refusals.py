@@ -80,6 +80,8 @@ def test_against_oidc_provider_the_cause_is_named_or_said_untold(provider, tmp_p
     request = _for_provider(case, clients)
 
     async def go():
+        if case.broken == "replay":  # oidc-provider takes each assertion once too
+            assert (await request_token(request, timeout=30)).ok
         outcome = await request_token(request, timeout=30)
         return outcome, await diagnose_refusal(session, outcome)
 
