@@ -43,17 +43,17 @@ def explain_no_token(session, outcome) -> int:
 
     from m2m_tui.session.request_diagnosis import diagnose_refusal
 
+    code = no_token(outcome)
+    if outcome.error in ("not_json", "redirect"):  # no token endpoint answered: no refusal
+        return code
     try:
         found = asyncio.run(diagnose_refusal(session, outcome))
-    except Exception:  # the diagnosis is extra: the refusal itself is still said
-        found = None
-    if found is None:
-        return no_token(outcome)
-    code = exit_for_token_error(outcome.error)
-    fail(f"no token: {outcome.error}: {outcome.description}", code)
-    if outcome.note:
-        print(f"note: {outcome.note}", file=sys.stderr)
-    print_rich(request_view(found), file=sys.stderr)
+    except Exception:  # the diagnosis is extra: the refusal itself was said
+        return code
+    if found is not None:
+        if found.fix_text == outcome.hint:
+            found.fix_text = ""  # said on the hint line already
+        print_rich(request_view(found), file=sys.stderr)
     return code
 
 

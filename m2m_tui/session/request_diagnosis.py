@@ -30,6 +30,8 @@ async def diagnose_refusal(
     unless `issued_too`: then the checks of what was sent)."""
     if outcome.sent is None or outcome.exchange is None or outcome.exchange.status is None:
         return None
+    if outcome.error in ("not_json", "redirect"):  # no token endpoint's answer to explain
+        return None
     if outcome.ok and not issued_too:
         return None
     profile = session.profile
