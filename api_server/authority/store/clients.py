@@ -45,10 +45,16 @@ class Clients:
         creds = [dataclasses.asdict(c) for c in client.credentials]
         quota = client.token_quota
         with self.db.transaction() as db:
+            # An upsert, not INSERT OR REPLACE: a changed client keeps its row, so the
+            # list keeps its order (a quota set on the first client leaves it first).
             db.execute(
-                "INSERT OR REPLACE INTO clients (client_id, name, description, secret_hash,"
+                "INSERT INTO clients (client_id, name, description, secret_hash,"
                 " token_endpoint_auth_method, credentials, token_quota)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET"
+                " name = excluded.name, description = excluded.description,"
+                " secret_hash = excluded.secret_hash,"
+                " token_endpoint_auth_method = excluded.token_endpoint_auth_method,"
+                " credentials = excluded.credentials, token_quota = excluded.token_quota",
                 (
                     client.client_id,
                     client.name,
