@@ -6,6 +6,7 @@ the fix, while the cached token still serves."""
 from __future__ import annotations
 
 import json
+import time
 
 from tests.conftest import run_cli
 from tests.helpers.sessions import write_config
@@ -17,6 +18,8 @@ def ok(result) -> str:
 
 
 def test_set_a_clients_quota_go_over_it_and_read_the_hint(tmp_path, stack):
+    frozen = time.time()
+    stack.authority.clock = lambda: frozen  # no UTC hour may end during the test
     write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
     said = ok(run_cli(tmp_path, "quota", "set", "giftdeliveries", "--per-hour", "1"))
     assert said.startswith("giftdeliveries: 1 per hour, enforced: token requests beyond 1 per")

@@ -6,6 +6,8 @@ only the headers), and never for the brute-force throttle's 429."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -22,7 +24,14 @@ def gift(issuer: str, **fields) -> TokenRequest:
     return TokenRequest.for_profile(profile, GIFT[1])
 
 
+def frozen(stack) -> None:
+    """The authority's clock stopped now: no UTC hour or day may end during the test."""
+    now = time.time()
+    stack.authority.clock = lambda: now
+
+
 async def test_a_client_over_its_quota_is_told_which_when_and_to_cache(stack):
+    frozen(stack)
     admin = stack.admin()
     quota = {"client_credentials": {"per_hour": 1, "per_day": 100}}
     assert admin.patch(f"/clients/{GIFT[0]}", json={"token_quota": quota}).status_code == 200
@@ -46,6 +55,7 @@ async def test_a_client_over_its_quota_is_told_which_when_and_to_cache(stack):
 
 
 async def test_an_organization_over_its_quota_is_named(org_stack):
+    frozen(org_stack)
     admin = org_stack.admin()
     acme = next(o for o in admin.get("/organizations").json() if o["name"] == "acme")
     quota = {"client_credentials": {"per_day": 1}}

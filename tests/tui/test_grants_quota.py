@@ -5,6 +5,8 @@ why its Test was refused."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from textual.widgets import DataTable
 
@@ -24,6 +26,8 @@ def quota_text(screen) -> str:
 
 
 async def test_the_quota_and_its_use_follow_the_tokens_of_the_session(session, stack):
+    frozen = time.time()
+    stack.authority.clock = lambda: frozen  # no UTC hour may end during the test
     admin = stack.admin()
     quota = {"client_credentials": {"per_hour": 2, "per_day": 50}}
     assert admin.patch("/clients/giftdeliveries", json={"token_quota": quota}).status_code == 200
