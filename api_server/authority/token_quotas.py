@@ -129,7 +129,7 @@ def _warn(applied: Applied, bucket: Bucket, quota: int, after: int) -> None:
     for share in reversed(WARN_AT):  # the largest share this token reached
         if (after - 1) * 100 < share * quota <= after * 100 or (share == 100 and after > quota):
             log.warning(
-                "token quota: %d%% of %s %s's %s quota consumed (%d of %d)%s",
+                "token quota: %d%% of %s %s %s quota consumed (%d of %d)%s",
                 share,
                 applied.entity,
                 applied.name,

@@ -31,14 +31,15 @@ class QuotaReport:
 
     def left(self, entity: QuotaEntity, now: float | None = None) -> list[str]:
         """Each bucket of `entity` in words, as of `now`: "3 of 5 used this hour, resets
-        in 41 m" (or "the hour has reset since" once it has)."""
+        in 41 m", "3 of 50 used today, …" (or "the hour has reset since" once it has)."""
         now = time.time() if now is None else now
         lines = []
         for limit in self.limits.get(entity, ()):
             window = limit.bucket.window
             later = limit.reset_after - (now - self.at)
             when = f"resets in {relative(later)}" if later > 0 else f"the {window} has reset since"
-            lines.append(f"{limit.used} of {limit.quota} used this {window}, {when}")
+            this = "today" if window == "day" else f"this {window}"
+            lines.append(f"{limit.used} of {limit.quota} used {this}, {when}")
         return lines
 
 

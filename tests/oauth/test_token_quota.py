@@ -108,3 +108,18 @@ async def test_at_auth0_the_headers_alone_tell_a_quota_from_the_throttle(answer,
     assert outcome.hint.startswith(says), outcome.hint
     if answer is AUTH0_429:
         assert "resets in 12 h" in outcome.hint  # the day's, not the hour's
+
+
+def test_the_use_is_told_as_of_its_answer_and_a_window_that_reset_since_says_so():
+    from m2m_tui.oauth.token_quota import read_quota
+
+    header = {"auth0-client-quota-limit": "b=per_hour;q=5;r=2;t=60,b=per_day;q=50;r=40;t=7200"}
+    report = read_quota(header, "c1", at=1000.0)
+    assert report.left(QuotaEntity.CLIENT, now=1030.0) == [
+        "3 of 5 used this hour, resets in 30 s",
+        "10 of 50 used today, resets in 1 h 59 m",
+    ]
+    assert report.left(QuotaEntity.CLIENT, now=1100.0)[0] == (
+        "3 of 5 used this hour, the hour has reset since"
+    )
+    assert read_quota({"content-type": "application/json"}, "c1") is None

@@ -46,7 +46,7 @@ async def test_the_quota_and_its_use_follow_the_tokens_of_the_session(session, s
         assert screen.editor.client_id == "giftdeliveries"  # first still, with its quota set
         assert "Token quota 2 per hour, 50 per day, enforced (its own)" in shown, shown
         assert "1 of 2 used this hour, resets in" in shown
-        assert "1 of 50 used this day" in shown
+        assert "1 of 50 used today" in shown
         assert "Auth0-Client-Quota-Limit header of this session's token response" in shown
         await pilot.press("ctrl+t")  # Test: a second token, the hour used up
         await settle(pilot)
