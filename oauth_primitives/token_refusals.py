@@ -50,6 +50,14 @@ class Refusal(StrEnum):
     CERTIFICATE_NOT_REGISTERED = "certificate_not_registered"  # self-signed: not the one
     CERTIFICATE_NOT_CA_ISSUED = "certificate_not_ca_issued"  # tls_client_auth: no trusted CA
     CERTIFICATE_SUBJECT = "certificate_subject"  # tls_client_auth: another subject DN or SAN
+    NO_CERTIFICATE = "no_certificate"  # registered for mutual TLS, and no certificate came
+    # The brute-force throttle (429 too_many_attempts): too many failed authentications.
+    THROTTLED = "throttled"
+    # What only the token-request diagnosis names, from the request and the server's
+    # metadata (no server sends these codes): a method the server does not list, and a
+    # Basic secret that form-encoding changed, for a server that does not decode it.
+    METHOD_NOT_SUPPORTED = "method_not_supported"
+    BASIC_ENCODING = "basic_encoding"
 
 
 ORGANIZATION_REFUSALS = frozenset(

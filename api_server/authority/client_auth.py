@@ -29,6 +29,7 @@ from oauth_primitives.rules.client_auth import (
 from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.rules.jws import Jws
 from oauth_primitives.rules.refused import Refused
+from oauth_primitives.token_refusals import Refusal
 
 from ..client_certs import Presented, presented
 from .authority import Authority
@@ -70,11 +71,8 @@ def read_credentials(
     if not methods:
         if "client_id" not in params:
             raise invalid_request("Missing required parameter: client_id")
-        if certificate is not None:
-            return Credentials(None, params["client_id"], certificate=certificate)
-        raise OAuthError(
-            401, "invalid_client", "Client authentication is required (no client_secret was sent)"
-        )
+        # A certificate, or nothing: which it must be, the registered method says.
+        return Credentials(None, params["client_id"], certificate=certificate)
     method = methods[0]
     if method is AuthMethod.CLIENT_SECRET_BASIC:
         client_id, secret = basic
@@ -123,7 +121,11 @@ def authenticated_client(authority: Authority, params: dict[str, str], request) 
     lockout = authority.throttle.check(creds.client_id, address)
     if lockout is not None:
         raise OAuthError(
-            429, "too_many_attempts", lockout.message, {"Retry-After": str(lockout.retry_after)}
+            429,
+            "too_many_attempts",
+            lockout.message,
+            {"Retry-After": str(lockout.retry_after)},
+            rule=Refusal.THROTTLED,
         )
     try:
         client = authenticate(authority, creds)
@@ -147,6 +149,14 @@ def authenticate(authority: Authority, creds: Credentials) -> Client:
 
 
 def _refusal(authority: Authority, client: Client | None, creds: Credentials) -> Refused | None:
+    if creds.method is None and creds.certificate is None:
+        if client is not None and AuthMethod(client.token_endpoint_auth_method).by_certificate:
+            return Refused(
+                Refusal.NO_CERTIFICATE, {"registered": client.token_endpoint_auth_method}
+            )
+        raise OAuthError(
+            401, "invalid_client", "Client authentication is required (no client_secret was sent)"
+        )
     if client is None:
         return secret_refusal(known=False, matches=False)
     registered = AuthMethod(client.token_endpoint_auth_method)

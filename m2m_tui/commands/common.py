@@ -35,6 +35,34 @@ def no_token(outcome) -> int:
     return code
 
 
+def explain_no_token(session, outcome) -> int:
+    """`no_token`, and where the server refused the request, its diagnosis on stderr:
+    what was sent, what the server answered, each check, the cause and the fix (the
+    hint line gives way to the diagnosis's fix)."""
+    import asyncio
+
+    from m2m_tui.session.request_diagnosis import diagnose_refusal
+
+    code = no_token(outcome)
+    if outcome.error in ("not_json", "redirect"):  # no token endpoint answered: no refusal
+        return code
+    try:
+        found = asyncio.run(diagnose_refusal(session, outcome))
+    except Exception:  # the diagnosis is extra: the refusal itself was said
+        return code
+    if found is not None:
+        if found.fix_text == outcome.hint:
+            found.fix_text = ""  # said on the hint line already
+        print_rich(request_view(found), file=sys.stderr)
+    return code
+
+
+def request_view(found):
+    from m2m_tui.diagnosis.token_request.view import request_diagnosis_view
+
+    return request_diagnosis_view(found)
+
+
 def exit_for_status(status: int) -> int:
     """An HTTP answer's exit status: below 400 success, 4xx refused, 5xx the server's."""
     return EXIT_OK if status < 400 else EXIT_FAILED if status < 500 else EXIT_NETWORK
@@ -219,24 +247,24 @@ def read_pasted(value: str | None):
     return pasted
 
 
-def is_terminal() -> bool:
-    return sys.stdout.isatty()
+def is_terminal(file=None) -> bool:
+    return (file or sys.stdout).isatty()
 
 
-def print_rich(*renderables: object) -> None:
-    """Rich renderables (tables, panels) on stdout. On a terminal, as Rich draws them;
-    piped, without the spaces Rich pads each line with to the console's width (80
-    columns when it cannot ask), which `diff`, `grep 'x$'` and editors trip on."""
+def print_rich(*renderables: object, file=None) -> None:
+    """Rich renderables (tables, panels) on stdout (or `file`). On a terminal, as Rich
+    draws them; piped, without the spaces Rich pads each line with to the console's width
+    (80 columns when it cannot ask), which `diff`, `grep 'x$'` and editors trip on."""
     from rich.console import Console
 
-    console = Console()
-    if is_terminal():
+    console = Console(stderr=file is sys.stderr)
+    if is_terminal(file):
         console.print(*renderables)
         return
     with console.capture() as captured:
         console.print(*renderables)
     for line in captured.get().splitlines():
-        print(line.rstrip())
+        print(line.rstrip(), file=file)
 
 
 def print_json(value: object) -> None:

@@ -11,6 +11,7 @@ from m2m_tui.commands.common import (
     EXIT_FAILED,
     EXIT_NETWORK,
     EXIT_OK,
+    EXIT_USAGE,
     aim,
     exit_for_status,
     fail,
@@ -38,7 +39,8 @@ def add_parser(commands) -> None:
             "examples:\n"
             "  m2m-tui diagnose /api/location/geocode?address=Paris\n"
             "  m2m-tui diagnose --token - /api/directions < token.txt\n"
-            "  m2m-tui diagnose --json /api/directions?destination=Seattle\n\n"
+            "  m2m-tui diagnose --json /api/directions?destination=Seattle\n"
+            "  m2m-tui diagnose --token-request     (why was my token request refused?)\n\n"
             "exit status (as every command): 0 accepted and the call succeeded,\n"
             "  1 the token was refused, or the request was (a 4xx: a missing parameter,\n"
             "    an unknown path; --json's outcome tells which), 2 usage or configuration,\n"
@@ -46,11 +48,20 @@ def add_parser(commands) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument(
         "endpoint",
         metavar="ENDPOINT",
+        nargs="?",
         help="path (with its query) at the profile's api_base_url, or a full URL (then "
         "that server is asked, and its own metadata read)",
+    )
+    what.add_argument(
+        "--token-request",
+        action="store_true",
+        help="diagnose the profile's token request instead of an API call: send a new one, "
+        "and show what was sent, what the authorization server answered, each check "
+        "against its metadata, and the cause and the fix of a refusal",
     )
     parser.add_argument(
         "--token",
@@ -68,6 +79,13 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace, session: Session) -> int:
     import asyncio
 
+    if args.token_request:
+        if args.token:
+            return fail(
+                "--token-request sends a new token request: it takes no --token", EXIT_USAGE
+            )
+        return asyncio.run(_diagnose_request(args, session))
+
     aimed = aim(args, session, args.endpoint)
     if isinstance(aimed, int):
         return aimed
@@ -75,6 +93,22 @@ def run(args: argparse.Namespace, session: Session) -> int:
     if raw == "-":
         raw = sys.stdin.read().strip()
     return asyncio.run(_diagnose(args, session, raw, *aimed))
+
+
+async def _diagnose_request(args: argparse.Namespace, session: Session) -> int:
+    """A new token request, explained: refused or issued, what was sent and checked."""
+    from m2m_tui.commands.common import exit_for_token_error, request_view
+    from m2m_tui.session.request_diagnosis import diagnose_refusal
+
+    outcome = await session.get_token(force=True)
+    found = await diagnose_refusal(session, outcome, issued_too=True)
+    if found is None:  # no request went out, or no answer came: said as `token` says it
+        return no_token(outcome)
+    if args.json:
+        print(json.dumps(found.to_json(), indent=2))
+    else:
+        print_rich(request_view(found))
+    return EXIT_OK if outcome.ok else exit_for_token_error(outcome.error)
 
 
 async def _diagnose(

@@ -8,10 +8,10 @@ import sys
 from m2m_tui.commands.common import (
     EXIT_OK,
     EXIT_USAGE,
+    explain_no_token,
     fail,
     is_terminal,
     load_profile,
-    no_token,
     note,
     organization_flag,
     print_json,
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     outcome = asyncio.run(session.get_token(force=True))
     outcome.note = passed_over  # forced: the session did not look in the cache itself
     if not outcome.ok:
-        return no_token(outcome)
+        return explain_no_token(session, outcome)
     if passed_over:
         note(args, f"note: {passed_over}")
     cached = session.cache.peek(session.profile)

@@ -14,7 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from m2m_tui.config.profile import AUTH_METHODS, TLS_METHODS, Bundled, Profile
+from m2m_tui.config.profile import (
+    ASSERTION_AUDIENCES,
+    AUTH_METHODS,
+    TLS_METHODS,
+    Bundled,
+    Profile,
+)
 from oauth_primitives.rules.closed_sets import DPOP_PROOF
 from oauth_primitives.server_table import unknown_server_keys
 from oauth_primitives.toml_reader import TomlReader, found, unknown_keys
@@ -238,6 +244,12 @@ class _Reader(TomlReader):
             raise self.fail(where, f"dpop_alg must be one of {', '.join(DPOP_PROOF)}")
         if values["auth_method"] not in AUTH_METHODS:
             raise self.fail(where, f"auth_method must be one of {', '.join(AUTH_METHODS)}")
+        if values["assertion_audience"] not in ASSERTION_AUDIENCES:
+            raise self.fail(
+                where,
+                "assertion_audience must be token_endpoint (RFC 7523) or issuer "
+                "(draft-ietf-oauth-rfc7523bis)",
+            )
         if bool(values["client_certificate"]) != bool(values["client_key"]):
             raise self.fail(where, "client_certificate and client_key go together: give both")
         if values["auth_method"] in TLS_METHODS and not values["client_certificate"]:

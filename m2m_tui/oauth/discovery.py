@@ -68,3 +68,30 @@ def _why_not(response: httpx.Response, field: str) -> str:
     if not isinstance(document, dict):
         return "not a JSON object"
     return f"no {field} in it"
+
+
+async def server_metadata_with_age(
+    issuer: str, client: httpx.AsyncClient
+) -> tuple[dict, float | None]:
+    """The issuer's whole metadata document (OpenID discovery, else RFC 8414) and how
+    long it may be reused; ({}, None) where the issuer publishes none or cannot be
+    reached: a diagnosis then says it had nothing to check against."""
+    from m2m_tui import stale_connection  # httpx, loaded when first needed
+    from oauth_primitives.http_cache import max_age
+
+    for url in metadata_urls(issuer):
+        try:
+            response = await stale_connection.send(client, "GET", url)
+        except httpx.HTTPError as exc:
+            if isinstance(exc, httpx.TimeoutException | httpx.ConnectError):
+                return {}, None
+            continue
+        if response.status_code != 200:
+            continue
+        try:
+            document = response.json()
+        except ValueError:
+            continue
+        if isinstance(document, dict):
+            return document, max_age(response.headers.get("cache-control"))
+    return {}, None

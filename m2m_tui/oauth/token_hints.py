@@ -8,7 +8,13 @@ the request itself are all there is. Where one error covers several causes (Auth
 
 from __future__ import annotations
 
-from oauth_primitives.token_refusals import ASSERTION_REFUSALS, ORGANIZATION_REFUSALS, Refusal
+from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.token_refusals import (
+    ASSERTION_REFUSALS,
+    ORGANIZATION_REFUSALS,
+    QUOTA_REFUSALS,
+    Refusal,
+)
 
 DPOP_REQUIRED = (
     "This API requires DPoP (proof_of_possession): set `dpop = true` in the profile, "
@@ -87,6 +93,52 @@ METHOD_NOT_REGISTERED = (
     "The profile authenticates another way than the client is registered for: set the "
     "profile's auth_method to the client's (the description names it)."
 )
+# An assertion refused for one rule: the fix that rule asks for (RFC 7523 §3).
+CLOCK = (
+    "The assertion's times follow this machine's clock, and the server's differs: set the "
+    "clock right (NTP), then ask again."
+)
+KEY = (
+    "The server holds no such key for this client: register the public key of the "
+    "profile's private_key_file for the client (Auth0: Application → Credentials), or point "
+    "private_key_file at the key that is registered."
+)
+ASSERTION_FIX = {
+    Refusal.NO_REGISTERED_KEY: KEY,
+    Refusal.ASSERTION_KID_UNKNOWN: KEY,
+    Refusal.ASSERTION_SIGNATURE: KEY,
+    Refusal.ASSERTION_ALG: (
+        "The server takes no assertion signed with this algorithm for the client: use a "
+        "key of the type registered (RS256: an RSA key; ES256/384/512: an EC key)."
+    ),
+    Refusal.ASSERTION_AUDIENCE: (
+        "The server takes another audience for the assertion: set the profile's "
+        'assertion_audience = "issuer" (draft-ietf-oauth-rfc7523bis) or "token_endpoint" '
+        "(RFC 7523), the one the description names."
+    ),
+    Refusal.ASSERTION_EXPIRED: CLOCK,
+    Refusal.ASSERTION_IAT_FUTURE: CLOCK,
+    Refusal.ASSERTION_NOT_YET_VALID: CLOCK,
+    Refusal.ASSERTION_TOO_LONG: CLOCK,
+    Refusal.ASSERTION_REPLAYED: (
+        "The server saw this assertion's jti before: each assertion is good once. m2m-tui "
+        "makes a new one for every request; a replay means the same request was sent twice."
+    ),
+}
+NO_CERTIFICATE = (
+    "The client is registered for mutual TLS and no certificate came: set the profile's "
+    "client_certificate and client_key, and call the issuer over https (plain HTTP "
+    "presents none)."
+)
+METHOD_NOT_SUPPORTED = (
+    "The server does not take this authentication method (its metadata's "
+    "token_endpoint_auth_methods_supported): set the profile's auth_method to one it lists "
+    "and the client is registered for."
+)
+BASIC_ENCODING = (
+    "The secret holds characters that RFC 6749 §2.3.1's form-encoding changes, and this "
+    'server may not decode Basic credentials: set auth_method = "client_secret_post".'
+)
 
 
 def hint_for(
@@ -97,10 +149,12 @@ def hint_for(
     headers: dict,
     certificate: bool = False,
     action: str | None = None,
+    method: AuthMethod | None = None,
 ) -> str | None:
     """A next step that fits the refusal: its code when the server gave one, else its
-    RFC 6749 error and what the request carried (its `form` and `headers`, and whether
-    it presented a client `certificate`); for an Action's refusal, the `action` named."""
+    RFC 6749 error and what the request carried (its `form` and `headers`, whether it
+    presented a client `certificate`, the auth `method`); for an Action's refusal, the
+    `action` named."""
     sent_proof = "DPoP" in headers
     sent_organization = "organization" in form
     if rule is Refusal.DPOP_REQUIRED or (error == "invalid_dpop_proof" and not sent_proof):
@@ -111,10 +165,21 @@ def hint_for(
         return "The server demands a DPoP nonce and did not accept the one sent; try again."
     if rule is Refusal.METHOD_NOT_REGISTERED:
         return METHOD_NOT_REGISTERED
+    if rule in ASSERTION_FIX:
+        return ASSERTION_FIX[rule]
     if rule in ASSERTION_REFUSALS:
         return ASSERTION
-    if error == "invalid_client" and certificate and "client_secret" not in form:
+    if rule is Refusal.NO_CERTIFICATE:
+        return NO_CERTIFICATE
+    if rule is Refusal.METHOD_NOT_SUPPORTED:
+        return METHOD_NOT_SUPPORTED
+    if rule is Refusal.BASIC_ENCODING:
+        return BASIC_ENCODING
+    by_certificate = method.by_certificate if method else certificate
+    if error == "invalid_client" and by_certificate and "client_secret" not in form:
         return CERTIFICATE_REFUSED
+    if error == "invalid_client" and method is AuthMethod.PRIVATE_KEY_JWT:
+        return ASSERTION
     if error == "invalid_client":
         return "Check the client secret (and the client id) of this profile."
     if rule in ORGANIZATION_REFUSALS or (
@@ -141,7 +206,9 @@ def hint_for(
         return "Request only scopes the client's grant holds, or grant them first."
     if error == "unsupported_grant_type" or error == "unauthorized_client":
         return "Enable the Client Credentials grant for this application."
-    if error == "too_many_attempts" or status == 429:
+    if rule in QUOTA_REFUSALS or error == "too_many_requests":
+        return None  # a token quota: its hint needs the answer's headers (token_quota.py)
+    if rule is Refusal.THROTTLED or error == "too_many_attempts" or status == 429:
         return "Too many attempts: wait for the Retry-After time, then fix the credentials."
     if error == "invalid_request":
         return (

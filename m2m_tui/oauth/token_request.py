@@ -10,6 +10,7 @@ from pathlib import Path
 from m2m_tui.config.profile import TLS_METHODS, Profile
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
+from m2m_tui.oauth.sent_request import SentRequest, sent_request
 from m2m_tui.oauth.token_hints import hint_for, opaque_hint, throttled_hint
 from m2m_tui.oauth.token_quota import QuotaReport, quota_hint, read_quota
 from m2m_tui.tokens.decoded import is_jwt
@@ -46,6 +47,7 @@ class TokenRequest:
     headers: dict[str, str] = field(default_factory=dict)
     client_id: str = ""  # for messages: with Basic auth it is not in the form
     presents_certificate: bool = False  # over mutual TLS, with the profile's certificate
+    auth_method: AuthMethod | None = None  # the profile's: not every method shows in the request
 
     def with_proof(self, key: DpopKey, nonce: str | None) -> TokenRequest:
         """The same request with a fresh DPoP proof for it (RFC 9449 §5)."""
@@ -66,6 +68,13 @@ class TokenRequest:
             headers=headers,
             client_id=profile.client_id,
             presents_certificate=bool(profile.client_certificate),
+            auth_method=AuthMethod(profile.auth_method),
+        )
+
+    def sent(self) -> SentRequest:
+        """What this request carries, decoded, never its secret (see sent_request)."""
+        return sent_request(
+            self.url, self.form, self.headers, self.auth_method, self.presents_certificate
         )
 
     def masked_exchange(self) -> Exchange:
@@ -172,7 +181,7 @@ def client_assertion(profile: Profile, token_url: str) -> str:
     claims = {
         "iss": profile.client_id,
         "sub": profile.client_id,
-        "aud": token_url,
+        "aud": profile.issuer if profile.assertion_audience == "issuer" else token_url,
         "iat": now,
         "exp": now + 120,
         "jti": str(uuid.uuid4()),
@@ -205,6 +214,8 @@ class TokenOutcome:
     note: str | None = None
     # The answer's token quota headers (Auth0's fine-grained M2M token quotas), if any.
     quota: QuotaReport | None = None
+    # What the request carried, decoded (no secret): what a refusal's diagnosis reads.
+    sent: SentRequest | None = None
 
     @property
     def ok(self) -> bool:
@@ -249,6 +260,15 @@ def _client(client: httpx.AsyncClient | None, timeout: float):
 
 async def _request_token(
     request: TokenRequest, client: httpx.AsyncClient | None = None, timeout: float = TIMEOUT
+) -> TokenOutcome:
+    sent = request.sent()
+    outcome = await _send(request, client, timeout)
+    outcome.sent = sent
+    return outcome
+
+
+async def _send(
+    request: TokenRequest, client: httpx.AsyncClient | None, timeout: float
 ) -> TokenOutcome:
     exchange = request.masked_exchange()
     own = client is None
@@ -311,6 +331,7 @@ async def _request_token(
             request.headers,
             request.presents_certificate,
             action_of(body),
+            request.auth_method,
         )
         if server_failed:
             # The server's own words and code when it gave them (the bundled authority

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from m2m_tui.api.client import load_metadata_with_age
+from m2m_tui.oauth.discovery import server_metadata_with_age
 from m2m_tui.oauth.jwks import fetch_jwks_with_age
 
 if TYPE_CHECKING:
@@ -50,6 +51,10 @@ class Documents:
         return await self._get(
             ("metadata", base_url), lambda: load_metadata_with_age(base_url, client)
         )
+
+    async def server_metadata(self, issuer: str, client: httpx.AsyncClient) -> dict:
+        """The authorization server's metadata, {} when it publishes none."""
+        return await self._get(("server", issuer), lambda: server_metadata_with_age(issuer, client))
 
     def forget(self) -> None:
         """Another profile may be another tenant and another API."""

@@ -71,3 +71,73 @@ class Fixes:
         if not outcome.ok:
             return f"Granted; the grant is now {now}, but the new token failed: {outcome.error}"
         return f"Granted {scope}: the grant is now [{now}], and a new token was requested."
+
+    async def apply_request_fix(self, fix) -> str:
+        """A refused token request's fix (token_request.report.Fix): the grant made or
+        widened, or the failing Action unbound; then a new token."""
+        from m2m_tui.diagnosis.token_request.report import FixKind
+
+        p = self._profile()
+        async with self._admin.managed() as mgmt:
+            if fix.kind is FixKind.GRANT:
+                await mgmt.create_grant(p.client_id, fix.target, list(fix.scopes))
+                done = f"Authorized {p.client_id} for {fix.target}"
+            elif fix.kind is FixKind.SCOPES:
+                await mgmt.add_scopes(p.client_id, fix.target, list(fix.scopes))
+                done = f"Granted {' '.join(fix.scopes)} on {fix.target}"
+            elif fix.kind is FixKind.REGISTER:
+                done = await _register(mgmt, p, fix.target)
+            else:
+                action = await mgmt.find_action(fix.target)
+                bound = [b["action"]["id"] for b in await mgmt.bindings()]
+                if action is not None:
+                    await mgmt.set_bindings([a for a in bound if a != action["id"]])
+                done = f"Unbound Action {fix.target}"
+        outcome = await self._get_token(force=True)
+        if not outcome.ok:
+            return f"{done}, but the new token failed: {outcome.error}: {outcome.description}"
+        return f"{done}, and a new token was issued."
+
+
+async def _register(mgmt, profile, what: str) -> str:
+    """The profile's public key (private_key_jwt) or certificate (self-signed mTLS) as a
+    credential of its client, beside those already registered for the method."""
+    from pathlib import Path
+
+    from oauth_primitives.rules.closed_sets import AuthMethod
+
+    if what == "certificate":
+        method = AuthMethod.SELF_SIGNED_TLS_CLIENT_AUTH
+        pem = Path(profile.client_certificate).expanduser().read_text()
+        body = {"credential_type": "x509_cert", "name": profile.name, "pem": pem}
+    else:
+        method = AuthMethod.PRIVATE_KEY_JWT
+        pem, alg = _public_key(Path(profile.private_key_file).expanduser())
+        body = {"credential_type": "public_key", "name": profile.name, "pem": pem, "alg": alg}
+    client = profile.client_id
+    made = await mgmt.request("POST", f"/clients/{client}/credentials", json=body)
+    current = await mgmt.request("GET", f"/clients/{client}")
+    methods = (current or {}).get("client_authentication_methods") or {}
+    kept = [c for c in (methods.get(method) or {}).get("credentials") or [] if c.get("id")]
+    ids = [{"id": c["id"]} for c in kept] + [{"id": made["id"]}]
+    await mgmt.request(
+        "PATCH",
+        f"/clients/{client}",
+        json={"client_authentication_methods": {method: {"credentials": ids}}},
+    )
+    return f"Registered this profile's {what} for {client} ({method})"
+
+
+def _public_key(path) -> tuple[str, str]:
+    """The public half of a private key file, and the algorithm m2m-tui signs with."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    alg = "RS256"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        alg = {"secp384r1": "ES384", "secp521r1": "ES512"}.get(key.curve.name, "ES256")
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem.decode(), alg

@@ -163,6 +163,17 @@ class TenantAdmin:
         async with self._client() as client:
             return await apply_plan(await self.management(client), plan)
 
+    def managed(self):
+        """`async with admin.managed() as mgmt`: a Management API client for the while."""
+        import contextlib
+
+        @contextlib.asynccontextmanager
+        async def opened():
+            async with self._client() as client:
+                yield await self.management(client)
+
+        return opened()
+
     async def add_scope(self, client_id: str, audience: str, scope: str) -> dict:
         """The Why? panel's scope fix: `scope` granted to the client; the grant after."""
         async with self._client() as client:

@@ -241,6 +241,8 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
         if not self.is_running:  # an answer that came as the app closes: its tabs are going
             return
         self.token_shown(message.outcome)
+        if message.outcome.sent is not None and not message.outcome.ok:  # a refusal: Why? ●
+            self.why.explain_request(message.outcome, badge_only=True)
         if self.call_after_token:  # this answer is the one `c` asked for: call, or say why not
             self.call_after_token = False
             if message.outcome.ok:
@@ -298,7 +300,9 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
         tabs = self.query_one("#tabs", TabbedContent)
         if tabs.active == message.tab:
             return
-        if message.only_from is not None and tabs.active != message.only_from:
+        if message.badge_only or (
+            message.only_from is not None and tabs.active != message.only_from
+        ):
             if message.tab == "why":
                 tabs.get_tab("why").label = self.WHY_BADGE  # news, without taking over
             return
@@ -366,6 +370,11 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
         return None
 
     def action_diagnose(self) -> None:
+        outcome = self.session.token_outcome
+        on_token = self.query_one("#tabs", TabbedContent).active == "token"
+        if on_token and outcome is not None and not outcome.ok and outcome.sent is not None:
+            self.why.explain_request(outcome)  # Why? of the refused token request
+            return
         raw, endpoint, params = self.diagnosis_target()
         if missing := self.missing_for_a_call(raw, endpoint):
             self.notify(missing, severity="warning")

@@ -51,10 +51,11 @@ class ShowTab(Message):
     """A tab has something to show: bring it (or another tab) to the front. With
     `only_from`, only while the user is still on that tab (else the tab gets a badge)."""
 
-    def __init__(self, tab: str, only_from: str | None = None) -> None:
+    def __init__(self, tab: str, only_from: str | None = None, badge_only: bool = False) -> None:
         super().__init__()
         self.tab = tab
         self.only_from = only_from
+        self.badge_only = badge_only  # news for a tab the user did not ask for
 
 
 class LabDone(Message):

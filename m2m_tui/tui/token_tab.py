@@ -136,6 +136,14 @@ class TokenTab(Vertical):
                 parts.append(Text(outcome.note[0].upper() + outcome.note[1:] + ".", style="yellow"))
             if outcome.hint:
                 parts.append(Text(f"→ {outcome.hint}", style="yellow"))
+            if outcome.sent is not None and outcome.exchange and outcome.exchange.status:
+                parts.append(
+                    Text(
+                        "Press d for Why?: what was sent, what the server answered, each "
+                        "check, the cause and the fix.",
+                        style="bold cyan",
+                    )
+                )
         if outcome.exchange is not None:
             parts.append(views.exchange_view(outcome.exchange, "Exchange"))
         self.query_one("#token-view", Static).update(Group(*parts))

@@ -29,6 +29,7 @@ class WhyTab(Vertical):
         self.fixable_scope: str | None = None
         self.organization_plan = None  # an OrganizationPlan f applies
         self.follow: str | None = None  # the tab a diagnosis in flight comes over, if any
+        self.request_fix = None  # a refused token request's Fix (token_request.report)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="why-scroll"):
@@ -70,6 +71,31 @@ class WhyTab(Vertical):
         diagnosis = await self.session.explainer.explain(raw, endpoint, result)
         self.show(diagnosis, endpoint, f"{endpoint.method} {result.exchange.url}", follow)
 
+    def explain_request(self, outcome, badge_only: bool = False) -> None:
+        """Why the token request of `outcome` was refused; with `badge_only`, ready
+        behind a badge rather than brought to the front."""
+        self.follow = None
+        self.explain_request_worker(outcome, badge_only)
+
+    @job("diagnose", "The diagnosis failed")
+    async def explain_request_worker(self, outcome, badge_only: bool) -> None:
+        from m2m_tui.diagnosis.token_request.view import request_diagnosis_view
+        from m2m_tui.session.request_diagnosis import diagnose_refusal
+
+        found = await diagnose_refusal(self.session, outcome)
+        if found is None:
+            return
+        self.fixable_scope = self.organization_plan = None
+        self.request_fix = found.fix
+        offer = ""
+        if found.fix is not None:
+            if self.session.fixes.can_change_grants():
+                offer = f"Press f to apply the fix: {found.fix.offer()}, then get a new token."
+            else:
+                offer = f"(f cannot apply it here: {self.session.admin.why_unmanaged()}.)"
+        self.query_one("#why-view", Static).update(request_diagnosis_view(found, offer))
+        self.post_message(ShowTab("why", badge_only=badge_only))
+
     def job_failed(self, group: str, line: Text) -> None:
         """A diagnosis that could not be made says so, and why, where it would have been;
         a fix that failed stays offered, the reason under it."""
@@ -108,7 +134,7 @@ class WhyTab(Vertical):
     def show(
         self, diagnosis: Diagnosis, endpoint: ApiEndpoint, target: str, follow: str | None = None
     ) -> None:
-        self.fixable_scope = None
+        self.fixable_scope = self.request_fix = None
         self.organization_plan = plan = diagnosis.organization_plan
         parts = [views.diagnosis_view(diagnosis, target)]
         if plan is not None:
@@ -138,6 +164,9 @@ class WhyTab(Vertical):
         self.post_message(ShowTab("why", only_from=follow))
 
     def action_apply_fix(self) -> None:
+        if self.request_fix is not None and self.session.fixes.can_change_grants():
+            self.fix_worker(request_fix=self.request_fix)
+            return
         if self.organization_plan is not None:
             self.fix_worker(organization=self.organization_plan)
             return
@@ -155,11 +184,13 @@ class WhyTab(Vertical):
         self.fix_worker(self.fixable_scope)
 
     @job("fix", "The fix was not applied")
-    async def fix_worker(self, scope: str | None = None, organization=None) -> None:
+    async def fix_worker(self, scope: str | None = None, organization=None, request_fix=None):
         from m2m_tui.admin.management_api import ManagementError, ManagementUnavailable
 
         try:
-            if organization is not None:
+            if request_fix is not None:
+                note = await self.session.fixes.apply_request_fix(request_fix)
+            elif organization is not None:
                 note = await self.session.fixes.allow_organization(organization)
             else:
                 note = await self.session.fixes.grant_scope(scope)
@@ -170,5 +201,5 @@ class WhyTab(Vertical):
             refused = f"the Management API refused: {exc.message}"
             self.post_message(FixApplied(f"The fix was not applied: {refused}", ok=False))
             return
-        self.fixable_scope = self.organization_plan = None
+        self.fixable_scope = self.organization_plan = self.request_fix = None
         self.post_message(FixApplied(note))

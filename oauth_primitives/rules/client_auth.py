@@ -186,19 +186,27 @@ def _replay(a: AssertionCheck) -> Refused | None:
     return Refused(Refusal.ASSERTION_REPLAYED)
 
 
-ASSERTION: tuple[Callable[[AssertionCheck], Refused | None], ...] = (
+Rule = Callable[[AssertionCheck], Refused | None]
+
+# The rules that read the assertion's claims alone, by the claim each judges: what a
+# client can check of its own assertion against the server's metadata, without the keys
+# the server holds or the jtis it has seen (the token-request diagnosis runs these).
+ASSERTION_CLAIM_ROWS: tuple[tuple[str, Rule], ...] = (
+    ("claims", _required),
+    ("iss", _issuer),
+    ("sub", _subject),
+    ("aud", _audience),
+    ("exp", _expiry),
+    ("nbf", _not_before),
+    ("iat", _issued_at),
+    ("jti", _jti),
+)
+ASSERTION: tuple[Rule, ...] = (
     _keys,
     _alg,
     _kid,
     _signature,
-    _required,
-    _issuer,
-    _subject,
-    _audience,
-    _expiry,
-    _not_before,
-    _issued_at,
-    _jti,
+    *(rule for _, rule in ASSERTION_CLAIM_ROWS),
     _replay,
 )
 

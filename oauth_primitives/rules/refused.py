@@ -163,6 +163,18 @@ _DESCRIBE = {
         "The client certificate was not issued by a CA this server trusts "
         "(tls_client_auth needs one; a self-signed one needs self_signed_tls_client_auth)"
     ),
+    Refusal.THROTTLED: lambda v: v["said"],
+    Refusal.NO_CERTIFICATE: lambda v: (
+        f"This client authenticates with {v['registered']}: no client certificate came "
+        "with the request (mutual TLS needs https, and the certificate presented)"
+    ),
+    Refusal.METHOD_NOT_SUPPORTED: lambda v: (
+        f"This server does not take {v['used']}; it takes " + ", ".join(v["supported"])
+    ),
+    Refusal.BASIC_ENCODING: lambda v: (
+        "The Basic credentials were form-encoded (RFC 6749 §2.3.1) and the server may "
+        "not decode them"
+    ),
     Refusal.CERTIFICATE_SUBJECT: lambda v: (
         f"The client certificate's subject ({v['subject']}) is not the one registered "
         "for this client"

@@ -67,6 +67,15 @@ def call(method: str, *args):
     return act
 
 
+async def refused_token(pilot) -> None:
+    """A new token with a wrong secret: refused, and the refusal explained in Why?."""
+    from dataclasses import replace
+
+    session = pilot.app.session
+    session.use(replace(session.profile, client_secret="not-the-secret"))
+    await pilot.press("n")
+
+
 MAIN = {
     "TokenTab.token_worker": Scenario(
         (Session, "get_token"), keys("n"), "#token-view", works="✓ Token received"
@@ -83,6 +92,12 @@ MAIN = {
         "#why-view",
         before=("t",),
         works="REJECTED",
+    ),
+    "WhyTab.explain_request_worker": Scenario(
+        ("m2m_tui.session.request_diagnosis.diagnose_refusal", ""),
+        refused_token,
+        "#why-view",
+        works="Token request refused",
     ),
     "WhyTab.fix_worker": Scenario(
         (Fixes, "grant_scope"),

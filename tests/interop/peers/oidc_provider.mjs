@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const tls = config.tls;
@@ -60,7 +60,7 @@ const provider = new Provider(issuer, {
       useGrantedResource: () => true,
       getResourceServerInfo: (ctx, resource) => {
         if (resource !== config.resource) {
-          throw new Provider.errors.InvalidTarget(`unknown resource ${resource}`);
+          throw new errors.InvalidTarget(`unknown resource ${resource}`);
         }
         return {
           scope: config.scopes.join(' '),
