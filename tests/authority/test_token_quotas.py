@@ -133,13 +133,13 @@ def test_the_tenants_defaults_apply_unless_a_client_has_its_own(stack):
 
 
 def test_the_throttles_429_is_not_a_quotas(stack):
-    """Failed authentications: too_many_attempts, no rule, no quota header."""
+    """Failed authentications: too_many_attempts, the throttle's rule, no quota header."""
     for _ in range(5):
         assert token_response(stack.issuer, (GIFT[0], "wrong")).status_code == 401
     throttled = token_response(stack.issuer)
     assert throttled.status_code == 429
     assert throttled.json()["error"] == "too_many_attempts"
-    assert "rule" not in throttled.json() and CLIENT_HEADER not in throttled.headers
+    assert throttled.json()["rule"] == "throttled" and CLIENT_HEADER not in throttled.headers
 
 
 QUOTA = "token_quota.client_credentials"
