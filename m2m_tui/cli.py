@@ -17,6 +17,7 @@ from m2m_tui.commands import (
     grants,
     organizations,
     profiles,
+    quotas,
     serve,
     token,
     token_status,
@@ -34,6 +35,7 @@ examples:
   m2m-tui diagnose '/api/location/geocode?address=Paris'
   m2m-tui grants add giftdeliveries urn:worldmappers geocode:location
   m2m-tui organizations authorize acme giftdeliveries urn:worldmappers
+  m2m-tui quota set giftdeliveries --per-hour 5   tokens per hour (429 beyond)
   m2m-tui actions deploy tier.js --bind   a credentials-exchange Action
   m2m-tui preview                    the next token, and the API's verdict on it
   m2m-tui introspect                 is the token active? (RFC 7662)
@@ -123,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         diagnose,
         grants,
         organizations,
+        quotas,
         actions,
         certs,
         profiles,
@@ -188,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             return _with_session(args, grants.run)
         if args.command == "organizations":
             return _with_session(args, organizations.run)
+        if args.command == "quota":
+            return _with_session(args, quotas.run)
         if args.command in ("actions", "preview"):
             return _with_session(args, actions.run)
         if args.command == "certs":

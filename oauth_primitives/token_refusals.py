@@ -25,6 +25,10 @@ class Refusal(StrEnum):
     ACTION_FAILED = "action_failed"  # an Action threw, or the Actions could not run
     ACTION_TIMED_OUT = "action_timed_out"  # the flow outlived its time limit
     CLAIMS_TOO_LARGE = "claims_too_large"  # the Actions' custom claims over Auth0's limit
+    # Auth0's fine-grained M2M token quotas: 429 too_many_requests, the quota header says
+    # which bucket (oauth_primitives.token_quota). Not the throttle's too_many_attempts.
+    CLIENT_QUOTA_EXCEEDED = "client_quota_exceeded"  # the client's enforced quota is used up
+    ORGANIZATION_QUOTA_EXCEEDED = "organization_quota_exceeded"  # the organization's is
     # Client authentication (RFC 6749 §2.3, RFC 7523 §3, RFC 8705 §2): all invalid_client.
     BAD_CLIENT_CREDENTIALS = "bad_client_credentials"  # unknown client, or a wrong secret
     METHOD_NOT_REGISTERED = "method_not_registered"  # another method than the client's
@@ -85,6 +89,10 @@ ASSERTION_REFUSALS = frozenset(
         Refusal.ASSERTION_REPLAYED,
     }
 )
+
+
+# A token quota used up: the client's, or the organization's the request named.
+QUOTA_REFUSALS = frozenset({Refusal.CLIENT_QUOTA_EXCEEDED, Refusal.ORGANIZATION_QUOTA_EXCEEDED})
 
 
 # A bound Action's refusal: the bundled authority names the Action (`action`), so that a

@@ -11,6 +11,7 @@ from ..dpop import Nonces, ReplayMemory
 from ..settings import ServerSettings
 from .keys import CURRENT, REVOKED, SigningKey
 from .management_scopes import management_audience
+from .quota_counter import QuotaCounter
 from .seed import prepare_tenant
 from .tenant import Tenant
 from .throttle import Throttle
@@ -32,6 +33,9 @@ class Authority:
             limits.address_max_failures,
             limits.address_min_clients,
         )
+        # Auth0's fine-grained M2M token quotas: tokens issued per client and organization
+        # in the current UTC hour and day (token_quotas.py decides, by `clock`).
+        self.quotas = QuotaCounter()
         # RFC 9449: proofs seen at the token endpoint, and nonces when they are demanded.
         self.dpop_replay = ReplayMemory()
         self.dpop_nonces = Nonces() if settings.dpop_nonce else None

@@ -30,6 +30,9 @@ MANAGEMENT_SCOPES: dict[str, str] = {
     "create:actions": "Create Actions",
     "update:actions": "Update Actions",
     "delete:actions": "Delete Actions",
+    # Auth0's tenant settings: here, the tenant's default token quotas.
+    "read:tenant_settings": "Read Tenant Settings",
+    "update:tenant_settings": "Update Tenant Settings",
 }
 
 MANAGEMENT_API_NAME = "Auth0 Management API"

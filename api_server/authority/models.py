@@ -5,6 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oauth_primitives.rules.closed_sets import Alg, AuthMethod, Dialect
+from oauth_primitives.token_quota import Bucket
+
+
+@dataclass(frozen=True)
+class TokenQuota:
+    """Auth0's `token_quota.client_credentials` (on a client, an organization, or the
+    tenant's `default_token_quota`): at most `per_hour` and `per_day` tokens, refused
+    beyond them only when `enforce` (Auth0's default), else counted and reported."""
+
+    enforce: bool = True
+    per_hour: int | None = None
+    per_day: int | None = None
+
+    @property
+    def limits(self) -> dict[Bucket, int]:
+        found = {Bucket.PER_HOUR: self.per_hour, Bucket.PER_DAY: self.per_day}
+        return {bucket: n for bucket, n in found.items() if n is not None}
+
+    def to_api(self) -> dict:
+        """`{"client_credentials": {...}}`, as Auth0 shows it (and as it is stored)."""
+        shown: dict = {"enforce": self.enforce}
+        shown.update({str(bucket): n for bucket, n in self.limits.items()})
+        return {"client_credentials": shown}
+
+    @classmethod
+    def from_api(cls, value: dict | None) -> TokenQuota | None:
+        """From the stored (already checked) shape; None for none."""
+        if not value:
+            return None
+        settings = value["client_credentials"]
+        return cls(settings.get("enforce", True), settings.get("per_hour"), settings.get("per_day"))
 
 
 @dataclass
@@ -121,6 +152,7 @@ class Client:
     token_endpoint_auth_method: str = AuthMethod.CLIENT_SECRET_POST
     description: str = ""
     credentials: list[Credential] = field(default_factory=list)
+    token_quota: TokenQuota | None = None  # None: the tenant's default for clients, if any
 
     def to_api(self) -> dict:
         body = {
@@ -139,6 +171,8 @@ class Client:
                 listed.append(cred.to_api())
         if methods:
             body["client_authentication_methods"] = methods
+        if self.token_quota is not None:
+            body["token_quota"] = self.token_quota.to_api()
         return body
 
     def credentials_for(self, method: str) -> list[Credential]:
@@ -176,6 +210,10 @@ class Organization:
     id: str  # org_…
     name: str  # lowercase, as in a login URL
     display_name: str = ""
+    token_quota: TokenQuota | None = None  # None: the tenant's default for organizations
 
     def to_api(self) -> dict:
-        return {"id": self.id, "name": self.name, "display_name": self.display_name or self.name}
+        body = {"id": self.id, "name": self.name, "display_name": self.display_name or self.name}
+        if self.token_quota is not None:
+            body["token_quota"] = self.token_quota.to_api()
+        return body

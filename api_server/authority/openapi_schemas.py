@@ -131,6 +131,36 @@ RESOURCE_SERVER_FIELDS = {
         ]
     },
 }
+# Auth0's fine-grained M2M token quotas (management/quota_fields.py checks the same).
+TOKEN_QUOTA = {
+    "type": "object",
+    "properties": {
+        "client_credentials": {
+            "type": "object",
+            "properties": {
+                "enforce": {"type": "boolean"},
+                "per_hour": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                "per_day": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            },
+            "additionalProperties": False,
+            "minProperties": 1,
+        }
+    },
+    "required": ["client_credentials"],
+    "additionalProperties": False,
+}
+NULLABLE_TOKEN_QUOTA = {"oneOf": [{"type": "null"}, TOKEN_QUOTA]}
+DEFAULT_TOKEN_QUOTA = {
+    "oneOf": [
+        {"type": "null"},
+        {
+            "type": "object",
+            "properties": {"clients": TOKEN_QUOTA, "organizations": TOKEN_QUOTA},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+    ]
+}
 # Organizations for M2M: on client grants, and the organization itself.
 GRANT_ORGANIZATIONS = {
     "organization_usage": {"type": "string", "enum": ["deny", "allow", "require"]},
@@ -139,6 +169,7 @@ GRANT_ORGANIZATIONS = {
 ORGANIZATION = {
     "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,49}$"},
     "display_name": {"type": "string", "minLength": 1, "maxLength": 255},
+    "token_quota": NULLABLE_TOKEN_QUOTA,
 }
 # A credential, in Auth0's shapes: a public key (private_key_jwt), a certificate
 # (x509_cert: self_signed_tls_client_auth) or a subject DN (cert_subject_dn:
@@ -197,6 +228,7 @@ CLIENT_FIELDS = {
     },
     "app_type": {"type": "string"},
     "grant_types": {"type": "array", "items": {"type": "string"}},
+    "token_quota": NULLABLE_TOKEN_QUOTA,
 }
 SCOPE_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
 

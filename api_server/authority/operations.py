@@ -45,6 +45,7 @@ from .openapi_schemas import (
     operation,
     path_id,
 )
+from .quota_operations import ROWS as QUOTA_ROWS
 from .revocation import revoke
 from .token_endpoint import token
 
@@ -85,7 +86,8 @@ TOKEN_ERRORS = {
         "403": "access_denied: no grant, or an unknown audience",
         "413": "body over 64 KiB",
         "415": "neither a form nor JSON",
-        "429": "too many failed client authentications (see Retry-After)",
+        "429": "too_many_attempts: failed client authentications; too_many_requests: a token "
+        "quota used up (Auth0-Client-Quota-Limit or -Organization-); see Retry-After",
     }.items()
 }
 
@@ -155,18 +157,8 @@ OPERATIONS: tuple[Operation, ...] = (
             },
         },
     ),
-    Operation(
-        "GET",
-        OPENID,
-        discovery,
-        _get("Discovery (OpenID)", "object", "Metadata"),
-    ),
-    Operation(
-        "GET",
-        OAUTH,
-        discovery,
-        _get("Discovery (RFC 8414)", "object", "Metadata"),
-    ),
+    Operation("GET", OPENID, discovery, _get("Discovery (OpenID)", "object", "Metadata")),
+    Operation("GET", OAUTH, discovery, _get("Discovery (RFC 8414)", "object", "Metadata")),
     Operation(
         "GET", "/.well-known/jwks.json", jwks, _get("The public signing keys", "jwks", "JWKS")
     ),
@@ -459,6 +451,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
     *(Operation(*row) for row in ACTION_ROWS),
+    *(Operation(*row) for row in QUOTA_ROWS),
 )
 
 

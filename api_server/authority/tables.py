@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS resource_servers (
     proof_of_possession TEXT, enforce_policies INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS clients (
     client_id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
-    secret_hash TEXT, token_endpoint_auth_method TEXT NOT NULL, credentials TEXT NOT NULL);
+    secret_hash TEXT, token_endpoint_auth_method TEXT NOT NULL, credentials TEXT NOT NULL,
+    token_quota TEXT);
 CREATE TABLE IF NOT EXISTS client_grants (
     id TEXT PRIMARY KEY, client_id TEXT NOT NULL, audience TEXT NOT NULL, scope TEXT NOT NULL,
     organization_usage TEXT NOT NULL DEFAULT 'deny',
@@ -25,7 +26,8 @@ CREATE TABLE IF NOT EXISTS signing_keys (
 CREATE TABLE IF NOT EXISTS used_assertions (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, exp REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS organizations (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL DEFAULT '');
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL DEFAULT '',
+    token_quota TEXT);
 CREATE TABLE IF NOT EXISTS actions (
     id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, code TEXT NOT NULL, runtime TEXT NOT NULL,
     secrets TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
@@ -49,6 +51,9 @@ ADDED_COLUMNS = {
         "organization_usage": "TEXT NOT NULL DEFAULT 'deny'",
         "allow_any_organization": "INTEGER NOT NULL DEFAULT 0",
     },
+    # Auth0's token_quota, as JSON in its API shape; NULL: the tenant's default applies.
+    "clients": {"token_quota": "TEXT"},
+    "organizations": {"token_quota": "TEXT"},
 }
 
 

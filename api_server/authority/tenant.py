@@ -18,6 +18,7 @@ from .store.organizations import Organizations
 from .store.resource_servers import ResourceServers
 from .store.revocations import Revocations
 from .store.signing_keys import SigningKeys
+from .store.tenant_settings import TenantSettings
 
 __all__ = ["StoreError", "Tenant", "hash_secret", "new_id", "new_secret", "secret_matches"]
 
@@ -48,6 +49,7 @@ class Tenant:
         self.signing_keys = SigningKeys(self.db)
         self.revocations = Revocations(self.db)
         self.actions = Actions(self.db)
+        self.settings = TenantSettings(self.db)  # the Management API's tenants/settings
 
     @classmethod
     def read_only(cls, path: Path) -> Tenant:

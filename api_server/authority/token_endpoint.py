@@ -21,6 +21,7 @@ from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request, refused_error
 from .exchange_actions import apply_actions
 from .models import ClientGrant
+from .token_quotas import over_quota, quotas_for, spend
 
 MAX_BODY = 64 * 1024
 
@@ -86,6 +87,9 @@ async def token(request: Request) -> Response:
     try:
         params = await read_params(request)
         client, shaped, api, scope, org, asked = _checked(authority, params, request)
+        quotas = quotas_for(authority, client, org, api.identifier)
+        if quotas and (over := over_quota(authority, quotas, authority.clock())) is not None:
+            raise over
         asked.actions = await apply_actions(authority, request, params, client, shaped, org)
         refused = refusal(asked) if asked.actions is not None else None
         if refused is not None:
@@ -97,6 +101,8 @@ async def token(request: Request) -> Response:
     extra = {}
     if authority.dpop_nonces is not None:  # RFC 9449 §8.2: a fresh nonce with each answer
         extra["DPoP-Nonce"] = authority.dpop_nonces.current()
+    if quotas:  # counted now that it is issued; the headers say what is left
+        extra.update(spend(authority, quotas, authority.clock()))
     # RSA signing is most of a token's cost, and `cryptography` releases the GIL while
     # it signs: on the signing threads it runs beside the event loop, which meanwhile
     # reads and checks the next requests.

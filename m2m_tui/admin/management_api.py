@@ -184,6 +184,29 @@ class ManagementClient:
         body = {k: v for k, v in body.items() if v is not None}
         return await self.request("PATCH", f"/client-grants/{grant_id}", json=body)
 
+    # --- token quotas (Auth0's fine-grained M2M token quotas) --------------------------
+    async def get_client(self, client_id: str) -> dict:
+        return await self.request("GET", f"/clients/{client_id}")
+
+    async def set_client_quota(self, client_id: str, quota: dict | None) -> dict:
+        """The client's `token_quota` ({"client_credentials": {...}}), or None to remove
+        it (the tenant's default then applies)."""
+        body = {"token_quota": quota}
+        return await self.request("PATCH", f"/clients/{client_id}", json=body)
+
+    async def set_organization_quota(self, org_id: str, quota: dict | None) -> dict:
+        body = {"token_quota": quota}
+        return await self.request("PATCH", f"/organizations/{org_id}", json=body)
+
+    async def tenant_settings(self) -> dict:
+        return await self.request("GET", "/tenants/settings")
+
+    async def set_default_quota(self, defaults: dict | None) -> dict:
+        """The tenant's whole `default_token_quota` ({"clients": …, "organizations": …}),
+        or None to remove both."""
+        body = {"default_token_quota": defaults}
+        return await self.request("PATCH", "/tenants/settings", json=body)
+
     # --- edits ------------------------------------------------------------------
     async def create_grant(self, client_id: str, audience: str, scope: list[str]) -> dict:
         return await self.request(

@@ -9,7 +9,12 @@ the request itself are all there is. Where one error covers several causes (Auth
 from __future__ import annotations
 
 from oauth_primitives.rules.closed_sets import AuthMethod
-from oauth_primitives.token_refusals import ASSERTION_REFUSALS, ORGANIZATION_REFUSALS, Refusal
+from oauth_primitives.token_refusals import (
+    ASSERTION_REFUSALS,
+    ORGANIZATION_REFUSALS,
+    QUOTA_REFUSALS,
+    Refusal,
+)
 
 DPOP_REQUIRED = (
     "This API requires DPoP (proof_of_possession): set `dpop = true` in the profile, "
@@ -201,6 +206,8 @@ def hint_for(
         return "Request only scopes the client's grant holds, or grant them first."
     if error == "unsupported_grant_type" or error == "unauthorized_client":
         return "Enable the Client Credentials grant for this application."
+    if rule in QUOTA_REFUSALS or error == "too_many_requests":
+        return None  # a token quota: its hint needs the answer's headers (token_quota.py)
     if rule is Refusal.THROTTLED or error == "too_many_attempts" or status == 429:
         return "Too many attempts: wait for the Retry-After time, then fix the credentials."
     if error == "invalid_request":

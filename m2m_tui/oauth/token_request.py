@@ -12,6 +12,7 @@ from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
 from m2m_tui.oauth.sent_request import SentRequest, sent_request
 from m2m_tui.oauth.token_hints import hint_for, opaque_hint, throttled_hint
+from m2m_tui.oauth.token_quota import QuotaReport, quota_hint, read_quota
 from m2m_tui.tokens.decoded import is_jwt
 from m2m_tui.transcript import (
     Exchange,
@@ -211,6 +212,8 @@ class TokenOutcome:
     obtained_at: float = field(default_factory=time.time)
     # Said beside the token: why a cached one was passed over, say.
     note: str | None = None
+    # The answer's token quota headers (Auth0's fine-grained M2M token quotas), if any.
+    quota: QuotaReport | None = None
     # What the request carried, decoded (no secret): what a refusal's diagnosis reads.
     sent: SentRequest | None = None
 
@@ -298,6 +301,7 @@ async def _send(
     exchange.response_headers = dict(response.headers)
     exchange.response_text = response.text
     body = exchange.json()
+    quota = read_quota(response.headers, request.client_id, request.form.get("organization"))
     if 300 <= response.status_code < 400:
         target = response.headers.get("location", "nowhere")
         return TokenOutcome(
@@ -341,12 +345,15 @@ async def _send(
                 error="server_error",
                 description=f"{status}: {said}" if said else f"{status} from the server",
                 hint=hint or "The authorization server failed; try again later.",
+                quota=quota,
             )
         description = str(body.get("error_description") or body.get("message") or "")
-        if response.status_code == 429:
-            hint = throttled_hint(request.client_id, response.headers.get("retry-after"))
+        if response.status_code == 429:  # a token quota used up, else the throttle
+            hint = quota_hint(quota, refusal_of(body)) or throttled_hint(
+                request.client_id, response.headers.get("retry-after")
+            )
         return TokenOutcome(
-            exchange, response=body, error=error, description=description, hint=hint
+            exchange, response=body, error=error, description=description, hint=hint, quota=quota
         )
     token = body["access_token"]
     if not isinstance(token, str) or not token:
@@ -356,7 +363,7 @@ async def _send(
             error="bad_response",
             description="access_token in the answer is not a string",
         )
-    outcome = TokenOutcome(exchange, access_token=token, response=body)
+    outcome = TokenOutcome(exchange, access_token=token, response=body, quota=quota)
     if not is_jwt(token):
         outcome.hint = opaque_hint(request.form)
     return outcome

@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from m2m_tui.admin.management_api import ManagementClient, ManagementError
+from m2m_tui.admin.token_quotas import Applies, applies
 from m2m_tui.config.profiles import resolve_secret
 from m2m_tui.lazy import lazy_module
+from m2m_tui.oauth.token_quota import QuotaReport
 from m2m_tui.oauth.token_request import TokenOutcome, TokenRequest, request_token
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.diff import scope_diff
 from oauth_primitives.rules.closed_sets import AuthMethod, Dialect
+from oauth_primitives.token_quota import QuotaEntity
 
 httpx = lazy_module("httpx")
 
@@ -53,6 +56,11 @@ class GrantsModel:
         self.organizations_unavailable = ""
         self.secrets: dict[str, str] = {}  # clients created in this session: id → secret
         self.last_tokens: dict[tuple[str, str], str] = {}  # (client, audience) → token
+        # The tenant's default token quotas ({} for none); None where the management
+        # client may not read them (`defaults_unavailable` says why).
+        self.default_quota: dict | None = {}
+        self.defaults_unavailable = ""
+        self.tested_quota: dict[str, QuotaReport] = {}  # client → its latest Test's headers
 
     async def connect(self, on_wait=None) -> None:
         """Raises ManagementUnavailable with a sentence for the user."""
@@ -77,6 +85,35 @@ class GrantsModel:
         self.clients = await self.mgmt.clients()
         self.grants = await self.mgmt.grants()
         await self.load_organizations()
+        await self.load_default_quota()
+
+    async def load_default_quota(self) -> None:
+        try:
+            settings = await self.mgmt.tenant_settings()
+            self.default_quota = settings.get("default_token_quota") or {}
+            self.defaults_unavailable = ""
+        except ManagementError as exc:  # a real tenant's client without read:tenant_settings
+            self.default_quota = None
+            self.defaults_unavailable = exc.message
+
+    def quota_of(self, client_id: str) -> Applies:
+        """The token quota that applies to the client: its own, else the tenant's default."""
+        record = next((c for c in self.clients if c["client_id"] == client_id), {})
+        return applies(record, self.default_quota, "clients")
+
+    def quota_use(self, client_id: str) -> QuotaReport | None:
+        """The client quota headers of the latest token response this session saw for
+        the client (its token requests, and Test here), or None: how much of its quota
+        is used is known only from them."""
+        seen = [
+            entry.outcome.quota
+            for entry in self.session.history
+            if entry.outcome is not None and entry.outcome.quota is not None
+        ]
+        if client_id in self.tested_quota:
+            seen.append(self.tested_quota[client_id])
+        mine = [r for r in seen if r.client_id == client_id and QuotaEntity.CLIENT in r.limits]
+        return max(mine, key=lambda r: r.at) if mine else None
 
     async def load_organizations(self) -> None:
         try:
@@ -269,6 +306,8 @@ class GrantsModel:
             secret = resolve_secret(profile)
         profile = replace(profile, audience=audience, resource=None, scope=None)
         outcome = await request_token(TokenRequest.for_profile(profile, secret), self.http)
+        if outcome.quota is not None:
+            self.tested_quota[client_id] = outcome.quota
         result = TestResult(outcome)
         if outcome.ok:
             from m2m_tui.tokens.decoded import decode

@@ -25,6 +25,9 @@ _ANSWER: dict[Refusal, tuple[int, str]] = {
     Refusal.ACTION_FAILED: (500, "server_error"),
     Refusal.ACTION_TIMED_OUT: (500, "server_error"),
     Refusal.CLAIMS_TOO_LARGE: (500, "server_error"),
+    # Auth0's answer for an enforced token quota used up (RFC 6585 §4's 429).
+    Refusal.CLIENT_QUOTA_EXCEEDED: (429, "too_many_requests"),
+    Refusal.ORGANIZATION_QUOTA_EXCEEDED: (429, "too_many_requests"),
 }
 # Auth0's hooks reference for this extension point answers a denial with invalid_request
 # or invalid_scope as an HTTP 400, and a server error as a 500; Actions keep the codes.
@@ -115,6 +118,10 @@ _DESCRIBE = {
     Refusal.ACTION_FAILED: lambda v: v["said"],
     Refusal.ACTION_TIMED_OUT: lambda v: v["said"],
     Refusal.CLAIMS_TOO_LARGE: lambda v: v["said"],
+    # Auth0's words for the client's quota; its docs give none for an organization's, so
+    # these are chosen to match.
+    Refusal.CLIENT_QUOTA_EXCEEDED: lambda v: "Client quota exceeded",
+    Refusal.ORGANIZATION_QUOTA_EXCEEDED: lambda v: "Organization quota exceeded",
     # Client authentication. An unknown client and a wrong secret read alike, so that
     # the answer does not tell which client ids exist.
     Refusal.BAD_CLIENT_CREDENTIALS: lambda v: (

@@ -100,9 +100,10 @@ def test_seeded_tenant_matches_the_sample(shared_stack):
     # every Management API scope (all_scopes = true), the organizations' included
     from api_server.authority.management_scopes import MANAGEMENT_SCOPES
 
-    assert sorted(mgmt["scope"]) == sorted(MANAGEMENT_SCOPES) and len(mgmt["scope"]) == 28
+    assert sorted(mgmt["scope"]) == sorted(MANAGEMENT_SCOPES) and len(mgmt["scope"]) == 30
     assert "create:client_credentials" in mgmt["scope"]  # mutual TLS (issue 36)
     assert "update:actions" in mgmt["scope"]  # Actions (issue 37)
+    assert "update:tenant_settings" in mgmt["scope"]  # token quotas (issue 47)
 
 
 def test_grant_edits_take_effect_on_the_next_token(stack):

@@ -18,6 +18,7 @@ from ..models import CREDENTIAL_METHODS, CREDENTIAL_TYPES, Client, Credential
 from ..tenant import hash_secret, new_id, new_secret
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found
+from .quota_fields import token_quota
 
 AUTH_METHODS = tuple(AuthMethod)
 # RFC 8705 §2.1.2: the subjectAltName a tls_client_auth client may be registered by.
@@ -142,6 +143,9 @@ def _apply(client: Client, data: dict) -> None:
         listed = {c.id for c in creds}
         client.credentials = [*creds, *(c for c in kept if c.id not in listed)]
         client.token_endpoint_auth_method = method
+    given, quota = token_quota(data)  # Auth0's fine-grained M2M token quota
+    if given:
+        client.token_quota = quota
     method = client.token_endpoint_auth_method
     if method in CREDENTIAL_METHODS and not client.credentials_for(method):
         raise bad_request(f"{method} needs client_authentication_methods credentials")
@@ -154,6 +158,7 @@ FIELDS = {
     "client_authentication_methods",
     "app_type",
     "grant_types",
+    "token_quota",
 }
 
 

@@ -13,9 +13,11 @@ from ..authority import Authority
 from ..models import Organization
 from .endpoint import endpoint, field, json_body, only, paginate
 from .errors import ManagementError, bad_request, not_found
+from .quota_fields import token_quota
 
 # Auth0: lowercase letters, digits, '-' and '_', starting with a letter or digit, 1 to 50.
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+FIELDS = {"name", "display_name", "token_quota"}
 
 
 def _find(authority: Authority, request: Request) -> Organization:
@@ -51,9 +53,10 @@ async def list_organizations(request: Request, authority: Authority) -> Response
 @endpoint("create:organizations")
 async def create_organization(request: Request, authority: Authority) -> Response:
     data = await json_body(request)
-    only(data, {"name", "display_name"})
+    only(data, FIELDS)
     name = _name(data, required=True)
-    org = authority.tenant.organizations.create(name, _display_name(data) or "")
+    shown, (_, quota) = _display_name(data) or "", token_quota(data)
+    org = authority.tenant.organizations.create(name, shown, quota)
     return JSONResponse(org.to_api(), status_code=201)
 
 
@@ -66,9 +69,15 @@ async def get_organization(request: Request, authority: Authority) -> Response:
 async def update_organization(request: Request, authority: Authority) -> Response:
     org = _find(authority, request)
     data = await json_body(request)
-    only(data, {"name", "display_name"})
+    only(data, FIELDS)
     name, shown = _name(data, required=False), _display_name(data)
-    changed = Organization(org.id, name or org.name, org.display_name if shown is None else shown)
+    given, quota = token_quota(data)
+    changed = Organization(
+        org.id,
+        name or org.name,
+        org.display_name if shown is None else shown,
+        quota if given else org.token_quota,
+    )
     authority.tenant.organizations.update(changed)
     return JSONResponse(changed.to_api())
 

@@ -8,7 +8,7 @@ import dataclasses
 import json
 import sqlite3
 
-from ..models import Client, Credential
+from ..models import Client, Credential, TokenQuota
 from .database import Database
 
 
@@ -24,6 +24,7 @@ class Clients:
             secret_hash=row["secret_hash"],
             token_endpoint_auth_method=row["token_endpoint_auth_method"],
             credentials=[Credential(**c) for c in json.loads(row["credentials"])],
+            token_quota=TokenQuota.from_api(json.loads(row["token_quota"] or "null")),
         )
 
     def all(self) -> list[Client]:
@@ -42,9 +43,18 @@ class Clients:
 
     def save(self, client: Client) -> None:
         creds = [dataclasses.asdict(c) for c in client.credentials]
+        quota = client.token_quota
         with self.db.transaction() as db:
+            # An upsert, not INSERT OR REPLACE: a changed client keeps its row, so the
+            # list keeps its order (a quota set on the first client leaves it first).
             db.execute(
-                "INSERT OR REPLACE INTO clients VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO clients (client_id, name, description, secret_hash,"
+                " token_endpoint_auth_method, credentials, token_quota)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET"
+                " name = excluded.name, description = excluded.description,"
+                " secret_hash = excluded.secret_hash,"
+                " token_endpoint_auth_method = excluded.token_endpoint_auth_method,"
+                " credentials = excluded.credentials, token_quota = excluded.token_quota",
                 (
                     client.client_id,
                     client.name,
@@ -52,5 +62,6 @@ class Clients:
                     client.secret_hash,
                     client.token_endpoint_auth_method,
                     json.dumps(creds),
+                    None if quota is None else json.dumps(quota.to_api()),
                 ),
             )

@@ -3,11 +3,12 @@ client grants may name them in a token request."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import string
 
-from ..models import Organization
+from ..models import Organization, TokenQuota
 from .conflicts import Unique, kept_unique
 from .database import Database
 
@@ -20,7 +21,8 @@ class Organizations:
 
     @staticmethod
     def _organization(row: sqlite3.Row) -> Organization:
-        return Organization(row["id"], row["name"], row["display_name"])
+        quota = TokenQuota.from_api(json.loads(row["token_quota"] or "null"))
+        return Organization(row["id"], row["name"], row["display_name"], quota)
 
     def all(self) -> list[Organization]:
         rows = self.db.conn.execute("SELECT * FROM organizations ORDER BY name")
@@ -36,14 +38,17 @@ class Organizations:
         ).fetchone()
         return self._organization(row) if row else None
 
-    def create(self, name: str, display_name: str = "") -> Organization:
+    def create(
+        self, name: str, display_name: str = "", token_quota: TokenQuota | None = None
+    ) -> Organization:
         """Raises AlreadyExists when the name is taken."""
-        org = Organization("org_" + "".join(secrets.choice(ALNUM) for _ in range(16)), name)
-        org.display_name = display_name
+        org_id = "org_" + "".join(secrets.choice(ALNUM) for _ in range(16))
+        org = Organization(org_id, name, display_name, token_quota)
         with kept_unique(Unique.ORGANIZATION_NAME, name=name), self.db.transaction() as db:
             db.execute(
-                "INSERT INTO organizations (id, name, display_name) VALUES (?, ?, ?)",
-                (org.id, name, display_name),
+                "INSERT INTO organizations (id, name, display_name, token_quota)"
+                " VALUES (?, ?, ?, ?)",
+                (org.id, name, display_name, _quota_json(token_quota)),
             )
         return org
 
@@ -51,8 +56,8 @@ class Organizations:
         """Raises AlreadyExists when the new name is taken."""
         with kept_unique(Unique.ORGANIZATION_NAME, name=org.name), self.db.transaction() as db:
             db.execute(
-                "UPDATE organizations SET name = ?, display_name = ? WHERE id = ?",
-                (org.name, org.display_name, org.id),
+                "UPDATE organizations SET name = ?, display_name = ?, token_quota = ? WHERE id = ?",
+                (org.name, org.display_name, _quota_json(org.token_quota), org.id),
             )
 
     def delete(self, org_id: str) -> int | None:
@@ -117,3 +122,7 @@ class Organizations:
                 ).rowcount
                 > 0
             )
+
+
+def _quota_json(quota: TokenQuota | None) -> str | None:
+    return None if quota is None else json.dumps(quota.to_api())

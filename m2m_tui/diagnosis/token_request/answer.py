@@ -12,7 +12,14 @@ from m2m_tui.oauth.token_request import TokenOutcome
 from oauth_primitives.token_refusals import Refusal, action_of, refusal_of
 
 # Headers worth showing beside a refusal; the rest is in the exchange.
-TOLD_HEADERS = ("retry-after", "www-authenticate", "dpop-nonce", "date")
+TOLD_HEADERS = (
+    "retry-after",
+    "www-authenticate",
+    "dpop-nonce",
+    "date",
+    "auth0-client-quota-limit",  # Auth0's token quotas: which bucket is used up, and when
+    "auth0-organization-quota-limit",  # it resets (oauth_primitives.token_quota)
+)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ from m2m_tui.diagnosis.token_request.checks import CertificateSeen, RequestCheck
 from m2m_tui.diagnosis.token_request.provider_words import told_by_words
 from m2m_tui.oauth.sent_request import SentRequest
 from m2m_tui.oauth.token_hints import hint_for
+from m2m_tui.oauth.token_quota import used_up
 from m2m_tui.oauth.token_request import TokenOutcome
 from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.token_quota import QuotaEntity
 from oauth_primitives.token_refusals import (
     ACTION_REFUSALS,
     ASSERTION_REFUSALS,
@@ -47,6 +49,11 @@ CLIENT_AUTHENTICATION = ASSERTION_REFUSALS | {
 UNREGISTERED_KEY = frozenset(
     {Refusal.NO_REGISTERED_KEY, Refusal.ASSERTION_KID_UNKNOWN, Refusal.ASSERTION_SIGNATURE}
 )
+# A token quota used up, as the quota header that says so names its owner.
+QUOTA_OF = {
+    QuotaEntity.CLIENT: Refusal.CLIENT_QUOTA_EXCEEDED,
+    QuotaEntity.ORGANIZATION: Refusal.ORGANIZATION_QUOTA_EXCEEDED,
+}
 # What only the server can know: a secret's or a signature's worth, a jti it saw. A
 # diagnosis without the server's word on these names them as possible, never as found.
 ONLY_THE_SERVER_KNOWS = frozenset(
@@ -96,7 +103,8 @@ class RequestDiagnosis:
     answer: TokenAnswer
     checks: list[RequestCheck]
     told: Refusal | None = None
-    told_by: str = ""  # "rule" (the bundled authority's code) or "words" (documented)
+    # "rule" (the bundled authority's code), "words" (documented) or "headers" (a quota's)
+    told_by: str = ""
     predicted: Refusal | None = None
     predicted_by: str = ""  # "management_api" or "checks"
     cause: Refusal | None = None
@@ -163,6 +171,8 @@ def diagnose_request(
         words = told_by_words(answer.error, answer.description)
         if words is not None:
             found.told, found.told_by = words, "words"
+        elif (spent := used_up(outcome.quota)) is not None:  # Auth0's token quota headers
+            found.told, found.told_by = QUOTA_OF[spent.entity], "headers"
     local = next((c.refusal for c in checks if c.ok is False and c.refusal), None)
     if foretold is not None:
         found.predicted, found.predicted_by = foretold, "management_api"

@@ -17,6 +17,7 @@ from m2m_tui.session.grants import ChangedUnderneath, GrantsModel, NoClientCerti
 from m2m_tui.tokens.diff import diff_tokens
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 from m2m_tui.tui.grants.organizations import GrantOrganizations
+from m2m_tui.tui.grants.quota import ClientQuota
 from m2m_tui.tui.jobs import job
 from oauth_primitives.rules.closed_sets import Dialect
 from oauth_primitives.token_shape import AUTHZ  # the dialects that need RBAC
@@ -54,6 +55,7 @@ class GrantEditor(VerticalScroll):
             yield Button("Update", id="update", variant="primary")
             yield Button("Test", id="test", variant="success")
         yield Static(id="diff")
+        yield ClientQuota(self.model, id="client-quota")
         yield GrantOrganizations(self.model, id="grant-orgs")
         yield Input(placeholder="add a scope to this API: value description", id="new-scope")
         yield Input(placeholder="create a client: name", id="new-client")
@@ -75,6 +77,7 @@ class GrantEditor(VerticalScroll):
         scopes = self.query_one("#scopes", SelectionList)
         scopes.clear_options()
         self.query_one("#scope-empty", Static).display = False
+        self.query_one(ClientQuota).show(self.client_id)
         orgs = self.query_one(GrantOrganizations)
         if self.api is None or self.client_id is None:
             orgs.show(None)
@@ -292,6 +295,7 @@ class GrantEditor(VerticalScroll):
             return
         diff = self.query_one("#diff", Static)
         outcome = result.outcome
+        self.query_one(ClientQuota).show(client_id)  # its headers tell the use anew
         if not outcome.ok:
             diff.update(
                 Text(
