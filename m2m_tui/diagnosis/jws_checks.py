@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
-from m2m_tui.diagnosis.provider_shapes import is_graph_token
+from m2m_tui.diagnosis.provider_shapes import graph_words, is_graph_token
 from m2m_tui.diagnosis.size_limits import SMALLER, limits_crossed, size_words
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
 from oauth_primitives.rules import Code, Finding
 
-GRAPH = (
-    "this is a Microsoft Graph token. Its header carries a nonce, which Graph hashes "
-    "before it checks the signature, so the signature verifies nowhere but at Graph"
-)
 GRAPH_FIX = (
     "Request a token for this API, not for Graph: at Entra ID, scope=<the API's "
     "Application ID URI>/.default; an API never validates Graph's tokens."
@@ -135,7 +131,7 @@ def kid_check(token: DecodedToken, found: Finding | None, keys: dict | None, why
         return Check(
             "kid",
             False,
-            f"kid {kid} is not in the issuer's JWKS: {GRAPH}",
+            f"kid {kid} is not in the issuer's JWKS: {graph_words(token)}",
             GRAPH_FIX,
             Code.KID_UNKNOWN,
             Cause.GRAPH_TOKEN,
@@ -170,7 +166,7 @@ def signature_check(token: DecodedToken, found: dict[str, Finding], keys: dict |
             return Check(
                 "signature",
                 False,
-                f"the signature does not match: {GRAPH}",
+                f"the signature does not match: {graph_words(token)}",
                 GRAPH_FIX,
                 Code.SIGNATURE_INVALID,
                 Cause.GRAPH_TOKEN,
