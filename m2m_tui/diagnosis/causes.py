@@ -29,6 +29,8 @@ class Cause(StrEnum):
     # The header and the token's size.
     SYMMETRIC_ALG = "symmetric_alg"
     CRIT_HEADER = "crit_header"
+    # The key: in the issuer's JWKS, under a kid other than the token's.
+    KID_MISMATCH = "kid_mismatch"
     TOO_LARGE = "too_large"
     # The issuer: Entra ID's two token versions.
     ENTRA_TOKEN_VERSION = "entra_token_version"
@@ -62,6 +64,7 @@ NAMES: dict[Cause, str] = {
     Cause.SCOPE_SHAPE: "a scope claim in a non-standard shape (not one string)",
     Cause.SYMMETRIC_ALG: "a token signed with a shared secret (HS256), not the issuer's key",
     Cause.CRIT_HEADER: "a crit header naming an extension the API does not understand",
+    Cause.KID_MISMATCH: "a kid that names the issuer's key otherwise than its JWKS does",
     Cause.TOO_LARGE: "a token larger than a server or proxy takes in a header",
     Cause.ENTRA_TOKEN_VERSION: "an Entra ID v1.0 token at an API that expects v2.0 (or back)",
     Cause.CLOCK_SKEW: "clocks that disagree (nbf or iat ahead of the API's clock)",

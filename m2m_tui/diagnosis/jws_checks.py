@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
+from m2m_tui.diagnosis.key_search import find_key, found_words, kids_words
 from m2m_tui.diagnosis.provider_shapes import graph_words, is_graph_token
 from m2m_tui.diagnosis.size_limits import SMALLER, limits_crossed, size_words
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
@@ -136,11 +137,28 @@ def kid_check(token: DecodedToken, found: Finding | None, keys: dict | None, why
             Code.KID_UNKNOWN,
             Cause.GRAPH_TOKEN,
         )
+    found = find_key(token, keys)
+    if found is not None:
+        return Check(
+            "kid",
+            False,
+            f"kid {kid} is not in the issuer's JWKS ({kids_words(keys)}), but the key is, "
+            f"under kid {found.kid}: {found_words(found)}. The issuer names its key one way "
+            "in the token's header and another in its JWKS, and validators choose the key "
+            "by kid alone (RFC 7515 §4.1.4, RFC 7517 §4.5)",
+            f"Make the issuer put the kid its JWKS publishes ({found.kid}) in the tokens' "
+            f"header, or publish the key under kid {kid} as well; a kid derived one way "
+            "(a thumbprint, a certificate's x5t) in the signer and set by hand in the "
+            "JWKS is the usual source. Then request a new token.",
+            Code.KID_UNKNOWN,
+            Cause.KID_MISMATCH,
+        )
     return Check(
         "kid",
         False,
-        "kid is not in the issuer's current JWKS: the key was rotated out or revoked, or the "
-        "token came from another tenant or issuer",
+        f"kid {kid} is not in the issuer's current JWKS ({kids_words(keys)}), and no key "
+        "there verifies the signature: the key was rotated out or revoked, or the token "
+        "came from another tenant or issuer",
         "Request a new token (it will be signed with a current key); if that fails too, check "
         "that the API and the client use the same issuer/tenant.",
         Code.KID_UNKNOWN,
