@@ -12,6 +12,7 @@ from enum import StrEnum
 
 class Cause(StrEnum):
     # The token is of another kind, or for another API.
+    NO_AUDIENCE = "no_audience"
     ID_TOKEN = "id_token"
     MANAGEMENT_API_TOKEN = "management_api_token"
     GRAPH_TOKEN = "graph_token"
@@ -50,6 +51,7 @@ class Cause(StrEnum):
 
 # The name a person gives each cause: the checklist's "Cause:" line and the README's table.
 NAMES: dict[Cause, str] = {
+    Cause.NO_AUDIENCE: "a token requested without an audience: encrypted or opaque, for /userinfo",
     Cause.ID_TOKEN: "an ID token sent as an access token",
     Cause.MANAGEMENT_API_TOKEN: "a token for Auth0's Management API, not this API",
     Cause.GRAPH_TOKEN: "a Microsoft Graph token, which only Graph can verify",

@@ -30,8 +30,15 @@ def _mode(expect: Expectations) -> str:
     return ""
 
 
-def not_a_jwt_check(token: NotAJwt) -> Check:
-    if token.cause == Cause.BASIC_CREDENTIALS:
+def not_a_jwt_check(token: NotAJwt, audience: str | None = None) -> Check:
+    if token.cause == Cause.NO_AUDIENCE:
+        named = f"audience={audience}" if audience else "the API's audience"
+        fix = (
+            f"Add the missing audience to the token request ({named}; `audience` in the "
+            "m2m-tui profile, or resource= per RFC 8707 elsewhere), then request a new "
+            "token: with it, Auth0 issues a signed JWT for the API."
+        )
+    elif token.cause == Cause.BASIC_CREDENTIALS:
         fix = (
             "Exchange the credentials for a token (m2m-tui token, or a client_credentials "
             "request to the token endpoint), then send that token as Bearer."
@@ -45,12 +52,36 @@ def not_a_jwt_check(token: NotAJwt) -> Check:
         )
     elif token.opaque:
         fix = (
-            "Request the token with the API's `audience` (Auth0 issues an opaque token when "
-            "none is sent), then try again."
+            f"Request the token with the API's audience ({audience or '`audience`'}; Auth0 "
+            "issues an opaque token when none is sent), then try again."
         )
     else:
         fix = "Send the whole access token, exactly as the token endpoint returned it."
     return Check("format", False, f"not a JWT: {token}", fix, token.code, token.cause)
+
+
+def without_audience(checks: list[Check], profile: str, opaque: bool, refused: bool) -> bool:
+    """The profile's own token request names no audience (nor resource): a token it
+    gets comes back encrypted or opaque (`opaque`), like the one checked here. Said on
+    the check that found such a token, which it names as the cause: a failure where the
+    server refused it (`refused`). Whether anything was said."""
+    for check in checks:
+        if check.name != "format" or check.ok is True:
+            continue
+        if check.cause != Cause.NO_AUDIENCE and not (opaque and not check.cause):
+            continue
+        check.detail += (
+            f"; and the profile {profile}'s token request names no audience (nor "
+            "resource): its tokens come back like this one"
+        )
+        check.fix = (check.fix + " " if check.fix else "") + (
+            f"Set audience in [profiles.{profile}] of the config to the API's identifier."
+        )
+        check.cause = Cause.NO_AUDIENCE
+        if refused:
+            check.ok, check.code = False, check.code or Code.OPAQUE
+        return True
+    return False
 
 
 def format_check(token: DecodedToken, expect: Expectations, form: Finding | None) -> Check:
