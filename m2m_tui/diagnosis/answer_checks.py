@@ -50,11 +50,28 @@ def delivery_check(server: ServerAnswer | None, sent_scheme: str) -> Check | Non
 def size_check(size: int, server: ServerAnswer | None) -> Check | None:
     """A token large enough to matter, refused for its size by the server or a proxy in
     front (a 431, 413 or 400 to a request whose only large header is the token)."""
-    if server is None or server.status not in TOO_LARGE_STATUSES or size < SUSPECT:
+    if server is None or server.status not in TOO_LARGE_STATUSES:
         return None
-    if server.status != 431 and not crossed(size):
+    if server.status != 431 and (size < SUSPECT or not crossed(size)):
         return None  # a 400 or 413 to a token under every limit is about something else
     server.refused_for_size = True
+    if server.status == 431:
+        # RFC 6585 §5: the request's header fields are too large, whatever the token's
+        # size; a server's own limit may be far under every common one.
+        said = (
+            f"the server answered 431 Request Header Fields Too Large (RFC 6585 §5): the "
+            f"request's headers are more than it takes, and its Authorization header "
+            f"carries a token of {size_words(size)}; the request failed before the token "
+            "was judged. "
+        )
+        if not crossed(size):
+            said += (
+                "The token crosses none of the common limits, so this server's (or its "
+                "proxy's) own limit is lower than theirs. "
+            )
+        return Check(
+            "size", False, said + limits_crossed(size), SMALLER, Code.TOO_LARGE, Cause.TOO_LARGE
+        )
     return Check(
         "size",
         False,

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 class Cause(StrEnum):
     # The token is of another kind, or for another API.
+    NO_AUDIENCE = "no_audience"
     ID_TOKEN = "id_token"
     MANAGEMENT_API_TOKEN = "management_api_token"
     GRAPH_TOKEN = "graph_token"
@@ -29,6 +30,8 @@ class Cause(StrEnum):
     # The header and the token's size.
     SYMMETRIC_ALG = "symmetric_alg"
     CRIT_HEADER = "crit_header"
+    # The key: in the issuer's JWKS, under a kid other than the token's.
+    KID_MISMATCH = "kid_mismatch"
     TOO_LARGE = "too_large"
     # The issuer: Entra ID's two token versions.
     ENTRA_TOKEN_VERSION = "entra_token_version"
@@ -48,6 +51,7 @@ class Cause(StrEnum):
 
 # The name a person gives each cause: the checklist's "Cause:" line and the README's table.
 NAMES: dict[Cause, str] = {
+    Cause.NO_AUDIENCE: "a token requested without an audience: encrypted or opaque, for /userinfo",
     Cause.ID_TOKEN: "an ID token sent as an access token",
     Cause.MANAGEMENT_API_TOKEN: "a token for Auth0's Management API, not this API",
     Cause.GRAPH_TOKEN: "a Microsoft Graph token, which only Graph can verify",
@@ -62,6 +66,7 @@ NAMES: dict[Cause, str] = {
     Cause.SCOPE_SHAPE: "a scope claim in a non-standard shape (not one string)",
     Cause.SYMMETRIC_ALG: "a token signed with a shared secret (HS256), not the issuer's key",
     Cause.CRIT_HEADER: "a crit header naming an extension the API does not understand",
+    Cause.KID_MISMATCH: "a kid that names the issuer's key otherwise than its JWKS does",
     Cause.TOO_LARGE: "a token larger than a server or proxy takes in a header",
     Cause.ENTRA_TOKEN_VERSION: "an Entra ID v1.0 token at an API that expects v2.0 (or back)",
     Cause.CLOCK_SKEW: "clocks that disagree (nbf or iat ahead of the API's clock)",

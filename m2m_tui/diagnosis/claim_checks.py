@@ -13,6 +13,7 @@ from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.provider_shapes import (
     entra_version_check,
+    graph_words,
     id_token_claims,
     is_graph_token,
     provider_audience,
@@ -38,11 +39,7 @@ def _short(value: object) -> str:
 def _who_for(token: DecodedToken) -> tuple[str, str]:
     """Who the token was for, in words, and the cause when it is a well-known other API."""
     if is_graph_token(token):
-        return (
-            "this is a Microsoft Graph token (its header carries a nonce, which Graph "
-            "hashes before checking the signature, so no one but Graph can verify it)",
-            Cause.GRAPH_TOKEN,
-        )
+        return graph_words(token), Cause.GRAPH_TOKEN
     auds = audiences(token.payload)
     for a in auds:
         if isinstance(a, str) and a.rstrip("/").endswith("/api/v2"):

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
-from m2m_tui.diagnosis.provider_shapes import is_graph_token
+from m2m_tui.diagnosis.key_search import find_key, found_words, kids_words
+from m2m_tui.diagnosis.provider_shapes import graph_words, is_graph_token
 from m2m_tui.diagnosis.size_limits import SMALLER, limits_crossed, size_words
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
 from oauth_primitives.rules import Code, Finding
 
-GRAPH = (
-    "this is a Microsoft Graph token. Its header carries a nonce, which Graph hashes "
-    "before it checks the signature, so the signature verifies nowhere but at Graph"
-)
 GRAPH_FIX = (
     "Request a token for this API, not for Graph: at Entra ID, scope=<the API's "
     "Application ID URI>/.default; an API never validates Graph's tokens."
@@ -33,8 +30,15 @@ def _mode(expect: Expectations) -> str:
     return ""
 
 
-def not_a_jwt_check(token: NotAJwt) -> Check:
-    if token.cause == Cause.BASIC_CREDENTIALS:
+def not_a_jwt_check(token: NotAJwt, audience: str | None = None) -> Check:
+    if token.cause == Cause.NO_AUDIENCE:
+        named = f"audience={audience}" if audience else "the API's audience"
+        fix = (
+            f"Add the missing audience to the token request ({named}; `audience` in the "
+            "m2m-tui profile, or resource= per RFC 8707 elsewhere), then request a new "
+            "token: with it, Auth0 issues a signed JWT for the API."
+        )
+    elif token.cause == Cause.BASIC_CREDENTIALS:
         fix = (
             "Exchange the credentials for a token (m2m-tui token, or a client_credentials "
             "request to the token endpoint), then send that token as Bearer."
@@ -48,12 +52,36 @@ def not_a_jwt_check(token: NotAJwt) -> Check:
         )
     elif token.opaque:
         fix = (
-            "Request the token with the API's `audience` (Auth0 issues an opaque token when "
-            "none is sent), then try again."
+            f"Request the token with the API's audience ({audience or '`audience`'}; Auth0 "
+            "issues an opaque token when none is sent), then try again."
         )
     else:
         fix = "Send the whole access token, exactly as the token endpoint returned it."
     return Check("format", False, f"not a JWT: {token}", fix, token.code, token.cause)
+
+
+def without_audience(checks: list[Check], profile: str, opaque: bool, refused: bool) -> bool:
+    """The profile's own token request names no audience (nor resource): a token it
+    gets comes back encrypted or opaque (`opaque`), like the one checked here. Said on
+    the check that found such a token, which it names as the cause: a failure where the
+    server refused it (`refused`). Whether anything was said."""
+    for check in checks:
+        if check.name != "format" or check.ok is True:
+            continue
+        if check.cause != Cause.NO_AUDIENCE and not (opaque and not check.cause):
+            continue
+        check.detail += (
+            f"; and the profile {profile}'s token request names no audience (nor "
+            "resource): its tokens come back like this one"
+        )
+        check.fix = (check.fix + " " if check.fix else "") + (
+            f"Set audience in [profiles.{profile}] of the config to the API's identifier."
+        )
+        check.cause = Cause.NO_AUDIENCE
+        if refused:
+            check.ok, check.code = False, check.code or Code.OPAQUE
+        return True
+    return False
 
 
 def format_check(token: DecodedToken, expect: Expectations, form: Finding | None) -> Check:
@@ -135,16 +163,33 @@ def kid_check(token: DecodedToken, found: Finding | None, keys: dict | None, why
         return Check(
             "kid",
             False,
-            f"kid {kid} is not in the issuer's JWKS: {GRAPH}",
+            f"kid {kid} is not in the issuer's JWKS: {graph_words(token)}",
             GRAPH_FIX,
             Code.KID_UNKNOWN,
             Cause.GRAPH_TOKEN,
         )
+    found = find_key(token, keys)
+    if found is not None:
+        return Check(
+            "kid",
+            False,
+            f"kid {kid} is not in the issuer's JWKS ({kids_words(keys)}), but the key is, "
+            f"under kid {found.kid}: {found_words(found)}. The issuer names its key one way "
+            "in the token's header and another in its JWKS, and validators choose the key "
+            "by kid alone (RFC 7515 §4.1.4, RFC 7517 §4.5)",
+            f"Make the issuer put the kid its JWKS publishes ({found.kid}) in the tokens' "
+            f"header, or publish the key under kid {kid} as well; a kid derived one way "
+            "(a thumbprint, a certificate's x5t) in the signer and set by hand in the "
+            "JWKS is the usual source. Then request a new token.",
+            Code.KID_UNKNOWN,
+            Cause.KID_MISMATCH,
+        )
     return Check(
         "kid",
         False,
-        "kid is not in the issuer's current JWKS: the key was rotated out or revoked, or the "
-        "token came from another tenant or issuer",
+        f"kid {kid} is not in the issuer's current JWKS ({kids_words(keys)}), and no key "
+        "there verifies the signature: the key was rotated out or revoked, or the token "
+        "came from another tenant or issuer",
         "Request a new token (it will be signed with a current key); if that fails too, check "
         "that the API and the client use the same issuer/tenant.",
         Code.KID_UNKNOWN,
@@ -170,7 +215,7 @@ def signature_check(token: DecodedToken, found: dict[str, Finding], keys: dict |
             return Check(
                 "signature",
                 False,
-                f"the signature does not match: {GRAPH}",
+                f"the signature does not match: {graph_words(token)}",
                 GRAPH_FIX,
                 Code.SIGNATURE_INVALID,
                 Cause.GRAPH_TOKEN,

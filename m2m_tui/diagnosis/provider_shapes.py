@@ -20,13 +20,38 @@ def id_token_claims(token: DecodedToken) -> list[str]:
     return [c for c in ID_TOKEN_CLAIMS if c in token.payload]
 
 
+def _graph_audience(token: DecodedToken) -> str | None:
+    aud = token.payload.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    return next((a for a in auds if isinstance(a, str) and a.rstrip("/") in GRAPH_AUDIENCES), None)
+
+
 def is_graph_token(token: DecodedToken) -> bool:
     """A Microsoft Graph token: a nonce in its header (Graph hashes it before it checks
     the signature, so the token verifies nowhere else), or Graph's audience."""
-    aud = token.payload.get("aud")
-    auds = aud if isinstance(aud, list) else [aud]
-    graph = any(isinstance(a, str) and a.rstrip("/") in GRAPH_AUDIENCES for a in auds)
-    return "nonce" in token.header or graph
+    return "nonce" in token.header or _graph_audience(token) is not None
+
+
+def graph_words(token: DecodedToken) -> str:
+    """Why a Graph token fails here, from what this token shows and nothing else: the
+    header's nonce only when the header has one, Graph's audience only when aud is it."""
+    shown = []
+    aud = _graph_audience(token)
+    if aud is not None:
+        shown.append(f"its aud is {aud}, Microsoft Graph's")
+    if "nonce" in token.header:
+        shown.append(
+            "its header carries a nonce, which Graph hashes before it checks the signature, "
+            "so the signature verifies nowhere but at Graph"
+        )
+    else:
+        shown.append("it is for Graph, and an API other than Graph does not take it")
+    return "this is a Microsoft Graph token: " + "; ".join(shown)
+
+
+def from_entra(token: DecodedToken) -> bool:
+    """The issuer says Entra ID (v1.0 or v2.0): only then is a shape called Entra's token."""
+    return entra_version(token.payload.get("iss")) is not None
 
 
 def _strings(value: object) -> list[str] | None:
@@ -71,30 +96,40 @@ def scopes_elsewhere(token: DecodedToken, needed: str) -> Check | None:
             "scope",
             False,
             f"the endpoint needs {needed}; the token carries its scopes in scp as an array "
-            f"({' '.join(map(str, scp)) or 'empty'}: Okta's shape), and this API reads the "
-            f"space-separated scope claim; {_has(scp, needed)}",
+            f"({' '.join(map(str, scp)) or 'empty'}: the shape Okta issues), and this API "
+            f"reads the space-separated scope claim; {_has(scp, needed)}",
             "Make the API read scp (an array) as well as scope, or have the issuer add a "
             "scope claim (Okta: a custom claim in the authorization server's Claims tab).",
             cause=Cause.OKTA_SCP,
         )
     if isinstance(scp, str):  # Entra ID delegated tokens: scp, space-separated
         held = [v for v in scp.split(" ") if v]
+        who = (
+            "this Entra ID delegated token's issuer"
+            if from_entra(token)
+            else "Entra ID's delegated tokens"
+        )
         return Check(
             "scope",
             False,
             f"the endpoint needs {needed}; the token carries its scopes in scp ({scp or 'empty'}: "
-            f"Entra ID's delegated tokens name them so), and this API reads scope; "
+            f"{who} name them so), and this API reads scope; "
             f"{_has(held, needed)}",
             "Make the API read scp as well as scope (Microsoft.Identity.Web and most Entra ID "
             "validators do), or have the issuer add a scope claim.",
             cause=Cause.SCP_CLAIM,
         )
     if isinstance(roles, list):  # Entra ID app-only tokens
+        kind = (
+            "an Entra ID app-only token"
+            if from_entra(token)
+            else "an Entra ID app-only token's shape"
+        )
         return Check(
             "scope",
             False,
             f"the endpoint needs {needed}; the token carries its permissions in roles "
-            f"({' '.join(map(str, roles)) or 'empty'}: an Entra ID app-only token, whose "
+            f"({' '.join(map(str, roles)) or 'empty'}: {kind}, whose "
             f"application permissions are app roles), and this API reads scope; "
             f"{_has(roles, needed)}",
             "Make the API read roles for app-only tokens; in Entra ID, define the permission "
@@ -125,41 +160,72 @@ def scope_by_case(token: DecodedToken, needed: str) -> Check | None:
     )
 
 
+# Entra ID's issuers, by token version: v1.0 tokens come from the STS host, v2.0 ones from
+# the login host with /v2.0 (the public cloud, US Government and the China cloud).
+ENTRA_V1 = re.compile(r"https://(?:sts\.windows\.net|sts\.chinacloudapi\.cn)/([^/]+)/?")
+ENTRA_V2 = re.compile(
+    r"https://(?:login\.microsoftonline\.(?:com|us)|login\.partner\.microsoftonline\.cn"
+    r"|login\.chinacloudapi\.cn)/([^/]+)/v2\.0/?"
+)
+
+
 def entra_version(iss: object) -> tuple[str, str] | None:
     """(version, tenant) of an Entra ID issuer: v1.0 tokens come from sts.windows.net,
     v2.0 ones from login.microsoftonline.com/<tenant>/v2.0."""
     if not isinstance(iss, str):
         return None
-    v1 = re.fullmatch(r"https://sts\.windows\.net/([^/]+)/", iss)
+    v1 = ENTRA_V1.fullmatch(iss)
     if v1:
         return "1.0", v1.group(1)
-    v2 = re.fullmatch(r"https://login\.microsoftonline\.com/([^/]+)/v2\.0/?", iss)
+    v2 = ENTRA_V2.fullmatch(iss)
     if v2:
         return "2.0", v2.group(1)
     return None
 
 
+VERSIONS = (
+    "Entra ID issues the version the API's app registration asks for, in its manifest's "
+    "accessTokenAcceptedVersion (null or 1: v1.0, with iss sts.windows.net/<tenant>/ and "
+    "aud the Application ID URI; 2: v2.0, with iss login.microsoftonline.com/<tenant>/v2.0 "
+    "and aud the API's client id)"
+)
+
+
 def entra_version_check(token: DecodedToken, expected: str, code: str) -> Check | None:
-    """An Entra ID token of one version at an API that expects the other: the API's app
-    registration decides which version Entra issues (accessTokenAcceptedVersion)."""
-    got, want = entra_version(token.payload.get("iss")), entra_version(expected)
-    if got is None or want is None or got[0] == want[0] or got[1] != want[1]:
-        return None
-    number = "2" if want[0] == "2.0" else "null (or 1)"
-    return Check(
-        "iss",
-        False,
-        f"this is an Entra ID v{got[0]} token (iss {token.payload['iss']}), and the API "
-        f"expects v{want[0]} tokens (iss {expected}). Entra ID issues the version the API's "
-        "app registration asks for, in its manifest's accessTokenAcceptedVersion (null or "
-        "1: v1.0, with iss sts.windows.net and aud the Application ID URI; 2: v2.0, with "
-        "iss login.microsoftonline.com/…/v2.0 and aud the API's client id)",
-        f"Set accessTokenAcceptedVersion to {number} in the API's app registration "
-        "manifest, then request a new token; or configure the API to accept the "
-        f"v{got[0]} issuer {token.payload['iss']} (and its audience).",
-        code,
-        Cause.ENTRA_TOKEN_VERSION,
-    )
+    """An Entra ID token of one version at an API that expects another issuer: the other
+    version's (of the same tenant or not), or one that is not Entra's at all, as an API
+    written for v2.0 tokens names it. The API's app registration decides which version
+    Entra issues (accessTokenAcceptedVersion)."""
+    iss = token.payload.get("iss")
+    got, want = entra_version(iss), entra_version(expected)
+    if got is None or (want is not None and want[0] == got[0]):
+        return None  # not Entra's, or the same version (another tenant: the plain words)
+    said = f"this is an Entra ID v{got[0]} token (iss {iss}"
+    if token.payload.get("ver") in ("1.0", "2.0"):
+        said += f", ver {token.payload['ver']}"
+    tenant = got[1]
+    if want is None:
+        said += f"), and the API expects iss {expected}, which is no Entra ID issuer. "
+    else:
+        said += f"), and the API expects v{want[0]} tokens (iss {expected}). "
+        if want[1] != tenant:
+            said += f"The tenants differ too ({tenant} here, {want[1]} there). "
+    if got[0] == "1.0":
+        v2 = f"https://login.microsoftonline.com/{tenant}/v2.0"
+        fix = (
+            "To get v2.0 tokens, set accessTokenAcceptedVersion to 2 in the API's app "
+            "registration manifest (Entra admin center → App registrations → the API → "
+            f"Manifest), request a new token, and have the API expect iss {v2} and aud "
+            f"the API's client id; or configure the API to accept the v1.0 issuer {iss} "
+            "(and the Application ID URI as its audience)."
+        )
+    else:
+        fix = (
+            "Set accessTokenAcceptedVersion to null (or 1) in the API's app registration "
+            "manifest, then request a new token; or configure the API to accept the v2.0 "
+            f"issuer {iss} (and the API's client id as its audience)."
+        )
+    return Check("iss", False, said + VERSIONS, fix, code, Cause.ENTRA_TOKEN_VERSION)
 
 
 KEYCLOAK = re.compile(r"https?://[^/]+(/auth)?/realms/[^/]+/?")

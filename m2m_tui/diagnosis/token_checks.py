@@ -109,7 +109,7 @@ def run_checks(
     if delivery is not None:  # the API never saw the token: judge nothing it did not
         checks.append(delivery)
     if isinstance(token, NotAJwt):
-        checks.append(not_a_jwt_check(token))
+        checks.append(not_a_jwt_check(token, expect.audience))
         checks += [Check(n, None, "not checked: the token is not a JWT") for n in CHECK_NAMES[1:]]
         return with_agreement(Diagnosis(checks, server))
     size = size_check(len(token.raw), server)

@@ -13,9 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send, send_as
+from m2m_tui.diagnosis.agreement import with_agreement
 from m2m_tui.diagnosis.certificate_checks import untrusted_certificate_check
 from m2m_tui.diagnosis.claim_checks import client_of
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
+from m2m_tui.diagnosis.jws_checks import without_audience
 from m2m_tui.diagnosis.tamper import Variant
 from m2m_tui.diagnosis.token_checks import (
     Diagnosis,
@@ -267,4 +269,9 @@ class Explainer:
         )
         if isinstance(token, DecodedToken):  # what the tenant says of a wrong organization
             await self._admin.annotate_organization(diagnosis, token, expect)
+        profile = self._profile()
+        if isinstance(token, NotAJwt) and not (profile.audience or profile.resource):
+            refused = server is not None and server.refused_token
+            if without_audience(diagnosis.checks, profile.name, token.opaque, refused):
+                with_agreement(diagnosis)  # a check may have turned into the failure
         return diagnosis

@@ -89,9 +89,7 @@ def _not_a_jwt(token: str, finding: Finding) -> NotAJwt:
     code = finding.code
     parts = token.split(".")
     if code == Code.ENCRYPTED:
-        return NotAJwt(
-            "this is an encrypted JWE (5 parts), which only its recipient can read", code
-        )
+        return _encrypted(parts[0])
     if "…" in token or "..." in token:
         return NotAJwt(
             "this token was shortened for display: it has an ellipsis (… or ...) where "
@@ -127,6 +125,32 @@ def _not_a_jwt(token: str, finding: Finding) -> NotAJwt:
         f"it has {len(parts)} dot-separated part(s), a JWT has 3: it was cut short or "
         "joined to something while copying",
         code,
+    )
+
+
+def _encrypted(head: str) -> NotAJwt:
+    """A JWE (RFC 7516, 5 parts), by its header: `alg: dir` is a key only its issuer
+    holds, as Auth0 encrypts the token it issues when the request names no audience
+    (good only for its own /userinfo); another alg (RSA-OAEP…) encrypts for an API."""
+    header = jws.read_object(head, base64url.decode)
+    header = header if isinstance(header, dict) else {}
+    alg, enc = header.get("alg"), header.get("enc")
+    if alg == "dir":
+        iss = header.get("iss")
+        by = f", from {iss}" if isinstance(iss, str) else ""
+        return NotAJwt(
+            f"this is an encrypted JWE (5 parts, alg dir, enc {enc}{by}): encrypted with a "
+            "key only its issuer holds, as Auth0 issues a token when the token request names "
+            "no audience. It is good only for the issuer's /userinfo endpoint; no API can "
+            "read it",
+            Code.ENCRYPTED,
+            "no_audience",
+        )
+    said = f", alg {alg}" if isinstance(alg, str) else ""
+    return NotAJwt(
+        f"this is an encrypted JWE (5 parts{said}), which only its recipient can read: the "
+        "API must decrypt it before it can validate it",
+        Code.ENCRYPTED,
     )
 
 
