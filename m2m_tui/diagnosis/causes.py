@@ -35,6 +35,10 @@ class Cause(StrEnum):
     # Time.
     CLOCK_SKEW = "clock_skew"
     # What was pasted, and what reached the API.
+    # No token at all: what a program sends when it holds none (m2m_tui.tokens.not_a_token).
+    UNSET_VARIABLE = "unset_variable"
+    OBJECT_AS_TEXT = "object_as_text"
+    TEMPLATE_UNFILLED = "template_unfilled"
     SIGNATURE_CUT_OFF = "signature_cut_off"
     SHORTENED = "shortened"
     BASIC_CREDENTIALS = "basic_credentials"
@@ -65,6 +69,9 @@ NAMES: dict[Cause, str] = {
     Cause.TOO_LARGE: "a token larger than a server or proxy takes in a header",
     Cause.ENTRA_TOKEN_VERSION: "an Entra ID v1.0 token at an API that expects v2.0 (or back)",
     Cause.CLOCK_SKEW: "clocks that disagree (nbf or iat ahead of the API's clock)",
+    Cause.UNSET_VARIABLE: "no token: a variable never set (`undefined`, `null`, `None`, empty)",
+    Cause.OBJECT_AS_TEXT: "no token: an object turned into text (`[object Object]`, JSON)",
+    Cause.TEMPLATE_UNFILLED: "no token: a template never filled in (`{{token}}`, `${TOKEN}`)",
     Cause.SIGNATURE_CUT_OFF: "a JWT whose signature was cut off when it was copied",
     Cause.SHORTENED: "a token shortened for display (an ellipsis where characters were)",
     Cause.BASIC_CREDENTIALS: "HTTP Basic credentials (client id and secret) sent as a token",

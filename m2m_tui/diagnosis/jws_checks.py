@@ -33,8 +33,30 @@ def _mode(expect: Expectations) -> str:
     return ""
 
 
+# The fix for each mistake that sends no token at all (m2m_tui.tokens.not_a_token).
+NO_TOKEN_FIX = {
+    Cause.UNSET_VARIABLE: (
+        "Find where the token is read from the token response (its `access_token` field) "
+        "and check that the request succeeded and was awaited before the call; print the "
+        "value's length, never the value, to see it is set."
+    ),
+    Cause.OBJECT_AS_TEXT: (
+        "Send the `access_token` string of the token response, not the response or "
+        "another object (JavaScript: `res.data.access_token` after `await`; Python: "
+        "`response.json()['access_token']`)."
+    ),
+    Cause.TEMPLATE_UNFILLED: (
+        "Fill the variable before the call: set it in the environment or the tool's "
+        "environment (Postman: the selected environment holds it), or paste a token from "
+        "`m2m-tui token`; quote shell variables in double quotes, not single."
+    ),
+}
+
+
 def not_a_jwt_check(token: NotAJwt) -> Check:
-    if token.cause == Cause.BASIC_CREDENTIALS:
+    if token.cause in NO_TOKEN_FIX:
+        fix = NO_TOKEN_FIX[Cause(token.cause)]
+    elif token.cause == Cause.BASIC_CREDENTIALS:
         fix = (
             "Exchange the credentials for a token (m2m-tui token, or a client_credentials "
             "request to the token endpoint), then send that token as Bearer."

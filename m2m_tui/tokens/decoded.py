@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from m2m_tui.tokens.not_a_token import recognise
 from oauth_primitives import base64url
 from oauth_primitives.rules import access_token, jws
 from oauth_primitives.rules.findings import Code, Finding
@@ -88,6 +89,9 @@ def _not_a_jwt(token: str, finding: Finding) -> NotAJwt:
     """The rule book's finding on the form, in words, with what the text looks like."""
     code = finding.code
     parts = token.split(".")
+    mistake = recognise(token) if code != Code.TOO_LARGE else None
+    if mistake is not None:
+        return NotAJwt(mistake.said, code, mistake.cause)
     if code == Code.ENCRYPTED:
         return NotAJwt(
             "this is an encrypted JWE (5 parts), which only its recipient can read", code

@@ -1,0 +1,64 @@
+"""Refusals the way they happen in the world, round two: what programs send when they
+hold no token, tokens damaged on their way, times in the wrong unit or zone, scopes
+separated by commas. Each is built as the mistake builds it, sent to the bundled API
+and to Auth0's Express validator, and `m2m-tui diagnose` must name the cause with a
+stable code and agree with what each server answered."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from tests.conftest import run_cli
+from tests.helpers.sessions import write_config
+
+# cause -> what programs send as the token (a few of tests/tokens/test_not_a_token.py's)
+NO_TOKEN = {
+    "unset_variable": ["undefined", "Bearer ", "None"],
+    "object_as_text": ["[object Object]", "<Response [200]>", '{"error": "access_denied"}'],
+    "template_unfilled": ["{{token}}", "${TOKEN}", "<YOUR_ACCESS_TOKEN>"],
+}
+
+
+def diagnose(tmp_path, stack, url: str, token: str) -> tuple[dict, int]:
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    result = run_cli(tmp_path, "diagnose", url, "--token", token, "--json")
+    assert "Traceback" not in result.stderr, result.stderr
+    return json.loads(result.stdout), result.returncode
+
+
+def directions(urls: dict, api: str) -> str:
+    return urls[api].rstrip("/") + "/api/directions?destination=Paris"
+
+
+@pytest.mark.parametrize("api", ["bundled", "express"])
+@pytest.mark.parametrize(
+    ("cause", "text"), [(c, t) for c, texts in NO_TOKEN.items() for t in texts]
+)
+def test_no_token_at_all_is_named_as_the_mistake_it_is(tmp_path, apis, api, cause, text):
+    stack, urls = apis
+    report, code = diagnose(tmp_path, stack, directions(urls, api), text)
+    assert report["server"]["status"] in (400, 401), report["server"]
+    assert report["causes"] == [cause] and report["failed"][0] == "format", report["failed"]
+    check = report["checks"][0]
+    assert "no token" in check["detail"] and "opaque" not in check["detail"], check
+    assert check["fix"] and "audience" not in check["fix"], check["fix"]
+    assert report["verdict"] == "rejected" and code == 1
+    assert report["agreement"] == "agree", report["agreement_text"]
+
+
+@pytest.mark.parametrize("api", ["bundled", "express"])
+def test_the_scheme_written_twice_is_named_and_the_token_under_it_sent(tmp_path, apis, api):
+    # The header's value kept `Bearer ` and the code added another: the API reads the
+    # second `Bearer` as the token and refuses it.
+    from tests.conftest import claims, signed
+
+    stack, urls = apis
+    token = signed(stack, claims(stack))
+    sent = httpx.get(directions(urls, api), headers={"Authorization": f"Bearer Bearer {token}"})
+    assert sent.status_code in (400, 401)
+    report, code = diagnose(tmp_path, stack, directions(urls, api), f"Bearer Bearer {token}")
+    assert report["cleaned"] == ["scheme", "scheme_twice"] and code == 0
+    assert report["verdict"] == "accepted"
