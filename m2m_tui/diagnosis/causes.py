@@ -26,6 +26,7 @@ class Cause(StrEnum):
     SCP_CLAIM = "scp_claim"
     SCOPE_CASE = "scope_case"
     SCOPE_SHAPE = "scope_shape"
+    SCOPE_SEPARATOR = "scope_separator"
     # The header and the token's size.
     SYMMETRIC_ALG = "symmetric_alg"
     CRIT_HEADER = "crit_header"
@@ -64,6 +65,7 @@ NAMES: dict[Cause, str] = {
     Cause.SCP_CLAIM: "the scopes are a string in `scp` (Entra ID delegated tokens), not `scope`",
     Cause.SCOPE_CASE: "a scope that differs only by case (scopes are case-sensitive)",
     Cause.SCOPE_SHAPE: "a scope claim in a non-standard shape (not one string)",
+    Cause.SCOPE_SEPARATOR: "scopes joined by commas (or `+`, `;`), not spaces (RFC 6749 §3.3)",
     Cause.SYMMETRIC_ALG: "a token signed with a shared secret (HS256), not the issuer's key",
     Cause.CRIT_HEADER: "a crit header naming an extension the API does not understand",
     Cause.TOO_LARGE: "a token larger than a server or proxy takes in a header",

@@ -62,3 +62,33 @@ def test_the_scheme_written_twice_is_named_and_the_token_under_it_sent(tmp_path,
     report, code = diagnose(tmp_path, stack, directions(urls, api), f"Bearer Bearer {token}")
     assert report["cleaned"] == ["scheme", "scheme_twice"] and code == 0
     assert report["verdict"] == "accepted"
+
+
+# The scope as issuers write it when the scopes were asked for, or joined, with something
+# other than a space: `",".join(scopes)`, a comma and a space as GitHub's and Facebook's
+# APIs take them, a semicolon, a `+` from a form body encoded twice, a `%20` never decoded.
+# (The endpoint needs directions.)
+SEPARATED = [
+    "directions,geocode:location",
+    "geocode:location,directions",
+    "geocode:location, directions,",
+    "directions;geocode:location",
+    "directions+geocode:location",
+    "directions%20geocode:location",
+    "read:users,directions",
+]
+
+
+@pytest.mark.parametrize("api", ["bundled", "express"])
+@pytest.mark.parametrize("scope", SEPARATED)
+def test_scopes_separated_by_commas_are_named(tmp_path, apis, api, scope):
+    from tests.conftest import claims, signed
+
+    stack, urls = apis
+    token = signed(stack, claims(stack, scope=scope))
+    report, code = diagnose(tmp_path, stack, directions(urls, api), token)
+    assert report["server"]["status"] == 403, report["server"]
+    assert report["failed"] == ["scope"] and report["causes"] == ["scope_separator"]
+    check = next(c for c in report["checks"] if c["name"] == "scope")
+    assert "RFC 6749 §3.3" in check["detail"] and "Grant" not in check["fix"], check
+    assert report["agreement"] == "agree" and code == 1
