@@ -35,6 +35,8 @@ class Cause(StrEnum):
     ENTRA_TOKEN_VERSION = "entra_token_version"
     # Time.
     CLOCK_SKEW = "clock_skew"
+    TIME_IN_MILLISECONDS = "time_in_milliseconds"
+    TIME_ZONE_OFFSET = "time_zone_offset"
     # What was pasted, and what reached the API.
     # No token at all: what a program sends when it holds none (m2m_tui.tokens.not_a_token).
     UNSET_VARIABLE = "unset_variable"
@@ -74,6 +76,8 @@ NAMES: dict[Cause, str] = {
     Cause.UNSET_VARIABLE: "no token: a variable never set (`undefined`, `null`, `None`, empty)",
     Cause.OBJECT_AS_TEXT: "no token: an object turned into text (`[object Object]`, JSON)",
     Cause.TEMPLATE_UNFILLED: "no token: a template never filled in (`{{token}}`, `${TOKEN}`)",
+    Cause.TIME_IN_MILLISECONDS: "times in milliseconds where RFC 7519 asks for seconds",
+    Cause.TIME_ZONE_OFFSET: "times stamped whole hours off UTC: the issuer's time zone bug",
     Cause.SIGNATURE_CUT_OFF: "a JWT whose signature was cut off when it was copied",
     Cause.SHORTENED: "a token shortened for display (an ellipsis where characters were)",
     Cause.BASIC_CREDENTIALS: "HTTP Basic credentials (client id and secret) sent as a token",

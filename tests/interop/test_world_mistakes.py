@@ -92,3 +92,42 @@ def test_scopes_separated_by_commas_are_named(tmp_path, apis, api, scope):
     check = next(c for c in report["checks"] if c["name"] == "scope")
     assert "RFC 6749 §3.3" in check["detail"] and "Grant" not in check["fix"], check
     assert report["agreement"] == "agree" and code == 1
+
+
+def stamped(stack, iat: float, lifetime: float, scale: int = 1) -> str:
+    from tests.conftest import claims, signed
+
+    return signed(stack, claims(stack, iat=int(iat * scale), exp=int((iat + lifetime) * scale)))
+
+
+# name -> (iat's offset from now, lifetime, scale, the check that names it, its cause)
+TIMES = {
+    # https://github.com/auth0/node-jsonwebtoken/issues/190 (iat from Date.now()).
+    "milliseconds": (0, 3600, 1000, "iat", "time_in_milliseconds"),
+    "milliseconds-older": (-120, 86400, 1000, "iat", "time_in_milliseconds"),
+    # Local time written as UTC, or UTC read as local (Python's utcnow().timestamp()).
+    "an-hour-behind": (-3600 - 10, 600, 1, "exp", "time_zone_offset"),
+    "five-hours-behind": (-5 * 3600, 3600, 1, "exp", "time_zone_offset"),
+    "two-hours-ahead": (2 * 3600, 3600, 1, "iat", "time_zone_offset"),
+    "india-ahead": (5.5 * 3600 - 30, 3600, 1, "iat", "time_zone_offset"),
+}
+
+
+@pytest.mark.parametrize("api", ["bundled", "express"])
+@pytest.mark.parametrize("case", list(TIMES))
+def test_times_in_the_wrong_unit_or_zone_are_the_issuers_bug(tmp_path, apis, api, case):
+    import time
+
+    stack, urls = apis
+    offset, lifetime, scale, name, cause = TIMES[case]
+    token = stamped(stack, time.time() + offset, lifetime, scale)
+    report, code = diagnose(tmp_path, stack, directions(urls, api), token)
+    check = next(c for c in report["checks"] if c["name"] == name)
+    assert check["cause"] == cause and "clock skew" in check["detail"], check
+    assert "NTP" not in check["fix"] and "Request a new token" not in check["fix"]
+    if report["server"]["status"] == 200:  # Express does not read iat: a warning
+        assert check["ok"] is None and report["failed"] == [] and code == 0
+        assert report["agreement"] == "agree", report["agreement_text"]
+        return
+    assert report["server"]["status"] == 401 and cause in report["causes"]
+    assert report["agreement"] == "agree" and code == 1, report["agreement_text"]
