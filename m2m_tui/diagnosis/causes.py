@@ -44,6 +44,8 @@ class Cause(StrEnum):
     TEMPLATE_UNFILLED = "template_unfilled"
     SIGNATURE_CUT_OFF = "signature_cut_off"
     SHORTENED = "shortened"
+    SIGNATURE_TRUNCATED = "signature_truncated"
+    TRAILING_CHARACTERS = "trailing_characters"
     BASIC_CREDENTIALS = "basic_credentials"
     AUTHORIZATION_DROPPED = "authorization_dropped"
     # Mutual TLS (RFC 8705): the certificate a bound token needs, and the one presented.
@@ -79,6 +81,8 @@ NAMES: dict[Cause, str] = {
     Cause.TIME_IN_MILLISECONDS: "times in milliseconds where RFC 7519 asks for seconds",
     Cause.TIME_ZONE_OFFSET: "times stamped whole hours off UTC: the issuer's time zone bug",
     Cause.SIGNATURE_CUT_OFF: "a JWT whose signature was cut off when it was copied",
+    Cause.SIGNATURE_TRUNCATED: "a JWT cut short on its way: bytes of its signature missing",
+    Cause.TRAILING_CHARACTERS: "a JWT with characters after its signature (a quote, `%22`)",
     Cause.SHORTENED: "a token shortened for display (an ellipsis where characters were)",
     Cause.BASIC_CREDENTIALS: "HTTP Basic credentials (client id and secret) sent as a token",
     Cause.AUTHORIZATION_DROPPED: "the Authorization header never reached the API",

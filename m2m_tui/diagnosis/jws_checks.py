@@ -8,6 +8,7 @@ from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.provider_shapes import is_graph_token
 from m2m_tui.diagnosis.size_limits import SMALLER, limits_crossed, size_words
+from m2m_tui.tokens.damaged import length_said
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
 from oauth_primitives.rules import Code, Finding
 
@@ -53,9 +54,18 @@ NO_TOKEN_FIX = {
 }
 
 
+DAMAGED_FIX = (
+    "Send the token exactly as the token endpoint returned it: take it from the token "
+    "response's access_token (parsed as JSON, not cut from its text), never from a log "
+    "line; where it passes through a URL or a form, decode it once."
+)
+
+
 def not_a_jwt_check(token: NotAJwt) -> Check:
     if token.cause in NO_TOKEN_FIX:
         fix = NO_TOKEN_FIX[Cause(token.cause)]
+    elif token.cause in (Cause.SIGNATURE_TRUNCATED, Cause.TRAILING_CHARACTERS):
+        fix = DAMAGED_FIX
     elif token.cause == Cause.BASIC_CREDENTIALS:
         fix = (
             "Exchange the credentials for a token (m2m-tui token, or a client_credentials "
@@ -197,6 +207,10 @@ def signature_check(token: DecodedToken, found: dict[str, Finding], keys: dict |
                 Code.SIGNATURE_INVALID,
                 Cause.GRAPH_TOKEN,
             )
+        damage = length_said(alg, key, len(token.signature))
+        if damage is not None:
+            cause, said = damage
+            return Check("signature", False, said, DAMAGED_FIX, Code.SIGNATURE_INVALID, cause)
         return Check(
             "signature",
             False,

@@ -131,3 +131,41 @@ def test_times_in_the_wrong_unit_or_zone_are_the_issuers_bug(tmp_path, apis, api
         return
     assert report["server"]["status"] == 401 and cause in report["causes"]
     assert report["agreement"] == "agree" and code == 1, report["agreement_text"]
+
+
+# name -> (how the token was damaged, the check that names it, its cause)
+DAMAGED = {
+    "cut-by-a-log-line": (lambda t: t[:-12], "signature", "signature_truncated"),
+    "cut-4n+1": (lambda t: t[: len(t) - (len(t.rsplit(".", 1)[1]) % 4 + 3) % 4], None, None),
+    "json-end": (lambda t: t + '"}', "format", "trailing_characters"),
+    "url-encoded-quote": (lambda t: t + "%22", "format", "trailing_characters"),
+    "escaped-newline": (lambda t: t + "\\n", "format", "trailing_characters"),
+    "joined": (lambda t: t + "eyJ0", "signature", "trailing_characters"),
+}
+
+
+@pytest.mark.parametrize("api", ["bundled", "express"])
+@pytest.mark.parametrize("case", list(DAMAGED))
+def test_a_token_damaged_on_its_way_says_what_happened(tmp_path, apis, api, case):
+    from tests.conftest import claims, signed
+
+    stack, urls = apis
+    damage, name, cause = DAMAGED[case]
+    token = damage(signed(stack, claims(stack)))
+    report, code = diagnose(tmp_path, stack, directions(urls, api), token)
+    if report["server"]["status"] == 200:
+        # Node's base64url decoder skips what is not base64url: Express took the token,
+        # and the diagnosis follows it, naming the damage as a warning.
+        check = next(c for c in report["checks"] if c["name"] == name)
+        assert api == "express" and check["ok"] is None and check["cause"] == cause, check
+        assert report["agreement"] == "agree" and code == 0
+        return
+    assert report["server"]["status"] in (400, 401), report["server"]
+    if cause is None:  # whichever of the two a cut makes, it is named as damage
+        cause = report["causes"][0]
+        assert cause in ("signature_truncated", "trailing_characters"), report["causes"]
+        name = next(c["name"] for c in report["checks"] if c["cause"] == cause)
+    assert report["causes"] == [cause], report["checks"]
+    check = next(c for c in report["checks"] if c["name"] == name)
+    assert check["cause"] == cause and "altered after issue" not in check["detail"]
+    assert report["agreement"] == "agree" and code == 1, report["agreement_text"]
