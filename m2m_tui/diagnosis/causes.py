@@ -27,6 +27,7 @@ class Cause(StrEnum):
     SCP_CLAIM = "scp_claim"
     SCOPE_CASE = "scope_case"
     SCOPE_SHAPE = "scope_shape"
+    SCOPE_SEPARATOR = "scope_separator"
     # The header and the token's size.
     SYMMETRIC_ALG = "symmetric_alg"
     CRIT_HEADER = "crit_header"
@@ -37,9 +38,17 @@ class Cause(StrEnum):
     ENTRA_TOKEN_VERSION = "entra_token_version"
     # Time.
     CLOCK_SKEW = "clock_skew"
+    TIME_IN_MILLISECONDS = "time_in_milliseconds"
+    TIME_ZONE_OFFSET = "time_zone_offset"
     # What was pasted, and what reached the API.
+    # No token at all: what a program sends when it holds none (m2m_tui.tokens.not_a_token).
+    UNSET_VARIABLE = "unset_variable"
+    OBJECT_AS_TEXT = "object_as_text"
+    TEMPLATE_UNFILLED = "template_unfilled"
     SIGNATURE_CUT_OFF = "signature_cut_off"
     SHORTENED = "shortened"
+    SIGNATURE_TRUNCATED = "signature_truncated"
+    TRAILING_CHARACTERS = "trailing_characters"
     BASIC_CREDENTIALS = "basic_credentials"
     AUTHORIZATION_DROPPED = "authorization_dropped"
     # Mutual TLS (RFC 8705): the certificate a bound token needs, and the one presented.
@@ -64,13 +73,21 @@ NAMES: dict[Cause, str] = {
     Cause.SCP_CLAIM: "the scopes are a string in `scp` (Entra ID delegated tokens), not `scope`",
     Cause.SCOPE_CASE: "a scope that differs only by case (scopes are case-sensitive)",
     Cause.SCOPE_SHAPE: "a scope claim in a non-standard shape (not one string)",
+    Cause.SCOPE_SEPARATOR: "scopes joined by commas (or `+`, `;`), not spaces (RFC 6749 §3.3)",
     Cause.SYMMETRIC_ALG: "a token signed with a shared secret (HS256), not the issuer's key",
     Cause.CRIT_HEADER: "a crit header naming an extension the API does not understand",
     Cause.KID_MISMATCH: "a kid that names the issuer's key otherwise than its JWKS does",
     Cause.TOO_LARGE: "a token larger than a server or proxy takes in a header",
     Cause.ENTRA_TOKEN_VERSION: "an Entra ID v1.0 token at an API that expects v2.0 (or back)",
     Cause.CLOCK_SKEW: "clocks that disagree (nbf or iat ahead of the API's clock)",
+    Cause.UNSET_VARIABLE: "no token: a variable never set (`undefined`, `null`, `None`, empty)",
+    Cause.OBJECT_AS_TEXT: "no token: an object turned into text (`[object Object]`, JSON)",
+    Cause.TEMPLATE_UNFILLED: "no token: a template never filled in (`{{token}}`, `${TOKEN}`)",
+    Cause.TIME_IN_MILLISECONDS: "times in milliseconds where RFC 7519 asks for seconds",
+    Cause.TIME_ZONE_OFFSET: "times stamped whole hours off UTC: the issuer's time zone bug",
     Cause.SIGNATURE_CUT_OFF: "a JWT whose signature was cut off when it was copied",
+    Cause.SIGNATURE_TRUNCATED: "a JWT cut short on its way: bytes of its signature missing",
+    Cause.TRAILING_CHARACTERS: "a JWT with characters after its signature (a quote, `%22`)",
     Cause.SHORTENED: "a token shortened for display (an ellipsis where characters were)",
     Cause.BASIC_CREDENTIALS: "HTTP Basic credentials (client id and secret) sent as a token",
     Cause.AUTHORIZATION_DROPPED: "the Authorization header never reached the API",

@@ -18,6 +18,7 @@ from m2m_tui.diagnosis.provider_shapes import (
     is_graph_token,
     provider_audience,
     scope_by_case,
+    scope_separator,
     scopes_elsewhere,
 )
 from m2m_tui.tokens.decoded import DecodedToken
@@ -227,7 +228,11 @@ def scope_check(token: DecodedToken, expect: Expectations, finding: Finding | No
         )
     if "scope" not in token.payload and id_token_claims(token):
         return Check("scope", None, "not checked: an ID token carries no scopes (see aud)")
-    for known in (scopes_elsewhere(token, expect.scope), scope_by_case(token, expect.scope)):
+    for known in (
+        scope_separator(token, expect.scope),
+        scopes_elsewhere(token, expect.scope),
+        scope_by_case(token, expect.scope),
+    ):
         if known is not None:
             known.code = finding.code
             return known

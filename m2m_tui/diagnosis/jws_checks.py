@@ -9,6 +9,7 @@ from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.key_search import find_key, found_words, kids_words
 from m2m_tui.diagnosis.provider_shapes import graph_words, is_graph_token
 from m2m_tui.diagnosis.size_limits import SMALLER, limits_crossed, size_words
+from m2m_tui.tokens.damaged import length_said
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt
 from oauth_primitives.rules import Code, Finding
 
@@ -30,6 +31,33 @@ def _mode(expect: Expectations) -> str:
     return ""
 
 
+# The fix for each mistake that sends no token at all (m2m_tui.tokens.not_a_token).
+NO_TOKEN_FIX = {
+    Cause.UNSET_VARIABLE: (
+        "Find where the token is read from the token response (its `access_token` field) "
+        "and check that the request succeeded and was awaited before the call; print the "
+        "value's length, never the value, to see it is set."
+    ),
+    Cause.OBJECT_AS_TEXT: (
+        "Send the `access_token` string of the token response, not the response or "
+        "another object (JavaScript: `res.data.access_token` after `await`; Python: "
+        "`response.json()['access_token']`)."
+    ),
+    Cause.TEMPLATE_UNFILLED: (
+        "Fill the variable before the call: set it in the environment or the tool's "
+        "environment (Postman: the selected environment holds it), or paste a token from "
+        "`m2m-tui token`; quote shell variables in double quotes, not single."
+    ),
+}
+
+
+DAMAGED_FIX = (
+    "Send the token exactly as the token endpoint returned it: take it from the token "
+    "response's access_token (parsed as JSON, not cut from its text), never from a log "
+    "line; where it passes through a URL or a form, decode it once."
+)
+
+
 def not_a_jwt_check(token: NotAJwt, audience: str | None = None) -> Check:
     if token.cause == Cause.NO_AUDIENCE:
         named = f"audience={audience}" if audience else "the API's audience"
@@ -38,6 +66,10 @@ def not_a_jwt_check(token: NotAJwt, audience: str | None = None) -> Check:
             "m2m-tui profile, or resource= per RFC 8707 elsewhere), then request a new "
             "token: with it, Auth0 issues a signed JWT for the API."
         )
+    elif token.cause in NO_TOKEN_FIX:
+        fix = NO_TOKEN_FIX[Cause(token.cause)]
+    elif token.cause in (Cause.SIGNATURE_TRUNCATED, Cause.TRAILING_CHARACTERS):
+        fix = DAMAGED_FIX
     elif token.cause == Cause.BASIC_CREDENTIALS:
         fix = (
             "Exchange the credentials for a token (m2m-tui token, or a client_credentials "
@@ -220,6 +252,10 @@ def signature_check(token: DecodedToken, found: dict[str, Finding], keys: dict |
                 Code.SIGNATURE_INVALID,
                 Cause.GRAPH_TOKEN,
             )
+        damage = length_said(alg, key, len(token.signature))
+        if damage is not None:
+            cause, said = damage
+            return Check("signature", False, said, DAMAGED_FIX, Code.SIGNATURE_INVALID, cause)
         return Check(
             "signature",
             False,

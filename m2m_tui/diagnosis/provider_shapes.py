@@ -140,6 +140,39 @@ def scopes_elsewhere(token: DecodedToken, needed: str) -> Check | None:
     return None
 
 
+# What people and code put between scopes instead of a space: a comma (GitHub's and
+# Facebook's APIs use one, and `",".join(scopes)`), a semicolon, and a space encoded
+# twice or never decoded (`+`, `%20`, `%2C`).
+_SEPARATORS = re.compile(r"\s*(?:,|;|\+|%20|%2[Cc])\s*")
+
+
+def scope_separator(token: DecodedToken, needed: str) -> Check | None:
+    """The needed scope inside a scope string joined by something other than spaces:
+    RFC 6749 §3.3 separates scopes by spaces, so `directions,geocode:location` is one
+    scope, named with a comma, to every API."""
+    scope = token.payload.get("scope")
+    if not isinstance(scope, str):
+        return None
+    for item in scope.split(" "):
+        pieces = [p for p in _SEPARATORS.split(item) if p]
+        if item != needed and needed in pieces:
+            joiner = _SEPARATORS.search(item).group().strip() or "a space"
+            spaced = " ".join(pieces)
+            return Check(
+                "scope",
+                False,
+                f"the endpoint needs {needed}; the token's scope is {scope!r}, scopes "
+                f"joined by {joiner!r}: RFC 6749 §3.3 separates scopes by spaces, so to "
+                f"the API {item!r} is one scope, and {needed} is not held",
+                f"Separate the scopes by spaces where they are requested or set: "
+                f"scope={spaced.replace(' ', '%20')} in the token request (a form body: "
+                f"`scope={spaced}` URL-encoded once), and an Action or a mapper that "
+                "joins scopes must join them with a space; then request a new token.",
+                cause=Cause.SCOPE_SEPARATOR,
+            )
+    return None
+
+
 def scope_by_case(token: DecodedToken, needed: str) -> Check | None:
     """A held scope that differs from the needed one only by case: RFC 6749 §3.3 makes
     scope values case-sensitive, so `Directions` is not `directions`."""

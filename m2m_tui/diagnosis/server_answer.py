@@ -60,7 +60,17 @@ class ServerAnswer:
             self.status in (401, 403)
             or self.www_authenticate.get("error") in TOKEN_ERRORS
             or self.refused_for_size
+            or self._malformed_credentials
         )
+
+    @property
+    def _malformed_credentials(self) -> bool:
+        """RFC 6750 §3.1: a malformed Authorization header (`Bearer [object Object]`, a
+        space in the token) is a 400, invalid_request, with the scheme's challenge;
+        Auth0's Express validator sends the challenge without an error code. A 400 about
+        a parameter carries no challenge."""
+        scheme = self.www_authenticate.get("scheme", "").lower()
+        return self.status == 400 and scheme in ("bearer", "dpop")
 
     @property
     def request_failed(self) -> bool:

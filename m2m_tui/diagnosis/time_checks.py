@@ -6,6 +6,14 @@ from __future__ import annotations
 
 from m2m_tui.diagnosis.causes import Cause
 from m2m_tui.diagnosis.check import Check
+from m2m_tui.diagnosis.time_units import (
+    MILLISECONDS_FIX,
+    ZONE_FIX,
+    in_milliseconds,
+    milliseconds_said,
+    zone_offset,
+    zone_said,
+)
 from m2m_tui.tokens.decoded import DecodedToken, relative
 from oauth_primitives.rules import Code, Finding
 from oauth_primitives.rules.access_token import number
@@ -29,6 +37,15 @@ def exp_check(
     judge = "by the server's clock" if by_server else "by your clock"
     if finding is None:
         exp = number(token.payload, "exp")
+        if in_milliseconds(exp, clock):  # far ahead as seconds: it never expires here
+            return Check(
+                "exp",
+                None,
+                f"{milliseconds_said('exp', exp, clock)}; to an API that reads seconds the "
+                "token never expires",
+                MILLISECONDS_FIX,
+                cause=Cause.TIME_IN_MILLISECONDS,
+            )
         return Check("exp", True, f"expires in {relative(exp - clock)} {judge}{_clock_note(skew)}")
     if finding.code == Code.EXP_MISSING:
         return Check(
@@ -39,6 +56,16 @@ def exp_check(
             "exp", False, "exp is not a number", "Use the token exactly as issued.", finding.code
         )
     exp = finding.values["exp"]
+    offset = zone_offset(token.payload, clock, skew)
+    if offset is not None and offset < 0:
+        return Check(
+            "exp",
+            False,
+            f"expired {relative(clock - exp)} ago {judge}: {zone_said(offset)}",
+            ZONE_FIX,
+            finding.code,
+            Cause.TIME_ZONE_OFFSET,
+        )
     return Check(
         "exp",
         False,
@@ -59,6 +86,10 @@ def nbf_check(token: DecodedToken, finding: Finding | None, clock: float, leeway
         return Check(
             "nbf", False, "nbf is not a number", "Use the token exactly as issued.", finding.code
         )
+    wrong = _wrong_time(token, "nbf", nbf, clock)
+    if wrong is not None:
+        said, fix, cause = wrong
+        return Check("nbf", False, f"not valid yet: {said}", fix, finding.code, cause)
     return Check(
         "nbf",
         False,
@@ -94,7 +125,13 @@ def iat_check(
         f"issued {relative(iat - clock)} in the future: clock skew between the "
         f"issuer and the API{_clock_note(skew)}"
     )
-    fix = "Synchronise the clocks (NTP) of the authorization server and the API."
+    fix, cause = (
+        "Synchronise the clocks (NTP) of the authorization server and the API.",
+        Cause.CLOCK_SKEW,
+    )
+    wrong = _wrong_time(token, "iat", iat, clock, skew)
+    if wrong is not None:
+        said, fix, cause = wrong
     if accepted:
         return Check(
             "iat",
@@ -102,6 +139,18 @@ def iat_check(
             f"{said}; this API accepted it (it does not check iat)",
             fix,
             finding.code,
-            Cause.CLOCK_SKEW,
+            cause,
         )
-    return Check("iat", False, said, fix, finding.code, Cause.CLOCK_SKEW)
+    return Check("iat", False, said, fix, finding.code, cause)
+
+
+def _wrong_time(
+    token: DecodedToken, claim: str, value: float, clock: float, skew: float = 0.0
+) -> tuple[str, str, Cause] | None:
+    """A time ahead that is the issuer's unit or zone, not skew: words, fix and cause."""
+    if in_milliseconds(value, clock):
+        return milliseconds_said(claim, value, clock), MILLISECONDS_FIX, Cause.TIME_IN_MILLISECONDS
+    offset = zone_offset(token.payload, clock, skew)
+    if offset is not None and offset > 0:
+        return zone_said(offset), ZONE_FIX, Cause.TIME_ZONE_OFFSET
+    return None

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from m2m_tui.tokens import damaged
+from m2m_tui.tokens.not_a_token import recognise
 from oauth_primitives import base64url
 from oauth_primitives.rules import access_token, jws
 from oauth_primitives.rules.findings import Code, Finding
@@ -88,6 +90,9 @@ def _not_a_jwt(token: str, finding: Finding) -> NotAJwt:
     """The rule book's finding on the form, in words, with what the text looks like."""
     code = finding.code
     parts = token.split(".")
+    mistake = recognise(token) if code != Code.TOO_LARGE else None
+    if mistake is not None:
+        return NotAJwt(mistake.said, code, mistake.cause)
     if code == Code.ENCRYPTED:
         return _encrypted(parts[0])
     if "…" in token or "..." in token:
@@ -119,6 +124,12 @@ def _not_a_jwt(token: str, finding: Finding) -> NotAJwt:
             "(a random reference, not a JWT)",
             code,
         )
+    if code == Code.BAD_ENCODING and finding.values["part"] == "signature":
+        junk = damaged.trailing(parts[2])
+        if junk is not None:
+            return NotAJwt(damaged.trailing_said(junk), code, damaged.TRAILING)
+        if len(parts[2].rstrip("=")) % 4 == 1:
+            return NotAJwt(damaged.cut_short_said(parts[2]), code, damaged.TRUNCATED)
     if code == Code.BAD_ENCODING:
         return NotAJwt(f"the {finding.values['part']} is {finding.values['why']}", code)
     return NotAJwt(

@@ -24,6 +24,9 @@ class Removed(StrEnum):
     LINE_BREAKS = "line_breaks"  # inside it: wrapped at 64 or 76 columns, or spaces
     INVISIBLE = "invisible"  # zero-width spaces, a byte-order mark: chat apps add them
     URL_PARAMETERS = "url_parameters"  # `#access_token=…&token_type=…`, a redirect's fragment
+    # Mistakes of the code that built the header, named so (an API refuses them).
+    SCHEME_TWICE = "scheme_twice"  # `Bearer Bearer …`
+    RESPONSE_SENT = "response_sent"  # `Bearer {"access_token": …}`: the whole response
 
 
 WORDS = {
@@ -37,6 +40,14 @@ WORDS = {
     Removed.LINE_BREAKS: "line breaks and spaces inside it (it was wrapped)",
     Removed.INVISIBLE: "invisible characters (zero-width spaces, a byte-order mark)",
     Removed.URL_PARAMETERS: "the URL parameters around it (its access_token was taken)",
+    Removed.SCHEME_TWICE: (
+        "the scheme written twice (`Bearer Bearer …`): the code adds `Bearer ` to a value "
+        "that has it already, and an API reads the second `Bearer` as the token"
+    ),
+    Removed.RESPONSE_SENT: (
+        "the whole token response after the scheme (its access_token was taken): the "
+        "code sends the response, where only its access_token belongs"
+    ),
 }
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -81,14 +92,9 @@ def clean_pasted(text: str) -> Pasted:
         if found:
             removed.append(Removed.URL_PARAMETERS)
             return Pasted(found[0].strip(), tuple(removed))
-    if token.startswith("{"):
-        try:
-            answer = json.loads(token)
-        except ValueError:
-            answer = None
-        if isinstance(answer, dict) and isinstance(answer.get("access_token"), str):
-            removed.append(Removed.JSON_ANSWER)
-            return Pasted(answer["access_token"], tuple(removed))
+    if token.startswith("{") and (answer := _token_response(token)) is not None:
+        removed.append(Removed.JSON_ANSWER)
+        return Pasted(answer, tuple(removed))
     # Peel what surrounds it, outermost first, until nothing more comes off.
     while True:
         before = token
@@ -100,12 +106,31 @@ def clean_pasted(text: str) -> Pasted:
             token = took(Removed.HEADER_NAME, token, token[14:].strip())
         scheme = _SCHEME.match(token)
         if scheme:
+            twice = Removed.SCHEME in removed
             token = took(Removed.SCHEME, token, token[scheme.end() :].strip())
+            if twice and Removed.SCHEME_TWICE not in removed:
+                removed.append(Removed.SCHEME_TWICE)
         if token == before:
             break
+    if Removed.SCHEME in removed and token.startswith("{"):
+        answer = _token_response(token)
+        if answer is not None:
+            removed.append(Removed.RESPONSE_SENT)
+            return Pasted(answer, tuple(removed))
     # Wrapped: broken over lines (a log, an email), or spaced where a line ended (a PDF,
     # a terminal). Spaces alone count only where what they split is a JWS or JWE.
     joined = re.sub(r"\s+", "", token)
     if _TOKENISH.fullmatch(token) and ("\n" in token or _JOSE.fullmatch(joined)):
         token = took(Removed.LINE_BREAKS, token, joined)
     return Pasted(token, tuple(removed))
+
+
+def _token_response(text: str) -> str | None:
+    """The access_token of a token response (RFC 6749 §5.1) in `text`, if it is one."""
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(answer, dict) and isinstance(answer.get("access_token"), str):
+        return answer["access_token"]
+    return None

@@ -46,7 +46,12 @@ TOKEN = jwt.encode({"sub": "a@clients", "scope": "x y"}, "k" * 32, algorithm="HS
             f"https://app.example/cb#access_token={TOKEN}&token_type=Bearer&expires_in=60",
             (Removed.URL_PARAMETERS,),
         ),
-        (f"Bearer Bearer {TOKEN}", (Removed.SCHEME,)),
+        # The code added `Bearer ` to a value that had it: cleaned, and the mistake named.
+        (f"Bearer Bearer {TOKEN}", (Removed.SCHEME, Removed.SCHEME_TWICE)),
+        (
+            "Bearer " + json.dumps({"access_token": TOKEN, "token_type": "Bearer"}),
+            (Removed.SCHEME, Removed.RESPONSE_SENT),
+        ),
         # From a PDF or a terminal: a space where a line ended.
         (TOKEN[:40] + " " + TOKEN[40:], (Removed.LINE_BREAKS,)),
     ],
