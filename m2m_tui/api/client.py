@@ -5,8 +5,18 @@ from __future__ import annotations
 import shlex
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from m2m_tui.api.query import Params, encode_query
+from m2m_tui.api.redirects import (
+    FOLLOWED,
+    MAX_HOPS,
+    Hop,
+    Redirects,
+    keeps_authorization,
+    location_of,
+    next_method,
+)
 from m2m_tui.api.request_parts import replaced_credentials
 from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook, decoded_proof
@@ -218,10 +228,62 @@ class ApiResult:
     # The server ended the connection before any answer (with a client certificate
     # presented, over TLS 1.3: it turned the certificate away).
     closed_early: bool = False
+    # The redirects followed before this answer (`follow_redirects`), if any.
+    redirects: Redirects | None = None
 
     @property
     def status(self) -> int | None:
         return self.exchange.status
+
+
+async def follow_redirects(
+    call: ApiCall,
+    token: str | None,
+    result: ApiResult,
+    client: httpx.AsyncClient,
+    timeout: float = 10.0,
+    dpop: DpopKey | None = None,
+    nonces: NonceBook | None = None,
+) -> ApiResult:
+    """`result`'s redirects followed as a client follows them: the method by RFC 9110
+    §15.4, the Authorization header (the user's own too) only while the origin is the
+    first request's, at most MAX_HOPS hops. The final answer, with the hops on it; the
+    token is never sent to another origin."""
+    hops: list[Hop] = []
+    url, method, body = call.url, call.endpoint.method, call.body
+    carried = bool(token) or replaced_credentials(call.headers)
+    stopped = None
+    while result.status in FOLLOWED:
+        location = location_of(url, result.exchange.response_headers)
+        if location is None or not location.startswith(("http://", "https://")):
+            stopped = "no_location" if location is None else "not_http"
+            break
+        if len(hops) == MAX_HOPS:
+            stopped = "loop"
+            break
+        hops.append(Hop(result.status, method, url, location, carried))
+        method_now = next_method(result.status, method)
+        if method_now != method:
+            body = None  # the GET goes without the POST's content
+        url, method = location, method_now
+        carried = carried and keeps_authorization(call.url, location)
+        headers = dict(call.headers)
+        if not carried:
+            headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        parts = urlsplit(location)
+        rest = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        hop = ApiCall(
+            f"{parts.scheme}://{parts.netloc}",
+            ApiEndpoint(method, rest, call.endpoint.scope, call.endpoint.summary),
+            headers=headers,
+            body=body,
+        )
+        sent = token if carried else None
+        result = await send(hop, sent, client, timeout, dpop if sent else None, nonces)
+    if not hops:
+        return result
+    result.redirects = Redirects(tuple(hops), url, method, carried, stopped)
+    return result
 
 
 async def send(

@@ -140,6 +140,8 @@ async def _diagnose(
         print_checklist(diagnosis, f"{endpoint.method} {result.exchange.url}")
     if diagnosis.verdict == "rejected":
         return EXIT_FAILED
+    if 300 <= result.status < 400:  # a redirect not followed to an answer: a loop
+        return EXIT_NETWORK
     return exit_for_status(result.status) if diagnosis.outcome == "request_failed" else EXIT_OK
 
 

@@ -95,7 +95,14 @@ def with_agreement(
         or server.www_authenticate.get("error")
         or ""
     )
-    if server.request_failed:
+    if server.token_dropped:
+        # The answer came from a server the token never reached: no token theories.
+        diagnosis.agreement = Agreement.REQUEST_FAILED
+        diagnosis.agreement_text = (
+            f"The server that answered ({server.status}) never received the token: a "
+            "redirect to another origin dropped it, as clients do."
+        )
+    elif server.request_failed:
         # Not a refusal of the token: say what failed, and no token theories.
         note = (
             f"The server did not refuse the token; the request itself failed ({server.failure()})."

@@ -51,6 +51,7 @@ class Cause(StrEnum):
     TRAILING_CHARACTERS = "trailing_characters"
     BASIC_CREDENTIALS = "basic_credentials"
     AUTHORIZATION_DROPPED = "authorization_dropped"
+    REDIRECT_DROPPED = "redirect_dropped_header"
     # Mutual TLS (RFC 8705): the certificate a bound token needs, and the one presented.
     CERTIFICATE_MISSING = "certificate_missing"
     CERTIFICATE_MISMATCH = "certificate_mismatch"
@@ -91,6 +92,7 @@ NAMES: dict[Cause, str] = {
     Cause.SHORTENED: "a token shortened for display (an ellipsis where characters were)",
     Cause.BASIC_CREDENTIALS: "HTTP Basic credentials (client id and secret) sent as a token",
     Cause.AUTHORIZATION_DROPPED: "the Authorization header never reached the API",
+    Cause.REDIRECT_DROPPED: "a redirect to another origin, where clients drop Authorization",
     Cause.CERTIFICATE_MISSING: "a certificate-bound token sent without its certificate",
     Cause.CERTIFICATE_MISMATCH: "a certificate-bound token sent with another certificate",
     Cause.CERTIFICATE_UNTRUSTED: "a client certificate the server does not trust",

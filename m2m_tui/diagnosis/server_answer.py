@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
+from m2m_tui.api.redirects import Redirects
 from m2m_tui.diagnosis.www_authenticate import parse_challenge
 from oauth_primitives.rules import Code
 
@@ -30,6 +31,15 @@ class ServerAnswer:
     # Set by the size check: a 431, 413 or 400 to a request whose token crosses a
     # header limit is a refusal of the token, for its size.
     refused_for_size: bool = False
+    # The redirects the call was sent through before this answer (a client's rules:
+    # m2m_tui.api.redirects), and whether the token reached the server that answered.
+    redirects: Redirects | None = None
+
+    @property
+    def token_dropped(self) -> bool:
+        """A redirect to another origin took the call where clients do not send the
+        Authorization header: this answer was given to a request without the token."""
+        return self.redirects is not None and self.redirects.dropped
 
     @classmethod
     def from_headers(

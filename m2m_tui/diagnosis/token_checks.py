@@ -13,6 +13,7 @@ from m2m_tui.diagnosis.check import Check, Expectations, judged
 from m2m_tui.diagnosis.explanations import Facts, explain
 from m2m_tui.diagnosis.jws_checks import not_a_jwt_check
 from m2m_tui.diagnosis.opaque_checks import active_check, opaque_checks
+from m2m_tui.diagnosis.redirect_checks import redirect_check
 from m2m_tui.diagnosis.report import Agreement, Diagnosis
 from m2m_tui.diagnosis.server_answer import TOKEN_ERRORS, ServerAnswer
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, bound_jkt, decode
@@ -105,8 +106,13 @@ def run_checks(
             checks += dpop_checks(said.raw, bound_jkt(said), dpop, challenge, clock, server)
         return with_agreement(Diagnosis(checks, server))
     sent_scheme = dpop.scheme if dpop is not None else "Bearer"
-    delivery = delivery_check(server, sent_scheme)
-    if delivery is not None:  # the API never saw the token: judge nothing it did not
+    redirect = redirect_check(server)
+    if redirect is not None:
+        checks.append(redirect)
+    # The API never saw the token: judge nothing it did not. (After a redirect that
+    # dropped it, the redirect check has said so, and why.)
+    delivery = None if server and server.token_dropped else delivery_check(server, sent_scheme)
+    if delivery is not None:
         checks.append(delivery)
     if isinstance(token, NotAJwt):
         checks.append(not_a_jwt_check(token, expect.audience))

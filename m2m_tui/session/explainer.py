@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send, send_as
+from m2m_tui.api.client import (
+    ApiCall,
+    ApiEndpoint,
+    ApiResult,
+    follow_redirects,
+    send,
+    send_as,
+)
 from m2m_tui.diagnosis.agreement import with_agreement
 from m2m_tui.diagnosis.certificate_checks import untrusted_certificate_check
 from m2m_tui.diagnosis.claim_checks import client_of
@@ -160,6 +167,10 @@ class Explainer:
         async with self._client() as client:
             key = self._tokens.bound_key(token if isinstance(token, DecodedToken) else None)
             result = await send(call, raw, client, self._timeout(), key, self._tokens.nonces)
+            # Where the call goes as a client would follow it, and whether the token went.
+            result = await follow_redirects(
+                call, raw, result, client, self._timeout(), key, self._tokens.nonces
+            )
         if kind is not None:
             summary = f"{label + ': ' if label else ''}{endpoint.method} {endpoint.path}"
             self._record(kind, summary, result)
@@ -229,6 +240,7 @@ class Explainer:
             server = ServerAnswer.from_headers(
                 result.status, exchange.response_headers, exchange.response_text
             )
+            server.redirects = result.redirects
         if "jwks" not in memo:
             memo["jwks"] = None
             if expect.issuer:
