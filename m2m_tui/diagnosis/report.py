@@ -42,6 +42,9 @@ class Diagnosis:
     # What was removed from the pasted text before the call (m2m_tui.tokens.pasted's
     # Removed codes): the token sent, and checked, is the cleaned one.
     cleaned: tuple[str, ...] = ()
+    # The clock leeway this API must allow, learned from its answer: it took a token
+    # this far past exp (or before nbf). None where its answer shows nothing of it.
+    leeway_at_least: float | None = None
 
     @property
     def failed(self) -> list[str]:
@@ -99,6 +102,7 @@ class Diagnosis:
             "rule": self.rule,
             "causes": self.causes,
             "cleaned": list(self.cleaned),
+            "leeway_at_least": self.leeway_at_least,
             "checks": [asdict(c) for c in self.checks],
             "server": server,
             # The code, as "rule" and "causes" are codes; its words beside it.

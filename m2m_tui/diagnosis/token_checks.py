@@ -144,7 +144,7 @@ def run_checks(
         from m2m_tui.diagnosis.dpop_checks import dpop_checks
 
         checks += dpop_checks(token.raw, bound_jkt(token), dpop, challenge, clock, server)
-    return with_agreement(Diagnosis(checks, server), token, expect)
+    return with_agreement(Diagnosis(checks, server), token, expect, clock)
 
 
 def _signing_keys(jwks: dict | None) -> tuple[dict | None, str]:

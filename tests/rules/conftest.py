@@ -49,14 +49,18 @@ def issuer() -> Iterator[GeneratedIssuer]:
 
 
 # The bundled API's policies the generator meets: as shipped (RS256 only), open (every
-# asymmetric algorithm, so that every key rule is reached), strict (RFC 9068), and one
-# that requires a claim (as a credentials-exchange Action adds it).
+# asymmetric algorithm, so that every key rule is reached), strict (RFC 9068), one that
+# requires a claim (as a credentials-exchange Action adds it), and one with a leeway
+# other than the 5 s the diagnosis assumes.
 POLICIES = {
     "shipped": {},
     "open": {"algorithms": ASYMMETRIC},
     "strict": {"algorithms": ("RS256", "ES256"), "strict_rfc9068": True},
     # A claim a credentials-exchange Action adds (serve --require-claim).
     "claims": {"required_claims": ("https://worldmappers.example/tier=gold",)},
+    # A clock leeway of 120 s ([server.api] leeway), where the diagnosis assumes 5 s:
+    # what it knows of it, it learns from the API's answers.
+    "leeway": {"leeway": 120.0},
 }
 
 

@@ -65,8 +65,8 @@ class Shape:
     crit: tuple[str, ...] | None
     iss: str  # exact, slash, other, missing
     aud: str  # exact, list, other, missing
-    exp: str  # future, past, missing, text
-    nbf: str | None  # past, future, text
+    exp: str  # future, past, recent, missing, text
+    nbf: str | None  # past, future, soon, text
     iat: str | None  # now, future, text
     scope: str  # has, other, missing, array, empty
     rfc9068: frozenset[str]  # which of sub, client_id, jti it has
@@ -109,8 +109,8 @@ AXES = {
     "crit": st.sampled_from((("exp",), ("urn:example:ext",), ("b64",), ())),
     "iss": st.sampled_from(("slash", "other", "missing")),
     "aud": st.sampled_from(("list", "other", "missing")),
-    "exp": st.sampled_from(("past", "missing", "text")),
-    "nbf": st.sampled_from(("past", "future", "text")),
+    "exp": st.sampled_from(("past", "recent", "missing", "text")),
+    "nbf": st.sampled_from(("past", "future", "soon", "text")),
     "iat": st.sampled_from((None, "future", "text")),
     "scope": st.sampled_from(("other", "missing", "array", "empty")),
     "rfc9068": st.frozensets(st.sampled_from(("sub", "client_id", "jti")), max_size=2),
@@ -130,11 +130,14 @@ def shapes(draw, keys: Keys | None = None) -> Shape:
 
 
 def _time(kind: str | None, now: int, future: int) -> object:
-    # Far from every boundary (the leeway is 5 s): a busy machine cannot move a token
-    # across one between the API's judgement and the diagnosis's.
+    # Far from every boundary (the leeways are 5 s and 120 s): a busy machine cannot
+    # move a token across one between the API's judgement and the diagnosis's. "recent"
+    # and "soon" lie between the two: refused at 5 s, taken at 120 s.
     return {
         "future": now + future,
         "past": now - 3600,
+        "recent": now - 40,
+        "soon": now + 40,
         "now": now - 30,
         "text": "tomorrow",
     }.get(kind)

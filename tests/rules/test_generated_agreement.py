@@ -34,7 +34,7 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from m2m_tui.diagnosis.dpop_checks import DpopFacts
-from m2m_tui.diagnosis.token_checks import run_checks
+from m2m_tui.diagnosis.token_checks import Agreement, ServerAnswer, run_checks
 from oauth_primitives.rules.keys import signing_keys
 from oauth_primitives.rules.table import TABLE, Presented, for_policy, run
 from tests.conftest import WORLDMAPPERS
@@ -60,7 +60,12 @@ def judged(api, issuer, client: httpx.Client, token: str):
     return response, diagnosis, first[0] if first else None
 
 
-@pytest.mark.parametrize("policy", sorted(POLICIES))
+# The policies whose every term the API's metadata says: the diagnosis, on its own,
+# judges as the API does. (An API's leeway it learns from its answers: below.)
+PUBLISHED = sorted(p for p in POLICIES if p != "leeway")
+
+
+@pytest.mark.parametrize("policy", PUBLISHED)
 @settings(settings.get_profile(PROFILE))
 @given(data=st.data())
 @example(data=None)  # the good token, at each policy
@@ -70,6 +75,52 @@ def test_the_diagnosis_names_the_rule_the_api_refused_for(apis, issuer, client, 
     token = build(drawn, issuer.keys, issuer.url, WORLDMAPPERS)
     response, diagnosis, first = judged(api, issuer, client, token)
     event(f"{response.status_code} {assert_agree(response, diagnosis, first)}")
+
+
+def follows_the_answer(api, issuer, client: httpx.Client, drawn: Shape):
+    """The API's leeway is 120 s, and nothing it publishes says so: beside its answer,
+    the diagnosis never fails a time its leeway took (accepted, or gone past to refuse
+    for a later rule), and learns the leeway the API must allow. What was learned."""
+    token = build(drawn, issuer.keys, issuer.url, WORLDMAPPERS)
+    url = api.url + "/api/directions"
+    response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    answer = ServerAnswer.from_headers(response.status_code, dict(response.headers), response.text)
+    sent = DpopFacts("Bearer", None, "GET", url, None, False)
+    diagnosis = run_checks(token, api.expect, issuer.keys.jwks, answer, dpop=sent)
+    rule = assert_agree(response, diagnosis)
+    assert diagnosis.agreement == Agreement.AGREE, diagnosis.agreement_text
+    taken = [c for c in diagnosis.checks if c.ok is None and c.code in ("expired", "not_yet_valid")]
+    for check in taken:  # a time the API's leeway took: a warning, with what was learned
+        assert "its leeway is at least" in check.detail, check.detail
+        assert diagnosis.leeway_at_least is not None and 30 < diagnosis.leeway_at_least < 120
+    return response.status_code, rule, diagnosis.leeway_at_least
+
+
+@settings(settings.get_profile(PROFILE))
+@given(data=st.data())
+def test_an_api_with_another_leeway_is_followed_by_its_answers(apis, issuer, client, data):
+    status, rule, learned = follows_the_answer(
+        apis["leeway"], issuer, client, data.draw(shapes(issuer.keys))
+    )
+    event(f"{status} {rule} learned={learned is not None}")
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "rule", "learned"),
+    [
+        ({}, 200, None, False),
+        ({"exp": "recent"}, 200, None, True),  # expired 40 s ago: past 5 s, within 120 s
+        ({"nbf": "soon"}, 200, None, True),
+        ({"exp": "recent", "scope": "other"}, 403, "scope_missing", True),  # gone past exp
+        ({"exp": "past"}, 401, "expired", False),  # an hour: beyond 120 s too
+        ({"exp": "missing"}, 401, "exp_missing", False),
+    ],
+)
+def test_what_the_leeway_api_answered_is_followed(
+    apis, issuer, client, changes, status, rule, learned
+):
+    got = follows_the_answer(apis["leeway"], issuer, client, shape(**changes))
+    assert got[:2] == (status, rule) and (got[2] is not None) is learned
 
 
 # A server whose policy is fixed runs the table less the rows that can find nothing
