@@ -243,10 +243,17 @@ class ExpressApi:
     proc: Child
 
 
-def start_express(issuer: str, jwks_uri: str, folder: Path, ca: Path | None = None) -> ExpressApi:
+def start_express(
+    issuer: str,
+    jwks_uri: str,
+    folder: Path,
+    ca: Path | None = None,
+    clock_tolerance: int | None = None,
+) -> ExpressApi:
     """Auth0's express-oauth2-jwt-bearer guarding the World Mappers endpoints, pointed at
     `issuer`: an API whose checks m2m-tui did not write. `ca`: a CA for Node to trust
-    beside its own (an issuer over HTTPS with a local certificate)."""
+    beside its own (an issuer over HTTPS with a local certificate). `clock_tolerance`:
+    its leeway in seconds, where not the library's 5."""
     peers = node_peers()
     port = free_port()
     log = folder / "express.log"
@@ -257,6 +264,7 @@ def start_express(issuer: str, jwks_uri: str, folder: Path, ca: Path | None = No
         "AUDIENCE": WORLDMAPPERS,
         "PORT": str(port),
         **({"NODE_EXTRA_CA_CERTS": str(ca)} if ca else {}),
+        **({"CLOCK_TOLERANCE": str(clock_tolerance)} if clock_tolerance else {}),
     }
     with open(log, "w") as out:
         proc = spawn(

@@ -16,6 +16,9 @@ Disagreements the generator found, and how each was resolved:
   check now follows the server, as a warning about this API.
 - Express takes a 9 KiB token (Node reads 16 KiB of headers), and base64 padding: the
   size and encoding checks follow the server, as warnings.
+- Express with a clockTolerance of 120 s takes a token 40 s past exp or before nbf,
+  which the diagnosis failed beyond its 5 s: the leeway is now learned from the
+  answer (at least 40 s), and the time checks are warnings.
 """
 
 from __future__ import annotations
@@ -48,9 +51,18 @@ def validators(issuer, tmp_path_factory) -> Iterator[dict[str, str]]:  # noqa: F
     with contextlib.ExitStack() as running:  # a failed start stops what came before it
         express = start_express(issuer.url, issuer.url + "jwks", tmp_path_factory.mktemp("express"))
         running.callback(express.proc.stop)
+        # The same validator with a clockTolerance of 120 s, which it publishes nowhere.
+        lenient = start_express(
+            issuer.url, issuer.url + "jwks", tmp_path_factory.mktemp("lenient"), clock_tolerance=120
+        )
+        running.callback(lenient.proc.stop)
         authlib_url, thread = serve_app(authlib_api(issuer.url, WORLDMAPPERS, issuer.keys.jwks))
         running.callback(thread.stop)
-        yield {"express": express.url, "authlib": authlib_url.rstrip("/")}
+        yield {
+            "express": express.url,
+            "express-120s": lenient.url,
+            "authlib": authlib_url.rstrip("/"),
+        }
 
 
 def diagnose_at(base: str, issuer, client: httpx.Client, token: str):  # noqa: F811
@@ -64,7 +76,7 @@ def diagnose_at(base: str, issuer, client: httpx.Client, token: str):  # noqa: F
     return response, run_checks(token, expect, issuer.keys.jwks, answer, time.time(), sent)
 
 
-@pytest.mark.parametrize("validator", ["express", "authlib"])
+@pytest.mark.parametrize("validator", ["express", "express-120s", "authlib"])
 @settings(settings.get_profile(PROFILE), max_examples=300)
 @given(data=st.data())
 @example(data=None)
@@ -96,6 +108,18 @@ def test_a_bare_refusal_names_the_strict_rules_the_token_breaks(validators, issu
     strict = next(c for c in diagnosis.checks if c.name == "strict")
     assert strict.code == "claims_missing" and "client_id, jti" in strict.detail
     assert diagnosis.failed == ["strict"] and diagnosis.agreement == Agreement.AGREE
+
+
+@pytest.mark.parametrize("changes", [{"exp": "recent"}, {"nbf": "soon"}])
+def test_a_validators_larger_leeway_is_learned(validators, issuer, client, changes):  # noqa: F811
+    token = build(Shape(**{**GOOD, **changes}), issuer.keys, issuer.url, WORLDMAPPERS)
+    refused, _ = diagnose_at(validators["express"], issuer, client, token)
+    assert refused.status_code == 401  # 5 s: refused, and the diagnosis says why
+    response, diagnosis = diagnose_at(validators["express-120s"], issuer, client, token)
+    assert response.status_code == 200 and diagnosis.failed == []
+    assert diagnosis.leeway_at_least is not None and 35 < diagnosis.leeway_at_least < 120
+    time_check = next(c for c in diagnosis.checks if c.code in ("expired", "not_yet_valid"))
+    assert time_check.ok is None and "would refuse it" in time_check.detail
 
 
 def test_binding_an_api_ignores_becomes_a_warning(validators, issuer, client):  # noqa: F811
