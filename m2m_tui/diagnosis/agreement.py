@@ -73,7 +73,7 @@ def _not_applied(
     diagnosis.leeway_at_least = least
     check.detail += (
         f"; {why}, so its leeway is at least {relative(needed)}: validators with the usual "
-        f"{LEEWAY:g} s (Auth0's Express validator, the bundled API) would refuse it"
+        f"{LEEWAY:g} s (Auth0's Express validator, the bundled API as shipped) would refuse it"
     )
 
 
