@@ -114,3 +114,31 @@ def test_a_refused_certificate_is_not_called_a_wrong_secret():
     assert hint == token_hints.CERTIFICATE_REFUSED and "certs register" in hint
     secret = elsewhere(client_id="c", client_secret="s")
     assert "client secret" in token_hints.hint_for("invalid_client", None, 401, secret.form, {})
+
+
+def assertion_form(alg: str) -> dict:
+    from oauth_primitives import base64url
+
+    header = base64url.encode_json({"alg": alg, "typ": "JWT"})
+    return {"client_id": "c", "client_assertion": f"{header}.e30.c2ln"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "alg", "hint"),
+    [
+        # The bundled authority's codes: the hint fits the method the assertion was.
+        (Refusal.ASSERTION_SIGNATURE, "HS256", token_hints.SECRET_ASSERTION),
+        (Refusal.ASSERTION_EXPIRED, "HS512", token_hints.SECRET_ASSERTION),
+        (Refusal.NO_REGISTERED_KEY, "HS256", token_hints.SECRET_NOT_KEPT),
+        (Refusal.ASSERTION_SIGNATURE, "ES256", token_hints.ASSERTION),
+        (Refusal.NO_REGISTERED_KEY, "RS256", token_hints.ASSERTION),
+        # A provider that sends no code (oidc-provider, Auth0): the method still shows.
+        (None, "HS256", token_hints.SECRET_ASSERTION),
+        (None, "PS256", token_hints.ASSERTION),
+    ],
+)
+def test_a_refused_assertion_is_hinted_by_the_method_it_was(rule, alg, hint):
+    said = token_hints.hint_for("invalid_client", rule, 401, assertion_form(alg), {})
+    assert said == hint
+    if alg.startswith("HS"):
+        assert "secret" in said and "private_key_file" not in said
