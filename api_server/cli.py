@@ -32,7 +32,8 @@ examples:
                                      the API alone, trusting a real Auth0 tenant
   m2m-tui serve --export tenant.json back up APIs, clients and grants (no secrets)
   PASS=... m2m-tui serve --export tenant.json --passphrase-env PASS
-                                     ... and the signing keys, encrypted with $PASS
+                                     ... and the signing keys and client_secret_jwt
+                                     secrets, encrypted with $PASS
   m2m-tui serve --import tenant.json replace the local tenant with a backup
 """
 
@@ -143,7 +144,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--passphrase-env",
         metavar="NAME",
         help="with --export/--import: the environment variable holding the passphrase "
-        "that encrypts the signing keys (without it, keys are left out)",
+        "that encrypts the signing keys and client_secret_jwt secrets (without it, they "
+        "are left out)",
     )
 
 
@@ -386,5 +388,5 @@ def _counted(counts: dict[str, int]) -> str:
     }
     said = [f"{counts[t]} {n}" for t, n in names.items() if t in counts]
     if counts.get("client_secrets"):  # sealed under the passphrase (client_secret_jwt)
-        said.append(f"{counts['client_secrets']} client_secret_jwt secrets")
+        said.append(f"{counts['client_secrets']} client_secret_jwt secret(s)")
     return ", ".join(said)

@@ -330,7 +330,7 @@ def test_a_client_secret_jwt_secret_travels_only_under_the_passphrase(tmp_path):
         source.thread.stop()
     assert plain.returncode == 0, plain.stderr
     assert "secrets of 1 client_secret_jwt client(s) left out" in plain.stdout
-    assert sealed.returncode == 0 and "1 client_secret_jwt secrets" in sealed.stdout
+    assert sealed.returncode == 0 and "1 client_secret_jwt secret(s)" in sealed.stdout
     for name in ("plain.json", "sealed.json"):
         assert secret not in (tmp_path / name).read_text()
 

@@ -350,3 +350,15 @@ def test_token_with_client_secret_jwt_signs_with_the_secret_from_the_environment
         env={"OTHER": created["client_secret"]},
     )  # fmt: skip
     assert other.returncode == 0, other.stderr
+
+
+def test_config_init_offers_client_secret_jwt_where_the_provider_takes_it(configured):
+    before = (configured / "config.toml").read_text()
+    for provider in ("okta", "keycloak", "generic"):
+        printed = cli(configured, "config", "init", "--provider", provider, "--output", "-")
+        assert '# auth_method = "client_secret_jwt"' in printed.stdout
+        # Uncommented, as a user would, it is a profile the config loads.
+        chosen = printed.stdout.replace("# auth_method =", "auth_method =")
+        (configured / "config.toml").write_text(before + "\n" + chosen)
+        shown = json.loads(cli(configured, "profiles", "show", provider, "--json").stdout)
+        assert shown["auth_method"] == "client_secret_jwt"
