@@ -5,8 +5,9 @@
 - `private_key_jwt`: RFC 7523 §2.2 and §3, a JWT signed with the client's key.
 - `client_secret_jwt`: OpenID Connect Core §9, the same JWT with an HMAC keyed with the
   client's secret, which the tenant keeps sealed for such a client (sealed_secrets.py).
-  Which of the two an assertion is, its `alg` says; the registration says which the
-  client may use, and the assertion's keys are the registered method's alone.
+  An assertion is judged by the client's registered method: its keys (or secret), and
+  only its algorithms, so that an HMAC never passes for a private_key_jwt client, nor a
+  signature of a key for a client_secret_jwt one (RFC 8725 §3.1).
 - `tls_client_auth`: RFC 8705 §2.1, a certificate a trusted CA issued, whose subject DN
   is the one registered for the client.
 - `self_signed_tls_client_auth`: RFC 8705 §2.2, the very certificate registered for it.
@@ -172,8 +173,8 @@ def _refusal(authority: Authority, client: Client | None, creds: Credentials) ->
     wrong_method = method_refusal(registered, used)
     if wrong_method is not None:
         return wrong_method
-    if used.by_assertion:
-        return assertion_refusal(_assertion_check(authority, client, used, creds.assertion))
+    if used.by_assertion:  # so is the registered method: judged by its keys
+        return assertion_refusal(_assertion_check(authority, client, registered, creds.assertion))
     if used.by_certificate:
         return _certificate_refusal(client, registered, creds.certificate)  # type: ignore[arg-type]
     return secret_refusal(True, secret_matches(creds.secret or "", client.secret_hash))

@@ -198,8 +198,8 @@ async def authentication_refusal(
     from what the Management API shows: the method registered, and for private_key_jwt
     the keys' ids and algorithms (never a secret, nor a key's PEM: the secret and the
     signature are not judged here, nor a jti's reuse, which only the authority knows).
-    An assertion is private_key_jwt or client_secret_jwt by its alg, as the authority
-    reads it, whichever `used` says."""
+    An assertion is read as the authority reads it: which method it looks like by its
+    alg, judged by the registered method's keys and algorithms."""
     jws = None
     if used.by_assertion and assertion is not None:
         jws = read_assertion(assertion)
@@ -216,6 +216,7 @@ async def authentication_refusal(
     wrong = method_refusal(AuthMethod(registered), used)
     if wrong is not None or jws is None:
         return wrong
+    used = AuthMethod(registered)  # an assertion is judged by the registered method's keys
     if used is AuthMethod.CLIENT_SECRET_JWT:
         keys = secret_keys(None)  # the secret is the authority's alone
     else:

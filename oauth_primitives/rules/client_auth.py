@@ -24,8 +24,13 @@ REQUIRED = ("iss", "sub", "aud", "exp", "jti")
 def method_refusal(registered: AuthMethod, used: AuthMethod) -> Refused | None:
     """The client authenticates only by the method it is registered for; a secret, which
     every client has, does not stand in for its key or certificate, and a secret sent as
-    it is does not stand in for an assertion signed with it (or the other way round)."""
+    it is does not stand in for an assertion signed with it (or the other way round).
+    An assertion for a client registered for the other of RFC 7523's methods is judged
+    by the ASSERTION table with the registered method's keys, whose algorithms alone
+    it takes (`_alg`): an HMAC for a private_key_jwt client is refused as its alg."""
     if used is registered or (used.sends_secret and registered.sends_secret):
+        return None
+    if used.by_assertion and registered.by_assertion:
         return None
     return Refused(Refusal.METHOD_NOT_REGISTERED, {"registered": registered, "used": used})
 
@@ -51,9 +56,10 @@ def issued_refusal(ca_issued: bool, subject: str, names_match: bool) -> Refused 
 
 
 def assertion_method(alg: object) -> AuthMethod:
-    """Which of RFC 7523's methods an assertion is, by its header's `alg`: an HMAC is
-    client_secret_jwt, anything else private_key_jwt. Whether the client may use it is
-    `method_refusal`'s to say; which keys judge it, its registration's."""
+    """Which of RFC 7523's methods an assertion looks like, by its header's `alg`: an
+    HMAC is client_secret_jwt, anything else private_key_jwt. What judges it is the
+    client's registration (its method's keys and algorithms); this names what was sent,
+    for a client registered for a secret sent as it is, and for the client's own view."""
     return AuthMethod.CLIENT_SECRET_JWT if alg in tuple(HmacAlg) else AuthMethod.PRIVATE_KEY_JWT
 
 

@@ -62,18 +62,12 @@ def _who(v: dict) -> str:
 
 def _registered(v: dict) -> str:
     registered, used = AuthMethod(v["registered"]), AuthMethod(v["used"])
-    if registered is AuthMethod.PRIVATE_KEY_JWT and used is AuthMethod.CLIENT_SECRET_JWT:
-        return (
-            "This client authenticates with private_key_jwt: sign the client_assertion "
-            "with its private key, not with a secret (HMAC)"
-        )
     if registered is AuthMethod.PRIVATE_KEY_JWT:
         return "This client authenticates with private_key_jwt; send a client_assertion"
     if registered is AuthMethod.CLIENT_SECRET_JWT:
-        instead = ", not with a private key" if used.by_assertion else ""
         return (
             "This client authenticates with client_secret_jwt: send a client_assertion "
-            f"signed with its secret ({', '.join(CLIENT_SECRET_ASSERTION)}){instead}"
+            f"signed with its secret ({', '.join(CLIENT_SECRET_ASSERTION)})"
         )
     if used.by_certificate:
         return f"This client authenticates with {registered}, not with a client certificate"

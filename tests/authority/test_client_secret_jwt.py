@@ -1,8 +1,9 @@
 """client_secret_jwt at the bundled authority (OpenID Connect Core §9, RFC 7523 §2.2): a
 client registered for it through the Management API is authenticated by an HMAC
 assertion keyed with its secret, judged by the same rules as private_key_jwt's; neither
-method's algorithms pass for the other's (RFC 8725 §3.1); its secret is sealed at rest,
-and follows rotation and a change of method."""
+method's algorithms pass for the other's (RFC 8725 §3.1: `assertion_alg`, the registered
+method's keys judging); its secret is sealed at rest, and follows rotation and a change
+of method."""
 
 from __future__ import annotations
 
@@ -190,11 +191,13 @@ def test_a_private_key_jwt_client_refuses_an_hmac_keyed_with_its_public_key(tena
     for alg in ("HS256", "HS384", "HS512"):
         for keyed_with in (pem, pem.strip()):
             forged = by_hand(keyed_with, claims_for(client_id, tenant.token_url), alg)
-            assert refusal(post_assertion(tenant, forged)) == "method_not_registered"
+            answer = post_assertion(tenant, forged)
+            assert refusal(answer) == "assertion_alg"
+            assert "this client's keys take RS256" in answer.json()["error_description"]
     # Its own secret (every client has one) signs nothing it takes either.
     secret = admin.post(f"/clients/{client_id}/rotate-secret").json()["client_secret"]
     hmac_signed = signed(secret, claims_for(client_id, tenant.token_url))
-    assert refusal(post_assertion(tenant, hmac_signed)) == "method_not_registered"
+    assert refusal(post_assertion(tenant, hmac_signed)) == "assertion_alg"
     # …while its key does.
     good = jwt.encode(claims_for(client_id, tenant.token_url), key, algorithm="RS256")
     assert post_assertion(tenant, good).status_code == 200
@@ -206,10 +209,13 @@ def test_a_client_secret_jwt_client_refuses_an_assertion_signed_with_a_key(tenan
     for alg in ("RS256", "PS256"):
         assertion = jwt.encode(claims_for(client_id, tenant.token_url), key, algorithm=alg)
         answer = post_assertion(tenant, assertion)
-        assert refusal(answer) == "method_not_registered"
-        assert "signed with its secret" in answer.json()["error_description"]
+        assert refusal(answer) == "assertion_alg"
+        said = answer.json()["error_description"]
+        assert said == f"client_assertion is signed with {alg}; this client's secret takes " + (
+            "HS256, HS384, HS512"
+        )
     unsigned = jwt.encode(claims_for(client_id, tenant.token_url), None, algorithm="none")
-    assert refusal(post_assertion(tenant, unsigned)) == "method_not_registered"
+    assert refusal(post_assertion(tenant, unsigned)) == "assertion_alg"
 
 
 def test_a_rotated_secret_signs_and_the_old_one_no_longer_does(tenant):
