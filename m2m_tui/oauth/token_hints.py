@@ -150,9 +150,10 @@ SECRET_FIX = {
     Refusal.ASSERTION_KID_UNKNOWN: SECRET_WRONG,
     Refusal.ASSERTION_SIGNATURE: SECRET_WRONG,
     Refusal.ASSERTION_ALG: (
-        "The server takes no HMAC of this kind for the client: m2m-tui signs HS256, which "
-        "a server that takes client_secret_jwt must take; check its metadata's "
-        "token_endpoint_auth_signing_alg_values_supported and the client's registration."
+        "The server takes no HMAC-signed assertion for this client: it is registered for "
+        "private_key_jwt (the description names the algorithms it takes), or the server "
+        "takes no HS256. Set the profile's auth_method to the client's, or register the "
+        "client for client_secret_jwt."
     ),
 }
 NO_CERTIFICATE = (
