@@ -75,7 +75,7 @@ NAMES: dict[Cause, str] = {
     Cause.SCOPE_CASE: "a scope that differs only by case (scopes are case-sensitive)",
     Cause.SCOPE_SHAPE: "a scope claim in a non-standard shape (not one string)",
     Cause.SCOPE_SEPARATOR: "scopes joined by commas (or `+`, `;`), not spaces (RFC 6749 §3.3)",
-    Cause.SUBJECT_NOT_STRING: "sub written as a number or an object (a database id), not a string",
+    Cause.SUBJECT_NOT_STRING: "sub written as a number (a database id), an object or null",
     Cause.SYMMETRIC_ALG: "a token signed with a shared secret (HS256), not the issuer's key",
     Cause.CRIT_HEADER: "a crit header naming an extension the API does not understand",
     Cause.KID_MISMATCH: "a kid that names the issuer's key otherwise than its JWKS does",

@@ -38,14 +38,17 @@ def _short(value: object) -> str:
 
 
 def _json_kind(value: object) -> str:
-    """What JSON made of a value that should have been a string."""
-    if value is None:
-        return "null"
+    """What JSON made of a value that should have been a string (null aside)."""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
         return "a number"
     return {dict: "a JSON object", list: "a JSON array"}.get(type(value), "not a string")
+
+
+def _as_found(value: object) -> str:
+    """A value that should have been a string: what JSON made of it, and the value."""
+    return "null" if value is None else f"{_json_kind(value)} ({_short(value)})"
 
 
 def _who_for(token: DecodedToken) -> tuple[str, str]:
@@ -99,10 +102,10 @@ def aud_check(token: DecodedToken, expect: Expectations, finding: Finding | None
         return Check(
             "aud",
             False,
-            f"aud {'lists' if isinstance(aud, list) else 'is'} {_json_kind(value)} "
-            f"({_short(value)}): RFC 7519 §4.1.3 makes aud a string or an array of strings, "
+            f"aud {'lists' if isinstance(aud, list) else 'is'} {_as_found(value)}: RFC 7519 "
+            "§4.1.3 makes aud a string or an array of strings, "
             "and PyJWT and joserfc refuse any other value, even beside the right audience",
-            f"Have the issuer write aud as {expect.audience!r} or an array of strings.",
+            f"Have the issuer write aud as {expect.audience!r}, or an array of strings only.",
             finding.code,
         )
     auds = audiences(token.payload)
@@ -153,9 +156,9 @@ def sub_check(token: DecodedToken, finding: Finding | None) -> Check | None:
     return Check(
         "sub",
         False,
-        f"sub is {_json_kind(value)} ({_short(value)}), not a string: RFC 7519 §4.1.2 makes "
-        "sub a StringOrURI, and PyJWT (since 2.10), Authlib and Auth0's Express validator "
-        "refuse any other value, whatever the rest of the token",
+        f"sub is {_as_found(value)}, not a string: RFC 7519 §4.1.2 makes sub a StringOrURI, "
+        "and PyJWT (since 2.10), Authlib and Auth0's Express validator refuse any other "
+        "value, however good the rest of the token",
         'Have the issuer write sub as a string where it signs the token ("42", not 42: '
         "str(user.id), String(user.id)); an identity object's other fields belong in claims "
         "of their own. Then request a new token.",

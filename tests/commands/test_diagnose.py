@@ -140,7 +140,7 @@ def test_a_sub_that_is_not_a_string_is_named(tmp_path, shared_stack, sub):
     assert body["server"]["status"] == 401
     shown = run(tmp_path, "--token", token, "/api/directions?destination=Paris")
     text = " ".join(shown.stdout.split())  # as read, whatever the terminal's width
-    assert "✗ sub" in text and "Cause: sub written as a number or an object" in text
+    assert "✗ sub" in text and "Cause: sub written as a number (a database id)" in text
     assert "error_description=the sub claim must be a string" in text  # the API's words
     assert "The server's answer agrees with the local checks." in text
     assert "Traceback" not in shown.stderr
