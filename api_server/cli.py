@@ -32,7 +32,8 @@ examples:
                                      the API alone, trusting a real Auth0 tenant
   m2m-tui serve --export tenant.json back up APIs, clients and grants (no secrets)
   PASS=... m2m-tui serve --export tenant.json --passphrase-env PASS
-                                     ... and the signing keys, encrypted with $PASS
+                                     ... and the signing keys and client_secret_jwt
+                                     secrets, encrypted with $PASS
   m2m-tui serve --import tenant.json replace the local tenant with a backup
 """
 
@@ -143,7 +144,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--passphrase-env",
         metavar="NAME",
         help="with --export/--import: the environment variable holding the passphrase "
-        "that encrypts the signing keys (without it, keys are left out)",
+        "that encrypts the signing keys and client_secret_jwt secrets (without it, they "
+        "are left out)",
     )
 
 
@@ -348,6 +350,13 @@ def backup(args: argparse.Namespace, state_dir) -> int:
             print(f"Exported {_counted(counts)} from {db} to {args.export}")
             if passphrase is None:
                 print("Signing keys left out (no --passphrase-env); client secrets are hashes.")
+            left_out = counts["client_secrets_left_out"]
+            if left_out:
+                print(
+                    f"The secrets of {left_out} client_secret_jwt client(s) left out "
+                    + ("(no --passphrase-env)" if passphrase is None else "(they did not open)")
+                    + ": rotate them after an import."
+                )
         else:
             from oauth_primitives.private_files import ensure_private_dir
 
@@ -358,6 +367,11 @@ def backup(args: argparse.Namespace, state_dir) -> int:
                 print(f"The tenant it replaced is kept at {kept}")
             if "signing_keys" not in counts:
                 print("The backup has no signing keys: this state keeps (or makes) its own.")
+            if counts["client_secrets_missing"]:
+                print(
+                    f"{counts['client_secrets_missing']} client_secret_jwt client(s) came "
+                    "without their secret: rotate it (POST /api/v2/clients/ID/rotate-secret)."
+                )
     except (BackupError, StoreError) as exc:
         return fail(str(exc), EXIT_FAILED)
     except OSError as exc:
@@ -372,4 +386,7 @@ def _counted(counts: dict[str, int]) -> str:
         "client_grants": "grants",
         "signing_keys": "signing keys",
     }
-    return ", ".join(f"{counts[t]} {n}" for t, n in names.items() if t in counts)
+    said = [f"{counts[t]} {n}" for t, n in names.items() if t in counts]
+    if counts.get("client_secrets"):  # sealed under the passphrase (client_secret_jwt)
+        said.append(f"{counts['client_secrets']} client_secret_jwt secret(s)")
+    return ", ".join(said)

@@ -32,7 +32,8 @@ class Refusal(StrEnum):
     # Client authentication (RFC 6749 §2.3, RFC 7523 §3, RFC 8705 §2): all invalid_client.
     BAD_CLIENT_CREDENTIALS = "bad_client_credentials"  # unknown client, or a wrong secret
     METHOD_NOT_REGISTERED = "method_not_registered"  # another method than the client's
-    NO_REGISTERED_KEY = "no_registered_key"  # private_key_jwt, and no public key on file
+    # private_key_jwt and no public key on file; client_secret_jwt and only a hash kept
+    NO_REGISTERED_KEY = "no_registered_key"
     ASSERTION_MALFORMED = "assertion_malformed"  # not a JWT, or no iss naming the client
     ASSERTION_ALG = "assertion_alg"  # an algorithm no registered key takes
     ASSERTION_KID_UNKNOWN = "assertion_kid_unknown"  # a kid naming no registered key
@@ -69,7 +70,8 @@ ORGANIZATION_REFUSALS = frozenset(
     }
 )
 
-# A private_key_jwt assertion refused (RFC 7523 §3), or no key to check it with.
+# An assertion refused (RFC 7523 §3: private_key_jwt, client_secret_jwt), or no key (or
+# secret) to check it with.
 ASSERTION_REFUSALS = frozenset(
     {
         Refusal.NO_REGISTERED_KEY,

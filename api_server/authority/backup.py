@@ -1,10 +1,13 @@
 """Backing up and restoring the local tenant as one JSON file.
 
-Nothing in a backup works as a secret in clear: client secrets were only ever
-stored as hashes, and signing keys are kept only when the operator gives a
-passphrase, as PKCS#8 encrypted with it (cryptography's best available scheme).
-Without one, a backup still restores every API, client and grant; the state it
-is restored into keeps (or makes) its own signing keys.
+Nothing in a backup works as a secret in clear: client secrets are kept as hashes,
+and what the authority must be able to use is kept only when the operator gives a
+passphrase: signing keys as PKCS#8 encrypted with it (cryptography's best available
+scheme), the secrets of client_secret_jwt clients sealed under a key derived from it
+(sealed_secrets.py: scrypt, AES-256-GCM), then sealed again under the key of the state
+they are restored into. Without one, a backup still restores every API, client and
+grant; the state it is restored into keeps (or makes) its own signing keys, and its
+client_secret_jwt clients need their secrets rotated.
 """
 
 from __future__ import annotations
@@ -16,13 +19,17 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
+from oauth_primitives import base64url
 from oauth_primitives.private_files import write_private_file
+from oauth_primitives.rules.closed_sets import AuthMethod
 
+from .sealed_secrets import SecretBox, new_salt
 from .store.database import Database
 from .tenant import Tenant
 
 FORMAT = "m2m-tui-tenant"
 VERSION = 1
+SECRETS_SALT = "client_secrets_salt"  # the scrypt salt of the secrets sealed in a backup
 
 
 class BackupError(ValueError):
@@ -34,6 +41,7 @@ def export_tenant(db_path: Path, target: Path, passphrase: bytes | None) -> dict
     tenant = Tenant.read_only(db_path)
     try:
         rows = tenant.db.dump()
+        secrets = _held_secrets(tenant, rows["clients"])
     finally:
         tenant.close()
     keys = rows.pop("signing_keys")
@@ -46,8 +54,41 @@ def export_tenant(db_path: Path, target: Path, passphrase: bytes | None) -> dict
         "signing_keys_encrypted": bool(passphrase),
         "tables": rows,
     }
+    kept, left_out = _export_secrets(document, secrets, passphrase)
     write_private_file(target, json.dumps(document, indent=2) + "\n")
-    return {table: len(records) for table, records in rows.items()}
+    counts = {table: len(records) for table, records in rows.items()}
+    return {**counts, "client_secrets": kept, "client_secrets_left_out": left_out}
+
+
+def _held_secrets(tenant: Tenant, clients: list[dict]) -> dict[str, str | None]:
+    """Each client's sealed secret, opened with the state's key (None where it will not
+    open: the key file is gone, or is another's)."""
+    sealed = {r["client_id"]: r.get("secret_sealed") for r in clients if r.get("secret_sealed")}
+    if not sealed:
+        return {}
+    try:
+        box = tenant.sealing_key.box()
+    except (OSError, ValueError):
+        box = None
+    return {cid: box.open(cid, value) if box else None for cid, value in sealed.items()}
+
+
+def _export_secrets(
+    document: dict, secrets: dict[str, str | None], passphrase: bytes | None
+) -> tuple[int, int]:
+    """The clients' sealed secrets, sealed again under the passphrase (the state's key
+    stays with the state); without a passphrase, left out. Returns how many went in
+    and how many were left out."""
+    held = {cid: secret for cid, secret in secrets.items() if secret is not None}
+    box = None
+    if passphrase and held:
+        salt = new_salt()
+        document[SECRETS_SALT] = base64url.encode(salt)
+        box = SecretBox.for_passphrase(passphrase, salt)
+    for row in document["tables"]["clients"]:
+        secret = held.get(row["client_id"])
+        row["secret_sealed"] = box.seal(row["client_id"], secret) if box and secret else None
+    return (len(held), len(secrets) - len(held)) if box else (0, len(secrets))
 
 
 def import_tenant(
@@ -55,10 +96,20 @@ def import_tenant(
 ) -> tuple[dict[str, int], Path | None]:
     """Replaces the tenant at `db_path` with the backup at `source`, in one transaction.
     Refused (by the tenant's lock) while a server runs on that state directory.
-    Returns what came in, by table, and where the replaced tenant was kept."""
-    rows = read_backup(source, passphrase)
+    Returns what came in, by table (and `client_secrets`: how many client_secret_jwt
+    secrets, `client_secrets_missing`: how many such clients came without one), and
+    where the replaced tenant was kept."""
+    rows, secrets = read_backup(source, passphrase)
     tenant = Tenant(db_path)
     try:
+        if secrets:  # sealed again, under this state's own key
+            try:
+                box = tenant.sealing_key.box(create=True)
+            except ValueError as exc:
+                raise BackupError(str(exc)) from None
+            for row in rows["clients"]:
+                if row["client_id"] in secrets:
+                    row["secret_sealed"] = box.seal(row["client_id"], secrets[row["client_id"]])
         kept = _keep_a_copy(tenant) if tenant.clients.all() else None
         try:
             tenant.db.restore(rows)
@@ -72,7 +123,14 @@ def import_tenant(
             ) from None
     finally:
         tenant.close()
-    return {table: len(records) for table, records in rows.items()}, kept
+    missing = [
+        r
+        for r in rows.get("clients", [])
+        if r.get("token_endpoint_auth_method") == AuthMethod.CLIENT_SECRET_JWT
+        and r.get("client_id") not in secrets
+    ]
+    counts = {table: len(records) for table, records in rows.items()}
+    return {**counts, "client_secrets": len(secrets), "client_secrets_missing": len(missing)}, kept
 
 
 def _keep_a_copy(tenant: Tenant) -> Path:
@@ -92,7 +150,12 @@ def _keep_a_copy(tenant: Tenant) -> Path:
     return copy
 
 
-def read_backup(source: Path, passphrase: bytes | None) -> dict[str, list[dict]]:
+def read_backup(
+    source: Path, passphrase: bytes | None
+) -> tuple[dict[str, list[dict]], dict[str, str]]:
+    """The backup's tables (signing keys decrypted), and the client secrets it holds
+    sealed, opened, by client id (their rows' sealed values cleared: the state they go
+    into seals them under its own key)."""
     try:
         document = json.loads(source.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -118,7 +181,36 @@ def read_backup(source: Path, passphrase: bytes | None) -> dict[str, list[dict]]
                 "name the variable that holds it with --passphrase-env"
             )
         tables["signing_keys"] = [_opened(k, passphrase, source) for k in tables["signing_keys"]]
-    return tables
+    return tables, _import_secrets(document, tables, passphrase, source)
+
+
+def _import_secrets(
+    document: dict, tables: dict, passphrase: bytes | None, source: Path
+) -> dict[str, str]:
+    sealed = [r for r in tables.get("clients", []) if r.get("secret_sealed")]
+    if not sealed:
+        return {}
+    if not passphrase:
+        raise BackupError(
+            f"{source} holds client secrets encrypted with a passphrase: "
+            "name the variable that holds it with --passphrase-env"
+        )
+    try:
+        salt = base64url.decode(str(document[SECRETS_SALT]))
+    except (KeyError, ValueError):
+        raise BackupError(f"{source}: client secrets without their {SECRETS_SALT}") from None
+    box = SecretBox.for_passphrase(passphrase, salt)
+    opened = {}
+    for row in sealed:
+        secret = box.open(str(row.get("client_id")), str(row["secret_sealed"]))
+        if secret is None:
+            raise BackupError(
+                f"{source}: cannot decrypt the secret of client {row.get('client_id')!r}: "
+                "wrong passphrase?"
+            )
+        opened[row["client_id"]] = secret
+        row["secret_sealed"] = None
+    return opened
 
 
 def _sealed(key: dict, passphrase: bytes) -> dict:

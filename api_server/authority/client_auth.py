@@ -3,6 +3,11 @@
 - `client_secret_basic`: RFC 6749 §2.3.1, id and secret form-urlencoded inside Basic.
 - `client_secret_post`: RFC 6749 §2.3.1, id and secret in the body.
 - `private_key_jwt`: RFC 7523 §2.2 and §3, a JWT signed with the client's key.
+- `client_secret_jwt`: OpenID Connect Core §9, the same JWT with an HMAC keyed with the
+  client's secret, which the tenant keeps sealed for such a client (sealed_secrets.py).
+  An assertion is judged by the client's registered method: its keys (or secret), and
+  only its algorithms, so that an HMAC never passes for a private_key_jwt client, nor a
+  signature of a key for a client_secret_jwt one (RFC 8725 §3.1).
 - `tls_client_auth`: RFC 8705 §2.1, a certificate a trusted CA issued, whose subject DN
   is the one registered for the client.
 - `self_signed_tls_client_auth`: RFC 8705 §2.2, the very certificate registered for it.
@@ -19,10 +24,12 @@ from oauth_primitives import x509
 from oauth_primitives.rules.client_auth import (
     AssertionCheck,
     RegisteredKey,
+    assertion_method,
     assertion_refusal,
     issued_refusal,
     method_refusal,
     read_assertion,
+    secret_keys,
     secret_refusal,
     self_signed_refusal,
 )
@@ -93,7 +100,7 @@ def read_credentials(
     issuer = jws.payload["iss"]
     if "client_id" in params and params["client_id"] != issuer:
         raise invalid_request("client_id differs from the client_assertion's iss")
-    return Credentials(method, issuer, assertion=jws)
+    return Credentials(assertion_method(jws.header.get("alg")), issuer, assertion=jws)
 
 
 def _parse_basic(encoded: str) -> tuple[str, str]:
@@ -166,19 +173,28 @@ def _refusal(authority: Authority, client: Client | None, creds: Credentials) ->
     wrong_method = method_refusal(registered, used)
     if wrong_method is not None:
         return wrong_method
-    if used is AuthMethod.PRIVATE_KEY_JWT:
-        return assertion_refusal(_assertion_check(authority, client, creds.assertion))
+    if used.by_assertion:  # so is the registered method: judged by its keys
+        return assertion_refusal(_assertion_check(authority, client, registered, creds.assertion))
     if used.by_certificate:
         return _certificate_refusal(client, registered, creds.certificate)  # type: ignore[arg-type]
     return secret_refusal(True, secret_matches(creds.secret or "", client.secret_hash))
 
 
-def _assertion_check(authority: Authority, client: Client, jws: Jws | None) -> AssertionCheck:
-    keys = tuple(
-        RegisteredKey(c.id, c.pem, c.alg)
-        for c in client.credentials_for(AuthMethod.PRIVATE_KEY_JWT)
-        if c.credential_type == "public_key"
-    )
+def _assertion_check(
+    authority: Authority, client: Client, method: AuthMethod, jws: Jws | None
+) -> AssertionCheck:
+    """The assertion beside the registered method's keys: the public keys registered
+    for private_key_jwt, or the client's secret for client_secret_jwt (none when the
+    tenant keeps only its hash)."""
+    if method is AuthMethod.CLIENT_SECRET_JWT:
+        secret = authority.tenant.readable_secret(client)
+        keys = secret_keys(secret) if secret is not None else ()
+    else:
+        keys = tuple(
+            RegisteredKey(c.id, c.pem, c.alg)
+            for c in client.credentials_for(AuthMethod.PRIVATE_KEY_JWT)
+            if c.credential_type == "public_key"
+        )
     return AssertionCheck(
         client.client_id,
         keys,
@@ -186,6 +202,7 @@ def _assertion_check(authority: Authority, client: Client, jws: Jws | None) -> A
         authority.clock(),
         authority.tenant.revocations.use_assertion_id,
         jws,
+        method=method,
     )
 
 

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from oauth_primitives.rules.closed_sets import (
     CLIENT_ASSERTION,
+    CLIENT_SECRET_ASSERTION,
     DPOP_PROOF,
     ISSUER_SIGNS,
     AuthMethod,
@@ -41,7 +42,11 @@ def discovery_document(authority: Authority) -> dict:
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": methods,
-        "token_endpoint_auth_signing_alg_values_supported": list(CLIENT_ASSERTION),
+        # RFC 8414 §2: private_key_jwt's algorithms, and client_secret_jwt's HMACs.
+        "token_endpoint_auth_signing_alg_values_supported": [
+            *CLIENT_ASSERTION,
+            *CLIENT_SECRET_ASSERTION,
+        ],
         "dpop_signing_alg_values_supported": list(DPOP_PROOF),  # RFC 9449 §5.1
         "id_token_signing_alg_values_supported": list(ISSUER_SIGNS),
         "subject_types_supported": ["public"],

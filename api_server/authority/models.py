@@ -153,6 +153,9 @@ class Client:
     description: str = ""
     credentials: list[Credential] = field(default_factory=list)
     token_quota: TokenQuota | None = None  # None: the tenant's default for clients, if any
+    # The secret itself, sealed (sealed_secrets.py), for a client_secret_jwt client only:
+    # its assertions are HMACs keyed with the secret, which the hash cannot check.
+    secret_sealed: str | None = None
 
     def to_api(self) -> dict:
         body = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..settings import ServerSettings
 from .management_scopes import MANAGEMENT_API_NAME, MANAGEMENT_SCOPES, management_audience
 from .models import Client, Credential, ResourceServer, Scope
-from .tenant import Tenant, hash_secret, new_id
+from .tenant import Tenant, new_id
 
 
 def prepare_tenant(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
@@ -49,15 +49,15 @@ def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
                 )
             )
     for c in settings.clients:
-        tenant.clients.save(
-            Client(
-                client_id=c.client_id,
-                name=c.name,
-                secret_hash=hash_secret(c.client_secret) if c.client_secret else None,
-                token_endpoint_auth_method=c.token_endpoint_auth_method,
-                credentials=[Credential(id=new_id("cred_"), pem=pem) for pem in c.public_key_pems],
-            )
+        client = Client(
+            client_id=c.client_id,
+            name=c.name,
+            token_endpoint_auth_method=c.token_endpoint_auth_method,
+            credentials=[Credential(id=new_id("cred_"), pem=pem) for pem in c.public_key_pems],
         )
+        if c.client_secret:
+            tenant.set_secret(client, c.client_secret)
+        tenant.clients.save(client)
     for g in settings.client_grants:
         audience = g.audience.replace("{issuer}", issuer)
         rs = tenant.resource_servers.get(audience)

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS resource_servers (
 CREATE TABLE IF NOT EXISTS clients (
     client_id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
     secret_hash TEXT, token_endpoint_auth_method TEXT NOT NULL, credentials TEXT NOT NULL,
-    token_quota TEXT);
+    token_quota TEXT, secret_sealed TEXT);
 CREATE TABLE IF NOT EXISTS client_grants (
     id TEXT PRIMARY KEY, client_id TEXT NOT NULL, audience TEXT NOT NULL, scope TEXT NOT NULL,
     organization_usage TEXT NOT NULL DEFAULT 'deny',
@@ -52,7 +52,8 @@ ADDED_COLUMNS = {
         "allow_any_organization": "INTEGER NOT NULL DEFAULT 0",
     },
     # Auth0's token_quota, as JSON in its API shape; NULL: the tenant's default applies.
-    "clients": {"token_quota": "TEXT"},
+    # The secret sealed, for a client_secret_jwt client (sealed_secrets.py).
+    "clients": {"token_quota": "TEXT", "secret_sealed": "TEXT"},
     "organizations": {"token_quota": "TEXT"},
 }
 

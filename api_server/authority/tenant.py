@@ -10,6 +10,10 @@ import hmac
 import secrets
 from pathlib import Path
 
+from oauth_primitives.rules.closed_sets import AuthMethod
+
+from .models import Client
+from .sealed_secrets import KEY_FILE, StateKey
 from .store.actions import Actions
 from .store.clients import Clients
 from .store.database import Database, StoreError
@@ -50,6 +54,7 @@ class Tenant:
         self.revocations = Revocations(self.db)
         self.actions = Actions(self.db)
         self.settings = TenantSettings(self.db)  # the Management API's tenants/settings
+        self.sealing_key = StateKey(path.with_name(KEY_FILE))
 
     @classmethod
     def read_only(cls, path: Path) -> Tenant:
@@ -58,6 +63,27 @@ class Tenant:
 
     def close(self) -> None:
         self.db.close()
+
+    def set_secret(self, client: Client, secret: str) -> None:
+        """Give `client` (not yet saved) this secret: its hash always, and for a
+        client_secret_jwt client the secret sealed as well, which its assertions need
+        (sealed_secrets.py); any other client keeps no sealed copy."""
+        client.secret_hash = hash_secret(secret)
+        client.secret_sealed = None
+        if client.token_endpoint_auth_method == AuthMethod.CLIENT_SECRET_JWT:
+            box = self.sealing_key.box(create=True)
+            client.secret_sealed = box.seal(client.client_id, secret)  # type: ignore[union-attr]
+
+    def readable_secret(self, client: Client) -> str | None:
+        """The client's secret itself, when the tenant keeps it sealed; else None (only
+        its hash is kept, or the key file is missing or is not ours)."""
+        if not client.secret_sealed:
+            return None
+        try:
+            box = self.sealing_key.box()
+        except (OSError, ValueError):
+            return None
+        return box.open(client.client_id, client.secret_sealed) if box else None
 
     def rename_audience(self, old: str, new: str) -> None:
         """The tenant's address changed: move its system API and the grants on it."""

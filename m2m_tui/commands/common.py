@@ -315,7 +315,8 @@ def token_flags(parser: argparse.ArgumentParser) -> None:
         "--client-secret-env",
         metavar="VAR",
         help="read the client secret from this environment variable (never a flag: "
-        "argv is visible to every user of the machine)",
+        "argv is visible to every user of the machine); a client_secret_jwt profile "
+        "signs with it, any other sends it",
     )
 
 

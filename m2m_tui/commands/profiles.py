@@ -29,6 +29,10 @@ client_secret_env = "OKTA_CLIENT_SECRET"
 scope = "worldmappers.read"
 api_base_url = "http://127.0.0.1:7001"
 provider = "okta"
+# How the client authenticates, when not client_secret_post: client_secret_basic, or
+# client_secret_jwt (the secret signs an HS256 assertion and is never sent), or
+# private_key_jwt with private_key_file = "..." (a PEM).
+# auth_method = "client_secret_jwt"
 # DPoP (RFC 9449): Okta turns it on per app ("Require Demonstrating Proof of Possession
 # (DPoP) header in token requests"), and always demands a nonce at its token endpoint:
 # m2m-tui retries once with the DPoP-Nonce Okta sends. Then:
@@ -40,6 +44,9 @@ client_secret_env = "KEYCLOAK_CLIENT_SECRET"
 # scope = "profile"
 api_base_url = "http://127.0.0.1:7001"
 provider = "keycloak"
+# Keycloak's "Signed Jwt with Client Secret" authenticator is client_secret_jwt (the
+# secret signs an HS256 assertion and is never sent); "Signed Jwt", private_key_jwt.
+# auth_method = "client_secret_jwt"
 # DPoP (RFC 9449): Keycloak (23+) binds tokens when a proof is sent, and can require it
 # per client ("Require DPoP bound tokens" in its advanced settings); m2m-tui follows any
 # DPoP-Nonce it is given.
@@ -60,7 +67,12 @@ client_secret_env = "CLIENT_SECRET"
 scope = "worldmappers"
 # resource = "https://api.example.com/"
 api_base_url = "http://127.0.0.1:7001"
-provider = "generic"''',
+provider = "generic"
+# auth_method: client_secret_post (the default), client_secret_basic, client_secret_jwt
+# (the secret signs an HS256 assertion and is never sent), or private_key_jwt with
+# private_key_file = "..." (a PEM); the server's discovery lists what it takes
+# (token_endpoint_auth_methods_supported).
+# auth_method = "client_secret_jwt"''',
 }
 
 

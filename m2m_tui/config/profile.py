@@ -31,8 +31,9 @@ class Profile:
     client_secret_prompt: bool = False
     auth_method: str = AuthMethod.CLIENT_SECRET_POST
     private_key_file: str | None = None
-    # The assertion's aud (private_key_jwt): the token endpoint's URL, as RFC 7523 lets a
-    # server take, or the issuer identifier, which draft-ietf-oauth-rfc7523bis asks for.
+    # The assertion's aud (private_key_jwt, client_secret_jwt): the token endpoint's URL,
+    # as RFC 7523 lets a server take, or the issuer identifier, which
+    # draft-ietf-oauth-rfc7523bis asks for.
     assertion_audience: str = "token_endpoint"
     # Mutual TLS (RFC 8705): the client certificate presented to the authorization server
     # (tls_client_auth, self_signed_tls_client_auth) and to the API (bound tokens).

@@ -37,6 +37,8 @@ POLICY_RULES = frozenset(
         Code.CERT_MISMATCH,
         Code.NOT_CERT_BOUND,
         Code.SCOPE_NOT_STRING,  # Express reads a scope array too
+        # Express reads an aud array past a number; node's jsonwebtoken takes a numeric sub.
+        Code.NOT_A_STRING,
         # RFC 7519 makes exp optional; RFC 9068 and most validators require it.
         Code.EXP_MISSING,
     }

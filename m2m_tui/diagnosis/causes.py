@@ -28,6 +28,7 @@ class Cause(StrEnum):
     SCOPE_CASE = "scope_case"
     SCOPE_SHAPE = "scope_shape"
     SCOPE_SEPARATOR = "scope_separator"
+    SUBJECT_NOT_STRING = "subject_not_string"
     # The header and the token's size.
     SYMMETRIC_ALG = "symmetric_alg"
     CRIT_HEADER = "crit_header"
@@ -75,6 +76,7 @@ NAMES: dict[Cause, str] = {
     Cause.SCOPE_CASE: "a scope that differs only by case (scopes are case-sensitive)",
     Cause.SCOPE_SHAPE: "a scope claim in a non-standard shape (not one string)",
     Cause.SCOPE_SEPARATOR: "scopes joined by commas (or `+`, `;`), not spaces (RFC 6749 §3.3)",
+    Cause.SUBJECT_NOT_STRING: "sub written as a number (a database id), an object or null",
     Cause.SYMMETRIC_ALG: "a token signed with a shared secret (HS256), not the issuer's key",
     Cause.CRIT_HEADER: "a crit header naming an extension the API does not understand",
     Cause.KID_MISMATCH: "a kid that names the issuer's key otherwise than its JWKS does",

@@ -37,6 +37,20 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+def _json_kind(value: object) -> str:
+    """What JSON made of a value that should have been a string (null aside)."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return {dict: "a JSON object", list: "a JSON array"}.get(type(value), "not a string")
+
+
+def _as_found(value: object) -> str:
+    """A value that should have been a string: what JSON made of it, and the value."""
+    return "null" if value is None else f"{_json_kind(value)} ({_short(value)})"
+
+
 def _who_for(token: DecodedToken) -> tuple[str, str]:
     """Who the token was for, in words, and the cause when it is a well-known other API."""
     if is_graph_token(token):
@@ -83,6 +97,17 @@ def aud_check(token: DecodedToken, expect: Expectations, finding: Finding | None
         return Check("aud", None, f"aud is {aud!r}; no expected audience is known")
     if finding is None:
         return Check("aud", True, f"contains {expect.audience}")
+    if finding.code == Code.NOT_A_STRING:
+        value = finding.values["value"]
+        return Check(
+            "aud",
+            False,
+            f"aud {'lists' if isinstance(aud, list) else 'is'} {_as_found(value)}: RFC 7519 "
+            "§4.1.3 makes aud a string or an array of strings, "
+            "and PyJWT and joserfc refuse any other value, even beside the right audience",
+            f"Have the issuer write aud as {expect.audience!r}, or an array of strings only.",
+            finding.code,
+        )
     auds = audiences(token.payload)
     id_token = id_token_claims(token)
     if id_token:
@@ -120,6 +145,25 @@ def aud_check(token: DecodedToken, expect: Expectations, finding: Finding | None
         fix,
         finding.code,
         cause,
+    )
+
+
+def sub_check(token: DecodedToken, finding: Finding | None) -> Check | None:
+    """RFC 7519 §4.1.2: shown only for a sub that is not a string."""
+    if finding is None:
+        return None
+    value = finding.values["value"]
+    return Check(
+        "sub",
+        False,
+        f"sub is {_as_found(value)}, not a string: RFC 7519 §4.1.2 makes sub a StringOrURI, "
+        "and PyJWT (since 2.10), Authlib and Auth0's Express validator refuse any other "
+        "value, however good the rest of the token",
+        'Have the issuer write sub as a string where it signs the token ("42", not 42: '
+        "str(user.id), String(user.id)); an identity object's other fields belong in claims "
+        "of their own. Then request a new token.",
+        finding.code,
+        Cause.SUBJECT_NOT_STRING,
     )
 
 

@@ -21,6 +21,7 @@ from m2m_tui.diagnosis.claim_checks import (
     organization_check,
     required_claims_check,
     scope_check,
+    sub_check,
     typ_check,
 )
 from m2m_tui.diagnosis.jws_checks import alg_check, format_check, kid_check, signature_check
@@ -78,6 +79,10 @@ def _aud(f: Facts) -> Check:
     return aud_check(f.token, f.expect, f.found.get("aud"))
 
 
+def _sub(f: Facts) -> Check | None:
+    return sub_check(f.token, f.found.get("sub"))
+
+
 def _exp(f: Facts) -> Check:
     return exp_check(f.token, f.found.get("exp"), f.clock, f.skew, f.expect.leeway, f.by_server)
 
@@ -133,6 +138,7 @@ EXPLAIN: dict[Code, Explain] = {
     Code.ISS_MISMATCH: _iss,
     Code.ISS_TRAILING_SLASH: _iss,
     Code.AUD_MISMATCH: _aud,
+    Code.NOT_A_STRING: _sub,  # and an aud member's: the aud check says its own
     Code.EXP_MISSING: _exp,
     Code.NOT_A_NUMBER: _exp,  # and nbf's, iat's: each time check says its own
     Code.EXPIRED: _exp,

@@ -13,12 +13,12 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus, unquote_plus
 
+from oauth_primitives.rules.client_auth import assertion_method
 from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.rules.jws import Jws, parse
 
 # The parameters that say what the token is for; shown as sent.
 ASKED = ("grant_type", "audience", "resource", "scope", "organization")
-_SECRET_JWT = next((m for m in AuthMethod if m.value == "client_secret_jwt"), None)
 
 
 @dataclass(frozen=True)
@@ -119,11 +119,9 @@ def _method_of(
     if basic:
         return AuthMethod.CLIENT_SECRET_BASIC
     if "client_assertion" in form:
-        # An HMAC assertion is signed with the secret (client_secret_jwt, RFC 7523).
-        alg = str((header or {}).get("alg", ""))
-        if alg.startswith("HS") and _SECRET_JWT is not None:
-            return _SECRET_JWT
-        return AuthMethod.PRIVATE_KEY_JWT
+        # An HMAC assertion is signed with the secret (client_secret_jwt, RFC 7523), as
+        # the authority reads it too.
+        return assertion_method((header or {}).get("alg"))
     if "client_secret" in form:
         return AuthMethod.CLIENT_SECRET_POST
     if certificate:

@@ -8,7 +8,9 @@ the request itself are all there is. Where one error covers several causes (Auth
 
 from __future__ import annotations
 
+from oauth_primitives.rules.client_auth import assertion_method
 from oauth_primitives.rules.closed_sets import AuthMethod
+from oauth_primitives.rules.jws import read_object
 from oauth_primitives.token_refusals import (
     ASSERTION_REFUSALS,
     ORGANIZATION_REFUSALS,
@@ -89,6 +91,17 @@ ASSERTION = (
     "private_key_file is the key registered for the client, and this machine's clock; the "
     "description says which check failed."
 )
+SECRET_ASSERTION = (
+    "The server refused the client_secret_jwt assertion (RFC 7523, an HMAC keyed with the "
+    "client secret): check that the profile's secret (client_secret_env, "
+    "client_secret_prompt or client_secret) is the client's current one, and this "
+    "machine's clock; the description says which check failed."
+)
+SECRET_NOT_KEPT = (
+    "The server keeps no copy of this client's secret to check a client_secret_jwt "
+    "assertion with (only a hash): rotate the client's secret "
+    "(POST /api/v2/clients/{id}/rotate-secret) and give the profile the new one."
+)
 METHOD_NOT_REGISTERED = (
     "The profile authenticates another way than the client is registered for: set the "
     "profile's auth_method to the client's (the description names it)."
@@ -123,6 +136,24 @@ ASSERTION_FIX = {
     Refusal.ASSERTION_REPLAYED: (
         "The server saw this assertion's jti before: each assertion is good once. m2m-tui "
         "makes a new one for every request; a replay means the same request was sent twice."
+    ),
+}
+# client_secret_jwt's: the same rules, but the secret stands where the key did.
+SECRET_WRONG = (
+    "The server refused the client_secret_jwt assertion's signature: the profile's secret "
+    "(client_secret_env, client_secret_prompt or client_secret) is not the one it holds "
+    "for the client; give the profile the client's current secret (a rotation replaces it)."
+)
+SECRET_FIX = {
+    **ASSERTION_FIX,
+    Refusal.NO_REGISTERED_KEY: SECRET_NOT_KEPT,
+    Refusal.ASSERTION_KID_UNKNOWN: SECRET_WRONG,
+    Refusal.ASSERTION_SIGNATURE: SECRET_WRONG,
+    Refusal.ASSERTION_ALG: (
+        "The server takes no HMAC-signed assertion for this client: it is registered for "
+        "private_key_jwt (the description names the algorithms it takes), or the server "
+        "takes no HS256. Set the profile's auth_method to the client's, or register the "
+        "client for client_secret_jwt."
     ),
 }
 NO_CERTIFICATE = (
@@ -165,6 +196,11 @@ def hint_for(
         return "The server demands a DPoP nonce and did not accept the one sent; try again."
     if rule is Refusal.METHOD_NOT_REGISTERED:
         return METHOD_NOT_REGISTERED
+    if _signs_with_secret(method, form) and (
+        rule in ASSERTION_REFUSALS
+        or (error == "invalid_client" and rule in (None, Refusal.BAD_CLIENT_CREDENTIALS))
+    ):
+        return SECRET_FIX.get(rule, SECRET_ASSERTION) if rule else SECRET_ASSERTION
     if rule in ASSERTION_FIX:
         return ASSERTION_FIX[rule]
     if rule in ASSERTION_REFUSALS:
@@ -178,7 +214,9 @@ def hint_for(
     by_certificate = method.by_certificate if method else certificate
     if error == "invalid_client" and by_certificate and "client_secret" not in form:
         return CERTIFICATE_REFUSED
-    if error == "invalid_client" and method is AuthMethod.PRIVATE_KEY_JWT:
+    if error == "invalid_client" and (
+        method is AuthMethod.PRIVATE_KEY_JWT or (method is None and "client_assertion" in form)
+    ):
         return ASSERTION
     if error == "invalid_client":
         return "Check the client secret (and the client id) of this profile."
@@ -216,6 +254,16 @@ def hint_for(
             "and auth method."
         )
     return None
+
+
+def _signs_with_secret(method: AuthMethod | None, form: dict) -> bool:
+    """Whether the request's assertion was client_secret_jwt's: the profile's method, or
+    where none is known, the assertion's alg (an HMAC is signed with the secret)."""
+    if method is not None:
+        return method is AuthMethod.CLIENT_SECRET_JWT
+    header = read_object(str(form.get("client_assertion", "")).split(".")[0])
+    alg = header.get("alg") if isinstance(header, dict) else None
+    return "client_assertion" in form and assertion_method(alg) is AuthMethod.CLIENT_SECRET_JWT
 
 
 def throttled_hint(client_id: str, retry_after: str | None) -> str:

@@ -21,7 +21,7 @@ from m2m_tui.transcript import (
     mask_fields,
     mask_headers,
 )
-from oauth_primitives.rules.closed_sets import Alg, AuthMethod
+from oauth_primitives.rules.closed_sets import Alg, AuthMethod, HmacAlg
 from oauth_primitives.token_refusals import action_of, refusal_of
 
 httpx = lazy_module("httpx")
@@ -89,7 +89,7 @@ def client_authentication(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The profile's client authentication (RFC 6749 §2.3, RFC 7523 §2.2) as form fields
     and headers, for any endpoint that takes it: the token endpoint, introspection,
-    revocation. `audience` is the private_key_jwt assertion's aud."""
+    revocation. `audience` is the assertion's aud (private_key_jwt, client_secret_jwt)."""
     if profile.auth_method == AuthMethod.CLIENT_SECRET_BASIC:
         import base64
         from urllib.parse import quote_plus
@@ -97,11 +97,11 @@ def client_authentication(
         # RFC 6749 §2.3.1: form-urlencode both parts before Basic encoding.
         pair = f"{quote_plus(profile.client_id)}:{quote_plus(secret or '')}"
         return {}, {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
-    if profile.auth_method == AuthMethod.PRIVATE_KEY_JWT:
+    if profile.auth_method in (AuthMethod.PRIVATE_KEY_JWT, AuthMethod.CLIENT_SECRET_JWT):
         return {
             "client_id": profile.client_id,
             "client_assertion_type": JWT_BEARER,
-            "client_assertion": client_assertion(profile, audience),
+            "client_assertion": client_assertion(profile, audience, secret),
         }, {}
     if profile.auth_method in TLS_METHODS:  # RFC 8705 §2: the certificate authenticates
         return {"client_id": profile.client_id}, {}
@@ -168,15 +168,13 @@ async def resolve_token_endpoint(profile: Profile, client: httpx.AsyncClient) ->
         raise ValueError(f"{exc}; set token_endpoint in the profile") from None
 
 
-def client_assertion(profile: Profile, token_url: str) -> str:
-    """RFC 7523 §2.2: a short-lived JWT signed with the client's private key."""
+def client_assertion(profile: Profile, token_url: str, secret: str | None = None) -> str:
+    """RFC 7523 §2.2: a short-lived JWT signed with the client's private key
+    (private_key_jwt), or for client_secret_jwt an HS256 HMAC keyed with its secret
+    (OpenID Connect Core §9: the secret's UTF-8 octets; HS256, which every server that
+    takes client_secret_jwt must)."""
     import jwt
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
 
-    if not profile.private_key_file:
-        raise ValueError(f"profile {profile.name} uses private_key_jwt but has no private_key_file")
-    pem = Path(profile.private_key_file).expanduser().read_bytes()
     now = int(time.time())
     claims = {
         "iss": profile.client_id,
@@ -186,6 +184,28 @@ def client_assertion(profile: Profile, token_url: str) -> str:
         "exp": now + 120,
         "jti": str(uuid.uuid4()),
     }
+    if profile.auth_method == AuthMethod.CLIENT_SECRET_JWT:
+        if not secret:
+            raise ValueError(f"profile {profile.name} uses client_secret_jwt but has no secret")
+        import warnings
+
+        with warnings.catch_warnings():
+            # PyJWT warns of an HMAC key under RFC 7518 §3.2's 256 bits; the secret is the
+            # server's to choose, and a server that takes it is the judge of its length.
+            warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+            return jwt.encode(claims, secret.encode(), algorithm=HmacAlg.HS256)
+    return _signed_with_key(profile, claims)
+
+
+def _signed_with_key(profile: Profile, claims: dict) -> str:
+    """private_key_jwt: the claims signed with the profile's private key."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    if not profile.private_key_file:
+        raise ValueError(f"profile {profile.name} uses private_key_jwt but has no private_key_file")
+    pem = Path(profile.private_key_file).expanduser().read_bytes()
     try:
         key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError) as exc:

@@ -18,9 +18,11 @@ from oauth_primitives.rules import table as rule_table
 from oauth_primitives.rules.client_auth import (
     AssertionCheck,
     RegisteredKey,
+    assertion_method,
     assertion_refusal,
     method_refusal,
     read_assertion,
+    secret_keys,
     secret_refusal,
 )
 from oauth_primitives.rules.closed_sets import Alg, AuthMethod, Dialect
@@ -148,7 +150,7 @@ async def preview(
     """The next token of `client_id` for `audience`, and each endpoint's verdict on it.
     `mgmt` is a ManagementClient on the issuer's tenant; `secrets` give the Actions'
     secret values, which the Management API never returns. With `used` (and, for
-    private_key_jwt, the `assertion`), the client's authentication is judged first."""
+    an assertion's methods, the `assertion`), the client's authentication is judged first."""
     now = time.time() if now is None else now
     found = Preview(issuer, client_id, audience)
     if used is not None:
@@ -195,7 +197,15 @@ async def authentication_refusal(
     """What the authority will say of the client's authentication, by the rule book,
     from what the Management API shows: the method registered, and for private_key_jwt
     the keys' ids and algorithms (never a secret, nor a key's PEM: the secret and the
-    signature are not judged here, nor a jti's reuse, which only the authority knows)."""
+    signature are not judged here, nor a jti's reuse, which only the authority knows).
+    An assertion is read as the authority reads it: which method it looks like by its
+    alg, judged by the registered method's keys and algorithms."""
+    jws = None
+    if used.by_assertion and assertion is not None:
+        jws = read_assertion(assertion)
+        if isinstance(jws, Refused):
+            return jws
+        used = assertion_method(jws.header.get("alg"))
     client = await mgmt.request("GET", f"/clients/{client_id}")
     if not isinstance(client, dict):
         return secret_refusal(known=False, matches=False)
@@ -204,15 +214,17 @@ async def authentication_refusal(
     if registered not in tuple(AuthMethod):
         return None  # a method this rule book does not know: nothing to foretell
     wrong = method_refusal(AuthMethod(registered), used)
-    if wrong is not None or used is not AuthMethod.PRIVATE_KEY_JWT or assertion is None:
+    if wrong is not None or jws is None:
         return wrong
-    jws = read_assertion(assertion)
-    if isinstance(jws, Refused):
-        return jws
-    listed = (methods.get(AuthMethod.PRIVATE_KEY_JWT) or {}).get("credentials") or []
-    keys = tuple(RegisteredKey(c.get("id", ""), None, c.get("alg", "")) for c in listed)
+    used = AuthMethod(registered)  # an assertion is judged by the registered method's keys
+    if used is AuthMethod.CLIENT_SECRET_JWT:
+        keys = secret_keys(None)  # the secret is the authority's alone
+    else:
+        listed = (methods.get(AuthMethod.PRIVATE_KEY_JWT) or {}).get("credentials") or []
+        keys = tuple(RegisteredKey(c.get("id", ""), None, c.get("alg", "")) for c in listed)
     audiences = (issuer, issuer + "oauth/token")
-    return assertion_refusal(AssertionCheck(client_id, keys, audiences, now, _new_jti, jws))
+    check = AssertionCheck(client_id, keys, audiences, now, _new_jti, jws, method=used)
+    return assertion_refusal(check)
 
 
 def _new_jti(_key: str, _exp: float) -> bool:

@@ -100,12 +100,31 @@ def audiences(claims: dict) -> list:
 
 
 def aud_finding(claims: dict, policy: Policy) -> Finding | None:
+    """The API's audience in aud; aud a string or an array of strings, each a StringOrURI
+    (RFC 7519 §4.1.3): a number among them is refused as PyJWT and joserfc refuse it, even
+    beside the right audience (Express reads past it: a rule of policy, `agreement.py`)."""
     aud = claims.get("aud")
     if policy.audience is None or aud == policy.audience:
         return None
-    if isinstance(aud, list) and policy.audience in aud:
-        return None
+    if isinstance(aud, list):
+        for member in aud:
+            if not isinstance(member, str):
+                return Finding(Code.NOT_A_STRING, {"claim": "aud", "value": member})
+        if policy.audience in aud:
+            return None
+    elif aud is not None and not isinstance(aud, str):
+        return Finding(Code.NOT_A_STRING, {"claim": "aud", "value": aud})
     return Finding(Code.AUD_MISMATCH, {"aud": claims.get("aud"), "expected": policy.audience})
+
+
+def sub_finding(claims: dict) -> Finding | None:
+    """RFC 7519 §4.1.2: sub, where the token has one, is a StringOrURI. A number (a user's
+    database id), an object, an array, a boolean or null is refused, as PyJWT (since
+    2.10), joserfc, Authlib and Auth0's Express validator refuse it. An absent sub is
+    RFC 9068's rule (`rfc9068_finding`), not this one."""
+    if "sub" not in claims or isinstance(claims["sub"], str):
+        return None
+    return Finding(Code.NOT_A_STRING, {"claim": "sub", "value": claims["sub"]})
 
 
 def expired(exp: float, now: float, leeway: float) -> bool:
@@ -183,7 +202,11 @@ def _text(value: object) -> str:
 
 def claim_findings(claims: dict, policy: Policy, now: float) -> list[Finding]:
     """What the API checks of every token, whatever the request."""
-    found = [f for f in (iss_finding(claims, policy), aud_finding(claims, policy)) if f]
+    found = [
+        f
+        for f in (iss_finding(claims, policy), aud_finding(claims, policy), sub_finding(claims))
+        if f
+    ]
     found += time_findings(claims, policy, now)
     strict = rfc9068_finding(claims, policy)
     return found + ([strict] if strict else []) + required_claim_findings(claims, policy)

@@ -1,8 +1,9 @@
 """The authorization server's rules for authenticating a client at its token endpoint
-(RFC 6749 §2.3, RFC 7523 §3, RFC 8705 §2): the method registered against the method
-used, the secret, a private_key_jwt assertion and a client certificate. Each returns a
-`Refused` (401 invalid_client, in the rule book's words) or None; the assertion's rules
-are one table (`ASSERTION`) that `assertion_refusal` runs in order."""
+(RFC 6749 §2.3, RFC 7523 §3, OpenID Connect Core §9, RFC 8705 §2): the method registered
+against the method used, the secret, an assertion (private_key_jwt, client_secret_jwt)
+and a client certificate. Each returns a `Refused` (401 invalid_client, in the rule
+book's words) or None; the assertion's rules are one table (`ASSERTION`) that
+`assertion_refusal` runs in order, for both of RFC 7523's methods."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..token_refusals import Refusal
-from .closed_sets import CLIENT_ASSERTION, LEEWAY, AuthMethod
+from .closed_sets import CLIENT_SECRET_ASSERTION, LEEWAY, AuthMethod, HmacAlg
 from .jws import Jws, parse
 from .refused import Refused
 
@@ -22,8 +23,14 @@ REQUIRED = ("iss", "sub", "aud", "exp", "jti")
 
 def method_refusal(registered: AuthMethod, used: AuthMethod) -> Refused | None:
     """The client authenticates only by the method it is registered for; a secret, which
-    every client has, does not stand in for its key or certificate."""
-    if used is registered or (used.by_secret and registered.by_secret):
+    every client has, does not stand in for its key or certificate, and a secret sent as
+    it is does not stand in for an assertion signed with it (or the other way round).
+    An assertion for a client registered for the other of RFC 7523's methods is judged
+    by the ASSERTION table with the registered method's keys, whose algorithms alone
+    it takes (`_alg`): an HMAC for a private_key_jwt client is refused as its alg."""
+    if used is registered or (used.sends_secret and registered.sends_secret):
+        return None
+    if used.by_assertion and registered.by_assertion:
         return None
     return Refused(Refusal.METHOD_NOT_REGISTERED, {"registered": registered, "used": used})
 
@@ -48,22 +55,39 @@ def issued_refusal(ca_issued: bool, subject: str, names_match: bool) -> Refused 
     return None
 
 
+def assertion_method(alg: object) -> AuthMethod:
+    """Which of RFC 7523's methods an assertion looks like, by its header's `alg`: an
+    HMAC is client_secret_jwt, anything else private_key_jwt. What judges it is the
+    client's registration (its method's keys and algorithms); this names what was sent,
+    for a client registered for a secret sent as it is, and for the client's own view."""
+    return AuthMethod.CLIENT_SECRET_JWT if alg in tuple(HmacAlg) else AuthMethod.PRIVATE_KEY_JWT
+
+
 @dataclass(frozen=True)
 class RegisteredKey:
-    """A public key registered for private_key_jwt: its credential id (which an
-    assertion's kid may name), PEM (None where it is not known: Preview, through the
-    Management API, which never returns it) and algorithm."""
+    """What an assertion may be signed with: a public key registered for private_key_jwt
+    (its credential id, which an assertion's kid may name, its PEM and algorithm), or for
+    client_secret_jwt the client's secret, once per HMAC algorithm (`secret_keys`; no id,
+    since no kid names a secret). `pem` is None where it is not known: Preview, through
+    the Management API, which never returns a key's PEM nor a secret."""
 
-    id: str
+    id: str | None
     pem: str | None
     alg: str
+
+
+def secret_keys(secret: str | None) -> tuple[RegisteredKey, ...]:
+    """A client_secret_jwt client's secret as the keys its assertions are checked with
+    (OpenID Connect Core §9: the secret's UTF-8 octets are the HMAC key)."""
+    return tuple(RegisteredKey(None, secret, alg) for alg in CLIENT_SECRET_ASSERTION)
 
 
 @dataclass
 class AssertionCheck:
     """An assertion beside what the authority knows: the client, its keys, the audiences
     it may name (the issuer, the token endpoint), the time, and `use_jti`, which records
-    a jti until the assertion's exp and says whether it was new (RFC 7523 §3 item 7)."""
+    a jti until the assertion's exp and says whether it was new (RFC 7523 §3 item 7).
+    `method`, the client's registered one, says which algorithms may sign it at all."""
 
     client_id: str
     keys: tuple[RegisteredKey, ...]
@@ -72,6 +96,7 @@ class AssertionCheck:
     use_jti: Callable[[str, float], bool]
     jws: Jws | None = None
     leeway: float = LEEWAY
+    method: AuthMethod = AuthMethod.PRIVATE_KEY_JWT
 
     @property
     def claims(self) -> dict:
@@ -79,20 +104,29 @@ class AssertionCheck:
 
 
 def _keys(a: AssertionCheck) -> Refused | None:
-    return None if a.keys else Refused(Refusal.NO_REGISTERED_KEY)
+    return None if a.keys else Refused(Refusal.NO_REGISTERED_KEY, {"method": a.method})
 
 
 def _alg(a: AssertionCheck) -> Refused | None:
+    """Only the registered method's algorithms, whatever a key claims: an HMAC never
+    checks a private_key_jwt assertion, nor a public key a client_secret_jwt one."""
     alg = a.jws.header.get("alg")
-    allowed = sorted({k.alg for k in a.keys if k.alg in CLIENT_ASSERTION})
+    allowed = sorted({k.alg for k in a.keys if k.alg in a.method.assertion_algs})
     if alg not in allowed:
-        return Refused(Refusal.ASSERTION_ALG, {"alg": str(alg)[:20], "allowed": allowed})
+        values = {"alg": str(alg)[:20], "allowed": allowed, "method": a.method}
+        return Refused(Refusal.ASSERTION_ALG, values)
     return None
 
 
 def _candidates(a: AssertionCheck) -> list[RegisteredKey]:
     kid, alg = a.jws.header.get("kid"), a.jws.header.get("alg")
-    return [k for k in a.keys if k.alg == alg and (kid is None or k.id == kid)]
+    return [
+        k
+        for k in a.keys
+        if k.alg == alg
+        and k.alg in a.method.assertion_algs
+        and (kid is None or k.id is None or k.id == kid)
+    ]
 
 
 def _kid(a: AssertionCheck) -> Refused | None:
@@ -108,7 +142,7 @@ def _signature(a: AssertionCheck) -> Refused | None:
         return None  # a key not at hand: its signature is the authority's to judge
     if any(_verifies(a.jws, k) for k in candidates):
         return None
-    return Refused(Refusal.ASSERTION_SIGNATURE)
+    return Refused(Refusal.ASSERTION_SIGNATURE, {"method": a.method})
 
 
 def _verifies(jws: Jws, key: RegisteredKey) -> bool:

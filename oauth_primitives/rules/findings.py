@@ -32,6 +32,9 @@ class Code(StrEnum):
     ISS_MISMATCH = "iss_mismatch"
     ISS_TRAILING_SLASH = "iss_trailing_slash"
     AUD_MISMATCH = "aud_mismatch"
+    # sub, or an aud member, that is not a string: RFC 7519 §4.1.2 and §4.1.3 make each a
+    # StringOrURI (a user's numeric id as sub is the common case).
+    NOT_A_STRING = "not_a_string"
     NOT_A_NUMBER = "not_a_number"  # exp, nbf or iat that is not a NumericDate
     EXP_MISSING = "exp_missing"
     EXPIRED = "expired"
@@ -160,6 +163,11 @@ _DESCRIBE = {
         f"the token names no audience; this API is {v['expected']}"
         if v.get("aud") is None
         else f"unexpected aud claim value: expected {v['expected']}"
+    ),
+    Code.NOT_A_STRING: lambda v: (
+        f"the {v['claim']} claim must be a string (StringOrURI, RFC 7519)"
+        if v["claim"] != "aud"
+        else "each aud claim value must be a string (StringOrURI, RFC 7519)"
     ),
     Code.NOT_A_NUMBER: lambda v: f"the {v['claim']} claim must be a number (NumericDate)",
     Code.EXP_MISSING: lambda v: "the token has no exp claim",

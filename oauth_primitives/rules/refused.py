@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..token_refusals import Refusal
-from .closed_sets import AuthMethod
+from .closed_sets import CLIENT_SECRET_ASSERTION, AuthMethod
 
 # RFC 6749 §5.2: the error each refusal is answered with, and its HTTP status.
 _ANSWER: dict[Refusal, tuple[int, str]] = {
@@ -64,6 +64,11 @@ def _registered(v: dict) -> str:
     registered, used = AuthMethod(v["registered"]), AuthMethod(v["used"])
     if registered is AuthMethod.PRIVATE_KEY_JWT:
         return "This client authenticates with private_key_jwt; send a client_assertion"
+    if registered is AuthMethod.CLIENT_SECRET_JWT:
+        return (
+            "This client authenticates with client_secret_jwt: send a client_assertion "
+            f"signed with its secret ({', '.join(CLIENT_SECRET_ASSERTION)})"
+        )
     if used.by_certificate:
         return f"This client authenticates with {registered}, not with a client certificate"
     if registered.by_certificate:
@@ -128,17 +133,25 @@ _DESCRIBE = {
         "Client authentication failed: unknown client or wrong credentials"
     ),
     Refusal.METHOD_NOT_REGISTERED: _registered,
-    Refusal.NO_REGISTERED_KEY: lambda v: "This client has no public key for private_key_jwt",
+    Refusal.NO_REGISTERED_KEY: lambda v: (
+        "This client has no secret the authority can check a client_secret_jwt assertion "
+        "with (only a hash of it is kept): rotate the client's secret"
+        if v.get("method") == AuthMethod.CLIENT_SECRET_JWT
+        else "This client has no public key for private_key_jwt"
+    ),
     Refusal.ASSERTION_MALFORMED: lambda v: f"client_assertion {v['why']}",
     Refusal.ASSERTION_ALG: lambda v: (
-        f"client_assertion is signed with {v['alg']}; this client's keys take "
+        f"client_assertion is signed with {v['alg']}; this client's "
+        + ("secret takes " if v.get("method") == AuthMethod.CLIENT_SECRET_JWT else "keys take ")
         + (", ".join(v["allowed"]) or "none")
     ),
     Refusal.ASSERTION_KID_UNKNOWN: lambda v: (
         f"client_assertion names key {v['kid']}, which is not registered for this client"
     ),
     Refusal.ASSERTION_SIGNATURE: lambda v: (
-        "client_assertion is not signed by a key registered for this client"
+        "client_assertion is not signed with this client's secret"
+        if v.get("method") == AuthMethod.CLIENT_SECRET_JWT
+        else "client_assertion is not signed by a key registered for this client"
     ),
     Refusal.ASSERTION_CLAIM_MISSING: lambda v: f"client_assertion has no {v['claim']} claim",
     Refusal.ASSERTION_ISSUER: lambda v: "client_assertion iss must be the client id",

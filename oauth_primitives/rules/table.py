@@ -30,6 +30,7 @@ from .access_token import (
     rfc9068_finding,
     scheme_finding,
     scope_finding,
+    sub_finding,
     typ_finding,
 )
 from .findings import Code, Finding
@@ -161,6 +162,12 @@ def _aud(p: Presented) -> Finding | None:
     return aud_finding(p.claims, p.policy)
 
 
+def _sub(p: Presented) -> Finding | None:
+    if isinstance(p.claims.get("sub", ""), str):  # a string, or none at all
+        return None
+    return sub_finding(p.claims)
+
+
 def _exp(p: Presented) -> Finding | None:
     return exp_finding(p.claims, p.policy, p.now)
 
@@ -261,7 +268,10 @@ TABLE: tuple[Row, ...] = (
     ),
     Row("signature", (Code.SIGNATURE_INVALID,), _signature, keyed=True),
     Row("iss", (Code.ISS_MISMATCH, Code.ISS_TRAILING_SLASH), _iss, idle=_any_issuer),
-    Row("aud", (Code.AUD_MISMATCH,), _aud, idle=_any_audience),
+    Row("aud", (Code.AUD_MISMATCH, Code.NOT_A_STRING), _aud, idle=_any_audience),
+    # RFC 7519 §4.1.2: who the token is about, a StringOrURI. A NOT_A_STRING, like a
+    # NOT_A_NUMBER, is placed by its claim's row.
+    Row("sub", (Code.NOT_A_STRING,), _sub),
     # The times claim by claim: a NOT_A_NUMBER is placed by its claim's row.
     Row("exp", (Code.EXP_MISSING, Code.NOT_A_NUMBER, Code.EXPIRED), _exp),
     Row("nbf", (Code.NOT_A_NUMBER, Code.NOT_YET_VALID), _nbf),
@@ -328,8 +338,8 @@ def run(p: Presented, table: tuple[Row, ...] = TABLE, every: bool = False) -> tu
     return tuple(findings)
 
 
-# Where each code stands in the table; a code some rows share (NOT_A_NUMBER) by the row
-# named after its claim.
+# Where each code stands in the table; a code some rows share (NOT_A_NUMBER, NOT_A_STRING)
+# by the row named after its claim.
 _ROW = {code: i for i, row in reversed(tuple(enumerate(TABLE))) for code in row.codes}
 _NAMED = {row.name: i for i, row in enumerate(TABLE)}
 _SHARED = frozenset(c for c in Code if sum(c in row.codes for row in TABLE) > 1)

@@ -53,9 +53,12 @@ def test_discovery_documents(shared_stack):
         assert set(doc["token_endpoint_auth_methods_supported"]) == {
             "client_secret_basic",
             "client_secret_post",
+            "client_secret_jwt",
             "private_key_jwt",
         }
-        assert "RS256" in doc["token_endpoint_auth_signing_alg_values_supported"]
+        # private_key_jwt's algorithms and client_secret_jwt's HMACs (RFC 8414 §2).
+        algs = doc["token_endpoint_auth_signing_alg_values_supported"]
+        assert {"RS256", "ES256", "HS256", "HS384", "HS512"} <= set(algs)
 
 
 def test_rotation_keeps_old_tokens_valid_until_revoke(stack):

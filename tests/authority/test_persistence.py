@@ -284,3 +284,98 @@ def test_restore_refusals_leave_the_tenant_as_it_was(tmp_path):
     assert db.execute("SELECT count(*) FROM clients").fetchone()[0] == seeded
     db.close()
     assert not list(state.glob("tenant.db.before-import-*"))  # nothing was replaced
+
+
+def test_a_client_secret_jwt_secret_travels_only_under_the_passphrase(tmp_path):
+    """The authority keeps such a client's secret sealed under its state's key: a backup
+    takes it sealed again under the operator's passphrase, and the state it is restored
+    into seals it under its own key; without a passphrase it is left out, and said so."""
+    import time
+    import uuid
+
+    import jwt
+
+    def assertion(client_id: str, secret: str, issuer: str) -> dict:
+        now = int(time.time())
+        claims = {"iss": client_id, "sub": client_id, "aud": issuer, "iat": now}
+        claims |= {"exp": now + 60, "jti": str(uuid.uuid4())}
+        return {
+            "grant_type": "client_credentials",
+            "audience": WORLDMAPPERS,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": jwt.encode(claims, secret.encode(), algorithm="HS256"),
+        }
+
+    source = start_stack(tmp_path / "a")
+    try:
+        admin = source.admin()
+        created = admin.post(
+            "/clients", json={"name": "Signer", "token_endpoint_auth_method": "client_secret_jwt"}
+        ).json()
+        client_id, secret = created["client_id"], created["client_secret"]
+        admin.post(
+            "/client-grants",
+            json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": ["directions"]},
+        ).raise_for_status()
+        plain = serve(source.state_dir, "--export", str(tmp_path / "plain.json"))
+        sealed = serve(
+            source.state_dir,
+            "--export",
+            str(tmp_path / "sealed.json"),
+            "--passphrase-env",
+            "BACKUP_PASS",
+            env=PASS_ENV,
+        )
+    finally:
+        source.thread.stop()
+    assert plain.returncode == 0, plain.stderr
+    assert "secrets of 1 client_secret_jwt client(s) left out" in plain.stdout
+    assert sealed.returncode == 0 and "1 client_secret_jwt secret(s)" in sealed.stdout
+    for name in ("plain.json", "sealed.json"):
+        assert secret not in (tmp_path / name).read_text()
+
+    wrong = serve(
+        tmp_path / "w", "--import", str(tmp_path / "sealed.json"), "--passphrase-env", "P",
+        env={"P": "nope"},
+    )  # fmt: skip
+    assert wrong.returncode == 1 and "wrong passphrase" in wrong.stderr
+    # The secrets alone (no signing keys to fail first): named, with what to do.
+    document = json.loads((tmp_path / "sealed.json").read_text())
+    del document["tables"]["signing_keys"]
+    (tmp_path / "secrets.json").write_text(json.dumps(document))
+    for args, env, said in (
+        ((), None, "client secrets encrypted with a passphrase: name the variable"),
+        (("--passphrase-env", "P"), {"P": "nope"}, f"the secret of client '{client_id}'"),
+    ):
+        refused = serve(tmp_path / "w", "--import", str(tmp_path / "secrets.json"), *args, env=env)
+        assert refused.returncode == 1 and said in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    restored = serve(
+        tmp_path / "b",
+        "--import",
+        str(tmp_path / "sealed.json"),
+        "--passphrase-env",
+        "BACKUP_PASS",
+        env=PASS_ENV,
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert "came without their secret" not in restored.stdout
+    target = start_stack(tmp_path / "b")
+    try:
+        answer = httpx.post(target.token_url, data=assertion(client_id, secret, target.issuer))
+        assert answer.status_code == 200, answer.text
+    finally:
+        target.thread.stop()
+
+    bare = serve(tmp_path / "c", "--import", str(tmp_path / "plain.json"))
+    assert bare.returncode == 0, bare.stderr
+    assert "1 client_secret_jwt client(s) came without their secret: rotate it" in bare.stdout
+    target = start_stack(tmp_path / "c")
+    try:
+        refused = httpx.post(target.token_url, data=assertion(client_id, secret, target.issuer))
+        assert refused.status_code == 401 and refused.json()["rule"] == "no_registered_key"
+        rotated = target.admin().post(f"/clients/{client_id}/rotate-secret").json()
+        again = assertion(client_id, rotated["client_secret"], target.issuer)
+        assert httpx.post(target.token_url, data=again).status_code == 200
+    finally:
+        target.thread.stop()

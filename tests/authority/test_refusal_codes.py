@@ -11,6 +11,7 @@ import pytest
 from m2m_tui.config.profile import Profile
 from m2m_tui.oauth import token_hints
 from m2m_tui.oauth.token_request import TokenRequest, request_token
+from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.token_refusals import Refusal
 from tests.conftest import GIFT, WORLDMAPPERS
 
@@ -114,3 +115,37 @@ def test_a_refused_certificate_is_not_called_a_wrong_secret():
     assert hint == token_hints.CERTIFICATE_REFUSED and "certs register" in hint
     secret = elsewhere(client_id="c", client_secret="s")
     assert "client secret" in token_hints.hint_for("invalid_client", None, 401, secret.form, {})
+
+
+def assertion_form(alg: str) -> dict:
+    from oauth_primitives import base64url
+
+    header = base64url.encode_json({"alg": alg, "typ": "JWT"})
+    return {"client_id": "c", "client_assertion": f"{header}.e30.c2ln"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "alg", "hint"),
+    [
+        # The bundled authority's codes: the fix fits the rule and the method the
+        # assertion was (an HMAC: client_secret_jwt, the secret where the key was).
+        (Refusal.ASSERTION_SIGNATURE, "HS256", token_hints.SECRET_WRONG),
+        (Refusal.NO_REGISTERED_KEY, "HS256", token_hints.SECRET_NOT_KEPT),
+        (Refusal.ASSERTION_ALG, "HS256", token_hints.SECRET_FIX[Refusal.ASSERTION_ALG]),
+        (Refusal.ASSERTION_EXPIRED, "HS512", token_hints.CLOCK),
+        (Refusal.ASSERTION_SIGNATURE, "ES256", token_hints.KEY),
+        (Refusal.NO_REGISTERED_KEY, "RS256", token_hints.KEY),
+        # A provider that sends no code (oidc-provider, Auth0): the method still shows.
+        (None, "HS256", token_hints.SECRET_ASSERTION),
+        (None, "PS256", token_hints.ASSERTION),
+    ],
+)
+def test_a_refused_assertion_is_hinted_by_the_method_it_was(rule, alg, hint):
+    form = assertion_form(alg)
+    said = token_hints.hint_for("invalid_client", rule, 401, form, {})
+    assert said == hint
+    # The profile's method, where the request carries it, says the same.
+    method = AuthMethod.CLIENT_SECRET_JWT if alg.startswith("HS") else AuthMethod.PRIVATE_KEY_JWT
+    assert token_hints.hint_for("invalid_client", rule, 401, form, {}, method=method) == hint
+    if alg.startswith("HS") and hint is not token_hints.CLOCK:
+        assert "secret" in said and "private_key_file" not in said

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import jwt
 import pytest
 
 from tests.conftest import run_cli as cli
@@ -302,3 +303,64 @@ def test_verify_checks_a_piped_token_for_the_profiles_audience(tmp_path, shared_
     assert cli(tmp_path, "--profile", "admin", "verify", "-", stdin=admins).returncode == 0
     unchecked = cli(tmp_path, "verify", "--audience", "", "-", stdin=admins)
     assert unchecked.returncode == 0, unchecked.stdout
+
+
+def test_token_with_client_secret_jwt_signs_with_the_secret_from_the_environment(tmp_path, stack):
+    """A profile with auth_method client_secret_jwt: the secret, read where the profile
+    says, signs an HS256 assertion and is never sent; a wrong one is refused with a
+    hint that points at the secret, not at a private key."""
+    admin = stack.admin()
+    created = admin.post(
+        "/clients", json={"name": "HMAC", "token_endpoint_auth_method": "client_secret_jwt"}
+    ).json()
+    client_id = created["client_id"]
+    admin.post(
+        "/client-grants",
+        json={"client_id": client_id, "audience": "urn:worldmappers", "scope": ["directions"]},
+    ).raise_for_status()
+    write_config(
+        tmp_path / "config.toml",
+        stack.issuer,
+        stack.api_url,
+        hmac=(
+            f'issuer = "{stack.issuer}"\nclient_id = "{client_id}"\n'
+            'client_secret_env = "HMAC_SECRET"\nauth_method = "client_secret_jwt"\n'
+            'audience = "urn:worldmappers"'
+        ),
+    )
+    env = {"HMAC_SECRET": created["client_secret"]}
+    issued = cli(tmp_path, "--profile", "hmac", "token", "--json", env=env)
+    assert issued.returncode == 0, issued.stderr
+    token = json.loads(issued.stdout)["access_token"]
+    assert jwt.decode(token, options={"verify_signature": False})["azp"] == client_id
+    shown = cli(tmp_path, "profiles", "show", "hmac", "--json", env=env)
+    assert json.loads(shown.stdout)["auth_method"] == "client_secret_jwt"
+    wrong = {"HMAC_SECRET": "not-the-secret-" * 4}
+    refused = cli(tmp_path, "--profile", "hmac", "token", "--no-cache", env=wrong)
+    said = " ".join(refused.stderr.split())  # as read, whatever the terminal's width
+    assert refused.returncode == 1 and "invalid_client" in said
+    assert "client_assertion is not signed with this client's secret" in said
+    assert "Cause: assertion_signature" in said and "method client_secret_jwt" in said
+    assert "client_secret_jwt assertion's signature" in said and "current secret" in said
+    assert "private_key_file" not in said and "Traceback" not in said
+    assert "not-the-secret-" not in refused.stderr + refused.stdout
+    unset = cli(tmp_path, "--profile", "hmac", "token", "--no-cache")
+    assert unset.returncode == 2 and "HMAC_SECRET is not set" in unset.stderr
+    # Another variable for one run keeps the method: the assertion, not a sent secret.
+    other = cli(
+        tmp_path, "--profile", "hmac", "token", "--no-cache", "--client-secret-env", "OTHER",
+        env={"OTHER": created["client_secret"]},
+    )  # fmt: skip
+    assert other.returncode == 0, other.stderr
+
+
+def test_config_init_offers_client_secret_jwt_where_the_provider_takes_it(configured):
+    before = (configured / "config.toml").read_text()
+    for provider in ("okta", "keycloak", "generic"):
+        printed = cli(configured, "config", "init", "--provider", provider, "--output", "-")
+        assert '# auth_method = "client_secret_jwt"' in printed.stdout
+        # Uncommented, as a user would, it is a profile the config loads.
+        chosen = printed.stdout.replace("# auth_method =", "auth_method =")
+        (configured / "config.toml").write_text(before + "\n" + chosen)
+        shown = json.loads(cli(configured, "profiles", "show", provider, "--json").stdout)
+        assert shown["auth_method"] == "client_secret_jwt"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import run_cli
+import pytest
+
+from tests.conftest import claims, run_cli, signed
 from tests.helpers.sessions import write_config
 
 
@@ -120,3 +122,25 @@ def test_piped_checklist_has_no_trailing_spaces(tmp_path, shared_stack):
     assert "✗ scope" in result.stdout
     padded = [line for line in result.stdout.splitlines() if line != line.rstrip()]
     assert padded == []
+
+
+# What issuers write where RFC 7519 §4.1.2 asks for a string: a user's database id, an
+# identity object, null from a field never set.
+@pytest.mark.parametrize("sub", [42, {"id": 42, "role": "admin"}, None])
+def test_a_sub_that_is_not_a_string_is_named(tmp_path, shared_stack, sub):
+    write_config(tmp_path / "config.toml", shared_stack.issuer, shared_stack.api_url)
+    token = signed(shared_stack, {**claims(shared_stack), "sub": sub})
+    result = run(tmp_path, "--json", "--token", token, "/api/directions?destination=Paris")
+    assert result.returncode == 1, result.stderr
+    body = json.loads(result.stdout)
+    assert body["verdict"] == "rejected" and body["failed"] == ["sub"]
+    assert body["causes"] == ["subject_not_string"]
+    check = next(c for c in body["checks"] if c["name"] == "sub")
+    assert check["code"] == "not_a_string" and "not a string" in check["detail"]
+    assert body["server"]["status"] == 401
+    shown = run(tmp_path, "--token", token, "/api/directions?destination=Paris")
+    text = " ".join(shown.stdout.split())  # as read, whatever the terminal's width
+    assert "✗ sub" in text and "Cause: sub written as a number (a database id)" in text
+    assert "error_description=the sub claim must be a string" in text  # the API's words
+    assert "The server's answer agrees with the local checks." in text
+    assert "Traceback" not in shown.stderr

@@ -121,3 +121,14 @@ def test_mistakes_are_named(text, message):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_client_secret_jwt_is_an_auth_method_a_profile_may_name():
+    config = parse_config(
+        "[profiles.x]\nissuer = 'i'\nclient_id = 'a'\nclient_secret_env = 'S'\n"
+        "auth_method = 'client_secret_jwt'\n",
+        Path("my.toml"),
+    )
+    assert config.profiles["x"].auth_method == "client_secret_jwt"
+    with pytest.raises(ConfigError, match="client_secret_jwt"):  # listed among the choices
+        parse_config("[profiles.x]\nissuer = 'i'\nclient_id = 'a'\nauth_method = 'hs'\n", Path("c"))

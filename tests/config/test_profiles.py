@@ -109,3 +109,18 @@ def test_a_profile_left_behind_by_a_moved_server_names_the_setting(tmp_path):
     assert f"If it is the bundled server: it is not on port {dead}" in result.stderr
     assert f"authority_port = {dead + 1}" in result.stderr
     assert "Set bundled = true in profile old" in result.stderr
+
+
+def test_a_client_secret_jwt_profile_has_its_secret_where_the_profile_says(monkeypatch):
+    """Its secret signs the assertion, so it is resolved as a sent one is (never None, as
+    for a private key or a certificate), and a missing one is named."""
+    from m2m_tui.config.profiles import credential_hint, missing_credential
+
+    base = load_config(REPO_CONFIG).profiles["local"]
+    hmac = replace(base, auth_method="client_secret_jwt", client_secret=None)
+    hmac = replace(hmac, client_secret_env="HMAC_SECRET")
+    monkeypatch.delenv("HMAC_SECRET", raising=False)
+    assert "HMAC_SECRET is not set" in missing_credential(hmac)
+    assert credential_hint(hmac).startswith("export HMAC_SECRET=")
+    monkeypatch.setenv("HMAC_SECRET", "signing-secret")
+    assert resolve_secret(hmac) == "signing-secret" and missing_credential(hmac) is None

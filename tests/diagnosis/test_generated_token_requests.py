@@ -54,6 +54,13 @@ def world(tmp_path_factory):
         "/client-grants",
         json={"client_id": key_client, "audience": WORLDMAPPERS, "scope": ["directions"]},
     ).raise_for_status()
+    hmac = admin.post(
+        "/clients", json={"name": "HMAC Signer", "token_endpoint_auth_method": "client_secret_jwt"}
+    ).json()
+    admin.post(
+        "/client-grants",
+        json={"client_id": hmac["client_id"], "audience": WORLDMAPPERS, "scope": ["directions"]},
+    ).raise_for_status()
     # An API no client holds a grant for.
     admin.post(
         "/resource-servers", json={"name": "Ungranted", "identifier": "urn:ungranted"}
@@ -73,6 +80,7 @@ def world(tmp_path_factory):
         granted="directions",
         not_granted="geocode:location",
         ungranted_api="urn:ungranted",
+        hmac_client=(hmac["client_id"], hmac["client_secret"]),
     )
     session = make_session(folder, stack.issuer, stack.api_url)
     yield clients, session
@@ -96,7 +104,7 @@ def _diagnosed(session, request, replay: bool = False):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(case=cases())
+@given(case=cases(hmac=True))
 def test_the_diagnosis_names_the_rule_the_authority_applied(world, case):
     clients, session = world
     request = build(case, clients)

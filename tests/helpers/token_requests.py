@@ -1,7 +1,7 @@
 """Token requests built along every axis a refusal can come from: the method, the secret,
-each claim of a private_key_jwt assertion, the API, the scope. One axis is broken at a
-time (or none), so a test knows which rule it broke; the server's answer says which
-rule it applied."""
+each claim of an assertion (private_key_jwt's, client_secret_jwt's), the API, the scope.
+One axis is broken at a time (or none), so a test knows which rule it broke; the
+server's answer says which rule it applied."""
 
 from __future__ import annotations
 
@@ -53,6 +53,11 @@ ASSERTION_AXES = (
 )
 
 
+# client_secret_jwt's: the same claims; "alg" signs with a key instead of the secret,
+# "key" with another secret. No "kid": no kid names a secret, so none is held against it.
+HMAC_AXES = tuple(axis for axis in ASSERTION_AXES if axis != "kid")
+
+
 @dataclass(frozen=True)
 class Case:
     method: AuthMethod
@@ -61,7 +66,8 @@ class Case:
     odd_secret: bool  # a secret form-encoding changes (+ % :), for Basic
 
 
-def cases(key_methods: bool = True) -> st.SearchStrategy[Case]:
+def cases(key_methods: bool = True, hmac: bool = False) -> st.SearchStrategy[Case]:
+    """The cases; `hmac`: client_secret_jwt's too (the Clients must name its client)."""
     secret_axes = ("none", "secret", "method", "audience", "scope", "no_grant")
     by_secret = st.builds(
         Case,
@@ -79,7 +85,16 @@ def cases(key_methods: bool = True) -> st.SearchStrategy[Case]:
         st.sampled_from(("token_endpoint", "issuer")),
         st.just(False),
     )
-    return st.one_of(by_secret, by_key)
+    if not hmac:
+        return st.one_of(by_secret, by_key)
+    by_hmac = st.builds(
+        Case,
+        st.just(AuthMethod.CLIENT_SECRET_JWT),
+        st.sampled_from(("none", "audience", "scope", *HMAC_AXES)),
+        st.sampled_from(("token_endpoint", "issuer")),
+        st.just(False),
+    )
+    return st.one_of(by_secret, by_key, by_hmac)
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,7 @@ class Clients:
     granted: str  # a scope the clients hold
     not_granted: str  # a scope the API offers and the clients do not hold
     ungranted_api: str | None = None  # an API the clients have no grant for
+    hmac_client: tuple[str, str] | None = None  # (id, secret): client_secret_jwt, granted
 
 
 def build(case: Case, c: Clients) -> TokenRequest:
@@ -108,6 +124,13 @@ def build(case: Case, c: Clients) -> TokenRequest:
         form["audience"] = c.ungranted_api
         form.pop("scope")
     headers = {"Accept": "application/json"}
+    if case.method is AuthMethod.CLIENT_SECRET_JWT and c.hmac_client:
+        form |= {
+            "client_id": c.hmac_client[0],
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": _assertion(case, c, c.hmac_client),
+        }
+        return TokenRequest(c.token_url, form, headers, c.hmac_client[0], False, case.method)
     if case.method is AuthMethod.PRIVATE_KEY_JWT:
         form |= {
             "client_id": c.key_client,
@@ -129,12 +152,15 @@ def build(case: Case, c: Clients) -> TokenRequest:
     return TokenRequest(c.token_url, form, headers, client_id, False, case.method)
 
 
-def _assertion(case: Case, c: Clients) -> str:
+def _assertion(case: Case, c: Clients, hmac: tuple[str, str] | None = None) -> str:
+    """The case's assertion: signed with the key client's key, or (`hmac`: that client's
+    id and secret) HS256 with the secret, each with the case's one flaw."""
     now = int(time.time())
     aud = c.issuer if case.aud_choice == "issuer" else c.token_url
+    client_id = hmac[0] if hmac else c.key_client
     claims = {
-        "iss": c.key_client,
-        "sub": c.key_client,
+        "iss": client_id,
+        "sub": client_id,
         "aud": "https://elsewhere.example/token" if case.broken == "aud" else aud,
         "iat": now + 600 if case.broken == "iat_future" else now,
         "exp": now + {"exp_past": -120, "exp_far": 3600}.get(case.broken, 60),
@@ -142,6 +168,11 @@ def _assertion(case: Case, c: Clients) -> str:
     }
     if case.broken == "sub":
         claims["sub"] = "someone-else"
+    if hmac and case.broken != "alg":
+        secret = hmac[1] + ("-not-it" if case.broken == "key" else "")
+        return jwt.encode(claims, secret.encode(), algorithm="HS256")
+    if hmac:  # signed with a key, where the client's secret must sign
+        return jwt.encode(claims, c.key_pem, algorithm="RS256")
     headers = {"kid": c.key_kid} if c.key_kid else {}
     if case.broken == "kid":
         headers = {"kid": "no-such-kid"}

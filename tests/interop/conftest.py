@@ -118,6 +118,14 @@ class OidcProvider:
                     'scope = "directions geocode:location"',
                 ),
                 profile(
+                    "hmacjwt",
+                    'client_id = "gift-hmac"',
+                    'auth_method = "client_secret_jwt"',
+                    *secret,
+                    *jwt_access,
+                    'scope = "directions"',
+                ),
+                profile(
                     "keyjwt",
                     'client_id = "gift-key"',
                     'auth_method = "private_key_jwt"',
@@ -182,6 +190,12 @@ def start_oidc_provider(folder: Path, require_nonce: bool = False) -> OidcProvid
                 "client_id": "gift-post",
                 "client_secret": SECRET,
                 "token_endpoint_auth_method": "client_secret_post",
+            },
+            {
+                **client,
+                "client_id": "gift-hmac",
+                "client_secret": SECRET,
+                "token_endpoint_auth_method": "client_secret_jwt",
             },
             {
                 **client,

@@ -52,6 +52,7 @@ def _world(provider, tmp_path):
         granted="directions",
         not_granted="geocode:location",
         ungranted_api=WORLDMAPPERS,
+        hmac_client=("gift-hmac", SECRET),
     )
     config = tmp_path / "config.toml"
     config.write_text(provider.profiles())
@@ -74,7 +75,7 @@ def _for_provider(case, clients):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(case=cases())
+@given(case=cases(hmac=True))
 def test_against_oidc_provider_the_cause_is_named_or_said_untold(provider, tmp_path, case):
     clients, session = _world(provider, tmp_path)
     request = _for_provider(case, clients)

@@ -16,6 +16,11 @@ Disagreements the generator found, and how each was resolved:
   check now follows the server, as a warning about this API.
 - Express takes a 9 KiB token (Node reads 16 KiB of headers), and base64 padding: the
   size and encoding checks follow the server, as warnings.
+- Both refuse a sub that is not a string (a number, an object, an array, a boolean,
+  null; RFC 7519 §4.1.2), and every check passed: Express said 'unexpected "sub" claim
+  value', Authlib only invalid_token. The rule book now refuses it (not_a_string).
+- Authlib refuses a number among aud's values beside the right audience (§4.1.3),
+  Express takes it: refused by the rule book, a warning where the API took it.
 - Express with a clockTolerance of 120 s takes a token 40 s past exp or before nbf,
   which the diagnosis failed beyond its 5 s: the leeway is now learned from the
   answer (at least 40 s), and the time checks are warnings.
@@ -40,7 +45,7 @@ from tests.helpers.rule_agreement import PROFILE
 from tests.interop.authlib_api import authlib_api
 from tests.interop.conftest import start_express
 from tests.rules.conftest import client, issuer  # noqa: F401  (fixtures)
-from tests.rules.generator import GOOD, Shape, build, shapes
+from tests.rules.generator import GOOD, NOT_STRINGS, Shape, build, shapes
 
 # joserfc warns of the 1024-bit key the generator signs with on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:Key size should be")
@@ -129,3 +134,37 @@ def test_binding_an_api_ignores_becomes_a_warning(validators, issuer, client):  
     scheme = next(c for c in diagnosis.checks if c.name == "scheme")
     assert scheme.ok is None and scheme.code == "dpop_bound_as_bearer"
     assert "accepted it all the same" in scheme.detail
+
+
+@pytest.mark.parametrize("validator", ["express", "authlib"])
+@pytest.mark.parametrize("sub", NOT_STRINGS, ids=lambda v: type(v).__name__)
+def test_a_sub_that_is_not_a_string_is_named_where_a_validator_refused_it(
+    validators,
+    issuer,  # noqa: F811
+    client,  # noqa: F811
+    validator,
+    sub,
+):
+    token = build(Shape(**{**GOOD, "sub": sub}), issuer.keys, issuer.url, WORLDMAPPERS)
+    response, diagnosis = diagnose_at(validators[validator], issuer, client, token)
+    assert response.status_code == 401
+    assert diagnosis.failed == ["sub"] and diagnosis.rule == "not_a_string"
+    assert diagnosis.causes == ["subject_not_string"]
+    assert diagnosis.agreement == Agreement.AGREE
+
+
+@pytest.mark.parametrize(("validator", "status"), [("express", 200), ("authlib", 401)])
+def test_a_number_among_the_audiences_is_judged_as_each_validator_did(
+    validators,
+    issuer,  # noqa: F811
+    client,  # noqa: F811
+    validator,
+    status,
+):
+    token = build(Shape(**{**GOOD, "aud": "number"}), issuer.keys, issuer.url, WORLDMAPPERS)
+    response, diagnosis = diagnose_at(validators[validator], issuer, client, token)
+    assert response.status_code == status
+    aud = next(c for c in diagnosis.checks if c.name == "aud")
+    assert aud.code == "not_a_string" and "RFC 7519 §4.1.3" in aud.detail
+    assert aud.ok is (None if status == 200 else False)  # a warning where Express took it
+    assert diagnosis.agreement == Agreement.AGREE

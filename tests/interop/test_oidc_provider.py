@@ -20,7 +20,7 @@ def cli(tmp_path, provider, *args, api=None, stdin=None):
     return run_cli(tmp_path, *args, stdin=stdin)
 
 
-@pytest.mark.parametrize("profile", ["basic", "post", "keyjwt"])
+@pytest.mark.parametrize("profile", ["basic", "post", "hmacjwt", "keyjwt"])
 def test_each_client_authentication_gets_an_rfc_9068_jwt(tmp_path, provider, profile):
     result = cli(tmp_path, provider, "--profile", profile, "token", "--json")
     assert result.returncode == 0, result.stderr
@@ -29,9 +29,11 @@ def test_each_client_authentication_gets_an_rfc_9068_jwt(tmp_path, provider, pro
     claims = jwt.decode(token, options={"verify_signature": False})
     assert header["typ"] == "at+jwt"  # RFC 9068 §2.1
     assert claims["aud"] == WORLDMAPPERS and claims["iss"] == provider.issuer
-    assert claims["client_id"] == {"basic": "gift-basic", "post": "gift-post"}.get(
-        profile, "gift-key"
-    )
+    assert claims["client_id"] == {
+        "basic": "gift-basic",
+        "post": "gift-post",
+        "hmacjwt": "gift-hmac",
+    }.get(profile, "gift-key")
     # Its signature checks out against the provider's JWKS, found by discovery.
     verified = cli(tmp_path, provider, "--profile", profile, "verify", token)
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -49,6 +51,22 @@ def test_a_wrong_secret_is_refused_with_the_providers_words(tmp_path, provider):
     assert result.returncode == 1
     assert "invalid_client" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_client_secret_jwt_assertion_with_a_wrong_secret_is_refused(tmp_path, provider):
+    """oidc-provider sends no rule code: the hint rests on what was sent, an HMAC
+    assertion, so it points at the secret and the clock, not at a private key."""
+    (tmp_path / "config.toml").write_text(
+        provider.profiles().replace(
+            'client_id = "gift-hmac"\nauth_method = "client_secret_jwt"\nclient_secret = "',
+            'client_id = "gift-hmac"\nauth_method = "client_secret_jwt"\nclient_secret = "x',
+        )
+    )
+    result = run_cli(tmp_path, "--profile", "hmacjwt", "token")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "invalid_client" in result.stderr
+    assert "client_secret_jwt assertion" in result.stderr and "clock" in result.stderr
+    assert "private_key_file" not in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("nonce", [False, True], ids=["no-nonce", "nonce-required"])

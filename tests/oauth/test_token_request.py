@@ -89,3 +89,30 @@ async def test_the_misbehaving_servers_working_endpoint_refuses_a_wrong_secret(m
     assert not outcome.ok and outcome.error == "invalid_client"
     good = TokenRequest.for_profile(profile(f"{misbehaving.url}ok/"), "giftdeliveries-local-secret")
     assert (await request_token(good)).access_token == "opaque-test-token"
+
+
+def test_a_client_secret_jwt_request_carries_an_hs256_assertion_not_the_secret():
+    """OpenID Connect Core §9 / RFC 7523 §2.2: iss and sub the client id, aud the
+    endpoint, a short life and a fresh jti, signed with the secret's octets."""
+    import jwt
+
+    secret = "a-signing-secret-of-at-least-thirty-two-bytes"
+    hmac = profile("https://tenant.example/", auth_method="client_secret_jwt")
+    request = TokenRequest.for_profile(hmac, secret)
+    form = request.form
+    assert "client_secret" not in form and "Authorization" not in request.headers
+    assert form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    assert jwt.get_unverified_header(form["client_assertion"])["alg"] == "HS256"
+    claims = jwt.decode(
+        form["client_assertion"],
+        secret.encode(),
+        algorithms=["HS256"],
+        audience="https://tenant.example/oauth/token",
+    )
+    assert claims["iss"] == claims["sub"] == "giftdeliveries"
+    assert 0 < claims["exp"] - claims["iat"] <= 300 and claims["jti"]
+    again = TokenRequest.for_profile(hmac, secret).form["client_assertion"]
+    assert jwt.decode(again, options={"verify_signature": False})["jti"] != claims["jti"]
+    assert request.masked_exchange().request_body["client_assertion"] != form["client_assertion"]
+    with pytest.raises(ValueError, match="uses client_secret_jwt but has no secret"):
+        TokenRequest.for_profile(hmac, None)

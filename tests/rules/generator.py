@@ -1,6 +1,7 @@
 """Tokens generated along every axis a resource server judges: the algorithm and the
 key, kid, typ, crit, iss, aud, exp, nbf, iat, the shape of scope, RFC 9068's claims,
-the size and the encoding. Hypothesis draws a `Shape`; `build` makes the token.
+the JSON type of sub, the size and the encoding. Hypothesis draws a `Shape`; `build`
+makes the token.
 
 Shared by the property tests against the bundled API (tests/rules) and against the
 validators m2m-tui did not write (tests/interop)."""
@@ -64,7 +65,7 @@ class Shape:
     typ: str | None
     crit: tuple[str, ...] | None
     iss: str  # exact, slash, other, missing
-    aud: str  # exact, list, other, missing
+    aud: str  # exact, list, other, missing, number (a number beside the audience)
     exp: str  # future, past, recent, missing, text
     nbf: str | None  # past, future, soon, text
     iat: str | None  # now, future, text
@@ -75,6 +76,9 @@ class Shape:
     tampered: bool  # the payload changed after signing
     bound: bool  # DPoP-bound (cnf.jkt), though sent as Bearer
     tier: object = "gold"  # the claim an Action adds: gold, another value, or None (absent)
+    # sub's value, where rfc9068 has it: a string, or what issuers write instead of one
+    # (RFC 7519 §4.1.2's StringOrURI): a database id, an identity object, a list, ...
+    sub: object = "generated@clients"
 
 
 TIER = "https://worldmappers.example/tier"  # the claim the "claims" policy requires
@@ -99,6 +103,11 @@ GOOD = dict(
     bound=False,
 )
 
+# What JSON holds where a StringOrURI belongs: a number (a user's id, as Django's or
+# Lemur's tokens carried it), a float, an object (flask-jwt-extended's identity), an
+# array, a boolean, null.
+NOT_STRINGS = (42, 4.5, {"id": 42}, ["generated"], True, None)
+
 # Each axis, and what it may become. A drawn token changes a few axes of GOOD, so that
 # every rule, late ones too, is the first one broken often enough.
 AXES = {
@@ -108,7 +117,7 @@ AXES = {
     "typ": st.sampled_from((None, "JWT", "application/at+jwt", "AT+JWT")),
     "crit": st.sampled_from((("exp",), ("urn:example:ext",), ("b64",), ())),
     "iss": st.sampled_from(("slash", "other", "missing")),
-    "aud": st.sampled_from(("list", "other", "missing")),
+    "aud": st.sampled_from(("list", "other", "missing", "number")),
     "exp": st.sampled_from(("past", "recent", "missing", "text")),
     "nbf": st.sampled_from(("past", "future", "soon", "text")),
     "iat": st.sampled_from((None, "future", "text")),
@@ -119,6 +128,7 @@ AXES = {
     "tampered": st.just(True),
     "bound": st.just(True),
     "tier": st.sampled_from((None, "silver", 1, ["gold"])),
+    "sub": st.sampled_from(NOT_STRINGS),
 }
 
 
@@ -149,7 +159,12 @@ def payload(shape: Shape, issuer: str, audience: str) -> dict:
     iss = {"exact": issuer, "slash": issuer.rstrip("/"), "other": "https://elsewhere.example/"}
     if shape.iss in iss:
         claims["iss"] = iss[shape.iss]
-    aud = {"exact": audience, "list": ["urn:other", audience], "other": "urn:other"}
+    aud = {
+        "exact": audience,
+        "list": ["urn:other", audience],
+        "other": "urn:other",
+        "number": [audience, 42],
+    }
     if shape.aud in aud:
         claims["aud"] = aud[shape.aud]
     for name, kind, future in (("exp", shape.exp, 3600), ("nbf", shape.nbf, 600)):
@@ -168,7 +183,7 @@ def payload(shape: Shape, issuer: str, audience: str) -> dict:
     if shape.scope in scope:
         claims["scope"] = scope[shape.scope]
     for name in sorted(shape.rfc9068):
-        claims[name] = {"sub": "generated@clients", "client_id": "generated", "jti": "j-1"}[name]
+        claims[name] = {"sub": shape.sub, "client_id": "generated", "jti": "j-1"}[name]
     if shape.big:
         claims["blob"] = "x" * 9000
     if shape.tier is not None:

@@ -21,6 +21,10 @@ Disagreements the generator found, and how each was resolved:
   failing. A `claims` check says which are missing.
 - RSA keys under 2048 bits: accepted by the bundled API, refused by Auth0's Express
   validator. Both the API and the diagnosis now refuse them (key_too_small).
+- A sub that is not a string (a number, an object, an array, a boolean, null): accepted
+  by the API, and by the diagnosis without a word, where PyJWT, Authlib and Express
+  refuse it (RFC 7519 §4.1.2). Both now refuse it at the sub row (not_a_string), and a
+  number among aud's values beside the right audience (§4.1.3) at the aud row.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from oauth_primitives.rules.table import TABLE, Presented, for_policy, run
 from tests.conftest import WORLDMAPPERS
 from tests.helpers.rule_agreement import PROFILE, assert_agree
 from tests.rules.conftest import POLICIES
-from tests.rules.generator import GOOD, Shape, build, shapes
+from tests.rules.generator import GOOD, NOT_STRINGS, Shape, build, shapes
 
 
 def shape(**changes) -> Shape:
@@ -159,6 +163,7 @@ CLASSES = {
     "1024-bit RSA": (shape(key="rsa-1024"), "key_too_small"),
     "padding": (shape(padded=True), "bad_encoding"),
     "DPoP-bound, sent as Bearer": (shape(bound=True), "dpop_bound_as_bearer"),
+    "a number among aud's values": (shape(aud="number"), "not_a_string"),
 }
 
 
@@ -187,3 +192,18 @@ def test_a_required_claim_is_judged_alike(apis, issuer, client, tier, rule):
     token = build(shape(tier=tier), issuer.keys, issuer.url, WORLDMAPPERS)
     response, diagnosis, first = judged(apis["claims"], issuer, client, token)
     assert assert_agree(response, diagnosis, first) == rule
+
+
+@pytest.mark.parametrize("policy", ["shipped", "strict"])
+@pytest.mark.parametrize("sub", NOT_STRINGS, ids=lambda v: type(v).__name__)
+def test_a_sub_that_is_not_a_string_is_refused_and_named(apis, issuer, client, policy, sub):
+    """At the API as shipped and at a strict one: refused for its sub, whatever else the
+    token holds, and the diagnosis names the issuer's bug."""
+    token = build(shape(sub=sub), issuer.keys, issuer.url, WORLDMAPPERS)
+    response, diagnosis, first = judged(apis[policy], issuer, client, token)
+    assert assert_agree(response, diagnosis, first) == "not_a_string"
+    assert response.status_code == 401
+    assert "the sub claim must be a string" in response.json()["error_description"]
+    check = next(c for c in diagnosis.checks if c.name == "sub")
+    assert diagnosis.failed == ["sub"] and check.cause == "subject_not_string"
+    assert "RFC 7519 §4.1.2" in check.detail and "str(user.id)" in check.fix

@@ -1,9 +1,10 @@
 """Preview and the bundled token endpoint judge a token request by one rule book: for
 token requests generated along every axis the authority judges (the audience, the
 grant, the scopes asked, the grant's organization usage and the organization named, the
-API's dialect and RBAC, the client's registered method against the one used, and a
-private_key_jwt assertion's claims), Preview's verdict and the token endpoint's answer
-carry the same `Refusal` code, and an issued token has the claims Preview showed.
+API's dialect and RBAC, the client's registered method against the one used, and an
+assertion's claims, private_key_jwt's or client_secret_jwt's), Preview's verdict and the
+token endpoint's answer carry the same `Refusal` code, and an issued token has the claims
+Preview showed.
 
 What Preview cannot know is not generated: a secret's value, an assertion's signature
 and a jti's reuse (only the authority holds the secret, the key's PEM and the memory of
@@ -61,6 +62,8 @@ class Tenant:
     key_client: str
     key: ec.EllipticCurvePrivateKey
     kid: str
+    hmac_client: str  # registered for client_secret_jwt
+    hmac_secret: str
     other_key: rsa.RSAPrivateKey  # registered for no one
     management_token: str
     arranged: dict  # the tenant's settings as the last example left them
@@ -69,7 +72,8 @@ class Tenant:
 @pytest.fixture(scope="module")
 def tenant(tmp_path_factory) -> Iterator[Tenant]:
     """The shipped tenant, with a client registered by a P-521 key (ES512, as m2m-tui
-    signs with such a key), acme associated with both clients' grants, globex not."""
+    signs with such a key) and one for client_secret_jwt, acme associated with the
+    three clients' grants, globex not."""
     settings = repo_settings(throttle=ThrottleSettings(max_failures=100_000, window_seconds=1))
     stack = start_stack(tmp_path_factory.mktemp("issuance") / "state", settings)
     admin = stack.admin()
@@ -89,14 +93,18 @@ def tenant(tmp_path_factory) -> Iterator[Tenant]:
     body = created.json()
     key_client = body["client_id"]
     kid = body["client_authentication_methods"]["private_key_jwt"]["credentials"][0]["id"]
-    admin.post(
-        "/client-grants",
-        json={"client_id": key_client, "audience": WORLDMAPPERS, "scope": ["directions"]},
-    ).raise_for_status()
+    hmac = admin.post(
+        "/clients", json={"name": "HMAC Signer", "token_endpoint_auth_method": "client_secret_jwt"}
+    ).json()
+    for client_id in (key_client, hmac["client_id"]):
+        admin.post(
+            "/client-grants",
+            json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": ["directions"]},
+        ).raise_for_status()
     grants = {
         g["client_id"]: g["id"]
         for g in admin.get("/client-grants", params={"audience": WORLDMAPPERS}).json()
-        if g["client_id"] in (GIFT[0], key_client)
+        if g["client_id"] in (GIFT[0], key_client, hmac["client_id"])
     }
     acme = admin.post("/organizations", json={"name": "acme"}).json()
     admin.post("/organizations", json={"name": "globex"}).raise_for_status()
@@ -108,7 +116,20 @@ def tenant(tmp_path_factory) -> Iterator[Tenant]:
     )
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     management = mint(stack.issuer, ADMIN, stack.issuer + "api/v2/")
-    yield Tenant(stack.issuer, admin, api_id, grants, key_client, key, kid, other, management, {})
+    yield Tenant(
+        stack.issuer,
+        admin,
+        api_id,
+        grants,
+        key_client,
+        key,
+        kid,
+        hmac["client_id"],
+        hmac["client_secret"],
+        other,
+        management,
+        {},
+    )
     stack.thread.stop()
 
 
@@ -124,12 +145,14 @@ def requests(draw) -> dict:
     client, used = draw(
         st.sampled_from(
             (
-                ("gift", "secret"),
-                ("gift", "secret"),
-                ("key", "assertion"),
-                ("key", "assertion"),
+                *[("gift", "secret")] * 3,
+                *[("key", "assertion")] * 3,
+                *[("hmac", "hmac_assertion")] * 3,
                 ("key", "secret"),  # a method the client is not registered for
                 ("gift", "assertion"),
+                ("hmac", "secret"),  # its secret sent, not signed with
+                ("hmac", "assertion"),  # signed with a key, not with its secret
+                ("key", "hmac_assertion"),  # an HMAC where a key must sign
             )
         )
     )
@@ -148,7 +171,10 @@ def requests(draw) -> dict:
     }
 
 
-def assertion(t: Tenant, client_id: str, variant: str) -> str:
+def assertion(t: Tenant, client_id: str, variant: str, hmac: bool = False) -> str:
+    """An assertion with the flaw `variant` names, signed with the key client's key, or
+    (`hmac`) with the HMAC client's secret: HS512 (alg_other: HS256, which it also
+    takes), whatever client it claims to be."""
     now = int(time.time())
     claims = {
         "iss": client_id,
@@ -182,6 +208,8 @@ def assertion(t: Tenant, client_id: str, variant: str) -> str:
         claims = {"iss": client_id}
     if variant == "good":
         headers["kid"] = t.kid
+    if hmac:
+        key, alg = t.hmac_secret.encode(), "HS256" if variant == "alg_other" else "HS512"
     return jwt.encode(claims, key, algorithm=alg, headers=headers or None)
 
 
@@ -210,13 +238,16 @@ def form(t: Tenant, case: dict, client_id: str, audience: str) -> tuple[dict, Au
         body["scope"] = case["scope"]
     if case["organization"] is not None:
         body["organization"] = case["organization"]
-    if case["used"] == "assertion":
+    if case["used"] in ("assertion", "hmac_assertion"):
+        hmac = case["used"] == "hmac_assertion"
         body["client_assertion_type"] = JWT_BEARER
-        body["client_assertion"] = assertion(t, client_id, case["assertion"])
-        return body, AuthMethod.PRIVATE_KEY_JWT
+        body["client_assertion"] = assertion(t, client_id, case["assertion"], hmac)
+        return body, AuthMethod.CLIENT_SECRET_JWT if hmac else AuthMethod.PRIVATE_KEY_JWT
     # The key client's real secret is none of the test's business: a secret it is not
     # registered to use is refused before any secret is compared.
-    body["client_secret"] = GIFT[1] if client_id == GIFT[0] else "not-its-secret"
+    body["client_secret"] = {GIFT[0]: GIFT[1], t.hmac_client: t.hmac_secret}.get(
+        client_id, "not-its-secret"
+    )
     return body, AuthMethod.CLIENT_SECRET_POST
 
 
@@ -240,7 +271,7 @@ async def previewed(t: Tenant, client_id, audience, body, used):
 def test_preview_and_the_token_endpoint_name_the_same_refusal(tenant, case):
     t = tenant
     arrange(t, case)
-    client_id = GIFT[0] if case["client"] == "gift" else t.key_client
+    client_id = {"gift": GIFT[0], "key": t.key_client, "hmac": t.hmac_client}[case["client"]]
     audience = {
         "granted": WORLDMAPPERS,
         "unknown": "urn:nowhere",
@@ -250,7 +281,7 @@ def test_preview_and_the_token_endpoint_name_the_same_refusal(tenant, case):
     found = asyncio.run(previewed(t, client_id, audience, body, used))
     answer = httpx.post(t.issuer + "oauth/token", data=body)
     said = answer.json()
-    event(f"{answer.status_code} {said.get('rule', 'issued')}")
+    event(f"{case['client']}/{case['used']} {answer.status_code} {said.get('rule', 'issued')}")
     if answer.status_code == 200:
         assert found.rule is None, (case, found.rule, found.refusal_words)
         claims = jwt.decode(said["access_token"], options={"verify_signature": False})

@@ -129,8 +129,17 @@ def introspecting_api(answer: dict) -> IntrospectingValidator:
     return validator
 
 
-@pytest.mark.parametrize("aud", ["urn:other", ["urn:other", "urn:else"], None, 42])
-def test_introspection_judges_the_audience_by_the_rule_book(aud):
+@pytest.mark.parametrize(
+    ("aud", "code"),
+    [
+        ("urn:other", Code.AUD_MISMATCH),
+        (["urn:other", "urn:else"], Code.AUD_MISMATCH),
+        (None, Code.AUD_MISMATCH),
+        (42, Code.NOT_A_STRING),  # RFC 7519 §4.1.3: a StringOrURI, as for a JWT
+        (["urn:worldmappers", 42], Code.NOT_A_STRING),
+    ],
+)
+def test_introspection_judges_the_audience_by_the_rule_book(aud, code):
     answer = {"active": True, "sub": "a@clients", "scope": "geocode:location"}
     if aud is not None:
         answer["aud"] = aud
@@ -138,7 +147,7 @@ def test_introspection_judges_the_audience_by_the_rule_book(aud):
     refused = asyncio.run(introspecting_api(answer).validate("opaque-token"))
     expected = access_token.aud_finding(answer, policy_of(repo_settings().api, ""))
     assert isinstance(refused, Refused)
-    assert refused.finding.code == expected.code == Code.AUD_MISMATCH
+    assert refused.finding.code == expected.code == code
     # The words the API says of a JWT with this aud, and never the token's own aud.
     assert refused.finding.describe() == expected.describe()
     assert "urn:other" not in refused.finding.describe()

@@ -32,8 +32,9 @@ def test_every_code_has_words_an_error_and_a_place():
         )
     in_rows = [c for row in TABLE for c in row.codes]
     assert set(in_rows) == set(Code)  # every code has its row
-    # One row each, but the NumericDate that is not a number: each time claim's row.
-    assert len(in_rows) - len(set(in_rows)) == 2
+    # One row each, but the NumericDate that is not a number (each time claim's row) and
+    # the StringOrURI that is not a string (aud's and sub's).
+    assert len(in_rows) - len(set(in_rows)) == 3
 
 
 def _values(code: Code) -> dict:
@@ -135,6 +136,44 @@ def test_the_api_takes_the_first_finding_and_the_diagnosis_every_one_in_the_same
     assert [f.code for f in run(presented())] == every[:1]
     # Each run's findings follow the table's rows.
     assert every == sorted(every, key=lambda c: place(c, "exp"))
+
+
+# RFC 7519 §4.1.2: sub is a StringOrURI. What issuers write instead: a user's database id
+# (Django's, Lemur's), a float, an identity object (flask-jwt-extended's identity), a list
+# of ids, a boolean, a null from a field never set.
+@pytest.mark.parametrize("sub", [42, 4.2, {"id": 42}, ["42"], True, None])
+def test_a_sub_that_is_not_a_string_is_refused_at_its_own_row(sub):
+    claims = {"iss": "https://i/", "aud": "urn:a", "exp": 2000, "sub": sub, "nbf": "soon"}
+    token = _token({"alg": "RS256", "kid": "k"}, claims)
+    presented = Presented(token, Policy("https://i/", "urn:a"), 1000.0)
+    wrong = Finding(Code.NOT_A_STRING, {"claim": "sub", "value": sub})
+    assert run(presented) == (wrong,)  # before the times: who the token is about
+    assert wrong.describe() == "the sub claim must be a string (StringOrURI, RFC 7519)"
+    assert TABLE[place(Code.NOT_A_STRING, "sub")[0]].name == "sub"
+
+
+@pytest.mark.parametrize("sub", ["42", "", "generated@clients", "urn:x:1"])
+def test_a_string_sub_or_none_passes(sub):
+    claims = {"iss": "https://i/", "aud": "urn:a", "exp": 2000}
+    for given in ({**claims, "sub": sub}, claims):
+        token = _token({"alg": "RS256", "kid": "k"}, given)
+        assert run(Presented(token, Policy("https://i/", "urn:a"), 1000.0)) == ()
+
+
+@pytest.mark.parametrize(
+    ("aud", "code"),
+    [
+        (["urn:a", 7], Code.NOT_A_STRING),  # beside the right audience, still refused
+        ([None, "urn:a"], Code.NOT_A_STRING),
+        ({"urn:a": True}, Code.NOT_A_STRING),
+        (7, Code.NOT_A_STRING),
+        (["urn:b"], Code.AUD_MISMATCH),
+        (["urn:b", "urn:a"], None),
+    ],
+)
+def test_each_audience_is_a_string(aud, code):
+    found = claim_findings({"aud": aud, "exp": 2000}, Policy(None, "urn:a"), now=1000)
+    assert [f.code for f in found] == ([code] if code else [])
 
 
 def test_a_token_that_passes_costs_the_table_no_allocation():

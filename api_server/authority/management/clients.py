@@ -15,7 +15,7 @@ from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, Alg, AuthMethod
 
 from ..authority import Authority
 from ..models import CREDENTIAL_METHODS, CREDENTIAL_TYPES, Client, Credential
-from ..tenant import hash_secret, new_id, new_secret
+from ..tenant import new_id, new_secret
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import ManagementError, bad_request, not_found
 from .quota_fields import token_quota
@@ -149,6 +149,11 @@ def _apply(client: Client, data: dict) -> None:
     method = client.token_endpoint_auth_method
     if method in CREDENTIAL_METHODS and not client.credentials_for(method):
         raise bad_request(f"{method} needs client_authentication_methods credentials")
+    if method != AuthMethod.CLIENT_SECRET_JWT:
+        # Only a client_secret_jwt client keeps its secret sealed (sealed_secrets.py). A
+        # client switched to it keeps none until its secret is rotated: the authority
+        # never had more than the hash, and the token endpoint says to rotate.
+        client.secret_sealed = None
 
 
 FIELDS = {
@@ -188,11 +193,13 @@ async def create_client(request: Request, authority: Authority) -> Response:
         raise ManagementError(
             409, f"A client with client_id {client_id} already exists", "conflict"
         )
-    secret = new_secret()
-    client = Client(client_id=client_id, name=name, secret_hash=hash_secret(secret))
+    client = Client(client_id=client_id, name=name)
     _apply(client, data)
+    secret = new_secret()
+    authority.tenant.set_secret(client, secret)
     authority.tenant.clients.save(client)
-    # The secret is shown this once; only its hash is kept.
+    # The secret is shown this once; only its hash is kept (and, for client_secret_jwt,
+    # the secret sealed under the state directory's key).
     return JSONResponse({**client.to_api(), "client_secret": secret}, status_code=201)
 
 
@@ -217,6 +224,6 @@ async def delete_client(request: Request, authority: Authority) -> Response:
 async def rotate_secret(request: Request, authority: Authority) -> Response:
     client = _find(authority, request)
     secret = new_secret()
-    client.secret_hash = hash_secret(secret)
+    authority.tenant.set_secret(client, secret)
     authority.tenant.clients.save(client)
     return JSONResponse({**client.to_api(), "client_secret": secret})

@@ -1,6 +1,7 @@
-"""The tenant's applications: their secret (hashed) and their credentials (keys for
-private_key_jwt, certificates and subject DNs for mutual TLS). Deleting one takes its
-grants with it (Tenant.delete_client)."""
+"""The tenant's applications: their secret (hashed; sealed too for client_secret_jwt,
+see sealed_secrets.py) and their credentials (keys for private_key_jwt, certificates and
+subject DNs for mutual TLS). Deleting one takes its grants with it
+(Tenant.delete_client)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Clients:
             token_endpoint_auth_method=row["token_endpoint_auth_method"],
             credentials=[Credential(**c) for c in json.loads(row["credentials"])],
             token_quota=TokenQuota.from_api(json.loads(row["token_quota"] or "null")),
+            secret_sealed=row["secret_sealed"],
         )
 
     def all(self) -> list[Client]:
@@ -49,12 +51,13 @@ class Clients:
             # list keeps its order (a quota set on the first client leaves it first).
             db.execute(
                 "INSERT INTO clients (client_id, name, description, secret_hash,"
-                " token_endpoint_auth_method, credentials, token_quota)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET"
+                " token_endpoint_auth_method, credentials, token_quota, secret_sealed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET"
                 " name = excluded.name, description = excluded.description,"
                 " secret_hash = excluded.secret_hash,"
                 " token_endpoint_auth_method = excluded.token_endpoint_auth_method,"
-                " credentials = excluded.credentials, token_quota = excluded.token_quota",
+                " credentials = excluded.credentials, token_quota = excluded.token_quota,"
+                " secret_sealed = excluded.secret_sealed",
                 (
                     client.client_id,
                     client.name,
@@ -63,5 +66,6 @@ class Clients:
                     client.token_endpoint_auth_method,
                     json.dumps(creds),
                     None if quota is None else json.dumps(quota.to_api()),
+                    client.secret_sealed,
                 ),
             )

@@ -15,6 +15,7 @@ from oauth_primitives.rules.client_auth import (
     ASSERTION_CLAIM_ROWS,
     MAX_ASSERTION_LIFETIME,
     AssertionCheck,
+    assertion_method,
 )
 from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.rules.jws import Jws
@@ -174,8 +175,8 @@ def _assertion(sent: SentRequest, metadata: dict, server_time: float | None) -> 
 def _assertion_alg(sent: SentRequest, metadata: dict) -> RequestCheck:
     alg = sent.assertion_alg
     listed = _listed(metadata, "token_endpoint_auth_signing_alg_values_supported")
-    hmac = str(alg).startswith("HS")
-    if hmac != (sent.method is not None and sent.method.value == "client_secret_jwt"):
+    hmac = assertion_method(alg) is AuthMethod.CLIENT_SECRET_JWT
+    if hmac != (sent.method is AuthMethod.CLIENT_SECRET_JWT):
         wanted = "an HMAC (HS256)" if not hmac else "an asymmetric (RS256, ES256…)"
         return RequestCheck(
             "assertion alg",
@@ -197,7 +198,9 @@ def _assertion_alg(sent: SentRequest, metadata: dict) -> RequestCheck:
         "assertion alg",
         False,
         f"signed with {alg}; the server lists only {', '.join(listed)}",
-        "use a key of a type the server takes (`m2m-tui certs` / private_key_file)",
+        "use a method whose algorithm the server lists (it takes no HMAC: not client_secret_jwt)"
+        if hmac
+        else "use a key of a type the server takes (`m2m-tui certs` / private_key_file)",
         Refusal.ASSERTION_ALG,
     )
 

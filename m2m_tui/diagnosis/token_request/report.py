@@ -238,7 +238,7 @@ def _fix_text(found: RequestDiagnosis, outcome: TokenOutcome) -> str:
     sent = found.sent
     headers = {"DPoP": "sent"} if sent.proof else {}
     form = dict(sent.asked)
-    if sent.method is not None and sent.method.by_secret and not sent.basic:
+    if sent.method is not None and sent.method.sends_secret and not sent.basic:
         form["client_secret"] = ""
     hint = hint_for(
         found.answer.error or "",
@@ -276,6 +276,12 @@ def _untold_client_authentication(sent: SentRequest) -> str:
     method = sent.method
     if method is not None and method.by_certificate:
         what = "the certificate is not the one registered, or not from a CA the server trusts"
+    elif method is AuthMethod.CLIENT_SECRET_JWT:
+        what = (
+            "the assertion is not signed with the secret the server holds for the client "
+            "(a wrong or rotated secret), its jti was seen before, or the client is "
+            "registered for another method"
+        )
     elif sent.assertion_header is not None:
         what = (
             "the assertion is signed by a key the server does not hold for the client, its "

@@ -1,5 +1,6 @@
 // panva's oidc-provider (OpenID Certified), configured for m2m-tui's interop tests:
-// client credentials with client_secret_basic, client_secret_post and private_key_jwt,
+// client credentials with client_secret_basic, client_secret_post, client_secret_jwt and
+// private_key_jwt,
 // DPoP (nonces required or not), RFC 8707 resource indicators giving RFC 9068 JWTs,
 // opaque tokens without one, RFC 7662 introspection and RFC 7009 revocation.
 // With `tls` in the config: HTTPS that asks for client certificates, and RFC 8705
@@ -26,7 +27,7 @@ const provider = new Provider(issuer, {
   jwks: { keys: [{ ...signing, kid: 'interop-rs256', alg: 'RS256', use: 'sig' }] },
   scopes: config.scopes,
   clientAuthMethods: [
-    'client_secret_basic', 'client_secret_post', 'private_key_jwt',
+    'client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt',
     ...(tls ? ['tls_client_auth', 'self_signed_tls_client_auth'] : []),
   ],
   features: {
