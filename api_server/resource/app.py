@@ -122,10 +122,12 @@ class WorldMappers:
         the refusal (returned, built once per remembered token), with its code in the
         body (`rule`) beside the RFC 6750 error."""
         scheme, token = access_token(request)
-        try:
-            principal = await self.validator.validate(token)
-        except InvalidToken as exc:
-            principal = exc
+        principal = self.validator.remembered(token)  # a token sent again: no awaiting
+        if principal is None:
+            try:
+                principal = await self.validator.validate(token)
+            except InvalidToken as exc:
+                principal = exc
         if not isinstance(principal, Principal):  # the scheme's row comes first
             if self.scheme_rows:
                 found = run(Presented(token, self.policy, 0.0, scheme, scope), self.scheme_rows)
