@@ -59,8 +59,9 @@ class Principal:
     claims: dict = field(repr=False)
     kid: str = ""
     # The request rows' verdict on this token (the table's findings, () for none) by
-    # (scope, client certificate), for a Bearer call: those rows read nothing that
-    # changes while the token is remembered, so a token sent again skips them.
+    # scope, or by (scope, client certificate) for a token bound to one, for a Bearer
+    # call: those rows read nothing that changes while the token is remembered, so a
+    # token sent again skips them.
     verdicts: dict = field(default_factory=dict, repr=False, compare=False)
 
 
