@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from oauth_primitives.rules.access_token import reads_certificate
 from oauth_primitives.rules.findings import Code, Finding
 from oauth_primitives.rules.proof_table import run_proof
 from oauth_primitives.rules.table import Presented, for_policy, rows, run
@@ -122,10 +123,12 @@ class WorldMappers:
         the refusal (returned, built once per remembered token), with its code in the
         body (`rule`) beside the RFC 6750 error."""
         scheme, token = access_token(request)
-        try:
-            principal = await self.validator.validate(token)
-        except InvalidToken as exc:
-            principal = exc
+        principal = self.validator.remembered(token)  # a token sent again: no awaiting
+        if principal is None:
+            try:
+                principal = await self.validator.validate(token)
+            except InvalidToken as exc:
+                principal = exc
         if not isinstance(principal, Principal):  # the scheme's row comes first
             if self.scheme_rows:
                 found = run(Presented(token, self.policy, 0.0, scheme, scope), self.scheme_rows)
@@ -136,18 +139,12 @@ class WorldMappers:
                     401, "invalid_token", str(principal), scheme=scheme, rule=principal.code
                 )
             return self.answer(principal, scheme)
-        cert = presented_certificate(request.scope, self.trusted_edges)
-        thumbprint = None if cert is None else cert.thumbprint
         if scheme != "DPoP":
-            verdicts = principal.verdicts
-            found = verdicts.get((scope, thumbprint))
+            found = principal.verdicts.get(scope)  # one bound to no certificate's
             if found is None:
-                found = run(
-                    self.presented(token, scheme, scope, thumbprint, principal), self.bearer_rows
-                )
-                if len(verdicts) < MAX_VERDICTS:
-                    verdicts[scope, thumbprint] = found
+                found = self.bearer_verdict(request, token, scope, principal)
         else:  # a fresh proof every time: run through
+            thumbprint = self.thumbprint(request, principal.claims)
             presented = self.presented(token, scheme, scope, thumbprint, principal)
             found = run(presented, self.before_proof)
             if not found:
@@ -160,6 +157,31 @@ class WorldMappers:
                 "caller sub=%s scope=%s", principal.subject, " ".join(sorted(principal.scopes))
             )
         return principal
+
+    def bearer_verdict(
+        self, request: Request, token: str, scope: str, principal: Principal
+    ) -> tuple[Finding, ...]:
+        """The request rows' findings on a Bearer call with a verified token, remembered
+        with the token: by the scope alone when it is bound to no certificate (no row
+        reads one then), else by the scope and the certificate presented."""
+        thumbprint = self.thumbprint(request, principal.claims)
+        key = (scope, thumbprint) if reads_certificate(principal.claims) else scope
+        verdicts = principal.verdicts
+        found = verdicts.get(key)
+        if found is None:
+            presented = self.presented(token, "Bearer", scope, thumbprint, principal)
+            found = run(presented, self.bearer_rows)
+            if len(verdicts) < MAX_VERDICTS:
+                verdicts[key] = found
+        return found
+
+    def thumbprint(self, request: Request, claims: dict) -> str | None:
+        """x5t#S256 of the request's client certificate (RFC 8705 §3), looked for only
+        where the rows read it: for a token bound to one."""
+        if not reads_certificate(claims):
+            return None
+        cert = presented_certificate(request.scope, self.trusted_edges)
+        return None if cert is None else cert.thumbprint
 
     def presented(
         self, token: str, scheme: str, scope: str, thumbprint: str | None, principal: Principal

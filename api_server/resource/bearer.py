@@ -82,23 +82,28 @@ def access_token(request: Request) -> tuple[str, str]:
     """("Bearer" or "DPoP", the one token in the request): the header (RFC 6750 §2.1,
     RFC 9449 §7.1) or the query (§2.3, Bearer only), never both.
 
-    The routes are all GET, so a form body (§2.2) cannot carry one."""
-    found = []
-    header = request.headers.get("authorization")
+    The routes are all GET, so a form body (§2.2) cannot carry one. Read on every call:
+    the header is found in the raw list (the first one, as Starlette's `Headers.get`
+    would; ASGI names are lower case) without building `Headers` for it."""
+    header = None
+    for name, value in request.scope["headers"]:
+        if name == b"authorization":
+            header = value.decode("latin-1")
+            break
+    in_query = "access_token" in request.query_params
     if header is not None:
         scheme, _, credentials = header.strip().partition(" ")
-        if scheme.lower() == "dpop" and credentials.strip():
-            if "access_token" in request.query_params:
+        credentials = credentials.strip()
+        if credentials:
+            scheme = scheme.lower()
+            if scheme == "bearer" and not in_query:
+                return "Bearer", credentials
+            if scheme in ("bearer", "dpop") and in_query:
                 raise BearerError(
                     400, "invalid_request", "the token was sent by more than one method"
                 )
-            return "DPoP", credentials.strip()
-        if scheme.lower() == "bearer" and credentials.strip():
-            found.append(credentials.strip())
-    if "access_token" in request.query_params:
-        found.append(request.query_params["access_token"])
-    if len(found) > 1:
-        raise BearerError(400, "invalid_request", "the token was sent by more than one method")
-    if not found:
+            if scheme == "dpop":
+                return "DPoP", credentials
+    if not in_query:
         raise BearerError(401, None, "No authorization token was found")
-    return "Bearer", found[0]
+    return "Bearer", request.query_params["access_token"]

@@ -55,6 +55,11 @@ class IntrospectingValidator:
             self._endpoint = found
         return self._endpoint
 
+    def remembered(self, token: str) -> None:
+        """Nothing is remembered: every call asks the authority (a revoked token is
+        refused at once)."""
+        return None
+
     async def validate(self, token: str) -> Principal | Refused:
         endpoint = await self.endpoint()
         try:

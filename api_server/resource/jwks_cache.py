@@ -67,8 +67,22 @@ class JwksCache:
         self._inflight: asyncio.Task | None = None
         self.clock = time.monotonic  # what the cache's ages are counted by: tests move it
 
+    def held(self, kid: str) -> Jwk | None:
+        """The key `kid` names among those held, with no waiting (a verified token sent
+        again asks this on every request); a stale JWKS is refreshed behind the caller.
+        None when it is not held: `key` may then fetch the JWKS."""
+        found = self.keys.get(kid)
+        if found is not None:
+            now, fresh_for = self.clock(), self.fresh_for
+            if now - self.fetched_at >= fresh_for and now - self.attempted_at >= fresh_for:
+                self._start_refresh()  # stale: refresh behind the request, serve what we have
+        return found
+
     async def key(self, kid: str) -> Jwk | None:
-        if kid not in self.keys and self._inflight is not None and not self._inflight.done():
+        found = self.held(kid)
+        if found is not None:
+            return found
+        if self._inflight is not None and not self._inflight.done():
             # A fetch is already under way (the first one, or a refetch): share its result
             # rather than start another, so no request waits for more than one fetch.
             await asyncio.shield(self._inflight)
@@ -77,11 +91,8 @@ class JwksCache:
         if not self.keys:
             if now - self.attempted_at >= self.cooldown or self.attempted_at < 0:
                 await self._refresh()
-        elif kid not in self.keys:
-            if now - self.attempted_at >= self.cooldown:
-                await self._refresh()
-        elif now - self.fetched_at >= self.fresh_for and now - self.attempted_at >= self.fresh_for:
-            self._start_refresh()  # stale: refresh behind the request, serve what we have
+        elif now - self.attempted_at >= self.cooldown:
+            await self._refresh()
         return self._found(kid)
 
     def _found(self, kid: str) -> Jwk | None:

@@ -59,8 +59,9 @@ class Principal:
     claims: dict = field(repr=False)
     kid: str = ""
     # The request rows' verdict on this token (the table's findings, () for none) by
-    # (scope, client certificate), for a Bearer call: those rows read nothing that
-    # changes while the token is remembered, so a token sent again skips them.
+    # scope, or by (scope, client certificate) for a token bound to one, for a Bearer
+    # call: those rows read nothing that changes while the token is remembered, so a
+    # token sent again skips them.
     verdicts: dict = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -96,19 +97,36 @@ class TokenValidator:
         self._verified: OrderedDict[str, tuple[Principal, str, float]] = OrderedDict()
         self._refused: OrderedDict[str, Refused] = OrderedDict()  # token → why, for repeats
 
+    def remembered(self, token: str) -> Principal | Refused | None:
+        """A token judged before, answered with no waiting (the common case: clients send
+        one token again and again): its principal while its exp holds and the keys held
+        now still have its kid, or its refusal. None: `validate` must judge it, or ask
+        the JWKS again for its kid."""
+        hit = self._verified.get(token)
+        if hit is None:
+            return self._refused.get(token)
+        principal, kid, exp = hit
+        if expired(exp, self.clock(), self.policy.leeway):  # the exp rule's own comparison
+            del self._verified[token]
+            return None
+        # The key lookup also keeps the JWKS fresh, so a revoked key ends the entry.
+        if self.jwks.held(kid) is None:
+            return None  # left in place for `validate`, which asks the JWKS for it
+        self._verified.move_to_end(token)
+        return principal
+
     async def validate(self, token: str) -> Principal | Refused:
         """The token's principal, or the rule book's refusal (returned, not raised: a
         forged token sent again and again costs a look-up). InvalidToken only for what
         the rule book cannot judge: keys that could not be fetched."""
-        hit = self._verified.get(token)
-        if hit is not None:
-            principal, kid, exp = hit
-            # The key lookup also keeps the JWKS fresh, so a revoked key ends the entry.
-            alive = not expired(exp, self.clock(), self.policy.leeway)  # the exp rule's own
-            if alive and await self.jwks.key(kid) is not None:
-                self._verified.move_to_end(token)
-                return principal
-            del self._verified[token]
+        known = self.remembered(token)
+        if known is not None:
+            return known
+        hit = self._verified.pop(token, None)
+        if hit is not None:  # unexpired, but its kid is not among the keys held now
+            if await self.jwks.key(hit[1]) is not None:  # in the JWKS, fetched again
+                self._verified[token] = hit
+                return hit[0]
         refused = self._refused.get(token)
         if refused is not None:
             return refused

@@ -244,6 +244,12 @@ def binding_finding(claims: dict, scheme: str) -> Finding | None:
     return None
 
 
+def reads_certificate(claims: dict) -> bool:
+    """Whether `certificate_finding` reads the certificate presented: for a token bound
+    to one alone. A server need not look for a client certificate otherwise."""
+    return bound_x5t(claims) is not None
+
+
 def certificate_finding(claims: dict, presented: str | None, policy: Policy) -> Finding | None:
     """RFC 8705 §3: a token bound to a certificate (cnf.x5t#S256) is good only with that
     certificate presented in the TLS handshake; `presented` is its thumbprint."""

@@ -137,3 +137,25 @@ def test_no_keys_at_all_is_a_clear_401(tmp_path):
 def _dummy_token() -> str:
     parts = (b'{"alg":"RS256","kid":"k"}', b"{}", b"sig")
     return ".".join(base64.urlsafe_b64encode(p).rstrip(b"=").decode() for p in parts)
+
+
+def test_a_remembered_token_follows_its_key_out_of_the_jwks_and_back(api, fake_issuer):
+    # A verified token is answered from memory while the keys held still have its kid;
+    # once a refresh drops the kid, the JWKS is asked again (after the cooldown) rather
+    # than the token refused at once, or accepted from memory.
+    token = fake_issuer.sign(fake_issuer.claims())
+    assert call(api, token).status_code == 200
+    rsa_key, ec_key = fake_issuer.jwks["keys"]
+    fake_issuer.jwks = {"keys": [ec_key]}  # the issuer drops the token's key
+    later(api, 0.6)  # stale: this call is served, and the keys refreshed behind it
+    assert call(api, token).status_code == 200
+    wait_until(lambda: "fake-rsa" not in api.api_state.jwks.keys, "the key dropped")
+    fake_issuer.jwks = {"keys": [rsa_key, ec_key]}  # and puts it back
+    later(api, 2)  # past the cooldown: the kid makes the API fetch the JWKS again
+    assert call(api, token).status_code == 200
+    fake_issuer.jwks = {"keys": [ec_key]}
+    later(api, 3)
+    assert call(api, token).status_code == 200  # stale again: refreshed behind the call
+    wait_until(lambda: "fake-rsa" not in api.api_state.jwks.keys, "the key dropped again")
+    refused = call(api, token)  # within the cooldown: no fetch, and the kid is unknown
+    assert refused.status_code == 401 and refused.json()["rule"] == Code.KID_UNKNOWN

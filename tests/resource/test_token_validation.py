@@ -307,6 +307,41 @@ def test_token_sent_two_ways_is_invalid_request(shared_stack):
     refused(response, 400, "invalid_request")
 
 
+def test_a_dpop_header_with_a_query_token_is_invalid_request(shared_stack):
+    token = shared_stack.token()
+    response = httpx.get(
+        shared_stack.api_url + DIRECTIONS,
+        params={"destination": "Seattle", "access_token": token},
+        headers={"Authorization": f"DPoP {token}"},
+    )
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+    assert "more than one method" in response.json()["error_description"]
+
+
+def test_another_scheme_or_an_empty_bearer_leaves_the_query_token(shared_stack):
+    # Only a Bearer or DPoP header with credentials carries a token (RFC 6750 §2.1): a
+    # Basic header, or "Bearer" and nothing, is no second method beside the query's.
+    token = shared_stack.token()
+    for header in ("Basic Zm9vOmJhcg==", "Bearer", "DPoP"):
+        response = httpx.get(
+            shared_stack.api_url + DIRECTIONS,
+            params={"destination": "Seattle", "access_token": token},
+            headers={"Authorization": header},
+        )
+        assert response.status_code == 200, (header, response.text)
+
+
+def test_the_first_authorization_header_is_the_one_read(shared_stack):
+    token = shared_stack.token()
+    headers = [("Authorization", f"Bearer {token}"), ("Authorization", "Bearer not-a-token")]
+    first = httpx.get(shared_stack.api_url + DIRECTIONS, params={"destination": "Seattle"},
+                      headers=headers)  # fmt: skip
+    assert first.status_code == 200, first.text
+    second = httpx.get(shared_stack.api_url + DIRECTIONS, params={"destination": "Seattle"},
+                       headers=headers[::-1])  # fmt: skip
+    assert second.status_code == 401
+
+
 def test_strict_rfc9068_mode(tmp_path):
     from dataclasses import replace
 

@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from m2m_tui.config.profile import Profile
 from m2m_tui.config.profiles import normalise_issuer as profile_normalise
 from oauth_primitives.issuer import normalise_issuer
 from oauth_primitives.rules import Code, Finding
-from oauth_primitives.rules.access_token import Policy, claim_findings, header_findings
+from oauth_primitives.rules.access_token import (
+    Policy,
+    claim_findings,
+    header_findings,
+    reads_certificate,
+)
 from oauth_primitives.rules.closed_sets import ASYMMETRIC, DPOP_PROOF
 from oauth_primitives.rules.keys import alg_finding, key_finding
 from oauth_primitives.rules.proof import PRIVATE_MEMBERS, header_finding
-from oauth_primitives.rules.table import TABLE, Presented, place, run
+from oauth_primitives.rules.table import TABLE, Presented, place, rows, run
 from tests.helpers.serve_process import start, stop
 
 
@@ -185,6 +192,42 @@ def test_a_token_that_passes_costs_the_table_no_allocation():
     assert run(token) is run(token) == ()  # the same empty tuple, not a new one
     token.scope = "c"
     assert [f.code for f in run(token)] == [Code.SCOPE_MISSING]
+
+
+_THUMBPRINTS = st.sampled_from(["x5t-a", "x5t-b", ""])
+_CNF = st.one_of(
+    st.none(),
+    st.sampled_from(["x5t-a", 1, [], {}]),
+    st.dictionaries(
+        st.sampled_from(["x5t#S256", "jkt", "x5t"]),
+        st.one_of(_THUMBPRINTS, st.integers(), st.none()),
+        max_size=3,
+    ),
+)
+
+
+@given(
+    cnf=_CNF,
+    presented=st.one_of(st.none(), _THUMBPRINTS),
+    scheme=st.sampled_from(["Bearer", "DPoP"]),
+    mtls_required=st.booleans(),
+)
+def test_the_request_rows_read_a_certificate_only_for_a_token_bound_to_one(
+    cnf, presented, scheme, mtls_required
+):
+    # The API looks for the client certificate, and tells calls apart by it, only where
+    # `reads_certificate` says: elsewhere, any certificate or none gets the same findings.
+    claims = {"scope": "a"} if cnf is None else {"scope": "a", "cnf": cnf}
+    policy = Policy("https://i/", "urn:a", mtls_required=mtls_required)
+
+    def findings(certificate: str | None) -> list[Code]:
+        p = Presented("t", policy, 1000.0, scheme, "a", certificate, claims=claims)
+        return [f.code for f in run(p, rows("binding"), every=True)]
+
+    if not reads_certificate(claims):
+        assert findings(presented) == findings(None) == findings("x5t-a")
+    else:  # bound: the certificate decides
+        assert findings(None) != findings(claims["cnf"]["x5t#S256"])
 
 
 @pytest.mark.parametrize(
