@@ -162,8 +162,8 @@ def test_a_sub_that_is_not_a_string_is_refused_at_its_own_row(sub):
 @pytest.mark.parametrize("sub", ["42", "", "generated@clients", "urn:x:1"])
 def test_a_string_sub_or_none_passes(sub):
     claims = {"iss": "https://i/", "aud": "urn:a", "exp": 2000}
-    for given in ({**claims, "sub": sub}, claims):
-        token = _token({"alg": "RS256", "kid": "k"}, given)
+    for payload in ({**claims, "sub": sub}, claims):
+        token = _token({"alg": "RS256", "kid": "k"}, payload)
         assert run(Presented(token, Policy("https://i/", "urn:a"), 1000.0)) == ()
 
 
