@@ -20,6 +20,8 @@ SENSITIVE_FIELDS = {
     "refresh_token",
     "id_token",
     "password",
+    "subject_token",  # RFC 8693's exchanged tokens: credentials like the rest
+    "actor_token",
 }
 # Headers that carry a credential, whoever set them (a user's own, from `call -H` or the
 # request editor, too): shown and exported masked.

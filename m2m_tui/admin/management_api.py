@@ -144,6 +144,24 @@ class ManagementClient:
     async def signing_keys(self) -> list[dict]:
         return await self.request("GET", "/keys/signing")
 
+    async def token_exchange_profiles(self) -> list[dict]:
+        """Auth0's token exchange profiles (with m2m-tui's client_ids, audiences,
+        scope_map and trusted_issuers at the bundled authority). Auth0 pages the list
+        (`{"token_exchange_profiles": [...], "next": ...}`); a plain list is read too."""
+        body = await self.request("GET", "/token-exchange-profiles")
+        if isinstance(body, dict):
+            body = body.get("token_exchange_profiles")
+        return [p for p in body or [] if isinstance(p, dict)]
+
+    async def widen_exchange_profile(self, profile_id: str, field: str, value: str) -> dict:
+        """`value` added to a token exchange profile's list `field` (audiences,
+        client_ids), the list's other members kept."""
+        profile = await self.request("GET", f"/token-exchange-profiles/{profile_id}")
+        listed = [v for v in (profile or {}).get(field) or [] if v != value]
+        return await self.request(
+            "PATCH", f"/token-exchange-profiles/{profile_id}", json={field: [*listed, value]}
+        )
+
     # --- organizations (Auth0's Organizations for M2M) ----------------------------
     async def organizations(self) -> list[dict]:
         return _listed(await self.request("GET", "/organizations", params={"per_page": 100}))

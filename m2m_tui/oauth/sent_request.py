@@ -1,7 +1,9 @@
 """What a token request carried, decoded for the person reading its refusal: how the
 client authenticated, the id the server read, the assertion's header and claims, the
-DPoP proof, the parameters. Never a secret: where one was sent, only whether RFC 6749
-§2.3.1's form-encoding changed it (a server that does not decode reads another one).
+DPoP proof, the parameters; for a token exchange (RFC 8693), the subject and actor
+tokens' headers and claims. Never a secret, nor a token whole: where a secret was sent,
+only whether RFC 6749 §2.3.1's form-encoding changed it (a server that does not decode
+reads another one).
 
 Kept on the TokenOutcome, so that a refusal can be explained after the fact (the Token
 tab's Why?, `token`'s output) without asking the server again."""
@@ -16,9 +18,37 @@ from urllib.parse import quote_plus, unquote_plus
 from oauth_primitives.rules.client_auth import assertion_method
 from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.rules.jws import Jws, parse
+from oauth_primitives.token_exchange import GRANT_TYPE
 
-# The parameters that say what the token is for; shown as sent.
-ASKED = ("grant_type", "audience", "resource", "scope", "organization")
+# The parameters that say what the token is for; shown as sent. The exchanged tokens
+# themselves are not among them: they are decoded (`SentRequest.subject`, `.actor`).
+ASKED = (
+    "grant_type",
+    "audience",
+    "resource",
+    "scope",
+    "organization",
+    "subject_token_type",  # RFC 8693 §2.1
+    "actor_token_type",
+    "requested_token_type",
+)
+
+
+@dataclass(frozen=True)
+class SentToken:
+    """A subject or actor token of an exchange, decoded: its header and claims, or why it
+    could not be read. The token itself is a credential: kept for finding it in History,
+    never shown, exported or kept in to_json."""
+
+    header: dict | None = None
+    claims: dict | None = None
+    problem: str | None = None  # it is not a JWT
+    token: str = field(default="", repr=False)
+
+    def to_json(self) -> dict:
+        if self.problem:
+            return {"problem": self.problem}
+        return {"header": self.header, "claims": self.claims}
 
 
 @dataclass(frozen=True)
@@ -37,9 +67,16 @@ class SentRequest:
     certificate: bool = False  # a client certificate went with it (mutual TLS)
     asked: dict[str, str] = field(default_factory=dict)
     sent_at: float = field(default_factory=time.time)
+    subject: SentToken | None = None  # RFC 8693: the subject_token, decoded
+    actor: SentToken | None = None  # and the actor_token
     # The assertion itself, for the rule book's check through the Management API; a
     # credential until its exp, so never shown, exported or kept in to_json.
     assertion: str | None = field(default=None, repr=False)
+
+    @property
+    def exchange(self) -> bool:
+        """A token exchange (RFC 8693) request."""
+        return self.asked.get("grant_type") == GRANT_TYPE
 
     @property
     def assertion_alg(self) -> str | None:
@@ -59,6 +96,14 @@ class SentRequest:
             "dpop_proof": self.proof,
             "certificate": self.certificate,
             "asked": self.asked,
+            **(
+                {
+                    "subject_token": self.subject.to_json() if self.subject else None,
+                    "actor_token": self.actor.to_json() if self.actor else None,
+                }
+                if self.exchange
+                else {}
+            ),
         }
 
 
@@ -96,7 +141,18 @@ def sent_request(
         certificate=certificate,
         asked={k: form[k] for k in ASKED if k in form},
         assertion=assertion,
+        subject=_token(form.get("subject_token")),
+        actor=_token(form.get("actor_token")),
     )
+
+
+def _token(token: str | None) -> SentToken | None:
+    if token is None:
+        return None
+    jws = parse(token)
+    if not isinstance(jws, Jws):
+        return SentToken(problem="it is not a JWT (RFC 7515 compact form)", token=token)
+    return SentToken(jws.header, jws.payload, token=token)
 
 
 def _basic(value: str) -> tuple[str, str] | None:

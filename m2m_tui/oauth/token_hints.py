@@ -11,6 +11,7 @@ from __future__ import annotations
 from oauth_primitives.rules.client_auth import assertion_method
 from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.rules.jws import read_object
+from oauth_primitives.token_exchange import GRANT_TYPE as EXCHANGE_GRANT
 from oauth_primitives.token_refusals import (
     ASSERTION_REFUSALS,
     ORGANIZATION_REFUSALS,
@@ -171,6 +172,58 @@ BASIC_ENCODING = (
     'server may not decode Basic credentials: set auth_method = "client_secret_post".'
 )
 
+# A token exchange's refusals (RFC 8693 §2.2.2): the fix each asks for.
+EXCHANGE_FIX = {
+    Refusal.EXCHANGE_PARAMETER_MISSING: (
+        "Send subject_token and subject_token_type, and actor_token with actor_token_type "
+        "or neither (RFC 8693 §2.1)."
+    ),
+    Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED: (
+        "Send JWTs, typed urn:ietf:params:oauth:token-type:access_token or …:jwt, and ask "
+        "for one of those."
+    ),
+    Refusal.EXCHANGE_NOT_ALLOWED: (
+        "No token exchange profile lets this client exchange this kind of token: add the "
+        "client to a profile's client_ids (Management API PATCH "
+        "/api/v2/token-exchange-profiles/{id}; the Grants screen)."
+    ),
+    Refusal.SUBJECT_TOKEN_INVALID: (
+        "The subject token is not one the server can verify (not a JWT, another key, or "
+        "revoked): get a new one from its profile, then exchange it."
+    ),
+    Refusal.SUBJECT_TOKEN_EXPIRED: (
+        "The subject token has expired: get a fresh one (`m2m-tui token`), then exchange it."
+    ),
+    Refusal.SUBJECT_TOKEN_UNTRUSTED: (
+        "The subject token's issuer is not trusted: exchange a token of this issuer, or add "
+        "its issuer and JWKS to the profile's trusted_issuers."
+    ),
+    Refusal.ACTOR_TOKEN_INVALID: (
+        "The actor token fails the checks a subject token must pass: send a current access "
+        "token of this issuer, or none (the acting client is then the actor)."
+    ),
+    Refusal.MAY_ACT_MISMATCH: (
+        "The subject token's may_act names another actor: exchange as that client, or get "
+        "a subject token whose may_act names this one (RFC 8693 §4.4)."
+    ),
+    Refusal.ACT_CHAIN_INVALID: (
+        "The subject token's act claim is not a valid chain (RFC 8693 §4.1): its issuer "
+        "wrote it wrong, or the chain is too deep."
+    ),
+    Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED: (
+        "No token exchange profile lets this client exchange for this audience: add it to "
+        "the profile's audiences, or exchange for one the profile lists."
+    ),
+    Refusal.EXCHANGE_SCOPE_WIDENED: (
+        "An exchange only narrows: ask for fewer scopes (those the subject token carries, "
+        "or that the profile's scope_map maps to them)."
+    ),
+}
+EXCHANGE_UNAUTHORIZED = (
+    "The server does not let this client exchange this token: its policy (at the bundled "
+    "authority, a token exchange profile's client_ids) or the subject token's may_act."
+)
+
 
 def hint_for(
     error: str,
@@ -220,6 +273,10 @@ def hint_for(
         return ASSERTION
     if error == "invalid_client":
         return "Check the client secret (and the client id) of this profile."
+    if rule in EXCHANGE_FIX:
+        return EXCHANGE_FIX[rule]
+    if form.get("grant_type") == EXCHANGE_GRANT and error == "unauthorized_client":
+        return EXCHANGE_UNAUTHORIZED
     if rule in ORGANIZATION_REFUSALS or (
         sent_organization and error in ("access_denied", "invalid_request") and rule is None
     ):

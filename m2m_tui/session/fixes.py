@@ -74,17 +74,26 @@ class Fixes:
 
     async def apply_request_fix(self, fix) -> str:
         """A refused token request's fix (token_request.report.Fix): the grant made or
-        widened, or the failing Action unbound; then a new token."""
+        widened, the failing Action unbound, or a token exchange profile widened; then a
+        new token (an exchange's: the user exchanges again, with the token it chose)."""
         from m2m_tui.diagnosis.token_request.report import FixKind
 
         p = self._profile()
+        client = fix.client or p.client_id  # an exchange's acting client, else the profile's
         async with self._admin.managed() as mgmt:
             if fix.kind is FixKind.GRANT:
-                await mgmt.create_grant(p.client_id, fix.target, list(fix.scopes))
-                done = f"Authorized {p.client_id} for {fix.target}"
+                await mgmt.create_grant(client, fix.target, list(fix.scopes))
+                done = f"Authorized {client} for {fix.target}"
             elif fix.kind is FixKind.SCOPES:
-                await mgmt.add_scopes(p.client_id, fix.target, list(fix.scopes))
+                await mgmt.add_scopes(client, fix.target, list(fix.scopes))
                 done = f"Granted {' '.join(fix.scopes)} on {fix.target}"
+            elif fix.kind in (FixKind.PROFILE_AUDIENCE, FixKind.PROFILE_CLIENT):
+                field = "audiences" if fix.kind is FixKind.PROFILE_AUDIENCE else "client_ids"
+                await mgmt.widen_exchange_profile(fix.target, field, fix.value)
+                return (
+                    f"Added {fix.value} to token exchange profile {fix.name}'s {field}: "
+                    "exchange again."
+                )
             elif fix.kind is FixKind.REGISTER:
                 done = await _register(mgmt, p, fix.target)
             else:
@@ -93,6 +102,8 @@ class Fixes:
                 if action is not None:
                     await mgmt.set_bindings([a for a in bound if a != action["id"]])
                 done = f"Unbound Action {fix.target}"
+        if fix.client:
+            return f"{done}: exchange again."
         outcome = await self._get_token(force=True)
         if not outcome.ok:
             return f"{done}, but the new token failed: {outcome.error}: {outcome.description}"

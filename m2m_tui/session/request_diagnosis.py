@@ -37,11 +37,20 @@ async def diagnose_refusal(
     profile = session.profile
     async with session.client(certificate=False) as client:
         metadata = await session.documents.server_metadata(profile.issuer, client)
-        foretold, values, note = None, {}, None
+        foretold, values, note, exchange = None, {}, None, None
         if not outcome.ok and outcome.error not in NO_ANSWER:
             foretold, values, note = await _foretold(session, outcome, client)
+            if outcome.sent.exchange and note == "" and foretold is None:
+                exchange, note = await _exchange_tenant(session, outcome.sent, client)
     found = diagnose_request(
-        outcome, metadata, foretold, _certificate(session), values, tenant_read=note == ""
+        outcome,
+        metadata,
+        foretold,
+        _certificate(session),
+        values,
+        # An exchange's tenant side is its own checks (the profiles, the acting grant).
+        tenant_read=note == "" and exchange is None,
+        exchange=exchange,
     )
     if not metadata:
         found.notes.append(
@@ -75,6 +84,8 @@ async def _foretold(session: Session, outcome: TokenOutcome, client):
             # The server refused the client itself: only the authentication rules apply
             # (a secret's worth is the server's alone to judge).
             return (auth.code, auth.values, "") if auth else (None, {}, "")
+        if sent.exchange:  # Preview's issuance rules are client_credentials': not these
+            return None, {}, ""
         # The request as sent (its client, API, scope and organization), which may not
         # be the profile's: `diagnose` takes any request.
         asked = sent.asked
@@ -96,6 +107,30 @@ async def _foretold(session: Session, outcome: TokenOutcome, client):
     if found.refusal.code is Refusal.SCOPE_NOT_GRANTED:
         values["scopes"] = list(values.get("scopes") or [])
     return found.refusal.code, values, ""
+
+
+async def _exchange_tenant(session: Session, sent, client):
+    """What the Management API shows of an exchange: the token exchange profiles, the
+    acting client's grant on the target, and whether an API has the target; and a note
+    where it could not be read."""
+    import httpx
+
+    from m2m_tui.admin.management_api import ManagementError, ManagementUnavailable
+    from m2m_tui.diagnosis.token_request.exchange_checks import ExchangeTenant, target_of
+
+    target = target_of(sent)
+    try:
+        mgmt = await session.admin.management(client)
+        profiles = await mgmt.token_exchange_profiles()
+        grant = await mgmt.grant(sent.client_id, target) if target else None
+        apis = await mgmt.resource_servers()
+    except ManagementUnavailable as exc:
+        return None, f"The Management API could not be asked ({exc}): no foretelling."
+    except (ManagementError, httpx.HTTPError, ValueError) as exc:
+        return None, f"The Management API failed ({exc}): no foretelling."
+    granted = None if grant is None else tuple(grant.get("scope") or [])
+    known = any(api.get("identifier") == target for api in apis or [])
+    return ExchangeTenant(tuple(profiles), granted, known), ""
 
 
 def _client_authentication(outcome: TokenOutcome) -> bool:

@@ -30,7 +30,11 @@ WORDS: tuple[tuple[str | None, re.Pattern, Refusal], ...] = (
 )
 
 
-def told_by_words(error: str | None, description: str) -> Refusal | None:
+def told_by_words(error: str | None, description: str, exchange: bool = False) -> Refusal | None:
+    """`exchange`: the request was a token exchange, where RFC 8693 §2.2.2's
+    invalid_target says no token is issued for the target asked."""
+    if exchange and error == "invalid_target":
+        return Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
     for wanted, pattern, refusal in WORDS:
         if error == wanted and pattern.search(description or ""):
             return refusal

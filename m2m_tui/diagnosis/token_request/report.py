@@ -20,6 +20,11 @@ from enum import StrEnum
 
 from m2m_tui.diagnosis.token_request.answer import TokenAnswer
 from m2m_tui.diagnosis.token_request.checks import CertificateSeen, RequestCheck, request_checks
+from m2m_tui.diagnosis.token_request.exchange_checks import (
+    ExchangeTenant,
+    exchange_checks,
+    profile_to_change,
+)
 from m2m_tui.diagnosis.token_request.provider_words import told_by_words
 from m2m_tui.oauth.sent_request import SentRequest
 from m2m_tui.oauth.token_hints import hint_for
@@ -78,15 +83,25 @@ class FixKind(StrEnum):
     SCOPES = "scopes"  # add the scopes asked to the grant
     UNBIND = "unbind"  # take the failing Action out of the flow
     REGISTER = "register"  # register the profile's key or certificate for the client
+    # A token exchange profile edited (Management API PATCH /token-exchange-profiles/{id}):
+    PROFILE_AUDIENCE = "profile_audience"  # the target added to its audiences
+    PROFILE_CLIENT = "profile_client"  # the acting client added to its client_ids
 
 
 @dataclass(frozen=True)
 class Fix:
     kind: FixKind
-    target: str  # the API (grant, scopes) or the Action (unbind)
+    target: str  # the API (grant, scopes), the Action (unbind), the profile's id (profile_*)
     scopes: tuple[str, ...] = ()
+    value: str = ""  # profile_*: the audience or the client id added
+    name: str = ""  # profile_*: the profile's name
+    client: str = ""  # grant, scopes: an exchange's acting client ("": the profile's)
 
     def offer(self) -> str:
+        if self.kind is FixKind.PROFILE_AUDIENCE:
+            return f"add {self.value} to token exchange profile {self.name}'s audiences"
+        if self.kind is FixKind.PROFILE_CLIENT:
+            return f"add {self.value} to token exchange profile {self.name}'s client_ids"
         if self.kind is FixKind.REGISTER:
             return f"register this profile's {self.target} for the client"
         if self.kind is FixKind.UNBIND:
@@ -141,6 +156,7 @@ class RequestDiagnosis:
                 "kind": self.fix.kind.value,
                 "target": self.fix.target,
                 "scopes": self.fix.scopes,
+                **({"value": self.fix.value} if self.fix.value else {}),
             },
             "certificate": asdict(self.certificate) if self.certificate else None,
             "notes": self.notes,
@@ -154,21 +170,25 @@ def diagnose_request(
     certificate: CertificateSeen | None = None,
     foretold_values: dict | None = None,
     tenant_read: bool = False,
+    exchange: ExchangeTenant | None = None,
 ) -> RequestDiagnosis:
     """The refused request of `outcome`, against the server's `metadata` ({} where it
     publishes none); `foretold`: the rule book's refusal, read through the Management API
-    (None where none is at hand, or it foresaw none)."""
+    (None where none is at hand, or it foresaw none); `exchange`: for a token exchange,
+    the tenant's token exchange profiles and the acting client's grant, where read."""
     sent = outcome.sent
     assert sent is not None, "a token outcome from request_token carries what it sent"
     answer = TokenAnswer.of(outcome)
     checks = request_checks(sent, metadata, answer.server_time, certificate)
+    if sent.exchange:  # RFC 8693: what was sent to be exchanged, and the tenant's policy
+        checks.extend(exchange_checks(sent, metadata, answer.server_time, exchange))
     if tenant_read:  # the Management API was read: the tenant's side, as one check
         checks.append(_tenant_check(foretold, foretold_values or {}))
     found = RequestDiagnosis(sent, answer, checks, certificate=certificate)
     if answer.rule is not None:
         found.told, found.told_by = answer.rule, "rule"
     else:
-        words = told_by_words(answer.error, answer.description)
+        words = told_by_words(answer.error, answer.description, sent.exchange)
         if words is not None:
             found.told, found.told_by = words, "words"
         elif (spent := used_up(outcome.quota)) is not None:  # Auth0's token quota headers
@@ -177,11 +197,13 @@ def diagnose_request(
     if foretold is not None:
         found.predicted, found.predicted_by = foretold, "management_api"
     elif local is not None:
-        found.predicted, found.predicted_by = local, "checks"
+        # An exchange's checks read the tenant's profiles and grant, where given.
+        by = "management_api" if exchange is not None else "checks"
+        found.predicted, found.predicted_by = local, by
     found.standing = _standing(found.told, found.predicted)
     found.cause = found.told or (found.predicted if _fits(found.predicted, answer) else None)
     found.fix_text = _fix_text(found, outcome)
-    found.fix = _fix(found, foretold_values or {})
+    found.fix = _fix(found, foretold_values or {}, exchange)
     if found.cause is None and answer.client_authentication:
         found.notes.append(_untold_client_authentication(sent))
         # A warning that would explain it (a Basic secret the server may not decode):
@@ -253,18 +275,32 @@ def _fix_text(found: RequestDiagnosis, outcome: TokenOutcome) -> str:
     return hint or outcome.hint or ""
 
 
-def _fix(found: RequestDiagnosis, values: dict) -> Fix | None:
-    cause, asked = found.cause, found.sent.asked
+def _fix(
+    found: RequestDiagnosis, values: dict, exchange: ExchangeTenant | None = None
+) -> Fix | None:
+    cause, sent = found.cause, found.sent
+    asked = sent.asked
     audience = asked.get("audience") or asked.get("resource") or ""
     scopes = tuple(asked.get("scope", "").split())
+    # An exchange's grant is the acting client's, which need not be the profile's.
+    client = sent.client_id if sent.exchange else ""
+    if exchange is not None and sent.exchange and cause is not None:
+        profile = profile_to_change(sent, exchange, cause)
+        if profile is not None and isinstance(profile.get("id"), str):
+            kind, value = (
+                (FixKind.PROFILE_AUDIENCE, audience)
+                if cause is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
+                else (FixKind.PROFILE_CLIENT, sent.client_id)
+            )
+            return Fix(kind, profile["id"], value=value, name=str(profile.get("name") or ""))
     if cause is Refusal.NO_CLIENT_GRANT and audience:
-        return Fix(FixKind.GRANT, audience, scopes)
+        return Fix(FixKind.GRANT, audience, scopes, client=client)
     if cause is Refusal.SCOPE_NOT_GRANTED and audience:
         missing = tuple(values.get("scopes") or scopes)
-        return Fix(FixKind.SCOPES, audience, missing) if missing else None
+        return Fix(FixKind.SCOPES, audience, missing, client=client) if missing else None
     if cause in ACTION_REFUSALS - {Refusal.ACTION_DENIED} and found.answer.action:
         return Fix(FixKind.UNBIND, found.answer.action)
-    if cause in UNREGISTERED_KEY and found.sent.method is AuthMethod.PRIVATE_KEY_JWT:
+    if cause in UNREGISTERED_KEY and sent.method is AuthMethod.PRIVATE_KEY_JWT:
         return Fix(FixKind.REGISTER, "key")
     if cause is Refusal.CERTIFICATE_NOT_REGISTERED:
         return Fix(FixKind.REGISTER, "certificate")

@@ -1,0 +1,214 @@
+"""A refused token exchange (RFC 8693), checked from what was sent: each way an exchange
+goes wrong is named with the bundled authority's code, its fix in words, and, where the
+tenant's token exchange profile is what refuses, the profile `f` edits. The tokens are
+decoded for the report, never carried whole into its output."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import jwt
+
+from m2m_tui.diagnosis.token_request.exchange_checks import ExchangeTenant, exchange_checks
+from m2m_tui.diagnosis.token_request.report import FixKind, Standing, diagnose_request
+from m2m_tui.oauth.sent_request import sent_request
+from m2m_tui.oauth.token_request import TokenOutcome
+from m2m_tui.transcript import Exchange, mask_fields
+from oauth_primitives.token_exchange import GRANT_TYPE, TokenType
+from oauth_primitives.token_refusals import Refusal
+
+ISSUER = "http://127.0.0.1:7000/"
+ROUTES = "urn:worldmappers:routes"
+ACTING = "world-mappers-api"
+PROFILE = {
+    "id": "tep_routes",
+    "name": "Routes on behalf",
+    "subject_token_type": TokenType.ACCESS_TOKEN.value,
+    "client_ids": [ACTING],
+    "audiences": [ROUTES],
+    "scope_map": {"routes:read": ["directions"]},
+    "trusted_issuers": [{"issuer": "https://partner.example/", "jwks": {"keys": []}}],
+}
+TENANT = ExchangeTenant((PROFILE,), granted=("routes:read",))
+
+
+def subject(**claims) -> str:
+    now = int(time.time())
+    body = {
+        "iss": ISSUER,
+        "sub": "gift-deliveries@clients",
+        "aud": "urn:worldmappers",
+        "scope": "directions",
+        "iat": now,
+        "exp": now + 600,
+        **claims,
+    }
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, "k" * 32, "HS256")
+
+
+def sent(subject_token: str | None = None, **form):
+    fields = {
+        "grant_type": GRANT_TYPE,
+        "client_id": ACTING,
+        "client_secret": "s3cret",
+        "subject_token": subject_token or subject(),
+        "subject_token_type": TokenType.ACCESS_TOKEN.value,
+        "audience": ROUTES,
+        "scope": "routes:read",
+        **form,
+    }
+    fields = {k: v for k, v in fields.items() if v is not None}
+    return sent_request(ISSUER + "oauth/token", fields, {})
+
+
+def failed(request, tenant=TENANT, server_time=None):
+    checks = exchange_checks(request, {"issuer": ISSUER}, server_time, tenant)
+    return next((c for c in checks if c.ok is False), None)
+
+
+def test_a_good_exchange_passes_every_check():
+    checks = exchange_checks(sent(), {"issuer": ISSUER}, None, TENANT)
+    assert [c.name for c in checks if c.ok is False] == []
+    scope = next(c for c in checks if c.name == "exchange scope")
+    assert "would carry routes:read" in scope.detail  # directions maps to it
+
+
+def test_the_tokens_are_decoded_never_kept_whole_in_the_report():
+    token = subject()
+    request = sent(token)
+    out = json.dumps(request.to_json())
+    assert token not in out and token.split(".")[2] not in out
+    assert request.to_json()["subject_token"]["claims"]["sub"] == "gift-deliveries@clients"
+    assert request.asked["subject_token_type"] == TokenType.ACCESS_TOKEN
+    masked = mask_fields({"subject_token": token, "actor_token": token})
+    assert token not in json.dumps(masked)
+
+
+def test_missing_parameters_and_unsupported_types():
+    assert failed(sent(subject_token_type=None)).refusal is Refusal.EXCHANGE_PARAMETER_MISSING
+    lone_actor = sent(actor_token=subject(sub="someone"))
+    assert failed(lone_actor).refusal is Refusal.EXCHANGE_PARAMETER_MISSING
+    assert "actor_token_type" in failed(lone_actor).fix
+    saml = sent(subject_token_type=TokenType.SAML2.value)
+    assert failed(saml, tenant=None).refusal is Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED
+
+
+def test_an_expired_subject_token_by_the_servers_clock():
+    request = sent(subject(exp=int(time.time()) + 60))
+    assert failed(request) is None  # by this machine's clock, good for a minute
+    later = failed(request, server_time=time.time() + 300)  # the server's Date says not
+    assert later.refusal is Refusal.SUBJECT_TOKEN_EXPIRED
+    assert "fresh subject token" in later.fix
+
+
+def test_an_untrusted_issuer_and_one_a_profile_trusts():
+    stranger = failed(sent(subject(iss="https://elsewhere.example/")))
+    assert stranger.refusal is Refusal.SUBJECT_TOKEN_UNTRUSTED
+    assert "https://partner.example/" in stranger.detail  # the issuers it trusts, listed
+    assert failed(sent(subject(iss="https://partner.example/"))) is None
+
+
+def test_an_audience_the_profile_does_not_list_names_the_profile_to_widen():
+    check = failed(sent(audience="urn:worldmappers"))
+    assert check.refusal is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
+    assert "Routes on behalf" in check.fix
+
+
+def test_a_client_no_profile_lets_exchange():
+    check = failed(sent(client_id="gift-deliveries"))
+    assert check.refusal is Refusal.EXCHANGE_NOT_ALLOWED
+    assert "PATCH /api/v2/token-exchange-profiles/tep_routes" in check.fix
+
+
+def test_scopes_only_narrow():
+    check = failed(sent(subject(scope="geocode:location")))
+    assert check.refusal is Refusal.EXCHANGE_SCOPE_WIDENED
+    assert "fewer scopes" in check.fix
+    ungranted = ExchangeTenant((PROFILE,), granted=())
+    assert failed(sent(), tenant=ungranted).refusal is Refusal.SCOPE_NOT_GRANTED
+    no_grant = ExchangeTenant((PROFILE,), granted=None)
+    assert failed(sent(), tenant=no_grant).refusal is Refusal.NO_CLIENT_GRANT
+    # Without the tenant, a scope the subject token lacks is a warning: a scope_map may map it.
+    checks = exchange_checks(sent(subject(scope="x")), {"issuer": ISSUER}, None, None)
+    assert next(c for c in checks if c.name == "exchange scope").ok is None
+
+
+def test_may_act_must_name_the_actor():
+    named = subject(may_act={"sub": "someone-else@clients"})
+    check = failed(sent(named))
+    assert check.refusal is Refusal.MAY_ACT_MISMATCH
+    assert "world-mappers-api@clients" in check.detail
+    assert failed(sent(subject(may_act={"sub": "world-mappers-api@clients"}))) is None
+    # With an actor token, its sub is the actor.
+    actor = sent(
+        named,
+        actor_token=subject(sub="someone-else@clients"),
+        actor_token_type=TokenType.ACCESS_TOKEN.value,
+    )
+    assert failed(actor) is None
+
+
+def test_a_malformed_act_chain():
+    check = failed(sent(subject(act={"act": {"sub": "x"}})))
+    assert check.refusal is Refusal.ACT_CHAIN_INVALID
+    deep = {"sub": "a"}
+    for i in range(9):
+        deep = {"sub": f"a{i}", "act": deep}
+    assert failed(sent(subject(act=deep))).refusal is Refusal.ACT_CHAIN_INVALID
+
+
+def test_an_actor_token_that_fails_the_subjects_checks():
+    request = sent(actor_token="not-a-jwt", actor_token_type=TokenType.ACCESS_TOKEN.value)
+    assert failed(request).refusal is Refusal.ACTOR_TOKEN_INVALID
+
+
+def _refused(request, rule: str | None, error: str, status: int = 400) -> TokenOutcome:
+    body = {"error": error, "error_description": "refused", **({"rule": rule} if rule else {})}
+    exchange = Exchange(
+        "POST",
+        request.url,
+        {},
+        status=status,
+        response_headers={"content-type": "application/json"},
+        response_text=json.dumps(body),
+    )
+    return TokenOutcome(exchange, error=error, description="refused", response=body, sent=request)
+
+
+def test_the_report_sets_the_checks_beside_the_servers_rule_with_fs_fix():
+    request = sent(audience="urn:worldmappers")
+    outcome = _refused(request, "exchange_audience_not_allowed", "invalid_target")
+    found = diagnose_request(outcome, {"issuer": ISSUER}, exchange=TENANT)
+    assert found.cause is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
+    assert found.standing is Standing.AGREE
+    assert found.fix.kind is FixKind.PROFILE_AUDIENCE and found.fix.target == "tep_routes"
+    assert (
+        found.fix.offer()
+        == "add urn:worldmappers to token exchange profile Routes on behalf's audiences"
+    )
+    # Another provider's answer: RFC 8693's invalid_target says it, and the checks agree.
+    untold = diagnose_request(
+        _refused(request, None, "invalid_target"), {"issuer": ISSUER}, exchange=TENANT
+    )
+    assert untold.cause is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
+    assert untold.told_by == "words" and untold.standing is Standing.AGREE
+    # A bare 400 that names nothing: found by the checks.
+    bare = diagnose_request(
+        _refused(sent(subject(scope="x")), None, "invalid_request"),
+        {"issuer": ISSUER},
+        exchange=TENANT,
+    )
+    assert bare.cause is Refusal.EXCHANGE_SCOPE_WIDENED
+    assert bare.standing is Standing.PREDICTED and bare.predicted_by == "management_api"
+
+
+def test_the_report_without_a_tenant_still_names_what_the_tokens_show():
+    request = sent(subject(exp=int(time.time()) - 600))
+    found = diagnose_request(_refused(request, None, "invalid_request"), {"issuer": ISSUER})
+    assert found.cause is Refusal.SUBJECT_TOKEN_EXPIRED and found.fix is None
+    assert "fresh subject token" in found.fix_text
+    told = diagnose_request(_refused(request, "subject_token_invalid", "invalid_request"), {})
+    assert told.cause is Refusal.SUBJECT_TOKEN_INVALID
+    assert told.standing is Standing.DISAGREE  # the server's stands; the checks saw expiry
+    assert "get a new one" in told.fix_text
