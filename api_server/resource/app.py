@@ -37,8 +37,8 @@ from ..dpop import presented as presented_proof
 from ..settings import ApiSettings
 from .bearer import BearerError, access_token, refusal
 from .directions import directions
-from .documents import openapi_document
-from .downstream import Downstream, protected_resource_metadata
+from .documents import openapi_document, protected_resource_metadata
+from .downstream import Downstream
 from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, OFFICE, OFFICE_LAT, OFFICE_LNG, Endpoint
 from .gazetteer import Gazetteer, Place, gazetteer
 from .introspection import IntrospectingValidator
