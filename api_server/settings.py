@@ -17,6 +17,7 @@ from oauth_primitives.server_table import (
     ExchangeProfileSeed,
     GrantSeed,
     ResourceServerSeed,
+    RoutesSettings,
     ScopeSeed,
     ServerSettings,
     ThrottleSettings,
@@ -35,6 +36,7 @@ __all__ = [
     "ExchangeProfileSeed",
     "GrantSeed",
     "ResourceServerSeed",
+    "RoutesSettings",
     "ScopeSeed",
     "ServerSettings",
     "SettingsError",
@@ -72,6 +74,7 @@ class _Reader(TomlReader):
             host=self.opt(data, "host", str, w, "127.0.0.1"),
             authority_port=self.opt(data, "authority_port", int, w, 7000),
             api_port=self.opt(data, "api_port", int, w, 7001),
+            routes_port=self.opt(data, "routes_port", int, w, 7002),
             throttle=ThrottleSettings(
                 max_failures=self.opt(throttle, "max_failures", int, "server.throttle", 10),
                 window_seconds=float(
@@ -114,7 +117,19 @@ class _Reader(TomlReader):
                 ),
                 organizations=self.strings(api, "organizations", "server.api") or (),
                 required_claims=self.required_claims(api),
+                directions_by=self.choice(
+                    api, "directions_by", ("routes", "local"), "server.api", "routes"
+                ),
+                exchange_client_id=self.opt(
+                    api, "exchange_client_id", str, "server.api", "world-mappers-api"
+                ),
+                exchange_client_secret=self.opt(api, "exchange_client_secret", str, "server.api"),
+                routes_url=self.opt(api, "routes_url", str, "server.api"),
+                routes_audience=self.opt(
+                    api, "routes_audience", str, "server.api", "urn:worldmappers:routes"
+                ),
             ),
+            routes=self.routes(self.table(data, "routes", "server.routes")),
             dpop_nonce=self.opt(data, "dpop_nonce", bool, w, False),
             jwks_max_age=self.jwks_max_age(data),
             resource_servers=tuple(
@@ -127,6 +142,24 @@ class _Reader(TomlReader):
             ),
         )
         return settings
+
+    def routes(self, data: dict) -> RoutesSettings:
+        w, number = "server.routes", (int, float)
+        # Given, even empty (any actor), it is what is read; absent, the default.
+        actors = self.strings(data, "accepted_actors", w) if "accepted_actors" in data else None
+        return RoutesSettings(
+            issuer=self.opt(data, "issuer", str, w),
+            audience=self.opt(data, "audience", str, w, "urn:worldmappers:routes"),
+            algorithms=self.strings(data, "algorithms", w) or ISSUER_SIGNS,
+            leeway=float(self.opt(data, "leeway", number, w, LEEWAY)),
+            strict_rfc9068=self.opt(data, "strict_rfc9068", bool, w, False),
+            jwks_cache_seconds=float(self.opt(data, "jwks_cache_seconds", number, w, 600.0)),
+            jwks_cooldown_seconds=float(self.opt(data, "jwks_cooldown_seconds", number, w, 30.0)),
+            fetch_timeout=float(self.opt(data, "fetch_timeout", number, w, 5.0)),
+            jwks_uri=self.opt(data, "jwks_uri", str, w),
+            accepted_actors=RoutesSettings.accepted_actors if actors is None else actors,
+            require_actor=self.opt(data, "require_actor", bool, w, True),
+        )
 
     def jwks_max_age(self, data: dict) -> int:
         seconds = self.opt(data, "jwks_max_age", int, "server", 5)
