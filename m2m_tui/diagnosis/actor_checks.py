@@ -1,8 +1,15 @@
 """A delegated token's `act` chain (RFC 8693 §4.1) against what the API accepts: who acts
 now, on whose behalf, and the fix when the API refuses it. The rule ran in the table
-(`oauth_primitives.rules.access_token.actor_finding`); this only says what it found."""
+(`oauth_primitives.rules.access_token.actor_finding`); this only says what it found.
+
+Also the delegation's side of two other refusals: a token for another audience at an API
+that serves calls on a caller's behalf (a forwarded token: exchange it instead), and a
+scope an exchange narrowed away (the subject token's scopes, through the profile's
+`scope_map`, decide)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.tokens.decoded import DecodedToken
@@ -31,19 +38,80 @@ def actor_check(token: DecodedToken, expect: Expectations, finding: Finding | No
         return Check(
             "actor",
             False,
-            "the API serves only calls made on a caller's behalf, and the token has no act "
-            "claim (it was not obtained by token exchange)",
-            "Do not forward the caller's token: exchange it at the authority (RFC 8693, "
-            "`m2m-tui exchange --as <the acting client's profile>`) for a token for this "
-            "API, and call with that.",
+            f"the API serves only calls made on a caller's behalf, and this token of {sub} "
+            f"has no act claim (it was not obtained by token exchange){_forwarded(token, expect)}",
+            f"Exchange the caller's token instead of forwarding it: {exchange_command(expect)}"
+            ", then call with the token it issues (its act names who acts).",
             finding.code,
         )
-    accepted = ", ".join(finding.values["accepted"])
+    accepted = list(finding.values["accepted"])
+    actor = finding.values["actor"]
+    earlier = f"; before it: {' ← '.join(chain.actors[1:])}" if chain.actors[1:] else ""
     return Check(
         "actor",
         False,
-        f"the current actor {finding.values['actor']} is not one the API accepts ({accepted})",
-        f"Exchange the token as one of {accepted}, or add the actor to the API's accepted "
-        "actors (`accepted_actors` in its settings).",
+        f"{actor} acts on behalf of {sub}{earlier}; the API accepts only "
+        f"{', '.join(accepted)} as the current actor (act.sub)",
+        f"Exchange the caller's token as {' or '.join(accepted)} (the acting client: "
+        f"{exchange_command(expect, _client(accepted[0]))}), or add {actor} to the API's "
+        "accepted actors (`accepted_actors` in its settings).",
         finding.code,
+    )
+
+
+def _client(subject: str) -> str:
+    """The client id a `<client_id>@clients` subject names (Auth0's shape)."""
+    return subject.removesuffix("@clients")
+
+
+def exchange_command(expect: Expectations, acting: str = "<the acting client's profile>") -> str:
+    audience = f" --audience {expect.audience}" if expect.audience else ""
+    return f"`m2m-tui exchange --as {acting}{audience}`"
+
+
+def _forwarded(token: DecodedToken, expect: Expectations) -> str:
+    aud = token.payload.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    if expect.audience and expect.audience not in auds:
+        return f": it is a token for {aud}, forwarded"
+    return ""
+
+
+def delegated_aud(check: Check, token: DecodedToken, expect: Expectations) -> Check:
+    """A token for another audience at an API that serves calls on a caller's behalf, or
+    one that carries act: exchange it for this API, never forward it."""
+    if check.ok is not False or not expect.audience:
+        return check
+    chain = read_chain(token.payload)
+    if not (chain.delegated or expect.policy.require_actor):
+        return check
+    how = (
+        f"it was exchanged for {token.payload.get('aud')} (act: {' ← '.join(chain.actors)})"
+        if chain.actors
+        else "this API takes only tokens obtained by exchange"
+    )
+    return replace(
+        check,
+        fix=f"Exchange it for {expect.audience} ({how}): {exchange_command(expect)}; a token "
+        "is good at the audience it names, so forwarding it fails.",
+    )
+
+
+def narrowed_scope(check: Check, token: DecodedToken, subject_scopes: list[str] | None) -> Check:
+    """A delegated token lacking the endpoint's scope: the exchange narrowed it away. What
+    the subject token carried (when History knows it), and the profile's scope_map decide."""
+    chain = read_chain(token.payload)
+    if check.ok is not False or not chain.actors:
+        return check
+    if subject_scopes is None:
+        had = "the subject token's scopes (not known here: it was not exchanged in this app)"
+    else:
+        had = f"the subject token carried {' '.join(subject_scopes) or 'no scope'}"
+    return replace(
+        check,
+        detail=check.detail + f"; this token was issued by exchange to {chain.actors[0]}, and "
+        "an exchange carries only what the subject token permits",
+        fix=f"An exchange only narrows: {had}; the token exchange profile's scope_map says "
+        "which subject scopes permit which scope here. Exchange a subject token that holds "
+        "them, map them in the profile's scope_map, or grant the acting client the scope.",
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from m2m_tui.diagnosis.actor_checks import actor_check
+from m2m_tui.diagnosis.actor_checks import actor_check, delegated_aud, narrowed_scope
 from m2m_tui.diagnosis.certificate_checks import certificate_check
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.claim_checks import (
@@ -47,6 +47,8 @@ class Facts:
     accepted: bool  # the server accepted the call
     by_server: bool = False  # the clock is the server's (its Date header)
     certificate: str | None = None  # x5t#S256 of the certificate the call presented
+    # A delegated token's subject token's scopes, where History holds it (None: unknown).
+    subject_scopes: list[str] | None = None
 
 
 Explain = Callable[[Facts], Check | None]
@@ -77,7 +79,7 @@ def _iss(f: Facts) -> Check:
 
 
 def _aud(f: Facts) -> Check:
-    return aud_check(f.token, f.expect, f.found.get("aud"))
+    return delegated_aud(aud_check(f.token, f.expect, f.found.get("aud")), f.token, f.expect)
 
 
 def _actor(f: Facts) -> Check | None:
@@ -116,7 +118,8 @@ def _required(f: Facts) -> Check | None:
 
 
 def _scope(f: Facts) -> Check:
-    return scope_check(f.token, f.expect, f.found.get("scope"))
+    check = scope_check(f.token, f.expect, f.found.get("scope"))
+    return narrowed_scope(check, f.token, f.subject_scopes)
 
 
 def _organization(f: Facts) -> Check | None:
