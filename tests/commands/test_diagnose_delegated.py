@@ -1,0 +1,46 @@
+"""`m2m-tui diagnose` at the Routes API (#49), the real server's refusals of tokens that
+were not exchanged for it: a forwarded token, and World Mappers' own token with no act.
+Each is named by the rule the API answered, with the exchange that fixes it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import repo_settings, run_cli, start_stack
+from tests.helpers.sessions import write_config
+
+ROUTES = "urn:worldmappers:routes"
+WORLD_MAPPERS_API = ("world-mappers-api", "world-mappers-api-local-secret")
+
+
+@pytest.fixture
+def routed(tmp_path):
+    running = start_stack(tmp_path / "state", repo_settings(directions_by="routes"))
+    yield running
+    running.thread.stop()
+
+
+def diagnosed(tmp_path, stack, token: str) -> dict:
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+    url = stack.thread.prepared.routes_url + "/api/routes?from=Seattle&to=Auth0%20Office"
+    result = run_cli(tmp_path, "diagnose", url, "--token", token, "--json")
+    assert result.returncode == 1, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_forwarded_token_is_to_be_exchanged_for_the_routes_api(tmp_path, routed):
+    body = diagnosed(tmp_path, routed, routed.token())
+    assert body["server"]["rule"] == "aud_mismatch" and body["rule"] == "aud_mismatch"
+    aud = next(c for c in body["checks"] if c["name"] == "aud")
+    assert f"Exchange it for {ROUTES}" in aud["fix"]
+    assert f"m2m-tui exchange --as <the acting client's profile> --audience {ROUTES}" in aud["fix"]
+
+
+def test_a_token_without_act_at_the_routes_api(tmp_path, routed):
+    body = diagnosed(tmp_path, routed, routed.token(WORLD_MAPPERS_API, ROUTES))
+    assert body["server"]["rule"] == "actor_missing" and body["rule"] == "actor_missing"
+    actor = next(c for c in body["checks"] if c["name"] == "actor")
+    assert actor["ok"] is False and "world-mappers-api@clients" in actor["detail"]
+    assert "instead of forwarding it" in actor["fix"]
