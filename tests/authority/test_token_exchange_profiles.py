@@ -5,6 +5,7 @@ scopes each route needs, and the token endpoint obeying each change at once."""
 from __future__ import annotations
 
 import httpx
+import jwt
 
 from oauth_primitives.token_exchange import GRANT_TYPE, TokenType
 from tests.conftest import _http, signed
@@ -149,3 +150,35 @@ def test_the_openapi_document_lists_the_routes(shared_stack):
     schema = token["application/x-www-form-urlencoded"]["schema"]
     assert GRANT_TYPE in schema["properties"]["grant_type"]["enum"]
     assert "subject_token" in schema["properties"]
+
+
+DENY = """exports.onExecuteCredentialsExchange = async (event, api) => {
+  api.access.deny("invalid_request", "no routes for " + event.client.client_id);
+};"""
+
+
+def test_the_profiles_action_runs_on_the_exchange(stack):
+    """Auth0's action_id: the profile's Action (bound to no trigger) adds its claims to
+    the exchanged token, or denies the exchange."""
+    from tests.helpers.actions import CLAIM, deployed
+
+    admin = stack.admin()
+    (seeded,) = admin.get("/token-exchange-profiles").json()
+    tier = deployed(admin, "tier", CLAIM, bind=False)
+    admin.patch(f"/token-exchange-profiles/{seeded['id']}", json={"action_id": tier["id"]})
+    response = exchange(stack, ROUTES)
+    assert response.status_code == 200, response.text
+    claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+    assert claims["https://worldmappers.example/tier"] == "gold"
+    assert claims["act"] == {"sub": "world-mappers-api@clients"}
+    # Bound to no trigger: a client_credentials token does not run it.
+    plain = jwt.decode(stack.token(), options={"verify_signature": False})
+    assert "https://worldmappers.example/tier" not in plain
+
+    deny = deployed(admin, "deny-routes", DENY, bind=False)
+    admin.patch(f"/token-exchange-profiles/{seeded['id']}", json={"action_id": deny["id"]})
+    refused = exchange(stack, ROUTES)
+    assert refused.status_code == 400
+    body = refused.json()
+    assert (body["rule"], body["action"]) == ("action_denied", "deny-routes")
+    assert body["error_description"] == "no routes for world-mappers-api"
