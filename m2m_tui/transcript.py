@@ -16,6 +16,9 @@ MASK = "••••••"
 SENSITIVE_FIELDS = {
     "client_secret",
     "client_assertion",
+    # RFC 8693's subject and actor tokens: credentials as much as the token they buy.
+    "subject_token",
+    "actor_token",
     "access_token",
     "refresh_token",
     "id_token",

@@ -17,8 +17,18 @@ from oauth_primitives.rules.client_auth import assertion_method
 from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.rules.jws import Jws, parse
 
-# The parameters that say what the token is for; shown as sent.
-ASKED = ("grant_type", "audience", "resource", "scope", "organization")
+# The parameters that say what the token is for; shown as sent. RFC 8693's token types
+# too (never its tokens: those are credentials).
+ASKED = (
+    "grant_type",
+    "audience",
+    "resource",
+    "scope",
+    "organization",
+    "subject_token_type",
+    "actor_token_type",
+    "requested_token_type",
+)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from m2m_tui.diagnosis.token_request.checks import CertificateSeen
 from m2m_tui.diagnosis.token_request.report import RequestDiagnosis, diagnose_request
+from m2m_tui.oauth.token_exchange import is_exchange
 from m2m_tui.oauth.token_request import TokenOutcome
 from oauth_primitives.rules.closed_sets import AuthMethod
 from oauth_primitives.token_refusals import Refusal
@@ -75,6 +76,10 @@ async def _foretold(session: Session, outcome: TokenOutcome, client):
             # The server refused the client itself: only the authentication rules apply
             # (a secret's worth is the server's alone to judge).
             return (auth.code, auth.values, "") if auth else (None, {}, "")
+        if is_exchange(outcome):
+            # Preview foretells client_credentials issuance; an exchange's own rules
+            # (oauth_primitives/rules/exchange.py) are the server's to name, by `rule`.
+            return None, {}, None
         # The request as sent (its client, API, scope and organization), which may not
         # be the profile's: `diagnose` takes any request.
         asked = sent.asked
