@@ -61,9 +61,9 @@ class FakeExchangeServer:
         }
 
     async def token(self, request):
-        from starlette.responses import JSONResponse
-
         from urllib.parse import parse_qsl
+
+        from starlette.responses import JSONResponse
 
         form = dict(parse_qsl((await request.body()).decode()))
         self.forms.append(form)
