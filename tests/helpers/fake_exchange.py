@@ -34,7 +34,13 @@ class FakeExchangeServer:
         from tests.conftest import serve_app
 
         self.forms: list[dict[str, str]] = []
-        app = Starlette(routes=[Route("/oauth/token", self.token, methods=["POST"])])
+        app = Starlette(
+            routes=[
+                Route("/oauth/token", self.token, methods=["POST"]),
+                Route("/api/routes", self.routes),
+                Route("/api/directions", self.directions),
+            ]
+        )
         self.issuer, self.thread = serve_app(app)
 
     def sign(self, claims: dict) -> str:
@@ -122,6 +128,65 @@ class FakeExchangeServer:
         assert read_chain(jwt.decode(issued["access_token"], options={"verify_signature": False}))
         return JSONResponse(issued)
 
+    async def routes(self, request):
+        """The Routes API's shape: only a delegated token for it, the chain in the answer."""
+        from starlette.responses import JSONResponse
+
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        claims = jwt.decode(token, options={"verify_signature": False})
+        chain = read_chain(claims)
+        if claims.get("aud") != ROUTES or not chain.actors:
+            challenge = 'Bearer error="invalid_token", error_description="no act"'
+            return JSONResponse(
+                {"error": "invalid_token"}, 401, headers={"WWW-Authenticate": challenge}
+            )
+        return JSONResponse(
+            {
+                "from": request.query_params.get("from"),
+                "to": request.query_params.get("to"),
+                "steps": ["Head north", "Arrive"],
+                "on_behalf_of": claims["sub"],
+                "actors": list(chain.actors),
+            }
+        )
+
+    async def directions(self, request):
+        """World Mappers' directions as the contract says it reports its downstream hop;
+        `?refused=1`: the exchange refused."""
+        from starlette.responses import JSONResponse
+
+        hop = {"api": ROUTES, "url": self.issuer + "api/routes?from=A&to=B"}
+        if request.query_params.get("refused"):
+            hop["exchange"] = {
+                "status": 400,
+                "error": "invalid_scope",
+                "error_description": "routes:read widens the subject token's scope",
+                "rule": "exchange_scope_widened",
+            }
+            return JSONResponse(
+                {
+                    "error": "exchange_refused",
+                    "error_description": "no token for the Routes API",
+                    "downstream": hop,
+                },
+                502,
+            )
+        hop.update(
+            status=200,
+            elapsed_ms=12.3,
+            exchange={
+                "status": 200,
+                "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+                "scope": "routes:read",
+                "act": {"sub": "world-mappers-api@clients"},
+                "sub": "giftdeliveries@clients",
+                "aud": ROUTES,
+                "exp": int(time.time()) + 600,
+            },
+            body={"from": "A", "to": "B", "steps": ["Head north", "Arrive"]},
+        )
+        return JSONResponse({"directions": ["Head north", "Arrive"], "downstream": hop})
+
     def stop(self) -> None:
         self.thread.stop()
 
@@ -145,12 +210,14 @@ issuer = "{issuer}"
 client_id = "giftdeliveries"
 client_secret = "giftdeliveries-local-secret"
 audience = "urn:worldmappers"
+api_base_url = "{issuer}"
 
 [profiles.world-mappers]
 issuer = "{issuer}"
 client_id = "world-mappers-api"
 client_secret = "world-mappers-api-local-secret"
 audience = "{ROUTES}"
+api_base_url = "{issuer}"
 
 [profiles.robot]
 issuer = "{issuer}"
