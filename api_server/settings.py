@@ -6,6 +6,7 @@ need nothing else from the client's configuration.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 # The dataclasses live with the primitives, where the client checks keys against them too.
@@ -13,25 +14,32 @@ from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY, AuthMethod,
 from oauth_primitives.server_table import (
     ApiSettings,
     ClientSeed,
+    ExchangeProfileSeed,
     GrantSeed,
     ResourceServerSeed,
     ScopeSeed,
     ServerSettings,
     ThrottleSettings,
+    TrustedIssuerSeed,
     unknown_server_keys,
 )
+from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES, TokenType
 from oauth_primitives.token_shape import DIALECTS
-from oauth_primitives.toml_reader import TomlReader
+from oauth_primitives.toml_reader import TomlReader, unknown_keys
+
+TRUSTED_ISSUER_KEYS = frozenset(f.name for f in fields(TrustedIssuerSeed))
 
 __all__ = [
     "ApiSettings",
     "ClientSeed",
+    "ExchangeProfileSeed",
     "GrantSeed",
     "ResourceServerSeed",
     "ScopeSeed",
     "ServerSettings",
     "SettingsError",
     "ThrottleSettings",
+    "TrustedIssuerSeed",
     "server_settings",
 ]
 
@@ -114,6 +122,9 @@ class _Reader(TomlReader):
             ),
             clients=tuple(self.client(c) for c in self.items(data, "clients", w)),
             client_grants=tuple(self.grant(g) for g in self.items(data, "client_grants", w)),
+            token_exchange_profiles=tuple(
+                self.exchange_profile(p) for p in self.items(data, "token_exchange_profiles", w)
+            ),
         )
         return settings
 
@@ -179,4 +190,35 @@ class _Reader(TomlReader):
             audience=self.req(data, "audience", str, w),
             scope=self.strings(data, "scope", w),
             all_scopes=self.opt(data, "all_scopes", bool, w, False),
+        )
+
+    def exchange_profile(self, data: dict) -> ExchangeProfileSeed:
+        w = "server.token_exchange_profiles"
+        kind = self.opt(data, "subject_token_type", str, w, TokenType.ACCESS_TOKEN.value)
+        if kind not in SUBJECT_TOKEN_TYPES:
+            raise self.fail(
+                w, f"subject_token_type must be one of {', '.join(SUBJECT_TOKEN_TYPES)}"
+            )
+        scope_map = self.opt(data, "scope_map", dict, w, {})
+        for target, held in scope_map.items():
+            if not isinstance(held, list) or not all(isinstance(s, str) for s in held):
+                raise self.fail(w, f"scope_map: {target} must map to a list of scopes")
+        trusted = []
+        for entry in self.items(data, "trusted_issuers", w):
+            t = w + ".trusted_issuers"
+            # Not a table of TABLES (the shipped config trusts no other issuer), so its
+            # keys are checked here.
+            self.refuse_unknown(unknown_keys(entry, TRUSTED_ISSUER_KEYS, f"[[{t}]]"))
+            jwks = self.opt(entry, "jwks", dict, t)
+            uri = self.opt(entry, "jwks_uri", str, t)
+            if (jwks is None) == (uri is None):
+                raise self.fail(t, "a trusted issuer needs its keys: jwks or jwks_uri (one)")
+            trusted.append(TrustedIssuerSeed(self.req(entry, "issuer", str, t), uri, jwks))
+        return ExchangeProfileSeed(
+            name=self.req(data, "name", str, w),
+            client_ids=self.strings(data, "client_ids", w),
+            audiences=self.strings(data, "audiences", w),
+            subject_token_type=kind,
+            scope_map={k: tuple(v) for k, v in scope_map.items()},
+            trusted_issuers=tuple(trusted),
         )

@@ -48,6 +48,30 @@ class GrantSeed:
 
 
 @dataclass(frozen=True)
+class TrustedIssuerSeed:
+    """An external issuer whose JWTs a token exchange profile takes as subject tokens:
+    its keys inline (`jwks`, a JWKS) or at `jwks_uri`."""
+
+    issuer: str
+    jwks_uri: str | None = None
+    jwks: dict | None = None
+
+
+@dataclass(frozen=True)
+class ExchangeProfileSeed:
+    """A token exchange profile (RFC 8693 policy, Auth0's shape with m2m-tui's fields):
+    `client_ids` may exchange a `subject_token_type` for one of `audiences`, a target
+    scope carried when the subject token holds it or one `scope_map` maps to it."""
+
+    name: str
+    client_ids: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    subject_token_type: str = "urn:ietf:params:oauth:token-type:access_token"
+    scope_map: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    trusted_issuers: tuple[TrustedIssuerSeed, ...] = ()
+
+
+@dataclass(frozen=True)
 class ThrottleSettings:
     max_failures: int = 10  # per (client id, address)
     window_seconds: float = 60.0
@@ -115,6 +139,7 @@ class ServerSettings:
     resource_servers: tuple[ResourceServerSeed, ...] = ()
     clients: tuple[ClientSeed, ...] = ()
     client_grants: tuple[GrantSeed, ...] = ()
+    token_exchange_profiles: tuple[ExchangeProfileSeed, ...] = ()
 
 
 # Each table of [server], by where it sits ("server.api", "server.client_grants"), and the
@@ -128,6 +153,7 @@ TABLES: dict[str, type] = {
     "server.resource_servers.scopes": ScopeSeed,
     "server.clients": ClientSeed,
     "server.client_grants": GrantSeed,
+    "server.token_exchange_profiles": ExchangeProfileSeed,
 }
 
 
