@@ -77,6 +77,7 @@ def test_clear_errors_unknown_profile_missing_as_and_a_refusal(tmp_path, server)
     assert "invalid_target" in refused.stderr
     # The token-request diagnosis, as `token` prints it: what was sent, the server's rule.
     assert "Token request refused (HTTP 400 invalid_target)" in refused.stderr
+    assert "Cause: exchange_audience_not_allowed" in refused.stderr
     assert "subject_token_type" in refused.stderr
     # No subject token: the subject profile's own refusal, said.
     (tmp_path / "config.toml").write_text(

@@ -78,8 +78,7 @@ async def test_a_refused_exchange_is_diagnosed_as_a_token_request(tmp_path, serv
     assert outcome.error == "invalid_target"
     found = await diagnose_refusal(session, outcome)
     assert found is not None
-    if "exchange_audience_not_allowed" in Refusal.__members__.values():
-        assert found.cause == Refusal("exchange_audience_not_allowed")
+    assert found.cause is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
     assert found.sent.asked["audience"] == "urn:elsewhere"
     assert found.answer.error == "invalid_target"
 
