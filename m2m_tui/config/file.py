@@ -105,6 +105,7 @@ class ServerTable:
     authority_port: int = 7000
     api_port: int = 7001
     web_port: int = 7010  # `m2m-tui web`: the app in a browser
+    routes_port: int = 7002  # the Routes API, World Mappers' downstream API (#49)
     table: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -127,6 +128,11 @@ class ServerTable:
         same ports (`m2m-tui serve --tls`)."""
         scheme, host = ("https" if https else "http"), self.reachable_host
         return f"{scheme}://{host}:{self.authority_port}/", f"{scheme}://{host}:{self.api_port}"
+
+    def routes_url(self, https: bool = False) -> str:
+        """The bundled Routes API's base URL."""
+        scheme = "https" if https else "http"
+        return f"{scheme}://{self.reachable_host}:{self.routes_port}"
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,8 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}: default_profile {default!r} names no [profiles.{default}]")
     return Config(path=path, profiles=profiles, default_profile=default, server=server)
 
+
+BUNDLED_APIS = ("api", "routes")  # a bundled profile's api_base_url: which server's
 
 # What a [profiles.NAME] table may hold: the Profile's fields (its name is the table's).
 PROFILE_KEYS = frozenset(Profile.__dataclass_fields__) - {"name"}
@@ -226,6 +234,10 @@ class _Reader(TomlReader):
                     f"remove {' and '.join(given)} here",
                 )
             values["issuer"], values["api_base_url"] = server.urls(https=bundled == "https")
+            if values["bundled_api"] == "routes":
+                values["api_base_url"] = server.routes_url(https=bundled == "https")
+        if values["bundled_api"] not in BUNDLED_APIS:
+            raise self.fail(where, f"bundled_api must be one of {', '.join(BUNDLED_APIS)}")
         if not values["issuer"]:
             raise self.fail(
                 where, 'issuer is required (or bundled = true or "https", for the bundled server)'
@@ -279,5 +291,6 @@ class _Reader(TomlReader):
             authority_port=self.opt(data, "authority_port", int, w, 7000),
             api_port=self.opt(data, "api_port", int, w, 7001),
             web_port=self.opt(data, "web_port", int, w, 7010),
+            routes_port=self.opt(data, "routes_port", int, w, 7002),
             table=data,
         )
