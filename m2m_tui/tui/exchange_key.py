@@ -19,7 +19,7 @@ from m2m_tui.tui.messages import TokenExchanged
 
 
 class ExchangeKey:
-    BINDINGS = [Binding("x", "exchange", "Exchange the token (RFC 8693)")]
+    BINDINGS = [Binding("x", "exchange", "Exchange the token (RFC 8693)", show=False)]
 
     def action_exchange(self) -> None:
         session = self.session
