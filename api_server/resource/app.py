@@ -373,8 +373,8 @@ async def directions_route(request: Request, api: WorldMappers) -> Response:
         token, caller = access_token(request)[1], request.state.principal.subject
         status, body, hop_id = await api.downstream.directions(token, caller, start, to)
         # The body stays the sample's array; the hop's record is a link away (hops.py).
-        link = link_header(HOPS_PATH + hop_id)
-        return JSONResponse(body, status_code=status, headers={"Link": link})
+        link = {"Link": link_header(HOPS_PATH + hop_id)} if hop_id else None
+        return JSONResponse(body, status_code=status, headers=link)
     return Response(_route_json(origin, destination), media_type="application/json")
 
 

@@ -44,11 +44,12 @@ class Downstream:
 
     async def directions(
         self, subject_token: str, caller: str, origin: str, destination: str
-    ) -> tuple[int, object, str]:
+    ) -> tuple[int, object, str | None]:
         """(status, body, the hop record's id): 200 and the route's steps, or 502 and
-        which hop failed; the record is kept for `caller` (the token's sub) alone."""
+        which hop failed; the record is kept for `caller` (the token's sub) alone, and
+        for a token with no sub not at all (every such caller would be one)."""
         status, body, hop = await self._directions(subject_token, origin, destination)
-        return status, body, self.hops.add(caller, hop)
+        return status, body, self.hops.add(caller, hop) if caller else None
 
     async def _directions(self, subject_token: str, origin: str, destination: str):
         url = f"{self.routes_url}/api/routes"

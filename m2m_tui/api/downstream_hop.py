@@ -11,8 +11,11 @@ from urllib.parse import urljoin, urlsplit
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send
 from m2m_tui.api.redirects import keeps_authorization
 from m2m_tui.api.request_parts import CREDENTIAL_HEADERS
+from m2m_tui.lazy import lazy_module
 from m2m_tui.oauth.dpop import DpopKey, NonceBook
 from oauth_primitives.downstream_hop import REL, link_targets
+
+httpx = lazy_module("httpx")
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ async def fetch_hop(
     call: ApiCall,
     result: ApiResult,
     token: str | None,
-    client,
+    client: httpx.AsyncClient,
     timeout: float = 10.0,
     dpop: DpopKey | None = None,
     nonces: NonceBook | None = None,

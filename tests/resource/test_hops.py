@@ -19,6 +19,8 @@ def test_a_record_is_its_callers_alone():
     assert store.get(hop_id, "giftdeliveries@clients") == {"status": 200}
     assert store.get(hop_id, "someone-else@clients") is None
     assert store.get("guessed", "giftdeliveries@clients") is None
+    assert store.get(store.add("", {"status": 200}), "") is None  # no sub: no one's
+    assert store.get(hop_id, "gïftdeliveries@clients") is None  # any sub compares
     assert hop_id != store.add("giftdeliveries@clients", {"status": 200})  # ids never repeat
 
 

@@ -50,6 +50,14 @@ def test_another_clients_token_gets_a_404_as_for_no_hop_at_all(routed):
     assert routed.call(link, routed.token()).status_code == 200  # still there for its own
 
 
+def test_a_token_without_sub_gets_no_hop_record_anyone_without_sub_could_read(routed):
+    anonymous = signed(routed, claims(routed, sub=None))
+    answer = routed.call("/api/directions", anonymous)
+    # The authority will not exchange it; the 502 tells the hop in its body, as ever.
+    assert answer.status_code == 502 and answer.json()["downstream"]["exchange"]["rule"]
+    assert "link" not in answer.headers
+
+
 def test_a_hop_record_is_gone_once_its_time_is_up(routed):
     token = routed.token()
     link = _directions(routed, token)
