@@ -392,6 +392,7 @@ def _counted(counts: dict[str, int]) -> str:
         "resource_servers": "APIs",
         "clients": "clients",
         "client_grants": "grants",
+        "token_exchange_profiles": "token exchange profiles",
         "signing_keys": "signing keys",
     }
     said = [f"{counts[t]} {n}" for t, n in names.items() if t in counts]

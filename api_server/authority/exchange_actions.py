@@ -29,16 +29,23 @@ def deployed_sources(authority: Authority) -> list[ActionSource]:
 
 
 async def apply_actions(
-    authority: Authority, request: Request, params: dict, client, shaped: Shaped, org
+    authority: Authority,
+    request: Request,
+    params: dict,
+    client,
+    shaped: Shaped,
+    org,
+    sources: list[ActionSource] | None = None,
 ) -> ActionRefusal | None:
-    """Run the bound Actions and put their claims in `shaped`; their refusal, if any,
-    for the rule book to answer (`rules.issuance.actions_outcome`)."""
+    """Run the bound Actions (or `sources`: a token exchange profile's own Action) and
+    put their claims in `shaped`; their refusal, if any, for the rule book to answer
+    (`rules.issuance.actions_outcome`)."""
     if shaped.claims["aud"] == authority.management_audience:
         # The way back from a broken Action: the Management API's own tokens pass through
         # none, as Auth0's dashboard is not gated by them, so `actions unbind`, Preview and
         # the Grants screen still work while every other token request fails.
         return None
-    sources = deployed_sources(authority)
+    sources = deployed_sources(authority) if sources is None else sources
     if not sources:
         return None
     event = credentials_exchange_event(
@@ -69,3 +76,12 @@ async def apply_actions(
     if refused is not None and not refused.denied:
         log.warning("%s", refused.description)
     return refused
+
+
+def profile_sources(authority: Authority, action_id: str | None) -> list[ActionSource]:
+    """The Action a token exchange profile binds (Auth0: `action_id`), deployed; none when
+    it binds none, or its Action was deleted or never deployed."""
+    action = authority.tenant.actions.get(action_id) if action_id else None
+    if action is None or action.deployed_code is None:
+        return []
+    return [ActionSource(action.name, action.deployed_code, action.deployed_secrets or {})]

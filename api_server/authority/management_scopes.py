@@ -30,6 +30,11 @@ MANAGEMENT_SCOPES: dict[str, str] = {
     "create:actions": "Create Actions",
     "update:actions": "Update Actions",
     "delete:actions": "Delete Actions",
+    # Auth0's token exchange profiles (RFC 8693 policy).
+    "read:token_exchange_profiles": "Read Token Exchange Profiles",
+    "create:token_exchange_profiles": "Create Token Exchange Profiles",
+    "update:token_exchange_profiles": "Update Token Exchange Profiles",
+    "delete:token_exchange_profiles": "Delete Token Exchange Profiles",
     # Auth0's tenant settings: here, the tenant's default token quotas.
     "read:tenant_settings": "Read Tenant Settings",
     "update:tenant_settings": "Update Tenant Settings",

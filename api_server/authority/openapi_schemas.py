@@ -8,6 +8,7 @@ valid is answered as the document says, and a request it calls invalid is refuse
 from __future__ import annotations
 
 from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, AuthMethod
+from oauth_primitives.token_exchange import GRANT_TYPE as EXCHANGE_GRANT
 
 from .management.clients import AUTH_METHODS
 from .management.resource_servers import DIALECTS
@@ -46,13 +47,14 @@ TOKEN = {
         "token_type": {"enum": ["Bearer", "DPoP"]},
         "expires_in": {"type": "integer"},
         "scope": {"type": "string"},
+        "issued_token_type": {"type": "string", "description": "RFC 8693 §2.2.1"},
     },
     "required": ["access_token", "token_type", "expires_in"],
 }
 TOKEN_REQUEST = {
     "type": "object",
     "properties": {
-        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+        "grant_type": {"type": "string", "enum": ["client_credentials", EXCHANGE_GRANT]},
         "client_id": {"type": "string"},
         "client_secret": {"type": "string"},
         "audience": {"type": "string"},
@@ -60,6 +62,12 @@ TOKEN_REQUEST = {
         "scope": {"type": "string"},
         "client_assertion_type": {"type": "string"},
         "client_assertion": {"type": "string"},
+        # RFC 8693 §2.1, for the token exchange grant.
+        "subject_token": {"type": "string"},
+        "subject_token_type": {"type": "string"},
+        "actor_token": {"type": "string"},
+        "actor_token_type": {"type": "string"},
+        "requested_token_type": {"type": "string"},
     },
     "required": ["grant_type"],
 }

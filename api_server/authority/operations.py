@@ -15,6 +15,7 @@ from oauth_primitives.discovery import OAUTH, OPENID
 from oauth_primitives.rules.closed_sets import CLIENT_ASSERTION, ISSUER_SIGNS
 
 from .action_operations import ROWS as ACTION_ROWS
+from .exchange_profile_operations import ROWS as EXCHANGE_PROFILE_ROWS
 from .introspection import introspect
 from .management import (
     client_credentials,
@@ -452,6 +453,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     *(Operation(*row) for row in ACTION_ROWS),
     *(Operation(*row) for row in QUOTA_ROWS),
+    *(Operation(*row) for row in EXCHANGE_PROFILE_ROWS),
 )
 
 

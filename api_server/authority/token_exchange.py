@@ -25,12 +25,13 @@ from oauth_primitives.rules.refused import Refused
 from oauth_primitives.rules.table import Presented, run
 from oauth_primitives.token_exchange import TokenType, client_subject, nest_act
 from oauth_primitives.token_refusals import Refusal
-from oauth_primitives.token_shape import Api, shape
+from oauth_primitives.token_shape import Api, ClaimOrigin, shape
 
 from ..client_certs import presented
 from .authority import Authority
 from .client_auth import authenticated_client
 from .errors import NO_STORE, invalid_request, refused_error
+from .exchange_actions import apply_actions, profile_sources
 from .issued import TOKEN_ROWS, issued_policy
 from .models import TokenExchangeProfile
 from .token_parts import dpop_key, grant_settings, new_jti
@@ -103,15 +104,24 @@ async def exchange_token(
     scope = list(facts.narrowed.issued)
     lifetime = Api(api.identifier, api.token_lifetime, api.token_dialect, api.enforce_policies)
     shaped = shape(authority.issuer, client.client_id, lifetime, scope, now, new_jti(), None, cnf)
-    claims = shaped.claims
+    claims, origins = shaped.claims, shaped.origins
     subject = facts.subject_claims
     # RFC 8693 §4.1: the new token speaks for the subject, and names who acts for it.
-    claims["sub"] = subject["sub"]
+    claims["sub"], origins["sub"] = subject["sub"], ClaimOrigin("the subject token's sub")
     claims.pop("gty", None)  # not a client_credentials token
-    if isinstance(subject.get("exp"), int | float):  # never outliving the subject token
-        claims["exp"] = min(claims["exp"], int(subject["exp"]))
+    origins.pop("gty", None)
+    if isinstance(subject.get("exp"), int | float) and subject["exp"] < claims["exp"]:
+        claims["exp"] = int(subject["exp"])  # never outliving the subject token
+        origins["exp"] = ClaimOrigin("the subject token's exp")
     claims["act"] = nest_act(facts.actor, subject)
+    origins["act"] = ClaimOrigin("the actor, and the subject token's own act nested")
 
+    if profile.action_id:  # its Action runs as credentials-exchange Actions do
+        sources = profile_sources(authority, profile.action_id)
+        ran = await apply_actions(authority, request, params, client, shaped, None, sources)
+        if ran is not None:
+            values = {"action": ran.action, "error": ran.error, "said": ran.description}
+            _refuse(Refused(ran.rule, values))
     quotas = quotas_for(authority, client, None, api.identifier)
     if quotas and (over := over_quota(authority, quotas, authority.clock())) is not None:
         raise over

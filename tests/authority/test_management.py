@@ -100,10 +100,22 @@ def test_seeded_tenant_matches_the_sample(shared_stack):
     # every Management API scope (all_scopes = true), the organizations' included
     from api_server.authority.management_scopes import MANAGEMENT_SCOPES
 
-    assert sorted(mgmt["scope"]) == sorted(MANAGEMENT_SCOPES) and len(mgmt["scope"]) == 30
+    assert sorted(mgmt["scope"]) == sorted(MANAGEMENT_SCOPES) and len(mgmt["scope"]) == 34
     assert "create:client_credentials" in mgmt["scope"]  # mutual TLS (issue 36)
     assert "update:actions" in mgmt["scope"]  # Actions (issue 37)
     assert "update:tenant_settings" in mgmt["scope"]  # token quotas (issue 47)
+    assert "update:token_exchange_profiles" in mgmt["scope"]  # token exchange (issue 49)
+    # The second hop (issue 49): the Routes API, World Mappers' own client and its grant.
+    routes = apis["urn:worldmappers:routes"]
+    assert routes["name"] == "Routes API"
+    assert routes["scopes"] == [
+        {"value": "routes:read", "description": "Read a route between two places"}
+    ]
+    assert clients["world-mappers-api"]["name"] == "World Mappers API"
+    wm_grants = admin.get("/client-grants", params={"client_id": "world-mappers-api"}).json()
+    assert [(g["audience"], g["scope"]) for g in wm_grants] == [
+        ("urn:worldmappers:routes", ["routes:read"])
+    ]
 
 
 def test_grant_edits_take_effect_on_the_next_token(stack):

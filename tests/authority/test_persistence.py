@@ -184,8 +184,9 @@ def test_backup_and_restore_keep_everything_but_secrets_in_clear(tmp_path):
         )
     finally:
         source.thread.stop()
-    assert plain.returncode == 0 and "2 grants" not in plain.stdout  # three now
-    assert "3 grants" in plain.stdout and "Signing keys left out" in plain.stdout
+    assert plain.returncode == 0 and "3 grants" not in plain.stdout  # four now
+    assert "4 grants" in plain.stdout and "Signing keys left out" in plain.stdout
+    assert "1 token exchange profiles" in plain.stdout
     assert sealed.returncode == 0 and "signing keys" in sealed.stdout
     for name in ("plain.json", "sealed.json"):
         path = tmp_path / name
@@ -212,6 +213,9 @@ def test_backup_and_restore_keep_everything_but_secrets_in_clear(tmp_path):
         assert target.token_response().json()["scope"] == "reverse-geocode:location"
         jwks = httpx.get(target.issuer + ".well-known/jwks.json").json()["keys"]
         assert {k["kid"] for k in jwks} == kids
+        # The token exchange policy came back with the tenant.
+        profiles = target.admin().get("/token-exchange-profiles").json()
+        assert [p["client_ids"] for p in profiles] == [["world-mappers-api"]]
     finally:
         target.thread.stop()
 

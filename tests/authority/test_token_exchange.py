@@ -274,3 +274,22 @@ def _other_key():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def test_a_dpop_proof_binds_the_exchanged_token(shared_stack):
+    """As for client_credentials (RFC 9449 §5): the token is bound to the proof's key."""
+    from m2m_tui.oauth.dpop import generate_key
+
+    key = generate_key()
+    proof = key.proof("POST", shared_stack.token_url)
+    body = {
+        "grant_type": GRANT_TYPE,
+        "client_id": WMAPI[0],
+        "client_secret": WMAPI[1],
+        "subject_token": shared_stack.token(),
+        "subject_token_type": ACCESS,
+        "audience": ROUTES,
+    }
+    response = _http().post(shared_stack.token_url, data=body, headers={"DPoP": proof})
+    assert response.json()["token_type"] == "DPoP"
+    assert issued(response)["cnf"] == {"jkt": key.jkt}

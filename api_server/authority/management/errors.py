@@ -45,6 +45,7 @@ TAKEN = {
     Unique.ORGANIZATION_NAME: "An organization named {name} already exists",
     Unique.ACTION_NAME: "An action named {name} already exists",
     Unique.CLIENT_GRANT: "A client grant for {client_id} on {audience} already exists",
+    Unique.EXCHANGE_PROFILE_NAME: "A token exchange profile named {name} already exists",
 }
 
 

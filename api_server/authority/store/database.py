@@ -91,6 +91,7 @@ class Database:
         "organization_client_grants",
         "actions",
         "action_bindings",
+        "token_exchange_profiles",
     )
 
     def dump(self) -> dict[str, list[dict]]:

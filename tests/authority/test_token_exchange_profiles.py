@@ -1,0 +1,184 @@
+"""Token exchange profiles through the Management API (Auth0's shape, with m2m-tui's
+policy fields): the seeded one, create, read, change, delete, what a body may say, the
+scopes each route needs, and the token endpoint obeying each change at once."""
+
+from __future__ import annotations
+
+import httpx
+import jwt
+
+from oauth_primitives.token_exchange import GRANT_TYPE, TokenType
+from tests.conftest import _http, signed
+
+ACCESS = TokenType.ACCESS_TOKEN.value
+ROUTES = "urn:worldmappers:routes"
+WMAPI = ("world-mappers-api", "world-mappers-api-local-secret")
+
+
+def exchange(stack, audience: str, **extra) -> httpx.Response:
+    body = {
+        "grant_type": GRANT_TYPE,
+        "client_id": WMAPI[0],
+        "client_secret": WMAPI[1],
+        "subject_token": stack.token(),
+        "subject_token_type": ACCESS,
+        "audience": audience,
+        **extra,
+    }
+    return _http().post(stack.token_url, data=body)
+
+
+def test_the_seeded_profile_is_listed_in_auth0s_shape(shared_stack):
+    (profile,) = shared_stack.admin().get("/token-exchange-profiles").json()
+    assert profile["id"].startswith("tep_")
+    assert profile["name"] == "World Mappers to Routes API"
+    assert profile["subject_token_type"] == ACCESS
+    assert profile["type"] == "custom_authentication"
+    assert profile["client_ids"] == ["world-mappers-api"]
+    assert profile["audiences"] == [ROUTES]
+    assert profile["scope_map"] == {"routes:read": ["directions"]}
+    assert profile["trusted_issuers"] == []
+    assert profile["created_at"].endswith("Z") and "action_id" not in profile
+
+
+def test_create_read_change_delete_and_the_endpoint_follows(stack):
+    admin = stack.admin()
+    # World Mappers may not exchange for its own API yet.
+    assert exchange(stack, "urn:worldmappers").json()["rule"] == "exchange_audience_not_allowed"
+    admin.post(
+        "/client-grants",
+        json={"client_id": WMAPI[0], "audience": "urn:worldmappers", "scope": ["geocode:location"]},
+    ).raise_for_status()
+    created = admin.post(
+        "/token-exchange-profiles",
+        json={
+            "name": "World Mappers to itself",
+            "subject_token_type": ACCESS,
+            "client_ids": [WMAPI[0]],
+            "audiences": ["urn:worldmappers"],
+            "scope_map": {"geocode:location": ["directions"]},
+        },
+    )
+    assert created.status_code == 201, created.text
+    profile = created.json()
+    assert admin.get(f"/token-exchange-profiles/{profile['id']}").json() == profile
+    assert len(admin.get("/token-exchange-profiles").json()) == 2
+    response = exchange(stack, "urn:worldmappers")
+    assert response.status_code == 200, response.text
+    assert response.json()["scope"] == "geocode:location"
+
+    # The mapping removed: geocode:location is no longer carried (scopes never widen).
+    changed = admin.patch(f"/token-exchange-profiles/{profile['id']}", json={"scope_map": {}})
+    assert changed.status_code == 200 and changed.json()["scope_map"] == {}
+    assert changed.json()["updated_at"] >= profile["updated_at"]
+    widened = exchange(stack, "urn:worldmappers", scope="geocode:location").json()
+    assert widened["rule"] == "exchange_scope_widened"
+
+    assert admin.delete(f"/token-exchange-profiles/{profile['id']}").status_code == 204
+    assert admin.get(f"/token-exchange-profiles/{profile['id']}").status_code == 404
+    assert admin.delete(f"/token-exchange-profiles/{profile['id']}").status_code == 404
+    assert exchange(stack, "urn:worldmappers").json()["rule"] == "exchange_audience_not_allowed"
+
+    # The client taken out of the seeded profile: it may exchange nothing at all.
+    (seeded,) = admin.get("/token-exchange-profiles").json()
+    admin.patch(f"/token-exchange-profiles/{seeded['id']}", json={"client_ids": []})
+    refused = exchange(stack, ROUTES)
+    assert (refused.json()["error"], refused.json()["rule"]) == (
+        "unauthorized_client",
+        "exchange_not_allowed",
+    )
+
+
+def test_a_body_naming_what_does_not_exist_is_refused(stack):
+    admin = stack.admin()
+    base = {"name": "p", "subject_token_type": ACCESS}
+    for extra, words in (
+        ({"client_ids": ["nobody"]}, "nobody"),
+        ({"audiences": ["urn:nowhere"]}, "urn:nowhere"),
+        ({"action_id": "act_nothing"}, "act_nothing"),
+        ({"subject_token_type": TokenType.SAML2.value}, "subject_token_type"),
+        ({"scope_map": {"a": "b"}}, "scope_map"),
+        ({"trusted_issuers": [{"issuer": "https://x.example/"}]}, "trusted_issuers"),
+        ({"colour": "blue"}, "colour"),
+    ):
+        response = admin.post("/token-exchange-profiles", json={**base, **extra})
+        assert response.status_code == 400, extra
+        assert words in response.json()["message"]
+    missing = admin.post("/token-exchange-profiles", json={"name": "p"})
+    assert "subject_token_type" in missing.json()["message"]
+    admin.post("/token-exchange-profiles", json=base).raise_for_status()
+    taken = admin.post("/token-exchange-profiles", json=base)
+    assert taken.status_code == 409 and "named p" in taken.json()["message"]
+
+
+def test_each_route_needs_its_scope(shared_stack):
+    import time
+
+    now = int(time.time())
+    claims = {
+        "iss": shared_stack.issuer,
+        "aud": shared_stack.issuer + "api/v2/",
+        "sub": "reader@clients",
+        "iat": now,
+        "exp": now + 300,
+        "scope": "read:token_exchange_profiles",
+    }
+    headers = {"Authorization": f"Bearer {signed(shared_stack, claims)}"}
+    url = shared_stack.issuer + "api/v2/token-exchange-profiles"
+    assert httpx.get(url, headers=headers).status_code == 200
+    refused = httpx.post(url, headers=headers, json={"name": "x", "subject_token_type": ACCESS})
+    assert refused.status_code == 403
+    assert "create:token_exchange_profiles" in refused.json()["message"]
+
+
+def test_the_admin_client_holds_the_new_scopes(shared_stack):
+    """The seeded admin grant (all_scopes) includes them; so do older tenants' grants
+    (seed's _add_new_management_scopes)."""
+    admin = shared_stack.admin()
+    grants = admin.get("/client-grants", params={"client_id": "m2m-admin"}).json()
+    scopes = set(grants[0]["scope"])
+    for verb in ("read", "create", "update", "delete"):
+        assert f"{verb}:token_exchange_profiles" in scopes
+
+
+def test_the_openapi_document_lists_the_routes(shared_stack):
+    doc = httpx.get(shared_stack.issuer + "openapi.json").json()
+    paths = doc["paths"]
+    assert set(paths["/api/v2/token-exchange-profiles"]) == {"get", "post"}
+    assert set(paths["/api/v2/token-exchange-profiles/{id}"]) == {"get", "patch", "delete"}
+    token = paths["/oauth/token"]["post"]["requestBody"]["content"]
+    schema = token["application/x-www-form-urlencoded"]["schema"]
+    assert GRANT_TYPE in schema["properties"]["grant_type"]["enum"]
+    assert "subject_token" in schema["properties"]
+
+
+DENY = """exports.onExecuteCredentialsExchange = async (event, api) => {
+  api.access.deny("invalid_request", "no routes for " + event.client.client_id);
+};"""
+
+
+def test_the_profiles_action_runs_on_the_exchange(stack):
+    """Auth0's action_id: the profile's Action (bound to no trigger) adds its claims to
+    the exchanged token, or denies the exchange."""
+    from tests.helpers.actions import CLAIM, deployed
+
+    admin = stack.admin()
+    (seeded,) = admin.get("/token-exchange-profiles").json()
+    tier = deployed(admin, "tier", CLAIM, bind=False)
+    admin.patch(f"/token-exchange-profiles/{seeded['id']}", json={"action_id": tier["id"]})
+    response = exchange(stack, ROUTES)
+    assert response.status_code == 200, response.text
+    claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+    assert claims["https://worldmappers.example/tier"] == "gold"
+    assert claims["act"] == {"sub": "world-mappers-api@clients"}
+    # Bound to no trigger: a client_credentials token does not run it.
+    plain = jwt.decode(stack.token(), options={"verify_signature": False})
+    assert "https://worldmappers.example/tier" not in plain
+
+    deny = deployed(admin, "deny-routes", DENY, bind=False)
+    admin.patch(f"/token-exchange-profiles/{seeded['id']}", json={"action_id": deny["id"]})
+    refused = exchange(stack, ROUTES)
+    assert refused.status_code == 400
+    body = refused.json()
+    assert (body["rule"], body["action"]) == ("action_denied", "deny-routes")
+    assert body["error_description"] == "no routes for world-mappers-api"
