@@ -64,8 +64,7 @@ def _fields(parser: argparse.ArgumentParser, creating: bool) -> None:
         "--scope-map",
         action="append",
         metavar="TARGET=SUBJECT[,SUBJECT]",
-        help="the target API's scope, carried when the subject token holds one of these "
-        f"({every})",
+        help=f"a target scope, carried when the subject token holds one of these ({every})",
     )
     parser.add_argument(
         "--trusted-issuer",
