@@ -85,9 +85,10 @@ def issuers_words(profile: dict) -> str:
     return "this issuer" + "".join(f", {o}" for o in others)
 
 
-def sentence(profile: dict) -> str:
-    """The policy in one sentence: who may exchange what, for which APIs, scopes how."""
-    clients = ", ".join(profile.get("client_ids") or []) or "no client yet"
+def sentence(profile: dict, client: str | None = None) -> str:
+    """The policy in one sentence: who may exchange what, for which APIs, scopes how;
+    with `client`, said of that one client (one the profile lists)."""
+    clients = client or ", ".join(profile.get("client_ids") or []) or "no client yet"
     audiences = ", ".join(profile.get("audiences") or []) or "no API yet"
     kind = short_type(profile.get("subject_token_type", "?"))
     words = f"{clients} may exchange {kind} tokens of {issuers_words(profile)} for {audiences}"

@@ -409,6 +409,12 @@ class GrantEditor(VerticalScroll):
             )
         )
 
+    def exchange_policy(self) -> None:
+        """ctrl+x: the client's token exchange profiles, focused and scrolled to."""
+        policy = self.query_one(ExchangePolicy)
+        if policy.display:
+            policy.focus_profiles()
+
     def reveal(self) -> None:
         if self.created:
             self.revealed = self.created["client_secret"]

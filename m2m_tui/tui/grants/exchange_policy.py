@@ -6,6 +6,7 @@ change is written at once, as the organizations' toggles are."""
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -79,6 +80,13 @@ class ExchangePolicy(Vertical):
         chosen = listed.get_option_at_index(listed.highlighted).value
         return next((p for p in self.profiles if p["id"] == chosen), None)
 
+    def focus_profiles(self) -> None:
+        """The profile list focused (or the note, when there is none to check)."""
+        listed = self.query_one("#exchange-profiles", SelectionList)
+        if listed.display:
+            listed.focus()
+        self.scroll_visible()
+
     def show(self, client_id: str | None, audience: str | None = None) -> None:
         self.client_id, self.audience = client_id, audience
         self.display = client_id is not None
@@ -113,7 +121,7 @@ class ExchangePolicy(Vertical):
         if not self.profiles:
             return "The tenant has no token exchange profile. " + CREATE_HINT
         mine = concerning_client(self.profiles, self.client_id or "")
-        lines = [sentence(p) for p in mine] or [
+        lines = [sentence(p, self.client_id) for p in mine] or [
             f"{self.client_id} may exchange no token: check a profile to let it (space)."
         ]
         if self.audience:
@@ -127,11 +135,14 @@ class ExchangePolicy(Vertical):
 
     def detail(self) -> None:
         profile = self.highlighted()
-        shown = Text()
+        # A grid: a long value wraps under itself, not under its label.
+        shown = Table.grid(padding=(0, 1))
+        shown.add_column(style="dim", no_wrap=True)
+        shown.add_column()
         if profile is not None:
-            shown.append(f"{profile['id']}\n", "dim")
+            shown.add_row("id", profile["id"])
             for label, value in details(profile):
-                shown.append(f"{label:<16} {value}\n")
+                shown.add_row(label, Text(value))
         self.query_one("#exchange-detail", Static).update(shown)
 
     @on(SelectionList.SelectionHighlighted, "#exchange-profiles")
