@@ -43,21 +43,30 @@ class ResourceServers:
         return self._rs(row) if row else None
 
     def save(self, rs: ResourceServer) -> None:
+        values = (
+            rs.name,
+            rs.identifier,
+            json.dumps([s.to_api() for s in rs.scopes]),
+            rs.token_lifetime,
+            rs.signing_alg,
+            rs.token_dialect,
+            int(rs.is_system),
+            json.dumps(rs.proof_of_possession) if rs.proof_of_possession else None,
+            int(rs.enforce_policies),
+        )
         with self.db.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO resource_servers (id, name, identifier, scopes, "
-                "token_lifetime, signing_alg, token_dialect, is_system, proof_of_possession, "
-                "enforce_policies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    rs.id,
-                    rs.name,
-                    rs.identifier,
-                    json.dumps([s.to_api() for s in rs.scopes]),
-                    rs.token_lifetime,
-                    rs.signing_alg,
-                    rs.token_dialect,
-                    int(rs.is_system),
-                    json.dumps(rs.proof_of_possession) if rs.proof_of_possession else None,
-                    int(rs.enforce_policies),
-                ),
+            # An edit keeps the API's place in the list (its rowid), which INSERT OR
+            # REPLACE would move to the end: with two APIs, they would swap on each edit.
+            changed = db.execute(
+                "UPDATE resource_servers SET name = ?, identifier = ?, scopes = ?, "
+                "token_lifetime = ?, signing_alg = ?, token_dialect = ?, is_system = ?, "
+                "proof_of_possession = ?, enforce_policies = ? WHERE id = ?",
+                (*values, rs.id),
             )
+            if changed.rowcount == 0:
+                db.execute(
+                    "INSERT OR REPLACE INTO resource_servers (id, name, identifier, scopes, "
+                    "token_lifetime, signing_alg, token_dialect, is_system, "
+                    "proof_of_possession, enforce_policies) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (rs.id, *values),
+                )
