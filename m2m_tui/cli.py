@@ -15,6 +15,7 @@ from m2m_tui.commands import (
     demo,
     diagnose,
     exchange,
+    exchange_profiles,
     grants,
     organizations,
     profiles,
@@ -38,6 +39,7 @@ examples:
   m2m-tui grants add giftdeliveries urn:worldmappers geocode:location
   m2m-tui organizations authorize acme giftdeliveries urn:worldmappers
   m2m-tui quota set giftdeliveries --per-hour 5   tokens per hour (429 beyond)
+  m2m-tui exchange-profiles list     who may exchange which tokens (RFC 8693)
   m2m-tui actions deploy tier.js --bind   a credentials-exchange Action
   m2m-tui preview                    the next token, and the API's verdict on it
   m2m-tui introspect                 is the token active? (RFC 7662)
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         grants,
         organizations,
         quotas,
+        exchange_profiles,
         actions,
         certs,
         profiles,
@@ -197,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             return _with_session(args, organizations.run)
         if args.command == "quota":
             return _with_session(args, quotas.run)
+        if args.command == "exchange-profiles":
+            return _with_session(args, exchange_profiles.run)
         if args.command in ("actions", "preview"):
             return _with_session(args, actions.run)
         if args.command == "certs":

@@ -26,6 +26,9 @@ _SAID = [
         r"/organizations/(?P<org>[^/]+)/client-grants/(?P<grant>[^/]+)",
         "grant {grant} dissociated from organization {org}",
     ),
+    ("POST", r"/token-exchange-profiles", "token exchange profile {name} created"),
+    ("PATCH", r"/token-exchange-profiles/(?P<id>[^/]+)", "token exchange profile {id}: {patch}"),
+    ("DELETE", r"/token-exchange-profiles/(?P<id>[^/]+)", "token exchange profile {id} deleted"),
     ("POST", r"/keys/signing/rotate", "signing key rotated"),
     ("PUT", r"/keys/signing/(?P<kid>[^/]+)/revoke", "signing key {kid} revoked"),
 ]
@@ -48,7 +51,14 @@ def describe(method: str, path: str, body: object) -> str:
 
 def _patch(fields: dict) -> str:
     """What a PATCH sets: `scope → a b`, `organization_usage → allow`."""
-    return "; ".join(f"{k} → {_text(v)}" for k, v in fields.items()) or "nothing"
+    return "; ".join(f"{k} → {_value(k, v)}" for k, v in fields.items()) or "nothing"
+
+
+def _value(key: str, value: object) -> str:
+    # A token exchange profile's scope_map reads as the Grants screen shows it.
+    if key == "scope_map" and isinstance(value, dict):
+        return "; ".join(f"{t} ← {_text(held)}" for t, held in value.items()) or "(none)"
+    return _text(value)
 
 
 def _text(value: object) -> str:

@@ -162,6 +162,20 @@ class ManagementClient:
             "PATCH", f"/token-exchange-profiles/{profile_id}", json={field: [*listed, value]}
         )
 
+    async def exchange_profile(self, profile_id: str) -> dict:
+        return await self.request("GET", f"/token-exchange-profiles/{profile_id}")
+
+    async def create_exchange_profile(self, body: dict) -> dict:
+        return await self.request("POST", "/token-exchange-profiles", json=body)
+
+    async def update_exchange_profile(self, profile_id: str, changes: dict) -> dict:
+        """A PATCH naming only what changes; the bundled tenant answers the profile."""
+        path = f"/token-exchange-profiles/{profile_id}"
+        return await self.request("PATCH", path, json=changes) or await self.request("GET", path)
+
+    async def delete_exchange_profile(self, profile_id: str) -> None:
+        await self.request("DELETE", f"/token-exchange-profiles/{profile_id}")
+
     # --- organizations (Auth0's Organizations for M2M) ----------------------------
     async def organizations(self) -> list[dict]:
         return _listed(await self.request("GET", "/organizations", params={"per_page": 100}))

@@ -61,6 +61,10 @@ class GrantsModel:
         self.default_quota: dict | None = {}
         self.defaults_unavailable = ""
         self.tested_quota: dict[str, QuotaReport] = {}  # client → its latest Test's headers
+        # The tenant's token exchange profiles (RFC 8693's policy); None where the
+        # management client may not read them (`exchange_unavailable` says why).
+        self.exchange_profiles: list[dict] | None = []
+        self.exchange_unavailable = ""
 
     async def connect(self, on_wait=None) -> None:
         """Raises ManagementUnavailable with a sentence for the user."""
@@ -86,6 +90,15 @@ class GrantsModel:
         self.grants = await self.mgmt.grants()
         await self.load_organizations()
         await self.load_default_quota()
+        await self.load_exchange_profiles()
+
+    async def load_exchange_profiles(self) -> None:
+        try:
+            self.exchange_profiles = await self.mgmt.token_exchange_profiles()
+            self.exchange_unavailable = ""
+        except ManagementError as exc:  # without read:token_exchange_profiles, or the feature
+            self.exchange_profiles = None
+            self.exchange_unavailable = exc.message
 
     async def load_default_quota(self) -> None:
         try:
@@ -231,6 +244,32 @@ class GrantsModel:
         await self.mgmt.set_proof_of_possession(api["id"], mode)
         await self.load()
         return mode
+
+    # --- token exchange profiles (RFC 8693's policy) ------------------------------------
+    # Each change re-reads the profile right before its PATCH, so that an edit made
+    # elsewhere meanwhile is kept (the PATCH replaces the whole list or map).
+    async def set_exchange_member(
+        self, profile_id: str, field: str, value: str, present: bool
+    ) -> dict:
+        """`value` in the profile's `field` (client_ids: this client may exchange through
+        it; audiences: a token may be exchanged for that API), or not."""
+        from m2m_tui.admin.exchange_profiles import with_member
+
+        fresh = await self.mgmt.exchange_profile(profile_id)
+        listed = with_member(fresh, field, value, present)
+        changed = await self.mgmt.update_exchange_profile(profile_id, {field: listed})
+        await self.load_exchange_profiles()
+        return changed
+
+    async def set_exchange_scope(self, profile_id: str, target: str, subjects: list[str]) -> dict:
+        """The profile's scope_map with `target` mapped to `subjects` (none: unmapped)."""
+        from m2m_tui.admin.exchange_profiles import with_mapping
+
+        fresh = await self.mgmt.exchange_profile(profile_id)
+        mapped = with_mapping(fresh, target, subjects)
+        changed = await self.mgmt.update_exchange_profile(profile_id, {"scope_map": mapped})
+        await self.load_exchange_profiles()
+        return changed
 
     # --- organizations (Organizations for M2M) ------------------------------------------
     async def grant_organizations(self, grant_id: str) -> list[dict]:

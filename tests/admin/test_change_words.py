@@ -36,3 +36,21 @@ def test_each_change_reads_as_what_it_did():
 def test_a_change_of_another_shape_is_its_method_and_path():
     assert describe("POST", "/clients", {"app_type": "non_interactive"}) == "POST /clients"
     assert describe("POST", "/hooks", {"x": 1}) == "POST /hooks"
+
+
+def test_a_token_exchange_profile_change_reads_as_its_policy():
+    assert describe("POST", "/token-exchange-profiles", {"name": "Partner"}) == (
+        "token exchange profile Partner created"
+    )
+    assert describe(
+        "PATCH", "/token-exchange-profiles/tep_1", {"scope_map": {"routes:read": ["directions"]}}
+    ) == ("token exchange profile tep_1: scope_map → routes:read ← directions")
+    assert describe("PATCH", "/token-exchange-profiles/tep_1", {"scope_map": {}}) == (
+        "token exchange profile tep_1: scope_map → (none)"
+    )
+    assert describe("PATCH", "/token-exchange-profiles/tep_1", {"client_ids": ["a", "b"]}) == (
+        "token exchange profile tep_1: client_ids → a b"
+    )
+    assert describe("DELETE", "/token-exchange-profiles/tep_1", None) == (
+        "token exchange profile tep_1 deleted"
+    )

@@ -232,6 +232,8 @@ GRANTS = {
     "GrantOrganizations.usage_worker": ("set_organization_usage", "#grants-status"),
     "GrantOrganizations.associate_worker": ("set_associated", "#grants-status"),
     "GrantOrganizations.create_worker": ("create_organization", "#grants-status"),
+    "ExchangePolicy.member_worker": ("set_exchange_member", "#grants-status"),
+    "ExchangePolicy.scope_worker": ("set_exchange_scope", "#grants-status"),
     "SigningKeys.rotate": ("rotate_key", "#keys-status"),
     "SigningKeys.revoke": ("revoke_key", "#keys-status"),
     "SigningKeys.check_old": ("diagnose", "#keys-status"),
@@ -247,6 +249,7 @@ def start_grants_job(screen, name: str) -> None:
     editor = screen.editor
     editor.show(api, client)
     orgs = editor.query_one("#grant-orgs")
+    exchange = editor.query_one("#exchange-policy")
     keys = screen.query_one("#signing-keys")
     keys.old_token = model.session.token
     start = {
@@ -267,6 +270,12 @@ def start_grants_job(screen, name: str) -> None:
         "GrantOrganizations.usage_worker": lambda: orgs.usage_worker(grant, usage="allow"),
         "GrantOrganizations.associate_worker": lambda: orgs.associate_worker(grant, "org_x", True),
         "GrantOrganizations.create_worker": lambda: orgs.create_worker("acme2", ""),
+        "ExchangePolicy.member_worker": lambda: exchange.member_worker(
+            "tep_x", "client_ids", client, True
+        ),
+        "ExchangePolicy.scope_worker": lambda: exchange.scope_worker(
+            "tep_x", "routes:read", ["directions"]
+        ),
         "SigningKeys.rotate": lambda: keys.rotate(),
         "SigningKeys.revoke": lambda: keys.revoke(),
         "SigningKeys.check_old": lambda: keys.check_old(),

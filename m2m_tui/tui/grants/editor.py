@@ -15,6 +15,7 @@ from m2m_tui import views
 from m2m_tui.admin.management_api import ManagementError
 from m2m_tui.session.grants import ChangedUnderneath, GrantsModel, NoClientCertificate
 from m2m_tui.tokens.diff import diff_tokens
+from m2m_tui.tui.grants.exchange_policy import ExchangePolicy
 from m2m_tui.tui.grants.messages import Status, TenantChanged, TokenTested
 from m2m_tui.tui.grants.organizations import GrantOrganizations
 from m2m_tui.tui.grants.quota import ClientQuota
@@ -57,6 +58,7 @@ class GrantEditor(VerticalScroll):
         yield Static(id="diff")
         yield ClientQuota(self.model, id="client-quota")
         yield GrantOrganizations(self.model, id="grant-orgs")
+        yield ExchangePolicy(self.model, id="exchange-policy")
         yield Input(placeholder="add a scope to this API: value description", id="new-scope")
         yield Input(placeholder="create a client: name", id="new-client")
         yield Static(id="created")
@@ -78,6 +80,8 @@ class GrantEditor(VerticalScroll):
         scopes.clear_options()
         self.query_one("#scope-empty", Static).display = False
         self.query_one(ClientQuota).show(self.client_id)
+        audience = self.api["identifier"] if self.api else None
+        self.query_one(ExchangePolicy).show(self.client_id, audience)
         orgs = self.query_one(GrantOrganizations)
         if self.api is None or self.client_id is None:
             orgs.show(None)
@@ -404,6 +408,12 @@ class GrantEditor(VerticalScroll):
                 ("\n  The secret is shown only now; m2m-tui keeps it in memory for Test.", "dim"),
             )
         )
+
+    def exchange_policy(self) -> None:
+        """ctrl+x: the client's token exchange profiles, focused and scrolled to."""
+        policy = self.query_one(ExchangePolicy)
+        if policy.display:
+            policy.focus_profiles()
 
     def reveal(self) -> None:
         if self.created:

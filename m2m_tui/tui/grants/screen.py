@@ -42,6 +42,8 @@ class GrantsScreen(ModalScreen):
         Binding("ctrl+l", "edit('next_dialect')", "Token dialect", show=False),
         Binding("ctrl+r", "edit('reveal')", "Reveal secret", show=False),
         Binding("ctrl+d", "edit('remove_scope')", "Remove scope from API", show=False),
+        # The client's token exchange policy, far down the editor: its profiles focused.
+        Binding("ctrl+x", "edit('exchange_policy')", "Exchange policy", show=False),
     ]
     DEFAULT_CSS = """
     GrantsScreen { background: $background; }
