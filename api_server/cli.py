@@ -17,12 +17,14 @@ from oauth_primitives.issuer import normalise_issuer
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DESCRIPTION = (
     "Run the local Auth0-compatible authorization server (issuer http://127.0.0.1:7000/) "
-    "and the World Mappers API (http://127.0.0.1:7001)."
+    "with the World Mappers API (http://127.0.0.1:7001) and the Routes API it asks for routes "
+    "(http://127.0.0.1:7002)."
 )
 
 EXAMPLES = """\
 examples:
-  m2m-tui serve                      the authority on :7000 and the API on :7001
+  m2m-tui serve                      the authority on :7000, the API on :7001 and
+                                     the Routes API (its downstream) on :7002
   m2m-tui serve --tls                the same over HTTPS, with a local CA
   m2m-tui serve --tls authority      HTTPS for the authority only, the API on plain
                                      HTTP: the original sample's topology
@@ -68,7 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--authority-port", type=int, metavar="PORT", help="default 7000")
     parser.add_argument("--api-port", type=int, metavar="PORT", help="default 7001")
     parser.add_argument(
-        "--only", choices=("authority", "api"), help="run one part as its own process"
+        "--routes-port", type=int, metavar="PORT", help="the Routes API's; default 7002"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("authority", "api", "routes"),
+        help="run one part as its own process",
     )
     parser.add_argument(
         "--tls",
@@ -296,6 +303,7 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
         if args.authority_port is None
         else args.authority_port,
         api_port=server.api_port if args.api_port is None else args.api_port,
+        routes_port=server.routes_port if args.routes_port is None else args.routes_port,
         only=args.only,
         tls=args.tls,
         issuer=issuer,

@@ -1,5 +1,5 @@
-"""Running the bundled servers: the authority on :7000 and the API on :7001, in one process
-or one part per process (`--only`)."""
+"""Running the bundled servers: the authority on :7000, the API on :7001 and the Routes API
+(its downstream) on :7002, in one process or one part per process (`--only`)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ class ServeOptions:
     host: str
     authority_port: int
     api_port: int
-    only: str | None = None  # "authority", "api" or None for both
+    routes_port: int = 7002
+    only: str | None = None  # "authority", "api", "routes" or None for all three
     tls: str | None = None  # "both", "authority" (HTTPS there, plain HTTP for the API) or None
     issuer: str | None = None  # the API's issuer, when not the bundled authority
     audience: str | None = None
@@ -239,6 +240,8 @@ class Prepared:
     api_url: str | None = None
     authority: object | None = None  # the Authority, when this process runs it
     api: object | None = None  # the API's WorldMappers state, when this process runs it
+    routes_url: str | None = None
+    routes: object | None = None  # the Routes API's state, when this process runs it
     tls: TlsFiles | None = None
 
 
@@ -306,15 +309,41 @@ def prepare(options: ServeOptions) -> Prepared:
         lines.append(
             f"Authorization server: {issuer}  (issuer; token endpoint {issuer}oauth/token)"
         )
+    # The bundled authority's issuer: this process's, else where [server] puts it.
+    bundled_issuer = issuer if result.authority is not None else None
+    bundled_issuer = bundled_issuer or (
+        f"{scheme}://{_url_host(options.host)}:{options.settings.authority_port}/"
+    )
+    verify: ssl.SSLContext | bool = True
+    if files:
+        verify = ssl.create_default_context(cafile=str(files.ca))
+    if options.only in (None, "routes"):
+        from .routes.app import create_routes_app
+
+        routes_settings = options.settings.routes
+        routes_issuer = issuer if options.only is None else None
+        routes_issuer = routes_issuer or routes_settings.issuer or bundled_issuer
+        sock = bind(options.host, options.routes_port)
+        base = (
+            f"{'https' if api_tls else 'http'}://{_url_host(options.host)}:{sock.getsockname()[1]}"
+        )
+        routes = create_routes_app(routes_settings, routes_issuer, base, verify)
+        result.routes_url, result.routes = base, routes.state.api
+        app = AccessLog(
+            trusted_hosts(routes, options.host, options.allowed_hosts), "api_server.routes"
+        )
+        servers.append(uvicorn_server(app, sock, api_tls, also=also_localhost(options.host, sock)))
+        lines.append(
+            f"Routes API:           {base}/  (audience {routes_settings.audience}; "
+            f"issuer {routes_issuer})"
+        )
     if options.only in (None, "api"):
         from dataclasses import replace
 
         from .resource.app import create_api_app
 
         if issuer is None:
-            issuer = options.settings.api.issuer or (
-                f"{scheme}://{_url_host(options.host)}:{options.settings.authority_port}/"
-            )
+            issuer = options.settings.api.issuer or bundled_issuer
         settings = options.settings.api
         if options.audience:
             settings = replace(settings, audience=options.audience)
@@ -322,10 +351,8 @@ def prepare(options: ServeOptions) -> Prepared:
         api_scheme = "https" if api_tls else "http"
         base = f"{api_scheme}://{_url_host(options.host)}:{sock.getsockname()[1]}"
         result.api_url = base
-        verify: ssl.SSLContext | bool = True
-        if files:
-            verify = ssl.create_default_context(cafile=str(files.ca))
-        api = create_api_app(settings, issuer, base, verify)
+        downstream = directions_downstream(settings, issuer, bundled_issuer, result.routes_url)
+        api = create_api_app(settings, issuer, base, verify, downstream)
         result.api = api.state.api
         api.state.api.trusted_edges = frozenset(options.trusted_edges)
         app = AccessLog(trusted_hosts(api, options.host, options.allowed_hosts), "api_server.api")
@@ -337,6 +364,20 @@ def prepare(options: ServeOptions) -> Prepared:
         )
     result.issuer = issuer
     return result
+
+
+def directions_downstream(
+    settings, issuer: str, bundled_issuer: str, served_routes: str | None
+) -> tuple[str, str] | None:
+    """(the token endpoint, the Routes API's URL) when World Mappers' directions go by
+    exchange; None for "local": asked so, the API's issuer not the bundled authority (an
+    exchange there means nothing to it), or no Routes API known."""
+    if settings.directions_by != "routes" or issuer != bundled_issuer:
+        return None
+    routes_url = settings.routes_url or served_routes
+    if routes_url is None or not settings.exchange_client_id:
+        return None
+    return issuer + "oauth/token", routes_url
 
 
 def tune_gc() -> None:

@@ -6,6 +6,7 @@ need nothing else from the client's configuration.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 # The dataclasses live with the primitives, where the client checks keys against them too.
@@ -13,25 +14,34 @@ from oauth_primitives.rules.closed_sets import ISSUER_SIGNS, LEEWAY, AuthMethod,
 from oauth_primitives.server_table import (
     ApiSettings,
     ClientSeed,
+    ExchangeProfileSeed,
     GrantSeed,
     ResourceServerSeed,
+    RoutesSettings,
     ScopeSeed,
     ServerSettings,
     ThrottleSettings,
+    TrustedIssuerSeed,
     unknown_server_keys,
 )
+from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES, TokenType
 from oauth_primitives.token_shape import DIALECTS
-from oauth_primitives.toml_reader import TomlReader
+from oauth_primitives.toml_reader import TomlReader, unknown_keys
+
+TRUSTED_ISSUER_KEYS = frozenset(f.name for f in fields(TrustedIssuerSeed))
 
 __all__ = [
     "ApiSettings",
     "ClientSeed",
+    "ExchangeProfileSeed",
     "GrantSeed",
     "ResourceServerSeed",
+    "RoutesSettings",
     "ScopeSeed",
     "ServerSettings",
     "SettingsError",
     "ThrottleSettings",
+    "TrustedIssuerSeed",
     "server_settings",
 ]
 
@@ -64,6 +74,7 @@ class _Reader(TomlReader):
             host=self.opt(data, "host", str, w, "127.0.0.1"),
             authority_port=self.opt(data, "authority_port", int, w, 7000),
             api_port=self.opt(data, "api_port", int, w, 7001),
+            routes_port=self.opt(data, "routes_port", int, w, 7002),
             throttle=ThrottleSettings(
                 max_failures=self.opt(throttle, "max_failures", int, "server.throttle", 10),
                 window_seconds=float(
@@ -106,7 +117,19 @@ class _Reader(TomlReader):
                 ),
                 organizations=self.strings(api, "organizations", "server.api") or (),
                 required_claims=self.required_claims(api),
+                directions_by=self.choice(
+                    api, "directions_by", ("routes", "local"), "server.api", "routes"
+                ),
+                exchange_client_id=self.opt(
+                    api, "exchange_client_id", str, "server.api", "world-mappers-api"
+                ),
+                exchange_client_secret=self.opt(api, "exchange_client_secret", str, "server.api"),
+                routes_url=self.opt(api, "routes_url", str, "server.api"),
+                routes_audience=self.opt(
+                    api, "routes_audience", str, "server.api", "urn:worldmappers:routes"
+                ),
             ),
+            routes=self.routes(self.table(data, "routes", "server.routes")),
             dpop_nonce=self.opt(data, "dpop_nonce", bool, w, False),
             jwks_max_age=self.jwks_max_age(data),
             resource_servers=tuple(
@@ -114,8 +137,29 @@ class _Reader(TomlReader):
             ),
             clients=tuple(self.client(c) for c in self.items(data, "clients", w)),
             client_grants=tuple(self.grant(g) for g in self.items(data, "client_grants", w)),
+            token_exchange_profiles=tuple(
+                self.exchange_profile(p) for p in self.items(data, "token_exchange_profiles", w)
+            ),
         )
         return settings
+
+    def routes(self, data: dict) -> RoutesSettings:
+        w, number = "server.routes", (int, float)
+        # Given, even empty (any actor), it is what is read; absent, the default.
+        actors = self.strings(data, "accepted_actors", w) if "accepted_actors" in data else None
+        return RoutesSettings(
+            issuer=self.opt(data, "issuer", str, w),
+            audience=self.opt(data, "audience", str, w, "urn:worldmappers:routes"),
+            algorithms=self.strings(data, "algorithms", w) or ISSUER_SIGNS,
+            leeway=float(self.opt(data, "leeway", number, w, LEEWAY)),
+            strict_rfc9068=self.opt(data, "strict_rfc9068", bool, w, False),
+            jwks_cache_seconds=float(self.opt(data, "jwks_cache_seconds", number, w, 600.0)),
+            jwks_cooldown_seconds=float(self.opt(data, "jwks_cooldown_seconds", number, w, 30.0)),
+            fetch_timeout=float(self.opt(data, "fetch_timeout", number, w, 5.0)),
+            jwks_uri=self.opt(data, "jwks_uri", str, w),
+            accepted_actors=RoutesSettings.accepted_actors if actors is None else actors,
+            require_actor=self.opt(data, "require_actor", bool, w, True),
+        )
 
     def jwks_max_age(self, data: dict) -> int:
         seconds = self.opt(data, "jwks_max_age", int, "server", 5)
@@ -179,4 +223,35 @@ class _Reader(TomlReader):
             audience=self.req(data, "audience", str, w),
             scope=self.strings(data, "scope", w),
             all_scopes=self.opt(data, "all_scopes", bool, w, False),
+        )
+
+    def exchange_profile(self, data: dict) -> ExchangeProfileSeed:
+        w = "server.token_exchange_profiles"
+        kind = self.opt(data, "subject_token_type", str, w, TokenType.ACCESS_TOKEN.value)
+        if kind not in SUBJECT_TOKEN_TYPES:
+            raise self.fail(
+                w, f"subject_token_type must be one of {', '.join(SUBJECT_TOKEN_TYPES)}"
+            )
+        scope_map = self.opt(data, "scope_map", dict, w, {})
+        for target, held in scope_map.items():
+            if not isinstance(held, list) or not all(isinstance(s, str) for s in held):
+                raise self.fail(w, f"scope_map: {target} must map to a list of scopes")
+        trusted = []
+        for entry in self.items(data, "trusted_issuers", w):
+            t = w + ".trusted_issuers"
+            # Not a table of TABLES (the shipped config trusts no other issuer), so its
+            # keys are checked here.
+            self.refuse_unknown(unknown_keys(entry, TRUSTED_ISSUER_KEYS, f"[[{t}]]"))
+            jwks = self.opt(entry, "jwks", dict, t)
+            uri = self.opt(entry, "jwks_uri", str, t)
+            if (jwks is None) == (uri is None):
+                raise self.fail(t, "a trusted issuer needs its keys: jwks or jwks_uri (one)")
+            trusted.append(TrustedIssuerSeed(self.req(entry, "issuer", str, t), uri, jwks))
+        return ExchangeProfileSeed(
+            name=self.req(data, "name", str, w),
+            client_ids=self.strings(data, "client_ids", w),
+            audiences=self.strings(data, "audiences", w),
+            subject_token_type=kind,
+            scope_map={k: tuple(v) for k, v in scope_map.items()},
+            trusted_issuers=tuple(trusted),
         )

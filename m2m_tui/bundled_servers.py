@@ -262,7 +262,8 @@ def wait_until_answering(server: LocalServer, config: Config, wait: float = 20.0
     """`server` once both parts answer; StartFailed (naming any port's holder) else."""
     process, log_path = server.process, server.log_path
     deadline = time.monotonic() + wait
-    ports = (config.server.authority_port, config.server.api_port)
+    server_table = config.server
+    ports = (server_table.authority_port, server_table.api_port, server_table.routes_port)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             tail = log_path.read_text(errors="replace").strip().splitlines()[-1:]
@@ -273,7 +274,7 @@ def wait_until_answering(server: LocalServer, config: Config, wait: float = 20.0
             )
         # Answering, not merely listening: a server that bound its first port and then
         # fails on the second (taken by another program) listens for a moment.
-        if all(listening("127.0.0.1", p) for p in ports) and _answers(*ports):
+        if all(listening("127.0.0.1", p) for p in ports) and _answers(*ports[:2]):
             return server
         time.sleep(0.02)  # the user waits on this loop: poll often
     server.stop()

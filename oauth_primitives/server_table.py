@@ -48,6 +48,30 @@ class GrantSeed:
 
 
 @dataclass(frozen=True)
+class TrustedIssuerSeed:
+    """An external issuer whose JWTs a token exchange profile takes as subject tokens:
+    its keys inline (`jwks`, a JWKS) or at `jwks_uri`."""
+
+    issuer: str
+    jwks_uri: str | None = None
+    jwks: dict | None = None
+
+
+@dataclass(frozen=True)
+class ExchangeProfileSeed:
+    """A token exchange profile (RFC 8693 policy, Auth0's shape with m2m-tui's fields):
+    `client_ids` may exchange a `subject_token_type` for one of `audiences`, a target
+    scope carried when the subject token holds it or one `scope_map` maps to it."""
+
+    name: str
+    client_ids: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    subject_token_type: str = "urn:ietf:params:oauth:token-type:access_token"
+    scope_map: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    trusted_issuers: tuple[TrustedIssuerSeed, ...] = ()
+
+
+@dataclass(frozen=True)
 class ThrottleSettings:
     max_failures: int = 10  # per (client id, address)
     window_seconds: float = 60.0
@@ -91,6 +115,15 @@ class ApiSettings:
     # Claims a token must carry: "NAME" (any value) or "NAME=VALUE" (that value), as a
     # credentials-exchange Action can add them (`serve --require-claim`).
     required_claims: tuple[str, ...] = ()
+    # Directions (RFC 8693): "routes" asks the Routes API for each route, on the caller's
+    # behalf, with a token exchanged at the authority as the client below; "local"
+    # computes it in-process. "routes" applies only where the API's issuer is the
+    # bundled authority and the Routes API is known (served here, or routes_url).
+    directions_by: str = "routes"
+    exchange_client_id: str | None = "world-mappers-api"
+    exchange_client_secret: str | None = None
+    routes_url: str | None = None  # None: the bundled Routes API, at routes_port
+    routes_audience: str = "urn:worldmappers:routes"
 
     @property
     def claim_requirements(self) -> tuple[tuple[str, str | None], ...]:
@@ -99,15 +132,36 @@ class ApiSettings:
 
 
 @dataclass(frozen=True)
+class RoutesSettings:
+    """How the Routes API validates tokens: `[server.routes]`. It serves only calls made
+    on a caller's behalf (RFC 8693): a token with no act, or one whose current actor it
+    does not accept, is refused."""
+
+    issuer: str | None = None  # None: the bundled authority
+    audience: str = "urn:worldmappers:routes"
+    algorithms: tuple[str, ...] = ISSUER_SIGNS
+    leeway: float = LEEWAY
+    strict_rfc9068: bool = False
+    jwks_cache_seconds: float = 600.0
+    jwks_cooldown_seconds: float = 30.0
+    fetch_timeout: float = 5.0
+    jwks_uri: str | None = None  # None: found by discovery at the issuer
+    accepted_actors: tuple[str, ...] = ("world-mappers-api@clients",)  # empty: any actor
+    require_actor: bool = True
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     host: str = "127.0.0.1"
     authority_port: int = 7000
     api_port: int = 7001
+    routes_port: int = 7002  # the Routes API, World Mappers' downstream
     # `m2m-tui web` (the app in a browser) listens here; the servers themselves do not,
     # but the port lives with theirs so that moving them all is one table.
     web_port: int = 7010
     throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    routes: RoutesSettings = field(default_factory=RoutesSettings)
     dpop_nonce: bool = False  # the authority demands a nonce in token-request proofs (§8)
     # How long APIs may cache the JWKS (its Cache-Control max-age): short, so that a
     # revoked key is refused within seconds, which is what a demo of revocation needs.
@@ -115,6 +169,7 @@ class ServerSettings:
     resource_servers: tuple[ResourceServerSeed, ...] = ()
     clients: tuple[ClientSeed, ...] = ()
     client_grants: tuple[GrantSeed, ...] = ()
+    token_exchange_profiles: tuple[ExchangeProfileSeed, ...] = ()
 
 
 # Each table of [server], by where it sits ("server.api", "server.client_grants"), and the
@@ -124,10 +179,12 @@ TABLES: dict[str, type] = {
     "server": ServerSettings,
     "server.throttle": ThrottleSettings,
     "server.api": ApiSettings,
+    "server.routes": RoutesSettings,
     "server.resource_servers": ResourceServerSeed,
     "server.resource_servers.scopes": ScopeSeed,
     "server.clients": ClientSeed,
     "server.client_grants": GrantSeed,
+    "server.token_exchange_profiles": ExchangeProfileSeed,
 }
 
 

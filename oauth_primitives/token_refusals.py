@@ -54,6 +54,19 @@ class Refusal(StrEnum):
     NO_CERTIFICATE = "no_certificate"  # registered for mutual TLS, and no certificate came
     # The brute-force throttle (429 too_many_attempts): too many failed authentications.
     THROTTLED = "throttled"
+    # Token exchange (RFC 8693 §2.2.2): the request, the subject and actor tokens, and
+    # the tenant's token exchange profiles (rules/exchange.py).
+    EXCHANGE_PARAMETER_MISSING = "exchange_parameter_missing"  # subject_token, a type
+    EXCHANGE_TOKEN_TYPE_UNSUPPORTED = "exchange_token_type_unsupported"  # no such type here
+    EXCHANGE_NOT_ALLOWED = "exchange_not_allowed"  # no profile lets this client exchange it
+    SUBJECT_TOKEN_INVALID = "subject_token_invalid"  # not a JWT, bad signature, revoked
+    SUBJECT_TOKEN_EXPIRED = "subject_token_expired"
+    SUBJECT_TOKEN_UNTRUSTED = "subject_token_untrusted"  # an issuer no profile trusts
+    ACTOR_TOKEN_INVALID = "actor_token_invalid"  # the actor token fails the same checks
+    MAY_ACT_MISMATCH = "may_act_mismatch"  # the subject token's may_act names another actor
+    ACT_CHAIN_INVALID = "act_chain_invalid"  # its act is malformed or too deep
+    EXCHANGE_AUDIENCE_NOT_ALLOWED = "exchange_audience_not_allowed"  # not a profile's target
+    EXCHANGE_SCOPE_WIDENED = "exchange_scope_widened"  # a scope the subject token lacks
     # What only the token-request diagnosis names, from the request and the server's
     # metadata (no server sends these codes): a method the server does not list, and a
     # Basic secret that form-encoding changed, for a server that does not decode it.
@@ -101,6 +114,24 @@ QUOTA_REFUSALS = frozenset({Refusal.CLIENT_QUOTA_EXCEEDED, Refusal.ORGANIZATION_
 # client can say which one to fix or unbind without reading the description's words.
 ACTION_REFUSALS = frozenset(
     {Refusal.ACTION_DENIED, Refusal.ACTION_FAILED, Refusal.ACTION_TIMED_OUT}
+)
+
+
+# A token exchange refused for what it asked or what its tokens are (RFC 8693 §2.2.2).
+EXCHANGE_REFUSALS = frozenset(
+    {
+        Refusal.EXCHANGE_PARAMETER_MISSING,
+        Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED,
+        Refusal.EXCHANGE_NOT_ALLOWED,
+        Refusal.SUBJECT_TOKEN_INVALID,
+        Refusal.SUBJECT_TOKEN_EXPIRED,
+        Refusal.SUBJECT_TOKEN_UNTRUSTED,
+        Refusal.ACTOR_TOKEN_INVALID,
+        Refusal.MAY_ACT_MISMATCH,
+        Refusal.ACT_CHAIN_INVALID,
+        Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED,
+        Refusal.EXCHANGE_SCOPE_WIDENED,
+    }
 )
 
 

@@ -98,8 +98,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def repo_settings(**changes) -> ServerSettings:
+def repo_settings(directions_by: str = "local", **changes) -> ServerSettings:
+    """The repository's [server] table, with World Mappers' directions computed in-process
+    unless a test asks for them by exchange ("routes"): elsewhere a directions call
+    would cost an exchange and a second hop, which those tests do not look at."""
     settings = server_settings(load_config(REPO_CONFIG).server.table)
+    settings = replace(settings, api=replace(settings.api, directions_by=directions_by))
     return replace(settings, **changes)
 
 
@@ -221,7 +225,13 @@ def start_stack(state_dir: Path, settings: ServerSettings | None = None, **optio
         throttle=ThrottleSettings(max_failures=5, window_seconds=1)
     )
     # Free ports unless the test names them (a restart on the same issuer).
-    options = {"host": "127.0.0.1", "authority_port": 0, "api_port": 0, **options}
+    options = {
+        "host": "127.0.0.1",
+        "authority_port": 0,
+        "api_port": 0,
+        "routes_port": 0,
+        **options,
+    }
     prepared = prepare(ServeOptions(state_dir=state_dir, settings=settings, **options))
     thread = ServerThread(prepared).start()
     return Stack(prepared.issuer, prepared.api_url, state_dir, thread)

@@ -52,6 +52,7 @@ def shell(tmp_path):
     text = REPO_CONFIG.read_text()
     text = text.replace("authority_port = 7000", f"authority_port = {free_port()}")
     text = text.replace("api_port = 7001", f"api_port = {free_port()}")
+    text = text.replace("routes_port = 7002", f"routes_port = {free_port()}")
     (tmp_path / "config.toml").write_text(text)
     env = {
         **os.environ,

@@ -13,6 +13,7 @@ from oauth_primitives.rules.closed_sets import (
     ISSUER_SIGNS,
     AuthMethod,
 )
+from oauth_primitives.token_exchange import GRANT_TYPE as EXCHANGE_GRANT
 
 from .authority import Authority
 
@@ -39,7 +40,7 @@ def discovery_document(authority: Authority) -> dict:
         "introspection_endpoint_auth_methods_supported": methods,
         "revocation_endpoint_auth_methods_supported": methods,
         "jwks_uri": issuer + ".well-known/jwks.json",
-        "grant_types_supported": ["client_credentials"],
+        "grant_types_supported": ["client_credentials", EXCHANGE_GRANT],  # RFC 8693
         "response_types_supported": ["token"],
         "token_endpoint_auth_methods_supported": methods,
         # RFC 8414 §2: private_key_jwt's algorithms, and client_secret_jwt's HMACs.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from oauth_primitives.rules.closed_sets import Alg, AuthMethod, Dialect
@@ -220,3 +221,46 @@ class Organization:
         if self.token_quota is not None:
             body["token_quota"] = self.token_quota.to_api()
         return body
+
+
+@dataclass
+class TokenExchangeProfile:
+    """Auth0's token exchange profile (`/api/v2/token-exchange-profiles`), with what
+    m2m-tui's authority decides by it, as extensions Auth0 leaves to the bound Action:
+    the clients that may exchange through it (none when empty), the target audiences,
+    how target scopes map to the subject token's (`{target_scope: [subject scopes]}`),
+    and the external issuers whose JWTs it takes as subject tokens (`{"issuer", "jwks"}`
+    or `{"issuer", "jwks_uri"}`; this authority's own tokens are always taken)."""
+
+    id: str  # tep_…
+    name: str
+    subject_token_type: str
+    created_at: float
+    updated_at: float
+    action_id: str | None = None
+    type: str = "custom_authentication"
+    client_ids: list[str] = field(default_factory=list)
+    audiences: list[str] = field(default_factory=list)
+    scope_map: dict[str, list[str]] = field(default_factory=dict)
+    trusted_issuers: list[dict] = field(default_factory=list)
+
+    def to_api(self) -> dict:
+        body = {
+            "id": self.id,
+            "name": self.name,
+            "subject_token_type": self.subject_token_type,
+            "type": self.type,
+            "client_ids": list(self.client_ids),
+            "audiences": list(self.audiences),
+            "scope_map": {k: list(v) for k, v in self.scope_map.items()},
+            "trusted_issuers": [dict(t) for t in self.trusted_issuers],
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+        }
+        if self.action_id:
+            body["action_id"] = self.action_id
+        return body
+
+
+def _iso(at: float) -> str:
+    return dt.datetime.fromtimestamp(at, dt.UTC).isoformat().replace("+00:00", "Z")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..settings import ServerSettings
+from ..settings import ServerSettings, TrustedIssuerSeed
 from .management_scopes import MANAGEMENT_API_NAME, MANAGEMENT_SCOPES, management_audience
 from .models import Client, Credential, ResourceServer, Scope
 from .tenant import Tenant, new_id
@@ -64,6 +64,20 @@ def _seed(tenant: Tenant, settings: ServerSettings, issuer: str) -> None:
         scope = rs.scope_values if (g.all_scopes and rs) else list(g.scope)
         if tenant.grants.for_client(g.client_id, audience) is None:
             tenant.grants.create(g.client_id, audience, scope)
+    for p in settings.token_exchange_profiles:
+        tenant.exchange_profiles.create(
+            name=p.name,
+            subject_token_type=p.subject_token_type,
+            client_ids=list(p.client_ids),
+            audiences=list(p.audiences),
+            scope_map={k: list(v) for k, v in p.scope_map.items()},
+            trusted_issuers=[_trusted(t) for t in p.trusted_issuers],
+        )
+
+
+def _trusted(t: TrustedIssuerSeed) -> dict:
+    keys = {"jwks": t.jwks} if t.jwks is not None else {"jwks_uri": t.jwks_uri}
+    return {"issuer": t.issuer, **keys}
 
 
 def _add_new_management_scopes(tenant: Tenant, system: ResourceServer) -> None:

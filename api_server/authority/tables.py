@@ -39,6 +39,11 @@ CREATE TABLE IF NOT EXISTS action_bindings (
 CREATE TABLE IF NOT EXISTS organization_client_grants (
     organization_id TEXT NOT NULL, grant_id TEXT NOT NULL,
     PRIMARY KEY (organization_id, grant_id));
+CREATE TABLE IF NOT EXISTS token_exchange_profiles (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, subject_token_type TEXT NOT NULL,
+    type TEXT NOT NULL, action_id TEXT, client_ids TEXT NOT NULL, audiences TEXT NOT NULL,
+    scope_map TEXT NOT NULL, trusted_issuers TEXT NOT NULL,
+    created_at REAL NOT NULL, updated_at REAL NOT NULL);
 """
 
 # Columns added since tenants were first created: CREATE IF NOT EXISTS keeps old tables.

@@ -17,6 +17,7 @@ from .sealed_secrets import KEY_FILE, StateKey
 from .store.actions import Actions
 from .store.clients import Clients
 from .store.database import Database, StoreError
+from .store.exchange_profiles import ExchangeProfiles
 from .store.grants import ClientGrants, new_id
 from .store.organizations import Organizations
 from .store.resource_servers import ResourceServers
@@ -53,6 +54,7 @@ class Tenant:
         self.signing_keys = SigningKeys(self.db)
         self.revocations = Revocations(self.db)
         self.actions = Actions(self.db)
+        self.exchange_profiles = ExchangeProfiles(self.db)  # token exchange policy (RFC 8693)
         self.settings = TenantSettings(self.db)  # the Management API's tenants/settings
         self.sealing_key = StateKey(path.with_name(KEY_FILE))
 

@@ -1,26 +1,26 @@
-"""`POST /oauth/token` for the client_credentials grant (RFC 6749 §4.4), Auth0-style."""
+"""`POST /oauth/token` for the client_credentials grant (RFC 6749 §4.4), Auth0-style,
+and the door to the token exchange grant (RFC 8693, `token_exchange.py`)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from oauth_primitives import base64url
-from oauth_primitives.rules.issuance import ApiSettings, Asked, GrantSettings, refusal
+from oauth_primitives.rules.issuance import ApiSettings, Asked, refusal
+from oauth_primitives.token_exchange import GRANT_TYPE as EXCHANGE_GRANT
 from oauth_primitives.token_shape import Api, shape
 
 from ..client_certs import presented
-from ..dpop import DpopError, addressed_url, check_proof
 from .authority import Authority
 from .client_auth import authenticated_client
 from .errors import NO_STORE, OAuthError, invalid_request, refused_error
 from .exchange_actions import apply_actions
-from .models import ClientGrant
+from .token_exchange import exchange_token
+from .token_parts import dpop_key, grant_settings, new_jti
 from .token_quotas import over_quota, quotas_for, spend
 
 MAX_BODY = 64 * 1024
@@ -68,24 +68,12 @@ async def read_params(request: Request) -> dict[str, str]:
     )
 
 
-_random = bytearray()
-
-
-def _jti() -> str:
-    """16 random bytes, base64url: a token id. Read from the OS 4 KiB at a time, as one
-    system call per token was a measurable part of the endpoint's time."""
-    global _random
-    if len(_random) < 16:
-        _random = bytearray(secrets.token_bytes(4096))
-    chunk = bytes(_random[:16])
-    del _random[:16]
-    return base64url.encode(chunk)
-
-
 async def token(request: Request) -> Response:
     authority: Authority = request.app.state.authority
     try:
         params = await read_params(request)
+        if params.get("grant_type") == EXCHANGE_GRANT:
+            return await exchange_token(authority, params, request)
         client, shaped, api, scope, org, asked = _checked(authority, params, request)
         quotas = quotas_for(authority, client, org, api.identifier)
         if quotas and (over := over_quota(authority, quotas, authority.clock())) is not None:
@@ -146,7 +134,7 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
     refused = refusal(asked)
     if refused is not None:
         raise refused_error(refused)
-    jkt = _dpop_key(authority, request) if asked.proof_sent else None
+    jkt = dpop_key(authority, request) if asked.proof_sent else None
     cnf = {"jkt": jkt} if jkt is not None else None  # RFC 9449 §6.1: bound to the proof's key
     if cert is not None:
         cnf = {"x5t#S256": cert.thumbprint}  # RFC 8705 §3.1: bound to the client certificate
@@ -157,7 +145,7 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
         Api(api.identifier, api.token_lifetime, api.token_dialect, api.enforce_policies),
         scope,
         int(authority.clock()),
-        _jti(),
+        new_jti(),
         None if org is None else (org.id, org.name),
         cnf,
     )
@@ -197,27 +185,3 @@ def _asked(authority: Authority, params: dict[str, str], request: Request, clien
     if asked.needs_association:
         asked.associated = tenant.organizations.is_associated(org.id, grant.id)
     return asked, api, org, cert
-
-
-def grant_settings(grant: ClientGrant) -> GrantSettings:
-    return GrantSettings(tuple(grant.scope), grant.organization_usage, grant.allow_any_organization)
-
-
-def _dpop_key(authority: Authority, request: Request) -> str:
-    """The thumbprint of the key of the request's DPoP proof (RFC 9449 §5), when the
-    proof is valid; else a refusal: a bad proof, or a nonce to use."""
-    proofs = request.headers.getlist("dpop")
-    try:
-        proof = check_proof(
-            proofs,
-            "POST",
-            addressed_url(request.scope, request.headers.get("host")),
-            authority.dpop_replay,
-            authority.dpop_nonces,
-        )
-    except DpopError as exc:
-        headers = {}
-        if exc.error == "use_dpop_nonce":
-            headers["DPoP-Nonce"] = authority.dpop_nonces.current()
-        raise OAuthError(400, exc.error, exc.description, headers) from None
-    return proof.jkt

@@ -38,6 +38,7 @@ from ..settings import ApiSettings
 from .bearer import BearerError, access_token, refusal
 from .directions import directions
 from .documents import openapi_document, protected_resource_metadata
+from .downstream import Downstream
 from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, OFFICE, OFFICE_LAT, OFFICE_LNG, Endpoint
 from .gazetteer import Gazetteer, Place, gazetteer
 from .introspection import IntrospectingValidator
@@ -93,10 +94,10 @@ class WorldMappers:
         self.after_proof = for_policy(AFTER_PROOF, self.policy)
         self.validator: TokenValidator | IntrospectingValidator
         if settings.validation == "introspection":
-            jwt = TokenValidator(settings, issuer, jwks)
+            jwt = TokenValidator(self.policy, jwks)
             self.validator = IntrospectingValidator(settings, issuer, jwt)
         else:
-            self.validator = TokenValidator(settings, issuer, jwks)
+            self.validator = TokenValidator(self.policy, jwks)
         self.metadata_url = self.base_url + METADATA_PATH
         # RFC 8705: edge addresses whose client-certificate headers are believed.
         self.trusted_edges: frozenset[str] = frozenset()
@@ -107,6 +108,7 @@ class WorldMappers:
         self.proof_helper = ProofHelper(settings.dpop_helper)
 
     loading: asyncio.Future | None = None  # the gazetteer, while it loads at start-up
+    downstream: Downstream | None = None  # directions by the Routes API, else computed here
 
     async def places_loaded(self) -> None:
         loading = self.loading
@@ -354,8 +356,11 @@ async def reverse_geocode(request: Request, api: WorldMappers) -> Response:
 
 
 async def directions_route(request: Request, api: WorldMappers) -> Response:
-    destination, _ = _place(api, request, "destination", OFFICE)
-    origin, _ = _place(api, request, "origin", DEFAULT_ORIGIN)
+    destination, to = _place(api, request, "destination", OFFICE)
+    origin, start = _place(api, request, "origin", DEFAULT_ORIGIN)
+    if api.downstream is not None:  # by the Routes API, on the caller's behalf
+        status, body = await api.downstream.directions(access_token(request)[1], start, to)
+        return JSONResponse(body, status_code=status)
     return Response(_route_json(origin, destination), media_type="application/json")
 
 
@@ -421,8 +426,10 @@ def create_api_app(
     issuer: str,
     base_url: str,
     verify: ssl.SSLContext | bool = True,
+    downstream: tuple[str, str] | None = None,
 ) -> Starlette:
-    """The API; `issuer` is reached over HTTP for discovery and keys, as a real API would."""
+    """The API; `issuer` is reached over HTTP for discovery and keys, as a real API would.
+    `downstream`: (the token endpoint, the Routes API) when directions go by exchange."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -434,6 +441,8 @@ def create_api_app(
             timeout=settings.fetch_timeout, verify=verify, follow_redirects=False
         )
         app.state.api.jwks.client = client
+        if app.state.api.downstream is not None:
+            app.state.api.downstream.client = client
         if isinstance(app.state.api.validator, IntrospectingValidator):
             app.state.api.validator.client = client
         try:
@@ -460,4 +469,6 @@ def create_api_app(
         routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error}
     )
     app.state.api = WorldMappers(settings, issuer, base_url, jwks)
+    if downstream is not None:
+        app.state.api.downstream = Downstream(settings, *downstream)
     return app

@@ -82,12 +82,15 @@ def policy_of(settings: ApiSettings, issuer: str) -> Policy:
 
 
 class TokenValidator:
-    def __init__(self, settings: ApiSettings, issuer: str, jwks: JwksCache) -> None:
-        bad = [a for a in settings.algorithms if a not in ASYMMETRIC]
+    """A JWT access token judged by the rule table under `policy`, with the issuer's keys
+    from `jwks`: any API's (World Mappers', the Routes API's), whatever its settings."""
+
+    def __init__(self, policy: Policy, jwks: JwksCache) -> None:
+        bad = [a for a in policy.algorithms if a not in ASYMMETRIC]
         if bad:
             raise ValueError(f"algorithms must be asymmetric; not allowed: {', '.join(bad)}")
-        self.issuer = issuer
-        self.policy = policy_of(settings, issuer)
+        self.issuer = policy.issuer
+        self.policy = policy
         self.header_rows = for_policy(HEADER, self.policy)  # chosen once for the policy
         self.signed_rows = for_policy(SIGNED, self.policy)
         self.jwks = jwks

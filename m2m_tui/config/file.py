@@ -104,6 +104,7 @@ class ServerTable:
     host: str = "127.0.0.1"
     authority_port: int = 7000
     api_port: int = 7001
+    routes_port: int = 7002  # the Routes API, World Mappers' downstream
     web_port: int = 7010  # `m2m-tui web`: the app in a browser
     table: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -278,6 +279,7 @@ class _Reader(TomlReader):
             host=self.opt(data, "host", str, w, "127.0.0.1"),
             authority_port=self.opt(data, "authority_port", int, w, 7000),
             api_port=self.opt(data, "api_port", int, w, 7001),
+            routes_port=self.opt(data, "routes_port", int, w, 7002),
             web_port=self.opt(data, "web_port", int, w, 7010),
             table=data,
         )

@@ -55,6 +55,8 @@ class Expectations:
     dpop_required = property(lambda self: self.policy.dpop_required)
     mtls_required = property(lambda self: self.policy.mtls_required)
     required_claims = property(lambda self: self.policy.required_claims)
+    accepted_actors = property(lambda self: self.policy.accepted_actors)
+    require_actor = property(lambda self: self.policy.require_actor)
 
     def stricter(self, **terms) -> Expectations:
         """The same expectations under a policy changed in `terms` (Policy's fields)."""
@@ -88,12 +90,18 @@ class Expectations:
             dpop_required=meta.get("dpop_bound_access_tokens_required") is True,
             mtls_required=meta.get("tls_client_certificate_bound_access_tokens") is True,
             required_claims=_required_claims(meta.get("required_claims")),
+            accepted_actors=_strings(meta.get("accepted_actors")),
+            require_actor=meta.get("require_actor") is True,
         )
         return cls(
             policy,
             scope=scope,
             validation=validation if validation in ("jwt", "introspection") else None,
         )
+
+
+def _strings(listed: object) -> tuple[str, ...]:
+    return tuple(s for s in listed if isinstance(s, str)) if isinstance(listed, list) else ()
 
 
 def _required_claims(listed: object) -> tuple[tuple[str, str | None], ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from m2m_tui.diagnosis.actor_checks import actor_check
 from m2m_tui.diagnosis.certificate_checks import certificate_check
 from m2m_tui.diagnosis.check import Check, Expectations
 from m2m_tui.diagnosis.claim_checks import (
@@ -79,6 +80,13 @@ def _aud(f: Facts) -> Check:
     return aud_check(f.token, f.expect, f.found.get("aud"))
 
 
+def _actor(f: Facts) -> Check | None:
+    policy = f.expect.policy
+    if not (policy.require_actor or policy.accepted_actors) and "actor" not in f.found:
+        return None  # an API with no actor rules: the chain is the Inspector's to draw
+    return actor_check(f.token, f.expect, f.found.get("actor"))
+
+
 def _sub(f: Facts) -> Check | None:
     return sub_check(f.token, f.found.get("sub"))
 
@@ -138,6 +146,9 @@ EXPLAIN: dict[Code, Explain] = {
     Code.ISS_MISMATCH: _iss,
     Code.ISS_TRAILING_SLASH: _iss,
     Code.AUD_MISMATCH: _aud,
+    Code.ACT_MALFORMED: _actor,
+    Code.ACTOR_MISSING: _actor,
+    Code.ACTOR_NOT_ACCEPTED: _actor,
     Code.NOT_A_STRING: _sub,  # and an aud member's: the aud check says its own
     Code.EXP_MISSING: _exp,
     Code.NOT_A_NUMBER: _exp,  # and nbf's, iat's: each time check says its own

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 
 from ..organizations import organization_of
+from ..token_exchange import read_chain
 from .closed_sets import ASYMMETRIC, LEEWAY
 from .findings import Code, Finding
 
@@ -38,6 +39,10 @@ class Policy:
     # Claims the API requires: (name, value), the value None for "present, any value"
     # (`serve --require-claim`; what a credentials-exchange Action can add).
     required_claims: tuple[tuple[str, str | None], ...] = ()
+    # A delegated token's act chain (RFC 8693 §4.1): the current actors the API accepts
+    # (empty: any), and whether a token with no act at all is refused.
+    accepted_actors: tuple[str, ...] = ()
+    require_actor: bool = False
 
 
 def crit_finding(header: dict) -> Finding | None:
@@ -115,6 +120,22 @@ def aud_finding(claims: dict, policy: Policy) -> Finding | None:
     elif aud is not None and not isinstance(aud, str):
         return Finding(Code.NOT_A_STRING, {"claim": "aud", "value": aud})
     return Finding(Code.AUD_MISMATCH, {"aud": claims.get("aud"), "expected": policy.audience})
+
+
+def actor_finding(claims: dict, policy: Policy) -> Finding | None:
+    """RFC 8693 §4.1: the act chain read once (`read_chain`); its current actor, the
+    outermost act's sub, is the one the API judges (prior actors are informational)."""
+    chain = read_chain(claims)
+    if chain.problem is not None:
+        return Finding(Code.ACT_MALFORMED, {"problem": chain.problem})
+    if not chain.actors:
+        return Finding(Code.ACTOR_MISSING) if policy.require_actor else None
+    accepted = policy.accepted_actors
+    if accepted and chain.actors[0] not in accepted:
+        return Finding(
+            Code.ACTOR_NOT_ACCEPTED, {"actor": chain.actors[0], "accepted": list(accepted)}
+        )
+    return None
 
 
 def sub_finding(claims: dict) -> Finding | None:

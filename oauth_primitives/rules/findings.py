@@ -54,6 +54,11 @@ class Code(StrEnum):
     DPOP_REQUIRED = "dpop_required"
     ORGANIZATION_MISSING = "organization_missing"
     ORGANIZATION_NOT_SERVED = "organization_not_served"
+    # A delegated token (RFC 8693 §4.1): the act chain an API serving calls made on a
+    # caller's behalf reads.
+    ACTOR_MISSING = "actor_missing"  # the API requires an act, and the token has none
+    ACTOR_NOT_ACCEPTED = "actor_not_accepted"  # the current actor is not one it accepts
+    ACT_MALFORMED = "act_malformed"  # act is not a chain of objects naming their sub
     SCOPE_NOT_STRING = "scope_not_string"
     SCOPE_MISSING = "scope_missing"
     # A DPoP proof (RFC 9449 §4.3).
@@ -202,6 +207,15 @@ _DESCRIBE = {
         f"the token is for the organization {v['named']}, which this API does not serve "
         f"(it serves {', '.join(v['served'])})"
     ),
+    Code.ACTOR_MISSING: lambda v: (
+        "the token has no act claim: this API serves only calls made on a caller's behalf "
+        "(a token obtained by token exchange, RFC 8693)"
+    ),
+    Code.ACTOR_NOT_ACCEPTED: lambda v: (
+        f"the token's current actor (act.sub) {_said(v['actor'])} is not one this API "
+        f"accepts ({', '.join(v['accepted'])})"
+    ),
+    Code.ACT_MALFORMED: lambda v: f"the token's act claim is malformed: {v['problem']}",
     Code.SCOPE_NOT_STRING: lambda v: f"the token lacks the scope {v['scope']}",
     Code.SCOPE_MISSING: lambda v: f"the token lacks the scope {v['scope']}",
     Code.PROOF_MISSING: lambda v: "no DPoP proof was sent (the DPoP header is missing)",

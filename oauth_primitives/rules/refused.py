@@ -28,6 +28,20 @@ _ANSWER: dict[Refusal, tuple[int, str]] = {
     # Auth0's answer for an enforced token quota used up (RFC 6585 §4's 429).
     Refusal.CLIENT_QUOTA_EXCEEDED: (429, "too_many_requests"),
     Refusal.ORGANIZATION_QUOTA_EXCEEDED: (429, "too_many_requests"),
+    # RFC 8693 §2.2.2: invalid_request, and invalid_target for an audience the policy
+    # does not allow; unauthorized_client (RFC 6749 §5.2) for a client the policy (or the
+    # subject token's may_act) does not let exchange it.
+    Refusal.EXCHANGE_PARAMETER_MISSING: (400, "invalid_request"),
+    Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED: (400, "invalid_request"),
+    Refusal.EXCHANGE_NOT_ALLOWED: (400, "unauthorized_client"),
+    Refusal.SUBJECT_TOKEN_INVALID: (400, "invalid_request"),
+    Refusal.SUBJECT_TOKEN_EXPIRED: (400, "invalid_request"),
+    Refusal.SUBJECT_TOKEN_UNTRUSTED: (400, "invalid_request"),
+    Refusal.ACTOR_TOKEN_INVALID: (400, "invalid_request"),
+    Refusal.MAY_ACT_MISMATCH: (400, "unauthorized_client"),
+    Refusal.ACT_CHAIN_INVALID: (400, "invalid_request"),
+    Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED: (400, "invalid_target"),
+    Refusal.EXCHANGE_SCOPE_WIDENED: (400, "invalid_scope"),
 }
 # Auth0's hooks reference for this extension point answers a denial with invalid_request
 # or invalid_scope as an HTTP 400, and a server error as a 500; Actions keep the codes.
@@ -180,6 +194,38 @@ _DESCRIBE = {
     Refusal.NO_CERTIFICATE: lambda v: (
         f"This client authenticates with {v['registered']}: no client certificate came "
         "with the request (mutual TLS needs https, and the certificate presented)"
+    ),
+    Refusal.EXCHANGE_PARAMETER_MISSING: lambda v: (
+        f"{v['parameter']} must come with {v['with']}"
+        if v.get("with")
+        else f"Missing required parameter: {v['parameter']}"
+    ),
+    Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED: lambda v: (
+        f"Unsupported {v['parameter']}: {v['type']}; this server takes " + ", ".join(v["supported"])
+    ),
+    Refusal.EXCHANGE_NOT_ALLOWED: lambda v: (
+        f"No token exchange profile lets client {v['client']} exchange a "
+        f"{v['subject_token_type']}: add the client to a profile for that token type"
+    ),
+    Refusal.SUBJECT_TOKEN_INVALID: lambda v: f"The subject_token is not valid: {v['said']}",
+    Refusal.SUBJECT_TOKEN_EXPIRED: lambda v: "The subject_token has expired",
+    Refusal.SUBJECT_TOKEN_UNTRUSTED: lambda v: (
+        f"The subject_token's issuer {v['iss']} is neither this issuer nor one a token "
+        "exchange profile trusts"
+    ),
+    Refusal.ACTOR_TOKEN_INVALID: lambda v: f"The actor_token is not valid: {v['said']}",
+    Refusal.MAY_ACT_MISMATCH: lambda v: (
+        f"The subject_token's may_act does not name {v['actor']} as one who may act for it"
+    ),
+    Refusal.ACT_CHAIN_INVALID: lambda v: (
+        f"The subject_token's act claim is not a valid chain: {v['problem']}"
+    ),
+    Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED: lambda v: (
+        f"No token exchange profile lets client {v['client']} exchange this token for "
+        f"{v['audience']}"
+    ),
+    Refusal.EXCHANGE_SCOPE_WIDENED: lambda v: (
+        "The subject_token does not carry (nor map to) the scopes: " + ", ".join(v["scopes"])
     ),
     Refusal.METHOD_NOT_SUPPORTED: lambda v: (
         f"This server does not take {v['used']}; it takes " + ", ".join(v["supported"])

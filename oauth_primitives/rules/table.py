@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from .access_token import (
     Policy,
+    actor_finding,
     aud_finding,
     binding_finding,
     certificate_finding,
@@ -162,6 +163,12 @@ def _aud(p: Presented) -> Finding | None:
     return aud_finding(p.claims, p.policy)
 
 
+def _actor(p: Presented) -> Finding | None:
+    if _no_actor_rules(p.policy):
+        return None
+    return actor_finding(p.claims, p.policy)
+
+
 def _sub(p: Presented) -> Finding | None:
     if isinstance(p.claims.get("sub", ""), str):  # a string, or none at all
         return None
@@ -238,6 +245,12 @@ def _any_audience(policy: Policy) -> bool:
     return policy.audience is None
 
 
+def _no_actor_rules(policy: Policy) -> bool:
+    """An API with no actor rules judges no act: a malformed chain is not its concern
+    (it acts on the token's own sub and scope, as before token exchange existed)."""
+    return not (policy.require_actor or policy.accepted_actors)
+
+
 def _no_claims(policy: Policy) -> bool:
     return not policy.required_claims
 
@@ -269,6 +282,13 @@ TABLE: tuple[Row, ...] = (
     Row("signature", (Code.SIGNATURE_INVALID,), _signature, keyed=True),
     Row("iss", (Code.ISS_MISMATCH, Code.ISS_TRAILING_SLASH), _iss, idle=_any_issuer),
     Row("aud", (Code.AUD_MISMATCH, Code.NOT_A_STRING), _aud, idle=_any_audience),
+    # RFC 8693 §4.1: who acts, for an API that serves calls made on a caller's behalf.
+    Row(
+        "actor",
+        (Code.ACT_MALFORMED, Code.ACTOR_MISSING, Code.ACTOR_NOT_ACCEPTED),
+        _actor,
+        idle=_no_actor_rules,
+    ),
     # RFC 7519 §4.1.2: who the token is about, a StringOrURI. A NOT_A_STRING, like a
     # NOT_A_NUMBER, is placed by its claim's row.
     Row("sub", (Code.NOT_A_STRING,), _sub),

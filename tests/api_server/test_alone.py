@@ -27,6 +27,8 @@ def test_servers_start_and_answer_without_m2m_tui(tmp_path):
         "0",
         "--api-port",
         "0",
+        "--routes-port",
+        "0",
     ]
     proc = spawn(
         [sys.executable, "-c", BLOCKED + f"sys.exit(main({args!r}))"],

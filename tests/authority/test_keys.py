@@ -49,7 +49,10 @@ def test_discovery_documents(shared_stack):
         assert doc["issuer"] == shared_stack.issuer
         assert doc["token_endpoint"] == shared_stack.issuer + "oauth/token"
         assert doc["jwks_uri"] == shared_stack.issuer + ".well-known/jwks.json"
-        assert doc["grant_types_supported"] == ["client_credentials"]
+        assert doc["grant_types_supported"] == [
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ]
         assert set(doc["token_endpoint_auth_methods_supported"]) == {
             "client_secret_basic",
             "client_secret_post",

@@ -174,7 +174,17 @@ def test_corrupt_database_is_reported_without_traceback(tmp_path):
     state = tmp_path / "state"
     state.mkdir()
     (state / "tenant.db").write_bytes(b"this is not a database" * 100)
-    result = run_cli("serve", "--state-dir", str(state), "--authority-port", "0", "--api-port", "0")
+    result = run_cli(
+        "serve",
+        "--state-dir",
+        str(state),
+        "--authority-port",
+        "0",
+        "--api-port",
+        "0",
+        "--routes-port",
+        "0",
+    )
     assert result.returncode == 1
     assert "tenant.db" in result.stderr and "corrupt" in result.stderr
     assert "Traceback" not in result.stderr

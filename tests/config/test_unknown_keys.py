@@ -77,7 +77,12 @@ def shown(table: str) -> str:
         return "the top level"
     if table.startswith("profiles."):
         return f"[{table}]"
-    array = table in TABLES and table not in ("server", "server.throttle", "server.api")
+    array = table in TABLES and table not in (
+        "server",
+        "server.throttle",
+        "server.api",
+        "server.routes",
+    )
     return f"[[{table}]]" if array else f"[{table}]"
 
 

@@ -26,6 +26,8 @@ def start(tmp_path: Path, *args: str) -> tuple[Child, dict[str, str]]:
             "0",
             "--api-port",
             "0",
+            "--routes-port",
+            "0",
             *args,
         ],
         stdout=subprocess.PIPE,
@@ -42,6 +44,8 @@ def start(tmp_path: Path, *args: str) -> tuple[Child, dict[str, str]]:
             found["issuer"] = m.group(1)
         if m := re.match(r"World Mappers API:\s+(\S+)", line):
             found["api"] = m.group(1)
+        if m := re.match(r"Routes API:\s+(\S+)", line):
+            found["routes"] = m.group(1)
         if m := re.match(r"TLS on .*: trust the local CA at (\S+)", line):
             found["ca"] = m.group(1)
             found["tls"] = line

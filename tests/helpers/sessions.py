@@ -61,6 +61,7 @@ def local_config(tmp_path: Path):
     text = REPO_CONFIG.read_text()
     text = text.replace("authority_port = 7000", f"authority_port = {authority}")
     text = text.replace("api_port = 7001", f"api_port = {api}")
+    text = text.replace("routes_port = 7002", f"routes_port = {free_port()}")
     assert ":7000" not in text.split("[server]")[0]  # no profile names the port itself
     path = tmp_path / "config.toml"
     path.write_text(text)

@@ -28,6 +28,7 @@ def write_config(tmp_path, authority_port: int, api_port: int) -> None:
     text = REPO_CONFIG.read_text()
     text = text.replace("authority_port = 7000", f"authority_port = {authority_port}")
     text = text.replace("api_port = 7001", f"api_port = {api_port}")
+    text = text.replace("routes_port = 7002", f"routes_port = {free_port()}")
     (tmp_path / "config.toml").write_text(text + PROFILE)
 
 

@@ -9,7 +9,7 @@ import pytest
 from m2m_tui.config.file import load_config
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
-from tests.conftest import REPO_CONFIG, run_cli, start_stack
+from tests.conftest import REPO_CONFIG, free_port, run_cli, start_stack
 from tests.helpers.tui import text_of
 from tests.helpers.waiting import wait_until_async
 
@@ -32,6 +32,7 @@ def write_local_config(tmp_path, stack) -> None:
     text = REPO_CONFIG.read_text()
     text = text.replace("authority_port = 7000", f"authority_port = {port_of(stack.issuer)}")
     text = text.replace("api_port = 7001", f"api_port = {port_of(stack.api_url)}")
+    text = text.replace("routes_port = 7002", f"routes_port = {free_port()}")
     (tmp_path / "config.toml").write_text(text)
 
 

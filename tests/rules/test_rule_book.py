@@ -69,6 +69,9 @@ def _values(code: Code) -> dict:
         "bound": "uSj5t3HKikN7FgjJBgTCuSVPgt4YpxZoQG6QOg8B66Q",
         "presented": "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg",
         "value": "gold",
+        "problem": "act is not a JSON object",
+        "actor": "someone@clients",
+        "accepted": ["world-mappers-api@clients"],
     }
 
 

@@ -17,6 +17,7 @@ class Unique(StrEnum):
     ORGANIZATION_NAME = "organization name"
     ACTION_NAME = "action name"
     CLIENT_GRANT = "client grant"  # one per client and API
+    EXCHANGE_PROFILE_NAME = "token exchange profile name"
 
 
 class AlreadyExists(Exception):

@@ -1,0 +1,218 @@
+"""`POST /oauth/token` for the token exchange grant (RFC 8693): the acting client,
+authenticated as for client_credentials, trades a subject token (an access token of this
+issuer, or a JWT of an issuer a token exchange profile trusts) for a token for another
+API, narrower in scope, whose `act` names who acts. The tenant's token exchange profiles
+say which client may exchange what, for which audience; `oauth_primitives.rules.exchange`
+decides, in one table, from the facts gathered here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from oauth_primitives.rules.access_token import Policy
+from oauth_primitives.rules.closed_sets import ASYMMETRIC
+from oauth_primitives.rules.exchange import EXCHANGE, Exchange, exchange_refusal, not_allowed
+from oauth_primitives.rules.findings import Code, Finding
+from oauth_primitives.rules.issuance import ApiSettings
+from oauth_primitives.rules.jws import parse
+from oauth_primitives.rules.keys import signing_keys
+from oauth_primitives.rules.refused import Refused
+from oauth_primitives.rules.table import Presented, run
+from oauth_primitives.token_exchange import TokenType, client_subject, nest_act
+from oauth_primitives.token_refusals import Refusal
+from oauth_primitives.token_shape import Api, shape
+
+from ..client_certs import presented
+from .authority import Authority
+from .client_auth import authenticated_client
+from .errors import NO_STORE, invalid_request, refused_error
+from .issued import TOKEN_ROWS, issued_policy
+from .models import TokenExchangeProfile
+from .token_parts import dpop_key, grant_settings, new_jti
+from .token_quotas import over_quota, quotas_for, spend
+
+log = logging.getLogger("api_server.authority")
+
+# What a subject or actor token of this issuer must carry: its id (revocation is looked
+# up by it) and the subject the new token speaks for.
+OURS_REQUIRED = (("jti", None), ("sub", None))
+THEIRS_REQUIRED = (("sub", None),)
+# The request's own rules, run before any token is read or key fetched.
+REQUEST_RULES = EXCHANGE[: EXCHANGE.index(not_allowed) + 1]
+JWKS_TIMEOUT = 5.0
+
+
+async def exchange_token(
+    authority: Authority, params: dict[str, str], request: Request
+) -> Response:
+    """The whole exchange; every refusal is an OAuthError the caller answers."""
+    client = authenticated_client(authority, params, request)
+    subject_type = params.get("subject_token_type") or None
+    facts = Exchange(
+        client.client_id,
+        bool(params.get("subject_token")),
+        subject_type,
+        bool(params.get("actor_token")),
+        params.get("actor_token_type") or None,
+        params.get("requested_token_type") or None,
+    )
+    profiles = authority.tenant.exchange_profiles.for_client(client.client_id, subject_type or "")
+    facts.allowed = bool(profiles)
+    _refuse(exchange_refusal(facts, REQUEST_RULES))
+
+    trusted = _trusted(profiles)
+    facts.subject, facts.subject_claims = await _read(authority, params["subject_token"], trusted)
+    facts.actor = client_subject(client.client_id)
+    if facts.actor_token:
+        facts.actor_finding, actor_claims = await _read(authority, params["actor_token"], trusted)
+        facts.actor = str(actor_claims.get("sub", ""))
+
+    audience = _target(params, profiles)
+    iss = facts.subject_claims.get("iss")
+    profile = next(
+        (p for p in profiles if audience in p.audiences and _trusts(authority, p, iss)), None
+    )
+    facts.audience, facts.audience_allowed = audience, profile is not None
+    if profile is not None:
+        facts.scope_map = profile.scope_map
+    api = authority.tenant.resource_servers.get(audience)
+    if api is not None and api.identifier == audience:
+        facts.api = ApiSettings(
+            api.identifier, api.token_dialect, api.enforce_policies,
+            api.dpop_required, api.mtls_required,
+        )  # fmt: skip
+        grant = authority.tenant.grants.for_client(client.client_id, audience)
+        facts.grant = None if grant is None else grant_settings(grant)
+    facts.requested = params["scope"].split() if "scope" in params else None
+    facts.proof_sent = bool(request.headers.getlist("dpop"))
+    cert = None
+    if api is not None and api.mtls_binding:  # RFC 8705 §3, as for client_credentials
+        cert = presented(request.scope, authority.trusted_edges)
+    facts.certificate_sent = cert is not None
+    _refuse(exchange_refusal(facts))
+
+    cnf = {"jkt": dpop_key(authority, request)} if facts.proof_sent else None
+    if cert is not None:
+        cnf = {"x5t#S256": cert.thumbprint}
+    now = int(authority.clock())
+    scope = list(facts.narrowed.issued)
+    lifetime = Api(api.identifier, api.token_lifetime, api.token_dialect, api.enforce_policies)
+    shaped = shape(authority.issuer, client.client_id, lifetime, scope, now, new_jti(), None, cnf)
+    claims = shaped.claims
+    subject = facts.subject_claims
+    # RFC 8693 §4.1: the new token speaks for the subject, and names who acts for it.
+    claims["sub"] = subject["sub"]
+    claims.pop("gty", None)  # not a client_credentials token
+    if isinstance(subject.get("exp"), int | float):  # never outliving the subject token
+        claims["exp"] = min(claims["exp"], int(subject["exp"]))
+    claims["act"] = nest_act(facts.actor, subject)
+
+    quotas = quotas_for(authority, client, None, api.identifier)
+    if quotas and (over := over_quota(authority, quotas, authority.clock())) is not None:
+        raise over
+    extra = {}
+    if authority.dpop_nonces is not None:
+        extra["DPoP-Nonce"] = authority.dpop_nonces.current()
+    if quotas:
+        extra.update(spend(authority, quotas, authority.clock()))
+    key = authority.current_key
+    access_token = await asyncio.get_running_loop().run_in_executor(
+        authority.signer, key.sign, claims, {"kid": key.kid, **shaped.header}
+    )
+    return JSONResponse(
+        {
+            "access_token": access_token,
+            # RFC 8693 §2.2.1: what was issued; a JWT access token either way.
+            "issued_token_type": facts.requested_token_type or TokenType.ACCESS_TOKEN,
+            "token_type": "DPoP" if "jkt" in claims.get("cnf", {}) else "Bearer",
+            "expires_in": max(claims["exp"] - now, 0),
+            "scope": " ".join(scope),
+        },
+        headers={**NO_STORE, **extra},
+    )
+
+
+def _refuse(refused: Refused | None) -> None:
+    if refused is not None:
+        raise refused_error(refused)
+
+
+def _target(params: dict[str, str], profiles: list[TokenExchangeProfile]) -> str:
+    """The one API asked for: `audience` or `resource` (RFC 8693 §2.1 allows both, as
+    synonyms here, as for client_credentials); none named, the profiles' only target."""
+    audience, resource = params.get("audience"), params.get("resource")
+    if audience and resource and audience != resource:
+        raise invalid_request("audience and resource name different APIs")
+    if audience or resource:
+        return audience or resource  # type: ignore[return-value]
+    targets = {a for p in profiles for a in p.audiences}
+    if len(targets) == 1:
+        return targets.pop()
+    refused = Refused(Refusal.EXCHANGE_PARAMETER_MISSING, {"parameter": "audience"})
+    raise refused_error(refused)
+
+
+def _trusted(profiles: list[TokenExchangeProfile]) -> dict[str, dict]:
+    """The external issuers the client's profiles trust, by issuer."""
+    return {
+        t["issuer"]: t
+        for p in profiles
+        for t in p.trusted_issuers
+        if isinstance(t, dict) and isinstance(t.get("issuer"), str)
+    }
+
+
+def _trusts(authority: Authority, profile: TokenExchangeProfile, iss: object) -> bool:
+    return iss == authority.issuer or any(t.get("issuer") == iss for t in profile.trusted_issuers)
+
+
+async def _read(
+    authority: Authority, token: str, trusted: dict[str, dict]
+) -> tuple[Finding | None, dict]:
+    """A subject or actor token as the API would read it, from its issuer's keys: the
+    first finding against it (None: it passes) and its claims (empty when unreadable).
+    An issuer neither ours nor trusted is `iss_mismatch`; a revoked token, `inactive`."""
+    jws = parse(token)
+    if isinstance(jws, Finding):
+        return jws, {}
+    claims = jws.payload
+    iss = claims.get("iss")
+    if iss == authority.issuer:
+        policy = issued_policy(authority, required=OURS_REQUIRED)
+        keys = signing_keys(authority.jwks)
+    elif isinstance(iss, str) and iss in trusted:
+        policy = Policy(
+            iss, None, ASYMMETRIC, authority.settings.api.leeway, required_claims=THEIRS_REQUIRED
+        )
+        keys = await _issuer_keys(trusted[iss])
+    else:
+        return Finding(Code.ISS_MISMATCH, {"iss": iss, "expected": authority.issuer}), claims
+    found = run(Presented(token, policy, authority.clock(), keys=keys, jws=jws), TOKEN_ROWS)
+    if found:
+        return found[0], claims
+    if iss == authority.issuer and authority.tenant.revocations.is_revoked(str(claims["jti"])):
+        return Finding(Code.INACTIVE), claims
+    return None, claims
+
+
+async def _issuer_keys(entry: dict) -> dict[str, dict]:
+    """A trusted issuer's signing keys: its inline JWKS, else its jwks_uri's. Keys that
+    cannot be fetched are none, so the token's kid is unknown (and the reason logged)."""
+    try:
+        if isinstance(entry.get("jwks"), dict):
+            return signing_keys(entry["jwks"])
+        uri = entry.get("jwks_uri")
+        if not isinstance(uri, str):
+            return {}
+        async with httpx.AsyncClient(timeout=JWKS_TIMEOUT) as client:
+            response = await client.get(uri)
+            response.raise_for_status()
+            return signing_keys(response.json())
+    except (httpx.HTTPError, ValueError) as exc:
+        log.warning("token exchange: no keys for trusted issuer %s: %s", entry.get("issuer"), exc)
+        return {}

@@ -1,0 +1,160 @@
+"""World Mappers' directions by the Routes API, on the caller's behalf (RFC 8693): the
+caller's token is exchanged at the authority, as World Mappers' own client, for a token
+for the Routes API (its `act` names World Mappers), and the route is asked with that.
+The caller's token is never forwarded, and no token is logged or answered; what the
+answer shows of each hop (status, the exchanged token's claims, the Routes API's
+answer) is the "downstream" field, which `m2m-tui call` draws."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from collections import OrderedDict
+
+import httpx
+
+from oauth_primitives.token_exchange import GRANT_TYPE, TokenType
+
+from ..settings import ApiSettings
+
+log = logging.getLogger("api_server.api.downstream")
+ROUTES_SCOPE = "routes:read"
+REMEMBERED = 1024  # exchanged tokens kept, by the caller's token, until shortly before exp
+MAX_ANSWER = 256 * 1024
+
+
+class Downstream:
+    """The exchange and the Routes API call; `client` is set on the server's own loop."""
+
+    def __init__(self, settings: ApiSettings, token_url: str, routes_url: str) -> None:
+        self.settings = settings
+        self.token_url = token_url
+        self.routes_url = routes_url.rstrip("/")
+        self.api = settings.routes_audience
+        self.client: httpx.AsyncClient | None = None
+        self.timeout = settings.fetch_timeout
+        # caller's token → (exchanged token, its exp, what the answer says of the exchange)
+        self._exchanged: OrderedDict[str, tuple[str, float, dict]] = OrderedDict()
+
+    async def directions(self, subject_token: str, origin: str, destination: str):
+        """(status, body): 200 and the route, or 502 and which hop failed."""
+        url = f"{self.routes_url}/api/routes"
+        hop: dict = {"api": self.api, "url": url}
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.timeout):
+                exchanged = await self._exchange(subject_token, hop)
+                if exchanged is None:
+                    return 502, _failed("exchange_refused", _refused_words(hop), hop, started)
+                answer = await self.client.get(
+                    url,
+                    params={"from": origin, "to": destination},
+                    headers={"Authorization": f"Bearer {exchanged}", "Accept": "application/json"},
+                )
+        except (httpx.HTTPError, TimeoutError) as exc:
+            words = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
+            at_authority = hop.get("exchange", {}).get("status") is None
+            where = "the authority" if at_authority else "the Routes API"
+            return 502, _failed(
+                "downstream_unavailable", f"{where} could not be reached ({words})", hop, started
+            )
+        hop["status"] = answer.status_code
+        body = _json(answer)
+        hop["body"] = body
+        if answer.status_code != 200 or not isinstance(body, dict):
+            hop["www_authenticate"] = answer.headers.get("www-authenticate")
+            words = f"the Routes API answered {answer.status_code}"
+            if isinstance(body, dict) and body.get("error"):
+                words += f" ({body['error']}: {body.get('error_description', '')})"
+            return 502, _failed("downstream_refused", words, hop, started)
+        hop["elapsed_ms"] = _elapsed(started)
+        log.debug(
+            "directions by the Routes API: %s in %.1f ms", answer.status_code, hop["elapsed_ms"]
+        )
+        return 200, {"steps": body.get("steps", []), "downstream": hop}
+
+    async def _exchange(self, subject_token: str, hop: dict) -> str | None:
+        """The Routes API token for this caller's token (remembered until near its exp),
+        or None with the refusal in `hop["exchange"]`."""
+        kept = self._exchanged.get(subject_token)
+        if kept is not None and kept[1] - 30 > time.time():
+            self._exchanged.move_to_end(subject_token)
+            hop["exchange"] = {**kept[2], "remembered": True}
+            return kept[0]
+        form = {
+            "grant_type": GRANT_TYPE,
+            "subject_token": subject_token,
+            "subject_token_type": TokenType.ACCESS_TOKEN.value,
+            "audience": self.api,
+            "scope": ROUTES_SCOPE,
+            "client_id": self.settings.exchange_client_id or "",
+            "client_secret": self.settings.exchange_client_secret or "",
+        }
+        hop["exchange"] = {"status": None}  # under way: a transport failure is the authority's
+        answer = await self.client.post(
+            self.token_url, data=form, headers={"Accept": "application/json"}
+        )
+        body = _json(answer)
+        body = body if isinstance(body, dict) else {}
+        token = body.get("access_token")
+        if answer.status_code != 200 or not isinstance(token, str):
+            hop["exchange"] = {
+                "status": answer.status_code,
+                "error": body.get("error"),
+                "error_description": body.get("error_description"),
+                "rule": body.get("rule"),
+            }
+            return None
+        claims = _claims(token)
+        summary = {
+            "status": 200,
+            "issued_token_type": body.get("issued_token_type"),
+            "scope": body.get("scope"),
+            **{name: claims.get(name) for name in ("act", "sub", "aud", "exp")},
+        }
+        hop["exchange"] = summary
+        exp = claims.get("exp")
+        if isinstance(exp, int | float):
+            self._exchanged[subject_token] = (token, float(exp), summary)
+            if len(self._exchanged) > REMEMBERED:
+                self._exchanged.popitem(last=False)
+        return token
+
+
+def _claims(token: str) -> dict:
+    """The exchanged token's claims, read (not verified: the Routes API verifies it) for
+    the answer's account of the hop."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _json(answer: httpx.Response) -> object:
+    if len(answer.content) > MAX_ANSWER:
+        return None
+    try:
+        return answer.json()
+    except ValueError:
+        return None
+
+
+def _elapsed(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _refused_words(hop: dict) -> str:
+    exchange = hop["exchange"]
+    said = exchange.get("error_description") or exchange.get("error") or "no reason given"
+    return f"the authority refused the token exchange ({exchange['status']}: {said})"
+
+
+def _failed(error: str, description: str, hop: dict, started: float) -> dict:
+    hop.setdefault("status", None)
+    hop["elapsed_ms"] = _elapsed(started)
+    return {"error": error, "error_description": description, "downstream": hop}

@@ -1,0 +1,107 @@
+"""The Routes API and World Mappers' directions by exchange, through the real servers:
+Gift Deliveries → World Mappers → (token exchange at the authority) → the Routes API."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from tests.conftest import free_port, repo_settings, start_stack
+
+ROUTES = "urn:worldmappers:routes"
+WORLD_MAPPERS_API = ("world-mappers-api", "world-mappers-api-local-secret")
+
+
+@pytest.fixture
+def routed(tmp_path):
+    """A stack whose directions go by exchange and the Routes API."""
+    running = start_stack(tmp_path / "state", repo_settings(directions_by="routes"))
+    yield running
+    running.thread.stop()
+
+
+def _routes(stack, token: str | None, **params) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    params = params or {"from": "Seattle", "to": "Auth0 Office"}
+    return httpx.get(
+        stack.thread.prepared.routes_url + "/api/routes", params=params, headers=headers
+    )
+
+
+def test_directions_go_by_exchange_and_show_the_downstream_hop(routed):
+    answer = routed.call("/api/directions", routed.token(), origin="Seattle")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert "Seattle" in body["steps"][0]["action"]
+    hop = body["downstream"]
+    assert hop["api"] == ROUTES and hop["status"] == 200 and hop["elapsed_ms"] >= 0
+    exchange = hop["exchange"]
+    assert exchange["act"] == {"sub": "world-mappers-api@clients"}
+    assert exchange["sub"] == "giftdeliveries@clients" and exchange["aud"] == ROUTES
+    assert exchange["scope"] == "routes:read"
+    assert hop["body"]["on_behalf_of"] == "giftdeliveries@clients"
+    assert hop["body"]["actors"] == ["world-mappers-api@clients"]
+    assert '"access_token":' not in answer.text and "eyJ" not in answer.text  # no token shown
+
+
+def test_the_routes_api_refuses_the_callers_own_token_and_one_without_act(routed):
+    forwarded = _routes(routed, routed.token())
+    assert forwarded.status_code == 401 and forwarded.json()["rule"] == "aud_mismatch"
+    own = _routes(routed, routed.token(WORLD_MAPPERS_API, ROUTES))
+    assert own.status_code == 401 and own.json()["rule"] == "actor_missing"
+    assert 'error="invalid_token"' in own.headers["www-authenticate"]
+    assert _routes(routed, None).status_code == 401
+
+
+def test_the_routes_api_describes_itself_and_answers_only_loopback_names(routed):
+    base = routed.thread.prepared.routes_url
+    document = httpx.get(base + "/openapi.json").json()
+    operation = document["paths"]["/api/routes"]["get"]
+    assert operation["x-required-scope"] == "routes:read" and document["x-audience"] == ROUTES
+    meta = httpx.get(base + "/.well-known/oauth-protected-resource").json()
+    assert meta["accepted_actors"] == ["world-mappers-api@clients"] and meta["require_actor"]
+    assert httpx.get(base + "/health", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_a_refused_exchange_is_a_502_naming_the_authoritys_rule(routed):
+    admin = routed.admin()
+    grants = admin.get("/client-grants", params={"client_id": WORLD_MAPPERS_API[0]}).json()
+    (grant,) = [g for g in grants if g["audience"] == ROUTES]
+    assert admin.delete(f"/client-grants/{grant['id']}").status_code == 204
+    answer = routed.call("/api/directions", routed.token())
+    assert answer.status_code == 502
+    body = answer.json()
+    assert body["error"] == "exchange_refused"
+    exchange = body["downstream"]["exchange"]
+    assert exchange["status"] == 403 and exchange["rule"] == "no_client_grant"
+
+
+def test_an_unreachable_routes_api_is_a_502_downstream_unavailable(tmp_path):
+    settings = repo_settings(directions_by="routes")
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = replace(settings, api=replace(settings.api, routes_url=closed, fetch_timeout=2.0))
+    stack = start_stack(tmp_path / "state", settings)
+    try:
+        answer = stack.call("/api/directions", stack.token())
+        assert answer.status_code == 502
+        body = answer.json()
+        assert body["error"] == "downstream_unavailable"
+        assert body["downstream"]["exchange"]["status"] == 200  # the exchange itself worked
+    finally:
+        stack.thread.stop()
+
+
+def test_directions_stay_local_where_the_routes_api_is_not_served(routed, tmp_path):
+    """The API alone (`--only api`): no Routes API here, and an issuer that is not this
+    serve's own authority: directions are computed in-process, as before."""
+    alone = start_stack(
+        tmp_path / "alone", repo_settings(directions_by="routes"), only="api", issuer=routed.issuer
+    )
+    try:
+        assert alone.api_state.downstream is None
+        answer = alone.call("/api/directions", routed.token())
+        assert answer.status_code == 200 and isinstance(answer.json(), list)
+    finally:
+        alone.thread.stop()
