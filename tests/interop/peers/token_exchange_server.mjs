@@ -117,12 +117,6 @@ const signer = {
     const subject = user && pendingSubjects.get(user.id);
     if (!subject) return {};
     pendingSubjects.delete(user.id);
-    if (subject.mayAct && subject.mayAct.sub !== client.id) {
-      throw new OAuthException(
-        'unauthorized client', 'unauthorized_client',
-        `the subject token's may_act does not name ${client.id}`, undefined, 400,
-      );
-    }
     return {
       ...(subject.target && { aud: subject.target }),
       act: { sub: client.id, ...(subject.act && { act: subject.act }) },
@@ -157,7 +151,7 @@ async function processTokenExchange({ subjectToken, subjectTokenType, audience, 
   }
   // A client_credentials token of this library names its client in `cid`, with no `sub`.
   const id = claims.sub ?? claims.cid;
-  pendingSubjects.set(id, { scopes: carried, target, act: claims.act, mayAct: claims.may_act });
+  pendingSubjects.set(id, { scopes: carried, target, act: claims.act });
   return { id };
 }
 
