@@ -1,6 +1,7 @@
 """Servers m2m-tui did not write, started on free loopback ports: panva's `oidc-provider`
-(OpenID Certified) as the authorization server, and Auth0's Express validator
-(`express-oauth2-jwt-bearer`) as a second World Mappers API.
+(OpenID Certified) as the authorization server, Auth0's Express validator
+(`express-oauth2-jwt-bearer`) as a second World Mappers API, and Jason Raimondi's
+ts-oauth2-server (`@jmondi/oauth2-server`) for its RFC 8693 token exchange grant.
 
 Both come from npm (`tests/interop/peers/package.json`, pinned by its lock file) and run
 under the machine's Node.js. `.ci/run` installs Node.js from Debian's packages when it
@@ -46,7 +47,8 @@ def node_peers() -> Path:
         )
     with open(PEERS / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (PEERS / "node_modules" / "oidc-provider" / "package.json").exists():
+        wanted = json.loads((PEERS / "package.json").read_text())["dependencies"]
+        if any(not (PEERS / "node_modules" / name / "package.json").exists() for name in wanted):
             done = subprocess.run(
                 [npm, "ci", "--no-audit", "--no-fund"],
                 cwd=PEERS,
@@ -313,3 +315,13 @@ def apis(tmp_path_factory):
         )
         running.callback(express.proc.stop)
         yield stack, {"bundled": stack.api_url, "express": express.url}
+
+
+@pytest.fixture(scope="session")
+def exchange_server(tmp_path_factory):
+    """ts-oauth2-server with its RFC 8693 grant (tests/interop/token_exchange_peer.py)."""
+    from tests.interop.token_exchange_peer import start_exchange_server
+
+    started = start_exchange_server(tmp_path_factory.mktemp("ts-oauth2-server"))
+    yield started
+    stop(started.proc)
