@@ -91,7 +91,7 @@ def test_create_read_change_delete_and_the_endpoint_follows(stack):
 
 def test_a_body_naming_what_does_not_exist_is_refused(stack):
     admin = stack.admin()
-    base = {"name": "p", "subject_token_type": ACCESS}
+    base = {"name": "Profile p", "subject_token_type": ACCESS}
     for extra, words in (
         ({"client_ids": ["nobody"]}, "nobody"),
         ({"audiences": ["urn:nowhere"]}, "urn:nowhere"),
@@ -104,11 +104,11 @@ def test_a_body_naming_what_does_not_exist_is_refused(stack):
         response = admin.post("/token-exchange-profiles", json={**base, **extra})
         assert response.status_code == 400, extra
         assert words in response.json()["message"]
-    missing = admin.post("/token-exchange-profiles", json={"name": "p"})
+    missing = admin.post("/token-exchange-profiles", json={"name": "Profile p"})
     assert "subject_token_type" in missing.json()["message"]
     admin.post("/token-exchange-profiles", json=base).raise_for_status()
     taken = admin.post("/token-exchange-profiles", json=base)
-    assert taken.status_code == 409 and "named p" in taken.json()["message"]
+    assert taken.status_code == 409 and "named Profile p" in taken.json()["message"]
 
 
 def test_each_route_needs_its_scope(shared_stack):
@@ -126,7 +126,9 @@ def test_each_route_needs_its_scope(shared_stack):
     headers = {"Authorization": f"Bearer {signed(shared_stack, claims)}"}
     url = shared_stack.issuer + "api/v2/token-exchange-profiles"
     assert httpx.get(url, headers=headers).status_code == 200
-    refused = httpx.post(url, headers=headers, json={"name": "x", "subject_token_type": ACCESS})
+    refused = httpx.post(
+        url, headers=headers, json={"name": "Profile x", "subject_token_type": ACCESS}
+    )
     assert refused.status_code == 403
     assert "create:token_exchange_profiles" in refused.json()["message"]
 
@@ -182,3 +184,29 @@ def test_the_profiles_action_runs_on_the_exchange(stack):
     body = refused.json()
     assert (body["rule"], body["action"]) == ("action_denied", "deny-routes")
     assert body["error_description"] == "no routes for world-mappers-api"
+
+
+def test_auth0s_patch_changes_name_and_subject_token_type_never_type(stack):
+    """Auth0 PATCHes name and subject_token_type (its `auth0 token-exchange update -n -s`);
+    type stays as created; a name is 3 to 50 characters."""
+    admin = stack.admin()
+    made = admin.post(
+        "/token-exchange-profiles", json={"name": "JWT exchange", "subject_token_type": ACCESS}
+    ).json()
+    jwt_type = TokenType.JWT.value
+    changed = admin.patch(
+        f"/token-exchange-profiles/{made['id']}",
+        json={"name": "JWT exchanges", "subject_token_type": jwt_type},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["name"], changed.json()["subject_token_type"]) == (
+        "JWT exchanges",
+        jwt_type,
+    )
+    fixed = admin.patch(f"/token-exchange-profiles/{made['id']}", json={"type": "other"})
+    assert fixed.status_code == 400 and "type" in fixed.json()["message"]
+    for name in ("ab", "n" * 51):
+        refused = admin.post(
+            "/token-exchange-profiles", json={"name": name, "subject_token_type": ACCESS}
+        )
+        assert refused.status_code == 400 and "3 to 50" in refused.json()["message"]

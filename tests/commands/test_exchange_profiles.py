@@ -132,7 +132,7 @@ def test_bad_input_refusals_and_no_management_profile(tmp_path, shared_stack):
         ),
         (("exchange-profiles", "delete", "tep_nope"), 1, "no token exchange profile 'tep_nope'"),
         (
-            ("exchange-profiles", "create", "--name", "x", "--audience", "urn:nowhere"),
+            ("exchange-profiles", "create", "--name", "Nowhere", "--audience", "urn:nowhere"),
             1,
             "the Management API refused: Payload validation error: audiences names no API of this "
             "tenant: urn:nowhere",

@@ -26,7 +26,10 @@ FIELDS = {
     "scope_map",
     "trusted_issuers",
 }
-CHANGEABLE = FIELDS - {"type", "subject_token_type"}  # as Auth0: PATCH name and action_id
+# Auth0 PATCHes name and subject_token_type, and keeps action_id and type as created; here
+# action_id may change too (unbinding an Action is a change a demo makes), and m2m-tui's
+# policy fields. A real tenant answers 400 to a changed action_id, and the CLI says so.
+CHANGEABLE = FIELDS - {"type"}
 
 
 def _find(authority: Authority, request: Request) -> TokenExchangeProfile:
@@ -44,8 +47,8 @@ def _read(authority: Authority, data: dict, creating: bool) -> dict:
     found: dict = {}
     name = field(data, "name", str, creating)
     if name is not None:
-        if not 1 <= len(name) <= 300:
-            raise bad_request("name must be 1 to 300 characters")
+        if not 3 <= len(name) <= 50:  # Auth0's bounds
+            raise bad_request("name must be 3 to 50 characters")
         found["name"] = name
     kind = field(data, "subject_token_type", str, creating)
     if kind is not None:
