@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--peers", default="/tmp/peers")
     args = parser.parse_args()
-    authority, api, express = free_port(), free_port(), free_port()
+    authority, api, express, routes = free_port(), free_port(), free_port(), free_port()
     procs = []
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "M2M_TUI_STATE_DIR": tmp}
@@ -51,6 +51,8 @@ def main() -> None:
                 str(authority),
                 "--api-port",
                 str(api),
+                "--routes-port",  # the Routes API too: never 7002, which may be in use
+                str(routes),
             ],
             stdout=subprocess.DEVNULL,
             env=env,

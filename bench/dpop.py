@@ -122,10 +122,11 @@ def server(tmp: str, helper: bool, pin: tuple[str, ...] = ()):
     config = Path(tmp) / f"config-{helper}.toml"
     text = (HERE.parent / "config.toml").read_text()
     config.write_text(text.replace("dpop_helper = true", f"dpop_helper = {str(helper).lower()}"))
-    authority, api = free_port(), free_port()
+    authority, api, routes = free_port(), free_port(), free_port()
     process = subprocess.Popen(
         [*pin, sys.executable, "-m", "m2m_tui", "--config", str(config), "serve"]
-        + ["--authority-port", str(authority), "--api-port", str(api)],
+        + ["--authority-port", str(authority), "--api-port", str(api)]
+        + ["--routes-port", str(routes)],  # the Routes API too: never 7002
         stdout=subprocess.DEVNULL,
         env={**os.environ, "M2M_TUI_STATE_DIR": str(Path(tmp) / f"state-{helper}")},
     )

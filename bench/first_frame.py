@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from first_screen import time_to  # noqa: E402 - bench/ is the working folder
+from common import free_port  # noqa: E402 - bench/ is the working folder
+from first_screen import time_to  # noqa: E402
 
 BARE = """\
 from textual.app import App
@@ -60,9 +61,12 @@ def main() -> None:
         bare = tmp_path / "bare.py"
         bare.write_text(BARE)
         repo = Path(__file__).resolve().parent.parent / "config.toml"
-        text = repo.read_text().replace(":7000", ":17600").replace(":7001", ":17601")
-        text = text.replace("authority_port = 7000", "authority_port = 17600")
-        text = text.replace("api_port = 7001", "api_port = 17601")
+        authority, api, routes = free_port(), free_port(), free_port()
+        text = repo.read_text().replace(":7000", f":{authority}").replace(":7001", f":{api}")
+        text = text.replace(":7002", f":{routes}")
+        text = text.replace("authority_port = 7000", f"authority_port = {authority}")
+        text = text.replace("api_port = 7001", f"api_port = {api}")
+        text = text.replace("routes_port = 7002", f"routes_port = {routes}")  # never 7002
         config = tmp_path / "config.toml"
         config.write_text(text)
         cfg = f"--config {shlex.quote(str(config))}"

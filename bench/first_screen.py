@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import free_port
+
 SESSION = "m2m-first-screen"
 
 
@@ -81,9 +83,12 @@ def main() -> None:
         # The bundled servers already running, on their own ports, for the first case.
         config = tmp_path / "config.toml"
         repo = Path(__file__).resolve().parent.parent / "config.toml"
-        text = repo.read_text().replace(":7000", ":17500").replace(":7001", ":17501")
-        text = text.replace("authority_port = 7000", "authority_port = 17500")
-        text = text.replace("api_port = 7001", "api_port = 17501")
+        authority, api, routes = free_port(), free_port(), free_port()
+        text = repo.read_text().replace(":7000", f":{authority}").replace(":7001", f":{api}")
+        text = text.replace(":7002", f":{routes}")
+        text = text.replace("authority_port = 7000", f"authority_port = {authority}")
+        text = text.replace("api_port = 7001", f"api_port = {api}")
+        text = text.replace("routes_port = 7002", f"routes_port = {routes}")  # never 7002
         config.write_text(text)
         cfg = f"--config {shlex.quote(str(config))}"
         server = subprocess.Popen(

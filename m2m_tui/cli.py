@@ -14,6 +14,7 @@ from m2m_tui.commands import (
     decode,
     demo,
     diagnose,
+    exchange,
     grants,
     organizations,
     profiles,
@@ -32,6 +33,7 @@ examples:
   m2m-tui token                      print the token (cached while valid)
   m2m-tui token | m2m-tui decode     read what it says
   m2m-tui call /api/directions --param destination='Auth0 Office'
+  m2m-tui exchange --as world-mappers   the token exchanged for another API (RFC 8693)
   m2m-tui diagnose '/api/location/geocode?address=Paris'
   m2m-tui grants add giftdeliveries urn:worldmappers geocode:location
   m2m-tui organizations authorize acme giftdeliveries urn:worldmappers
@@ -122,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         token_status,
         decode,
         call,
+        exchange,
         diagnose,
         grants,
         organizations,
@@ -144,6 +147,7 @@ RUNNERS = {
     "decode": decode.run_decode,
     "verify": decode.run_verify,
     "call": call.run,
+    "exchange": exchange.run,
     "profiles": profiles.run_profiles,
     "config": profiles.run_config,
     "import-sample": profiles.run_import_sample,

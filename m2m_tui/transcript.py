@@ -16,12 +16,13 @@ MASK = "••••••"
 SENSITIVE_FIELDS = {
     "client_secret",
     "client_assertion",
+    # RFC 8693's subject and actor tokens: credentials as much as the token they buy.
+    "subject_token",
+    "actor_token",
     "access_token",
     "refresh_token",
     "id_token",
     "password",
-    "subject_token",  # RFC 8693's exchanged tokens: credentials like the rest
-    "actor_token",
 }
 # Headers that carry a credential, whoever set them (a user's own, from `call -H` or the
 # request editor, too): shown and exported masked.

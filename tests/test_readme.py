@@ -112,9 +112,10 @@ def answers(config) -> bool:
     try:
         discovery = httpx.get(config.server.issuer + ".well-known/openid-configuration")
         health = httpx.get(config.server.api_url + "/health")
+        routes = httpx.get(config.server.routes_url() + "/health")
     except httpx.HTTPError:
         return False
-    return discovery.status_code == 200 and health.status_code == 200
+    return discovery.status_code == 200 and health.status_code == 200 == routes.status_code
 
 
 def test_a_readme_profile_at_the_bundled_ports_names_their_setting():

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from oauth_primitives.downstream_hop import link_header
 from oauth_primitives.rules.access_token import reads_certificate
 from oauth_primitives.rules.findings import Code, Finding
 from oauth_primitives.rules.proof_table import run_proof
@@ -39,8 +40,17 @@ from .bearer import BearerError, access_token, refusal
 from .directions import directions
 from .documents import openapi_document, protected_resource_metadata
 from .downstream import Downstream
-from .endpoints import DEFAULT_ORIGIN, ENDPOINTS, OFFICE, OFFICE_LAT, OFFICE_LNG, Endpoint
+from .endpoints import (
+    DEFAULT_ORIGIN,
+    ENDPOINTS,
+    HOPS_PATH,
+    OFFICE,
+    OFFICE_LAT,
+    OFFICE_LNG,
+    Endpoint,
+)
 from .gazetteer import Gazetteer, Place, gazetteer
+from .hops import hop_answer
 from .introspection import IntrospectingValidator
 from .jwks_cache import JwksCache
 from .proof_helper import ProofHelper
@@ -255,6 +265,7 @@ def protected(endpoint: Endpoint, handler: Handler) -> Route:
             authorized = await api.authorize(request, endpoint.scope)
             if isinstance(authorized, BearerError):
                 return authorized.response(api.metadata_url)
+            request.state.principal = authorized  # whose call it is (a hop is theirs alone)
             if api.loading is not None:
                 await api.places_loaded()
             return await handler(request, api)
@@ -359,9 +370,17 @@ async def directions_route(request: Request, api: WorldMappers) -> Response:
     destination, to = _place(api, request, "destination", OFFICE)
     origin, start = _place(api, request, "origin", DEFAULT_ORIGIN)
     if api.downstream is not None:  # by the Routes API, on the caller's behalf
-        status, body = await api.downstream.directions(access_token(request)[1], start, to)
-        return JSONResponse(body, status_code=status)
+        token, caller = access_token(request)[1], request.state.principal.subject
+        status, body, hop_id = await api.downstream.directions(token, caller, start, to)
+        # The body stays the sample's array; the hop's record is a link away (hops.py).
+        link = {"Link": link_header(HOPS_PATH + hop_id)} if hop_id else None
+        return JSONResponse(body, status_code=status, headers=link)
     return Response(_route_json(origin, destination), media_type="application/json")
+
+
+async def directions_hop(request: Request, api: WorldMappers) -> Response:
+    hops = api.downstream.hops if api.downstream is not None else None
+    return hop_answer(hops, request.path_params["id"], request.state.principal.subject)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -374,6 +393,7 @@ HANDLERS: dict[str, Handler] = {
     "geocode": geocode,
     "reverse_geocode": reverse_geocode,
     "directions": directions_route,
+    "directions_hop": directions_hop,
 }
 
 

@@ -69,6 +69,16 @@ def openapi_document(base_url: str, token_url: str, audience: str) -> dict:
             "200": {
                 "description": "Success",
                 "content": {"application/json": {"schema": {"type": e.returns}}},
+                **(
+                    {
+                        "headers": {
+                            name: {"description": words, "schema": {"type": "string"}}
+                            for name, words in e.answer_headers
+                        }
+                    }
+                    if e.answer_headers
+                    else {}
+                ),
             },
             "400": {
                 "description": "A missing or invalid parameter, named in the body",
@@ -83,24 +93,28 @@ def openapi_document(base_url: str, token_url: str, audience: str) -> dict:
                 "content": {"application/json": {"schema": ERROR}},
             },
         }
-        if e.operation_id != "reverse_geocode":
+        if e.not_found is not None:
             responses["404"] = {
-                "description": "Unknown place",
+                "description": e.not_found,
                 "content": {"application/json": {"schema": ERROR}},
             }
         paths[e.path] = {
             e.method.lower(): {
                 "operationId": e.operation_id,
                 "summary": e.summary,
-                "description": f"Requires the `{e.scope}` scope. "
-                + "Absent parameters take their defaults (the Auth0 Office, as the original "
-                "sample's API answered).",
+                "description": f"Requires the `{e.scope}` scope."
+                + (
+                    " Absent parameters take their defaults (the Auth0 Office, as the "
+                    "original sample's API answered)."
+                    if any(p.default is not None for p in e.params)
+                    else ""
+                ),
                 "x-required-scope": e.scope,
                 "security": [{"oauth2": [e.scope]}, {"bearerAuth": [e.scope]}],
                 "parameters": [
                     {
                         "name": p.name,
-                        "in": "query",
+                        "in": p.where,
                         "required": p.required,
                         "description": p.description,
                         "schema": {

@@ -1,9 +1,10 @@
 """World Mappers' directions by the Routes API, on the caller's behalf (RFC 8693): the
 caller's token is exchanged at the authority, as World Mappers' own client, for a token
 for the Routes API (its `act` names World Mappers), and the route is asked with that.
-The caller's token is never forwarded, and no token is logged or answered; what the
-answer shows of each hop (status, the exchanged token's claims, the Routes API's
-answer) is the "downstream" field, which `m2m-tui call` draws."""
+The caller's token is never forwarded, and no token is logged or answered. What is told of
+the hop (status, the exchanged token's claims, the Routes API's answer), the
+"downstream" object, is kept as a record the answer links to (`hops.py`): a route's
+answer stays the original sample's array of steps; a 502's body carries it too."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import httpx
 from oauth_primitives.token_exchange import GRANT_TYPE, TokenType
 
 from ..settings import ApiSettings
+from .hops import HopStore
 
 log = logging.getLogger("api_server.api.downstream")
 ROUTES_SCOPE = "routes:read"
@@ -38,9 +40,18 @@ class Downstream:
         self.timeout = settings.fetch_timeout
         # caller's token → (exchanged token, its exp, what the answer says of the exchange)
         self._exchanged: OrderedDict[str, tuple[str, float, dict]] = OrderedDict()
+        self.hops = HopStore()
 
-    async def directions(self, subject_token: str, origin: str, destination: str):
-        """(status, body): 200 and the route, or 502 and which hop failed."""
+    async def directions(
+        self, subject_token: str, caller: str, origin: str, destination: str
+    ) -> tuple[int, object, str | None]:
+        """(status, body, the hop record's id): 200 and the route's steps, or 502 and
+        which hop failed; the record is kept for `caller` (the token's sub) alone, and
+        for a token with no sub not at all (every such caller would be one)."""
+        status, body, hop = await self._directions(subject_token, origin, destination)
+        return status, body, self.hops.add(caller, hop) if caller else None
+
+    async def _directions(self, subject_token: str, origin: str, destination: str):
         url = f"{self.routes_url}/api/routes"
         hop: dict = {"api": self.api, "url": url}
         started = time.perf_counter()
@@ -48,7 +59,8 @@ class Downstream:
             async with asyncio.timeout(self.timeout):
                 exchanged = await self._exchange(subject_token, hop)
                 if exchanged is None:
-                    return 502, _failed("exchange_refused", _refused_words(hop), hop, started)
+                    failed = _failed("exchange_refused", _refused_words(hop), hop, started)
+                    return 502, failed, hop
                 answer = await self.client.get(
                     url,
                     params={"from": origin, "to": destination},
@@ -58,23 +70,25 @@ class Downstream:
             words = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
             at_authority = hop.get("exchange", {}).get("status") is None
             where = "the authority" if at_authority else "the Routes API"
-            return 502, _failed(
-                "downstream_unavailable", f"{where} could not be reached ({words})", hop, started
-            )
+            words = f"{where} could not be reached ({words})"
+            return 502, _failed("downstream_unavailable", words, hop, started), hop
         hop["status"] = answer.status_code
         body = _json(answer)
         hop["body"] = body
-        if answer.status_code != 200 or not isinstance(body, dict):
+        steps = body.get("steps") if isinstance(body, dict) else None
+        if answer.status_code != 200 or not isinstance(steps, list):
             hop["www_authenticate"] = answer.headers.get("www-authenticate")
             words = f"the Routes API answered {answer.status_code}"
             if isinstance(body, dict) and body.get("error"):
                 words += f" ({body['error']}: {body.get('error_description', '')})"
-            return 502, _failed("downstream_refused", words, hop, started)
+            elif answer.status_code == 200:
+                words += ", without steps"
+            return 502, _failed("downstream_refused", words, hop, started), hop
         hop["elapsed_ms"] = _elapsed(started)
         log.debug(
             "directions by the Routes API: %s in %.1f ms", answer.status_code, hop["elapsed_ms"]
         )
-        return 200, {"steps": body.get("steps", []), "downstream": hop}
+        return 200, steps, hop
 
     async def _exchange(self, subject_token: str, hop: dict) -> str | None:
         """The Routes API token for this caller's token (remembered until near its exp),

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oauth_primitives.downstream_hop import REL
+
 DEFAULT_ORIGIN = "Seattle"  # where deliveries start when `origin` is not given
 # The original sample's API ignored its query and always answered about the Auth0 Office;
 # a call without parameters still does, so clients written for it keep working.
 OFFICE = "Auth0 Office"
 OFFICE_LAT, OFFICE_LNG = 47.6178819, -122.194041
+HOPS_PATH = "/api/directions/hops/"  # where directions' downstream hops are kept (hops.py)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Param:
     kind: str = "string"  # JSON Schema type
     example: str | float | None = None
     default: str | float | None = None  # what an absent parameter means
+    where: str = "query"  # OpenAPI's `in`: "path" for a part of the path ({name})
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class Endpoint:
     summary: str
     params: tuple[Param, ...]
     returns: str
+    not_found: str | None = "Unknown place"  # what its 404 means, if it has one
+    # Headers of its 200 answer worth describing (name, description).
+    answer_headers: tuple[tuple[str, str], ...] = ()
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -77,6 +84,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
         ),
         returns="object",
+        not_found=None,
     ),
     Endpoint(
         operation_id="directions",
@@ -99,6 +107,31 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
         ),
         returns="array",
+        answer_headers=(
+            (
+                "Link",
+                "Where directions went by the Routes API (token exchange, RFC 8693): the "
+                f'record of that hop, `<{HOPS_PATH}{{id}}>; rel="{REL}"` (RFC 8288)',
+            ),
+        ),
+    ),
+    Endpoint(
+        operation_id="directions_hop",
+        method="GET",
+        path=HOPS_PATH + "{id}",
+        scope="directions",
+        summary="The downstream hop behind a directions answer: the exchange and the "
+        "Routes API's answer, for the same caller, for 5 minutes",
+        params=(
+            Param(
+                "id",
+                "The id in the directions answer's Link header",
+                required=True,
+                where="path",
+            ),
+        ),
+        returns="object",
+        not_found="No such hop for this caller: never made, expired, or another's",
     ),
 )
 

@@ -74,6 +74,8 @@ def endpoints_from_openapi(document: dict) -> list[ApiEndpoint]:
                             scope = scopes[0]
             if scope is None and op.get("security") == []:
                 continue  # unprotected routes (health) are not what one tests tokens on
+            if any(p.get("in") == "path" for p in op.get("parameters", [])):
+                continue  # reached by a link an answer gives (a hop's record), not typed
             params = tuple(
                 ApiParam(
                     p["name"],

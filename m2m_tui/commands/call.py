@@ -34,6 +34,9 @@ def add_parser(commands) -> None:
         "  m2m-tui call /api/directions --param destination=Seattle --print curl\n"
         '  m2m-tui call /api/directions --json \'{"destination": "Seattle"}\'\n'
         "  m2m-tui call /api/directions -X PUT --data @body.txt -H 'X-Trace: 1'\n"
+        "  m2m-tui call '/api/routes?from=Paris&to=Seattle' --exchange-as world-mappers\n"
+        "    (Gift Deliveries' token exchanged by World Mappers' client: the downstream\n"
+        "    call; /api/directions shows the hop World Mappers itself made)\n"
         '  m2m-tui call /api/directions --token "$PASTED"  (not the profile\'s token)\n\n'
         "exit status: 0 for 2xx, 1 for a refusal (4xx), 3 for a network error, a 5xx,\n"
         "a redirect, or an answer that is not JSON",
@@ -98,6 +101,14 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--show-secrets", action="store_true", help="with --print: include the real token"
     )
+    parser.add_argument(
+        "--exchange-as",
+        metavar="PROFILE",
+        help="call with the profile's token exchanged (RFC 8693) by PROFILE's client for "
+        "PROFILE's audience, at PROFILE's api_base_url (a path) : the call World Mappers "
+        "makes downstream, e.g. `call '/api/routes?from=Paris&to=Seattle' --exchange-as "
+        "world-mappers`",
+    )
 
 
 OUTPUT_JSON = object()  # `--json` alone: the answer as JSON, not a body to send
@@ -161,6 +172,10 @@ def run(args: argparse.Namespace) -> int:
     session = open_session(args)
     if isinstance(session, int):
         return session
+    if args.exchange_as:
+        aimed_at = _aim_at_acting(args, session)
+        if aimed_at is not None:
+            return aimed_at
     aimed = aim(args, session, args.path)
     if isinstance(aimed, int):
         return aimed
@@ -240,6 +255,19 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
             return no_token(outcome)
         token = outcome.access_token
         cached = outcome.from_cache
+        if args.exchange_as:
+            outcome = await session.exchanges.exchange(args.exchange_as, token)
+            if not outcome.ok:
+                return await _exchange_refused(session, outcome)
+            token, cached = outcome.access_token, False
+            from m2m_tui.tokens.act_chain import chain_sentence
+            from m2m_tui.tokens.decoded import NotAJwt, decode
+
+            try:
+                chain = chain_sentence(decode(token).payload)
+            except NotAJwt:
+                chain = None
+            note(args, f"exchanged as {args.exchange_as}: {chain or 'no act in the token'}")
     key = session.bound_key(token)
     if args.print_as:
         # A DPoP proof must hash the real token (ath), so one was minted even to print.
@@ -280,6 +308,7 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
             if challenge:
                 print(f"WWW-Authenticate: {challenge}", file=sys.stderr)
         print(exchange.response_text)
+        show_downstream(args, exchange)
     if exchange.status == 401 and cached and not getattr(args, "quiet", False):
         # A tenant that was reset, or keys that were revoked, leave the cache holding a
         # token no server accepts any more: say where this one came from.
@@ -309,3 +338,47 @@ def to_httpie(call, token: str | None, reveal: bool, dpop=None) -> str:
     if not bare:
         parts += [f"{k}=={v}" for k, v in pairs]  # a repeated name is repeated, as sent
     return " ".join(shlex.quote(p) for p in parts)
+
+
+def _aim_at_acting(args: argparse.Namespace, session) -> int | None:
+    """`--exchange-as`: a path is called at the acting profile's API, the one its token is
+    for. None when aimed; else the exit code, after saying why."""
+    from dataclasses import replace
+
+    from m2m_tui.config.file import ConfigError
+
+    try:
+        acting = session.exchanges.profile(args.exchange_as)
+    except ConfigError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    if acting.api_base_url:
+        session.use(replace(session.profile, api_base_url=acting.api_base_url))
+    return None
+
+
+async def _exchange_refused(session, outcome) -> int:
+    """A refused exchange, said and diagnosed as `exchange` says it."""
+    from m2m_tui.commands.common import no_token, print_rich, request_view
+    from m2m_tui.session.request_diagnosis import diagnose_refusal
+
+    code = no_token(outcome)
+    try:
+        found = await diagnose_refusal(session, outcome)
+    except Exception:  # the diagnosis is extra: the refusal itself was said
+        return code
+    if found is not None:
+        print_rich(request_view(found), file=sys.stderr)
+    return code
+
+
+def show_downstream(args: argparse.Namespace, exchange) -> None:
+    """An answer that reports its own downstream hop (World Mappers' directions, by the
+    Routes API): drawn on stderr, as World Mappers received it; the body stays on stdout."""
+    from m2m_tui.api.downstream import hop_view, read_hop
+
+    hop = read_hop(exchange.json())
+    if hop is None or getattr(args, "quiet", False):
+        return
+    from m2m_tui.commands.common import print_rich
+
+    print_rich(hop_view(hop), file=sys.stderr)

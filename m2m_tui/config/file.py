@@ -129,6 +129,11 @@ class ServerTable:
         scheme, host = ("https" if https else "http"), self.reachable_host
         return f"{scheme}://{host}:{self.authority_port}/", f"{scheme}://{host}:{self.api_port}"
 
+    def routes_url(self, https: bool = False) -> str:
+        """The bundled Routes API's base URL."""
+        scheme = "https" if https else "http"
+        return f"{scheme}://{self.reachable_host}:{self.routes_port}"
+
 
 @dataclass(frozen=True)
 class Config:
@@ -173,6 +178,8 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}: default_profile {default!r} names no [profiles.{default}]")
     return Config(path=path, profiles=profiles, default_profile=default, server=server)
 
+
+BUNDLED_APIS = ("api", "routes")  # a bundled profile's api_base_url: which server's
 
 # What a [profiles.NAME] table may hold: the Profile's fields (its name is the table's).
 PROFILE_KEYS = frozenset(Profile.__dataclass_fields__) - {"name"}
@@ -227,6 +234,10 @@ class _Reader(TomlReader):
                     f"remove {' and '.join(given)} here",
                 )
             values["issuer"], values["api_base_url"] = server.urls(https=bundled == "https")
+            if values["bundled_api"] == "routes":
+                values["api_base_url"] = server.routes_url(https=bundled == "https")
+        if values["bundled_api"] not in BUNDLED_APIS:
+            raise self.fail(where, f"bundled_api must be one of {', '.join(BUNDLED_APIS)}")
         if not values["issuer"]:
             raise self.fail(
                 where, 'issuer is required (or bundled = true or "https", for the bundled server)'

@@ -47,6 +47,9 @@ class Profile:
     # The bundled server: issuer and api_base_url follow [server] (its host and ports),
     # so moving the server is one setting, not six; "https" when it runs with --tls.
     bundled: Bundled = False
+    # Which bundled API api_base_url follows: "api" (World Mappers, [server] api_port) or
+    # "routes" (the Routes API, routes_port), which World Mappers calls downstream (#49).
+    bundled_api: str = "api"
     # Auth0's Organizations for M2M: the organization (id or name) a token is for.
     organization: str | None = None
     provider: str = "auth0"

@@ -20,6 +20,9 @@ class HistoryEntry:
     status: str
     outcome: TokenOutcome | None = None
     result: ApiResult | None = None
+    # An exchanged token's (RFC 8693): the index of the entry whose token was its subject
+    # token, when this session obtained that one; None otherwise.
+    subject: int | None = None
 
 
 class History(Sequence[HistoryEntry]):
@@ -29,6 +32,14 @@ class History(Sequence[HistoryEntry]):
     def add(self, entry: HistoryEntry) -> HistoryEntry:
         self._entries.append(entry)
         return entry
+
+    def issued(self, token: str) -> int | None:
+        """The index of the latest entry that obtained `token`, or None."""
+        for index in range(len(self._entries) - 1, -1, -1):
+            outcome = self._entries[index].outcome
+            if outcome is not None and outcome.access_token == token:
+                return index
+        return None
 
     def __getitem__(self, index):  # type: ignore[override]
         return self._entries[index]

@@ -43,6 +43,9 @@ def entry_dict(entry) -> dict:
         "what": entry.summary,
         "status": entry.status,
     }
+    subject = getattr(entry, "subject", None)  # an entry of an older session has none
+    if subject is not None:
+        out["exchanged_from"] = subject + 1  # the subject token's entry, counted from 1
     outcome, result = entry.outcome, entry.result
     exchange = outcome.exchange if outcome else result.exchange if result else None
     if exchange is not None:

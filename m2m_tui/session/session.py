@@ -9,7 +9,8 @@ state lives in small services, each changed only through its own methods:
 - `admin` (tenant_admin.py): the Management API, where a management profile exists;
 - `status` (token_status.py): introspection and revocation, and the last answers;
 - `explainer` (explainer.py): inspecting a token, diagnosing a refusal;
-- `fixes` (fixes.py): the Why? panel's fixes, through the tenant.
+- `fixes` (fixes.py): the Why? panel's fixes, through the tenant;
+- `exchanges` (exchanges.py): the token exchanged for another API (RFC 8693).
 The front ends call the services for those; the session itself holds the profile and
 the token, and makes the calls.
 """
@@ -33,6 +34,7 @@ from m2m_tui.oauth.client_cert import CertificateProblem, ClientCertificate, tru
 from m2m_tui.oauth.token_request import TokenOutcome
 from m2m_tui.session.api_catalog import ApiCatalog
 from m2m_tui.session.documents import Documents
+from m2m_tui.session.exchanges import Exchanges
 from m2m_tui.session.explainer import Explainer, Inspection
 from m2m_tui.session.fixes import Fixes
 from m2m_tui.session.history import History, HistoryEntry
@@ -93,6 +95,15 @@ class Session:
             state_dir,
         )
         self.fixes = Fixes(profile_now, self.admin, self.get_token, self.name_organization)
+        self.exchanges = Exchanges(
+            config,
+            state_dir,
+            self.history,
+            lambda: self.tokens.current,
+            self.get_token,
+            self.client_for,
+            seconds,
+        )
 
     @classmethod
     def open(
@@ -163,13 +174,19 @@ class Session:
         it names one (mutual TLS: the token endpoint and bound tokens' API calls) and
         `certificate` does not say otherwise (False: the Management API's requests; a
         ClientCertificate: the tamper lab's other certificate)."""
+        return self.client_for(self.profile, certificate)
+
+    def client_for(
+        self, profile: Profile, certificate: bool | ClientCertificate = True
+    ) -> httpx.AsyncClient:
+        """`client`, for another profile's requests (an exchange's acting client)."""
         cert_file, cert_dir = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
         trust = _trust(cert_file, cert_dir)
-        ca_file = self.profile.ca_file
+        ca_file = profile.ca_file
         try:
             own = certificate if isinstance(certificate, ClientCertificate) else None
             if certificate is True:
-                own = ClientCertificate.of(self.profile)
+                own = ClientCertificate.of(profile)
             if own is not None:
                 trust = own.context(cert_file, cert_dir, ca_file)
             elif ca_file:

@@ -281,6 +281,8 @@ def describe_claims(decoded: DecodedToken, now: float | None = None) -> list[Cla
                 "got the token; the API takes it only with that certificate presented, so a "
                 "stolen copy of the token alone is useless"
             )
+        elif name in ("act", "may_act"):
+            meaning = delegation_meaning(name, value)
         elif name == "gty" and value != "client-credentials":
             meaning = f"grant type {value}: not a machine-to-machine token"
         elif name in CLAIM_MEANINGS:
@@ -294,6 +296,35 @@ def describe_claims(decoded: DecodedToken, now: float | None = None) -> list[Cla
             meaning = "a custom or provider-specific claim"
         rows.append(ClaimRow(name, str(shown), meaning))
     return rows
+
+
+def delegation_meaning(name: str, value: object) -> str:
+    """RFC 8693 §4.1's `act` (who acts now, and who acted before) and §4.4's `may_act`
+    (who may act for this token's subject), read by the primitives' one reader."""
+    from oauth_primitives.token_exchange import read_chain
+
+    chain = read_chain({"act": value})
+    if name == "may_act":
+        sub = value.get("sub") if isinstance(value, dict) else None
+        return (
+            f"may act (RFC 8693 §4.4): only {sub} may exchange this token to act for "
+            f"its subject; an authorization server refuses any other actor"
+            if sub
+            else "may act (RFC 8693 §4.4), malformed: it names no sub"
+        )
+    if chain.problem:
+        return f"actor (RFC 8693 §4.1), not a valid chain: {chain.problem}"
+    now, *before = chain.actors
+    meaning = (
+        f"actor (RFC 8693 §4.1): {now} acts now, on behalf of the subject (sub); this "
+        "token was obtained by token exchange"
+    )
+    if before:
+        meaning += (
+            f"; the nested act names who acted before ({', then '.join(before)}): "
+            "informational only, never what an API authorizes by"
+        )
+    return meaning
 
 
 def describe_header(decoded: DecodedToken) -> list[ClaimRow]:

@@ -21,6 +21,7 @@ from m2m_tui.api.client import (
     organization_problem,
     predict,
 )
+from m2m_tui.api.downstream import hop_view, read_hop
 from m2m_tui.api.request_parts import RequestEdit, replaced_credentials
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import bound_jkt
@@ -297,6 +298,8 @@ class ApiTab(Vertical):
             parts.append(Text(f"✗ {result.error}", style="bold red"))
         elif odd := describe_odd_answer(result.exchange):
             parts.append(Text(f"⚠ {odd}", style="bold yellow"))
+        if result.exchange is not None and (hop := read_hop(result.exchange.json())):
+            parts.append(hop_view(hop))  # World Mappers' call downstream, as it received it
         parts.append(views.exchange_view(result.exchange))
         self.query_one("#api-response", Static).update(Group(*parts))
         self.post_message(CallAnswered(endpoint, result))

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from m2m_tui.tui.app_loading import FirstFrameLoading
 from m2m_tui.tui.app_palette import PaletteCommands
 from m2m_tui.tui.app_server import BundledServerUse
+from m2m_tui.tui.exchange_key import ExchangeRouting
 from m2m_tui.tui.first_frame import FirstFrame
 from m2m_tui.tui.jobs import job, step
 from m2m_tui.tui.messages import (
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from m2m_tui.tui.why_tab import WhyTab
 
 
-class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, App):
+class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, ExchangeRouting, App):
     TITLE = "m2m-tui"
     # The footer shows what matters at any width (80 columns included); ^p (the palette)
     # and ? (help) list the rest.

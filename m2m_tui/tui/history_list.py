@@ -20,11 +20,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-COLUMNS = ("time", "kind", "what", "status")
+COLUMNS = ("#", "time", "kind", "what", "status")
 
 
 class HistoryList(ScrollView, can_focus=True):
-    """Rows of (time, kind, what, status), newest last, with a row cursor."""
+    """Rows of (#, time, kind, what, status), newest last, with a row cursor."""
 
     DEFAULT_CSS = """
     HistoryList { height: 1fr; }
@@ -93,7 +93,8 @@ class HistoryList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         entry = self.entries[index]
         when = datetime.fromtimestamp(entry.at).strftime("%H:%M:%S")
-        text = self._cells((when, entry.kind, entry.summary, entry.status), width)
+        # Numbered from 1: "exchanged from #2" names a row by it.
+        text = self._cells((str(index + 1), when, entry.kind, entry.summary, entry.status), width)
         if index == self.marked:
             text = "●" + text[1:]
         style = (
@@ -104,12 +105,12 @@ class HistoryList(ScrollView, can_focus=True):
         return Strip([Segment(text, style or Style())], width)
 
     @staticmethod
-    def _cells(values: tuple[str, str, str, str], width: int) -> str:
-        when, kind, what, status = values
-        what_width = max(8, width - 8 - 6 - 10 - 6)
+    def _cells(values: tuple[str, str, str, str, str], width: int) -> str:
+        number, when, kind, what, status = values
+        what_width = max(8, width - 4 - 8 - 8 - 10 - 7)
         if len(what) > what_width:
             what = what[: what_width - 1] + "…"
-        line = f" {when:<8}  {kind:<6}  {what:<{what_width}}  {status:<10}"
+        line = f" {number:>3} {when:<8}  {kind:<8}  {what:<{what_width}}  {status:<10}"
         return line[:width].ljust(width)
 
     # --- the cursor --------------------------------------------------------------

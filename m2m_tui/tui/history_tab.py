@@ -64,7 +64,15 @@ class HistoryTab(Vertical):
             exchange = entry.outcome.exchange
         elif entry.result is not None:
             exchange = entry.result.exchange
-        detail = Text(f"{entry.kind}: {entry.summary} ({entry.status})", style="bold")
+        detail = Text(f"#{event.index + 1} {entry.kind}: {entry.summary} ({entry.status})")
+        detail.stylize("bold")
+        if entry.subject is not None and entry.subject < len(self.session.history):
+            source = self.session.history[entry.subject]
+            detail.append(
+                f"\nexchanged from #{entry.subject + 1}: {source.kind} {source.summary}, "
+                "whose token was the subject token (RFC 8693)",
+                style="cyan",
+            )
         if exchange is None:
             body = Text("no request was made (served from the token cache)", style="dim")
         else:

@@ -16,6 +16,7 @@ from textual.widgets import Collapsible, Input, Static
 
 from m2m_tui import views
 from m2m_tui.session.session import Inspection, Session
+from m2m_tui.tokens.act_chain import act_chain_view
 from m2m_tui.tokens.decoded import bound_jkt, describe_claims, describe_header, scopes_against
 from m2m_tui.tui.jobs import job
 from m2m_tui.tui.messages import Introspected
@@ -151,6 +152,7 @@ class InspectorTab(Vertical):
                 *([certificate] if certificate else []),
                 views.signature_line(ins.signature, ins.signature_note),
                 *([dialect] if dialect else []),
+                *([chain] if (chain := act_chain_view(d.payload)) else []),
                 views.claims_table(describe_claims(d), "Claims"),
                 views.scopes_view(
                     scopes_against(d, self.session.offered_scopes),

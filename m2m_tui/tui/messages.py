@@ -20,6 +20,14 @@ class TokenReceived(Message):
         self.outcome = outcome
 
 
+class TokenExchanged(Message):
+    """A token exchange answered (RFC 8693): the history, the Inspector and Why? follow."""
+
+    def __init__(self, outcome: TokenOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
 class CallAnswered(Message):
     """An API call finished (or failed to reach the API)."""
 

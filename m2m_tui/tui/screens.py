@@ -16,6 +16,7 @@ HELP = """\
 |---|---|
 | `t` | get a token (reuses a cached one while it is valid) |
 | `n` | get a **new** token, bypassing the cache |
+| `x` | on the Token tab: **exchange** the token (RFC 8693) as another profile's client |
 | `escape` | cancel the request in flight (token, call, lab, Why?, Grants); leave a text box |
 | `P` | Preview: the next token, its claims' origins, the API's verdict; after `t`, both |
 | `P` | on the Preview tab: preview anew (the token beside the preview goes) |
@@ -77,14 +78,15 @@ class HelpScreen(ModalBase):
 
 
 class ProfileScreen(ModalBase):
-    def __init__(self, names: list[str], current: str) -> None:
+    def __init__(self, names: list[str], current: str, title: str = "Switch profile") -> None:
         super().__init__()
         self.names = names
         self.current = current
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Switch profile (Enter selects, Escape closes)")
+            yield Label(f"{self.title_text} (Enter selects, Escape closes)")
             options = OptionList(
                 *[f"{'● ' if n == self.current else '  '}{n}" for n in self.names],
                 id="profiles",

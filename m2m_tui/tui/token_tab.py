@@ -13,13 +13,15 @@ from m2m_tui import views
 from m2m_tui.oauth.token_request import TokenOutcome
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import DecodedToken, NotAJwt, decode
+from m2m_tui.tui.exchange_key import ExchangeKey
 from m2m_tui.tui.first_frame import profile_lines
 from m2m_tui.tui.jobs import job
 from m2m_tui.tui.messages import TokenReceived
 from m2m_tui.tui.screens import SecretPrompt
 
 
-class TokenTab(Vertical):
+class TokenTab(ExchangeKey, Vertical):
+    BINDINGS = [*ExchangeKey.BINDINGS]  # listed here too: the palette reads the tab's own
     DEFAULT_CSS = """
     TokenTab #token-status { height: auto; padding: 0 1; }
     TokenTab #token-summary { height: auto; padding: 0 1; }
@@ -107,14 +109,17 @@ class TokenTab(Vertical):
 
     def cancel(self) -> str | None:
         """Cancel a request in flight; what was cancelled, or None."""
-        if not any(w.group == "token" and w.is_running for w in self.workers):
+        running = {w.group for w in self.workers if w.is_running} & {"token", "exchange"}
+        if not running:
             return None
-        self.workers.cancel_group(self, "token")
+        for group in running:
+            self.workers.cancel_group(self, group)
         self.query_one("#token-spinner").remove_class("busy")
+        what = "token request" if "token" in running else "token exchange"
         self.query_one("#token-view", Static).update(
-            Text("✗ Token request cancelled: no token was received.", style="yellow")
+            Text(f"✗ {what.capitalize()} cancelled: no token was received.", style="yellow")
         )
-        return "the token request"
+        return f"the {what}"
 
     # --- showing ---------------------------------------------------------------------
     def show(self, outcome: TokenOutcome) -> None:

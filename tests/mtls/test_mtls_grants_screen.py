@@ -52,7 +52,9 @@ async def test_register_the_certificate_and_bind_the_api_from_the_grants_screen(
         await pilot.press("ctrl+b")
         await settle(pilot)
         apis = screen.query_one("#apis", DataTable)
-        assert str(apis.get_row_at(0)[3]) == "mTLS required"
+        # The profile's API (World Mappers), beside the Routes API, which stays unbound.
+        modes = {str(r[0]): str(r[3]) for r in map(apis.get_row_at, range(apis.row_count))}
+        assert modes == {"World Mappers API": "mTLS required", "Routes API": "off"}
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("n")

@@ -234,10 +234,12 @@ def test_each_route_enforces_exactly_the_scope_its_row_names(stack, endpoint):
     admin = stack.admin()
     grant = admin.get("/client-grants", params={"client_id": "giftdeliveries"}).json()[0]
     params = {p.name: str(p.example) for p in endpoint.params if p.example is not None}
+    # A hop's record: the scope is checked before the id, which names none here (404).
+    passed = 404 if "{" in endpoint.path else 200
     for scope in ("directions", "geocode:location", "reverse-geocode:location"):
         admin.patch(f"/client-grants/{grant['id']}", json={"scope": [scope]}).raise_for_status()
         response = stack.call(endpoint.path, stack.token(), **params)
-        assert response.status_code == (200 if scope == endpoint.scope else 403)
+        assert response.status_code == (passed if scope == endpoint.scope else 403)
 
 
 def test_unknown_route_is_json_404(shared_stack):

@@ -3,11 +3,13 @@ Gift Deliveries → World Mappers → (token exchange at the authority) → the 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import httpx
 import pytest
 
+from oauth_primitives.downstream_hop import REL, link_targets
 from tests.conftest import free_port, repo_settings, start_stack
 
 ROUTES = "urn:worldmappers:routes"
@@ -30,12 +32,15 @@ def _routes(stack, token: str | None, **params) -> httpx.Response:
     )
 
 
-def test_directions_go_by_exchange_and_show_the_downstream_hop(routed):
-    answer = routed.call("/api/directions", routed.token(), origin="Seattle")
+def test_directions_go_by_exchange_and_link_the_downstream_hop(routed):
+    token = routed.token()
+    answer = routed.call("/api/directions", token, origin="Seattle")
     assert answer.status_code == 200, answer.text
-    body = answer.json()
-    assert "Seattle" in body["steps"][0]["action"]
-    hop = body["downstream"]
+    steps = answer.json()  # the original sample's array, as Gift Deliveries expects
+    assert isinstance(steps, list) and "Seattle" in steps[0]["action"]
+    (link,) = link_targets(answer.headers.get("link"), REL)
+    assert link.startswith("/api/directions/hops/")
+    hop = routed.call(link, token).json()
     assert hop["api"] == ROUTES and hop["status"] == 200 and hop["elapsed_ms"] >= 0
     exchange = hop["exchange"]
     assert exchange["act"] == {"sub": "world-mappers-api@clients"}
@@ -43,7 +48,7 @@ def test_directions_go_by_exchange_and_show_the_downstream_hop(routed):
     assert exchange["scope"] == "routes:read"
     assert hop["body"]["on_behalf_of"] == "giftdeliveries@clients"
     assert hop["body"]["actors"] == ["world-mappers-api@clients"]
-    assert '"access_token":' not in answer.text and "eyJ" not in answer.text  # no token shown
+    assert "eyJ" not in answer.text and "eyJ" not in json.dumps(hop)  # no token shown
 
 
 def test_the_routes_api_refuses_the_callers_own_token_and_one_without_act(routed):
@@ -76,6 +81,8 @@ def test_a_refused_exchange_is_a_502_naming_the_authoritys_rule(routed):
     assert body["error"] == "exchange_refused"
     exchange = body["downstream"]["exchange"]
     assert exchange["status"] == 403 and exchange["rule"] == "no_client_grant"
+    (link,) = link_targets(answer.headers.get("link"), REL)  # the 502's hop is kept too
+    assert routed.call(link, routed.token()).json() == body["downstream"]
 
 
 def test_an_unreachable_routes_api_is_a_502_downstream_unavailable(tmp_path):
@@ -103,5 +110,6 @@ def test_directions_stay_local_where_the_routes_api_is_not_served(routed, tmp_pa
         assert alone.api_state.downstream is None
         answer = alone.call("/api/directions", routed.token())
         assert answer.status_code == 200 and isinstance(answer.json(), list)
+        assert "link" not in answer.headers  # no hop made, none linked
     finally:
         alone.thread.stop()

@@ -42,7 +42,15 @@ def main(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp) / "state"
         prepared = prepare(
-            ServeOptions(state, repo_settings(), "127.0.0.1", authority_port=7000, api_port=7001)
+            # The pictures show 7000 and 7001; the Routes API, unseen, goes on a free port.
+            ServeOptions(
+                state,
+                repo_settings(),
+                "127.0.0.1",
+                authority_port=7000,
+                api_port=7001,
+                routes_port=0,
+            )
         )
         thread = ServerThread(prepared).start()
         try:

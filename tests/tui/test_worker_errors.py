@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 
 import m2m_tui.tui
+from m2m_tui.session.exchanges import Exchanges
 from m2m_tui.session.explainer import Explainer
 from m2m_tui.session.fixes import Fixes
 from m2m_tui.session.grants import GrantsModel
@@ -76,6 +77,11 @@ async def refused_token(pilot) -> None:
     await pilot.press("n")
 
 
+async def exchange_as_admin(pilot) -> None:
+    """`x` on the Token tab, the admin profile picked: a client no exchange profile lists."""
+    pilot.app.token_tab.exchange("admin")
+
+
 MAIN = {
     "TokenTab.token_worker": Scenario(
         (Session, "get_token"), keys("n"), "#token-view", works="✓ Token received"
@@ -131,6 +137,13 @@ MAIN = {
         "notes",
         before=("t",),
         works="Exported 1 entry",
+    ),
+    "ExchangeKey.exchange_worker": Scenario(
+        (Exchanges, "exchange"),
+        exchange_as_admin,
+        "#token-view",
+        before=("t",),
+        works="Exchange refused: unauthorized_client",
     ),
     "M2MApp.switch_profile": Scenario(
         (Session, "switch"),

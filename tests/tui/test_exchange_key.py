@@ -1,0 +1,81 @@
+"""Key `x` on the Token tab: the token exchanged (RFC 8693) as another profile's client,
+against the bundled authority; the Inspector draws the act chain, History links the
+exchanged token to its subject, a refusal goes to Why?."""
+
+from __future__ import annotations
+
+import pytest
+
+from m2m_tui.tui.app import M2MApp
+from m2m_tui.tui.history_list import HistoryList
+from tests.helpers.sessions import make_session
+from tests.helpers.tui import settle, text_of
+
+WORLD_MAPPERS = """issuer = "{issuer}"
+client_id = "world-mappers-api"
+client_secret = "world-mappers-api-local-secret"
+audience = "urn:worldmappers:routes\""""
+
+
+@pytest.fixture
+def session(tmp_path, shared_stack):
+    acting = WORLD_MAPPERS.format(issuer=shared_stack.issuer)
+    return make_session(
+        tmp_path, shared_stack.issuer, shared_stack.api_url, **{"world-mappers": acting}
+    )
+
+
+async def pick(pilot, name: str) -> None:
+    """`x`, then the acting profile picked in the list."""
+    await pilot.press("t")
+    await settle(pilot)
+    await pilot.press("x")
+    await settle(pilot)
+    names = pilot.app.screen.names
+    assert "gift" not in names  # the subject's own profile does not act for itself
+    for _ in range(names.index(name)):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_x_exchanges_the_token_and_the_inspector_draws_the_chain(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await pick(pilot, "world-mappers")
+        said = " ".join(text_of(app.query_one("#token-view")).split())
+        assert "✓ Token exchanged by profile world-mappers" in said
+        assert "act: world-mappers-api@clients acting for giftdeliveries@clients" in said
+        assert session.token not in said
+        inspection = " ".join(text_of(app.query_one("#inspection")).split())
+        assert "Act chain" in inspection
+        assert "world-mappers-api@clients act: acts now" in inspection
+        assert "actor (RFC 8693 §4.1): world-mappers-api@clients acts now" in inspection
+        # History: the exchange, numbered, linked to the token it came from.
+        await pilot.press("h")
+        await settle(pilot)
+        table = app.query_one("#history-table", HistoryList)
+        table.action_jump(-1)
+        await settle(pilot)
+        last = table.render_line(table.row_count).text
+        assert "exchange" in last and "exchanged from #1" in last
+        detail = " ".join(text_of(app.query_one("#history-detail")).split())
+        assert "exchanged from #1: token giftdeliveries → urn:worldmappers" in detail
+
+
+async def test_a_refused_exchange_is_said_and_diagnosed_in_why(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await pick(pilot, "admin")  # the Management API's client: no exchange profile
+        said = " ".join(text_of(app.query_one("#token-view")).split())
+        assert "✗ Exchange refused: unauthorized_client" in said
+        why = " ".join(text_of(app.query_one("#why-view")).split())
+        assert "Token request refused" in why and "exchange_not_allowed" in why
+
+
+async def test_the_palette_offers_the_exchange(session):
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Exchange the token (RFC 8693)" in commands
