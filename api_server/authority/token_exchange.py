@@ -14,15 +14,12 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from oauth_primitives.rules.access_token import Policy
-from oauth_primitives.rules.closed_sets import ASYMMETRIC
 from oauth_primitives.rules.exchange import EXCHANGE, Exchange, exchange_refusal, not_allowed
-from oauth_primitives.rules.findings import Code, Finding
+from oauth_primitives.rules.exchanged_tokens import judge_exchanged, read_exchanged
+from oauth_primitives.rules.findings import Finding
 from oauth_primitives.rules.issuance import ApiSettings
-from oauth_primitives.rules.jws import parse
 from oauth_primitives.rules.keys import signing_keys
 from oauth_primitives.rules.refused import Refused
-from oauth_primitives.rules.table import Presented, run
 from oauth_primitives.token_exchange import TokenType, client_subject, nest_act
 from oauth_primitives.token_refusals import Refusal
 from oauth_primitives.token_shape import Api, ClaimOrigin, shape
@@ -32,17 +29,12 @@ from .authority import Authority
 from .client_auth import authenticated_client
 from .errors import NO_STORE, invalid_request, refused_error
 from .exchange_actions import apply_actions, profile_sources
-from .issued import TOKEN_ROWS, issued_policy
 from .models import TokenExchangeProfile
 from .token_parts import dpop_key, grant_settings, new_jti
 from .token_quotas import over_quota, quotas_for, spend
 
 log = logging.getLogger("api_server.authority")
 
-# What a subject or actor token of this issuer must carry: its id (revocation is looked
-# up by it) and the subject the new token speaks for.
-OURS_REQUIRED = (("jti", None), ("sub", None))
-THEIRS_REQUIRED = (("sub", None),)
 # The request's own rules, run before any token is read or key fetched.
 REQUEST_RULES = EXCHANGE[: EXCHANGE.index(not_allowed) + 1]
 JWKS_TIMEOUT = 5.0
@@ -184,30 +176,18 @@ def _trusts(authority: Authority, profile: TokenExchangeProfile, iss: object) ->
 async def _read(
     authority: Authority, token: str, trusted: dict[str, dict]
 ) -> tuple[Finding | None, dict]:
-    """A subject or actor token as the API would read it, from its issuer's keys: the
-    first finding against it (None: it passes) and its claims (empty when unreadable).
-    An issuer neither ours nor trusted is `iss_mismatch`; a revoked token, `inactive`."""
-    jws = parse(token)
-    if isinstance(jws, Finding):
-        return jws, {}
-    claims = jws.payload
-    iss = claims.get("iss")
-    if iss == authority.issuer:
-        policy = issued_policy(authority, required=OURS_REQUIRED)
+    """A subject or actor token read by the rule book's one reading of exchanged tokens
+    (`rules.exchanged_tokens`, the diagnosis's too), with its issuer's keys: the first
+    finding against it (None: it passes) and its claims (empty when unreadable)."""
+    read = read_exchanged(token, authority.issuer, trusted, authority.settings.api.leeway)
+    if read.policy is None:
+        return read.found, dict(read.claims)
+    if read.ours:
         keys = signing_keys(authority.jwks)
-    elif isinstance(iss, str) and iss in trusted:
-        policy = Policy(
-            iss, None, ASYMMETRIC, authority.settings.api.leeway, required_claims=THEIRS_REQUIRED
-        )
-        keys = await _issuer_keys(trusted[iss])
     else:
-        return Finding(Code.ISS_MISMATCH, {"iss": iss, "expected": authority.issuer}), claims
-    found = run(Presented(token, policy, authority.clock(), keys=keys, jws=jws), TOKEN_ROWS)
-    if found:
-        return found[0], claims
-    if iss == authority.issuer and authority.tenant.revocations.is_revoked(str(claims["jti"])):
-        return Finding(Code.INACTIVE), claims
-    return None, claims
+        keys = await _issuer_keys(trusted[read.claims["iss"]])
+    revoked = authority.tenant.revocations.is_revoked
+    return judge_exchanged(read, authority.clock(), keys, revoked), dict(read.claims)
 
 
 async def _issuer_keys(entry: dict) -> dict[str, dict]:

@@ -231,6 +231,19 @@ def _new_jti(_key: str, _exp: float) -> bool:
     return True  # whether a jti was used is the authority's memory alone
 
 
+def api_settings(rs: dict, audience: str) -> ApiSettings:
+    """What the issuance and exchange rules read of an API, from its Management API
+    shape (Auth0's `proof_of_possession` for the binding it requires)."""
+    pop = rs.get("proof_of_possession") or {}
+    return ApiSettings(
+        audience,
+        rs.get("token_dialect") or Dialect.ACCESS_TOKEN,
+        bool(rs.get("enforce_policies")),
+        pop.get("mechanism") == "dpop" and pop.get("required") is True,
+        pop.get("mechanism") == "mtls" and pop.get("required") is True,
+    )
+
+
 async def _asked(
     mgmt, client_id: str, audience: str, rs: dict | None, scope: str | None, named: str | None
 ) -> Asked:
@@ -238,14 +251,7 @@ async def _asked(
     reads, as the authority looks it up."""
     if rs is None:
         return Asked(client_id, audience, None, None)
-    pop = rs.get("proof_of_possession") or {}
-    api = ApiSettings(
-        audience,
-        rs.get("token_dialect") or Dialect.ACCESS_TOKEN,
-        bool(rs.get("enforce_policies")),
-        pop.get("mechanism") == "dpop" and pop.get("required") is True,
-        pop.get("mechanism") == "mtls" and pop.get("required") is True,
-    )
+    api = api_settings(rs, audience)
     grant = await mgmt.grant(client_id, audience)
     found = await mgmt.find_organization(named) if named and grant is not None else None
     asked = Asked(

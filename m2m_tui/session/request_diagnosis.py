@@ -116,12 +116,13 @@ async def _exchange_tenant(session: Session, sent, client):
     import httpx
 
     from m2m_tui.admin.management_api import ManagementError, ManagementUnavailable
-    from m2m_tui.diagnosis.token_request.exchange_checks import ExchangeTenant, target_of
+    from m2m_tui.diagnosis.token_request.exchange_facts import ExchangeTenant, target_for
+    from m2m_tui.preview.next_token import api_settings
 
-    target = target_of(sent)
     try:
         mgmt = await session.admin.management(client)
         profiles = await mgmt.token_exchange_profiles()
+        target = target_for(sent, profiles)
         grant = await mgmt.grant(sent.client_id, target) if target else None
         apis = await mgmt.resource_servers()
     except ManagementUnavailable as exc:
@@ -129,8 +130,9 @@ async def _exchange_tenant(session: Session, sent, client):
     except (ManagementError, httpx.HTTPError, ValueError) as exc:
         return None, f"The Management API failed ({exc}): no foretelling."
     granted = None if grant is None else tuple(grant.get("scope") or [])
-    known = any(api.get("identifier") == target for api in apis or [])
-    return ExchangeTenant(tuple(profiles), granted, known), ""
+    api = next((a for a in apis or [] if a.get("identifier") == target), None)
+    settings = None if api is None else api_settings(api, target)
+    return ExchangeTenant(tuple(profiles), granted, api is not None, settings), ""
 
 
 def _client_authentication(outcome: TokenOutcome) -> bool:

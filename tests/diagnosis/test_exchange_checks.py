@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from m2m_tui.diagnosis.token_request.exchange_checks import ExchangeTenant, exchange_checks
 from m2m_tui.diagnosis.token_request.report import FixKind, Standing, diagnose_request
@@ -31,6 +33,9 @@ PROFILE = {
     "trusted_issuers": [{"issuer": "https://partner.example/", "jwks": {"keys": []}}],
 }
 TENANT = ExchangeTenant((PROFILE,), granted=("routes:read",))
+# The subject tokens are read as the authority reads them (its algorithms, a kid, a jti
+# for revocation): signed as an issuer signs, with a key the diagnosis never holds.
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def subject(**claims) -> str:
@@ -42,9 +47,11 @@ def subject(**claims) -> str:
         "scope": "directions",
         "iat": now,
         "exp": now + 600,
+        "jti": uuid.uuid4().hex,
         **claims,
     }
-    return jwt.encode({k: v for k, v in body.items() if v is not None}, "k" * 32, "HS256")
+    body = {k: v for k, v in body.items() if v is not None}
+    return jwt.encode(body, KEY, "RS256", headers={"kid": "k1"})
 
 
 def sent(subject_token: str | None = None, **form):

@@ -1,54 +1,63 @@
-"""The checks a client can make of its own token exchange (RFC 8693) before the server's
-word: the parameters and token types (§2.1), the subject and actor tokens as decoded
-(their issuer, their expiry at the server's clock, `may_act` (§4.4), the `act` chain
-(§4.1)), and, where the Management API shows the tenant's token exchange profiles and
-the acting client's grant, whether a profile lets this client exchange this token for
-this audience, and how the scopes narrow (`narrow()`, as the authority narrows them).
+"""The lines a client can show of its own token exchange (RFC 8693) before the server's
+word, one per row of the authority's own table (`oauth_primitives.rules.exchange`'s
+`EXCHANGE`), run on the facts the client knows (`exchange_facts.foresee`): the parameters
+and token types (§2.1), the subject and actor tokens as the authority reads them (their
+issuer, their expiry at the server's clock, `may_act` (§4.4), the `act` chain (§4.1)),
+and, where the Management API shows the tenant's token exchange profiles and the acting
+client's grant, whether a profile lets this client exchange this token for this
+audience, and how the scopes narrow.
 
-Each failed check carries the refusal code the bundled authority answers with, in the
-order its rules run, so that the report can set the first beside the server's `rule`."""
+A line fails exactly where its row refuses, and carries the row's code; the prediction
+set beside the server's `rule` is the table's own first refusal. A row that reads what
+the client cannot know (the profiles, without the Management API; a signature; a
+revocation) predicts nothing, and its line says only the server knows."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from m2m_tui.diagnosis.token_request.checks import RequestCheck
-from m2m_tui.oauth.sent_request import SentRequest, SentToken
-from oauth_primitives.rules.closed_sets import LEEWAY
-from oauth_primitives.token_exchange import (
-    ISSUABLE_TOKEN_TYPES,
-    SUBJECT_TOKEN_TYPES,
-    client_subject,
-    may_act_allows,
-    narrow,
-    read_chain,
-    scope_list,
+from m2m_tui.diagnosis.token_request.exchange_facts import (
+    ExchangeTenant,
+    Foreseen,
+    foresee,
+    strs,
+    target_of,
+    trusts,
 )
+from m2m_tui.oauth.sent_request import SentRequest
+from oauth_primitives.rules.exchange import (
+    act_chain_invalid,
+    actor_invalid,
+    audience_not_allowed,
+    certificate_required,
+    dpop_required,
+    may_act_mismatch,
+    no_grant,
+    not_allowed,
+    parameter_missing,
+    scope_not_granted,
+    scope_widened,
+    subject_expired,
+    subject_invalid,
+    subject_untrusted,
+    token_type_unsupported,
+)
+from oauth_primitives.rules.findings import Code, Finding
+from oauth_primitives.rules.refused import Refused
+from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES, read_chain, scope_list
 from oauth_primitives.token_refusals import Refusal
 
+__all__ = [
+    "ExchangeTenant",
+    "exchange_checks",
+    "exchange_foresight",
+    "profile_to_change",
+    "target_of",
+]
 
-@dataclass(frozen=True)
-class ExchangeTenant:
-    """What the Management API shows of an exchange: the tenant's token exchange
-    profiles, the acting client's grant on the target (None: it has none), and whether
-    an API has the target's identifier."""
-
-    profiles: tuple[dict, ...]
-    granted: tuple[str, ...] | None
-    target_known: bool = True
-
-    def letting(self, client_id: str, token_type: str | None) -> list[dict]:
-        """The profiles that let `client_id` exchange tokens of `token_type`."""
-        return [
-            p
-            for p in self.profiles
-            if p.get("subject_token_type") == token_type and client_id in _strs(p, "client_ids")
-        ]
-
-    def of_type(self, token_type: str | None) -> list[dict]:
-        return [p for p in self.profiles if p.get("subject_token_type") == token_type]
+ONLY_THE_SERVER = "only the server knows"
 
 
 def exchange_checks(
@@ -58,26 +67,36 @@ def exchange_checks(
     tenant: ExchangeTenant | None = None,
 ) -> list[RequestCheck]:
     """The checks of an exchange's own parameters and tokens, in the authority's order."""
+    return exchange_foresight(sent, metadata, server_time, tenant)[0]
+
+
+def exchange_foresight(
+    sent: SentRequest,
+    metadata: dict,
+    server_time: float | None = None,
+    tenant: ExchangeTenant | None = None,
+) -> tuple[list[RequestCheck], Refused | None]:
+    """Each row's line, and the authority's table's first refusal on what the client
+    knows (the prediction): a line fails exactly where its row refuses."""
     now = server_time if server_time is not None else sent.sent_at or time.time()
-    checks = [_parameters(sent), _types(sent)]
-    if tenant is not None:
-        checks.append(_allowed(sent, tenant))
-    subject = sent.subject
-    if subject is not None:
-        checks.extend(_subject(subject, sent, metadata, now, tenant))
-        if sent.actor is not None:
-            checks.append(_actor(sent.actor, metadata, now, tenant, sent))
-        if subject.claims is not None:
-            checks.append(_chain(subject.claims))
-            checks.append(_may_act(subject.claims, sent))
-    checks.append(_audience(sent, tenant, metadata.get("issuer")))
-    if subject is not None and subject.claims is not None:
-        checks.append(_scope(sent, subject.claims, tenant))
-    return [c for c in checks if c is not None]
-
-
-def target_of(sent: SentRequest) -> str:
-    return sent.asked.get("audience") or sent.asked.get("resource") or ""
+    seen = foresee(sent, metadata, now, tenant)
+    checks = [_parameters(sent, seen), _types(sent, seen)]
+    if tenant is None:
+        checks.append(_policy_unknown(sent))
+    else:
+        checks.append(_allowed(sent, tenant, seen))
+    if seen.subject is not None:
+        checks.extend(_subject(seen, now))
+        if seen.actor_read is not None:
+            checks.append(_actor(seen))
+        if seen.subject.claims:
+            checks.append(_chain(seen))
+            checks.append(_may_act(seen))
+    checks.append(_audience(sent, tenant, seen))
+    if seen.subject is not None and seen.subject.claims:
+        checks.append(_scope(sent, tenant, seen))
+    checks.extend(_binding(seen))
+    return [c for c in checks if c is not None], seen.predicted
 
 
 def profile_to_change(sent: SentRequest, tenant: ExchangeTenant, cause: Refusal) -> dict | None:
@@ -95,65 +114,58 @@ def profile_to_change(sent: SentRequest, tenant: ExchangeTenant, cause: Refusal)
     return None
 
 
-def _strs(profile: Mapping, field: str) -> list[str]:
-    value = profile.get(field)
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _parameters(sent: SentRequest) -> RequestCheck:
-    missing = [
-        name
-        for name, there in (
-            ("subject_token", sent.subject is not None),
-            ("subject_token_type", "subject_token_type" in sent.asked),
-        )
-        if not there
-    ]
-    actor, actor_type = sent.actor is not None, "actor_token_type" in sent.asked
-    if actor != actor_type:
-        missing.append("actor_token_type" if actor else "actor_token")
-    if missing:
+def _parameters(sent: SentRequest, seen: Foreseen) -> RequestCheck:
+    refused = seen.verdict(parameter_missing)
+    if refused is not None:
+        missing = refused.values["parameter"]
         return RequestCheck(
             "exchange parameters",
             False,
-            f"{' and '.join(missing)} not sent (RFC 8693 §2.1: subject_token and its type are "
-            "required, actor_token and actor_token_type go together)",
-            "send " + " and ".join(missing),
-            Refusal.EXCHANGE_PARAMETER_MISSING,
+            f"{missing} not sent (RFC 8693 §2.1: subject_token and its type are required, "
+            "actor_token and actor_token_type go together)",
+            f"send {missing}",
+            refused.code,
         )
-    with_actor = ", and actor_token with its type" if actor else " (no actor_token)"
+    with_actor = ", and actor_token with its type" if seen.facts.actor_token else ""
     return RequestCheck(
-        "exchange parameters", True, f"subject_token and subject_token_type sent{with_actor}"
+        "exchange parameters",
+        True,
+        f"subject_token and subject_token_type sent{with_actor or ' (no actor_token)'}",
     )
 
 
-def _types(sent: SentRequest) -> RequestCheck:
-    wrong = []
-    for name, allowed in (
-        ("subject_token_type", SUBJECT_TOKEN_TYPES),
-        ("actor_token_type", SUBJECT_TOKEN_TYPES),
-        ("requested_token_type", ISSUABLE_TOKEN_TYPES),
-    ):
-        value = sent.asked.get(name)
-        if value is not None and value not in allowed:
-            wrong.append(f"{name} {value}")
+def _types(sent: SentRequest, seen: Foreseen) -> RequestCheck:
+    refused = seen.verdict(token_type_unsupported)
     kinds = ", ".join(str(t) for t in SUBJECT_TOKEN_TYPES)
-    if wrong:
+    if refused is not None:
+        v = refused.values
         return RequestCheck(
             "token types",
             False,
-            f"{'; '.join(wrong)}: the bundled authority exchanges JWTs only ({kinds})",
+            f"{v['parameter']} {v['type']}: the bundled authority exchanges JWTs only ({kinds})",
             f"send the token types as {kinds}",
-            Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED,
+            refused.code,
         )
     said = sent.asked.get("subject_token_type", "none")
     return RequestCheck("token types", True, f"subject_token_type {said}")
 
 
-def _allowed(sent: SentRequest, tenant: ExchangeTenant) -> RequestCheck:
+def _policy_unknown(sent: SentRequest) -> RequestCheck:
+    return RequestCheck(
+        "exchange policy",
+        None,
+        f"{ONLY_THE_SERVER} its token exchange profiles (no Management API profile for "
+        f"this issuer here): whether {sent.client_id} may exchange this token, which "
+        "issuers it trusts, the audiences it reaches, how scopes map, and the acting "
+        "client's grant",
+    )
+
+
+def _allowed(sent: SentRequest, tenant: ExchangeTenant, seen: Foreseen) -> RequestCheck:
     token_type = sent.asked.get("subject_token_type")
-    letting = tenant.letting(sent.client_id, token_type)
-    if letting:
+    refused = seen.verdict(not_allowed)
+    if refused is None:
+        letting = tenant.letting(sent.client_id, token_type)
         names = ", ".join(str(p.get("name") or p.get("id")) for p in letting)
         return RequestCheck(
             "exchange profile",
@@ -177,121 +189,121 @@ def _allowed(sent: SentRequest, tenant: ExchangeTenant) -> RequestCheck:
         False,
         f"no token exchange profile lets {sent.client_id} exchange {token_type}",
         fix,
-        Refusal.EXCHANGE_NOT_ALLOWED,
+        refused.code,
     )
 
 
-def _trusted(metadata: dict, tenant: ExchangeTenant | None, sent: SentRequest) -> list[str]:
-    issuers = [metadata["issuer"]] if isinstance(metadata.get("issuer"), str) else []
-    if tenant is not None:
-        for profile in tenant.letting(sent.client_id, sent.asked.get("subject_token_type")):
-            for trusted in profile.get("trusted_issuers") or []:
-                if isinstance(trusted, Mapping) and isinstance(trusted.get("issuer"), str):
-                    issuers.append(trusted["issuer"])
-    return issuers
+def _said(found: Finding) -> str:
+    return "it has been revoked" if found.code is Code.INACTIVE else found.describe()
 
 
-def _subject(
-    token: SentToken,
-    sent: SentRequest,
-    metadata: dict,
-    now: float,
-    tenant: ExchangeTenant | None,
-) -> list[RequestCheck]:
-    if token.claims is None:
-        return [
+def _subject(seen: Foreseen, now: float) -> list[RequestCheck]:
+    read, found = seen.subject, seen.facts.subject
+    checks = []
+    if read.jws is not None:
+        checks.append(_issuer(seen))
+        if found is None or found.code is Code.EXPIRED:
+            checks.append(_expiry(seen, now))
+    # The subject token's one finding, sorted by its three rows in turn.
+    refused = seen.first(subject_untrusted, subject_expired, subject_invalid)
+    if refused is not None and refused.code is Refusal.SUBJECT_TOKEN_INVALID:
+        checks.append(
             RequestCheck(
                 "subject token",
                 False,
-                f"the subject_token could not be read: {token.problem}",
-                "send the access token itself, as the token endpoint answered it",
-                Refusal.SUBJECT_TOKEN_INVALID,
+                f"the subject_token, read as the server reads it: {_said(found)}",
+                "send the access token itself, as its issuer's token endpoint answered it, "
+                "current and unaltered",
+                refused.code,
             )
-        ]
-    checks = [_issuer("subject token", token.claims, _trusted(metadata, tenant, sent))]
-    checks.append(_expiry("subject token", token.claims, now))
+        )
+    elif found is None:
+        checks.append(
+            RequestCheck(
+                "subject token",
+                True,
+                "its form, algorithm, kid and claims pass the rule book's reading; its "
+                f"signature and whether it was revoked: {ONLY_THE_SERVER}",
+            )
+        )
     return checks
 
 
-def _issuer(name: str, claims: dict, trusted: list[str]) -> RequestCheck:
-    iss = claims.get("iss")
-    if not trusted:
+def _issuer(seen: Foreseen) -> RequestCheck:
+    iss = seen.subject.claims.get("iss")
+    refused = seen.verdict(subject_untrusted)
+    if refused is not None:  # the first of the subject token's rows
+        trusted = ", ".join([seen.issuer or "", *seen.trusted])
         return RequestCheck(
-            f"{name} iss", None, f"iss {iss!r}; the server's metadata names no issuer"
+            "subject token iss",
+            False,
+            f"iss {iss!r} is neither the server's issuer nor one its token exchange profiles "
+            f"trust ({trusted})",
+            "exchange a token of this issuer, or add its issuer and JWKS to the profile's "
+            "trusted_issuers",
+            refused.code,
         )
-    if iss in trusted:
-        return RequestCheck(f"{name} iss", True, f"iss {iss}, an issuer the server trusts")
+    if iss == seen.issuer:
+        return RequestCheck("subject token iss", True, f"iss {iss}, the server's own")
+    if seen.judges(subject_untrusted):
+        return RequestCheck("subject token iss", True, f"iss {iss}, an issuer a profile trusts")
+    if seen.issuer is None:
+        return RequestCheck(
+            "subject token iss", None, f"iss {iss!r}; the server's metadata names no issuer"
+        )
     return RequestCheck(
-        f"{name} iss",
-        False,
-        f"iss {iss!r} is neither the server's issuer nor one its token exchange profiles "
-        f"trust ({', '.join(trusted)})",
-        "exchange a token of this issuer, or add its issuer and JWKS to the profile's "
-        "trusted_issuers",
-        Refusal.SUBJECT_TOKEN_UNTRUSTED,
+        "subject token iss",
+        None,
+        f"iss {iss!r} is not the server's; whether a token exchange profile trusts it: "
+        f"{ONLY_THE_SERVER}",
     )
 
 
-def _expiry(name: str, claims: dict, now: float) -> RequestCheck:
-    exp = claims.get("exp")
-    if not isinstance(exp, int | float):
-        return RequestCheck(f"{name} exp", None, "no exp: the server may refuse it")
-    left = exp - now
-    if left + LEEWAY >= 0:
-        return RequestCheck(f"{name} exp", True, f"expires {left:.0f} s after the server's now")
+def _expiry(seen: Foreseen, now: float) -> RequestCheck | None:
+    refused = seen.first(subject_untrusted, subject_expired)
+    if refused is not None and refused.code is not Refusal.SUBJECT_TOKEN_EXPIRED:
+        return None  # not read so far: its issuer is not trusted
+    exp = seen.subject.claims.get("exp")
+    if refused is None:
+        if not isinstance(exp, int | float):
+            return None
+        return RequestCheck(
+            "subject token exp", True, f"expires {exp - now:.0f} s after the server's now"
+        )
+    ago = f"{now - exp:.0f} s " if isinstance(exp, int | float) else ""
     return RequestCheck(
-        f"{name} exp",
+        "subject token exp",
         False,
-        f"expired {-left:.0f} s before the server's now (its Date header), beyond the "
-        f"{LEEWAY:.0f} s leeway",
+        f"expired {ago}before the server's now (its Date header), beyond its leeway",
         "get a fresh subject token (`m2m-tui token` with its profile), then exchange it",
-        Refusal.SUBJECT_TOKEN_EXPIRED,
+        refused.code,
     )
 
 
-def _actor(
-    token: SentToken,
-    metadata: dict,
-    now: float,
-    tenant: ExchangeTenant | None,
-    sent: SentRequest,
-) -> RequestCheck:
-    """The actor token fails the subject token's checks under one code."""
-    if token.claims is None:
-        found = [RequestCheck("actor token", False, f"not readable: {token.problem}")]
-    else:
-        found = [
-            _issuer("actor token", token.claims, _trusted(metadata, tenant, sent)),
-            _expiry("actor token", token.claims, now),
-        ]
-    failed = next((c for c in found if c.ok is False), None)
-    if failed is None:
-        sub = (token.claims or {}).get("sub")
+def _actor(seen: Foreseen) -> RequestCheck:
+    """The actor token, read as the subject token is, under one code."""
+    refused = seen.verdict(actor_invalid)
+    if refused is None:
+        sub = seen.actor_read.claims.get("sub")
         return RequestCheck("actor token", True, f"sub {sub!r}: it acts for the subject")
     return RequestCheck(
         "actor token",
         False,
-        f"the actor_token {failed.detail}",
+        f"the actor_token, read as the server reads it: {_said(seen.facts.actor_finding)}",
         "send a current access token of this issuer as the actor_token, or none (the acting "
         "client is then the actor)",
-        Refusal.ACTOR_TOKEN_INVALID,
+        refused.code,
     )
 
 
-def actor_of(sent: SentRequest) -> str:
-    """Who acts: the actor token's sub, else the acting client (as the authority reads it)."""
-    sub = ((sent.actor.claims if sent.actor else None) or {}).get("sub")
-    return sub if isinstance(sub, str) and sub else client_subject(sent.client_id)
-
-
-def _may_act(claims: dict, sent: SentRequest) -> RequestCheck:
-    actor = actor_of(sent)
-    allows = may_act_allows(claims, actor)
-    if allows is None:
-        return RequestCheck(
-            "may_act", True, "the subject token names no may_act: the profiles alone decide"
-        )
-    if allows:
+def _may_act(seen: Foreseen) -> RequestCheck:
+    claims, actor = seen.facts.subject_claims, seen.facts.actor
+    refused = seen.verdict(may_act_mismatch)
+    if refused is None:
+        if claims.get("may_act") is None:
+            return RequestCheck(
+                "may_act", True, "the subject token names no may_act: the profiles alone decide"
+            )
         return RequestCheck("may_act", True, f"the subject token's may_act names {actor}")
     named = claims.get("may_act")
     named = named.get("sub") if isinstance(named, Mapping) else named
@@ -301,21 +313,23 @@ def _may_act(claims: dict, sent: SentRequest) -> RequestCheck:
         f"the subject token's may_act names {named!r}, not the actor {actor} (RFC 8693 §4.4)",
         f"exchange as {named} (its profile with --as), or get a subject token whose may_act "
         f"names {actor}",
-        Refusal.MAY_ACT_MISMATCH,
+        refused.code,
     )
 
 
-def _chain(claims: dict) -> RequestCheck:
-    chain = read_chain(claims)
-    if chain.problem is not None:
+def _chain(seen: Foreseen) -> RequestCheck:
+    refused = seen.verdict(act_chain_invalid)
+    if refused is not None:
         return RequestCheck(
             "act chain",
             False,
-            f"the subject token's act is not a valid chain: {chain.problem} (RFC 8693 §4.1)",
+            f"the subject token's act is not a valid chain: {refused.values['problem']} "
+            "(RFC 8693 §4.1)",
             "exchange a token whose act nests objects each naming its actor's sub; its "
             "issuer wrote it",
-            Refusal.ACT_CHAIN_INVALID,
+            refused.code,
         )
+    chain = read_chain(seen.facts.subject_claims)
     if not chain.actors:
         return RequestCheck("act chain", True, "no act: the subject token is its holder's own")
     return RequestCheck(
@@ -325,36 +339,29 @@ def _chain(claims: dict) -> RequestCheck:
     )
 
 
-def _trusts(profile: Mapping, iss: object, issuer: object) -> bool:
-    """Whether the profile takes tokens of `iss`: the server's own `issuer`'s, or one of
-    its trusted_issuers'."""
-    if iss == issuer:
-        return True
-    trusted = profile.get("trusted_issuers") or []
-    return any(isinstance(t, Mapping) and t.get("issuer") == iss for t in trusted)
-
-
-def _audience(sent: SentRequest, tenant: ExchangeTenant | None, issuer: object) -> RequestCheck:
-    target = target_of(sent)
+def _audience(sent: SentRequest, tenant: ExchangeTenant | None, seen: Foreseen) -> RequestCheck:
+    target = seen.target
     if not target:
-        return RequestCheck(
-            "exchange audience", None, "no audience or resource: the server picks the target"
-        )
-    if tenant is None:
         return RequestCheck(
             "exchange audience",
             None,
-            f"for {target}; only the tenant's token exchange profiles say which audiences "
-            "an exchange may reach",
+            f"no audience or resource: the server picks the target ({ONLY_THE_SERVER} which)",
         )
-    letting = tenant.letting(sent.client_id, sent.asked.get("subject_token_type"))
-    if sent.subject is not None and sent.subject.claims is not None and issuer:
-        # The profiles that take this subject token's issuer, as the authority picks them.
-        iss = sent.subject.claims.get("iss")
-        letting = [p for p in letting if _trusts(p, iss, issuer)]
-    reach = sorted({a for p in letting for a in _strs(p, "audiences")})
-    if tenant.target_known and target in reach:
+    if tenant is None or not seen.judges(audience_not_allowed):
+        return RequestCheck(
+            "exchange audience",
+            None,
+            f"for {target}; which audiences its token exchange profiles let an exchange "
+            f"reach: {ONLY_THE_SERVER}",
+        )
+    refused = seen.verdict(audience_not_allowed)
+    if refused is None:
         return RequestCheck("exchange audience", True, f"{target} is a profile's audience")
+    letting = tenant.letting(sent.client_id, sent.asked.get("subject_token_type"))
+    iss = seen.facts.subject_claims.get("iss")
+    reach = sorted(
+        {a for p in letting if trusts(p, iss, seen.issuer) for a in strs(p, "audiences")}
+    )
     if not tenant.target_known:
         detail, fix = f"no API has the identifier {target}", "exchange for an API's identifier"
     else:
@@ -367,29 +374,26 @@ def _audience(sent: SentRequest, tenant: ExchangeTenant | None, issuer: object) 
             if profile
             else f"exchange for one of {', '.join(reach)}"
         )
-    return RequestCheck(
-        "exchange audience", False, detail, fix, Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
-    )
+    return RequestCheck("exchange audience", False, detail, fix, refused.code)
 
 
-def _scope(sent: SentRequest, claims: dict, tenant: ExchangeTenant | None) -> RequestCheck:
+def _scope(sent: SentRequest, tenant: ExchangeTenant | None, seen: Foreseen) -> RequestCheck:
+    facts, target = seen.facts, seen.target
     asked = sent.asked.get("scope")
-    requested = asked.split() if asked is not None else None
-    carried = scope_list(claims)
-    target = target_of(sent)
-    if tenant is None:
-        if requested is None:
+    carried = scope_list(facts.subject_claims)
+    if tenant is None or not seen.judges(scope_widened):
+        if facts.requested is None:
             return RequestCheck("exchange scope", None, "no scope asked: the server narrows")
-        lacking = [s for s in requested if s not in carried]
+        lacking = [s for s in facts.requested if s not in carried]
         if not lacking:
             return RequestCheck("exchange scope", True, f"the subject token carries {asked}")
         return RequestCheck(
             "exchange scope",
             None,
             f"the subject token lacks {' '.join(lacking)}: refused as widening unless a "
-            "profile's scope_map maps a scope it carries to it",
+            f"profile's scope_map maps a scope it carries to it ({ONLY_THE_SERVER})",
         )
-    if tenant.granted is None:
+    if seen.verdict(no_grant) is not None:
         return RequestCheck(
             "exchange scope",
             False,
@@ -397,32 +401,57 @@ def _scope(sent: SentRequest, claims: dict, tenant: ExchangeTenant | None) -> Re
             f"authorize {sent.client_id} for {target}",
             Refusal.NO_CLIENT_GRANT,
         )
-    letting = tenant.letting(sent.client_id, sent.asked.get("subject_token_type"))
-    profile = next((p for p in letting if target in _strs(p, "audiences")), None)
-    scope_map = (profile or {}).get("scope_map") or {}
-    narrowed = narrow(requested, carried, tenant.granted, scope_map)
+    narrowed = facts.narrowed
     mapped = "; scope_map " + ", ".join(
-        f"{k} ← {' '.join(v)}" for k, v in scope_map.items() if isinstance(v, list)
+        f"{k} ← {' '.join(v)}" for k, v in facts.scope_map.items() if isinstance(v, list)
     )
-    seen = f"the subject token carries {' '.join(carried) or 'no scope'}"
-    seen += mapped if scope_map else ""
-    if narrowed.ungranted:
+    seen_text = f"the subject token carries {' '.join(carried) or 'no scope'}"
+    seen_text += mapped if facts.scope_map else ""
+    if (refused := seen.verdict(scope_not_granted)) is not None:
         return RequestCheck(
             "exchange scope",
             False,
             f"{sent.client_id}'s grant on {target} lacks {' '.join(narrowed.ungranted)}",
             f"grant {' '.join(narrowed.ungranted)} to {sent.client_id} on {target}",
-            Refusal.SCOPE_NOT_GRANTED,
+            refused.code,
         )
-    if narrowed.widened:
+    if (refused := seen.verdict(scope_widened)) is not None:
         return RequestCheck(
             "exchange scope",
             False,
-            f"{seen}: {' '.join(narrowed.widened)} would widen it (an exchange only narrows)",
+            f"{seen_text}: {' '.join(narrowed.widened)} would widen it (an exchange only narrows)",
             f"ask for fewer scopes ({' '.join(narrowed.issued) or 'none this token permits'}), "
             f"or exchange a subject token that carries what "
             f"{' '.join(narrowed.widened)} needs",
-            Refusal.EXCHANGE_SCOPE_WIDENED,
+            refused.code,
         )
     issued = " ".join(narrowed.issued) or "no scope"
-    return RequestCheck("exchange scope", True, f"{seen}: the new token would carry {issued}")
+    return RequestCheck("exchange scope", True, f"{seen_text}: the new token would carry {issued}")
+
+
+def _binding(seen: Foreseen) -> list[RequestCheck]:
+    """The target API's binding (RFC 9449 §5, RFC 8705 §3), as for client_credentials:
+    a line only where it refuses."""
+    lines = []
+    if (refused := seen.verdict(dpop_required)) is not None:
+        lines.append(
+            RequestCheck(
+                "exchange binding",
+                False,
+                f"{seen.target} takes DPoP-bound tokens only, and no DPoP proof was sent",
+                "send a DPoP proof with the exchange (a profile with dpop = true)",
+                refused.code,
+            )
+        )
+    if (refused := seen.verdict(certificate_required)) is not None:
+        lines.append(
+            RequestCheck(
+                "exchange binding",
+                False,
+                f"{seen.target} takes certificate-bound tokens only, and no client "
+                "certificate was presented",
+                "exchange over mutual TLS with the profile's client certificate",
+                refused.code,
+            )
+        )
+    return lines

@@ -22,7 +22,7 @@ from m2m_tui.diagnosis.token_request.answer import TokenAnswer
 from m2m_tui.diagnosis.token_request.checks import CertificateSeen, RequestCheck, request_checks
 from m2m_tui.diagnosis.token_request.exchange_checks import (
     ExchangeTenant,
-    exchange_checks,
+    exchange_foresight,
     profile_to_change,
 )
 from m2m_tui.diagnosis.token_request.provider_words import told_by_words
@@ -180,8 +180,12 @@ def diagnose_request(
     assert sent is not None, "a token outcome from request_token carries what it sent"
     answer = TokenAnswer.of(outcome)
     checks = request_checks(sent, metadata, answer.server_time, certificate)
-    if sent.exchange:  # RFC 8693: what was sent to be exchanged, and the tenant's policy
-        checks.extend(exchange_checks(sent, metadata, answer.server_time, exchange))
+    # The client's authentication comes first at the authority, as its checks do here.
+    local = next((c.refusal for c in checks if c.ok is False and c.refusal), None)
+    if sent.exchange:  # RFC 8693: the authority's own table on what the client knows
+        lines, table = exchange_foresight(sent, metadata, answer.server_time, exchange)
+        checks.extend(lines)
+        local = local or (table.code if table is not None else None)
     if tenant_read:  # the Management API was read: the tenant's side, as one check
         checks.append(_tenant_check(foretold, foretold_values or {}))
     found = RequestDiagnosis(sent, answer, checks, certificate=certificate)
@@ -193,7 +197,6 @@ def diagnose_request(
             found.told, found.told_by = words, "words"
         elif (spent := used_up(outcome.quota)) is not None:  # Auth0's token quota headers
             found.told, found.told_by = QUOTA_OF[spent.entity], "headers"
-    local = next((c.refusal for c in checks if c.ok is False and c.refusal), None)
     if foretold is not None:
         found.predicted, found.predicted_by = foretold, "management_api"
     elif local is not None:
