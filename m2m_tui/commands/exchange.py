@@ -34,6 +34,8 @@ def add_parser(commands) -> None:
         "    client for the Routes API: world-mappers-api@clients acting for\n"
         "    giftdeliveries@clients\n"
         "  m2m-tui exchange --as world-mappers --scope routes:read --json\n"
+        "  m2m-tui exchange --as legacy-bridge --subject-token-type urn:acme:legacy-token \\\n"
+        '    --subject-token "$LEGACY" --audience https://api.example.com\n'
         '  curl -H "Authorization: Bearer $(m2m-tui exchange --as world-mappers '
         '--token-only)" \\\n'
         '    "$ROUTES/api/routes?from=Paris&to=Seattle"\n'
@@ -56,7 +58,20 @@ def add_parser(commands) -> None:
         metavar="TOKEN",
         help="exchange this token instead of the profile's (- reads it from stdin)",
     )
+    parser.add_argument(
+        "--subject-token-type",
+        metavar="TYPE",
+        default="access_token",
+        help="the subject token's type: access_token (default), jwt, or a URI (Auth0's "
+        "Custom Token Exchange matches a profile by its own URI, such as "
+        "urn:acme:legacy-token)",
+    )
     parser.add_argument("--audience", metavar="API", help="the target API (default: --as's)")
+    parser.add_argument(
+        "--resource",
+        metavar="URI",
+        help="the target as an RFC 8707 resource indicator, instead of --audience",
+    )
     parser.add_argument("--scope", metavar="SCOPES", help="space-separated scopes to ask for")
     parser.add_argument(
         "--actor-token-from",
@@ -107,7 +122,9 @@ def run(args: argparse.Namespace) -> int:
             args.acting,
             subject,
             audience=args.audience,
+            resource=args.resource,
             scope=args.scope,
+            subject_token_type=token_type(args.subject_token_type),
             actor_from=args.actor_token_from,
             requested_token_type=token_type(args.requested_token_type)
             if args.requested_token_type

@@ -49,6 +49,26 @@ def test_token_only_prints_the_token_and_json_its_summary(tmp_path, server):
     assert server.forms[-1]["requested_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
 
 
+def test_a_custom_subject_token_type_and_a_resource_are_sent_as_given(tmp_path, server):
+    """Auth0's Custom Token Exchange finds its profile by the subject token's own type URI;
+    RFC 8707 names the target as a resource. Short names become RFC 8693's URIs."""
+    run_cli(
+        tmp_path,
+        "exchange",
+        "--as",
+        "world-mappers",
+        "--subject-token-type",
+        "urn:acme:legacy-token",
+        "--resource",
+        "urn:worldmappers:routes",
+    )
+    sent = server.forms[-1]
+    assert sent["subject_token_type"] == "urn:acme:legacy-token"
+    assert sent["resource"] == "urn:worldmappers:routes" and "audience" not in sent
+    run_cli(tmp_path, "exchange", "--as", "world-mappers", "--subject-token-type", "jwt")
+    assert server.forms[-1]["subject_token_type"] == "urn:ietf:params:oauth:token-type:jwt"
+
+
 def test_a_given_subject_token_from_stdin_and_an_actor_token(tmp_path, server):
     subject = run_cli(tmp_path, "token").stdout.strip()
     done = run_cli(
