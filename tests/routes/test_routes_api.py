@@ -4,6 +4,7 @@ Gift Deliveries → World Mappers → (token exchange at the authority) → the 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 from dataclasses import replace
 
 import httpx
@@ -48,6 +49,11 @@ def test_directions_go_by_exchange_and_link_the_downstream_hop(routed):
     assert exchange["scope"] == "routes:read"
     assert hop["body"]["on_behalf_of"] == "giftdeliveries@clients"
     assert hop["body"]["actors"] == ["world-mappers-api@clients"]
+    # The record names the request the Routes API received, its query included.
+    sent = urlsplit(hop["url"])
+    assert f"{sent.scheme}://{sent.netloc}" == routed.thread.prepared.routes_url
+    assert sent.path == "/api/routes"
+    assert parse_qs(sent.query) == {"from": ["Seattle"], "to": ["Auth0 Office"]}
     assert "eyJ" not in answer.text and "eyJ" not in json.dumps(hop)  # no token shown
 
 
