@@ -54,9 +54,7 @@ class Downstream:
     async def _directions(self, subject_token: str, origin: str, destination: str):
         # The URL as sent, its query encoded once here, so the record names the very
         # request the Routes API received (a user compares it with that API's own log).
-        url = httpx.URL(
-            f"{self.routes_url}/api/routes", params={"from": origin, "to": destination}
-        )
+        url = httpx.URL(f"{self.routes_url}/api/routes", params={"from": origin, "to": destination})
         hop: dict = {"api": self.api, "url": str(url)}
         started = time.perf_counter()
         try:

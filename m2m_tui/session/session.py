@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send
+from m2m_tui.api.downstream_hop import Downstream, downstream_of
 from m2m_tui.bundled_servers import port_advice, serve_tls_advice
 from m2m_tui.config.file import Config
 from m2m_tui.config.profile import Profile
@@ -258,6 +259,18 @@ class Session:
             result = await send(call, self.token, client, self.timeout, key, self.nonces)
         summary = f"{label + ': ' if label else ''}{endpoint.method} {endpoint.path}"
         return self.record_call("call", summary, result)
+
+    async def downstream(
+        self, endpoint: ApiEndpoint, params: dict, result: ApiResult, **extra
+    ) -> Downstream | None:
+        """The downstream hop behind `result` (a `call`'s), fetched as the call was made:
+        this token, its key, the user's own headers."""
+        call = ApiCall(self._profile.api_base_url or "", endpoint, params, **extra)
+        async with self.client() as client:
+            key = self.bound_key(self.token)
+            return await downstream_of(
+                call, result, self.token, client, self.timeout, key, self.nonces
+            )
 
     def record_call(self, kind: str, summary: str, result: ApiResult) -> ApiResult:
         status = str(result.status) if result.status is not None else "error"

@@ -4,8 +4,8 @@ Gift Deliveries → World Mappers → (token exchange at the authority) → the 
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlsplit
 from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
