@@ -268,7 +268,9 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
             except NotAJwt:
                 chain = None
             note(args, f"exchanged as {args.exchange_as}: {chain or 'no act in the token'}")
-    key = session.bound_key(token)
+    key, nonces = session.bound_key(token), session.nonces
+    if args.exchange_as:  # the acting client holds the exchanged token, and its key
+        key, nonces = session.exchanges.bound_key(args.exchange_as, token), session.exchanges.nonces
     if args.print_as:
         # A DPoP proof must hash the real token (ath), so one was minted even to print.
         if args.print_as == "curl":
@@ -283,14 +285,14 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
             )
         return EXIT_OK
     async with session.client() as client:
-        result = await send(call, token, client, session.timeout, key, session.nonces)
+        result = await send(call, token, client, session.timeout, key, nonces)
         downstream = None
         if not getattr(args, "quiet", False):
             from m2m_tui.api.downstream_hop import downstream_of
 
             # The hop is fetched as the call was made: same token, same key.
             downstream = await downstream_of(
-                call, result, token, client, session.timeout, key, session.nonces
+                call, result, token, client, session.timeout, key, nonces
             )
     if result.status is None:
         return fail(result.error or "the call failed", EXIT_NETWORK)
