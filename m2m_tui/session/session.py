@@ -40,6 +40,7 @@ from m2m_tui.session.explainer import Explainer, Inspection
 from m2m_tui.session.fixes import Fixes
 from m2m_tui.session.history import History, HistoryEntry
 from m2m_tui.session.tenant_admin import TenantAdmin
+from m2m_tui.session.token_api import ApiScopes, api_scopes
 from m2m_tui.session.token_status import TokenStatus
 from m2m_tui.session.tokens import Tokens
 from m2m_tui.tokens.decoded import DecodedToken
@@ -259,6 +260,12 @@ class Session:
             result = await send(call, self.token, client, self.timeout, key, self.nonces)
         summary = f"{label + ': ' if label else ''}{endpoint.method} {endpoint.path}"
         return self.record_call("call", summary, result)
+
+    async def api_scopes(self, payload: dict) -> ApiScopes:
+        """The API a token with these claims is for, and its scopes (the Inspector's)."""
+        return await api_scopes(
+            payload, self._profile, self.config, self.offered_scopes, self.client, self.admin
+        )
 
     async def downstream(
         self, endpoint: ApiEndpoint, params: dict, result: ApiResult, **extra

@@ -11,6 +11,7 @@ from m2m_tui.tui.history_list import HistoryList
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle, text_of
 
+ROUTES = "urn:worldmappers:routes"
 WORLD_MAPPERS = """issuer = "{issuer}"
 client_id = "world-mappers-api"
 client_secret = "world-mappers-api-local-secret"
@@ -51,6 +52,13 @@ async def test_x_exchanges_the_token_and_the_inspector_draws_the_chain(session):
         assert "Act chain" in inspection
         assert "world-mappers-api@clients act: acts now" in inspection
         assert "actor (RFC 8693 §4.1): world-mappers-api@clients acts now" in inspection
+        # Its scopes against the Routes API's (the Management API's resource server, no
+        # profile aiming at it with an api_base_url), never World Mappers' as ✗.
+        assert (
+            f"Scopes against Routes API ({ROUTES}, from the Management API) 1 granted · "
+            "0 not granted" in inspection
+        )
+        assert "✓ routes:read" in inspection and "✗" not in inspection.split("Scopes")[1]
         # History: the exchange, numbered, linked to the token it came from.
         await pilot.press("h")
         await settle(pilot)
