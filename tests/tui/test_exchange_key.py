@@ -87,3 +87,37 @@ async def test_the_palette_offers_the_exchange(session):
         await settle(pilot)
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert "Exchange the token (RFC 8693)" in commands
+
+
+async def test_the_head_offers_x_once_a_token_is_held_and_the_picker_names_each_target(session):
+    from textual.widgets import OptionList
+
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        head = " ".join(text_of(app.query_one("#token-status")).split())
+        assert "Press t for a token, n for a new one, ? for help." in head  # no token yet
+        await pilot.press("t")
+        await settle(pilot)
+        head = " ".join(text_of(app.query_one("#token-status")).split())
+        assert "Press t for a token, n for a new one, x to exchange it, ? for help." in head
+        await pilot.press("x")
+        await settle(pilot)
+        options = app.screen.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(
+            line.split() == ["world-mappers", "world-mappers-api", "→", ROUTES] for line in shown
+        )
+        assert any(line.split()[:2] == ["admin", "m2m-admin"] for line in shown)
+
+
+async def test_the_head_never_offers_x_without_a_profile_to_act(tmp_path, shared_stack):
+    lone = make_session(tmp_path, shared_stack.issuer, shared_stack.api_url)
+    lone.config.profiles.pop("admin")
+    app = M2MApp(lone, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        head = " ".join(text_of(app.query_one("#token-status")).split())
+        assert "✓" in text_of(app.query_one("#token-view")) and "x to exchange" not in head
