@@ -150,9 +150,8 @@ def scopes_view(
 ) -> RenderableType:
     """Scopes in columns rather than a table: a token may carry hundreds. Laid out here,
     line by line, because wrapping hundreds of styled words was most of the
-    inspector's drawing time. `against`: the API they are compared with (a token
-    exchanged for another API is compared with that one); not `compared`: its scopes are
-    not known, and the token's are listed as held, without marks."""
+    inspector's drawing time. `against`: the API compared with; not `compared`: its
+    scopes are unknown, the token's listed as held."""
     cells = []
     for row in rows:
         if not compared:
@@ -172,9 +171,7 @@ def scopes_view(
         text.append(label.ljust(cell) if (i + 1) % per_line else label, style=style)
     granted = sum(r.granted for r in rows)
     if not compared:
-        legend = Text.assemble(
-            ("Scopes the token holds", "bold"), (f"  not compared: {against}", "dim")
-        )
+        legend = Text.assemble(("Scopes the token holds", "bold"), f"  not compared: {against}")
         return Group(legend, text)
     legend = Text.assemble(
         (f"Scopes against {against}", "bold"),

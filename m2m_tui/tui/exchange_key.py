@@ -34,7 +34,7 @@ class ExchangeKey:
 
         from m2m_tui.tui.screens import ProfileScreen
 
-        title = "Exchange the token: which profile's client acts, for which API?"
+        title = "Exchange the token: which client acts, for which API?"
         profiles = session.config.profiles
         details = {
             n: f"{profiles[n].client_id} → {profiles[n].audience or 'no audience'}" for n in names
