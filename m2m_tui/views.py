@@ -145,13 +145,18 @@ def claims_table(rows: list[ClaimRow], title: str) -> Table:
     return table
 
 
-def scopes_view(rows: list[ScopeRow], width: int = 100) -> RenderableType:
+def scopes_view(
+    rows: list[ScopeRow], width: int = 100, against: str = "the API", compared: bool = True
+) -> RenderableType:
     """Scopes in columns rather than a table: a token may carry hundreds. Laid out here,
     line by line, because wrapping hundreds of styled words was most of the
-    inspector's drawing time."""
+    inspector's drawing time. `against`: the API compared with; not `compared`: its
+    scopes are unknown, the token's listed as held."""
     cells = []
     for row in rows:
-        if not row.known:
+        if not compared:
+            cells.append((f"• {row.scope}", ""))
+        elif not row.known:
             cells.append((f"✓ {row.scope}", "yellow"))
         elif row.granted:
             cells.append((f"✓ {row.scope}", "green"))
@@ -165,8 +170,11 @@ def scopes_view(rows: list[ScopeRow], width: int = 100) -> RenderableType:
             text.append("\n")
         text.append(label.ljust(cell) if (i + 1) % per_line else label, style=style)
     granted = sum(r.granted for r in rows)
+    if not compared:
+        legend = Text.assemble(("Scopes the token holds", "bold"), f"  not compared: {against}")
+        return Group(legend, text)
     legend = Text.assemble(
-        ("Scopes against the API", "bold"),
+        (f"Scopes against {against}", "bold"),
         (f"  {granted} granted · {sum(not r.granted for r in rows)} not granted", "dim"),
         ("  (yellow: granted, but the API does not list it)", "dim")
         if any(not r.known for r in rows)

@@ -52,8 +52,10 @@ class Downstream:
         return status, body, self.hops.add(caller, hop) if caller else None
 
     async def _directions(self, subject_token: str, origin: str, destination: str):
-        url = f"{self.routes_url}/api/routes"
-        hop: dict = {"api": self.api, "url": url}
+        # The URL as sent, its query encoded once here, so the record names the very
+        # request the Routes API received (a user compares it with that API's own log).
+        url = httpx.URL(f"{self.routes_url}/api/routes", params={"from": origin, "to": destination})
+        hop: dict = {"api": self.api, "url": str(url)}
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout):
@@ -63,7 +65,6 @@ class Downstream:
                     return 502, failed, hop
                 answer = await self.client.get(
                     url,
-                    params={"from": origin, "to": destination},
                     headers={"Authorization": f"Bearer {exchanged}", "Accept": "application/json"},
                 )
         except (httpx.HTTPError, TimeoutError) as exc:

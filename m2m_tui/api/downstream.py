@@ -105,3 +105,12 @@ def hop_view(hop: DownstreamHop, body_limit: int = 40) -> RenderableType:
             lines = lines[:body_limit] + [f"… ({len(text.splitlines()) - body_limit} more lines)"]
         parts.append(Text("\n".join(lines), style="dim"))
     return Group(*parts)
+
+
+def hop_missing_line(reason: str, url: str | None = None) -> Text:
+    """One line: the answer links a downstream hop that could not be shown, and why."""
+    line = Text("Downstream hop not shown: ", style="bold yellow")
+    line.append(reason, style="yellow")
+    if url and url not in reason:
+        line.append(f" ({url})", style="dim")
+    return line

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send
+from m2m_tui.api.downstream import DownstreamHop, read_hop
 from m2m_tui.api.redirects import keeps_authorization
 from m2m_tui.api.request_parts import CREDENTIAL_HEADERS
 from m2m_tui.lazy import lazy_module
@@ -92,3 +93,39 @@ def _read(fetched: ApiResult, url: str) -> HopFetch:
     if not isinstance(body, dict):
         return HopFetch(None, "the hop record is not a JSON object", url, fetched)
     return HopFetch(body, None, url, fetched)
+
+
+@dataclass(frozen=True)
+class Downstream:
+    """What `call` and the API tab show of an answer's downstream hop: the hop (from a
+    502's body, or the record a 200 links to), else why the linked one is not shown."""
+
+    hop: DownstreamHop | None
+    reason: str | None = None
+    url: str | None = None  # the linked record's
+    record: dict | None = None  # the linked record as the API answered it
+
+
+async def downstream_of(
+    call: ApiCall,
+    result: ApiResult,
+    token: str | None,
+    client: httpx.AsyncClient,
+    timeout: float = 10.0,
+    dpop: DpopKey | None = None,
+    nonces: NonceBook | None = None,
+) -> Downstream | None:
+    """The downstream hop behind `result`, None when its answer reports none (most APIs,
+    and World Mappers' directions computed in-process): a failure (502) says it in its
+    body; a success links it, and the record is fetched as the call was made."""
+    if result.exchange is None or result.status is None:
+        return None
+    if (hop := read_hop(result.exchange.json())) is not None:
+        return Downstream(hop)
+    if hop_link(result) is None:
+        return None
+    fetched = await fetch_hop(call, result, token, client, timeout, dpop, nonces)
+    if fetched.record is None:
+        return Downstream(None, fetched.reason, fetched.url)
+    hop = read_hop({"downstream": fetched.record})
+    return Downstream(hop, None, fetched.url, fetched.record)

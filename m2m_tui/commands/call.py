@@ -268,7 +268,9 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
             except NotAJwt:
                 chain = None
             note(args, f"exchanged as {args.exchange_as}: {chain or 'no act in the token'}")
-    key = session.bound_key(token)
+    key, nonces = session.bound_key(token), session.nonces
+    if args.exchange_as:  # the acting client holds the exchanged token, and its key
+        key, nonces = session.exchanges.bound_key(args.exchange_as, token), session.exchanges.nonces
     if args.print_as:
         # A DPoP proof must hash the real token (ath), so one was minted even to print.
         if args.print_as == "curl":
@@ -283,7 +285,15 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
             )
         return EXIT_OK
     async with session.client() as client:
-        result = await send(call, token, client, session.timeout, key, session.nonces)
+        result = await send(call, token, client, session.timeout, key, nonces)
+        downstream = None
+        if not getattr(args, "quiet", False):
+            from m2m_tui.api.downstream_hop import downstream_of
+
+            # The hop is fetched as the call was made: same token, same key.
+            downstream = await downstream_of(
+                call, result, token, client, session.timeout, key, nonces
+            )
     if result.status is None:
         return fail(result.error or "the call failed", EXIT_NETWORK)
     exchange = result.exchange
@@ -295,6 +305,7 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
                 "headers": exchange.response_headers,
                 "body": body if body is not None else exchange.response_text,
                 "duration_ms": round(exchange.duration_ms, 1),
+                **linked_hop(downstream, body),
             }
         )
     else:
@@ -308,7 +319,7 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
             if challenge:
                 print(f"WWW-Authenticate: {challenge}", file=sys.stderr)
         print(exchange.response_text)
-        show_downstream(args, exchange)
+        show_downstream(downstream)
     if exchange.status == 401 and cached and not getattr(args, "quiet", False):
         # A tenant that was reset, or keys that were revoked, leave the cache holding a
         # token no server accepts any more: say where this one came from.
@@ -371,14 +382,24 @@ async def _exchange_refused(session, outcome) -> int:
     return code
 
 
-def show_downstream(args: argparse.Namespace, exchange) -> None:
-    """An answer that reports its own downstream hop (World Mappers' directions, by the
-    Routes API): drawn on stderr, as World Mappers received it; the body stays on stdout."""
-    from m2m_tui.api.downstream import hop_view, read_hop
-
-    hop = read_hop(exchange.json())
-    if hop is None or getattr(args, "quiet", False):
+def show_downstream(downstream) -> None:
+    """An answer's downstream hop (World Mappers' directions, by the Routes API): drawn on
+    stderr, as World Mappers received it, or why it is not; the body stays on stdout."""
+    if downstream is None:
         return
+    from m2m_tui.api.downstream import hop_missing_line, hop_view
     from m2m_tui.commands.common import print_rich
 
-    print_rich(hop_view(hop), file=sys.stderr)
+    if downstream.hop is not None:
+        print_rich(hop_view(downstream.hop), file=sys.stderr)
+    else:
+        print_rich(hop_missing_line(downstream.reason, downstream.url), file=sys.stderr)
+
+
+def linked_hop(downstream, body: object) -> dict:
+    """`--json`: the hop a success links to, beside the body (a 502's body holds its own)."""
+    if downstream is None or (isinstance(body, dict) and "downstream" in body):
+        return {}
+    if downstream.hop is None:
+        return {"downstream_unavailable": downstream.reason}
+    return {"downstream": downstream.record}

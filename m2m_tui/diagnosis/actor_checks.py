@@ -97,21 +97,45 @@ def delegated_aud(check: Check, token: DecodedToken, expect: Expectations) -> Ch
     )
 
 
-def narrowed_scope(check: Check, token: DecodedToken, subject_scopes: list[str] | None) -> Check:
-    """A delegated token lacking the endpoint's scope: the exchange narrowed it away. What
-    the subject token carried (when History knows it), and the profile's scope_map decide."""
+def narrowed_scope(
+    check: Check,
+    token: DecodedToken,
+    subject_scopes: list[str] | None,
+    expect: Expectations | None = None,
+) -> Check:
+    """A missing scope on a token for an API that serves calls on a caller's behalf, or on
+    a delegated token: its scope is decided by the exchange (the acting client's grant on
+    the API and the token exchange profile's scope_map), never by a grant to the caller's
+    client, which could not use it there. What the subject token carried, when History
+    knows it, is said."""
     chain = read_chain(token.payload)
-    if check.ok is not False or not chain.actors:
+    requires = expect is not None and expect.policy.require_actor
+    if check.ok is not False or not (chain.actors or requires):
         return check
+    aud = (expect.audience if expect else None) or token.payload.get("aud")
+    scope = (expect.scope if expect else None) or "the scope"
+    decided = (
+        f"the exchange decides its scope: the acting client's grant on {aud} and the token "
+        f"exchange profile's scope_map (which of the subject token's scopes permit {scope})"
+    )
+    if not chain.actors:  # a token not obtained by exchange, at an API that takes no other
+        return replace(
+            check,
+            detail=check.detail + "; this API takes only tokens issued by exchange, and "
+            "this one was not",
+            fix=f"Exchange the caller's token for {aud} ({exchange_command(expect)}) rather "
+            f"than granting {scope} to its client: {decided}.",
+        )
     if subject_scopes is None:
-        had = "the subject token's scopes (not known here: it was not exchanged in this app)"
+        had = "what the subject token carried is not known here (it was not exchanged in this app)"
     else:
         had = f"the subject token carried {' '.join(subject_scopes) or 'no scope'}"
+    acting = _client(chain.actors[0])
     return replace(
         check,
         detail=check.detail + f"; this token was issued by exchange to {chain.actors[0]}, and "
         "an exchange carries only what the subject token permits",
-        fix=f"An exchange only narrows: {had}; the token exchange profile's scope_map says "
-        "which subject scopes permit which scope here. Exchange a subject token that holds "
-        "them, map them in the profile's scope_map, or grant the acting client the scope.",
+        fix=f"An exchange only narrows, and {decided}; {had}. Exchange a subject token "
+        f"that holds them, map them to {scope} in the profile's scope_map, or grant "
+        f"{acting} (the acting client) {scope} on {aud}; then exchange again.",
     )

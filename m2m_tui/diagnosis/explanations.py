@@ -119,7 +119,7 @@ def _required(f: Facts) -> Check | None:
 
 def _scope(f: Facts) -> Check:
     check = scope_check(f.token, f.expect, f.found.get("scope"))
-    return narrowed_scope(check, f.token, f.subject_scopes)
+    return narrowed_scope(check, f.token, f.subject_scopes, f.expect)
 
 
 def _organization(f: Facts) -> Check | None:

@@ -21,10 +21,11 @@ from m2m_tui.config.profiles import (
     select_profile,
     with_bundled_ca,
 )
-from m2m_tui.oauth.dpop import NonceBook, load_or_create_key
+from m2m_tui.oauth.dpop import DpopKey, DpopKeyError, NonceBook, load_or_create_key
 from m2m_tui.oauth.token_exchange import ExchangeAsk, exchange_request, exchange_token
 from m2m_tui.oauth.token_request import TokenOutcome, resolve_token_endpoint
 from m2m_tui.session.history import History, HistoryEntry
+from m2m_tui.tokens.decoded import NotAJwt, decode
 from oauth_primitives.token_exchange import TokenType
 
 if TYPE_CHECKING:
@@ -59,6 +60,24 @@ class Exchanges:
     def profile(self, name: str) -> Profile:
         """The acting profile named `name`. Raises ConfigError naming the known ones."""
         return with_bundled_ca(select_profile(self._config, name), self._state_dir)
+
+    def bound_key(self, acting: str | Profile, token: str | None) -> DpopKey | None:
+        """The key to prove `token` with when it is DPoP-bound (cnf.jkt): the acting
+        profile's. It proved the exchange, so the token is bound to it (RFC 9449 §5); the
+        subject's client never held the exchanged token, nor its key."""
+        try:
+            bound = token is not None and isinstance(decode(token).payload.get("cnf"), dict)
+            acting = self.profile(acting) if isinstance(acting, str) else acting
+        except (NotAJwt, ConfigError):
+            return None
+        if not bound or not acting.dpop:
+            return None  # a bound token without the key goes as Bearer: the API says why
+        try:
+            return load_or_create_key(
+                self._state_dir, acting.name, acting.dpop_alg, acting.dpop_key_file
+            )
+        except (DpopKeyError, ValueError, OSError):
+            return None
 
     async def exchange(
         self,

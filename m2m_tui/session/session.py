@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from m2m_tui.api.client import ApiCall, ApiEndpoint, ApiResult, send
+from m2m_tui.api.downstream_hop import Downstream, downstream_of
 from m2m_tui.bundled_servers import port_advice, serve_tls_advice
 from m2m_tui.config.file import Config
 from m2m_tui.config.profile import Profile
@@ -39,6 +40,7 @@ from m2m_tui.session.explainer import Explainer, Inspection
 from m2m_tui.session.fixes import Fixes
 from m2m_tui.session.history import History, HistoryEntry
 from m2m_tui.session.tenant_admin import TenantAdmin
+from m2m_tui.session.token_api import ApiScopes, api_scopes
 from m2m_tui.session.token_status import TokenStatus
 from m2m_tui.session.tokens import Tokens
 from m2m_tui.tokens.decoded import DecodedToken
@@ -258,6 +260,24 @@ class Session:
             result = await send(call, self.token, client, self.timeout, key, self.nonces)
         summary = f"{label + ': ' if label else ''}{endpoint.method} {endpoint.path}"
         return self.record_call("call", summary, result)
+
+    async def api_scopes(self, payload: dict) -> ApiScopes:
+        """The API a token with these claims is for, and its scopes (the Inspector's)."""
+        return await api_scopes(
+            payload, self._profile, self.config, self.offered_scopes, self.client, self.admin
+        )
+
+    async def downstream(
+        self, endpoint: ApiEndpoint, params: dict, result: ApiResult, **extra
+    ) -> Downstream | None:
+        """The downstream hop behind `result` (a `call`'s), fetched as the call was made:
+        this token, its key, the user's own headers."""
+        call = ApiCall(self._profile.api_base_url or "", endpoint, params, **extra)
+        async with self.client() as client:
+            key = self.bound_key(self.token)
+            return await downstream_of(
+                call, result, self.token, client, self.timeout, key, self.nonces
+            )
 
     def record_call(self, kind: str, summary: str, result: ApiResult) -> ApiResult:
         status = str(result.status) if result.status is not None else "error"

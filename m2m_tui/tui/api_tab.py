@@ -21,7 +21,7 @@ from m2m_tui.api.client import (
     organization_problem,
     predict,
 )
-from m2m_tui.api.downstream import hop_view, read_hop
+from m2m_tui.api.downstream import hop_missing_line, hop_view
 from m2m_tui.api.request_parts import RequestEdit, replaced_credentials
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import bound_jkt
@@ -298,8 +298,13 @@ class ApiTab(Vertical):
             parts.append(Text(f"✗ {result.error}", style="bold red"))
         elif odd := describe_odd_answer(result.exchange):
             parts.append(Text(f"⚠ {odd}", style="bold yellow"))
-        if result.exchange is not None and (hop := read_hop(result.exchange.json())):
-            parts.append(hop_view(hop))  # World Mappers' call downstream, as it received it
+        downstream = await self.session.downstream(
+            endpoint, call.params, result, headers=call.headers, body=call.body
+        )
+        if downstream is not None and downstream.hop is not None:
+            parts.append(hop_view(downstream.hop))  # World Mappers' call, as it received it
+        elif downstream is not None:
+            parts.append(hop_missing_line(downstream.reason or "", downstream.url))
         parts.append(views.exchange_view(result.exchange))
         self.query_one("#api-response", Static).update(Group(*parts))
         self.post_message(CallAnswered(endpoint, result))

@@ -34,8 +34,12 @@ class ExchangeKey:
 
         from m2m_tui.tui.screens import ProfileScreen
 
-        title = "Exchange the token: which profile's client acts?"
-        self.app.push_screen(ProfileScreen(names, "", title), chosen)
+        title = "Exchange the token: which client acts, for which API?"
+        profiles = session.config.profiles
+        details = {
+            n: f"{profiles[n].client_id} → {profiles[n].audience or 'no audience'}" for n in names
+        }
+        self.app.push_screen(ProfileScreen(names, "", title, details), chosen)
 
     def exchange(self, acting: str) -> None:
         self.query_one("#token-spinner").add_class("busy")

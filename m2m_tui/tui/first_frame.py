@@ -25,8 +25,11 @@ TAB_TITLES = (
 )
 
 
-def profile_lines(profile: Profile, note: str = "", style: str = "cyan") -> Group:
-    """The profile in use and the first keys: the Token tab's head, and the first frame."""
+def profile_lines(
+    profile: Profile, note: str = "", style: str = "cyan", exchange: bool = False
+) -> Group:
+    """The profile in use and the first keys: the Token tab's head, and the first frame.
+    `exchange`: a token is held and another profile's client could act on it (x)."""
     lines = [
         Text.assemble(
             ("Profile ", "dim"),
@@ -42,7 +45,8 @@ def profile_lines(profile: Profile, note: str = "", style: str = "cyan") -> Grou
         lines.append(Text(f"overridden by the environment: {', '.join(env)}", style="yellow"))
     if note:
         lines.append(Text(note, style=style))
-    lines.append(Text("Press t for a token, n for a new one, ? for help.", style="dim"))
+    x = ", x to exchange it" if exchange else ""  # one line at 80 columns
+    lines.append(Text(f"Press t for a token, n for a new one{x}, ? for help.", style="dim"))
     return Group(*lines)
 
 

@@ -16,6 +16,7 @@ from textual.widgets import Collapsible, Input, Static
 
 from m2m_tui import views
 from m2m_tui.session.session import Inspection, Session
+from m2m_tui.session.token_api import ApiScopes
 from m2m_tui.tokens.act_chain import act_chain_view
 from m2m_tui.tokens.decoded import bound_jkt, describe_claims, describe_header, scopes_against
 from m2m_tui.tui.jobs import job
@@ -49,6 +50,7 @@ class InspectorTab(Vertical):
         super().__init__(**kwargs)
         self.session = session
         self.inspection: Inspection | None = None
+        self.api_scopes: ApiScopes | None = None  # the API the inspected token is for
         self.rendered_at = 0.0
 
     def compose(self) -> ComposeResult:
@@ -96,6 +98,7 @@ class InspectorTab(Vertical):
 
     def forget(self) -> None:
         self.inspection = None
+        self.api_scopes = None
         self.render_inspection()
 
     @on(Input.Submitted, "#paste")
@@ -107,7 +110,11 @@ class InspectorTab(Vertical):
 
     @job("inspect", "The inspection failed")
     async def inspect(self, raw: str) -> None:
-        self.inspection = await self.session.explainer.inspect(raw)
+        inspection = await self.session.explainer.inspect(raw)
+        claims = inspection.decoded.payload if inspection.decoded else inspection.introspected
+        # A token exchanged for another API is compared with that API's scopes.
+        self.api_scopes = await self.session.api_scopes(claims) if claims else None
+        self.inspection = inspection
         self.render_inspection()
         if self.inspection.introspected is not None:
             # The predictions can now read the opaque token's scope.
@@ -154,10 +161,7 @@ class InspectorTab(Vertical):
                 *([dialect] if dialect else []),
                 *([chain] if (chain := act_chain_view(d.payload)) else []),
                 views.claims_table(describe_claims(d), "Claims"),
-                views.scopes_view(
-                    scopes_against(d, self.session.offered_scopes),
-                    max(20, self.app.size.width - 4),  # the view may not be laid out yet
-                ),
+                self.scopes_part(d),
                 views.claims_table(describe_header(d), "Header"),
             )
         )
@@ -175,10 +179,22 @@ class InspectorTab(Vertical):
             ),
             *([binding] if binding else []),
             views.claims_table(describe_claims(said), "Introspection"),
-            views.scopes_view(
-                scopes_against(said, self.session.offered_scopes),
-                max(20, self.app.size.width - 4),
-            ),
+            self.scopes_part(said),
+        )
+
+    def scopes_part(self, token):
+        """The token's scopes against the API it is for (the profile's, or the one an
+        exchanged token names in aud)."""
+        found = self.api_scopes
+        if found is None or found.own:
+            offered, against = self.session.offered_scopes, "the API"
+        else:
+            offered, against = found.offered or [], found.api
+        return views.scopes_view(
+            scopes_against(token, offered),
+            max(20, self.app.size.width - 4),  # the view may not be laid out yet
+            against,
+            compared=found is None or found.offered is not None,
         )
 
     @staticmethod

@@ -78,21 +78,34 @@ class HelpScreen(ModalBase):
 
 
 class ProfileScreen(ModalBase):
-    def __init__(self, names: list[str], current: str, title: str = "Switch profile") -> None:
+    def __init__(
+        self,
+        names: list[str],
+        current: str,
+        title: str = "Switch profile",
+        details: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.names = names
         self.current = current
         self.title_text = title
+        self.details = details or {}  # beside each name: what picking it means
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"{self.title_text} (Enter selects, Escape closes)")
             options = OptionList(
-                *[f"{'● ' if n == self.current else '  '}{n}" for n in self.names],
+                *[self.label(n) for n in self.names],
                 id="profiles",
                 markup=False,  # a profile's name is shown as written in the config
             )
             yield options
+
+    def label(self, name: str) -> str:
+        mark = "● " if name == self.current else "  "
+        width = max(map(len, self.names), default=0)
+        detail = self.details.get(name)
+        return f"{mark}{name.ljust(width)}  {detail}" if detail else f"{mark}{name}"
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

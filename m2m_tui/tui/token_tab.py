@@ -34,6 +34,8 @@ class TokenTab(ExchangeKey, Vertical):
         super().__init__(**kwargs)
         self.session = session
         self.decoded: DecodedToken | None = None  # the token the summary describes
+        self.note: tuple[str, str] = ("", "cyan")  # the head's note, kept while x comes and goes
+        self.offers_exchange = False  # whether the head's hint names x
 
     def compose(self) -> ComposeResult:
         yield Static(id="token-status")
@@ -50,8 +52,17 @@ class TokenTab(ExchangeKey, Vertical):
         self.query_one("#token-scroll").focus()
 
     def show_profile(self, note: str = "", style: str = "cyan") -> None:
-        lines = profile_lines(self.session.profile, note, style)
+        self.note = (note, style)
+        self.offers_exchange = self.can_exchange()
+        lines = profile_lines(self.session.profile, note, style, self.offers_exchange)
         self.query_one("#token-status", Static).update(lines)
+
+    def can_exchange(self) -> bool:
+        """A token is held, and some other profile's client could act on it (x)."""
+        session = self.session
+        return session.token is not None and bool(
+            session.exchanges.acting_profiles(session.profile.name)
+        )
 
     def clear(self) -> None:
         self.decoded = None
@@ -161,7 +172,10 @@ class TokenTab(ExchangeKey, Vertical):
         self.tick()
 
     def tick(self) -> None:
-        """The summary's countdown; called every second while this tab shows."""
+        """The summary's countdown; called every second while this tab shows. The head's
+        hint follows the token, wherever it came from (t, the API tab, the Grants screen)."""
+        if self.can_exchange() != self.offers_exchange:
+            self.show_profile(*self.note)
         summary = self.query_one("#token-summary", Static)
         summary.display = self.decoded is not None
         if self.decoded is not None:

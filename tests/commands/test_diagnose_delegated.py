@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import repo_settings, run_cli, start_stack
+from tests.conftest import claims, repo_settings, run_cli, signed, start_stack
 from tests.helpers.sessions import write_config
 
 ROUTES = "urn:worldmappers:routes"
@@ -44,3 +44,36 @@ def test_a_token_without_act_at_the_routes_api(tmp_path, routed):
     actor = next(c for c in body["checks"] if c["name"] == "actor")
     assert actor["ok"] is False and "world-mappers-api@clients" in actor["detail"]
     assert "instead of forwarding it" in actor["fix"]
+
+
+def _scope_check(body: dict) -> dict:
+    return next(c for c in body["checks"] if c["name"] == "scope")
+
+
+def test_an_exchanged_token_without_the_scope_is_fixed_at_the_exchange(tmp_path, routed):
+    exchanged = claims(
+        routed,
+        aud=ROUTES,
+        scope="",
+        azp="world-mappers-api",
+        act={"sub": "world-mappers-api@clients"},
+    )
+    body = diagnosed(tmp_path, routed, signed(routed, exchanged))
+    assert body["server"]["rule"] == "scope_missing"
+    scope = _scope_check(body)
+    assert scope["ok"] is False and "Gift Deliveries" not in scope["fix"]
+    fix = scope["fix"]
+    assert "the exchange decides its scope: the acting client's grant on " + ROUTES in fix
+    assert "scope_map" in fix and "grant world-mappers-api (the acting client) routes:read" in fix
+
+
+def test_a_forwarded_tokens_missing_scope_is_not_granted_to_its_client(tmp_path, routed):
+    body = diagnosed(tmp_path, routed, routed.token())
+    scope = _scope_check(body)
+    assert (
+        scope["ok"] is False and "this API takes only tokens issued by exchange" in scope["detail"]
+    )
+    fix = scope["fix"]
+    assert "to Gift Deliveries" not in fix and "to giftdeliveries" not in fix
+    assert fix.startswith(f"Exchange the caller's token for {ROUTES} (`m2m-tui exchange --as")
+    assert "rather than granting routes:read to its client" in fix and "scope_map" in fix

@@ -125,7 +125,7 @@ def test_call_exchange_as_calls_the_acting_profiles_api_with_the_exchanged_token
 def test_call_draws_the_downstream_hop_as_world_mappers_received_it(tmp_path, server):
     done = run_cli(tmp_path, "call", "/api/directions")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["directions"]  # the body, untouched, on stdout
+    assert json.loads(done.stdout) == ["Head north", "Arrive"]  # the body, untouched
     err = done.stderr
     assert "Downstream hop: urn:worldmappers:routes" in err
     assert "✓ exchange: 200" in err and "routes:read" in err
@@ -135,3 +135,12 @@ def test_call_draws_the_downstream_hop_as_world_mappers_received_it(tmp_path, se
     assert refused.returncode == 3  # a 502: the API's failure
     assert "exchange_refused: no token for the Routes API" in refused.stderr
     assert "✗ exchange: 400 invalid_scope (rule exchange_scope_widened)" in refused.stderr
+
+
+def test_call_says_in_one_line_why_a_linked_hop_is_not_shown(tmp_path, server):
+    done = run_cli(tmp_path, "call", "/api/directions?gone=1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["Head north", "Arrive"]
+    (line,) = [x for x in done.stderr.splitlines() if "Downstream hop" in x]
+    assert line.startswith("Downstream hop not shown: the API keeps no such hop")
+    assert "Head north" not in done.stderr  # no hop drawn

@@ -70,6 +70,12 @@ def test_a_scope_narrowed_away_by_the_exchange():
     assert scope.ok is False and scope.code == Code.SCOPE_MISSING
     assert "issued by exchange to world-mappers-api@clients" in scope.detail
     assert "scope_map" in scope.fix and "only narrows" in scope.fix
+    assert "grant world-mappers-api (the acting client) routes:read on " + ROUTES in scope.fix
+    # At an API that takes only exchanged tokens, a token with no act is to be exchanged:
+    # its missing scope is never a grant to the caller's client.
+    forwarded = check("scope", token(scope="directions"))
+    assert forwarded.ok is False and "Grant `routes:read` to" not in forwarded.fix
+    assert forwarded.fix.startswith(f"Exchange the caller's token for {ROUTES}")
     # An undelegated token's missing scope keeps its own fix.
     plain = check("scope", token(scope=""), Expectations(Policy(ISSUER, ROUTES), "routes:read"))
     assert "scope_map" not in plain.fix

@@ -9,6 +9,7 @@ import uuid
 
 import jwt
 
+from oauth_primitives.downstream_hop import link_header
 from oauth_primitives.token_exchange import (
     GRANT_TYPE,
     client_subject,
@@ -34,11 +35,13 @@ class FakeExchangeServer:
         from tests.conftest import serve_app
 
         self.forms: list[dict[str, str]] = []
+        self.hops: dict[str, dict] = {}
         app = Starlette(
             routes=[
                 Route("/oauth/token", self.token, methods=["POST"]),
                 Route("/api/routes", self.routes),
                 Route("/api/directions", self.directions),
+                Route("/api/directions/hops/{hop_id}", self.hop_record),
             ]
         )
         self.issuer, self.thread = serve_app(app)
@@ -185,7 +188,21 @@ class FakeExchangeServer:
             },
             body={"from": "A", "to": "B", "steps": ["Head north", "Arrive"]},
         )
-        return JSONResponse({"directions": ["Head north", "Arrive"], "downstream": hop})
+        # A success stays the original array and links its hop (RFC 8288); `?gone=1`
+        # links one the API no longer keeps.
+        hop_id = "gone" if request.query_params.get("gone") else str(len(self.hops))
+        if hop_id != "gone":
+            self.hops[hop_id] = hop
+        link = link_header(f"/api/directions/hops/{hop_id}")
+        return JSONResponse(["Head north", "Arrive"], headers={"Link": link})
+
+    async def hop_record(self, request):
+        from starlette.responses import JSONResponse
+
+        hop = self.hops.get(request.path_params["hop_id"])
+        if hop is None:
+            return JSONResponse({"error": "not_found", "message": "no such hop"}, 404)
+        return JSONResponse(hop)
 
     def stop(self) -> None:
         self.thread.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -48,6 +49,11 @@ def test_directions_go_by_exchange_and_link_the_downstream_hop(routed):
     assert exchange["scope"] == "routes:read"
     assert hop["body"]["on_behalf_of"] == "giftdeliveries@clients"
     assert hop["body"]["actors"] == ["world-mappers-api@clients"]
+    # The record names the request the Routes API received, its query included.
+    sent = urlsplit(hop["url"])
+    assert f"{sent.scheme}://{sent.netloc}" == routed.thread.prepared.routes_url
+    assert sent.path == "/api/routes"
+    assert parse_qs(sent.query) == {"from": ["Seattle"], "to": ["Auth0 Office"]}
     assert "eyJ" not in answer.text and "eyJ" not in json.dumps(hop)  # no token shown
 
 

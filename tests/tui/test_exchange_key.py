@@ -11,6 +11,7 @@ from m2m_tui.tui.history_list import HistoryList
 from tests.helpers.sessions import make_session
 from tests.helpers.tui import settle, text_of
 
+ROUTES = "urn:worldmappers:routes"
 WORLD_MAPPERS = """issuer = "{issuer}"
 client_id = "world-mappers-api"
 client_secret = "world-mappers-api-local-secret"
@@ -51,6 +52,13 @@ async def test_x_exchanges_the_token_and_the_inspector_draws_the_chain(session):
         assert "Act chain" in inspection
         assert "world-mappers-api@clients act: acts now" in inspection
         assert "actor (RFC 8693 §4.1): world-mappers-api@clients acts now" in inspection
+        # Its scopes against the Routes API's (the Management API's resource server, no
+        # profile aiming at it with an api_base_url), never World Mappers' as ✗.
+        assert (
+            f"Scopes against Routes API ({ROUTES}, from the Management API) 1 granted · "
+            "0 not granted" in inspection
+        )
+        assert "✓ routes:read" in inspection and "✗" not in inspection.split("Scopes")[1]
         # History: the exchange, numbered, linked to the token it came from.
         await pilot.press("h")
         await settle(pilot)
@@ -79,3 +87,37 @@ async def test_the_palette_offers_the_exchange(session):
         await settle(pilot)
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert "Exchange the token (RFC 8693)" in commands
+
+
+async def test_the_head_offers_x_once_a_token_is_held_and_the_picker_names_each_target(session):
+    from textual.widgets import OptionList
+
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        head = " ".join(text_of(app.query_one("#token-status")).split())
+        assert "Press t for a token, n for a new one, ? for help." in head  # no token yet
+        await pilot.press("t")
+        await settle(pilot)
+        head = " ".join(text_of(app.query_one("#token-status")).split())
+        assert "Press t for a token, n for a new one, x to exchange it, ? for help." in head
+        await pilot.press("x")
+        await settle(pilot)
+        options = app.screen.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(
+            line.split() == ["world-mappers", "world-mappers-api", "→", ROUTES] for line in shown
+        )
+        assert any(line.split()[:2] == ["admin", "m2m-admin"] for line in shown)
+
+
+async def test_the_head_never_offers_x_without_a_profile_to_act(tmp_path, shared_stack):
+    lone = make_session(tmp_path, shared_stack.issuer, shared_stack.api_url)
+    lone.config.profiles.pop("admin")
+    app = M2MApp(lone, autostart=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        head = " ".join(text_of(app.query_one("#token-status")).split())
+        assert "✓" in text_of(app.query_one("#token-view")) and "x to exchange" not in head
