@@ -103,11 +103,14 @@ def _start_demo_tenant(actions: set[str] | frozenset[str] | None = None) -> Demo
     }
     folder = Path(tempfile.mkdtemp(prefix="m2m-tui-demo-"))
     try:
-        authority, api = _free_port(), _free_port()
+        authority, api, routes = _free_port(), _free_port(), _free_port()
         text = default_config_text()
         text = text.replace(":7000", f":{authority}").replace(":7001", f":{api}")
+        text = text.replace(":7002", f":{routes}")
         text = text.replace("authority_port = 7000", f"authority_port = {authority}")
         text = text.replace("api_port = 7001", f"api_port = {api}")
+        # The Routes API (World Mappers' downstream) too: the demo never binds 7002.
+        text = text.replace("routes_port = 7002", f"routes_port = {routes}")
         # The audience watches a revoked key being refused: a second, not five.
         text = text.replace("jwks_max_age = 5", "jwks_max_age = 1")
         globex_port, tier_port = _free_port(), _free_port()
