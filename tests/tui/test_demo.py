@@ -56,10 +56,10 @@ async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tm
     assert "The API refuses the old-key token (401)" in revoked
     # One revoked token: the JWT-validating API accepts it, the introspecting one refuses.
     revoked_token = words((tmp_path / "one" / "step-13.svg").read_text())
-    assert "JWT-validating API: GET /api/directions" in revoked_token
-    assert "introspecting API: GET /api/directions" in revoked_token
-    assert answered["JWT-validating API: GET /api/directions"] == "200"
-    assert answered["introspecting API: GET /api/directions"] == "401"
+    assert "JWT-validating API: GET /api/location/geocode" in revoked_token
+    assert "introspecting API: GET /api/location/geocode" in revoked_token
+    assert answered["JWT-validating API: GET /api/location/geocode"] == "200"
+    assert answered["introspecting API: GET /api/location/geocode"] == "401"
     # Acme and Globex: the Acme token refused by the Globex API, the grant's word on it,
     # f, and the Globex token accepted.
     refused = words((tmp_path / "one" / "step-16.svg").read_text())
