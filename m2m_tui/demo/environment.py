@@ -219,6 +219,8 @@ def _spawn_mtls(folder: Path, text: str, ports: tuple[int, int]):
     a, b = ports
     text = re.sub(r"(?m)^authority_port = \d+", f"authority_port = {a}", text)
     text = re.sub(r"(?m)^api_port = \d+", f"api_port = {b}", text)
+    # Its own Routes API too: the demo tenant's holds that port already.
+    text = re.sub(r"(?m)^routes_port = \d+", f"routes_port = {_free_port()}", text)
     path = folder / "mtls.toml"
     path.write_text(text, encoding="utf-8")
     config = load_config(path)

@@ -48,6 +48,21 @@ ACTIONS: dict[str, tuple[str, dict[str, bool]]] = {
         "create, deploy and bind the credentials-exchange Action that adds the tier claim",
         {},
     ),
+    "forward": (
+        "the token the API received, forwarded as it is to the next API (the API of the "
+        "profile `as`, World Mappers' own client, shown from now on): refused, Why? says why",
+        {"as": True, "endpoint": True, "params": False},
+    ),
+    "exchange": (
+        "that token exchanged (RFC 8693) as the profile `as`'s client: the Inspector draws "
+        "the act chain",
+        {"as": True},
+    ),
+    "on_behalf": (
+        "the next API called with the exchanged token: History links the exchange to its "
+        "subject token (the next other step switches back to the profile before the act)",
+        {"endpoint": True, "params": False},
+    ),
     "pause": ("nothing: a caption alone", {}),
 }
 
@@ -69,6 +84,7 @@ class Step:
     params: dict[str, str] = field(default_factory=dict)
     scope: str | None = None
     organizations: tuple[str, ...] = ()
+    acting: str | None = None  # `as`: the profile whose client acts (forward, exchange)
 
 
 @dataclass(frozen=True)
@@ -145,4 +161,7 @@ def _step(source: str, number: int, body: dict) -> Step:
         raise DemoScriptError(f'{where}: organizations must be a list of names, such as ["acme"]')
     if action == "organizations" and not orgs:
         raise DemoScriptError(f"{where}: organizations needs at least one name")
-    return Step(number, caption.strip(), action, endpoint, dict(params), scope, tuple(orgs))
+    acting = body.get("as")
+    if acting is not None and (not isinstance(acting, str) or not acting.strip()):
+        raise DemoScriptError(f'{where}: as must name a profile, such as "world-mappers"')
+    return Step(number, caption.strip(), action, endpoint, dict(params), scope, tuple(orgs), acting)

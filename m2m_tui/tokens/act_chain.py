@@ -42,7 +42,10 @@ def act_chain_view(claims: Mapping) -> Text | None:
         return None
     subject = str(claims.get("sub") or "(no sub)")
     text = Text("Act chain ", style="bold")
-    text.append("(token exchange, RFC 8693)\n", style="dim")
+    text.append("(token exchange, RFC 8693)", style="dim")
+    if chain.actors:  # in words first, as `exchange` and the Token tab say it
+        text.append(f": {chain_sentence(claims)}", style="bold cyan")
+    text.append("\n")
     text.append(f"  {subject}", style="bold")
     text.append("  sub: on whose behalf the token acts\n", style="dim")
     for depth, actor in enumerate(chain.actors):

@@ -20,6 +20,7 @@ from m2m_tui.demo.script import Script, Step, StepFailed
 from m2m_tui.session.session import Session
 from m2m_tui.tui.app import M2MApp
 from m2m_tui.tui.demo_claim_act import ClaimAct
+from m2m_tui.tui.demo_exchange_act import IN_ACT, ExchangeAct
 from m2m_tui.tui.demo_key_acts import KeyActs
 from m2m_tui.tui.demo_waits import Waits
 from m2m_tui.tui.grants import GrantsScreen
@@ -56,7 +57,7 @@ class CaptionBar(Horizontal):
         self.query_one("#demo-spinner").set_class(busy, "busy")
 
 
-class DemoApp(Waits, ClaimAct, KeyActs, M2MApp):
+class DemoApp(Waits, ClaimAct, KeyActs, ExchangeAct, M2MApp):
     # The tabs take what the caption leaves: the screen itself must not scroll.
     CSS = "#tabs { height: 1fr; }"
     BINDINGS = [
@@ -256,6 +257,8 @@ class DemoApp(Waits, ClaimAct, KeyActs, M2MApp):
     async def perform(self, step: Step) -> None:
         if step.action not in ("grant", "remove", "rotate", "revoke", "organizations", "pause"):
             await self.leave_grants()
+        if step.action not in IN_ACT:
+            await self.leave_act()  # the exchange act's profile, back to the one before
         action = getattr(self, "do_" + step.action)
         await action(step)
 

@@ -115,14 +115,20 @@ class HistoryList(ScrollView, can_focus=True):
 
     # --- the cursor --------------------------------------------------------------
     def watch_cursor_row(self, row: int) -> None:
-        top = int(self.scroll_offset.y)
+        self.show_cursor()
+        # Moved as the tab comes forward, or just after rows were added, the list is not
+        # laid out at the size it is drawn at yet: once it is, the cursor is kept in view.
+        self.call_after_refresh(self.show_cursor)
+        self.refresh()
+        if 0 <= row < self.row_count:
+            self.post_message(self.Highlighted(self, row))
+
+    def show_cursor(self) -> None:
+        row, top = self.cursor_row, int(self.scroll_offset.y)
         if row < top:
             self.scroll_to(y=row, animate=False, immediate=True)
         elif row >= top + self.page_rows:
             self.scroll_to(y=row - self.page_rows + 1, animate=False, immediate=True)
-        self.refresh()
-        if 0 <= row < self.row_count:
-            self.post_message(self.Highlighted(self, row))
 
     def _place(self, row: int) -> None:
         if self.row_count:

@@ -13,6 +13,9 @@ def test_the_built_in_story_is_the_original_samples():
         "token",
         "inspect",
         "call",
+        "forward",  # the exchange act (issue 49): forwarded, refused…
+        "exchange",  # …exchanged by World Mappers' own client…
+        "on_behalf",  # …and accepted
         "call",
         "grant",
         "new_token",
@@ -37,8 +40,12 @@ def test_the_built_in_story_is_the_original_samples():
         "use_mtls",
     ]
     assert all(s.caption for s in script.steps)
-    assert script.steps[4].scope == "geocode:location"
-    assert script.steps[10].organizations == ("acme", "globex")  # Acme and Globex
+    assert script.steps[7].scope == "geocode:location"
+    assert script.steps[13].organizations == ("acme", "globex")  # Acme and Globex
+    act = script.steps[3:6]
+    assert [s.acting for s in act] == ["world-mappers", "world-mappers", None]
+    assert act[0].endpoint == act[2].endpoint == "/api/routes"
+    assert act[0].params == {"from": "Seattle", "to": "Auth0 Office"} == act[2].params
 
 
 @pytest.mark.parametrize(
@@ -69,6 +76,22 @@ def test_the_built_in_story_is_the_original_samples():
         (
             "[[step]]\ncaption = 'a'\naction = 'organizations'\norganizations = []\n",
             "step 1: organizations needs at least one name",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'exchange'\n",
+            "step 1: exchange needs as",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'forward'\nas = 'world-mappers'\n",
+            "step 1: forward needs endpoint",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'exchange'\nas = ''\n",
+            "step 1: as must name a profile",
+        ),
+        (
+            "[[step]]\ncaption = 'a'\naction = 'on_behalf'\nendpoint = '/api/routes'\nas = 'x'\n",
+            "step 1: unknown field(s) as for on_behalf",
         ),
         ("title = 'x'\n", "needs at least one [[step]]"),
         ("[[step]\n", "invalid TOML"),

@@ -40,32 +40,34 @@ async def test_the_built_in_demo_runs_start_to_end_twice_with_the_same_result(tm
     script, failed, statuses, answered = first
     assert failed is None and second[1] is None
     assert statuses == second[2]  # the same story, call by call
-    # The story's turning points: directions 200, geocode 403, geocode 200 after the grant.
+    # The story's turning points: directions 200, the Routes API's 200 for the exchanged
+    # token (the forwarded one's 401 is Why?'s), geocode 403, geocode 200 after the grant.
     calls = [s for kind, s in statuses if kind == "call"]
-    assert calls[:3] == ["200", "403", "200"]
+    assert calls[:4] == ["200", "200", "403", "200"]
+    assert ("why", "401") in statuses and ("exchange", "200") in statuses
     slides = sorted(p.name for p in (tmp_path / "one").iterdir())
     assert slides == [f"step-{n:02d}.svg" for n in range(1, len(script.steps) + 1)]
     for step in script.steps:
         shown = words((tmp_path / "one" / f"step-{step.number:02d}.svg").read_text())
         assert step.caption.split(".")[0][:40] in shown, step.number
-    why = words((tmp_path / "one" / "step-04.svg").read_text())
+    why = words((tmp_path / "one" / "step-07.svg").read_text())
     assert "REJECTED" in why and "missing geocode:location" in why
-    revoked = words((tmp_path / "one" / "step-09.svg").read_text())
+    revoked = words((tmp_path / "one" / "step-12.svg").read_text())
     assert "The API refuses the old-key token (401)" in revoked
     # One revoked token: the JWT-validating API accepts it, the introspecting one refuses.
-    revoked_token = words((tmp_path / "one" / "step-10.svg").read_text())
-    assert "JWT-validating API: GET /api/directions" in revoked_token
-    assert "introspecting API: GET /api/directions" in revoked_token
-    assert answered["JWT-validating API: GET /api/directions"] == "200"
-    assert answered["introspecting API: GET /api/directions"] == "401"
+    revoked_token = words((tmp_path / "one" / "step-13.svg").read_text())
+    assert "JWT-validating API: GET /api/location/geocode" in revoked_token
+    assert "introspecting API: GET /api/location/geocode" in revoked_token
+    assert answered["JWT-validating API: GET /api/location/geocode"] == "200"
+    assert answered["introspecting API: GET /api/location/geocode"] == "401"
     # Acme and Globex: the Acme token refused by the Globex API, the grant's word on it,
     # f, and the Globex token accepted.
-    refused = words((tmp_path / "one" / "step-13.svg").read_text())
+    refused = words((tmp_path / "one" / "step-16.svg").read_text())
     assert "the token is for the organization acme" in refused
     assert "does not allow globex" in refused and "Press f to apply the fix" in refused
-    fixed = words((tmp_path / "one" / "step-14.svg").read_text())
+    fixed = words((tmp_path / "one" / "step-17.svg").read_text())
     assert "organization globex (org_" in fixed
-    accepted = words((tmp_path / "one" / "step-15.svg").read_text())
+    accepted = words((tmp_path / "one" / "step-18.svg").read_text())
     assert "destination=Paris" in accepted and "← 200" in accepted
 
     def slide(action: str, nth: int = 0) -> str:

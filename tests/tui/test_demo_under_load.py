@@ -18,7 +18,7 @@ HOG = "while True: pass"
 
 
 @pytest.mark.under_load  # not beside the suite: alone, as .ci/run runs it
-@pytest.mark.timeout(1500)  # 25 steps with both cores taken: many minutes, never a hang
+@pytest.mark.timeout(1500)  # 28 steps with both cores taken: many minutes, never a hang
 def test_demo_slides_complete_every_step_while_both_cores_are_busy(tmp_path):
     script = load_script(None)
     hogs = [spawn([sys.executable, "-c", HOG]) for _ in range(2)]
@@ -49,13 +49,16 @@ def test_demo_slides_complete_every_step_while_both_cores_are_busy(tmp_path):
         assert step.caption.split(".")[0][:40] in slide(step.number), step.number
     # The events the steps waited for are on their slides: the token received, the 403
     # answered and diagnosed, the grant's new token diffed against the old one, the
-    # call that now succeeds, the old-key token refused once revoked.
+    # call that now succeeds, the old-key token refused once revoked; the exchange act's
+    # refusal of the forwarded token, its act chain, and the exchanged token's 200.
     assert "✓ Token received" in slide(1)
-    assert "REJECTED" in slide(4) and "missing geocode:location" in slide(4)
-    assert "Token diff: row" in slide(6)
-    assert "← 200" in slide(7)
-    assert "The API refuses the old-key token (401)" in slide(9)
-    assert "does not allow globex" in slide(13) and "Press f to apply the fix" in slide(13)
-    assert "organization globex (org_" in slide(14)
+    assert "REJECTED" in slide(7) and "missing geocode:location" in slide(7)
+    assert "instead of forwarding it" in slide(4) and "act: acts now" in slide(5)
+    assert "exchanged from #1" in slide(6)
+    assert "Token diff: row" in slide(9)
+    assert "← 200" in slide(10)
+    assert "The API refuses the old-key token (401)" in slide(12)
+    assert "does not allow globex" in slide(16) and "Press f to apply the fix" in slide(16)
+    assert "organization globex (org_" in slide(17)
     mtls = slide(total)
     assert "other certificate" in mtls and "✗ certificate" in mtls
