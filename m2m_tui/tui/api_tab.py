@@ -301,11 +301,13 @@ class ApiTab(Vertical):
         downstream = await self.session.downstream(
             endpoint, call.params, result, headers=call.headers, body=call.body
         )
+        # The call as sent and answered first, then what the API did behind it: the hop
+        # is the answer's footnote, and must not push the request off a short screen.
+        parts.append(views.exchange_view(result.exchange))
         if downstream is not None and downstream.hop is not None:
             parts.append(hop_view(downstream.hop))  # World Mappers' call, as it received it
         elif downstream is not None:
             parts.append(hop_missing_line(downstream.reason or "", downstream.url))
-        parts.append(views.exchange_view(result.exchange))
         self.query_one("#api-response", Static).update(Group(*parts))
         self.post_message(CallAnswered(endpoint, result))
 
