@@ -80,6 +80,24 @@ def exchange_line(exchange: dict) -> Text:
     return line
 
 
+def hop_headline(hop: DownstreamHop) -> Text:
+    """The hop in one line, for the top of an answer whose full hop is drawn below it:
+    who answered behind the API, by whose exchange, and how."""
+    line = Text("↳ behind it: ", style="bold")
+    if hop.status is None:
+        line.append(f"{hop.api} not reached", style="bold red")
+    else:
+        line.append(f"{hop.status}", style="bold green" if hop.status < 300 else "bold red")
+        line.append(f" from {hop.api}")
+    sentence = chain_sentence({"sub": hop.exchange.get("sub"), "act": hop.exchange.get("act")})
+    if hop.exchanged and sentence:
+        line.append(f", by token exchange: {sentence}", style="cyan")
+    elif hop.exchange.get("status") is not None and not hop.exchanged:
+        line.append(f", the exchange refused ({hop.exchange.get('error') or '?'})", style="red")
+    line.append(" (the downstream hop, below)", style="dim")
+    return line
+
+
 def hop_view(hop: DownstreamHop, body_limit: int = 40) -> RenderableType:
     """The hop as World Mappers received it: the exchange, the downstream call, its body."""
     parts: list[RenderableType] = [

@@ -21,7 +21,7 @@ from m2m_tui.api.client import (
     organization_problem,
     predict,
 )
-from m2m_tui.api.downstream import hop_missing_line, hop_view
+from m2m_tui.api.downstream import hop_headline, hop_missing_line, hop_view
 from m2m_tui.api.request_parts import RequestEdit, replaced_credentials
 from m2m_tui.session.session import Session
 from m2m_tui.tokens.decoded import bound_jkt
@@ -303,6 +303,8 @@ class ApiTab(Vertical):
         )
         # The call as sent and answered first, then what the API did behind it: the hop
         # is the answer's footnote, and must not push the request off a short screen.
+        if downstream is not None and downstream.hop is not None:
+            parts.append(hop_headline(downstream.hop))  # one line: the request stays in view
         parts.append(views.exchange_view(result.exchange))
         if downstream is not None and downstream.hop is not None:
             parts.append(hop_view(downstream.hop))  # World Mappers' call, as it received it

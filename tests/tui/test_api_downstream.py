@@ -37,6 +37,12 @@ async def test_a_directions_call_draws_the_linked_hop(tmp_path, routed):
     async with app.run_test(size=(120, 40)) as pilot:
         shown = await call_directions(app, pilot)
     assert "← 200" in shown and "Arrive at" in shown  # the answer itself, as ever
+    # One line on top says what answered behind it; the request stays in view below it.
+    headline = (
+        f"↳ behind it: 200 from {ROUTES}, by token exchange: world-mappers-api@clients "
+        "acting for giftdeliveries@clients"
+    )
+    assert shown.index(headline) < shown.index("GET http") < shown.index("Downstream hop:")
     assert f"Downstream hop: {ROUTES}, as the API received it" in shown
     assert "✓ exchange: 200" in shown and "scope routes:read" in shown
     assert "act: world-mappers-api@clients acting for giftdeliveries@clients" in shown
