@@ -112,6 +112,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "given more than once. Said in its RFC 9728 metadata (required_claims)",
     )
     parser.add_argument(
+        "--directions-by",
+        choices=("routes", "local"),
+        help="World Mappers' directions: asked of the Routes API by token exchange "
+        "(routes, the default when both are served here) or computed in the API itself "
+        "(local: one hop, as the original sample)",
+    )
+    parser.add_argument(
         "--introspection-client-id",
         metavar="ID",
         help="with --validation introspection: the API's own client at the issuer",
@@ -256,6 +263,8 @@ def run(args: argparse.Namespace, table: dict[str, Any], state_dir: Path, source
     given = {}  # what the flags set in [server.api]; the workers read the table itself
     if args.validation:
         given["validation"] = args.validation
+    if args.directions_by:
+        given["directions_by"] = args.directions_by
     if args.introspection_client_id:
         given["introspection_client_id"] = args.introspection_client_id
     if args.introspection_secret_env:

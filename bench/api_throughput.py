@@ -53,6 +53,10 @@ def main() -> None:
                 str(api),
                 "--routes-port",  # the Routes API too: never 7002, which may be in use
                 str(routes),
+                # One hop, as the Express peer answers: this measures the API's own token
+                # handling, not the Routes API behind it (#49's directions by exchange).
+                "--directions-by",
+                "local",
             ],
             stdout=subprocess.DEVNULL,
             env=env,

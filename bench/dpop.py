@@ -126,7 +126,9 @@ def server(tmp: str, helper: bool, pin: tuple[str, ...] = ()):
     process = subprocess.Popen(
         [*pin, sys.executable, "-m", "m2m_tui", "--config", str(config), "serve"]
         + ["--authority-port", str(authority), "--api-port", str(api)]
-        + ["--routes-port", str(routes)],  # the Routes API too: never 7002
+        + ["--routes-port", str(routes)]  # the Routes API too: never 7002
+        # One hop: the proof's cost, not the Routes API behind directions (#49).
+        + ["--directions-by", "local"],
         stdout=subprocess.DEVNULL,
         env={**os.environ, "M2M_TUI_STATE_DIR": str(Path(tmp) / f"state-{helper}")},
     )

@@ -41,3 +41,32 @@ def test_an_api_for_another_issuer_with_its_own_jwks_uri_audience_and_debug_log(
         out = stop(proc)
     assert "caller sub=robot@clients scope=directions" in out
     assert good not in out and good.split(".")[2] not in out  # never the token
+
+
+def test_directions_by_local_answers_in_one_hop_and_by_default_through_the_routes_api(
+    tmp_path,
+):
+    """`--directions-by local`: World Mappers computes the route itself (one hop, no Link
+    to a downstream hop); without it, both served here, it asks the Routes API by
+    exchange and links the hop."""
+    for flags, linked in (((), True), (("--directions-by", "local"), False)):
+        proc, found = start(tmp_path / ("local" if flags else "routes"), *flags)
+        try:
+            token = httpx.post(
+                found["issuer"] + "oauth/token",
+                json={
+                    "grant_type": "client_credentials",
+                    "client_id": "giftdeliveries",
+                    "client_secret": "giftdeliveries-local-secret",
+                    "audience": "urn:worldmappers",
+                },
+            ).json()["access_token"]
+            answer = httpx.get(
+                found["api"].rstrip("/") + "/api/directions",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert answer.status_code == 200, answer.text
+            assert isinstance(answer.json(), list)  # the original sample's array, either way
+            assert ("link" in answer.headers) is linked, flags
+        finally:
+            stop(proc)
