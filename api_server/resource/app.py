@@ -56,6 +56,7 @@ from .jwks_cache import JwksCache
 from .proof_helper import ProofHelper
 from .validator import InvalidToken, Principal, Refused, TokenValidator, policy_of
 
+PRINCIPAL = "m2m.principal"  # the authorized caller, set by `protected`
 log = logging.getLogger("api_server.api")
 # The rule table's rows on the request, around the token's (validator.py): the scheme's
 # row comes first in the table, and is run first where the token is refused; for a valid
@@ -265,7 +266,9 @@ def protected(endpoint: Endpoint, handler: Handler) -> Route:
             authorized = await api.authorize(request, endpoint.scope)
             if isinstance(authorized, BearerError):
                 return authorized.response(api.metadata_url)
-            request.state.principal = authorized  # whose call it is (a hop is theirs alone)
+            # Whose call it is (a hop is theirs alone): in the scope itself, as
+            # `request.state` builds an object per request on the good path's every call.
+            request.scope[PRINCIPAL] = authorized
             if api.loading is not None:
                 await api.places_loaded()
             return await handler(request, api)
@@ -370,7 +373,7 @@ async def directions_route(request: Request, api: WorldMappers) -> Response:
     destination, to = _place(api, request, "destination", OFFICE)
     origin, start = _place(api, request, "origin", DEFAULT_ORIGIN)
     if api.downstream is not None:  # by the Routes API, on the caller's behalf
-        token, caller = access_token(request)[1], request.state.principal.subject
+        token, caller = access_token(request)[1], request.scope[PRINCIPAL].subject
         status, body, hop_id = await api.downstream.directions(token, caller, start, to)
         # The body stays the sample's array; the hop's record is a link away (hops.py).
         link = {"Link": link_header(HOPS_PATH + hop_id)} if hop_id else None
@@ -380,7 +383,7 @@ async def directions_route(request: Request, api: WorldMappers) -> Response:
 
 async def directions_hop(request: Request, api: WorldMappers) -> Response:
     hops = api.downstream.hops if api.downstream is not None else None
-    return hop_answer(hops, request.path_params["id"], request.state.principal.subject)
+    return hop_answer(hops, request.path_params["id"], request.scope[PRINCIPAL].subject)
 
 
 @functools.lru_cache(maxsize=1024)
