@@ -219,3 +219,56 @@ def test_the_report_without_a_tenant_still_names_what_the_tokens_show():
     assert told.cause is Refusal.SUBJECT_TOKEN_INVALID
     assert told.standing is Standing.DISAGREE  # the server's stands; the checks saw expiry
     assert "get a new one" in told.fix_text
+
+
+# Auth0's own profiles carry none of m2m-tui's client_ids, audiences, scope_map: their
+# Action decides, and Auth0's Custom Token Exchange takes its own token type URIs.
+AUTH0_PROFILE = {
+    "id": "tep_a0",
+    "name": "Legacy tokens",
+    "subject_token_type": "urn:acme:legacy-token",
+    "action_id": "act_123",
+    "type": "custom_authentication",
+}
+AUTH0_TENANT = ExchangeTenant((AUTH0_PROFILE,), granted=None)
+
+
+def test_an_auth0_profile_leaves_its_policy_to_the_server():
+    request = sent("an-opaque-legacy-token", subject_token_type="urn:acme:legacy-token")
+    checks = exchange_checks(request, {"issuer": ISSUER}, None, AUTH0_TENANT)
+    assert [c for c in checks if c.ok is False] == []  # nothing predicted refused
+    by_name = {c.name: c for c in checks}
+    assert by_name["token types"].ok is None and "custom type" in by_name["token types"].detail
+    policy = by_name["exchange policy"]
+    assert policy.ok is None and "Legacy tokens leaves the policy to its Action" in policy.detail
+    assert by_name["exchange audience"].ok is None
+    assert by_name["subject token"].ok is None  # not read as a JWT of this issuer
+    # Told by the server (Auth0 names no rule), the fix never edits the Action's profile.
+    outcome = _refused(request, None, "unauthorized_client")
+    found = diagnose_request(outcome, {"issuer": ISSUER}, exchange=AUTH0_TENANT)
+    assert found.predicted is None and found.fix is None
+
+
+def test_an_auth0_profile_for_access_tokens_judges_no_policy_row():
+    auth0_access = {**AUTH0_PROFILE, "subject_token_type": TokenType.ACCESS_TOKEN.value}
+    tenant = ExchangeTenant((auth0_access,), granted=None)
+    checks = exchange_checks(sent(client_id="gift-deliveries"), {"issuer": ISSUER}, None, tenant)
+    assert [c.refusal for c in checks if c.ok is False] == []
+
+
+def test_a_custom_token_type_is_refused_only_by_the_bundled_authority():
+    request = sent(subject_token_type="urn:acme:legacy-token")
+    elsewhere = exchange_checks(request, {"issuer": ISSUER}, None, None)
+    assert next(c for c in elsewhere if c.name == "token types").ok is None
+    bundled = exchange_checks(request, {"issuer": ISSUER}, None, None, bundled=True)
+    assert failed_in(bundled).refusal is Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED
+    # The answer's rule says it is the bundled authority: its table is the server's.
+    told = diagnose_request(
+        _refused(request, "exchange_token_type_unsupported", "invalid_request"),
+        {"issuer": ISSUER},
+    )
+    assert told.standing is Standing.AGREE
+
+
+def failed_in(checks):
+    return next(c for c in checks if c.ok is False)

@@ -21,7 +21,9 @@ from m2m_tui.diagnosis.token_request.checks import RequestCheck
 from m2m_tui.diagnosis.token_request.exchange_facts import (
     ExchangeTenant,
     Foreseen,
+    by_action,
     foresee,
+    kind_words,
     strs,
     target_of,
     trusts,
@@ -65,9 +67,10 @@ def exchange_checks(
     metadata: dict,
     server_time: float | None = None,
     tenant: ExchangeTenant | None = None,
+    bundled: bool = False,
 ) -> list[RequestCheck]:
     """The checks of an exchange's own parameters and tokens, in the authority's order."""
-    return exchange_foresight(sent, metadata, server_time, tenant)[0]
+    return exchange_foresight(sent, metadata, server_time, tenant, bundled)[0]
 
 
 def exchange_foresight(
@@ -75,21 +78,34 @@ def exchange_foresight(
     metadata: dict,
     server_time: float | None = None,
     tenant: ExchangeTenant | None = None,
+    bundled: bool = False,
 ) -> tuple[list[RequestCheck], Refused | None]:
     """Each row's line, and the authority's table's first refusal on what the client
-    knows (the prediction): a line fails exactly where its row refuses."""
+    knows (the prediction): a line fails exactly where its row refuses. `bundled`: the
+    server is known to be the bundled authority (see `foresee`)."""
     now = server_time if server_time is not None else sent.sent_at or time.time()
-    seen = foresee(sent, metadata, now, tenant)
+    seen = foresee(sent, metadata, now, tenant, bundled)
     checks = [_parameters(sent, seen), _types(sent, seen)]
     if tenant is None:
         checks.append(_policy_unknown(sent))
+    elif not seen.judges(not_allowed):
+        checks.append(_policy_of_actions(sent, tenant))
     else:
         checks.append(_allowed(sent, tenant, seen))
-    if seen.subject is not None:
+    if seen.subject is not None and not seen.judges(subject_invalid):
+        checks.append(
+            RequestCheck(
+                "subject token",
+                None,
+                "a token of a custom type, or for a profile whose Action reads it: whether "
+                f"it is valid, {ONLY_THE_SERVER}",
+            )
+        )
+    elif seen.subject is not None:
         checks.extend(_subject(seen, now))
         if seen.actor_read is not None:
             checks.append(_actor(seen))
-        if seen.subject.claims:
+        if seen.subject.claims and seen.judges(act_chain_invalid):
             checks.append(_chain(seen))
             checks.append(_may_act(seen))
     checks.append(_audience(sent, tenant, seen))
@@ -109,7 +125,8 @@ def profile_to_change(sent: SentRequest, tenant: ExchangeTenant, cause: Refusal)
         letting = tenant.letting(sent.client_id, token_type)
         return letting[0] if letting else None
     if cause is Refusal.EXCHANGE_NOT_ALLOWED:
-        of_type = tenant.of_type(token_type)
+        # An Action's profile (Auth0's) has no client_ids to join: its Action decides.
+        of_type = [p for p in tenant.of_type(token_type) if not by_action(p)]
         return of_type[0] if of_type else None
     return None
 
@@ -147,7 +164,28 @@ def _types(sent: SentRequest, seen: Foreseen) -> RequestCheck:
             refused.code,
         )
     said = sent.asked.get("subject_token_type", "none")
+    if not seen.judges(token_type_unsupported):
+        return RequestCheck(
+            "token types",
+            None,
+            f"subject_token_type {said}, a custom type: whether the server takes it is its "
+            "own (Auth0's Custom Token Exchange matches a profile by it); "
+            f"{ONLY_THE_SERVER}",
+        )
     return RequestCheck("token types", True, f"subject_token_type {said}")
+
+
+def _policy_of_actions(sent: SentRequest, tenant: ExchangeTenant) -> RequestCheck:
+    """Profiles in Auth0's shape: their Action decides who may exchange, for what."""
+    token_type = sent.asked.get("subject_token_type")
+    names = ", ".join(str(p.get("name") or p.get("id")) for p in tenant.by_action(token_type))
+    return RequestCheck(
+        "exchange policy",
+        None,
+        f"token exchange profile {names} leaves the policy to its Action (it lists no "
+        f"client_ids, audiences nor scope_map): whether {sent.client_id} may exchange this "
+        f"token, for which audience and with which scopes, {ONLY_THE_SERVER}",
+    )
 
 
 def _policy_unknown(sent: SentRequest) -> RequestCheck:
@@ -170,7 +208,8 @@ def _allowed(sent: SentRequest, tenant: ExchangeTenant, seen: Foreseen) -> Reque
         return RequestCheck(
             "exchange profile",
             True,
-            f"token exchange profile {names} lets {sent.client_id} exchange {token_type}",
+            f"token exchange profile {names} lets {sent.client_id} exchange "
+            f"{kind_words(token_type)}",
         )
     of_type = tenant.of_type(token_type)
     if of_type:
@@ -187,7 +226,7 @@ def _allowed(sent: SentRequest, tenant: ExchangeTenant, seen: Foreseen) -> Reque
     return RequestCheck(
         "exchange profile",
         False,
-        f"no token exchange profile lets {sent.client_id} exchange {token_type}",
+        f"no token exchange profile lets {sent.client_id} exchange {kind_words(token_type)}",
         fix,
         refused.code,
     )

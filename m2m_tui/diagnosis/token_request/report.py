@@ -171,11 +171,13 @@ def diagnose_request(
     foretold_values: dict | None = None,
     tenant_read: bool = False,
     exchange: ExchangeTenant | None = None,
+    bundled: bool = False,
 ) -> RequestDiagnosis:
     """The refused request of `outcome`, against the server's `metadata` ({} where it
     publishes none); `foretold`: the rule book's refusal, read through the Management API
     (None where none is at hand, or it foresaw none); `exchange`: for a token exchange,
-    the tenant's token exchange profiles and the acting client's grant, where read."""
+    the tenant's token exchange profiles and the acting client's grant, where read;
+    `bundled`: the profile names the bundled authority, whose table is the server's."""
     sent = outcome.sent
     assert sent is not None, "a token outcome from request_token carries what it sent"
     answer = TokenAnswer.of(outcome)
@@ -183,7 +185,9 @@ def diagnose_request(
     # The client's authentication comes first at the authority, as its checks do here.
     local = next((c.refusal for c in checks if c.ok is False and c.refusal), None)
     if sent.exchange:  # RFC 8693: the authority's own table on what the client knows
-        lines, table = exchange_foresight(sent, metadata, answer.server_time, exchange)
+        # A `rule` in the answer is the bundled authority's word: its table is the server's.
+        ours = bundled or answer.rule is not None
+        lines, table = exchange_foresight(sent, metadata, answer.server_time, exchange, ours)
         checks.extend(lines)
         local = local or (table.code if table is not None else None)
     if tenant_read:  # the Management API was read: the tenant's side, as one check
