@@ -55,7 +55,7 @@ def test_the_seeded_policy_listed_and_shown(tmp_path, shared_stack):
     assert "no client 'gift-deliveries' at this tenant (known: " in typo.stderr
     assert "giftdeliveries" in typo.stderr
     no_api = run_cli(tmp_path, "exchange-profiles", "list", "--audience", "urn:nowhere")
-    assert no_api.returncode == 1 and f"no API 'urn:nowhere' at this tenant (known: " in (
+    assert no_api.returncode == 1 and "no API 'urn:nowhere' at this tenant (known: " in (
         no_api.stderr
     )
     assert ROUTES in no_api.stderr
