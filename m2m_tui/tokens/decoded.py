@@ -189,7 +189,10 @@ def describe_time(name: str, value: object, now: float | None = None) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"not a number ({value!r}): validators will refuse this token"
     now = time.time() if now is None else now
-    local = datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    try:  # a token's or an answer's content: NaN, 1e308, a year past 9999 are data
+        local = datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    except (OverflowError, OSError, ValueError):
+        return f"{value!r}: not a time any clock reaches; validators will refuse this token"
     delta = value - now
     if name == "exp":
         when = f"expires in {relative(delta)}" if delta > 0 else f"expired {relative(delta)} ago"
