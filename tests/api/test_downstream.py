@@ -40,3 +40,20 @@ def test_a_crafted_exp_is_said_not_raised():
         )
     # A time a clock reaches is still drawn as one.
     assert "expires in" in drawn(hop_view(read_hop(hop(exp=2_000_000_000))))
+
+
+def test_a_reused_exchanged_token_is_not_said_exchanged_now():
+    import time
+
+    act = {"sub": "gift@clients", "act": {"sub": "world-mappers-api@clients"}}
+    reused = read_hop(hop(remembered=True, exchanged_at=time.time() - 42, **act))
+    text = drawn(hop_view(reused))
+    assert "✓ exchanged token reused (exchanged 42 s ago)" in text, text
+    assert "exchange: 200" not in text
+    head = drawn(hop_headline(reused))
+    assert "by an exchanged token reused (exchanged 42 s ago)" in head, head
+    # An API that keeps no time of it: reused all the same.
+    earlier = read_hop(hop(remembered=True, exchanged_at=float("nan")))
+    assert "✓ exchanged token reused (exchanged earlier)" in drawn(hop_view(earlier))
+    # A fresh exchange is still an exchange.
+    assert "✓ exchange: 200" in drawn(hop_view(read_hop(hop(**act))))
