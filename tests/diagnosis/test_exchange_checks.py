@@ -272,3 +272,27 @@ def test_a_custom_token_type_is_refused_only_by_the_bundled_authority():
 
 def failed_in(checks):
     return next(c for c in checks if c.ok is False)
+
+
+def test_an_unreadable_subject_token_fails_once():
+    checks = exchange_checks(sent("garbage"), {"issuer": ISSUER}, None, TENANT)
+    failing = [c for c in checks if c.ok is False]
+    assert [c.refusal for c in failing] == [Refusal.SUBJECT_TOKEN_INVALID]
+    audience = next(c for c in checks if c.name == "exchange audience")
+    assert audience.ok is True and "not among" not in audience.detail
+
+
+def test_no_empty_lists_in_words_and_no_tick_on_an_empty_outcome():
+    no_audience = {**PROFILE, "audiences": []}
+    check = failed(sent(), tenant=ExchangeTenant((no_audience,), granted=("routes:read",)))
+    assert check.refusal is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
+    assert "()" not in check.detail and "none)" not in check.detail
+    assert "lets world-mappers-api exchange these tokens for any audience" in check.detail
+    assert not check.fix.rstrip().endswith("of"), check.fix
+    # Nothing refused, yet the token would permit nothing: a warning, in words.
+    checks = exchange_checks(
+        sent(subject(scope="other"), scope=None), {"issuer": ISSUER}, None, TENANT
+    )
+    scope = next(c for c in checks if c.name == "exchange scope")
+    assert scope.ok is None and "would carry no scope" in scope.detail
+    assert "directions" in scope.fix  # what the scope_map maps from

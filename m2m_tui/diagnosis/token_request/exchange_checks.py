@@ -399,20 +399,32 @@ def _audience(sent: SentRequest, tenant: ExchangeTenant | None, seen: Foreseen) 
     letting = tenant.letting(sent.client_id, sent.asked.get("subject_token_type"))
     iss = seen.facts.subject_claims.get("iss")
     reach = sorted(
-        {a for p in letting if trusts(p, iss, seen.issuer) for a in strs(p, "audiences")}
+        {
+            a
+            for p in letting
+            if iss is None or trusts(p, iss, seen.issuer)
+            for a in strs(p, "audiences")
+        }
     )
     if not tenant.target_known:
         detail, fix = f"no API has the identifier {target}", "exchange for an API's identifier"
     else:
         detail = (
-            f"{target} is not among the audiences the profiles allow ({', '.join(reach) or 'none'})"
+            f"{target} is not among the audiences the profiles allow ({', '.join(reach)})"
+            if reach
+            else f"no token exchange profile lets {sent.client_id} exchange these tokens for "
+            "any audience"
         )
         profile = profile_to_change(sent, tenant, Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED)
-        fix = (
-            f"add {target} to token exchange profile {profile.get('name')}'s audiences"
-            if profile
-            else f"exchange for one of {', '.join(reach)}"
-        )
+        if profile:
+            fix = f"add {target} to token exchange profile {profile.get('name')}'s audiences"
+        elif reach:
+            fix = f"exchange for one of {', '.join(reach)}"
+        else:
+            fix = (
+                f"list {target} in the audiences of a token exchange profile that lets "
+                f"{sent.client_id} exchange these tokens"
+            )
     return RequestCheck("exchange audience", False, detail, fix, refused.code)
 
 
@@ -464,7 +476,20 @@ def _scope(sent: SentRequest, tenant: ExchangeTenant | None, seen: Foreseen) -> 
             f"{' '.join(narrowed.widened)} needs",
             refused.code,
         )
-    issued = " ".join(narrowed.issued) or "no scope"
+    if not narrowed.issued:  # not refused, yet a token that permits nothing
+        mapped_from = sorted(
+            {s for v in facts.scope_map.values() if isinstance(v, list) for s in v}
+        )
+        carry = f" ({' or '.join(mapped_from)})" if mapped_from else ""
+        return RequestCheck(
+            "exchange scope",
+            None,
+            f"{seen_text}: the new token would carry no scope, and {target} would refuse "
+            "every call that needs one",
+            f"exchange a subject token that carries what the scope_map maps{carry}, or map "
+            "one of its scopes in the profile's scope_map",
+        )
+    issued = " ".join(narrowed.issued)
     return RequestCheck("exchange scope", True, f"{seen_text}: the new token would carry {issued}")
 
 

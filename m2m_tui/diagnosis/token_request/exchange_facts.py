@@ -253,8 +253,14 @@ def foresee(
 def _fill_target(found: Foreseen, letting: list[dict], tenant: ExchangeTenant) -> None:
     facts, target = found.facts, found.target
     iss = facts.subject_claims.get("iss")
+    # A subject token not read (not a JWT) has no issuer to pick a profile by: its own
+    # row refuses it, and the audience is judged by the profiles alone, not failed twice.
     found.profile = next(
-        (p for p in letting if target in strs(p, "audiences") and trusts(p, iss, found.issuer)),
+        (
+            p
+            for p in letting
+            if target in strs(p, "audiences") and (iss is None or trusts(p, iss, found.issuer))
+        ),
         None,
     )
     facts.audience, facts.audience_allowed = target, found.profile is not None
