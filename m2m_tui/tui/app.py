@@ -373,6 +373,9 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, ExchangeRouti
     def action_diagnose(self) -> None:
         outcome = self.session.token_outcome
         on_token = self.query_one("#tabs", TabbedContent).active == "token"
+        if on_token and (refused := self.token_tab.refused_exchange) is not None:
+            self.why.explain_request(refused)  # the refused exchange the Token tab shows
+            return
         if on_token and outcome is not None and not outcome.ok and outcome.sent is not None:
             self.why.explain_request(outcome)  # Why? of the refused token request
             return
