@@ -296,3 +296,25 @@ def test_no_empty_lists_in_words_and_no_tick_on_an_empty_outcome():
     scope = next(c for c in checks if c.name == "exchange scope")
     assert scope.ok is None and "would carry no scope" in scope.detail
     assert "directions" in scope.fix  # what the scope_map maps from
+
+
+def test_a_fix_that_cannot_work_alone_names_every_step():
+    """World Mappers' client asks for urn:worldmappers: the profile does not list it, and
+    the client has no grant there. Adding the audience alone would still be refused."""
+    request = sent(audience="urn:worldmappers", scope=None)
+    no_grant_there = ExchangeTenant((PROFILE,), granted=None)
+    outcome = _refused(request, "exchange_audience_not_allowed", "invalid_target")
+    found = diagnose_request(outcome, {"issuer": ISSUER}, exchange=no_grant_there)
+    assert found.cause is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
+    assert "add urn:worldmappers to token exchange profile Routes on behalf's audiences" in (
+        found.fix_text
+    )
+    assert "authorize world-mappers-api for urn:worldmappers" in found.fix_text
+    offer = found.fix.offer()  # what f says it applies: not silently a part
+    assert offer.startswith("add urn:worldmappers to token exchange profile")
+    assert "a first step only: then still authorize world-mappers-api for urn:worldmappers" in (
+        offer
+    )
+    # One check failing: one step, said alone.
+    alone = diagnose_request(outcome, {"issuer": ISSUER}, exchange=TENANT)
+    assert alone.fix.remaining == () and "and also" not in alone.fix_text

@@ -264,8 +264,12 @@ def _fill_target(found: Foreseen, letting: list[dict], tenant: ExchangeTenant) -
         None,
     )
     facts.audience, facts.audience_allowed = target, found.profile is not None
-    if found.profile is not None:
-        scope_map = found.profile.get("scope_map")
+    # Not listed: the scopes are judged as through the profile a fix would list it in
+    # (the first that lets the client), so that no step is asked for that listing the
+    # audience there would make needless. The audience's row refuses first either way.
+    mapping = found.profile or (letting[0] if letting else None)
+    if mapping is not None:
+        scope_map = mapping.get("scope_map")
         facts.scope_map = scope_map if isinstance(scope_map, Mapping) else {}
     if tenant.target_known:
         facts.api = tenant.api or ApiSettings(target)
