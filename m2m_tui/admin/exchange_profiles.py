@@ -9,6 +9,7 @@ also `client_ids`, `audiences`, `scope_map` ({target scope: [subject scopes]}) a
 
 from __future__ import annotations
 
+from m2m_tui.diagnosis.token_request.exchange_facts import by_action, kind_words
 from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES, TokenType
 
 LISTS = ("client_ids", "audiences")
@@ -88,10 +89,30 @@ def issuers_words(profile: dict) -> str:
 def sentence(profile: dict, client: str | None = None) -> str:
     """The policy in one sentence: who may exchange what, for which APIs, scopes how;
     with `client`, said of that one client (one the profile lists)."""
-    clients = client or ", ".join(profile.get("client_ids") or []) or "no client yet"
-    audiences = ", ".join(profile.get("audiences") or []) or "no API yet"
-    kind = short_type(profile.get("subject_token_type", "?"))
-    words = f"{clients} may exchange {kind} tokens of {issuers_words(profile)} for {audiences}"
+    kind = kind_words(profile.get("subject_token_type"))
+    if by_action(profile):  # Auth0's: no client_ids, audiences nor scope_map
+        action = profile.get("action_id")
+        whose = f"its Action's ({action})" if action else "its Action's, and none is bound"
+        return (
+            f"exchanges {kind}; who may exchange them, for which API and with which "
+            f"scopes is {whose}"
+        )
+    clients = client or ", ".join(profile.get("client_ids") or [])
+    audiences = ", ".join(profile.get("audiences") or [])
+    if not clients or not audiences:
+        missing = " and ".join(
+            w
+            for w, empty in (
+                ("a client (--client)", not clients),
+                ("an API (--audience)", not audiences),
+            )
+            if empty
+        )
+        return (
+            f"lets no exchange through yet: it takes {kind} of "
+            f"{issuers_words(profile)}, and needs {missing}"
+        )
+    words = f"{clients} may exchange {kind} of {issuers_words(profile)} for {audiences}"
     scopes = scope_lines(profile.get("scope_map"))
     narrowing = (
         "; ".join(scopes)
@@ -108,6 +129,13 @@ def details(profile: dict) -> list[tuple[str, str]]:
         f"{t.get('issuer')} (keys: {t.get('jwks_uri') or 'a JWKS held in the profile'})"
         for t in profile.get("trusted_issuers") or []
     ]
+    if by_action(profile):
+        action = profile.get("action_id")
+        return [
+            ("subject tokens", short_type(kind)),
+            ("policy", "its Action's: who may exchange, for which API, with which scopes"),
+            ("action", action or "none bound"),
+        ]
     return [
         ("subject tokens", f"{short_type(kind)} of {issuers_words(profile)}"),
         ("clients", ", ".join(profile.get("client_ids") or []) or "none: no client may use it"),

@@ -30,6 +30,28 @@ class DownstreamHop:
     def exchanged(self) -> bool:
         return self.exchange.get("status") == 200
 
+    @property
+    def reused(self) -> bool:
+        """The API did not exchange for this call: it reused a token it exchanged
+        earlier for the same caller's token (kept until near its exp)."""
+        return self.exchanged and self.exchange.get("remembered") is True
+
+
+def reuse_words(exchange: dict, now: float | None = None) -> str:
+    """`exchanged token reused (exchanged 42 s ago)`, from the record's `exchanged_at`
+    (an API that does not say when: `exchanged earlier`)."""
+    import math
+    import time
+
+    from m2m_tui.tokens.decoded import relative
+
+    at = exchange.get("exchanged_at")
+    now = time.time() if now is None else now
+    if isinstance(at, int | float) and not isinstance(at, bool) and math.isfinite(at):
+        if at <= now:
+            return f"exchanged token reused (exchanged {relative(now - at)} ago)"
+    return "exchanged token reused (exchanged earlier)"
+
 
 def read_hop(answer: object) -> DownstreamHop | None:
     """The hop in an API's JSON answer, None when it reports none."""
@@ -65,7 +87,9 @@ def exchange_line(exchange: dict) -> Text:
         return line
     from m2m_tui.oauth.token_exchange import short_type
 
-    line = Text(f"✓ exchange: {status}", style="bold green")
+    reused = exchange.get("remembered") is True
+    line = Text(f"✓ {reuse_words(exchange)}" if reused else f"✓ exchange: {status}")
+    line.stylize("bold green")
     line.append(
         f"  {short_type(exchange.get('issued_token_type'))} for {exchange.get('aud') or '-'}, "
         f"scope {exchange.get('scope') or '-'}"
@@ -90,7 +114,11 @@ def hop_headline(hop: DownstreamHop) -> Text:
         line.append(f"{hop.status}", style="bold green" if hop.status < 300 else "bold red")
         line.append(f" from {hop.api}")
     sentence = chain_sentence({"sub": hop.exchange.get("sub"), "act": hop.exchange.get("act")})
-    if hop.exchanged and sentence:
+    if hop.reused:
+        line.append(f", by an {reuse_words(hop.exchange)}", style="cyan")
+        if sentence:
+            line.append(f": {sentence}", style="cyan")
+    elif hop.exchanged and sentence:
         line.append(f", by token exchange: {sentence}", style="cyan")
     elif hop.exchange.get("status") is not None and not hop.exchanged:
         line.append(f", the exchange refused ({hop.exchange.get('error') or '?'})", style="red")

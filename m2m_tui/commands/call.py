@@ -320,19 +320,39 @@ async def _call(args: argparse.Namespace, session, path: str, params: list) -> i
                 print(f"WWW-Authenticate: {challenge}", file=sys.stderr)
         print(exchange.response_text)
         show_downstream(downstream)
-    if exchange.status == 401 and cached and not getattr(args, "quiet", False):
-        # A tenant that was reset, or keys that were revoked, leave the cache holding a
-        # token no server accepts any more: say where this one came from.
-        print(
-            "hint: this token came from the cache; if the authorization server was reset or "
-            f"its keys revoked, drop it with `m2m-tui token --forget --profile "
-            f"{session.profile.name}` and call again",
-            file=sys.stderr,
+    if exchange.status == 401 and not getattr(args, "quiet", False):
+        from m2m_tui.commands.call_hints import refusal_hint
+
+        hint = refusal_hint(
+            exchange.response_text,
+            cached,
+            args.exchange_as or session.profile.name,
+            args.path,
+            _callers(session, args.exchange_as or session.profile.name),
         )
+        if hint:
+            print(hint, file=sys.stderr)
     if odd := describe_odd_answer(exchange):
         print(f"m2m-tui: warning: {odd}", file=sys.stderr)
         return EXIT_NETWORK  # a redirect, a 5xx or not JSON: the server's fault
     return exit_for_status(exchange.status)
+
+
+def _callers(session, acting: str) -> list[str]:
+    """The config's profiles a caller's token could come from, for `acting` to exchange:
+    those of the same issuer for another API (not the Management API)."""
+    profiles = session.config.profiles
+    me = profiles.get(acting)
+    if me is None:
+        return []
+    return [
+        name
+        for name, p in profiles.items()
+        if name != acting
+        and p.issuer == me.issuer
+        and p.audience != me.audience
+        and not (p.audience or "").rstrip("/").endswith("/api/v2")
+    ]
 
 
 def to_httpie(call, token: str | None, reveal: bool, dpop=None) -> str:

@@ -36,9 +36,12 @@ def add_parser(commands) -> None:
         "  m2m-tui exchange --as world-mappers --scope routes:read --json\n"
         "  m2m-tui exchange --as legacy-bridge --subject-token-type urn:acme:legacy-token \\\n"
         '    --subject-token "$LEGACY" --audience https://api.example.com\n'
+        "  ROUTES=http://127.0.0.1:7002   # the bundled Routes API\n"
         '  curl -H "Authorization: Bearer $(m2m-tui exchange --as world-mappers '
         '--token-only)" \\\n'
         '    "$ROUTES/api/routes?from=Paris&to=Seattle"\n'
+        "  m2m-tui call '/api/routes?from=Paris&to=Seattle' --exchange-as world-mappers\n"
+        "    the same call, the exchange made by call itself\n"
         "  m2m-tui token | m2m-tui exchange --as world-mappers --subject-token -\n\n"
         "exit status: 0 issued, 1 refused (the refusal is diagnosed on stderr), 2 a profile\n"
         "or flag, 3 the network or the server",
@@ -50,8 +53,9 @@ def add_parser(commands) -> None:
         "--as",
         dest="acting",
         metavar="PROFILE",
+        required=True,
         help="the acting profile: its client authenticates the exchange, and its audience "
-        "is the target unless --audience names another (required)",
+        "is the target unless --audience names another",
     )
     parser.add_argument(
         "--subject-token",

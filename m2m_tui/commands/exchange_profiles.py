@@ -85,15 +85,22 @@ def add_parsers(commands) -> None:
         "`auth0 token-exchange` keeps them: a name, the subject token type, an Action.\n\n"
         "The bundled tenant decides by four more fields (m2m-tui's extensions): the\n"
         "clients that may exchange through a profile (--client), the APIs a token may be\n"
-        "exchanged for (--audience), how scopes narrow (--scope-map routes:read=directions:\n"
-        "routes:read is carried only for a subject token holding directions; an unmapped\n"
-        "scope only if the subject token holds it), and other issuers whose JWTs it takes\n"
+        "exchanged for (--audience), how scopes narrow (--scope-map, TARGET=SUBJECT: with\n"
+        "`--scope-map routes:read=directions`, the new token carries routes:read only when\n"
+        "the subject token holds directions; a scope the map does not name is carried only\n"
+        "if the subject token holds it), and other issuers whose JWTs it takes\n"
         "(--trusted-issuer). Scopes never widen, and the acting client's grant on the\n"
         "target API still bounds them.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    profiles.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    profiles.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="the client profile whose issuer's tenant to manage (its management profile "
+        "is used; default: the current profile)",
+    )
     actions = profiles.add_subparsers(dest="action", metavar="ACTION", required=True)
     listed = actions.add_parser("list", help="the profiles, each with its policy in a sentence")
     listed.add_argument("--client", metavar="CLIENT_ID", help="only those it may exchange through")
@@ -189,6 +196,14 @@ async def _list(args: argparse.Namespace, mgmt: ManagementClient) -> int:
     from m2m_tui.admin.exchange_profiles import concerning_api, concerning_client, sentence
 
     profiles = await mgmt.token_exchange_profiles()
+    if args.client and _unknown_name(
+        "client", args.client, [c.get("client_id") for c in await mgmt.clients()]
+    ):
+        return EXIT_FAILED
+    if args.audience and _unknown_name(
+        "API", args.audience, [a.get("identifier") for a in await mgmt.resource_servers()]
+    ):
+        return EXIT_FAILED
     if args.client:
         profiles = concerning_client(profiles, args.client)
     if args.audience:
@@ -197,11 +212,26 @@ async def _list(args: argparse.Namespace, mgmt: ManagementClient) -> int:
         print(json.dumps(profiles, indent=2))
         return EXIT_OK
     if not profiles:
-        which = " that concerns it" if args.client or args.audience else ""
-        print(f"no token exchange profile{which}")
+        which = " and ".join(
+            f"{kind} {value}"
+            for kind, value in (("client", args.client), ("API", args.audience))
+            if value
+        )
+        print(
+            f"no token exchange profile concerns {which}" if which else "no token exchange profile"
+        )
     for profile in profiles:
         print(f"{profile['id']}  {profile.get('name', '')}\n  {sentence(profile)}")
     return EXIT_OK
+
+
+def _unknown_name(kind: str, value: str, known: list) -> bool:
+    """Whether `value` names no such thing at the tenant (then said, naming those it has)."""
+    names = sorted(str(k) for k in known if k)
+    if value in names:
+        return False
+    fail(f"no {kind} {value!r} at this tenant (known: {', '.join(names) or 'none'})")
+    return True
 
 
 async def _show(args: argparse.Namespace, mgmt: ManagementClient) -> int:

@@ -64,8 +64,13 @@ def _client(subject: str) -> str:
     return subject.removesuffix("@clients")
 
 
-def exchange_command(expect: Expectations, acting: str = "<the acting client's profile>") -> str:
+def exchange_command(expect: Expectations, acting: str | None = None) -> str:
+    """The exchange that gets a token for this API: as `acting`, else as a profile of
+    the config's whose audience is the API (no --audience then: it is theirs)."""
+    if acting is None and expect.acting_profiles:
+        return " or ".join(f"`m2m-tui exchange --as {p}`" for p in expect.acting_profiles[:3])
     audience = f" --audience {expect.audience}" if expect.audience else ""
+    acting = acting or "<the acting client's profile>"
     return f"`m2m-tui exchange --as {acting}{audience}`"
 
 

@@ -43,6 +43,9 @@ class Expectations:
     # "introspection", or None where it does not say.
     validation: str | None = None
     max_token: int = MAX_TOKEN
+    # The client's profiles whose audience is this API: who could exchange a caller's
+    # token for it (RFC 8693), named in a delegation fix.
+    acting_profiles: tuple[str, ...] = ()
 
     # The policy's terms, read through, as the checks' words name them.
     issuer = property(lambda self: self.policy.issuer)

@@ -69,8 +69,10 @@ class Explainer:
         status: TokenStatus,
         record: Callable[[str, str, ApiResult], ApiResult],
         state_dir: Path | None = None,
+        profiles: Callable[[], dict] | None = None,
     ) -> None:
         self._state_dir = state_dir
+        self._profiles = profiles or dict  # the config's profiles, by name
         self._profile = profile
         self._client = client
         self._timeout = timeout
@@ -139,12 +141,20 @@ class Explainer:
         if base := self._profile().api_base_url:
             async with self._client() as client:
                 meta = await self._api.current_metadata(base, client)
-        return Expectations.from_metadata(
+        expect = Expectations.from_metadata(
             meta,
             self._profile().issuer,
             self._profile().audience or self._profile().resource,
             endpoint.scope if endpoint else None,
         )
+        # The profiles that could exchange a caller's token for this API (their audience
+        # is it): a fix then names them (`exchange --as world-mappers`).
+        acting = tuple(
+            name
+            for name, p in self._profiles().items()
+            if expect.audience and expect.audience in (p.audience, p.resource)
+        )
+        return replace(expect, acting_profiles=acting)
 
     async def diagnose(
         self,

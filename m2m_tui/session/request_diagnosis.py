@@ -51,6 +51,7 @@ async def diagnose_refusal(
         # An exchange's tenant side is its own checks (the profiles, the acting grant).
         tenant_read=note == "" and exchange is None,
         exchange=exchange,
+        bundled=bool(profile.bundled),
     )
     if not metadata:
         found.notes.append(

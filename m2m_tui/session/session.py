@@ -95,6 +95,7 @@ class Session:
             self.status,
             self.record_call,
             state_dir,
+            lambda: self.config.profiles,
         )
         self.fixes = Fixes(profile_now, self.admin, self.get_token, self.name_organization)
         self.exchanges = Exchanges(

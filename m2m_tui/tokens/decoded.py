@@ -185,11 +185,22 @@ def relative(seconds: float) -> str:
     return " ".join(shown) or "0 s"
 
 
-def describe_time(name: str, value: object, now: float | None = None) -> str:
+def describe_time(
+    name: str, value: object, now: float | None = None, relative_to_now: bool = True
+) -> str:
+    """The date a NumericDate names, and (`relative_to_now`) how far it is from now: a
+    view that stays on screen drops that part, which would freeze as it is drawn."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"not a number ({value!r}): validators will refuse this token"
     now = time.time() if now is None else now
-    local = datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    try:  # a token's or an answer's content: NaN, 1e308, a year past 9999 are data
+        local = datetime.fromtimestamp(value).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    except (OverflowError, OSError, ValueError):
+        return f"{value!r}: not a time any clock reaches; validators will refuse this token"
+    if not relative_to_now:  # a state, not a count: true until the view is redrawn
+        late = {"exp": value <= now, "nbf": value > now, "iat": value > now}.get(name)
+        said = {"exp": "expired", "nbf": "not yet valid", "iat": "in the future: clock skew"}
+        return f"{local} ({said[name]})" if late else local
     delta = value - now
     if name == "exp":
         when = f"expires in {relative(delta)}" if delta > 0 else f"expired {relative(delta)} ago"
@@ -260,12 +271,17 @@ def _sub_meaning(value: object) -> str:
     return "subject: who the token is about"
 
 
-def describe_claims(decoded: DecodedToken, now: float | None = None) -> list[ClaimRow]:
+def describe_claims(
+    decoded: DecodedToken, now: float | None = None, relative_to_now: bool = True
+) -> list[ClaimRow]:
+    """Each claim and its meaning; `relative_to_now` False for a table that stays on
+    screen (the Inspector's, whose header counts the time down)."""
     rows = []
     for name, value in decoded.payload.items():
         shown = value if isinstance(value, str) else json.dumps(value)
         if name in ("iat", "nbf", "exp"):
-            meaning = f"{CLAIM_MEANINGS[name]}: {describe_time(name, value, now)}"
+            when = describe_time(name, value, now, relative_to_now)
+            meaning = f"{CLAIM_MEANINGS[name]}: {when}"
         elif name == "sub":
             meaning = _sub_meaning(value)
         elif name == "cnf" and isinstance(value, dict) and "jkt" in value:

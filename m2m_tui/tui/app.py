@@ -373,8 +373,9 @@ class M2MApp(FirstFrameLoading, BundledServerUse, PaletteCommands, ExchangeRouti
     def action_diagnose(self) -> None:
         outcome = self.session.token_outcome
         on_token = self.query_one("#tabs", TabbedContent).active == "token"
-        if on_token and outcome is not None and not outcome.ok and outcome.sent is not None:
-            self.why.explain_request(outcome)  # Why? of the refused token request
+        refused = self.token_tab.refused_exchange or outcome  # the exchange x shows, first
+        if on_token and refused is not None and not refused.ok and refused.sent is not None:
+            self.why.explain_request(refused)  # Why? of the refused request the tab shows
             return
         raw, endpoint, params = self.diagnosis_target()
         if missing := self.missing_for_a_call(raw, endpoint):

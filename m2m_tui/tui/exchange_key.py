@@ -42,6 +42,7 @@ class ExchangeKey:
         self.app.push_screen(ProfileScreen(names, "", title, details), chosen)
 
     def exchange(self, acting: str) -> None:
+        self.refused_exchange = None
         self.query_one("#token-spinner").add_class("busy")
         self.query_one("#token-view", Static).update(
             Text(
@@ -58,6 +59,8 @@ class ExchangeKey:
         finally:
             self.query_one("#token-spinner").remove_class("busy")
         self.query_one("#token-view", Static).update(exchanged_view(acting, outcome))
+        if not outcome.ok and outcome.sent is not None:
+            self.refused_exchange = outcome  # what d diagnoses while it is shown
         self.post_message(TokenExchanged(outcome))
 
 

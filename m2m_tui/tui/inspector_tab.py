@@ -160,7 +160,7 @@ class InspectorTab(Vertical):
                 views.signature_line(ins.signature, ins.signature_note),
                 *([dialect] if dialect else []),
                 *([chain] if (chain := act_chain_view(d.payload)) else []),
-                views.claims_table(describe_claims(d), "Claims"),
+                views.claims_table(describe_claims(d, relative_to_now=False), "Claims"),
                 self.scopes_part(d),
                 views.claims_table(describe_header(d), "Header"),
             )
@@ -178,7 +178,7 @@ class InspectorTab(Vertical):
                 style="bold",
             ),
             *([binding] if binding else []),
-            views.claims_table(describe_claims(said), "Introspection"),
+            views.claims_table(describe_claims(said, relative_to_now=False), "Introspection"),
             self.scopes_part(said),
         )
 
@@ -219,8 +219,9 @@ class InspectorTab(Vertical):
         self.query_one("#expiry", Static).update(line)
 
     def tick(self) -> None:
-        """The live countdown: the expiry line every second; the whole inspector (whose
-        claims table also says "expires in …") once a minute, as it is costly to draw."""
+        """The live countdown: the expiry line every second (the claims table gives the
+        dates alone, which never go stale); the whole inspector once a minute (what it
+        judges by the time, an expiry say), as it is costly to draw."""
         ins = self.inspection
         if not (ins and (ins.decoded or ins.introspected)):
             return

@@ -64,7 +64,12 @@ class TokenTab(ExchangeKey, Vertical):
             session.exchanges.acting_profiles(session.profile.name)
         )
 
+    # The refused exchange the view shows (x), which d diagnoses; None once the view
+    # shows anything else.
+    refused_exchange: TokenOutcome | None = None
+
     def clear(self) -> None:
+        self.refused_exchange = None
         self.decoded = None
         self.tick()
         self.query_one("#token-view", Static).update("")
@@ -80,6 +85,7 @@ class TokenTab(ExchangeKey, Vertical):
 
             self.app.push_screen(SecretPrompt(self.session.profile.name), got)
             return
+        self.refused_exchange = None
         self.query_one("#token-spinner").add_class("busy")
         self.query_one("#token-view", Static).update(
             Text(
@@ -134,6 +140,7 @@ class TokenTab(ExchangeKey, Vertical):
 
     # --- showing ---------------------------------------------------------------------
     def show(self, outcome: TokenOutcome) -> None:
+        self.refused_exchange = None
         parts = []
         if outcome.ok:
             source = (

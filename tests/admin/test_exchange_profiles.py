@@ -8,6 +8,7 @@ import pytest
 from m2m_tui.admin.exchange_profiles import (
     concerning_api,
     concerning_client,
+    details,
     scope_map_entry,
     scope_map_of,
     sentence,
@@ -26,7 +27,23 @@ ROUTES = {
     "scope_map": {"routes:read": ["directions"]},
     "trusted_issuers": [],
 }
-BARE = {"id": "tep_2", "subject_token_type": "urn:ietf:params:oauth:token-type:jwt"}
+# The bundled tenant answers its extensions always, empty where none is set.
+BARE = {
+    "id": "tep_2",
+    "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+    "client_ids": [],
+    "audiences": [],
+    "scope_map": {},
+    "trusted_issuers": [],
+}
+# Auth0's own profile: a custom token type, an Action, none of m2m-tui's fields.
+AUTH0 = {
+    "id": "tep_a0",
+    "name": "Legacy tokens",
+    "subject_token_type": "urn:acme:legacy-token",
+    "action_id": "act_123",
+    "type": "custom_authentication",
+}
 
 
 def test_values_as_typed():
@@ -55,12 +72,21 @@ def test_which_concern_a_client_or_an_api():
 
 def test_the_policy_in_words_and_changed():
     assert sentence(ROUTES) == (
-        "world-mappers-api may exchange access_token tokens of this issuer for "
+        "world-mappers-api may exchange access tokens "
+        "(urn:ietf:params:oauth:token-type:access_token) of this issuer for "
         "urn:worldmappers:routes: routes:read ← directions"
     )
     assert sentence(BARE) == (
-        "no client yet may exchange jwt tokens of this issuer for no API yet: a scope is "
-        "carried only if the subject token has it, and the grant allows it"
+        "lets no exchange through yet: it takes JWTs (urn:ietf:params:oauth:token-type:jwt) "
+        "of this issuer, and needs a client (--client) and an API (--audience)"
+    )
+    # Auth0's profile: its Action decides, never "no client may exchange".
+    assert sentence(AUTH0) == (
+        "exchanges tokens of type urn:acme:legacy-token; who may exchange them, for which "
+        "API and with which scopes is its Action's (act_123)"
+    )
+    assert ("policy", "its Action's: who may exchange, for which API, with which scopes") in (
+        details(AUTH0)
     )
     assert with_member(ROUTES, "client_ids", "gift", True) == ["world-mappers-api", "gift"]
     assert with_member(ROUTES, "client_ids", "world-mappers-api", False) == []

@@ -68,3 +68,30 @@ def test_a_refused_exchange_is_drawn_from_the_502s_body(tmp_path, routed):
     out = json.loads(json_done.stdout)
     assert out["body"]["downstream"]["exchange"]["rule"] == "no_client_grant"
     assert "downstream" not in out and "downstream_unavailable" not in out  # in the body
+
+
+def test_the_acting_clients_own_token_at_the_routes_api_gets_the_rules_hint(tmp_path, routed):
+    """`call --profile world-mappers` at the Routes API: its own token has no act, and
+    the API says so by rule actor_missing. The hint is that rule's (exchange a caller's
+    token), never the cache's (--forget), even with the token from the cache."""
+    acting = "\n".join(
+        [
+            f'issuer = "{routed.issuer}"',
+            'client_id = "world-mappers-api"',
+            'client_secret = "world-mappers-api-local-secret"',
+            f'audience = "{ROUTES}"',
+            f'api_base_url = "{routed.thread.prepared.routes_url}"',
+        ]
+    )
+    write_config(
+        tmp_path / "config.toml", routed.issuer, routed.api_url, **{"world-mappers": acting}
+    )
+    path = "/api/routes?from=Seattle&to=Paris"
+    for _ in range(2):  # the second call's token comes from the cache
+        done = run_cli(tmp_path, "call", "--profile", "world-mappers", path)
+        assert done.returncode != 0 and "actor_missing" in done.stdout
+        assert "--forget" not in done.stderr and "came from the cache" not in done.stderr
+        assert (
+            "exchange the caller's token as world-mappers and call with it: "
+            f"`m2m-tui call --profile gift --exchange-as world-mappers '{path}'`" in done.stderr
+        ), done.stderr

@@ -22,8 +22,8 @@ def routed(tmp_path):
     running.thread.stop()
 
 
-def diagnosed(tmp_path, stack, token: str) -> dict:
-    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url)
+def diagnosed(tmp_path, stack, token: str, **profiles: str) -> dict:
+    write_config(tmp_path / "config.toml", stack.issuer, stack.api_url, **profiles)
     url = stack.thread.prepared.routes_url + "/api/routes?from=Seattle&to=Auth0%20Office"
     result = run_cli(tmp_path, "diagnose", url, "--token", token, "--json")
     assert result.returncode == 1, result.stderr
@@ -36,6 +36,21 @@ def test_a_forwarded_token_is_to_be_exchanged_for_the_routes_api(tmp_path, route
     aud = next(c for c in body["checks"] if c["name"] == "aud")
     assert f"Exchange it for {ROUTES}" in aud["fix"]
     assert f"m2m-tui exchange --as <the acting client's profile> --audience {ROUTES}" in aud["fix"]
+
+
+def test_the_fix_names_the_profiles_whose_audience_is_the_api(tmp_path, routed):
+    acting = "\n".join(
+        [
+            f'issuer = "{routed.issuer}"',
+            'client_id = "world-mappers-api"',
+            'client_secret = "world-mappers-api-local-secret"',
+            f'audience = "{ROUTES}"',
+        ]
+    )
+    body = diagnosed(tmp_path, routed, routed.token(), **{"world-mappers": acting})
+    aud = next(c for c in body["checks"] if c["name"] == "aud")
+    assert "`m2m-tui exchange --as world-mappers`" in aud["fix"], aud["fix"]
+    assert "<the acting client's profile>" not in aud["fix"]
 
 
 def test_a_token_without_act_at_the_routes_api(tmp_path, routed):

@@ -144,3 +144,19 @@ def test_call_says_in_one_line_why_a_linked_hop_is_not_shown(tmp_path, server):
     (line,) = [x for x in done.stderr.splitlines() if "Downstream hop" in x]
     assert line.startswith("Downstream hop not shown: the API keeps no such hop")
     assert "Head north" not in done.stderr  # no hop drawn
+
+
+def test_the_help_says_what_is_required_and_defines_what_it_uses(tmp_path):
+    shown = run_cli(tmp_path, "exchange", "--help").stdout
+    usage = " ".join(shown.split("\n\n")[0].split())
+    assert " --as PROFILE " in usage and "[--as PROFILE]" not in usage
+    # The curl example's $ROUTES is set before it is used, and call does it in one.
+    assert shown.index("ROUTES=http://127.0.0.1:7002") < shown.index("$ROUTES/api/routes")
+    assert "--exchange-as world-mappers" in shown
+    missing = run_cli(tmp_path, "exchange")
+    assert missing.returncode == 2 and "required: --as" in missing.stderr
+    policy = " ".join(run_cli(tmp_path, "exchange-profiles", "--help").stdout.split())
+    assert "--profile NAME the client profile whose issuer's tenant to manage" in policy
+    assert "with `--scope-map routes:read=directions`, the new token carries routes:read" in (
+        policy
+    )

@@ -39,7 +39,8 @@ def test_the_seeded_policy_listed_and_shown(tmp_path, shared_stack):
     listed = ok(run_cli(tmp_path, "exchange-profiles", "list"))
     assert "World Mappers to Routes API" in listed
     assert (
-        "world-mappers-api may exchange access_token tokens of this issuer for "
+        "world-mappers-api may exchange access tokens "
+        "(urn:ietf:params:oauth:token-type:access_token) of this issuer for "
         f"{ROUTES}: routes:read ← directions" in listed
     ), listed
     as_json = json.loads(ok(run_cli(tmp_path, "exchange-profiles", "list", "--json")))
@@ -47,7 +48,17 @@ def test_the_seeded_policy_listed_and_shown(tmp_path, shared_stack):
     assert profile["client_ids"] == ["world-mappers-api"]
     assert profile["scope_map"] == {"routes:read": ["directions"]}
     mine = ok(run_cli(tmp_path, "exchange-profiles", "list", "--client", "giftdeliveries"))
-    assert mine == "no token exchange profile that concerns it\n"
+    assert mine == "no token exchange profile concerns client giftdeliveries\n"
+    # A name the tenant does not know is said, with those it knows, not listed as none.
+    typo = run_cli(tmp_path, "exchange-profiles", "list", "--client", "gift-deliveries")
+    assert typo.returncode == 1 and typo.stdout == ""
+    assert "no client 'gift-deliveries' at this tenant (known: " in typo.stderr
+    assert "giftdeliveries" in typo.stderr
+    no_api = run_cli(tmp_path, "exchange-profiles", "list", "--audience", "urn:nowhere")
+    assert no_api.returncode == 1 and "no API 'urn:nowhere' at this tenant (known: " in (
+        no_api.stderr
+    )
+    assert ROUTES in no_api.stderr
     for_api = ok(run_cli(tmp_path, "exchange-profiles", "list", "--audience", ROUTES))
     assert profile["id"] in for_api
     shown = ok(run_cli(tmp_path, "exchange-profiles", "show", profile["id"]))

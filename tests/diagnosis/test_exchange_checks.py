@@ -219,3 +219,102 @@ def test_the_report_without_a_tenant_still_names_what_the_tokens_show():
     assert told.cause is Refusal.SUBJECT_TOKEN_INVALID
     assert told.standing is Standing.DISAGREE  # the server's stands; the checks saw expiry
     assert "get a new one" in told.fix_text
+
+
+# Auth0's own profiles carry none of m2m-tui's client_ids, audiences, scope_map: their
+# Action decides, and Auth0's Custom Token Exchange takes its own token type URIs.
+AUTH0_PROFILE = {
+    "id": "tep_a0",
+    "name": "Legacy tokens",
+    "subject_token_type": "urn:acme:legacy-token",
+    "action_id": "act_123",
+    "type": "custom_authentication",
+}
+AUTH0_TENANT = ExchangeTenant((AUTH0_PROFILE,), granted=None)
+
+
+def test_an_auth0_profile_leaves_its_policy_to_the_server():
+    request = sent("an-opaque-legacy-token", subject_token_type="urn:acme:legacy-token")
+    checks = exchange_checks(request, {"issuer": ISSUER}, None, AUTH0_TENANT)
+    assert [c for c in checks if c.ok is False] == []  # nothing predicted refused
+    by_name = {c.name: c for c in checks}
+    assert by_name["token types"].ok is None and "custom type" in by_name["token types"].detail
+    policy = by_name["exchange policy"]
+    assert policy.ok is None and "Legacy tokens leaves the policy to its Action" in policy.detail
+    assert by_name["exchange audience"].ok is None
+    assert by_name["subject token"].ok is None  # not read as a JWT of this issuer
+    # Told by the server (Auth0 names no rule), the fix never edits the Action's profile.
+    outcome = _refused(request, None, "unauthorized_client")
+    found = diagnose_request(outcome, {"issuer": ISSUER}, exchange=AUTH0_TENANT)
+    assert found.predicted is None and found.fix is None
+
+
+def test_an_auth0_profile_for_access_tokens_judges_no_policy_row():
+    auth0_access = {**AUTH0_PROFILE, "subject_token_type": TokenType.ACCESS_TOKEN.value}
+    tenant = ExchangeTenant((auth0_access,), granted=None)
+    checks = exchange_checks(sent(client_id="gift-deliveries"), {"issuer": ISSUER}, None, tenant)
+    assert [c.refusal for c in checks if c.ok is False] == []
+
+
+def test_a_custom_token_type_is_refused_only_by_the_bundled_authority():
+    request = sent(subject_token_type="urn:acme:legacy-token")
+    elsewhere = exchange_checks(request, {"issuer": ISSUER}, None, None)
+    assert next(c for c in elsewhere if c.name == "token types").ok is None
+    bundled = exchange_checks(request, {"issuer": ISSUER}, None, None, bundled=True)
+    assert failed_in(bundled).refusal is Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED
+    # The answer's rule says it is the bundled authority: its table is the server's.
+    told = diagnose_request(
+        _refused(request, "exchange_token_type_unsupported", "invalid_request"),
+        {"issuer": ISSUER},
+    )
+    assert told.standing is Standing.AGREE
+
+
+def failed_in(checks):
+    return next(c for c in checks if c.ok is False)
+
+
+def test_an_unreadable_subject_token_fails_once():
+    checks = exchange_checks(sent("garbage"), {"issuer": ISSUER}, None, TENANT)
+    failing = [c for c in checks if c.ok is False]
+    assert [c.refusal for c in failing] == [Refusal.SUBJECT_TOKEN_INVALID]
+    audience = next(c for c in checks if c.name == "exchange audience")
+    assert audience.ok is True and "not among" not in audience.detail
+
+
+def test_no_empty_lists_in_words_and_no_tick_on_an_empty_outcome():
+    no_audience = {**PROFILE, "audiences": []}
+    check = failed(sent(), tenant=ExchangeTenant((no_audience,), granted=("routes:read",)))
+    assert check.refusal is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
+    assert "()" not in check.detail and "none)" not in check.detail
+    assert "lets world-mappers-api exchange these tokens for any audience" in check.detail
+    assert not check.fix.rstrip().endswith("of"), check.fix
+    # Nothing refused, yet the token would permit nothing: a warning, in words.
+    checks = exchange_checks(
+        sent(subject(scope="other"), scope=None), {"issuer": ISSUER}, None, TENANT
+    )
+    scope = next(c for c in checks if c.name == "exchange scope")
+    assert scope.ok is None and "would carry no scope" in scope.detail
+    assert "directions" in scope.fix  # what the scope_map maps from
+
+
+def test_a_fix_that_cannot_work_alone_names_every_step():
+    """World Mappers' client asks for urn:worldmappers: the profile does not list it, and
+    the client has no grant there. Adding the audience alone would still be refused."""
+    request = sent(audience="urn:worldmappers", scope=None)
+    no_grant_there = ExchangeTenant((PROFILE,), granted=None)
+    outcome = _refused(request, "exchange_audience_not_allowed", "invalid_target")
+    found = diagnose_request(outcome, {"issuer": ISSUER}, exchange=no_grant_there)
+    assert found.cause is Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED
+    assert "add urn:worldmappers to token exchange profile Routes on behalf's audiences" in (
+        found.fix_text
+    )
+    assert "authorize world-mappers-api for urn:worldmappers" in found.fix_text
+    offer = found.fix.offer()  # what f says it applies: not silently a part
+    assert offer.startswith("add urn:worldmappers to token exchange profile")
+    assert "a first step only: then still authorize world-mappers-api for urn:worldmappers" in (
+        offer
+    )
+    # One check failing: one step, said alone.
+    alone = diagnose_request(outcome, {"issuer": ISSUER}, exchange=TENANT)
+    assert alone.fix.remaining == () and "and also" not in alone.fix_text

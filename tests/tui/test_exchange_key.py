@@ -79,6 +79,18 @@ async def test_a_refused_exchange_is_said_and_diagnosed_in_why(session):
         assert "✗ Exchange refused: unauthorized_client" in said
         why = " ".join(text_of(app.query_one("#why-view")).split())
         assert "Token request refused" in why and "exchange_not_allowed" in why
+        # d right after it, as the Token tab says: the refused exchange's diagnosis, not
+        # the session's own token's (which would overwrite it).
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.query_one("#tabs").active == "why"
+        why = " ".join(text_of(app.query_one("#why-view")).split())
+        assert "Token request refused" in why and "exchange_not_allowed" in why
+        assert "m2m-admin" in why
+        # Once the Token tab shows the session's token again, d is about that token.
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.token_tab.refused_exchange is None
 
 
 async def test_the_palette_offers_the_exchange(session):

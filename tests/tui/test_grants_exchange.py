@@ -46,7 +46,10 @@ async def test_the_policy_shown_and_edited_by_keyboard(session, stack):
         assert isinstance(screen, GrantsScreen)
         assert screen.editor.client_id == "giftdeliveries"
         note = words(screen, "#exchange-note")
-        assert "giftdeliveries may exchange no token: check a profile to let it" in note, note
+        assert (
+            "No token exchange profile lets giftdeliveries exchange tokens yet: space on a "
+            "profile below lets it." in note
+        ), note
         assert "No profile exchanges tokens for urn:worldmappers." in note
         detail = words(screen, "#exchange-detail")
         assert "scope map routes:read ← directions" in detail, detail
@@ -56,11 +59,15 @@ async def test_the_policy_shown_and_edited_by_keyboard(session, stack):
         assert "subject tokens access_token of this issuer" in detail
         listed = screen.query_one("#exchange-profiles", SelectionList)
         assert listed.selected == []
+        # The inputs' hints are read whole in an editor column of a narrow screen.
+        for hint in ("#exchange-audience", "#exchange-scope"):
+            assert len(screen.query_one(hint).placeholder) <= 40
 
         # ctrl+x, then space on the profile: Gift Deliveries may now exchange through it.
+        listed.highlighted = None
         await pilot.press("ctrl+x")
         await settle(pilot)
-        assert screen.focused is listed
+        assert screen.focused is listed and listed.highlighted == 0  # on the first profile
         await pilot.press("space")
         await settle(pilot)
         status = words(screen, "#grants-status")
@@ -70,9 +77,13 @@ async def test_the_policy_shown_and_edited_by_keyboard(session, stack):
         assert seeded(stack)["client_ids"] == ["world-mappers-api", "giftdeliveries"]
         note = words(screen, "#exchange-note")
         assert (
-            "giftdeliveries may exchange access_token tokens of this issuer "
-            f"for {ROUTES}: routes:read ← directions" in note
+            "giftdeliveries may exchange access tokens "
+            f"(urn:ietf:params:oauth:token-type:access_token) of this issuer for {ROUTES}: "
+            "routes:read ← directions" in note
         ), note
+        # Which it cannot, without a grant on the Routes API: said, not overstated.
+        assert f"But giftdeliveries has no grant on {ROUTES}" in note, note
+        assert "no_client_grant" in note
         assert listed.selected == [seeded(stack)["id"]]
 
         # An audience added, then removed, by typing it.
@@ -139,3 +150,23 @@ async def test_a_tenant_without_profiles_says_how_to_make_one(session, stack):
         assert "m2m-tui exchange-profiles create --name NAME --client CLIENT" in note
         assert not screen.query_one("#exchange-profiles").display
         assert not screen.query_one("#exchange-audience").display
+
+
+async def test_a_profile_no_client_may_use_gives_no_api_tokens(session, stack):
+    admin = stack.admin()
+    empty = {
+        "name": "Gift Deliveries to Routes",
+        "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        "type": "custom_authentication",
+        "client_ids": [],
+        "audiences": ["urn:worldmappers"],
+    }
+    assert admin.post("/token-exchange-profiles", json=empty).status_code == 201
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(140, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        note = words(app.screen, "#exchange-note")
+        assert "Gift Deliveries to Routes" not in note, note
+        assert "No profile exchanges tokens for urn:worldmappers." in note

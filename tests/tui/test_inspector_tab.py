@@ -85,3 +85,15 @@ async def test_the_inspector_names_the_dialect_and_explains_permissions(session)
         plain = {k: v for k, v in claims.items() if k not in ("permissions", "client_id")}
         await paste(pilot, jwt.encode({**plain, "azp": "c"}, "k" * 32, algorithm="HS256"))
         assert "dialect access_token  Auth0's own profile" in text_of(app.query_one("#inspection"))
+
+
+async def test_the_claims_table_gives_dates_the_header_counts_down(session, shared_stack):
+    """A relative time in the table would freeze as drawn ("expires in 59 m 59 s")
+    while the header beside it counts down: the table gives the dates alone."""
+    app = M2MApp(session, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await paste(pilot, shared_stack.token())
+        table = " ".join(text_of(app.query_one("#inspection")).split())
+        assert "expiry time" in table or "exp" in table
+        assert "expires in" not in table and " ago" not in table, table
+        assert "◷ expires in" in text_of(app.query_one("#expiry"))

@@ -21,24 +21,26 @@ from m2m_tui.diagnosis.token_request.checks import RequestCheck
 from m2m_tui.diagnosis.token_request.exchange_facts import (
     ExchangeTenant,
     Foreseen,
+    by_action,
     foresee,
+    kind_words,
     strs,
     target_of,
     trusts,
+)
+from m2m_tui.diagnosis.token_request.exchange_target_checks import (
+    ONLY_THE_SERVER,
+    binding_checks,
+    scope_check,
 )
 from m2m_tui.oauth.sent_request import SentRequest
 from oauth_primitives.rules.exchange import (
     act_chain_invalid,
     actor_invalid,
     audience_not_allowed,
-    certificate_required,
-    dpop_required,
     may_act_mismatch,
-    no_grant,
     not_allowed,
     parameter_missing,
-    scope_not_granted,
-    scope_widened,
     subject_expired,
     subject_invalid,
     subject_untrusted,
@@ -46,7 +48,7 @@ from oauth_primitives.rules.exchange import (
 )
 from oauth_primitives.rules.findings import Code, Finding
 from oauth_primitives.rules.refused import Refused
-from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES, read_chain, scope_list
+from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES, read_chain
 from oauth_primitives.token_refusals import Refusal
 
 __all__ = [
@@ -57,17 +59,16 @@ __all__ = [
     "target_of",
 ]
 
-ONLY_THE_SERVER = "only the server knows"
-
 
 def exchange_checks(
     sent: SentRequest,
     metadata: dict,
     server_time: float | None = None,
     tenant: ExchangeTenant | None = None,
+    bundled: bool = False,
 ) -> list[RequestCheck]:
     """The checks of an exchange's own parameters and tokens, in the authority's order."""
-    return exchange_foresight(sent, metadata, server_time, tenant)[0]
+    return exchange_foresight(sent, metadata, server_time, tenant, bundled)[0]
 
 
 def exchange_foresight(
@@ -75,27 +76,40 @@ def exchange_foresight(
     metadata: dict,
     server_time: float | None = None,
     tenant: ExchangeTenant | None = None,
+    bundled: bool = False,
 ) -> tuple[list[RequestCheck], Refused | None]:
     """Each row's line, and the authority's table's first refusal on what the client
-    knows (the prediction): a line fails exactly where its row refuses."""
+    knows (the prediction): a line fails exactly where its row refuses. `bundled`: the
+    server is known to be the bundled authority (see `foresee`)."""
     now = server_time if server_time is not None else sent.sent_at or time.time()
-    seen = foresee(sent, metadata, now, tenant)
+    seen = foresee(sent, metadata, now, tenant, bundled)
     checks = [_parameters(sent, seen), _types(sent, seen)]
     if tenant is None:
         checks.append(_policy_unknown(sent))
+    elif not seen.judges(not_allowed):
+        checks.append(_policy_of_actions(sent, tenant))
     else:
         checks.append(_allowed(sent, tenant, seen))
-    if seen.subject is not None:
+    if seen.subject is not None and not seen.judges(subject_invalid):
+        checks.append(
+            RequestCheck(
+                "subject token",
+                None,
+                "a token of a custom type, or for a profile whose Action reads it: whether "
+                f"it is valid, {ONLY_THE_SERVER}",
+            )
+        )
+    elif seen.subject is not None:
         checks.extend(_subject(seen, now))
         if seen.actor_read is not None:
             checks.append(_actor(seen))
-        if seen.subject.claims:
+        if seen.subject.claims and seen.judges(act_chain_invalid):
             checks.append(_chain(seen))
             checks.append(_may_act(seen))
     checks.append(_audience(sent, tenant, seen))
     if seen.subject is not None and seen.subject.claims:
-        checks.append(_scope(sent, tenant, seen))
-    checks.extend(_binding(seen))
+        checks.append(scope_check(sent, tenant, seen))
+    checks.extend(binding_checks(seen))
     return [c for c in checks if c is not None], seen.predicted
 
 
@@ -109,7 +123,8 @@ def profile_to_change(sent: SentRequest, tenant: ExchangeTenant, cause: Refusal)
         letting = tenant.letting(sent.client_id, token_type)
         return letting[0] if letting else None
     if cause is Refusal.EXCHANGE_NOT_ALLOWED:
-        of_type = tenant.of_type(token_type)
+        # An Action's profile (Auth0's) has no client_ids to join: its Action decides.
+        of_type = [p for p in tenant.of_type(token_type) if not by_action(p)]
         return of_type[0] if of_type else None
     return None
 
@@ -147,7 +162,28 @@ def _types(sent: SentRequest, seen: Foreseen) -> RequestCheck:
             refused.code,
         )
     said = sent.asked.get("subject_token_type", "none")
+    if not seen.judges(token_type_unsupported):
+        return RequestCheck(
+            "token types",
+            None,
+            f"subject_token_type {said}, a custom type: whether the server takes it is its "
+            "own (Auth0's Custom Token Exchange matches a profile by it); "
+            f"{ONLY_THE_SERVER}",
+        )
     return RequestCheck("token types", True, f"subject_token_type {said}")
+
+
+def _policy_of_actions(sent: SentRequest, tenant: ExchangeTenant) -> RequestCheck:
+    """Profiles in Auth0's shape: their Action decides who may exchange, for what."""
+    token_type = sent.asked.get("subject_token_type")
+    names = ", ".join(str(p.get("name") or p.get("id")) for p in tenant.by_action(token_type))
+    return RequestCheck(
+        "exchange policy",
+        None,
+        f"token exchange profile {names} leaves the policy to its Action (it lists no "
+        f"client_ids, audiences nor scope_map): whether {sent.client_id} may exchange this "
+        f"token, for which audience and with which scopes, {ONLY_THE_SERVER}",
+    )
 
 
 def _policy_unknown(sent: SentRequest) -> RequestCheck:
@@ -170,7 +206,8 @@ def _allowed(sent: SentRequest, tenant: ExchangeTenant, seen: Foreseen) -> Reque
         return RequestCheck(
             "exchange profile",
             True,
-            f"token exchange profile {names} lets {sent.client_id} exchange {token_type}",
+            f"token exchange profile {names} lets {sent.client_id} exchange "
+            f"{kind_words(token_type)}",
         )
     of_type = tenant.of_type(token_type)
     if of_type:
@@ -187,7 +224,7 @@ def _allowed(sent: SentRequest, tenant: ExchangeTenant, seen: Foreseen) -> Reque
     return RequestCheck(
         "exchange profile",
         False,
-        f"no token exchange profile lets {sent.client_id} exchange {token_type}",
+        f"no token exchange profile lets {sent.client_id} exchange {kind_words(token_type)}",
         fix,
         refused.code,
     )
@@ -360,98 +397,30 @@ def _audience(sent: SentRequest, tenant: ExchangeTenant | None, seen: Foreseen) 
     letting = tenant.letting(sent.client_id, sent.asked.get("subject_token_type"))
     iss = seen.facts.subject_claims.get("iss")
     reach = sorted(
-        {a for p in letting if trusts(p, iss, seen.issuer) for a in strs(p, "audiences")}
+        {
+            a
+            for p in letting
+            if iss is None or trusts(p, iss, seen.issuer)
+            for a in strs(p, "audiences")
+        }
     )
     if not tenant.target_known:
         detail, fix = f"no API has the identifier {target}", "exchange for an API's identifier"
     else:
         detail = (
-            f"{target} is not among the audiences the profiles allow ({', '.join(reach) or 'none'})"
+            f"{target} is not among the audiences the profiles allow ({', '.join(reach)})"
+            if reach
+            else f"no token exchange profile lets {sent.client_id} exchange these tokens for "
+            "any audience"
         )
         profile = profile_to_change(sent, tenant, Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED)
-        fix = (
-            f"add {target} to token exchange profile {profile.get('name')}'s audiences"
-            if profile
-            else f"exchange for one of {', '.join(reach)}"
-        )
+        if profile:
+            fix = f"add {target} to token exchange profile {profile.get('name')}'s audiences"
+        elif reach:
+            fix = f"exchange for one of {', '.join(reach)}"
+        else:
+            fix = (
+                f"list {target} in the audiences of a token exchange profile that lets "
+                f"{sent.client_id} exchange these tokens"
+            )
     return RequestCheck("exchange audience", False, detail, fix, refused.code)
-
-
-def _scope(sent: SentRequest, tenant: ExchangeTenant | None, seen: Foreseen) -> RequestCheck:
-    facts, target = seen.facts, seen.target
-    asked = sent.asked.get("scope")
-    carried = scope_list(facts.subject_claims)
-    if tenant is None or not seen.judges(scope_widened):
-        if facts.requested is None:
-            return RequestCheck("exchange scope", None, "no scope asked: the server narrows")
-        lacking = [s for s in facts.requested if s not in carried]
-        if not lacking:
-            return RequestCheck("exchange scope", True, f"the subject token carries {asked}")
-        return RequestCheck(
-            "exchange scope",
-            None,
-            f"the subject token lacks {' '.join(lacking)}: refused as widening unless a "
-            f"profile's scope_map maps a scope it carries to it ({ONLY_THE_SERVER})",
-        )
-    if seen.verdict(no_grant) is not None:
-        return RequestCheck(
-            "exchange scope",
-            False,
-            f"{sent.client_id} has no grant on {target}: it cannot hold a token for it",
-            f"authorize {sent.client_id} for {target}",
-            Refusal.NO_CLIENT_GRANT,
-        )
-    narrowed = facts.narrowed
-    mapped = "; scope_map " + ", ".join(
-        f"{k} ← {' '.join(v)}" for k, v in facts.scope_map.items() if isinstance(v, list)
-    )
-    seen_text = f"the subject token carries {' '.join(carried) or 'no scope'}"
-    seen_text += mapped if facts.scope_map else ""
-    if (refused := seen.verdict(scope_not_granted)) is not None:
-        return RequestCheck(
-            "exchange scope",
-            False,
-            f"{sent.client_id}'s grant on {target} lacks {' '.join(narrowed.ungranted)}",
-            f"grant {' '.join(narrowed.ungranted)} to {sent.client_id} on {target}",
-            refused.code,
-        )
-    if (refused := seen.verdict(scope_widened)) is not None:
-        return RequestCheck(
-            "exchange scope",
-            False,
-            f"{seen_text}: {' '.join(narrowed.widened)} would widen it (an exchange only narrows)",
-            f"ask for fewer scopes ({' '.join(narrowed.issued) or 'none this token permits'}), "
-            f"or exchange a subject token that carries what "
-            f"{' '.join(narrowed.widened)} needs",
-            refused.code,
-        )
-    issued = " ".join(narrowed.issued) or "no scope"
-    return RequestCheck("exchange scope", True, f"{seen_text}: the new token would carry {issued}")
-
-
-def _binding(seen: Foreseen) -> list[RequestCheck]:
-    """The target API's binding (RFC 9449 §5, RFC 8705 §3), as for client_credentials:
-    a line only where it refuses."""
-    lines = []
-    if (refused := seen.verdict(dpop_required)) is not None:
-        lines.append(
-            RequestCheck(
-                "exchange binding",
-                False,
-                f"{seen.target} takes DPoP-bound tokens only, and no DPoP proof was sent",
-                "send a DPoP proof with the exchange (a profile with dpop = true)",
-                refused.code,
-            )
-        )
-    if (refused := seen.verdict(certificate_required)) is not None:
-        lines.append(
-            RequestCheck(
-                "exchange binding",
-                False,
-                f"{seen.target} takes certificate-bound tokens only, and no client "
-                "certificate was presented",
-                "exchange over mutual TLS with the profile's client certificate",
-                refused.code,
-            )
-        )
-    return lines

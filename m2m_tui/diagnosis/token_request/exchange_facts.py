@@ -22,15 +22,21 @@ from oauth_primitives.rules.exchange import (
     EXCHANGE,
     Exchange,
     Rule,
+    act_chain_invalid,
+    actor_invalid,
     audience_not_allowed,
     certificate_required,
     dpop_required,
     exchange_refusal,
+    may_act_mismatch,
     no_grant,
     not_allowed,
     scope_not_granted,
     scope_widened,
+    subject_expired,
+    subject_invalid,
     subject_untrusted,
+    token_type_unsupported,
 )
 from oauth_primitives.rules.exchanged_tokens import (
     ExchangedToken,
@@ -39,12 +45,25 @@ from oauth_primitives.rules.exchanged_tokens import (
 )
 from oauth_primitives.rules.issuance import ApiSettings, GrantSettings
 from oauth_primitives.rules.refused import Refused
-from oauth_primitives.token_exchange import client_subject
+from oauth_primitives.token_exchange import TokenType, client_subject
 
 # The rows that read the tenant's policy: the profiles, the target API, the grant.
 PROFILE_ROWS = (not_allowed, subject_untrusted)
 TARGET_ROWS = (audience_not_allowed, no_grant, scope_not_granted, scope_widened)
 API_ROWS = (dpop_required, certificate_required)
+# The rows that read the subject and actor tokens as JWTs of an issuer: a custom token
+# type's tokens (Auth0's Custom Token Exchange) are its Action's to read.
+SUBJECT_ROWS = (
+    subject_untrusted,
+    subject_expired,
+    subject_invalid,
+    actor_invalid,
+    act_chain_invalid,
+    may_act_mismatch,
+)
+# m2m-tui's extensions to Auth0's profile: a profile without them (Auth0's own) leaves
+# who may exchange, for what and with which scopes to its Action.
+EXTENSIONS = ("client_ids", "audiences", "scope_map")
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,43 @@ class ExchangeTenant:
     def of_type(self, token_type: str | None) -> list[dict]:
         return [p for p in self.profiles if p.get("subject_token_type") == token_type]
 
+    def by_action(self, token_type: str | None) -> list[dict]:
+        """The profiles of `token_type` whose policy is their Action's (Auth0's shape:
+        none of m2m-tui's client_ids, audiences, scope_map): the client cannot judge
+        who they let exchange, nor for what."""
+        return [p for p in self.of_type(token_type) if by_action(p)]
+
+
+def by_action(profile: Mapping) -> bool:
+    """Whether the profile leaves its policy to its Action (it carries none of
+    m2m-tui's extensions, as Auth0's profiles do)."""
+    return not any(field in profile for field in EXTENSIONS)
+
+
+KIND_WORDS = {
+    TokenType.ACCESS_TOKEN: "access tokens",
+    TokenType.REFRESH_TOKEN: "refresh tokens",
+    TokenType.ID_TOKEN: "ID tokens",
+    TokenType.JWT: "JWTs",
+    TokenType.SAML1: "SAML 1.1 assertions",
+    TokenType.SAML2: "SAML 2.0 assertions",
+}
+
+
+def kind_words(token_type: str | None) -> str:
+    """A subject token type in words, its URI after: `access tokens
+    (urn:ietf:params:oauth:token-type:access_token)`; a custom one as `tokens of type URI`."""
+    if not token_type:
+        return "tokens of no type"
+    named = next((w for t, w in KIND_WORDS.items() if t.value == token_type), None)
+    return f"{named} ({token_type})" if named else f"tokens of type {token_type}"
+
+
+def custom_type(token_type: str | None) -> bool:
+    """A subject token type none of RFC 8693's URIs: a provider's own (Auth0's Custom
+    Token Exchange matches its profile by it)."""
+    return bool(token_type) and token_type not in {t.value for t in TokenType}
+
 
 class _AnyIssuer:
     """Without the profiles, any issuer may be one they trust: a token is then read as a
@@ -86,6 +142,7 @@ class Foreseen:
     rules: tuple[Rule, ...]
     tenant: ExchangeTenant | None
     issuer: str | None  # the server's, from its metadata
+    bundled: bool  # the server is the bundled authority: its table is the server's own
     trusted: tuple[str, ...]  # the issuers the letting profiles trust (the tenant's)
     target: str  # "" when neither named nor found in the profiles
     subject: ExchangedToken | None = None
@@ -143,8 +200,15 @@ def trusts(profile: Mapping, iss: object, issuer: object) -> bool:
 
 
 def foresee(
-    sent: SentRequest, metadata: dict, now: float, tenant: ExchangeTenant | None
+    sent: SentRequest,
+    metadata: dict,
+    now: float,
+    tenant: ExchangeTenant | None,
+    bundled: bool = False,
 ) -> Foreseen:
+    """`bundled`: the server is known to be the bundled authority (its answer carries a
+    `rule`, or the profile is a bundled one), whose table is then the server's whole
+    word; elsewhere a custom token type and an Action's profile are the server's own."""
     asked = sent.asked
     token_type = asked.get("subject_token_type") or None
     facts = Exchange(
@@ -166,7 +230,7 @@ def foresee(
     # Who is trusted is the tenant's to say, and ours only known from the metadata.
     readable = trusted if tenant is not None and issuer is not None else _AnyIssuer()
     target = target_for(sent, tenant.profiles) if tenant is not None else target_of(sent)
-    found = Foreseen(facts, (), tenant, issuer, trusted, target)
+    found = Foreseen(facts, (), tenant, issuer, bundled, trusted, target)
     facts.allowed = bool(letting) or tenant is None
     if sent.subject is not None and sent.subject.token:
         found.subject = read_exchanged(sent.subject.token, issuer, readable, LEEWAY)
@@ -189,13 +253,23 @@ def foresee(
 def _fill_target(found: Foreseen, letting: list[dict], tenant: ExchangeTenant) -> None:
     facts, target = found.facts, found.target
     iss = facts.subject_claims.get("iss")
+    # A subject token not read (not a JWT) has no issuer to pick a profile by: its own
+    # row refuses it, and the audience is judged by the profiles alone, not failed twice.
     found.profile = next(
-        (p for p in letting if target in strs(p, "audiences") and trusts(p, iss, found.issuer)),
+        (
+            p
+            for p in letting
+            if target in strs(p, "audiences") and (iss is None or trusts(p, iss, found.issuer))
+        ),
         None,
     )
     facts.audience, facts.audience_allowed = target, found.profile is not None
-    if found.profile is not None:
-        scope_map = found.profile.get("scope_map")
+    # Not listed: the scopes are judged as through the profile a fix would list it in
+    # (the first that lets the client), so that no step is asked for that listing the
+    # audience there would make needless. The audience's row refuses first either way.
+    mapping = found.profile or (letting[0] if letting else None)
+    if mapping is not None:
+        scope_map = mapping.get("scope_map")
         facts.scope_map = scope_map if isinstance(scope_map, Mapping) else {}
     if tenant.target_known:
         facts.api = tenant.api or ApiSettings(target)
@@ -214,4 +288,9 @@ def _judged(found: Foreseen, tenant: ExchangeTenant | None, issuer: str | None) 
         unknown.update(TARGET_ROWS, API_ROWS)
     if tenant is not None and tenant.api is None:
         unknown.update(API_ROWS)  # the target's binding was not read
+    token_type = found.facts.subject_token_type
+    if custom_type(token_type) and not found.bundled:
+        unknown.update((token_type_unsupported, *SUBJECT_ROWS))
+    if tenant is not None and tenant.by_action(token_type):
+        unknown.update((*PROFILE_ROWS, *TARGET_ROWS, *SUBJECT_ROWS))
     return tuple(rule for rule in EXCHANGE if rule not in unknown)

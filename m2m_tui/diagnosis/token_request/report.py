@@ -15,7 +15,7 @@ The cause comes from three places, kept apart so that the report can say how the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
 from m2m_tui.diagnosis.token_request.answer import TokenAnswer
@@ -96,8 +96,16 @@ class Fix:
     value: str = ""  # profile_*: the audience or the client id added
     name: str = ""  # profile_*: the profile's name
     client: str = ""  # grant, scopes: an exchange's acting client ("": the profile's)
+    # The other failing checks' fixes: this one alone would not let the request through.
+    remaining: tuple[str, ...] = ()
 
     def offer(self) -> str:
+        said = self._offer()
+        if self.remaining:
+            said += f" (a first step only: then still {'; '.join(self.remaining)})"
+        return said
+
+    def _offer(self) -> str:
         if self.kind is FixKind.PROFILE_AUDIENCE:
             return f"add {self.value} to token exchange profile {self.name}'s audiences"
         if self.kind is FixKind.PROFILE_CLIENT:
@@ -171,11 +179,13 @@ def diagnose_request(
     foretold_values: dict | None = None,
     tenant_read: bool = False,
     exchange: ExchangeTenant | None = None,
+    bundled: bool = False,
 ) -> RequestDiagnosis:
     """The refused request of `outcome`, against the server's `metadata` ({} where it
     publishes none); `foretold`: the rule book's refusal, read through the Management API
     (None where none is at hand, or it foresaw none); `exchange`: for a token exchange,
-    the tenant's token exchange profiles and the acting client's grant, where read."""
+    the tenant's token exchange profiles and the acting client's grant, where read;
+    `bundled`: the profile names the bundled authority, whose table is the server's."""
     sent = outcome.sent
     assert sent is not None, "a token outcome from request_token carries what it sent"
     answer = TokenAnswer.of(outcome)
@@ -183,7 +193,9 @@ def diagnose_request(
     # The client's authentication comes first at the authority, as its checks do here.
     local = next((c.refusal for c in checks if c.ok is False and c.refusal), None)
     if sent.exchange:  # RFC 8693: the authority's own table on what the client knows
-        lines, table = exchange_foresight(sent, metadata, answer.server_time, exchange)
+        # A `rule` in the answer is the bundled authority's word: its table is the server's.
+        ours = bundled or answer.rule is not None
+        lines, table = exchange_foresight(sent, metadata, answer.server_time, exchange, ours)
         checks.extend(lines)
         local = local or (table.code if table is not None else None)
     if tenant_read:  # the Management API was read: the tenant's side, as one check
@@ -207,6 +219,17 @@ def diagnose_request(
     found.cause = found.told or (found.predicted if _fits(found.predicted, answer) else None)
     found.fix_text = _fix_text(found, outcome)
     found.fix = _fix(found, foretold_values or {}, exchange)
+    # Each other check that fails needs its own step: named, in the words and in f's offer.
+    others = [
+        c.fix
+        for c in checks
+        if c.ok is False and c.fix and c.fix != found.fix_text and c.refusal is not found.cause
+    ]
+    others = list(dict.fromkeys(others))
+    if others and found.cause is not None:
+        found.fix_text = "; and also ".join(filter(None, [found.fix_text, *others]))
+        if found.fix is not None:
+            found.fix = replace(found.fix, remaining=tuple(others))
     if found.cause is None and answer.client_authentication:
         found.notes.append(_untold_client_authentication(sent))
         # A warning that would explain it (a Basic secret the server may not decode):

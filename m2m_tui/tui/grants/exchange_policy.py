@@ -52,14 +52,9 @@ class ExchangePolicy(Vertical):
         yield Static(id="exchange-note")
         yield SelectionList(id="exchange-profiles")
         yield Static(id="exchange-detail")
-        yield Input(
-            placeholder="audience of the highlighted profile: API adds it, -API removes it",
-            id="exchange-audience",
-        )
-        yield Input(
-            placeholder="scope map: routes:read=directions sets, routes:read= removes",
-            id="exchange-scope",
-        )
+        # Each hint fits a narrow input (the screen's editor column at 80x24).
+        yield Input(placeholder="audience: API adds, -API removes", id="exchange-audience")
+        yield Input(placeholder="scope map: to=from sets, to= removes", id="exchange-scope")
 
     def status(self, text: str, style: str = "") -> None:
         self.post_message(Status(text, style))
@@ -85,6 +80,8 @@ class ExchangePolicy(Vertical):
         listed = self.query_one("#exchange-profiles", SelectionList)
         if listed.display:
             listed.focus()
+            if listed.option_count:
+                listed.highlighted = 0  # ctrl+x lands on the first profile
         self.scroll_visible()
 
     def show(self, client_id: str | None, audience: str | None = None) -> None:
@@ -121,17 +118,38 @@ class ExchangePolicy(Vertical):
         if not self.profiles:
             return "The tenant has no token exchange profile. " + CREATE_HINT
         mine = concerning_client(self.profiles, self.client_id or "")
-        lines = [sentence(p, self.client_id) for p in mine] or [
-            f"{self.client_id} may exchange no token: check a profile to let it (space)."
+        lines = [self.said_of_client(p) for p in mine] or [
+            f"No token exchange profile lets {self.client_id} exchange tokens yet: "
+            "space on a profile below lets it."
         ]
         if self.audience:
-            by = [p.get("name") or p["id"] for p in concerning_api(self.profiles, self.audience)]
+            # Only a profile some client may exchange through gives tokens for the API.
+            usable = [
+                p for p in concerning_api(self.profiles, self.audience) if p.get("client_ids")
+            ]
+            by = [p.get("name") or p["id"] for p in usable]
             lines.append(
                 f"Tokens for {self.audience} may be had by exchange through {', '.join(by)}."
                 if by
                 else f"No profile exchanges tokens for {self.audience}."
             )
         return "\n".join(lines)
+
+    def said_of_client(self, profile: dict) -> str:
+        """The profile's sentence for the shown client, and the audiences it lists where
+        the client holds no grant (the exchange is then refused: no_client_grant)."""
+        said = sentence(profile, self.client_id)
+        ungranted = [
+            a
+            for a in profile.get("audiences") or []
+            if self.client_id and self.model.grant_for(self.client_id, a) is None
+        ]
+        if ungranted:
+            said += (
+                f". But {self.client_id} has no grant on {', '.join(ungranted)}: such an "
+                "exchange is refused (no_client_grant) until it is authorized there"
+            )
+        return said
 
     def detail(self) -> None:
         profile = self.highlighted()
