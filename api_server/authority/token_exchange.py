@@ -63,7 +63,7 @@ async def exchange_token(
     facts.actor = client_subject(client.client_id)
     if facts.actor_token:
         facts.actor_finding, actor_claims = await _read(authority, params["actor_token"], trusted)
-        facts.actor = str(actor_claims.get("sub", ""))
+        facts.actor, facts.actor_claims = str(actor_claims.get("sub", "")), actor_claims
 
     audience = _target(params, profiles)
     iss = facts.subject_claims.get("iss")

@@ -15,6 +15,7 @@ from ..token_exchange import (
     ISSUABLE_TOKEN_TYPES,
     SUBJECT_TOKEN_TYPES,
     Narrowed,
+    client_subject,
     may_act_allows,
     narrow,
     read_chain,
@@ -47,6 +48,7 @@ class Exchange:
     subject_claims: Mapping = field(default_factory=dict)
     actor_finding: Finding | None = None
     actor: str = ""  # who acts: the actor token's sub, else the acting client's subject
+    actor_claims: Mapping = field(default_factory=dict)  # the actor token's, when sent
     audience: str = ""
     audience_allowed: bool = True
     api: ApiSettings | None = None
@@ -126,7 +128,26 @@ def subject_invalid(e: Exchange) -> Refused | None:
 def actor_invalid(e: Exchange) -> Refused | None:
     if e.actor_finding is not None:
         return Refused(Refusal.ACTOR_TOKEN_INVALID, _read(e.actor_finding))
+    if e.actor_token and e.actor_claims and not actor_is_the_client(e.actor_claims, e.client_id):
+        # Nothing else ties the actor token's sub to who authenticated: without this, any
+        # client could name another (World Mappers, say) as the actor, in `act` and to
+        # the subject token's may_act, by sending a token of theirs it got hold of.
+        holder = e.actor_claims.get("client_id") or e.actor_claims.get("azp")
+        holder = holder or e.actor_claims.get("sub")
+        said = (
+            f"it was issued to {holder}, not to the acting client {e.client_id}: an actor "
+            "token must be the acting client's own"
+        )
+        return Refused(Refusal.ACTOR_TOKEN_INVALID, {"finding": "not_the_clients", "said": said})
     return None
+
+
+def actor_is_the_client(claims: Mapping, client_id: str) -> bool:
+    """An actor token issued to `client_id`: its client_id or azp, or its sub as this
+    issuer names a client's own tokens (client_subject)."""
+    return client_id in (claims.get("client_id"), claims.get("azp")) or claims.get(
+        "sub"
+    ) == client_subject(client_id)
 
 
 def act_chain_invalid(e: Exchange) -> Refused | None:

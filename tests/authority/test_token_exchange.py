@@ -109,12 +109,48 @@ def test_a_chain_of_two_exchanges_nests_the_act(stack):
     assert second["scope"] == "routes:read"
 
 
-def test_an_actor_token_names_the_actor(shared_stack):
-    actor = shared_stack.token()  # giftdeliveries@clients acts, through World Mappers
+def test_an_actor_token_of_the_acting_client_names_the_actor(shared_stack):
+    actor = shared_stack.token(client=WMAPI, audience=ROUTES)  # World Mappers' own token
     token = issued(
         exchange(shared_stack, ours(shared_stack), actor_token=actor, actor_token_type=ACCESS)
     )
-    assert token["act"] == {"sub": "giftdeliveries@clients"}
+    assert token["act"] == {"sub": "world-mappers-api@clients"}
+
+
+def test_the_subject_token_sent_as_the_actor_token_is_refused(shared_stack):
+    """World Mappers may not name Gift Deliveries as the actor by sending its token twice."""
+    subject = shared_stack.token()
+    body = exchange(shared_stack, subject, actor_token=subject, actor_token_type=ACCESS).json()
+    assert body["rule"] == "actor_token_invalid"
+    assert (
+        "issued to giftdeliveries, not to the acting client world-mappers-api"
+        in (body["error_description"])
+    )
+
+
+def test_a_rogue_client_cannot_act_as_world_mappers_by_its_token(stack):
+    """A client the policy lets exchange, holding a token of World Mappers', cannot pass
+    it as its actor_token to be named World Mappers in `act` (and in may_act's check)."""
+    tenant = stack.authority.tenant
+    rogue = Client("rogue", "Rogue")
+    tenant.set_secret(rogue, "rogue-secret")
+    tenant.clients.save(rogue)
+    tenant.grants.create("rogue", ROUTES, ["routes:read"])
+    tenant.exchange_profiles.create(
+        name="Rogue to Routes API", subject_token_type=ACCESS, client_ids=["rogue"],
+        audiences=[ROUTES], scope_map={"routes:read": ["directions"]},
+    )  # fmt: skip
+    stolen = stack.token(client=WMAPI, audience=ROUTES)
+    subject = ours(stack, may_act={"sub": "world-mappers-api@clients"})
+    response = exchange(
+        stack, subject, client=("rogue", "rogue-secret"), actor_token=stolen,
+        actor_token_type=ACCESS,
+    )  # fmt: skip
+    body = response.json()
+    assert (response.status_code, body["error"], body["rule"]) == (
+        400, "invalid_request", "actor_token_invalid",
+    )  # fmt: skip
+    assert "not to the acting client rogue" in body["error_description"]
 
 
 def _revoked(stack) -> str:

@@ -147,13 +147,16 @@ def test_may_act_must_name_the_actor():
     assert check.refusal is Refusal.MAY_ACT_MISMATCH
     assert "world-mappers-api@clients" in check.detail
     assert failed(sent(subject(may_act={"sub": "world-mappers-api@clients"}))) is None
-    # With an actor token, its sub is the actor.
-    actor = sent(
-        named,
-        actor_token=subject(sub="someone-else@clients"),
-        actor_token_type=TokenType.ACCESS_TOKEN.value,
-    )
-    assert failed(actor) is None
+    # With an actor token, its sub is the actor; and it must be the acting client's own,
+    # as the authority refuses another's (its sub would name someone who did not act).
+    own = subject(sub="world-mappers-api@clients", may_act=None)
+    mine = subject(may_act={"sub": "world-mappers-api@clients"})
+    access = TokenType.ACCESS_TOKEN.value
+    assert failed(sent(mine, actor_token=own, actor_token_type=access)) is None
+    borrowed = sent(named, actor_token=subject(sub="someone-else@clients"), actor_token_type=access)
+    check = failed(borrowed)
+    assert check.refusal is Refusal.ACTOR_TOKEN_INVALID
+    assert "not to the acting client world-mappers-api" in check.detail
 
 
 def test_a_malformed_act_chain():

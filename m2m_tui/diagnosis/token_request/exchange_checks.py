@@ -289,9 +289,10 @@ def _actor(seen: Foreseen) -> RequestCheck:
     return RequestCheck(
         "actor token",
         False,
-        f"the actor_token, read as the server reads it: {_said(seen.facts.actor_finding)}",
-        "send a current access token of this issuer as the actor_token, or none (the acting "
-        "client is then the actor)",
+        f"the actor_token, read as the server reads it: {refused.values['said']}",
+        "send a current access token of this issuer issued to the acting client "
+        f"({seen.facts.client_id}) as the actor_token, or none (the acting client is then "
+        "the actor)",
         refused.code,
     )
 

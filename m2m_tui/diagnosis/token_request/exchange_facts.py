@@ -177,6 +177,7 @@ def foresee(
         found.actor_read = read_exchanged(sent.actor.token, issuer, readable, LEEWAY)
         facts.actor_finding = judge_exchanged(found.actor_read, now, keys=None)
         facts.actor = str(found.actor_read.claims.get("sub", ""))
+        facts.actor_claims = found.actor_read.claims
     if tenant is not None and found.target:
         _fill_target(found, letting, tenant)
     facts.requested = asked["scope"].split() if "scope" in asked else None
