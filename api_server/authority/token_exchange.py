@@ -29,6 +29,7 @@ from .authority import Authority
 from .client_auth import authenticated_client
 from .errors import NO_STORE, invalid_request, refused_error
 from .exchange_actions import apply_actions, profile_sources
+from .management_scopes import management_audience
 from .models import TokenExchangeProfile
 from .token_parts import dpop_key, grant_settings, new_jti
 from .token_quotas import over_quota, quotas_for, spend
@@ -56,6 +57,8 @@ async def exchange_token(
     )
     profiles = authority.tenant.exchange_profiles.for_client(client.client_id, subject_type or "")
     facts.allowed = bool(profiles)
+    facts.issuer = authority.issuer
+    facts.management_audience = management_audience(authority.issuer)
     _refuse(exchange_refusal(facts, REQUEST_RULES))
 
     trusted = _trusted(profiles)

@@ -12,9 +12,9 @@ import pytest
 
 from api_server.authority.models import Client
 from oauth_primitives.rules.exchange import EXCHANGE, Exchange, exchange_refusal
-from oauth_primitives.token_exchange import GRANT_TYPE, TokenType
+from oauth_primitives.token_exchange import GRANT_TYPE, MAX_CHAIN, TokenType, read_chain
 from oauth_primitives.token_refusals import EXCHANGE_REFUSALS, Refusal
-from tests.conftest import GIFT, _http, claims, signed
+from tests.conftest import ADMIN, GIFT, _http, claims, signed
 
 WMAPI = ("world-mappers-api", "world-mappers-api-local-secret")
 ROUTES = "urn:worldmappers:routes"
@@ -284,7 +284,7 @@ def _trust(stack, entry: dict) -> None:
 
 @pytest.mark.parametrize("by", ["jwks_uri", "jwks"])
 def test_a_trusted_issuers_jwt_is_exchanged_and_an_untrusted_one_refused(stack, fake_issuer, by):
-    subject = fake_issuer.sign(fake_issuer.claims(sub="robot@clients", scope="directions"))
+    subject = fake_issuer.sign(fake_issuer.claims(sub="robot", scope="directions"))
     refused = exchange(stack, subject).json()
     assert refused["rule"] == "subject_token_untrusted"
     assert fake_issuer.issuer in refused["error_description"]
@@ -296,12 +296,15 @@ def test_a_trusted_issuers_jwt_is_exchanged_and_an_untrusted_one_refused(stack, 
     )
     _trust(stack, {"issuer": fake_issuer.issuer, **keys})
     token = issued(exchange(stack, subject))
-    assert token["sub"] == "robot@clients"
+    assert token["sub"] == "robot"
     assert token["iss"] == stack.issuer
     assert token["act"] == {"sub": "world-mappers-api@clients"}
     # Signed by another key than the issuer's: refused, though the issuer is trusted.
     other = jwt.encode(
-        fake_issuer.claims(), _other_key(), algorithm="RS256", headers={"kid": "fake-rsa"}
+        fake_issuer.claims(sub="robot"),
+        _other_key(),
+        algorithm="RS256",
+        headers={"kid": "fake-rsa"},
     )
     assert exchange(stack, other).json()["rule"] == "subject_token_invalid"
 
@@ -329,3 +332,40 @@ def test_a_dpop_proof_binds_the_exchanged_token(shared_stack):
     response = _http().post(shared_stack.token_url, data=body, headers={"DPoP": proof})
     assert response.json()["token_type"] == "DPoP"
     assert issued(response)["cnf"] == {"jkt": key.jkt}
+
+
+def test_a_trusted_issuer_may_not_name_one_of_this_tenants_clients(stack, fake_issuer):
+    """Its `giftdeliveries@clients` would come back signed here, as Gift Deliveries' own."""
+    _trust(stack, {"issuer": fake_issuer.issuer, "jwks": fake_issuer.jwks})
+    claims = fake_issuer.claims(sub="giftdeliveries@clients", scope="directions")
+    body = exchange(stack, fake_issuer.sign(claims)).json()
+    assert (body["error"], body["rule"]) == ("invalid_request", "subject_token_invalid")
+    assert (
+        f"a subject from {fake_issuer.issuer} may not name one of this tenant's clients"
+        in (body["error_description"])
+    )
+
+
+def test_a_management_api_token_is_not_exchanged(shared_stack):
+    admin = shared_stack.token(client=ADMIN, audience=shared_stack.issuer + "api/v2/")
+    body = exchange(shared_stack, admin).json()
+    assert (body["error"], body["rule"]) == ("invalid_request", "subject_token_invalid")
+    assert "a Management API token is not exchanged" in body["error_description"]
+
+
+def _chain(depth: int) -> dict | None:
+    act = None
+    for i in range(depth):
+        act = {"sub": f"hop-{i}@clients", **({"act": act} if act else {})}
+    return act
+
+
+def test_an_exchange_never_issues_a_chain_deeper_than_the_apis_take(shared_stack):
+    """Seven actors in the subject token: the new one is the eighth, the most any API
+    here reads; eight: the issued token would be nine deep, and is refused here, not by
+    the API it was for."""
+    seven = issued(exchange(shared_stack, ours(shared_stack, act=_chain(MAX_CHAIN - 1))))
+    assert len(read_chain(seven).actors) == MAX_CHAIN
+    body = exchange(shared_stack, ours(shared_stack, act=_chain(MAX_CHAIN))).json()
+    assert (body["error"], body["rule"]) == ("invalid_request", "act_chain_invalid")
+    assert f"would be deeper than {MAX_CHAIN}" in body["error_description"]

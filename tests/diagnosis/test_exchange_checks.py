@@ -113,7 +113,17 @@ def test_an_untrusted_issuer_and_one_a_profile_trusts():
     stranger = failed(sent(subject(iss="https://elsewhere.example/")))
     assert stranger.refusal is Refusal.SUBJECT_TOKEN_UNTRUSTED
     assert "https://partner.example/" in stranger.detail  # the issuers it trusts, listed
-    assert failed(sent(subject(iss="https://partner.example/"))) is None
+    assert failed(sent(subject(iss="https://partner.example/", sub="robot"))) is None
+    # Its subject may not be in this tenant's client namespace, as the authority refuses.
+    posing = failed(sent(subject(iss="https://partner.example/")))
+    assert posing.refusal is Refusal.SUBJECT_TOKEN_INVALID
+    assert "may not name one of this tenant's clients" in posing.detail
+
+
+def test_a_management_api_token_is_not_exchanged():
+    check = failed(sent(subject(aud=ISSUER.rstrip("/") + "/api/v2/")))
+    assert check.refusal is Refusal.SUBJECT_TOKEN_INVALID
+    assert "a Management API token is not exchanged" in check.detail
 
 
 def test_an_audience_the_profile_does_not_list_names_the_profile_to_widen():

@@ -41,6 +41,7 @@ from oauth_primitives.rules.exchange import (
     scope_widened,
     subject_expired,
     subject_invalid,
+    subject_not_exchangeable,
     subject_untrusted,
     token_type_unsupported,
 )
@@ -214,6 +215,17 @@ def _subject(seen: Foreseen, now: float) -> list[RequestCheck]:
                 f"the subject_token, read as the server reads it: {_said(found)}",
                 "send the access token itself, as its issuer's token endpoint answered it, "
                 "current and unaltered",
+                refused.code,
+            )
+        )
+    elif found is None and (refused := seen.verdict(subject_not_exchangeable)) is not None:
+        checks.append(
+            RequestCheck(
+                "subject token",
+                False,
+                f"the subject_token: {refused.values['said']}",
+                "exchange an access token the caller got for an API (never a Management API "
+                "token), of this issuer or naming a subject of the trusted issuer's own",
                 refused.code,
             )
         )
