@@ -27,7 +27,7 @@ from oauth_primitives.token_shape import Api, ClaimOrigin, shape
 from ..client_certs import presented
 from .authority import Authority
 from .client_auth import authenticated_client
-from .errors import NO_STORE, invalid_request, refused_error
+from .errors import NO_STORE, refused_error
 from .exchange_actions import apply_actions, profile_sources
 from .management_scopes import management_audience
 from .models import TokenExchangeProfile
@@ -152,7 +152,8 @@ def _target(params: dict[str, str], profiles: list[TokenExchangeProfile]) -> str
     synonyms here, as for client_credentials); none named, the profiles' only target."""
     audience, resource = params.get("audience"), params.get("resource")
     if audience and resource and audience != resource:
-        raise invalid_request("audience and resource name different APIs")
+        values = {"audience": audience, "resource": resource}
+        raise refused_error(Refused(Refusal.TARGET_CONFLICT, values))
     if audience or resource:
         return audience or resource  # type: ignore[return-value]
     targets = {a for p in profiles for a in p.audiences}

@@ -200,7 +200,7 @@ CASES = {
     ),
     Refusal.MAY_ACT_MISMATCH: (
         lambda s: exchange(s, ours(s, may_act={"sub": "someone-else@clients"})),
-        "unauthorized_client",
+        "invalid_request",  # RFC 8693 §2.2.2: MUST, for a token unacceptable by policy
         "world-mappers-api@clients",
     ),
     Refusal.ACT_CHAIN_INVALID: (
@@ -217,6 +217,11 @@ CASES = {
         lambda s: exchange(s, ours(s, scope="geocode:location"), scope="routes:read"),
         "invalid_scope",
         "routes:read",
+    ),
+    Refusal.TARGET_CONFLICT: (
+        lambda s: exchange(s, s.token(), resource="urn:worldmappers"),
+        "invalid_request",
+        "urn:worldmappers:routes and urn:worldmappers",
     ),
     Refusal.SCOPE_NOT_GRANTED: (
         lambda s: exchange(s, s.token(), scope="routes:write"),
