@@ -63,7 +63,10 @@ def test_the_routes_api_refuses_the_callers_own_token_and_one_without_act(routed
     own = _routes(routed, routed.token(WORLD_MAPPERS_API, ROUTES))
     assert own.status_code == 401 and own.json()["rule"] == "actor_missing"
     assert 'error="invalid_token"' in own.headers["www-authenticate"]
-    assert _routes(routed, None).status_code == 401
+    assert own.headers["www-authenticate"].startswith('Bearer realm="routes"')  # its own
+    anonymous = _routes(routed, None)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith('Bearer realm="routes"')
 
 
 def test_the_routes_api_describes_itself_and_answers_only_loopback_names(routed):
