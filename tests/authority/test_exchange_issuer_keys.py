@@ -14,8 +14,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from api_server.authority import issuer_keys
-from tests.authority.test_token_exchange import _trust, exchange, issued
 from tests.conftest import serve_app
+from tests.helpers.exchanges import exchange, issued
+from tests.helpers.exchanges import trust as _trust
 
 
 @pytest.fixture

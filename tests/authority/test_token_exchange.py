@@ -15,29 +15,8 @@ from oauth_primitives.rules.exchange import EXCHANGE, Exchange, exchange_refusal
 from oauth_primitives.token_exchange import GRANT_TYPE, MAX_CHAIN, TokenType, read_chain
 from oauth_primitives.token_refusals import EXCHANGE_REFUSALS, Refusal
 from tests.conftest import ADMIN, GIFT, _http, claims, signed
-
-WMAPI = ("world-mappers-api", "world-mappers-api-local-secret")
-ROUTES = "urn:worldmappers:routes"
-ACCESS = TokenType.ACCESS_TOKEN.value
-
-
-def exchange(stack, subject_token: str | None, client=WMAPI, **extra):
-    body = {
-        "grant_type": GRANT_TYPE,
-        "client_id": client[0],
-        "client_secret": client[1],
-        "subject_token_type": ACCESS,
-        "audience": ROUTES,
-        **extra,
-    }
-    if subject_token is not None:
-        body["subject_token"] = subject_token
-    return _http().post(stack.token_url, data={k: v for k, v in body.items() if v is not None})
-
-
-def issued(response) -> dict:
-    assert response.status_code == 200, response.text
-    return jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+from tests.helpers.exchanges import ACCESS, ROUTES, WMAPI, exchange, issued
+from tests.helpers.exchanges import trust as _trust
 
 
 def ours(stack, **extra) -> str:
@@ -278,13 +257,6 @@ def test_the_table_refuses_nothing_a_good_exchange_asks():
     assert exchange_refusal(facts) is None
     assert facts.narrowed.issued == ("routes:read",)
     assert len(EXCHANGE) == len(set(EXCHANGE))
-
-
-def _trust(stack, entry: dict) -> None:
-    profiles = stack.authority.tenant.exchange_profiles
-    profile = profiles.for_client(WMAPI[0], ACCESS)[0]
-    profile.trusted_issuers = [entry]
-    profiles.update(profile)
 
 
 @pytest.mark.parametrize("by", ["jwks_uri", "jwks"])

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from m2m_tui.admin.management_api import management_audience
 from m2m_tui.oauth.sent_request import SentRequest
 from oauth_primitives.rules.closed_sets import LEEWAY
 from oauth_primitives.rules.exchange import (
@@ -158,8 +157,9 @@ def foresee(
     )
     issuer = metadata.get("issuer") if isinstance(metadata.get("issuer"), str) else None
     facts.issuer = issuer
-    # The Management API's audience, as the bundled authority and Auth0 name it.
-    facts.management_audience = management_audience(issuer) if issuer else None
+    # The Management API's audience, as the bundled authority and Auth0 name it
+    # (admin.management_api's rule, which this layer may not import).
+    facts.management_audience = issuer.rstrip("/") + "/api/v2/" if issuer else None
     letting = tenant.letting(sent.client_id, token_type) if tenant is not None else []
     trusted = tuple(
         t["issuer"]
