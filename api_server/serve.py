@@ -351,7 +351,11 @@ def prepare(options: ServeOptions) -> Prepared:
         api_scheme = "https" if api_tls else "http"
         base = f"{api_scheme}://{_url_host(options.host)}:{sock.getsockname()[1]}"
         result.api_url = base
-        downstream = directions_downstream(settings, issuer, bundled_issuer, result.routes_url)
+        downstream, why_local = directions_downstream(
+            settings, issuer, bundled_issuer, result.routes_url, result.authority
+        )
+        if why_local:
+            lines.append(why_local)
         api = create_api_app(settings, issuer, base, verify, downstream)
         result.api = api.state.api
         api.state.api.trusted_edges = frozenset(options.trusted_edges)
@@ -367,17 +371,36 @@ def prepare(options: ServeOptions) -> Prepared:
 
 
 def directions_downstream(
-    settings, issuer: str, bundled_issuer: str, served_routes: str | None
-) -> tuple[str, str] | None:
+    settings, issuer: str, bundled_issuer: str, served_routes: str | None, authority=None
+) -> tuple[tuple[str, str] | None, str | None]:
     """(the token endpoint, the Routes API's URL) when World Mappers' directions go by
-    exchange; None for "local": asked so, the API's issuer not the bundled authority (an
-    exchange there means nothing to it), or no Routes API known."""
+    exchange, else None for "local", with why when "routes" was asked but cannot work
+    (a line for serve's output): the API's issuer not the bundled authority (an exchange
+    there means nothing to it), no Routes API known, no exchange client or secret in the
+    config (one written before token exchange), or, with the authority in this process
+    (`authority`), a tenant that holds no such client. Directions then still answer,
+    computed here, where an exchange doomed to invalid_client would answer 502."""
     if settings.directions_by != "routes" or issuer != bundled_issuer:
-        return None
+        return None, None
     routes_url = settings.routes_url or served_routes
-    if routes_url is None or not settings.exchange_client_id:
-        return None
-    return issuer + "oauth/token", routes_url
+    local = 'World Mappers computes directions itself (directions_by = "local"): '
+    if routes_url is None:
+        return None, local + "no Routes API is served here and [server.api] names no routes_url"
+    client_id = settings.exchange_client_id
+    if not client_id or not settings.exchange_client_secret:
+        return None, local + (
+            "the config's [server.api] lacks exchange_client_id and exchange_client_secret "
+            "(a config written before token exchange); copy them, with the world-mappers-api "
+            "client, from the shipped config.toml to exchange the caller's token instead"
+        )
+    tenant = getattr(authority, "tenant", None)
+    if tenant is not None and tenant.clients.get(client_id) is None:
+        return None, local + (
+            f"the tenant holds no client {client_id} (it predates token exchange, or the "
+            "client was deleted); add it with its secret (Management API POST /api/v2/clients) "
+            "and a grant on the Routes API, or start from a fresh --state-dir"
+        )
+    return (issuer + "oauth/token", routes_url), None
 
 
 def tune_gc() -> None:

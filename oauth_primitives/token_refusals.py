@@ -67,6 +67,8 @@ class Refusal(StrEnum):
     ACT_CHAIN_INVALID = "act_chain_invalid"  # its act is malformed or too deep
     EXCHANGE_AUDIENCE_NOT_ALLOWED = "exchange_audience_not_allowed"  # not a profile's target
     EXCHANGE_SCOPE_WIDENED = "exchange_scope_widened"  # a scope the subject token lacks
+    # `audience` and `resource` (RFC 8707) both sent, naming different APIs: either grant.
+    TARGET_CONFLICT = "target_conflict"
     # What only the token-request diagnosis names, from the request and the server's
     # metadata (no server sends these codes): a method the server does not list, and a
     # Basic secret that form-encoding changed, for a server that does not decode it.

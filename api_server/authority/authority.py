@@ -9,6 +9,7 @@ from actions_runtime.runner import TIME_LIMIT
 
 from ..dpop import Nonces, ReplayMemory
 from ..settings import ServerSettings
+from .issuer_keys import IssuerKeys
 from .keys import CURRENT, REVOKED, SigningKey
 from .management_scopes import management_audience
 from .quota_counter import QuotaCounter
@@ -48,6 +49,8 @@ class Authority:
         # Credentials-exchange Actions: the time a flow's Actions have in all (the
         # runtime's 5 s, under the client's timeout; a test shortens it).
         self.action_time_limit = TIME_LIMIT
+        # Trusted issuers' fetched JWKS (token exchange), each for its max-age.
+        self.issuer_keys = IssuerKeys(lambda: self.clock())
         prepare_tenant(tenant, settings, issuer)
         self.reload_keys()
 

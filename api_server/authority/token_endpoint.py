@@ -11,7 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from oauth_primitives.rules.issuance import ApiSettings, Asked, refusal
+from oauth_primitives.rules.refused import Refused
 from oauth_primitives.token_exchange import GRANT_TYPE as EXCHANGE_GRANT
+from oauth_primitives.token_refusals import Refusal
 from oauth_primitives.token_shape import Api, shape
 
 from ..client_certs import presented
@@ -126,7 +128,8 @@ def _checked(authority: Authority, params: dict[str, str], request: Request):
     audience = params.get("audience")
     resource = params.get("resource")
     if audience and resource and audience != resource:
-        raise invalid_request("audience and resource name different APIs")
+        values = {"audience": audience, "resource": resource}
+        raise refused_error(Refused(Refusal.TARGET_CONFLICT, values))
     audience = audience or resource
     if not audience:
         raise invalid_request("Missing required parameter: audience")

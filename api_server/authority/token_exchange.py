@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -27,8 +26,10 @@ from oauth_primitives.token_shape import Api, ClaimOrigin, shape
 from ..client_certs import presented
 from .authority import Authority
 from .client_auth import authenticated_client
-from .errors import NO_STORE, invalid_request, refused_error
+from .errors import NO_STORE, refused_error
 from .exchange_actions import apply_actions, profile_sources
+from .issuer_keys import KeysUnavailable
+from .management_scopes import management_audience
 from .models import TokenExchangeProfile
 from .token_parts import dpop_key, grant_settings, new_jti
 from .token_quotas import over_quota, quotas_for, spend
@@ -37,7 +38,6 @@ log = logging.getLogger("api_server.authority")
 
 # The request's own rules, run before any token is read or key fetched.
 REQUEST_RULES = EXCHANGE[: EXCHANGE.index(not_allowed) + 1]
-JWKS_TIMEOUT = 5.0
 
 
 async def exchange_token(
@@ -56,14 +56,20 @@ async def exchange_token(
     )
     profiles = authority.tenant.exchange_profiles.for_client(client.client_id, subject_type or "")
     facts.allowed = bool(profiles)
+    facts.issuer = authority.issuer
+    facts.management_audience = management_audience(authority.issuer)
     _refuse(exchange_refusal(facts, REQUEST_RULES))
 
     trusted = _trusted(profiles)
-    facts.subject, facts.subject_claims = await _read(authority, params["subject_token"], trusted)
+    facts.subject, facts.subject_claims = await _read(
+        authority, params["subject_token"], trusted, Refusal.SUBJECT_TOKEN_INVALID
+    )
     facts.actor = client_subject(client.client_id)
     if facts.actor_token:
-        facts.actor_finding, actor_claims = await _read(authority, params["actor_token"], trusted)
-        facts.actor = str(actor_claims.get("sub", ""))
+        facts.actor_finding, actor_claims = await _read(
+            authority, params["actor_token"], trusted, Refusal.ACTOR_TOKEN_INVALID
+        )
+        facts.actor, facts.actor_claims = str(actor_claims.get("sub", "")), actor_claims
 
     audience = _target(params, profiles)
     iss = facts.subject_claims.get("iss")
@@ -149,7 +155,8 @@ def _target(params: dict[str, str], profiles: list[TokenExchangeProfile]) -> str
     synonyms here, as for client_credentials); none named, the profiles' only target."""
     audience, resource = params.get("audience"), params.get("resource")
     if audience and resource and audience != resource:
-        raise invalid_request("audience and resource name different APIs")
+        values = {"audience": audience, "resource": resource}
+        raise refused_error(Refused(Refusal.TARGET_CONFLICT, values))
     if audience or resource:
         return audience or resource  # type: ignore[return-value]
     targets = {a for p in profiles for a in p.audiences}
@@ -174,35 +181,24 @@ def _trusts(authority: Authority, profile: TokenExchangeProfile, iss: object) ->
 
 
 async def _read(
-    authority: Authority, token: str, trusted: dict[str, dict]
+    authority: Authority, token: str, trusted: dict[str, dict], which: Refusal
 ) -> tuple[Finding | None, dict]:
     """A subject or actor token read by the rule book's one reading of exchanged tokens
     (`rules.exchanged_tokens`, the diagnosis's too), with its issuer's keys: the first
-    finding against it (None: it passes) and its claims (empty when unreadable)."""
+    finding against it (None: it passes) and its claims (empty when unreadable). A
+    trusted issuer whose keys cannot be had: the token is refused as `which`, saying why."""
     read = read_exchanged(token, authority.issuer, trusted, authority.settings.api.leeway)
     if read.policy is None:
         return read.found, dict(read.claims)
     if read.ours:
         keys = signing_keys(authority.jwks)
     else:
-        keys = await _issuer_keys(trusted[read.claims["iss"]])
+        iss = read.claims["iss"]
+        try:
+            keys = await authority.issuer_keys.keys(trusted[iss])
+        except KeysUnavailable as exc:
+            log.warning("token exchange: no keys for trusted issuer %s: %s", iss, exc)
+            said = f"the keys of its issuer {iss} cannot be had: {exc}"
+            raise refused_error(Refused(which, {"finding": "issuer_keys", "said": said})) from None
     revoked = authority.tenant.revocations.is_revoked
     return judge_exchanged(read, authority.clock(), keys, revoked), dict(read.claims)
-
-
-async def _issuer_keys(entry: dict) -> dict[str, dict]:
-    """A trusted issuer's signing keys: its inline JWKS, else its jwks_uri's. Keys that
-    cannot be fetched are none, so the token's kid is unknown (and the reason logged)."""
-    try:
-        if isinstance(entry.get("jwks"), dict):
-            return signing_keys(entry["jwks"])
-        uri = entry.get("jwks_uri")
-        if not isinstance(uri, str):
-            return {}
-        async with httpx.AsyncClient(timeout=JWKS_TIMEOUT) as client:
-            response = await client.get(uri)
-            response.raise_for_status()
-            return signing_keys(response.json())
-    except (httpx.HTTPError, ValueError) as exc:
-        log.warning("token exchange: no keys for trusted issuer %s: %s", entry.get("issuer"), exc)
-        return {}

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from oauth_primitives.rules.closed_sets import DPOP_PROOF
 from oauth_primitives.rules.findings import Finding
 
-REALM = "worldmappers"
+REALM = "worldmappers"  # World Mappers'; another API here names its own (the Routes API)
 
 
 class BearerError(Exception):
@@ -35,18 +35,19 @@ class BearerError(Exception):
         self.scheme = scheme
         self.nonce = nonce
         self.rule = rule  # the rule book's code for it, None for a refusal outside it
-        self._response: tuple[str, JSONResponse] | None = None
+        self._response: tuple[tuple[str, str], JSONResponse] | None = None
 
-    def response(self, resource_metadata: str) -> JSONResponse:
+    def response(self, resource_metadata: str, realm: str = REALM) -> JSONResponse:
         """The refusal, built once: a remembered refusal (a forged token sent again and
         again) must cost no more than an acceptance. Responses hold no per-request
         state, so one can answer many requests."""
-        if self._response is None or self._response[0] != resource_metadata:
-            self._response = (resource_metadata, self._build(resource_metadata))
+        if self._response is None or self._response[0] != (resource_metadata, realm):
+            built = self._build(resource_metadata, realm)
+            self._response = ((resource_metadata, realm), built)
         return self._response[1]
 
-    def _build(self, resource_metadata: str) -> JSONResponse:
-        params = [f'realm="{REALM}"']
+    def _build(self, resource_metadata: str, realm: str) -> JSONResponse:
+        params = [f'realm="{realm}"']
         if self.scheme == "DPoP":
             params.append(f'algs="{" ".join(DPOP_PROOF)}"')
         if self.error:

@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 import httpx
 
@@ -24,7 +25,13 @@ from .hops import HopStore
 
 log = logging.getLogger("api_server.api.downstream")
 ROUTES_SCOPE = "routes:read"
-REMEMBERED = 1024  # exchanged tokens kept, by the caller's token, until shortly before exp
+REMEMBERED = 1024  # exchanged tokens kept, by the caller's token
+# How long an exchanged token is reused for the same caller's token. Short: every
+# exchange is the authority's fresh word on the caller's token (revoked since?) and on the
+# policy (a profile or grant changed?); reused until its exp, a revoked caller would keep
+# getting directions for the Routes API token's whole life (an hour). 30 s still spares
+# the authority a burst of calls with one token.
+REUSE_SECONDS = 30
 MAX_ANSWER = 256 * 1024
 
 
@@ -38,7 +45,8 @@ class Downstream:
         self.api = settings.routes_audience
         self.client: httpx.AsyncClient | None = None
         self.timeout = settings.fetch_timeout
-        # caller's token → (exchanged token, its exp, what the answer says of the exchange)
+        self.clock: Callable[[], float] = time.time  # tests move it
+        # caller's token → (exchanged token, reusable until, what the answer says of it)
         self._exchanged: OrderedDict[str, tuple[str, float, dict]] = OrderedDict()
         self.hops = HopStore()
 
@@ -92,10 +100,10 @@ class Downstream:
         return 200, steps, hop
 
     async def _exchange(self, subject_token: str, hop: dict) -> str | None:
-        """The Routes API token for this caller's token (remembered until near its exp),
-        or None with the refusal in `hop["exchange"]`."""
+        """The Routes API token for this caller's token (reused for REUSE_SECONDS, never
+        within 30 s of its exp), or None with the refusal in `hop["exchange"]`."""
         kept = self._exchanged.get(subject_token)
-        if kept is not None and kept[1] - 30 > time.time():
+        if kept is not None and kept[1] > self.clock():
             self._exchanged.move_to_end(subject_token)
             hop["exchange"] = {**kept[2], "remembered": True}
             return kept[0]
@@ -124,8 +132,10 @@ class Downstream:
             }
             return None
         claims = _claims(token)
+        now = self.clock()
         summary = {
             "status": 200,
+            "exchanged_at": int(now),  # so a reused one can say how long ago
             "issued_token_type": body.get("issued_token_type"),
             "scope": body.get("scope"),
             **{name: claims.get(name) for name in ("act", "sub", "aud", "exp")},
@@ -133,7 +143,8 @@ class Downstream:
         hop["exchange"] = summary
         exp = claims.get("exp")
         if isinstance(exp, int | float):
-            self._exchanged[subject_token] = (token, float(exp), summary)
+            until = min(now + REUSE_SECONDS, float(exp) - 30)
+            self._exchanged[subject_token] = (token, until, summary)
             if len(self._exchanged) > REMEMBERED:
                 self._exchanged.popitem(last=False)
         return token

@@ -26,6 +26,7 @@ from ..resource.validator import InvalidToken, Principal, TokenValidator
 from ..settings import RoutesSettings
 from .endpoints import NAME, ROUTES, SCOPE, SCOPE_DESCRIPTION, openapi_document
 
+REALM = "routes"  # RFC 6750 §3: its own protection space, not World Mappers'
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 # What this request may do with a valid token (binding, certificate, organization,
 # scope): Bearer calls only, so never the proof's row.
@@ -111,9 +112,9 @@ async def route(request: Request) -> Response:
     try:
         authorized = await api.authorize(request)
     except BearerError as exc:
-        return exc.response(api.metadata_url)
+        return exc.response(api.metadata_url, REALM)
     if isinstance(authorized, BearerError):
-        return authorized.response(api.metadata_url)
+        return authorized.response(api.metadata_url, REALM)
     if api.loading is not None:
         await api.loading
     try:

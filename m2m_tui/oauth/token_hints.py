@@ -174,6 +174,11 @@ BASIC_ENCODING = (
 
 # A token exchange's refusals (RFC 8693 §2.2.2): the fix each asks for.
 EXCHANGE_FIX = {
+    # Either grant's (RFC 8707 §2: one target, named by audience or resource).
+    Refusal.TARGET_CONFLICT: (
+        "audience and resource name different APIs: send one of them (the profile's "
+        "audience, or --resource), or both naming the same API."
+    ),
     Refusal.EXCHANGE_PARAMETER_MISSING: (
         "Send subject_token and subject_token_type, and actor_token with actor_token_type "
         "or neither (RFC 8693 §2.1)."
@@ -199,8 +204,9 @@ EXCHANGE_FIX = {
         "its issuer and JWKS to the profile's trusted_issuers."
     ),
     Refusal.ACTOR_TOKEN_INVALID: (
-        "The actor token fails the checks a subject token must pass: send a current access "
-        "token of this issuer, or none (the acting client is then the actor)."
+        "The actor token fails the checks a subject token must pass, or is not the acting "
+        "client's own: send a current access token of this issuer issued to the acting "
+        "client, or none (the acting client is then the actor)."
     ),
     Refusal.MAY_ACT_MISMATCH: (
         "The subject token's may_act names another actor: exchange as that client, or get "

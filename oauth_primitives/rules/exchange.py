@@ -12,9 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..token_exchange import (
+    CLIENT_SUFFIX,
     ISSUABLE_TOKEN_TYPES,
+    MAX_CHAIN,
     SUBJECT_TOKEN_TYPES,
     Narrowed,
+    client_subject,
     may_act_allows,
     narrow,
     read_chain,
@@ -47,6 +50,9 @@ class Exchange:
     subject_claims: Mapping = field(default_factory=dict)
     actor_finding: Finding | None = None
     actor: str = ""  # who acts: the actor token's sub, else the acting client's subject
+    actor_claims: Mapping = field(default_factory=dict)  # the actor token's, when sent
+    issuer: str | None = None  # this authority's (None: not known, those rows not judged)
+    management_audience: str | None = None  # its Management API's (None: not known)
     audience: str = ""
     audience_allowed: bool = True
     api: ApiSettings | None = None
@@ -123,15 +129,56 @@ def subject_invalid(e: Exchange) -> Refused | None:
     return None
 
 
-def actor_invalid(e: Exchange) -> Refused | None:
-    if e.actor_finding is not None:
-        return Refused(Refusal.ACTOR_TOKEN_INVALID, _read(e.actor_finding))
+def subject_not_exchangeable(e: Exchange) -> Refused | None:
+    """A subject token that reads well but is not one to exchange: a Management API
+    token (its holder would take tenant admin rights' subject to another API), or an
+    external issuer's naming a subject in this tenant's own client namespace (the new
+    token, signed here, would pass for one of this tenant's clients' own)."""
+    claims = e.subject_claims
+    aud = claims.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    if e.management_audience is not None and e.management_audience in auds:
+        said = "a Management API token is not exchanged"
+        return Refused(Refusal.SUBJECT_TOKEN_INVALID, {"finding": "management_token", "said": said})
+    iss, sub = claims.get("iss"), claims.get("sub")
+    foreign = e.issuer is not None and iss != e.issuer
+    if foreign and isinstance(sub, str) and sub.endswith(CLIENT_SUFFIX):
+        said = f"a subject from {iss} may not name one of this tenant's clients ({sub})"
+        return Refused(Refusal.SUBJECT_TOKEN_INVALID, {"finding": "client_subject", "said": said})
     return None
 
 
+def actor_invalid(e: Exchange) -> Refused | None:
+    if e.actor_finding is not None:
+        return Refused(Refusal.ACTOR_TOKEN_INVALID, _read(e.actor_finding))
+    if e.actor_token and e.actor_claims and not actor_is_the_client(e.actor_claims, e.client_id):
+        # Nothing else ties the actor token's sub to who authenticated: without this, any
+        # client could name another (World Mappers, say) as the actor, in `act` and to
+        # the subject token's may_act, by sending a token of theirs it got hold of.
+        holder = e.actor_claims.get("client_id") or e.actor_claims.get("azp")
+        holder = holder or e.actor_claims.get("sub")
+        said = (
+            f"it was issued to {holder}, not to the acting client {e.client_id}: an actor "
+            "token must be the acting client's own"
+        )
+        return Refused(Refusal.ACTOR_TOKEN_INVALID, {"finding": "not_the_clients", "said": said})
+    return None
+
+
+def actor_is_the_client(claims: Mapping, client_id: str) -> bool:
+    """An actor token issued to `client_id`: its client_id or azp, or its sub as this
+    issuer names a client's own tokens (client_subject)."""
+    return client_id in (claims.get("client_id"), claims.get("azp")) or claims.get(
+        "sub"
+    ) == client_subject(client_id)
+
+
 def act_chain_invalid(e: Exchange) -> Refused | None:
-    problem = read_chain(e.subject_claims).problem
-    if problem is not None:
+    chain = read_chain(e.subject_claims)
+    if chain.problem is not None:
+        return Refused(Refusal.ACT_CHAIN_INVALID, {"problem": chain.problem})
+    if len(chain.actors) >= MAX_CHAIN:  # the new actor nests one deeper (RFC 8693 §4.1)
+        problem = f"the new token's act chain would be deeper than {MAX_CHAIN}"
         return Refused(Refusal.ACT_CHAIN_INVALID, {"problem": problem})
     return None
 
@@ -196,6 +243,7 @@ EXCHANGE: tuple[Rule, ...] = (
     subject_untrusted,
     subject_expired,
     subject_invalid,
+    subject_not_exchangeable,
     actor_invalid,
     act_chain_invalid,
     may_act_mismatch,

@@ -28,9 +28,10 @@ _ANSWER: dict[Refusal, tuple[int, str]] = {
     # Auth0's answer for an enforced token quota used up (RFC 6585 §4's 429).
     Refusal.CLIENT_QUOTA_EXCEEDED: (429, "too_many_requests"),
     Refusal.ORGANIZATION_QUOTA_EXCEEDED: (429, "too_many_requests"),
-    # RFC 8693 §2.2.2: invalid_request, and invalid_target for an audience the policy
-    # does not allow; unauthorized_client (RFC 6749 §5.2) for a client the policy (or the
-    # subject token's may_act) does not let exchange it.
+    # RFC 8693 §2.2.2: invalid_request, which it says MUST be used for a subject or actor
+    # token unacceptable by policy (a may_act naming another actor, too), and
+    # invalid_target for an audience the policy does not allow; unauthorized_client
+    # (RFC 6749 §5.2) for a client the policy does not let exchange at all.
     Refusal.EXCHANGE_PARAMETER_MISSING: (400, "invalid_request"),
     Refusal.EXCHANGE_TOKEN_TYPE_UNSUPPORTED: (400, "invalid_request"),
     Refusal.EXCHANGE_NOT_ALLOWED: (400, "unauthorized_client"),
@@ -38,10 +39,11 @@ _ANSWER: dict[Refusal, tuple[int, str]] = {
     Refusal.SUBJECT_TOKEN_EXPIRED: (400, "invalid_request"),
     Refusal.SUBJECT_TOKEN_UNTRUSTED: (400, "invalid_request"),
     Refusal.ACTOR_TOKEN_INVALID: (400, "invalid_request"),
-    Refusal.MAY_ACT_MISMATCH: (400, "unauthorized_client"),
+    Refusal.MAY_ACT_MISMATCH: (400, "invalid_request"),
     Refusal.ACT_CHAIN_INVALID: (400, "invalid_request"),
     Refusal.EXCHANGE_AUDIENCE_NOT_ALLOWED: (400, "invalid_target"),
     Refusal.EXCHANGE_SCOPE_WIDENED: (400, "invalid_scope"),
+    Refusal.TARGET_CONFLICT: (400, "invalid_request"),
 }
 # Auth0's hooks reference for this extension point answers a denial with invalid_request
 # or invalid_scope as an HTTP 400, and a server error as a 500; Actions keep the codes.
@@ -226,6 +228,10 @@ _DESCRIBE = {
     ),
     Refusal.EXCHANGE_SCOPE_WIDENED: lambda v: (
         "The subject_token does not carry (nor map to) the scopes: " + ", ".join(v["scopes"])
+    ),
+    Refusal.TARGET_CONFLICT: lambda v: (
+        f"audience and resource name different APIs ({v['audience']} and {v['resource']}): "
+        "send one, or both naming the same"
     ),
     Refusal.METHOD_NOT_SUPPORTED: lambda v: (
         f"This server does not take {v['used']}; it takes " + ", ".join(v["supported"])

@@ -149,3 +149,15 @@ def test_a_refused_assertion_is_hinted_by_the_method_it_was(rule, alg, hint):
     assert token_hints.hint_for("invalid_client", rule, 401, form, {}, method=method) == hint
     if alg.startswith("HS") and hint is not token_hints.CLOCK:
         assert "secret" in said and "private_key_file" not in said
+
+
+def test_audience_and_resource_naming_different_apis_is_target_conflict(stack):
+    """client_credentials, as the exchange grant: one target, whichever names it."""
+    response = stack.token_response(resource="urn:worldmappers:routes")
+    body = response.json()
+    assert (response.status_code, body["error"], body["rule"]) == (
+        400, "invalid_request", "target_conflict",
+    )  # fmt: skip
+    assert "urn:worldmappers and urn:worldmappers:routes" in body["error_description"]
+    hint = token_hints.hint_for(body["error"], Refusal(body["rule"]), 400, {}, {})
+    assert hint.startswith("audience and resource name different APIs")

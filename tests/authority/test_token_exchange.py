@@ -12,32 +12,11 @@ import pytest
 
 from api_server.authority.models import Client
 from oauth_primitives.rules.exchange import EXCHANGE, Exchange, exchange_refusal
-from oauth_primitives.token_exchange import GRANT_TYPE, TokenType
+from oauth_primitives.token_exchange import GRANT_TYPE, MAX_CHAIN, TokenType, read_chain
 from oauth_primitives.token_refusals import EXCHANGE_REFUSALS, Refusal
-from tests.conftest import GIFT, _http, claims, signed
-
-WMAPI = ("world-mappers-api", "world-mappers-api-local-secret")
-ROUTES = "urn:worldmappers:routes"
-ACCESS = TokenType.ACCESS_TOKEN.value
-
-
-def exchange(stack, subject_token: str | None, client=WMAPI, **extra):
-    body = {
-        "grant_type": GRANT_TYPE,
-        "client_id": client[0],
-        "client_secret": client[1],
-        "subject_token_type": ACCESS,
-        "audience": ROUTES,
-        **extra,
-    }
-    if subject_token is not None:
-        body["subject_token"] = subject_token
-    return _http().post(stack.token_url, data={k: v for k, v in body.items() if v is not None})
-
-
-def issued(response) -> dict:
-    assert response.status_code == 200, response.text
-    return jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+from tests.conftest import ADMIN, GIFT, _http, claims, signed
+from tests.helpers.exchanges import ACCESS, ROUTES, WMAPI, exchange, issued
+from tests.helpers.exchanges import trust as _trust
 
 
 def ours(stack, **extra) -> str:
@@ -109,12 +88,48 @@ def test_a_chain_of_two_exchanges_nests_the_act(stack):
     assert second["scope"] == "routes:read"
 
 
-def test_an_actor_token_names_the_actor(shared_stack):
-    actor = shared_stack.token()  # giftdeliveries@clients acts, through World Mappers
+def test_an_actor_token_of_the_acting_client_names_the_actor(shared_stack):
+    actor = shared_stack.token(client=WMAPI, audience=ROUTES)  # World Mappers' own token
     token = issued(
         exchange(shared_stack, ours(shared_stack), actor_token=actor, actor_token_type=ACCESS)
     )
-    assert token["act"] == {"sub": "giftdeliveries@clients"}
+    assert token["act"] == {"sub": "world-mappers-api@clients"}
+
+
+def test_the_subject_token_sent_as_the_actor_token_is_refused(shared_stack):
+    """World Mappers may not name Gift Deliveries as the actor by sending its token twice."""
+    subject = shared_stack.token()
+    body = exchange(shared_stack, subject, actor_token=subject, actor_token_type=ACCESS).json()
+    assert body["rule"] == "actor_token_invalid"
+    assert (
+        "issued to giftdeliveries, not to the acting client world-mappers-api"
+        in (body["error_description"])
+    )
+
+
+def test_a_rogue_client_cannot_act_as_world_mappers_by_its_token(stack):
+    """A client the policy lets exchange, holding a token of World Mappers', cannot pass
+    it as its actor_token to be named World Mappers in `act` (and in may_act's check)."""
+    tenant = stack.authority.tenant
+    rogue = Client("rogue", "Rogue")
+    tenant.set_secret(rogue, "rogue-secret")
+    tenant.clients.save(rogue)
+    tenant.grants.create("rogue", ROUTES, ["routes:read"])
+    tenant.exchange_profiles.create(
+        name="Rogue to Routes API", subject_token_type=ACCESS, client_ids=["rogue"],
+        audiences=[ROUTES], scope_map={"routes:read": ["directions"]},
+    )  # fmt: skip
+    stolen = stack.token(client=WMAPI, audience=ROUTES)
+    subject = ours(stack, may_act={"sub": "world-mappers-api@clients"})
+    response = exchange(
+        stack, subject, client=("rogue", "rogue-secret"), actor_token=stolen,
+        actor_token_type=ACCESS,
+    )  # fmt: skip
+    body = response.json()
+    assert (response.status_code, body["error"], body["rule"]) == (
+        400, "invalid_request", "actor_token_invalid",
+    )  # fmt: skip
+    assert "not to the acting client rogue" in body["error_description"]
 
 
 def _revoked(stack) -> str:
@@ -164,7 +179,7 @@ CASES = {
     ),
     Refusal.MAY_ACT_MISMATCH: (
         lambda s: exchange(s, ours(s, may_act={"sub": "someone-else@clients"})),
-        "unauthorized_client",
+        "invalid_request",  # RFC 8693 §2.2.2: MUST, for a token unacceptable by policy
         "world-mappers-api@clients",
     ),
     Refusal.ACT_CHAIN_INVALID: (
@@ -181,6 +196,11 @@ CASES = {
         lambda s: exchange(s, ours(s, scope="geocode:location"), scope="routes:read"),
         "invalid_scope",
         "routes:read",
+    ),
+    Refusal.TARGET_CONFLICT: (
+        lambda s: exchange(s, s.token(), resource="urn:worldmappers"),
+        "invalid_request",
+        "urn:worldmappers:routes and urn:worldmappers",
     ),
     Refusal.SCOPE_NOT_GRANTED: (
         lambda s: exchange(s, s.token(), scope="routes:write"),
@@ -239,16 +259,9 @@ def test_the_table_refuses_nothing_a_good_exchange_asks():
     assert len(EXCHANGE) == len(set(EXCHANGE))
 
 
-def _trust(stack, entry: dict) -> None:
-    profiles = stack.authority.tenant.exchange_profiles
-    profile = profiles.for_client(WMAPI[0], ACCESS)[0]
-    profile.trusted_issuers = [entry]
-    profiles.update(profile)
-
-
 @pytest.mark.parametrize("by", ["jwks_uri", "jwks"])
 def test_a_trusted_issuers_jwt_is_exchanged_and_an_untrusted_one_refused(stack, fake_issuer, by):
-    subject = fake_issuer.sign(fake_issuer.claims(sub="robot@clients", scope="directions"))
+    subject = fake_issuer.sign(fake_issuer.claims(sub="robot", scope="directions"))
     refused = exchange(stack, subject).json()
     assert refused["rule"] == "subject_token_untrusted"
     assert fake_issuer.issuer in refused["error_description"]
@@ -260,12 +273,15 @@ def test_a_trusted_issuers_jwt_is_exchanged_and_an_untrusted_one_refused(stack, 
     )
     _trust(stack, {"issuer": fake_issuer.issuer, **keys})
     token = issued(exchange(stack, subject))
-    assert token["sub"] == "robot@clients"
+    assert token["sub"] == "robot"
     assert token["iss"] == stack.issuer
     assert token["act"] == {"sub": "world-mappers-api@clients"}
     # Signed by another key than the issuer's: refused, though the issuer is trusted.
     other = jwt.encode(
-        fake_issuer.claims(), _other_key(), algorithm="RS256", headers={"kid": "fake-rsa"}
+        fake_issuer.claims(sub="robot"),
+        _other_key(),
+        algorithm="RS256",
+        headers={"kid": "fake-rsa"},
     )
     assert exchange(stack, other).json()["rule"] == "subject_token_invalid"
 
@@ -293,3 +309,40 @@ def test_a_dpop_proof_binds_the_exchanged_token(shared_stack):
     response = _http().post(shared_stack.token_url, data=body, headers={"DPoP": proof})
     assert response.json()["token_type"] == "DPoP"
     assert issued(response)["cnf"] == {"jkt": key.jkt}
+
+
+def test_a_trusted_issuer_may_not_name_one_of_this_tenants_clients(stack, fake_issuer):
+    """Its `giftdeliveries@clients` would come back signed here, as Gift Deliveries' own."""
+    _trust(stack, {"issuer": fake_issuer.issuer, "jwks": fake_issuer.jwks})
+    claims = fake_issuer.claims(sub="giftdeliveries@clients", scope="directions")
+    body = exchange(stack, fake_issuer.sign(claims)).json()
+    assert (body["error"], body["rule"]) == ("invalid_request", "subject_token_invalid")
+    assert (
+        f"a subject from {fake_issuer.issuer} may not name one of this tenant's clients"
+        in (body["error_description"])
+    )
+
+
+def test_a_management_api_token_is_not_exchanged(shared_stack):
+    admin = shared_stack.token(client=ADMIN, audience=shared_stack.issuer + "api/v2/")
+    body = exchange(shared_stack, admin).json()
+    assert (body["error"], body["rule"]) == ("invalid_request", "subject_token_invalid")
+    assert "a Management API token is not exchanged" in body["error_description"]
+
+
+def _chain(depth: int) -> dict | None:
+    act = None
+    for i in range(depth):
+        act = {"sub": f"hop-{i}@clients", **({"act": act} if act else {})}
+    return act
+
+
+def test_an_exchange_never_issues_a_chain_deeper_than_the_apis_take(shared_stack):
+    """Seven actors in the subject token: the new one is the eighth, the most any API
+    here reads; eight: the issued token would be nine deep, and is refused here, not by
+    the API it was for."""
+    seven = issued(exchange(shared_stack, ours(shared_stack, act=_chain(MAX_CHAIN - 1))))
+    assert len(read_chain(seven).actors) == MAX_CHAIN
+    body = exchange(shared_stack, ours(shared_stack, act=_chain(MAX_CHAIN))).json()
+    assert (body["error"], body["rule"]) == ("invalid_request", "act_chain_invalid")
+    assert f"would be deeper than {MAX_CHAIN}" in body["error_description"]

@@ -113,7 +113,17 @@ def test_an_untrusted_issuer_and_one_a_profile_trusts():
     stranger = failed(sent(subject(iss="https://elsewhere.example/")))
     assert stranger.refusal is Refusal.SUBJECT_TOKEN_UNTRUSTED
     assert "https://partner.example/" in stranger.detail  # the issuers it trusts, listed
-    assert failed(sent(subject(iss="https://partner.example/"))) is None
+    assert failed(sent(subject(iss="https://partner.example/", sub="robot"))) is None
+    # Its subject may not be in this tenant's client namespace, as the authority refuses.
+    posing = failed(sent(subject(iss="https://partner.example/")))
+    assert posing.refusal is Refusal.SUBJECT_TOKEN_INVALID
+    assert "may not name one of this tenant's clients" in posing.detail
+
+
+def test_a_management_api_token_is_not_exchanged():
+    check = failed(sent(subject(aud=ISSUER.rstrip("/") + "/api/v2/")))
+    assert check.refusal is Refusal.SUBJECT_TOKEN_INVALID
+    assert "a Management API token is not exchanged" in check.detail
 
 
 def test_an_audience_the_profile_does_not_list_names_the_profile_to_widen():
@@ -147,13 +157,16 @@ def test_may_act_must_name_the_actor():
     assert check.refusal is Refusal.MAY_ACT_MISMATCH
     assert "world-mappers-api@clients" in check.detail
     assert failed(sent(subject(may_act={"sub": "world-mappers-api@clients"}))) is None
-    # With an actor token, its sub is the actor.
-    actor = sent(
-        named,
-        actor_token=subject(sub="someone-else@clients"),
-        actor_token_type=TokenType.ACCESS_TOKEN.value,
-    )
-    assert failed(actor) is None
+    # With an actor token, its sub is the actor; and it must be the acting client's own,
+    # as the authority refuses another's (its sub would name someone who did not act).
+    own = subject(sub="world-mappers-api@clients", may_act=None)
+    mine = subject(may_act={"sub": "world-mappers-api@clients"})
+    access = TokenType.ACCESS_TOKEN.value
+    assert failed(sent(mine, actor_token=own, actor_token_type=access)) is None
+    borrowed = sent(named, actor_token=subject(sub="someone-else@clients"), actor_token_type=access)
+    check = failed(borrowed)
+    assert check.refusal is Refusal.ACTOR_TOKEN_INVALID
+    assert "not to the acting client world-mappers-api" in check.detail
 
 
 def test_a_malformed_act_chain():

@@ -63,7 +63,10 @@ def test_the_routes_api_refuses_the_callers_own_token_and_one_without_act(routed
     own = _routes(routed, routed.token(WORLD_MAPPERS_API, ROUTES))
     assert own.status_code == 401 and own.json()["rule"] == "actor_missing"
     assert 'error="invalid_token"' in own.headers["www-authenticate"]
-    assert _routes(routed, None).status_code == 401
+    assert own.headers["www-authenticate"].startswith('Bearer realm="routes"')  # its own
+    anonymous = _routes(routed, None)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith('Bearer realm="routes"')
 
 
 def test_the_routes_api_describes_itself_and_answers_only_loopback_names(routed):
@@ -119,3 +122,38 @@ def test_directions_stay_local_where_the_routes_api_is_not_served(routed, tmp_pa
         assert "link" not in answer.headers  # no hop made, none linked
     finally:
         alone.thread.stop()
+
+
+def test_an_exchanged_token_is_reused_briefly_and_a_revoked_caller_refused_soon(routed):
+    """World Mappers reuses the Routes API token of a caller's token for REUSE_SECONDS,
+    saying so (remembered, exchanged_at); after that it asks the authority again, which
+    refuses a caller's token revoked since (it was reused until the token's exp: an hour)."""
+    import time
+
+    from api_server.resource.downstream import REUSE_SECONDS
+    from tests.conftest import GIFT, _http
+
+    downstream = routed.api_state.downstream
+    now = [time.time()]
+    downstream.clock = lambda: now[0]
+    token = routed.token()
+
+    def hop() -> dict:
+        answer = routed.call("/api/directions", token)
+        if answer.status_code != 200:
+            return answer.json()["downstream"]
+        (link,) = link_targets(answer.headers.get("link"), REL)
+        return routed.call(link, token).json()
+
+    first = hop()["exchange"]
+    assert "remembered" not in first and first["exchanged_at"] == int(now[0])
+    now[0] += REUSE_SECONDS - 1
+    again = hop()["exchange"]
+    assert again["remembered"] is True and again["exchanged_at"] == first["exchanged_at"]
+
+    body = {"token": token, "client_id": GIFT[0], "client_secret": GIFT[1]}
+    assert _http().post(routed.issuer + "oauth/revoke", data=body).status_code == 200
+    now[0] += 2  # past the reuse: the authority is asked again, and refuses
+    refused = hop()
+    assert refused["exchange"]["rule"] == "subject_token_invalid"
+    assert "revoked" in refused["exchange"]["error_description"]

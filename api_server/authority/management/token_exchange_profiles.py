@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES
 
 from ..authority import Authority
+from ..issuer_keys import jwks_uri_problem
 from ..models import TokenExchangeProfile
 from .endpoint import endpoint, field, json_body, only, paginate, string_list
 from .errors import bad_request, not_found
@@ -102,7 +103,6 @@ def _trusted_issuers(value: object) -> list[dict]:
             isinstance(t.get("jwks"), dict)
             and isinstance(t["jwks"].get("keys"), list)
             or isinstance(t.get("jwks_uri"), str)
-            and t["jwks_uri"].startswith(("https://", "http://"))
         )
         for t in value
     )
@@ -111,6 +111,10 @@ def _trusted_issuers(value: object) -> list[dict]:
             'trusted_issuers must be an array of {"issuer", "jwks": {"keys": [...]}} or '
             '{"issuer", "jwks_uri": "https://..."}'
         )
+    for t in value:  # type: ignore[union-attr]
+        problem = jwks_uri_problem(t["jwks_uri"]) if "jwks_uri" in t else None
+        if problem is not None:
+            raise bad_request(f"trusted_issuers: jwks_uri {t['jwks_uri']}: {problem}")
     return value  # type: ignore[return-value]
 
 

@@ -43,6 +43,7 @@ from oauth_primitives.rules.exchange import (
     parameter_missing,
     subject_expired,
     subject_invalid,
+    subject_not_exchangeable,
     subject_untrusted,
     token_type_unsupported,
 )
@@ -254,6 +255,17 @@ def _subject(seen: Foreseen, now: float) -> list[RequestCheck]:
                 refused.code,
             )
         )
+    elif found is None and (refused := seen.verdict(subject_not_exchangeable)) is not None:
+        checks.append(
+            RequestCheck(
+                "subject token",
+                False,
+                f"the subject_token: {refused.values['said']}",
+                "exchange an access token the caller got for an API (never a Management API "
+                "token), of this issuer or naming a subject of the trusted issuer's own",
+                refused.code,
+            )
+        )
     elif found is None:
         checks.append(
             RequestCheck(
@@ -326,9 +338,10 @@ def _actor(seen: Foreseen) -> RequestCheck:
     return RequestCheck(
         "actor token",
         False,
-        f"the actor_token, read as the server reads it: {_said(seen.facts.actor_finding)}",
-        "send a current access token of this issuer as the actor_token, or none (the acting "
-        "client is then the actor)",
+        f"the actor_token, read as the server reads it: {refused.values['said']}",
+        "send a current access token of this issuer issued to the acting client "
+        f"({seen.facts.client_id}) as the actor_token, or none (the acting client is then "
+        "the actor)",
         refused.code,
     )
 

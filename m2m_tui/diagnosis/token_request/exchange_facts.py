@@ -220,6 +220,10 @@ def foresee(
         asked.get("requested_token_type") or None,
     )
     issuer = metadata.get("issuer") if isinstance(metadata.get("issuer"), str) else None
+    facts.issuer = issuer
+    # The Management API's audience, as the bundled authority and Auth0 name it
+    # (admin.management_api's rule, which this layer may not import).
+    facts.management_audience = issuer.rstrip("/") + "/api/v2/" if issuer else None
     letting = tenant.letting(sent.client_id, token_type) if tenant is not None else []
     trusted = tuple(
         t["issuer"]
@@ -241,6 +245,7 @@ def foresee(
         found.actor_read = read_exchanged(sent.actor.token, issuer, readable, LEEWAY)
         facts.actor_finding = judge_exchanged(found.actor_read, now, keys=None)
         facts.actor = str(found.actor_read.claims.get("sub", ""))
+        facts.actor_claims = found.actor_read.claims
     if tenant is not None and found.target:
         _fill_target(found, letting, tenant)
     facts.requested = asked["scope"].split() if "scope" in asked else None
