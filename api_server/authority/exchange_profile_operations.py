@@ -7,7 +7,7 @@ from __future__ import annotations
 from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES
 
 from .management import token_exchange_profiles as profiles
-from .openapi_schemas import PAGE, SCOPE_LIST, closed_object, operation, path_id
+from .openapi_schemas import CHECKPOINT, SCOPE_LIST, closed_object, operation, path_id
 
 V2 = "/api/v2"
 STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -41,14 +41,17 @@ EXTENSIONS = {
         "description": "Other issuers whose JWTs are taken as subject tokens",
     },
 }
+SUBJECT_TOKEN_TYPE = {"type": "string", "enum": list(SUBJECT_TOKEN_TYPES)}
+# As Auth0: name and subject_token_type change, type never (action_id here too: see the
+# handler's CHANGEABLE).
 CHANGEABLE = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 300},
+    "name": {"type": "string", "minLength": 3, "maxLength": 50},
+    "subject_token_type": SUBJECT_TOKEN_TYPE,
     "action_id": {"type": ["string", "null"]},
     **{name: {**schema, "x-m2m-tui": True} for name, schema in EXTENSIONS.items()},
 }
 FIELDS = {
     **CHANGEABLE,
-    "subject_token_type": {"type": "string", "enum": list(SUBJECT_TOKEN_TYPES)},
     "type": {"const": profiles.TYPE},
 }
 
@@ -57,7 +60,7 @@ ROWS = (
         "GET",
         f"{V2}/token-exchange-profiles",
         profiles.list_profiles,
-        operation("List token exchange profiles", "200", parameters=PAGE),
+        operation("List token exchange profiles", "200", parameters=CHECKPOINT),
     ),
     (
         "POST",

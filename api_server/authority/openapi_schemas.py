@@ -110,6 +110,11 @@ PAGE = [
     },
     {"name": "include_totals", "in": "query", "schema": {"type": "boolean"}},
 ]
+# Auth0's checkpoint paging, where its newer lists use it (token exchange profiles).
+CHECKPOINT = [
+    {"name": "from", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    {"name": "take", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+]
 SCOPE = {
     "type": "object",
     "properties": {

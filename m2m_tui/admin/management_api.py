@@ -58,6 +58,12 @@ def management_profile(config: Config, issuer: str) -> Profile | None:
     return next((p for p in profiles_at(config, issuer) if p.audience == audience), None)
 
 
+# A checkpoint-paged list (Auth0's newer ones) is read PAGE_TAKE at a time, at most
+# MAX_PAGES pages: far beyond a demo tenant, and never a loop on a server's bad `next`.
+PAGE_TAKE = 100
+MAX_PAGES = 50
+
+
 @dataclass
 class ManagementClient:
     issuer: str
@@ -148,10 +154,18 @@ class ManagementClient:
         """Auth0's token exchange profiles (with m2m-tui's client_ids, audiences,
         scope_map and trusted_issuers at the bundled authority). Auth0 pages the list
         (`{"token_exchange_profiles": [...], "next": ...}`); a plain list is read too."""
-        body = await self.request("GET", "/token-exchange-profiles")
-        if isinstance(body, dict):
-            body = body.get("token_exchange_profiles")
-        return [p for p in body or [] if isinstance(p, dict)]
+        found: list[dict] = []
+        params: dict = {"take": PAGE_TAKE}
+        for _ in range(MAX_PAGES):  # Auth0's checkpoint paging: follow `next`, bounded
+            body = await self.request("GET", "/token-exchange-profiles", params=params)
+            if not isinstance(body, dict):
+                return found + [p for p in body or [] if isinstance(p, dict)]
+            found += [p for p in body.get("token_exchange_profiles") or [] if isinstance(p, dict)]
+            after = body.get("next")
+            if not isinstance(after, str) or not after:
+                break
+            params = {"take": PAGE_TAKE, "from": after}
+        return found
 
     async def widen_exchange_profile(self, profile_id: str, field: str, value: str) -> dict:
         """`value` added to a token exchange profile's list `field` (audiences,

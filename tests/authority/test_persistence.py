@@ -214,7 +214,7 @@ def test_backup_and_restore_keep_everything_but_secrets_in_clear(tmp_path):
         jwks = httpx.get(target.issuer + ".well-known/jwks.json").json()["keys"]
         assert {k["kid"] for k in jwks} == kids
         # The token exchange policy came back with the tenant.
-        profiles = target.admin().get("/token-exchange-profiles").json()
+        profiles = target.admin().get("/token-exchange-profiles").json()["token_exchange_profiles"]
         assert [p["client_ids"] for p in profiles] == [["world-mappers-api"]]
     finally:
         target.thread.stop()

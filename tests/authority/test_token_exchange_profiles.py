@@ -29,7 +29,9 @@ def exchange(stack, audience: str, **extra) -> httpx.Response:
 
 
 def test_the_seeded_profile_is_listed_in_auth0s_shape(shared_stack):
-    (profile,) = shared_stack.admin().get("/token-exchange-profiles").json()
+    (profile,) = (
+        shared_stack.admin().get("/token-exchange-profiles").json()["token_exchange_profiles"]
+    )
     assert profile["id"].startswith("tep_")
     assert profile["name"] == "World Mappers to Routes API"
     assert profile["subject_token_type"] == ACCESS
@@ -62,7 +64,7 @@ def test_create_read_change_delete_and_the_endpoint_follows(stack):
     assert created.status_code == 201, created.text
     profile = created.json()
     assert admin.get(f"/token-exchange-profiles/{profile['id']}").json() == profile
-    assert len(admin.get("/token-exchange-profiles").json()) == 2
+    assert len(admin.get("/token-exchange-profiles").json()["token_exchange_profiles"]) == 2
     response = exchange(stack, "urn:worldmappers")
     assert response.status_code == 200, response.text
     assert response.json()["scope"] == "geocode:location"
@@ -80,7 +82,7 @@ def test_create_read_change_delete_and_the_endpoint_follows(stack):
     assert exchange(stack, "urn:worldmappers").json()["rule"] == "exchange_audience_not_allowed"
 
     # The client taken out of the seeded profile: it may exchange nothing at all.
-    (seeded,) = admin.get("/token-exchange-profiles").json()
+    (seeded,) = admin.get("/token-exchange-profiles").json()["token_exchange_profiles"]
     admin.patch(f"/token-exchange-profiles/{seeded['id']}", json={"client_ids": []})
     refused = exchange(stack, ROUTES)
     assert (refused.json()["error"], refused.json()["rule"]) == (
@@ -165,7 +167,7 @@ def test_the_profiles_action_runs_on_the_exchange(stack):
     from tests.helpers.actions import CLAIM, deployed
 
     admin = stack.admin()
-    (seeded,) = admin.get("/token-exchange-profiles").json()
+    (seeded,) = admin.get("/token-exchange-profiles").json()["token_exchange_profiles"]
     tier = deployed(admin, "tier", CLAIM, bind=False)
     admin.patch(f"/token-exchange-profiles/{seeded['id']}", json={"action_id": tier["id"]})
     response = exchange(stack, ROUTES)
@@ -210,3 +212,37 @@ def test_auth0s_patch_changes_name_and_subject_token_type_never_type(stack):
             "/token-exchange-profiles", json={"name": name, "subject_token_type": ACCESS}
         )
         assert refused.status_code == 400 and "3 to 50" in refused.json()["message"]
+
+
+def test_the_list_pages_as_auth0s_does_from_and_take_with_next(stack, monkeypatch):
+    """Auth0 answers its token exchange profiles as `{token_exchange_profiles, next}` and pages
+    them by checkpoint (`from`, `take`); m2m-tui's client follows `next` to the end."""
+    import asyncio
+
+    from m2m_tui.admin import management_api
+    from m2m_tui.admin.management_api import ManagementClient
+
+    admin = stack.admin()
+    for n in range(4):
+        made = admin.post(
+            "/token-exchange-profiles", json={"name": f"Paged {n}", "subject_token_type": ACCESS}
+        )
+        made.raise_for_status()
+    first = admin.get("/token-exchange-profiles", params={"take": 2}).json()
+    assert len(first["token_exchange_profiles"]) == 2 and first["next"]
+    rest = admin.get("/token-exchange-profiles", params={"take": 10, "from": first["next"]})
+    assert "next" not in rest.json()  # the last page says no more
+    names = [p["name"] for p in first["token_exchange_profiles"]]
+    names += [p["name"] for p in rest.json()["token_exchange_profiles"]]
+    assert len(names) == 5 and len(set(names)) == 5  # the seeded one and the four, once each
+    assert admin.get("/token-exchange-profiles", params={"take": 0}).status_code == 400
+    assert admin.get("/token-exchange-profiles", params={"from": "x"}).status_code == 400
+
+    async def listed() -> list[str]:
+        token = admin.headers["Authorization"].split()[1]
+        async with httpx.AsyncClient() as http:
+            client = ManagementClient(stack.issuer, token, http)
+            return [p["name"] for p in await client.token_exchange_profiles()]
+
+    monkeypatch.setattr(management_api, "PAGE_TAKE", 2)  # three pages, followed by `next`
+    assert sorted(asyncio.run(listed())) == sorted(names)

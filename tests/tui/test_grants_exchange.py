@@ -26,7 +26,7 @@ def words(screen, selector: str) -> str:
 
 
 def seeded(stack) -> dict:
-    (profile,) = stack.admin().get("/token-exchange-profiles").json()
+    (profile,) = stack.admin().get("/token-exchange-profiles").json()["token_exchange_profiles"]
     return profile
 
 

@@ -129,3 +129,20 @@ def paginate(request: Request, items: list[dict], key: str) -> Any:
     if query_flag(request, "include_totals"):
         return {"start": page * per_page, "limit": per_page, "total": len(items), key: chunk}
     return chunk
+
+
+def checkpoint(request: Request, items: list[dict], key: str) -> dict:
+    """Auth0's checkpoint paging (`from`, `take`), as its newer lists answer it: always an
+    object, `{key: [...], "next": "<from for the next page>"}`, `next` only while more
+    remain. The checkpoint here is the next item's position, opaque to a client."""
+    try:
+        start = int(request.query_params.get("from", "0"))
+        take = int(request.query_params.get("take", "50"))
+    except ValueError:
+        raise bad_request("from must be a checkpoint this API gave, and take an integer") from None
+    if start < 0 or not 1 <= take <= 100:
+        raise bad_request("from must be a checkpoint this API gave, and take between 1 and 100")
+    answer: dict = {key: items[start : start + take]}
+    if start + take < len(items):
+        answer["next"] = str(start + take)
+    return answer

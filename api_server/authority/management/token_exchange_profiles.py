@@ -13,7 +13,7 @@ from oauth_primitives.token_exchange import SUBJECT_TOKEN_TYPES
 from ..authority import Authority
 from ..issuer_keys import jwks_uri_problem
 from ..models import TokenExchangeProfile
-from .endpoint import endpoint, field, json_body, only, paginate, string_list
+from .endpoint import checkpoint, endpoint, field, json_body, only, string_list
 from .errors import bad_request, not_found
 
 TYPE = "custom_authentication"  # Auth0's one profile type
@@ -121,7 +121,7 @@ def _trusted_issuers(value: object) -> list[dict]:
 @endpoint("read:token_exchange_profiles")
 async def list_profiles(request: Request, authority: Authority) -> Response:
     profiles = [p.to_api() for p in authority.tenant.exchange_profiles.all()]
-    return JSONResponse(paginate(request, profiles, "token_exchange_profiles"))
+    return JSONResponse(checkpoint(request, profiles, "token_exchange_profiles"))
 
 
 @endpoint("create:token_exchange_profiles")
