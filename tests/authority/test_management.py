@@ -111,7 +111,7 @@ def test_seeded_tenant_matches_the_sample(shared_stack):
     assert routes["scopes"] == [
         {"value": "routes:read", "description": "Read a route between two places"}
     ]
-    assert clients["world-mappers-api"]["name"] == "World Mappers API"
+    assert clients["world-mappers-api"]["name"] == "World Mappers backend"
     wm_grants = admin.get("/client-grants", params={"client_id": "world-mappers-api"}).json()
     assert [(g["audience"], g["scope"]) for g in wm_grants] == [
         ("urn:worldmappers:routes", ["routes:read"])
