@@ -243,26 +243,24 @@ async def _show(args: argparse.Namespace, mgmt: ManagementClient) -> int:
 
 
 async def _create(args: argparse.Namespace, mgmt: ManagementClient) -> int:
-    from m2m_tui.admin.exchange_profiles import sentence
-
-    profile = await mgmt.create_exchange_profile(args.changes)
-    if args.json:
-        _print(profile, True)
-    else:
-        print(f"created {profile['id']}  {profile.get('name', '')}\n  {sentence(profile)}")
-    return EXIT_OK
+    return _changed("created", await mgmt.create_exchange_profile(args.changes), args.json)
 
 
 async def _update(args: argparse.Namespace, mgmt: ManagementClient) -> int:
-    from m2m_tui.admin.exchange_profiles import sentence
-
     if await _find(args, mgmt) is None:
         return EXIT_FAILED
     profile = await mgmt.update_exchange_profile(args.id, args.changes)
-    if args.json:
+    return _changed("updated", profile, args.json)
+
+
+def _changed(verb: str, profile: dict, as_json: bool) -> int:
+    """A profile as the Management API answered a change: whole, or its policy in words."""
+    from m2m_tui.admin.exchange_profiles import sentence
+
+    if as_json:
         _print(profile, True)
     else:
-        print(f"updated {profile['id']}  {profile.get('name', '')}\n  {sentence(profile)}")
+        print(f"{verb} {profile['id']}  {profile.get('name', '')}\n  {sentence(profile)}")
     return EXIT_OK
 
 
