@@ -21,6 +21,7 @@ from oauth_primitives.server_table import (
     ScopeSeed,
     ServerSettings,
     ThrottleSettings,
+    TokenValidation,
     TrustedIssuerSeed,
     unknown_server_keys,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "ServerSettings",
     "SettingsError",
     "ThrottleSettings",
+    "TokenValidation",
     "TrustedIssuerSeed",
     "server_settings",
 ]
@@ -88,19 +90,7 @@ class _Reader(TomlReader):
                 ),
             ),
             api=ApiSettings(
-                issuer=self.opt(api, "issuer", str, "server.api"),
-                audience=self.opt(api, "audience", str, "server.api", "urn:worldmappers"),
-                algorithms=self.strings(api, "algorithms", "server.api") or ISSUER_SIGNS,
-                leeway=float(self.opt(api, "leeway", number, "server.api", LEEWAY)),
-                strict_rfc9068=self.opt(api, "strict_rfc9068", bool, "server.api", False),
-                jwks_cache_seconds=float(
-                    self.opt(api, "jwks_cache_seconds", number, "server.api", 600.0)
-                ),
-                jwks_cooldown_seconds=float(
-                    self.opt(api, "jwks_cooldown_seconds", number, "server.api", 30.0)
-                ),
-                fetch_timeout=float(self.opt(api, "fetch_timeout", number, "server.api", 5.0)),
-                jwks_uri=self.opt(api, "jwks_uri", str, "server.api"),
+                **self.validation(api, "server.api", ApiSettings.audience),
                 dpop=self.choice(api, "dpop", ("allowed", "required"), "server.api", "allowed"),
                 mtls=self.choice(api, "mtls", ("allowed", "required"), "server.api", "allowed"),
                 dpop_nonce=self.opt(api, "dpop_nonce", bool, "server.api", False),
@@ -144,22 +134,32 @@ class _Reader(TomlReader):
         return settings
 
     def routes(self, data: dict) -> RoutesSettings:
-        w, number = "server.routes", (int, float)
+        w = "server.routes"
         # Given, even empty (any actor), it is what is read; absent, the default.
         actors = self.strings(data, "accepted_actors", w) if "accepted_actors" in data else None
         return RoutesSettings(
-            issuer=self.opt(data, "issuer", str, w),
-            audience=self.opt(data, "audience", str, w, "urn:worldmappers:routes"),
-            algorithms=self.strings(data, "algorithms", w) or ISSUER_SIGNS,
-            leeway=float(self.opt(data, "leeway", number, w, LEEWAY)),
-            strict_rfc9068=self.opt(data, "strict_rfc9068", bool, w, False),
-            jwks_cache_seconds=float(self.opt(data, "jwks_cache_seconds", number, w, 600.0)),
-            jwks_cooldown_seconds=float(self.opt(data, "jwks_cooldown_seconds", number, w, 30.0)),
-            fetch_timeout=float(self.opt(data, "fetch_timeout", number, w, 5.0)),
-            jwks_uri=self.opt(data, "jwks_uri", str, w),
+            **self.validation(data, w, RoutesSettings.audience),
             accepted_actors=RoutesSettings.accepted_actors if actors is None else actors,
             require_actor=self.opt(data, "require_actor", bool, w, True),
         )
+
+    def validation(self, data: dict, w: str, audience: str) -> dict:
+        """The keys every resource server's table holds (`TokenValidation`): read once
+        here for World Mappers' and the Routes API's alike."""
+        number = (int, float)
+        return {
+            "issuer": self.opt(data, "issuer", str, w),
+            "audience": self.opt(data, "audience", str, w, audience),
+            "algorithms": self.strings(data, "algorithms", w) or ISSUER_SIGNS,
+            "leeway": float(self.opt(data, "leeway", number, w, LEEWAY)),
+            "strict_rfc9068": self.opt(data, "strict_rfc9068", bool, w, False),
+            "jwks_cache_seconds": float(self.opt(data, "jwks_cache_seconds", number, w, 600.0)),
+            "jwks_cooldown_seconds": float(
+                self.opt(data, "jwks_cooldown_seconds", number, w, 30.0)
+            ),
+            "fetch_timeout": float(self.opt(data, "fetch_timeout", number, w, 5.0)),
+            "jwks_uri": self.opt(data, "jwks_uri", str, w),
+        }
 
     def jwks_max_age(self, data: dict) -> int:
         seconds = self.opt(data, "jwks_max_age", int, "server", 5)

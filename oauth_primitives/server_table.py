@@ -82,8 +82,10 @@ class ThrottleSettings:
 
 
 @dataclass(frozen=True)
-class ApiSettings:
-    """How the World Mappers API validates tokens: `[server.api]`."""
+class TokenValidation:
+    """What every bundled resource server reads to check a JWT access token: whose, for
+    which audience, signed how, and where its keys are. World Mappers' table and the
+    Routes API's each hold these keys, and add their own."""
 
     issuer: str | None = None  # None: the bundled authority
     audience: str = "urn:worldmappers"
@@ -94,6 +96,13 @@ class ApiSettings:
     jwks_cooldown_seconds: float = 30.0
     fetch_timeout: float = 5.0
     jwks_uri: str | None = None  # None: found by discovery at the issuer
+
+
+@dataclass(frozen=True)
+class ApiSettings(TokenValidation):
+    """How the World Mappers API validates tokens: `[server.api]`."""
+
+    audience: str = "urn:worldmappers"
     # RFC 9449: "allowed" takes DPoP and Bearer tokens; "required" refuses Bearer ones.
     dpop: str = "allowed"
     # RFC 8705 §3: "required" refuses tokens not bound to a client certificate.
@@ -132,20 +141,12 @@ class ApiSettings:
 
 
 @dataclass(frozen=True)
-class RoutesSettings:
+class RoutesSettings(TokenValidation):
     """How the Routes API validates tokens: `[server.routes]`. It serves only calls made
     on a caller's behalf (RFC 8693): a token with no act, or one whose current actor it
     does not accept, is refused."""
 
-    issuer: str | None = None  # None: the bundled authority
     audience: str = "urn:worldmappers:routes"
-    algorithms: tuple[str, ...] = ISSUER_SIGNS
-    leeway: float = LEEWAY
-    strict_rfc9068: bool = False
-    jwks_cache_seconds: float = 600.0
-    jwks_cooldown_seconds: float = 30.0
-    fetch_timeout: float = 5.0
-    jwks_uri: str | None = None  # None: found by discovery at the issuer
     accepted_actors: tuple[str, ...] = ("world-mappers-api@clients",)  # empty: any actor
     require_actor: bool = True
 

@@ -54,7 +54,14 @@ from .hops import hop_answer
 from .introspection import IntrospectingValidator
 from .jwks_cache import JwksCache
 from .proof_helper import ProofHelper
-from .validator import InvalidToken, Principal, Refused, TokenValidator, policy_of
+from .validator import (
+    InvalidToken,
+    Principal,
+    Refused,
+    TokenValidator,
+    jwks_cache,
+    policy_of,
+)
 
 PRINCIPAL = "m2m.principal"  # the authorized caller, set by `protected`
 log = logging.getLogger("api_server.api")
@@ -474,14 +481,7 @@ def create_api_app(
             await app.state.api.proof_helper.close()
             await client.aclose()
 
-    jwks = JwksCache(
-        issuer,
-        client=None,  # set in lifespan, on the server's own event loop
-        ttl=settings.jwks_cache_seconds,
-        cooldown=settings.jwks_cooldown_seconds,
-        timeout=settings.fetch_timeout,
-        jwks_uri=settings.jwks_uri,
-    )
+    jwks = jwks_cache(settings, issuer)
     routes = [
         *(protected(e, HANDLERS[e.operation_id]) for e in ENDPOINTS),
         Route("/health", health),

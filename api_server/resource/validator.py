@@ -17,7 +17,7 @@ from oauth_primitives.rules.closed_sets import ASYMMETRIC
 from oauth_primitives.rules.findings import Finding
 from oauth_primitives.rules.table import Presented, for_policy, rows, run
 
-from ..settings import ApiSettings
+from ..settings import ApiSettings, TokenValidation
 from .jwks_cache import JwksCache, JwksUnavailable
 
 VERIFIED_CACHE_SIZE = 10_000
@@ -65,14 +65,37 @@ class Principal:
     verdicts: dict = field(default_factory=dict, repr=False, compare=False)
 
 
-def policy_of(settings: ApiSettings, issuer: str) -> Policy:
-    """What this API expects of a token, as the rule book reads it."""
+def validation_policy(settings: TokenValidation, issuer: str, **rules) -> Policy:
+    """What any bundled API expects of a token, as the rule book reads it: the keys every
+    resource server's table holds, and `rules`, the API's own."""
     return Policy(
         issuer=issuer,
         audience=settings.audience,
         algorithms=tuple(settings.algorithms),
         leeway=settings.leeway,
         strict_rfc9068=settings.strict_rfc9068,
+        **rules,
+    )
+
+
+def jwks_cache(settings: TokenValidation, issuer: str) -> JwksCache:
+    """The issuer's keys as any bundled API caches them; the HTTP client is set in the
+    app's lifespan, on the server's own event loop."""
+    return JwksCache(
+        issuer,
+        client=None,
+        ttl=settings.jwks_cache_seconds,
+        cooldown=settings.jwks_cooldown_seconds,
+        timeout=settings.fetch_timeout,
+        jwks_uri=settings.jwks_uri,
+    )
+
+
+def policy_of(settings: ApiSettings, issuer: str) -> Policy:
+    """What World Mappers expects of a token, as the rule book reads it."""
+    return validation_policy(
+        settings,
+        issuer,
         organization_required=settings.require_organization or bool(settings.organizations),
         organizations=tuple(settings.organizations),
         dpop_required=settings.dpop == "required",

@@ -21,8 +21,13 @@ from oauth_primitives.token_exchange import read_chain
 from ..resource.bearer import BearerError, access_token, refusal
 from ..resource.directions import directions
 from ..resource.gazetteer import gazetteer
-from ..resource.jwks_cache import JwksCache
-from ..resource.validator import InvalidToken, Principal, TokenValidator
+from ..resource.validator import (
+    InvalidToken,
+    Principal,
+    TokenValidator,
+    jwks_cache,
+    validation_policy,
+)
 from ..settings import RoutesSettings
 from .endpoints import NAME, ROUTES, SCOPE, SCOPE_DESCRIPTION, openapi_document
 
@@ -34,12 +39,9 @@ REQUEST_ROWS = tuple(r for r in rows("binding") if r.name != "proof")
 
 
 def routes_policy(settings: RoutesSettings, issuer: str) -> Policy:
-    return Policy(
-        issuer=issuer,
-        audience=settings.audience,
-        algorithms=tuple(settings.algorithms),
-        leeway=settings.leeway,
-        strict_rfc9068=settings.strict_rfc9068,
+    return validation_policy(
+        settings,
+        issuer,
         accepted_actors=tuple(settings.accepted_actors),
         require_actor=settings.require_actor,
     )
@@ -53,14 +55,7 @@ class RoutesApi:
         self.issuer = issuer
         self.base_url = base_url.rstrip("/")
         self.policy = routes_policy(settings, issuer)
-        self.jwks = JwksCache(
-            issuer,
-            client=None,  # set in lifespan, on the server's own event loop
-            ttl=settings.jwks_cache_seconds,
-            cooldown=settings.jwks_cooldown_seconds,
-            timeout=settings.fetch_timeout,
-            jwks_uri=settings.jwks_uri,
-        )
+        self.jwks = jwks_cache(settings, issuer)
         self.validator = TokenValidator(self.policy, self.jwks)
         self.request_rows = for_policy(REQUEST_ROWS, self.policy)
         self.metadata_url = self.base_url + METADATA_PATH
