@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx
 
+from tests.conftest import mint
 from tests.helpers.serve_process import start, stop
 
 NOWHERE = "http://127.0.0.1:9/"  # an issuer with no discovery: keys must come from --jwks-uri
@@ -52,15 +53,7 @@ def test_directions_by_local_answers_in_one_hop_and_by_default_through_the_route
     for flags, linked in (((), True), (("--directions-by", "local"), False)):
         proc, found = start(tmp_path / ("local" if flags else "routes"), *flags)
         try:
-            token = httpx.post(
-                found["issuer"] + "oauth/token",
-                json={
-                    "grant_type": "client_credentials",
-                    "client_id": "giftdeliveries",
-                    "client_secret": "giftdeliveries-local-secret",
-                    "audience": "urn:worldmappers",
-                },
-            ).json()["access_token"]
+            token = mint(found["issuer"])
             answer = httpx.get(
                 found["api"].rstrip("/") + "/api/directions",
                 headers={"Authorization": f"Bearer {token}"},
