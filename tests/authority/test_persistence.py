@@ -34,6 +34,20 @@ def serve(state: Path, *args: str, env: dict | None = None, timeout: float = 60)
     )
 
 
+def export_both(state: Path, folder: Path):
+    """`serve --export` twice: plain.json without a passphrase, sealed.json under one."""
+    plain = serve(state, "--export", str(folder / "plain.json"))
+    sealed = serve(
+        state,
+        "--export",
+        str(folder / "sealed.json"),
+        "--passphrase-env",
+        "BACKUP_PASS",
+        env=PASS_ENV,
+    )
+    return plain, sealed
+
+
 def start_authority(state: Path) -> tuple[Child, str]:
     proc = spawn(
         [*CLI, "serve", "--state-dir", str(state), "--only", "authority", "--authority-port", "0"],
@@ -173,15 +187,7 @@ def test_backup_and_restore_keep_everything_but_secrets_in_clear(tmp_path):
         admin.patch(f"/client-grants/{grant['id']}", json={"scope": ["reverse-geocode:location"]})
         kids = {k["kid"] for k in httpx.get(source.issuer + ".well-known/jwks.json").json()["keys"]}
         # Taken while the server runs, as an operator would.
-        plain = serve(source.state_dir, "--export", str(tmp_path / "plain.json"))
-        sealed = serve(
-            source.state_dir,
-            "--export",
-            str(tmp_path / "sealed.json"),
-            "--passphrase-env",
-            "BACKUP_PASS",
-            env=PASS_ENV,
-        )
+        plain, sealed = export_both(source.state_dir, tmp_path)
     finally:
         source.thread.stop()
     assert plain.returncode == 0 and "3 grants" not in plain.stdout  # four now
@@ -321,15 +327,7 @@ def test_a_client_secret_jwt_secret_travels_only_under_the_passphrase(tmp_path):
             "/client-grants",
             json={"client_id": client_id, "audience": WORLDMAPPERS, "scope": ["directions"]},
         ).raise_for_status()
-        plain = serve(source.state_dir, "--export", str(tmp_path / "plain.json"))
-        sealed = serve(
-            source.state_dir,
-            "--export",
-            str(tmp_path / "sealed.json"),
-            "--passphrase-env",
-            "BACKUP_PASS",
-            env=PASS_ENV,
-        )
+        plain, sealed = export_both(source.state_dir, tmp_path)
     finally:
         source.thread.stop()
     assert plain.returncode == 0, plain.stderr
