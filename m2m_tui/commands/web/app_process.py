@@ -71,7 +71,7 @@ class ReapingServer:
     ReapedAppService, every running one stopped when the server shuts down (mixed into
     GuardedServer, ahead of textual-serve's Server)."""
 
-    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
         # textual-serve's handler, with the reaped service and the set of running ones.
         websocket = web.WebSocketResponse(heartbeat=15)
         width = to_int(request.query.get("width", "80"), 80)
@@ -103,6 +103,12 @@ class ReapingServer:
             if service is not None:
                 await asyncio.shield(service.stop())
                 self.running_apps.discard(service)
+        if not websocket.prepared:
+            # The handshake never finished (the tab went away during it): aiohttp would
+            # end an unprepared WebSocketResponse with write_eof(), which raises and logs a
+            # traceback. A plain answer ends the request quietly, whether or not anyone
+            # is still there to read it.
+            return web.Response(status=400, text="the WebSocket handshake did not finish")
         return websocket
 
     @property
