@@ -4,9 +4,10 @@ write_eof raised "Call .prepare() first" and logged a traceback, seen under load
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import make_mocked_request
 
 from m2m_tui.commands.web.app_process import ReapingServer
 
@@ -18,7 +19,8 @@ async def test_a_handshake_cut_short_ends_in_a_plain_answer(monkeypatch, gone):
 
     monkeypatch.setattr(web.WebSocketResponse, "prepare", cut_short)
     server = ReapingServer()
-    answer = await server.handle_websocket(make_mocked_request("GET", "/ws"))
+    # All the handler reads of the request before the handshake is its query (the size).
+    answer = await server.handle_websocket(SimpleNamespace(query={"width": "80"}))
     assert not isinstance(answer, web.WebSocketResponse)
     assert answer.status == 400
     assert server.running_apps == set()  # no app was started for it
